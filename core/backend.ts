@@ -1,0 +1,71 @@
+/**
+ * The backend interface: where array buffers live and primitives execute.
+ *
+ * core/ never looks inside a buffer; a backend (kernels/ref, kernels/wasm, kernels/webgpu)
+ * registers itself here and is chosen per array, so new backends plug in without touching core/.
+ * @module
+ */
+import type { ConcreteArray } from "./array.ts";
+import type { ShapedArray } from "./aval.ts";
+import type { Jaxpr } from "./jaxpr.ts";
+import type { TypedArray } from "./dtype.ts";
+import type { Params } from "./primitive.ts";
+import { AdjointError } from "./errors.ts";
+
+/** An opaque handle to an array's storage on some backend. */
+export type DeviceBuffer = unknown;
+
+/** What every backend provides. */
+export interface Backend {
+  /** Registry name, e.g. `"ref"`. */
+  readonly name: string;
+  /** Copies host data (already of the aval's dtype) into a new buffer. */
+  fromHost(data: TypedArray, aval: ShapedArray): DeviceBuffer;
+  /** Reads a buffer back synchronously, or `undefined` if this backend cannot (e.g. WebGPU). */
+  readSync(buffer: DeviceBuffer, aval: ShapedArray): TypedArray | undefined;
+  /** Reads a buffer back to the host. */
+  read(buffer: DeviceBuffer, aval: ShapedArray): Promise<TypedArray>;
+  /** Executes one primitive on input buffers, returning one buffer per output aval. */
+  execute(
+    primitive: string,
+    inputs: DeviceBuffer[],
+    inAvals: ShapedArray[],
+    params: Params,
+    outAvals: ShapedArray[],
+  ): DeviceBuffer[];
+  /** Releases a buffer early (optional: garbage collection also reclaims it). */
+  dispose?(buffer: DeviceBuffer): void;
+  /** Compiles a jaxpr into a function over this backend's arrays (optional: else interpreted). */
+  compile?(jaxpr: Jaxpr): (args: ConcreteArray[]) => ConcreteArray[];
+}
+
+const backends = new Map<string, Backend>();
+let defaultName = "ref";
+
+/** Registers a backend under its name. */
+export function registerBackend(backend: Backend): void {
+  backends.set(backend.name, backend);
+}
+
+/** Looks a backend up by name (the default backend when `name` is omitted). */
+export function getBackend(name: string = defaultName): Backend {
+  const b = backends.get(name);
+  if (!b) {
+    throw new AdjointError(
+      "getBackend",
+      `unknown backend "${name}"; expected one of ${[...backends.keys()].join(", ")}`,
+    );
+  }
+  return b;
+}
+
+/** Makes `name` the backend that new arrays are placed on. */
+export function setDefaultBackend(name: string): void {
+  getBackend(name);
+  defaultName = name;
+}
+
+/** The name of the current default backend. */
+export function defaultBackendName(): string {
+  return defaultName;
+}

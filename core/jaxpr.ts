@@ -1,0 +1,124 @@
+/**
+ * Jaxprs: Adjoint's typed, first-order IR, printed in JAX's text form
+ * (`{ lambda ; a:f32[3]. let b:f32[3] = sin a in (b,) }`), and its evaluator.
+ * @module
+ */
+import type { Array } from "./array.ts";
+import type { ShapedArray } from "./aval.ts";
+import type { Params, Primitive } from "./primitive.ts";
+import { bind } from "./trace.ts";
+
+/** A variable: bound once, by a jaxpr's inputs or an equation's outputs. */
+export class Var {
+  /** A fresh variable of the given type. */
+  constructor(readonly aval: ShapedArray) {}
+}
+
+/** A scalar constant written inline in the jaxpr. */
+export class Literal {
+  /** A literal holding the concrete rank-0 array `val`. */
+  constructor(readonly val: Array, readonly value: number) {}
+  /** Type of the literal. */
+  get aval(): ShapedArray {
+    return this.val.aval;
+  }
+}
+
+/** An equation input. */
+export type Atom = Var | Literal;
+
+/** One primitive application: `outBinders = prim[params] inputs`. */
+export class JaxprEqn {
+  /** An equation. */
+  constructor(
+    readonly prim: Primitive,
+    readonly inputs: Atom[],
+    readonly params: Params,
+    readonly outBinders: Var[],
+  ) {}
+}
+
+/** A closed program: consts, inputs, equations in order, outputs. */
+export class Jaxpr {
+  /** A jaxpr whose first `consts.length` inputs are bound to `consts`. */
+  constructor(
+    readonly constVars: Var[],
+    readonly consts: Array[],
+    readonly inBinders: Var[],
+    readonly eqns: JaxprEqn[],
+    readonly outs: Atom[],
+  ) {}
+  /** JAX's text form. */
+  toString(): string {
+    return printJaxpr(this);
+  }
+}
+
+function paramStr(v: unknown): string {
+  if (Array_isArray(v)) return `(${v.map(paramStr).join(",")}${v.length === 1 ? "," : ""})`;
+  if (typeof v === "function") return v.name || "fn";
+  if (v !== null && typeof v === "object") return "{...}";
+  return String(v);
+}
+
+function Array_isArray(v: unknown): v is unknown[] {
+  return globalThis.Array.isArray(v);
+}
+
+function varNamer(): (v: Var) => string {
+  const names = new Map<Var, string>();
+  const letters = "abcdefghijklmnopqrstuvwxyz";
+  return (v) => {
+    let n = names.get(v);
+    if (n === undefined) {
+      let i = names.size;
+      n = "";
+      do {
+        n = letters[i % 26] + n;
+        i = Math.floor(i / 26) - 1;
+      } while (i >= 0);
+      names.set(v, n);
+    }
+    return n;
+  };
+}
+
+function printJaxpr(j: Jaxpr): string {
+  const name = varNamer();
+  const atom = (a: Atom) => (a instanceof Literal ? formatLiteral(a) : name(a));
+  const decl = (v: Var) => `${name(v)}:${v.aval}`;
+  const head = `{ lambda ${j.constVars.map(decl).join(" ")}; ${
+    j.inBinders.map(decl).join(" ")
+  }. let`;
+  const lines = j.eqns.map((e) => {
+    const ps = Object.entries(e.params).map(([k, v]) => `${k}=${paramStr(v)}`);
+    const p = ps.length ? `[${ps.join(" ")}]` : "";
+    return `    ${e.outBinders.map(decl).join(" ")} = ${e.prim.name}${p} ${
+      e.inputs.map(atom).join(" ")
+    }`;
+  });
+  const outs = j.outs.map(atom).join(", ");
+  return `${head}\n${lines.join("\n")}${lines.length ? "\n" : ""}  in (${outs}${
+    j.outs.length === 1 ? "," : ""
+  }) }`;
+}
+
+function formatLiteral(l: Literal): string {
+  const d = l.aval.dtype;
+  if (d === "bool") return l.value ? "True" : "False";
+  if (d === "int32") return String(l.value);
+  return Number.isInteger(l.value) ? `${l.value}.0` : String(l.value);
+}
+
+/** Evaluates a jaxpr by binding each equation, so it runs under whatever traces are active. */
+export function evalJaxpr(jaxpr: Jaxpr, args: Array[]): Array[] {
+  const env = new Map<Var, Array>();
+  jaxpr.constVars.forEach((v, i) => env.set(v, jaxpr.consts[i]));
+  jaxpr.inBinders.forEach((v, i) => env.set(v, args[i]));
+  const read = (a: Atom) => (a instanceof Literal ? a.val : env.get(a)!);
+  for (const eqn of jaxpr.eqns) {
+    const outs = bind(eqn.prim, eqn.inputs.map(read), eqn.params);
+    eqn.outBinders.forEach((v, i) => env.set(v, outs[i]));
+  }
+  return jaxpr.outs.map(read);
+}

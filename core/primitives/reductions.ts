@@ -1,0 +1,145 @@
+/**
+ * Reductions over a set of axes (sum, max, min, prod) and index reductions (argmax, argmin).
+ * @module
+ */
+import type { Array } from "../array.ts";
+import { ShapedArray } from "../aval.ts";
+import { AdjointError } from "../errors.ts";
+import { type BatchRule, type Params, Primitive, type UndefPrimal } from "../primitive.ts";
+import { range, shapeStr } from "../shape.ts";
+import { bind1 } from "../trace.ts";
+import { convert, div, eq, mul } from "./elementwise.ts";
+import { broadcastInDim } from "./structural.ts";
+
+function checkAxes(op: string, x: ShapedArray, axes: number[]): void {
+  if (
+    !axes.every((a, i) =>
+      Number.isInteger(a) && a >= 0 && a < x.ndim && (i === 0 || a > axes[i - 1])
+    )
+  ) {
+    throw new AdjointError(op, `axes ${shapeStr(axes)} are not sorted distinct axes of ${x}`);
+  }
+}
+
+function reducedShape(shape: readonly number[], axes: number[]): number[] {
+  return shape.filter((_, i) => !axes.includes(i));
+}
+
+/** Output keeps the axes not reduced; broadcasting back needs them as broadcast dims. */
+function keptDims(ndim: number, axes: number[]): number[] {
+  return range(ndim).filter((i) => !axes.includes(i));
+}
+
+function batchAxes(prim: Primitive, key: "axes" | "axis"): BatchRule {
+  return (_, [x], [bd], params: Params) => {
+    const b = bd!;
+    const shift = (a: number) => (a >= b ? a + 1 : a);
+    const axes = key === "axes"
+      ? (params.axes as number[]).map(shift)
+      : [shift(params.axis as number)];
+    const out = bind1(prim, [x], { ...params, [key]: key === "axes" ? axes : axes[0] });
+    return [[out], [b - axes.filter((a) => a < b).length]];
+  };
+}
+
+function reduction(name: string): Primitive {
+  const p = new Primitive(name);
+  p.shape = ([x], { axes }) => {
+    checkAxes(name, x, axes as number[]);
+    if (x.dtype === "bool" && (name === "reduce_sum" || name === "reduce_prod")) {
+      throw new AdjointError(name, `expected a numeric array, got ${x}`);
+    }
+    return [new ShapedArray(reducedShape(x.shape, axes as number[]), x.dtype)];
+  };
+  p.batch = batchAxes(p, "axes");
+  return p;
+}
+
+/** Sum over axes. */
+export const reduceSumP: Primitive = reduction("reduce_sum");
+/** Maximum over axes. */
+export const reduceMaxP: Primitive = reduction("reduce_max");
+/** Minimum over axes. */
+export const reduceMinP: Primitive = reduction("reduce_min");
+/** Product over axes. */
+export const reduceProdP: Primitive = reduction("reduce_prod");
+
+reduceSumP.jvp = ([x], [t], params) => [
+  [bind1(reduceSumP, [x], params)],
+  [t && bind1(reduceSumP, [t], params)],
+];
+reduceSumP.transpose = ([ct], [x], { axes }) => {
+  if (ct === null) return [null];
+  const shape = (x as UndefPrimal).aval.shape;
+  return [broadcastInDim(ct, shape, keptDims(shape.length, axes as number[]))];
+};
+
+/** Jvp of max/min: the tangent averaged over the positions that attain the extreme. */
+function defChooserJvp(p: Primitive): void {
+  p.jvp = ([x], [t], params) => {
+    const ans = bind1(p, [x], params);
+    if (t === null) return [[ans], [null]];
+    const axes = params.axes as number[];
+    const where = convert(eq(x, broadcastInDim(ans, x.shape, keptDims(x.ndim, axes))), x.dtype);
+    const counts = reduceSum(where, axes);
+    return [[ans], [div(reduceSum(mul(t, where), axes), counts)]];
+  };
+}
+defChooserJvp(reduceMaxP);
+defChooserJvp(reduceMinP);
+reduceProdP.jvp = ([x], [t], params) => {
+  const ans = bind1(reduceProdP, [x], params);
+  if (t === null) return [[ans], [null]];
+  const axes = params.axes as number[];
+  const others = div(broadcastInDim(ans, x.shape, keptDims(x.ndim, axes)), x);
+  return [[ans], [reduceSum(mul(t, others), axes)]];
+};
+
+/** lax.reduce_sum. */
+export function reduceSum(x: Array, axes: readonly number[]): Array {
+  if (axes.length === 0) return x;
+  return bind1(reduceSumP, [x], { axes: [...axes] });
+}
+/** lax.reduce_max. */
+export function reduceMax(x: Array, axes: readonly number[]): Array {
+  if (axes.length === 0) return x;
+  return bind1(reduceMaxP, [x], { axes: [...axes] });
+}
+/** lax.reduce_min. */
+export function reduceMin(x: Array, axes: readonly number[]): Array {
+  if (axes.length === 0) return x;
+  return bind1(reduceMinP, [x], { axes: [...axes] });
+}
+/** lax.reduce_prod. */
+export function reduceProd(x: Array, axes: readonly number[]): Array {
+  if (axes.length === 0) return x;
+  return bind1(reduceProdP, [x], { axes: [...axes] });
+}
+
+function indexReduction(name: string): Primitive {
+  const p = new Primitive(name);
+  p.shape = ([x], { axis }) => {
+    const a = axis as number;
+    if (!(a >= 0 && a < x.ndim) || x.shape[a] === 0) {
+      throw new AdjointError(name, `axis ${a} is not a non-empty axis of ${x}`);
+    }
+    return [new ShapedArray(reducedShape(x.shape, [a]), "int32")];
+  };
+  p.jvp = ([x], _, params) => [[bind1(p, [x], params)], [null]];
+  p.batch = batchAxes(p, "axis");
+  return p;
+}
+
+/** Index of the first maximum along an axis. */
+export const argmaxP: Primitive = indexReduction("argmax");
+/** Index of the first minimum along an axis. */
+export const argminP: Primitive = indexReduction("argmin");
+
+/** lax.argmax (int32 indices). */
+export function argmax(x: Array, axis: number): Array {
+  return bind1(argmaxP, [x], { axis });
+}
+/** lax.argmin (int32 indices). */
+export function argmin(x: Array, axis: number): Array {
+  return bind1(argminP, [x], { axis });
+}

@@ -1,0 +1,93 @@
+/**
+ * Shape arithmetic shared by primitives and the numpy layer: sizes, strides, broadcasting, axes.
+ * @module
+ */
+import { AdjointError } from "./errors.ts";
+
+/** A static array shape: one non-negative integer per dimension. */
+export type Shape = readonly number[];
+
+/** Number of elements in an array of `shape`. */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides of `shape`, in elements. */
+export function stridesOf(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Whether two shapes are equal. */
+export function shapeEqual(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** `[2,3]` as written in errors and jaxprs. */
+export function shapeStr(shape: Shape): string {
+  return `[${shape.join(",")}]`;
+}
+
+/** NumPy broadcasting of several shapes; throws an error naming `op` when they are incompatible. */
+export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  const ndim = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(ndim).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const j = ndim - s.length + i;
+      const d = s[i];
+      if (d === out[j] || d === 1) continue;
+      if (out[j] === 1) out[j] = d;
+      else {
+        throw new AdjointError(
+          op,
+          `shapes ${shapes.map(shapeStr).join(", ")} cannot be broadcast together ` +
+            `(dimension ${j} from the end: ${out[j]} vs ${d}); ` +
+            `expected equal sizes or size 1`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/** Normalises a possibly negative axis for an array of rank `ndim`, with a clear error. */
+export function normalizeAxis(op: string, axis: number, ndim: number): number {
+  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
+    throw new AdjointError(
+      op,
+      `axis ${axis} is out of bounds for an array of rank ${ndim}; expected an integer in ` +
+        `[${-ndim}, ${ndim - 1}]`,
+    );
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/** Normalises an axis argument (`undefined` means all axes) to a sorted list of distinct axes. */
+export function normalizeAxes(
+  op: string,
+  axes: number | readonly number[] | undefined | null,
+  ndim: number,
+): number[] {
+  if (axes === undefined || axes === null) return [...Array(ndim).keys()];
+  const list = typeof axes === "number" ? [axes] : axes;
+  const out = list.map((a) => normalizeAxis(op, a, ndim));
+  if (new Set(out).size !== out.length) {
+    throw new AdjointError(op, `repeated axis in ${JSON.stringify(list)}`);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** `[0, 1, ..., n-1]`. */
+export function range(n: number): number[] {
+  const out = new globalThis.Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}

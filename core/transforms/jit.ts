@@ -1,0 +1,122 @@
+/**
+ * `jit`: trace once per input signature, simplify the jaxpr, cache it, and run it. When a backend
+ * can compile jaxprs, the cached program is compiled for it; under an outer transformation
+ * (`grad(jit(f))`, `vmap(jit(f))`) the cached jaxpr is evaluated through that transformation.
+ * @module
+ */
+import { type Array, ConcreteArray } from "../array.ts";
+import { getBackend } from "../backend.ts";
+import { AdjointError } from "../errors.ts";
+import { evalJaxpr, type Jaxpr } from "../jaxpr.ts";
+import { Tracer } from "../trace.ts";
+import { type Tree, type TreeDef, unflatten } from "../tree.ts";
+import { flattenArrays, flattenFun, type OutStore } from "./flat.ts";
+import { makeJaxprFlat } from "./make_jaxpr.ts";
+import { simplify } from "./simplify.ts";
+
+/** Options of `jit`. */
+export interface JitOptions {
+  /** Positional arguments that are compile-time constants: part of the cache key, not traced. */
+  staticArgnums?: number[];
+}
+
+/** What `jit(f).lower(...args)` shows: the simplified jaxpr that runs. */
+export interface Lowered {
+  /** The simplified jaxpr. */
+  readonly jaxpr: Jaxpr;
+  /** The jaxpr's text. */
+  toString(): string;
+}
+
+/** A jitted function. */
+export interface Jitted {
+  /** Runs the cached program for these arguments (tracing it first if needed). */
+  (...args: any[]): any;
+  /** Traces and simplifies for these arguments, returning the program without running it. */
+  lower(...args: any[]): Lowered;
+}
+
+interface Entry {
+  jaxpr: Jaxpr;
+  outDef: TreeDef;
+  compiled?: (args: ConcreteArray[]) => ConcreteArray[];
+}
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+
+function staticKey(op: string, i: number, v: unknown): string {
+  if (v instanceof ConcreteArray || v instanceof Tracer) {
+    throw new AdjointError(
+      op,
+      `static argument ${i} is an array; static arguments must be plain JS values ` +
+        `(numbers, strings, booleans, objects of them)`,
+    );
+  }
+  if (typeof v === "object" && v !== null || typeof v === "function") {
+    try {
+      if (typeof v !== "function") return JSON.stringify(v);
+    } catch { /* not serialisable: fall back to identity */ }
+    if (!objectIds.has(v as object)) objectIds.set(v as object, ++nextObjectId);
+    return `#${objectIds.get(v as object)}`;
+  }
+  return `${typeof v}:${String(v)}`;
+}
+
+/** Compiles `f` by tracing: the result runs the same computation with per-signature caching. */
+export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitted {
+  const statics = new Set(options.staticArgnums ?? []);
+  const cache = new Map<string, Entry>();
+
+  const prepare = (args: unknown[]): [Entry, Array[]] => {
+    for (const s of statics) {
+      if (!(s >= 0 && s < args.length)) {
+        throw new AdjointError(
+          "jit",
+          `staticArgnums ${s} is out of range for a call with ${args.length} argument(s)`,
+        );
+      }
+    }
+    const dynamic = args.filter((_, i) => !statics.has(i));
+    const [leaves, def] = flattenArrays("jit", dynamic as Tree);
+    const key = [
+      def.toString(),
+      ...leaves.map((l) => String(l.aval)),
+      ...[...statics].sort().map((i) => staticKey("jit", i, args[i])),
+    ].join("|");
+    let entry = cache.get(key);
+    if (!entry) {
+      const store: OutStore = {};
+      const call = (...dyn: unknown[]) => {
+        let k = 0;
+        return f(...args.map((a, i) => (statics.has(i) ? a : dyn[k++])));
+      };
+      const jaxpr = simplify(
+        makeJaxprFlat(flattenFun("jit", call, def, store), leaves.map((l) => l.aval)),
+      );
+      entry = { jaxpr, outDef: store.def! };
+      if (!jaxpr.consts.some((c) => c instanceof Tracer)) cache.set(key, entry);
+    }
+    return [entry, leaves];
+  };
+
+  const jitted = (...args: unknown[]) => {
+    const [entry, leaves] = prepare(args);
+    return unflatten(entry.outDef, run(entry, leaves));
+  };
+  jitted.lower = (...args: unknown[]): Lowered => {
+    const [{ jaxpr }] = prepare(args);
+    return { jaxpr, toString: () => jaxpr.toString() };
+  };
+  return jitted;
+}
+
+function run(entry: Entry, leaves: Array[]): Array[] {
+  const concrete = leaves.every((l) => l instanceof ConcreteArray);
+  const backend = concrete && leaves.length ? (leaves[0] as ConcreteArray).backend : getBackend();
+  if (concrete && backend.compile) {
+    entry.compiled ??= backend.compile(entry.jaxpr);
+    return entry.compiled(leaves as ConcreteArray[]);
+  }
+  return evalJaxpr(entry.jaxpr, leaves);
+}

@@ -1,0 +1,115 @@
+/**
+ * Jaxpr simplification before execution: constant folding, common-subexpression elimination and
+ * dead-code elimination. Each pass maps a jaxpr to an equivalent, smaller one.
+ * @module
+ */
+import type { Array } from "../array.ts";
+import { type Atom, Jaxpr, JaxprEqn, Literal, Var } from "../jaxpr.ts";
+import { bind, Tracer } from "../trace.ts";
+import { ConcreteArray } from "../array.ts";
+
+/** Primitives whose outputs are larger than their inputs; folding them would bloat constants. */
+const EXPANDING = new Set([
+  "broadcast_in_dim",
+  "pad",
+  "patches",
+  "scatter_add",
+  "patches_transpose",
+]);
+
+function literalOf(val: Array): Literal | null {
+  if (!(val instanceof ConcreteArray) || val.ndim !== 0) return null;
+  const data = val.backend.readSync(val.buffer, val.aval);
+  return data ? new Literal(val, Number(data[0])) : null;
+}
+
+/** Evaluates equations whose inputs are all constants or literals, once, at compile time. */
+export function foldConstants(j: Jaxpr): Jaxpr {
+  if (j.consts.some((c) => c instanceof Tracer)) return j;
+  const known = new Map<Var, Array>(j.constVars.map((v, i) => [v, j.consts[i]]));
+  const subst = new Map<Var, Atom>();
+  const atom = (a: Atom): Atom => (a instanceof Var ? subst.get(a) ?? a : a);
+  const value = (a: Atom): Array | undefined => (a instanceof Literal ? a.val : known.get(a));
+  const eqns: JaxprEqn[] = [];
+  for (const e of j.eqns) {
+    const inputs = e.inputs.map(atom);
+    const vals = inputs.map(value);
+    if (!EXPANDING.has(e.prim.name) && vals.every((v) => v !== undefined) && !e.prim.impl) {
+      const outs = bind(e.prim, vals as Array[], e.params);
+      e.outBinders.forEach((v, i) => {
+        const lit = literalOf(outs[i]);
+        if (lit) subst.set(v, lit);
+        else known.set(v, outs[i]);
+      });
+      continue;
+    }
+    eqns.push(new JaxprEqn(e.prim, inputs, e.params, e.outBinders));
+  }
+  const outs = j.outs.map(atom);
+  const constVars = [...known.keys()];
+  return new Jaxpr(constVars, constVars.map((v) => known.get(v)!), j.inBinders, eqns, outs);
+}
+
+function paramsKey(params: Record<string, unknown>): string | null {
+  let ok = true;
+  const s = JSON.stringify(params, (_, v) => {
+    if (
+      typeof v === "function" ||
+      (v !== null && typeof v === "object" && !globalThis.Array.isArray(v) &&
+        Object.getPrototypeOf(v) !== Object.prototype)
+    ) ok = false;
+    return v;
+  });
+  return ok ? s : null;
+}
+
+/** Replaces repeated equations (same primitive, inputs and params) by their first occurrence. */
+export function eliminateCommonSubexpressions(j: Jaxpr): Jaxpr {
+  const ids = new Map<Var, number>();
+  const idOf = (a: Atom) =>
+    a instanceof Literal
+      ? `L${a.value}:${a.aval.dtype}`
+      : `v${ids.get(a) ?? ids.set(a, ids.size).get(a)}`;
+  const subst = new Map<Var, Var>();
+  const seen = new Map<string, Var[]>();
+  const atom = (a: Atom): Atom => (a instanceof Var ? subst.get(a) ?? a : a);
+  const eqns: JaxprEqn[] = [];
+  for (const e of j.eqns) {
+    const inputs = e.inputs.map(atom);
+    const pk = paramsKey(e.params);
+    const key = pk === null ? null : `${e.prim.name}|${inputs.map(idOf).join(",")}|${pk}`;
+    const prev = key === null ? undefined : seen.get(key);
+    if (prev) {
+      e.outBinders.forEach((v, i) => subst.set(v, prev[i]));
+      continue;
+    }
+    if (key !== null) seen.set(key, e.outBinders);
+    eqns.push(new JaxprEqn(e.prim, inputs, e.params, e.outBinders));
+  }
+  return new Jaxpr(j.constVars, j.consts, j.inBinders, eqns, j.outs.map(atom));
+}
+
+/** Drops equations whose outputs are unused, and unused constants. */
+export function eliminateDeadCode(j: Jaxpr): Jaxpr {
+  const live = new Set<Var>(j.outs.filter((a): a is Var => a instanceof Var));
+  const kept: JaxprEqn[] = [];
+  for (let i = j.eqns.length - 1; i >= 0; i--) {
+    const e = j.eqns[i];
+    if (!e.outBinders.some((v) => live.has(v))) continue;
+    kept.push(e);
+    for (const a of e.inputs) if (a instanceof Var) live.add(a);
+  }
+  const keep = j.constVars.map((v) => live.has(v));
+  return new Jaxpr(
+    j.constVars.filter((_, i) => keep[i]),
+    j.consts.filter((_, i) => keep[i]),
+    j.inBinders,
+    kept.reverse(),
+    j.outs,
+  );
+}
+
+/** All simplifications, in order. */
+export function simplify(j: Jaxpr): Jaxpr {
+  return eliminateDeadCode(eliminateCommonSubexpressions(foldConstants(j)));
+}

@@ -1,0 +1,125 @@
+/**
+ * Reference kernels for elementwise primitives: one scalar function per primitive, applied in a
+ * loop; results are rounded to the output dtype by storing into its typed array.
+ * @module
+ */
+import { allocTyped, type DType } from "../../core/dtype.ts";
+import type { RefImpl } from "./impl.ts";
+import { erf, erfInv, logistic } from "./math.ts";
+
+type Unary = (x: number) => number;
+type Binary = (x: number, y: number) => number;
+
+const UNARY: Record<string, Unary> = {
+  neg: (x) => -x,
+  sin: Math.sin,
+  cos: Math.cos,
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  tanh: Math.tanh,
+  logistic,
+  sqrt: Math.sqrt,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  abs: Math.abs,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
+  erf,
+  erf_inv: erfInv,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: (x) => Math.sign(x) * Math.round(Math.abs(x)),
+};
+
+const FLOAT_BINARY: Record<string, Binary> = {
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  div: (x, y) => x / y,
+  pow: Math.pow,
+  max: (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y)),
+  min: (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.min(x, y)),
+};
+
+const INT_BINARY: Record<string, Binary> = {
+  add: (x, y) => (x + y) | 0,
+  sub: (x, y) => (x - y) | 0,
+  mul: Math.imul,
+  div: (x, y) => (y === 0 ? 0 : (x / y) | 0),
+  max: Math.max,
+  min: Math.min,
+  and: (x, y) => x & y,
+  or: (x, y) => x | y,
+};
+
+const BOOL_BINARY: Record<string, Binary> = {
+  and: (x, y) => x & y,
+  or: (x, y) => x | y,
+};
+
+const COMPARE: Record<string, Binary> = {
+  eq: (x, y) => +(x === y),
+  ne: (x, y) => +(x !== y),
+  lt: (x, y) => +(x < y),
+  le: (x, y) => +(x <= y),
+  gt: (x, y) => +(x > y),
+  ge: (x, y) => +(x >= y),
+};
+
+function unary(fn: Unary): RefImpl {
+  return ([x], _, __, [out]) => {
+    const r = allocTyped(out.dtype, x.length);
+    for (let i = 0; i < x.length; i++) r[i] = fn(x[i]);
+    return [r];
+  };
+}
+
+function binary(table: (dtype: DType) => Binary): RefImpl {
+  return ([x, y], [a], _, [out]) => {
+    const fn = table(a.dtype);
+    const r = allocTyped(out.dtype, x.length);
+    for (let i = 0; i < x.length; i++) r[i] = fn(x[i], y[i]);
+    return [r];
+  };
+}
+
+function arith(name: string): (dtype: DType) => Binary {
+  return (dtype) =>
+    (dtype === "bool" ? BOOL_BINARY : dtype === "int32" ? INT_BINARY : FLOAT_BINARY)[name];
+}
+
+const notImpl: RefImpl = ([x], [a], _, [out]) => {
+  const r = allocTyped(out.dtype, x.length);
+  for (let i = 0; i < x.length; i++) r[i] = a.dtype === "bool" ? 1 - x[i] : ~x[i];
+  return [r];
+};
+
+const selectImpl: RefImpl = ([p, f, t], _, __, [out]) => {
+  const r = allocTyped(out.dtype, p.length);
+  for (let i = 0; i < p.length; i++) r[i] = p[i] ? t[i] : f[i];
+  return [r];
+};
+
+const convertImpl: RefImpl = ([x], _, __, [out]) => {
+  const r = allocTyped(out.dtype, x.length);
+  const to = out.dtype;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    r[i] = to === "bool" ? +(v !== 0) : to === "int32" ? Math.trunc(v) | 0 : v;
+  }
+  return [r];
+};
+
+/** Reference kernels of the elementwise primitives. */
+export const elementwiseImpls: Record<string, RefImpl> = {
+  ...Object.fromEntries(Object.entries(UNARY).map(([k, fn]) => [k, unary(fn)])),
+  ...Object.fromEntries(
+    ["add", "sub", "mul", "div", "pow", "max", "min", "and", "or"].map((
+      k,
+    ) => [k, binary(arith(k))]),
+  ),
+  ...Object.fromEntries(Object.entries(COMPARE).map(([k, fn]) => [k, binary(() => fn)])),
+  not: notImpl,
+  select_n: selectImpl,
+  convert_element_type: convertImpl,
+};

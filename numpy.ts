@@ -1,0 +1,23 @@
+/**
+ * `numpy`: the array API, after jax.numpy. Functions accept arrays and JS numbers (weakly typed),
+ * broadcast and promote like NumPy, and work the same under every transformation.
+ *
+ * ```ts
+ * import { numpy as np } from "./mod.ts";
+ * const x = np.array([[1, 2], [3, 4]]);
+ * np.sum(np.tanh(x).mul(x), 1).toArray();
+ * ```
+ * @module
+ */
+import "./kernels/ref/backend.ts";
+import "./numpy/array_methods.ts";
+
+export { Array, type ArrayLike, ConcreteArray, type NestedNumbers } from "./core/array.ts";
+export { ShapedArray } from "./core/aval.ts";
+export type { DType } from "./core/dtype.ts";
+export { array, type ArrayInput, asArray } from "./numpy/convert.ts";
+export * from "./numpy/creation.ts";
+export * from "./numpy/elementwise.ts";
+export * from "./numpy/reductions.ts";
+export * from "./numpy/shape.ts";
+export * from "./numpy/linalg.ts";

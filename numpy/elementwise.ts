@@ -1,0 +1,178 @@
+/**
+ * NumPy elementwise functions: promotion (JS numbers weakly typed), broadcasting, then the lax
+ * primitive.
+ * @module
+ */
+import type { Array } from "../core/array.ts";
+import { type DType, isFloat } from "../core/dtype.ts";
+import { AdjointError } from "../core/errors.ts";
+import * as lax from "../core/primitives/elementwise.ts";
+import { full } from "../core/primitives/constants.ts";
+import { broadcastTo } from "../core/primitives/structural.ts";
+import { broadcastShapes } from "../core/shape.ts";
+import { type ArrayInput, asArray, promoteArgs } from "./convert.ts";
+
+/** An array or a JS scalar. */
+export type Operand = Array | number | boolean;
+
+function broadcastAll(op: string, xs: Array[]): Array[] {
+  const shape = broadcastShapes(op, ...xs.map((x) => x.shape));
+  return xs.map((x) => broadcastTo(x, shape));
+}
+
+function binary(
+  op: string,
+  fn: (x: Array, y: Array) => Array,
+  dtypeOf?: (d: DType) => DType,
+): (x: Operand, y: Operand) => Array {
+  return (x, y) => {
+    let [a, b] = promoteArgs(`np.${op}`, [x, y]);
+    if (dtypeOf) [a, b] = promoteArgs(`np.${op}`, [a, b], dtypeOf(a.dtype));
+    const [bx, by] = broadcastAll(`np.${op}`, [a, b]);
+    return fn(bx, by);
+  };
+}
+
+const toFloat = (d: DType): DType => (isFloat(d) ? d : "float32");
+
+/** `x + y`. */
+export const add: (x: Operand, y: Operand) => Array = binary("add", lax.add);
+/** `x - y`. */
+export const subtract: (x: Operand, y: Operand) => Array = binary("subtract", lax.sub);
+/** `x * y`. */
+export const multiply: (x: Operand, y: Operand) => Array = binary("multiply", lax.mul);
+/** True division `x / y` (integers give float32). */
+export const divide: (x: Operand, y: Operand) => Array = binary("divide", lax.div, toFloat);
+/** `x ** y` (float). */
+export const power: (x: Operand, y: Operand) => Array = binary("power", lax.pow, toFloat);
+/** Elementwise maximum. */
+export const maximum: (x: Operand, y: Operand) => Array = binary("maximum", lax.max);
+/** Elementwise minimum. */
+export const minimum: (x: Operand, y: Operand) => Array = binary("minimum", lax.min);
+/** `x == y`. */
+export const equal: (x: Operand, y: Operand) => Array = binary("equal", lax.eq);
+/** `x != y`. */
+export const notEqual: (x: Operand, y: Operand) => Array = binary("notEqual", lax.ne);
+/** `x < y`. */
+export const less: (x: Operand, y: Operand) => Array = binary("less", lax.lt);
+/** `x <= y`. */
+export const lessEqual: (x: Operand, y: Operand) => Array = binary("lessEqual", lax.le);
+/** `x > y`. */
+export const greater: (x: Operand, y: Operand) => Array = binary("greater", lax.gt);
+/** `x >= y`. */
+export const greaterEqual: (x: Operand, y: Operand) => Array = binary("greaterEqual", lax.ge);
+/** Logical and of bool arrays. */
+export const logicalAnd: (x: Operand, y: Operand) => Array = binary(
+  "logicalAnd",
+  lax.and,
+  () => "bool",
+);
+/** Logical or of bool arrays. */
+export const logicalOr: (x: Operand, y: Operand) => Array = binary(
+  "logicalOr",
+  lax.or,
+  () => "bool",
+);
+
+/** Short aliases, as in jax.numpy. */
+export { divide as div, multiply as mul, subtract as sub };
+
+function unary(fn: (x: Array) => Array, float = true): (x: ArrayInput) => Array {
+  return (x) => {
+    const a = asArray(x);
+    return fn(float && !isFloat(a.dtype) ? lax.convert(a, "float32") : a);
+  };
+}
+
+/** `-x`. */
+export const negative: (x: ArrayInput) => Array = unary(lax.neg, false);
+/** `e^x`. */
+export const exp: (x: ArrayInput) => Array = unary(lax.exp);
+/** Natural logarithm. */
+export const log: (x: ArrayInput) => Array = unary(lax.log);
+/** `log(1 + x)`. */
+export const log1p: (x: ArrayInput) => Array = unary(lax.log1p);
+/** `e^x - 1`. */
+export const expm1: (x: ArrayInput) => Array = unary(lax.expm1);
+/** Sine. */
+export const sin: (x: ArrayInput) => Array = unary(lax.sin);
+/** Cosine. */
+export const cos: (x: ArrayInput) => Array = unary(lax.cos);
+/** Hyperbolic tangent. */
+export const tanh: (x: ArrayInput) => Array = unary(lax.tanh);
+/** Square root. */
+export const sqrt: (x: ArrayInput) => Array = unary(lax.sqrt);
+/** `1 / sqrt(x)`. */
+export const rsqrt: (x: ArrayInput) => Array = unary(lax.rsqrt);
+/** Absolute value. */
+export const abs: (x: ArrayInput) => Array = unary(lax.abs, false);
+/** Sign: -1, 0 or 1. */
+export const sign: (x: ArrayInput) => Array = unary(lax.sign, false);
+/** Error function. */
+export const erf: (x: ArrayInput) => Array = unary(lax.erf);
+/** Inverse error function. */
+export const erfInv: (x: ArrayInput) => Array = unary(lax.erfInv);
+/** Round down. */
+export const floor: (x: ArrayInput) => Array = unary(lax.floor);
+/** Round up. */
+export const ceil: (x: ArrayInput) => Array = unary(lax.ceil);
+/** Round half away from zero. */
+export const round: (x: ArrayInput) => Array = unary(lax.round);
+/** Logistic sigmoid `1 / (1 + e^-x)`. */
+export const sigmoid: (x: ArrayInput) => Array = unary(lax.logistic);
+/** Logical not of a bool array. */
+export const logicalNot: (x: ArrayInput) => Array = (x) => lax.not(lax.convert(asArray(x), "bool"));
+
+/** Negation (alias of `negative`). */
+export { negative as neg };
+/** `x * x`. */
+export function square(x: ArrayInput): Array {
+  const a = asArray(x);
+  return lax.mul(a, a);
+}
+/** `1 / x`. */
+export function reciprocal(x: ArrayInput): Array {
+  return divide(1, asArray(x));
+}
+/** `max(x, 0)`. */
+export function relu(x: ArrayInput): Array {
+  const a = asArray(x);
+  return lax.max(a, full(a.shape, 0, a.dtype));
+}
+/** `x ** y` (alias of `power`). */
+export { power as pow };
+
+/** Elementwise choice: `cond ? x : y`, with broadcasting and promotion of `x` and `y`. */
+export function where(cond: Operand, x: Operand, y: Operand): Array {
+  const c = lax.convert(asArray(cond as ArrayInput), "bool");
+  const [a, b] = promoteArgs("np.where", [x, y]);
+  const [bc, ba, bb] = broadcastAll("np.where", [c, a, b]);
+  return lax.select(bc, ba, bb);
+}
+
+/** Limits values to `[lo, hi]` (either bound may be omitted with `null`). */
+export function clip(x: ArrayInput, lo: Operand | null, hi: Operand | null): Array {
+  let out = asArray(x);
+  if (lo !== null) out = maximum(out, lo);
+  if (hi !== null) out = minimum(out, hi);
+  return out;
+}
+
+/** Casts to `dtype`. */
+export function astype(x: ArrayInput, dtype: DType): Array {
+  return lax.convert(asArray(x), dtype);
+}
+
+/** Whether elements are finite (not NaN or infinite). */
+export function isfinite(x: ArrayInput): Array {
+  const a = asArray(x);
+  if (!isFloat(a.dtype)) return lax.eq(a, a);
+  return lax.lt(lax.abs(a), full(a.shape, Infinity, a.dtype));
+}
+
+/** Throws unless `x` is a float array (for functions that need gradients). */
+export function requireFloat(op: string, x: Array): void {
+  if (!isFloat(x.dtype)) throw new AdjointError(op, `expected a float array, got ${x.aval}`);
+}
+
+export { stopGradient } from "../core/primitives/elementwise.ts";
