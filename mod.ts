@@ -23,7 +23,7 @@ export {
 export { vmap, type VmapOptions } from "./core/transforms/vmap.ts";
 export { makeJaxpr } from "./core/transforms/make_jaxpr.ts";
 export { hessian, jacfwd, type JacOptions, jacrev } from "./core/transforms/jacobian.ts";
-export { customJvp, customVjp } from "./core/transforms/custom.ts";
+export { customJvp, type CustomOut, customVjp } from "./core/transforms/custom.ts";
 export { stopGradient } from "./core/primitives/elementwise.ts";
 export { Jaxpr } from "./core/jaxpr.ts";
 export { AdjointError, ConcretizationError } from "./core/errors.ts";
@@ -34,3 +34,20 @@ export {
   registerBackend,
   setDefaultBackend,
 } from "./core/backend.ts";
+export { Array, type ArrayLike, ConcreteArray, type NestedNumbers } from "./core/array.ts";
+export { ShapedArray } from "./core/aval.ts";
+export type { DType, TypedArray } from "./core/dtype.ts";
+export type { DeviceBuffer } from "./core/backend.ts";
+export { type Atom, JaxprEqn, Literal, Var } from "./core/jaxpr.ts";
+export {
+  type BatchRule,
+  type ImplRule,
+  type JvpRule,
+  type Params,
+  Primitive,
+  type ShapeRule,
+  type TransposeRule,
+  UndefPrimal,
+} from "./core/primitive.ts";
+export type { Shape } from "./core/shape.ts";
+export type { Tree, TreeDef } from "./core/tree.ts";

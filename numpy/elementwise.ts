@@ -121,7 +121,9 @@ export const round: (x: ArrayInput) => Array = unary(lax.round);
 /** Logistic sigmoid `1 / (1 + e^-x)`. */
 export const sigmoid: (x: ArrayInput) => Array = unary(lax.logistic);
 /** Logical not of a bool array. */
-export const logicalNot: (x: ArrayInput) => Array = (x) => lax.not(lax.convert(asArray(x), "bool"));
+export function logicalNot(x: ArrayInput): Array {
+  return lax.not(lax.convert(asArray(x), "bool"));
+}
 
 /** Negation (alias of `negative`). */
 export { negative as neg };

@@ -10,9 +10,10 @@ import { bindCustomJvp, bindCustomVjp } from "../trace.ts";
 import { type Tree, type TreeDef, unflatten } from "../tree.ts";
 import { flattenArrays, leafToArray } from "./flat.ts";
 
-type Out = Array | Array[];
+/** What a custom-derivative function returns: one array or a list of arrays. */
+export type CustomOut = Array | Array[];
 
-function asList(out: Out): Array[] {
+function asList(out: CustomOut): Array[] {
   return globalThis.Array.isArray(out) ? out : [out];
 }
 
@@ -31,8 +32,8 @@ function checkTangents(op: string, outs: Array[], touts: Array[]): void {
  * `jvp(primals, tangents)` returns `[outputs, outputTangents]` with the same structure as `f`'s output.
  */
 export function customJvp<A extends Array[]>(
-  f: (...args: A) => Out,
-  jvp: (primals: A, tangents: A) => [Out, Out],
+  f: (...args: A) => CustomOut,
+  jvp: (primals: A, tangents: A) => [CustomOut, CustomOut],
 ): (...args: (Array | number)[]) => any {
   return (...args) => {
     const xs = args.map((a) => leafToArray("customJvp", a));
@@ -59,8 +60,8 @@ export function customJvp<A extends Array[]>(
  * pytree of arrays), and `bwd(residuals, outputCotangent)` returns one cotangent per argument.
  */
 export function customVjp<A extends Array[]>(
-  f: (...args: A) => Out,
-  fwd: (...args: A) => [Out, Tree<Array>],
+  f: (...args: A) => CustomOut,
+  fwd: (...args: A) => [CustomOut, Tree<Array>],
   bwd: (residuals: any, ct: any) => Array[],
 ): (...args: (Array | number)[]) => any {
   return (...args) => {
