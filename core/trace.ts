@@ -96,17 +96,8 @@ export class EvalTrace extends Trace {
   /** Runs the primitive's composite implementation or its backend kernel. */
   processPrimitive(prim: Primitive, args: Array[], params: Params): Array[] {
     if (prim.impl) return prim.impl(args, params);
-    const concrete = args as ConcreteArray[];
+    const concrete = onOneBackend(prim.name, args as ConcreteArray[]);
     const backend = concrete.length ? concrete[0].backend : getBackend();
-    for (const a of concrete) {
-      if (a.backend !== backend) {
-        throw new AdjointError(
-          prim.name,
-          `inputs live on different backends (${backend.name} and ${a.backend.name}); ` +
-            `move them with toBackend first`,
-        );
-      }
-    }
     const inAvals = concrete.map((a) => a.aval);
     const outAvals = prim.shape(inAvals, params);
     const outs = backend.execute(
@@ -118,6 +109,26 @@ export class EvalTrace extends Trace {
     );
     return outs.map((buf, i) => new ConcreteArray(outAvals[i], buf, backend));
   }
+}
+
+/**
+ * Checks that the inputs of one kernel live on one backend. Scalars (weakly typed constants such
+ * as the `2` in `x.mul(2)`) follow the arrays they meet; any other mismatch is an error.
+ */
+function onOneBackend(op: string, args: ConcreteArray[]): ConcreteArray[] {
+  const home = (args.find((a) => a.ndim > 0) ?? args[0])?.backend;
+  return args.map((a) => {
+    if (a.backend === home) return a;
+    const data = a.ndim === 0 ? a.backend.readSync(a.buffer, a.aval) : undefined;
+    if (!data) {
+      throw new AdjointError(
+        op,
+        `inputs live on different backends (${home.name} and ${a.backend.name}); ` +
+          `move them with toBackend first`,
+      );
+    }
+    return new ConcreteArray(a.aval, home.fromHost(data.slice(), a.aval), home);
+  });
 }
 
 const evalMain = new MainTrace(0, EvalTrace, null);

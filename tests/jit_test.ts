@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { grad, jit, makeJaxpr, numpy as np, vmap } from "../mod.ts";
+import { assertClose } from "./util/assert_close.ts";
+
+Deno.test("jit simplifies: dead code, common subexpressions and constant folding", async (t) => {
+  await t.step("dead code is dropped", () => {
+    const f = (x: np.Array) => {
+      np.exp(x); // unused
+      return np.sin(x);
+    };
+    const x = np.array([1, 2]);
+    assert.match(makeJaxpr(f)(x).toString(), /exp/);
+    assert.doesNotMatch(jit(f).lower(x).toString(), /exp/);
+  });
+  await t.step("repeated subexpressions are computed once", () => {
+    const f = (x: np.Array) => np.sin(x).add(np.sin(x));
+    const text = jit(f).lower(np.array([1, 2])).toString();
+    assert.equal(text.match(/= sin/g)?.length, 1);
+  });
+  await t.step("constant subexpressions are folded", () => {
+    const c = np.array([1, 2, 3]);
+    const f = (x: np.Array) => x.mul(np.exp(c).add(1));
+    const text = jit(f).lower(np.array([1, 1, 1])).toString();
+    assert.doesNotMatch(text, /exp/);
+    assertClose(jit(f)(np.array([1, 1, 1])), f(np.array([1, 1, 1])));
+  });
+});
+
+Deno.test("jit traces once per signature and retraces on new shapes or static values", () => {
+  let traces = 0;
+  const f = jit((x: np.Array, n: number) => {
+    traces++;
+    return x.mul(n);
+  }, { staticArgnums: [1] });
+  f(np.array([1, 2]), 2);
+  f(np.array([3, 4]), 2);
+  assert.equal(traces, 1);
+  f(np.array([1, 2, 3]), 2);
+  assert.equal(traces, 2);
+  assertClose(f(np.array([1, 2]), 3), [3, 6]);
+  assert.equal(traces, 3);
+  f(np.array([1, 2], "float64"), 3);
+  assert.equal(traces, 4);
+});
+
+Deno.test("jit takes and returns pytrees", () => {
+  const f = jit((p: { a: np.Array; b: np.Array[] }) => ({ s: p.a.add(p.b[0]), t: [p.b[1]] }));
+  const out = f({ a: np.array([1]), b: [np.array([2]), np.array([3])] });
+  assertClose(out.s, [3]);
+  assertClose(out.t[0], [3]);
+});
+
+Deno.test("jit composes with grad and vmap in both orders", () => {
+  const f = (x: np.Array) => np.sum(np.sin(x).mul(x));
+  const x = np.array([0.3, -1.2, 2.5], "float64");
+  const expected = grad(f)(x);
+  assertClose(jit(grad(f))(x), expected, { rtol: 1e-12 });
+  assertClose(grad(jit(f))(x), expected, { rtol: 1e-12 });
+  const xs = np.array([[0.3, 1], [2, -1]], "float64");
+  assertClose(vmap(jit(grad(f)))(xs), jit(vmap(grad(f)))(xs), { rtol: 1e-12 });
+});
+
+Deno.test("a value closed over by jit inside grad is differentiated", () => {
+  const g = grad((x: np.Array) =>
+    np.sum(jit((y: np.Array) => y.mul(x))(np.array([1, 2], "float64")))
+  );
+  assertClose(g(np.array(3, "float64")), 3, { rtol: 1e-12 });
+});
