@@ -63,6 +63,9 @@ function paramsKey(params: Record<string, unknown>): string | null {
   return ok ? s : null;
 }
 
+/** Primitives whose two operands can be swapped, so `mul a b` and `mul b a` are one value. */
+const COMMUTATIVE = new Set(["add", "mul", "max", "min", "eq", "ne", "and", "or"]);
+
 /** Replaces repeated equations (same primitive, inputs and params) by their first occurrence. */
 export function eliminateCommonSubexpressions(j: Jaxpr): Jaxpr {
   const ids = new Map<Var, number>();
@@ -77,7 +80,9 @@ export function eliminateCommonSubexpressions(j: Jaxpr): Jaxpr {
   for (const e of j.eqns) {
     const inputs = e.inputs.map(atom);
     const pk = paramsKey(e.params);
-    const key = pk === null ? null : `${e.prim.name}|${inputs.map(idOf).join(",")}|${pk}`;
+    const inputKeys = inputs.map(idOf);
+    if (COMMUTATIVE.has(e.prim.name)) inputKeys.sort();
+    const key = pk === null ? null : `${e.prim.name}|${inputKeys.join(",")}|${pk}`;
     const prev = key === null ? undefined : seen.get(key);
     if (prev) {
       e.outBinders.forEach((v, i) => subst.set(v, prev[i]));

@@ -1,0 +1,208 @@
+/**
+ * Fusion: groups a jaxpr's equations into kernels. Elementwise chains become one loop, with
+ * broadcasts read as strided views (never materialised) and an optional reduction at the end;
+ * reshapes are aliases; every other primitive is a kernel of its own. The result, a
+ * `KernelProgram`, is what the wasm and WebGPU code generators emit code for.
+ * @module
+ */
+import type { ShapedArray } from "../../core/aval.ts";
+import { type Atom, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
+import { shapeEqual } from "../../core/shape.ts";
+
+/** Primitives computed elementwise over one iteration space. */
+export const ELEMENTWISE: ReadonlySet<string> = new Set([
+  "neg",
+  "sin",
+  "cos",
+  "exp",
+  "log",
+  "log1p",
+  "expm1",
+  "tanh",
+  "logistic",
+  "sqrt",
+  "rsqrt",
+  "abs",
+  "sign",
+  "erf",
+  "erf_inv",
+  "floor",
+  "ceil",
+  "round",
+  "not",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "pow",
+  "max",
+  "min",
+  "eq",
+  "ne",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "and",
+  "or",
+  "select_n",
+  "convert_element_type",
+  "stop_gradient",
+]);
+
+/** Reductions that may end a fused elementwise loop. */
+export const FUSIBLE_REDUCTIONS: ReadonlySet<string> = new Set([
+  "reduce_sum",
+  "reduce_max",
+  "reduce_min",
+]);
+
+/** What a kernel does. */
+export type KernelKind =
+  | "fused" // elementwise chain over one iteration space, optionally ending in a reduction
+  | "alias" // reshape: the output is the input's buffer
+  | "op"; // one primitive on a prebuilt kernel
+
+/** One kernel of a program. */
+export interface Kernel {
+  /** What the kernel does. */
+  kind: KernelKind;
+  /** Equations in evaluation order (broadcast views included for fused kernels). */
+  eqns: JaxprEqn[];
+  /** Values read from memory. */
+  inputs: Var[];
+  /** Values written to memory (used by later kernels or returned). */
+  outputs: Var[];
+  /** Iteration space of a fused kernel (the shape before any final reduction). */
+  space?: readonly number[];
+}
+
+/** A jaxpr split into kernels, in execution order. */
+export interface KernelProgram {
+  /** The jaxpr the program computes. */
+  jaxpr: Jaxpr;
+  /** Kernels in execution order. */
+  kernels: Kernel[];
+}
+
+interface Group {
+  kernel: Kernel;
+  index: number;
+  reduced: boolean;
+}
+
+const outAval = (e: JaxprEqn): ShapedArray => e.outBinders[0].aval;
+
+/** Splits `jaxpr` into kernels. */
+export function fuse(jaxpr: Jaxpr): KernelProgram {
+  const groups: Group[] = [];
+  const producer = new Map<Var, Group>();
+  const views = new Map<Var, JaxprEqn>();
+  const vars = (e: JaxprEqn) => e.inputs.filter((a): a is Var => a instanceof Var);
+  /** Whether `v` can be read by a kernel at position `index` (views: their operand can). */
+  const ready = (v: Var, index: number): boolean => {
+    const g = producer.get(v);
+    if (g) return g.index <= index;
+    const view = views.get(v);
+    const src = view?.inputs[0];
+    return !(src instanceof Var) || ready(src, index);
+  };
+  const newGroup = (kind: KernelKind, e: JaxprEqn, space?: readonly number[]): Group => {
+    const g = {
+      kernel: { kind, eqns: [e], inputs: [], outputs: [], space },
+      index: groups.length,
+      reduced: false,
+    };
+    groups.push(g);
+    return g;
+  };
+  const viewsOf = (e: JaxprEqn): JaxprEqn[] =>
+    vars(e).flatMap((v) => (views.has(v) ? [views.get(v)!] : []));
+  const materialize = (v: Var) => {
+    const view = views.get(v);
+    if (!view || producer.has(v)) return;
+    const g = newGroup("fused", view, outAval(view).shape);
+    producer.set(v, g);
+  };
+
+  for (const e of jaxpr.eqns) {
+    const name = e.prim.name;
+    if (name === "broadcast_in_dim") {
+      views.set(e.outBinders[0], e);
+      continue;
+    }
+    if (ELEMENTWISE.has(name)) {
+      const space = outAval(e).shape;
+      const target = vars(e)
+        .map((v) => producer.get(v))
+        .filter((g): g is Group =>
+          g !== undefined && g.kernel.kind === "fused" && !g.reduced &&
+          shapeEqual(g.kernel.space!, space)
+        )
+        .find((g) => vars(e).every((v) => ready(v, g.index)));
+      const g = target ?? newGroup("fused", e, space);
+      if (target) target.kernel.eqns.push(e);
+      for (const view of viewsOf(e)) {
+        if (!g.kernel.eqns.includes(view)) g.kernel.eqns.splice(g.kernel.eqns.length - 1, 0, view);
+      }
+      for (const v of e.outBinders) producer.set(v, g);
+      continue;
+    }
+    if (FUSIBLE_REDUCTIONS.has(name)) {
+      const v = e.inputs[0] as Var;
+      const g = producer.get(v);
+      if (g && g.kernel.kind === "fused" && !g.reduced) {
+        g.kernel.eqns.push(e);
+        g.reduced = true;
+        producer.set(e.outBinders[0], g);
+        continue;
+      }
+    }
+    for (const v of vars(e)) materialize(v);
+    const g = newGroup(name === "reshape" ? "alias" : "op", e);
+    for (const v of e.outBinders) producer.set(v, g);
+  }
+  for (const a of jaxpr.outs) if (a instanceof Var) materialize(a);
+  const kernels = groups.map((g) => g.kernel);
+  assignInputsAndOutputs(jaxpr, kernels, (v) => producer.get(v)?.kernel);
+  return { jaxpr, kernels };
+}
+
+/** Inputs: values a kernel reads but does not define. Outputs: values others read or returned. */
+function assignInputsAndOutputs(
+  jaxpr: Jaxpr,
+  kernels: Kernel[],
+  producerOf: (v: Var) => Kernel | undefined,
+): void {
+  const needed = new Set<Var>(jaxpr.outs.filter((a): a is Var => a instanceof Var));
+  for (const k of kernels) {
+    const defined = new Set(k.eqns.flatMap((e) => e.outBinders));
+    const inputs = new Set<Var>();
+    for (const e of k.eqns) {
+      for (const a of e.inputs) if (a instanceof Var && !defined.has(a)) inputs.add(a);
+    }
+    k.inputs = [...inputs];
+    for (const v of inputs) needed.add(v);
+  }
+  for (const k of kernels) {
+    k.outputs = k.eqns.flatMap((e) => e.outBinders).filter((v) =>
+      needed.has(v) && producerOf(v) === k
+    );
+  }
+}
+
+/** Prints a program: one line per kernel with its equations. */
+export function programToString(p: KernelProgram): string {
+  const names = new Map<Var, string>();
+  const name = (a: Atom) =>
+    a instanceof Literal ? String(a.value) : names.get(a) ?? names.set(a, `v${names.size}`).get(a)!;
+  [...p.jaxpr.constVars, ...p.jaxpr.inBinders].forEach(name);
+  return p.kernels.map((k, i) => {
+    const body = k.eqns.map((e) =>
+      `${e.outBinders.map(name).join(",")}=${e.prim.name}(${e.inputs.map(name).join(",")})`
+    );
+    return `k${i} ${k.kind}(${k.inputs.map(name).join(",")}) -> (${
+      k.outputs.map(name).join(",")
+    }): ${body.join("; ")}`;
+  }).join("\n");
+}

@@ -1,0 +1,108 @@
+/**
+ * Static memory planning for a kernel program: every intermediate value gets an offset in one
+ * arena, chosen from its lifetime (the kernels between its definition and its last use), so
+ * values that are never alive together share memory and a program allocates nothing per call
+ * beyond its outputs. Reshapes alias their input; elementwise kernels may write in place over an
+ * input that dies there.
+ * @module
+ */
+import { type Jaxpr, Var } from "../../core/jaxpr.ts";
+import { FUSIBLE_REDUCTIONS, type KernelProgram } from "./fusion.ts";
+
+/** Where each planned value lives. */
+export interface MemoryPlan {
+  /** Byte offset in the arena of each intermediate value. */
+  offsets: Map<Var, number>;
+  /** Values sharing another value's storage (reshape outputs). */
+  aliases: Map<Var, Var>;
+  /** Arena size in bytes. */
+  arenaBytes: number;
+}
+
+const BYTES = { float32: 4, float64: 8, int32: 4, bool: 1 } as const;
+const ALIGN = 16;
+
+/** Storage bytes of a value, rounded up for SIMD access. */
+export function byteSize(v: Var): number {
+  const n = v.aval.size * BYTES[v.aval.dtype];
+  return Math.ceil(n / ALIGN) * ALIGN;
+}
+
+interface Block {
+  offset: number;
+  size: number;
+}
+
+/** Plans the arena for `program`; program inputs and outputs are not placed in it. */
+export function planMemory(program: KernelProgram): MemoryPlan {
+  const { jaxpr, kernels } = program;
+  const external = externalValues(jaxpr);
+  const aliases = new Map<Var, Var>();
+  const root = (v: Var): Var => (aliases.has(v) ? root(aliases.get(v)!) : v);
+  const lastUse = new Map<Var, number>();
+  kernels.forEach((k, i) => {
+    if (k.kind === "alias") {
+      aliases.set(k.outputs[0] ?? k.eqns[0].outBinders[0], k.eqns[0].inputs[0] as Var);
+    }
+    for (const v of k.inputs) lastUse.set(root(v), i);
+  });
+  for (const a of jaxpr.outs) if (a instanceof Var) lastUse.set(root(a), Infinity);
+
+  const offsets = new Map<Var, number>();
+  let free: Block[] = [];
+  let top = 0;
+  const allocate = (size: number): number => {
+    const i = free.findIndex((b) => b.size >= size);
+    if (i < 0) {
+      top += size;
+      return top - size;
+    }
+    const b = free[i];
+    free.splice(i, 1);
+    if (b.size > size) free.push({ offset: b.offset + size, size: b.size - size });
+    return b.offset;
+  };
+  const release = (offset: number, size: number) => {
+    free.push({ offset, size });
+    free = coalesce(free);
+  };
+  kernels.forEach((k, i) => {
+    if (k.kind === "alias") return;
+    const dying = k.inputs.map(root).filter((v) => lastUse.get(v) === i && offsets.has(v));
+    for (const out of k.outputs) {
+      if (external.has(out) || lastUse.get(out) === undefined) continue;
+      const size = byteSize(out);
+      const inPlace = elementwiseOnly(k)
+        ? dying.find((v) => byteSize(v) === size && v.aval.size === out.aval.size)
+        : undefined;
+      if (inPlace) {
+        offsets.set(out, offsets.get(inPlace)!);
+        dying.splice(dying.indexOf(inPlace), 1);
+      } else offsets.set(out, allocate(size));
+    }
+    for (const v of dying) release(offsets.get(v)!, byteSize(v));
+  });
+  return { offsets, aliases, arenaBytes: top };
+}
+
+/** A fused kernel without a reduction reads element i before writing element i: in place is safe. */
+function elementwiseOnly(k: KernelProgram["kernels"][number]): boolean {
+  return k.kind === "fused" && k.eqns.every((e) => !FUSIBLE_REDUCTIONS.has(e.prim.name));
+}
+
+function externalValues(jaxpr: Jaxpr): Set<Var> {
+  const ext = new Set<Var>([...jaxpr.constVars, ...jaxpr.inBinders]);
+  for (const a of jaxpr.outs) if (a instanceof Var) ext.add(a);
+  return ext;
+}
+
+function coalesce(blocks: Block[]): Block[] {
+  const sorted = [...blocks].sort((a, b) => a.offset - b.offset);
+  const out: Block[] = [];
+  for (const b of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.offset + last.size === b.offset) last.size += b.size;
+    else out.push({ ...b });
+  }
+  return out;
+}

@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { grad, jit, numpy as np, tree, Var } from "../mod.ts";
+import { fuse, programToString } from "../kernels/lowering/fusion.ts";
+import { byteSize, planMemory } from "../kernels/lowering/memory_plan.ts";
+
+type Params = { w1: np.Array; b1: np.Array; w2: np.Array; b2: np.Array };
+
+function mlpStep(p: Params, x: np.Array, y: np.Array): Params {
+  const loss = (q: Params) => {
+    const h = np.tanh(x.matmul(q.w1).add(q.b1));
+    const logits = h.matmul(q.w2).add(q.b2);
+    return np.mean(np.square(logits.sub(y)));
+  };
+  return tree.map((a: np.Array, g: np.Array) => a.sub(g.mul(0.1)), p, grad(loss)(p)) as Params;
+}
+
+function mlpJaxpr() {
+  const p = { w1: np.zeros([4, 8]), b1: np.zeros([8]), w2: np.zeros([8, 3]), b2: np.zeros([3]) };
+  return jit(mlpStep).lower(p, np.zeros([5, 4]), np.zeros([5, 3])).jaxpr;
+}
+
+Deno.test("fusion groups elementwise chains and keeps every equation exactly once", () => {
+  const jaxpr = mlpJaxpr();
+  const program = fuse(jaxpr);
+  const computed = program.kernels.flatMap((k) => k.eqns).filter((e) =>
+    e.prim.name !== "broadcast_in_dim"
+  );
+  assert.equal(new Set(computed).size, computed.length);
+  assert.equal(
+    computed.length,
+    jaxpr.eqns.filter((e) => e.prim.name !== "broadcast_in_dim").length,
+  );
+  const fused = program.kernels.filter((k) => k.kind === "fused");
+  assert.ok(
+    fused.some((k) => k.eqns.filter((e) => e.prim.name !== "broadcast_in_dim").length >= 3),
+    programToString(program),
+  );
+  assert.ok(program.kernels.length < jaxpr.eqns.length, programToString(program));
+});
+
+Deno.test("fused kernels read only values produced earlier", () => {
+  const program = fuse(mlpJaxpr());
+  const produced = new Set<Var>([...program.jaxpr.inBinders, ...program.jaxpr.constVars]);
+  for (const k of program.kernels) {
+    for (const v of k.inputs) assert.ok(produced.has(v), programToString(program));
+    for (const e of k.eqns) for (const v of e.outBinders) produced.add(v);
+  }
+});
+
+Deno.test("the memory plan never overlaps values that are alive together", () => {
+  const program = fuse(mlpJaxpr());
+  const plan = planMemory(program);
+  const def = new Map<Var, number>(), last = new Map<Var, number>();
+  program.kernels.forEach((k, i) => {
+    for (const v of k.outputs) def.set(v, i);
+    for (const v of k.inputs) last.set(v, i);
+  });
+  const planned = [...plan.offsets.keys()];
+  for (const a of planned) {
+    for (const b of planned) {
+      const inPlace = plan.offsets.get(a) === plan.offsets.get(b) &&
+        (def.get(b) === last.get(a) || def.get(a) === last.get(b));
+      if (a === b || inPlace) continue;
+      const overlapTime = def.get(a)! <= (last.get(b) ?? Infinity) &&
+        def.get(b)! <= (last.get(a) ?? Infinity);
+      const oa = plan.offsets.get(a)!, ob = plan.offsets.get(b)!;
+      const overlapSpace = oa < ob + byteSize(b) && ob < oa + byteSize(a);
+      assert.ok(!(overlapTime && overlapSpace), "two live values share memory");
+    }
+  }
+  const total = planned.reduce((n, v) => n + byteSize(v), 0);
+  assert.ok(
+    plan.arenaBytes < total,
+    `arena ${plan.arenaBytes} B should reuse memory (sum ${total} B)`,
+  );
+});
