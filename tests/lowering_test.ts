@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { grad, jit, numpy as np, tree, Var } from "../mod.ts";
+import { grad, jit, numpy as np, tree, type Var } from "../mod.ts";
 import { fuse, programToString } from "../kernels/lowering/fusion.ts";
 import { byteSize, planMemory } from "../kernels/lowering/memory_plan.ts";
 

@@ -1,0 +1,122 @@
+import asc from "assemblyscript/asc";
+import fc from "fast-check";
+import { type Array, type ConcreteArray, jit, numpy as np, type Var } from "../mod.ts";
+import { fuse, type Kernel, type KernelProgram } from "../kernels/lowering/fusion.ts";
+import { byteSize, planMemory } from "../kernels/lowering/memory_plan.ts";
+import { emitFusedModule } from "../kernels/wasm/fused_codegen.ts";
+import { assertClose } from "./util/assert_close.ts";
+
+type Op = (x: Array, y: Array) => Array;
+const UNARY: ((x: Array) => Array)[] = [
+  np.tanh,
+  np.sin,
+  np.exp,
+  np.sigmoid,
+  np.abs,
+  np.square,
+  np.relu,
+  np.erf,
+];
+const BINARY: Op[] = [np.add, np.subtract, np.multiply, np.maximum, np.minimum];
+
+/** A random elementwise program over x:[2,3,4] and b:[4] (broadcast), ending in a reduction. */
+const programArb = fc.record({
+  ops: fc.array(fc.tuple(fc.nat(UNARY.length - 1), fc.nat(BINARY.length - 1), fc.boolean()), {
+    minLength: 1,
+    maxLength: 5,
+  }),
+  reduce: fc.constantFrom("none", "sum0", "max2", "sumAll"),
+  dtype: fc.constantFrom("float32" as const, "float64" as const),
+});
+
+type Spec = typeof programArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(spec: Spec) {
+  return (x: Array, b: Array) => {
+    let v = x;
+    for (const [u, bi, useB] of spec.ops) v = BINARY[bi](UNARY[u](v), useB ? b : x.mul(0.5));
+    if (spec.reduce === "sum0") return np.sum(v, 0);
+    if (spec.reduce === "max2") return np.max(v, 2);
+    if (spec.reduce === "sumAll") return np.sum(v);
+    return v;
+  };
+}
+
+function bytesOf(a: ConcreteArray): Uint8Array {
+  const d = a.dataSync();
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/** Buffers start above the module's static data (AssemblyScript's math tables live there). */
+const STATIC_DATA_BYTES = 65536;
+
+/** Runs a program whose kernels are all fused, placing intermediates by the memory plan. */
+function run(
+  program: KernelProgram,
+  names: Map<Kernel, string>,
+  exports: WebAssembly.Exports,
+  memory: WebAssembly.Memory,
+  args: ConcreteArray[],
+): Float64Array[] {
+  const plan = planMemory(program);
+  const addr = new Map<Var, number>();
+  let top = STATIC_DATA_BYTES;
+  const place = (v: Var) => {
+    addr.set(v, top);
+    top += byteSize(v);
+  };
+  const inputs = [...program.jaxpr.inBinders];
+  inputs.forEach((v, i) => {
+    place(v);
+    new Uint8Array(memory.buffer).set(bytesOf(args[i]), addr.get(v)!);
+  });
+  const arena = top;
+  top += plan.arenaBytes;
+  for (const [v, off] of plan.offsets) addr.set(v, arena + off);
+  for (const o of program.jaxpr.outs as Var[]) if (!addr.has(o)) place(o);
+  for (const k of program.kernels) {
+    (exports[names.get(k)!] as CallableFunction)(
+      ...[...k.inputs, ...k.outputs].map((v) => addr.get(v)!),
+    );
+  }
+  return (program.jaxpr.outs as Var[]).map((o) => {
+    const Ctor = o.aval.dtype === "float64" ? Float64Array : Float32Array;
+    return Float64Array.from(new Ctor(memory.buffer as ArrayBuffer, addr.get(o)!, o.aval.size));
+  });
+}
+
+Deno.test("generated AssemblyScript for fused kernels matches the reference backend", async () => {
+  const specs = fc.sample(programArb, { numRuns: 12, seed: 42 });
+  const programs = specs.map((spec) => {
+    const f = build(spec);
+    const x = np.array(np.linspace(-2, 2, 24).reshape([2, 3, 4]), spec.dtype) as ConcreteArray;
+    const b = np.array([0.3, -0.7, 1.1, 2], spec.dtype) as ConcreteArray;
+    return { f, x, b, spec, program: fuse(jit(f).lower(x, b).jaxpr) };
+  });
+  const names = new Map<Kernel, string>();
+  programs.forEach((p, i) => p.program.kernels.forEach((k, j) => names.set(k, `p${i}_k${j}`)));
+  for (const k of names.keys()) {
+    if (k.kind !== "fused") throw new Error(`expected only fused kernels, got ${k.kind}`);
+  }
+  const source = emitFusedModule(new Map([...names].map(([k, n]) => [n, k])));
+  const out = await asc.compileString({ "fused.ts": source }, {
+    optimizeLevel: 3,
+    runtime: "stub",
+    importMemory: true,
+    noAssert: true,
+    enable: ["simd", "relaxed-simd"],
+  } as never);
+  if (!out.binary) throw new Error(out.stderr.toString());
+  const memory = new WebAssembly.Memory({ initial: 8 });
+  const module = await WebAssembly.compile(out.binary as Uint8Array<ArrayBuffer>);
+  const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
+  for (const { f, x, b, spec, program } of programs) {
+    const [got] = run(program, names, instance.exports, memory, [x, b]);
+    const want = f(x, b);
+    const tol = spec.dtype === "float32" ? 2e-5 : 1e-12;
+    assertClose(globalThis.Array.from(got), want.toArray() as number[] | number, {
+      rtol: tol,
+      atol: tol,
+    }, JSON.stringify(spec));
+  }
+});
