@@ -40,7 +40,18 @@ export interface Backend {
 }
 
 const backends = new Map<string, Backend>();
-let defaultName = "ref";
+
+/** `ADJOINT_BACKEND` when the environment may be read without a permission prompt. */
+function backendFromEnv(): string | undefined {
+  try {
+    const status = Deno.permissions.querySync({ name: "env", variable: "ADJOINT_BACKEND" });
+    return status.state === "granted" ? Deno.env.get("ADJOINT_BACKEND") || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let defaultName = backendFromEnv() ?? "ref";
 
 /** Registers a backend under its name. */
 export function registerBackend(backend: Backend): void {
