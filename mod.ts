@@ -11,6 +11,8 @@
 export * as numpy from "./numpy.ts";
 export * as lax from "./lax.ts";
 export * as tree from "./core/tree.ts";
+export * as data from "./data/mod.ts";
+export * as train from "./train/mod.ts";
 export { jit, type JitOptions, type Jitted, type Lowered } from "./core/transforms/jit.ts";
 export {
   grad,
