@@ -37,6 +37,8 @@ export interface Backend {
   dispose?(buffer: DeviceBuffer): void;
   /** Compiles a jaxpr into a function over this backend's arrays (optional: else interpreted). */
   compile?(jaxpr: Jaxpr): (args: ConcreteArray[]) => ConcreteArray[];
+  /** What compiling a jaxpr produces, for inspection: e.g. the kernel program and its code. */
+  describe?(jaxpr: Jaxpr): Record<string, string>;
 }
 
 const backends = new Map<string, Backend>();

@@ -20,10 +20,12 @@ export interface JitOptions {
   staticArgnums?: number[];
 }
 
-/** What `jit(f).lower(...args)` shows: the simplified jaxpr that runs. */
+/** What `jit(f).lower(...args)` shows: the simplified jaxpr and what the backend makes of it. */
 export interface Lowered {
   /** The simplified jaxpr. */
   readonly jaxpr: Jaxpr;
+  /** The backend's compiled forms by name (e.g. `program`, `assemblyscript`); empty for ref. */
+  readonly compiled: Record<string, string>;
   /** The jaxpr's text. */
   toString(): string;
 }
@@ -105,8 +107,11 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
     return unflatten(entry.outDef, run(entry, leaves));
   };
   jitted.lower = (...args: unknown[]): Lowered => {
-    const [{ jaxpr }] = prepare(args);
-    return { jaxpr, toString: () => jaxpr.toString() };
+    const [{ jaxpr }, leaves] = prepare(args);
+    const backend = leaves.length && leaves[0] instanceof ConcreteArray
+      ? leaves[0].backend
+      : getBackend();
+    return { jaxpr, compiled: backend.describe?.(jaxpr) ?? {}, toString: () => jaxpr.toString() };
   };
   return jitted;
 }
