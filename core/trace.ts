@@ -8,7 +8,7 @@
  */
 import { Array, ConcreteArray } from "./array.ts";
 import type { ShapedArray } from "./aval.ts";
-import { getBackend } from "./backend.ts";
+import { defaultBackendName, getBackend } from "./backend.ts";
 import { AdjointError, ConcretizationError } from "./errors.ts";
 import type { Params, Primitive } from "./primitive.ts";
 
@@ -73,6 +73,7 @@ export abstract class Tracer extends Array {
   abstract get transformName(): string;
   /** The concrete value, or a ConcretizationError explaining why it is not available. */
   concrete(what: string): ConcreteArray {
+    checkLive(what, this);
     const c = this.concreteValue();
     if (c) return c;
     throw new ConcretizationError(what, String(this.aval), this.transformName);
@@ -124,7 +125,9 @@ function onOneBackend(op: string, args: ConcreteArray[]): ConcreteArray[] {
       throw new AdjointError(
         op,
         `inputs live on different backends (${home.name} and ${a.backend.name}); ` +
-          `move them with toBackend first`,
+          `move arrays with toBackend first. Constants created inside functions (zeros, ones, ` +
+          `scalars) are placed on the default backend, now "${defaultBackendName()}" ` +
+          `(see setDefaultBackend)`,
       );
     }
     return new ConcreteArray(a.aval, home.fromHost(data.slice(), a.aval), home);
@@ -161,10 +164,27 @@ export function withDynamicTrace<T>(main: MainTrace, fn: () => T): T {
   }
 }
 
-function findTopTrace(xs: Array[]): Trace {
+/** The error for a tracer used after the transformation that created it has returned. */
+function escapedError(op: string, t: Tracer): AdjointError {
+  return new AdjointError(
+    op,
+    `a traced array (${t.aval}) escaped from the ${t.transformName} that created it, ` +
+      `e.g. by being stored in an outer variable; return it from the function instead`,
+  );
+}
+
+/** Throws if `t` belongs to a transformation that is no longer running. */
+function checkLive(op: string, t: Tracer): void {
+  const main = t.trace.main;
+  if (traceStack[main.level] !== main) throw escapedError(op, t);
+}
+
+function findTopTrace(op: string, xs: Array[]): Trace {
   let top = dynamicTrace;
   for (const x of xs) {
-    if (x instanceof Tracer && x.trace.main.level > top.level) top = x.trace.main;
+    if (!(x instanceof Tracer)) continue;
+    checkLive(op, x);
+    if (x.trace.main.level > top.level) top = x.trace.main;
   }
   return new top.traceType(top);
 }
@@ -175,11 +195,7 @@ export function fullRaise(trace: Trace, val: Array): Array {
   const level = val.trace.main.level;
   if (val.trace.main === trace.main) return val;
   if (level < trace.main.level) return trace.lift(val);
-  throw new AdjointError(
-    "trace",
-    `a traced array (${val.aval}) escaped from the ${val.transformName} that created it, ` +
-      `e.g. by being stored in an outer variable; return it from the function instead`,
-  );
+  throw escapedError("trace", val);
 }
 
 /** The plainest form of a value. */
@@ -189,7 +205,7 @@ export function fullLower(val: Array): Array {
 
 /** Applies a primitive to arrays, dispatching to the innermost active transformation. */
 export function bind(prim: Primitive, args: Array[], params: Params = {}): Array[] {
-  const trace = findTopTrace(args);
+  const trace = findTopTrace(prim.name, args);
   const tracers = args.map((a) => fullRaise(trace, a));
   return trace.processPrimitive(prim, tracers, params).map(fullLower);
 }
@@ -201,7 +217,7 @@ export function bind1(prim: Primitive, args: Array[], params: Params = {}): Arra
 
 /** Applies a function with a custom jvp rule through the trace stack. */
 export function bindCustomJvp(fun: CustomFun, jvp: CustomJvpFun, args: Array[]): Array[] {
-  const trace = findTopTrace(args);
+  const trace = findTopTrace("customJvp", args);
   const tracers = args.map((a) => fullRaise(trace, a));
   return trace.processCustomJvp(fun, jvp, tracers).map(fullLower);
 }
@@ -213,7 +229,7 @@ export function bindCustomVjp(
   bwd: CustomBwdFun,
   args: Array[],
 ): Array[] {
-  const trace = findTopTrace(args);
+  const trace = findTopTrace("customVjp", args);
   const tracers = args.map((a) => fullRaise(trace, a));
   return trace.processCustomVjp(fun, fwd, bwd, tracers).map(fullLower);
 }

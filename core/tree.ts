@@ -16,7 +16,7 @@ export class TreeDef {
     readonly kind: "leaf" | "array" | "object" | "none",
     readonly children: TreeDef[] = [],
     readonly keys: string[] = [],
-    readonly emptyValue: null | undefined = null,
+    readonly emptyValue?: null,
   ) {}
   /** Number of leaves. */
   get numLeaves(): number {

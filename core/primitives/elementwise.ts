@@ -307,7 +307,7 @@ powP.jvp = ([x, y], [tx, ty]) => {
   const ans = pow(x, y);
   const one = full(x.shape, 1, x.dtype);
   const dx = tx && mul(tx, mul(y, pow(x, sub(y, one))));
-  const safeX = select(eq(x, zerosLike(x)), x, one);
+  const safeX = select(eq(x, zerosLike(x)), one, x);
   const dy = ty && mul(ty, mul(log(safeX), ans));
   return [[ans], [addTangents(dx, dy)]];
 };

@@ -6,10 +6,10 @@ import type { Array } from "../array.ts";
 import { ShapedArray } from "../aval.ts";
 import { AdjointError } from "../errors.ts";
 import { type BatchRule, type Params, Primitive, type UndefPrimal } from "../primitive.ts";
-import { range, shapeStr } from "../shape.ts";
+import { range, shapeStr, sizeOf } from "../shape.ts";
 import { bind1 } from "../trace.ts";
 import { convert, div, eq, mul } from "./elementwise.ts";
-import { broadcastInDim } from "./structural.ts";
+import { broadcastInDim, pad, reshape, rev, slice, transpose } from "./structural.ts";
 
 function checkAxes(op: string, x: ShapedArray, axes: number[]): void {
   if (
@@ -87,12 +87,50 @@ function defChooserJvp(p: Primitive): void {
 }
 defChooserJvp(reduceMaxP);
 defChooserJvp(reduceMinP);
+
+/** Shifts `x` by `k` along its last axis, filling with ones: `[1, .., 1, x0, x1, ..]`. */
+function shiftInOnes(x: Array, k: number): Array {
+  const n = x.shape[x.ndim - 1];
+  const lo = x.shape.map(() => 0), hi = x.shape.map(() => 0);
+  lo[x.ndim - 1] = Math.min(k, n);
+  const limit = [...x.shape];
+  limit[x.ndim - 1] = Math.max(n - k, 0);
+  return pad(slice(x, lo.map(() => 0), limit), lo, hi, lo.map(() => 0), 1);
+}
+
+/** Product of the elements before each one along the last axis (a log-step scan). */
+function exclusiveCumprod(x: Array): Array {
+  let inclusive = x;
+  for (let k = 1; k < x.shape[x.ndim - 1]; k *= 2) {
+    inclusive = mul(inclusive, shiftInOnes(inclusive, k));
+  }
+  return shiftInOnes(inclusive, 1);
+}
+
+/**
+ * For each element, the product of the other elements of its reduction group, computed from
+ * prefix and suffix products so that it is exact (and differentiable) when some are zero.
+ */
+function productOfOthers(x: Array, axes: number[]): Array {
+  const kept = keptDims(x.ndim, axes);
+  const perm = [...kept, ...axes];
+  const moved = transpose(x, perm);
+  const flat = reshape(moved, [
+    ...kept.map((d) => x.shape[d]),
+    sizeOf(axes.map((d) => x.shape[d])),
+  ]);
+  const last = [flat.ndim - 1];
+  const others = mul(exclusiveCumprod(flat), rev(exclusiveCumprod(rev(flat, last)), last));
+  const inverse = range(x.ndim);
+  perm.forEach((p, i) => (inverse[p] = i));
+  return transpose(reshape(others, moved.shape), inverse);
+}
+
 reduceProdP.jvp = ([x], [t], params) => {
   const ans = bind1(reduceProdP, [x], params);
   if (t === null) return [[ans], [null]];
   const axes = params.axes as number[];
-  const others = div(broadcastInDim(ans, x.shape, keptDims(x.ndim, axes)), x);
-  return [[ans], [reduceSum(mul(t, others), axes)]];
+  return [[ans], [reduceSum(mul(t, productOfOthers(x, axes)), axes)]];
 };
 
 /** lax.reduce_sum. */

@@ -81,9 +81,11 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
     }
     const dynamic = args.filter((_, i) => !statics.has(i));
     const [leaves, def] = flattenArrays("jit", dynamic as Tree);
+    // Constants are placed when the function is traced, so the backend is part of the key.
     const key = [
       def.toString(),
-      ...leaves.map((l) => String(l.aval)),
+      getBackend().name,
+      ...leaves.map((l) => `${l.aval}${l instanceof ConcreteArray ? `@${l.backend.name}` : ""}`),
       ...[...statics].sort().map((i) => staticKey("jit", i, args[i])),
     ].join("|");
     let entry = cache.get(key);

@@ -7,6 +7,7 @@
 /** Error function: Taylor series near 0, continued fraction for erfc in the tails. */
 export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
+  if (!Number.isFinite(x)) return Math.sign(x);
   const ax = Math.abs(x);
   if (ax < 3) {
     let term = ax, sum = ax;
