@@ -36,6 +36,8 @@ export {
   registerBackend,
   setDefaultBackend,
 } from "./core/backend.ts";
+export { toBackend, toBackendAsync } from "./core/placement.ts";
+export { initWebGPU, type WebGPUOptions } from "./kernels/webgpu/init.ts";
 export { Array, type ArrayLike, ConcreteArray, type NestedNumbers } from "./core/array.ts";
 export { ShapedArray } from "./core/aval.ts";
 export type { DType, TypedArray } from "./core/dtype.ts";
