@@ -1,0 +1,137 @@
+/**
+ * What a benchmarked library provides (a `Contender`) and how the runner drives it (a `Host`).
+ *
+ * A contender turns a case and its host inputs into a `step` that does the work once and waits
+ * for the result. A host times those steps: in this process (`localHost`), or in a worker of its
+ * own (isolate.ts) for libraries whose thread count or global state must not leak into others.
+ * @module
+ */
+import type { BenchCase, Inputs } from "./cases.ts";
+
+/** A case a contender cannot run, with the reason printed in its cell. */
+export interface NotAvailable {
+  /** Why, e.g. "no jit". */
+  na: string;
+}
+
+/** A prepared case: `step` runs it once; it returns a promise when the library is asynchronous. */
+export interface Prepared {
+  /** Does the work once and reads the result back. */
+  step(): unknown;
+  /**
+   * A value to check that contenders agree, taken after at least two steps: for training steps,
+   * the loss drop of the first update over the learning rate (~ |grad|^2); for the others, a
+   * checksum of the result.
+   */
+  check?(): number | Promise<number>;
+  /** Frees what `prepare` allocated. */
+  release?(): void;
+  /** How this contender computes the case when it departs from the plain recipe. */
+  note?: string;
+}
+
+/** A library configuration under benchmark. */
+export interface Contender {
+  /** Display name, e.g. "jax-js". */
+  readonly name: string;
+  /** Backend and threads, e.g. "wasm, 1 thread". */
+  readonly detail: string;
+  /** Makes this contender's global settings current (default backend, thread count). */
+  activate?(): void | Promise<void>;
+  /** Prepares a case, or says why it cannot. */
+  prepare(c: BenchCase, inputs: Inputs): Promise<Prepared | NotAvailable>;
+}
+
+/** A prepared case under a host: timed samples on demand. */
+export interface Runner {
+  /** Time of the first call (includes tracing and compilation), ms. */
+  readonly firstMs: number;
+  /** The prepared case's note, if any. */
+  readonly note?: string;
+  /** The contender's check value (call after at least two steps), if it has one. */
+  check(): Promise<number | undefined>;
+  /** Runs `reps` calls back to back and returns the mean time per call, ms. */
+  sample(reps: number): Promise<number>;
+  /** Frees the prepared case. */
+  release(): Promise<void>;
+}
+
+/** Where a contender runs. */
+export interface Host {
+  /** Display name. */
+  readonly name: string;
+  /** Backend and threads. */
+  readonly detail: string;
+  /** Prepares a case and runs its first call. */
+  prepare(c: BenchCase, inputs: Inputs): Promise<Runner | NotAvailable>;
+  /** Shuts the host down. */
+  close(): void;
+}
+
+/** Whether a prepare result is a refusal. */
+export function isNotAvailable(x: unknown): x is NotAvailable {
+  return typeof x === "object" && x !== null && "na" in x;
+}
+
+/** A short message for a thrown value. */
+export function reason(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split("\n")[0].slice(0, 120);
+}
+
+/** Runs `prepared.step` `reps` times and returns the mean time per call, ms. */
+async function timeSteps(prepared: Prepared, reps: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) {
+    const r = prepared.step();
+    if (r instanceof Promise) await r;
+  }
+  return (performance.now() - t0) / reps;
+}
+
+/**
+ * Prepares a case on a contender and times its first call; errors become "n/a (reason)".
+ * Shared by both hosts so a contender behaves the same in and out of a worker.
+ */
+export async function prepareRunner(
+  contender: Contender,
+  c: BenchCase,
+  inputs: Inputs,
+): Promise<Runner | NotAvailable> {
+  let prepared: Prepared | NotAvailable;
+  let firstMs: number;
+  try {
+    await contender.activate?.();
+    prepared = await contender.prepare(c, inputs);
+    if (isNotAvailable(prepared)) return prepared;
+    firstMs = await timeSteps(prepared, 1);
+  } catch (e) {
+    return { na: reason(e) };
+  }
+  const p = prepared;
+  return {
+    firstMs,
+    note: p.note,
+    async check(): Promise<number | undefined> {
+      return await p.check?.();
+    },
+    async sample(reps: number): Promise<number> {
+      await contender.activate?.();
+      return await timeSteps(p, reps);
+    },
+    release(): Promise<void> {
+      p.release?.();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Runs a contender in this process. */
+export function localHost(contender: Contender): Host {
+  return {
+    name: contender.name,
+    detail: contender.detail,
+    prepare: (c, inputs) => prepareRunner(contender, c, inputs),
+    close() {},
+  };
+}

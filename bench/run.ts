@@ -1,0 +1,300 @@
+/**
+ * `deno task bench`: Adjoint side by side with jax-js and TensorFlow.js, in one run, on the same
+ * inputs. For each case every contender is prepared and warmed up, then sampled in interleaved
+ * rounds (one sample per contender per round) so that load from other processes on this shared
+ * machine hits all rows alike; each row reports its median, interquartile spread and ratio to the
+ * baseline row (marked `*`).
+ *
+ *   deno task bench
+ *   deno run --allow-read --allow-write --allow-env --allow-sys=loadavg bench/run.ts \
+ *     [--quick] [--only=gemm,mlp,...]
+ *
+ * `--only` takes case families: jit, gemm, mlp, convnet, eager. `--quick` samples briefly (a
+ * smoke test of the harness, not numbers to quote). Write access is for Adjoint's compile cache,
+ * pointed at a fresh temporary folder for the run unless `ADJOINT_CACHE_DIR` is set.
+ *
+ * Adjoint runs in this process; every peer configuration runs in a worker of its own (isolate.ts).
+ * @module
+ */
+import { createAdjoint, wasmThreading } from "./adjoint.ts";
+import { type BenchCase, caseInputs } from "./cases.ts";
+import { type Host, isNotAvailable, localHost, reason, type Runner } from "./contender.ts";
+import { isolateHost } from "./isolate.ts";
+import { type CaseResult, type CellResult, formatCase, wasmPeakGflops } from "./report.ts";
+import { checkTargets } from "./targets.ts";
+import { defaultPlan, done, quickPlan, repsFor, type SamplingPlan, summarize } from "./timing.ts";
+
+/** A host with the stable id that targets and baselines refer to. */
+interface HostEntry {
+  /** e.g. "adjoint-wasm-1", "jaxjs-all", "tfjs-wasm". */
+  id: string;
+  /** The host. */
+  host: Host;
+}
+
+/** The order in which rows appear and the row ratios divide by (first one that ran). */
+const baselineOrder = ["adjoint-wasm-1", "adjoint-ref"];
+
+/** A peer configuration, run in a worker of its own. */
+interface PeerSpec {
+  id: string;
+  /** File under bench/peers/ and its exported factory. */
+  file: string;
+  factory: string;
+  config: unknown;
+  /** Name shown if the factory fails. */
+  name: string;
+  /** Only where the machine has more than one core. */
+  multicore?: boolean;
+}
+
+const peers: PeerSpec[] = [
+  {
+    id: "jaxjs-1",
+    file: "jaxjs.ts",
+    factory: "createJaxJs",
+    config: { threads: 1 },
+    name: "jax-js",
+  },
+  {
+    id: "jaxjs-all",
+    file: "jaxjs.ts",
+    factory: "createJaxJs",
+    config: { threads: "all" },
+    name: "jax-js",
+    multicore: true,
+  },
+  {
+    id: "tfjs-wasm",
+    file: "tfjs.ts",
+    factory: "createTfjs",
+    config: { backend: "wasm", filterGradViaConv: true },
+    name: "TF.js",
+  },
+  {
+    id: "tfjs-cpu",
+    file: "tfjs.ts",
+    factory: "createTfjs",
+    config: { backend: "cpu" },
+    name: "TF.js",
+  },
+];
+
+/** Starts every contender: Adjoint here, each peer configuration in its own worker. */
+async function startHosts(): Promise<HostEntry[]> {
+  const cores = navigator.hardwareConcurrency;
+  const hosts: HostEntry[] = [];
+  hosts.push({
+    id: "adjoint-ref",
+    host: localHost(await createAdjoint({ backend: "ref", maxGemm: 512 })),
+  });
+  const wasm1 = await createAdjoint({ backend: "wasm", threads: 1 });
+  hosts.push({ id: "adjoint-wasm-1", host: localHost(wasm1) });
+  if (cores > 1 && await wasmThreading()) {
+    hosts.push({
+      id: "adjoint-wasm-all",
+      host: localHost(await createAdjoint({ backend: "wasm", threads: "all" })),
+    });
+  }
+  for (const p of peers.filter((p) => cores > 1 || !p.multicore)) {
+    console.error(`starting ${p.id}...`);
+    const module = new URL(`./peers/${p.file}`, import.meta.url).href;
+    const host = await isolateHost({ module, factory: p.factory, config: p.config }, p.name);
+    hosts.push({ id: p.id, host });
+  }
+  return hosts;
+}
+
+/** A runner being sampled. */
+interface Live {
+  runner: Runner;
+  reps: number;
+  samples: number[];
+  spentMs: number;
+  /** At most this many samples (a very slow contender gets one). */
+  cap: number;
+  failed?: string;
+}
+
+/** Warms a runner up after its second call: single calls until `plan.warmupMs` (at least two). */
+async function warmUp(runner: Runner, plan: SamplingPlan, secondMs: number): Promise<number> {
+  let best = secondMs;
+  let spent = secondMs;
+  for (let i = 0; i < 2 || spent < plan.warmupMs; i++) {
+    const ms = await runner.sample(1);
+    best = Math.min(best, ms);
+    spent += ms;
+    if (i >= 2 && spent > 3 * plan.budgetMs) break;
+  }
+  return best;
+}
+
+/** Runs one case on every host: prepare, warm up, interleaved sampling, summary. */
+async function runCase(c: BenchCase, hosts: HostEntry[], plan: SamplingPlan): Promise<CaseResult> {
+  const inputs = caseInputs(c);
+  const cells: CellResult[] = [];
+  const live: (Live | undefined)[] = [];
+  for (const { id, host } of hosts) {
+    console.error(`  ${id}: preparing`);
+    const r = await host.prepare(c, inputs);
+    const cell: CellResult = { id, name: host.name, detail: host.detail };
+    cells.push(cell);
+    if (isNotAvailable(r)) {
+      cell.na = r.na;
+      live.push(undefined);
+      continue;
+    }
+    cell.firstMs = r.firstMs;
+    cell.note = r.note;
+    try {
+      // The first call may compile; a contender whose second call is very slow gets that call
+      // as its only sample.
+      const secondMs = await r.sample(1);
+      const slow = secondMs > plan.slowCallMs;
+      const samples = slow ? [secondMs] : [];
+      const callMs = slow ? secondMs : await warmUp(r, plan, secondMs);
+      cell.check = await r.check();
+      live.push({
+        runner: r,
+        reps: slow ? 1 : repsFor(plan, callMs),
+        samples,
+        spentMs: samples[0] ?? 0,
+        cap: slow ? 1 : Infinity,
+      });
+    } catch (e) {
+      cell.na = reason(e);
+      live.push(undefined);
+      await r.release();
+    }
+  }
+  const pending = () =>
+    live.filter((l): l is Live =>
+      l !== undefined && !l.failed && l.samples.length < l.cap &&
+      !done(plan, l.samples.length, l.spentMs)
+    );
+  while (pending().length > 0) {
+    for (const l of pending()) {
+      try {
+        const ms = await l.runner.sample(l.reps);
+        l.samples.push(ms);
+        l.spentMs += ms * l.reps;
+      } catch (e) {
+        l.failed = reason(e);
+      }
+    }
+  }
+  for (let i = 0; i < cells.length; i++) {
+    const l = live[i];
+    if (!l) continue;
+    if (l.failed) cells[i].na = `failed while sampling: ${l.failed}`;
+    else cells[i].stats = summarize(l.samples, l.reps);
+    await l.runner.release();
+  }
+  const baseline = baselineOrder
+    .map((id) => cells.findIndex((cell) => cell.id === id && cell.stats))
+    .find((i) => i >= 0);
+  return { case: c, cells, baseline };
+}
+
+/** The cases, in run order: jit first so that its first call is cold. */
+function allCases(): [string, BenchCase][] {
+  return [
+    ["jit", { kind: "jitFresh", batch: 128 }],
+    ["gemm", { kind: "gemm", n: 256 }],
+    ["gemm", { kind: "gemm", n: 512 }],
+    ["gemm", { kind: "gemm", n: 1024 }],
+    ["mlp", { kind: "mlp", batch: 128 }],
+    ["convnet", { kind: "convnet", batch: 64 }],
+    ["eager", { kind: "eager", ops: 1000, size: 16 }],
+  ];
+}
+
+/** The 1/5/15-minute load averages, or why they are unknown (needs `--allow-sys=loadavg`). */
+function loadAverage(): string {
+  try {
+    return Deno.loadavg().map((l) => l.toFixed(2)).join(" / ");
+  } catch {
+    return "unknown (grant --allow-sys=loadavg)";
+  }
+}
+
+function header(plan: SamplingPlan): string {
+  return [
+    `# Adjoint benchmarks vs jax-js and TF.js (${new Date().toISOString()})`,
+    `Deno ${Deno.version.deno}, V8 ${Deno.version.v8}, ${navigator.hardwareConcurrency} cores ` +
+    `(shared; load average ${loadAverage()}); per-core WASM-SIMD f32 peak taken as ` +
+    `${wasmPeakGflops} GFLOP/s.`,
+    `median = median time per call over n samples of reps back-to-back calls, after warm-up ` +
+    `(>= ${plan.warmupMs} ms); spread = half the interquartile range / median; ` +
+    `time / base = median / median of the * row (< 1: faster than the baseline).`,
+    `check = (loss1 - loss2) / lr, ~ |grad|^2 (training cases), or a result checksum; ` +
+    `"differs!" flags disagreement with the baseline row.`,
+  ].join("\n");
+}
+
+/**
+ * Points Adjoint's compile cache at a fresh temporary folder (unless `ADJOINT_CACHE_DIR` is set),
+ * so that the jit case's first call is cold; returns the folder to remove afterwards.
+ */
+async function freshCompileCache(): Promise<string | undefined> {
+  if (Deno.env.get("ADJOINT_CACHE_DIR")) return undefined;
+  try {
+    const dir = await Deno.makeTempDir({ prefix: "adjoint-bench-cache-" });
+    Deno.env.set("ADJOINT_CACHE_DIR", dir);
+    return dir;
+  } catch (e) {
+    console.error(
+      `bench: no fresh compile cache (${reason(e)}); jit "cold" may hit the disk cache`,
+    );
+    return undefined;
+  }
+}
+
+/** Runs the benchmarks selected by the command-line flags and prints the tables. */
+export async function main(args: string[]): Promise<void> {
+  const quick = args.includes("--quick");
+  const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+  const plan = quick ? quickPlan : defaultPlan;
+  const families = new Set(allCases().map(([family]) => family));
+  const unknown = only?.filter((f) => !families.has(f)) ?? [];
+  if (unknown.length > 0) {
+    throw new Error(
+      `bench/run.ts: unknown --only families ${unknown.join(", ")}; expected some of ${
+        [...families].join(", ")
+      }`,
+    );
+  }
+  const cases = allCases().filter(([family]) => !only || only.includes(family));
+  console.log(header(plan));
+  const cacheDir = await freshCompileCache();
+  const hosts = await startHosts();
+  const results: CaseResult[] = [];
+  try {
+    for (const [, c] of cases) {
+      console.error(`running ${JSON.stringify(c)}`);
+      const r = await runCase(c, hosts, plan);
+      results.push(r);
+      console.log(`\n${formatCase(r)}`);
+      if (c.kind === "jitFresh") {
+        console.log(
+          "(first call = first call of the first jit in this process, Adjoint's disk cache " +
+            "empty: trace, simplify, compile, run; median = a fresh jit() of the same step in a " +
+            "warm process, in-memory and disk kernel caches warm; TF.js has no jit)",
+        );
+      }
+      if (c.kind === "convnet") {
+        console.log(
+          "(TF.js wasm has no Conv2DBackpropFilter kernel: its filter gradients are forward " +
+            "conv2d calls through tf.customGrad, input gradient conv2dTranspose)",
+        );
+      }
+    }
+    console.log(`\n${checkTargets(results)}`);
+    console.log(`\nload average at the end: ${loadAverage()}`);
+  } finally {
+    for (const { host } of hosts) host.close();
+    if (cacheDir) await Deno.remove(cacheDir, { recursive: true });
+  }
+}
+
+if (import.meta.main) await main(Deno.args);
