@@ -13,6 +13,8 @@ import { div } from "./core/primitives/elementwise.ts";
 import { full } from "./core/primitives/constants.ts";
 import { range, shapeStr } from "./core/shape.ts";
 import "./numpy.ts";
+import "./kernels/ref/bits.ts";
+import "./kernels/ref/sort.ts";
 
 export * from "./core/primitives/elementwise.ts";
 export * from "./core/primitives/reductions.ts";
@@ -20,6 +22,8 @@ export * from "./core/primitives/structural.ts";
 export { type DotDims, dotGeneral } from "./core/primitives/dot_general.ts";
 export { patches, patchesTranspose, type WindowParams } from "./core/primitives/patches.ts";
 export { scatterAdd, take } from "./core/primitives/indexing.ts";
+export * from "./core/primitives/bits.ts";
+export { sort, sortP } from "./core/primitives/sort.ts";
 
 /** Padding: `"SAME"` (output size = ceil(input / stride)), `"VALID"` (none), or `[lo, hi]` per axis. */
 export type Padding = "SAME" | "VALID" | [number, number][];

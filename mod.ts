@@ -11,6 +11,9 @@
 export * as numpy from "./numpy.ts";
 export * as lax from "./lax.ts";
 export * as tree from "./core/tree.ts";
+export * as random from "./random/mod.ts";
+export * as nn from "./nn/mod.ts";
+export * as optim from "./optim/mod.ts";
 export * as data from "./data/mod.ts";
 export * as train from "./train/mod.ts";
 export { jit, type JitOptions, type Jitted, type Lowered } from "./core/transforms/jit.ts";

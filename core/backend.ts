@@ -35,8 +35,12 @@ export interface Backend {
   ): DeviceBuffer[];
   /** Releases a buffer early (optional: garbage collection also reclaims it). */
   dispose?(buffer: DeviceBuffer): void;
-  /** Compiles a jaxpr into a function over this backend's arrays (optional: else interpreted). */
-  compile?(jaxpr: Jaxpr): (args: ConcreteArray[]) => ConcreteArray[];
+  /**
+   * Compiles a jaxpr into a function over this backend's arrays (optional: else interpreted).
+   * With `sync`, compilation finishes before this returns; otherwise the function may interpret
+   * the jaxpr until compilation completes in the background.
+   */
+  compile?(jaxpr: Jaxpr, options: { sync: boolean }): (args: ConcreteArray[]) => ConcreteArray[];
   /** What compiling a jaxpr produces, for inspection: e.g. the kernel program and its code. */
   describe?(jaxpr: Jaxpr): Record<string, string>;
 }

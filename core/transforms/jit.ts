@@ -18,6 +18,11 @@ import { simplify } from "./simplify.ts";
 export interface JitOptions {
   /** Positional arguments that are compile-time constants: part of the cache key, not traced. */
   staticArgnums?: number[];
+  /**
+   * `"async"` (default): the first calls may run op by op while the backend compiles in the
+   * background. `"sync"`: the first call waits for compilation (tests and benchmarks).
+   */
+  compile?: "async" | "sync";
 }
 
 /** What `jit(f).lower(...args)` shows: the simplified jaxpr and what the backend makes of it. */
@@ -106,7 +111,7 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
 
   const jitted = (...args: unknown[]) => {
     const [entry, leaves] = prepare(args);
-    return unflatten(entry.outDef, run(entry, leaves));
+    return unflatten(entry.outDef, run(entry, leaves, options.compile === "sync"));
   };
   jitted.lower = (...args: unknown[]): Lowered => {
     const [{ jaxpr }, leaves] = prepare(args);
@@ -118,11 +123,11 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
   return jitted;
 }
 
-function run(entry: Entry, leaves: Array[]): Array[] {
+function run(entry: Entry, leaves: Array[], sync: boolean): Array[] {
   const concrete = leaves.every((l) => l instanceof ConcreteArray);
   const backend = concrete && leaves.length ? (leaves[0] as ConcreteArray).backend : getBackend();
   if (concrete && backend.compile) {
-    entry.compiled ??= backend.compile(entry.jaxpr);
+    entry.compiled ??= backend.compile(entry.jaxpr, { sync });
     return entry.compiled(leaves as ConcreteArray[]);
   }
   return evalJaxpr(entry.jaxpr, leaves);

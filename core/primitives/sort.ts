@@ -1,0 +1,74 @@
+/**
+ * `sort`: sorts several operands of one shape along one dimension by the lexicographic order of
+ * the first `numKeys` of them (stable; NaN after every number), as lax.sort does. With random
+ * keys and an iota it yields a random permutation; its jvp gathers tangents by the permutation,
+ * so sorting floats is differentiable.
+ * @module
+ */
+import { type Array, ConcreteArray } from "../array.ts";
+import { AdjointError } from "../errors.ts";
+import { Primitive } from "../primitive.ts";
+import { range, shapeEqual, sizeOf } from "../shape.ts";
+import { bind } from "../trace.ts";
+import { moveAxis, moveBatchAxis } from "./batching.ts";
+import { add } from "./elementwise.ts";
+import { take } from "./indexing.ts";
+import { broadcastInDim, reshape } from "./structural.ts";
+
+/** Sorts `operands` along `dimension` by their first `numKeys` operands. */
+export const sortP: Primitive = new Primitive("sort");
+sortP.shape = (avals, { dimension, numKeys }) => {
+  const d = dimension as number, k = numKeys as number;
+  const [first] = avals;
+  if (
+    !avals.every((a) => shapeEqual(a.shape, first.shape)) || !(d >= 0 && d < first.ndim) ||
+    !(k >= 1 && k <= avals.length)
+  ) {
+    throw new AdjointError(
+      "sort",
+      `expected operands of one shape, a dimension below their rank and 1 to ${avals.length} ` +
+        `keys; got ${avals.join(", ")}, dimension ${d}, ${k} key(s)`,
+    );
+  }
+  return avals;
+};
+sortP.batch = (axisSize, args, dims, params) => {
+  const moved = args.map((x, i) => moveBatchAxis(x, dims[i], 0, axisSize));
+  const outs = bind(sortP, moved, { ...params, dimension: (params.dimension as number) + 1 });
+  return [outs, outs.map(() => 0)];
+};
+sortP.jvp = (primals, tangents, params) => {
+  const d = params.dimension as number;
+  const shape = primals[0].shape;
+  const outs = bind(sortP, [...primals, iota(shape, d)], params);
+  const perm = outs.pop()!;
+  return [outs, tangents.map((t) => t && gatherAlong(t, perm, d))];
+};
+
+/** int32 indices `0..n-1` along `dimension`, broadcast to `shape`. */
+function iota(shape: readonly number[], dimension: number): Array {
+  const idx = ConcreteArray.fromHost(Int32Array.from(range(shape[dimension])), [
+    shape[dimension],
+  ], "int32");
+  return broadcastInDim(idx, shape, [dimension]);
+}
+
+/** `out[..., i, ...] = x[..., perm[..., i, ...], ...]` along `dimension`, as one flat gather. */
+function gatherAlong(x: Array, perm: Array, dimension: number): Array {
+  const last = x.ndim - 1;
+  const xt = moveAxis(x, dimension, last), pt = moveAxis(perm, dimension, last);
+  const n = x.shape[dimension], size = sizeOf(x.shape);
+  const rows = ConcreteArray.fromHost(
+    Int32Array.from(range(size / Math.max(n, 1)), (r) => r * n),
+    [size / Math.max(n, 1)],
+    "int32",
+  );
+  const rowStart = broadcastInDim(reshape(rows, xt.shape.slice(0, last)), xt.shape, range(last));
+  const flat = take(reshape(xt, [size]), reshape(add(pt, rowStart), [size]), 0);
+  return moveAxis(reshape(flat, xt.shape), last, dimension);
+}
+
+/** lax.sort: the operands sorted along `dimension` by the first `numKeys` of them. */
+export function sort(operands: Array[], dimension: number, numKeys = 1): Array[] {
+  return bind(sortP, operands, { dimension, numKeys });
+}

@@ -1,0 +1,64 @@
+/**
+ * Activation functions `g` of the lecture's neuron `output = g(w^T x + b)`: sigmoid, tanh,
+ * gaussian, ReLU and its relatives, and the softmax family for output layers. Each is a plain
+ * function of an array; combinators also accept them directly as parameter-free layers.
+ * @module
+ */
+import type { Array } from "../core/array.ts";
+import * as np from "../numpy.ts";
+
+/** Logistic sigmoid `1 / (1 + e^-x)`. */
+export function sigmoid(x: Array): Array {
+  return np.sigmoid(x);
+}
+
+/** Hyperbolic tangent. */
+export function tanh(x: Array): Array {
+  return np.tanh(x);
+}
+
+/** The lecture's Gaussian activation `exp(-x^2)`. */
+export function gaussian(x: Array): Array {
+  return np.exp(np.negative(np.square(x)));
+}
+
+/** Rectified linear unit `max(x, 0)` (the lecture: 0 if x <= 0, x otherwise). */
+export function relu(x: Array): Array {
+  return np.relu(x);
+}
+
+/** `x` for `x >= 0`, `slope * x` below (default slope 0.01). */
+export function leakyRelu(x: Array, slope = 0.01): Array {
+  return np.where(np.greaterEqual(x, 0), x, np.multiply(x, slope));
+}
+
+/**
+ * Gaussian error linear unit `x * Phi(x)`; by default the tanh approximation
+ * `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))` (as jax.nn.gelu), exact with `erf` when
+ * `approximate` is false.
+ */
+export function gelu(x: Array, approximate = true): Array {
+  if (!approximate) {
+    return np.multiply(np.multiply(x, 0.5), np.add(np.erf(np.divide(x, Math.SQRT2)), 1));
+  }
+  const inner = np.multiply(
+    np.add(x, np.multiply(np.power(x, 3), 0.044715)),
+    Math.sqrt(2 / Math.PI),
+  );
+  return np.multiply(np.multiply(x, 0.5), np.add(np.tanh(inner), 1));
+}
+
+/** `log(1 + e^x)`, computed as `max(x, 0) + log1p(e^-|x|)` so it never overflows. */
+export function softplus(x: Array): Array {
+  return np.add(np.relu(x), np.log1p(np.exp(np.negative(np.abs(x)))));
+}
+
+/** `x - logsumexp(x)` along `axis` (default -1): log-probabilities, computed stably. */
+export function logSoftmax(x: Array, axis = -1): Array {
+  return np.subtract(x, np.logsumexp(x, axis, true));
+}
+
+/** `e^x / sum(e^x)` along `axis` (default -1), computed stably. */
+export function softmax(x: Array, axis = -1): Array {
+  return np.exp(logSoftmax(x, axis));
+}

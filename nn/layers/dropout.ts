@@ -1,0 +1,48 @@
+/**
+ * Dropout: in training, each unit is zeroed with probability `rate` and the survivors are scaled
+ * by `1 / (1 - rate)` ("inverted dropout"), so inference is the identity. `dropout2d` zeroes
+ * whole channels of NCHW feature maps, as PyTorch's `nn.Dropout2d` in the lecture's network.
+ * @module
+ */
+import type { Array } from "../../core/array.ts";
+import { AdjointError } from "../../core/errors.ts";
+import * as np from "../../numpy.ts";
+import { bernoulli } from "../../random/bernoulli.ts";
+import { type ApplyOptions, type Layer, trainingKey } from "../layer.ts";
+
+function checkRate(op: string, rate: number): void {
+  if (!(rate >= 0 && rate < 1)) {
+    throw new AdjointError(op, `expected a drop rate in [0, 1), got ${rate}`);
+  }
+}
+
+/** Zeroes entries of `x` where a mask of `maskShape` (broadcast to `x`) drops them. */
+function drop(op: string, x: Array, rate: number, maskShape: number[], options?: ApplyOptions) {
+  if (!options?.training || rate === 0) return x;
+  const keep = bernoulli(trainingKey(op, options), 1 - rate, maskShape);
+  return np.where(keep, np.divide(x, 1 - rate), 0);
+}
+
+/** Drops each unit with probability `rate` (default 0.5, as PyTorch) when training. */
+export function dropout(rate = 0.5): Layer<null> {
+  checkRate("nn.dropout", rate);
+  return {
+    init: (_key, inputShape) => [inputShape, null],
+    apply: (_params, x, options) => drop("nn.dropout", x, rate, [...x.shape], options),
+  };
+}
+
+/** Drops whole channels (axis 1 of `[N, C, ...]`) with probability `rate` when training. */
+export function dropout2d(rate = 0.5): Layer<null> {
+  checkRate("nn.dropout2d", rate);
+  return {
+    init: (_key, inputShape) => [inputShape, null],
+    apply(_params, x, options) {
+      if (x.ndim < 2) {
+        throw new AdjointError("nn.dropout2d", `expected an input [N, C, ...], got ${x.aval}`);
+      }
+      const maskShape = x.shape.map((d, i) => (i < 2 ? d : 1));
+      return drop("nn.dropout2d", x, rate, maskShape, options);
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Bernoulli samples: `u < p` for `u` uniform in [0, 1).
+ * @module
+ */
+import type { Array } from "../core/array.ts";
+import { isFloat } from "../core/dtype.ts";
+import * as np from "../numpy.ts";
+import { uniform } from "./uniform.ts";
+
+/**
+ * Bool samples that are true with probability `p` (a number or an array broadcasting against
+ * `shape`; `shape` defaults to the shape of `p`).
+ *
+ * ```ts
+ * import { random } from "../mod.ts";
+ * random.bernoulli(random.key(0), 0.3, [5]).dtype; // "bool"
+ * ```
+ */
+export function bernoulli(
+  key: Array,
+  p: number | Array = 0.5,
+  shape?: readonly number[],
+): Array {
+  const prob = typeof p === "number" ? p : isFloat(p.dtype) ? p : np.astype(p, "float32");
+  const dtype = typeof prob === "number" ? "float32" : prob.dtype as "float32" | "float64";
+  const s = shape ?? (typeof prob === "number" ? [] : prob.shape);
+  return np.less(uniform(key, s, { dtype }), prob);
+}
