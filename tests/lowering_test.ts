@@ -74,3 +74,15 @@ Deno.test("the memory plan never overlaps values that are alive together", () =>
     `arena ${plan.arenaBytes} B should reuse memory (sum ${total} B)`,
   );
 });
+
+Deno.test("a broadcast of a broadcast is read as one view of the original value", () => {
+  const f = (x: np.Array, y: np.Array) =>
+    np.broadcastTo(np.broadcastTo(x, [3, 4]), [2, 3, 4]).mul(y);
+  const jaxpr = jit(f).lower(np.array([1, 2, 3, 4]), np.zeros([2, 3, 4])).jaxpr;
+  const program = fuse(jaxpr);
+  const produced = new Set<Var>([...jaxpr.inBinders, ...jaxpr.constVars]);
+  for (const k of program.kernels) {
+    for (const v of k.inputs) assert.ok(produced.has(v), programToString(program));
+    for (const e of k.eqns) for (const v of e.outBinders) produced.add(v);
+  }
+});

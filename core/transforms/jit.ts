@@ -5,7 +5,7 @@
  * @module
  */
 import { type Array, ConcreteArray } from "../array.ts";
-import { getBackend } from "../backend.ts";
+import { type Backend, defaultBackendName, getBackend, setDefaultBackend } from "../backend.ts";
 import { AdjointError } from "../errors.ts";
 import { evalJaxpr, type Jaxpr } from "../jaxpr.ts";
 import { Tracer } from "../trace.ts";
@@ -23,6 +23,12 @@ export interface JitOptions {
    * background. `"sync"`: the first call waits for compilation (tests and benchmarks).
    */
   compile?: "async" | "sync";
+  /**
+   * The backend to run on, e.g. `"webgpu"`: array arguments must already live there (move them
+   * with `toBackend`) and arrays the function creates while tracing are placed there. Default:
+   * the arguments' backend.
+   */
+  backend?: string;
 }
 
 /** What `jit(f).lower(...args)` shows: the simplified jaxpr and what the backend makes of it. */
@@ -89,7 +95,7 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
     // Constants are placed when the function is traced, so the backend is part of the key.
     const key = [
       def.toString(),
-      getBackend().name,
+      options.backend ?? getBackend().name,
       ...leaves.map((l) => `${l.aval}${l instanceof ConcreteArray ? `@${l.backend.name}` : ""}`),
       ...[...statics].sort().map((i) => staticKey("jit", i, args[i])),
     ].join("|");
@@ -101,7 +107,10 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
         return f(...args.map((a, i) => (statics.has(i) ? a : dyn[k++])));
       };
       const jaxpr = simplify(
-        makeJaxprFlat(flattenFun("jit", call, def, store), leaves.map((l) => l.aval)),
+        onBackend(
+          options.backend,
+          () => makeJaxprFlat(flattenFun("jit", call, def, store), leaves.map((l) => l.aval)),
+        ),
       );
       entry = { jaxpr, outDef: store.def! };
       if (!jaxpr.consts.some((c) => c instanceof Tracer)) cache.set(key, entry);
@@ -111,21 +120,49 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
 
   const jitted = (...args: unknown[]) => {
     const [entry, leaves] = prepare(args);
-    return unflatten(entry.outDef, run(entry, leaves, options.compile === "sync"));
+    const backend = backendFor(leaves, options.backend);
+    return unflatten(entry.outDef, run(entry, leaves, backend, options.compile === "sync"));
   };
   jitted.lower = (...args: unknown[]): Lowered => {
     const [{ jaxpr }, leaves] = prepare(args);
-    const backend = leaves.length && leaves[0] instanceof ConcreteArray
-      ? leaves[0].backend
-      : getBackend();
+    const backend = backendFor(leaves, options.backend);
     return { jaxpr, compiled: backend.describe?.(jaxpr) ?? {}, toString: () => jaxpr.toString() };
   };
   return jitted;
 }
 
-function run(entry: Entry, leaves: Array[], sync: boolean): Array[] {
+/** Runs `fn` with `name` (when given) as the default backend, so traced constants land there. */
+function onBackend<T>(name: string | undefined, fn: () => T): T {
+  if (name === undefined) return fn();
+  const previous = defaultBackendName();
+  setDefaultBackend(name);
+  try {
+    return fn();
+  } finally {
+    setDefaultBackend(previous);
+  }
+}
+
+/** The requested backend (checking that concrete arguments live there), else the arguments'. */
+function backendFor(leaves: Array[], name: string | undefined): Backend {
+  if (name === undefined) {
+    return leaves.length && leaves[0] instanceof ConcreteArray ? leaves[0].backend : getBackend();
+  }
+  const backend = getBackend(name);
+  leaves.forEach((l, i) => {
+    if (l instanceof ConcreteArray && l.backend !== backend) {
+      throw new AdjointError(
+        "jit",
+        `argument ${i} (flattened) lives on the ${l.backend.name} backend but this function is ` +
+          `jitted for "${name}"; move it first with toBackend(x, "${name}")`,
+      );
+    }
+  });
+  return backend;
+}
+
+function run(entry: Entry, leaves: Array[], backend: Backend, sync: boolean): Array[] {
   const concrete = leaves.every((l) => l instanceof ConcreteArray);
-  const backend = concrete && leaves.length ? (leaves[0] as ConcreteArray).backend : getBackend();
   if (concrete && backend.compile) {
     entry.compiled ??= backend.compile(entry.jaxpr, { sync });
     return entry.compiled(leaves as ConcreteArray[]);

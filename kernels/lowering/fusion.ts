@@ -6,7 +6,7 @@
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
-import { type Atom, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
+import { type Atom, type Jaxpr, JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
 import { shapeEqual } from "../../core/shape.ts";
 
 /** Primitives computed elementwise over one iteration space. */
@@ -128,7 +128,9 @@ export function fuse(jaxpr: Jaxpr): KernelProgram {
   for (const e of jaxpr.eqns) {
     const name = e.prim.name;
     if (name === "broadcast_in_dim") {
-      views.set(e.outBinders[0], e);
+      const src = e.inputs[0];
+      const inner = src instanceof Var && !producer.has(src) ? views.get(src) : undefined;
+      views.set(e.outBinders[0], inner ? composeBroadcasts(inner, e) : e);
       continue;
     }
     if (ELEMENTWISE.has(name)) {
@@ -166,6 +168,18 @@ export function fuse(jaxpr: Jaxpr): KernelProgram {
   const kernels = groups.map((g) => g.kernel);
   assignInputsAndOutputs(jaxpr, kernels, (v) => producer.get(v)?.kernel);
   return { jaxpr, kernels };
+}
+
+/**
+ * `broadcast_in_dim(broadcast_in_dim(x, s1, d1), s2, d2)` as one broadcast of `x`: axis i of `x`
+ * lands on `d2[d1[i]]`. Fused kernels then read every view straight from memory.
+ */
+function composeBroadcasts(inner: JaxprEqn, outer: JaxprEqn): JaxprEqn {
+  const d1 = inner.params.dims as number[], d2 = outer.params.dims as number[];
+  return new JaxprEqn(outer.prim, [inner.inputs[0]], {
+    shape: outer.params.shape,
+    dims: d1.map((j) => d2[j]),
+  }, outer.outBinders);
 }
 
 /** Inputs: values a kernel reads but does not define. Outputs: values others read or returned. */

@@ -8,6 +8,10 @@
  * from host data, whose contents are kept on the host too; that lets scalars created by
  * `x.mul(2)` or captured by `jit` be inlined as literals as on the other backends.
  *
+ * `jit` compiles programs on this backend (compile/executor.ts): elementwise chains and their
+ * final reductions become generated WGSL kernels, other primitives run on these rules, and
+ * intermediates live in one arena per program, so a warm call allocates only its outputs.
+ *
  * ```ts
  * import { initWebGPU } from "./init.ts";
  * import { setDefaultBackend } from "../../core/backend.ts";
@@ -20,13 +24,14 @@ import type { Backend, DeviceBuffer } from "../../core/backend.ts";
 import type { TypedArray } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
 import type { Params } from "../../core/primitive.ts";
+import { describeForWebGPU, webgpuExecutable } from "./compile/executor.ts";
 import { contractionRules } from "./dot_general.ts";
 import { elementwiseRules } from "./elementwise.ts";
 import { indexingRules } from "./indexing.ts";
 import { patchesRules } from "./patches.ts";
 import { reductionRules } from "./reduction.ts";
-import { allocFor, type GpuRule } from "./rule.ts";
-import type { GpuRuntime } from "./runtime.ts";
+import type { GpuRule } from "./rule.ts";
+import { type GpuRuntime, wholeBuffer } from "./runtime.ts";
 import { structuralRules } from "./structural.ts";
 import { ELEMENT_BYTES, gpuDType } from "./wgsl.ts";
 
@@ -55,6 +60,12 @@ const rules: Record<string, GpuRule> = {
 /** Primitive names with a WebGPU kernel. */
 export const webgpuPrimitives: readonly string[] = Object.keys(rules);
 
+function ruleFor(prim: string): GpuRule {
+  const rule = rules[prim];
+  if (!rule) throw new AdjointError(prim, "no kernel on the webgpu backend");
+  return rule;
+}
+
 function live(op: string, b: DeviceBuffer): GPUBuffer {
   const buf = (b as GpuStorage).buffer;
   if (!buf) throw new AdjointError(op, "this webgpu array was disposed and can no longer be used");
@@ -77,11 +88,11 @@ function fromWords(bytes: ArrayBuffer, aval: ShapedArray): TypedArray {
 
 /** Builds the backend object over a runtime. */
 export function createWebGPUBackend(rt: GpuRuntime): Backend {
-  return {
+  const backend: Backend = {
     name: "webgpu",
     fromHost(data: TypedArray, aval: ShapedArray): GpuStorage {
       gpuDType("array creation", aval.dtype);
-      const buf = allocFor(rt, aval);
+      const buf = rt.alloc(aval.size * ELEMENT_BYTES);
       rt.write(buf, toWords(data, aval) as ArrayBufferView<ArrayBuffer>);
       return new GpuStorage(buf, aval.size <= HOST_COPY_LIMIT ? data.slice() : undefined);
     },
@@ -91,16 +102,27 @@ export function createWebGPUBackend(rt: GpuRuntime): Backend {
       return fromWords(bytes, aval);
     },
     execute(prim: string, inputs, inAvals: ShapedArray[], params: Params, outAvals: ShapedArray[]) {
-      const rule = rules[prim];
-      if (!rule) throw new AdjointError(prim, "no kernel on the webgpu backend");
+      const rule = ruleFor(prim);
       for (const a of [...inAvals, ...outAvals]) gpuDType(prim, a.dtype);
       const bufs = inputs.map((b) => live(prim, b));
-      return rule(rt, bufs, inAvals, params, outAvals).map((b) => new GpuStorage(b));
+      return rule(rt, bufs, inAvals, params, outAvals).map((b) =>
+        new GpuStorage(wholeBuffer(prim, b))
+      );
     },
     dispose(b) {
       const g = b as GpuStorage;
       if (g.buffer) rt.release(g.buffer);
       g.buffer = null;
     },
+    compile: (jaxpr) => webgpuExecutable(jaxpr, context),
+    describe: (jaxpr) => describeForWebGPU(jaxpr, rt),
   };
+  const context = {
+    rt,
+    backend,
+    ruleFor,
+    bufferOf: live,
+    storage: (buffer: GPUBuffer) => new GpuStorage(buffer),
+  };
+  return backend;
 }

@@ -13,7 +13,7 @@ import { AdjointError } from "../../core/errors.ts";
 import type { DotDims } from "../../core/primitives/dot_general.ts";
 import { range, sizeOf, stridesOf } from "../../core/shape.ts";
 import { allocFor, type GpuRule } from "./rule.ts";
-import type { Kernel } from "./runtime.ts";
+import type { BufferRef, Kernel } from "./runtime.ts";
 import { gatherKernel } from "./structural.ts";
 import { reduceKernel, REDUCERS } from "./reduction.ts";
 import {
@@ -51,7 +51,7 @@ function flatten(shape: readonly number[], axes: readonly number[]): Flat | null
 
 /** An operand viewed as [batch, rows, cols] with one stride per view axis. */
 interface Operand {
-  buffer: GPUBuffer;
+  buffer: BufferRef;
   batch: Flat;
   rows: Flat;
   cols: Flat;
@@ -60,7 +60,7 @@ interface Operand {
 /** The operand's groups, copying it into `[...g0, ...g1, ...g2]` order if they do not flatten. */
 function view(
   rt: Parameters<GpuRule>[0],
-  x: GPUBuffer,
+  x: BufferRef,
   dtype: GpuDType,
   shape: readonly number[],
   groups: [number[], number[], number[]],

@@ -138,11 +138,23 @@ function lookup(prim: string, dtype: GpuDType): Expr {
 
 const NAMES = new Set(Object.values(BY_DTYPE).flatMap((t) => Object.keys(t)));
 
+const selectN: Expr = ([p, f, t]) => `select(${f}, ${t}, ${p} != 0u)`;
+
+/**
+ * The scalar expression of elementwise primitive `prim` whose first operand has `inType` and
+ * whose result has `outType`; fused kernels inline these.
+ */
+export function elementwiseExpr(prim: string, inType: GpuDType, outType: GpuDType): Expr {
+  if (prim === "select_n") return selectN;
+  if (prim === "convert_element_type") return CONVERT[inType][outType];
+  return lookup(prim, inType);
+}
+
 /** WebGPU rules of the elementwise primitives. */
 export const elementwiseRules: Record<string, GpuRule> = {
   ...Object.fromEntries(
     [...NAMES].map((name) => [name, mapRule(([a]) => lookup(name, a.dtype as GpuDType))]),
   ),
-  select_n: mapRule(() => ([p, f, t]) => `select(${f}, ${t}, ${p} != 0u)`),
+  select_n: mapRule(() => selectN),
   convert_element_type: mapRule(([a], out) => CONVERT[a.dtype as GpuDType][out.dtype as GpuDType]),
 };

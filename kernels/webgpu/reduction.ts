@@ -87,7 +87,9 @@ export function reduceKernel(
     acc = ${m.combine("acc", "src[u32(off)]")};`;
   if (R === 0) {
     const g = grid(K, p);
+    // \`src\` is bound but has nothing to read; naming it keeps it in the pipeline's layout.
     const source = `${decls}\n${p.declare(2)}\n${g.prologue}
+  _ = arrayLength(&src);
   out[i] = ${p.scalar(m.empty, dtype)};
 }`;
     return { source, groups: g.groups, params: p.values };

@@ -5,19 +5,19 @@
  */
 import type { ShapedArray } from "../../core/aval.ts";
 import type { Params } from "../../core/primitive.ts";
-import type { GpuRuntime } from "./runtime.ts";
+import type { BufferRef, GpuRuntime } from "./runtime.ts";
 import { ELEMENT_BYTES } from "./wgsl.ts";
 
 /** One primitive's WebGPU implementation. */
 export type GpuRule = (
   rt: GpuRuntime,
-  inputs: GPUBuffer[],
+  inputs: BufferRef[],
   inAvals: ShapedArray[],
   params: Params,
   outAvals: ShapedArray[],
-) => GPUBuffer[];
+) => BufferRef[];
 
-/** A pooled buffer large enough for `aval`. */
-export function allocFor(rt: GpuRuntime, aval: ShapedArray): GPUBuffer {
-  return rt.alloc(aval.size * ELEMENT_BYTES);
+/** Where a result of `aval` goes: a pooled buffer, or the destination a compiled program set. */
+export function allocFor(rt: GpuRuntime, aval: ShapedArray): BufferRef {
+  return rt.allocOutput(aval.size * ELEMENT_BYTES);
 }

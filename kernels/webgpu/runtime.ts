@@ -5,6 +5,11 @@
  *
  * Kernels cannot throw, so kernels that check indices (take, scatter_add) record the first bad
  * index in a small status buffer; every `read` fetches it with the data and raises the error there.
+ *
+ * Compiled programs keep their intermediates in one arena buffer and hand kernels `GpuView`s of
+ * it (an aligned byte range) wherever a buffer is expected; `withOutputs` makes the kernel rules
+ * write their results into given views instead of pooled buffers, and `batch` keeps a whole
+ * program in one command buffer.
  * @module
  */
 import { AdjointError } from "../../core/errors.ts";
@@ -32,6 +37,37 @@ const STATUS_BYTES = 16;
 /** Op codes written into the status buffer by index-checking kernels. */
 export const STATUS_OPS: readonly string[] = ["", "take", "scatter_add"];
 
+/** A byte range of a buffer, bound where a kernel expects a buffer (offset aligned for storage). */
+export class GpuView {
+  /** The range `[offset, offset + size)` of `buffer`. */
+  constructor(readonly buffer: GPUBuffer, readonly offset: number, readonly size: number) {}
+}
+
+/** What a kernel binds: a whole buffer or a view of one. */
+export type BufferRef = GPUBuffer | GpuView;
+
+/** The buffer behind a reference. */
+export function underlying(ref: BufferRef): GPUBuffer {
+  return ref instanceof GpuView ? ref.buffer : ref;
+}
+
+/** The whole buffer behind a reference that must not be a view (eager results), or an error. */
+export function wholeBuffer(op: string, ref: BufferRef): GPUBuffer {
+  if (ref instanceof GpuView) {
+    throw new AdjointError(op, "a kernel wrote into a view where a whole buffer was expected");
+  }
+  return ref;
+}
+
+/** The access mode each `@binding(n)` of a WGSL module declares for its storage buffer. */
+function bindingAccess(source: string): Map<number, string> {
+  const access = new Map<number, string>();
+  for (const m of source.matchAll(/@binding\((\d+)\) var<storage, (read_write|read)>/g)) {
+    access.set(Number(m[1]), m[2]);
+  }
+  return access;
+}
+
 /** Runs kernels on one device. */
 export class GpuRuntime {
   /** Storage buffers for array data. */
@@ -47,8 +83,15 @@ export class GpuRuntime {
   #encoder: GPUCommandEncoder | null = null;
   #pending = 0;
   #deviceErrors: string[] = [];
+  #outputs: (BufferRef | undefined)[] = [];
+  #batching = 0;
+  #aliasSafe = new Map<string, { access: Map<number, string>; variants: Map<string, string> }>();
   /** Kernels launched so far (for tests and benchmarks). */
   launches = 0;
+  /** Storage buffers taken from the pool so far, new or reused (for tests and benchmarks). */
+  allocations = 0;
+  /** Command buffers submitted so far (for tests and benchmarks). */
+  submits = 0;
 
   /** A runtime on `device`. */
   constructor(readonly device: GPUDevice) {
@@ -73,7 +116,44 @@ export class GpuRuntime {
 
   /** A storage buffer of at least `bytes` bytes, from the pool. */
   alloc(bytes: number): GPUBuffer {
+    this.allocations++;
     return this.pool.acquire(bytes);
+  }
+
+  /**
+   * Where a kernel rule puts a result of `bytes` bytes: the next destination given to
+   * `withOutputs` if there is one, else a pooled buffer.
+   */
+  allocOutput(bytes: number): BufferRef {
+    return this.#outputs.shift() ?? this.alloc(bytes);
+  }
+
+  /**
+   * Runs `fn` (one kernel rule) with its results directed into `targets`, in order; an
+   * `undefined` target, or a result past the list, gets a pooled buffer.
+   */
+  withOutputs<T>(targets: (BufferRef | undefined)[], fn: () => T): T {
+    this.#outputs = [...targets];
+    try {
+      return fn();
+    } finally {
+      this.#outputs = [];
+    }
+  }
+
+  /** Runs `fn` without submitting part-way, so the launches it records share one command buffer. */
+  batch<T>(fn: () => T): T {
+    this.#batching++;
+    try {
+      return fn();
+    } finally {
+      this.#batching--;
+    }
+  }
+
+  /** Compiles the pipeline of a WGSL module ahead of its first launch. */
+  prepare(source: string): void {
+    this.#pipeline(source);
   }
 
   /** Returns a storage buffer to the pool. */
@@ -88,12 +168,14 @@ export class GpuRuntime {
   }
 
   /** Records one kernel launch with `buffers` bound in order, then its parameters. */
-  run(kernel: Kernel, buffers: GPUBuffer[]): void {
+  run(kernel: Kernel, buffers: BufferRef[]): void {
     if (kernel.groups.some((g) => g === 0)) return;
-    const pipeline = this.#pipeline(kernel.source);
-    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
+    const pipeline = this.#pipeline(this.#withoutAccessConflicts(kernel.source, buffers));
+    const entries: GPUBindGroupEntry[] = buffers.map((ref, binding) => ({
       binding,
-      resource: { buffer },
+      resource: ref instanceof GpuView
+        ? { buffer: ref.buffer, offset: ref.offset, size: ref.size }
+        : { buffer: ref },
     }));
     if (kernel.params.length) {
       const size = kernel.params.length * 4;
@@ -113,14 +195,51 @@ export class GpuRuntime {
     pass.dispatchWorkgroups(...kernel.groups);
     pass.end();
     this.launches++;
-    if (++this.#pending >= MAX_PENDING) this.flush();
+    if (++this.#pending >= MAX_PENDING && !this.#batching) this.flush();
   }
 
-  /** Records a buffer-to-buffer copy of `bytes` bytes. */
-  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+  /** Records a copy of `bytes` bytes from the start of `src` to the start of `dst`. */
+  copy(src: BufferRef, dst: BufferRef, bytes: number): void {
     if (bytes === 0) return;
-    this.#encode().copyBufferToBuffer(src, 0, dst, 0, bytes);
+    const offset = (r: BufferRef) => (r instanceof GpuView ? r.offset : 0);
+    this.#encode().copyBufferToBuffer(
+      underlying(src),
+      offset(src),
+      underlying(dst),
+      offset(dst),
+      bytes,
+    );
     this.#pending++;
+  }
+
+  /**
+   * WebGPU forbids binding one buffer both read-only and writable in a dispatch, which happens
+   * when a kernel reads one view of an arena and writes another: those read-only bindings are
+   * then declared `read_write` (the ranges never overlap, so nothing else changes).
+   */
+  #withoutAccessConflicts(source: string, refs: BufferRef[]): string {
+    const bufs = refs.map(underlying);
+    if (new Set(bufs).size === bufs.length) return source;
+    let known = this.#aliasSafe.get(source);
+    if (!known) {
+      known = { access: bindingAccess(source), variants: new Map() };
+      this.#aliasSafe.set(source, known);
+    }
+    const { access, variants } = known;
+    const written = new Set(bufs.filter((_, i) => access.get(i) === "read_write"));
+    const promote = bufs.flatMap((b, i) => (access.get(i) === "read" && written.has(b) ? [i] : []));
+    if (!promote.length) return source;
+    const key = promote.join(",");
+    let safe = variants.get(key);
+    if (safe === undefined) {
+      safe = promote.reduce(
+        (s, i) =>
+          s.replace(`@binding(${i}) var<storage, read>`, `@binding(${i}) var<storage, read_write>`),
+        source,
+      );
+      variants.set(key, safe);
+    }
+    return safe;
   }
 
   /** Submits the recorded commands, after uploading their parameters. */
@@ -131,6 +250,7 @@ export class GpuRuntime {
     }
     if (this.#encoder) {
       this.device.queue.submit([this.#encoder.finish()]);
+      this.submits++;
       this.#encoder = null;
       this.#pending = 0;
     }

@@ -1,0 +1,276 @@
+/**
+ * Running jitted programs on the WebGPU backend. Once per program: the jaxpr is fused into a
+ * kernel program (with view chains inlined), its intermediates are planned into one arena buffer,
+ * each fused kernel becomes a WGSL shader whose pipeline is created up front, and the other
+ * primitives ("op" kernels) are bound to the backend's eager kernel rules. Per call: every kernel
+ * is recorded into the current command buffer without a submit in between; fused kernels read and
+ * write the arena, op kernels read views of it and write their results into it through
+ * `withOutputs`; only the program's outputs take buffers from the pool.
+ *
+ * When a fused kernel would bind more buffers than the device allows per shader stage, the excess
+ * operands are copied into spill slots after the planned region of the arena (and results copied
+ * out) around its launch.
+ * @module
+ */
+import { type Array, ConcreteArray } from "../../../core/array.ts";
+import type { Backend, DeviceBuffer } from "../../../core/backend.ts";
+import { AdjointError } from "../../../core/errors.ts";
+import { evalJaxpr, type Jaxpr, Literal, type Var } from "../../../core/jaxpr.ts";
+import { fuse, type Kernel, type KernelProgram, programToString } from "../../lowering/fusion.ts";
+import { type MemoryPlan, planMemory } from "../../lowering/memory_plan.ts";
+import type { GpuRule } from "../rule.ts";
+import { type BufferRef, type GpuRuntime, GpuView, wholeBuffer } from "../runtime.ts";
+import { ELEMENT_BYTES, gpuDType } from "../wgsl.ts";
+import { arenaLayout } from "./arena_layout.ts";
+import { emitFusedWgsl, type FusedShader } from "./fused_wgsl.ts";
+
+/** What the executor needs from the WebGPU backend. */
+export interface WebGPUContext {
+  /** The runtime kernels are recorded on. */
+  rt: GpuRuntime;
+  /** The backend the arrays belong to. */
+  backend: Backend;
+  /** The eager kernel rule of a primitive, or an error naming it. */
+  ruleFor(prim: string): GpuRule;
+  /** The buffer of a live webgpu array's storage, or an error naming `op`. */
+  bufferOf(op: string, storage: DeviceBuffer): GPUBuffer;
+  /** Storage owning a pooled buffer. */
+  storage(buffer: GPUBuffer): DeviceBuffer;
+}
+
+/** A fused kernel's shader, with the operands it reaches through spill slots. */
+export interface FusedLaunch {
+  shader: FusedShader;
+  /** Operands copied into the arena before the launch, with their byte offsets there. */
+  spillIn: [Var, number][];
+  /** Results copied out of the arena after the launch. */
+  spillOut: [Var, number][];
+}
+
+/** A program lowered for WebGPU: kernels, arena layout and shaders. */
+export interface WebGPUProgram {
+  /** The kernel program (view chains inlined). */
+  program: KernelProgram;
+  /** The memory plan it was placed from. */
+  plan: MemoryPlan;
+  /** GPU byte offset in the arena of each planned value. */
+  offsets: Map<Var, number>;
+  /** Arena bytes, spill slots included. */
+  arenaBytes: number;
+  /** The launch of each fused kernel. */
+  fused: Map<Kernel, FusedLaunch>;
+}
+
+const bytesOf = (v: Var) => v.aval.size * ELEMENT_BYTES;
+
+/** The storage a value uses: itself, or the value a chain of reshapes aliases. */
+function rootOf(plan: MemoryPlan, v: Var): Var {
+  let r = v;
+  while (plan.aliases.has(r)) r = plan.aliases.get(r)!;
+  return r;
+}
+
+/**
+ * Lowers `jaxpr` for a device with the given storage offset alignment and per-stage binding limit.
+ */
+export function lowerForWebGPU(jaxpr: Jaxpr, align: number, maxBindings: number): WebGPUProgram {
+  const program = fuse(jaxpr);
+  const plan = planMemory(program);
+  const layout = arenaLayout(plan, align);
+  const arenaElement = (v: Var) => {
+    const at = layout.offsets.get(rootOf(plan, v));
+    return at === undefined ? undefined : at / ELEMENT_BYTES;
+  };
+  let arenaBytes = layout.bytes;
+  const fused = new Map<Kernel, FusedLaunch>();
+  for (const k of program.kernels) {
+    if (k.kind !== "fused") continue;
+    let shader = emitFusedWgsl(k, arenaElement);
+    const spills = new Map<Var, number>();
+    const excess = shader.bindings.length + 1 - maxBindings;
+    if (shader.bindings.length + (shader.arena ? 1 : 0) > maxBindings) {
+      let at = layout.bytes;
+      for (const v of shader.bindings.slice(-excess)) {
+        spills.set(v, at);
+        at = Math.ceil((at + bytesOf(v)) / align) * align;
+      }
+      arenaBytes = Math.max(arenaBytes, at);
+      shader = emitFusedWgsl(k, (v) => {
+        const spill = spills.get(v);
+        return spill === undefined ? arenaElement(v) : spill / ELEMENT_BYTES;
+      });
+    }
+    const written = new Set(k.outputs);
+    const slots = [...spills];
+    fused.set(k, {
+      shader,
+      spillIn: slots.filter(([v]) => !written.has(v)),
+      spillOut: slots.filter(([v]) => written.has(v)),
+    });
+  }
+  return { program, plan, offsets: layout.offsets, arenaBytes, fused };
+}
+
+/** Refuses float64 (and any other dtype WGSL lacks), naming the primitive that uses it. */
+function checkDTypes(jaxpr: Jaxpr): void {
+  for (const v of [...jaxpr.constVars, ...jaxpr.inBinders]) gpuDType("jit", v.aval.dtype);
+  for (const e of jaxpr.eqns) {
+    for (const a of [...e.inputs, ...e.outBinders]) gpuDType(e.prim.name, a.aval.dtype);
+  }
+}
+
+const hasEmptyArray = (jaxpr: Jaxpr) =>
+  [...jaxpr.inBinders, ...jaxpr.eqns.flatMap((e) => e.outBinders)].some((v) => v.aval.size === 0);
+
+/** Device limits a lowering depends on. */
+function deviceLimits(rt: GpuRuntime): [number, number] {
+  const { minStorageBufferOffsetAlignment, maxStorageBuffersPerShaderStage } = rt.device.limits;
+  return [minStorageBufferOffsetAlignment, maxStorageBuffersPerShaderStage];
+}
+
+/** Releases the arena of a compiled program once its function is garbage. */
+const arenas = new FinalizationRegistry<{ rt: GpuRuntime; arena: GPUBuffer }>(
+  ({ rt, arena }) => rt.release(arena),
+);
+
+/**
+ * A function running `jaxpr` on webgpu arrays as a compiled kernel program. Programs over empty
+ * arrays are interpreted op by op; float64 and primitives without a WebGPU kernel are errors.
+ */
+export function webgpuExecutable(
+  jaxpr: Jaxpr,
+  ctx: WebGPUContext,
+): (args: ConcreteArray[]) => ConcreteArray[] {
+  checkDTypes(jaxpr);
+  if (hasEmptyArray(jaxpr)) return (args) => evalJaxpr(jaxpr, args) as ConcreteArray[];
+  const lowered = lowerForWebGPU(jaxpr, ...deviceLimits(ctx.rt));
+  for (const k of lowered.program.kernels) if (k.kind === "op") ctx.ruleFor(k.eqns[0].prim.name);
+  for (const { shader } of lowered.fused.values()) ctx.rt.prepare(shader.source);
+  return programRunner(lowered, ctx);
+}
+
+function programRunner(
+  lowered: WebGPUProgram,
+  ctx: WebGPUContext,
+): (args: ConcreteArray[]) => ConcreteArray[] {
+  const { program, plan, offsets, arenaBytes, fused } = lowered;
+  const { rt, backend } = ctx;
+  const { jaxpr } = program;
+  const arena = arenaBytes ? rt.alloc(arenaBytes) : null;
+  const views = new Map<Var, GpuView>();
+  for (const [v, at] of offsets) views.set(v, new GpuView(arena!, at, bytesOf(v)));
+  const onGpu = (x: Array) => placeOnGpu(x, backend);
+  const consts = jaxpr.consts.map(onGpu);
+  const literals = new Map<Literal, ConcreteArray>();
+  for (const k of program.kernels) {
+    if (k.kind !== "op") continue;
+    for (const a of k.eqns[0].inputs) if (a instanceof Literal) literals.set(a, onGpu(a.val));
+  }
+  const bufferOf = (x: ConcreteArray) => ctx.bufferOf("jit", x.buffer);
+  const root = (v: Var) => rootOf(plan, v);
+
+  const run = (args: ConcreteArray[]): ConcreteArray[] =>
+    rt.batch(() => {
+      const env = new Map<Var, BufferRef>();
+      jaxpr.constVars.forEach((v, i) => env.set(v, bufferOf(consts[i])));
+      jaxpr.inBinders.forEach((v, i) => env.set(v, bufferOf(args[i])));
+      const produced = new Map<Var, GPUBuffer>();
+      const ref = (v: Var): BufferRef => {
+        const r = root(v);
+        const at = views.get(r) ?? env.get(r);
+        if (!at) throw new AdjointError("jit", `internal: no storage for a value of ${v.aval}`);
+        return at;
+      };
+      const spill = (v: Var, at: number) => new GpuView(arena!, at, bytesOf(v));
+      for (const k of program.kernels) {
+        if (k.kind === "alias") continue;
+        if (k.kind === "fused") {
+          const { shader, spillIn, spillOut } = fused.get(k)!;
+          for (const v of k.outputs) {
+            if (views.has(v)) continue;
+            const buf = rt.alloc(bytesOf(v));
+            env.set(v, buf);
+            produced.set(v, buf);
+          }
+          for (const [v, at] of spillIn) rt.copy(ref(v), spill(v, at), bytesOf(v));
+          const bound = shader.bindings.map(ref);
+          rt.run(
+            { source: shader.source, groups: shader.groups, params: [] },
+            shader.arena ? [arena!, ...bound] : bound,
+          );
+          for (const [v, at] of spillOut) rt.copy(spill(v, at), ref(v), bytesOf(v));
+          continue;
+        }
+        const e = k.eqns[0];
+        const ins = e.inputs.map((
+          a,
+        ) => (a instanceof Literal ? bufferOf(literals.get(a)!) : ref(a)));
+        const outs = rt.withOutputs(
+          e.outBinders.map((v) => views.get(v)),
+          () =>
+            ctx.ruleFor(e.prim.name)(
+              rt,
+              ins,
+              e.inputs.map((a) => a.aval),
+              e.params,
+              e.outBinders.map((v) => v.aval),
+            ),
+        );
+        e.outBinders.forEach((v, j) => {
+          if (views.has(v)) return;
+          const buf = wholeBuffer(e.prim.name, outs[j]);
+          if (k.outputs.includes(v)) {
+            env.set(v, buf);
+            produced.set(v, buf);
+          } else rt.release(buf);
+        });
+      }
+      const results = new Map<Var, ConcreteArray>();
+      return jaxpr.outs.map((a) => {
+        if (a instanceof Literal) return onGpu(a.val);
+        const arg = jaxpr.inBinders.indexOf(a);
+        if (arg >= 0) return args[arg];
+        const c = jaxpr.constVars.indexOf(a);
+        if (c >= 0) return consts[c];
+        let out = results.get(a);
+        if (!out) {
+          let buf = produced.get(a);
+          if (!buf) {
+            buf = rt.alloc(bytesOf(a));
+            rt.copy(ref(a), buf, bytesOf(a));
+          }
+          out = new ConcreteArray(a.aval, ctx.storage(buf), backend);
+          results.set(a, out);
+        }
+        return out;
+      });
+    });
+  if (arena) arenas.register(run, { rt, arena });
+  return run;
+}
+
+/** `x` as a webgpu array: itself, or a copy of a synchronously readable array of another backend. */
+function placeOnGpu(x: Array, backend: Backend): ConcreteArray {
+  const c = x as ConcreteArray;
+  if (c.backend === backend) return c;
+  const data = c.backend.readSync(c.buffer, c.aval);
+  if (!data) {
+    throw new AdjointError(
+      "jit",
+      `a constant on the ${c.backend.name} backend cannot be read synchronously to move it to ` +
+        `webgpu; create it on webgpu or move it first with toBackend`,
+    );
+  }
+  return new ConcreteArray(c.aval, backend.fromHost(data.slice(), c.aval), backend);
+}
+
+/** What `jit(f).lower(...)` shows on the WebGPU backend: the kernel program and its shaders. */
+export function describeForWebGPU(jaxpr: Jaxpr, rt: GpuRuntime): Record<string, string> {
+  checkDTypes(jaxpr);
+  const { program, fused } = lowerForWebGPU(jaxpr, ...deviceLimits(rt));
+  const wgsl = program.kernels.flatMap((k, i) => {
+    const launch = fused.get(k);
+    return launch ? [`// k${i}\n${launch.shader.source}`] : [];
+  });
+  return { program: programToString(program), wgsl: wgsl.join("\n") };
+}

@@ -1,0 +1,365 @@
+/**
+ * WGSL code generation for fused kernels: one compute shader per kernel of a jitted program.
+ * Each invocation computes one element of the kernel's iteration space: it loads its inputs
+ * (broadcast operands through strided views, never materialised), evaluates the fused equations
+ * in registers with the same scalar expressions as the eager kernels, and stores the values
+ * other kernels need. A kernel that ends in a reduction instead runs one invocation per output
+ * element looping over the reduced axes, or, when those are long, one workgroup per output
+ * element whose invocations fold strided shares and combine them as a tree in workgroup memory.
+ *
+ * Shapes are static in a compiled program, so sizes, strides and arena offsets are constants in
+ * the source. Values in the program's arena are read through one `array<u32>` binding (bitcast
+ * to their type); every other value has a binding of its own.
+ * @module
+ */
+import { AdjointError } from "../../../core/errors.ts";
+import { type Atom, type JaxprEqn, Literal, type Var } from "../../../core/jaxpr.ts";
+import { sizeOf, stridesOf } from "../../../core/shape.ts";
+import { FUSIBLE_REDUCTIONS, type Kernel } from "../../lowering/fusion.ts";
+import { elementwiseExpr, type Expr } from "../elementwise.ts";
+import { REDUCERS } from "../reduction.ts";
+import { type GpuDType, gpuDType, literal, MAX_GROUPS, SCALAR, WORKGROUP } from "../wgsl.ts";
+import { withHelpers } from "../wgsl_math.ts";
+
+/** Where a value lives: its element offset in the arena, or `undefined` for a binding of its own. */
+export type Placement = (v: Var) => number | undefined;
+
+/** A fused kernel's shader and how to launch it. */
+export interface FusedShader {
+  /** The WGSL module (entry point `main`). */
+  source: string;
+  /** Workgroup counts. */
+  groups: [number, number, number];
+  /** Whether binding 0 is the arena (read and written as `array<u32>`). */
+  arena: boolean;
+  /** Values bound after the arena, in binding order: read-only inputs, writable outputs. */
+  bindings: Var[];
+}
+
+/** Reductions with at most this many terms per output use one invocation per output. */
+const SERIAL_LIMIT = 128;
+
+/** Expressions of elementwise primitives that only fused kernels meet (no eager kernel). */
+const FUSED_ONLY: Record<string, Expr> = { stop_gradient: ([x]) => x };
+
+const dtypeOf = (a: Atom): GpuDType => gpuDType("jit", a.aval.dtype);
+
+/** Strides (in elements, one per space axis) at which a load or store walks a buffer. */
+type Pattern = number[];
+
+/** One WGSL statement, given the offset expression of each access pattern. */
+type Line = (offset: (pattern: number) => string) => string;
+
+/** The collapsed iteration space: axes with their sizes, whether reduced, and pattern strides. */
+interface Axis {
+  size: number;
+  reduced: boolean;
+  strides: number[];
+}
+
+/**
+ * Merges adjacent axes of the same kind that every pattern walks as one (stride of the first is
+ * the second's stride times its size) and drops size-1 axes, so fewer divisions locate an element.
+ */
+function collapse(
+  space: readonly number[],
+  reduced: readonly number[],
+  patterns: Pattern[],
+): Axis[] {
+  const axes: Axis[] = [];
+  space.forEach((size, d) => {
+    if (size === 1) return;
+    const axis = { size, reduced: reduced.includes(d), strides: patterns.map((p) => p[d]) };
+    const last = axes[axes.length - 1];
+    if (
+      last && last.reduced === axis.reduced &&
+      last.strides.every((s, p) => s === axis.strides[p] * size)
+    ) {
+      last.size *= size;
+      last.strides = axis.strides;
+    } else axes.push(axis);
+  });
+  return axes;
+}
+
+/** WGSL lines splitting the flat index `flat` over `axes` (row-major) into `c<n>` coordinates. */
+function coordinates(flat: string, axes: Axis[], names: string[]): string[] {
+  if (!axes.length) return [];
+  if (axes.length === 1) return [`let ${names[0]} = ${flat};`];
+  const lines = [`var ${flat}_rest = ${flat};`];
+  for (let j = axes.length - 1; j > 0; j--) {
+    lines.push(`let ${names[j]} = ${flat}_rest % ${axes[j].size}u;`);
+    lines.push(`${flat}_rest = ${flat}_rest / ${axes[j].size}u;`);
+  }
+  lines.push(`let ${names[0]} = ${flat}_rest;`);
+  return lines;
+}
+
+/** `sum coord * stride` over the given axes, as a u32 expression. */
+function linear(axes: Axis[], names: string[], pattern: number): string {
+  const terms = axes.flatMap((a, j) => {
+    const s = a.strides[pattern];
+    return s === 0 ? [] : [s === 1 ? names[j] : `${names[j]} * ${s}u`];
+  });
+  return terms.length ? terms.join(" + ") : "0u";
+}
+
+/** Emits the compute shader of fused kernel `k`, with values placed by `place`. */
+export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
+  const space = k.space!;
+  const lastEqn = k.eqns[k.eqns.length - 1];
+  const reduction = FUSIBLE_REDUCTIONS.has(lastEqn.prim.name) ? lastEqn : undefined;
+  const reducedAxes = reduction ? (reduction.params.axes as number[]) : [];
+  const views = new Map<Var, JaxprEqn>();
+  for (const e of k.eqns) if (e.prim.name === "broadcast_in_dim") views.set(e.outBinders[0], e);
+
+  const patterns: Pattern[] = [];
+  const patternOf = (p: Pattern): number => {
+    const key = p.join(",");
+    const i = patterns.findIndex((q) => q.join(",") === key);
+    return i >= 0 ? i : patterns.push(p) - 1;
+  };
+  const direct = patternOf(stridesOf(space));
+
+  const bindings: Var[] = [];
+  const written = new Set<Var>();
+  let usesArena = false;
+  /** The WGSL lvalue of element `index` of `v`, and how to convert it to/from its type. */
+  const cell = (v: Var, index: string): { ref: string; bits: boolean } => {
+    const at = place(v);
+    if (at !== undefined) {
+      usesArena = true;
+      return { ref: `arena[${at}u + ${index}]`, bits: dtypeOf(v) !== "bool" };
+    }
+    const b = bindings.includes(v) ? bindings.indexOf(v) : bindings.push(v) - 1;
+    return { ref: `b${b}[${index}]`, bits: false };
+  };
+
+  const body: Line[] = [];
+  const regs = new Map<Var, string>();
+  const loads = new Map<string, string>();
+  let nextReg = 0;
+  const fresh = () => `r${nextReg++}`;
+  const varIds = new Map<Var, number>();
+  const varId = (v: Var) => varIds.get(v) ?? varIds.set(v, varIds.size).get(v)!;
+
+  const loadAt = (v: Var, strides: Pattern): string => {
+    const p = patternOf(strides);
+    const key = `${varId(v)}@${p}`;
+    const cached = loads.get(key);
+    if (cached) return cached;
+    const r = fresh();
+    const T = SCALAR[dtypeOf(v)];
+    body.push((off) => {
+      const { ref, bits } = cell(v, off(p));
+      return `let ${r}: ${T} = ${bits ? `bitcast<${T}>(${ref})` : ref};`;
+    });
+    loads.set(key, r);
+    return r;
+  };
+  /** Value of view `v` at the current element; `map[i]` is the space axis feeding v's axis i. */
+  const viewValue = (v: Var, map: number[]): string => {
+    const e = views.get(v)!;
+    const x = e.inputs[0];
+    const dims = e.params.dims as number[];
+    const xMap = x.aval.shape.map((n, i) => (n === 1 ? -1 : map[dims[i]]));
+    if (x instanceof Literal) return literal(x.value, dtypeOf(x));
+    if (views.has(x)) return viewValue(x, xMap);
+    const inRegister = regs.get(x);
+    if (inRegister) return inRegister;
+    const xs = stridesOf(x.aval.shape);
+    const strides = space.map(() => 0);
+    xMap.forEach((d, i) => d >= 0 && (strides[d] += xs[i]));
+    return loadAt(x, strides);
+  };
+  const identity = space.map((_, d) => d);
+  const value = (a: Atom): string => {
+    if (a instanceof Literal) return literal(a.value, dtypeOf(a));
+    const r = regs.get(a);
+    if (r) return r;
+    return views.has(a) ? viewValue(a, identity) : loadAt(a, stridesOf(space));
+  };
+  const store = (v: Var, reg: string) => {
+    written.add(v);
+    body.push((off) => {
+      const { ref, bits } = cell(v, off(direct));
+      return `${ref} = ${bits ? `bitcast<u32>(${reg})` : reg};`;
+    });
+  };
+
+  const outputs = new Set(k.outputs);
+  for (const e of k.eqns) {
+    const out = e.outBinders[0];
+    const name = e.prim.name;
+    if (e === reduction) {
+      const m = REDUCERS[name](dtypeOf(out));
+      const x = value(e.inputs[0]);
+      body.push(() => `acc = ${m.combine("acc", x)};`);
+      continue;
+    }
+    if (name === "broadcast_in_dim") {
+      if (outputs.has(out)) store(out, viewValue(out, identity));
+      continue;
+    }
+    const args = e.inputs.map(value);
+    const expr = FUSED_ONLY[name] ??
+      elementwiseExpr(name, dtypeOf(e.inputs[0]), dtypeOf(out));
+    const r = fresh();
+    body.push(() => `let ${r}: ${SCALAR[dtypeOf(out)]} = ${expr(args)};`);
+    regs.set(out, r);
+    if (outputs.has(out)) store(out, r);
+  }
+
+  const axes = collapse(space, reducedAxes, patterns);
+  const shader = reduction
+    ? reductionShader(reduction, axes, patterns.length, cell, written)
+    : elementwiseShader(sizeOf(space), axes, direct);
+  const lines = shader.lines(body);
+  const decls = [
+    usesArena ? "@group(0) @binding(0) var<storage, read_write> arena: array<u32>;" : "",
+    ...bindings.map((v, b) => {
+      const access = written.has(v) ? "read_write" : "read";
+      const T = SCALAR[dtypeOf(v)];
+      return `@group(0) @binding(${
+        b + (usesArena ? 1 : 0)
+      }) var<storage, ${access}> b${b}: array<${T}>;`;
+    }),
+  ].filter((l) => l);
+  return {
+    source: withHelpers([...decls, ...shader.globals, ...lines].join("\n") + "\n"),
+    groups: shader.groups,
+    arena: usesArena,
+    bindings,
+  };
+}
+
+/** The parts of a shader that depend on how the iteration space is walked. */
+interface ShaderFrame {
+  groups: [number, number, number];
+  globals: string[];
+  lines(body: Line[]): string[];
+}
+
+/** Workgroup counts for `n` invocations in workgroups of `per`, folded into 2-d past the limit. */
+function dispatch(n: number, per: number): [number, number, number] {
+  const total = Math.ceil(n / per);
+  const x = Math.min(total, MAX_GROUPS);
+  const y = Math.ceil(total / MAX_GROUPS);
+  if (y > MAX_GROUPS) {
+    throw new AdjointError("jit", `a fused kernel over ${n} elements exceeds the largest dispatch`);
+  }
+  return [x, y, 1];
+}
+
+const indent = (lines: string[], depth: number) => lines.map((l) => "  ".repeat(depth) + l);
+
+/** One invocation per element of the space; `s` is its flat index. */
+function elementwiseShader(n: number, axes: Axis[], direct: number): ShaderFrame {
+  const names = axes.map((_, j) => `c${j}`);
+  return {
+    groups: dispatch(n, WORKGROUP),
+    globals: [],
+    lines: (body) => {
+      let needCoords = false;
+      const offset = (p: number) => {
+        if (p === direct) return "s";
+        needCoords = true;
+        return linear(axes, names, p);
+      };
+      const stmts = body.map((l) => l(offset));
+      return [
+        `@compute @workgroup_size(${WORKGROUP})`,
+        "fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {",
+        `  let s = gid.x + gid.y * nwg.x * ${WORKGROUP}u;`,
+        `  if (s >= ${n}u) { return; }`,
+        ...indent(needCoords ? coordinates("s", axes, names) : [], 1),
+        ...indent(stmts, 1),
+        "}",
+      ];
+    },
+  };
+}
+
+/**
+ * A kernel ending in a reduction: output element `k` (over the kept axes) folds the space
+ * elements of the reduced axes, `r` indexing them; `s` is each element's flat index in the space.
+ */
+function reductionShader(
+  e: JaxprEqn,
+  axes: Axis[],
+  patternCount: number,
+  cell: (v: Var, index: string) => { ref: string; bits: boolean },
+  written: Set<Var>,
+): ShaderFrame {
+  const out = e.outBinders[0];
+  const dtype = dtypeOf(out);
+  const T = SCALAR[dtype];
+  const m = REDUCERS[e.prim.name](dtype);
+  const kept = axes.filter((a) => !a.reduced), reduced = axes.filter((a) => a.reduced);
+  const K = sizeOf(kept.map((a) => a.size)), R = sizeOf(reduced.map((a) => a.size));
+  const keptNames = kept.map((_, j) => `k${j}`), reducedNames = reduced.map((_, j) => `q${j}`);
+  written.add(out);
+  const save = () => {
+    const result = cell(out, "k");
+    return `${result.ref} = ${result.bits ? `bitcast<u32>(acc)` : "acc"};`;
+  };
+  const bases = Array.from(
+    { length: patternCount },
+    (_, p) => `let base${p} = ${linear(kept, keptNames, p)};`,
+  );
+  const loop = (body: Line[]) => {
+    const stmts = body.map((l) => l((p) => `base${p} + ${linear(reduced, reducedNames, p)}`));
+    return [...coordinates("r", reduced, reducedNames), ...stmts];
+  };
+  const init = `var acc: ${T} = ${literal(m.identity, dtype)};`;
+  if (R <= SERIAL_LIMIT) {
+    return {
+      groups: dispatch(K, WORKGROUP),
+      globals: [],
+      lines: (body) => [
+        `@compute @workgroup_size(${WORKGROUP})`,
+        "fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {",
+        `  let k = gid.x + gid.y * nwg.x * ${WORKGROUP}u;`,
+        `  if (k >= ${K}u) { return; }`,
+        ...indent([...coordinates("k", kept, keptNames), ...bases, init], 1),
+        `  for (var r = 0u; r < ${R}u; r++) {`,
+        ...indent(loop(body), 2),
+        "  }",
+        `  ${save()}`,
+        "}",
+      ],
+    };
+  }
+  return {
+    groups: dispatch(K, 1),
+    globals: [`var<workgroup> part: array<${T}, ${WORKGROUP}>;`],
+    lines: (body) => [
+      `@compute @workgroup_size(${WORKGROUP})`,
+      "fn main(",
+      "  @builtin(workgroup_id) wid: vec3u,",
+      "  @builtin(local_invocation_id) lid: vec3u,",
+      "  @builtin(num_workgroups) nwg: vec3u,",
+      ") {",
+      "  let k = wid.x + wid.y * nwg.x;",
+      `  let live = k < ${K}u;`,
+      `  ${init}`,
+      "  if (live) {",
+      ...indent([...coordinates("k", kept, keptNames), ...bases], 2),
+      `    for (var r = lid.x; r < ${R}u; r += ${WORKGROUP}u) {`,
+      ...indent(loop(body), 3),
+      "    }",
+      "  }",
+      "  part[lid.x] = acc;",
+      "  workgroupBarrier();",
+      `  for (var half = ${WORKGROUP / 2}u; half > 0u; half = half >> 1u) {`,
+      `    if (lid.x < half) { part[lid.x] = ${m.combine("part[lid.x]", "part[lid.x + half]")}; }`,
+      "    workgroupBarrier();",
+      "  }",
+      "  if (lid.x == 0u && live) {",
+      "    acc = part[0];",
+      `    ${save()}`,
+      "  }",
+      "}",
+    ],
+  };
+}
