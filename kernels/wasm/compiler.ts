@@ -95,8 +95,8 @@ export function contentHash(text: string): string {
   return h53(1) + h53(2);
 }
 
-function cacheKeyText(source: string): string {
-  return `${COMPILER_VERSION}\n${JSON.stringify(COMPILE_OPTIONS)}\n${source}`;
+function cacheKeyText(source: string, options: Record<string, unknown>): string {
+  return `${COMPILER_VERSION}\n${JSON.stringify(options)}\n${source}`;
 }
 
 function cachePath(key: string): string | null {
@@ -152,9 +152,16 @@ function post(request: CompileRequest): void {
 
 const memo = new Map<string, Uint8Array>();
 
-/** Compiles `source` to a wasm binary in the worker, using the memory and disk caches. */
-export async function compile(source: string): Promise<Uint8Array> {
-  const text = cacheKeyText(source);
+/**
+ * Compiles `source` to a wasm binary in the worker, using the memory and disk caches;
+ * `extra` options (e.g. `memoryBase`) are added to `COMPILE_OPTIONS`.
+ */
+export async function compile(
+  source: string,
+  extra: Record<string, unknown> = {},
+): Promise<Uint8Array> {
+  const options = { ...COMPILE_OPTIONS, ...extra };
+  const text = cacheKeyText(source, options);
   const hit = memo.get(text);
   if (hit) return hit;
   const path = cachePath(contentHash(text));
@@ -166,7 +173,7 @@ export async function compile(source: string): Promise<Uint8Array> {
   const id = nextId++;
   const reply = await new Promise<{ binary: Uint8Array | null; error: string }>((resolve) => {
     pending.set(id, resolve);
-    post({ id, source, options: COMPILE_OPTIONS });
+    post({ id, source, options });
   });
   if (!reply.binary) throw new AdjointError("jit", `kernel compilation failed:\n${reply.error}`);
   memo.set(text, reply.binary);
@@ -178,8 +185,13 @@ export async function compile(source: string): Promise<Uint8Array> {
  * Compiles `source` and blocks until the binary is ready (`Atomics.wait` on the main thread,
  * which Deno allows). Used by `jit(f, { compile: "sync" })` in tests and benchmarks.
  */
-export function compileSync(source: string, room = 1 << 22): Uint8Array {
-  const text = cacheKeyText(source);
+export function compileSync(
+  source: string,
+  extra: Record<string, unknown> = {},
+  room = 1 << 22,
+): Uint8Array {
+  const options = { ...COMPILE_OPTIONS, ...extra };
+  const text = cacheKeyText(source, options);
   const hit = memo.get(text);
   if (hit) return hit;
   const path = cachePath(contentHash(text));
@@ -190,10 +202,10 @@ export function compileSync(source: string, room = 1 << 22): Uint8Array {
   }
   const shared = new SharedArrayBuffer(8 + room);
   const ctrl = new Int32Array(shared, 0, 2);
-  post({ id: nextId++, source, options: COMPILE_OPTIONS, shared });
+  post({ id: nextId++, source, options, shared });
   Atomics.wait(ctrl, 0, STATE.pending);
   const state = Atomics.load(ctrl, 0);
-  if (state === STATE.tooSmall) return compileSync(source, ctrl[1]);
+  if (state === STATE.tooSmall) return compileSync(source, extra, ctrl[1]);
   const bytes = new Uint8Array(shared, 8, ctrl[1]).slice();
   if (state === STATE.failed) {
     throw new AdjointError("jit", `kernel compilation failed:\n${new TextDecoder().decode(bytes)}`);

@@ -257,8 +257,27 @@ function erfInv64(y: f64): f64 {
 }
 `;
 
+/**
+ * Every module references the same math functions, so every module's static data (the math
+ * tables) has the same layout and modules compiled with one `memoryBase` can share that region.
+ */
+const ANCHOR = `
+export function heap_base(): usize {
+  return __heap_base;
+}
+export function math_anchor(x: f64, y: f32): f64 {
+  const a = Math.sin(x) + Math.cos(x) + Math.exp(x) + Math.log(x) + Math.log1p(x) + Math.expm1(x) +
+    Math.tanh(x) + Math.sqrt(x) + Math.floor(x) + Math.ceil(x) + Math.abs(x) + Math.pow(x, x) +
+    Math.sign(x) + erf64(x) + erfInv64(x);
+  const b = Mathf.sin(y) + Mathf.cos(y) + Mathf.exp(y) + Mathf.log(y) + Mathf.log1p(y) +
+    Mathf.expm1(y) + Mathf.tanh(y) + Mathf.sqrt(y) + Mathf.floor(y) + Mathf.ceil(y) +
+    Mathf.abs(y) + Mathf.pow(y, y) + Mathf.sign(y);
+  return a + <f64>b;
+}
+`;
+
 /** One AssemblyScript module exporting each fused kernel under its name. */
 export function emitFusedModule(kernels: ReadonlyMap<string, Kernel>): string {
   const fns = [...kernels].map(([name, k]) => emitFusedKernel(k, name));
-  return [PRELUDE.trim(), ...fns].join("\n\n") + "\n";
+  return [PRELUDE.trim(), ANCHOR.trim(), ...fns].join("\n\n") + "\n";
 }
