@@ -41,6 +41,8 @@ export {
 } from "./core/backend.ts";
 export { toBackend, toBackendAsync } from "./core/placement.ts";
 export { initWebGPU, type WebGPUOptions } from "./kernels/webgpu/init.ts";
+export { wasmMemoryStats } from "./kernels/wasm/backend.ts";
+export type { MemoryStats } from "./kernels/wasm/memory.ts";
 export { Array, type ArrayLike, ConcreteArray, type NestedNumbers } from "./core/array.ts";
 export { ShapedArray } from "./core/aval.ts";
 export type { DType, TypedArray } from "./core/dtype.ts";

@@ -3,10 +3,10 @@
  * (`{ lambda ; a:f32[3]. let b:f32[3] = sin a in (b,) }`), and its evaluator.
  * @module
  */
-import type { Array } from "./array.ts";
+import { type Array, ConcreteArray } from "./array.ts";
 import type { ShapedArray } from "./aval.ts";
 import type { Params, Primitive } from "./primitive.ts";
-import { bind } from "./trace.ts";
+import { bind, evaluatingEagerly } from "./trace.ts";
 
 /** A variable: bound once, by a jaxpr's inputs or an equation's outputs. */
 export class Var {
@@ -110,15 +110,39 @@ function formatLiteral(l: Literal): string {
   return Number.isInteger(l.value) ? `${l.value}.0` : String(l.value);
 }
 
-/** Evaluates a jaxpr by binding each equation, so it runs under whatever traces are active. */
+/**
+ * Evaluates a jaxpr by binding each equation, so it runs under whatever traces are active.
+ * When no transformation is active (nothing can capture intermediates), concrete intermediates
+ * are released as soon as their last use has run, so interpreting a program holds no more
+ * memory than it needs (garbage collection alone may run too late).
+ */
 export function evalJaxpr(jaxpr: Jaxpr, args: Array[]): Array[] {
   const env = new Map<Var, Array>();
   jaxpr.constVars.forEach((v, i) => env.set(v, jaxpr.consts[i]));
   jaxpr.inBinders.forEach((v, i) => env.set(v, args[i]));
   const read = (a: Atom) => (a instanceof Literal ? a.val : env.get(a)!);
-  for (const eqn of jaxpr.eqns) {
+  const lastUse = new Map<Var, number>();
+  jaxpr.eqns.forEach((e, i) => e.inputs.forEach((a) => a instanceof Var && lastUse.set(a, i)));
+  for (const a of jaxpr.outs) if (a instanceof Var) lastUse.set(a, Infinity);
+  const release = evaluatingEagerly();
+  const keep = new Set<Array>([...jaxpr.consts, ...args]);
+  const holders = new Map<Array, number>();
+  jaxpr.eqns.forEach((eqn, i) => {
     const outs = bind(eqn.prim, eqn.inputs.map(read), eqn.params);
-    eqn.outBinders.forEach((v, i) => env.set(v, outs[i]));
-  }
+    eqn.outBinders.forEach((v, j) => {
+      env.set(v, outs[j]);
+      holders.set(outs[j], (holders.get(outs[j]) ?? 0) + 1);
+    });
+    for (const a of new Set(eqn.inputs)) {
+      if (!release || !(a instanceof Var) || lastUse.get(a) !== i || !holders.has(env.get(a)!)) {
+        continue;
+      }
+      const x = env.get(a)!;
+      env.delete(a);
+      const n = holders.get(x)! - 1;
+      holders.set(x, n);
+      if (n === 0 && !keep.has(x) && x instanceof ConcreteArray) x[Symbol.dispose]();
+    }
+  });
   return jaxpr.outs.map(read);
 }

@@ -138,6 +138,11 @@ const evalMain = new MainTrace(0, EvalTrace, null);
 const traceStack: MainTrace[] = [evalMain];
 let dynamicTrace: MainTrace = evalMain;
 
+/** Whether no transformation is active: values computed now cannot be captured by a trace. */
+export function evaluatingEagerly(): boolean {
+  return traceStack.length === 1 && dynamicTrace === evalMain;
+}
+
 /** Runs `fn` with a new interpreter level of type `traceType` pushed on the stack. */
 export function withNewMain<T>(
   traceType: TraceType,

@@ -162,7 +162,8 @@ function backendFor(leaves: Array[], name: string | undefined): Backend {
 }
 
 function run(entry: Entry, leaves: Array[], backend: Backend, sync: boolean): Array[] {
-  const concrete = leaves.every((l) => l instanceof ConcreteArray);
+  const concrete = leaves.every((l) => l instanceof ConcreteArray) &&
+    !entry.jaxpr.consts.some((c) => c instanceof Tracer);
   if (concrete && backend.compile) {
     entry.compiled ??= backend.compile(entry.jaxpr, { sync });
     return entry.compiled(leaves as ConcreteArray[]);

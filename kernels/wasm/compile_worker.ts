@@ -4,43 +4,18 @@
  * signalled with `Atomics.notify` when the caller waits synchronously.
  * @module
  */
-/// <reference no-default-lib="true" />
-/// <reference lib="deno.worker" />
+import { type CompileReply, type CompileRequest, STATE } from "./compile_protocol.ts";
+
+/** The worker's global scope, as far as this module uses it. */
+const scope = globalThis as unknown as {
+  onmessage: (e: MessageEvent<CompileRequest>) => void;
+  postMessage(reply: CompileReply): void;
+};
 
 /** Loaded lazily, so the message handler exists before the compiler's large module graph loads. */
 const compiler = import("assemblyscript/asc");
 
-/** A compile request. */
-export interface CompileRequest {
-  /** Correlates replies with requests. */
-  id: number;
-  /** AssemblyScript source of one module. */
-  source: string;
-  /** Compiler options. */
-  options: Record<string, unknown>;
-  /** For synchronous callers: `[state, length]` control words, then room for the binary. */
-  shared?: SharedArrayBuffer;
-}
-
-/** States of the shared control word. */
-export const STATE = { pending: 0, done: 1, tooSmall: 2, failed: 3 } as const;
-
-self.onmessage = async (e: MessageEvent<CompileRequest>) => {
-  const { id, source, options, shared } = e.data;
-  let binary: Uint8Array | null = null;
-  let error = "";
-  try {
-    const asc = (await compiler).default;
-    const out = await asc.compileString({ "kernels.ts": source }, options as never);
-    binary = out.binary;
-    if (!binary) error = out.stderr.toString();
-  } catch (err) {
-    error = String(err);
-  }
-  if (!shared) {
-    self.postMessage({ id, binary, error });
-    return;
-  }
+function reply(shared: SharedArrayBuffer, binary: Uint8Array | null, error: string): void {
   const ctrl = new Int32Array(shared, 0, 2);
   const room = shared.byteLength - 8;
   if (binary && binary.length <= room) {
@@ -57,4 +32,20 @@ self.onmessage = async (e: MessageEvent<CompileRequest>) => {
     Atomics.store(ctrl, 0, STATE.failed);
   }
   Atomics.notify(ctrl, 0);
+}
+
+scope.onmessage = async (e) => {
+  const { id, source, options, shared } = e.data;
+  let binary: Uint8Array | null = null;
+  let error = "";
+  try {
+    const asc = (await compiler).default;
+    const out = await asc.compileString({ "kernels.ts": source }, options as never);
+    binary = out.binary;
+    if (!binary) error = out.stderr.toString();
+  } catch (err) {
+    error = String(err);
+  }
+  if (shared) reply(shared, binary, error);
+  else scope.postMessage({ id, binary, error });
 };

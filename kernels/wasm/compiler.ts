@@ -9,7 +9,7 @@
  * @module
  */
 import { AdjointError } from "../../core/errors.ts";
-import { type CompileRequest, STATE } from "./compile_worker.ts";
+import { type CompileReply, type CompileRequest, STATE } from "./compile_protocol.ts";
 
 /** The compiler release whose output the cache holds. */
 export const COMPILER_VERSION = "assemblyscript@0.28.20";
@@ -125,23 +125,47 @@ function writeCache(path: string | null, binary: Uint8Array): void {
   }
 }
 
+/** How long an idle worker is kept for the next compile (it keeps a process from exiting). */
+const IDLE_MS = 1000;
+/** How long a synchronous compile may block before it is reported as failed. */
+const SYNC_TIMEOUT_MS = 120_000;
+
 let worker: Worker | null = null;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
 let nextId = 0;
-const pending = new Map<number, (reply: { binary: Uint8Array | null; error: string }) => void>();
+const pending = new Map<number, (reply: CompileReply) => void>();
 
 function getWorker(): Worker {
+  clearTimeout(idleTimer);
   if (!worker) {
     worker = new Worker(new URL("./compile_worker.ts", import.meta.url), { type: "module" });
-    worker.onmessage = (e) => {
+    worker.onmessage = (e: MessageEvent<CompileReply>) => {
       pending.get(e.data.id)?.(e.data);
       pending.delete(e.data.id);
+      retireWhenIdle();
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      for (const [id, resolve] of pending) resolve({ id, binary: null, error: e.message });
+      pending.clear();
+      shutdownCompiler();
     };
   }
   return worker;
 }
 
+/** Terminates the worker after a quiet period, so that it never keeps the process alive. */
+function retireWhenIdle(): void {
+  if (pending.size) return;
+  clearTimeout(idleTimer);
+  const timer = setTimeout(shutdownCompiler, IDLE_MS);
+  Deno.unrefTimer(timer);
+  idleTimer = timer;
+}
+
 /** Releases the compile worker (it is started again on demand). */
 export function shutdownCompiler(): void {
+  clearTimeout(idleTimer);
   worker?.terminate();
   worker = null;
 }
@@ -171,7 +195,7 @@ export async function compile(
     return cached;
   }
   const id = nextId++;
-  const reply = await new Promise<{ binary: Uint8Array | null; error: string }>((resolve) => {
+  const reply = await new Promise<CompileReply>((resolve) => {
     pending.set(id, resolve);
     post({ id, source, options });
   });
@@ -203,7 +227,12 @@ export function compileSync(
   const shared = new SharedArrayBuffer(8 + room);
   const ctrl = new Int32Array(shared, 0, 2);
   post({ id: nextId++, source, options, shared });
-  Atomics.wait(ctrl, 0, STATE.pending);
+  const waited = Atomics.wait(ctrl, 0, STATE.pending, SYNC_TIMEOUT_MS);
+  retireWhenIdle();
+  if (waited === "timed-out") {
+    shutdownCompiler();
+    throw new AdjointError("jit", `kernel compilation did not finish in ${SYNC_TIMEOUT_MS} ms`);
+  }
   const state = Atomics.load(ctrl, 0);
   if (state === STATE.tooSmall) return compileSync(source, extra, ctrl[1]);
   const bytes = new Uint8Array(shared, 8, ctrl[1]).slice();

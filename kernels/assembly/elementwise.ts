@@ -1,0 +1,536 @@
+/**
+ * Elementwise kernels over dense buffers: unary math, binary arithmetic, comparisons (to bool),
+ * select and dtype conversion, one export per (operation, dtype), named `op_dtype` with dtypes
+ * f32, f64, i32 and u8 (bool, one byte of 0 or 1).
+ *
+ * Buffers are 16-byte aligned and padded to a multiple of 16 bytes, so every loop writes whole
+ * v128 vectors of output and never needs a scalar tail. Loops that read wider inputs than they
+ * write (comparisons, narrowing conversions) may read up to 128 bytes past an input's end; the
+ * runtime keeps a guard zone at the end of memory for that.
+ */
+import {
+  B_ONE,
+  cosF32x4,
+  D_HALF,
+  D_ONE,
+  D_ZERO,
+  F_HALF,
+  F_ONE,
+  F_ZERO,
+  erfF32x4,
+  erfF64,
+  erfInvF32x4,
+  erfInvF64,
+  expF32x4,
+  expm1F32x4,
+  log1pF32x4,
+  logF32x4,
+  logisticF32x4,
+  logisticF64,
+  sinF32x4,
+  tanhF32x4,
+} from "./math";
+
+/** Constant vectors of T lanes, read from the globals math.ts fills (see initMath there). */
+// @ts-ignore: decorator
+@inline function zeroOf<T>(): v128 {
+  return sizeof<T>() == 4 ? F_ZERO : D_ZERO;
+}
+// @ts-ignore: decorator
+@inline function halfOf<T>(): v128 {
+  return sizeof<T>() == 4 ? F_HALF : D_HALF;
+}
+// @ts-ignore: decorator
+@inline function oneOf<T>(): v128 {
+  return sizeof<T>() == 4 ? F_ONE : D_ONE;
+}
+
+/** Bytes covered by `n` elements of `size` bytes, rounded up to whole vectors. */
+// @ts-ignore: decorator
+@inline function paddedBytes(n: i32, size: i32): usize {
+  return (<usize>(n * size) + 15) & ~15;
+}
+
+// ---------------------------------------------------------------- unary
+
+const NEG = 0;
+const ABS = 1;
+const SQRT = 2;
+const RSQRT = 3;
+const FLOOR = 4;
+const CEIL = 5;
+const ROUND = 6;
+const SIGN = 7;
+const EXP = 8;
+const EXPM1 = 9;
+const LOG = 10;
+const LOG1P = 11;
+const TANH = 12;
+const LOGISTIC = 13;
+const ERF = 14;
+const ERF_INV = 15;
+const SIN = 16;
+const COS = 17;
+const NOT = 18;
+
+/** Rounds half away from zero: trunc(x), plus sign(x) where the dropped part is at least 1/2. */
+// @ts-ignore: decorator
+@inline function roundVec<T>(v: v128): v128 {
+  const t = v128.trunc<T>(v);
+  const half = v128.ge<T>(v128.abs<T>(v128.sub<T>(v, t)), halfOf<T>());
+  return v128.add<T>(t, v128.and(half, signFloat<T>(v)));
+}
+
+/** -1, 0 or 1 by sign; zeros and NaN map to themselves. */
+// @ts-ignore: decorator
+@inline function signFloat<T>(v: v128): v128 {
+  const one = oneOf<T>();
+  const r = v128.bitselect(one, v, v128.gt<T>(v, zeroOf<T>()));
+  return v128.bitselect(v128.neg<T>(one), r, v128.lt<T>(v, zeroOf<T>()));
+}
+
+/** Unary operations shared by f32 and f64 that have native vector forms. */
+// @ts-ignore: decorator
+@inline function unaryFloatVec<T>(op: i32, v: v128): v128 {
+  if (op == NEG) return v128.neg<T>(v);
+  if (op == ABS) return v128.abs<T>(v);
+  if (op == SQRT) return v128.sqrt<T>(v);
+  if (op == RSQRT) return v128.div<T>(oneOf<T>(), v128.sqrt<T>(v));
+  if (op == FLOOR) return v128.floor<T>(v);
+  if (op == CEIL) return v128.ceil<T>(v);
+  if (op == ROUND) return roundVec<T>(v);
+  return signFloat<T>(v);
+}
+
+// @ts-ignore: decorator
+@inline function unaryF32Vec(op: i32, v: v128): v128 {
+  if (op == EXP) return expF32x4(v);
+  if (op == EXPM1) return expm1F32x4(v);
+  if (op == LOG) return logF32x4(v);
+  if (op == LOG1P) return log1pF32x4(v);
+  if (op == TANH) return tanhF32x4(v);
+  if (op == LOGISTIC) return logisticF32x4(v);
+  if (op == ERF) return erfF32x4(v);
+  if (op == ERF_INV) return erfInvF32x4(v);
+  if (op == SIN) return sinF32x4(v);
+  if (op == COS) return cosF32x4(v);
+  return unaryFloatVec<f32>(op, v);
+}
+
+// @ts-ignore: decorator
+@inline function unaryF64Scalar(op: i32, v: f64): f64 {
+  if (op == EXP) return Math.exp(v);
+  if (op == EXPM1) return Math.expm1(v);
+  if (op == LOG) return Math.log(v);
+  if (op == LOG1P) return Math.log1p(v);
+  if (op == TANH) return Math.tanh(v);
+  if (op == LOGISTIC) return logisticF64(v);
+  if (op == ERF) return erfF64(v);
+  if (op == ERF_INV) return erfInvF64(v);
+  if (op == SIN) return Math.sin(v);
+  return Math.cos(v);
+}
+
+// @ts-ignore: decorator
+@inline function unaryI32Vec(op: i32, v: v128): v128 {
+  if (op == NEG) return i32x4.neg(v);
+  if (op == ABS) return i32x4.abs(v);
+  if (op == NOT) return v128.not(v);
+  // sign: (v > 0) - (v < 0), as masks of -1.
+  return i32x4.sub(i32x4.lt_s(v, F_ZERO), i32x4.gt_s(v, F_ZERO));
+}
+
+/** Four independent vectors per iteration, so the long latency chains of math functions overlap. */
+// @ts-ignore: decorator
+@inline function mapF32(op: i32, x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 4);
+  for (; y + 48 < end; x += 64, y += 64) {
+    const a = unaryF32Vec(op, v128.load(x));
+    const b = unaryF32Vec(op, v128.load(x + 16));
+    const c = unaryF32Vec(op, v128.load(x + 32));
+    const d = unaryF32Vec(op, v128.load(x + 48));
+    v128.store(y, a);
+    v128.store(y + 16, b);
+    v128.store(y + 32, c);
+    v128.store(y + 48, d);
+  }
+  for (; y < end; x += 16, y += 16) v128.store(y, unaryF32Vec(op, v128.load(x)));
+}
+
+// @ts-ignore: decorator
+@inline function mapF64(op: i32, x: usize, y: usize, n: i32): void {
+  if (op >= EXP) {
+    for (let i = 0; i < n; i++) {
+      store<f64>(y + (<usize>i << 3), unaryF64Scalar(op, load<f64>(x + (<usize>i << 3))));
+    }
+    return;
+  }
+  const end = y + paddedBytes(n, 8);
+  for (; y < end; x += 16, y += 16) v128.store(y, unaryFloatVec<f64>(op, v128.load(x)));
+}
+
+// @ts-ignore: decorator
+@inline function mapI32(op: i32, x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 4);
+  for (; y < end; x += 16, y += 16) v128.store(y, unaryI32Vec(op, v128.load(x)));
+}
+
+export function neg_f32(x: usize, y: usize, n: i32): void { mapF32(NEG, x, y, n); }
+export function abs_f32(x: usize, y: usize, n: i32): void { mapF32(ABS, x, y, n); }
+export function sqrt_f32(x: usize, y: usize, n: i32): void { mapF32(SQRT, x, y, n); }
+export function rsqrt_f32(x: usize, y: usize, n: i32): void { mapF32(RSQRT, x, y, n); }
+export function floor_f32(x: usize, y: usize, n: i32): void { mapF32(FLOOR, x, y, n); }
+export function ceil_f32(x: usize, y: usize, n: i32): void { mapF32(CEIL, x, y, n); }
+export function round_f32(x: usize, y: usize, n: i32): void { mapF32(ROUND, x, y, n); }
+export function sign_f32(x: usize, y: usize, n: i32): void { mapF32(SIGN, x, y, n); }
+export function exp_f32(x: usize, y: usize, n: i32): void { mapF32(EXP, x, y, n); }
+export function expm1_f32(x: usize, y: usize, n: i32): void { mapF32(EXPM1, x, y, n); }
+export function log_f32(x: usize, y: usize, n: i32): void { mapF32(LOG, x, y, n); }
+export function log1p_f32(x: usize, y: usize, n: i32): void { mapF32(LOG1P, x, y, n); }
+export function tanh_f32(x: usize, y: usize, n: i32): void { mapF32(TANH, x, y, n); }
+export function logistic_f32(x: usize, y: usize, n: i32): void { mapF32(LOGISTIC, x, y, n); }
+export function erf_f32(x: usize, y: usize, n: i32): void { mapF32(ERF, x, y, n); }
+export function erf_inv_f32(x: usize, y: usize, n: i32): void { mapF32(ERF_INV, x, y, n); }
+export function sin_f32(x: usize, y: usize, n: i32): void { mapF32(SIN, x, y, n); }
+export function cos_f32(x: usize, y: usize, n: i32): void { mapF32(COS, x, y, n); }
+
+export function neg_f64(x: usize, y: usize, n: i32): void { mapF64(NEG, x, y, n); }
+export function abs_f64(x: usize, y: usize, n: i32): void { mapF64(ABS, x, y, n); }
+export function sqrt_f64(x: usize, y: usize, n: i32): void { mapF64(SQRT, x, y, n); }
+export function rsqrt_f64(x: usize, y: usize, n: i32): void { mapF64(RSQRT, x, y, n); }
+export function floor_f64(x: usize, y: usize, n: i32): void { mapF64(FLOOR, x, y, n); }
+export function ceil_f64(x: usize, y: usize, n: i32): void { mapF64(CEIL, x, y, n); }
+export function round_f64(x: usize, y: usize, n: i32): void { mapF64(ROUND, x, y, n); }
+export function sign_f64(x: usize, y: usize, n: i32): void { mapF64(SIGN, x, y, n); }
+export function exp_f64(x: usize, y: usize, n: i32): void { mapF64(EXP, x, y, n); }
+export function expm1_f64(x: usize, y: usize, n: i32): void { mapF64(EXPM1, x, y, n); }
+export function log_f64(x: usize, y: usize, n: i32): void { mapF64(LOG, x, y, n); }
+export function log1p_f64(x: usize, y: usize, n: i32): void { mapF64(LOG1P, x, y, n); }
+export function tanh_f64(x: usize, y: usize, n: i32): void { mapF64(TANH, x, y, n); }
+export function logistic_f64(x: usize, y: usize, n: i32): void { mapF64(LOGISTIC, x, y, n); }
+export function erf_f64(x: usize, y: usize, n: i32): void { mapF64(ERF, x, y, n); }
+export function erf_inv_f64(x: usize, y: usize, n: i32): void { mapF64(ERF_INV, x, y, n); }
+export function sin_f64(x: usize, y: usize, n: i32): void { mapF64(SIN, x, y, n); }
+export function cos_f64(x: usize, y: usize, n: i32): void { mapF64(COS, x, y, n); }
+
+export function neg_i32(x: usize, y: usize, n: i32): void { mapI32(NEG, x, y, n); }
+export function abs_i32(x: usize, y: usize, n: i32): void { mapI32(ABS, x, y, n); }
+export function sign_i32(x: usize, y: usize, n: i32): void { mapI32(SIGN, x, y, n); }
+export function not_i32(x: usize, y: usize, n: i32): void { mapI32(NOT, x, y, n); }
+
+/** Logical not of bools (0/1 bytes). */
+export function not_u8(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 1);
+  for (; y < end; x += 16, y += 16) v128.store(y, v128.xor(v128.load(x), B_ONE));
+}
+
+// ---------------------------------------------------------------- binary
+
+const ADD = 0;
+const SUB = 1;
+const MUL = 2;
+const DIV = 3;
+const MAX = 4;
+const MIN = 5;
+const AND = 6;
+const OR = 7;
+
+/** Binary operations with native vector forms; T is the lane type (f32, f64, i32 or u8). */
+// @ts-ignore: decorator
+@inline function binaryVec<T>(op: i32, a: v128, b: v128): v128 {
+  if (op == AND) return v128.and(a, b);
+  if (op == OR) return v128.or(a, b);
+  if (sizeof<T>() == 1) return a;
+  if (op == ADD) return v128.add<T>(a, b);
+  if (op == SUB) return v128.sub<T>(a, b);
+  if (op == MUL) return v128.mul<T>(a, b);
+  if (op == MAX) return v128.max<T>(a, b);
+  if (op == MIN) return v128.min<T>(a, b);
+  if (isFloat<T>()) return v128.div<T>(a, b);
+  return a;
+}
+
+// @ts-ignore: decorator
+@inline function zipVec<T>(op: i32, x: usize, y: usize, out: usize, n: i32): void {
+  const end = out + paddedBytes(n, sizeof<T>());
+  for (; out < end; x += 16, y += 16, out += 16) {
+    v128.store(out, binaryVec<T>(op, v128.load(x), v128.load(y)));
+  }
+}
+
+export function add_f32(x: usize, y: usize, o: usize, n: i32): void { zipVec<f32>(ADD, x, y, o, n); }
+export function sub_f32(x: usize, y: usize, o: usize, n: i32): void { zipVec<f32>(SUB, x, y, o, n); }
+export function mul_f32(x: usize, y: usize, o: usize, n: i32): void { zipVec<f32>(MUL, x, y, o, n); }
+export function div_f32(x: usize, y: usize, o: usize, n: i32): void { zipVec<f32>(DIV, x, y, o, n); }
+export function max_f32(x: usize, y: usize, o: usize, n: i32): void { zipVec<f32>(MAX, x, y, o, n); }
+export function min_f32(x: usize, y: usize, o: usize, n: i32): void { zipVec<f32>(MIN, x, y, o, n); }
+export function add_f64(x: usize, y: usize, o: usize, n: i32): void { zipVec<f64>(ADD, x, y, o, n); }
+export function sub_f64(x: usize, y: usize, o: usize, n: i32): void { zipVec<f64>(SUB, x, y, o, n); }
+export function mul_f64(x: usize, y: usize, o: usize, n: i32): void { zipVec<f64>(MUL, x, y, o, n); }
+export function div_f64(x: usize, y: usize, o: usize, n: i32): void { zipVec<f64>(DIV, x, y, o, n); }
+export function max_f64(x: usize, y: usize, o: usize, n: i32): void { zipVec<f64>(MAX, x, y, o, n); }
+export function min_f64(x: usize, y: usize, o: usize, n: i32): void { zipVec<f64>(MIN, x, y, o, n); }
+export function add_i32(x: usize, y: usize, o: usize, n: i32): void { zipVec<i32>(ADD, x, y, o, n); }
+export function sub_i32(x: usize, y: usize, o: usize, n: i32): void { zipVec<i32>(SUB, x, y, o, n); }
+export function mul_i32(x: usize, y: usize, o: usize, n: i32): void { zipVec<i32>(MUL, x, y, o, n); }
+export function max_i32(x: usize, y: usize, o: usize, n: i32): void { zipVec<i32>(MAX, x, y, o, n); }
+export function min_i32(x: usize, y: usize, o: usize, n: i32): void { zipVec<i32>(MIN, x, y, o, n); }
+export function and_i32(x: usize, y: usize, o: usize, n: i32): void { zipVec<i32>(AND, x, y, o, n); }
+export function or_i32(x: usize, y: usize, o: usize, n: i32): void { zipVec<i32>(OR, x, y, o, n); }
+export function and_u8(x: usize, y: usize, o: usize, n: i32): void { zipVec<u8>(AND, x, y, o, n); }
+export function or_u8(x: usize, y: usize, o: usize, n: i32): void { zipVec<u8>(OR, x, y, o, n); }
+
+/** Truncating int32 division; division by zero gives 0 and INT_MIN / -1 wraps to INT_MIN. */
+export function div_i32(x: usize, y: usize, o: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const p = <usize>i << 2;
+    const a = load<i32>(x + p), b = load<i32>(y + p);
+    store<i32>(o + p, b == 0 ? 0 : b == -1 ? -a : a / b);
+  }
+}
+
+/** Powers are computed in f64 and rounded, as the reference backend does. */
+export function pow_f32(x: usize, y: usize, o: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const p = <usize>i << 2;
+    store<f32>(o + p, <f32>Math.pow(<f64>load<f32>(x + p), <f64>load<f32>(y + p)));
+  }
+}
+
+export function pow_f64(x: usize, y: usize, o: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const p = <usize>i << 3;
+    store<f64>(o + p, Math.pow(load<f64>(x + p), load<f64>(y + p)));
+  }
+}
+
+// ---------------------------------------------------------------- comparisons
+
+const EQ = 0;
+const NE = 1;
+const LT = 2;
+const LE = 3;
+const GT = 4;
+const GE = 5;
+
+/** Lane masks (all ones where true) of a comparison of T lanes. */
+// @ts-ignore: decorator
+@inline function compareVec<T>(op: i32, a: v128, b: v128): v128 {
+  if (op == EQ) return v128.eq<T>(a, b);
+  if (op == NE) return v128.ne<T>(a, b);
+  if (op == LT) return v128.lt<T>(a, b);
+  if (op == LE) return v128.le<T>(a, b);
+  if (op == GT) return v128.gt<T>(a, b);
+  return v128.ge<T>(a, b);
+}
+
+/** Four vectors of 32-bit masks to one vector of 16 bytes of 0 or 1. */
+// @ts-ignore: decorator
+@inline function masks32ToBools(m0: v128, m1: v128, m2: v128, m3: v128): v128 {
+  const lo = i16x8.narrow_i32x4_s(m0, m1);
+  const hi = i16x8.narrow_i32x4_s(m2, m3);
+  return v128.and(i8x16.narrow_i16x8_s(lo, hi), B_ONE);
+}
+
+/** Two vectors of 64-bit masks to one vector of 32-bit masks. */
+// @ts-ignore: decorator
+@inline function masks64To32(m0: v128, m1: v128): v128 {
+  return i32x4.shuffle(m0, m1, 0, 2, 4, 6);
+}
+
+// @ts-ignore: decorator
+@inline function compare32<T>(op: i32, x: usize, y: usize, out: usize, n: i32): void {
+  const end = out + paddedBytes(n, 1);
+  for (; out < end; x += 64, y += 64, out += 16) {
+    const m0 = compareVec<T>(op, v128.load(x), v128.load(y));
+    const m1 = compareVec<T>(op, v128.load(x, 16), v128.load(y, 16));
+    const m2 = compareVec<T>(op, v128.load(x, 32), v128.load(y, 32));
+    const m3 = compareVec<T>(op, v128.load(x, 48), v128.load(y, 48));
+    v128.store(out, masks32ToBools(m0, m1, m2, m3));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function compare64(op: i32, x: usize, y: usize, out: usize, n: i32): void {
+  const end = out + paddedBytes(n, 1);
+  for (; out < end; x += 128, y += 128, out += 16) {
+    const m0 = masks64To32(
+      compareVec<f64>(op, v128.load(x), v128.load(y)),
+      compareVec<f64>(op, v128.load(x, 16), v128.load(y, 16)),
+    );
+    const m1 = masks64To32(
+      compareVec<f64>(op, v128.load(x, 32), v128.load(y, 32)),
+      compareVec<f64>(op, v128.load(x, 48), v128.load(y, 48)),
+    );
+    const m2 = masks64To32(
+      compareVec<f64>(op, v128.load(x, 64), v128.load(y, 64)),
+      compareVec<f64>(op, v128.load(x, 80), v128.load(y, 80)),
+    );
+    const m3 = masks64To32(
+      compareVec<f64>(op, v128.load(x, 96), v128.load(y, 96)),
+      compareVec<f64>(op, v128.load(x, 112), v128.load(y, 112)),
+    );
+    v128.store(out, masks32ToBools(m0, m1, m2, m3));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function compare8(op: i32, x: usize, y: usize, out: usize, n: i32): void {
+  const end = out + paddedBytes(n, 1);
+  for (; out < end; x += 16, y += 16, out += 16) {
+    v128.store(out, v128.and(compareVec<u8>(op, v128.load(x), v128.load(y)), B_ONE));
+  }
+}
+
+export function eq_f32(x: usize, y: usize, o: usize, n: i32): void { compare32<f32>(EQ, x, y, o, n); }
+export function ne_f32(x: usize, y: usize, o: usize, n: i32): void { compare32<f32>(NE, x, y, o, n); }
+export function lt_f32(x: usize, y: usize, o: usize, n: i32): void { compare32<f32>(LT, x, y, o, n); }
+export function le_f32(x: usize, y: usize, o: usize, n: i32): void { compare32<f32>(LE, x, y, o, n); }
+export function gt_f32(x: usize, y: usize, o: usize, n: i32): void { compare32<f32>(GT, x, y, o, n); }
+export function ge_f32(x: usize, y: usize, o: usize, n: i32): void { compare32<f32>(GE, x, y, o, n); }
+export function eq_i32(x: usize, y: usize, o: usize, n: i32): void { compare32<i32>(EQ, x, y, o, n); }
+export function ne_i32(x: usize, y: usize, o: usize, n: i32): void { compare32<i32>(NE, x, y, o, n); }
+export function lt_i32(x: usize, y: usize, o: usize, n: i32): void { compare32<i32>(LT, x, y, o, n); }
+export function le_i32(x: usize, y: usize, o: usize, n: i32): void { compare32<i32>(LE, x, y, o, n); }
+export function gt_i32(x: usize, y: usize, o: usize, n: i32): void { compare32<i32>(GT, x, y, o, n); }
+export function ge_i32(x: usize, y: usize, o: usize, n: i32): void { compare32<i32>(GE, x, y, o, n); }
+export function eq_f64(x: usize, y: usize, o: usize, n: i32): void { compare64(EQ, x, y, o, n); }
+export function ne_f64(x: usize, y: usize, o: usize, n: i32): void { compare64(NE, x, y, o, n); }
+export function lt_f64(x: usize, y: usize, o: usize, n: i32): void { compare64(LT, x, y, o, n); }
+export function le_f64(x: usize, y: usize, o: usize, n: i32): void { compare64(LE, x, y, o, n); }
+export function gt_f64(x: usize, y: usize, o: usize, n: i32): void { compare64(GT, x, y, o, n); }
+export function ge_f64(x: usize, y: usize, o: usize, n: i32): void { compare64(GE, x, y, o, n); }
+export function eq_u8(x: usize, y: usize, o: usize, n: i32): void { compare8(EQ, x, y, o, n); }
+export function ne_u8(x: usize, y: usize, o: usize, n: i32): void { compare8(NE, x, y, o, n); }
+
+// ---------------------------------------------------------------- select
+
+/** `out = pred ? onTrue : onFalse` for 1-byte elements. */
+export function select_1(p: usize, f: usize, t: usize, o: usize, n: i32): void {
+  const end = o + paddedBytes(n, 1);
+  for (; o < end; p += 16, f += 16, t += 16, o += 16) {
+    const m = i8x16.ne(v128.load(p), F_ZERO);
+    v128.store(o, v128.bitselect(v128.load(t), v128.load(f), m));
+  }
+}
+
+/** `out = pred ? onTrue : onFalse` for 4-byte elements. */
+export function select_4(p: usize, f: usize, t: usize, o: usize, n: i32): void {
+  const end = o + paddedBytes(n, 4);
+  for (; o < end; p += 4, f += 16, t += 16, o += 16) {
+    const b = i16x8.extend_low_i8x16_u(v128.load32_zero(p));
+    const m = i32x4.ne(i32x4.extend_low_i16x8_u(b), F_ZERO);
+    v128.store(o, v128.bitselect(v128.load(t), v128.load(f), m));
+  }
+}
+
+/** `out = pred ? onTrue : onFalse` for 8-byte elements. */
+export function select_8(p: usize, f: usize, t: usize, o: usize, n: i32): void {
+  const end = o + paddedBytes(n, 8);
+  for (; o < end; p += 2, f += 16, t += 16, o += 16) {
+    const b = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load16_splat(p)));
+    const m = i64x2.ne(i64x2.extend_low_i32x4_u(b), F_ZERO);
+    v128.store(o, v128.bitselect(v128.load(t), v128.load(f), m));
+  }
+}
+
+// ---------------------------------------------------------------- conversions
+
+/** The low four bools of `b` as i32 lanes of 0 or 1. */
+// @ts-ignore: decorator
+@inline function boolsToI32(b: v128): v128 {
+  return i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(b));
+}
+
+export function convert_f32_f64(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 8);
+  for (; y < end; x += 8, y += 16) v128.store(y, f64x2.promote_low_f32x4(v128.load64_zero(x)));
+}
+
+export function convert_f64_f32(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 4);
+  for (; y < end; x += 32, y += 16) {
+    const lo = f32x4.demote_f64x2_zero(v128.load(x));
+    const hi = f32x4.demote_f64x2_zero(v128.load(x, 16));
+    v128.store(y, i32x4.shuffle(lo, hi, 0, 1, 4, 5));
+  }
+}
+
+/** Floats to int32 truncate toward zero; NaN gives 0 and out-of-range values saturate. */
+export function convert_f32_i32(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 4);
+  for (; y < end; x += 16, y += 16) v128.store(y, i32x4.trunc_sat_f32x4_s(v128.load(x)));
+}
+
+export function convert_f64_i32(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 4);
+  for (; y < end; x += 32, y += 16) {
+    const lo = i32x4.trunc_sat_f64x2_s_zero(v128.load(x));
+    const hi = i32x4.trunc_sat_f64x2_s_zero(v128.load(x, 16));
+    v128.store(y, i32x4.shuffle(lo, hi, 0, 1, 4, 5));
+  }
+}
+
+export function convert_i32_f32(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 4);
+  for (; y < end; x += 16, y += 16) v128.store(y, f32x4.convert_i32x4_s(v128.load(x)));
+}
+
+export function convert_i32_f64(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 8);
+  for (; y < end; x += 8, y += 16) v128.store(y, f64x2.convert_low_i32x4_s(v128.load64_zero(x)));
+}
+
+export function convert_f32_u8(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 1);
+  const z = F_ZERO;
+  for (; y < end; x += 64, y += 16) {
+    v128.store(y, masks32ToBools(
+      f32x4.ne(v128.load(x), z), f32x4.ne(v128.load(x, 16), z),
+      f32x4.ne(v128.load(x, 32), z), f32x4.ne(v128.load(x, 48), z),
+    ));
+  }
+}
+
+export function convert_i32_u8(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 1);
+  const z = F_ZERO;
+  for (; y < end; x += 64, y += 16) {
+    v128.store(y, masks32ToBools(
+      i32x4.ne(v128.load(x), z), i32x4.ne(v128.load(x, 16), z),
+      i32x4.ne(v128.load(x, 32), z), i32x4.ne(v128.load(x, 48), z),
+    ));
+  }
+}
+
+export function convert_f64_u8(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 1);
+  const z = F_ZERO;
+  for (; y < end; x += 128, y += 16) {
+    v128.store(y, masks32ToBools(
+      masks64To32(f64x2.ne(v128.load(x), z), f64x2.ne(v128.load(x, 16), z)),
+      masks64To32(f64x2.ne(v128.load(x, 32), z), f64x2.ne(v128.load(x, 48), z)),
+      masks64To32(f64x2.ne(v128.load(x, 64), z), f64x2.ne(v128.load(x, 80), z)),
+      masks64To32(f64x2.ne(v128.load(x, 96), z), f64x2.ne(v128.load(x, 112), z)),
+    ));
+  }
+}
+
+export function convert_u8_i32(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 4);
+  for (; y < end; x += 4, y += 16) v128.store(y, boolsToI32(v128.load32_zero(x)));
+}
+
+export function convert_u8_f32(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 4);
+  for (; y < end; x += 4, y += 16) {
+    v128.store(y, f32x4.convert_i32x4_s(boolsToI32(v128.load32_zero(x))));
+  }
+}
+
+export function convert_u8_f64(x: usize, y: usize, n: i32): void {
+  const end = y + paddedBytes(n, 8);
+  for (; y < end; x += 2, y += 16) {
+    v128.store(y, f64x2.convert_low_i32x4_s(boolsToI32(v128.load16_splat(x))));
+  }
+}

@@ -1,0 +1,398 @@
+/**
+ * General matrix multiply `C[b] = A[b] · B[b]` for f32 and f64, BLIS style: B is packed into
+ * KC x NR column panels, A into MR x KC row panels, and a register-blocked micro-kernel computes
+ * one MR x NR tile of C with `relaxed_madd` (fused multiply-add where the CPU has it). A and B are
+ * read through arbitrary row and column strides, so every transposition variant packs straight
+ * from the operand without materialising a transpose. Edge tiles of any size are computed in full
+ * on zero-padded panels and copied out. C is dense row-major; each batch is `m * n` elements.
+ */
+
+/** Rows of a micro-tile. */
+const MR: i32 = 6;
+/** Depth of a packed block: a B micro-panel (KC x NR) stays in L1 across the A panels. */
+const KC: i32 = 256;
+/** Rows of a packed A block (a multiple of MR), sized to stay in L2. */
+const MC: i32 = 96;
+/** Columns of a packed B block. */
+const NC: i32 = 2048;
+
+/** Lanes of one v128 of T. */
+// @ts-ignore: decorator
+@inline function lanes<T>(): i32 {
+  return 16 / sizeof<T>();
+}
+
+/** Columns of a micro-tile: two vectors. */
+// @ts-ignore: decorator
+@inline function nr<T>(): i32 {
+  return 2 * lanes<T>();
+}
+
+/**
+ * Stores the transpose of four f32 vectors (rows of four consecutive k) as four vectors at
+ * `out`, `out + stride`, ...: vector q holds element q of each row.
+ */
+// @ts-ignore: decorator
+@inline function storeTransposed4x4(r0: v128, r1: v128, r2: v128, r3: v128, out: usize, stride: usize): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(out, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(out + stride, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(out + 2 * stride, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(out + 3 * stride, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}
+
+/** Stores pairs (element q of two f32 rows) at `out + q * stride`, for q = 0..3. */
+// @ts-ignore: decorator
+@inline function storeTransposed2x4(r0: v128, r1: v128, out: usize, stride: usize): void {
+  const lo = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const hi = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  v128.store64_lane(out, lo, 0);
+  v128.store64_lane(out + stride, lo, 1);
+  v128.store64_lane(out + 2 * stride, hi, 0);
+  v128.store64_lane(out + 3 * stride, hi, 1);
+}
+
+/**
+ * Packs rows `[0, mc)` x columns `[0, kc)` of A (element strides `rs`, `cs`) into MR-row panels:
+ * `dst[(panel * kc + k) * MR + r]`, zero-padding the last panel. f32 rows that are contiguous in
+ * k are transposed four k at a time in registers.
+ */
+function packA<T>(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
+  const size = <i32>sizeof<T>();
+  const rowBytes = <usize>(rs * size);
+  for (let i = 0; i < mc; i += MR) {
+    const rows = min(MR, mc - i);
+    const panel = dst + <usize>(i * kc * size);
+    const src = a + <usize>(i * rs * size);
+    let k = 0;
+    if (rows == MR && cs == 1 && size == 4) {
+      for (; k + 4 <= kc; k += 4) {
+        const p = src + <usize>(k << 2);
+        const out = panel + <usize>(k * MR << 2);
+        storeTransposed4x4(
+          v128.load(p), v128.load(p + rowBytes), v128.load(p + 2 * rowBytes),
+          v128.load(p + 3 * rowBytes), out, 24,
+        );
+        storeTransposed2x4(v128.load(p + 4 * rowBytes), v128.load(p + 5 * rowBytes), out + 16, 24);
+      }
+    } else if (rows == MR && rs == 1 && size == 4) {
+      for (; k < kc; k++) {
+        const p = src + <usize>(k * cs << 2);
+        const out = panel + <usize>(k * MR << 2);
+        v128.store(out, v128.load(p));
+        store<u64>(out + 16, load<u64>(p + 16));
+      }
+    }
+    for (; k < kc; k++) {
+      const out = panel + <usize>(k * MR * size);
+      for (let r = 0; r < MR; r++) {
+        const v: T = r < rows ? load<T>(src + <usize>((r * rs + k * cs) * size)) : <T>0;
+        store<T>(out + <usize>(r * size), v);
+      }
+    }
+  }
+}
+
+/**
+ * Packs rows `[0, kc)` x columns `[0, nc)` of B (element strides `rs`, `cs`) into NR-column
+ * panels: `dst[(panel * kc + k) * NR + c]`, zero-padding the last panel. f32 columns that are
+ * contiguous in k (a transposed B) are transposed four k at a time in registers.
+ */
+function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
+  const size = <i32>sizeof<T>();
+  const NR = nr<T>();
+  const colBytes = <usize>(cs * size);
+  for (let j = 0; j < nc; j += NR) {
+    const cols = min(NR, nc - j);
+    const panel = dst + <usize>(j * kc * size);
+    const src = b + <usize>(j * cs * size);
+    let k = 0;
+    if (cols == NR && cs == 1) {
+      for (; k < kc; k++) {
+        const p = src + <usize>(k * rs * size);
+        const out = panel + <usize>(k * NR * size);
+        v128.store(out, v128.load(p));
+        v128.store(out + 16, v128.load(p + 16));
+      }
+    } else if (cols == NR && rs == 1 && size == 4) {
+      for (; k + 4 <= kc; k += 4) {
+        const p = src + <usize>(k << 2);
+        const out = panel + <usize>(k * NR << 2);
+        storeTransposed4x4(
+          v128.load(p), v128.load(p + colBytes), v128.load(p + 2 * colBytes),
+          v128.load(p + 3 * colBytes), out, 32,
+        );
+        storeTransposed4x4(
+          v128.load(p + 4 * colBytes), v128.load(p + 5 * colBytes),
+          v128.load(p + 6 * colBytes), v128.load(p + 7 * colBytes), out + 16, 32,
+        );
+      }
+    }
+    for (; k < kc; k++) {
+      const out = panel + <usize>(k * NR * size);
+      for (let c = 0; c < NR; c++) {
+        const v: T = c < cols ? load<T>(src + <usize>((k * rs + c * cs) * size)) : <T>0;
+        store<T>(out + <usize>(c * size), v);
+      }
+    }
+  }
+}
+
+/**
+ * The micro-kernel: `C[0:MR, 0:NR] (+)= Apanel · Bpanel` over depth `kc`, with C at `c` and a
+ * row stride of `ldc` bytes. Twelve accumulators stay in registers for the whole loop, which is
+ * unrolled four times. Addresses are `p + constant` rather than load offset immediates: V8 here
+ * bounds-checks every access explicitly, and checks of same-sized accesses at `p + constant`
+ * share one limit kept in a register, which keeps them cheap.
+ */
+// @ts-ignore: decorator
+@inline function microKernel<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+  const size = <usize>sizeof<T>();
+  let c00 = v128.splat<T>(<T>0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  let c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  let a = c00, b0 = c00, b1 = c00;
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    b0 = v128.load(pb + 0);
+    b1 = v128.load(pb + 16);
+    a = v128.load_splat<T>(pa);
+    c00 = v128.relaxed_madd<T>(a, b0, c00);
+    c01 = v128.relaxed_madd<T>(a, b1, c01);
+    a = v128.load_splat<T>(pa + 1 * size);
+    c10 = v128.relaxed_madd<T>(a, b0, c10);
+    c11 = v128.relaxed_madd<T>(a, b1, c11);
+    a = v128.load_splat<T>(pa + 2 * size);
+    c20 = v128.relaxed_madd<T>(a, b0, c20);
+    c21 = v128.relaxed_madd<T>(a, b1, c21);
+    a = v128.load_splat<T>(pa + 3 * size);
+    c30 = v128.relaxed_madd<T>(a, b0, c30);
+    c31 = v128.relaxed_madd<T>(a, b1, c31);
+    a = v128.load_splat<T>(pa + 4 * size);
+    c40 = v128.relaxed_madd<T>(a, b0, c40);
+    c41 = v128.relaxed_madd<T>(a, b1, c41);
+    a = v128.load_splat<T>(pa + 5 * size);
+    c50 = v128.relaxed_madd<T>(a, b0, c50);
+    c51 = v128.relaxed_madd<T>(a, b1, c51);
+    b0 = v128.load(pb + 32);
+    b1 = v128.load(pb + 48);
+    a = v128.load_splat<T>(pa + 6 * size);
+    c00 = v128.relaxed_madd<T>(a, b0, c00);
+    c01 = v128.relaxed_madd<T>(a, b1, c01);
+    a = v128.load_splat<T>(pa + 7 * size);
+    c10 = v128.relaxed_madd<T>(a, b0, c10);
+    c11 = v128.relaxed_madd<T>(a, b1, c11);
+    a = v128.load_splat<T>(pa + 8 * size);
+    c20 = v128.relaxed_madd<T>(a, b0, c20);
+    c21 = v128.relaxed_madd<T>(a, b1, c21);
+    a = v128.load_splat<T>(pa + 9 * size);
+    c30 = v128.relaxed_madd<T>(a, b0, c30);
+    c31 = v128.relaxed_madd<T>(a, b1, c31);
+    a = v128.load_splat<T>(pa + 10 * size);
+    c40 = v128.relaxed_madd<T>(a, b0, c40);
+    c41 = v128.relaxed_madd<T>(a, b1, c41);
+    a = v128.load_splat<T>(pa + 11 * size);
+    c50 = v128.relaxed_madd<T>(a, b0, c50);
+    c51 = v128.relaxed_madd<T>(a, b1, c51);
+    b0 = v128.load(pb + 64);
+    b1 = v128.load(pb + 80);
+    a = v128.load_splat<T>(pa + 12 * size);
+    c00 = v128.relaxed_madd<T>(a, b0, c00);
+    c01 = v128.relaxed_madd<T>(a, b1, c01);
+    a = v128.load_splat<T>(pa + 13 * size);
+    c10 = v128.relaxed_madd<T>(a, b0, c10);
+    c11 = v128.relaxed_madd<T>(a, b1, c11);
+    a = v128.load_splat<T>(pa + 14 * size);
+    c20 = v128.relaxed_madd<T>(a, b0, c20);
+    c21 = v128.relaxed_madd<T>(a, b1, c21);
+    a = v128.load_splat<T>(pa + 15 * size);
+    c30 = v128.relaxed_madd<T>(a, b0, c30);
+    c31 = v128.relaxed_madd<T>(a, b1, c31);
+    a = v128.load_splat<T>(pa + 16 * size);
+    c40 = v128.relaxed_madd<T>(a, b0, c40);
+    c41 = v128.relaxed_madd<T>(a, b1, c41);
+    a = v128.load_splat<T>(pa + 17 * size);
+    c50 = v128.relaxed_madd<T>(a, b0, c50);
+    c51 = v128.relaxed_madd<T>(a, b1, c51);
+    b0 = v128.load(pb + 96);
+    b1 = v128.load(pb + 112);
+    a = v128.load_splat<T>(pa + 18 * size);
+    c00 = v128.relaxed_madd<T>(a, b0, c00);
+    c01 = v128.relaxed_madd<T>(a, b1, c01);
+    a = v128.load_splat<T>(pa + 19 * size);
+    c10 = v128.relaxed_madd<T>(a, b0, c10);
+    c11 = v128.relaxed_madd<T>(a, b1, c11);
+    a = v128.load_splat<T>(pa + 20 * size);
+    c20 = v128.relaxed_madd<T>(a, b0, c20);
+    c21 = v128.relaxed_madd<T>(a, b1, c21);
+    a = v128.load_splat<T>(pa + 21 * size);
+    c30 = v128.relaxed_madd<T>(a, b0, c30);
+    c31 = v128.relaxed_madd<T>(a, b1, c31);
+    a = v128.load_splat<T>(pa + 22 * size);
+    c40 = v128.relaxed_madd<T>(a, b0, c40);
+    c41 = v128.relaxed_madd<T>(a, b1, c41);
+    a = v128.load_splat<T>(pa + 23 * size);
+    c50 = v128.relaxed_madd<T>(a, b0, c50);
+    c51 = v128.relaxed_madd<T>(a, b1, c51);
+    pa += 24 * size;
+    pb += 128;
+  }
+  for (; k < kc; k++) {
+    b0 = v128.load(pb + 0);
+    b1 = v128.load(pb + 16);
+    a = v128.load_splat<T>(pa);
+    c00 = v128.relaxed_madd<T>(a, b0, c00);
+    c01 = v128.relaxed_madd<T>(a, b1, c01);
+    a = v128.load_splat<T>(pa + 1 * size);
+    c10 = v128.relaxed_madd<T>(a, b0, c10);
+    c11 = v128.relaxed_madd<T>(a, b1, c11);
+    a = v128.load_splat<T>(pa + 2 * size);
+    c20 = v128.relaxed_madd<T>(a, b0, c20);
+    c21 = v128.relaxed_madd<T>(a, b1, c21);
+    a = v128.load_splat<T>(pa + 3 * size);
+    c30 = v128.relaxed_madd<T>(a, b0, c30);
+    c31 = v128.relaxed_madd<T>(a, b1, c31);
+    a = v128.load_splat<T>(pa + 4 * size);
+    c40 = v128.relaxed_madd<T>(a, b0, c40);
+    c41 = v128.relaxed_madd<T>(a, b1, c41);
+    a = v128.load_splat<T>(pa + 5 * size);
+    c50 = v128.relaxed_madd<T>(a, b0, c50);
+    c51 = v128.relaxed_madd<T>(a, b1, c51);
+    pa += 6 * size;
+    pb += 32;
+  }
+  if (acc) {
+    c00 = v128.add<T>(c00, v128.load(c));
+    c01 = v128.add<T>(c01, v128.load(c + 16));
+    c10 = v128.add<T>(c10, v128.load(c + ldc));
+    c11 = v128.add<T>(c11, v128.load(c + ldc + 16));
+    c20 = v128.add<T>(c20, v128.load(c + 2 * ldc));
+    c21 = v128.add<T>(c21, v128.load(c + 2 * ldc + 16));
+    c30 = v128.add<T>(c30, v128.load(c + 3 * ldc));
+    c31 = v128.add<T>(c31, v128.load(c + 3 * ldc + 16));
+    c40 = v128.add<T>(c40, v128.load(c + 4 * ldc));
+    c41 = v128.add<T>(c41, v128.load(c + 4 * ldc + 16));
+    c50 = v128.add<T>(c50, v128.load(c + 5 * ldc));
+    c51 = v128.add<T>(c51, v128.load(c + 5 * ldc + 16));
+  }
+  v128.store(c, c00);
+  v128.store(c + 16, c01);
+  v128.store(c + ldc, c10);
+  v128.store(c + ldc + 16, c11);
+  v128.store(c + 2 * ldc, c20);
+  v128.store(c + 2 * ldc + 16, c21);
+  v128.store(c + 3 * ldc, c30);
+  v128.store(c + 3 * ldc + 16, c31);
+  v128.store(c + 4 * ldc, c40);
+  v128.store(c + 4 * ldc + 16, c41);
+  v128.store(c + 5 * ldc, c50);
+  v128.store(c + 5 * ldc + 16, c51);
+}
+
+/** Bytes of workspace `gemm` needs for elements of `size` bytes: packed A, packed B, one tile. */
+function workspaceBytes(size: i32): i32 {
+  return (MC * KC + KC * NC + MR * 2 * (16 / size)) * size;
+}
+
+/** One product `C = A · B` of a batch; `ws` is a workspace of `workspaceBytes` bytes. */
+function gemmOne<T>(
+  a: usize, ars: i32, acs: i32,
+  b: usize, brs: i32, bcs: i32,
+  c: usize, m: i32, n: i32, k: i32, ws: usize,
+): void {
+  const size = <i32>sizeof<T>();
+  const NR = nr<T>();
+  const ldc = <usize>n * size;
+  if (k == 0) {
+    memory.fill(c, 0, <usize>(m * n) * size);
+    return;
+  }
+  const pa = ws;
+  const pb = ws + <usize>(MC * KC) * size;
+  const tile = pb + <usize>(KC * NC) * size;
+  const tileLd = <usize>NR * size;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const acc = pc > 0;
+      packB<T>(b + <usize>(pc * brs + jc * bcs) * size, brs, bcs, kc, nc, pb);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA<T>(a + <usize>(ic * ars + pc * acs) * size, ars, acs, mc, kc, pa);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr);
+          const bp = pb + <usize>(jr * kc) * size;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = min(MR, mc - ir);
+            const ap = pa + <usize>(ir * kc) * size;
+            const cp = c + <usize>(ic + ir) * ldc + <usize>(jc + jr) * size;
+            if (rows == MR && cols == NR) {
+              microKernel<T>(kc, ap, bp, cp, ldc, acc);
+            } else {
+              microKernel<T>(kc, ap, bp, tile, tileLd, false);
+              for (let r = 0; r < rows; r++) {
+                for (let q = 0; q < cols; q++) {
+                  const dst = cp + <usize>r * ldc + <usize>q * size;
+                  const v = load<T>(tile + <usize>r * tileLd + <usize>q * size);
+                  store<T>(dst, acc ? load<T>(dst) + v : v);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function gemmBatch<T>(
+  batch: i32,
+  a: usize, abs: i32, ars: i32, acs: i32,
+  b: usize, bbs: i32, brs: i32, bcs: i32,
+  c: usize, m: i32, n: i32, k: i32, ws: usize,
+): void {
+  const size = <i32>sizeof<T>();
+  for (let i = 0; i < batch; i++) {
+    gemmOne<T>(
+      a + <usize>(i * abs) * size, ars, acs,
+      b + <usize>(i * bbs) * size, brs, bcs,
+      c + <usize>(i * m * n) * size, m, n, k, ws,
+    );
+  }
+}
+
+/** Workspace bytes `gemm_f32` needs. */
+export function gemm_f32_workspace(): i32 {
+  return workspaceBytes(4);
+}
+
+/** Workspace bytes `gemm_f64` needs. */
+export function gemm_f64_workspace(): i32 {
+  return workspaceBytes(8);
+}
+
+/**
+ * Batched f32 gemm: for each of `batch` products, `C[m x n] = A[m x k] · B[k x n]` where A is read
+ * at `a + i*abs + r*ars + q*acs` (elements) and B likewise; C is dense.
+ */
+export function gemm_f32(
+  batch: i32,
+  a: usize, abs: i32, ars: i32, acs: i32,
+  b: usize, bbs: i32, brs: i32, bcs: i32,
+  c: usize, m: i32, n: i32, k: i32, ws: usize,
+): void {
+  gemmBatch<f32>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws);
+}
+
+/** Batched f64 gemm; arguments as `gemm_f32`. */
+export function gemm_f64(
+  batch: i32,
+  a: usize, abs: i32, ars: i32, acs: i32,
+  b: usize, bbs: i32, brs: i32, bcs: i32,
+  c: usize, m: i32, n: i32, k: i32, ws: usize,
+): void {
+  gemmBatch<f64>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws);
+}

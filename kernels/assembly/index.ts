@@ -1,0 +1,16 @@
+/**
+ * The prebuilt kernel module's entry: everything exported here is a wasm export that the runtime
+ * in kernels/wasm calls with pointers into the one linear memory.
+ */
+export * from "./bits";
+export * from "./copy";
+export * from "./elementwise";
+export * from "./gemm";
+export * from "./indexing";
+export { initMath as init_math } from "./math";
+export * from "./reduce";
+
+/** First free byte after the module's static data: where the runtime's heap starts. */
+export function heap_base(): usize {
+  return __heap_base;
+}

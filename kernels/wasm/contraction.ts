@@ -1,0 +1,195 @@
+/**
+ * dot_general and sliding windows on the wasm runtime.
+ *
+ * dot_general becomes one batched gemm call: each operand's batch, free and contracting axes are
+ * merged into single strided axes when its layout allows (always for the layouts matmul, conv
+ * and their transposes produce), so the gemm packs straight from the operand with the right row
+ * and column strides; only an operand whose axes cannot be merged is first copied into
+ * `[batch, free, contract]` order. patches is a strided gather (after zero padding, if any);
+ * patches_transpose is the matching strided accumulation into a zeroed buffer (then cropped).
+ * @module
+ */
+import type { ShapedArray } from "../../core/aval.ts";
+import { isFloat } from "../../core/dtype.ts";
+import type { DotDims } from "../../core/primitives/dot_general.ts";
+import type { WindowParams } from "../../core/primitives/patches.ts";
+import { range, sizeOf, stridesOf } from "../../core/shape.ts";
+import { viaRef } from "./fallback.ts";
+import type { WasmBuffer } from "./memory.ts";
+import type { WasmRule } from "./rule.ts";
+import { SUFFIX, type WasmRuntime } from "./runtime.ts";
+import { fill, gather, stridedCopy } from "./strided.ts";
+import { padInto } from "./structural.ts";
+
+/** A group of axes merged into one: its total size and element stride. */
+interface Merged {
+  size: number;
+  stride: number;
+}
+
+/** Merges `axes` (in order) into one strided axis, or null when they are not evenly spaced. */
+function mergeAxes(
+  axes: readonly number[],
+  shape: readonly number[],
+  strides: readonly number[],
+): Merged | null {
+  const kept = axes.filter((a) => shape[a] !== 1);
+  let size = 1;
+  for (let i = 0; i < kept.length; i++) {
+    if (i > 0 && strides[kept[i - 1]] !== strides[kept[i]] * shape[kept[i]]) return null;
+    size *= shape[kept[i]];
+  }
+  return { size, stride: kept.length ? strides[kept[kept.length - 1]] : 0 };
+}
+
+/** An operand as gemm sees it: buffer plus (batch, rows, columns) strided axes. */
+interface GemmOperand {
+  buffer: WasmBuffer;
+  batch: Merged;
+  rows: Merged;
+  cols: Merged;
+  /** Whether `buffer` is a temporary copy to release after the call. */
+  copied: boolean;
+}
+
+/**
+ * Views `x` as `[batch, rows, cols]` over the axis groups given, copying it into that order
+ * when the groups cannot be merged in place.
+ */
+function gemmOperand(
+  rt: WasmRuntime,
+  x: WasmBuffer,
+  aval: ShapedArray,
+  groups: [number[], number[], number[]],
+): GemmOperand {
+  const strides = stridesOf(aval.shape);
+  const merged = groups.map((g) => mergeAxes(g, aval.shape, strides));
+  if (merged.every((m) => m !== null)) {
+    const [batch, rows, cols] = merged as Merged[];
+    return { buffer: x, batch, rows, cols, copied: false };
+  }
+  const order = groups.flat();
+  const shape = order.map((a) => aval.shape[a]);
+  const buffer = gather(rt, x, aval.dtype, shape, order.map((a) => strides[a]), 0);
+  const [b, r, c] = groups.map((g) => sizeOf(g.map((a) => aval.shape[a])));
+  return {
+    buffer,
+    batch: { size: b, stride: r * c },
+    rows: { size: r, stride: c },
+    cols: { size: c, stride: 1 },
+    copied: true,
+  };
+}
+
+const floatDot: WasmRule = (rt, [x, y], [a, b], { dims }, [out]) => {
+  const [[xc, yc], [xb, yb]] = dims as DotDims;
+  const xFree = range(a.ndim).filter((i) => !xc.includes(i) && !xb.includes(i));
+  const yFree = range(b.ndim).filter((i) => !yc.includes(i) && !yb.includes(i));
+  const A = gemmOperand(rt, x, a, [xb, xFree, xc]);
+  const B = gemmOperand(rt, y, b, [yb, yc, yFree]);
+  const c = rt.allocFor(out);
+  const sfx = SUFFIX[out.dtype];
+  rt.kernel(`gemm_${sfx}`, "dot_general")(
+    A.batch.size,
+    A.buffer.ptr,
+    A.batch.stride,
+    A.rows.stride,
+    A.cols.stride,
+    B.buffer.ptr,
+    B.batch.stride,
+    B.rows.stride,
+    B.cols.stride,
+    c.ptr,
+    A.rows.size,
+    B.cols.size,
+    A.cols.size,
+    rt.workspace(`gemm_${sfx}_workspace`),
+  );
+  if (A.copied) rt.dispose(A.buffer);
+  if (B.copied) rt.dispose(B.buffer);
+  return [c];
+};
+
+const refDot = viaRef("dot_general");
+
+const dotGeneral: WasmRule = (rt, inputs, inAvals, params, outAvals) =>
+  (isFloat(outAvals[0].dtype) ? floatDot : refDot)(rt, inputs, inAvals, params, outAvals);
+
+function windowOf(params: Record<string, unknown>): WindowParams {
+  return params as unknown as WindowParams;
+}
+
+function isPadded(p: WindowParams): boolean {
+  return p.padding.some(([lo, hi]) => lo !== 0 || hi !== 0);
+}
+
+/** Element strides, in a (padded) input of `shape`, of each axis of the windows array. */
+function windowStrides(shape: readonly number[], p: WindowParams): number[] {
+  const xs = stridesOf(shape);
+  return [...xs.map((s, d) => p.strides[d] * s), ...xs.map((s, d) => p.dilation[d] * s)];
+}
+
+function paddedShape(shape: readonly number[], p: WindowParams): number[] {
+  return shape.map((d, i) => d + p.padding[i][0] + p.padding[i][1]);
+}
+
+const patches: WasmRule = (rt, [x], [a], params, [out]) => {
+  const p = windowOf(params);
+  const nd = a.ndim;
+  let src = x, shape: readonly number[] = a.shape;
+  if (isPadded(p)) {
+    shape = paddedShape(a.shape, p);
+    const zeros = range(nd).map(() => 0);
+    src = padInto(rt, x, a.dtype, a.shape, shape, p.padding.map(([lo]) => lo), zeros, 0);
+  }
+  const o = gather(rt, src, out.dtype, out.shape, windowStrides(shape, p), 0);
+  if (src !== x) rt.dispose(src);
+  return [o];
+};
+
+const accumulateWindows: WasmRule = (rt, [ct], [c], params, [out]) => {
+  const p = windowOf(params);
+  const shape = isPadded(p) ? paddedShape(out.shape, p) : out.shape;
+  const acc = rt.alloc(out.dtype, sizeOf(shape));
+  fill(rt, out.dtype, acc, 0, sizeOf(shape));
+  stridedCopy(
+    rt,
+    out.dtype,
+    c.shape,
+    { buffer: ct, offset: 0, strides: stridesOf(c.shape) },
+    { buffer: acc, offset: 0, strides: windowStrides(shape, p) },
+    true,
+  );
+  if (shape === out.shape) return [acc];
+  const zeros = range(out.ndim).map(() => 0);
+  const cropped = padInto(
+    rt,
+    acc,
+    out.dtype,
+    shape,
+    out.shape,
+    p.padding.map(([lo]) => -lo),
+    zeros,
+    0,
+  );
+  rt.dispose(acc);
+  return [cropped];
+};
+
+const refPatchesTranspose = viaRef("patches_transpose");
+
+const patchesTranspose: WasmRule = (rt, inputs, inAvals, params, outAvals) =>
+  (outAvals[0].dtype === "bool" ? refPatchesTranspose : accumulateWindows)(
+    rt,
+    inputs,
+    inAvals,
+    params,
+    outAvals,
+  );
+
+/** Rules of the contraction and window primitives. */
+export const contractionRules: Record<string, WasmRule> = {
+  dot_general: dotGeneral,
+  patches,
+  patches_transpose: patchesTranspose,
+};

@@ -1,0 +1,178 @@
+/**
+ * The wasm runtime: the prebuilt kernel module instantiated over one linear memory, with buffer
+ * allocation, host transfers and the scratch areas kernels need (copy metadata, gemm packing
+ * workspaces). Kernels are plain exports taking byte addresses and sizes; everything that runs
+ * on this memory later (jit-compiled modules, worker threads) instantiates against the same
+ * `memory`.
+ * @module
+ */
+import type { ShapedArray } from "../../core/aval.ts";
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import { AdjointError } from "../../core/errors.ts";
+import { type Block, LinearMemory, type MemoryStats, WasmBuffer } from "./memory.ts";
+import { KERNELS_WASM_BASE64 } from "./prebuilt.ts";
+
+/** A kernel export: numbers (addresses, sizes, scalars) in, at most a number out. */
+export type KernelFn = (...args: number[]) => number;
+
+/** Bytes per element of each dtype. */
+export const ELEMENT_BYTES: Record<DType, number> = {
+  bool: 1,
+  int32: 4,
+  float32: 4,
+  float64: 8,
+};
+
+/** Kernel-name suffix of each dtype (`add_f32`, `not_u8`). */
+export const SUFFIX: Record<DType, string> = {
+  bool: "u8",
+  int32: "i32",
+  float32: "f32",
+  float64: "f64",
+};
+
+/** Bytes reserved for the static data (math tables) of jit-generated modules. */
+export const JIT_STATIC_BYTES = 65536;
+
+/** Bytes of copy metadata: four i32 arrays of up to 64 axes each. */
+const META_BYTES = 4 * 4 * 64;
+
+function decodeBase64(b64: string): Uint8Array {
+  const s = atob(b64);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/** The prebuilt module, compiled once per process. */
+export function kernelModule(): WebAssembly.Module {
+  return compiled ??= new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as BufferSource);
+}
+
+/** Linear memory, the instantiated kernels and their scratch areas. */
+export class WasmRuntime {
+  /** Buffers and the allocator. */
+  readonly heap: LinearMemory;
+  /** Exports of the prebuilt module. */
+  readonly exports: Record<string, unknown>;
+  /** Scratch for copy metadata (shape and strides), rewritten by each call. */
+  readonly meta: number;
+  /**
+   * Where jit-generated modules keep their static data: reserved first, so the address (part of
+   * their compiled form and cache key) is the same in every process.
+   */
+  readonly jitStaticBase: number;
+  #workspaces = new Map<string, number>();
+
+  /** Instantiates the prebuilt kernels over a fresh memory. */
+  constructor() {
+    const module = kernelModule();
+    // Instantiate once against a probe memory to learn where static data ends.
+    const probe = new WebAssembly.Memory({ initial: 1 });
+    const base = (new WebAssembly.Instance(module, { env: { memory: probe } }).exports
+      .heap_base as () => number)();
+    this.heap = new LinearMemory(base);
+    this.exports = new WebAssembly.Instance(module, { env: { memory: this.heap.memory } }).exports;
+    // The kernels read their vector constants from globals this fills.
+    (this.exports.init_math as () => void)();
+    this.jitStaticBase = this.heap.alloc(JIT_STATIC_BYTES).ptr;
+    this.meta = this.heap.alloc(META_BYTES).ptr;
+  }
+
+  /** The kernel export `name`, or an error naming the operation it was needed for. */
+  kernel(name: string, op: string): KernelFn {
+    const fn = this.exports[name];
+    if (typeof fn !== "function") {
+      throw new AdjointError(op, `the wasm backend has no kernel "${name}"`);
+    }
+    return fn as KernelFn;
+  }
+
+  /** A permanent workspace of the size the export `sizeFn` reports (e.g. gemm packing). */
+  workspace(sizeFn: string): number {
+    let ptr = this.#workspaces.get(sizeFn);
+    if (ptr === undefined) {
+      ptr = this.heap.alloc(this.kernel(sizeFn, "workspace")()).ptr;
+      this.#workspaces.set(sizeFn, ptr);
+    }
+    return ptr;
+  }
+
+  /** A new buffer for `n` elements of `dtype`. */
+  alloc(dtype: DType, n: number): WasmBuffer {
+    return new WasmBuffer(this.heap.alloc(n * ELEMENT_BYTES[dtype]));
+  }
+
+  /** A new buffer for an array of type `aval`. */
+  allocFor(aval: ShapedArray): WasmBuffer {
+    return this.alloc(aval.dtype, aval.size);
+  }
+
+  /** A second handle on the block of `buf` (for reshape and other no-copy results). */
+  share(buf: WasmBuffer): WasmBuffer {
+    buf.block.refs++;
+    return new WasmBuffer(buf.block);
+  }
+
+  /** Temporary memory for one kernel call; release it with `free`. */
+  scratch(bytes: number): Block {
+    return this.heap.alloc(bytes);
+  }
+
+  /** Releases scratch memory. */
+  free(block: Block): void {
+    this.heap.release(block);
+  }
+
+  /** Releases a buffer handle (once; later calls do nothing). */
+  dispose(buf: WasmBuffer): void {
+    if (buf.release()) this.heap.release(buf.block);
+  }
+
+  /** A live typed-array view of `n` elements of `dtype` at `ptr` (invalid after memory grows). */
+  view(dtype: DType, ptr: number, n: number): TypedArray {
+    const b = this.heap.memory.buffer;
+    switch (dtype) {
+      case "float32":
+        return new Float32Array(b, ptr, n);
+      case "float64":
+        return new Float64Array(b, ptr, n);
+      case "int32":
+        return new Int32Array(b, ptr, n);
+      case "bool":
+        return new Uint8Array(b, ptr, n);
+    }
+  }
+
+  /** Copies host data into a new buffer. */
+  fromHost(data: TypedArray, dtype: DType): WasmBuffer {
+    const buf = this.alloc(dtype, data.length);
+    this.view(dtype, buf.ptr, data.length).set(data);
+    return buf;
+  }
+
+  /** Copies a buffer's `n` elements out to a new host typed array. */
+  toHost(buf: WasmBuffer, dtype: DType, n: number): TypedArray {
+    if (buf.disposed) throw new AdjointError("read", "the buffer was disposed");
+    return this.view(dtype, buf.ptr, n).slice();
+  }
+
+  /** Writes an int32 list to the metadata scratch at `offset` (in i32 slots). */
+  writeMeta(values: readonly number[], offset: number): void {
+    this.heap.i32.set(values, (this.meta >> 2) + offset);
+  }
+
+  /** Memory usage. */
+  stats(): MemoryStats {
+    return this.heap.stats();
+  }
+}
+
+let runtime: WasmRuntime | undefined;
+
+/** The process-wide runtime, created on first use. */
+export function wasmRuntime(): WasmRuntime {
+  return runtime ??= new WasmRuntime();
+}

@@ -1,0 +1,121 @@
+/**
+ * Strided copies on the wasm runtime: `dst[Σ i_d dstStride_d] = src[Σ i_d srcStride_d]` (or
+ * `+=`) over all indices of a shape. Axes of size 1 are dropped and adjacent axes that are
+ * contiguous in both source and destination are merged before the kernel walks them, so a
+ * transpose or broadcast runs over as few, as long, rows as its layout allows.
+ * @module
+ */
+import type { DType } from "../../core/dtype.ts";
+import { sizeOf, stridesOf } from "../../core/shape.ts";
+import type { WasmBuffer } from "./memory.ts";
+import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
+
+/** One side of a strided copy: a buffer, the element offset of index 0, per-axis strides. */
+export interface StridedView {
+  /** The buffer viewed. */
+  buffer: WasmBuffer;
+  /** Element offset of the first index. */
+  offset: number;
+  /** Element stride of each axis (0 broadcasts, negative reverses). */
+  strides: readonly number[];
+}
+
+/** Shape and strides with size-1 axes dropped and mergeable neighbours merged. */
+export function simplifyAxes(
+  shape: readonly number[],
+  src: readonly number[],
+  dst: readonly number[],
+): { shape: number[]; src: number[]; dst: number[] } {
+  const out = { shape: [] as number[], src: [] as number[], dst: [] as number[] };
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const k = out.shape.length - 1;
+    if (
+      k >= 0 && out.src[k] === src[d] * shape[d] && out.dst[k] === dst[d] * shape[d]
+    ) {
+      out.shape[k] *= shape[d];
+      out.src[k] = src[d];
+      out.dst[k] = dst[d];
+    } else {
+      out.shape.push(shape[d]);
+      out.src.push(src[d]);
+      out.dst.push(dst[d]);
+    }
+  }
+  while (out.shape.length < 3) {
+    out.shape.unshift(1);
+    out.src.unshift(0);
+    out.dst.unshift(0);
+  }
+  return out;
+}
+
+/** Copies (or with `accumulate`, adds) the elements of `src` into `dst` over `shape`. */
+export function stridedCopy(
+  rt: WasmRuntime,
+  dtype: DType,
+  shape: readonly number[],
+  src: StridedView,
+  dst: StridedView,
+  accumulate = false,
+): void {
+  if (sizeOf(shape) === 0) return;
+  const s = simplifyAxes(shape, src.strides, dst.strides);
+  const rank = s.shape.length;
+  rt.writeMeta(s.shape, 0);
+  rt.writeMeta(s.src, rank);
+  rt.writeMeta(s.dst, 2 * rank);
+  const size = ELEMENT_BYTES[dtype];
+  const name = accumulate ? `accumulate_strided_${SUFFIX[dtype]}` : `copy_strided_${size}`;
+  rt.kernel(name, accumulate ? "accumulate" : "copy")(
+    rank,
+    rt.meta,
+    src.buffer.ptr + src.offset * size,
+    dst.buffer.ptr + dst.offset * size,
+  );
+}
+
+/** Fills the first `n` elements of `buf` (and its padding) with `value`. */
+export function fill(
+  rt: WasmRuntime,
+  dtype: DType,
+  buf: WasmBuffer,
+  value: number,
+  n: number,
+): void {
+  rt.kernel(`fill_${SUFFIX[dtype]}`, "fill")(buf.ptr, value, n);
+}
+
+/** Whether strides walk the first elements of a buffer in order (axes of size 1 aside). */
+function isDenseOrder(shape: readonly number[], strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] === 1) continue;
+    if (strides[d] !== expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
+/**
+ * A dense buffer of `shape` gathered from `x` with per-axis strides from an offset. When that
+ * reads `x`'s leading elements in order (a transpose that only moves axes of size 1, a prefix
+ * slice, a broadcast that only adds axes of size 1), the result views `x`'s block: no copy.
+ */
+export function gather(
+  rt: WasmRuntime,
+  x: WasmBuffer,
+  dtype: DType,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): WasmBuffer {
+  if (offset === 0 && isDenseOrder(shape, strides)) return rt.share(x);
+  const o = rt.alloc(dtype, sizeOf(shape));
+  stridedCopy(rt, dtype, shape, { buffer: x, offset, strides }, {
+    buffer: o,
+    offset: 0,
+    strides: stridesOf(shape),
+  });
+  return o;
+}

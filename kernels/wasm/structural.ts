@@ -1,0 +1,129 @@
+/**
+ * Structural primitives on the wasm runtime. Reshape (and converting to the same dtype) views
+ * the input's block without copying; the others are one strided copy each, as in the reference
+ * backend: broadcast (stride 0), transpose (permuted strides), slice (offset and scaled strides),
+ * rev (negative strides), concatenate (a copy into a view of the output per input) and pad (a
+ * fill, then a copy of the kept input region into a strided view of the output).
+ * @module
+ */
+import type { DType } from "../../core/dtype.ts";
+import { sizeOf, stridesOf } from "../../core/shape.ts";
+import type { WasmBuffer } from "./memory.ts";
+import type { WasmRule } from "./rule.ts";
+import type { WasmRuntime } from "./runtime.ts";
+import { fill, gather, stridedCopy } from "./strided.ts";
+
+const broadcastInDim: WasmRule = (rt, [x], [a], { dims }, [out]) => {
+  const xs = stridesOf(a.shape);
+  const strides = out.shape.map(() => 0);
+  (dims as number[]).forEach((o, i) => (strides[o] = a.shape[i] === 1 ? 0 : xs[i]));
+  return [gather(rt, x, out.dtype, out.shape, strides, 0)];
+};
+
+const transpose: WasmRule = (rt, [x], [a], { permutation }, [out]) => {
+  const xs = stridesOf(a.shape);
+  const strides = (permutation as number[]).map((p) => xs[p]);
+  return [gather(rt, x, out.dtype, out.shape, strides, 0)];
+};
+
+const slice: WasmRule = (rt, [x], [a], { start, strides }, [out]) => {
+  const xs = stridesOf(a.shape);
+  const s = start as number[], st = strides as number[];
+  const offset = s.reduce((acc, v, i) => acc + v * xs[i], 0);
+  return [gather(rt, x, out.dtype, out.shape, xs.map((v, i) => v * st[i]), offset)];
+};
+
+const rev: WasmRule = (rt, [x], [a], { dimensions }, [out]) => {
+  const xs = stridesOf(a.shape);
+  const dims = dimensions as number[];
+  let offset = 0;
+  const strides = xs.map((v, i) => {
+    if (!dims.includes(i)) return v;
+    offset += (a.shape[i] - 1) * v;
+    return -v;
+  });
+  return [gather(rt, x, out.dtype, out.shape, strides, offset)];
+};
+
+const reshape: WasmRule = (rt, [x]) => [rt.share(x)];
+
+const concatenate: WasmRule = (rt, xs, avals, { dimension }, [out]) => {
+  const d = dimension as number;
+  const o = rt.allocFor(out);
+  const os = stridesOf(out.shape);
+  let offset = 0;
+  xs.forEach((x, k) => {
+    const shape = avals[k].shape;
+    stridedCopy(rt, out.dtype, shape, { buffer: x, offset: 0, strides: stridesOf(shape) }, {
+      buffer: o,
+      offset,
+      strides: os,
+    });
+    offset += shape[d] * os[d];
+  });
+  return [o];
+};
+
+/**
+ * `out = pad(x)` with `lo`/`hi` edge padding (negative amounts crop) and `interior` padding
+ * between elements, every padded position holding `value`.
+ */
+export function padInto(
+  rt: WasmRuntime,
+  x: WasmBuffer,
+  dtype: DType,
+  inShape: readonly number[],
+  outShape: readonly number[],
+  lo: readonly number[],
+  interior: readonly number[],
+  value: number,
+): WasmBuffer {
+  const o = rt.alloc(dtype, sizeOf(outShape));
+  const n = sizeOf(outShape);
+  const xs = stridesOf(inShape), os = stridesOf(outShape);
+  const shape: number[] = [], src: number[] = [], dst: number[] = [];
+  let srcOffset = 0, dstOffset = 0, covers = true;
+  for (let d = 0; d < inShape.length; d++) {
+    const step = interior[d] + 1;
+    const first = Math.max(0, Math.ceil(-lo[d] / step));
+    const last = Math.min(inShape[d] - 1, Math.floor((outShape[d] - 1 - lo[d]) / step));
+    const count = Math.max(0, last - first + 1);
+    if (count !== outShape[d]) covers = false;
+    shape.push(count);
+    src.push(xs[d]);
+    dst.push(step * os[d]);
+    srcOffset += first * xs[d];
+    dstOffset += (lo[d] + first * step) * os[d];
+  }
+  if (!covers) fill(rt, dtype, o, value, n);
+  stridedCopy(rt, dtype, shape, { buffer: x, offset: srcOffset, strides: src }, {
+    buffer: o,
+    offset: dstOffset,
+    strides: dst,
+  });
+  return o;
+}
+
+const pad: WasmRule = (rt, [x], [a], { lo, interior, value }, [out]) => [
+  padInto(
+    rt,
+    x,
+    out.dtype,
+    a.shape,
+    out.shape,
+    lo as number[],
+    interior as number[],
+    value as number,
+  ),
+];
+
+/** Rules of the structural primitives. */
+export const structuralRules: Record<string, WasmRule> = {
+  broadcast_in_dim: broadcastInDim,
+  transpose,
+  slice,
+  rev,
+  reshape,
+  concatenate,
+  pad,
+};

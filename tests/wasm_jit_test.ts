@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  type Array,
+  ConcreteArray,
+  defaultBackendName,
+  grad,
+  jit,
+  numpy as np,
+  setDefaultBackend,
+  toBackend,
+  tree,
+} from "../mod.ts";
+import "../kernels/wasm/backend.ts";
+import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
+import { assertClose } from "./util/assert_close.ts";
+
+type Params = { w1: Array; b1: Array; w2: Array; b2: Array };
+
+function loss(p: Params, x: Array, y: Array): Array {
+  const h = np.tanh(x.matmul(p.w1).add(p.b1));
+  const logits = h.matmul(p.w2).add(p.b2);
+  return np.mean(np.square(logits.sub(y)));
+}
+
+function step(p: Params, x: Array, y: Array): Params {
+  return tree.map((a: Array, g: Array) => a.sub(g.mul(0.1)), p, grad(loss)(p, x, y)) as Params;
+}
+
+function onWasm<T>(t: T): T {
+  return toBackend(t as never, "wasm") as T;
+}
+
+Deno.test("a jitted training step compiled for wasm equals the reference backend", () => {
+  const p = {
+    w1: np.linspace(-1, 1, 12).reshape([4, 3]),
+    b1: np.array([0.1, -0.2, 0.3]),
+    w2: np.linspace(-0.5, 0.5, 6).reshape([3, 2]),
+    b2: np.array([0.05, -0.05]),
+  };
+  const x = np.linspace(-2, 2, 20).reshape([5, 4]);
+  const y = np.linspace(0, 1, 10).reshape([5, 2]);
+  const want = step(toBackend(p, "ref"), toBackend(x, "ref"), toBackend(y, "ref"));
+  const previous = defaultBackendName();
+  setDefaultBackend("wasm");
+  try {
+    const jitted = jit(step, { compile: "sync" });
+    const before = jitCallCounts.compiled;
+    const got = jitted(onWasm(p), onWasm(x), onWasm(y));
+    assert.equal(jitCallCounts.compiled, before + 1, "the step ran as a compiled program");
+    for (const k of ["w1", "b1", "w2", "b2"] as const) {
+      assert.equal((got[k] as ConcreteArray).backend.name, "wasm");
+      assertClose(got[k], want[k], { rtol: 1e-5, atol: 1e-6 }, k);
+    }
+    const lowered = jitted.lower(onWasm(p), onWasm(x), onWasm(y));
+    assert.match(lowered.compiled.program, /fused/);
+    assert.match(lowered.compiled.assemblyscript, /export function k\d+/);
+  } finally {
+    setDefaultBackend(previous);
+  }
+});
+
+Deno.test("compiled wasm programs match ref on random elementwise programs with reductions", () => {
+  const unary = [np.tanh, np.exp, np.sin, np.sigmoid, np.abs, np.relu];
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(unary.length - 1), fc.boolean()), { minLength: 1, maxLength: 4 }),
+      fc.boolean(),
+      (ops, reduce) => {
+        const f = (x: Array, b: Array) => {
+          let v = x;
+          for (const [u, add] of ops) v = add ? unary[u](v).add(b) : unary[u](v).mul(x);
+          return reduce ? np.sum(v, 1) : v;
+        };
+        const x = np.linspace(-1.5, 1.5, 12).reshape([3, 4]);
+        const b = np.array([0.5, -1, 0.25, 2]);
+        const want = f(toBackend(x, "ref"), toBackend(b, "ref"));
+        const previous = defaultBackendName();
+        setDefaultBackend("wasm");
+        try {
+          const got = jit(f, { compile: "sync" })(onWasm(x), onWasm(b));
+          assertClose(got, want, { rtol: 1e-5, atol: 1e-6 });
+        } finally {
+          setDefaultBackend(previous);
+        }
+      },
+    ),
+    { numRuns: 8, seed: 7 },
+  );
+});
