@@ -10,6 +10,7 @@
  * @module
  */
 import "./kernels/ref/backend.ts";
+import "./kernels/wasm/backend.ts";
 import "./numpy/array_methods.ts";
 
 export { Array, type ArrayLike, ConcreteArray, type NestedNumbers } from "./core/array.ts";

@@ -278,17 +278,35 @@ const finalizer = new FinalizationRegistry<{ backend: Backend; buffer: DeviceBuf
 /** An array whose contents live in a backend buffer. */
 export class ConcreteArray extends Array {
   #buffer: DeviceBuffer | null;
-  /** Wraps a buffer; the garbage collector releases it when the array is unreachable. */
-  constructor(readonly aval: ShapedArray, buffer: DeviceBuffer, readonly backend: Backend) {
+  /**
+   * Wraps a buffer; the garbage collector releases it when the array is unreachable.
+   * An uncommitted array (a constant such as the `2` in `x.mul(2)`, or `np.zeros`, and what is
+   * computed from constants alone) moves to the backend of the arrays it meets, as in JAX.
+   */
+  constructor(
+    readonly aval: ShapedArray,
+    buffer: DeviceBuffer,
+    readonly backend: Backend,
+    readonly committed: boolean = true,
+  ) {
     super();
     this.#buffer = buffer;
     if (backend.dispose) finalizer.register(this, { backend, buffer }, this);
   }
-  /** Creates an array on a backend from host data of the right dtype and length. */
-  static fromHost(data: TypedArray, shape: Shape, dtype: DType, backend?: string): ConcreteArray {
+  /**
+   * Creates an array from host data of the right dtype and length, on `backend` (committed to
+   * it) or on the default backend (uncommitted: it follows the arrays it is combined with).
+   */
+  static fromHost(
+    data: TypedArray,
+    shape: Shape,
+    dtype: DType,
+    backend?: string,
+    committed: boolean = backend !== undefined,
+  ): ConcreteArray {
     const b = getBackend(backend);
     const aval = new ShapedArray([...shape], dtype);
-    return new ConcreteArray(aval, b.fromHost(data, aval), b);
+    return new ConcreteArray(aval, b.fromHost(data, aval), b, committed);
   }
   /** The backend buffer (throws once disposed). */
   get buffer(): DeviceBuffer {

@@ -57,7 +57,7 @@ function backendFromEnv(): string | undefined {
   }
 }
 
-let defaultName = backendFromEnv() ?? "ref";
+let defaultName = backendFromEnv() ?? "wasm";
 
 /** Registers a backend under its name. */
 export function registerBackend(backend: Backend): void {

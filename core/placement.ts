@@ -9,7 +9,8 @@ import { AdjointError } from "./errors.ts";
 import { flatten, type Tree, unflatten } from "./tree.ts";
 
 /**
- * Copies every array in `tree` to backend `name` (arrays already there are kept as they are).
+ * Copies every array in `tree` to backend `name` and commits it there: operations will not move
+ * it implicitly (arrays already committed to `name` are kept as they are).
  * The source must be readable synchronously (ref, wasm): from WebGPU use `toBackendAsync`.
  *
  * ```ts
@@ -23,7 +24,7 @@ export function toBackend<T extends Tree>(tree: T, name: string): T {
   const moved = leaves.map((x) => {
     if (!(x instanceof Array)) return x;
     const c = x.concrete("toBackend");
-    if (c.backend === target) return c;
+    if (c.backend === target && c.committed) return c;
     const data = c.backend.readSync(c.buffer, c.aval);
     if (!data) {
       throw new AdjointError(
@@ -44,7 +45,7 @@ export async function toBackendAsync<T extends Tree>(tree: T, name: string): Pro
   const moved = await Promise.all(leaves.map(async (x) => {
     if (!(x instanceof Array)) return x;
     const c = x.concrete("toBackendAsync");
-    if (c.backend === target) return c;
+    if (c.backend === target && c.committed) return c;
     const data = await c.readAsync();
     return new ConcreteArray(c.aval, target.fromHost(data.slice(), c.aval), target);
   }));

@@ -8,7 +8,7 @@
  */
 import { Array, ConcreteArray } from "./array.ts";
 import type { ShapedArray } from "./aval.ts";
-import { defaultBackendName, getBackend } from "./backend.ts";
+import { getBackend } from "./backend.ts";
 import { AdjointError, ConcretizationError } from "./errors.ts";
 import type { Params, Primitive } from "./primitive.ts";
 
@@ -108,29 +108,29 @@ export class EvalTrace extends Trace {
       params,
       outAvals,
     );
-    return outs.map((buf, i) => new ConcreteArray(outAvals[i], buf, backend));
+    const committed = concrete.some((a) => a.committed);
+    return outs.map((buf, i) => new ConcreteArray(outAvals[i], buf, backend, committed));
   }
 }
 
 /**
- * Checks that the inputs of one kernel live on one backend. Scalars (weakly typed constants such
- * as the `2` in `x.mul(2)`) follow the arrays they meet; any other mismatch is an error.
+ * Checks that the inputs of one kernel live on one backend. Uncommitted arrays (constants, and
+ * what is computed from constants alone) follow the committed arrays they meet; a mismatch
+ * between committed arrays is an error.
  */
 function onOneBackend(op: string, args: ConcreteArray[]): ConcreteArray[] {
-  const home = (args.find((a) => a.ndim > 0) ?? args[0])?.backend;
+  const home = (args.find((a) => a.committed) ?? args[0])?.backend;
   return args.map((a) => {
     if (a.backend === home) return a;
-    const data = a.ndim === 0 ? a.backend.readSync(a.buffer, a.aval) : undefined;
+    const data = a.committed ? undefined : a.backend.readSync(a.buffer, a.aval);
     if (!data) {
       throw new AdjointError(
         op,
         `inputs live on different backends (${home.name} and ${a.backend.name}); ` +
-          `move arrays with toBackend first. Constants created inside functions (zeros, ones, ` +
-          `scalars) are placed on the default backend, now "${defaultBackendName()}" ` +
-          `(see setDefaultBackend)`,
+          `move arrays with toBackend first`,
       );
     }
-    return new ConcreteArray(a.aval, home.fromHost(data.slice(), a.aval), home);
+    return new ConcreteArray(a.aval, home.fromHost(data.slice(), a.aval), home, false);
   });
 }
 

@@ -8,7 +8,7 @@ import { allocTyped, type DType } from "../dtype.ts";
 import type { Shape } from "../shape.ts";
 import { broadcastInDim } from "./structural.ts";
 
-/** A rank-0 concrete array on the default backend. */
+/** A rank-0 uncommitted array on the default backend (it follows the arrays it meets). */
 export function scalar(value: number | boolean, dtype: DType): ConcreteArray {
   const data = allocTyped(dtype, 1);
   data[0] = Number(value);
