@@ -24,6 +24,7 @@ import {
   jit,
   lax,
   numpy as np,
+  random,
   setDefaultBackend,
   toBackend,
   toBackendAsync,
@@ -31,11 +32,13 @@ import {
   vmap,
 } from "../mod.ts";
 import { allocTyped } from "../core/dtype.ts";
+import { bitsImpls } from "../kernels/ref/bits.ts";
 import { contractionImpls } from "../kernels/ref/contraction.ts";
 import { elementwiseImpls } from "../kernels/ref/elementwise.ts";
 import { structuralImpls } from "../kernels/ref/structural.ts";
 import { webgpuPrimitives } from "../kernels/webgpu/backend.ts";
 import { webgpuRuntime } from "../kernels/webgpu/init.ts";
+import { threefry2x32 } from "../random/threefry.ts";
 
 const backend = await initWebGPU();
 if (!backend) console.warn("webgpu tests skipped: this runtime has no WebGPU adapter");
@@ -738,8 +741,168 @@ gpuTest("webgpu take and scatter_add agree with ref", async (t) => {
   });
 });
 
+// ---------------------------------------------------------------- bits, random and sort
+
+/** int32 operands of one shape: full-range words, and shift amounts in [-4, 40). */
+function wordOperands(shape: number[], seed: number): Operand[] {
+  const next = stream(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const words = globalThis.Array.from({ length: n }, () => (next() * 2 ** 32) | 0);
+  const shifts = globalThis.Array.from({ length: n }, () => Math.floor(next() * 44) - 4);
+  return [{ data: words, shape, dtype: "int32" }, { data: shifts, shape, dtype: "int32" }];
+}
+
+/** Float keys full of ties (small integers, some repeated), signed zeros and NaN. */
+function tieOperand(shape: number[], seed: number): Operand {
+  const next = stream(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const pick = [NaN, 0, -0, Infinity, -Infinity];
+  const data = globalThis.Array.from(
+    { length: n },
+    () => next() < 0.2 ? pick[Math.floor(next() * pick.length)] : Math.floor(next() * 5) - 2,
+  );
+  return { data, shape, dtype: "float32" };
+}
+
+const WORD_OPS: [string, (x: Array, y: Array) => Array][] = [
+  ["xor", lax.xor],
+  ["shift_left", lax.shiftLeft],
+  ["shift_right_logical", lax.shiftRightLogical],
+  ["shift_right_arithmetic", lax.shiftRightArithmetic],
+];
+
+/** A key operand for `random` functions (an int32 pair). */
+const keyOperand = (seed: number): Operand => ({
+  data: [seed >> 3, seed],
+  shape: [2],
+  dtype: "int32",
+});
+
+gpuTest("webgpu bit, random and sort kernels agree with ref", async (t) => {
+  for (const [name, f] of WORD_OPS) {
+    await t.step(name, () =>
+      fc.assert(
+        fc.asyncProperty(shapeArb(), seedArb, (shape, seed) =>
+          check(`${name} ${JSON.stringify(shape)}`, wordOperands(shape, seed), f, EXACT)),
+        RUNS,
+      ));
+  }
+  await t.step("bitcast_convert_type int32 <-> float32", () =>
+    fc.assert(
+      fc.asyncProperty(shapeArb(), seedArb, async (shape, seed) => {
+        const [words] = wordOperands(shape, seed);
+        await check("bitcast to float32", [words], (x) =>
+          lax.bitcastConvertType(x, "float32"), EXACT);
+        const floats = operand(shape, "float32", "wide", seed);
+        await check("bitcast to int32", [floats], (x) =>
+          lax.bitcastConvertType(x, "int32"), EXACT);
+      }),
+      RUNS,
+    ));
+  await t.step("threefry2x32 matches the Random123 known-answer vectors", async () => {
+    const vectors = [
+      [[0, 0, 0, 0], [0x6b200159, 0x99ba4efe]],
+      [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0x1cb996fc, 0xbb002be7]],
+      [[0x13198a2e, 0x03707344, 0x243f6a88, 0x85a308d3], [0xc4923a9c, 0x483df7a0]],
+    ];
+    const ops = [0, 1, 2, 3].map((i): Operand => ({
+      data: vectors.map(([input]) => input[i] | 0),
+      shape: [vectors.length],
+      dtype: "int32",
+    }));
+    const [y0, y1] = await runOn("webgpu", ops, (k0, k1, x0, x1) => threefry2x32(k0, k1, x0, x1));
+    assert.deepEqual([...y0].map((v) => v >>> 0), vectors.map(([, out]) => out[0]));
+    assert.deepEqual([...y1].map((v) => v >>> 0), vectors.map(([, out]) => out[1]));
+  });
+  await t.step("threefry2x32 on random words", () =>
+    fc.assert(
+      fc.asyncProperty(shapeArb(), seedArb, (shape, seed) =>
+        check(
+          `threefry2x32 ${JSON.stringify(shape)}`,
+          [0, 1, 2, 3].map((k) => wordOperands(shape, seed + k)[0]),
+          (k0, k1, x0, x1) => threefry2x32(k0, k1, x0, x1),
+          EXACT,
+        )),
+      RUNS,
+    ));
+  await t.step(
+    "random.uniform, normal and permutation give ref's numbers for one key",
+    () =>
+      fc.assert(
+        fc.asyncProperty(seedArb, async (seed) => {
+          const key = [keyOperand(seed)];
+          await check("uniform", key, (k) => random.uniform(k, [4, 50]), EXACT);
+          await check("normal", key, (k) => random.normal(k, [200]), { rtol: 1e-4, atol: 1e-5 });
+          await check("permutation", key, (k) => random.permutation(k, 37), EXACT);
+          const rows = operand([9, 3], "float32", "real", seed);
+          await check(
+            "permutation of rows",
+            [...key, rows],
+            (k, x) => random.permutation(k, x),
+            EXACT,
+          );
+        }),
+        { numRuns: 5 },
+      ),
+  );
+  await t.step("sort with ties, signed zeros and NaN, by one or two keys", () =>
+    fc.assert(
+      fc.asyncProperty(shapeArb(1), seedArb, fc.nat(), fc.nat(), async (shape, seed, a, b) => {
+        const dimension = a % shape.length, numKeys = 1 + (b % 2);
+        const ops = [
+          tieOperand(shape, seed),
+          operand(shape, "int32", "smallInt", seed + 1),
+          operand(shape, "bool", "bool", seed + 2),
+          operand(shape, "float32", "real", seed + 3),
+        ];
+        await check(
+          `sort ${JSON.stringify(shape)} along ${dimension} by ${numKeys} key(s)`,
+          ops,
+          (...xs) => lax.sort(xs, dimension, numKeys),
+          EXACT,
+        );
+      }),
+      RUNS,
+    ));
+  await t.step(
+    "sort of long rows of int32 ties",
+    () =>
+      check(
+        "sort [3, 600]",
+        [operand([3, 600], "int32", "int", 7), operand([3, 600], "float32", "real", 8)],
+        (x, y) => lax.sort([x, y], 1),
+        EXACT,
+      ),
+  );
+  await t.step("sort by more keys than one kernel binds names the limit", () => {
+    const x = ConcreteArray.fromHost(new Float32Array([2, 1]), [2], "float32", "webgpu");
+    const xs = globalThis.Array.from({ length: 7 }, () => x);
+    assert.throws(
+      () => lax.sort(xs, 0, 7),
+      /sort: the webgpu kernel sorts by at most 6 keys, got 7/,
+    );
+  });
+  await t.step("under jit", () =>
+    fc.assert(
+      fc.asyncProperty(seedArb, (seed) => {
+        const [words, shifts] = wordOperands([5, 6], seed);
+        const f = jit((k: Array, w: Array, s: Array, x: Array) => {
+          const mixed = lax.xor(lax.shiftLeft(w, s), lax.shiftRightLogical(w, s));
+          const [sorted, carried] = lax.sort([x.add(1), lax.shiftRightArithmetic(mixed, s)], 1);
+          const u = random.uniform(k, [5, 6]);
+          return [sorted, carried, lax.bitcastConvertType(mixed, "float32"), u.mul(x)];
+        });
+        return check("jit", [keyOperand(seed), words, shifts, tieOperand([5, 6], seed)], f, EXACT);
+      }),
+      { numRuns: 3 },
+    ));
+});
+
 gpuTest("every primitive with a ref kernel has a webgpu kernel", () => {
-  const ref = Object.keys({ ...elementwiseImpls, ...structuralImpls, ...contractionImpls });
+  const ref = [
+    ...Object.keys({ ...elementwiseImpls, ...structuralImpls, ...contractionImpls, ...bitsImpls }),
+    "sort",
+  ];
   assert.deepEqual(ref.filter((p) => !webgpuPrimitives.includes(p)), []);
 });
 

@@ -25,11 +25,13 @@ import type { TypedArray } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
 import type { Params } from "../../core/primitive.ts";
 import { describeForWebGPU, webgpuExecutable } from "./compile/executor.ts";
+import { bitsRules } from "./bits.ts";
 import { contractionRules } from "./dot_general.ts";
 import { elementwiseRules } from "./elementwise.ts";
 import { indexingRules } from "./indexing.ts";
 import { patchesRules } from "./patches.ts";
 import { reductionRules } from "./reduction.ts";
+import { sortRules } from "./sort.ts";
 import type { GpuRule } from "./rule.ts";
 import { type GpuRuntime, wholeBuffer } from "./runtime.ts";
 import { structuralRules } from "./structural.ts";
@@ -55,6 +57,8 @@ const rules: Record<string, GpuRule> = {
   ...contractionRules,
   ...patchesRules,
   ...indexingRules,
+  ...bitsRules,
+  ...sortRules,
 };
 
 /** Primitive names with a WebGPU kernel. */

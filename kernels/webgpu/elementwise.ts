@@ -119,7 +119,7 @@ ${g.prologue}
 }
 
 /** The rule running one map kernel whose expression `pick` chooses by operand and result type. */
-function mapRule(pick: (inAvals: ShapedArray[], out: ShapedArray) => Expr): GpuRule {
+export function mapRule(pick: (inAvals: ShapedArray[], out: ShapedArray) => Expr): GpuRule {
   return (rt, inputs, inAvals, _params, [out]) => {
     const result = allocFor(rt, out);
     const types = inAvals.map((a) => a.dtype as GpuDType);
