@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   type Array,
-  ConcreteArray,
+  type ConcreteArray,
   defaultBackendName,
   grad,
   jit,
