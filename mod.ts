@@ -42,6 +42,7 @@ export {
 export { toBackend, toBackendAsync } from "./core/placement.ts";
 export { initWebGPU, type WebGPUOptions } from "./kernels/webgpu/init.ts";
 export { wasmMemoryStats } from "./kernels/wasm/backend.ts";
+export { setThreads } from "./kernels/wasm/threads.ts";
 export type { MemoryStats } from "./kernels/wasm/memory.ts";
 export { Array, type ArrayLike, ConcreteArray, type NestedNumbers } from "./core/array.ts";
 export { ShapedArray } from "./core/aval.ts";

@@ -352,14 +352,14 @@ function gemmBatch<T>(
   batch: i32,
   a: usize, abs: i32, ars: i32, acs: i32,
   b: usize, bbs: i32, brs: i32, bcs: i32,
-  c: usize, m: i32, n: i32, k: i32, ws: usize,
+  c: usize, m: i32, n: i32, k: i32, ws: usize, r0: i32, r1: i32,
 ): void {
   const size = <i32>sizeof<T>();
   for (let i = 0; i < batch; i++) {
     gemmOne<T>(
-      a + <usize>(i * abs) * size, ars, acs,
+      a + <usize>(i * abs + r0 * ars) * size, ars, acs,
       b + <usize>(i * bbs) * size, brs, bcs,
-      c + <usize>(i * m * n) * size, m, n, k, ws,
+      c + <usize>(i * m * n + r0 * n) * size, r1 - r0, n, k, ws,
     );
   }
 }
@@ -375,16 +375,17 @@ export function gemm_f64_workspace(): i32 {
 }
 
 /**
- * Batched f32 gemm: for each of `batch` products, `C[m x n] = A[m x k] · B[k x n]` where A is read
- * at `a + i*abs + r*ars + q*acs` (elements) and B likewise; C is dense.
+ * Batched f32 gemm: for each of `batch` products, rows `[r0, r1)` of `C[m x n] = A[m x k] · B[k x n]`
+ * where A is read at `a + i*abs + r*ars + q*acs` (elements) and B likewise; C is dense. Threads
+ * compute disjoint row ranges of the same product, each with its own workspace `ws`.
  */
 export function gemm_f32(
   batch: i32,
   a: usize, abs: i32, ars: i32, acs: i32,
   b: usize, bbs: i32, brs: i32, bcs: i32,
-  c: usize, m: i32, n: i32, k: i32, ws: usize,
+  c: usize, m: i32, n: i32, k: i32, ws: usize, r0: i32, r1: i32,
 ): void {
-  gemmBatch<f32>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws);
+  gemmBatch<f32>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1);
 }
 
 /** Batched f64 gemm; arguments as `gemm_f32`. */
@@ -392,7 +393,7 @@ export function gemm_f64(
   batch: i32,
   a: usize, abs: i32, ars: i32, acs: i32,
   b: usize, bbs: i32, brs: i32, bcs: i32,
-  c: usize, m: i32, n: i32, k: i32, ws: usize,
+  c: usize, m: i32, n: i32, k: i32, ws: usize, r0: i32, r1: i32,
 ): void {
-  gemmBatch<f64>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws);
+  gemmBatch<f64>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1);
 }

@@ -1,12 +1,13 @@
 /**
  * dot_general and sliding windows on the wasm runtime.
  *
- * dot_general becomes one batched gemm call: each operand's batch, free and contracting axes are
- * merged into single strided axes when its layout allows (always for the layouts matmul, conv
- * and their transposes produce), so the gemm packs straight from the operand with the right row
- * and column strides; only an operand whose axes cannot be merged is first copied into
- * `[batch, free, contract]` order. patches is a strided gather (after zero padding, if any);
- * patches_transpose is the matching strided accumulation into a zeroed buffer (then cropped).
+ * dot_general becomes one batched gemm call, its rows split over the runtime's threads: each
+ * operand's batch, free and contracting axes are merged into single strided axes when its layout
+ * allows (always for the layouts matmul, conv and their transposes produce), so the gemm packs
+ * straight from the operand with the right row and column strides; only an operand whose axes
+ * cannot be merged is first copied into `[batch, free, contract]` order. patches is a strided
+ * gather (after zero padding, if any); patches_transpose is the matching strided accumulation
+ * into a zeroed buffer (then cropped).
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
@@ -81,6 +82,21 @@ function gemmOperand(
   };
 }
 
+/** Rows of a gemm micro-tile: thread row ranges are multiples of it. */
+const GEMM_MR = 6;
+/** Multiply-adds below which a gemm runs on one thread (waking workers would cost more). */
+const GEMM_PARALLEL_MIN = 1 << 18;
+
+/** Row ranges `[r0, r1)` of an `m`-row gemm of `work` multiply-adds, one per thread used. */
+export function rowSplit(m: number, work: number, threads: number): [number, number][] {
+  const useful = Math.min(threads, Math.ceil(m / GEMM_MR));
+  if (useful <= 1 || work < GEMM_PARALLEL_MIN) return [[0, m]];
+  const step = Math.ceil(m / useful / GEMM_MR) * GEMM_MR;
+  const parts: [number, number][] = [];
+  for (let r = 0; r < m; r += step) parts.push([r, Math.min(m, r + step)]);
+  return parts;
+}
+
 const floatDot: WasmRule = (rt, [x, y], [a, b], { dims }, [out]) => {
   const [[xc, yc], [xb, yb]] = dims as DotDims;
   const xFree = range(a.ndim).filter((i) => !xc.includes(i) && !xb.includes(i));
@@ -89,7 +105,8 @@ const floatDot: WasmRule = (rt, [x, y], [a, b], { dims }, [out]) => {
   const B = gemmOperand(rt, y, b, [yb, yc, yFree]);
   const c = rt.allocFor(out);
   const sfx = SUFFIX[out.dtype];
-  rt.kernel(`gemm_${sfx}`, "dot_general")(
+  const [m, n, k] = [A.rows.size, B.cols.size, A.cols.size];
+  const args = [
     A.batch.size,
     A.buffer.ptr,
     A.batch.stride,
@@ -100,10 +117,17 @@ const floatDot: WasmRule = (rt, [x, y], [a, b], { dims }, [out]) => {
     B.rows.stride,
     B.cols.stride,
     c.ptr,
-    A.rows.size,
-    B.cols.size,
-    A.cols.size,
-    rt.workspace(`gemm_${sfx}_workspace`),
+    m,
+    n,
+    k,
+  ];
+  const parts = rowSplit(m, A.batch.size * m * n * k, rt.threads());
+  rt.parallel(
+    parts.map(([r0, r1], t) => ({
+      kernel: `gemm_${sfx}`,
+      args: [...args, rt.workspace(`gemm_${sfx}_workspace`, t), r0, r1],
+    })),
+    "dot_general",
   );
   if (A.copied) rt.dispose(A.buffer);
   if (B.copied) rt.dispose(B.buffer);

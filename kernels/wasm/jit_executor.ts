@@ -11,9 +11,9 @@ import type { Backend } from "../../core/backend.ts";
 import { evalJaxpr, type Jaxpr, Literal, Var } from "../../core/jaxpr.ts";
 import { fuse, type Kernel, type KernelProgram, programToString } from "../lowering/fusion.ts";
 import { byteSize, type MemoryPlan, planMemory } from "../lowering/memory_plan.ts";
-import { available, compile, compileSync } from "./compiler.ts";
+import { available, compile, COMPILE_OPTIONS, compileSync } from "./compiler.ts";
 import { emitFusedModule } from "./fused_codegen.ts";
-import { Block, WasmBuffer } from "./memory.ts";
+import { Block, MAX_PAGES, WasmBuffer } from "./memory.ts";
 import { ELEMENT_BYTES, JIT_STATIC_BYTES, type WasmRuntime } from "./runtime.ts";
 
 /** When a jitted program waits for its compiled kernels. */
@@ -41,9 +41,15 @@ export function lowerForWasm(jaxpr: Jaxpr): Compiled {
   return { program, plan: planMemory(program), names, source: emitFusedModule(byName) };
 }
 
-/** Options the generated module is compiled with, on top of the compiler's defaults. */
+/**
+ * Options the generated module is compiled with, on top of the compiler's defaults: a shared
+ * memory import when the runtime's memory is shared.
+ */
 function moduleOptions(rt: WasmRuntime): Record<string, unknown> {
-  return { memoryBase: rt.jitStaticBase, use: ["abort="] };
+  const base = { memoryBase: rt.jitStaticBase, use: ["abort="] };
+  if (!rt.heap.shared) return base;
+  const enable = [...(COMPILE_OPTIONS.enable as string[]), "threads"];
+  return { ...base, sharedMemory: true, maximumMemory: MAX_PAGES, enable };
 }
 
 /** A view of arena memory as a buffer the prebuilt kernels can read (never released). */

@@ -3,7 +3,8 @@
  * buffer; blocks are 64-byte aligned and come from free lists by size class (multiples of 64
  * bytes up to 1 KiB, then eight classes per power of two), so a training loop that allocates the
  * same shapes step after step reuses the same blocks. Memory only grows (wasm cannot shrink it);
- * a guard zone at its end lets kernels read a little past their inputs without bounds checks.
+ * a guard zone at its end lets kernels read a little past their inputs without bounds checks. A
+ * shared memory grows for every thread at once; views here are recreated when its buffer changes.
  * @module
  */
 import { AdjointError } from "../../core/errors.ts";
@@ -12,8 +13,8 @@ const PAGE = 65536;
 const ALIGN = 64;
 /** Bytes kept free past the last block: kernels may over-read inputs by up to 128 bytes. */
 const GUARD = 256;
-/** 4 GiB: the most a 32-bit memory can address. */
-const MAX_PAGES = 65536;
+/** 4 GiB: the most a 32-bit memory can address (and the maximum modules declare for it). */
+export const MAX_PAGES = 65536;
 
 /** Rounds a request up to its size class. */
 export function sizeClass(bytes: number): number {
@@ -78,9 +79,12 @@ export class LinearMemory {
   #f32!: Float32Array;
   #f64!: Float64Array;
 
-  /** Memory whose allocations start at byte `base` (past the module's static data). */
-  constructor(base: number, initialPages = 256) {
-    this.memory = new WebAssembly.Memory({ initial: initialPages });
+  /**
+   * Memory whose allocations start at byte `base` (past the module's static data); `shared`
+   * makes it a shared memory that worker threads can run kernels on.
+   */
+  constructor(base: number, readonly shared: boolean, initialPages = 256) {
+    this.memory = LinearMemory.create(initialPages, shared);
     this.#top = Math.ceil(base / ALIGN) * ALIGN;
     this.#buffer = this.memory.buffer;
     this.#makeViews();
@@ -92,6 +96,11 @@ export class LinearMemory {
     this.#i32 = new Int32Array(this.#buffer);
     this.#f32 = new Float32Array(this.#buffer);
     this.#f64 = new Float64Array(this.#buffer);
+  }
+
+  /** A memory of `pages` pages that can grow to 4 GiB, shared between threads or not. */
+  static create(pages: number, shared: boolean): WebAssembly.Memory {
+    return new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared });
   }
 
   #fresh(): void {

@@ -10,7 +10,10 @@ import type { ShapedArray } from "../../core/aval.ts";
 import type { DType, TypedArray } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
 import { type Block, LinearMemory, type MemoryStats, WasmBuffer } from "./memory.ts";
+import { unshareMemoryImport } from "./memory_import.ts";
 import { KERNELS_WASM_BASE64 } from "./prebuilt.ts";
+import { ThreadPool, type ThreadTask } from "./thread_pool.ts";
+import { threadCount, threadsSupported } from "./threads.ts";
 
 /** A kernel export: numbers (addresses, sizes, scalars) in, at most a number out. */
 export type KernelFn = (...args: number[]) => number;
@@ -44,11 +47,20 @@ function decodeBase64(b64: string): Uint8Array {
   return bytes;
 }
 
+/** Most threads a runtime's control block has room for. */
+const MAX_THREADS = 64;
+
 let compiled: WebAssembly.Module | undefined;
 
-/** The prebuilt module, compiled once per process. */
+/**
+ * The prebuilt module, compiled once per process: importing a shared memory where threads are
+ * supported, else the same code importing an unshared one.
+ */
 export function kernelModule(): WebAssembly.Module {
-  return compiled ??= new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as BufferSource);
+  if (compiled) return compiled;
+  const bytes = decodeBase64(KERNELS_WASM_BASE64);
+  const code = threadsSupported() ? bytes : unshareMemoryImport(bytes);
+  return compiled = new WebAssembly.Module(code as BufferSource);
 }
 
 /** Linear memory, the instantiated kernels and their scratch areas. */
@@ -64,21 +76,47 @@ export class WasmRuntime {
    * their compiled form and cache key) is the same in every process.
    */
   readonly jitStaticBase: number;
+  /** Worker threads sharing the memory, or null where threads are unsupported. */
+  readonly pool: ThreadPool | null;
   #workspaces = new Map<string, number>();
 
   /** Instantiates the prebuilt kernels over a fresh memory. */
   constructor() {
     const module = kernelModule();
+    const shared = threadsSupported();
     // Instantiate once against a probe memory to learn where static data ends.
-    const probe = new WebAssembly.Memory({ initial: 1 });
+    const probe = LinearMemory.create(1, shared);
     const base = (new WebAssembly.Instance(module, { env: { memory: probe } }).exports
       .heap_base as () => number)();
-    this.heap = new LinearMemory(base);
+    this.heap = new LinearMemory(base, shared);
     this.exports = new WebAssembly.Instance(module, { env: { memory: this.heap.memory } }).exports;
     // The kernels read their vector constants from globals this fills.
     (this.exports.init_math as () => void)();
     this.jitStaticBase = this.heap.alloc(JIT_STATIC_BYTES).ptr;
     this.meta = this.heap.alloc(META_BYTES).ptr;
+    this.pool = shared
+      ? new ThreadPool(
+        this.heap,
+        module,
+        this.heap.alloc(ThreadPool.controlBytes(MAX_THREADS - 1)).ptr,
+        MAX_THREADS - 1,
+      )
+      : null;
+  }
+
+  /** Threads a kernel launch may use now (`setThreads`, capped by what the runtime supports). */
+  threads(): number {
+    return this.pool ? Math.min(threadCount(), MAX_THREADS) : 1;
+  }
+
+  /**
+   * Runs kernel tasks in parallel, one per thread (at most `threads()` of them); `op` names the
+   * operation in errors.
+   */
+  parallel(tasks: readonly ThreadTask[], op: string): void {
+    const call = (t: ThreadTask) => this.kernel(t.kernel, op)(...t.args);
+    if (this.pool && tasks.length > 1) this.pool.run(tasks, call);
+    else for (const t of tasks) call(t);
   }
 
   /** The kernel export `name`, or an error naming the operation it was needed for. */
@@ -90,12 +128,16 @@ export class WasmRuntime {
     return fn as KernelFn;
   }
 
-  /** A permanent workspace of the size the export `sizeFn` reports (e.g. gemm packing). */
-  workspace(sizeFn: string): number {
-    let ptr = this.#workspaces.get(sizeFn);
+  /**
+   * A permanent workspace of the size the export `sizeFn` reports (e.g. gemm packing), one per
+   * `thread`.
+   */
+  workspace(sizeFn: string, thread = 0): number {
+    const key = `${sizeFn}#${thread}`;
+    let ptr = this.#workspaces.get(key);
     if (ptr === undefined) {
       ptr = this.heap.alloc(this.kernel(sizeFn, "workspace")()).ptr;
-      this.#workspaces.set(sizeFn, ptr);
+      this.#workspaces.set(key, ptr);
     }
     return ptr;
   }

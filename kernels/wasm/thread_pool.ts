@@ -1,0 +1,208 @@
+/**
+ * A persistent pool of kernel threads over the runtime's shared memory. A launch writes one task
+ * per worker into the control block, bumps its launch counter and wakes the workers with
+ * `Atomics.notify`; the calling thread runs the first task itself and then waits with
+ * `Atomics.wait` (allowed on Deno's main thread) until the others are done. The pool terminates
+ * its workers after a quiet second (an unref'd timer, so idle workers never keep the process
+ * alive) and is started again on demand.
+ * @module
+ */
+import { AdjointError } from "../../core/errors.ts";
+import type { LinearMemory } from "./memory.ts";
+import {
+  controlBytes,
+  DONE,
+  FAILED,
+  IDLE,
+  MAX_ARGS,
+  QUIT,
+  READY,
+  SEQ,
+  slotIndex,
+  type ThreadInit,
+} from "./thread_protocol.ts";
+
+/** Quiet time after which the workers are terminated. */
+const IDLE_MS = 1000;
+/** How long a launch waits for freshly started workers before running on the calling thread. */
+const START_TIMEOUT_MS = 5000;
+
+/** One task: a kernel export name and its arguments. */
+export interface ThreadTask {
+  /** Export of the prebuilt module. */
+  kernel: string;
+  /** Its arguments (numbers; at most 16). */
+  args: readonly number[];
+}
+
+/** Launch counters, for tests and diagnostics. */
+export const threadStats: { launches: number; workerTasks: number } = {
+  launches: 0,
+  workerTasks: 0,
+};
+
+/** Worker threads running prebuilt kernels on one shared memory. */
+export class ThreadPool {
+  #workers: Worker[] = [];
+  #kernels: string[];
+  #index: Map<string, number>;
+  #control: number;
+  #lastUse = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #broken = false;
+
+  /**
+   * A pool of up to `capacity` workers for `module` on `heap`; `control` is the byte address
+   * of a control block of `controlBytes(capacity)` bytes.
+   */
+  constructor(
+    readonly heap: LinearMemory,
+    readonly module: WebAssembly.Module,
+    control: number,
+    readonly capacity: number,
+  ) {
+    this.#control = control;
+    this.#kernels = WebAssembly.Module.exports(module)
+      .filter((e) => e.kind === "function")
+      .map((e) => e.name);
+    this.#index = new Map(this.#kernels.map((name, i) => [name, i]));
+  }
+
+  /** Bytes of control block a pool of `capacity` workers needs. */
+  static controlBytes(capacity: number): number {
+    return controlBytes(capacity);
+  }
+
+  /** Number of running workers. */
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  #ctrl(): Int32Array {
+    return new Int32Array(this.heap.memory.buffer, this.#control, 4);
+  }
+
+  /** Starts `n` workers (terminating others first) and waits until they are ready. */
+  #start(n: number): boolean {
+    this.shutdown();
+    const ctrl = this.#ctrl();
+    ctrl.fill(0);
+    const f64 = this.heap.f64;
+    for (let w = 0; w < n; w++) f64[slotIndex(this.#control, w)] = IDLE;
+    for (let w = 0; w < n; w++) {
+      const worker = new Worker(new URL("./thread_worker.ts", import.meta.url), { type: "module" });
+      worker.onerror = (e) => {
+        e.preventDefault();
+        this.#broken = true;
+        this.shutdown();
+      };
+      const init: ThreadInit = {
+        memory: this.heap.memory,
+        module: this.module,
+        control: this.#control,
+        worker: w,
+        kernels: this.#kernels,
+      };
+      worker.postMessage(init);
+      this.#workers.push(worker);
+    }
+    const deadline = performance.now() + START_TIMEOUT_MS;
+    for (let r = Atomics.load(ctrl, READY); r < n; r = Atomics.load(ctrl, READY)) {
+      const left = deadline - performance.now();
+      if (left <= 0 || this.#broken) {
+        this.shutdown();
+        return false;
+      }
+      Atomics.wait(ctrl, READY, r, left);
+    }
+    return true;
+  }
+
+  /**
+   * Runs `tasks` in parallel: the first on the calling thread, the others on workers (started
+   * when needed). Runs them all on the calling thread when workers cannot be started.
+   */
+  run(tasks: readonly ThreadTask[], call: (task: ThreadTask) => void): void {
+    const others = tasks.length - 1;
+    if (others > this.capacity) {
+      throw new AdjointError(
+        "thread pool",
+        `${tasks.length} tasks given, but the pool has room for ${this.capacity + 1}`,
+      );
+    }
+    if (others > 0 && !this.#broken && this.#workers.length < others && !this.#start(others)) {
+      this.#broken = true;
+    }
+    if (others === 0 || this.#broken) {
+      for (const t of tasks) call(t);
+      return;
+    }
+    const ctrl = this.#ctrl();
+    const f64 = this.heap.f64;
+    for (let w = 0; w < this.#workers.length; w++) {
+      const slot = slotIndex(this.#control, w);
+      const task = tasks[w + 1];
+      if (!task) {
+        f64[slot] = IDLE;
+        continue;
+      }
+      if (task.args.length > MAX_ARGS) {
+        throw new AdjointError("thread pool", `${task.kernel}: at most ${MAX_ARGS} arguments`);
+      }
+      const fn = this.#index.get(task.kernel);
+      if (fn === undefined) {
+        throw new AdjointError("thread pool", `the kernel module has no export "${task.kernel}"`);
+      }
+      f64[slot] = fn;
+      f64.set(task.args, slot + 1);
+    }
+    Atomics.store(ctrl, DONE, 0);
+    Atomics.store(ctrl, FAILED, 0);
+    Atomics.add(ctrl, SEQ, 1);
+    Atomics.notify(ctrl, SEQ);
+    threadStats.launches++;
+    threadStats.workerTasks += others;
+    try {
+      call(tasks[0]);
+    } finally {
+      for (let d = Atomics.load(ctrl, DONE); d < others; d = Atomics.load(ctrl, DONE)) {
+        Atomics.wait(ctrl, DONE, d);
+      }
+      this.#touch();
+    }
+    if (Atomics.load(ctrl, FAILED)) {
+      throw new AdjointError("thread pool", "a kernel failed on a worker thread");
+    }
+  }
+
+  /** Records a use and makes sure the idle check is armed. */
+  #touch(): void {
+    this.#lastUse = performance.now();
+    if (this.#timer === undefined) this.#arm(IDLE_MS);
+  }
+
+  #arm(ms: number): void {
+    const timer = setTimeout(() => {
+      this.#timer = undefined;
+      const quiet = performance.now() - this.#lastUse;
+      if (quiet >= IDLE_MS) this.shutdown();
+      else this.#arm(IDLE_MS - quiet);
+    }, ms);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  /** Tells the workers to exit and terminates them (they are started again on demand). */
+  shutdown(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.#workers.length) return;
+    const f64 = this.heap.f64;
+    for (let w = 0; w < this.#workers.length; w++) f64[slotIndex(this.#control, w)] = QUIT;
+    const ctrl = this.#ctrl();
+    Atomics.add(ctrl, SEQ, 1);
+    Atomics.notify(ctrl, SEQ);
+    for (const w of this.#workers) w.terminate();
+    this.#workers = [];
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The control block through which the main thread launches kernels on worker threads: a few
+ * int32 counters followed by one task slot per worker, all in the shared linear memory, so a
+ * launch is a store, an `Atomics.notify` and an `Atomics.wait` (no message passing).
+ * @module
+ */
+
+/** Int32 index of the launch counter: workers wait on it and run their slot when it changes. */
+export const SEQ: number = 0;
+/** Int32 index of the number of tasks finished in the current launch. */
+export const DONE: number = 1;
+/** Int32 index of the number of workers that have instantiated the kernels. */
+export const READY: number = 2;
+/** Int32 index of the failure flag: set when a task threw (e.g. a trap in a kernel). */
+export const FAILED: number = 3;
+/** Bytes of the counter header (before the slots). */
+export const HEADER_BYTES: number = 64;
+/** Most arguments of one task. */
+export const MAX_ARGS: number = 16;
+/** float64 entries of one slot: the kernel index, then the arguments. */
+export const SLOT_F64: number = 1 + MAX_ARGS;
+/** Slot kernel index meaning "no task in this launch". */
+export const IDLE: number = -1;
+/** Slot kernel index meaning "exit the loop". */
+export const QUIT: number = -2;
+
+/** Bytes of a control block for `workers` workers. */
+export function controlBytes(workers: number): number {
+  return HEADER_BYTES + workers * SLOT_F64 * 8;
+}
+
+/** float64 index of worker `w`'s slot in a control block at byte `base`. */
+export function slotIndex(base: number, w: number): number {
+  return (base + HEADER_BYTES) / 8 + w * SLOT_F64;
+}
+
+/** What a worker is started with (its one message). */
+export interface ThreadInit {
+  /** The shared linear memory. */
+  memory: WebAssembly.Memory;
+  /** The prebuilt kernel module. */
+  module: WebAssembly.Module;
+  /** Byte address of the control block. */
+  control: number;
+  /** This worker's slot. */
+  worker: number;
+  /** Export names, indexed by a slot's kernel index. */
+  kernels: string[];
+}

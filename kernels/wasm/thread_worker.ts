@@ -1,0 +1,56 @@
+/**
+ * A kernel thread: instantiates the prebuilt kernels on the shared memory, then loops, waiting
+ * on the control block's launch counter and running the task in its slot, until told to quit.
+ * @module
+ */
+import {
+  DONE,
+  FAILED,
+  IDLE,
+  QUIT,
+  READY,
+  SEQ,
+  SLOT_F64,
+  slotIndex,
+  type ThreadInit,
+} from "./thread_protocol.ts";
+
+/** The worker's global scope, as far as this module uses it. */
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent<ThreadInit>) => void) | null;
+  close(): void;
+};
+
+function serve({ memory, module, control, worker, kernels }: ThreadInit): void {
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  (exports.init_math as () => void)();
+  const fns = kernels.map((name) => exports[name] as (...args: number[]) => void);
+  const ctrl = new Int32Array(memory.buffer, control, 4);
+  const slot = slotIndex(control, worker);
+  // Read the launch counter before reporting ready: the first launch may follow at once.
+  let seq = Atomics.load(ctrl, SEQ);
+  Atomics.add(ctrl, READY, 1);
+  Atomics.notify(ctrl, READY);
+  for (;;) {
+    Atomics.wait(ctrl, SEQ, seq);
+    seq = Atomics.load(ctrl, SEQ);
+    // The memory may have grown since the last launch: take a fresh view each time.
+    const task = new Float64Array(memory.buffer, slot * 8, SLOT_F64);
+    const fn = task[0];
+    if (fn === QUIT) break;
+    if (fn === IDLE) continue;
+    try {
+      fns[fn](...task.subarray(1));
+    } catch {
+      Atomics.store(ctrl, FAILED, 1);
+    }
+    Atomics.add(ctrl, DONE, 1);
+    Atomics.notify(ctrl, DONE);
+  }
+  scope.close();
+}
+
+scope.onmessage = (e) => {
+  scope.onmessage = null;
+  serve(e.data);
+};

@@ -1,0 +1,179 @@
+/**
+ * Kernel threads of the wasm backend: gemm split over two threads equals gemm on one thread and
+ * the reference backend; `setThreads(1)` keeps everything on the calling thread; the fallback
+ * module (unshared memory) runs; and a program that used threads exits on its own.
+ */
+import assert from "node:assert/strict";
+import { ShapedArray } from "../core/aval.ts";
+import type { Backend } from "../core/backend.ts";
+import type { DType, TypedArray } from "../core/dtype.ts";
+import { type DotDims, dotGeneralP } from "../core/primitives/dot_general.ts";
+import { refBackend } from "../kernels/ref/backend.ts";
+import { wasmBackend } from "../kernels/wasm/backend.ts";
+import { LinearMemory } from "../kernels/wasm/memory.ts";
+import { unshareMemoryImport } from "../kernels/wasm/memory_import.ts";
+import { KERNELS_WASM_BASE64 } from "../kernels/wasm/prebuilt.ts";
+import { wasmRuntime } from "../kernels/wasm/runtime.ts";
+import { threadStats } from "../kernels/wasm/thread_pool.ts";
+import { threadsSupported } from "../kernels/wasm/threads.ts";
+import { AdjointError, setThreads } from "../mod.ts";
+
+/** One dot_general: operand shapes, dimension numbers, dtype. */
+interface DotCase {
+  name: string;
+  x: number[];
+  y: number[];
+  dims: DotDims;
+  dtype: DType;
+}
+
+const CASES: DotCase[] = [
+  {
+    name: "f32 131x77 · 77x53",
+    x: [131, 77],
+    y: [77, 53],
+    dims: [[[1], [0]], [[], []]],
+    dtype: "float32",
+  },
+  {
+    name: "f64 97x61 · 61x89",
+    x: [97, 61],
+    y: [61, 89],
+    dims: [[[1], [0]], [[], []]],
+    dtype: "float64",
+  },
+  {
+    name: "f32 transposed A (77x131)ᵀ · 77x53",
+    x: [77, 131],
+    y: [77, 53],
+    dims: [[[0], [0]], [[], []]],
+    dtype: "float32",
+  },
+  {
+    name: "f32 batched 3x71x45 · 3x45x29",
+    x: [3, 71, 45],
+    y: [3, 45, 29],
+    dims: [[[2], [1]], [[0], [0]]],
+    dtype: "float32",
+  },
+  {
+    name: "f32 deep 67x301 · 301x41 (two k blocks)",
+    x: [67, 301],
+    y: [301, 41],
+    dims: [[[1], [0]], [[], []]],
+    dtype: "float32",
+  },
+];
+
+function filled(dtype: DType, n: number, seed: number): TypedArray {
+  const out = dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.sin(seed * 1000 + i * 0.37) * 2;
+  return out;
+}
+
+function dot(backend: Backend, c: DotCase): TypedArray {
+  const avals = [new ShapedArray(c.x, c.dtype), new ShapedArray(c.y, c.dtype)];
+  const params = { dims: c.dims };
+  const [outAval] = dotGeneralP.shape(avals, params);
+  const bufs = avals.map((a, i) => backend.fromHost(filled(c.dtype, a.size, i + 1), a));
+  const [out] = backend.execute("dot_general", bufs, avals, params, [outAval]);
+  const host = backend.readSync(out, outAval)!;
+  for (const b of [...bufs, out]) backend.dispose?.(b);
+  return host;
+}
+
+function assertNear(got: TypedArray, want: TypedArray, tol: number, what: string): void {
+  assert.equal(got.length, want.length, `${what}: sizes differ`);
+  for (let i = 0; i < got.length; i++) {
+    const ok = Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i]));
+    assert.ok(ok, `${what}: element ${i}: ${got[i]} vs ${want[i]}`);
+  }
+}
+
+const defaultThreads = navigator.hardwareConcurrency;
+
+Deno.test({
+  name: "wasm gemm on two threads equals one thread and ref",
+  ignore: !threadsSupported(),
+  fn: async (t) => {
+    try {
+      for (const c of CASES) {
+        await t.step(c.name, () => {
+          const tol = c.dtype === "float64" ? 1e-12 : 2e-5;
+          const ref = dot(refBackend, c);
+          setThreads(1);
+          const one = dot(wasmBackend, c);
+          setThreads(2);
+          const before = threadStats.workerTasks;
+          const two = dot(wasmBackend, c);
+          assert.ok(threadStats.workerTasks > before, "the gemm ran no task on a worker thread");
+          // Row ranges change no element's arithmetic: one and two threads agree exactly.
+          assert.deepEqual(two, one);
+          assertNear(two, ref, tol, "two threads vs ref");
+        });
+      }
+    } finally {
+      setThreads(defaultThreads);
+      wasmRuntime().pool?.shutdown();
+    }
+  },
+});
+
+Deno.test("setThreads(1) runs gemm on the calling thread; setThreads checks its argument", () => {
+  try {
+    setThreads(1);
+    const before = { ...threadStats };
+    const c = CASES[0];
+    assertNear(dot(wasmBackend, c), dot(refBackend, c), 2e-5, "one thread vs ref");
+    assert.deepEqual(threadStats, before);
+    assert.throws(() => setThreads(0), AdjointError);
+    assert.throws(() => setThreads(1.5), AdjointError);
+  } finally {
+    setThreads(defaultThreads);
+  }
+});
+
+Deno.test("the kernel module runs on an unshared memory where threads are unavailable", () => {
+  const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0));
+  const module = new WebAssembly.Module(unshareMemoryImport(bytes) as BufferSource);
+  const memory = LinearMemory.create(4, false);
+  assert.ok(!(memory.buffer instanceof SharedArrayBuffer));
+  const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  (e.init_math as () => void)();
+  const base = Math.ceil((e.heap_base as () => number)() / 64) * 64;
+  const [m, n, k] = [7, 5, 3];
+  const [a, b, c] = [base, base + 256, base + 512];
+  const ws = base + 1024;
+  memory.grow(Math.ceil((e.gemm_f32_workspace as () => number)() / 65536) + 1);
+  const view = new Float32Array(memory.buffer);
+  for (let i = 0; i < m * k; i++) view[a / 4 + i] = i + 1;
+  for (let i = 0; i < k * n; i++) view[b / 4 + i] = i % 4 - 1;
+  (e.gemm_f32 as (...args: number[]) => void)(1, a, 0, k, 1, b, 0, n, 1, c, m, n, k, ws, 0, m);
+  const out = new Float32Array(memory.buffer, c, m * n);
+  for (let r = 0; r < m; r++) {
+    for (let q = 0; q < n; q++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (r * k + p + 1) * ((p * n + q) % 4 - 1);
+      assert.equal(out[r * n + q], s, `C[${r}][${q}]`);
+    }
+  }
+});
+
+Deno.test({
+  name: "a program that used kernel threads exits on its own",
+  ignore: !threadsSupported(),
+  fn: async () => {
+    const child = new URL("./util/threaded_gemm_child.ts", import.meta.url);
+    const out = await new Deno.Command("deno", {
+      args: ["run", "--allow-read", "--allow-env", child.pathname],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, `the child failed: ${new TextDecoder().decode(out.stderr)}`);
+    const { sum, workerTasks } = JSON.parse(text);
+    assert.equal(sum, 256 ** 3);
+    assert.ok(workerTasks > 0, "the child ran no task on a worker thread");
+  },
+});
