@@ -168,7 +168,7 @@ Deno.test({
       args: ["run", "--allow-read", "--allow-env", child.pathname],
       stdout: "piped",
       stderr: "piped",
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(60_000),
     }).output();
     const text = new TextDecoder().decode(out.stdout);
     assert.equal(out.code, 0, `the child failed: ${new TextDecoder().decode(out.stderr)}`);

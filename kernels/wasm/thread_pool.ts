@@ -25,7 +25,7 @@ import {
 /** Quiet time after which the workers are terminated. */
 const IDLE_MS = 1000;
 /** How long a launch waits for freshly started workers before running on the calling thread. */
-const START_TIMEOUT_MS = 5000;
+const START_TIMEOUT_MS = 20_000;
 
 /** One task: a kernel export name and its arguments. */
 export interface ThreadTask {
