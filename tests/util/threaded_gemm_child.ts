@@ -4,9 +4,10 @@
  * worker threads.
  * @module
  */
-import { numpy as np, setThreads } from "../../mod.ts";
+import { numpy as np, setDefaultBackend, setThreads } from "../../mod.ts";
 import { threadStats } from "../../kernels/wasm/thread_pool.ts";
 
+setDefaultBackend("wasm");
 setThreads(2);
 const a = np.ones([256, 256]);
 const s = np.sum(np.matmul(a, a)).item();
