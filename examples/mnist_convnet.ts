@@ -63,8 +63,11 @@ export interface Options {
   out: string;
 }
 
-/** The default number of epochs: enough for >= 99.0% test accuracy with the lecture's SGD. */
-export const DEFAULT_EPOCHS = 10;
+/**
+ * The default number of epochs. With the lecture's SGD the test accuracy climbs slowly: about
+ * 98.3-98.5% after 10 epochs (PyTorch's default), 98.8% after 20, where it levels off.
+ */
+export const DEFAULT_EPOCHS = 20;
 
 const USAGE = `Trains the lecture's MNIST convnet.
 
