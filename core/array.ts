@@ -278,6 +278,7 @@ const finalizer = new FinalizationRegistry<{ backend: Backend; buffer: DeviceBuf
 /** An array whose contents live in a backend buffer. */
 export class ConcreteArray extends Array {
   #buffer: DeviceBuffer | null;
+  #gone = "";
   /**
    * Wraps a buffer; the garbage collector releases it when the array is unreachable.
    * An uncommitted array (a constant such as the `2` in `x.mul(2)`, or `np.zeros`, and what is
@@ -311,9 +312,13 @@ export class ConcreteArray extends Array {
   /** The backend buffer (throws once disposed). */
   get buffer(): DeviceBuffer {
     if (this.#buffer === null) {
-      throw new AdjointError("Array", "this array was disposed and can no longer be used");
+      throw new AdjointError("Array", `this array ${this.#gone} and can no longer be used`);
     }
     return this.#buffer;
+  }
+  /** Whether the buffer was released (disposed or donated). */
+  get released(): boolean {
+    return this.#buffer === null;
   }
   /** Itself. */
   concrete(): ConcreteArray {
@@ -337,10 +342,18 @@ export class ConcreteArray extends Array {
   }
   /** Releases the buffer now instead of waiting for garbage collection. */
   [Symbol.dispose](): void {
+    this.release("was disposed");
+  }
+  /**
+   * Releases the buffer now; later uses fail with an error saying the array `why` (e.g. "was
+   * donated to jit"). Does nothing when already released.
+   */
+  release(why: string): void {
     if (this.#buffer === null) return;
     finalizer.unregister(this);
     this.backend.dispose?.(this.#buffer);
     this.#buffer = null;
+    this.#gone = why;
   }
   /** `Array(f32[3], [1, 2, 3])`. */
   override toString(): string {

@@ -29,9 +29,9 @@ import {
   optim,
   random,
   setDefaultBackend,
+  setThreads,
   train,
   type Tree,
-  tree,
   valueAndGrad,
 } from "../mod.ts";
 
@@ -51,8 +51,12 @@ export interface Options {
   momentum: number;
   /** The learning rate over training: `constant` (the lecture's) or `cosine` decay to 0. */
   schedule: "constant" | "cosine";
+  /** Random translation of training images by up to this many pixels per axis (0: none). */
+  shift: number;
   /** Backend running the arrays. */
   backend: "wasm" | "ref" | "webgpu";
+  /** Threads of the wasm kernels (default: the core count). */
+  threads?: number;
   /** Train on the first `limit` training examples only (all when undefined). */
   limit?: number;
   /** Test on the first `testLimit` test examples only (all when undefined). */
@@ -80,7 +84,9 @@ usage: deno task demo [flags]
   --lr X                 learning rate (default 0.01 for sgd, 0.001 for adam)
   --momentum X           SGD momentum (default 0.5)
   --schedule NAME        learning rate over training: constant | cosine (decay to 0; default constant)
+  --shift N              move training images by up to N pixels per axis (default 0)
   --backend NAME         wasm | ref | webgpu (default wasm)
+  --threads N            threads of the wasm kernels (default: the core count)
   --limit N              train on the first N training examples only (quick runs)
   --test-limit N         test on the first N test examples only
   --seed N               seed of init, shuffles and dropout (default 1)
@@ -98,7 +104,9 @@ const FLAGS = {
   "--lr": ["lr", positiveNumber],
   "--momentum": ["momentum", nonNegativeNumber],
   "--schedule": ["schedule", oneOf("constant", "cosine")],
+  "--shift": ["shift", nonNegativeInteger],
   "--backend": ["backend", oneOf("wasm", "ref", "webgpu")],
+  "--threads": ["threads", positiveInteger],
   "--limit": ["limit", positiveInteger],
   "--test-limit": ["testLimit", positiveInteger],
   "--seed": ["seed", nonNegativeInteger],
@@ -164,6 +172,7 @@ export function parseArgs(args: readonly string[]): Options | null {
     lr: optimizer === "adam" ? 1e-3 : 0.01,
     momentum: 0.5,
     schedule: "constant",
+    shift: 0,
     backend: "wasm",
     seed: 1,
     out: "out",
@@ -215,20 +224,24 @@ export interface TrainState {
 export type Batch = { x: Array; y: Array };
 
 /**
- * The jitted training step: splits the state's key for this step's dropout masks, takes the
- * NLL loss and its gradient, and applies the optimizer's update. Returns the new state and the
- * batch's loss and accuracy (with dropout active).
+ * The jitted training step: splits the state's key for this step's dropout masks (and the
+ * random shifts of the images when `shift` > 0), takes the NLL loss and its gradient, and applies the optimizer's update. Returns the new state and the
+ * batch's loss and accuracy (with dropout active). The step consumes (donates) the state and the
+ * batch it is given, so a loop `state = step(state, batch)` keeps memory flat.
  */
 export function trainStep(
   net: nn.Layer<Tree[]>,
   optimizer: optim.GradientTransformation<optim.OptState[]>,
+  shift = 0,
 ): Jitted {
+  const augment = nn.randomShift(shift);
   const objective = (params: Tree[], { x, y }: Batch, key: Array): [Array, Array] => {
     const logProbs = net.apply(params, x, { key, training: true });
     return [nn.nll(logProbs, y), nn.accuracy(logProbs, y)];
   };
-  return jit((state: TrainState, batch: Batch) => {
-    const [key, dropoutKey] = random.split(state.key);
+  return jit((state: TrainState, { x, y }: Batch) => {
+    const [key, dropoutKey, shiftKey] = random.split(state.key, 3);
+    const batch = { x: augment.apply(null, x, { key: shiftKey, training: true }), y };
     const [[loss, accuracy], grads] = valueAndGrad(objective, { hasAux: true })(
       state.params,
       batch,
@@ -236,10 +249,13 @@ export function trainStep(
     );
     const [updates, opt] = optimizer.update(grads, state.opt, state.params);
     return [{ params: optim.applyUpdates(state.params, updates), opt, key }, { loss, accuracy }];
-  }, { compile: "sync" });
+  }, { compile: "sync", donateArgnums: [0, 1] });
 }
 
-/** The jitted evaluation of a batch: summed NLL loss and the number of correct predictions. */
+/**
+ * The jitted evaluation of a batch: summed NLL loss and the number of correct predictions. It
+ * consumes (donates) the batch.
+ */
 export function evalStep(net: nn.Layer<Tree[]>): Jitted {
   return jit((params: Tree[], { x, y }: Batch) => {
     const logProbs = net.apply(params, x);
@@ -247,18 +263,7 @@ export function evalStep(net: nn.Layer<Tree[]>): Jitted {
       lossSum: nn.nll(logProbs, y, { reduction: "sum" }),
       correct: np.sum(np.astype(np.equal(np.argmax(logProbs, -1), y), "int32")),
     };
-  }, { compile: "sync" });
-}
-
-/**
- * Releases the arrays of `done` that `kept` does not hold (a jitted step may return an input
- * unchanged), instead of waiting for the garbage collector, which does not see backend memory.
- */
-export function release(done: unknown, kept: unknown = null): void {
-  const live = new Set(tree.leaves(kept));
-  for (const leaf of tree.leaves(done)) {
-    if (!live.has(leaf)) (leaf as Array & Disposable)[Symbol.dispose]?.();
-  }
+  }, { compile: "sync", donateArgnums: [1] });
 }
 
 /** Test loss (mean NLL) and accuracy of `params` over a whole set. */
@@ -273,7 +278,6 @@ export async function evaluate(
     const out = evaluateBatch(params, batch) as { lossSum: Array; correct: Array };
     lossSum += (await out.lossSum.read())[0];
     correct += (await out.correct.read())[0];
-    release([batch, out]);
   }
   const n = set.y.shape[0];
   return { testLoss: lossSum / n, testAccuracy: correct / n, correct };
@@ -312,7 +316,6 @@ async function trainEpoch(
     const [next, metrics] = step(state, batch) as [TrainState, { loss: Array; accuracy: Array }];
     lossSum += (await metrics.loss.read())[0];
     accuracySum += (await metrics.accuracy.read())[0];
-    release([state, batch, metrics], next);
     state = next;
     count++;
     bar.update(count, { loss: lossSum / count });
@@ -328,14 +331,16 @@ function describe(options: Options, trainCount: number, testCount: number): stri
     ? `adam lr ${options.lr}`
     : `sgd lr ${options.lr} momentum ${options.momentum}`;
   const schedule = options.schedule === "cosine" ? " (cosine decay)" : "";
+  const shift = options.shift > 0 ? `, shifts up to ${options.shift} px` : "";
   const epochs = `${options.epochs} epoch${options.epochs === 1 ? "" : "s"}`;
   return `MNIST convnet on ${options.backend}: ${trainCount} training / ${testCount} test ` +
-    `examples, ${rule}${schedule}, batch ${options.batchSize}, ${epochs}, seed ${options.seed}`;
+    `examples, ${rule}${schedule}${shift}, batch ${options.batchSize}, ${epochs}, seed ${options.seed}`;
 }
 
 /** Trains and evaluates as the options say, printing progress, and writes the outputs. */
 export async function main(options: Options): Promise<RunResult> {
   await useBackend(options.backend);
+  if (options.threads !== undefined) setThreads(options.threads);
   const [trainSet, testSet] = await Promise.all([
     data.mnistSplit("train", { standardize: true, limit: options.limit }),
     data.mnistSplit("test", { standardize: true, limit: options.testLimit }),
@@ -352,7 +357,7 @@ export async function main(options: Options): Promise<RunResult> {
   const dropRemainder = n >= options.batchSize;
   const stepsPerEpoch = Math[dropRemainder ? "floor" : "ceil"](n / options.batchSize);
   const optimizer = optimizerFor(options, options.epochs * stepsPerEpoch);
-  const step = trainStep(net, optimizer);
+  const step = trainStep(net, optimizer, options.shift);
   const evaluateBatch = evalStep(net);
   let state: TrainState = { params, opt: optimizer.init(params), key: dropoutKey };
   let shuffleKey = firstShuffleKey;
@@ -365,7 +370,6 @@ export async function main(options: Options): Promise<RunResult> {
     const batches = data.batches(trainData, { batchSize: options.batchSize, order, dropRemainder });
     const trained = await trainEpoch(step, state, batches, `epoch ${epoch}/${options.epochs}`);
     state = trained.state;
-    release([order, shuffleKey, epochKey]);
     shuffleKey = nextKey;
     const test = await evaluate(evaluateBatch, state.params, testData, options.testBatchSize);
     const seconds = (performance.now() - start) / 1000;
@@ -422,7 +426,5 @@ if (import.meta.main) {
     console.log(USAGE);
   } else {
     await main(options);
-    // The wasm backend's kernel-compiler worker would keep the process alive.
-    Deno.exit(0);
   }
 }

@@ -42,6 +42,7 @@ export type { Padding2, Size2 } from "./layers/spatial.ts";
 export { flatten } from "./layers/flatten.ts";
 export { dropout, dropout2d } from "./layers/dropout.ts";
 export { gaussianNoise } from "./layers/noise.ts";
+export { randomShift } from "./layers/shift.ts";
 export {
   binaryCrossEntropy,
   type BinaryCrossEntropyOptions,

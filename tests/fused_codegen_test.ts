@@ -16,6 +16,8 @@ const UNARY: ((x: Array) => Array)[] = [
   np.square,
   np.relu,
   np.erf,
+  (x) => np.astype(np.astype(np.multiply(x, 3), "int32"), x.dtype),
+  (x) => np.where(np.greater(x, 0.1), x, np.negative(x)),
 ];
 const BINARY: Op[] = [np.add, np.subtract, np.multiply, np.maximum, np.minimum];
 

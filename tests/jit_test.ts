@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { grad, jit, makeJaxpr, numpy as np, vmap } from "../mod.ts";
+import { type Array, grad, jit, makeJaxpr, numpy as np, vmap } from "../mod.ts";
 import { assertClose } from "./util/assert_close.ts";
 
 Deno.test("jit simplifies: dead code, common subexpressions and constant folding", async (t) => {
@@ -65,4 +65,37 @@ Deno.test("a value closed over by jit inside grad is differentiated", () => {
     np.sum(jit((y: np.Array) => y.mul(x))(np.array([1, 2], "float64")))
   );
   assertClose(g(np.array(3, "float64")), 3, { rtol: 1e-12 });
+});
+
+Deno.test("donated arguments are released after the call; outputs and shared arrays stay", async (t) => {
+  await t.step("a donated array cannot be used afterwards, and the error says why", () => {
+    const step = jit((s: { w: Array }, x: Array) => ({ w: s.w.add(x) }), { donateArgnums: [0] });
+    const w = np.array([1, 2, 3]);
+    const x = np.array([1, 1, 1]);
+    const next = step({ w }, x);
+    assert.deepEqual(next.w.toArray(), [2, 3, 4]);
+    assert.deepEqual(x.toArray(), [1, 1, 1], "a non-donated argument stays usable");
+    assert.throws(() => w.toArray(), /donated to a jitted function/);
+  });
+  await t.step("an output that is a donated input stays usable", () => {
+    const passThrough = jit((a: Array, b: Array) => [a, b.mul(2)], { donateArgnums: [0, 1] });
+    const a = np.array([5, 6]);
+    const b = np.array([1, 2]);
+    const [out, doubled] = passThrough(a, b);
+    assert.deepEqual(out.toArray(), [5, 6]);
+    assert.deepEqual(doubled.toArray(), [2, 4]);
+    assert.throws(() => b.toArray(), /donated/);
+  });
+  await t.step("an array also passed in a kept position is not released", () => {
+    const f = jit((a: Array, b: Array) => a.add(b), { donateArgnums: [0] });
+    const a = np.array([1, 2]);
+    assert.deepEqual(f(a, a).toArray(), [2, 4]);
+    assert.deepEqual(a.toArray(), [1, 2]);
+  });
+  await t.step("donating a static argument is an error", () => {
+    assert.throws(
+      () => jit((a: Array) => a, { staticArgnums: [0], donateArgnums: [0] }),
+      /argument 0 cannot be both static and donated/,
+    );
+  });
 });

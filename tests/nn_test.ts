@@ -181,6 +181,43 @@ Deno.test("stochastic layers: dropout, dropout2d, gaussianNoise", async (t) => {
   });
 });
 
+Deno.test("randomShift moves each image by its own offset within the bound", async (t) => {
+  const [n, h, w, bound] = [16, 5, 6, 2];
+  const images = np.add(np.reshape(np.arange(n * 2 * h * w), [n, 2, h, w]), 1);
+  const shifted = (img: number[][][], dy: number, dx: number) =>
+    img.map((ch) => ch.map((_, i) => ch[0].map((_, j) => ch[i - dy]?.[j - dx] ?? 0)));
+  await t.step("the identity at inference", () => {
+    assert.equal(nn.randomShift(bound).apply(null, images), images);
+  });
+  await t.step("in training, each example is its input moved by some |dy|, |dx| <= bound", () => {
+    const out = nn.randomShift(bound).apply(null, images, { key: random.key(3), training: true });
+    const given = images.toArray() as number[][][][];
+    const got = out.toArray() as number[][][][];
+    const offsets = new Set<string>();
+    got.forEach((image, k) => {
+      const match = [];
+      for (let dy = -bound; dy <= bound; dy++) {
+        for (let dx = -bound; dx <= bound; dx++) {
+          if (JSON.stringify(shifted(given[k], dy, dx)) === JSON.stringify(image)) {
+            match.push(`${dy},${dx}`);
+          }
+        }
+      }
+      assert.equal(match.length, 1, `example ${k} is no shift of its input within ${bound}`);
+      offsets.add(match[0]);
+    });
+    assert.ok(offsets.size > 4, `only offsets ${[...offsets]} drawn for ${n} examples`);
+  });
+  await t.step("bad inputs are named", () => {
+    assert.throws(() => nn.randomShift(-1), /whole number of pixels/);
+    const flatInput = np.ones([2, 3]);
+    assert.throws(
+      () => nn.randomShift(1).apply(null, flatInput, { key: random.key(0), training: true }),
+      /nn.randomShift: expected an input \[N, C, H, W\]/,
+    );
+  });
+});
+
 Deno.test("combinators: the lecture's MNIST network and a residual block", async (t) => {
   await t.step("serial builds the lecture's Net with the right shapes", () => {
     const net = nn.serial(

@@ -156,6 +156,17 @@ Deno.test("samplers have the right distributions (large-sample moments)", async 
     const perElement = random.bernoulli(random.key(5), np.array([0, 1]));
     assert.deepEqual(perElement.toArray(), [false, true]);
   });
+  await t.step("randint covers [minval, maxval) evenly", () => {
+    const draws = random.randint(random.key(9), [n], -2, 3);
+    assert.equal(draws.dtype, "int32");
+    const values = draws.toArray() as number[];
+    for (let v = -2; v < 3; v++) {
+      const f = values.filter((d) => d === v).length / n;
+      assert.ok(Math.abs(f - 0.2) < 0.015, `value ${v}: frequency ${f}`);
+    }
+    assert.ok(values.every((d) => d >= -2 && d < 3));
+    assert.throws(() => random.randint(random.key(0), [2], 3, 3), /minval < maxval/);
+  });
   await t.step("gumbel mean is the Euler-Mascheroni constant", () => {
     const m = np.mean(random.gumbel(random.key(6), [n])).item();
     assert.ok(Math.abs(m - 0.5772156649) < 0.05, `mean ${m}`);

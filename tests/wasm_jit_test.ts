@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   type Array,
-  type ConcreteArray,
+  ConcreteArray,
   defaultBackendName,
   grad,
   jit,
@@ -11,7 +11,7 @@ import {
   toBackend,
   tree,
 } from "../mod.ts";
-import "../kernels/wasm/backend.ts";
+import { wasmMemoryStats } from "../kernels/wasm/backend.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 import { assertClose } from "./util/assert_close.ts";
 
@@ -87,4 +87,39 @@ Deno.test("compiled wasm programs match ref on random elementwise programs with 
     ),
     { numRuns: 8, seed: 7 },
   );
+});
+
+Deno.test("a training loop donating its state and batch keeps wasm memory flat", () => {
+  const previous = defaultBackendName();
+  setDefaultBackend("wasm");
+  try {
+    const p0 = onWasm({
+      w1: np.linspace(-1, 1, 64 * 32).reshape([64, 32]),
+      b1: np.zeros([32]),
+      w2: np.linspace(-0.5, 0.5, 32 * 4).reshape([32, 4]),
+      b2: np.zeros([4]),
+    });
+    const train = jit((p: Params, x: Array, y: Array) => step(p, x, y), {
+      compile: "sync",
+      donateArgnums: [0, 1, 2],
+    });
+    const host = Float32Array.from({ length: 256 * 64 }, (_, i) => Math.sin(i));
+    const target = Float32Array.from({ length: 256 * 4 }, (_, i) => Math.cos(i));
+    const batch = () => [
+      ConcreteArray.fromHost(host, [256, 64], "float32", "wasm"),
+      ConcreteArray.fromHost(target, [256, 4], "float32", "wasm"),
+    ];
+    let p = p0;
+    const liveAfter: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      p = train(p, ...batch());
+      liveAfter.push(wasmMemoryStats().liveBytes);
+    }
+    assert.ok(
+      liveAfter[299] <= liveAfter[9],
+      `live wasm bytes grew from ${liveAfter[9]} (step 10) to ${liveAfter[299]} (step 300)`,
+    );
+  } finally {
+    setDefaultBackend(previous);
+  }
 });

@@ -9,7 +9,7 @@ import { type Backend, defaultBackendName, getBackend, setDefaultBackend } from 
 import { AdjointError } from "../errors.ts";
 import { evalJaxpr, type Jaxpr } from "../jaxpr.ts";
 import { Tracer } from "../trace.ts";
-import { type Tree, type TreeDef, unflatten } from "../tree.ts";
+import { flatten, type Tree, type TreeDef, unflatten } from "../tree.ts";
 import { flattenArrays, flattenFun, type OutStore } from "./flat.ts";
 import { makeJaxprFlat } from "./make_jaxpr.ts";
 import { simplify } from "./simplify.ts";
@@ -29,6 +29,13 @@ export interface JitOptions {
    * the arguments' backend.
    */
   backend?: string;
+  /**
+   * Positional arguments whose arrays the call consumes, as JAX's `donate_argnums`: their
+   * buffers are released as soon as the call returns (unless an output is the same buffer), so a
+   * training step `state = step(state, batch)` keeps memory flat without waiting for the garbage
+   * collector. Using a donated array afterwards is an error that says so.
+   */
+  donateArgnums?: number[];
 }
 
 /** What `jit(f).lower(...args)` shows: the simplified jaxpr and what the backend makes of it. */
@@ -118,10 +125,13 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
     return [entry, leaves];
   };
 
+  const donated = checkDonations(options);
   const jitted = (...args: unknown[]) => {
     const [entry, leaves] = prepare(args);
     const backend = backendFor(leaves, options.backend);
-    return unflatten(entry.outDef, run(entry, leaves, backend, options.compile === "sync"));
+    const outs = run(entry, leaves, backend, options.compile === "sync");
+    if (donated.size) releaseDonated(args, donated, outs);
+    return unflatten(entry.outDef, outs);
   };
   jitted.lower = (...args: unknown[]): Lowered => {
     const [{ jaxpr }, leaves] = prepare(args);
@@ -169,4 +179,36 @@ function run(entry: Entry, leaves: Array[], backend: Backend, sync: boolean): Ar
     return entry.compiled(leaves as ConcreteArray[]);
   }
   return evalJaxpr(entry.jaxpr, leaves);
+}
+
+/** The donated argument positions, checked against the static ones. */
+function checkDonations(options: JitOptions): Set<number> {
+  const donated = new Set(options.donateArgnums ?? []);
+  for (const i of donated) {
+    if (!(Number.isInteger(i) && i >= 0)) {
+      throw new AdjointError("jit", `donateArgnums entries must be integers >= 0, got ${i}`);
+    }
+    if (options.staticArgnums?.includes(i)) {
+      throw new AdjointError("jit", `argument ${i} cannot be both static and donated`);
+    }
+  }
+  return donated;
+}
+
+/**
+ * Releases the concrete arrays of the donated arguments, except those that another argument
+ * also passes or whose buffer an output shares.
+ */
+function releaseDonated(args: unknown[], donated: Set<number>, outs: Array[]): void {
+  const arraysOf = (i: number) =>
+    flatten(args[i] as Tree)[0].filter((l): l is ConcreteArray => l instanceof ConcreteArray);
+  const kept = new Set<unknown>();
+  for (const o of outs) if (o instanceof ConcreteArray) kept.add(o.buffer);
+  args.forEach((_, i) => !donated.has(i) && arraysOf(i).forEach((l) => kept.add(l.buffer)));
+  for (const i of donated) {
+    if (i >= args.length) continue;
+    for (const l of arraysOf(i)) {
+      if (!l.released && !kept.has(l.buffer)) l.release("was donated to a jitted function");
+    }
+  }
 }

@@ -74,7 +74,7 @@ function convertExpr(a: string, from: DType, to: DType): string {
   if (from === to) return a;
   if (to === "bool") return `<i32>(${a} != 0)`;
   if (isF(to)) return `<${REG[to]}>${a}`;
-  if (isF(from)) return `i32.trunc_sat_${REG[from]}_s(${a})`;
+  if (isF(from)) return `<i32>(${a})`;
   return a;
 }
 
