@@ -123,3 +123,22 @@ Deno.test("a training loop donating its state and batch keeps wasm memory flat",
     setDefaultBackend(previous);
   }
 });
+
+Deno.test("without the AssemblyScript compiler, a sync jit fails at once and says why", async () => {
+  const child = new URL("./util/jit_child.ts", import.meta.url);
+  const cache = await Deno.makeTempDir();
+  try {
+    const out = await new Deno.Command("deno", {
+      args: ["run", "--no-config", "--allow-read", "--allow-env", "--allow-write", child.pathname],
+      env: { ADJOINT_CACHE_DIR: cache },
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.notEqual(out.code, 0);
+    assert.match(stderr, /AssemblyScript compiler \(npm:assemblyscript\) could not be loaded/);
+  } finally {
+    await Deno.remove(cache, { recursive: true });
+  }
+});

@@ -12,8 +12,24 @@ const scope = globalThis as unknown as {
   postMessage(reply: CompileReply): void;
 };
 
-/** Loaded lazily, so the message handler exists before the compiler's large module graph loads. */
+/**
+ * Loaded lazily, so the message handler exists before the compiler's large module graph loads.
+ * A failed load is reported to each request instead of ending the worker.
+ */
 const compiler = import("assemblyscript/asc");
+compiler.catch(() => {});
+
+async function loadCompiler() {
+  try {
+    return (await compiler).default;
+  } catch (err) {
+    throw new Error(
+      `the AssemblyScript compiler (npm:assemblyscript) could not be loaded: ${err}. ` +
+        `Run from a project whose deno.json imports "assemblyscript" (as Adjoint's does), or ` +
+        `jit without compile: "sync" to run op by op.`,
+    );
+  }
+}
 
 function reply(shared: SharedArrayBuffer, binary: Uint8Array | null, error: string): void {
   const ctrl = new Int32Array(shared, 0, 2);
@@ -39,7 +55,7 @@ scope.onmessage = async (e) => {
   let binary: Uint8Array | null = null;
   let error = "";
   try {
-    const asc = (await compiler).default;
+    const asc = await loadCompiler();
     const out = await asc.compileString({ "kernels.ts": source }, options as never);
     binary = out.binary;
     if (!binary) error = out.stderr.toString();
