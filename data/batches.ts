@@ -19,6 +19,7 @@ import { Array, ConcreteArray } from "../numpy.ts";
 import { allocTyped, type TypedArray } from "../core/dtype.ts";
 import { AdjointError } from "../core/errors.ts";
 import { flatten, type Tree, unflatten } from "../core/tree.ts";
+import { schedule } from "../core/tasks.ts";
 
 /** How to cut a dataset into minibatches. */
 export interface BatchOptions {
@@ -73,9 +74,9 @@ function checkOrder(order: ArrayLike<number>, n: number): Int32Array {
  */
 class Prefetch<T> {
   #result: { value: T } | { error: unknown } | null = null;
-  #timer: ReturnType<typeof setTimeout>;
+  #cancel: () => void;
   constructor(private readonly make: () => T) {
-    this.#timer = setTimeout(() => this.#run(), 0);
+    this.#cancel = schedule(() => this.#run());
   }
   #run(): void {
     try {
@@ -86,7 +87,7 @@ class Prefetch<T> {
   }
   get(): T {
     if (!this.#result) {
-      clearTimeout(this.#timer);
+      this.#cancel();
       this.#run();
     }
     const r = this.#result!;
@@ -94,7 +95,7 @@ class Prefetch<T> {
     return r.value;
   }
   cancel(): void {
-    clearTimeout(this.#timer);
+    this.#cancel();
   }
 }
 

@@ -341,7 +341,7 @@ Deno.test("batches", async (t) => {
     const it = batches(data, { batchSize: 4 })[Symbol.asyncIterator]();
     const first = await it.next();
     assert.deepEqual((first.value as np.Array).toArray(), [0, 1, 2, 3]);
-    assert.equal(uploads() - before, 1, "only the first batch before the consumer yields");
+    assert.ok(uploads() - before <= 2, "at most the next batch is gathered ahead");
     await new Promise((r) => setTimeout(r, 5)); // the consumer awaits, e.g. a GPU result
     assert.equal(uploads() - before, 2, "the second batch was gathered during the wait");
     const second = await it.next();

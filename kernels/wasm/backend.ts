@@ -10,6 +10,7 @@ import type { ShapedArray } from "../../core/aval.ts";
 import { type Backend, type DeviceBuffer, registerBackend } from "../../core/backend.ts";
 import type { TypedArray } from "../../core/dtype.ts";
 import type { Params } from "../../core/primitive.ts";
+import { nextTask } from "../../core/tasks.ts";
 import { contractionRules } from "./contraction.ts";
 import { elementwiseRules } from "./elementwise.ts";
 import { viaRef } from "./fallback.ts";
@@ -51,7 +52,7 @@ export const wasmBackend: Backend = {
    */
   async read(buffer: DeviceBuffer, aval: ShapedArray): Promise<TypedArray> {
     const data = wasmRuntime().toHost(buffer as WasmBuffer, aval.dtype, aval.size);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await nextTask();
     return data;
   },
   execute(
