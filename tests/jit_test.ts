@@ -24,6 +24,22 @@ Deno.test("jit simplifies: dead code, common subexpressions and constant folding
     assert.doesNotMatch(text, /exp/);
     assertClose(jit(f)(np.array([1, 1, 1])), f(np.array([1, 1, 1])));
   });
+  await t.step("a transposed product is computed directly, with batch axes too", () => {
+    const cases: [string, (w: np.Array, x: np.Array) => np.Array, number[], number[]][] = [
+      ["weight gradient", (w, x) => grad((w: np.Array) => np.sum(np.tanh(x.matmul(w))))(w), [
+        4,
+        3,
+      ], [5, 4]],
+      ["batched", (a, b) => np.transpose(np.matmul(a, b), [0, 2, 1]), [2, 3, 4], [2, 4, 5]],
+    ];
+    for (const [name, f, ws, xs] of cases) {
+      const w = np.linspace(-1, 1, ws.reduce((a, b) => a * b)).reshape(ws);
+      const x = np.linspace(-2, 1, xs.reduce((a, b) => a * b)).reshape(xs);
+      assert.match(makeJaxpr(f)(w, x).toString(), /transpose/, name);
+      assert.doesNotMatch(jit(f).lower(w, x).toString(), /transpose/, name);
+      assertClose(jit(f)(w, x), f(w, x));
+    }
+  });
 });
 
 Deno.test("jit traces once per signature and retraces on new shapes or static values", () => {

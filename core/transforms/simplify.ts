@@ -1,12 +1,14 @@
 /**
- * Jaxpr simplification before execution: constant folding, common-subexpression elimination and
- * dead-code elimination. Each pass maps a jaxpr to an equivalent, smaller one.
+ * Jaxpr simplification before execution: constant folding, common-subexpression elimination,
+ * transposed products computed directly, and dead-code elimination. Each pass maps a jaxpr to an
+ * equivalent, smaller one.
  * @module
  */
 import type { Array } from "../array.ts";
 import { type Atom, Jaxpr, JaxprEqn, Literal, Var } from "../jaxpr.ts";
 import { bind, Tracer } from "../trace.ts";
 import { ConcreteArray } from "../array.ts";
+import type { DotDims } from "../primitives/dot_general.ts";
 
 /** Primitives whose outputs are larger than their inputs; folding them would bloat constants. */
 const EXPANDING = new Set([
@@ -94,6 +96,54 @@ export function eliminateCommonSubexpressions(j: Jaxpr): Jaxpr {
   return new Jaxpr(j.constVars, j.consts, j.inBinders, eqns, j.outs.map(atom));
 }
 
+/**
+ * The axis order of `dot_general(y, x)` within `dot_general(x, y)`'s output: batch axes stay,
+ * the two groups of free axes trade places.
+ */
+function swappedOrder(batch: number, xFree: number, yFree: number): number[] {
+  const axes = (start: number, n: number) =>
+    globalThis.Array.from({ length: n }, (_, i) => start + i);
+  return [...axes(0, batch), ...axes(batch + xFree, yFree), ...axes(batch, xFree)];
+}
+
+/**
+ * Rewrites `transpose(dot_general(x, y))` as `dot_general(y, x)` when the transpose only swaps
+ * the operands' free axes and nothing else reads the product (reverse mode makes these: the
+ * gradient of a weight matrix), saving a copy of the product.
+ */
+export function foldTransposedDots(j: Jaxpr): Jaxpr {
+  const uses = new Map<Var, number>();
+  const use = (a: Atom) => a instanceof Var && uses.set(a, (uses.get(a) ?? 0) + 1);
+  j.eqns.forEach((e) => e.inputs.forEach(use));
+  j.outs.forEach(use);
+  const dots = new Map<Var, JaxprEqn>();
+  const eqns: JaxprEqn[] = [];
+  for (const e of j.eqns) {
+    if (e.prim.name === "dot_general") dots.set(e.outBinders[0], e);
+    const dot = e.prim.name === "transpose" ? dots.get(e.inputs[0] as Var) : undefined;
+    if (dot && uses.get(dot.outBinders[0]) === 1) {
+      const [x, y] = dot.inputs.map((a) => a.aval);
+      const [[xc, yc], [xb, yb]] = dot.params.dims as DotDims;
+      const order = swappedOrder(
+        xb.length,
+        x.ndim - xc.length - xb.length,
+        y.ndim - yc.length - yb.length,
+      );
+      if (order.join() === (e.params.permutation as number[]).join()) {
+        const dims: DotDims = [[yc, xc], [yb, xb]];
+        const swapped = new JaxprEqn(dot.prim, [dot.inputs[1], dot.inputs[0]], {
+          ...dot.params,
+          dims,
+        }, e.outBinders);
+        eqns[eqns.indexOf(dot)] = swapped;
+        continue;
+      }
+    }
+    eqns.push(e);
+  }
+  return new Jaxpr(j.constVars, j.consts, j.inBinders, eqns, j.outs);
+}
+
 /** Drops equations whose outputs are unused, and unused constants. */
 export function eliminateDeadCode(j: Jaxpr): Jaxpr {
   const live = new Set<Var>(j.outs.filter((a): a is Var => a instanceof Var));
@@ -116,5 +166,5 @@ export function eliminateDeadCode(j: Jaxpr): Jaxpr {
 
 /** All simplifications, in order. */
 export function simplify(j: Jaxpr): Jaxpr {
-  return eliminateDeadCode(eliminateCommonSubexpressions(foldConstants(j)));
+  return eliminateDeadCode(foldTransposedDots(eliminateCommonSubexpressions(foldConstants(j))));
 }
