@@ -8,7 +8,7 @@ import { AdjointError } from "./core/errors.ts";
 import { dotGeneral } from "./core/primitives/dot_general.ts";
 import { patches, windowOutShape, type WindowParams } from "./core/primitives/patches.ts";
 import { reduceMax, reduceMin, reduceSum } from "./core/primitives/reductions.ts";
-import { pad, reshape, transpose } from "./core/primitives/structural.ts";
+import { pad, reshape, slice, transpose } from "./core/primitives/structural.ts";
 import { div } from "./core/primitives/elementwise.ts";
 import { full } from "./core/primitives/constants.ts";
 import { range, shapeStr } from "./core/shape.ts";
@@ -129,6 +129,40 @@ export function conv(lhs: Array, rhs: Array, options: ConvOptions = {}): Array {
 /** Reduction applied by `reduceWindow`. */
 export type WindowReduction = "max" | "min" | "sum" | "avg";
 
+/** Reduces `x` along `axes` as `op` says (avg divides by `count`). */
+function reduceBy(x: Array, op: WindowReduction, axes: number[], count: number): Array {
+  if (op === "max") return reduceMax(x, axes);
+  if (op === "min") return reduceMin(x, axes);
+  const s = reduceSum(x, axes);
+  return op === "sum" ? s : div(s, full(s.shape, count, s.dtype));
+}
+
+/**
+ * Windows that tile `x` (strides equal to the window, no padding; a remainder is dropped): the
+ * windows are axes of a reshape of `x`, so no patches are copied and the gradient stays in
+ * `x`'s layout.
+ */
+function reduceTiles(x: Array, op: WindowReduction, window: number[]): Array {
+  const counts = x.shape.map((n, i) => Math.floor(n / window[i]));
+  const used = slice(x, counts.map(() => 0), counts.map((c, i) => c * window[i]));
+  // Axes without a window merge into the next windowed axis: [N, C, H, W] with a 2x2 window
+  // becomes [N * C * H/2, 2, W/2, 2], reduced over axes 1 and 3.
+  const shape: number[] = [], axes: number[] = [];
+  let lead = 1;
+  counts.forEach((c, i) => {
+    if (window[i] === 1) {
+      lead *= c;
+      return;
+    }
+    shape.push(lead * c, window[i]);
+    axes.push(shape.length - 1);
+    lead = 1;
+  });
+  if (lead > 1 || shape.length === 0) shape.push(lead);
+  const count = window.reduce((a, b) => a * b, 1);
+  return reshape(reduceBy(reshape(used, shape), op, axes, count), counts);
+}
+
 /**
  * Reduces each window of `x` (window, strides and padding given for every axis).
  * Max/min pad with -inf/+inf; avg divides by the full window size.
@@ -150,14 +184,12 @@ export function reduceWindow(
   }
   const ones = window.map(() => 1);
   const pads = padPairs("reduceWindow", padding, x.shape, window, strides, ones);
+  const tiles = window.every((w, i) => strides[i] === w) && pads.every(([lo, hi]) => !lo && !hi);
+  if (tiles) return reduceTiles(x, op, window);
   const fill = op === "max" ? -Infinity : op === "min" ? Infinity : 0;
   const padded = pad(x, pads.map((p) => p[0]), pads.map((p) => p[1]), ones.map(() => 0), fill);
   const params: WindowParams = { window, strides, padding: ones.map(() => [0, 0]), dilation: ones };
   const w = patches(padded, params);
   const axes = range(x.ndim).map((i) => x.ndim + i);
-  if (op === "max") return reduceMax(w, axes);
-  if (op === "min") return reduceMin(w, axes);
-  const s = reduceSum(w, axes);
-  if (op === "sum") return s;
-  return div(s, full(s.shape, window.reduce((a, b) => a * b, 1), s.dtype));
+  return reduceBy(w, op, axes, window.reduce((a, b) => a * b, 1));
 }
