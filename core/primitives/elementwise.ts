@@ -73,6 +73,24 @@ function elementwise(name: string, kind: Kind, outDType?: DType): Primitive {
   return p;
 }
 
+const unaryNames: string[] = [];
+const binaryNames: string[] = [];
+
+function unaryOp(name: string, kind: Kind): Primitive {
+  unaryNames.push(name);
+  return elementwise(name, kind);
+}
+
+function binaryOp(name: string, kind: Kind, outDType?: DType): Primitive {
+  binaryNames.push(name);
+  return elementwise(name, kind, outDType);
+}
+
+/** Names of the unary elementwise primitives (`neg`, `sin`, ... `not`), for backends' rule tables. */
+export const UNARY_ELEMENTWISE: readonly string[] = unaryNames;
+/** Names of the binary elementwise primitives (arithmetic, comparisons, logic). */
+export const BINARY_ELEMENTWISE: readonly string[] = binaryNames;
+
 /** Unary jvp from `dOut = f'(x, ans) * t`. */
 function defUnaryJvp(p: Primitive, deriv: (x: Array, ans: Array, t: Array) => Array): void {
   p.jvp = ([x], [t]) => {
@@ -89,43 +107,43 @@ function defZeroJvp(p: Primitive): void {
 // ---------------------------------------------------------------- unary
 
 /** Negation. */
-export const negP: Primitive = elementwise("neg", "numeric");
+export const negP: Primitive = unaryOp("neg", "numeric");
 /** Sine. */
-export const sinP: Primitive = elementwise("sin", "float");
+export const sinP: Primitive = unaryOp("sin", "float");
 /** Cosine. */
-export const cosP: Primitive = elementwise("cos", "float");
+export const cosP: Primitive = unaryOp("cos", "float");
 /** Exponential. */
-export const expP: Primitive = elementwise("exp", "float");
+export const expP: Primitive = unaryOp("exp", "float");
 /** Natural logarithm. */
-export const logP: Primitive = elementwise("log", "float");
+export const logP: Primitive = unaryOp("log", "float");
 /** `log(1 + x)`, accurate near 0. */
-export const log1pP: Primitive = elementwise("log1p", "float");
+export const log1pP: Primitive = unaryOp("log1p", "float");
 /** `e^x - 1`, accurate near 0. */
-export const expm1P: Primitive = elementwise("expm1", "float");
+export const expm1P: Primitive = unaryOp("expm1", "float");
 /** Hyperbolic tangent. */
-export const tanhP: Primitive = elementwise("tanh", "float");
+export const tanhP: Primitive = unaryOp("tanh", "float");
 /** Logistic sigmoid `1 / (1 + e^-x)`. */
-export const logisticP: Primitive = elementwise("logistic", "float");
+export const logisticP: Primitive = unaryOp("logistic", "float");
 /** Square root. */
-export const sqrtP: Primitive = elementwise("sqrt", "float");
+export const sqrtP: Primitive = unaryOp("sqrt", "float");
 /** Reciprocal square root. */
-export const rsqrtP: Primitive = elementwise("rsqrt", "float");
+export const rsqrtP: Primitive = unaryOp("rsqrt", "float");
 /** Absolute value. */
-export const absP: Primitive = elementwise("abs", "numeric");
+export const absP: Primitive = unaryOp("abs", "numeric");
 /** Sign (-1, 0 or 1). */
-export const signP: Primitive = elementwise("sign", "numeric");
+export const signP: Primitive = unaryOp("sign", "numeric");
 /** Error function. */
-export const erfP: Primitive = elementwise("erf", "float");
+export const erfP: Primitive = unaryOp("erf", "float");
 /** Inverse error function. */
-export const erfInvP: Primitive = elementwise("erf_inv", "float");
+export const erfInvP: Primitive = unaryOp("erf_inv", "float");
 /** Round down. */
-export const floorP: Primitive = elementwise("floor", "float");
+export const floorP: Primitive = unaryOp("floor", "float");
 /** Round up. */
-export const ceilP: Primitive = elementwise("ceil", "float");
+export const ceilP: Primitive = unaryOp("ceil", "float");
 /** Round half away from zero. */
-export const roundP: Primitive = elementwise("round", "float");
+export const roundP: Primitive = unaryOp("round", "float");
 /** Logical / bitwise not. */
-export const notP: Primitive = elementwise("not", "integral");
+export const notP: Primitive = unaryOp("not", "integral");
 
 negP.jvp = ([x], [t]) => [[neg(x)], [t && neg(t)]];
 negP.transpose = ([ct]) => [ct && neg(ct)];
@@ -241,35 +259,35 @@ export function not(x: Array): Array {
 // ---------------------------------------------------------------- binary
 
 /** Addition. */
-export const addP: Primitive = elementwise("add", "numeric");
+export const addP: Primitive = binaryOp("add", "numeric");
 /** Subtraction. */
-export const subP: Primitive = elementwise("sub", "numeric");
+export const subP: Primitive = binaryOp("sub", "numeric");
 /** Multiplication. */
-export const mulP: Primitive = elementwise("mul", "numeric");
+export const mulP: Primitive = binaryOp("mul", "numeric");
 /** Division (truncating for int32). */
-export const divP: Primitive = elementwise("div", "numeric");
+export const divP: Primitive = binaryOp("div", "numeric");
 /** Power. */
-export const powP: Primitive = elementwise("pow", "float");
+export const powP: Primitive = binaryOp("pow", "float");
 /** Elementwise maximum. */
-export const maxP: Primitive = elementwise("max", "numeric");
+export const maxP: Primitive = binaryOp("max", "numeric");
 /** Elementwise minimum. */
-export const minP: Primitive = elementwise("min", "numeric");
+export const minP: Primitive = binaryOp("min", "numeric");
 /** Equality. */
-export const eqP: Primitive = elementwise("eq", "any", "bool");
+export const eqP: Primitive = binaryOp("eq", "any", "bool");
 /** Inequality. */
-export const neP: Primitive = elementwise("ne", "any", "bool");
+export const neP: Primitive = binaryOp("ne", "any", "bool");
 /** Less than. */
-export const ltP: Primitive = elementwise("lt", "numeric", "bool");
+export const ltP: Primitive = binaryOp("lt", "numeric", "bool");
 /** Less or equal. */
-export const leP: Primitive = elementwise("le", "numeric", "bool");
+export const leP: Primitive = binaryOp("le", "numeric", "bool");
 /** Greater than. */
-export const gtP: Primitive = elementwise("gt", "numeric", "bool");
+export const gtP: Primitive = binaryOp("gt", "numeric", "bool");
 /** Greater or equal. */
-export const geP: Primitive = elementwise("ge", "numeric", "bool");
+export const geP: Primitive = binaryOp("ge", "numeric", "bool");
 /** Logical / bitwise and. */
-export const andP: Primitive = elementwise("and", "integral");
+export const andP: Primitive = binaryOp("and", "integral");
 /** Logical / bitwise or. */
-export const orP: Primitive = elementwise("or", "integral");
+export const orP: Primitive = binaryOp("or", "integral");
 
 function addTangents(a: Array | null, b: Array | null): Array | null {
   return a === null ? b : b === null ? a : add(a, b);

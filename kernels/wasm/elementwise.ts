@@ -6,45 +6,8 @@
  */
 import type { WasmRule } from "./rule.ts";
 import { ELEMENT_BYTES, SUFFIX } from "./runtime.ts";
+import { BINARY_ELEMENTWISE, UNARY_ELEMENTWISE } from "../../core/primitives/elementwise.ts";
 
-const UNARY = [
-  "neg",
-  "sin",
-  "cos",
-  "exp",
-  "log",
-  "log1p",
-  "expm1",
-  "tanh",
-  "logistic",
-  "sqrt",
-  "rsqrt",
-  "abs",
-  "sign",
-  "erf",
-  "erf_inv",
-  "floor",
-  "ceil",
-  "round",
-  "not",
-];
-const BINARY = [
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "pow",
-  "max",
-  "min",
-  "and",
-  "or",
-  "eq",
-  "ne",
-  "lt",
-  "le",
-  "gt",
-  "ge",
-];
 const WORD_BINARY = ["xor", "shift_left", "shift_right_logical", "shift_right_arithmetic"];
 
 function unary(name: string): WasmRule {
@@ -91,8 +54,8 @@ const threefry: WasmRule = (rt, [k0, k1, x0, x1], _, __, [a, b]) => {
 
 /** Rules of the elementwise primitives. */
 export const elementwiseRules: Record<string, WasmRule> = {
-  ...Object.fromEntries(UNARY.map((k) => [k, unary(k)])),
-  ...Object.fromEntries([...BINARY, ...WORD_BINARY].map((k) => [k, binary(k)])),
+  ...Object.fromEntries(UNARY_ELEMENTWISE.map((k) => [k, unary(k)])),
+  ...Object.fromEntries([...BINARY_ELEMENTWISE, ...WORD_BINARY].map((k) => [k, binary(k)])),
   select_n: selectN,
   convert_element_type: convert,
   bitcast_convert_type: bitcast,
