@@ -8,6 +8,10 @@ import { ShapedArray } from "../core/aval.ts";
 import type { Backend } from "../core/backend.ts";
 import type { DType, TypedArray } from "../core/dtype.ts";
 import { type DotDims, dotGeneralP } from "../core/primitives/dot_general.ts";
+import { patchesP, patchesTransposeP } from "../core/primitives/patches.ts";
+import { transposeP } from "../core/primitives/structural.ts";
+import type { Primitive } from "../core/primitive.ts";
+import { outerSplit } from "../kernels/wasm/strided.ts";
 import { refBackend } from "../kernels/ref/backend.ts";
 import { wasmBackend } from "../kernels/wasm/backend.ts";
 import { LinearMemory } from "../kernels/wasm/memory.ts";
@@ -117,6 +121,78 @@ Deno.test({
       wasmRuntime().pool?.shutdown();
     }
   },
+});
+
+/** Runs one primitive on `backend` over filled float32 operands of `shapes`. */
+function run(backend: Backend, prim: string, shapes: number[][], params: Record<string, unknown>) {
+  const avals = shapes.map((s) => new ShapedArray(s, "float32"));
+  const bufs = avals.map((a, i) => backend.fromHost(filled("float32", a.size, i + 3), a));
+  const [outAval] = primitives[prim].shape!(avals, params);
+  const [out] = backend.execute(prim, bufs, avals, params, [outAval]);
+  const host = backend.readSync(out, outAval)!;
+  for (const b of [...bufs, out]) backend.dispose?.(b);
+  return host;
+}
+
+const primitives: Record<string, Primitive> = {
+  transpose: transposeP,
+  patches: patchesP,
+  patches_transpose: patchesTransposeP,
+};
+
+Deno.test({
+  name: "wasm strided copies (transpose, patches, col2im) split over threads equal one thread",
+  ignore: !threadsSupported(),
+  fn: async (t) => {
+    const window = {
+      window: [1, 1, 5, 5],
+      strides: [1, 1, 1, 1],
+      padding: [[0, 0], [0, 0], [0, 0], [0, 0]],
+      dilation: [1, 1, 1, 1],
+    };
+    const copies: [string, string, number[][], Record<string, unknown>][] = [
+      ["transpose 64x10x24x24 to NHWC", "transpose", [[64, 10, 24, 24]], {
+        permutation: [0, 2, 3, 1],
+      }],
+      ["patches of 64x1x28x28 (5x5)", "patches", [[64, 1, 28, 28]], window],
+      ["col2im to 64x1x28x28 (overlapping windows accumulate)", "patches_transpose", [[
+        64,
+        1,
+        24,
+        24,
+        1,
+        1,
+        5,
+        5,
+      ]], { ...window, inputShape: [64, 1, 28, 28] }],
+    ];
+    try {
+      for (const [name, prim, shapes, params] of copies) {
+        await t.step(name, () => {
+          setThreads(1);
+          const one = run(wasmBackend, prim, shapes, params);
+          setThreads(2);
+          const before = threadStats.workerTasks;
+          const two = run(wasmBackend, prim, shapes, params);
+          assert.ok(threadStats.workerTasks > before, "no task ran on a worker thread");
+          assert.deepEqual(two, one);
+          assertNear(two, run(refBackend, prim, shapes, params), 1e-6, "two threads vs ref");
+        });
+      }
+    } finally {
+      setThreads(defaultThreads);
+      wasmRuntime().pool?.shutdown();
+    }
+  },
+});
+
+Deno.test("outerSplit splits large copies only where slices write disjoint elements", () => {
+  const big = [64, 24, 24, 25];
+  assert.deepEqual(outerSplit(big, [14400, 600, 25, 1], 2), [[0, 32], [32, 64]]);
+  assert.deepEqual(outerSplit(big, [14400, 600, 25, 1], 1), [[0, 64]]);
+  assert.deepEqual(outerSplit([4, 4, 4], [16, 4, 1], 2), [[0, 4]], "small copies stay whole");
+  // Windows one row apart along the outer axis write the same rows: no split.
+  assert.deepEqual(outerSplit([24, 24, 5, 5, 8], [28, 1, 28, 1, 784], 2), [[0, 24]]);
 });
 
 Deno.test("setThreads(1) runs gemm on the calling thread; setThreads checks its argument", () => {

@@ -71,6 +71,7 @@ export class WasmRuntime {
   readonly exports: Record<string, unknown>;
   /** Scratch for copy metadata (shape and strides), rewritten by each call. */
   readonly meta: number;
+  #threadMeta: number[] = [];
   /**
    * Where jit-generated modules keep their static data: reserved first, so the address (part of
    * their compiled form and cache key) is the same in every process.
@@ -201,9 +202,15 @@ export class WasmRuntime {
     return this.view(dtype, buf.ptr, n).slice();
   }
 
+  /** Copy-metadata scratch of one thread's task in a parallel launch (thread 0's is `meta`). */
+  metaFor(thread: number): number {
+    if (thread === 0) return this.meta;
+    return this.#threadMeta[thread] ??= this.heap.alloc(META_BYTES).ptr;
+  }
+
   /** Writes an int32 list to the metadata scratch at `offset` (in i32 slots). */
-  writeMeta(values: readonly number[], offset: number): void {
-    this.heap.i32.set(values, (this.meta >> 2) + offset);
+  writeMeta(values: readonly number[], offset: number, meta = this.meta): void {
+    this.heap.i32.set(values, (meta >> 2) + offset);
   }
 
   /** Memory usage. */

@@ -50,7 +50,33 @@ export function simplifyAxes(
   return out;
 }
 
-/** Copies (or with `accumulate`, adds) the elements of `src` into `dst` over `shape`. */
+/** Elements below which a copy runs on one thread (a launch costs about as much as 64K). */
+export const PARALLEL_COPY_MIN = 1 << 16;
+
+/**
+ * Ranges of the outermost axis for `threads` tasks, or one range when the copy is small or
+ * when slices along that axis could write the same destination element (overlapping windows).
+ */
+export function outerSplit(
+  shape: readonly number[],
+  dst: readonly number[],
+  threads: number,
+): [number, number][] {
+  const outer = shape[0];
+  const rest = shape.slice(1).reduce((sum, n, d) => sum + (n - 1) * Math.abs(dst[d + 1]), 0);
+  const disjoint = Math.abs(dst[0]) > rest;
+  const parts = Math.min(threads, outer);
+  if (parts <= 1 || !disjoint || sizeOf(shape) < PARALLEL_COPY_MIN) return [[0, outer]];
+  const step = Math.ceil(outer / parts);
+  const ranges: [number, number][] = [];
+  for (let lo = 0; lo < outer; lo += step) ranges.push([lo, Math.min(outer, lo + step)]);
+  return ranges;
+}
+
+/**
+ * Copies (or with `accumulate`, adds) the elements of `src` into `dst` over `shape`; large
+ * copies are split along their outermost axis across the kernel threads.
+ */
 export function stridedCopy(
   rt: WasmRuntime,
   dtype: DType,
@@ -62,17 +88,21 @@ export function stridedCopy(
   if (sizeOf(shape) === 0) return;
   const s = simplifyAxes(shape, src.strides, dst.strides);
   const rank = s.shape.length;
-  rt.writeMeta(s.shape, 0);
-  rt.writeMeta(s.src, rank);
-  rt.writeMeta(s.dst, 2 * rank);
   const size = ELEMENT_BYTES[dtype];
   const name = accumulate ? `accumulate_strided_${SUFFIX[dtype]}` : `copy_strided_${size}`;
-  rt.kernel(name, accumulate ? "accumulate" : "copy")(
-    rank,
-    rt.meta,
-    src.buffer.ptr + src.offset * size,
-    dst.buffer.ptr + dst.offset * size,
-  );
+  const srcPtr = src.buffer.ptr + src.offset * size;
+  const dstPtr = dst.buffer.ptr + dst.offset * size;
+  const tasks = outerSplit(s.shape, s.dst, rt.threads()).map(([lo, hi], t) => {
+    const meta = rt.metaFor(t);
+    rt.writeMeta([hi - lo, ...s.shape.slice(1)], 0, meta);
+    rt.writeMeta(s.src, rank, meta);
+    rt.writeMeta(s.dst, 2 * rank, meta);
+    return {
+      kernel: name,
+      args: [rank, meta, srcPtr + lo * s.src[0] * size, dstPtr + lo * s.dst[0] * size],
+    };
+  });
+  rt.parallel(tasks, accumulate ? "accumulate" : "copy");
 }
 
 /** Fills the first `n` elements of `buf` (and its padding) with `value`. */
