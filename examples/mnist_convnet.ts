@@ -4,10 +4,13 @@
  *   conv 1->10 k5, max-pool 2, relu, conv 10->20 k5, Dropout2d, max-pool 2, relu,
  *   flatten 320, dense 50, relu, dropout, dense 10, log-softmax, NLL loss
  *
- * with SGD (lr 0.01, momentum 0.5), batches of 64 and test batches of 1000, as in the lecture's
- * PyTorch code. The whole training step (forward, backward, optimizer update, and the split of
- * the dropout key) is one jitted function; each epoch visits the examples in a new order drawn
- * from a key. Each epoch shows a progress line and the test loss and accuracy; at the end it
+ * with batches of 64 and test batches of 1000, as in the lecture's PyTorch code. The lecture
+ * trains with SGD (lr 0.01, momentum 0.5) at a constant rate, which levels off just under 99%
+ * test accuracy here (`--preset lecture`); by default the demo uses momentum 0.9, a cosine decay
+ * of the rate, random shifts of the training images by up to a pixel, and 30 epochs, which clear
+ * 99.0% (see `DEFAULTS`). The whole training step (forward, backward, optimizer update, and the
+ * split of the dropout and shift keys) is one jitted function; each epoch visits the examples in
+ * a new order drawn from a key. Each epoch shows a progress line and the test loss and accuracy; at the end it
  * writes the loss/accuracy curves (SVG) and the parameters (safetensors) to the output folder.
  *
  *   deno run --allow-read --allow-env --allow-write examples/mnist_convnet.ts [flags]
@@ -67,24 +70,60 @@ export interface Options {
   out: string;
 }
 
+/** The training settings a preset fixes (the network, data and batch size are always the lecture's). */
+export type Settings = Pick<
+  Options,
+  "optimizer" | "epochs" | "lr" | "momentum" | "schedule" | "shift"
+>;
+
 /**
- * The default number of epochs. With the lecture's SGD the test accuracy climbs slowly: about
- * 98.3-98.5% after 10 epochs (PyTorch's default), 98.8% after 20, where it levels off.
+ * The lecture's settings (`--preset lecture`): SGD with lr 0.01 and momentum 0.5 at a constant
+ * rate, no augmentation, 10 epochs. Measured here: 98.3% test accuracy after 10 epochs, about
+ * 98.8-98.9% after 20-25, where it levels off.
  */
-export const DEFAULT_EPOCHS = 20;
+export const LECTURE: Readonly<Settings> = {
+  optimizer: "sgd",
+  epochs: 10,
+  lr: 0.01,
+  momentum: 0.5,
+  schedule: "constant",
+  shift: 0,
+};
+
+/**
+ * The default settings, chosen to clear 99.0% test accuracy with the lecture's network: SGD with
+ * lr 0.01 and momentum 0.9, the rate decayed to 0 by a cosine over the run, training images moved
+ * by up to 1 pixel, 30 epochs.
+ */
+export const DEFAULTS: Readonly<Settings> = {
+  optimizer: "sgd",
+  epochs: 30,
+  lr: 0.01,
+  momentum: 0.9,
+  schedule: "cosine",
+  shift: 1,
+};
+
+/** The presets by name. */
+export const PRESETS: Readonly<Record<"default" | "lecture", Readonly<Settings>>> = {
+  default: DEFAULTS,
+  lecture: LECTURE,
+};
 
 const USAGE = `Trains the lecture's MNIST convnet.
 
 usage: deno task demo [flags]
 
-  --optimizer sgd|adam   optimizer (default sgd: lr 0.01, momentum 0.5, as in the lecture)
-  --epochs N             passes over the training set (default ${DEFAULT_EPOCHS})
+  --preset NAME          default | lecture: the settings below (lecture: sgd lr 0.01 momentum 0.5,
+                         constant rate, no shifts, 10 epochs); other flags override them
+  --optimizer sgd|adam   optimizer (default ${DEFAULTS.optimizer})
+  --epochs N             passes over the training set (default ${DEFAULTS.epochs})
   --batch-size N         training batch size (default 64)
   --test-batch-size N    evaluation batch size (default 1000)
-  --lr X                 learning rate (default 0.01 for sgd, 0.001 for adam)
-  --momentum X           SGD momentum (default 0.5)
-  --schedule NAME        learning rate over training: constant | cosine (decay to 0; default constant)
-  --shift N              move training images by up to N pixels per axis (default 0)
+  --lr X                 learning rate (default ${DEFAULTS.lr} for sgd, 0.001 for adam)
+  --momentum X           SGD momentum (default ${DEFAULTS.momentum})
+  --schedule NAME        learning rate over training: constant | cosine (decay to 0; default ${DEFAULTS.schedule})
+  --shift N              move training images by up to N pixels per axis (default ${DEFAULTS.shift})
   --backend NAME         wasm | ref | webgpu (default wasm)
   --threads N            threads of the wasm kernels (default: the core count)
   --limit N              train on the first N training examples only (quick runs)
@@ -97,6 +136,7 @@ type Flag = keyof typeof FLAGS;
 
 /** Each flag's option name and how its value is read. */
 const FLAGS = {
+  "--preset": ["preset", oneOf("default", "lecture")],
   "--optimizer": ["optimizer", oneOf("sgd", "adam")],
   "--epochs": ["epochs", positiveInteger],
   "--batch-size": ["batchSize", positiveInteger],
@@ -111,7 +151,10 @@ const FLAGS = {
   "--test-limit": ["testLimit", positiveInteger],
   "--seed": ["seed", nonNegativeInteger],
   "--out": ["out", (s: string) => s],
-} as const satisfies Record<string, [keyof Options, (text: string, flag: string) => unknown]>;
+} as const satisfies Record<
+  string,
+  [keyof Options | "preset", (text: string, flag: string) => unknown]
+>;
 
 function oneOf<T extends string>(...choices: T[]): (text: string, flag: string) => T {
   return (text, flag) => {
@@ -151,7 +194,7 @@ function nonNegativeNumber(text: string, flag: string): number {
  * Throws an error naming the flag on an unknown flag or a bad value.
  */
 export function parseArgs(args: readonly string[]): Options | null {
-  const given: Partial<Record<keyof Options, unknown>> = {};
+  const given: Partial<Record<keyof Options | "preset", unknown>> = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--help" || arg === "-h") return null;
@@ -163,20 +206,19 @@ export function parseArgs(args: readonly string[]): Options | null {
     const [key, read] = FLAGS[name as Flag];
     given[key] = read(value, name);
   }
-  const optimizer = (given.optimizer as Options["optimizer"] | undefined) ?? "sgd";
+  const { preset = "default", ...flags } = given;
+  const settings = PRESETS[preset as keyof typeof PRESETS];
+  const optimizer = (flags.optimizer as Options["optimizer"] | undefined) ?? settings.optimizer;
   return {
+    ...settings,
     optimizer,
-    epochs: DEFAULT_EPOCHS,
+    lr: optimizer === settings.optimizer ? settings.lr : 1e-3,
     batchSize: 64,
     testBatchSize: 1000,
-    lr: optimizer === "adam" ? 1e-3 : 0.01,
-    momentum: 0.5,
-    schedule: "constant",
-    shift: 0,
     backend: "wasm",
     seed: 1,
     out: "out",
-    ...given,
+    ...flags,
   } as Options;
 }
 

@@ -21,8 +21,10 @@ import {
 import {
   type Batch,
   convnet,
+  DEFAULTS,
   evalStep,
   evaluate,
+  LECTURE,
   main,
   optimizerFor,
   parseArgs,
@@ -80,16 +82,23 @@ Deno.test("the convnet has the lecture's layer shapes", () =>
   }));
 
 Deno.test("flags", async (t) => {
-  await t.step("defaults are the lecture's settings", () => {
+  await t.step("defaults are the DEFAULTS preset with the lecture's batch sizes", () => {
     const o = parseArgs([])!;
-    assert.equal(o.optimizer, "sgd");
-    assert.equal(o.lr, 0.01);
-    assert.equal(o.momentum, 0.5);
+    const { optimizer, epochs, lr, momentum, schedule, shift } = o;
+    assert.deepEqual({ optimizer, epochs, lr, momentum, schedule, shift }, DEFAULTS);
     assert.equal(o.batchSize, 64);
     assert.equal(o.testBatchSize, 1000);
     assert.equal(o.backend, "wasm");
-    assert.equal(o.schedule, "constant");
     assert.equal(o.limit, undefined);
+  });
+  await t.step("--preset lecture is the lecture's SGD; later flags override it", () => {
+    const o = parseArgs(["--preset", "lecture"])!;
+    assert.deepEqual(
+      [o.optimizer, o.lr, o.momentum, o.schedule, o.shift, o.epochs],
+      ["sgd", 0.01, 0.5, "constant", 0, 10],
+    );
+    assert.deepEqual({ ...o, epochs: 3 }, parseArgs(["--preset=lecture", "--epochs", "3"]));
+    assert.equal(LECTURE.momentum, 0.5);
   });
   await t.step("values are read with a space or an equals sign", () => {
     const o = parseArgs(["--optimizer", "adam", "--epochs=3", "--limit", "500", "--seed=7"])!;
@@ -110,6 +119,10 @@ Deno.test("flags", async (t) => {
       /--schedule must be one of constant, cosine/,
     );
     assert.throws(() => parseArgs(["--seed"]), /--seed needs a value/);
+    assert.throws(
+      () => parseArgs(["--preset", "fast"]),
+      /--preset must be one of default, lecture/,
+    );
   });
 });
 
