@@ -10,8 +10,11 @@ import type { DType, TypedArray } from "../core/dtype.ts";
 import { type DotDims, dotGeneralP } from "../core/primitives/dot_general.ts";
 import { patchesP, patchesTransposeP } from "../core/primitives/patches.ts";
 import { transposeP } from "../core/primitives/structural.ts";
+import { addP, expP, ltP } from "../core/primitives/elementwise.ts";
+import { argmaxP, reduceMaxP, reduceSumP } from "../core/primitives/reductions.ts";
 import type { Primitive } from "../core/primitive.ts";
 import { outerSplit } from "../kernels/wasm/strided.ts";
+import { PARALLEL_MIN, splitRange } from "../kernels/wasm/split.ts";
 import { refBackend } from "../kernels/ref/backend.ts";
 import { wasmBackend } from "../kernels/wasm/backend.ts";
 import { LinearMemory } from "../kernels/wasm/memory.ts";
@@ -138,10 +141,16 @@ const primitives: Record<string, Primitive> = {
   transpose: transposeP,
   patches: patchesP,
   patches_transpose: patchesTransposeP,
+  exp: expP,
+  add: addP,
+  lt: ltP,
+  reduce_sum: reduceSumP,
+  reduce_max: reduceMaxP,
+  argmax: argmaxP,
 };
 
 Deno.test({
-  name: "wasm strided copies (transpose, patches, col2im) split over threads equal one thread",
+  name: "wasm copies, elementwise kernels and reductions split over threads equal one thread",
   ignore: !threadsSupported(),
   fn: async (t) => {
     const window = {
@@ -166,8 +175,17 @@ Deno.test({
         5,
       ]], { ...window, inputShape: [64, 1, 28, 28] }],
     ];
+    const big = [301, 307];
+    const kernels: typeof copies = [
+      ["exp of 301x307 (odd length: ranges end on vector boundaries)", "exp", [big], {}],
+      ["add", "add", [big, big], {}],
+      ["lt (4-byte inputs, 1-byte output)", "lt", [big, big], {}],
+      ["reduce_sum over the last axis", "reduce_sum", [big], { axes: [1] }],
+      ["reduce_max over the middle axis", "reduce_max", [[67, 31, 41]], { axes: [1] }],
+      ["argmax over the last axis", "argmax", [big], { axis: 1, indexDtype: "int32" }],
+    ];
     try {
-      for (const [name, prim, shapes, params] of copies) {
+      for (const [name, prim, shapes, params] of [...copies, ...kernels]) {
         await t.step(name, () => {
           setThreads(1);
           const one = run(wasmBackend, prim, shapes, params);
@@ -184,6 +202,21 @@ Deno.test({
       wasmRuntime().pool?.shutdown();
     }
   },
+});
+
+Deno.test("splitRange covers the range once, in aligned parts, only for enough work", () => {
+  for (const [n, threads, align] of [[92407, 2, 16], [100000, 3, 1], [70000, 4, 16], [17, 2, 16]]) {
+    const parts = splitRange(n, PARALLEL_MIN, threads, align);
+    assert.equal(parts[0][0], 0);
+    assert.equal(parts[parts.length - 1][1], n);
+    parts.forEach(([lo, hi], i) => {
+      assert.ok(hi > lo, `part ${i} of ${n} is empty`);
+      assert.equal(lo % align, 0, `part ${i} of ${n} starts at ${lo}`);
+      if (i > 0) assert.equal(lo, parts[i - 1][1]);
+    });
+    assert.ok(parts.length <= threads);
+  }
+  assert.deepEqual(splitRange(92407, PARALLEL_MIN - 1, 2), [[0, 92407]]);
 });
 
 Deno.test("outerSplit splits large copies only where slices write disjoint elements", () => {

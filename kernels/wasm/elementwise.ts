@@ -5,15 +5,44 @@
  * @module
  */
 import type { WasmRule } from "./rule.ts";
-import { ELEMENT_BYTES, SUFFIX } from "./runtime.ts";
+import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
+import { splitRange } from "./split.ts";
 import { BINARY_ELEMENTWISE, UNARY_ELEMENTWISE } from "../../core/primitives/elementwise.ts";
 
 const WORD_BINARY = ["xor", "shift_left", "shift_right_logical", "shift_right_arithmetic"];
 
+/**
+ * Elements per split point: the kernels run whole 16-byte vectors past the end of their range,
+ * so every range but the last must end on a vector boundary of the narrowest (1-byte) operand.
+ */
+const SPLIT_ALIGN = 16;
+
+/**
+ * Runs elementwise kernel `kernel(...operands, count)` over `n` elements, split into contiguous
+ * ranges over the threads when large: each operand is `[address, bytes per element]`.
+ */
+function launch(
+  rt: WasmRuntime,
+  kernel: string,
+  op: string,
+  operands: [number, number][],
+  n: number,
+): void {
+  const tasks = splitRange(n, n, rt.threads(), SPLIT_ALIGN).map(([lo, hi]) => ({
+    kernel,
+    args: [...operands.map(([ptr, bytes]) => ptr + lo * bytes), hi - lo],
+  }));
+  rt.parallel(tasks, op);
+}
+
 function unary(name: string): WasmRule {
   return (rt, [x], [a], _, [out]) => {
     const o = rt.allocFor(out);
-    rt.kernel(`${name}_${SUFFIX[a.dtype]}`, name)(x.ptr, o.ptr, a.size);
+    const operands: [number, number][] = [
+      [x.ptr, ELEMENT_BYTES[a.dtype]],
+      [o.ptr, ELEMENT_BYTES[out.dtype]],
+    ];
+    launch(rt, `${name}_${SUFFIX[a.dtype]}`, name, operands, a.size);
     return [o];
   };
 }
@@ -21,23 +50,39 @@ function unary(name: string): WasmRule {
 function binary(name: string): WasmRule {
   return (rt, [x, y], [a], _, [out]) => {
     const o = rt.allocFor(out);
-    rt.kernel(`${name}_${SUFFIX[a.dtype]}`, name)(x.ptr, y.ptr, o.ptr, a.size);
+    const bytes = ELEMENT_BYTES[a.dtype];
+    const operands: [number, number][] = [[x.ptr, bytes], [y.ptr, bytes], [
+      o.ptr,
+      ELEMENT_BYTES[out.dtype],
+    ]];
+    launch(rt, `${name}_${SUFFIX[a.dtype]}`, name, operands, a.size);
     return [o];
   };
 }
 
-const selectN: WasmRule = (rt, [p, f, t], _, __, [out]) => {
+const selectN: WasmRule = (rt, [p, f, t], [pa], __, [out]) => {
   const o = rt.allocFor(out);
-  rt.kernel(`select_${ELEMENT_BYTES[out.dtype]}`, "select_n")(p.ptr, f.ptr, t.ptr, o.ptr, out.size);
+  const bytes = ELEMENT_BYTES[out.dtype];
+  const operands: [number, number][] = [[p.ptr, ELEMENT_BYTES[pa.dtype]], [f.ptr, bytes], [
+    t.ptr,
+    bytes,
+  ], [o.ptr, bytes]];
+  launch(rt, `select_${bytes}`, "select_n", operands, out.size);
   return [o];
 };
 
 const convert: WasmRule = (rt, [x], [a], _, [out]) => {
   if (a.dtype === out.dtype) return [rt.share(x)];
   const o = rt.allocFor(out);
-  rt.kernel(`convert_${SUFFIX[a.dtype]}_${SUFFIX[out.dtype]}`, "convert_element_type")(
-    x.ptr,
+  const operands: [number, number][] = [[x.ptr, ELEMENT_BYTES[a.dtype]], [
     o.ptr,
+    ELEMENT_BYTES[out.dtype],
+  ]];
+  launch(
+    rt,
+    `convert_${SUFFIX[a.dtype]}_${SUFFIX[out.dtype]}`,
+    "convert_element_type",
+    operands,
     out.size,
   );
   return [o];

@@ -9,7 +9,8 @@ import type { DType } from "../../core/dtype.ts";
 import { sizeOf } from "../../core/shape.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { WasmRule } from "./rule.ts";
-import { SUFFIX, type WasmRuntime } from "./runtime.ts";
+import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
+import { splitRange } from "./split.ts";
 import { fill } from "./strided.ts";
 
 interface Run {
@@ -42,6 +43,36 @@ function emptyValue(name: string, dtype: DType): number {
   return Number.isFinite(init) || dtype === "float32" || dtype === "float64" ? init : 0;
 }
 
+/**
+ * Runs `kernel(x, out, outer, r, inner, scratch)` over an `[outer, r, inner]` input of
+ * `inBytes`-byte elements into `outBytes`-byte outputs, split along `outer` over the threads
+ * when large (each task with its own scratch).
+ */
+function launchRows(
+  rt: WasmRuntime,
+  kernel: string,
+  op: string,
+  [x, o]: [WasmBuffer, WasmBuffer],
+  [inBytes, outBytes]: [number, number],
+  [outer, r, inner]: [number, number, number],
+): void {
+  const parts = splitRange(outer, outer * r * inner, rt.threads());
+  const scratch = parts.map(() => rt.scratch(inner * 8));
+  const tasks = parts.map(([lo, hi], t) => ({
+    kernel,
+    args: [
+      x.ptr + lo * r * inner * inBytes,
+      o.ptr + lo * inner * outBytes,
+      hi - lo,
+      r,
+      inner,
+      scratch[t].ptr,
+    ],
+  }));
+  rt.parallel(tasks, op);
+  for (const ws of scratch) rt.free(ws);
+}
+
 /** Runs one `[outer, r, inner]` pass of reduction kernel `kernel`. */
 function pass(
   rt: WasmRuntime,
@@ -54,9 +85,8 @@ function pass(
   inner: number,
 ): WasmBuffer {
   const o = rt.alloc(dtype, outer * inner);
-  const ws = rt.scratch(inner * 8);
-  rt.kernel(kernel, op)(x.ptr, o.ptr, outer, r, inner, ws.ptr);
-  rt.free(ws);
+  const bytes = ELEMENT_BYTES[dtype];
+  launchRows(rt, kernel, op, [x, o], [bytes, bytes], [outer, r, inner]);
   return o;
 }
 
@@ -89,9 +119,8 @@ function argReduction(name: string): WasmRule {
     const outer = sizeOf(a.shape.slice(0, ax));
     const inner = sizeOf(a.shape.slice(ax + 1));
     const o = rt.allocFor(out);
-    const ws = rt.scratch(inner * 8);
-    rt.kernel(`${name}_${SUFFIX[a.dtype]}`, name)(x.ptr, o.ptr, outer, a.shape[ax], inner, ws.ptr);
-    rt.free(ws);
+    const bytes: [number, number] = [ELEMENT_BYTES[a.dtype], ELEMENT_BYTES[out.dtype]];
+    launchRows(rt, `${name}_${SUFFIX[a.dtype]}`, name, [x, o], bytes, [outer, a.shape[ax], inner]);
     return [o];
   };
 }

@@ -8,6 +8,7 @@
 import type { DType } from "../../core/dtype.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
 import type { WasmBuffer } from "./memory.ts";
+import { splitRange } from "./split.ts";
 import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
 
 /** One side of a strided copy: a buffer, the element offset of index 0, per-axis strides. */
@@ -50,9 +51,6 @@ export function simplifyAxes(
   return out;
 }
 
-/** Elements below which a copy runs on one thread (a launch costs about as much as 64K). */
-export const PARALLEL_COPY_MIN = 1 << 16;
-
 /**
  * Ranges of the outermost axis for `threads` tasks, or one range when the copy is small or
  * when slices along that axis could write the same destination element (overlapping windows).
@@ -62,15 +60,9 @@ export function outerSplit(
   dst: readonly number[],
   threads: number,
 ): [number, number][] {
-  const outer = shape[0];
   const rest = shape.slice(1).reduce((sum, n, d) => sum + (n - 1) * Math.abs(dst[d + 1]), 0);
   const disjoint = Math.abs(dst[0]) > rest;
-  const parts = Math.min(threads, outer);
-  if (parts <= 1 || !disjoint || sizeOf(shape) < PARALLEL_COPY_MIN) return [[0, outer]];
-  const step = Math.ceil(outer / parts);
-  const ranges: [number, number][] = [];
-  for (let lo = 0; lo < outer; lo += step) ranges.push([lo, Math.min(outer, lo + step)]);
-  return ranges;
+  return splitRange(shape[0], disjoint ? sizeOf(shape) : 0, threads);
 }
 
 /**
