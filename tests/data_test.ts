@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { nextTask } from "../core/tasks.ts";
 import fc from "fast-check";
 import { type Backend, ConcreteArray, numpy as np, registerBackend } from "../mod.ts";
 import { refBackend } from "../kernels/ref/backend.ts";
@@ -342,7 +343,8 @@ Deno.test("batches", async (t) => {
     const first = await it.next();
     assert.deepEqual((first.value as np.Array).toArray(), [0, 1, 2, 3]);
     assert.ok(uploads() - before <= 2, "at most the next batch is gathered ahead");
-    await new Promise((r) => setTimeout(r, 5)); // the consumer awaits, e.g. a GPU result
+    // The consumer awaits (e.g. a GPU result): the next batch is gathered in that gap.
+    for (let task = 0; task < 100 && uploads() - before < 2; task++) await nextTask();
     assert.equal(uploads() - before, 2, "the second batch was gathered during the wait");
     const second = await it.next();
     assert.deepEqual((second.value as np.Array).toArray(), [4, 5, 6, 7]);
