@@ -108,6 +108,13 @@ Deno.test("donated arguments are released after the call; outputs and shared arr
     assert.deepEqual(f(a, a).toArray(), [2, 4]);
     assert.deepEqual(a.toArray(), [1, 2]);
   });
+  await t.step("under grad nothing is donated (the backward pass still reads the inputs)", () => {
+    const f = jit((w: Array, x: Array) => np.sum(np.sin(w.mul(x))), { donateArgnums: [0, 1] });
+    const x = np.array([0.5, 2]);
+    const g = grad((w: Array) => f(w, x))(np.array([1, -1]));
+    assertClose(g, [0.5 * Math.cos(0.5), 2 * Math.cos(-2)]);
+    assert.deepEqual(x.toArray(), [0.5, 2]);
+  });
   await t.step("donating a static argument is an error", () => {
     assert.throws(
       () => jit((a: Array) => a, { staticArgnums: [0], donateArgnums: [0] }),

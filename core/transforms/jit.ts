@@ -33,7 +33,8 @@ export interface JitOptions {
    * Positional arguments whose arrays the call consumes, as JAX's `donate_argnums`: their
    * buffers are released as soon as the call returns (unless an output is the same buffer), so a
    * training step `state = step(state, batch)` keeps memory flat without waiting for the garbage
-   * collector. Using a donated array afterwards is an error that says so.
+   * collector. Using a donated array afterwards is an error that says so. Calls under an outer
+   * transformation (`grad(jit(f))`) donate nothing, as in JAX.
    */
   donateArgnums?: number[];
 }
@@ -130,7 +131,9 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
     const [entry, leaves] = prepare(args);
     const backend = backendFor(leaves, options.backend);
     const outs = run(entry, leaves, backend, options.compile === "sync");
-    if (donated.size) releaseDonated(args, donated, outs);
+    // Under an outer transformation the arguments may still be needed (residuals of grad).
+    const topLevel = [...leaves, ...outs].every((a) => a instanceof ConcreteArray);
+    if (donated.size && topLevel) releaseDonated(args, donated, outs);
     return unflatten(entry.outDef, outs);
   };
   jitted.lower = (...args: unknown[]): Lowered => {
