@@ -1,4 +1,5 @@
 import asc from "assemblyscript/asc";
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type Array, type ConcreteArray, jit, numpy as np, type Var } from "../mod.ts";
 import { fuse, type Kernel, type KernelProgram } from "../kernels/lowering/fusion.ts";
@@ -87,14 +88,18 @@ function run(
   });
 }
 
-Deno.test("generated AssemblyScript for fused kernels matches the reference backend", async () => {
-  const specs = fc.sample(programArb, { numRuns: 12, seed: 42 });
-  const programs = specs.map((spec) => {
-    const f = build(spec);
-    const x = np.array(np.linspace(-2, 2, 24).reshape([2, 3, 4]), spec.dtype) as ConcreteArray;
-    const b = np.array([0.3, -0.7, 1.1, 2], spec.dtype) as ConcreteArray;
-    return { f, x, b, spec, program: fuse(jit(f).lower(x, b).jaxpr) };
-  });
+/** A random program's function, its inputs and its fused kernel program. */
+interface Case {
+  f: (x: Array, b: Array) => Array;
+  x: ConcreteArray;
+  b: ConcreteArray;
+  tol: number;
+  what: string;
+  program: KernelProgram;
+}
+
+/** Compiles every case's kernels into one module, runs them, and compares with the reference. */
+async function checkAgainstReference(programs: Case[]): Promise<string> {
   const names = new Map<Kernel, string>();
   programs.forEach((p, i) => p.program.kernels.forEach((k, j) => names.set(k, `p${i}_k${j}`)));
   for (const k of names.keys()) {
@@ -112,13 +117,73 @@ Deno.test("generated AssemblyScript for fused kernels matches the reference back
   const memory = new WebAssembly.Memory({ initial: 8 });
   const module = await WebAssembly.compile(out.binary as Uint8Array<ArrayBuffer>);
   const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
-  for (const { f, x, b, spec, program } of programs) {
+  for (const { f, x, b, tol, what, program } of programs) {
     const [got] = run(program, names, instance.exports, memory, [x, b]);
     const want = f(x, b);
-    const tol = spec.dtype === "float32" ? 2e-5 : 1e-12;
     assertClose(globalThis.Array.from(got), want.toArray() as number[] | number, {
       rtol: tol,
       atol: tol,
-    }, JSON.stringify(spec));
+    }, what);
   }
+  return source;
+}
+
+Deno.test("generated AssemblyScript for fused kernels matches the reference backend", async () => {
+  const specs = fc.sample(programArb, { numRuns: 12, seed: 42 });
+  await checkAgainstReference(specs.map((spec) => {
+    const f = build(spec);
+    const x = np.array(np.linspace(-2, 2, 24).reshape([2, 3, 4]), spec.dtype) as ConcreteArray;
+    const b = np.array([0.3, -0.7, 1.1, 2], spec.dtype) as ConcreteArray;
+    const tol = spec.dtype === "float32" ? 2e-5 : 1e-12;
+    return { f, x, b, tol, what: JSON.stringify(spec), program: fuse(jit(f).lower(x, b).jaxpr) };
+  }));
+});
+
+/** Operations with an f32x4 form: programs of these alone run the vector loop. */
+const VECTOR_UNARY: ((x: Array) => Array)[] = [
+  np.abs,
+  np.square,
+  np.relu,
+  np.sqrt,
+  np.negative,
+  (x) => np.where(np.greater(x, 0.1), x, np.negative(x)),
+  (x) => np.astype(np.lessEqual(x, 0.5), "float32"),
+];
+const VECTOR_BINARY: Op[] = [np.add, np.subtract, np.multiply, np.divide, np.maximum, np.minimum];
+
+const vectorProgramArb = fc.record({
+  ops: fc.array(
+    fc.tuple(fc.nat(VECTOR_UNARY.length - 1), fc.nat(VECTOR_BINARY.length - 1), fc.boolean()),
+    { minLength: 1, maxLength: 5 },
+  ),
+  inner: fc.constantFrom(4, 5, 7, 9),
+  column: fc.boolean(),
+});
+
+Deno.test("vectorised fused kernels (float32, any innermost length) equal the reference", async () => {
+  const specs = fc.sample(vectorProgramArb, { numRuns: 16, seed: 5 });
+  const source = await checkAgainstReference(specs.map((spec) => {
+    // b broadcasts along the innermost axis ([inner]) or across it ([3, 1]: a splatted load).
+    const f = (x: Array, b: Array) => {
+      let v = x;
+      for (const [u, bi, useB] of spec.ops) {
+        v = VECTOR_BINARY[bi](VECTOR_UNARY[u](v), useB ? b : x.mul(0.5));
+      }
+      return v;
+    };
+    const n = 2 * 3 * spec.inner;
+    const x = np.array(np.linspace(-2, 2, n).reshape([2, 3, spec.inner])) as ConcreteArray;
+    const bShape = spec.column ? [3, 1] : [spec.inner];
+    const bSize = bShape[0];
+    const b = np.array(np.linspace(0.3, 2, bSize).reshape(bShape)) as ConcreteArray;
+    return {
+      f,
+      x,
+      b,
+      tol: 2e-5,
+      what: JSON.stringify(spec),
+      program: fuse(jit(f).lower(x, b).jaxpr),
+    };
+  }));
+  assert.match(source, /f32x4\./, "no kernel took the vector loop");
 });

@@ -204,6 +204,35 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "restarting the kernel threads never runs a task twice or on a stopped worker",
+  ignore: !threadsSupported(),
+  fn: () => {
+    const window = {
+      window: [1, 1, 5, 5],
+      strides: [1, 1, 1, 1],
+      padding: [[0, 0], [0, 0], [0, 0], [0, 0]],
+      dilation: [1, 1, 1, 1],
+      inputShape: [64, 1, 28, 28],
+    };
+    const shape = [[64, 1, 24, 24, 1, 1, 5, 5]];
+    try {
+      setThreads(1);
+      const one = run(wasmBackend, "patches_transpose", shape, window);
+      setThreads(2);
+      // col2im accumulates: a task run twice (by a stopped worker and its successor) would
+      // double its rows, and a worker stopped inside a kernel reports a failure.
+      for (let i = 0; i < 40; i++) {
+        wasmRuntime().pool?.shutdown();
+        assert.deepEqual(run(wasmBackend, "patches_transpose", shape, window), one, `restart ${i}`);
+      }
+    } finally {
+      setThreads(defaultThreads);
+      wasmRuntime().pool?.shutdown();
+    }
+  },
+});
+
 Deno.test("splitRange covers the range once, in aligned parts, only for enough work", () => {
   for (const [n, threads, align] of [[92407, 2, 16], [100000, 3, 1], [70000, 4, 16], [17, 2, 16]]) {
     const parts = splitRange(n, PARALLEL_MIN, threads, align);

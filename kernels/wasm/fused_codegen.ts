@@ -200,18 +200,134 @@ export function emitFusedKernel(k: Kernel, name: string): string {
     ...k.inputs.map((_, i) => `in${i}: usize`),
     ...k.outputs.map((_, i) => `out${i}: usize`),
   ];
-  const indent = (n: number) => "  ".repeat(n);
-  const loops = space.map((n, d) => `${indent(d + 1)}for (let i${d} = 0; i${d} < ${n}; i${d}++) {`);
-  const close = space.map((_, d) => `${indent(space.length - d)}}`);
-  const inner = indent(space.length + 1);
+  const vector = space.length > 0 && space[space.length - 1] >= 4 ? vectorBody(k, reg) : null;
   return [
     `export function ${name}(${params.join(", ")}): void {`,
     ...pre.map((l) => `  ${l}`),
-    ...loops,
-    ...body.map((l) => inner + l),
-    ...close,
+    ...loopNest(space, body, vector),
     `}`,
   ].join("\n");
+}
+
+/**
+ * The loops over `space` around the scalar `body`; with a `vector` body, the innermost loop
+ * runs it four elements at a time and the scalar body on the remainder.
+ */
+function loopNest(space: readonly number[], body: string[], vector: string[] | null): string[] {
+  const indent = (n: number) => "  ".repeat(n);
+  const last = space.length - 1;
+  const outer = vector ? last : space.length;
+  const lines = space.slice(0, outer).map((n, d) =>
+    `${indent(d + 1)}for (let i${d} = 0; i${d} < ${n}; i${d}++) {`
+  );
+  const at = indent(outer + 1);
+  if (vector) {
+    const i = `i${last}`, n = space[last];
+    lines.push(`${at}let ${i} = 0;`, `${at}for (; ${i} + 4 <= ${n}; ${i} += 4) {`);
+    lines.push(...vector.map((l) => `${at}  ${l}`), `${at}}`);
+    lines.push(`${at}for (; ${i} < ${n}; ${i}++) {`, ...body.map((l) => `${at}  ${l}`), `${at}}`);
+  } else {
+    lines.push(...body.map((l) => at + l));
+  }
+  for (let d = outer - 1; d >= 0; d--) lines.push(`${indent(d + 1)}}`);
+  return lines;
+}
+
+/** f32x4 forms of the unary primitives the vector loop runs. */
+const VEC_UNARY: Record<string, (a: string) => string> = {
+  neg: (a) => `f32x4.neg(${a})`,
+  abs: (a) => `f32x4.abs(${a})`,
+  sqrt: (a) => `f32x4.sqrt(${a})`,
+  stop_gradient: (a) => a,
+};
+
+const vecOp = (op: string) => (a: string, b: string) => `${op}(${a}, ${b})`;
+
+/** f32x4 forms of the binary primitives (comparisons give lane masks; and/or combine masks). */
+const VEC_BINARY: Record<string, (a: string, b: string) => string> = {
+  add: vecOp("f32x4.add"),
+  sub: vecOp("f32x4.sub"),
+  mul: vecOp("f32x4.mul"),
+  div: vecOp("f32x4.div"),
+  max: vecOp("f32x4.max"),
+  min: vecOp("f32x4.min"),
+  eq: vecOp("f32x4.eq"),
+  ne: vecOp("f32x4.ne"),
+  lt: vecOp("f32x4.lt"),
+  le: vecOp("f32x4.le"),
+  gt: vecOp("f32x4.gt"),
+  ge: vecOp("f32x4.ge"),
+  and: vecOp("v128.and"),
+  or: vecOp("v128.or"),
+};
+
+/** Whether an equation's operands and result have the dtypes its vector form expects. */
+function vectorizable(e: JaxprEqn): boolean {
+  const name = e.prim.name;
+  const ins = e.inputs.map((a) => a.aval.dtype);
+  const out = e.outBinders[0].aval.dtype;
+  const all = (ds: DType[], d: DType) => ds.every((x) => x === d);
+  if (name === "broadcast_in_dim") return out === "float32" || e.inputs[0] instanceof Literal;
+  if (name === "select_n") return ins[0] === "bool" && all(ins.slice(1), "float32");
+  if (name === "convert_element_type") return out === "float32" && ins[0] !== "int32";
+  if (name === "and" || name === "or") return all(ins, "bool");
+  if (VEC_UNARY[name] || VEC_BINARY[name]) return all(ins, "float32");
+  return false;
+}
+
+/**
+ * The body of a fused kernel as f32x4 code for four consecutive elements of the innermost axis,
+ * or null when some equation has no vector form, reads or writes a non-float32 array, or reduces.
+ * Every primitive here rounds exactly as its scalar form, so both loops agree bit for bit.
+ */
+function vectorBody(k: Kernel, reg: (a: Atom) => string): string[] | null {
+  const space = k.space!;
+  if (!k.eqns.every(vectorizable)) return null;
+  if (![...k.inputs, ...k.outputs].every((v) => v.aval.dtype === "float32")) return null;
+  const names = new Map<Var, string>(k.inputs.map((v, i) => [v, `in${i}`]));
+  const outIndex = new Map<Var, number>(k.outputs.map((v, i) => [v, i]));
+  const at = `${offsetExpr(stridesOf(space), 2)}`;
+  const body: string[] = [];
+  const loaded = new Set<Var>();
+  const vreg = (a: Atom): string => {
+    if (!(a instanceof Literal)) return reg(a);
+    return a.aval.dtype === "bool"
+      ? `i32x4.splat(${a.value ? -1 : 0})`
+      : `f32x4.splat(${literal(a)})`;
+  };
+  for (const e of k.eqns) {
+    const out = e.outBinders[0];
+    const name = e.prim.name;
+    let expr: string;
+    if (name === "broadcast_in_dim") {
+      const src = e.inputs[0];
+      if (src instanceof Literal) expr = vreg(src);
+      else {
+        const strides = viewStrides(e, space);
+        const inner = strides[strides.length - 1];
+        if (inner !== 0 && inner !== 1) return null;
+        const addr = `${names.get(src as Var)} + ${offsetExpr(strides, 2)}`;
+        expr = inner ? `v128.load(${addr})` : `v128.load32_splat(${addr})`;
+      }
+    } else {
+      for (const a of e.inputs) {
+        if (a instanceof Var && names.has(a) && !loaded.has(a)) {
+          loaded.add(a);
+          body.push(`const ${reg(a)} = v128.load(${names.get(a)} + ${at});`);
+        }
+      }
+      const args = e.inputs.map(vreg);
+      if (name === "select_n") expr = `v128.bitselect(${args[2]}, ${args[1]}, ${args[0]})`;
+      else if (name === "convert_element_type") {
+        const fromBool = e.inputs[0].aval.dtype === "bool";
+        expr = fromBool ? `v128.and(${args[0]}, f32x4.splat(1.0))` : args[0];
+      } else if (VEC_UNARY[name]) expr = VEC_UNARY[name](args[0]);
+      else expr = VEC_BINARY[name](args[0], args[1]);
+    }
+    body.push(`const ${reg(out)} = ${expr};`);
+    if (outIndex.has(out)) body.push(`v128.store(out${outIndex.get(out)} + ${at}, ${reg(out)});`);
+  }
+  return body;
 }
 
 /** Scalar helpers the expressions may call (erf and its inverse, evaluated in f64). */

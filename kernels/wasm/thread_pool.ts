@@ -12,6 +12,7 @@ import type { LinearMemory } from "./memory.ts";
 import {
   controlBytes,
   DONE,
+  EXITED,
   FAILED,
   IDLE,
   MAX_ARGS,
@@ -26,6 +27,8 @@ import {
 const IDLE_MS = 1000;
 /** How long a launch waits for freshly started workers before running on the calling thread. */
 const START_TIMEOUT_MS = 20_000;
+/** How long stopping the pool waits for its workers to leave their loops. */
+const EXIT_TIMEOUT_MS = 5_000;
 
 /** One task: a kernel export name and its arguments. */
 export interface ThreadTask {
@@ -79,12 +82,13 @@ export class ThreadPool {
   }
 
   #ctrl(): Int32Array {
-    return new Int32Array(this.heap.memory.buffer, this.#control, 4);
+    return new Int32Array(this.heap.memory.buffer, this.#control, 5);
   }
 
   /** Starts `n` workers (terminating others first) and waits until they are ready. */
   #start(n: number): boolean {
     this.shutdown();
+    if (this.#broken) return false;
     const ctrl = this.#ctrl();
     ctrl.fill(0);
     const f64 = this.heap.f64;
@@ -94,7 +98,7 @@ export class ThreadPool {
       worker.onerror = (e) => {
         e.preventDefault();
         this.#broken = true;
-        this.shutdown();
+        this.shutdown(false);
       };
       const init: ThreadInit = {
         memory: this.heap.memory,
@@ -110,7 +114,7 @@ export class ThreadPool {
     for (let r = Atomics.load(ctrl, READY); r < n; r = Atomics.load(ctrl, READY)) {
       const left = deadline - performance.now();
       if (left <= 0 || this.#broken) {
-        this.shutdown();
+        this.shutdown(false);
         return false;
       }
       Atomics.wait(ctrl, READY, r, left);
@@ -170,8 +174,13 @@ export class ThreadPool {
       }
       this.#touch();
     }
-    if (Atomics.load(ctrl, FAILED)) {
-      throw new AdjointError("thread pool", "a kernel failed on a worker thread");
+    const failed = Atomics.load(ctrl, FAILED);
+    if (failed) {
+      const args = tasks.find((t) => this.#index.get(t.kernel) === failed - 1)?.args ?? [];
+      throw new AdjointError(
+        "thread pool",
+        `kernel ${this.#kernels[failed - 1]}(${args.join(", ")}) failed on a worker thread`,
+      );
     }
   }
 
@@ -192,8 +201,14 @@ export class ThreadPool {
     this.#timer = timer;
   }
 
-  /** Tells the workers to exit and terminates them (they are started again on demand). */
-  shutdown(): void {
+  /**
+   * Tells the workers to exit, waits until each has left its loop, and terminates them (they are
+   * started again on demand). Waiting matters: a worker that had not yet seen its QUIT when the
+   * next pool reuses the control block would run the next launch's task a second time. A worker
+   * that never answers (or `wait` false, for workers that never became ready) leaves the pool
+   * broken: later launches run on the calling thread.
+   */
+  shutdown(wait = true): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (!this.#workers.length) return;
@@ -202,6 +217,16 @@ export class ThreadPool {
     const ctrl = this.#ctrl();
     Atomics.add(ctrl, SEQ, 1);
     Atomics.notify(ctrl, SEQ);
+    const deadline = performance.now() + EXIT_TIMEOUT_MS;
+    for (let e = Atomics.load(ctrl, EXITED); e < this.#workers.length;) {
+      const left = deadline - performance.now();
+      if (!wait || left <= 0) {
+        this.#broken = true;
+        break;
+      }
+      Atomics.wait(ctrl, EXITED, e, left);
+      e = Atomics.load(ctrl, EXITED);
+    }
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
   }

@@ -11,8 +11,10 @@ export const SEQ: number = 0;
 export const DONE: number = 1;
 /** Int32 index of the number of workers that have instantiated the kernels. */
 export const READY: number = 2;
-/** Int32 index of the failure flag: set when a task threw (e.g. a trap in a kernel). */
+/** Int32 index of the failure flag: 1 + the index of a kernel that threw (e.g. trapped), else 0. */
 export const FAILED: number = 3;
+/** Int32 index of the number of workers that have left their loop after a QUIT. */
+export const EXITED: number = 4;
 /** Bytes of the counter header (before the slots). */
 export const HEADER_BYTES: number = 64;
 /** Most arguments of one task. */

@@ -5,6 +5,7 @@
  */
 import {
   DONE,
+  EXITED,
   FAILED,
   IDLE,
   QUIT,
@@ -25,7 +26,7 @@ function serve({ memory, module, control, worker, kernels }: ThreadInit): void {
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
   (exports.init_math as () => void)();
   const fns = kernels.map((name) => exports[name] as (...args: number[]) => void);
-  const ctrl = new Int32Array(memory.buffer, control, 4);
+  const ctrl = new Int32Array(memory.buffer, control, 5);
   const slot = slotIndex(control, worker);
   // Read the launch counter before reporting ready: the first launch may follow at once.
   let seq = Atomics.load(ctrl, SEQ);
@@ -37,12 +38,16 @@ function serve({ memory, module, control, worker, kernels }: ThreadInit): void {
     // The memory may have grown since the last launch: take a fresh view each time.
     const task = new Float64Array(memory.buffer, slot * 8, SLOT_F64);
     const fn = task[0];
-    if (fn === QUIT) break;
+    if (fn === QUIT) {
+      Atomics.add(ctrl, EXITED, 1);
+      Atomics.notify(ctrl, EXITED);
+      break;
+    }
     if (fn === IDLE) continue;
     try {
       fns[fn](...task.subarray(1));
     } catch {
-      Atomics.store(ctrl, FAILED, 1);
+      Atomics.store(ctrl, FAILED, fn + 1);
     }
     Atomics.add(ctrl, DONE, 1);
     Atomics.notify(ctrl, DONE);
