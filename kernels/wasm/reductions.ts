@@ -1,7 +1,7 @@
 /**
  * Reductions on the wasm runtime. Axes of size 1 are dropped and neighbouring axes that are both
  * reduced (or both kept) are merged into runs; each reduced run is then one `[outer, r, inner]`
- * kernel pass, innermost run first. Empty reductions produce what the reference backend does
+ * kernel pass, outermost run first. Empty reductions produce what the reference backend does
  * (its identity element, stored in the output dtype).
  * @module
  */
@@ -100,7 +100,9 @@ function reduction(name: string): WasmRule {
     }
     const runs = runsOf(a.shape, axes as number[]);
     let cur = rt.share(x);
-    for (let k = runs.length - 1; k >= 0; k--) {
+    // Outermost run first: its passes read whole contiguous rows of what is kept inside it,
+    // and leave less data for the inner runs (pooling windows: rows first, then pairs).
+    for (let k = 0; k < runs.length; k++) {
       if (!runs[k].reduced) continue;
       const outer = sizeOf(runs.slice(0, k).map((r) => r.size));
       const inner = sizeOf(runs.slice(k + 1).map((r) => r.size));
