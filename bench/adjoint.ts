@@ -103,6 +103,14 @@ function jitSync(f: (...args: any[]) => any): Jitted {
   return jit(f, { compile: "sync" } as JitOptions);
 }
 
+/**
+ * A jitted training step that consumes its parameters (`donateArgnums: [0]`), as a training loop
+ * would write it, and as jax-js's steps consume theirs (its arrays are reference counted).
+ */
+function jitStep(f: (...args: any[]) => any): Jitted {
+  return jit(f, { compile: "sync", donateArgnums: [0] } as JitOptions);
+}
+
 function mlpLoss(p: MlpParams, x: Array, y: Array): Array {
   const h = np.relu(x.matmul(p.w1).add(p.b1));
   const logits = h.matmul(p.w2).add(p.b2);
@@ -212,11 +220,11 @@ export async function createAdjoint(config: AdjointConfig): Promise<Contender> {
         }
         case "mlp": {
           const { x, y, ...p } = a;
-          return Promise.resolve(trainLoop(jitSync(sgdStep(mlpLoss)), p as MlpParams, x, y));
+          return Promise.resolve(trainLoop(jitStep(sgdStep(mlpLoss)), p as MlpParams, x, y));
         }
         case "convnet": {
           const { x, y, ...p } = a;
-          return Promise.resolve(trainLoop(jitSync(sgdStep(convnetLoss)), p as ConvParams, x, y));
+          return Promise.resolve(trainLoop(jitStep(sgdStep(convnetLoss)), p as ConvParams, x, y));
         }
         case "jitFresh": {
           const { x, y, ...p } = a;
