@@ -1,11 +1,12 @@
 /**
- * gemm throughput of the wasm backend with one thread and with every thread: float32 n x n
- * products, median of timed runs after warm-up, in GFLOP/s.
+ * gemm throughput of the wasm backend with one thread and with every thread, in GFLOP/s (median
+ * of timed runs after warm-up): float32 n x n products, split by rows over the threads, and the
+ * lecture convnet's two filter gradients (small outputs of great depth, split by depth).
  *
  * Run with `deno run --allow-read bench/gemm_threads.ts [n...]` (default 256 512 1024).
  * @module
  */
-import { type ConcreteArray, numpy as np, setThreads } from "../mod.ts";
+import { type Array, type ConcreteArray, lax, numpy as np, setThreads } from "../mod.ts";
 
 const REPS = 10;
 
@@ -14,12 +15,36 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Median GFLOP/s of an n x n float32 matmul on `threads` threads. */
-function gflops(n: number, threads: number): number {
+/** A product `a · b` (contracting `dims`) and its multiply-add count. */
+interface Product {
+  name: string;
+  a: number[];
+  b: number[];
+  dims: [[number[], number[]], [number[], number[]]];
+  flops: number;
+}
+
+function square(n: number): Product {
+  return {
+    name: `${n}x${n}x${n}`,
+    a: [n, n],
+    b: [n, n],
+    dims: [[[1], [0]], [[], []]],
+    flops: 2 * n ** 3,
+  };
+}
+
+/** A filter gradient: `[k, m]ᵀ · [k, n]` (batch and space as the depth k). */
+function filterGradient(name: string, m: number, n: number, k: number): Product {
+  return { name, a: [k, m], b: [k, n], dims: [[[0], [0]], [[], []]], flops: 2 * m * n * k };
+}
+
+/** Median GFLOP/s of a product on `threads` threads. */
+function gflops(p: Product, threads: number): number {
   setThreads(threads);
-  const a = np.ones([n, n]);
-  const b = np.ones([n, n]);
-  const once = () => (np.matmul(a, b) as ConcreteArray)[Symbol.dispose]();
+  const a: Array = np.ones(p.a);
+  const b: Array = np.ones(p.b);
+  const once = () => (lax.dotGeneral(a, b, p.dims) as ConcreteArray)[Symbol.dispose]();
   for (let i = 0; i < 3; i++) once();
   const times: number[] = [];
   for (let i = 0; i < REPS; i++) {
@@ -27,17 +52,22 @@ function gflops(n: number, threads: number): number {
     once();
     times.push(performance.now() - t0);
   }
-  return (2 * n ** 3) / (median(times) * 1e6);
+  return p.flops / (median(times) * 1e6);
 }
 
 if (import.meta.main) {
   const sizes = Deno.args.length ? Deno.args.map(Number) : [256, 512, 1024];
+  const products = [
+    ...sizes.map(square),
+    filterGradient("conv1 filter grad 10x25, depth 36864", 10, 25, 36864),
+    filterGradient("conv2 filter grad 20x250, depth 4096", 20, 250, 4096),
+  ];
   const all = navigator.hardwareConcurrency;
-  const rows = sizes.map((n) => {
-    const one = gflops(n, 1);
-    const many = gflops(n, all);
+  const rows = products.map((p) => {
+    const one = gflops(p, 1);
+    const many = gflops(p, all);
     return {
-      n,
+      product: p.name,
       "1 thread": one.toFixed(1),
       [`${all} threads`]: many.toFixed(1),
       speedup: (many / one).toFixed(2),

@@ -14,6 +14,7 @@ import { addP, expP, ltP } from "../core/primitives/elementwise.ts";
 import { argmaxP, reduceMaxP, reduceSumP } from "../core/primitives/reductions.ts";
 import type { Primitive } from "../core/primitive.ts";
 import { outerSplit } from "../kernels/wasm/strided.ts";
+import { depthSplit } from "../kernels/wasm/contraction.ts";
 import { PARALLEL_MIN, splitRange } from "../kernels/wasm/split.ts";
 import { refBackend } from "../kernels/ref/backend.ts";
 import { wasmBackend } from "../kernels/wasm/backend.ts";
@@ -255,6 +256,53 @@ Deno.test("outerSplit splits large copies only where slices write disjoint eleme
   assert.deepEqual(outerSplit([4, 4, 4], [16, 4, 1], 2), [[0, 4]], "small copies stay whole");
   // Windows one row apart along the outer axis write the same rows: no split.
   assert.deepEqual(outerSplit([24, 24, 5, 5, 8], [28, 1, 28, 1, 784], 2), [[0, 24]]);
+});
+
+Deno.test({
+  name: "wasm gemm split by depth (small output, great depth) over two threads equals ref",
+  ignore: !threadsSupported(),
+  fn: async (t) => {
+    const deep: DotCase[] = [
+      {
+        name: "f32 conv1 filter gradient 10x36864 · 36864x25",
+        x: [36864, 10],
+        y: [36864, 25],
+        dims: [[[0], [0]], [[], []]],
+        dtype: "float32",
+      },
+      {
+        name: "f64 20x4099 · 4099x37",
+        x: [20, 4099],
+        y: [4099, 37],
+        dims: [[[1], [0]], [[], []]],
+        dtype: "float64",
+      },
+    ];
+    try {
+      for (const c of deep) {
+        await t.step(c.name, () => {
+          const [m, k] = c.dims[0][0][0] === 0 ? [c.x[1], c.x[0]] : [c.x[0], c.x[1]];
+          assert.equal(depthSplit(m, c.y[1], k, 1, 2).length, 2, "not split by depth");
+          setThreads(2);
+          const before = threadStats.workerTasks;
+          const two = dot(wasmBackend, c);
+          assert.ok(threadStats.workerTasks > before, "the gemm ran no task on a worker thread");
+          // The two halves of the depth are summed at the end: rounding differs from one pass.
+          assertNear(two, dot(refBackend, c), c.dtype === "float64" ? 1e-12 : 1e-4, "vs ref");
+        });
+      }
+    } finally {
+      setThreads(defaultThreads);
+      wasmRuntime().pool?.shutdown();
+    }
+  },
+});
+
+Deno.test("depthSplit only splits small outputs of great depth", () => {
+  assert.deepEqual(depthSplit(10, 25, 36864, 1, 2), [[0, 18432], [18432, 36864]]);
+  assert.deepEqual(depthSplit(10, 25, 36864, 1, 1), [[0, 36864]], "one thread");
+  assert.deepEqual(depthSplit(128, 128, 784, 1, 2), [[0, 784]], "shallow: rows are split");
+  assert.deepEqual(depthSplit(10, 25, 36864, 3, 2), [[0, 36864]], "batched");
 });
 
 Deno.test("setThreads(1) runs gemm on the calling thread; setThreads checks its argument", () => {

@@ -1,7 +1,8 @@
 /**
  * dot_general and sliding windows on the wasm runtime.
  *
- * dot_general becomes one batched gemm call, its rows split over the runtime's threads: each
+ * dot_general becomes one batched gemm call, its rows split over the runtime's threads (or,
+ * for a small output of great depth, its depth, the partial products then summed): each
  * operand's batch, free and contracting axes are merged into single strided axes when its layout
  * allows (always for the layouts matmul, conv and their transposes produce), so the gemm packs
  * straight from the operand with the right row and column strides; only an operand whose axes
@@ -11,14 +12,14 @@
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
-import { isFloat } from "../../core/dtype.ts";
+import { type DType, isFloat } from "../../core/dtype.ts";
 import type { DotDims } from "../../core/primitives/dot_general.ts";
 import type { WindowParams } from "../../core/primitives/patches.ts";
 import { range, sizeOf, stridesOf } from "../../core/shape.ts";
 import { viaRef } from "./fallback.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { WasmRule } from "./rule.ts";
-import { SUFFIX, type WasmRuntime } from "./runtime.ts";
+import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
 import { fill, gather, stridedCopy } from "./strided.ts";
 import { padInto } from "./structural.ts";
 
@@ -97,6 +98,67 @@ export function rowSplit(m: number, work: number, threads: number): [number, num
   return parts;
 }
 
+/**
+ * Depth ranges `[k0, k1)`, one per thread, for a gemm whose output is small next to its depth
+ * (a convolution's filter gradient: m x n in the hundreds, k in the thousands): each thread packs
+ * only its share of B and the partial products are summed, where a row split would have every
+ * thread pack all of B. One range when rows should be split instead.
+ */
+export function depthSplit(
+  m: number,
+  n: number,
+  k: number,
+  batch: number,
+  threads: number,
+): [number, number][] {
+  const deep = k >= 8 * Math.max(m, n) && m * n * k >= GEMM_PARALLEL_MIN;
+  if (threads <= 1 || batch !== 1 || !deep) return [[0, k]];
+  const step = Math.ceil(k / threads);
+  const parts: [number, number][] = [];
+  for (let k0 = 0; k0 < k; k0 += step) parts.push([k0, Math.min(k, k0 + step)]);
+  return parts;
+}
+
+/** Runs a depth-split gemm: partial products on the threads, summed into `c`. */
+function depthSplitGemm(
+  rt: WasmRuntime,
+  [A, B]: [GemmOperand, GemmOperand],
+  c: WasmBuffer,
+  dtype: DType,
+  [m, n]: [number, number],
+  parts: [number, number][],
+): void {
+  const sfx = SUFFIX[dtype], bytes = ELEMENT_BYTES[dtype];
+  const partials = parts.map((_, t) => (t === 0 ? c : rt.alloc(dtype, m * n)));
+  const tasks = parts.map(([k0, k1], t) => ({
+    kernel: `gemm_${sfx}`,
+    args: [
+      1,
+      A.buffer.ptr + k0 * A.cols.stride * bytes,
+      A.batch.stride,
+      A.rows.stride,
+      A.cols.stride,
+      B.buffer.ptr + k0 * B.rows.stride * bytes,
+      B.batch.stride,
+      B.rows.stride,
+      B.cols.stride,
+      partials[t].ptr,
+      m,
+      n,
+      k1 - k0,
+      rt.workspace(`gemm_${sfx}_workspace`, t),
+      0,
+      m,
+    ],
+  }));
+  rt.parallel(tasks, "dot_general");
+  const add = rt.kernel(`add_${sfx}`, "dot_general");
+  for (const p of partials.slice(1)) {
+    add(c.ptr, p.ptr, c.ptr, m * n);
+    rt.dispose(p);
+  }
+}
+
 const floatDot: WasmRule = (rt, [x, y], [a, b], { dims }, [out]) => {
   const [[xc, yc], [xb, yb]] = dims as DotDims;
   const xFree = range(a.ndim).filter((i) => !xc.includes(i) && !xb.includes(i));
@@ -121,6 +183,13 @@ const floatDot: WasmRule = (rt, [x, y], [a, b], { dims }, [out]) => {
     n,
     k,
   ];
+  const depth = depthSplit(m, n, k, A.batch.size, rt.threads());
+  if (depth.length > 1) {
+    depthSplitGemm(rt, [A, B], c, out.dtype, [m, n], depth);
+    if (A.copied) rt.dispose(A.buffer);
+    if (B.copied) rt.dispose(B.buffer);
+    return [c];
+  }
   const parts = rowSplit(m, A.batch.size * m * n * k, rt.threads());
   rt.parallel(
     parts.map(([r0, r1], t) => ({
