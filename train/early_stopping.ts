@@ -29,7 +29,11 @@ export interface EarlyStoppingOptions {
   minDelta?: number;
   /** Whether lower or higher is better; `auto` (default): higher for accuracy-like names. */
   mode?: "min" | "max" | "auto";
-  /** Let `onTrainEnd` return the state of the best epoch instead of the last (default false). */
+  /**
+   * Let `onTrainEnd` return the state of the best epoch instead of the last (default false). The
+   * monitor keeps the state object it was given: a jitted step that donates its parameters
+   * (`donateArgnums`) releases them, so donate nothing while restoring the best state.
+   */
   restoreBest?: boolean;
 }
 
