@@ -20,6 +20,7 @@ import { viaRef } from "./fallback.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { WasmRule } from "./rule.ts";
 import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
+import { splitRange } from "./split.ts";
 import { fill, gather, stridedCopy } from "./strided.ts";
 import { padInto } from "./structural.ts";
 
@@ -90,12 +91,7 @@ const GEMM_PARALLEL_MIN = 1 << 18;
 
 /** Row ranges `[r0, r1)` of an `m`-row gemm of `work` multiply-adds, one per thread used. */
 export function rowSplit(m: number, work: number, threads: number): [number, number][] {
-  const useful = Math.min(threads, Math.ceil(m / GEMM_MR));
-  if (useful <= 1 || work < GEMM_PARALLEL_MIN) return [[0, m]];
-  const step = Math.ceil(m / useful / GEMM_MR) * GEMM_MR;
-  const parts: [number, number][] = [];
-  for (let r = 0; r < m; r += step) parts.push([r, Math.min(m, r + step)]);
-  return parts;
+  return splitRange(m, work, threads, GEMM_MR, GEMM_PARALLEL_MIN);
 }
 
 /**
@@ -111,12 +107,8 @@ export function depthSplit(
   batch: number,
   threads: number,
 ): [number, number][] {
-  const deep = k >= 8 * Math.max(m, n) && m * n * k >= GEMM_PARALLEL_MIN;
-  if (threads <= 1 || batch !== 1 || !deep) return [[0, k]];
-  const step = Math.ceil(k / threads);
-  const parts: [number, number][] = [];
-  for (let k0 = 0; k0 < k; k0 += step) parts.push([k0, Math.min(k, k0 + step)]);
-  return parts;
+  if (batch !== 1 || k < 8 * Math.max(m, n)) return [[0, k]];
+  return splitRange(k, m * n * k, threads, 1, GEMM_PARALLEL_MIN);
 }
 
 /** Runs a depth-split gemm: partial products on the threads, summed into `c`. */
