@@ -10,8 +10,9 @@
  * of the rate, random shifts of the training images by up to a pixel, and 30 epochs, which clear
  * 99.0% (see `DEFAULTS`). The whole training step (forward, backward, optimizer update, and the
  * split of the dropout and shift keys) is one jitted function; each epoch visits the examples in
- * a new order drawn from a key. Each epoch shows a progress line and the test loss and accuracy; at the end it
- * writes the loss/accuracy curves (SVG) and the parameters (safetensors) to the output folder.
+ * a new order drawn from a key. Each epoch shows a progress line and the test loss and accuracy;
+ * at the end it writes the loss/accuracy curves (SVG) and the parameters (safetensors) to the
+ * output folder.
  *
  *   deno run --allow-read --allow-env --allow-write examples/mnist_convnet.ts [flags]
  *
@@ -70,7 +71,7 @@ export interface Options {
   out: string;
 }
 
-/** The training settings a preset fixes (the network, data and batch size are always the lecture's). */
+/** The training settings a preset fixes (network, data and batch sizes are always the lecture's). */
 export type Settings = Pick<
   Options,
   "optimizer" | "epochs" | "lr" | "momentum" | "schedule" | "shift"
@@ -267,9 +268,10 @@ export type Batch = { x: Array; y: Array };
 
 /**
  * The jitted training step: splits the state's key for this step's dropout masks (and the
- * random shifts of the images when `shift` > 0), takes the NLL loss and its gradient, and applies the optimizer's update. Returns the new state and the
- * batch's loss and accuracy (with dropout active). The step consumes (donates) the state and the
- * batch it is given, so a loop `state = step(state, batch)` keeps memory flat.
+ * random shifts of the images when `shift` > 0), takes the NLL loss and its gradient, and
+ * applies the optimizer's update. Returns the new state and the batch's loss and accuracy (with
+ * dropout active). The step consumes (donates) the state and the batch it is given, so a loop
+ * `state = step(state, batch)` keeps memory flat.
  */
 export function trainStep(
   net: nn.Layer<Tree[]>,
