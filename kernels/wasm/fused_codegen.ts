@@ -2,7 +2,9 @@
  * AssemblyScript code generation for fused kernels: one exported function per kernel, a loop
  * nest over the kernel's iteration space that loads its inputs (broadcast inputs through strided
  * views), evaluates the fused equations in registers, and stores its outputs (a final reduction
- * accumulates into its output). Arguments are byte addresses in the shared linear memory.
+ * accumulates into its output). A float32 kernel whose equations all have f32x4 forms runs its
+ * innermost loop four elements at a time. Arguments are byte addresses in the shared linear
+ * memory.
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
