@@ -53,6 +53,7 @@ export class ThreadPool {
   #lastUse = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #broken = false;
+  #stopsAtUnload = false;
 
   /**
    * A pool of up to `capacity` workers for `module` on `heap`; `control` is the byte address
@@ -89,6 +90,11 @@ export class ThreadPool {
   #start(n: number): boolean {
     this.shutdown();
     if (this.#broken) return false;
+    if (!this.#stopsAtUnload) {
+      // Workers still waiting when the program ends would be torn down mid-wait: stop them first.
+      globalThis.addEventListener("unload", () => this.shutdown());
+      this.#stopsAtUnload = true;
+    }
     const ctrl = this.#ctrl();
     ctrl.fill(0);
     const f64 = this.heap.f64;
