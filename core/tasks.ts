@@ -13,6 +13,7 @@ export function schedule(fn: () => void): () => void {
   const finish = () => {
     pending = false;
     channel.port1.close();
+    channel.port2.close();
   };
   channel.port1.onmessage = () => {
     if (!pending) return;
