@@ -132,8 +132,10 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
     const backend = backendFor(leaves, options.backend);
     const outs = run(entry, leaves, backend, options.compile === "sync");
     // Under an outer transformation the arguments may still be needed (residuals of grad).
-    const topLevel = [...leaves, ...outs].every((a) => a instanceof ConcreteArray);
-    if (donated.size && topLevel) releaseDonated(args, donated, outs);
+    const concrete = (a: Array) => a instanceof ConcreteArray;
+    if (donated.size && leaves.every(concrete) && outs.every(concrete)) {
+      releaseDonated(args, donated, outs);
+    }
     return unflatten(entry.outDef, outs);
   };
   jitted.lower = (...args: unknown[]): Lowered => {
