@@ -1,11 +1,12 @@
 /**
- * Array creation: zeros, ones, full, arange, linspace, eye and the `*Like` variants.
+ * Array creation: zeros, ones, full, arange, linspace, eye, the `*Like` variants and copy.
  * @module
  */
 import { type Array, ConcreteArray } from "../core/array.ts";
 import { allocTyped, type DType } from "../core/dtype.ts";
 import { AdjointError } from "../core/errors.ts";
 import { full as laxFull } from "../core/primitives/constants.ts";
+import { select } from "../core/primitives/elementwise.ts";
 import { shapeStr } from "../core/shape.ts";
 
 function checkShape(op: string, shape: readonly number[]): void {
@@ -88,4 +89,18 @@ export function eye(n: number, m = n, k = 0, dtype: DType = "float32"): Array {
     if (j >= 0 && j < m) data[i * m + j] = 1;
   }
   return ConcreteArray.fromHost(data, [n, m], dtype);
+}
+
+/**
+ * A copy of `x` in a buffer of its own, on the same backend: releasing (or donating) one leaves
+ * the other intact. Differentiable (the identity).
+ *
+ * ```ts
+ * import { numpy as np } from "../mod.ts";
+ * const y = np.copy(np.array([1, 2]));
+ * y.toArray(); // [1, 2]
+ * ```
+ */
+export function copy(x: Array): Array {
+  return select(laxFull(x.shape, true, "bool"), x, x);
 }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type Array, numpy as np } from "../mod.ts";
+import { type Array, type ConcreteArray, grad, numpy as np, toBackend } from "../mod.ts";
 import { assertClose } from "./util/assert_close.ts";
 import { runs } from "./util/arbitraries.ts";
 
@@ -204,4 +204,21 @@ Deno.test("elementwise functions: clip, where, relu, abs, sign, rounding", () =>
   same(np.maximum(np.array([1, 5]), 3), [3, 5]);
   same(np.power(np.array([2, 3]), 2), [4, 9]);
   same(np.isfinite(np.array([1, Infinity, NaN])), [true, false, false]);
+});
+
+Deno.test("copy gives the same values in a buffer of its own, on every backend", () => {
+  for (const backend of ["ref", "wasm"]) {
+    for (
+      const x of [np.array([[1.5, -0, 2]]), np.array([3, -4], "int32"), np.array([true, false])]
+    ) {
+      const original = toBackend(x, backend) as ConcreteArray;
+      const y = np.copy(original);
+      assert.equal(y.dtype, original.dtype);
+      const want = original.toArray();
+      original[Symbol.dispose]();
+      assert.deepEqual(y.toArray(), want, `${backend} ${y.dtype}`);
+    }
+  }
+  assert.ok(Object.is((np.copy(np.array([-0])).toArray() as number[])[0], -0), "signed zero kept");
+  assertClose(grad((x: Array) => np.sum(np.copy(x).mul(x)))(np.array([1, 2])), [2, 4]);
 });

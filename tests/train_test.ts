@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { numpy as np, valueAndGrad } from "../mod.ts";
+import { jit, numpy as np, valueAndGrad } from "../mod.ts";
 import { batches } from "../data/batches.ts";
 import { formatDuration, progress } from "../train/progress.ts";
 import { historyCharts, plotSvg } from "../train/plot_svg.ts";
@@ -422,6 +422,17 @@ Deno.test("earlyStopping", async (t) => {
     assert.equal(stopper.stoppedEpoch, 3);
     assert.equal(stopper.onTrainEnd("last"), "state 2");
     assert.equal(earlyStopping({ patience: 1 }).onTrainEnd("last"), "last");
+  });
+
+  await t.step("restoreBest keeps the best arrays when the step donates its state", () => {
+    const step = jit((w: np.Array) => w.add(1), { donateArgnums: [0] });
+    const stopper = earlyStopping({ patience: 5, restoreBest: true });
+    let w = np.array([0, 10]);
+    [0.5, 0.2, 0.3, 0.4].forEach((valLoss, i) => {
+      w = step(w);
+      stopper.onEpochEnd({ epoch: i + 1, valLoss }, { w });
+    });
+    assert.deepEqual((stopper.onTrainEnd({ w }) as { w: np.Array }).w.toArray(), [2, 12]);
   });
 
   await t.step("a missing metric is an error listing the available ones", () => {

@@ -16,8 +16,16 @@
  * ```
  * @module
  */
+import { ConcreteArray } from "../core/array.ts";
 import { AdjointError } from "../core/errors.ts";
+import { map, type Tree } from "../core/tree.ts";
+import { copy } from "../numpy/creation.ts";
 import type { Callback } from "./loop.ts";
+
+/** `state` with each concrete array replaced by a copy in a buffer of its own. */
+function snapshot(state: unknown): unknown {
+  return map((leaf) => (leaf instanceof ConcreteArray ? copy(leaf) : leaf), state as Tree);
+}
 
 /** What to watch and how long to wait. */
 export interface EarlyStoppingOptions {
@@ -31,8 +39,8 @@ export interface EarlyStoppingOptions {
   mode?: "min" | "max" | "auto";
   /**
    * Let `onTrainEnd` return the state of the best epoch instead of the last (default false). The
-   * monitor keeps the state object it was given: a jitted step that donates its parameters
-   * (`donateArgnums`) releases them, so donate nothing while restoring the best state.
+   * monitor keeps a copy of that state's arrays (`np.copy`), so a training step may consume
+   * (donate) the arrays it was given.
    */
   restoreBest?: boolean;
 }
@@ -95,7 +103,8 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
       const epoch = log.epoch ?? epochs + 1;
       epochs = epoch;
       if (Number.isNaN(best) || sign * value < sign * best - minDelta) {
-        [best, bestEpoch, wait, bestState] = [value, epoch, 0, { s: state }];
+        const kept = options.restoreBest ? snapshot(state) : state;
+        [best, bestEpoch, wait, bestState] = [value, epoch, 0, { s: kept }];
         return false;
       }
       wait++;
