@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type Array, grad, jit, nn, numpy as np, random, tree } from "../mod.ts";
+import { convnet } from "../examples/mnist_convnet.ts";
 import { assertClose } from "./util/assert_close.ts";
 
 const f64 = (xs: Parameters<typeof np.array>[0]) => np.array(xs, "float64");
@@ -220,21 +221,7 @@ Deno.test("randomShift moves each image by its own offset within the bound", asy
 
 Deno.test("combinators: the lecture's MNIST network and a residual block", async (t) => {
   await t.step("serial builds the lecture's Net with the right shapes", () => {
-    const net = nn.serial(
-      nn.conv2d(10, 5),
-      nn.maxPool2d(2),
-      nn.relu,
-      nn.conv2d(20, 5),
-      nn.dropout2d(),
-      nn.maxPool2d(2),
-      nn.relu,
-      nn.flatten(),
-      nn.dense(50),
-      nn.relu,
-      nn.dropout(),
-      nn.dense(10),
-      nn.logSoftmax,
-    );
+    const net = convnet();
     const [shape, params] = net.init(random.key(0), [-1, 1, 28, 28]);
     assert.deepEqual(shape, [-1, 10]);
     const p = params as ({ w: Array } | null)[];

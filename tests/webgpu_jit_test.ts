@@ -12,6 +12,7 @@
  * adapter at all, the tests are registered as ignored with a warning.
  */
 import assert from "node:assert/strict";
+import { convLoss, mlpLoss, type Params } from "./util/losses.ts";
 import fc from "fast-check";
 import {
   type Array,
@@ -219,26 +220,6 @@ gpuTest("jitted random elementwise and reduction programs agree with ref", async
 });
 
 // ---------------------------------------------------------------- training steps
-
-type Params = Record<string, Array>;
-
-function crossEntropy(logits: Array, labels: Array, classes: number): Array {
-  const logp = logits.sub(np.logsumexp(logits, 1, true));
-  return np.mean(np.sum(logp.mul(np.oneHot(labels, classes)), 1)).neg();
-}
-
-function mlpLoss(p: Params, x: Array, y: Array): Array {
-  const h = np.tanh(x.matmul(p.w1).add(p.b1));
-  return crossEntropy(h.matmul(p.w2).add(p.b2), y, 4);
-}
-
-function convLoss(p: Params, x: Array, y: Array): Array {
-  const c1 = np.relu(lax.conv(x, p.k1, { padding: "SAME" }).add(p.c1.reshape([1, 4, 1, 1])));
-  const pooled = lax.reduceWindow(c1, "max", [1, 1, 2, 2]);
-  const c2 = np.relu(lax.conv(pooled, p.k2, { strides: [1, 1] }));
-  const flat = c2.reshape([x.shape[0], 32]);
-  return crossEntropy(flat.matmul(p.w).add(p.b), y, 10);
-}
 
 /** One SGD step: the loss and the updated parameters. */
 function sgdStep(loss: (p: Params, x: Array, y: Array) => Array) {
