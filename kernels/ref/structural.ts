@@ -5,41 +5,20 @@
 import { allocTyped } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
+import { STRIDED_VIEWS } from "../../core/strided_views.ts";
 import type { RefImpl } from "./impl.ts";
 import { gatherStrided } from "./strided.ts";
 
-const broadcastInDim: RefImpl = ([x], [a], { dims }, [out]) => {
-  const d = dims as number[];
-  const xs = stridesOf(a.shape);
-  const strides = out.shape.map(() => 0);
-  d.forEach((o, i) => (strides[o] = a.shape[i] === 1 ? 0 : xs[i]));
-  return [gatherStrided(x, out.dtype, out.shape, strides, 0)];
-};
-
-const transpose: RefImpl = ([x], [a], { permutation }, [out]) => {
-  const xs = stridesOf(a.shape);
-  const strides = (permutation as number[]).map((p) => xs[p]);
-  return [gatherStrided(x, out.dtype, out.shape, strides, 0)];
-};
-
-const slice: RefImpl = ([x], [a], { start, strides }, [out]) => {
-  const xs = stridesOf(a.shape);
-  const s = start as number[], st = strides as number[];
-  const offset = s.reduce((acc, v, i) => acc + v * xs[i], 0);
-  return [gatherStrided(x, out.dtype, out.shape, xs.map((v, i) => v * st[i]), offset)];
-};
-
-const rev: RefImpl = ([x], [a], { dimensions }, [out]) => {
-  const xs = stridesOf(a.shape);
-  const dims = dimensions as number[];
-  let offset = 0;
-  const strides = xs.map((v, i) => {
-    if (!dims.includes(i)) return v;
-    offset += (a.shape[i] - 1) * v;
-    return -v;
-  });
-  return [gatherStrided(x, out.dtype, out.shape, strides, offset)];
-};
+/** broadcast_in_dim, transpose, slice and rev: one strided gather each, through their view. */
+const viewImpls: Record<string, RefImpl> = Object.fromEntries(
+  Object.entries(STRIDED_VIEWS).map(([name, view]) => {
+    const impl: RefImpl = ([x], [a], params, [out]) => {
+      const { strides, offset } = view(a, params, out);
+      return [gatherStrided(x, out.dtype, out.shape, strides, offset)];
+    };
+    return [name, impl];
+  }),
+);
 
 const reshape: RefImpl = ([x]) => [x.slice()];
 
@@ -174,10 +153,7 @@ const scatterAdd: RefImpl = ([u, idx], _, { axis }, [out]) => {
 
 /** Reference kernels of the structural, reduction and indexing primitives. */
 export const structuralImpls: Record<string, RefImpl> = {
-  broadcast_in_dim: broadcastInDim,
-  transpose,
-  slice,
-  rev,
+  ...viewImpls,
   reshape,
   concatenate,
   pad,

@@ -8,42 +8,22 @@
  */
 import type { DType } from "../../core/dtype.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
+import { STRIDED_VIEWS } from "../../core/strided_views.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { WasmRule } from "./rule.ts";
 import type { WasmRuntime } from "./runtime.ts";
 import { fill, gather, stridedCopy } from "./strided.ts";
 
-const broadcastInDim: WasmRule = (rt, [x], [a], { dims }, [out]) => {
-  const xs = stridesOf(a.shape);
-  const strides = out.shape.map(() => 0);
-  (dims as number[]).forEach((o, i) => (strides[o] = a.shape[i] === 1 ? 0 : xs[i]));
-  return [gather(rt, x, out.dtype, out.shape, strides, 0)];
-};
-
-const transpose: WasmRule = (rt, [x], [a], { permutation }, [out]) => {
-  const xs = stridesOf(a.shape);
-  const strides = (permutation as number[]).map((p) => xs[p]);
-  return [gather(rt, x, out.dtype, out.shape, strides, 0)];
-};
-
-const slice: WasmRule = (rt, [x], [a], { start, strides }, [out]) => {
-  const xs = stridesOf(a.shape);
-  const s = start as number[], st = strides as number[];
-  const offset = s.reduce((acc, v, i) => acc + v * xs[i], 0);
-  return [gather(rt, x, out.dtype, out.shape, xs.map((v, i) => v * st[i]), offset)];
-};
-
-const rev: WasmRule = (rt, [x], [a], { dimensions }, [out]) => {
-  const xs = stridesOf(a.shape);
-  const dims = dimensions as number[];
-  let offset = 0;
-  const strides = xs.map((v, i) => {
-    if (!dims.includes(i)) return v;
-    offset += (a.shape[i] - 1) * v;
-    return -v;
-  });
-  return [gather(rt, x, out.dtype, out.shape, strides, offset)];
-};
+/** broadcast_in_dim, transpose, slice and rev: one strided copy each, through their view. */
+const viewRules: Record<string, WasmRule> = Object.fromEntries(
+  Object.entries(STRIDED_VIEWS).map(([name, view]) => {
+    const rule: WasmRule = (rt, [x], [a], params, [out]) => {
+      const { strides, offset } = view(a, params, out);
+      return [gather(rt, x, out.dtype, out.shape, strides, offset)];
+    };
+    return [name, rule];
+  }),
+);
 
 const reshape: WasmRule = (rt, [x]) => [rt.share(x)];
 
@@ -119,10 +99,7 @@ const pad: WasmRule = (rt, [x], [a], { lo, interior, value }, [out]) => [
 
 /** Rules of the structural primitives. */
 export const structuralRules: Record<string, WasmRule> = {
-  broadcast_in_dim: broadcastInDim,
-  transpose,
-  slice,
-  rev,
+  ...viewRules,
   reshape,
   concatenate,
   pad,

@@ -6,6 +6,7 @@
  */
 import type { ShapedArray } from "../../core/aval.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
+import { STRIDED_VIEWS, type StridedView } from "../../core/strided_views.ts";
 import { allocFor, type GpuRule } from "./rule.ts";
 import type { Kernel } from "./runtime.ts";
 import {
@@ -41,10 +42,7 @@ ${g.prologue}
 
 /** A rule that is one strided gather, given the input strides and offset for the output shape. */
 function gatherRule(
-  layout: (a: ShapedArray, params: Record<string, unknown>, out: ShapedArray) => {
-    strides: number[];
-    offset: number;
-  },
+  layout: (a: ShapedArray, params: Record<string, unknown>, out: ShapedArray) => StridedView,
 ): GpuRule {
   return (rt, [x], [a], params, [out]) => {
     const result = allocFor(rt, out);
@@ -54,38 +52,10 @@ function gatherRule(
   };
 }
 
-const broadcastInDim = gatherRule((a, { dims }, out) => {
-  const xs = stridesOf(a.shape);
-  const strides = out.shape.map(() => 0);
-  (dims as number[]).forEach((o, i) => (strides[o] = a.shape[i] === 1 ? 0 : xs[i]));
-  return { strides, offset: 0 };
-});
-
-const transpose = gatherRule((a, { permutation }) => {
-  const xs = stridesOf(a.shape);
-  return { strides: (permutation as number[]).map((p) => xs[p]), offset: 0 };
-});
-
-const slice = gatherRule((a, { start, strides }) => {
-  const xs = stridesOf(a.shape);
-  const st = strides as number[];
-  return {
-    strides: xs.map((v, i) => v * st[i]),
-    offset: (start as number[]).reduce((acc, v, i) => acc + v * xs[i], 0),
-  };
-});
-
-const rev = gatherRule((a, { dimensions }) => {
-  const xs = stridesOf(a.shape);
-  const dims = dimensions as number[];
-  let offset = 0;
-  const strides = xs.map((v, i) => {
-    if (!dims.includes(i)) return v;
-    offset += (a.shape[i] - 1) * v;
-    return -v;
-  });
-  return { strides, offset };
-});
+/** broadcast_in_dim, transpose, slice and rev: one strided gather each, through their view. */
+const viewRules: Record<string, GpuRule> = Object.fromEntries(
+  Object.entries(STRIDED_VIEWS).map(([name, view]) => [name, gatherRule(view)]),
+);
 
 const reshape: GpuRule = (rt, [x], _, __, [out]) => {
   const result = allocFor(rt, out);
@@ -178,10 +148,7 @@ const concatenate: GpuRule = (rt, xs, avals, { dimension }, [out]) => {
 
 /** WebGPU rules of the structural primitives. */
 export const structuralRules: Record<string, GpuRule> = {
-  broadcast_in_dim: broadcastInDim,
-  transpose,
-  slice,
-  rev,
+  ...viewRules,
   reshape,
   pad,
   concatenate,
