@@ -19,6 +19,7 @@ import { range, sizeOf, stridesOf } from "../../core/shape.ts";
 import { viaRef } from "./fallback.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { WasmRule } from "./rule.ts";
+import type { ThreadTask } from "./thread_pool.ts";
 import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
 import { splitRange } from "./split.ts";
 import { fill, gather, stridedCopy } from "./strided.ts";
@@ -111,21 +112,21 @@ export function depthSplit(
   return splitRange(k, m * n * k, threads, 1, GEMM_PARALLEL_MIN);
 }
 
-/** Runs a depth-split gemm: partial products on the threads, summed into `c`. */
-function depthSplitGemm(
+/** The task computing rows `[r0, r1)` of `C = A · B` over depths `[k0, k1)` into `c`. */
+function gemmTask(
   rt: WasmRuntime,
+  dtype: DType,
   [A, B]: [GemmOperand, GemmOperand],
   c: WasmBuffer,
-  dtype: DType,
-  [m, n]: [number, number],
-  parts: [number, number][],
-): void {
+  [k0, k1]: [number, number],
+  [r0, r1]: [number, number],
+  thread: number,
+): ThreadTask {
   const sfx = SUFFIX[dtype], bytes = ELEMENT_BYTES[dtype];
-  const partials = parts.map((_, t) => (t === 0 ? c : rt.alloc(dtype, m * n)));
-  const tasks = parts.map(([k0, k1], t) => ({
+  return {
     kernel: `gemm_${sfx}`,
     args: [
-      1,
+      A.batch.size,
       A.buffer.ptr + k0 * A.cols.stride * bytes,
       A.batch.stride,
       A.rows.stride,
@@ -134,17 +135,30 @@ function depthSplitGemm(
       B.batch.stride,
       B.rows.stride,
       B.cols.stride,
-      partials[t].ptr,
-      m,
-      n,
+      c.ptr,
+      A.rows.size,
+      B.cols.size,
       k1 - k0,
-      rt.workspace(`gemm_${sfx}_workspace`, t),
-      0,
-      m,
+      rt.workspace(`gemm_${sfx}_workspace`, thread),
+      r0,
+      r1,
     ],
-  }));
+  };
+}
+
+/** A depth-split gemm: partial products over the depth ranges on the threads, summed into `c`. */
+function sumOfPartials(
+  rt: WasmRuntime,
+  dtype: DType,
+  operands: [GemmOperand, GemmOperand],
+  c: WasmBuffer,
+  depths: [number, number][],
+): void {
+  const [m, n] = [operands[0].rows.size, operands[1].cols.size];
+  const partials = depths.map((_, t) => (t === 0 ? c : rt.alloc(dtype, m * n)));
+  const tasks = depths.map((ks, t) => gemmTask(rt, dtype, operands, partials[t], ks, [0, m], t));
   rt.parallel(tasks, "dot_general");
-  const add = rt.kernel(`add_${sfx}`, "dot_general");
+  const add = rt.kernel(`add_${SUFFIX[dtype]}`, "dot_general");
   for (const p of partials.slice(1)) {
     add(c.ptr, p.ptr, c.ptr, m * n);
     rt.dispose(p);
@@ -158,38 +172,14 @@ const floatDot: WasmRule = (rt, [x, y], [a, b], { dims }, [out]) => {
   const A = gemmOperand(rt, x, a, [xb, xFree, xc]);
   const B = gemmOperand(rt, y, b, [yb, yc, yFree]);
   const c = rt.allocFor(out);
-  const sfx = SUFFIX[out.dtype];
   const [m, n, k] = [A.rows.size, B.cols.size, A.cols.size];
-  const args = [
-    A.batch.size,
-    A.buffer.ptr,
-    A.batch.stride,
-    A.rows.stride,
-    A.cols.stride,
-    B.buffer.ptr,
-    B.batch.stride,
-    B.rows.stride,
-    B.cols.stride,
-    c.ptr,
-    m,
-    n,
-    k,
-  ];
-  const depth = depthSplit(m, n, k, A.batch.size, rt.threads());
-  if (depth.length > 1) {
-    depthSplitGemm(rt, [A, B], c, out.dtype, [m, n], depth);
-    if (A.copied) rt.dispose(A.buffer);
-    if (B.copied) rt.dispose(B.buffer);
-    return [c];
+  const depths = depthSplit(m, n, k, A.batch.size, rt.threads());
+  if (depths.length > 1) sumOfPartials(rt, out.dtype, [A, B], c, depths);
+  else {
+    const rows = rowSplit(m, A.batch.size * m * n * k, rt.threads());
+    const tasks = rows.map((r, t) => gemmTask(rt, out.dtype, [A, B], c, [0, k], r, t));
+    rt.parallel(tasks, "dot_general");
   }
-  const parts = rowSplit(m, A.batch.size * m * n * k, rt.threads());
-  rt.parallel(
-    parts.map(([r0, r1], t) => ({
-      kernel: `gemm_${sfx}`,
-      args: [...args, rt.workspace(`gemm_${sfx}_workspace`, t), r0, r1],
-    })),
-    "dot_general",
-  );
   if (A.copied) rt.dispose(A.buffer);
   if (B.copied) rt.dispose(B.buffer);
   return [c];
