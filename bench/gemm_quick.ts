@@ -1,15 +1,19 @@
 /**
- * Quick single-thread f32 gemm throughput of the wasm backend: `C = A · B` for square 256, 512
- * and 1024 matrices through `np.matmul`, reporting the median GFLOP/s after warm-up (which also
- * lets V8 tier the kernels up from its baseline compiler). Not a test: timings vary with load.
+ * Quick f32 gemm throughput of the wasm backend: `C = A · B` for square 256, 512 and 1024
+ * matrices through `np.matmul` on one thread (or `--threads=N`), reporting the median GFLOP/s
+ * after warm-up (which also lets V8 tier the kernels up from its baseline compiler). Not a test:
+ * timings vary with load.
  *
- *   deno run bench/gemm_quick.ts
+ *   deno run bench/gemm_quick.ts [--threads=N]
  * @module
  */
 import "../kernels/wasm/backend.ts";
-import { type ConcreteArray, numpy as np, setDefaultBackend } from "../mod.ts";
+import { type ConcreteArray, numpy as np, setDefaultBackend, setThreads } from "../mod.ts";
 
 setDefaultBackend("wasm");
+const threadsFlag = Deno.args.find((a) => a.startsWith("--threads="));
+const threads = threadsFlag ? Number(threadsFlag.slice("--threads=".length)) : 1;
+setThreads(threads);
 
 function random(n: number): Float32Array {
   let s = 12345;
@@ -40,6 +44,8 @@ for (const n of [256, 512, 1024]) {
   const t = medianSeconds(once, 2);
   const gflops = (2 * n ** 3) / t / 1e9;
   console.log(
-    `gemm f32 ${n}x${n}x${n}: ${gflops.toFixed(1)} GFLOP/s (median ${(t * 1e3).toFixed(2)} ms)`,
+    `gemm f32 ${n}x${n}x${n}, ${threads} thread(s): ${gflops.toFixed(1)} GFLOP/s (median ${
+      (t * 1e3).toFixed(2)
+    } ms)`,
   );
 }

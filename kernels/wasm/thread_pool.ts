@@ -34,7 +34,7 @@ const EXIT_TIMEOUT_MS = 5_000;
 export interface ThreadTask {
   /** Export of the prebuilt module. */
   kernel: string;
-  /** Its arguments (numbers; at most 16). */
+  /** Its arguments (numbers; at most `MAX_ARGS`, 24). */
   args: readonly number[];
 }
 

@@ -18,7 +18,7 @@ export const EXITED: number = 4;
 /** Bytes of the counter header (before the slots). */
 export const HEADER_BYTES: number = 64;
 /** Most arguments of one task. */
-export const MAX_ARGS: number = 16;
+export const MAX_ARGS: number = 24;
 /** float64 entries of one slot: the kernel index, then the arguments. */
 export const SLOT_F64: number = 1 + MAX_ARGS;
 /** Slot kernel index meaning "no task in this launch". */
