@@ -1,13 +1,13 @@
 /**
  * `deno task bench`: Adjoint side by side with jax-js and TensorFlow.js, in one run, on the same
- * inputs. For each case every contender is prepared and warmed up, then sampled in interleaved
+ * inputs (and, for jit, Adjoint's first call in new processes, jit_new_process.ts). For each case every contender is prepared and warmed up, then sampled in interleaved
  * rounds (one sample per contender per round) so that load from other processes on this shared
  * machine hits all rows alike; each row reports its median, interquartile spread and ratio to the
  * baseline row (marked `*`).
  *
  *   deno task bench
- *   deno run --allow-read --allow-write --allow-env --allow-sys=loadavg bench/run.ts \
- *     [--quick] [--only=gemm,mlp,...]
+ *   deno run --allow-read --allow-write --allow-env --allow-sys=loadavg --allow-run=deno \
+ *     bench/run.ts [--quick] [--only=gemm,mlp,...]
  *
  * `--only` takes case families: jit, gemm, mlp, convnet, eager. `--quick` samples briefly (a
  * smoke test of the harness, not numbers to quote). Write access is for Adjoint's compile cache,
@@ -20,6 +20,7 @@ import { createAdjoint, wasmThreading } from "./adjoint.ts";
 import { type BenchCase, caseInputs } from "./cases.ts";
 import { type Host, isNotAvailable, localHost, reason, type Runner } from "./contender.ts";
 import { isolateHost } from "./isolate.ts";
+import { newProcessJitLine } from "./jit_new_process.ts";
 import { type CaseResult, type CellResult, formatCase, wasmPeakGflops } from "./report.ts";
 import { checkTargets } from "./targets.ts";
 import { defaultPlan, done, quickPlan, repsFor, type SamplingPlan, summarize } from "./timing.ts";
@@ -281,6 +282,7 @@ export async function main(args: string[]): Promise<void> {
             "empty: trace, simplify, compile, run; median = a fresh jit() of the same step in a " +
             "warm process, in-memory and disk kernel caches warm; TF.js has no jit)",
         );
+        console.log(await newProcessJitLine());
       }
       if (c.kind === "convnet") {
         console.log(

@@ -80,8 +80,12 @@ function run(
   for (const [v, off] of plan.offsets) addr.set(v, arena + off);
   for (const o of program.jaxpr.outs as Var[]) if (!addr.has(o)) place(o);
   for (const k of program.kernels) {
+    // The whole range of the outermost axis (a kernel without axes takes [0, 1)).
+    const space = k.space!;
     (exports[names.get(k)!] as CallableFunction)(
       ...[...k.inputs, ...k.outputs].map((v) => addr.get(v)!),
+      0,
+      space.length ? space[0] : 1,
     );
   }
   return (program.jaxpr.outs as Var[]).map((o) => {

@@ -1,7 +1,8 @@
 /**
  * Kernel threads of the wasm backend: gemm split over two threads equals gemm on one thread and
- * the reference backend; `setThreads(1)` keeps everything on the calling thread; the fallback
- * module (unshared memory) runs; and a program that used threads exits on its own.
+ * the reference backend, and so do jit-compiled fused kernels; `setThreads(1)` keeps everything
+ * on the calling thread; the fallback module (unshared memory) runs; and a program that used
+ * threads exits on its own.
  */
 import assert from "node:assert/strict";
 import { ShapedArray } from "../core/aval.ts";
@@ -24,7 +25,19 @@ import { KERNELS_WASM_BASE64 } from "../kernels/wasm/prebuilt.ts";
 import { wasmRuntime } from "../kernels/wasm/runtime.ts";
 import { threadStats } from "../kernels/wasm/thread_pool.ts";
 import { threadsSupported } from "../kernels/wasm/threads.ts";
-import { AdjointError, setThreads } from "../mod.ts";
+import { contentHash } from "../kernels/wasm/compiler.ts";
+import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
+import {
+  AdjointError,
+  type Array,
+  type ConcreteArray,
+  defaultBackendName,
+  jit,
+  numpy as np,
+  setDefaultBackend,
+  setThreads,
+  toBackend,
+} from "../mod.ts";
 
 /** One dot_general: operand shapes, dimension numbers, dtype. */
 interface DotCase {
@@ -334,7 +347,29 @@ Deno.test("the kernel module runs on an unshared memory where threads are unavai
   const view = new Float32Array(memory.buffer);
   for (let i = 0; i < m * k; i++) view[a / 4 + i] = i + 1;
   for (let i = 0; i < k * n; i++) view[b / 4 + i] = i % 4 - 1;
-  (e.gemm_f32 as (...args: number[]) => void)(1, a, 0, k, 1, b, 0, n, 1, c, m, n, k, ws, 0, m);
+  (e.gemm_f32 as (...args: number[]) => void)(
+    1,
+    a,
+    0,
+    k,
+    1,
+    b,
+    0,
+    n,
+    1,
+    c,
+    m,
+    n,
+    k,
+    ws,
+    0,
+    m,
+    0,
+    0,
+    0,
+    0,
+    0,
+  );
   const out = new Float32Array(memory.buffer, c, m * n);
   for (let r = 0; r < m; r++) {
     for (let q = 0; q < n; q++) {
@@ -362,4 +397,145 @@ Deno.test({
     assert.equal(sum, 256 ** 3);
     assert.ok(workerTasks > 0, "the child ran no task on a worker thread");
   },
+});
+
+/** A jitted function of three float32 operands and the shapes it is tried on. */
+interface FusedCase {
+  name: string;
+  f: (x: Array, b: Array, c: Array) => Array;
+  shapes: number[][];
+  /** Whether its fused kernels may split (no reduction over axis 0). */
+  splits: boolean;
+  tol: number;
+}
+
+const FUSED_CASES: FusedCase[] = [
+  {
+    name: "elementwise chain with broadcasts (301x307, a row and a column)",
+    f: (x, b, c) => np.tanh(x.mul(b).add(c)).mul(x).sub(b),
+    shapes: [[301, 307], [307], [301, 1]],
+    splits: true,
+    tol: 1e-5,
+  },
+  {
+    name: "one axis (300007 elements: the vector loop splits on aligned ranges)",
+    f: (x, b, c) => np.maximum(x.mul(2).add(b), c).mul(x),
+    shapes: [[300007], [300007], [1]],
+    splits: true,
+    tol: 1e-6,
+  },
+  {
+    name: "ending in a reduction that keeps axis 0 (sum over the last axis)",
+    f: (x, b, c) => np.sum(np.exp(x.mul(b)).add(c), 1),
+    shapes: [[301, 307], [307], [301, 1]],
+    splits: true,
+    tol: 1e-5,
+  },
+  {
+    name: "ending in a reduction over axis 0 (one task)",
+    f: (x, b, c) => np.max(x.mul(b).add(c), 0),
+    shapes: [[301, 307], [307], [301, 1]],
+    splits: false,
+    tol: 1e-6,
+  },
+];
+
+function operands(shapes: number[][]): ConcreteArray[] {
+  return shapes.map((s, i) => {
+    const n = s.reduce((a, b) => a * b, 1);
+    return np.array(filled("float32", n, i + 5)).reshape(s) as ConcreteArray;
+  });
+}
+
+function hostOf(a: Array): TypedArray {
+  return (a as ConcreteArray).backend.readSync((a as ConcreteArray).buffer, a.aval)!;
+}
+
+Deno.test({
+  name: "jitted fused kernels split over two threads equal one thread and ref",
+  ignore: !threadsSupported(),
+  fn: async (t) => {
+    const previous = defaultBackendName();
+    setDefaultBackend("wasm");
+    try {
+      for (const c of FUSED_CASES) {
+        await t.step(c.name, () => {
+          const args = operands(c.shapes);
+          const [x, b, y] = toBackend(args, "ref") as ConcreteArray[];
+          const ref = hostOf(c.f(x, b, y));
+          const jitted = jit(c.f, { compile: "sync" });
+          const compiled = jitCallCounts.compiled;
+          setThreads(1);
+          const before = threadStats.workerTasks;
+          const one = hostOf(jitted(args[0], args[1], args[2]));
+          assert.equal(threadStats.workerTasks, before, "one thread ran a worker task");
+          setThreads(2);
+          const two = hostOf(jitted(args[0], args[1], args[2]));
+          assert.equal(jitCallCounts.compiled, compiled + 2, "the calls ran compiled kernels");
+          const program = jitted.lower(args[0], args[1], args[2]).compiled.program;
+          assert.doesNotMatch(program, /^k\d+ op\(/m, "a prebuilt kernel ran a worker task");
+          const ran = threadStats.workerTasks > before;
+          assert.equal(ran, c.splits, c.splits ? "no worker task ran" : "a worker task ran");
+          // Ranges of the outermost axis change no element's arithmetic.
+          assert.deepEqual(two, one);
+          assertNear(two, ref, c.tol, "two threads vs ref");
+        });
+      }
+    } finally {
+      setThreads(defaultThreads);
+      setDefaultBackend(previous);
+      wasmRuntime().pool?.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "a jit kernel failing on a worker thread is named in the error",
+  ignore: !threadsSupported(),
+  fn: () => {
+    const previous = defaultBackendName();
+    setDefaultBackend("wasm");
+    try {
+      const c = FUSED_CASES[0];
+      const args = operands(c.shapes);
+      const jitted = jit(c.f, { compile: "sync" });
+      jitted(args[0], args[1], args[2]);
+      const source = jitted.lower(args[0], args[1], args[2]).compiled.assemblyscript;
+      const kernel = `jit-${contentHash(source).slice(0, 8)}/${
+        source.match(/export function (k\d+)/)![1]
+      }`;
+      const arity = source.match(/export function k\d+\(([^)]*)\)/)![1].split(",").length;
+      // Addresses past the end of the memory trap; the calling thread's task is empty.
+      const bad = { kernel, args: [...globalThis.Array(arity - 2).fill(0xffffff00), 0, 301] };
+      const empty = { kernel, args: [...globalThis.Array(arity - 2).fill(0), 0, 0] };
+      assert.throws(
+        () => wasmRuntime().pool!.run([empty, bad], () => {}),
+        (e: Error) => e instanceof AdjointError && e.message.includes(`kernel ${kernel}(`),
+      );
+    } finally {
+      setDefaultBackend(previous);
+      wasmRuntime().pool?.shutdown();
+    }
+  },
+});
+
+Deno.test("without SharedArrayBuffer, a large jitted program runs its kernels on one thread", async () => {
+  const child = new URL("./util/unshared_jit_child.ts", import.meta.url);
+  const out = await new Deno.Command("deno", {
+    args: ["run", "--allow-read", "--allow-env", "--allow-write", child.pathname],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(90_000),
+  }).output();
+  assert.equal(out.code, 0, `the child failed: ${new TextDecoder().decode(out.stderr)}`);
+  const { pool, calls, compiled, interpreted } = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.equal(pool, false, "the runtime made a thread pool");
+  assert.ok(calls > 0, "the kernels never compiled");
+  assert.equal(compiled.length, 301);
+  assertNear(
+    Float32Array.from(compiled),
+    Float32Array.from(interpreted),
+    1e-5,
+    "compiled vs op by op",
+  );
 });

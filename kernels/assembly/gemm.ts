@@ -5,6 +5,10 @@
  * read through arbitrary row and column strides, so every transposition variant packs straight
  * from the operand without materialising a transpose. Edge tiles of any size are computed in full
  * on zero-padded panels and copied out. C is dense row-major; each batch is `m * n` elements.
+ *
+ * An optional epilogue finishes each tile while it is in L1, after its last depth block:
+ * `C = act(C + E)` with `E` an addend read through (batch, row, column) element strides (a bias
+ * broadcast along rows or columns, or a full matrix) and `act` the identity or relu.
  */
 
 /** Rows of a micro-tile. */
@@ -291,22 +295,70 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
   v128.store(c + 5 * ldc + 16, c51);
 }
 
+/** Activation codes of an epilogue. */
+const ACT_NONE: i32 = 0;
+const ACT_RELU: i32 = 1;
+
+/** `v + E`, then the activation, on one vector (NaN-propagating max, as the max primitive). */
+// @ts-ignore: decorator
+@inline function finish<T>(v: v128, add: v128, hasAddend: bool, act: i32): v128 {
+  if (hasAddend) v = v128.add<T>(v, add);
+  if (act == ACT_RELU) v = v128.max<T>(v, v128.splat<T>(<T>0));
+  return v;
+}
+
+/**
+ * Applies the epilogue to rows `[0, rows)` x columns `[0, cols)` of C at `c` (row stride `ldc`
+ * bytes), whose element (0, 0) reads the addend at `e`.
+ */
+function applyEpilogue<T>(c: usize, ldc: usize, rows: i32, cols: i32, e: usize, ers: i32, ecs: i32, act: i32): void {
+  const size = <usize>sizeof<T>();
+  const L = lanes<T>();
+  const hasAddend = e != 0;
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * ldc;
+    const erow = e + <usize>(r * ers) * size;
+    let q = 0;
+    if (!hasAddend || ecs == 0 || ecs == 1) {
+      const splat = hasAddend && ecs == 0 ? v128.splat<T>(load<T>(erow)) : v128.splat<T>(<T>0);
+      for (; q + L <= cols; q += L) {
+        const at = row + <usize>q * size;
+        const add = hasAddend && ecs == 1 ? v128.load(erow + <usize>q * size) : splat;
+        v128.store(at, finish<T>(v128.load(at), add, hasAddend, act));
+      }
+    }
+    for (; q < cols; q++) {
+      const at = row + <usize>q * size;
+      let v = load<T>(at);
+      if (hasAddend) v += load<T>(erow + <usize>(q * ecs) * size);
+      if (act == ACT_RELU) v = max<T>(v, <T>0);
+      store<T>(at, v);
+    }
+  }
+}
+
 /** Bytes of workspace `gemm` needs for elements of `size` bytes: packed A, packed B, one tile. */
 function workspaceBytes(size: i32): i32 {
   return (MC * KC + KC * NC + MR * 2 * (16 / size)) * size;
 }
 
-/** One product `C = A · B` of a batch; `ws` is a workspace of `workspaceBytes` bytes. */
+/**
+ * One product `C = act(A · B + E)` of a batch; `ws` is a workspace of `workspaceBytes` bytes; `e`
+ * (0: no addend) is E's element (0, 0).
+ */
 function gemmOne<T>(
   a: usize, ars: i32, acs: i32,
   b: usize, brs: i32, bcs: i32,
   c: usize, m: i32, n: i32, k: i32, ws: usize,
+  e: usize, ers: i32, ecs: i32, act: i32,
 ): void {
   const size = <i32>sizeof<T>();
   const NR = nr<T>();
   const ldc = <usize>n * size;
+  const finishing = e != 0 || act != ACT_NONE;
   if (k == 0) {
     memory.fill(c, 0, <usize>(m * n) * size);
+    if (finishing) applyEpilogue<T>(c, ldc, m, n, e, ers, ecs, act);
     return;
   }
   const pa = ws;
@@ -318,6 +370,7 @@ function gemmOne<T>(
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       const acc = pc > 0;
+      const last = finishing && pc + kc == k;
       packB<T>(b + <usize>(pc * brs + jc * bcs) * size, brs, bcs, kc, nc, pb);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
@@ -341,6 +394,10 @@ function gemmOne<T>(
                 }
               }
             }
+            if (last) {
+              const et = e == 0 ? 0 : e + <usize>((ic + ir) * ers + (jc + jr) * ecs) * size;
+              applyEpilogue<T>(cp, ldc, rows, cols, et, ers, ecs, act);
+            }
           }
         }
       }
@@ -353,6 +410,7 @@ function gemmBatch<T>(
   a: usize, abs: i32, ars: i32, acs: i32,
   b: usize, bbs: i32, brs: i32, bcs: i32,
   c: usize, m: i32, n: i32, k: i32, ws: usize, r0: i32, r1: i32,
+  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32,
 ): void {
   const size = <i32>sizeof<T>();
   for (let i = 0; i < batch; i++) {
@@ -360,6 +418,7 @@ function gemmBatch<T>(
       a + <usize>(i * abs + r0 * ars) * size, ars, acs,
       b + <usize>(i * bbs) * size, brs, bcs,
       c + <usize>(i * m * n + r0 * n) * size, r1 - r0, n, k, ws,
+      e == 0 ? 0 : e + <usize>(i * ebs + r0 * ers) * size, ers, ecs, act,
     );
   }
 }
@@ -375,17 +434,20 @@ export function gemm_f64_workspace(): i32 {
 }
 
 /**
- * Batched f32 gemm: for each of `batch` products, rows `[r0, r1)` of `C[m x n] = A[m x k] · B[k x n]`
- * where A is read at `a + i*abs + r*ars + q*acs` (elements) and B likewise; C is dense. Threads
- * compute disjoint row ranges of the same product, each with its own workspace `ws`.
+ * Batched f32 gemm: for each of `batch` products, rows `[r0, r1)` of
+ * `C[m x n] = act(A[m x k] · B[k x n] + E)` where A is read at `a + i*abs + r*ars + q*acs`
+ * (elements), B and the addend E likewise (`e` = 0: no addend; `act` 0: identity, 1: relu); C is
+ * dense. Threads compute disjoint row ranges of the same product, each with its own workspace
+ * `ws`.
  */
 export function gemm_f32(
   batch: i32,
   a: usize, abs: i32, ars: i32, acs: i32,
   b: usize, bbs: i32, brs: i32, bcs: i32,
   c: usize, m: i32, n: i32, k: i32, ws: usize, r0: i32, r1: i32,
+  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32,
 ): void {
-  gemmBatch<f32>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1);
+  gemmBatch<f32>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1, e, ebs, ers, ecs, act);
 }
 
 /** Batched f64 gemm; arguments as `gemm_f32`. */
@@ -394,6 +456,21 @@ export function gemm_f64(
   a: usize, abs: i32, ars: i32, acs: i32,
   b: usize, bbs: i32, brs: i32, bcs: i32,
   c: usize, m: i32, n: i32, k: i32, ws: usize, r0: i32, r1: i32,
+  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32,
 ): void {
-  gemmBatch<f64>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1);
+  gemmBatch<f64>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1, e, ebs, ers, ecs, act);
+}
+
+/**
+ * The epilogue of a gemm alone, over a dense `m x n` f32 matrix at `c`: `C = act(C + E)` (E at
+ * `e` with row and column element strides; `e` = 0: none). For products whose depth was split
+ * over threads and summed afterwards.
+ */
+export function gemm_epilogue_f32(c: usize, m: i32, n: i32, e: usize, ers: i32, ecs: i32, act: i32): void {
+  applyEpilogue<f32>(c, <usize>(n << 2), m, n, e, ers, ecs, act);
+}
+
+/** The epilogue of an f64 gemm alone; arguments as `gemm_epilogue_f32`. */
+export function gemm_epilogue_f64(c: usize, m: i32, n: i32, e: usize, ers: i32, ecs: i32, act: i32): void {
+  applyEpilogue<f64>(c, <usize>(n << 3), m, n, e, ers, ecs, act);
 }

@@ -1,14 +1,17 @@
 /**
  * Fusion: groups a jaxpr's equations into kernels. Elementwise chains become one loop, with
  * broadcasts read as strided views (never materialised) and an optional reduction at the end;
- * reshapes are aliases; every other primitive is a kernel of its own. The result, a
- * `KernelProgram`, is what the wasm and WebGPU code generators emit code for.
+ * reshapes are aliases; every other primitive is a kernel of its own, except that a backend may
+ * ask for gemm epilogues: a dot_general followed by a bias add and relu (epilogues.ts) is then
+ * one kernel. The result, a `KernelProgram`, is what the wasm and WebGPU code generators emit
+ * code for.
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
 import { type Atom, type Jaxpr, JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
 import { shapeEqual } from "../../core/shape.ts";
 import { BINARY_ELEMENTWISE, UNARY_ELEMENTWISE } from "../../core/primitives/elementwise.ts";
+import { findEpilogues } from "./epilogues.ts";
 
 /** Primitives computed elementwise over one iteration space. */
 export const ELEMENTWISE: ReadonlySet<string> = new Set([
@@ -30,6 +33,7 @@ export const FUSIBLE_REDUCTIONS: ReadonlySet<string> = new Set([
 export type KernelKind =
   | "fused" // elementwise chain over one iteration space, optionally ending in a reduction
   | "alias" // reshape: the output is the input's buffer
+  | "gemm" // dot_general with its epilogue: an add (bias) and optionally relu
   | "op"; // one primitive on a prebuilt kernel
 
 /** One kernel of a program. */
@@ -62,8 +66,16 @@ interface Group {
 
 const outAval = (e: JaxprEqn): ShapedArray => e.outBinders[0].aval;
 
+/** How to fuse. */
+export interface FuseOptions {
+  /** Whether a dot_general takes its bias add and relu into its kernel (kind "gemm"). */
+  gemmEpilogues?: boolean;
+}
+
 /** Splits `jaxpr` into kernels. */
-export function fuse(jaxpr: Jaxpr): KernelProgram {
+export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
+  const epilogues = options.gemmEpilogues ? findEpilogues(jaxpr) : new Map();
+  const absorbed = new Set<JaxprEqn>([...epilogues.values()].flatMap((ep) => ep.eqns));
   const groups: Group[] = [];
   const producer = new Map<Var, Group>();
   const views = new Map<Var, JaxprEqn>();
@@ -96,6 +108,7 @@ export function fuse(jaxpr: Jaxpr): KernelProgram {
 
   for (const e of jaxpr.eqns) {
     const name = e.prim.name;
+    if (absorbed.has(e)) continue;
     if (name === "broadcast_in_dim") {
       const src = e.inputs[0];
       const inner = src instanceof Var && !producer.has(src) ? views.get(src) : undefined;
@@ -130,8 +143,12 @@ export function fuse(jaxpr: Jaxpr): KernelProgram {
       }
     }
     for (const v of vars(e)) materialize(v);
-    const g = newGroup(name === "reshape" ? "alias" : "op", e);
-    for (const v of e.outBinders) producer.set(v, g);
+    const epilogue = epilogues.get(e);
+    const g = newGroup(name === "reshape" ? "alias" : epilogue ? "gemm" : "op", e);
+    if (epilogue) g.kernel.eqns.push(...epilogue.views, ...epilogue.eqns);
+    for (const x of [e, ...(epilogue?.eqns ?? [])]) {
+      for (const v of x.outBinders) producer.set(v, g);
+    }
   }
   for (const a of jaxpr.outs) if (a instanceof Var) materialize(a);
   const kernels = groups.map((g) => g.kernel);

@@ -9,6 +9,10 @@
  * cannot be merged is first copied into `[batch, free, contract]` order. patches is a strided
  * gather (after zero padding, if any); patches_transpose is the matching strided accumulation
  * into a zeroed buffer (then cropped).
+ *
+ * A jitted program may hand dot_general an epilogue (`dotGeneralWithEpilogue`): an addend (a
+ * bias broadcast along rows or columns, or a whole array) and relu, applied by the gemm to each
+ * tile of the product while it is in cache.
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
@@ -112,6 +116,53 @@ export function depthSplit(
   return splitRange(k, m * n * k, threads, 1, GEMM_PARALLEL_MIN);
 }
 
+/** What a gemm does to its product before storing it: `C = act(C + E)`. */
+export interface GemmEpilogue {
+  /** The addend E with its element strides over the product's axes (0 where broadcast). */
+  addend?: { buffer: WasmBuffer; strides: readonly number[] };
+  /** Whether the activation is relu (else the identity). */
+  relu: boolean;
+}
+
+/** An epilogue as the gemm kernel takes it: addend (batch, row, column) strides and activation. */
+interface GemmFinish {
+  addend: WasmBuffer | null;
+  batch: number;
+  rows: number;
+  cols: number;
+  act: number;
+}
+
+/** No epilogue. */
+const PLAIN: GemmFinish = { addend: null, batch: 0, rows: 0, cols: 0, act: 0 };
+
+/** The kernel's arguments for an epilogue: addend address (0: none), strides, activation. */
+function finishArgs(f: GemmFinish): number[] {
+  return [f.addend ? f.addend.ptr : 0, f.batch, f.rows, f.cols, f.act];
+}
+
+/**
+ * The epilogue as the gemm kernel takes it, for a product of shape `out` whose first `batch`
+ * axes are its batch and next `rows` axes its rows; null when the addend's strides cannot be
+ * merged into single batch, row and column strides.
+ */
+function gemmFinish(
+  epilogue: GemmEpilogue,
+  out: readonly number[],
+  batch: number,
+  rows: number,
+): GemmFinish | null {
+  const act = epilogue.relu ? 1 : 0;
+  if (!epilogue.addend) return { ...PLAIN, act };
+  const { buffer, strides } = epilogue.addend;
+  const axes = range(out.length);
+  const groups = [axes.slice(0, batch), axes.slice(batch, batch + rows), axes.slice(batch + rows)];
+  const merged = groups.map((g) => mergeAxes(g, out, strides));
+  if (merged.some((m) => m === null)) return null;
+  const [b, r, c] = merged as Merged[];
+  return { addend: buffer, batch: b.stride, rows: r.stride, cols: c.stride, act };
+}
+
 /** The task computing rows `[r0, r1)` of `C = A · B` over depths `[k0, k1)` into `c`. */
 function gemmTask(
   rt: WasmRuntime,
@@ -121,6 +172,7 @@ function gemmTask(
   [k0, k1]: [number, number],
   [r0, r1]: [number, number],
   thread: number,
+  finish: GemmFinish = PLAIN,
 ): ThreadTask {
   const sfx = SUFFIX[dtype], bytes = ELEMENT_BYTES[dtype];
   return {
@@ -142,17 +194,22 @@ function gemmTask(
       rt.workspace(`gemm_${sfx}_workspace`, thread),
       r0,
       r1,
+      ...finishArgs(finish),
     ],
   };
 }
 
-/** A depth-split gemm: partial products over the depth ranges on the threads, summed into `c`. */
+/**
+ * A depth-split gemm: partial products over the depth ranges on the threads, summed into `c`,
+ * then finished.
+ */
 function sumOfPartials(
   rt: WasmRuntime,
   dtype: DType,
   operands: [GemmOperand, GemmOperand],
   c: WasmBuffer,
   depths: [number, number][],
+  finish: GemmFinish,
 ): void {
   const [m, n] = [operands[0].rows.size, operands[1].cols.size];
   const partials = depths.map((_, t) => (t === 0 ? c : rt.alloc(dtype, m * n)));
@@ -163,32 +220,69 @@ function sumOfPartials(
     add(c.ptr, p.ptr, c.ptr, m * n);
     rt.dispose(p);
   }
+  if (finish.addend || finish.act) {
+    const { addend, rows, cols, act } = finish;
+    const epilogue = rt.kernel(`gemm_epilogue_${SUFFIX[dtype]}`, "dot_general");
+    epilogue(c.ptr, m, n, addend ? addend.ptr : 0, rows, cols, act);
+  }
 }
 
-const floatDot: WasmRule = (rt, [x, y], [a, b], { dims }, [out]) => {
-  const [[xc, yc], [xb, yb]] = dims as DotDims;
+/**
+ * `dot_general` of float operands as one batched gemm, finished by `epilogue`; null when the
+ * epilogue's addend cannot be read with single batch, row and column strides.
+ */
+function floatDot(
+  rt: WasmRuntime,
+  [x, y]: readonly WasmBuffer[],
+  [a, b]: readonly ShapedArray[],
+  dims: DotDims,
+  out: ShapedArray,
+  epilogue?: GemmEpilogue,
+): WasmBuffer | null {
+  const [[xc, yc], [xb, yb]] = dims;
   const xFree = range(a.ndim).filter((i) => !xc.includes(i) && !xb.includes(i));
   const yFree = range(b.ndim).filter((i) => !yc.includes(i) && !yb.includes(i));
+  const finish = epilogue ? gemmFinish(epilogue, out.shape, xb.length, xFree.length) : PLAIN;
+  if (!finish) return null;
   const A = gemmOperand(rt, x, a, [xb, xFree, xc]);
   const B = gemmOperand(rt, y, b, [yb, yc, yFree]);
   const c = rt.allocFor(out);
   const [m, n, k] = [A.rows.size, B.cols.size, A.cols.size];
   const depths = depthSplit(m, n, k, A.batch.size, rt.threads());
-  if (depths.length > 1) sumOfPartials(rt, out.dtype, [A, B], c, depths);
+  if (depths.length > 1) sumOfPartials(rt, out.dtype, [A, B], c, depths, finish);
   else {
     const rows = rowSplit(m, A.batch.size * m * n * k, rt.threads());
-    const tasks = rows.map((r, t) => gemmTask(rt, out.dtype, [A, B], c, [0, k], r, t));
+    const tasks = rows.map((r, t) => gemmTask(rt, out.dtype, [A, B], c, [0, k], r, t, finish));
     rt.parallel(tasks, "dot_general");
   }
   if (A.copied) rt.dispose(A.buffer);
   if (B.copied) rt.dispose(B.buffer);
-  return [c];
-};
+  return c;
+}
+
+/**
+ * `act(dot_general(x, y) + addend)` in one gemm, the addend and activation applied to each tile
+ * of the product; null when the product is not float or the addend's layout does not allow it
+ * (the caller then computes the equations one by one).
+ */
+export function dotGeneralWithEpilogue(
+  rt: WasmRuntime,
+  inputs: readonly WasmBuffer[],
+  inAvals: readonly ShapedArray[],
+  dims: DotDims,
+  out: ShapedArray,
+  epilogue: GemmEpilogue,
+): WasmBuffer | null {
+  if (!isFloat(out.dtype)) return null;
+  return floatDot(rt, inputs, inAvals, dims, out, epilogue);
+}
 
 const refDot = viaRef("dot_general");
 
 const dotGeneral: WasmRule = (rt, inputs, inAvals, params, outAvals) =>
-  (isFloat(outAvals[0].dtype) ? floatDot : refDot)(rt, inputs, inAvals, params, outAvals);
+  isFloat(outAvals[0].dtype)
+    ? [floatDot(rt, inputs, inAvals, params.dims as DotDims, outAvals[0])!]
+    : refDot(rt, inputs, inAvals, params, outAvals);
 
 function windowOf(params: Record<string, unknown>): WindowParams {
   return params as unknown as WindowParams;

@@ -4,7 +4,8 @@
  * views), evaluates the fused equations in registers, and stores its outputs (a final reduction
  * accumulates into its output). A float32 kernel whose equations all have f32x4 forms runs its
  * innermost loop four elements at a time. Arguments are byte addresses in the shared linear
- * memory.
+ * memory, then a range `[lo, hi)` of the outermost axis to run, so that threads can split a
+ * kernel (see `splittable`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -123,7 +124,41 @@ function viewStrides(e: JaxprEqn, space: readonly number[]): number[] {
   return out;
 }
 
-/** Emits one fused kernel as an exported AssemblyScript function named `name`. */
+/**
+ * Whether threads may run disjoint ranges of `k`'s outermost axis at once: it has an axis, and no
+ * reduction sums over axis 0 (the ranges would then accumulate into the same outputs).
+ */
+export function splittable(k: Kernel): boolean {
+  const space = k.space!;
+  return space.length > 0 &&
+    k.eqns.every((e) => !REDUCE[e.prim.name] || !(e.params.axes as number[]).includes(0));
+}
+
+/** Primitives whose expression calls a scalar math function (tens of times an add's cost). */
+const MATH_CALLS = new Set([
+  "sin",
+  "cos",
+  "exp",
+  "log",
+  "log1p",
+  "expm1",
+  "tanh",
+  "logistic",
+  "pow",
+  "erf",
+  "erf_inv",
+]);
+
+/** Relative cost of one element of `k`'s space: 1 per equation, 16 per math function call. */
+export function elementCost(k: Kernel): number {
+  return k.eqns.reduce((sum, e) => sum + (MATH_CALLS.has(e.prim.name) ? 16 : 1), 0);
+}
+
+/**
+ * Emits one fused kernel as an exported AssemblyScript function named `name`, taking its input
+ * and output addresses and the range `[lo, hi)` of the outermost axis it runs (`[0, 1)` for a
+ * kernel without axes).
+ */
 export function emitFusedKernel(k: Kernel, name: string): string {
   const space = k.space!;
   const names = new Map<Var, string>();
@@ -182,8 +217,12 @@ export function emitFusedKernel(k: Kernel, name: string): string {
       const addr = `${o} + ${offsetExpr(strides, SHIFT[d])}`;
       const size = out.aval.size;
       const { init, step } = REDUCE[name0];
+      // Keeping axis 0, a range of it owns a contiguous run of outputs: initialise only those.
+      const own = space.length > 0 && space[0] > 0 && kept[0] === 0;
+      const row = own ? size / space[0] : 0;
+      const [from, to] = own ? [`lo * ${row}`, `hi * ${row}`] : ["0", `${size}`];
       pre.push(
-        `for (let j = 0; j < ${size}; j++) store<${MEM[d]}>(${o} + (j << ${SHIFT[d]}), ${
+        `for (let j = ${from}; j < ${to}; j++) store<${MEM[d]}>(${o} + (j << ${SHIFT[d]}), ${
           init(d)
         });`,
       );
@@ -201,6 +240,8 @@ export function emitFusedKernel(k: Kernel, name: string): string {
   const params = [
     ...k.inputs.map((_, i) => `in${i}: usize`),
     ...k.outputs.map((_, i) => `out${i}: usize`),
+    "lo: i32",
+    "hi: i32",
   ];
   const vector = space.length > 0 && space[space.length - 1] >= 4 ? vectorBody(k, reg) : null;
   return [
@@ -212,20 +253,23 @@ export function emitFusedKernel(k: Kernel, name: string): string {
 }
 
 /**
- * The loops over `space` around the scalar `body`; with a `vector` body, the innermost loop
- * runs it four elements at a time and the scalar body on the remainder.
+ * The loops over `space` around the scalar `body`, the outermost one over `[lo, hi)`; with a
+ * `vector` body, the innermost loop runs it four elements at a time and the scalar body on the
+ * remainder (of the range, when that loop is also the outermost).
  */
 function loopNest(space: readonly number[], body: string[], vector: string[] | null): string[] {
   const indent = (n: number) => "  ".repeat(n);
   const last = space.length - 1;
   const outer = vector ? last : space.length;
-  const lines = space.slice(0, outer).map((n, d) =>
-    `${indent(d + 1)}for (let i${d} = 0; i${d} < ${n}; i${d}++) {`
-  );
+  const bounds = (d: number): [string, string] => (d === 0 ? ["lo", "hi"] : ["0", `${space[d]}`]);
+  const lines = space.slice(0, outer).map((_, d) => {
+    const [from, to] = bounds(d);
+    return `${indent(d + 1)}for (let i${d} = ${from}; i${d} < ${to}; i${d}++) {`;
+  });
   const at = indent(outer + 1);
   if (vector) {
-    const i = `i${last}`, n = space[last];
-    lines.push(`${at}let ${i} = 0;`, `${at}for (; ${i} + 4 <= ${n}; ${i} += 4) {`);
+    const i = `i${last}`, [from, n] = bounds(last);
+    lines.push(`${at}let ${i} = ${from};`, `${at}for (; ${i} + 4 <= ${n}; ${i} += 4) {`);
     lines.push(...vector.map((l) => `${at}  ${l}`), `${at}}`);
     lines.push(`${at}for (; ${i} < ${n}; ${i}++) {`, ...body.map((l) => `${at}  ${l}`), `${at}}`);
   } else {

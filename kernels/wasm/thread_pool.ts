@@ -4,7 +4,8 @@
  * `Atomics.notify`; the calling thread runs the first task itself and then waits with
  * `Atomics.wait` (allowed on Deno's main thread) until the others are done. The pool terminates
  * its workers after a quiet second (an unref'd timer, so idle workers never keep the process
- * alive) and is started again on demand.
+ * alive) and is started again on demand. Besides the prebuilt module, the workers run the kernels
+ * of jit-compiled modules registered with `addModule`.
  * @module
  */
 import { AdjointError } from "../../core/errors.ts";
@@ -30,9 +31,9 @@ const START_TIMEOUT_MS = 20_000;
 /** How long stopping the pool waits for its workers to leave their loops. */
 const EXIT_TIMEOUT_MS = 5_000;
 
-/** One task: a kernel export name and its arguments. */
+/** One task: a kernel name and its arguments. */
 export interface ThreadTask {
-  /** Export of the prebuilt module. */
+  /** Export of the prebuilt module, or `prefix + export` of a module added with `addModule`. */
   kernel: string;
   /** Its arguments (numbers; at most `MAX_ARGS`, 24). */
   args: readonly number[];
@@ -44,9 +45,19 @@ export const threadStats: { launches: number; workerTasks: number } = {
   workerTasks: 0,
 };
 
-/** Worker threads running prebuilt kernels on one shared memory. */
+/** The function exports of `module`. */
+function functionsOf(module: WebAssembly.Module): string[] {
+  return WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
+}
+
+/** Worker threads running kernels on one shared memory. */
 export class ThreadPool {
   #workers: Worker[] = [];
+  #modules: WebAssembly.Module[];
+  #prefixes = new Set<string>();
+  /** `[module index, export name]` of each kernel, by kernel index. */
+  #exports: [number, string][];
+  /** Name of each kernel (as tasks give it), by kernel index. */
   #kernels: string[];
   #index: Map<string, number>;
   #control: number;
@@ -66,10 +77,33 @@ export class ThreadPool {
     readonly capacity: number,
   ) {
     this.#control = control;
-    this.#kernels = WebAssembly.Module.exports(module)
-      .filter((e) => e.kind === "function")
-      .map((e) => e.name);
+    this.#modules = [module];
+    this.#kernels = functionsOf(module);
+    this.#exports = this.#kernels.map((name) => [0, name]);
     this.#index = new Map(this.#kernels.map((name, i) => [name, i]));
+  }
+
+  /**
+   * Makes the function exports of a module compiled for the shared memory runnable as tasks
+   * named `prefix + export`; a prefix given before is kept as it was (the same module). Running
+   * workers cannot take a new module, so they are stopped and restart with it on the next launch.
+   *
+   * @example
+   * ```ts ignore
+   * pool.addModule(module, "jit-1f2e3d4c/");
+   * pool.run([{ kernel: "jit-1f2e3d4c/k0", args }, ...], call);
+   * ```
+   */
+  addModule(module: WebAssembly.Module, prefix: string): void {
+    if (this.#prefixes.has(prefix)) return;
+    this.#prefixes.add(prefix);
+    const m = this.#modules.push(module) - 1;
+    for (const name of functionsOf(module)) {
+      this.#index.set(prefix + name, this.#kernels.length);
+      this.#kernels.push(prefix + name);
+      this.#exports.push([m, name]);
+    }
+    this.shutdown();
   }
 
   /** Bytes of control block a pool of `capacity` workers needs. */
@@ -108,10 +142,10 @@ export class ThreadPool {
       };
       const init: ThreadInit = {
         memory: this.heap.memory,
-        module: this.module,
+        modules: this.#modules,
         control: this.#control,
         worker: w,
-        kernels: this.#kernels,
+        kernels: this.#exports,
       };
       worker.postMessage(init);
       this.#workers.push(worker);
@@ -161,7 +195,7 @@ export class ThreadPool {
       }
       const fn = this.#index.get(task.kernel);
       if (fn === undefined) {
-        throw new AdjointError("thread pool", `the kernel module has no export "${task.kernel}"`);
+        throw new AdjointError("thread pool", `no kernel module has an export "${task.kernel}"`);
       }
       f64[slot] = fn;
       f64.set(task.args, slot + 1);

@@ -40,12 +40,15 @@ export function slotIndex(base: number, w: number): number {
 export interface ThreadInit {
   /** The shared linear memory. */
   memory: WebAssembly.Memory;
-  /** The prebuilt kernel module. */
-  module: WebAssembly.Module;
+  /**
+   * The kernel modules, instantiated on `memory` in order: the prebuilt module first (its
+   * `init_math` runs once instantiated), then jit-compiled ones.
+   */
+  modules: WebAssembly.Module[];
   /** Byte address of the control block. */
   control: number;
   /** This worker's slot. */
   worker: number;
-  /** Export names, indexed by a slot's kernel index. */
-  kernels: string[];
+  /** `[module index, export name]` of each kernel, indexed by a slot's kernel index. */
+  kernels: [number, string][];
 }

@@ -1,5 +1,5 @@
 /**
- * A kernel thread: instantiates the prebuilt kernels on the shared memory, then loops, waiting
+ * A kernel thread: instantiates the kernel modules on the shared memory, then loops, waiting
  * on the control block's launch counter and running the task in its slot, until told to quit.
  * @module
  */
@@ -22,10 +22,12 @@ const scope = globalThis as unknown as {
   close(): void;
 };
 
-function serve({ memory, module, control, worker, kernels }: ThreadInit): void {
-  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  (exports.init_math as () => void)();
-  const fns = kernels.map((name) => exports[name] as (...args: number[]) => void);
+function serve({ memory, modules, control, worker, kernels }: ThreadInit): void {
+  // Jit modules have no start function; instantiating one rewrites its static data (the math
+  // tables every jit module shares) with the bytes already there.
+  const exports = modules.map((m) => new WebAssembly.Instance(m, { env: { memory } }).exports);
+  (exports[0].init_math as () => void)();
+  const fns = kernels.map(([m, name]) => exports[m][name] as (...args: number[]) => void);
   const ctrl = new Int32Array(memory.buffer, control, 5);
   const slot = slotIndex(control, worker);
   // Read the launch counter before reporting ready: the first launch may follow at once.

@@ -1,0 +1,80 @@
+/**
+ * Gemm epilogues: a float `dot_general` whose product goes only into an `add` (of a broadcast
+ * bias, or of an array of the product's shape) and from there, optionally, only into relu
+ * (`max` with zero) can compute all of them in one kernel, applying the addend and the
+ * activation to each tile of the product as it is stored. This finds those chains.
+ * @module
+ */
+import { isFloat } from "../../core/dtype.ts";
+import { type Atom, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
+
+/** The equations a dot_general's epilogue computes, and those it reads views from. */
+export interface Epilogue {
+  /** The add, then the max of relu if any, in evaluation order. */
+  eqns: JaxprEqn[];
+  /** The broadcasts (views) the add and the max read: the bias, the zero. */
+  views: JaxprEqn[];
+}
+
+/** Whether `a` is the literal 0 or a broadcast of it. */
+function isZero(a: Atom, producer: Map<Var, JaxprEqn>): boolean {
+  if (a instanceof Literal) return a.value === 0;
+  const p = producer.get(a);
+  return p !== undefined && p.prim.name === "broadcast_in_dim" && p.inputs[0] instanceof Literal &&
+    (p.inputs[0] as Literal).value === 0;
+}
+
+/** The one equation using `v`, if only one does and `v` is not a program output. */
+function soleUse(v: Var, uses: Map<Var, JaxprEqn[]>, outs: Set<Atom>): JaxprEqn | undefined {
+  const u = uses.get(v) ?? [];
+  return u.length === 1 && !outs.has(v) ? u[0] : undefined;
+}
+
+/** The epilogue of each dot_general of `jaxpr` that has one. */
+export function findEpilogues(jaxpr: Jaxpr): Map<JaxprEqn, Epilogue> {
+  const producer = new Map<Var, JaxprEqn>();
+  const index = new Map<JaxprEqn, number>();
+  const uses = new Map<Var, JaxprEqn[]>();
+  jaxpr.eqns.forEach((e, i) => {
+    index.set(e, i);
+    for (const v of e.outBinders) producer.set(v, e);
+    for (const a of new Set(e.inputs)) {
+      if (a instanceof Var) uses.set(a, [...(uses.get(a) ?? []), e]);
+    }
+  });
+  const outs = new Set<Atom>(jaxpr.outs);
+  /** Whether `v` is computed before equation `i` (or is an input), so a kernel there can read it. */
+  const before = (v: Var, i: number) => !producer.has(v) || index.get(producer.get(v)!)! < i;
+  const found = new Map<JaxprEqn, Epilogue>();
+  jaxpr.eqns.forEach((dot, i) => {
+    if (dot.prim.name !== "dot_general") return;
+    const product = dot.outBinders[0];
+    if (!isFloat(product.aval.dtype)) return;
+    const add = soleUse(product, uses, outs);
+    if (!add || add.prim.name !== "add" || add.inputs[0] === add.inputs[1]) return;
+    const addend = add.inputs[add.inputs[0] === product ? 1 : 0];
+    if (!(addend instanceof Var)) return;
+    const views: JaxprEqn[] = [];
+    const view = producer.get(addend);
+    if (view?.prim.name === "broadcast_in_dim") {
+      const source = view.inputs[0];
+      if (!(source instanceof Var) || producer.get(source)?.prim.name === "broadcast_in_dim") {
+        return;
+      }
+      if (!before(source, i)) return;
+      views.push(view);
+    } else if (!before(addend, i)) return;
+    const eqns = [add];
+    const sum = add.outBinders[0];
+    const max = soleUse(sum, uses, outs);
+    if (max?.prim.name === "max") {
+      const other = max.inputs[max.inputs[0] === sum ? 1 : 0];
+      if (other !== sum && isZero(other, producer)) {
+        eqns.push(max);
+        if (other instanceof Var) views.push(producer.get(other)!);
+      }
+    }
+    found.set(dot, { eqns, views });
+  });
+  return found;
+}

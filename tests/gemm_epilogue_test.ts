@@ -1,0 +1,145 @@
+/**
+ * Gemm epilogues: a dot_general's bias add and relu run inside its gemm (kind "gemm" kernels of
+ * a jitted wasm program) and give exactly what the same equations give one by one.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  type Array,
+  defaultBackendName,
+  type DType,
+  grad,
+  jit,
+  numpy as np,
+  setDefaultBackend,
+  setThreads,
+  toBackend,
+} from "../mod.ts";
+import { fuse, programToString } from "../kernels/lowering/fusion.ts";
+import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
+import { threadCount } from "../kernels/wasm/threads.ts";
+import { assertClose } from "./util/assert_close.ts";
+
+/** How the addend of a case is laid out against the product `[batch?, m, n]`. */
+type AddendKind = "columns" | "rows" | "full" | "scalar";
+
+/** `act(x · y + e)` for x `[batch?, m, k]`, y `[batch?, k, n]` (batch 0: none). */
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  addend: AddendKind;
+  relu: boolean;
+  dtype: DType;
+  threads: number;
+}
+
+const cases: fc.Arbitrary<Case> = fc.record({
+  m: fc.integer({ min: 1, max: 40 }),
+  n: fc.integer({ min: 1, max: 40 }),
+  k: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constant(3000)),
+  batch: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 })),
+  addend: fc.constantFrom<AddendKind>("columns", "rows", "full", "scalar"),
+  relu: fc.boolean(),
+  dtype: fc.constantFrom<DType>("float32", "float64"),
+  threads: fc.constantFrom(1, 2),
+});
+
+/** A small product of great depth on two threads: its depth is split and summed first. */
+const depthSplit: [Case][] = (["columns", "rows"] as const).flatMap((addend) =>
+  [false, true].map((relu): [Case] => [
+    { m: 20, n: 30, k: 3000, batch: 0, addend, relu, dtype: "float32", threads: 2 },
+  ])
+);
+
+function addendShape(kind: AddendKind, out: number[]): number[] {
+  const [m, n] = out.slice(-2);
+  return { columns: [n], rows: [m, 1], full: out, scalar: [] }[kind];
+}
+
+function values(shape: number[], seed: number, dtype: DType): Array {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = Float64Array.from({ length: size }, (_, i) => Math.sin(seed * 7.1 + i * 1.37));
+  return np.array(data, dtype).reshape(shape);
+}
+
+function onBackend<T>(name: string, f: () => T): T {
+  const previous = defaultBackendName();
+  setDefaultBackend(name);
+  try {
+    return f();
+  } finally {
+    setDefaultBackend(previous);
+  }
+}
+
+Deno.test("a dense layer's bias add and relu join its dot_general in one gemm kernel", () => {
+  const x = np.zeros([4, 6]), w = np.zeros([6, 5]), b = np.zeros([5]);
+  const layer = (w: Array, b: Array) => np.relu(x.matmul(w).add(b));
+  const program = fuse(jit(layer).lower(w, b).jaxpr, { gemmEpilogues: true });
+  const text = programToString(program);
+  assert.equal(program.kernels.length, 1, text);
+  assert.match(text, /^k0 gemm\(.*dot_general.*add.*max/, text);
+  assert.equal(fuse(jit(layer).lower(w, b).jaxpr).kernels.length > 1, true, "opt-in only");
+});
+
+Deno.test("a pre-activation the gradient also reads keeps only the bias in the gemm", () => {
+  const x = np.zeros([4, 6]), w = np.zeros([6, 5]), b = np.zeros([5]);
+  const loss = (w: Array, b: Array) => np.sum(np.relu(x.matmul(w).add(b)));
+  const jaxpr = jit(grad(loss, { argnums: [0, 1] })).lower(w, b).jaxpr;
+  const program = fuse(jaxpr, { gemmEpilogues: true });
+  const text = programToString(program);
+  const gemms = program.kernels.filter((k) => k.kind === "gemm");
+  assert.equal(gemms.length, 1, text);
+  assert.deepEqual(gemms[0].eqns.map((e) => e.prim.name), [
+    "dot_general",
+    "broadcast_in_dim",
+    "add",
+  ]);
+  const computed = program.kernels.flatMap((k) => k.eqns).filter((e) =>
+    e.prim.name !== "broadcast_in_dim"
+  );
+  assert.equal(new Set(computed).size, computed.length, text);
+  assert.equal(
+    computed.length,
+    jaxpr.eqns.filter((e) => e.prim.name !== "broadcast_in_dim").length,
+  );
+});
+
+Deno.test("gemm epilogues equal the equations run one by one, for any addend layout", () => {
+  const defaultThreads = threadCount();
+  fc.assert(
+    fc.property(
+      cases,
+      ({ m, n, k, batch, addend, relu, dtype, threads }) => {
+        const lead = batch ? [batch] : [];
+        const out = [...lead, m, n];
+        const x = values([...lead, m, k], 1, dtype);
+        const y = values([...lead, k, n], 2, dtype);
+        const e = values(addendShape(addend, out), 3, dtype);
+        const f = (x: Array, y: Array, e: Array) => {
+          const z = np.matmul(x, y).add(e);
+          return relu ? np.maximum(z, 0) : z;
+        };
+        setThreads(threads);
+        try {
+          const [wx, wy, we] = toBackend([x, y, e], "wasm") as Array[];
+          const before = jitCallCounts.compiled;
+          const got = onBackend("wasm", () => jit(f, { compile: "sync" })(wx, wy, we));
+          assert.equal(jitCallCounts.compiled, before + 1, "ran as a compiled program");
+          const eager = onBackend("wasm", () => f(wx, wy, we));
+          assert.deepEqual(got.toArray(), eager.toArray());
+          const [rx, ry, re] = toBackend([x, y, e], "ref") as Array[];
+          const tol = dtype === "float32"
+            ? { rtol: 1e-4, atol: 1e-4 }
+            : { rtol: 1e-12, atol: 1e-12 };
+          assertClose(got, f(rx, ry, re), tol);
+        } finally {
+          setThreads(defaultThreads);
+        }
+      },
+    ),
+    { numRuns: 40, seed: 11, examples: depthSplit },
+  );
+});
