@@ -92,7 +92,7 @@ function gemmOperand(
 /** Rows of a gemm micro-tile: thread row ranges are multiples of it. */
 const GEMM_MR = 6;
 /** Multiply-adds below which a gemm runs on one thread (waking workers would cost more). */
-const GEMM_PARALLEL_MIN = 1 << 18;
+const GEMM_PARALLEL_MIN = 1 << 16;
 
 /** Row ranges `[r0, r1)` of an `m`-row gemm of `work` multiply-adds, one per thread used. */
 export function rowSplit(m: number, work: number, threads: number): [number, number][] {

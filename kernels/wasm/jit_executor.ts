@@ -111,11 +111,10 @@ export function wasmExecutable(
 }
 
 /**
- * Work (elements times `elementCost`) from which a fused kernel is split over threads. Measured
- * on 2 vCPUs, where a launch cost 70-150 us: a kernel of tanh and exp (cost ~40) gained from
- * 2 threads from ~30k elements, a memory-bound f32x4 chain (cost ~6) not below ~4M elements.
+ * Work (elements times `elementCost`) from which a fused kernel is split over threads: a launch
+ * costs 4-6 us (bench/thread_launch.ts), about what a thread spends on 2^15 cheap elements.
  */
-const FUSED_PARALLEL_MIN = 1 << 20;
+const FUSED_PARALLEL_MIN = 1 << 16;
 
 /**
  * Elements per split point of a one-axis space: ranges start on whole cache lines, so the vector

@@ -1,11 +1,12 @@
 /**
  * Splitting kernel work over threads: a range `0..n` of independent rows or elements is cut into
- * one contiguous part per thread, when there is enough work to repay a launch (about 13 us).
+ * one contiguous part per thread, when there is enough work to repay a launch (4-6 us here with
+ * threads polling between kernels, bench/thread_launch.ts).
  * @module
  */
 
 /** Elements of work below which a kernel runs on the calling thread alone. */
-export const PARALLEL_MIN = 1 << 16;
+export const PARALLEL_MIN = 1 << 14;
 
 /**
  * Ranges `[lo, hi)` covering `0..n` for up to `threads` tasks, each starting at a multiple of

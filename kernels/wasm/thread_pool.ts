@@ -22,6 +22,7 @@ import {
   SEQ,
   slotIndex,
   type ThreadInit,
+  waitWhileEqual,
 } from "./thread_protocol.ts";
 
 /** Quiet time after which the workers are terminated. */
@@ -210,7 +211,7 @@ export class ThreadPool {
       call(tasks[0]);
     } finally {
       for (let d = Atomics.load(ctrl, DONE); d < others; d = Atomics.load(ctrl, DONE)) {
-        Atomics.wait(ctrl, DONE, d);
+        waitWhileEqual(ctrl, DONE, d);
       }
       this.#touch();
     }

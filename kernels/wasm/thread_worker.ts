@@ -14,6 +14,7 @@ import {
   SLOT_F64,
   slotIndex,
   type ThreadInit,
+  waitWhileEqual,
 } from "./thread_protocol.ts";
 
 /** The worker's global scope, as far as this module uses it. */
@@ -35,7 +36,7 @@ function serve({ memory, modules, control, worker, kernels }: ThreadInit): void 
   Atomics.add(ctrl, READY, 1);
   Atomics.notify(ctrl, READY);
   for (;;) {
-    Atomics.wait(ctrl, SEQ, seq);
+    waitWhileEqual(ctrl, SEQ, seq);
     seq = Atomics.load(ctrl, SEQ);
     // The memory may have grown since the last launch: take a fresh view each time.
     const task = new Float64Array(memory.buffer, slot * 8, SLOT_F64);
