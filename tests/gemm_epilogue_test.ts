@@ -4,21 +4,12 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  type Array,
-  defaultBackendName,
-  type DType,
-  grad,
-  jit,
-  numpy as np,
-  setDefaultBackend,
-  setThreads,
-  toBackend,
-} from "../mod.ts";
+import { type Array, type DType, grad, jit, numpy as np, setThreads, toBackend } from "../mod.ts";
 import { fuse, programToString } from "../kernels/lowering/fusion.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 import { threadCount } from "../kernels/wasm/threads.ts";
 import { assertClose } from "./util/assert_close.ts";
+import { onBackend } from "./util/on_backend.ts";
 
 /** How the addend of a case is laid out against the product `[batch?, m, n]`. */
 type AddendKind = "columns" | "rows" | "full" | "scalar";
@@ -62,16 +53,6 @@ function values(shape: number[], seed: number, dtype: DType): Array {
   const size = shape.reduce((a, b) => a * b, 1);
   const data = Float64Array.from({ length: size }, (_, i) => Math.sin(seed * 7.1 + i * 1.37));
   return np.array(data, dtype).reshape(shape);
-}
-
-function onBackend<T>(name: string, f: () => T): T {
-  const previous = defaultBackendName();
-  setDefaultBackend(name);
-  try {
-    return f();
-  } finally {
-    setDefaultBackend(previous);
-  }
 }
 
 Deno.test("a dense layer's bias add and relu join its dot_general in one gemm kernel", () => {

@@ -4,17 +4,9 @@
  * backend's, eagerly and under jit, and a few SGD steps on wasm follow the same trajectory.
  */
 import "../kernels/wasm/backend.ts";
-import {
-  type Array,
-  grad,
-  jit,
-  lax,
-  numpy as np,
-  setDefaultBackend,
-  valueAndGrad,
-} from "../mod.ts";
-import { defaultBackendName } from "../core/backend.ts";
+import { type Array, grad, jit, lax, numpy as np, valueAndGrad } from "../mod.ts";
 import { assertClose } from "./util/assert_close.ts";
+import { onBackend } from "./util/on_backend.ts";
 
 /** Deterministic values in [-scale, scale]. */
 function values(n: number, seed: number, scale = 1): number[] {
@@ -72,17 +64,6 @@ function convLoss(p: Params, x: Array, labels: number[]): Array {
   return crossEntropy(np.matmul(flat, p.w).add(p.b), labels);
 }
 
-/** Runs `fn` with `backend` as the default backend. */
-function on<T>(backend: string, fn: () => T): T {
-  const before = defaultBackendName();
-  setDefaultBackend(backend);
-  try {
-    return fn();
-  } finally {
-    setDefaultBackend(before);
-  }
-}
-
 function compare(a: Params, b: Params, tol: { rtol: number; atol: number }, what: string): void {
   for (const k of Object.keys(a)) assertClose(a[k], b[k], tol, `${what} ${k}`);
 }
@@ -92,7 +73,7 @@ const TOL = { rtol: 2e-4, atol: 2e-5 };
 Deno.test("wasm: grad of an MLP loss equals ref", () => {
   const labels = [0, 3, 1, 4, 2, 2, 0];
   const run = (backend: string) =>
-    on(backend, () => {
+    onBackend(backend, () => {
       const x = param([7, 12], 10, 1);
       const [loss, g] = valueAndGrad((p: Params) => mlpLoss(p, x, labels))(mlpParams());
       return { loss: loss.item(), g: g as Params };
@@ -105,7 +86,7 @@ Deno.test("wasm: grad of an MLP loss equals ref", () => {
 Deno.test("wasm: grad of a conv net loss equals ref, eager and jitted", () => {
   const labels = [2, 0, 1];
   const run = (backend: string, jitted: boolean) =>
-    on(backend, () => {
+    onBackend(backend, () => {
       const x = param([3, 1, 11, 11], 11, 1);
       const g = grad((p: Params) => convLoss(p, x, labels));
       return (jitted ? jit(g) : g)(convParams()) as Params;
@@ -118,7 +99,7 @@ Deno.test("wasm: grad of a conv net loss equals ref, eager and jitted", () => {
 Deno.test("wasm: SGD steps on the conv net follow ref's trajectory", () => {
   const labels = [1, 2, 0];
   const train = (backend: string) =>
-    on(backend, () => {
+    onBackend(backend, () => {
       const x = param([3, 1, 11, 11], 12, 1);
       const step = jit((p: Params) => {
         const g = grad((q: Params) => convLoss(q, x, labels))(p) as Params;

@@ -18,7 +18,6 @@ import fc from "fast-check";
 import {
   type Array,
   ConcreteArray,
-  defaultBackendName,
   type DType,
   grad,
   initWebGPU,
@@ -26,7 +25,6 @@ import {
   lax,
   numpy as np,
   random,
-  setDefaultBackend,
   toBackend,
   toBackendAsync,
   type TypedArray,
@@ -40,6 +38,7 @@ import { structuralImpls } from "../kernels/ref/structural.ts";
 import { webgpuPrimitives } from "../kernels/webgpu/backend.ts";
 import { webgpuRuntime } from "../kernels/webgpu/init.ts";
 import { threefry2x32 } from "../random/threefry.ts";
+import { onBackend } from "./util/on_backend.ts";
 
 const backend = await initWebGPU();
 if (!backend) console.warn("webgpu tests skipped: this runtime has no WebGPU adapter");
@@ -64,23 +63,13 @@ function typed(o: Operand): TypedArray {
   return t;
 }
 
-function withDefault<T>(name: string, fn: () => T): T {
-  const prev = defaultBackendName();
-  setDefaultBackend(name);
-  try {
-    return fn();
-  } finally {
-    setDefaultBackend(prev);
-  }
-}
-
 /** Applies `f` to the operands on `name` (with `name` the default) and reads the results. */
 async function runOn(
   name: string,
   operands: Operand[],
   f: (...xs: Array[]) => Array | Array[],
 ): Promise<TypedArray[]> {
-  const outs = withDefault(name, () => {
+  const outs = onBackend(name, () => {
     const xs = operands.map((o) => ConcreteArray.fromHost(typed(o), o.shape, o.dtype, name));
     const r = f(...xs);
     return globalThis.Array.isArray(r) ? r : [r];
@@ -679,7 +668,7 @@ gpuTest("webgpu patches and patches_transpose agree with ref", async (t) => {
   await t.step("patches_transpose", () =>
     fc.assert(
       fc.asyncProperty(windowCase, async ({ shape, p, seed }) => {
-        const windows = withDefault("ref", () => lax.patches(np.zeros(shape), p).shape);
+        const windows = onBackend("ref", () => lax.patches(np.zeros(shape), p).shape);
         await check(
           `patches_transpose ${shape} ${JSON.stringify(p)}`,
           [operand([...windows], "float32", "real", seed)],
@@ -973,15 +962,15 @@ gpuTest("webgpu gradients of an MLP and a convnet step agree with ref", async (t
 
 gpuTest("webgpu arrays are read asynchronously and refuse float64", async (t) => {
   await t.step("toArray names await x.read()", () => {
-    const x = withDefault("webgpu", () => np.array([1, 2, 3]).mul(2));
+    const x = onBackend("webgpu", () => np.array([1, 2, 3]).mul(2));
     assert.throws(() => x.toArray(), /can only be read asynchronously; use await x\.read\(\)/);
   });
   await t.step("scalars made from host values stay readable synchronously", () => {
-    const s = withDefault("webgpu", () => np.array(2.5));
+    const s = onBackend("webgpu", () => np.array(2.5));
     assert.equal(s.item(), 2.5);
   });
   await t.step("float64 is refused with the operation's name", () => {
-    withDefault("webgpu", () => {
+    onBackend("webgpu", () => {
       assert.throws(() => np.array([1, 2], "float64"), /float64 is not available on the webgpu/);
       assert.throws(
         () => np.array([1, 2]).astype("float64"),
@@ -1015,7 +1004,7 @@ gpuTest("arrays move between backends only explicitly", async (t) => {
 gpuTest("webgpu reuses pipelines and disposed buffers", () => {
   const rt = webgpuRuntime()!;
   const x = toBackend(np.ones([64, 64]), "webgpu");
-  const exp = () => withDefault("webgpu", () => np.exp(x)) as ConcreteArray;
+  const exp = () => onBackend("webgpu", () => np.exp(x)) as ConcreteArray;
   exp()[Symbol.dispose]();
   const pipelines = rt.pipelineCount;
   const idle = rt.pool.idleBytes;
