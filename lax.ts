@@ -120,9 +120,11 @@ export function conv(lhs: Array, rhs: Array, options: ConvOptions = {}): Array {
   const w = reshape(rhs, [groups, o / groups, cg, ...k]);
   const lhsContract = range(ns + 1).map((i) => ns + 2 + i);
   const rhsContract = range(ns + 1).map((i) => 2 + i);
-  const y = dotGeneral(p, w, [[lhsContract, rhsContract], [[ns + 1], [0]]]);
-  // y: [G, N, ...out, O/G] -> [N, G, O/G, ...out]
-  const t = transpose(y, [1, 0, ns + 2, ...range(ns).map((i) => 2 + i)]);
+  // Filters first: the product's rows are the few output channels and its columns the many
+  // output positions, so its tiles are full, and the transpose to NCHW moves whole images.
+  const y = dotGeneral(w, p, [[rhsContract, lhsContract], [[0], [ns + 1]]]);
+  // y: [G, O/G, N, ...out] -> [N, G, O/G, ...out]
+  const t = transpose(y, [2, 0, 1, ...range(ns).map((i) => 3 + i)]);
   return reshape(t, [n, o, ...out]);
 }
 

@@ -14,12 +14,34 @@ function firstBadIndex(idx: usize, m: i32, n: i32, outer: i32): i32 {
   return -1;
 }
 
+/** `out[o, j] = x[o, idx[j]]` for single elements of type T (a gather of scalars). */
+// @ts-ignore: decorator
+@inline function takeElements<T>(x: usize, idx: usize, out: usize, outer: i32, n: i32, m: i32): void {
+  const size = <usize>sizeof<T>();
+  for (let o = 0; o < outer; o++) {
+    const src = x + <usize>(o * n) * size;
+    const dst = out + <usize>(o * m) * size;
+    for (let j = 0; j < m; j++) {
+      const i = load<i32>(idx + (<usize>j << 2));
+      store<T>(dst + <usize>j * size, load<T>(src + <usize>i * size));
+    }
+  }
+}
+
 /** `out[o, j, :] = x[o, idx[j], :]` for elements of `size` bytes. */
 export function take(
   x: usize, idx: usize, out: usize, outer: i32, n: i32, m: i32, inner: i32, size: i32,
 ): i32 {
   const bad = firstBadIndex(idx, m, n, outer);
   if (bad >= 0) return bad;
+  if (inner == 1 && size == 4) {
+    takeElements<u32>(x, idx, out, outer, n, m);
+    return -1;
+  }
+  if (inner == 1 && size == 8) {
+    takeElements<u64>(x, idx, out, outer, n, m);
+    return -1;
+  }
   const row = <usize>(inner * size);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {

@@ -2,8 +2,8 @@
  * Random translations of images (data augmentation): in training, each example of an
  * `[N, C, H, W]` batch moves by its own whole-pixel offset, drawn uniformly in
  * `[-maxShift, maxShift]` along each spatial axis; pixels moved in are zero. The identity at
- * inference. The shift of an `H`-long axis by `d` is the product with the 0/1 matrix
- * `S[i, j] = (j == i - d)`, so the whole batch moves with two batched matmuls.
+ * inference. Output pixel `(i, j)` of an example moved by `(dy, dx)` is input pixel
+ * `(i - dy, j - dx)` when that is inside the image, so the whole batch moves with one gather.
  * @module
  */
 import type { Array } from "../../core/array.ts";
@@ -13,13 +13,32 @@ import { split } from "../../random/key.ts";
 import { randint } from "../../random/randint.ts";
 import { type Layer, trainingKey } from "../layer.ts";
 
-/** `[N, 1, L, L]` matrices moving an `L`-long axis by each example's offset in `shifts`. */
-function shiftMatrices(shifts: Array, length: number, dtype: Array["dtype"]): Array {
-  const rows = np.reshape(np.arange(length), [1, length, 1]);
-  const cols = np.reshape(np.arange(length), [1, 1, length]);
-  const offsets = np.reshape(shifts, [-1, 1, 1]);
-  const hit = np.equal(cols, np.subtract(rows, offsets));
-  return np.expandDims(np.astype(hit, dtype), 1);
+/** Each example's offset in `[-maxShift, maxShift]`, as an `[N, 1, 1, 1]` int32 array. */
+function offsets(key: Array, n: number, maxShift: number): Array {
+  return np.reshape(randint(key, [n], -maxShift, maxShift + 1), [n, 1, 1, 1]);
+}
+
+/**
+ * `x` `[N, C, H, W]` with example `k` moved by `dy[k]` rows and `dx[k]` columns: a gather of
+ * the source pixels, zero where the source is outside the image.
+ */
+function shifted(x: Array, dy: Array, dx: Array): Array {
+  const [n, c, h, w] = x.shape;
+  const rows = np.subtract(np.reshape(np.arange(h, undefined, 1, "int32"), [1, 1, h, 1]), dy);
+  const cols = np.subtract(np.reshape(np.arange(w, undefined, 1, "int32"), [1, 1, 1, w]), dx);
+  const inside = np.logicalAnd(
+    np.logicalAnd(np.greaterEqual(rows, 0), np.less(rows, h)),
+    np.logicalAnd(np.greaterEqual(cols, 0), np.less(cols, w)),
+  );
+  const planes = np.multiply(
+    np.reshape(np.arange(n * c, undefined, 1, "int32"), [n, c, 1, 1]),
+    h * w,
+  );
+  const source = np.add(
+    np.add(planes, np.multiply(np.clip(rows, 0, h - 1), w)),
+    np.clip(cols, 0, w - 1),
+  );
+  return np.where(inside, np.take(x, source), np.zeros([], x.dtype));
 }
 
 /** Moves each image of an `[N, C, H, W]` batch by up to `maxShift` pixels per axis in training. */
@@ -33,11 +52,9 @@ export function randomShift(maxShift: number): Layer<null> {
     apply(_params, x, options) {
       if (!options?.training || maxShift === 0) return x;
       if (x.ndim !== 4) throw new AdjointError(op, `expected an input [N, C, H, W], got ${x.aval}`);
-      const [n, , h, w] = x.shape;
       const [rowKey, colKey] = split(trainingKey(op, options));
-      const down = shiftMatrices(randint(rowKey, [n], -maxShift, maxShift + 1), h, x.dtype);
-      const right = shiftMatrices(randint(colKey, [n], -maxShift, maxShift + 1), w, x.dtype);
-      return np.matmul(np.matmul(down, x), np.transpose(right, [0, 1, 3, 2]));
+      const n = x.shape[0];
+      return shifted(x, offsets(rowKey, n, maxShift), offsets(colKey, n, maxShift));
     },
   };
 }
