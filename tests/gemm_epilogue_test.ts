@@ -4,7 +4,16 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type Array, type DType, grad, jit, numpy as np, setThreads, toBackend } from "../mod.ts";
+import {
+  type Array,
+  type DType,
+  grad,
+  jit,
+  lax,
+  numpy as np,
+  setThreads,
+  toBackend,
+} from "../mod.ts";
 import { fuse, programToString } from "../kernels/lowering/fusion.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 import { threadCount } from "../kernels/wasm/threads.ts";
@@ -123,4 +132,62 @@ Deno.test("gemm epilogues equal the equations run one by one, for any addend lay
     ),
     { numRuns: 40, seed: 11, examples: depthSplit },
   );
+});
+
+Deno.test("a bias add after a transposed or reshaped product still joins its gemm", async (t) => {
+  const defaultThreads = threadCount();
+  type Layout = [string, (x: Array, y: Array, e: Array) => Array, number[][]];
+  const cases: Layout[] = [
+    ["transposed product, bias along its rows", (x, y, e) => np.transpose(x.matmul(y)).add(e), [
+      [9, 7],
+      [7, 11],
+      [11, 1],
+    ]],
+    [
+      "transposed batched product, relu",
+      (x, y, e) => np.maximum(np.transpose(x.matmul(y), [2, 0, 1]).add(e), 0),
+      [[2, 9, 7], [2, 7, 11], [9]],
+    ],
+    ["unit axis inserted", (x, y, e) => np.reshape(x.matmul(y), [9, 1, 11]).add(e), [
+      [9, 7],
+      [7, 11],
+      [11],
+    ]],
+  ];
+  for (const [name, f, shapes] of cases) {
+    await t.step(name, () => {
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        try {
+          const inputs = shapes.map((s, i) => values(s, i + 1, "float32"));
+          const [x, y, e] = toBackend(inputs, "wasm") as Array[];
+          const jitted = jit(f, { compile: "sync" });
+          const program = onBackend("wasm", () => jitted.lower(x, y, e).compiled.program);
+          assert.match(program, /^k0 gemm\(/, program);
+          assert.equal(program.split("\n").length, 1, program);
+          const got = onBackend("wasm", () => jitted(x, y, e));
+          assert.deepEqual(got.toArray(), onBackend("wasm", () => f(x, y, e)).toArray());
+          const [rx, ry, re] = toBackend(inputs, "ref") as Array[];
+          assertClose(got, f(rx, ry, re), { rtol: 1e-5, atol: 1e-5 });
+        } finally {
+          setThreads(defaultThreads);
+        }
+      }
+    });
+  }
+});
+
+Deno.test("a convolution's bias add joins its gemm through the transpose to NCHW", () => {
+  const x = values([4, 3, 9, 9], 1, "float32");
+  const w = values([5, 3, 3, 3], 2, "float32");
+  const b = values([5], 3, "float32");
+  const conv = (x: Array, w: Array, b: Array) => lax.conv(x, w).add(np.reshape(b, [1, 5, 1, 1]));
+  const [wx, ww, wb] = toBackend([x, w, b], "wasm") as Array[];
+  const jitted = jit(conv, { compile: "sync" });
+  const program = onBackend("wasm", () => jitted.lower(wx, ww, wb).compiled.program);
+  assert.match(program, /gemm\(.*dot_general.*transpose.*add/, program);
+  const got = onBackend("wasm", () => jitted(wx, ww, wb));
+  assert.deepEqual(got.toArray(), onBackend("wasm", () => conv(wx, ww, wb)).toArray());
+  const [rx, rw, rb] = toBackend([x, w, b], "ref") as Array[];
+  assertClose(got, conv(rx, rw, rb), { rtol: 1e-5, atol: 1e-5 });
 });

@@ -2,7 +2,10 @@
  * Gemm epilogues: a float `dot_general` whose product goes only into an `add` (of a broadcast
  * bias, or of an array of the product's shape) and from there, optionally, only into relu
  * (`max` with zero) can compute all of them in one kernel, applying the addend and the
- * activation to each tile of the product as it is stored. This finds those chains.
+ * activation to each tile of the product as it is stored. Layout changes between the product
+ * and the add (transposes, reshapes that only insert or drop unit axes: a convolution's product
+ * becoming NCHW) are allowed: the gemm then reads the addend through them and the layout changes
+ * run on the finished product. This finds those chains.
  * @module
  */
 import { isFloat } from "../../core/dtype.ts";
@@ -10,6 +13,10 @@ import { type Atom, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/j
 
 /** The equations a dot_general's epilogue computes, and those it reads views from. */
 export interface Epilogue {
+  /** Transposes and unit-axis reshapes between the product and the add, in order. */
+  layout: JaxprEqn[];
+  /** A reshape of the bias that only its broadcast reads (e.g. `[O]` to `[1, O, 1, 1]`). */
+  sources: JaxprEqn[];
   /** The add, then the max of relu if any, in evaluation order. */
   eqns: JaxprEqn[];
   /** The broadcasts (views) the add and the max read: the bias, the zero. */
@@ -22,6 +29,18 @@ function isZero(a: Atom, producer: Map<Var, JaxprEqn>): boolean {
   const p = producer.get(a);
   return p !== undefined && p.prim.name === "broadcast_in_dim" && p.inputs[0] instanceof Literal &&
     (p.inputs[0] as Literal).value === 0;
+}
+
+/** Whether a reshape only inserts or drops axes of size 1 (it keeps the other axes' order). */
+export function isUnitReshape(e: JaxprEqn): boolean {
+  const big = (shape: readonly number[]) => shape.filter((d) => d !== 1).join(",");
+  return e.prim.name === "reshape" &&
+    big(e.inputs[0].aval.shape) === big(e.outBinders[0].aval.shape);
+}
+
+/** Whether `e` only changes the layout of its operand in a way the epilogue can see through. */
+function isLayout(e: JaxprEqn): boolean {
+  return e.prim.name === "transpose" || isUnitReshape(e);
 }
 
 /** The one equation using `v`, if only one does and `v` is not a program output. */
@@ -48,20 +67,32 @@ export function findEpilogues(jaxpr: Jaxpr): Map<JaxprEqn, Epilogue> {
   const found = new Map<JaxprEqn, Epilogue>();
   jaxpr.eqns.forEach((dot, i) => {
     if (dot.prim.name !== "dot_general") return;
-    const product = dot.outBinders[0];
-    if (!isFloat(product.aval.dtype)) return;
-    const add = soleUse(product, uses, outs);
+    if (!isFloat(dot.outBinders[0].aval.dtype)) return;
+    const layout: JaxprEqn[] = [];
+    let product = dot.outBinders[0];
+    let add = soleUse(product, uses, outs);
+    while (add && isLayout(add)) {
+      layout.push(add);
+      product = add.outBinders[0];
+      add = soleUse(product, uses, outs);
+    }
     if (!add || add.prim.name !== "add" || add.inputs[0] === add.inputs[1]) return;
     const addend = add.inputs[add.inputs[0] === product ? 1 : 0];
     if (!(addend instanceof Var)) return;
     const views: JaxprEqn[] = [];
+    const sources: JaxprEqn[] = [];
     const view = producer.get(addend);
     if (view?.prim.name === "broadcast_in_dim") {
-      const source = view.inputs[0];
+      let source = view.inputs[0];
       if (!(source instanceof Var) || producer.get(source)?.prim.name === "broadcast_in_dim") {
         return;
       }
-      if (!before(source, i)) return;
+      const reshape = producer.get(source);
+      if (reshape?.prim.name === "reshape" && soleUse(source, uses, outs) === view) {
+        sources.push(reshape);
+        source = reshape.inputs[0];
+      }
+      if (!(source instanceof Var) || !before(source, i)) return;
       views.push(view);
     } else if (!before(addend, i)) return;
     const eqns = [add];
@@ -74,7 +105,7 @@ export function findEpilogues(jaxpr: Jaxpr): Map<JaxprEqn, Epilogue> {
         if (other instanceof Var) views.push(producer.get(other)!);
       }
     }
-    found.set(dot, { eqns, views });
+    found.set(dot, { layout, sources, eqns, views });
   });
   return found;
 }

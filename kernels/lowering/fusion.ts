@@ -2,8 +2,8 @@
  * Fusion: groups a jaxpr's equations into kernels. Elementwise chains become one loop, with
  * broadcasts read as strided views (never materialised) and an optional reduction at the end;
  * reshapes are aliases; every other primitive is a kernel of its own, except that a backend may
- * ask for gemm epilogues: a dot_general followed by a bias add and relu (epilogues.ts) is then
- * one kernel. The result, a `KernelProgram`, is what the wasm and WebGPU code generators emit
+ * ask for gemm epilogues: a dot_general followed by a bias add and relu, possibly through
+ * layout changes (epilogues.ts), is then one kernel. The result, a `KernelProgram`, is what the wasm and WebGPU code generators emit
  * code for.
  * @module
  */
@@ -33,7 +33,7 @@ export const FUSIBLE_REDUCTIONS: ReadonlySet<string> = new Set([
 export type KernelKind =
   | "fused" // elementwise chain over one iteration space, optionally ending in a reduction
   | "alias" // reshape: the output is the input's buffer
-  | "gemm" // dot_general with its epilogue: an add (bias) and optionally relu
+  | "gemm" // dot_general, layout changes, an add (bias) and optionally relu
   | "op"; // one primitive on a prebuilt kernel
 
 /** One kernel of a program. */
@@ -75,7 +75,9 @@ export interface FuseOptions {
 /** Splits `jaxpr` into kernels. */
 export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
   const epilogues = options.gemmEpilogues ? findEpilogues(jaxpr) : new Map();
-  const absorbed = new Set<JaxprEqn>([...epilogues.values()].flatMap((ep) => ep.eqns));
+  const absorbed = new Set<JaxprEqn>(
+    [...epilogues.values()].flatMap((ep) => [...ep.layout, ...ep.sources, ...ep.eqns]),
+  );
   const groups: Group[] = [];
   const producer = new Map<Var, Group>();
   const views = new Map<Var, JaxprEqn>();
@@ -145,8 +147,11 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
     for (const v of vars(e)) materialize(v);
     const epilogue = epilogues.get(e);
     const g = newGroup(name === "reshape" ? "alias" : epilogue ? "gemm" : "op", e);
-    if (epilogue) g.kernel.eqns.push(...epilogue.views, ...epilogue.eqns);
-    for (const x of [e, ...(epilogue?.eqns ?? [])]) {
+    if (epilogue) {
+      const { layout, sources, views, eqns } = epilogue;
+      g.kernel.eqns.push(...layout, ...sources, ...views, ...eqns);
+    }
+    for (const x of [e, ...(epilogue?.layout ?? []), ...(epilogue?.eqns ?? [])]) {
       for (const v of x.outBinders) producer.set(v, g);
     }
   }
