@@ -13,6 +13,7 @@ import {
   numpy as np,
   setThreads,
   toBackend,
+  type Var,
 } from "../mod.ts";
 import { fuse, programToString } from "../kernels/lowering/fusion.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
@@ -190,4 +191,50 @@ Deno.test("a convolution's bias add joins its gemm through the transpose to NCHW
   assert.deepEqual(got.toArray(), onBackend("wasm", () => conv(wx, ww, wb)).toArray());
   const [rx, rw, rb] = toBackend([x, w, b], "ref") as Array[];
   assertClose(got, conv(rx, rw, rb), { rtol: 1e-5, atol: 1e-5 });
+});
+
+Deno.test("a reshaped bias whose broadcast another kernel also reads stays correct", () => {
+  const f = (x: Array, w: Array, b: Array, y: Array) => {
+    const row = np.reshape(b, [1, 5]);
+    return [x.matmul(w).add(row), y.mul(row)];
+  };
+  const inputs = [[4, 6], [6, 5], [5], [4, 5]].map((s, i) => values(s, i + 1, "float32"));
+  const wasm = toBackend(inputs, "wasm") as Array[];
+  const got = onBackend("wasm", () => jit(f, { compile: "sync" })(...wasm));
+  const want = onBackend("wasm", () => f(...(wasm as [Array, Array, Array, Array])));
+  got.forEach((g: Array, i: number) => assert.deepEqual(g.toArray(), want[i].toArray()));
+});
+
+Deno.test("with gemm epilogues every equation runs once, after what it reads", () => {
+  const conv = (x: Array, w: Array, b: Array) =>
+    np.sum(np.relu(lax.conv(x, w).add(np.reshape(b, [1, 5, 1, 1]))));
+  const dense = (x: Array, w: Array, b: Array) => np.sum(np.relu(x.matmul(w).add(b)));
+  const jaxprs = [
+    jit(grad(conv, { argnums: [1, 2] })).lower(
+      np.ones([2, 3, 7, 7]),
+      np.ones([5, 3, 3, 3]),
+      np.ones([5]),
+    )
+      .jaxpr,
+    jit(grad(dense, { argnums: [1, 2] })).lower(np.ones([4, 6]), np.ones([6, 5]), np.ones([5]))
+      .jaxpr,
+  ];
+  for (const jaxpr of jaxprs) {
+    const program = fuse(jaxpr, { gemmEpilogues: true });
+    const text = programToString(program);
+    assert.ok(program.kernels.some((k) => k.kind === "gemm"), text);
+    const computed = program.kernels.flatMap((k) => k.eqns).filter((e) =>
+      e.prim.name !== "broadcast_in_dim"
+    );
+    assert.equal(new Set(computed).size, computed.length, text);
+    assert.equal(
+      computed.length,
+      jaxpr.eqns.filter((e) => e.prim.name !== "broadcast_in_dim").length,
+    );
+    const produced = new Set<Var>([...jaxpr.inBinders, ...jaxpr.constVars]);
+    for (const k of program.kernels) {
+      for (const v of k.inputs) assert.ok(produced.has(v), text);
+      for (const e of k.eqns) for (const v of e.outBinders) produced.add(v);
+    }
+  }
 });

@@ -15,7 +15,7 @@ import { type Atom, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/j
 export interface Epilogue {
   /** Transposes and unit-axis reshapes between the product and the add, in order. */
   layout: JaxprEqn[];
-  /** A reshape of the bias that only its broadcast reads (e.g. `[O]` to `[1, O, 1, 1]`). */
+  /** A reshape of the bias read only through the add (e.g. `[O]` to `[1, O, 1, 1]`). */
   sources: JaxprEqn[];
   /** The add, then the max of relu if any, in evaluation order. */
   eqns: JaxprEqn[];
@@ -87,8 +87,10 @@ export function findEpilogues(jaxpr: Jaxpr): Map<JaxprEqn, Epilogue> {
       if (!(source instanceof Var) || producer.get(source)?.prim.name === "broadcast_in_dim") {
         return;
       }
+      // The bias's reshape joins the kernel when nothing else reads it or its broadcast.
       const reshape = producer.get(source);
-      if (reshape?.prim.name === "reshape" && soleUse(source, uses, outs) === view) {
+      const unshared = soleUse(source, uses, outs) === view && soleUse(addend, uses, outs) === add;
+      if (reshape?.prim.name === "reshape" && unshared) {
         sources.push(reshape);
         source = reshape.inputs[0];
       }
