@@ -17,6 +17,7 @@ const UNARY: ((x: Array) => Array)[] = [
   np.square,
   np.relu,
   np.erf,
+  (x) => np.erfInv(np.tanh(x)),
   (x) => np.astype(np.astype(np.multiply(x, 3), "int32"), x.dtype),
   (x) => np.where(np.greater(x, 0.1), x, np.negative(x)),
 ];

@@ -18,18 +18,16 @@ import {
   F_ONE,
   F_ZERO,
   erfF32x4,
-  erfF64,
   erfInvF32x4,
-  erfInvF64,
   expF32x4,
   expm1F32x4,
   log1pF32x4,
   logF32x4,
   logisticF32x4,
-  logisticF64,
   sinF32x4,
   tanhF32x4,
 } from "./math";
+import { erfF64, erfInvF64, logisticF64 } from "./scalar_math";
 
 /** Constant vectors of T lanes, read from the globals math.ts fills (see initMath there). */
 // @ts-ignore: decorator

@@ -365,10 +365,12 @@ function gemmOne<T>(
   const pb = ws + <usize>(MC * KC) * size;
   const tile = pb + <usize>(KC * NC) * size;
   const tileLd = <usize>NR * size;
+  // Depth blocks of equal size (at most KC): no short last block paying a whole pass over C.
+  const kcStep = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    for (let pc = 0; pc < k; pc += kcStep) {
+      const kc = min(kcStep, k - pc);
       const acc = pc > 0;
       const last = finishing && pc + kc == k;
       packB<T>(b + <usize>(pc * brs + jc * bcs) * size, brs, bcs, kc, nc, pb);

@@ -12,6 +12,7 @@ import type { DType } from "../../core/dtype.ts";
 import { type Atom, type JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
 import { range, stridesOf } from "../../core/shape.ts";
 import type { Kernel } from "../lowering/fusion.ts";
+import { SCALAR_MATH_SOURCE } from "./scalar_math_source.ts";
 
 /** AssemblyScript register type of each dtype (bool is an i32 0/1, stored as one byte). */
 const REG: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i32", bool: "i32" };
@@ -42,13 +43,14 @@ const UNARY: Record<string, Unary> = {
   sqrt: call("sqrt"),
   floor: call("floor"),
   ceil: call("ceil"),
-  logistic: (a, d) => `(${one(d)} / (${one(d)} + ${lib(d)}.exp(-${a})))`,
+  logistic: (a, d) =>
+    d === "float64" ? `logisticF64(${a})` : `(${one(d)} / (${one(d)} + ${lib(d)}.exp(-${a})))`,
   rsqrt: (a, d) => `(${one(d)} / ${lib(d)}.sqrt(${a}))`,
   abs: (a, d) => (isF(d) ? `${lib(d)}.abs(${a})` : `abs<i32>(${a})`),
   sign: (a, d) => `<${REG[d]}>(${a} > 0 ? 1 : ${a} < 0 ? -1 : ${a})`,
   round: (a, d) => `(${lib(d)}.sign(${a}) * ${lib(d)}.floor(${lib(d)}.abs(${a}) + 0.5))`,
-  erf: (a, d) => `<${REG[d]}>erf64(<f64>${a})`,
-  erf_inv: (a, d) => `<${REG[d]}>erfInv64(<f64>${a})`,
+  erf: (a, d) => `<${REG[d]}>erfF64(<f64>${a})`,
+  erf_inv: (a, d) => `<${REG[d]}>erfInvF64(<f64>${a})`,
   not: (a, d) => (d === "bool" ? `(${a} ^ 1)` : `(~${a})`),
   stop_gradient: (a) => a,
 };
@@ -376,49 +378,6 @@ function vectorBody(k: Kernel, reg: (a: Atom) => string): string[] | null {
   return body;
 }
 
-/** Scalar helpers the expressions may call (erf and its inverse, evaluated in f64). */
-const PRELUDE = `
-function erf64(x: f64): f64 {
-  const ax = Math.abs(x);
-  if (ax < 3) {
-    let term = ax, sum = ax;
-    const x2 = ax * ax;
-    for (let n = 1; n < 200; n++) {
-      term *= -x2 / <f64>n;
-      const add = term / <f64>(2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return Math.sign(x) * 1.1283791670955126 * sum;
-  }
-  let f = ax, c = ax, d = 0.0;
-  for (let n = 1; n < 300; n++) {
-    const a = <f64>n / 2;
-    d = ax + a * d;
-    if (Math.abs(d) < 1e-300) d = 1e-300;
-    c = ax + a / c;
-    if (Math.abs(c) < 1e-300) c = 1e-300;
-    d = 1 / d;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return Math.sign(x) * (1 - Math.exp(-ax * ax) / (f * 1.7724538509055159));
-}
-function erfInv64(y: f64): f64 {
-  if (y <= -1) return y == -1 ? -Infinity : NaN;
-  if (y >= 1) return y == 1 ? Infinity : NaN;
-  let x = 0.0;
-  for (let i = 0; i < 60; i++) {
-    const err = erf64(x) - y;
-    const step = err / (1.1283791670955126 * Math.exp(-x * x));
-    x -= step;
-    if (Math.abs(step) < 1e-15 * (1 + Math.abs(x))) break;
-  }
-  return x;
-}
-`;
-
 /**
  * Every module references the same math functions, so every module's static data (the math
  * tables) has the same layout and modules compiled with one `memoryBase` can share that region.
@@ -430,7 +389,7 @@ export function heap_base(): usize {
 export function math_anchor(x: f64, y: f32): f64 {
   const a = Math.sin(x) + Math.cos(x) + Math.exp(x) + Math.log(x) + Math.log1p(x) + Math.expm1(x) +
     Math.tanh(x) + Math.sqrt(x) + Math.floor(x) + Math.ceil(x) + Math.abs(x) + Math.pow(x, x) +
-    Math.sign(x) + erf64(x) + erfInv64(x);
+    Math.sign(x) + erfF64(x) + erfInvF64(x) + logisticF64(x);
   const b = Mathf.sin(y) + Mathf.cos(y) + Mathf.exp(y) + Mathf.log(y) + Mathf.log1p(y) +
     Mathf.expm1(y) + Mathf.tanh(y) + Mathf.sqrt(y) + Mathf.floor(y) + Mathf.ceil(y) +
     Mathf.abs(y) + Mathf.pow(y, y) + Mathf.sign(y);
@@ -441,5 +400,5 @@ export function math_anchor(x: f64, y: f32): f64 {
 /** One AssemblyScript module exporting each fused kernel under its name. */
 export function emitFusedModule(kernels: ReadonlyMap<string, Kernel>): string {
   const fns = [...kernels].map(([name, k]) => emitFusedKernel(k, name));
-  return [PRELUDE.trim(), ANCHOR.trim(), ...fns].join("\n\n") + "\n";
+  return [SCALAR_MATH_SOURCE, ANCHOR.trim(), ...fns].join("\n\n") + "\n";
 }
