@@ -519,6 +519,22 @@ Deno.test("wasm reductions match ref over arbitrary axes", async (t) => {
     }
   });
 
+  await t.step("pairs of neighbours (2x2 pooling windows), NaN included", () => {
+    const cases: [number[], number[]][] = [[[9, 2], [1]], [[5, 3, 2], [2]], [[6, 2, 5, 2], [1, 3]]];
+    for (const [shape, axes] of cases) {
+      for (const dtype of ["float32", "int32"] as DType[]) {
+        const data = Array.from(
+          { length: size(shape) },
+          (_, i) => Math.round(Math.sin(i * 1.7) * 9),
+        );
+        if (dtype === "float32") data[5] = NaN;
+        for (const prim of ["reduce_max", "reduce_min", "reduce_sum", "reduce_prod"]) {
+          check({ prim, inputs: [host(data, shape, dtype)], params: { axes } });
+        }
+      }
+    }
+  });
+
   await t.step("max and min propagate NaN; empty reductions give ref's identity", () => {
     for (const dtype of FLOATS) {
       const x = host([1, NaN, 3, -Infinity, 2, 5, 0, NaN, 4, 7, 8, 9], [3, 4], dtype);

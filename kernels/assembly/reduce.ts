@@ -52,11 +52,35 @@ const MIN = 3;
   return v128.extract_lane<T>(v, 0);
 }
 
+/**
+ * `out[o] = x[2o] op x[2o + 1]` for 4-byte T (e.g. the 2-wide windows of a max pool): four
+ * outputs at a time from two vectors, even and odd lanes gathered by shuffles.
+ */
+// @ts-ignore: decorator
+@inline function reducePairs<T>(op: i32, x: usize, out: usize, outer: i32): void {
+  let o = 0;
+  for (; o + 4 <= outer; o += 4) {
+    const v0 = v128.load(x + (<usize>o << 3));
+    const v1 = v128.load(x + (<usize>o << 3) + 16);
+    const even = i32x4.shuffle(v0, v1, 0, 2, 4, 6);
+    const odd = i32x4.shuffle(v0, v1, 1, 3, 5, 7);
+    v128.store(out + (<usize>o << 2), combineVec<T>(op, even, odd));
+  }
+  for (; o < outer; o++) {
+    const p = x + (<usize>o << 3);
+    store<T>(out + (<usize>o << 2), combine<T>(op, load<T>(p), load<T>(p + 4)));
+  }
+}
+
 /** Accumulator type T is also the element type: f64, i32, u8 and f32 max/min. */
 // @ts-ignore: decorator
 @inline function reduceSame<T>(op: i32, x: usize, out: usize, outer: i32, r: i32, inner: i32): void {
   const size = <usize>sizeof<T>();
   const L = 16 / sizeof<T>();
+  if (inner == 1 && r == 2 && L == 4) {
+    reducePairs<T>(op, x, out, outer);
+    return;
+  }
   if (inner == 1) {
     for (let o = 0; o < outer; o++) {
       const p = x + <usize>o * <usize>r * size;
