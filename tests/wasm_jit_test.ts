@@ -142,3 +142,30 @@ Deno.test("without the AssemblyScript compiler, a sync jit fails at once and say
     await Deno.remove(cache, { recursive: true });
   }
 });
+
+Deno.test("fused kernels over a last axis of 2 (2x2 pooling windows) run two pairs per vector", () => {
+  // x: [rows, 2, cols, 2] windows; g: [rows, cols] one value per window, read twice per pair.
+  const f = (x: Array, g: Array, b: Array) => {
+    const perWindow = np.reshape(g, [g.shape[0], 1, g.shape[1], 1]);
+    return np.maximum(x.mul(perWindow).add(b), np.reshape(np.array([0.25]), [1, 1, 1, 1]));
+  };
+  for (const cols of [4, 5]) {
+    const x = np.linspace(-3, 3, 6 * 2 * cols * 2).reshape([6, 2, cols, 2]);
+    const g = np.linspace(2, -1, 6 * cols).reshape([6, cols]);
+    const b = np.linspace(-0.5, 0.5, 2 * cols * 2).reshape([2, cols, 2]);
+    const previous = defaultBackendName();
+    setDefaultBackend("wasm");
+    try {
+      const [wx, wg, wb] = [x, g, b].map(onWasm);
+      const jitted = jit(f, { compile: "sync" });
+      const code = jitted.lower(wx, wg, wb).compiled.assemblyscript;
+      assert.match(code, /i2 \+= 2/, "the pairs loop");
+      assert.match(code, /i32x4\.shuffle\(\w+, \w+, 0, 0, 1, 1\)/, "a window value read twice");
+      const got = jitted(wx, wg, wb);
+      assert.deepEqual(got.toArray(), f(wx, wg, wb).toArray(), `cols ${cols}: as op by op`);
+      assertClose(got, f(toBackend(x, "ref"), toBackend(g, "ref"), toBackend(b, "ref")));
+    } finally {
+      setDefaultBackend(previous);
+    }
+  }
+});

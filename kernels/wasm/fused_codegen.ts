@@ -3,7 +3,8 @@
  * nest over the kernel's iteration space that loads its inputs (broadcast inputs through strided
  * views), evaluates the fused equations in registers, and stores its outputs (a final reduction
  * accumulates into its output). A float32 kernel whose equations all have f32x4 forms runs its
- * innermost loop four elements at a time. Arguments are byte addresses in the shared linear
+ * innermost loop four elements at a time (or, when that axis has 2 elements, as for 2x2 pooling
+ * windows, two steps of the axis before it). Arguments are byte addresses in the shared linear
  * memory, then a range `[lo, hi)` of the outermost axis to run, so that threads can split a
  * kernel (see `splittable`).
  * @module
@@ -245,7 +246,8 @@ export function emitFusedKernel(k: Kernel, name: string): string {
     "lo: i32",
     "hi: i32",
   ];
-  const vector = space.length > 0 && space[space.length - 1] >= 4 ? vectorBody(k, reg) : null;
+  const mode = vectorMode(space);
+  const vector = mode ? vectorBody(k, reg, mode) : null;
   return [
     `export function ${name}(${params.join(", ")}): void {`,
     ...pre.map((l) => `  ${l}`),
@@ -255,25 +257,45 @@ export function emitFusedKernel(k: Kernel, name: string): string {
 }
 
 /**
+ * How a vector loop covers a space four elements at a time: `lanes`, four steps of its innermost
+ * axis; `pairs`, when that axis has 2 elements (the columns of 2x2 pooling windows), two steps of
+ * the axis before it.
+ */
+type VectorMode = { kind: "lanes" | "pairs"; body: string[] };
+
+function vectorMode(space: readonly number[]): VectorMode["kind"] | null {
+  const last = space.length - 1;
+  if (space.length > 0 && space[last] >= 4) return "lanes";
+  return space.length >= 3 && space[last] === 2 ? "pairs" : null;
+}
+
+/**
  * The loops over `space` around the scalar `body`, the outermost one over `[lo, hi)`; with a
- * `vector` body, the innermost loop runs it four elements at a time and the scalar body on the
+ * vector body, its loop runs four elements at a time (see `VectorMode`) and the scalar body on the
  * remainder (of the range, when that loop is also the outermost).
  */
-function loopNest(space: readonly number[], body: string[], vector: string[] | null): string[] {
+function loopNest(space: readonly number[], body: string[], vector: VectorMode | null): string[] {
   const indent = (n: number) => "  ".repeat(n);
   const last = space.length - 1;
-  const outer = vector ? last : space.length;
+  const outer = !vector ? space.length : vector.kind === "lanes" ? last : last - 1;
   const bounds = (d: number): [string, string] => (d === 0 ? ["lo", "hi"] : ["0", `${space[d]}`]);
   const lines = space.slice(0, outer).map((_, d) => {
     const [from, to] = bounds(d);
     return `${indent(d + 1)}for (let i${d} = ${from}; i${d} < ${to}; i${d}++) {`;
   });
   const at = indent(outer + 1);
-  if (vector) {
+  if (vector?.kind === "lanes") {
     const i = `i${last}`, [from, n] = bounds(last);
     lines.push(`${at}let ${i} = ${from};`, `${at}for (; ${i} + 4 <= ${n}; ${i} += 4) {`);
-    lines.push(...vector.map((l) => `${at}  ${l}`), `${at}}`);
+    lines.push(...vector.body.map((l) => `${at}  ${l}`), `${at}}`);
     lines.push(`${at}for (; ${i} < ${n}; ${i}++) {`, ...body.map((l) => `${at}  ${l}`), `${at}}`);
+  } else if (vector) {
+    const p = `i${last - 1}`, i = `i${last}`, n = space[last - 1];
+    lines.push(`${at}let ${p} = 0;`, `${at}for (; ${p} + 2 <= ${n}; ${p} += 2) {`);
+    lines.push(`${at}  const ${i} = 0;`, ...vector.body.map((l) => `${at}  ${l}`), `${at}}`);
+    lines.push(`${at}for (; ${p} < ${n}; ${p}++) {`);
+    lines.push(`${at}  for (let ${i} = 0; ${i} < 2; ${i}++) {`);
+    lines.push(...body.map((l) => `${at}    ${l}`), `${at}  }`, `${at}}`);
   } else {
     lines.push(...body.map((l) => at + l));
   }
@@ -324,11 +346,16 @@ function vectorizable(e: JaxprEqn): boolean {
 }
 
 /**
- * The body of a fused kernel as f32x4 code for four consecutive elements of the innermost axis,
- * or null when some equation has no vector form, reads or writes a non-float32 array, or reduces.
- * Every primitive here rounds exactly as its scalar form, so both loops agree bit for bit.
+ * The body of a fused kernel as f32x4 code for four consecutive elements of the space (`kind`
+ * says which), or null when some equation has no vector form, reads or writes a non-float32
+ * array, reads a view in a pattern without a vector load, or reduces. Every primitive here
+ * rounds exactly as its scalar form, so both loops agree bit for bit.
  */
-function vectorBody(k: Kernel, reg: (a: Atom) => string): string[] | null {
+function vectorBody(
+  k: Kernel,
+  reg: (a: Atom) => string,
+  kind: VectorMode["kind"],
+): VectorMode | null {
   const space = k.space!;
   if (!k.eqns.every(vectorizable)) return null;
   if (![...k.inputs, ...k.outputs].every((v) => v.aval.dtype === "float32")) return null;
@@ -352,10 +379,11 @@ function vectorBody(k: Kernel, reg: (a: Atom) => string): string[] | null {
       if (src instanceof Literal) expr = vreg(src);
       else {
         const strides = viewStrides(e, space);
-        const inner = strides[strides.length - 1];
-        if (inner !== 0 && inner !== 1) return null;
         const addr = `${names.get(src as Var)} + ${offsetExpr(strides, 2)}`;
-        expr = inner ? `v128.load(${addr})` : `v128.load32_splat(${addr})`;
+        const read = viewRead(strides, kind, addr, `p${reg(out)}`);
+        if (!read) return null;
+        body.push(...read.setup);
+        expr = read.expr;
       }
     } else {
       for (const a of e.inputs) {
@@ -375,7 +403,31 @@ function vectorBody(k: Kernel, reg: (a: Atom) => string): string[] | null {
     body.push(`const ${reg(out)} = ${expr};`);
     if (outIndex.has(out)) body.push(`v128.store(out${outIndex.get(out)} + ${at}, ${reg(out)});`);
   }
-  return body;
+  return { kind, body };
+}
+
+/**
+ * Four elements of a broadcast view read at `addr`, given its strides over the space: contiguous,
+ * one element splatted, or (pairs) two elements each repeated twice, loaded into `temp`.
+ */
+function viewRead(
+  strides: readonly number[],
+  kind: VectorMode["kind"],
+  addr: string,
+  temp: string,
+): { setup: string[]; expr: string } | null {
+  const [outer, inner] = strides.slice(-2);
+  const contiguous = kind === "lanes" ? inner === 1 : inner === 1 && outer === 2;
+  const splat = inner === 0 && (kind === "lanes" || outer === 0);
+  if (contiguous) return { setup: [], expr: `v128.load(${addr})` };
+  if (splat) return { setup: [], expr: `v128.load32_splat(${addr})` };
+  if (kind === "pairs" && inner === 0 && outer === 1) {
+    return {
+      setup: [`const ${temp} = v128.load64_zero(${addr});`],
+      expr: `i32x4.shuffle(${temp}, ${temp}, 0, 0, 1, 1)`,
+    };
+  }
+  return null;
 }
 
 /**
