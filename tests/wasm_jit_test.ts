@@ -169,3 +169,28 @@ Deno.test("fused kernels over a last axis of 2 (2x2 pooling windows) run two pai
     }
   }
 });
+
+Deno.test("a fused sum over 2x2 windows adds in the scalar loop's order, bit for bit", () => {
+  const [rows, cols] = [3, 5];
+  const data = Float32Array.from({ length: rows * 2 * cols * 2 }, (_, i) => Math.sin(i * 2.3) * 7);
+  const f = (x: Array) => np.sum(x.mul(1.5), [1, 3]);
+  const previous = defaultBackendName();
+  setDefaultBackend("wasm");
+  try {
+    const x = ConcreteArray.fromHost(data, [rows, 2, cols, 2], "float32", "wasm");
+    const jitted = jit(f, { compile: "sync" });
+    assert.match(jitted.lower(x).compiled.assemblyscript, /v128\.store64_lane/);
+    const got = (jitted(x) as ConcreteArray).dataSync();
+    const at = (r: number, i: number, c: number, j: number) =>
+      Math.fround(data[((r * 2 + i) * cols + c) * 2 + j] * 1.5);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        let s = 0;
+        for (const [i, j] of [[0, 0], [0, 1], [1, 0], [1, 1]]) s = Math.fround(s + at(r, i, c, j));
+        assert.equal(got[r * cols + c], s, `window (${r}, ${c})`);
+      }
+    }
+  } finally {
+    setDefaultBackend(previous);
+  }
+});

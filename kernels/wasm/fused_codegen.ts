@@ -158,6 +158,19 @@ export function elementCost(k: Kernel): number {
 }
 
 /**
+ * The kept axes of a reduction over `space`, and the element strides over the space at which it
+ * accumulates into its output (0 along reduced axes).
+ */
+function reductionStrides(e: JaxprEqn, space: readonly number[]) {
+  const axes = e.params.axes as number[];
+  const kept = range(space.length).filter((i) => !axes.includes(i));
+  const keptStrides = stridesOf(kept.map((i) => space[i]));
+  const strides = space.map(() => 0);
+  kept.forEach((dim, j) => (strides[dim] = keptStrides[j]));
+  return { kept, strides };
+}
+
+/**
  * Emits one fused kernel as an exported AssemblyScript function named `name`, taking its input
  * and output addresses and the range `[lo, hi)` of the outermost axis it runs (`[0, 1)` for a
  * kernel without axes).
@@ -211,11 +224,7 @@ export function emitFusedKernel(k: Kernel, name: string): string {
     const inD = e.inputs[0].aval.dtype;
     let expr: string;
     if (REDUCE[name0]) {
-      const axes = e.params.axes as number[];
-      const kept = range(space.length).filter((i) => !axes.includes(i));
-      const keptStrides = stridesOf(kept.map((i) => space[i]));
-      const strides = space.map(() => 0);
-      kept.forEach((dim, j) => (strides[dim] = keptStrides[j]));
+      const { kept, strides } = reductionStrides(e, space);
       const o = `out${outIndex.get(out)}`;
       const addr = `${o} + ${offsetExpr(strides, SHIFT[d])}`;
       const size = out.aval.size;
@@ -341,15 +350,23 @@ function vectorizable(e: JaxprEqn): boolean {
   if (name === "select_n") return ins[0] === "bool" && all(ins.slice(1), "float32");
   if (name === "convert_element_type") return out === "float32" && ins[0] !== "int32";
   if (name === "and" || name === "or") return all(ins, "bool");
-  if (VEC_UNARY[name] || VEC_BINARY[name]) return all(ins, "float32");
+  if (VEC_UNARY[name] || VEC_BINARY[name] || VEC_REDUCE[name]) return all(ins, "float32");
   return false;
 }
+
+/** f32x4 combine step of each reduction the pairs loop accumulates. */
+const VEC_REDUCE: Record<string, string> = {
+  reduce_sum: "f32x4.add",
+  reduce_max: "f32x4.max",
+  reduce_min: "f32x4.min",
+};
 
 /**
  * The body of a fused kernel as f32x4 code for four consecutive elements of the space (`kind`
  * says which), or null when some equation has no vector form, reads or writes a non-float32
- * array, reads a view in a pattern without a vector load, or reduces. Every primitive here
- * rounds exactly as its scalar form, so both loops agree bit for bit.
+ * array, reads a view in a pattern without a vector load, or reduces other than pairs into
+ * consecutive outputs. Every primitive here rounds exactly as its scalar form, so both loops
+ * agree bit for bit.
  */
 function vectorBody(
   k: Kernel,
@@ -393,6 +410,12 @@ function vectorBody(
         }
       }
       const args = e.inputs.map(vreg);
+      if (VEC_REDUCE[name]) {
+        const lines = pairReduction(e, space, `out${outIndex.get(out)}`, args[0], kind);
+        if (!lines) return null;
+        body.push(...lines);
+        continue;
+      }
       if (name === "select_n") expr = `v128.bitselect(${args[2]}, ${args[1]}, ${args[0]})`;
       else if (name === "convert_element_type") {
         const fromBool = e.inputs[0].aval.dtype === "bool";
@@ -404,6 +427,30 @@ function vectorBody(
     if (outIndex.has(out)) body.push(`v128.store(out${outIndex.get(out)} + ${at}, ${reg(out)});`);
   }
   return { kind, body };
+}
+
+/**
+ * A reduction's step in the pairs loop, when it sums (or takes the max or min of) each pair of
+ * the last axis into consecutive outputs: `value` holds pairs p and p + 1, which the outputs at
+ * p and p + 1 take in the scalar loop's order (first elements, then second), so the sums round
+ * alike. Null for other reductions.
+ */
+function pairReduction(
+  e: JaxprEqn,
+  space: readonly number[],
+  out: string,
+  value: string,
+  kind: VectorMode["kind"],
+): string[] | null {
+  const { strides } = reductionStrides(e, space);
+  const [outer, inner] = strides.slice(-2);
+  if (kind !== "pairs" || outer !== 1 || inner !== 0) return null;
+  const op = VEC_REDUCE[e.prim.name];
+  const addr = `${out} + ${offsetExpr(strides, 2)}`;
+  const first = `i32x4.shuffle(${value}, ${value}, 0, 2, 0, 2)`;
+  const second = `i32x4.shuffle(${value}, ${value}, 1, 3, 1, 3)`;
+  const acc = `v128.load64_zero(${addr})`;
+  return [`v128.store64_lane(${addr}, ${op}(${op}(${acc}, ${first}), ${second}), 0);`];
 }
 
 /**
