@@ -61,8 +61,8 @@ const NC: i32 = 2048;
 
 /**
  * Packs rows `[0, mc)` x columns `[0, kc)` of A (element strides `rs`, `cs`) into MR-row panels:
- * `dst[(panel * kc + k) * MR + r]`, zero-padding the last panel. f32 rows that are contiguous in
- * k are transposed four k at a time in registers.
+ * `dst[(panel * kc + k) * MR + r]`, zero-padding the last panel (filled first, then only its
+ * rows copied). f32 rows that are contiguous in k are transposed four k at a time in registers.
  */
 function packA<T>(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
   const size = <i32>sizeof<T>();
@@ -90,11 +90,11 @@ function packA<T>(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): voi
         store<u64>(out + 16, load<u64>(p + 16));
       }
     }
+    if (rows < MR) memory.fill(panel, 0, <usize>(kc * MR * size));
     for (; k < kc; k++) {
       const out = panel + <usize>(k * MR * size);
-      for (let r = 0; r < MR; r++) {
-        const v: T = r < rows ? load<T>(src + <usize>((r * rs + k * cs) * size)) : <T>0;
-        store<T>(out + <usize>(r * size), v);
+      for (let r = 0; r < rows; r++) {
+        store<T>(out + <usize>(r * size), load<T>(src + <usize>((r * rs + k * cs) * size)));
       }
     }
   }
@@ -135,11 +135,11 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
         );
       }
     }
+    if (cols < NR) memory.fill(panel, 0, <usize>(kc * NR * size));
     for (; k < kc; k++) {
       const out = panel + <usize>(k * NR * size);
-      for (let c = 0; c < NR; c++) {
-        const v: T = c < cols ? load<T>(src + <usize>((k * rs + c * cs) * size)) : <T>0;
-        store<T>(out + <usize>(c * size), v);
+      for (let c = 0; c < cols; c++) {
+        store<T>(out + <usize>(c * size), load<T>(src + <usize>((k * rs + c * cs) * size)));
       }
     }
   }
@@ -295,6 +295,35 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
   v128.store(c + 5 * ldc + 16, c51);
 }
 
+/**
+ * The micro-kernel for an edge tile of at most NR / 2 columns: `C[0:MR, 0:NR/2] = Apanel · Bpanel`
+ * over depth `kc`, reading only the first vector of each packed B row, so a narrow last column
+ * panel (a filter gradient's 25 columns end in one) costs half a full tile.
+ */
+// @ts-ignore: decorator
+@inline function microKernelHalf<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize): void {
+  const size = <usize>sizeof<T>();
+  const bStep = <usize>nr<T>() * size;
+  let c0 = v128.splat<T>(<T>0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+  for (let k = 0; k < kc; k++) {
+    const b = v128.load(pb);
+    c0 = v128.relaxed_madd<T>(v128.load_splat<T>(pa), b, c0);
+    c1 = v128.relaxed_madd<T>(v128.load_splat<T>(pa + size), b, c1);
+    c2 = v128.relaxed_madd<T>(v128.load_splat<T>(pa + 2 * size), b, c2);
+    c3 = v128.relaxed_madd<T>(v128.load_splat<T>(pa + 3 * size), b, c3);
+    c4 = v128.relaxed_madd<T>(v128.load_splat<T>(pa + 4 * size), b, c4);
+    c5 = v128.relaxed_madd<T>(v128.load_splat<T>(pa + 5 * size), b, c5);
+    pa += 6 * size;
+    pb += bStep;
+  }
+  v128.store(c, c0);
+  v128.store(c + ldc, c1);
+  v128.store(c + 2 * ldc, c2);
+  v128.store(c + 3 * ldc, c3);
+  v128.store(c + 4 * ldc, c4);
+  v128.store(c + 5 * ldc, c5);
+}
+
 /** Activation codes of an epilogue. */
 const ACT_NONE: i32 = 0;
 const ACT_RELU: i32 = 1;
@@ -387,7 +416,8 @@ function gemmOne<T>(
             if (rows == MR && cols == NR) {
               microKernel<T>(kc, ap, bp, cp, ldc, acc);
             } else {
-              microKernel<T>(kc, ap, bp, tile, tileLd, false);
+              if (cols * 2 <= NR) microKernelHalf<T>(kc, ap, bp, tile, tileLd);
+              else microKernel<T>(kc, ap, bp, tile, tileLd, false);
               for (let r = 0; r < rows; r++) {
                 for (let q = 0; q < cols; q++) {
                   const dst = cp + <usize>r * ldc + <usize>q * size;
