@@ -324,6 +324,38 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
   v128.store(c + 5 * ldc, c5);
 }
 
+/**
+ * The micro-kernel for an edge tile of at most MR / 2 rows: `C[0:MR/2, 0:NR] = Apanel · Bpanel`
+ * over depth `kc`, reading the first three rows of each packed A column, so a short last row
+ * panel (a 20-row product ends in 2 rows) costs half a full tile.
+ */
+// @ts-ignore: decorator
+@inline function microKernelTop<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize): void {
+  const size = <usize>sizeof<T>();
+  let c00 = v128.splat<T>(<T>0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb + 16);
+    let a = v128.load_splat<T>(pa);
+    c00 = v128.relaxed_madd<T>(a, b0, c00);
+    c01 = v128.relaxed_madd<T>(a, b1, c01);
+    a = v128.load_splat<T>(pa + size);
+    c10 = v128.relaxed_madd<T>(a, b0, c10);
+    c11 = v128.relaxed_madd<T>(a, b1, c11);
+    a = v128.load_splat<T>(pa + 2 * size);
+    c20 = v128.relaxed_madd<T>(a, b0, c20);
+    c21 = v128.relaxed_madd<T>(a, b1, c21);
+    pa += 6 * size;
+    pb += 32;
+  }
+  v128.store(c, c00);
+  v128.store(c + 16, c01);
+  v128.store(c + ldc, c10);
+  v128.store(c + ldc + 16, c11);
+  v128.store(c + 2 * ldc, c20);
+  v128.store(c + 2 * ldc + 16, c21);
+}
+
 /** Activation codes of an epilogue. */
 const ACT_NONE: i32 = 0;
 const ACT_RELU: i32 = 1;
@@ -416,7 +448,8 @@ function gemmOne<T>(
             if (rows == MR && cols == NR) {
               microKernel<T>(kc, ap, bp, cp, ldc, acc);
             } else {
-              if (cols * 2 <= NR) microKernelHalf<T>(kc, ap, bp, tile, tileLd);
+              if (rows * 2 <= MR) microKernelTop<T>(kc, ap, bp, tile, tileLd);
+              else if (cols * 2 <= NR) microKernelHalf<T>(kc, ap, bp, tile, tileLd);
               else microKernel<T>(kc, ap, bp, tile, tileLd, false);
               for (let r = 0; r < rows; r++) {
                 for (let q = 0; q < cols; q++) {
