@@ -3,8 +3,11 @@
  * KC x NR column panels, A into MR x KC row panels, and a register-blocked micro-kernel computes
  * one MR x NR tile of C with `relaxed_madd` (fused multiply-add where the CPU has it). A and B are
  * read through arbitrary row and column strides, so every transposition variant packs straight
- * from the operand without materialising a transpose. Edge tiles of any size are computed in full
- * on zero-padded panels and copied out. C is dense row-major; each batch is `m * n` elements.
+ * from the operand without materialising a transpose. Edge tiles of any size are computed on
+ * zero-padded panels (by half-size micro-kernels when they have at most half the rows or
+ * columns) and copied out. A product of few rows reads B's full column panels in place when B's
+ * columns are contiguous: packing would cost more than its few uses save. C is dense row-major;
+ * each batch is `m * n` elements.
  *
  * An optional epilogue finishes each tile while it is in L1, after its last depth block:
  * `C = act(C + E)` with `E` an addend read through (batch, row, column) element strides (a bias
@@ -17,6 +20,8 @@ const MR: i32 = 6;
 const KC: i32 = 256;
 /** Rows of a packed A block (a multiple of MR), sized to stay in L2. */
 const MC: i32 = 96;
+/** Rows up to which a gemm reads B's full column panels in place instead of packing them. */
+const DIRECT_B_ROWS: i32 = 48;
 /** Columns of a packed B block. */
 const NC: i32 = 2048;
 
@@ -153,8 +158,9 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
  * is not bound by address arithmetic or checks.
  */
 // @ts-ignore: decorator
-@inline function microKernel<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+@inline function microKernel<T>(kc: i32, pa: usize, pb: usize, bStep: usize, c: usize, ldc: usize, acc: bool): void {
   const size = <usize>sizeof<T>();
+  const b2 = 2 * bStep, b3 = 3 * bStep, b4 = 4 * bStep;
   let c00 = v128.splat<T>(<T>0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   let c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   let a = c00, b0 = c00, b1 = c00;
@@ -180,8 +186,8 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
     a = v128.load_splat<T>(pa + 5 * size);
     c50 = v128.relaxed_madd<T>(a, b0, c50);
     c51 = v128.relaxed_madd<T>(a, b1, c51);
-    b0 = v128.load(pb + 32);
-    b1 = v128.load(pb + 48);
+    b0 = v128.load(pb + bStep);
+    b1 = v128.load(pb + bStep + 16);
     a = v128.load_splat<T>(pa + 6 * size);
     c00 = v128.relaxed_madd<T>(a, b0, c00);
     c01 = v128.relaxed_madd<T>(a, b1, c01);
@@ -200,8 +206,8 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
     a = v128.load_splat<T>(pa + 11 * size);
     c50 = v128.relaxed_madd<T>(a, b0, c50);
     c51 = v128.relaxed_madd<T>(a, b1, c51);
-    b0 = v128.load(pb + 64);
-    b1 = v128.load(pb + 80);
+    b0 = v128.load(pb + b2);
+    b1 = v128.load(pb + b2 + 16);
     a = v128.load_splat<T>(pa + 12 * size);
     c00 = v128.relaxed_madd<T>(a, b0, c00);
     c01 = v128.relaxed_madd<T>(a, b1, c01);
@@ -220,8 +226,8 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
     a = v128.load_splat<T>(pa + 17 * size);
     c50 = v128.relaxed_madd<T>(a, b0, c50);
     c51 = v128.relaxed_madd<T>(a, b1, c51);
-    b0 = v128.load(pb + 96);
-    b1 = v128.load(pb + 112);
+    b0 = v128.load(pb + b3);
+    b1 = v128.load(pb + b3 + 16);
     a = v128.load_splat<T>(pa + 18 * size);
     c00 = v128.relaxed_madd<T>(a, b0, c00);
     c01 = v128.relaxed_madd<T>(a, b1, c01);
@@ -241,7 +247,7 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
     c50 = v128.relaxed_madd<T>(a, b0, c50);
     c51 = v128.relaxed_madd<T>(a, b1, c51);
     pa += 24 * size;
-    pb += 128;
+    pb += b4;
   }
   for (; k < kc; k++) {
     b0 = v128.load(pb + 0);
@@ -265,7 +271,7 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
     c50 = v128.relaxed_madd<T>(a, b0, c50);
     c51 = v128.relaxed_madd<T>(a, b1, c51);
     pa += 6 * size;
-    pb += 32;
+    pb += bStep;
   }
   if (acc) {
     c00 = v128.add<T>(c00, v128.load(c));
@@ -301,9 +307,8 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
  * panel (a filter gradient's 25 columns end in one) costs half a full tile.
  */
 // @ts-ignore: decorator
-@inline function microKernelHalf<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize): void {
+@inline function microKernelHalf<T>(kc: i32, pa: usize, pb: usize, bStep: usize, c: usize, ldc: usize): void {
   const size = <usize>sizeof<T>();
-  const bStep = <usize>nr<T>() * size;
   let c0 = v128.splat<T>(<T>0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
   for (let k = 0; k < kc; k++) {
     const b = v128.load(pb);
@@ -330,7 +335,7 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
  * panel (a 20-row product ends in 2 rows) costs half a full tile.
  */
 // @ts-ignore: decorator
-@inline function microKernelTop<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize): void {
+@inline function microKernelTop<T>(kc: i32, pa: usize, pb: usize, bStep: usize, c: usize, ldc: usize): void {
   const size = <usize>sizeof<T>();
   let c00 = v128.splat<T>(<T>0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   for (let k = 0; k < kc; k++) {
@@ -346,7 +351,7 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
     c20 = v128.relaxed_madd<T>(a, b0, c20);
     c21 = v128.relaxed_madd<T>(a, b1, c21);
     pa += 6 * size;
-    pb += 32;
+    pb += bStep;
   }
   v128.store(c, c00);
   v128.store(c + 16, c01);
@@ -434,23 +439,29 @@ function gemmOne<T>(
       const kc = min(kcStep, k - pc);
       const acc = pc > 0;
       const last = finishing && pc + kc == k;
-      packB<T>(b + <usize>(pc * brs + jc * bcs) * size, brs, bcs, kc, nc, pb);
+      // Few rows: each B panel serves few A panels, so full panels are read in place, not packed.
+      const direct = bcs == 1 && m <= DIRECT_B_ROWS;
+      const edge = nc % NR;
+      if (!direct) packB<T>(b + <usize>(pc * brs + jc * bcs) * size, brs, bcs, kc, nc, pb);
+      else if (edge) packB<T>(b + <usize>(pc * brs + jc + nc - edge) * size, brs, bcs, kc, edge, pb);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA<T>(a + <usize>(ic * ars + pc * acs) * size, ars, acs, mc, kc, pa);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
-          const bp = pb + <usize>(jr * kc) * size;
+          const inPlace = direct && cols == NR;
+          const bp = inPlace ? b + <usize>(pc * brs + jc + jr) * size : direct ? pb : pb + <usize>(jr * kc) * size;
+          const bStep = inPlace ? <usize>(brs * size) : <usize>(NR * size);
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir);
             const ap = pa + <usize>(ir * kc) * size;
             const cp = c + <usize>(ic + ir) * ldc + <usize>(jc + jr) * size;
             if (rows == MR && cols == NR) {
-              microKernel<T>(kc, ap, bp, cp, ldc, acc);
+              microKernel<T>(kc, ap, bp, bStep, cp, ldc, acc);
             } else {
-              if (rows * 2 <= MR) microKernelTop<T>(kc, ap, bp, tile, tileLd);
-              else if (cols * 2 <= NR) microKernelHalf<T>(kc, ap, bp, tile, tileLd);
-              else microKernel<T>(kc, ap, bp, tile, tileLd, false);
+              if (rows * 2 <= MR) microKernelTop<T>(kc, ap, bp, bStep, tile, tileLd);
+              else if (cols * 2 <= NR) microKernelHalf<T>(kc, ap, bp, bStep, tile, tileLd);
+              else microKernel<T>(kc, ap, bp, bStep, tile, tileLd, false);
               for (let r = 0; r < rows; r++) {
                 for (let q = 0; q < cols; q++) {
                   const dst = cp + <usize>r * ldc + <usize>q * size;
