@@ -13,13 +13,13 @@ import {
   numpy as np,
   setThreads,
   toBackend,
-  type Var,
 } from "../mod.ts";
 import { fuse, programToString } from "../kernels/lowering/fusion.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 import { threadCount } from "../kernels/wasm/threads.ts";
 import { assertClose } from "./util/assert_close.ts";
 import { onBackend } from "./util/on_backend.ts";
+import { assertEachEquationOnce, assertInputsProducedEarlier } from "./util/program_checks.ts";
 
 /** How the addend of a case is laid out against the product `[batch?, m, n]`. */
 type AddendKind = "columns" | "rows" | "full" | "scalar";
@@ -88,14 +88,7 @@ Deno.test("a pre-activation the gradient also reads keeps only the bias in the g
     "broadcast_in_dim",
     "add",
   ]);
-  const computed = program.kernels.flatMap((k) => k.eqns).filter((e) =>
-    e.prim.name !== "broadcast_in_dim"
-  );
-  assert.equal(new Set(computed).size, computed.length, text);
-  assert.equal(
-    computed.length,
-    jaxpr.eqns.filter((e) => e.prim.name !== "broadcast_in_dim").length,
-  );
+  assertEachEquationOnce(program);
 });
 
 Deno.test("gemm epilogues equal the equations run one by one, for any addend layout", () => {
@@ -223,18 +216,7 @@ Deno.test("with gemm epilogues every equation runs once, after what it reads", (
     const program = fuse(jaxpr, { gemmEpilogues: true });
     const text = programToString(program);
     assert.ok(program.kernels.some((k) => k.kind === "gemm"), text);
-    const computed = program.kernels.flatMap((k) => k.eqns).filter((e) =>
-      e.prim.name !== "broadcast_in_dim"
-    );
-    assert.equal(new Set(computed).size, computed.length, text);
-    assert.equal(
-      computed.length,
-      jaxpr.eqns.filter((e) => e.prim.name !== "broadcast_in_dim").length,
-    );
-    const produced = new Set<Var>([...jaxpr.inBinders, ...jaxpr.constVars]);
-    for (const k of program.kernels) {
-      for (const v of k.inputs) assert.ok(produced.has(v), text);
-      for (const e of k.eqns) for (const v of e.outBinders) produced.add(v);
-    }
+    assertEachEquationOnce(program);
+    assertInputsProducedEarlier(program);
   }
 });
