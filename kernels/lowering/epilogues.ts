@@ -32,7 +32,7 @@ function isZero(a: Atom, producer: Map<Var, JaxprEqn>): boolean {
 }
 
 /** Whether a reshape only inserts or drops axes of size 1 (it keeps the other axes' order). */
-export function isUnitReshape(e: JaxprEqn): boolean {
+function isUnitReshape(e: JaxprEqn): boolean {
   const big = (shape: readonly number[]) => shape.filter((d) => d !== 1).join(",");
   return e.prim.name === "reshape" &&
     big(e.inputs[0].aval.shape) === big(e.outBinders[0].aval.shape);

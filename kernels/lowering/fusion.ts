@@ -3,15 +3,15 @@
  * broadcasts read as strided views (never materialised) and an optional reduction at the end;
  * reshapes are aliases; every other primitive is a kernel of its own, except that a backend may
  * ask for gemm epilogues: a dot_general followed by a bias add and relu, possibly through
- * layout changes (epilogues.ts), is then one kernel. The result, a `KernelProgram`, is what the wasm and WebGPU code generators emit
- * code for.
+ * layout changes (epilogues.ts), is then one kernel. The result, a `KernelProgram`, is what
+ * the wasm and WebGPU code generators emit code for.
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
 import { type Atom, type Jaxpr, JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
 import { shapeEqual } from "../../core/shape.ts";
 import { BINARY_ELEMENTWISE, UNARY_ELEMENTWISE } from "../../core/primitives/elementwise.ts";
-import { findEpilogues } from "./epilogues.ts";
+import { type Epilogue, findEpilogues } from "./epilogues.ts";
 
 /** Primitives computed elementwise over one iteration space. */
 export const ELEMENTWISE: ReadonlySet<string> = new Set([
@@ -48,6 +48,8 @@ export interface Kernel {
   outputs: Var[];
   /** Iteration space of a fused kernel (the shape before any final reduction). */
   space?: readonly number[];
+  /** What a gemm kernel does after its dot_general (its first equation). */
+  epilogue?: Epilogue;
 }
 
 /** A jaxpr split into kernels, in execution order. */
@@ -74,7 +76,7 @@ export interface FuseOptions {
 
 /** Splits `jaxpr` into kernels. */
 export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
-  const epilogues = options.gemmEpilogues ? findEpilogues(jaxpr) : new Map();
+  const epilogues = options.gemmEpilogues ? findEpilogues(jaxpr) : new Map<JaxprEqn, Epilogue>();
   const absorbed = new Set<JaxprEqn>(
     [...epilogues.values()].flatMap((ep) => [...ep.layout, ...ep.sources, ...ep.eqns]),
   );
@@ -148,6 +150,7 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
     const epilogue = epilogues.get(e);
     const g = newGroup(name === "reshape" ? "alias" : epilogue ? "gemm" : "op", e);
     if (epilogue) {
+      g.kernel.epilogue = epilogue;
       const { layout, sources, views, eqns } = epilogue;
       g.kernel.eqns.push(...layout, ...sources, ...views, ...eqns);
     }

@@ -11,27 +11,10 @@ import type { Atom, JaxprEqn } from "../../core/jaxpr.ts";
 import type { DotDims } from "../../core/primitives/dot_general.ts";
 import { stridesOf } from "../../core/shape.ts";
 import { STRIDED_VIEWS } from "../../core/strided_views.ts";
-import { isUnitReshape } from "../lowering/epilogues.ts";
 import type { Kernel } from "../lowering/fusion.ts";
 import { dotGeneralWithEpilogue } from "./contraction.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { WasmRuntime } from "./runtime.ts";
-
-const named = (k: Kernel, name: string): JaxprEqn | undefined =>
-  k.eqns.find((e) => e.prim.name === name && e !== k.eqns[0]);
-
-/** The layout changes of a gemm kernel: the transposes and unit reshapes after its product. */
-function layoutOf(k: Kernel): JaxprEqn[] {
-  const chain: JaxprEqn[] = [];
-  for (let v = k.eqns[0].outBinders[0];;) {
-    const next = k.eqns.find((e) =>
-      e.inputs[0] === v && (e.prim.name === "transpose" || isUnitReshape(e))
-    );
-    if (!next) return chain;
-    chain.push(next);
-    v = next.outBinders[0];
-  }
-}
 
 /** Element strides over a layout change's input axes, given those over its output axes. */
 function stridesBefore(e: JaxprEqn, strides: readonly number[]): number[] {
@@ -58,16 +41,13 @@ export function runGemmKernel(
   read: (a: Atom) => ConcreteArray,
 ): ConcreteArray | null {
   const dot = k.eqns[0];
-  const layout = layoutOf(k);
-  const add = named(k, "add")!;
-  const max = named(k, "max");
+  const { layout, sources, views, eqns: [add, max] } = k.epilogue!;
   const sum = layout.length ? layout[layout.length - 1].outBinders[0] : dot.outBinders[0];
   const addend = add.inputs[add.inputs[0] === sum ? 1 : 0];
-  const view = k.eqns.find((e) => e.prim.name === "broadcast_in_dim" && e.outBinders[0] === addend);
+  const view = views.find((e) => e.outBinders[0] === addend);
   const viewed = view ? view.inputs[0] : addend;
   // A reshape of the bias in the kernel is read as the reshaped shape over its input's buffer.
-  const reshape = k.eqns.find((e) => e.prim.name === "reshape" && e.outBinders[0] === viewed);
-  const source = read(reshape ? reshape.inputs[0] : viewed);
+  const source = read(sources.length ? sources[0].inputs[0] : viewed);
   const strides = layout.reduceRight(
     (s, e) => stridesBefore(e, s),
     view
