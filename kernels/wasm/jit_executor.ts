@@ -79,18 +79,13 @@ export function wasmExecutable(
     jitCallCounts.interpreted++;
     return evalJaxpr(jaxpr, args) as ConcreteArray[];
   };
-  if (lowered.names.size === 0 && lowered.program.kernels.some((k) => k.kind === "gemm")) {
-    // Nothing to compile: the program runs on the prebuilt kernels alone.
-    const run = programRunner(lowered, backend, rt, "");
-    return (args) => {
-      jitCallCounts.compiled++;
-      return run({}, args);
-    };
-  }
-  if (lowered.names.size === 0 || !available()) return interpret;
-  let exports: Record<string, CallableFunction> | null = null;
+  const compiles = lowered.names.size > 0;
+  // Without fused kernels there is nothing to compile: gemm kernels run on the prebuilt module.
+  const hasGemm = lowered.program.kernels.some((k) => k.kind === "gemm");
+  if (compiles ? !available() : !hasGemm) return interpret;
+  let exports: Record<string, CallableFunction> | null = compiles ? null : {};
   // Names the module's kernels in thread tasks (and in a worker's failure report).
-  const prefix = `jit-${contentHash(lowered.source).slice(0, 8)}/`;
+  const prefix = compiles ? `jit-${contentHash(lowered.source).slice(0, 8)}/` : "";
   const instantiate = (binary: Uint8Array) => {
     const module = new WebAssembly.Module(binary as BufferSource);
     const inst = new WebAssembly.Instance(module, { env: { memory: rt.heap.memory } });
@@ -99,9 +94,11 @@ export function wasmExecutable(
     rt.pool?.addModule(module, prefix);
     exports = e;
   };
-  const options = moduleOptions(rt);
-  if (mode === "sync") instantiate(compileSync(lowered.source, options));
-  else compile(lowered.source, options).then(instantiate, () => {});
+  if (compiles) {
+    const options = moduleOptions(rt);
+    if (mode === "sync") instantiate(compileSync(lowered.source, options));
+    else compile(lowered.source, options).then(instantiate, () => {});
+  }
   const run = programRunner(lowered, backend, rt, prefix);
   return (args) => {
     if (!exports) return interpret(args);
