@@ -14,11 +14,9 @@
  * broadcast along rows or columns, or a full matrix) and `act` the identity or relu.
  */
 
-/** Rows of a micro-tile. */
-const MR: i32 = 6;
 /** Depth of a packed block: a B micro-panel (KC x NR) stays in L1 across the A panels. */
 const KC: i32 = 256;
-/** Rows of a packed A block (a multiple of MR), sized to stay in L2. */
+/** Rows of a packed A block (a multiple of both micro-tile heights), sized to stay in L2. */
 const MC: i32 = 96;
 /** Rows up to which a gemm reads B's full column panels in place instead of packing them. */
 const DIRECT_B_ROWS: i32 = 48;
@@ -29,6 +27,15 @@ const NC: i32 = 2048;
 // @ts-ignore: decorator
 @inline function lanes<T>(): i32 {
   return 16 / sizeof<T>();
+}
+
+/**
+ * Rows of a micro-tile: 4 for f32, whose micro-kernel reads the four rows of A as one vector and
+ * rotates it; 6 for f64, whose micro-kernel splats each row's element.
+ */
+// @ts-ignore: decorator
+@inline function mr<T>(): i32 {
+  return sizeof<T>() == 4 ? 4 : 6;
 }
 
 /** Columns of a micro-tile: two vectors. */
@@ -53,17 +60,6 @@ const NC: i32 = 2048;
   v128.store(out + 3 * stride, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }
 
-/** Stores pairs (element q of two f32 rows) at `out + q * stride`, for q = 0..3. */
-// @ts-ignore: decorator
-@inline function storeTransposed2x4(r0: v128, r1: v128, out: usize, stride: usize): void {
-  const lo = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
-  const hi = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-  v128.store64_lane(out, lo, 0);
-  v128.store64_lane(out + stride, lo, 1);
-  v128.store64_lane(out + 2 * stride, hi, 0);
-  v128.store64_lane(out + 3 * stride, hi, 1);
-}
-
 /**
  * Packs rows `[0, mc)` x columns `[0, kc)` of A (element strides `rs`, `cs`) into MR-row panels:
  * `dst[(panel * kc + k) * MR + r]`, zero-padding the last panel (filled first, then only its
@@ -71,6 +67,7 @@ const NC: i32 = 2048;
  */
 function packA<T>(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
   const size = <i32>sizeof<T>();
+  const MR = mr<T>();
   const rowBytes = <usize>(rs * size);
   for (let i = 0; i < mc; i += MR) {
     const rows = min(MR, mc - i);
@@ -83,16 +80,13 @@ function packA<T>(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): voi
         const out = panel + <usize>(k * MR << 2);
         storeTransposed4x4(
           v128.load(p), v128.load(p + rowBytes), v128.load(p + 2 * rowBytes),
-          v128.load(p + 3 * rowBytes), out, 24,
+          v128.load(p + 3 * rowBytes), out, 16,
         );
-        storeTransposed2x4(v128.load(p + 4 * rowBytes), v128.load(p + 5 * rowBytes), out + 16, 24);
       }
     } else if (rows == MR && rs == 1 && size == 4) {
       for (; k < kc; k++) {
         const p = src + <usize>(k * cs << 2);
-        const out = panel + <usize>(k * MR << 2);
-        v128.store(out, v128.load(p));
-        store<u64>(out + 16, load<u64>(p + 16));
+        v128.store(panel + <usize>(k * MR << 2), v128.load(p));
       }
     }
     if (rows < MR) memory.fill(panel, 0, <usize>(kc * MR * size));
@@ -151,141 +145,111 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
 }
 
 /**
- * The micro-kernel: `C[0:MR, 0:NR] (+)= Apanel · Bpanel` over depth `kc`, with C at `c` and a
- * row stride of `ldc` bytes. Twelve accumulators stay in registers for the whole loop, which is
- * unrolled four times. Addresses are `p + constant`: load offset immediates measured no faster,
- * and neither did turning V8's memory bounds checks off (`--no-wasm-bounds-checks`), so the loop
- * is not bound by address arithmetic or checks.
+ * Stores (or adds into C when `acc`) the 4x4 block held by rotated accumulators: lane `i` of
+ * `c_j` is element `((i + j) % 4, i)` of the block. Row `r` takes lane `i` from `c_{(r - i) % 4}`,
+ * gathered by two levels of shuffles.
  */
 // @ts-ignore: decorator
-@inline function microKernel<T>(kc: i32, pa: usize, pb: usize, bStep: usize, c: usize, ldc: usize, acc: bool): void {
-  const size = <usize>sizeof<T>();
-  const b2 = 2 * bStep, b3 = 3 * bStep, b4 = 4 * bStep;
-  let c00 = v128.splat<T>(<T>0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-  let c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  let a = c00, b0 = c00, b1 = c00;
-  let k = 0;
-  for (; k + 4 <= kc; k += 4) {
-    b0 = v128.load(pb + 0);
-    b1 = v128.load(pb + 16);
-    a = v128.load_splat<T>(pa);
-    c00 = v128.relaxed_madd<T>(a, b0, c00);
-    c01 = v128.relaxed_madd<T>(a, b1, c01);
-    a = v128.load_splat<T>(pa + 1 * size);
-    c10 = v128.relaxed_madd<T>(a, b0, c10);
-    c11 = v128.relaxed_madd<T>(a, b1, c11);
-    a = v128.load_splat<T>(pa + 2 * size);
-    c20 = v128.relaxed_madd<T>(a, b0, c20);
-    c21 = v128.relaxed_madd<T>(a, b1, c21);
-    a = v128.load_splat<T>(pa + 3 * size);
-    c30 = v128.relaxed_madd<T>(a, b0, c30);
-    c31 = v128.relaxed_madd<T>(a, b1, c31);
-    a = v128.load_splat<T>(pa + 4 * size);
-    c40 = v128.relaxed_madd<T>(a, b0, c40);
-    c41 = v128.relaxed_madd<T>(a, b1, c41);
-    a = v128.load_splat<T>(pa + 5 * size);
-    c50 = v128.relaxed_madd<T>(a, b0, c50);
-    c51 = v128.relaxed_madd<T>(a, b1, c51);
-    b0 = v128.load(pb + bStep);
-    b1 = v128.load(pb + bStep + 16);
-    a = v128.load_splat<T>(pa + 6 * size);
-    c00 = v128.relaxed_madd<T>(a, b0, c00);
-    c01 = v128.relaxed_madd<T>(a, b1, c01);
-    a = v128.load_splat<T>(pa + 7 * size);
-    c10 = v128.relaxed_madd<T>(a, b0, c10);
-    c11 = v128.relaxed_madd<T>(a, b1, c11);
-    a = v128.load_splat<T>(pa + 8 * size);
-    c20 = v128.relaxed_madd<T>(a, b0, c20);
-    c21 = v128.relaxed_madd<T>(a, b1, c21);
-    a = v128.load_splat<T>(pa + 9 * size);
-    c30 = v128.relaxed_madd<T>(a, b0, c30);
-    c31 = v128.relaxed_madd<T>(a, b1, c31);
-    a = v128.load_splat<T>(pa + 10 * size);
-    c40 = v128.relaxed_madd<T>(a, b0, c40);
-    c41 = v128.relaxed_madd<T>(a, b1, c41);
-    a = v128.load_splat<T>(pa + 11 * size);
-    c50 = v128.relaxed_madd<T>(a, b0, c50);
-    c51 = v128.relaxed_madd<T>(a, b1, c51);
-    b0 = v128.load(pb + b2);
-    b1 = v128.load(pb + b2 + 16);
-    a = v128.load_splat<T>(pa + 12 * size);
-    c00 = v128.relaxed_madd<T>(a, b0, c00);
-    c01 = v128.relaxed_madd<T>(a, b1, c01);
-    a = v128.load_splat<T>(pa + 13 * size);
-    c10 = v128.relaxed_madd<T>(a, b0, c10);
-    c11 = v128.relaxed_madd<T>(a, b1, c11);
-    a = v128.load_splat<T>(pa + 14 * size);
-    c20 = v128.relaxed_madd<T>(a, b0, c20);
-    c21 = v128.relaxed_madd<T>(a, b1, c21);
-    a = v128.load_splat<T>(pa + 15 * size);
-    c30 = v128.relaxed_madd<T>(a, b0, c30);
-    c31 = v128.relaxed_madd<T>(a, b1, c31);
-    a = v128.load_splat<T>(pa + 16 * size);
-    c40 = v128.relaxed_madd<T>(a, b0, c40);
-    c41 = v128.relaxed_madd<T>(a, b1, c41);
-    a = v128.load_splat<T>(pa + 17 * size);
-    c50 = v128.relaxed_madd<T>(a, b0, c50);
-    c51 = v128.relaxed_madd<T>(a, b1, c51);
-    b0 = v128.load(pb + b3);
-    b1 = v128.load(pb + b3 + 16);
-    a = v128.load_splat<T>(pa + 18 * size);
-    c00 = v128.relaxed_madd<T>(a, b0, c00);
-    c01 = v128.relaxed_madd<T>(a, b1, c01);
-    a = v128.load_splat<T>(pa + 19 * size);
-    c10 = v128.relaxed_madd<T>(a, b0, c10);
-    c11 = v128.relaxed_madd<T>(a, b1, c11);
-    a = v128.load_splat<T>(pa + 20 * size);
-    c20 = v128.relaxed_madd<T>(a, b0, c20);
-    c21 = v128.relaxed_madd<T>(a, b1, c21);
-    a = v128.load_splat<T>(pa + 21 * size);
-    c30 = v128.relaxed_madd<T>(a, b0, c30);
-    c31 = v128.relaxed_madd<T>(a, b1, c31);
-    a = v128.load_splat<T>(pa + 22 * size);
-    c40 = v128.relaxed_madd<T>(a, b0, c40);
-    c41 = v128.relaxed_madd<T>(a, b1, c41);
-    a = v128.load_splat<T>(pa + 23 * size);
-    c50 = v128.relaxed_madd<T>(a, b0, c50);
-    c51 = v128.relaxed_madd<T>(a, b1, c51);
-    pa += 24 * size;
-    pb += b4;
+@inline function storeUnrotated(c0: v128, c1: v128, c2: v128, c3: v128, c: usize, ldc: usize, acc: bool): void {
+  const u0 = i32x4.shuffle(c0, c2, 0, 1, 6, 7);
+  const u1 = i32x4.shuffle(c1, c3, 0, 1, 6, 7);
+  const u2 = i32x4.shuffle(c2, c0, 0, 1, 6, 7);
+  const u3 = i32x4.shuffle(c3, c1, 0, 1, 6, 7);
+  let r0 = i32x4.shuffle(u0, u3, 0, 5, 2, 7);
+  let r1 = i32x4.shuffle(u1, u0, 0, 5, 2, 7);
+  let r2 = i32x4.shuffle(u2, u1, 0, 5, 2, 7);
+  let r3 = i32x4.shuffle(u3, u2, 0, 5, 2, 7);
+  if (acc) {
+    r0 = f32x4.add(r0, v128.load(c));
+    r1 = f32x4.add(r1, v128.load(c + ldc));
+    r2 = f32x4.add(r2, v128.load(c + 2 * ldc));
+    r3 = f32x4.add(r3, v128.load(c + 3 * ldc));
   }
-  for (; k < kc; k++) {
-    b0 = v128.load(pb + 0);
-    b1 = v128.load(pb + 16);
-    a = v128.load_splat<T>(pa);
-    c00 = v128.relaxed_madd<T>(a, b0, c00);
-    c01 = v128.relaxed_madd<T>(a, b1, c01);
-    a = v128.load_splat<T>(pa + 1 * size);
-    c10 = v128.relaxed_madd<T>(a, b0, c10);
-    c11 = v128.relaxed_madd<T>(a, b1, c11);
-    a = v128.load_splat<T>(pa + 2 * size);
-    c20 = v128.relaxed_madd<T>(a, b0, c20);
-    c21 = v128.relaxed_madd<T>(a, b1, c21);
-    a = v128.load_splat<T>(pa + 3 * size);
-    c30 = v128.relaxed_madd<T>(a, b0, c30);
-    c31 = v128.relaxed_madd<T>(a, b1, c31);
-    a = v128.load_splat<T>(pa + 4 * size);
-    c40 = v128.relaxed_madd<T>(a, b0, c40);
-    c41 = v128.relaxed_madd<T>(a, b1, c41);
-    a = v128.load_splat<T>(pa + 5 * size);
-    c50 = v128.relaxed_madd<T>(a, b0, c50);
-    c51 = v128.relaxed_madd<T>(a, b1, c51);
-    pa += 6 * size;
+  v128.store(c, r0);
+  v128.store(c + ldc, r1);
+  v128.store(c + 2 * ldc, r2);
+  v128.store(c + 3 * ldc, r3);
+}
+
+/**
+ * The f32 micro-kernel: `C[0:4, 0:8] (+)= Apanel · Bpanel` over depth `kc`, with C at `c` and a
+ * row stride of `ldc` bytes. Each step loads the four rows' A elements as one vector and
+ * multiplies it, rotated by 0-3 lanes, with both B vectors: eight accumulators hold the tile's
+ * diagonals and are unrotated once at the end. Three loads per eight multiply-adds, where
+ * splatting each row's element costs six loads per eight: V8 bounds-checks every wasm load, so
+ * loads, not multiply-adds, bound a splatting kernel. Each element still sums its products in
+ * k order.
+ */
+// @ts-ignore: decorator
+@inline function microKernelF32(kc: i32, pa: usize, pb: usize, bStep: usize, c: usize, ldc: usize, acc: bool): void {
+  let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0, d0 = c0, d1 = c0, d2 = c0, d3 = c0;
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb + 16);
+    const a = v128.load(pa);
+    c0 = f32x4.relaxed_madd(a, b0, c0);
+    d0 = f32x4.relaxed_madd(a, b1, d0);
+    let r = i32x4.shuffle(a, a, 1, 2, 3, 0);
+    c1 = f32x4.relaxed_madd(r, b0, c1);
+    d1 = f32x4.relaxed_madd(r, b1, d1);
+    r = i32x4.shuffle(a, a, 2, 3, 0, 1);
+    c2 = f32x4.relaxed_madd(r, b0, c2);
+    d2 = f32x4.relaxed_madd(r, b1, d2);
+    r = i32x4.shuffle(a, a, 3, 0, 1, 2);
+    c3 = f32x4.relaxed_madd(r, b0, c3);
+    d3 = f32x4.relaxed_madd(r, b1, d3);
+    pa += 16;
+    pb += bStep;
+  }
+  storeUnrotated(c0, c1, c2, c3, c, ldc, acc);
+  storeUnrotated(d0, d1, d2, d3, c + 16, ldc, acc);
+}
+
+/**
+ * The f64 micro-kernel: `C[0:6, 0:4] (+)= Apanel · Bpanel` over depth `kc`, with C at `c` and a
+ * row stride of `ldc` bytes; twelve accumulators, each step splatting the six rows' A elements.
+ */
+// @ts-ignore: decorator
+@inline function microKernelF64(kc: i32, pa: usize, pb: usize, bStep: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f64x2.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  let c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb + 16);
+    let a = v128.load64_splat(pa);
+    c00 = f64x2.relaxed_madd(a, b0, c00);
+    c01 = f64x2.relaxed_madd(a, b1, c01);
+    a = v128.load64_splat(pa + 8);
+    c10 = f64x2.relaxed_madd(a, b0, c10);
+    c11 = f64x2.relaxed_madd(a, b1, c11);
+    a = v128.load64_splat(pa + 16);
+    c20 = f64x2.relaxed_madd(a, b0, c20);
+    c21 = f64x2.relaxed_madd(a, b1, c21);
+    a = v128.load64_splat(pa + 24);
+    c30 = f64x2.relaxed_madd(a, b0, c30);
+    c31 = f64x2.relaxed_madd(a, b1, c31);
+    a = v128.load64_splat(pa + 32);
+    c40 = f64x2.relaxed_madd(a, b0, c40);
+    c41 = f64x2.relaxed_madd(a, b1, c41);
+    a = v128.load64_splat(pa + 40);
+    c50 = f64x2.relaxed_madd(a, b0, c50);
+    c51 = f64x2.relaxed_madd(a, b1, c51);
+    pa += 48;
     pb += bStep;
   }
   if (acc) {
-    c00 = v128.add<T>(c00, v128.load(c));
-    c01 = v128.add<T>(c01, v128.load(c + 16));
-    c10 = v128.add<T>(c10, v128.load(c + ldc));
-    c11 = v128.add<T>(c11, v128.load(c + ldc + 16));
-    c20 = v128.add<T>(c20, v128.load(c + 2 * ldc));
-    c21 = v128.add<T>(c21, v128.load(c + 2 * ldc + 16));
-    c30 = v128.add<T>(c30, v128.load(c + 3 * ldc));
-    c31 = v128.add<T>(c31, v128.load(c + 3 * ldc + 16));
-    c40 = v128.add<T>(c40, v128.load(c + 4 * ldc));
-    c41 = v128.add<T>(c41, v128.load(c + 4 * ldc + 16));
-    c50 = v128.add<T>(c50, v128.load(c + 5 * ldc));
-    c51 = v128.add<T>(c51, v128.load(c + 5 * ldc + 16));
+    c00 = f64x2.add(c00, v128.load(c));
+    c01 = f64x2.add(c01, v128.load(c + 16));
+    c10 = f64x2.add(c10, v128.load(c + ldc));
+    c11 = f64x2.add(c11, v128.load(c + ldc + 16));
+    c20 = f64x2.add(c20, v128.load(c + 2 * ldc));
+    c21 = f64x2.add(c21, v128.load(c + 2 * ldc + 16));
+    c30 = f64x2.add(c30, v128.load(c + 3 * ldc));
+    c31 = f64x2.add(c31, v128.load(c + 3 * ldc + 16));
+    c40 = f64x2.add(c40, v128.load(c + 4 * ldc));
+    c41 = f64x2.add(c41, v128.load(c + 4 * ldc + 16));
+    c50 = f64x2.add(c50, v128.load(c + 5 * ldc));
+    c51 = f64x2.add(c51, v128.load(c + 5 * ldc + 16));
   }
   v128.store(c, c00);
   v128.store(c + 16, c01);
@@ -301,24 +265,46 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
   v128.store(c + 5 * ldc + 16, c51);
 }
 
+/** The micro-kernel of T for a full `mr x nr` tile. */
+// @ts-ignore: decorator
+@inline function microKernel<T>(kc: i32, pa: usize, pb: usize, bStep: usize, c: usize, ldc: usize, acc: bool): void {
+  if (sizeof<T>() == 4) microKernelF32(kc, pa, pb, bStep, c, ldc, acc);
+  else microKernelF64(kc, pa, pb, bStep, c, ldc, acc);
+}
+
 /**
  * The micro-kernel for an edge tile of at most NR / 2 columns: `C[0:MR, 0:NR/2] = Apanel · Bpanel`
  * over depth `kc`, reading only the first vector of each packed B row, so a narrow last column
- * panel (a filter gradient's 25 columns end in one) costs half a full tile.
+ * panel (a filter gradient's 25 columns end in one) costs half a full tile. f32 rotates A as the
+ * full micro-kernel does; f64 splats its six rows.
  */
 // @ts-ignore: decorator
 @inline function microKernelHalf<T>(kc: i32, pa: usize, pb: usize, bStep: usize, c: usize, ldc: usize): void {
-  const size = <usize>sizeof<T>();
-  let c0 = v128.splat<T>(<T>0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+  if (sizeof<T>() == 4) {
+    let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
+    for (let k = 0; k < kc; k++) {
+      const b = v128.load(pb);
+      const a = v128.load(pa);
+      c0 = f32x4.relaxed_madd(a, b, c0);
+      c1 = f32x4.relaxed_madd(i32x4.shuffle(a, a, 1, 2, 3, 0), b, c1);
+      c2 = f32x4.relaxed_madd(i32x4.shuffle(a, a, 2, 3, 0, 1), b, c2);
+      c3 = f32x4.relaxed_madd(i32x4.shuffle(a, a, 3, 0, 1, 2), b, c3);
+      pa += 16;
+      pb += bStep;
+    }
+    storeUnrotated(c0, c1, c2, c3, c, ldc, false);
+    return;
+  }
+  let c0 = f64x2.splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
   for (let k = 0; k < kc; k++) {
     const b = v128.load(pb);
-    c0 = v128.relaxed_madd<T>(v128.load_splat<T>(pa), b, c0);
-    c1 = v128.relaxed_madd<T>(v128.load_splat<T>(pa + size), b, c1);
-    c2 = v128.relaxed_madd<T>(v128.load_splat<T>(pa + 2 * size), b, c2);
-    c3 = v128.relaxed_madd<T>(v128.load_splat<T>(pa + 3 * size), b, c3);
-    c4 = v128.relaxed_madd<T>(v128.load_splat<T>(pa + 4 * size), b, c4);
-    c5 = v128.relaxed_madd<T>(v128.load_splat<T>(pa + 5 * size), b, c5);
-    pa += 6 * size;
+    c0 = f64x2.relaxed_madd(v128.load64_splat(pa), b, c0);
+    c1 = f64x2.relaxed_madd(v128.load64_splat(pa + 8), b, c1);
+    c2 = f64x2.relaxed_madd(v128.load64_splat(pa + 16), b, c2);
+    c3 = f64x2.relaxed_madd(v128.load64_splat(pa + 24), b, c3);
+    c4 = f64x2.relaxed_madd(v128.load64_splat(pa + 32), b, c4);
+    c5 = f64x2.relaxed_madd(v128.load64_splat(pa + 40), b, c5);
+    pa += 48;
     pb += bStep;
   }
   v128.store(c, c0);
@@ -331,12 +317,13 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
 
 /**
  * The micro-kernel for an edge tile of at most MR / 2 rows: `C[0:MR/2, 0:NR] = Apanel · Bpanel`
- * over depth `kc`, reading the first three rows of each packed A column, so a short last row
- * panel (a 20-row product ends in 2 rows) costs half a full tile.
+ * over depth `kc`, splatting the first MR / 2 rows of each packed A column, so a short last row
+ * panel (a 10-row product ends in 2 rows) costs about half a full tile.
  */
 // @ts-ignore: decorator
 @inline function microKernelTop<T>(kc: i32, pa: usize, pb: usize, bStep: usize, c: usize, ldc: usize): void {
   const size = <usize>sizeof<T>();
+  const rows = mr<T>() / 2;
   let c00 = v128.splat<T>(<T>0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(pb);
@@ -347,18 +334,22 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
     a = v128.load_splat<T>(pa + size);
     c10 = v128.relaxed_madd<T>(a, b0, c10);
     c11 = v128.relaxed_madd<T>(a, b1, c11);
-    a = v128.load_splat<T>(pa + 2 * size);
-    c20 = v128.relaxed_madd<T>(a, b0, c20);
-    c21 = v128.relaxed_madd<T>(a, b1, c21);
-    pa += 6 * size;
+    if (rows == 3) {
+      a = v128.load_splat<T>(pa + 2 * size);
+      c20 = v128.relaxed_madd<T>(a, b0, c20);
+      c21 = v128.relaxed_madd<T>(a, b1, c21);
+    }
+    pa += <usize>mr<T>() * size;
     pb += bStep;
   }
   v128.store(c, c00);
   v128.store(c + 16, c01);
   v128.store(c + ldc, c10);
   v128.store(c + ldc + 16, c11);
-  v128.store(c + 2 * ldc, c20);
-  v128.store(c + 2 * ldc + 16, c21);
+  if (rows == 3) {
+    v128.store(c + 2 * ldc, c20);
+    v128.store(c + 2 * ldc + 16, c21);
+  }
 }
 
 /** Activation codes of an epilogue. */
@@ -403,9 +394,9 @@ function applyEpilogue<T>(c: usize, ldc: usize, rows: i32, cols: i32, e: usize, 
   }
 }
 
-/** Bytes of workspace `gemm` needs for elements of `size` bytes: packed A, packed B, one tile. */
-function workspaceBytes(size: i32): i32 {
-  return (MC * KC + KC * NC + MR * 2 * (16 / size)) * size;
+/** Bytes of workspace `gemm` needs for elements of T: packed A, packed B, one tile. */
+function workspaceBytes<T>(): i32 {
+  return (MC * KC + KC * NC + mr<T>() * nr<T>()) * sizeof<T>();
 }
 
 /**
@@ -419,6 +410,7 @@ function gemmOne<T>(
   e: usize, ers: i32, ecs: i32, act: i32,
 ): void {
   const size = <i32>sizeof<T>();
+  const MR = mr<T>();
   const NR = nr<T>();
   const ldc = <usize>n * size;
   const finishing = e != 0 || act != ACT_NONE;
@@ -501,12 +493,12 @@ function gemmBatch<T>(
 
 /** Workspace bytes `gemm_f32` needs. */
 export function gemm_f32_workspace(): i32 {
-  return workspaceBytes(4);
+  return workspaceBytes<f32>();
 }
 
 /** Workspace bytes `gemm_f64` needs. */
 export function gemm_f64_workspace(): i32 {
-  return workspaceBytes(8);
+  return workspaceBytes<f64>();
 }
 
 /**

@@ -89,8 +89,8 @@ function gemmOperand(
   };
 }
 
-/** Rows of a gemm micro-tile: thread row ranges are multiples of it. */
-const GEMM_MR = 6;
+/** A multiple of the gemm micro-tile heights (4 rows for f32, 6 for f64): thread row ranges are multiples of it. */
+const GEMM_MR = 12;
 /** Multiply-adds below which a gemm runs on one thread (waking workers would cost more). */
 const GEMM_PARALLEL_MIN = 1 << 16;
 
