@@ -194,3 +194,38 @@ Deno.test("a fused sum over 2x2 windows adds in the scalar loop's order, bit for
     setDefaultBackend(previous);
   }
 });
+
+Deno.test("a fused reduction over leading axes (a bias gradient) takes four columns per vector, bit for bit", () => {
+  const [a, b, cols] = [3, 4, 7];
+  const data = Float32Array.from({ length: a * b * cols }, (_, i) => Math.sin(i * 1.7) * 5);
+  data[2 * cols + 5] = NaN;
+  const reductions = [
+    {
+      name: "sum",
+      f: (x: Array) => np.sum(x.mul(1.5), [0, 1]),
+      step: (s: number, v: number) => s + v,
+      init: 0,
+    },
+    { name: "max", f: (x: Array) => np.max(x.mul(1.5), [0, 1]), step: Math.max, init: -Infinity },
+  ];
+  const previous = defaultBackendName();
+  setDefaultBackend("wasm");
+  try {
+    const x = ConcreteArray.fromHost(data, [a, b, cols], "float32", "wasm");
+    for (const { name, f, step, init } of reductions) {
+      const jitted = jit(f, { compile: "sync" });
+      const code = jitted.lower(x).compiled.assemblyscript;
+      assert.match(code, /v128\.store\(out0 \+ \(\(i2\) << 2\), f32x4\.\w+\(v128\.load/, name);
+      const got = (jitted(x) as ConcreteArray).dataSync();
+      for (let c = 0; c < cols; c++) {
+        let s = init;
+        for (let r = 0; r < a * b; r++) {
+          s = Math.fround(step(s, Math.fround(data[r * cols + c] * 1.5)));
+        }
+        assert.equal(got[c], s, `${name}, column ${c}`);
+      }
+    }
+  } finally {
+    setDefaultBackend(previous);
+  }
+});

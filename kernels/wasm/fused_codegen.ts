@@ -354,7 +354,7 @@ function vectorizable(e: JaxprEqn): boolean {
   return false;
 }
 
-/** f32x4 combine step of each reduction the pairs loop accumulates. */
+/** f32x4 combine step of each reduction the vector loops accumulate. */
 const VEC_REDUCE: Record<string, string> = {
   reduce_sum: "f32x4.add",
   reduce_max: "f32x4.max",
@@ -364,8 +364,8 @@ const VEC_REDUCE: Record<string, string> = {
 /**
  * The body of a fused kernel as f32x4 code for four consecutive elements of the space (`kind`
  * says which), or null when some equation has no vector form, reads or writes a non-float32
- * array, reads a view in a pattern without a vector load, or reduces other than pairs into
- * consecutive outputs. Every primitive here rounds exactly as its scalar form, so both loops
+ * array, reads a view in a pattern without a vector load, or has a reduction without a vector
+ * step (`vectorReduction`). Every primitive here rounds exactly as its scalar form, so both loops
  * agree bit for bit.
  */
 function vectorBody(
@@ -411,7 +411,7 @@ function vectorBody(
       }
       const args = e.inputs.map(vreg);
       if (VEC_REDUCE[name]) {
-        const lines = pairReduction(e, space, `out${outIndex.get(out)}`, args[0], kind);
+        const lines = vectorReduction(e, space, `out${outIndex.get(out)}`, args[0], kind);
         if (!lines) return null;
         body.push(...lines);
         continue;
@@ -430,12 +430,14 @@ function vectorBody(
 }
 
 /**
- * A reduction's step in the pairs loop, when it sums (or takes the max or min of) each pair of
- * the last axis into consecutive outputs: `value` holds pairs p and p + 1, which the outputs at
- * p and p + 1 take in the scalar loop's order (first elements, then second), so the sums round
- * alike. Null for other reductions.
+ * A reduction's step in the vector loop, or null when it has none: in the lanes loop, a reduction
+ * keeping the last axis (a bias gradient's sum over the batch) accumulates four consecutive
+ * outputs at once; in the pairs loop, one summing (or taking the max or min of) each pair of the
+ * last axis into consecutive outputs takes `value`'s pairs p and p + 1 in the scalar loop's order
+ * (first elements, then second). Either way each output combines its terms in the scalar loop's
+ * order, so the results round alike.
  */
-function pairReduction(
+function vectorReduction(
   e: JaxprEqn,
   space: readonly number[],
   out: string,
@@ -444,9 +446,12 @@ function pairReduction(
 ): string[] | null {
   const { strides } = reductionStrides(e, space);
   const [outer, inner] = strides.slice(-2);
-  if (kind !== "pairs" || outer !== 1 || inner !== 0) return null;
   const op = VEC_REDUCE[e.prim.name];
   const addr = `${out} + ${offsetExpr(strides, 2)}`;
+  if (kind === "lanes") {
+    return inner === 1 ? [`v128.store(${addr}, ${op}(v128.load(${addr}), ${value}));`] : null;
+  }
+  if (outer !== 1 || inner !== 0) return null;
   const first = `i32x4.shuffle(${value}, ${value}, 0, 2, 0, 2)`;
   const second = `i32x4.shuffle(${value}, ${value}, 1, 3, 1, 3)`;
   const acc = `v128.load64_zero(${addr})`;
