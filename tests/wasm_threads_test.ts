@@ -369,7 +369,6 @@ Deno.test("the kernel module runs on an unshared memory where threads are unavai
     0,
     0,
     0,
-    1,
   );
   const out = new Float32Array(memory.buffer, c, m * n);
   for (let r = 0; r < m; r++) {

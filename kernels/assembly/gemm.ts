@@ -10,9 +10,8 @@
  * each batch is `m * n` elements.
  *
  * An optional epilogue finishes each tile while it is in L1, after its last depth block:
- * `C = act(alpha * C + E)` with `E` an addend read through (batch, row, column) element strides
- * (a bias broadcast along rows or columns, or a full matrix), `alpha` a scalar (an SGD update
- * `w - lr * gradient` is `alpha = -lr`, `E = w`) and `act` the identity or relu.
+ * `C = act(C + E)` with `E` an addend read through (batch, row, column) element strides (a bias
+ * broadcast along rows or columns, or a full matrix) and `act` the identity or relu.
  */
 
 /**
@@ -360,13 +359,9 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): voi
 const ACT_NONE: i32 = 0;
 const ACT_RELU: i32 = 1;
 
-/**
- * `alpha * v + E`, then the activation, on one vector: the product and the sum round separately,
- * as the multiply and add equations do (NaN-propagating max, as the max primitive).
- */
+/** `v + E`, then the activation, on one vector (NaN-propagating max, as the max primitive). */
 // @ts-ignore: decorator
-@inline function finish<T>(v: v128, alpha: T, add: v128, hasAddend: bool, act: i32): v128 {
-  if (alpha != <T>1) v = v128.mul<T>(v, v128.splat<T>(alpha));
+@inline function finish<T>(v: v128, add: v128, hasAddend: bool, act: i32): v128 {
   if (hasAddend) v = v128.add<T>(v, add);
   if (act == ACT_RELU) v = v128.max<T>(v, v128.splat<T>(<T>0));
   return v;
@@ -376,7 +371,7 @@ const ACT_RELU: i32 = 1;
  * Applies the epilogue to rows `[0, rows)` x columns `[0, cols)` of C at `c` (row stride `ldc`
  * bytes), whose element (0, 0) reads the addend at `e`.
  */
-function applyEpilogue<T>(c: usize, ldc: usize, rows: i32, cols: i32, e: usize, ers: i32, ecs: i32, act: i32, alpha: T): void {
+function applyEpilogue<T>(c: usize, ldc: usize, rows: i32, cols: i32, e: usize, ers: i32, ecs: i32, act: i32): void {
   const size = <usize>sizeof<T>();
   const L = lanes<T>();
   const hasAddend = e != 0;
@@ -389,13 +384,12 @@ function applyEpilogue<T>(c: usize, ldc: usize, rows: i32, cols: i32, e: usize, 
       for (; q + L <= cols; q += L) {
         const at = row + <usize>q * size;
         const add = hasAddend && ecs == 1 ? v128.load(erow + <usize>q * size) : splat;
-        v128.store(at, finish<T>(v128.load(at), alpha, add, hasAddend, act));
+        v128.store(at, finish<T>(v128.load(at), add, hasAddend, act));
       }
     }
     for (; q < cols; q++) {
       const at = row + <usize>q * size;
       let v = load<T>(at);
-      if (alpha != <T>1) v *= alpha;
       if (hasAddend) v += load<T>(erow + <usize>(q * ecs) * size);
       if (act == ACT_RELU) v = max<T>(v, <T>0);
       store<T>(at, v);
@@ -409,23 +403,23 @@ function workspaceBytes<T>(): i32 {
 }
 
 /**
- * One product `C = act(alpha * A · B + E)` of a batch; `ws` is a workspace of `workspaceBytes`
- * bytes; `e` (0: no addend) is E's element (0, 0).
+ * One product `C = act(A · B + E)` of a batch; `ws` is a workspace of `workspaceBytes` bytes; `e`
+ * (0: no addend) is E's element (0, 0).
  */
 function gemmOne<T>(
   a: usize, ars: i32, acs: i32,
   b: usize, brs: i32, bcs: i32,
   c: usize, m: i32, n: i32, k: i32, ws: usize,
-  e: usize, ers: i32, ecs: i32, act: i32, alpha: T,
+  e: usize, ers: i32, ecs: i32, act: i32,
 ): void {
   const size = <i32>sizeof<T>();
   const MR = mr<T>();
   const NR = nr<T>();
   const ldc = <usize>n * size;
-  const finishing = e != 0 || act != ACT_NONE || alpha != <T>1;
+  const finishing = e != 0 || act != ACT_NONE;
   if (k == 0) {
     memory.fill(c, 0, <usize>(m * n) * size);
-    if (finishing) applyEpilogue<T>(c, ldc, m, n, e, ers, ecs, act, alpha);
+    if (finishing) applyEpilogue<T>(c, ldc, m, n, e, ers, ecs, act);
     return;
   }
   const pa = ws;
@@ -473,7 +467,7 @@ function gemmOne<T>(
             }
             if (last) {
               const et = e == 0 ? 0 : e + <usize>((ic + ir) * ers + (jc + jr) * ecs) * size;
-              applyEpilogue<T>(cp, ldc, rows, cols, et, ers, ecs, act, alpha);
+              applyEpilogue<T>(cp, ldc, rows, cols, et, ers, ecs, act);
             }
           }
         }
@@ -487,7 +481,7 @@ function gemmBatch<T>(
   a: usize, abs: i32, ars: i32, acs: i32,
   b: usize, bbs: i32, brs: i32, bcs: i32,
   c: usize, m: i32, n: i32, k: i32, ws: usize, r0: i32, r1: i32,
-  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32, alpha: f64,
+  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32,
 ): void {
   const size = <i32>sizeof<T>();
   for (let i = 0; i < batch; i++) {
@@ -495,7 +489,7 @@ function gemmBatch<T>(
       a + <usize>(i * abs + r0 * ars) * size, ars, acs,
       b + <usize>(i * bbs) * size, brs, bcs,
       c + <usize>(i * m * n + r0 * n) * size, r1 - r0, n, k, ws,
-      e == 0 ? 0 : e + <usize>(i * ebs + r0 * ers) * size, ers, ecs, act, <T>alpha,
+      e == 0 ? 0 : e + <usize>(i * ebs + r0 * ers) * size, ers, ecs, act,
     );
   }
 }
@@ -512,9 +506,9 @@ export function gemm_f64_workspace(): i32 {
 
 /**
  * Batched f32 gemm: for each of `batch` products, rows `[r0, r1)` of
- * `C[m x n] = act(alpha * A[m x k] · B[k x n] + E)` where A is read at `a + i*abs + r*ars + q*acs`
- * (elements), B and the addend E likewise (`e` = 0: no addend; `act` 0: identity, 1: relu;
- * `alpha` rounded to f32); C is dense. Threads compute disjoint row ranges of the same product, each with its own workspace
+ * `C[m x n] = act(A[m x k] · B[k x n] + E)` where A is read at `a + i*abs + r*ars + q*acs`
+ * (elements), B and the addend E likewise (`e` = 0: no addend; `act` 0: identity, 1: relu); C is
+ * dense. Threads compute disjoint row ranges of the same product, each with its own workspace
  * `ws`.
  */
 export function gemm_f32(
@@ -522,9 +516,9 @@ export function gemm_f32(
   a: usize, abs: i32, ars: i32, acs: i32,
   b: usize, bbs: i32, brs: i32, bcs: i32,
   c: usize, m: i32, n: i32, k: i32, ws: usize, r0: i32, r1: i32,
-  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32, alpha: f64,
+  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32,
 ): void {
-  gemmBatch<f32>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1, e, ebs, ers, ecs, act, alpha);
+  gemmBatch<f32>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1, e, ebs, ers, ecs, act);
 }
 
 /** Batched f64 gemm; arguments as `gemm_f32`. */
@@ -533,21 +527,21 @@ export function gemm_f64(
   a: usize, abs: i32, ars: i32, acs: i32,
   b: usize, bbs: i32, brs: i32, bcs: i32,
   c: usize, m: i32, n: i32, k: i32, ws: usize, r0: i32, r1: i32,
-  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32, alpha: f64,
+  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32,
 ): void {
-  gemmBatch<f64>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1, e, ebs, ers, ecs, act, alpha);
+  gemmBatch<f64>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1, e, ebs, ers, ecs, act);
 }
 
 /**
- * The epilogue of a gemm alone, over a dense `m x n` f32 matrix at `c`: `C = act(alpha * C + E)`
- * (E at `e` with row and column element strides; `e` = 0: none). For products whose depth was
- * split over threads and summed afterwards.
+ * The epilogue of a gemm alone, over a dense `m x n` f32 matrix at `c`: `C = act(C + E)` (E at
+ * `e` with row and column element strides; `e` = 0: none). For products whose depth was split
+ * over threads and summed afterwards.
  */
-export function gemm_epilogue_f32(c: usize, m: i32, n: i32, e: usize, ers: i32, ecs: i32, act: i32, alpha: f64): void {
-  applyEpilogue<f32>(c, <usize>(n << 2), m, n, e, ers, ecs, act, <f32>alpha);
+export function gemm_epilogue_f32(c: usize, m: i32, n: i32, e: usize, ers: i32, ecs: i32, act: i32): void {
+  applyEpilogue<f32>(c, <usize>(n << 2), m, n, e, ers, ecs, act);
 }
 
 /** The epilogue of an f64 gemm alone; arguments as `gemm_epilogue_f32`. */
-export function gemm_epilogue_f64(c: usize, m: i32, n: i32, e: usize, ers: i32, ecs: i32, act: i32, alpha: f64): void {
-  applyEpilogue<f64>(c, <usize>(n << 3), m, n, e, ers, ecs, act, alpha);
+export function gemm_epilogue_f64(c: usize, m: i32, n: i32, e: usize, ers: i32, ecs: i32, act: i32): void {
+  applyEpilogue<f64>(c, <usize>(n << 3), m, n, e, ers, ecs, act);
 }

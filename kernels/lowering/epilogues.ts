@@ -2,9 +2,7 @@
  * Gemm epilogues: a float `dot_general` whose product goes only into an `add` (of a broadcast
  * bias, or of an array of the product's shape) and from there, optionally, only into relu
  * (`max` with zero) can compute all of them in one kernel, applying the addend and the
- * activation to each tile of the product as it is stored. The product may first be multiplied
- * by a scalar literal, and subtracted instead of added: an SGD update `w - lr * gradient` is
- * the epilogue `-lr * C + w` of the gradient's gemm. Layout changes between the product
+ * activation to each tile of the product as it is stored. Layout changes between the product
  * and the add (transposes, reshapes that only insert or drop unit axes: a convolution's product
  * becoming NCHW) are allowed: the gemm then reads the addend through them and the layout changes
  * run on the finished product. This finds those chains.
@@ -19,26 +17,18 @@ export interface Epilogue {
   layout: JaxprEqn[];
   /** A reshape of the bias read only through the add (e.g. `[O]` to `[1, O, 1, 1]`). */
   sources: JaxprEqn[];
-  /** The scaling multiply if any, the add (or subtract), then relu's max if any, in order. */
+  /** The add, then the max of relu if any, in evaluation order. */
   eqns: JaxprEqn[];
-  /** The broadcasts (views) those read: the factor, the bias, the zero. */
+  /** The broadcasts (views) the add and the max read: the bias, the zero. */
   views: JaxprEqn[];
-  /** The addend E of `act(alpha * C + E)` as the add reads it. */
-  addend: Var;
-  /** The product's factor: the scalar it is multiplied by, negated when it is subtracted. */
-  alpha: number;
-  /** Whether the activation is relu. */
-  relu: boolean;
-  /** The epilogue's result. */
-  out: Var;
 }
 
-/** The value of `a` when it is a literal or a broadcast of one, else undefined. */
-function literalValue(a: Atom, producer: Map<Var, JaxprEqn>): number | undefined {
-  if (a instanceof Literal) return a.value;
+/** Whether `a` is the literal 0 or a broadcast of it. */
+function isZero(a: Atom, producer: Map<Var, JaxprEqn>): boolean {
+  if (a instanceof Literal) return a.value === 0;
   const p = producer.get(a);
-  const src = p?.prim.name === "broadcast_in_dim" ? p.inputs[0] : undefined;
-  return src instanceof Literal ? src.value : undefined;
+  return p !== undefined && p.prim.name === "broadcast_in_dim" && p.inputs[0] instanceof Literal &&
+    (p.inputs[0] as Literal).value === 0;
 }
 
 /** Whether a reshape only inserts or drops axes of size 1 (it keeps the other axes' order). */
@@ -80,33 +70,16 @@ export function findEpilogues(jaxpr: Jaxpr): Map<JaxprEqn, Epilogue> {
     if (!isFloat(dot.outBinders[0].aval.dtype)) return;
     const layout: JaxprEqn[] = [];
     let product = dot.outBinders[0];
-    let next = soleUse(product, uses, outs);
-    while (next && isLayout(next)) {
-      layout.push(next);
-      product = next.outBinders[0];
-      next = soleUse(product, uses, outs);
+    let add = soleUse(product, uses, outs);
+    while (add && isLayout(add)) {
+      layout.push(add);
+      product = add.outBinders[0];
+      add = soleUse(product, uses, outs);
     }
-    const eqns: JaxprEqn[] = [];
-    const views: JaxprEqn[] = [];
-    let alpha = 1;
-    if (next?.prim.name === "mul" && next.inputs[0] !== next.inputs[1]) {
-      const factor = next.inputs[next.inputs[0] === product ? 1 : 0];
-      const value = literalValue(factor, producer);
-      if (value === undefined) return;
-      if (factor instanceof Var) views.push(producer.get(factor)!);
-      eqns.push(next);
-      alpha = value;
-      product = next.outBinders[0];
-      next = soleUse(product, uses, outs);
-    }
-    const add = next;
-    if (!add || add.inputs[0] === add.inputs[1]) return;
-    // E - C is -1 * C + E; C - E would need a factor on E as well.
-    const subtracted = add.prim.name === "sub" && add.inputs[1] === product;
-    if (add.prim.name !== "add" && !subtracted) return;
-    if (subtracted) alpha = -alpha;
+    if (!add || add.prim.name !== "add" || add.inputs[0] === add.inputs[1]) return;
     const addend = add.inputs[add.inputs[0] === product ? 1 : 0];
     if (!(addend instanceof Var)) return;
+    const views: JaxprEqn[] = [];
     const sources: JaxprEqn[] = [];
     const view = producer.get(addend);
     if (view?.prim.name === "broadcast_in_dim") {
@@ -124,20 +97,17 @@ export function findEpilogues(jaxpr: Jaxpr): Map<JaxprEqn, Epilogue> {
       if (!(source instanceof Var) || !before(source, i)) return;
       views.push(view);
     } else if (!before(addend, i)) return;
-    eqns.push(add);
+    const eqns = [add];
     const sum = add.outBinders[0];
     const max = soleUse(sum, uses, outs);
-    let relu = false;
     if (max?.prim.name === "max") {
       const other = max.inputs[max.inputs[0] === sum ? 1 : 0];
-      if (other !== sum && literalValue(other, producer) === 0) {
+      if (other !== sum && isZero(other, producer)) {
         eqns.push(max);
-        relu = true;
         if (other instanceof Var) views.push(producer.get(other)!);
       }
     }
-    const out = eqns[eqns.length - 1].outBinders[0];
-    found.set(dot, { layout, sources, eqns, views: [...new Set(views)], addend, alpha, relu, out });
+    found.set(dot, { layout, sources, eqns, views });
   });
   return found;
 }

@@ -10,9 +10,9 @@
  * gather (after zero padding, if any); patches_transpose is the matching strided accumulation
  * into a zeroed buffer (then cropped).
  *
- * A jitted program may hand dot_general an epilogue (`dotGeneralWithEpilogue`): a scalar factor,
- * an addend (a bias broadcast along rows or columns, or a whole array) and relu, applied by the
- * gemm to each tile of the product while it is in cache.
+ * A jitted program may hand dot_general an epilogue (`dotGeneralWithEpilogue`): an addend (a
+ * bias broadcast along rows or columns, or a whole array) and relu, applied by the gemm to each
+ * tile of the product while it is in cache.
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
@@ -116,35 +116,29 @@ export function depthSplit(
   return splitRange(k, m * n * k, threads, 1, GEMM_PARALLEL_MIN);
 }
 
-/** What a gemm does to its product before storing it: `C = act(alpha * C + E)`. */
+/** What a gemm does to its product before storing it: `C = act(C + E)`. */
 export interface GemmEpilogue {
   /** The addend E with its element strides over the product's axes (0 where broadcast). */
   addend?: { buffer: WasmBuffer; strides: readonly number[] };
-  /** The product's factor (1 when absent). */
-  alpha?: number;
   /** Whether the activation is relu (else the identity). */
   relu: boolean;
 }
 
-/**
- * An epilogue as the gemm kernel takes it: addend (batch, row, column) strides, activation and
- * the product's factor.
- */
+/** An epilogue as the gemm kernel takes it: addend (batch, row, column) strides and activation. */
 interface GemmFinish {
   addend: WasmBuffer | null;
   batch: number;
   rows: number;
   cols: number;
   act: number;
-  alpha: number;
 }
 
 /** No epilogue. */
-const PLAIN: GemmFinish = { addend: null, batch: 0, rows: 0, cols: 0, act: 0, alpha: 1 };
+const PLAIN: GemmFinish = { addend: null, batch: 0, rows: 0, cols: 0, act: 0 };
 
-/** The kernel's arguments for an epilogue: addend address (0: none), strides, activation, factor. */
+/** The kernel's arguments for an epilogue: addend address (0: none), strides, activation. */
 function finishArgs(f: GemmFinish): number[] {
-  return [f.addend ? f.addend.ptr : 0, f.batch, f.rows, f.cols, f.act, f.alpha];
+  return [f.addend ? f.addend.ptr : 0, f.batch, f.rows, f.cols, f.act];
 }
 
 /**
@@ -159,15 +153,14 @@ function gemmFinish(
   rows: number,
 ): GemmFinish | null {
   const act = epilogue.relu ? 1 : 0;
-  const alpha = epilogue.alpha ?? 1;
-  if (!epilogue.addend) return { ...PLAIN, act, alpha };
+  if (!epilogue.addend) return { ...PLAIN, act };
   const { buffer, strides } = epilogue.addend;
   const axes = range(out.length);
   const groups = [axes.slice(0, batch), axes.slice(batch, batch + rows), axes.slice(batch + rows)];
   const merged = groups.map((g) => mergeAxes(g, out, strides));
   if (merged.some((m) => m === null)) return null;
   const [b, r, c] = merged as Merged[];
-  return { addend: buffer, batch: b.stride, rows: r.stride, cols: c.stride, act, alpha };
+  return { addend: buffer, batch: b.stride, rows: r.stride, cols: c.stride, act };
 }
 
 /** The task computing rows `[r0, r1)` of `C = A · B` over depths `[k0, k1)` into `c`. */
@@ -227,10 +220,10 @@ function sumOfPartials(
     add(c.ptr, p.ptr, c.ptr, m * n);
     rt.dispose(p);
   }
-  if (finish.addend || finish.act || finish.alpha !== 1) {
-    const { addend, rows, cols, act, alpha } = finish;
+  if (finish.addend || finish.act) {
+    const { addend, rows, cols, act } = finish;
     const epilogue = rt.kernel(`gemm_epilogue_${SUFFIX[dtype]}`, "dot_general");
-    epilogue(c.ptr, m, n, addend ? addend.ptr : 0, rows, cols, act, alpha);
+    epilogue(c.ptr, m, n, addend ? addend.ptr : 0, rows, cols, act);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Running a jitted program's "gemm" kernels (a dot_general with its scaling, bias add and relu,
- * possibly through layout changes, see lowering/epilogues.ts) as one gemm call whose epilogue finishes
+ * Running a jitted program's "gemm" kernels (a dot_general with its bias add and relu, possibly
+ * through layout changes, see lowering/epilogues.ts) as one gemm call whose epilogue finishes
  * each tile, then the layout changes on the finished product.
  * @module
  */
@@ -41,8 +41,9 @@ export function runGemmKernel(
   read: (a: Atom) => ConcreteArray,
 ): ConcreteArray | null {
   const dot = k.eqns[0];
-  const { layout, sources, views, addend, alpha, relu, out } = k.epilogue!;
-  const laidOut = layout.length ? layout[layout.length - 1].outBinders[0] : dot.outBinders[0];
+  const { layout, sources, views, eqns: [add, max] } = k.epilogue!;
+  const sum = layout.length ? layout[layout.length - 1].outBinders[0] : dot.outBinders[0];
+  const addend = add.inputs[add.inputs[0] === sum ? 1 : 0];
   const view = views.find((e) => e.outBinders[0] === addend);
   const viewed = view ? view.inputs[0] : addend;
   // A reshape of the bias in the kernel is read as the reshaped shape over its input's buffer.
@@ -50,8 +51,8 @@ export function runGemmKernel(
   const strides = layout.reduceRight(
     (s, e) => stridesBefore(e, s),
     view
-      ? STRIDED_VIEWS.broadcast_in_dim(viewed.aval, view.params, laidOut.aval).strides
-      : stridesOf(laidOut.aval.shape),
+      ? STRIDED_VIEWS.broadcast_in_dim(viewed.aval, view.params, sum.aval).strides
+      : stridesOf(sum.aval.shape),
   );
   const [x, y] = dot.inputs.map(read);
   const product = dot.outBinders[0];
@@ -61,7 +62,7 @@ export function runGemmKernel(
     [x.aval, y.aval],
     dot.params.dims as DotDims,
     product.aval,
-    { addend: { buffer: source.buffer as WasmBuffer, strides }, alpha, relu },
+    { addend: { buffer: source.buffer as WasmBuffer, strides }, relu: max !== undefined },
   );
   if (!buffer) return null;
   let aval: ShapedArray = product.aval;
@@ -74,5 +75,5 @@ export function runGemmKernel(
     }
     aval = out;
   }
-  return new ConcreteArray(out.aval, buffer, backend);
+  return new ConcreteArray((max ?? add).outBinders[0].aval, buffer, backend);
 }
