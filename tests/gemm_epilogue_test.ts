@@ -54,6 +54,11 @@ const depthSplit: [Case][] = (["columns", "rows"] as const).flatMap((addend) =>
   ])
 );
 
+/** Products of more rows than a packed block of A holds: a full addend is read per block. */
+const tallFullAddend: [Case][] = (["float32", "float64"] as const).map((dtype): [Case] => [
+  { m: 200, n: 20, k: 40, batch: 2, addend: "full", relu: true, dtype, threads: 1 },
+]);
+
 function addendShape(kind: AddendKind, out: number[]): number[] {
   const [m, n] = out.slice(-2);
   return { columns: [n], rows: [m, 1], full: out, scalar: [] }[kind];
@@ -124,7 +129,7 @@ Deno.test("gemm epilogues equal the equations run one by one, for any addend lay
         }
       },
     ),
-    { numRuns: 40, seed: 11, examples: depthSplit },
+    { numRuns: 40, seed: 11, examples: [...depthSplit, ...tallFullAddend] },
   );
 });
 
