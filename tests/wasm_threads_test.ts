@@ -15,7 +15,7 @@ import { addP, expP, ltP } from "../core/primitives/elementwise.ts";
 import { argmaxP, reduceMaxP, reduceSumP } from "../core/primitives/reductions.ts";
 import type { Primitive } from "../core/primitive.ts";
 import { outerSplit } from "../kernels/wasm/strided.ts";
-import { depthSplit } from "../kernels/wasm/contraction.ts";
+import { depthSplit, tileSplit } from "../kernels/wasm/contraction.ts";
 import { PARALLEL_MIN, splitRange } from "../kernels/wasm/split.ts";
 import { refBackend } from "../kernels/ref/backend.ts";
 import { wasmBackend } from "../kernels/wasm/backend.ts";
@@ -76,6 +76,20 @@ const CASES: DotCase[] = [
     y: [3, 45, 29],
     dims: [[[2], [1]], [[0], [0]]],
     dtype: "float32",
+  },
+  {
+    name: "f32 few rows 10x25 · 25x1001 (columns split)",
+    x: [10, 25],
+    y: [25, 1001],
+    dims: [[[1], [0]], [[], []]],
+    dtype: "float32",
+  },
+  {
+    name: "f64 batched few rows 2x7x30 · 2x30x301 (columns split)",
+    x: [2, 7, 30],
+    y: [2, 30, 301],
+    dims: [[[2], [1]], [[0], [0]]],
+    dtype: "float64",
   },
   {
     name: "f32 deep 67x301 · 301x41 (two k blocks)",
@@ -311,6 +325,17 @@ Deno.test({
   },
 });
 
+Deno.test("tileSplit splits the columns of few-row products and the rows of others", () => {
+  const conv1 = tileSplit(10, 36864, 10 * 36864 * 25, 2);
+  assert.deepEqual(conv1.rows, [[0, 10]]);
+  assert.deepEqual(conv1.cols, [[0, 18432], [18432, 36864]]);
+  const mlp = tileSplit(128, 128, 128 * 128 * 784, 2);
+  assert.deepEqual(mlp.rows, [[0, 72], [72, 128]]);
+  assert.deepEqual(mlp.cols, [[0, 128]]);
+  assert.deepEqual(tileSplit(10, 1001, 10 * 1001 * 25, 2).cols, [[0, 504], [504, 1001]]);
+  assert.deepEqual(tileSplit(10, 36864, 10 * 36864 * 25, 1).cols, [[0, 36864]], "one thread");
+});
+
 Deno.test("depthSplit only splits small outputs of great depth", () => {
   assert.deepEqual(depthSplit(10, 25, 36864, 1, 2), [[0, 18432], [18432, 36864]]);
   assert.deepEqual(depthSplit(10, 25, 36864, 1, 1), [[0, 36864]], "one thread");
@@ -369,6 +394,7 @@ Deno.test("the kernel module runs on an unshared memory where threads are unavai
     0,
     0,
     0,
+    n,
   );
   const out = new Float32Array(memory.buffer, c, m * n);
   for (let r = 0; r < m; r++) {

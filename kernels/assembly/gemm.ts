@@ -6,8 +6,8 @@
  * from the operand without materialising a transpose. Edge tiles of any size are computed on
  * zero-padded panels (by half-size micro-kernels when they have at most half the rows or
  * columns) and copied out. A product of few rows reads B's full column panels in place when B's
- * columns are contiguous: packing would cost more than its few uses save. C is dense row-major;
- * each batch is `m * n` elements.
+ * columns are contiguous: packing would cost more than its few uses save. C is row-major with a
+ * given row length (the product's width, or more for a column range of a wider product).
  *
  * An optional epilogue finishes each tile while it is in L1, after its last depth block:
  * `C = act(C + E)` with `E` an addend read through (batch, row, column) element strides (a bias
@@ -410,15 +410,15 @@ function gemmOne<T>(
   a: usize, ars: i32, acs: i32,
   b: usize, brs: i32, bcs: i32,
   c: usize, m: i32, n: i32, k: i32, ws: usize,
-  e: usize, ers: i32, ecs: i32, act: i32,
+  e: usize, ers: i32, ecs: i32, act: i32, ldcElements: i32,
 ): void {
   const size = <i32>sizeof<T>();
   const MR = mr<T>();
   const NR = nr<T>();
-  const ldc = <usize>n * size;
+  const ldc = <usize>ldcElements * size;
   const finishing = e != 0 || act != ACT_NONE;
   if (k == 0) {
-    memory.fill(c, 0, <usize>(m * n) * size);
+    for (let r = 0; r < m; r++) memory.fill(c + <usize>r * ldc, 0, <usize>(n * size));
     if (finishing) applyEpilogue<T>(c, ldc, m, n, e, ers, ecs, act);
     return;
   }
@@ -490,15 +490,15 @@ function gemmBatch<T>(
   a: usize, abs: i32, ars: i32, acs: i32,
   b: usize, bbs: i32, brs: i32, bcs: i32,
   c: usize, m: i32, n: i32, k: i32, ws: usize, r0: i32, r1: i32,
-  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32,
+  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32, ldc: i32,
 ): void {
   const size = <i32>sizeof<T>();
   for (let i = 0; i < batch; i++) {
     gemmOne<T>(
       a + <usize>(i * abs + r0 * ars) * size, ars, acs,
       b + <usize>(i * bbs) * size, brs, bcs,
-      c + <usize>(i * m * n + r0 * n) * size, r1 - r0, n, k, ws,
-      e == 0 ? 0 : e + <usize>(i * ebs + r0 * ers) * size, ers, ecs, act,
+      c + <usize>(i * m * ldc + r0 * ldc) * size, r1 - r0, n, k, ws,
+      e == 0 ? 0 : e + <usize>(i * ebs + r0 * ers) * size, ers, ecs, act, ldc,
     );
   }
 }
@@ -516,18 +516,19 @@ export function gemm_f64_workspace(): i32 {
 /**
  * Batched f32 gemm: for each of `batch` products, rows `[r0, r1)` of
  * `C[m x n] = act(A[m x k] · B[k x n] + E)` where A is read at `a + i*abs + r*ars + q*acs`
- * (elements), B and the addend E likewise (`e` = 0: no addend; `act` 0: identity, 1: relu); C is
- * dense. Threads compute disjoint row ranges of the same product, each with its own workspace
- * `ws`.
+ * (elements), B and the addend E likewise (`e` = 0: no addend; `act` 0: identity, 1: relu); C
+ * has rows of `ldc` elements (n, or more when C is a column range of a wider product) and
+ * batches of `m * ldc`. Threads compute disjoint row or column ranges of the same product, each
+ * with its own workspace `ws`.
  */
 export function gemm_f32(
   batch: i32,
   a: usize, abs: i32, ars: i32, acs: i32,
   b: usize, bbs: i32, brs: i32, bcs: i32,
   c: usize, m: i32, n: i32, k: i32, ws: usize, r0: i32, r1: i32,
-  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32,
+  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32, ldc: i32,
 ): void {
-  gemmBatch<f32>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1, e, ebs, ers, ecs, act);
+  gemmBatch<f32>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1, e, ebs, ers, ecs, act, ldc);
 }
 
 /** Batched f64 gemm; arguments as `gemm_f32`. */
@@ -536,9 +537,9 @@ export function gemm_f64(
   a: usize, abs: i32, ars: i32, acs: i32,
   b: usize, bbs: i32, brs: i32, bcs: i32,
   c: usize, m: i32, n: i32, k: i32, ws: usize, r0: i32, r1: i32,
-  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32,
+  e: usize, ebs: i32, ers: i32, ecs: i32, act: i32, ldc: i32,
 ): void {
-  gemmBatch<f64>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1, e, ebs, ers, ecs, act);
+  gemmBatch<f64>(batch, a, abs, ars, acs, b, bbs, brs, bcs, c, m, n, k, ws, r0, r1, e, ebs, ers, ecs, act, ldc);
 }
 
 /**

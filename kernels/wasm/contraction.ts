@@ -89,14 +89,30 @@ function gemmOperand(
   };
 }
 
-/** A multiple of the gemm micro-tile heights (4 rows for f32, 6 for f64): thread row ranges are multiples of it. */
+/** A multiple of the gemm micro-tile heights (4 rows for f32, 6 for f64): row ranges are multiples. */
 const GEMM_MR = 12;
 /** Multiply-adds below which a gemm runs on one thread (waking workers would cost more). */
 const GEMM_PARALLEL_MIN = 1 << 16;
 
-/** Row ranges `[r0, r1)` of an `m`-row gemm of `work` multiply-adds, one per thread used. */
-export function rowSplit(m: number, work: number, threads: number): [number, number][] {
-  return splitRange(m, work, threads, GEMM_MR, GEMM_PARALLEL_MIN);
+/** Columns of the widest gemm micro-tile (8 for f32, 4 for f64): column ranges are multiples. */
+const GEMM_NR = 8;
+
+/**
+ * How a gemm of `m` x `n` and `work` multiply-adds is shared out: `rows` and `cols` ranges, one
+ * of them a single full range. Products of few rows (a convolution's output channels) split
+ * their columns, where row ranges would be too few or too uneven (10 rows fit no two ranges of
+ * whole micro-tile groups); others split rows, which pack B once per range rather than A.
+ */
+export function tileSplit(
+  m: number,
+  n: number,
+  work: number,
+  threads: number,
+): { rows: [number, number][]; cols: [number, number][] } {
+  if (m < 2 * GEMM_MR * threads) {
+    return { rows: [[0, m]], cols: splitRange(n, work, threads, GEMM_NR, GEMM_PARALLEL_MIN) };
+  }
+  return { rows: splitRange(m, work, threads, GEMM_MR, GEMM_PARALLEL_MIN), cols: [[0, n]] };
 }
 
 /**
@@ -136,9 +152,13 @@ interface GemmFinish {
 /** No epilogue. */
 const PLAIN: GemmFinish = { addend: null, batch: 0, rows: 0, cols: 0, act: 0 };
 
-/** The kernel's arguments for an epilogue: addend address (0: none), strides, activation. */
-function finishArgs(f: GemmFinish): number[] {
-  return [f.addend ? f.addend.ptr : 0, f.batch, f.rows, f.cols, f.act];
+/**
+ * The kernel's arguments for an epilogue starting at column `j0` (of `bytes`-byte elements):
+ * addend address (0: none), strides, activation.
+ */
+function finishArgs(f: GemmFinish, j0: number, bytes: number): number[] {
+  const e = f.addend ? f.addend.ptr + j0 * f.cols * bytes : 0;
+  return [e, f.batch, f.rows, f.cols, f.act];
 }
 
 /**
@@ -163,14 +183,20 @@ function gemmFinish(
   return { addend: buffer, batch: b.stride, rows: r.stride, cols: c.stride, act };
 }
 
-/** The task computing rows `[r0, r1)` of `C = A · B` over depths `[k0, k1)` into `c`. */
+/** A range of rows, columns or depths of a gemm. */
+type Span = [number, number];
+
+/**
+ * The task computing rows `[r0, r1)` x columns `[j0, j1)` of `C = A · B` over depths `[k0, k1)`
+ * into `c`.
+ */
 function gemmTask(
   rt: WasmRuntime,
   dtype: DType,
   [A, B]: [GemmOperand, GemmOperand],
   c: WasmBuffer,
-  [k0, k1]: [number, number],
-  [r0, r1]: [number, number],
+  [k0, k1]: Span,
+  [[r0, r1], [j0, j1]]: [Span, Span],
   thread: number,
   finish: GemmFinish = PLAIN,
 ): ThreadTask {
@@ -183,18 +209,19 @@ function gemmTask(
       A.batch.stride,
       A.rows.stride,
       A.cols.stride,
-      B.buffer.ptr + k0 * B.rows.stride * bytes,
+      B.buffer.ptr + (k0 * B.rows.stride + j0 * B.cols.stride) * bytes,
       B.batch.stride,
       B.rows.stride,
       B.cols.stride,
-      c.ptr,
+      c.ptr + j0 * bytes,
       A.rows.size,
-      B.cols.size,
+      j1 - j0,
       k1 - k0,
       rt.workspace(`gemm_${sfx}_workspace`, thread),
       r0,
       r1,
-      ...finishArgs(finish),
+      ...finishArgs(finish, j0, bytes),
+      B.cols.size,
     ],
   };
 }
@@ -213,7 +240,8 @@ function sumOfPartials(
 ): void {
   const [m, n] = [operands[0].rows.size, operands[1].cols.size];
   const partials = depths.map((_, t) => (t === 0 ? c : rt.alloc(dtype, m * n)));
-  const tasks = depths.map((ks, t) => gemmTask(rt, dtype, operands, partials[t], ks, [0, m], t));
+  const all: [Span, Span] = [[0, m], [0, n]];
+  const tasks = depths.map((ks, t) => gemmTask(rt, dtype, operands, partials[t], ks, all, t));
   rt.parallel(tasks, "dot_general");
   const add = rt.kernel(`add_${SUFFIX[dtype]}`, "dot_general");
   for (const p of partials.slice(1)) {
@@ -251,8 +279,9 @@ function floatDot(
   const depths = depthSplit(m, n, k, A.batch.size, rt.threads());
   if (depths.length > 1) sumOfPartials(rt, out.dtype, [A, B], c, depths, finish);
   else {
-    const rows = rowSplit(m, A.batch.size * m * n * k, rt.threads());
-    const tasks = rows.map((r, t) => gemmTask(rt, out.dtype, [A, B], c, [0, k], r, t, finish));
+    const { rows, cols } = tileSplit(m, n, A.batch.size * m * n * k, rt.threads());
+    const tiles = rows.flatMap((r) => cols.map((j): [Span, Span] => [r, j]));
+    const tasks = tiles.map((s, t) => gemmTask(rt, out.dtype, [A, B], c, [0, k], s, t, finish));
     rt.parallel(tasks, "dot_general");
   }
   if (A.copied) rt.dispose(A.buffer);
