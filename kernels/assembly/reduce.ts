@@ -114,14 +114,20 @@ const MIN = 3;
   for (let o = 0; o < outer; o++) {
     const src = x + <usize>o * <usize>r * rowBytes;
     const dst = out + <usize>o * rowBytes;
-    memory.copy(dst, src, rowBytes);
+    if (r == 1) {
+      memory.copy(dst, src, rowBytes);
+      continue;
+    }
+    // Rows 0 and 1 combine straight into the output: a pooling window's rows are a few dozen
+    // bytes, where copying row 0 first (a memory.copy call) cost more than the combining.
     for (let j = 1; j < r; j++) {
+      const acc = j == 1 ? src : dst;
       const row = src + <usize>j * rowBytes;
       let i: usize = 0;
       for (; i < vecEnd; i += 16) {
-        v128.store(dst + i, combineVec<T>(op, v128.load(dst + i), v128.load(row + i)));
+        v128.store(dst + i, combineVec<T>(op, v128.load(acc + i), v128.load(row + i)));
       }
-      for (; i < rowBytes; i += size) store<T>(dst + i, combine<T>(op, load<T>(dst + i), load<T>(row + i)));
+      for (; i < rowBytes; i += size) store<T>(dst + i, combine<T>(op, load<T>(acc + i), load<T>(row + i)));
     }
   }
 }
