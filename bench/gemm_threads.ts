@@ -1,7 +1,8 @@
 /**
  * gemm throughput of the wasm backend with one thread and with every thread, in GFLOP/s (median
- * of timed runs after warm-up): float32 n x n products, split by rows over the threads, and the
- * lecture convnet's two filter gradients (small outputs of great depth, split by depth).
+ * of timed runs after warm-up): float32 n x n products, split by rows over the threads; the
+ * lecture convnet's two forward products (few rows: its output channels, split by columns); and
+ * its two filter gradients (small outputs of great depth, split by depth).
  *
  * Run with `deno run --allow-read bench/gemm_threads.ts [n...]` (default 256 512 1024).
  * @module
@@ -34,6 +35,11 @@ function square(n: number): Product {
   };
 }
 
+/** A convolution's forward product, filters first: `[m, k] · [k, n]` (n: batch and space). */
+function convForward(name: string, m: number, k: number, n: number): Product {
+  return { name, a: [m, k], b: [k, n], dims: [[[1], [0]], [[], []]], flops: 2 * m * n * k };
+}
+
 /** A filter gradient: `[k, m]ᵀ · [k, n]` (batch and space as the depth k). */
 function filterGradient(name: string, m: number, n: number, k: number): Product {
   return { name, a: [k, m], b: [k, n], dims: [[[0], [0]], [[], []]], flops: 2 * m * n * k };
@@ -59,6 +65,8 @@ if (import.meta.main) {
   const sizes = Deno.args.length ? Deno.args.map(Number) : [256, 512, 1024];
   const products = [
     ...sizes.map(square),
+    convForward("conv1 forward 10x25 · 25x36864", 10, 25, 36864),
+    convForward("conv2 forward 20x250 · 250x4096", 20, 250, 4096),
     filterGradient("conv1 filter grad 10x25, depth 36864", 10, 25, 36864),
     filterGradient("conv2 filter grad 20x250, depth 4096", 20, 250, 4096),
   ];
