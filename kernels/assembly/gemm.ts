@@ -6,7 +6,8 @@
  * from the operand without materialising a transpose. Edge tiles of any size are computed on
  * zero-padded panels (by half-size micro-kernels when they have at most half the rows or
  * columns) and copied out. A product of few rows reads B's full column panels in place when B's
- * columns are contiguous: packing would cost more than its few uses save. C is row-major with a
+ * columns are contiguous and its rows close together: packing would cost more than its few uses
+ * save. C is row-major with a
  * given row length (the product's width, or more for a column range of a wider product).
  *
  * An optional epilogue finishes each tile while it is in L1, after its last depth block:
@@ -21,8 +22,15 @@
 const KC: i32 = 512;
 /** Rows of a packed A block (a multiple of both micro-tile heights), sized to stay in L2. */
 const MC: i32 = 96;
-/** Rows up to which a gemm reads B's full column panels in place instead of packing them. */
+/** Rows up to which a gemm reads B's full column panels in place instead of packing them... */
 const DIRECT_B_ROWS: i32 = 48;
+/**
+ * ...when B's rows are at most this many bytes apart (a narrow B: a filter gradient's 25 or 250
+ * columns). Farther apart, a panel's k steps each read another cache line far from the last and
+ * prefetching fails: interleaved, with B row-major, 32x1024x1024 ran 21 GF/s in place against 35
+ * packed and 10x25x36864 11 against 16, while 10x36864x25 ran 12-16 in place against 10-14.
+ */
+const DIRECT_B_STRIDE: i32 = 1024;
 /** Columns of a packed B block. */
 const NC: i32 = 1024;
 
@@ -441,7 +449,7 @@ function gemmOne<T>(
       // +8-11% for the block, interleaved A/B).
       const tiles = last && (e == 0 || ers == 0 || ecs == 0);
       // Few rows: each B panel serves few A panels, so full panels are read in place, not packed.
-      const direct = bcs == 1 && m <= DIRECT_B_ROWS;
+      const direct = bcs == 1 && m <= DIRECT_B_ROWS && brs * size <= DIRECT_B_STRIDE;
       const edge = nc % NR;
       if (!direct) packB<T>(b + <usize>(pc * brs + jc * bcs) * size, brs, bcs, kc, nc, pb);
       else if (edge) packB<T>(b + <usize>(pc * brs + jc + nc - edge) * size, brs, bcs, kc, edge, pb);
