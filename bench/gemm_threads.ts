@@ -35,9 +35,12 @@ function square(n: number): Product {
   };
 }
 
-/** A convolution's forward product, filters first: `[m, k] · [k, n]` (n: batch and space). */
+/**
+ * A convolution's forward product, filters first, as lax.conv lays it out: `[m, k] · [n, k]ᵀ`
+ * (n: batch and space, k: the window, contiguous in the patches).
+ */
 function convForward(name: string, m: number, k: number, n: number): Product {
-  return { name, a: [m, k], b: [k, n], dims: [[[1], [0]], [[], []]], flops: 2 * m * n * k };
+  return { name, a: [m, k], b: [n, k], dims: [[[1], [1]], [[], []]], flops: 2 * m * n * k };
 }
 
 /** A filter gradient: `[k, m]ᵀ · [k, n]` (batch and space as the depth k). */
@@ -65,8 +68,8 @@ if (import.meta.main) {
   const sizes = Deno.args.length ? Deno.args.map(Number) : [256, 512, 1024];
   const products = [
     ...sizes.map(square),
-    convForward("conv1 forward 10x25 · 25x36864", 10, 25, 36864),
-    convForward("conv2 forward 20x250 · 250x4096", 20, 250, 4096),
+    convForward("conv1 forward 10x25 · (36864x25)ᵀ", 10, 25, 36864),
+    convForward("conv2 forward 20x250 · (4096x250)ᵀ", 20, 250, 4096),
     filterGradient("conv1 filter grad 10x25, depth 36864", 10, 25, 36864),
     filterGradient("conv2 filter grad 20x250, depth 4096", 20, 250, 4096),
   ];
