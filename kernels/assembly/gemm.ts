@@ -7,12 +7,13 @@
  * zero-padded panels (by half-size micro-kernels when they have at most half the rows or
  * columns) and copied out. A product of few rows reads B's full column panels in place when B's
  * columns are contiguous and its rows close together: packing would cost more than its few uses
- * save. C is row-major with a
- * given row length (the product's width, or more for a column range of a wider product).
+ * save. C is row-major with a given row length (the product's width, or more for a column range
+ * of a wider product).
  *
- * An optional epilogue finishes each tile while it is in L1, after its last depth block:
- * `C = act(C + E)` with `E` an addend read through (batch, row, column) element strides (a bias
- * broadcast along rows or columns, or a full matrix) and `act` the identity or relu.
+ * An optional epilogue finishes the product after its last depth block: `C = act(C + E)` with
+ * `E` an addend read through (batch, row, column) element strides (a bias broadcast along rows or
+ * columns, or a full matrix) and `act` the identity or relu. A bias is applied to each tile while
+ * it is in L1, a full matrix row by row over each finished block of rows.
  */
 
 /**
