@@ -229,3 +229,56 @@ Deno.test("a fused reduction over leading axes (a bias gradient) takes four colu
     setDefaultBackend(previous);
   }
 });
+
+Deno.test("fused kernels reading and writing bool masks run four lanes per vector, as op by op", async (t) => {
+  const [n, c, h, w] = [3, 4, 5, 7];
+  const values = (shape: number[], seed: number) =>
+    np.array(
+      Float32Array.from(
+        { length: shape.reduce((a, b) => a * b) },
+        (_, i) => Math.sin(seed + i * 1.3),
+      ),
+    ).reshape(shape);
+  const x = values([n, c, h, w], 1), y = values([n, c, h, w], 2);
+  const cases: [string, (...a: Array[]) => Array, Array[], RegExp][] = [
+    [
+      "a per-channel mask read as a splatted view (Dropout2d)",
+      (x, m) => np.where(m, x.div(0.8), 0),
+      [x, np.greater(values([n, c, 1, 1], 3), 0)],
+      /v128\.load8_splat/,
+    ],
+    ["a full mask read as contiguous bytes (dropout)", (x, m) => np.where(m, x, 0), [
+      x,
+      np.greater(y, 0.1),
+    ], /i32x4\.neg\(i32x4\.extend_low_i16x8_u/],
+    [
+      "comparisons stored as a bool array",
+      (x, y) => np.logicalAnd(np.greater(x, 0.5), np.less(y, 0.2)),
+      [
+        x,
+        y,
+      ],
+      /v128\.store32_lane/,
+    ],
+    ["row and column masks combined (random shifts)", (r, q) => np.logicalAnd(r, q), [
+      np.greater(values([n, 1, h, 1], 4), 0),
+      np.less(values([n, 1, 1, w], 5), 0),
+    ], /v128\.and/],
+  ];
+  const previous = defaultBackendName();
+  setDefaultBackend("wasm");
+  try {
+    for (const [name, f, inputs, pattern] of cases) {
+      await t.step(name, () => {
+        const args = inputs.map(onWasm);
+        const jitted = jit(f, { compile: "sync" });
+        const code = jitted.lower(...args).compiled.assemblyscript;
+        assert.match(code, /i3 \+= 4/, "a vector loop");
+        assert.match(code, pattern);
+        assert.deepEqual(jitted(...args).toArray(), f(...args).toArray());
+      });
+    }
+  } finally {
+    setDefaultBackend(previous);
+  }
+});

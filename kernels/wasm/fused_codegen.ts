@@ -340,13 +340,30 @@ const VEC_BINARY: Record<string, (a: string, b: string) => string> = {
   or: vecOp("v128.or"),
 };
 
+/**
+ * Dtypes a vector loop reads and writes: float32 four lanes at a time, bool as lane masks (all
+ * ones or zero per lane), from and to its one byte (0 or 1) per element.
+ */
+const VECTOR_DTYPES: ReadonlySet<DType> = new Set<DType>(["float32", "bool"]);
+
+/** Lane masks (0 or -1) of four bools at `addr`: bytes widened to lanes, then negated. */
+const boolLoad = (addr: string) =>
+  `i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(${addr}))))`;
+
+/** Stores four lane masks at `addr` as bytes 0 or 1. */
+function boolStore(addr: string, mask: string): string {
+  const ones = `v128.and(${mask}, i32x4.splat(1))`;
+  const bytes = `i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(${ones}, ${ones}), i16x8.splat(0))`;
+  return `v128.store32_lane(${addr}, ${bytes}, 0);`;
+}
+
 /** Whether an equation's operands and result have the dtypes its vector form expects. */
 function vectorizable(e: JaxprEqn): boolean {
   const name = e.prim.name;
   const ins = e.inputs.map((a) => a.aval.dtype);
   const out = e.outBinders[0].aval.dtype;
   const all = (ds: DType[], d: DType) => ds.every((x) => x === d);
-  if (name === "broadcast_in_dim") return out === "float32" || e.inputs[0] instanceof Literal;
+  if (name === "broadcast_in_dim") return VECTOR_DTYPES.has(out) || e.inputs[0] instanceof Literal;
   if (name === "select_n") return ins[0] === "bool" && all(ins.slice(1), "float32");
   if (name === "convert_element_type") return out === "float32" && ins[0] !== "int32";
   if (name === "and" || name === "or") return all(ins, "bool");
@@ -375,10 +392,10 @@ function vectorBody(
 ): VectorMode | null {
   const space = k.space!;
   if (!k.eqns.every(vectorizable)) return null;
-  if (![...k.inputs, ...k.outputs].every((v) => v.aval.dtype === "float32")) return null;
+  if (![...k.inputs, ...k.outputs].every((v) => VECTOR_DTYPES.has(v.aval.dtype))) return null;
   const names = new Map<Var, string>(k.inputs.map((v, i) => [v, `in${i}`]));
   const outIndex = new Map<Var, number>(k.outputs.map((v, i) => [v, i]));
-  const at = `${offsetExpr(stridesOf(space), 2)}`;
+  const at = (d: DType) => offsetExpr(stridesOf(space), SHIFT[d]);
   const body: string[] = [];
   const loaded = new Set<Var>();
   const vreg = (a: Atom): string => {
@@ -396,8 +413,11 @@ function vectorBody(
       if (src instanceof Literal) expr = vreg(src);
       else {
         const strides = viewStrides(e, space);
-        const addr = `${names.get(src as Var)} + ${offsetExpr(strides, 2)}`;
-        const read = viewRead(strides, kind, addr, `p${reg(out)}`);
+        const d = src.aval.dtype;
+        const addr = `${names.get(src as Var)} + ${offsetExpr(strides, SHIFT[d])}`;
+        const read = d === "bool"
+          ? boolViewRead(strides, kind, addr)
+          : viewRead(strides, kind, addr, `p${reg(out)}`);
         if (!read) return null;
         body.push(...read.setup);
         expr = read.expr;
@@ -406,7 +426,9 @@ function vectorBody(
       for (const a of e.inputs) {
         if (a instanceof Var && names.has(a) && !loaded.has(a)) {
           loaded.add(a);
-          body.push(`const ${reg(a)} = v128.load(${names.get(a)} + ${at});`);
+          const d = a.aval.dtype;
+          const addr = `${names.get(a)} + ${at(d)}`;
+          body.push(`const ${reg(a)} = ${d === "bool" ? boolLoad(addr) : `v128.load(${addr})`};`);
         }
       }
       const args = e.inputs.map(vreg);
@@ -424,7 +446,11 @@ function vectorBody(
       else expr = VEC_BINARY[name](args[0], args[1]);
     }
     body.push(`const ${reg(out)} = ${expr};`);
-    if (outIndex.has(out)) body.push(`v128.store(out${outIndex.get(out)} + ${at}, ${reg(out)});`);
+    if (outIndex.has(out)) {
+      const d = out.aval.dtype;
+      const addr = `out${outIndex.get(out)} + ${at(d)}`;
+      body.push(d === "bool" ? boolStore(addr, reg(out)) : `v128.store(${addr}, ${reg(out)});`);
+    }
   }
   return { kind, body };
 }
@@ -456,6 +482,23 @@ function vectorReduction(
   const second = `i32x4.shuffle(${value}, ${value}, 1, 3, 1, 3)`;
   const acc = `v128.load64_zero(${addr})`;
   return [`v128.store64_lane(${addr}, ${op}(${op}(${acc}, ${first}), ${second}), 0);`];
+}
+
+/**
+ * Four elements of a bool view read at `addr` as lane masks, given its strides over the space:
+ * contiguous bytes, or one byte splatted (its four copies make a lane nonzero exactly when it is
+ * true). Null for other patterns.
+ */
+function boolViewRead(
+  strides: readonly number[],
+  kind: VectorMode["kind"],
+  addr: string,
+): { setup: string[]; expr: string } | null {
+  if (kind !== "lanes") return null;
+  const inner = strides[strides.length - 1];
+  if (inner === 1) return { setup: [], expr: boolLoad(addr) };
+  if (inner !== 0) return null;
+  return { setup: [], expr: `i32x4.ne(v128.load8_splat(${addr}), i32x4.splat(0))` };
 }
 
 /**
