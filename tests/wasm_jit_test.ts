@@ -282,3 +282,61 @@ Deno.test("fused kernels reading and writing bool masks run four lanes per vecto
     setDefaultBackend(previous);
   }
 });
+
+Deno.test("a fused reduction over the innermost axis accumulates four lanes per vector", async (t) => {
+  const values = (shape: number[], seed: number) =>
+    ConcreteArray.fromHost(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) =>
+        Math.sin(seed + i * 1.7) * 5),
+      shape,
+      "float32",
+      "wasm",
+    );
+  const previous = defaultBackendName();
+  setDefaultBackend("wasm");
+  try {
+    await t.step(
+      "sums over rows, over a whole vector, and a masked bias gradient, close to ref",
+      () => {
+        const mask = np.greater(values([3, 4, 1, 1], 9), 0);
+        const cases: [(...a: Array[]) => Array, Array[]][] = [
+          [(x) => np.sum(x.mul(1.5), -1), [values([5, 13], 1)]],
+          [(x) => np.sum(x.mul(2), 0), [values([37], 2)]],
+          [(x, m) => np.sum(np.where(m, x.div(0.8), 0), [0, 2, 3]), [
+            values([3, 4, 5, 7], 3),
+            mask,
+          ]],
+        ];
+        for (const [f, args] of cases) {
+          const jitted = jit(f, { compile: "sync" });
+          assert.match(
+            jitted.lower(...args).compiled.assemblyscript,
+            /let acc0 = f32x4\.splat\(0\);/,
+          );
+          const got = jitted(...args);
+          assertClose(got, f(...args.map((a) => toBackend(a, "ref"))), { rtol: 1e-5, atol: 1e-5 });
+        }
+      },
+    );
+    await t.step("a max over rows equals the scalar loop's, NaN included", () => {
+      const [rows, cols] = [4, 11];
+      const x = values([rows, cols], 4);
+      const data = (x as ConcreteArray).dataSync();
+      data[2 * cols + 6] = NaN;
+      const xn = ConcreteArray.fromHost(data, [rows, cols], "float32", "wasm");
+      const jitted = jit((x: Array) => np.max(x.mul(2), -1), { compile: "sync" });
+      assert.match(
+        jitted.lower(xn).compiled.assemblyscript,
+        /let acc0 = f32x4\.splat\(-Infinity\);/,
+      );
+      const got = (jitted(xn) as ConcreteArray).dataSync();
+      for (let r = 0; r < rows; r++) {
+        let m = -Infinity;
+        for (let c = 0; c < cols; c++) m = Math.max(m, Math.fround(data[r * cols + c] * 2));
+        assert.equal(got[r], m, `row ${r}`);
+      }
+    });
+  } finally {
+    setDefaultBackend(previous);
+  }
+});

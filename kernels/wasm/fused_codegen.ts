@@ -268,9 +268,10 @@ export function emitFusedKernel(k: Kernel, name: string): string {
 /**
  * How a vector loop covers a space four elements at a time: `lanes`, four steps of its innermost
  * axis; `pairs`, when that axis has 2 elements (the columns of 2x2 pooling windows), two steps of
- * the axis before it.
+ * the axis before it. `before` and `after` run around the vector loop (accumulators of
+ * reductions over the innermost axis).
  */
-type VectorMode = { kind: "lanes" | "pairs"; body: string[] };
+type VectorMode = { kind: "lanes" | "pairs"; body: string[]; before: string[]; after: string[] };
 
 function vectorMode(space: readonly number[]): VectorMode["kind"] | null {
   const last = space.length - 1;
@@ -295,8 +296,10 @@ function loopNest(space: readonly number[], body: string[], vector: VectorMode |
   const at = indent(outer + 1);
   if (vector?.kind === "lanes") {
     const i = `i${last}`, [from, n] = bounds(last);
+    lines.push(...vector.before.map((l) => at + l));
     lines.push(`${at}let ${i} = ${from};`, `${at}for (; ${i} + 4 <= ${n}; ${i} += 4) {`);
     lines.push(...vector.body.map((l) => `${at}  ${l}`), `${at}}`);
+    lines.push(...vector.after.map((l) => at + l));
     lines.push(`${at}for (; ${i} < ${n}; ${i}++) {`, ...body.map((l) => `${at}  ${l}`), `${at}}`);
   } else if (vector) {
     const p = `i${last - 1}`, i = `i${last}`, n = space[last - 1];
@@ -383,7 +386,8 @@ const VEC_REDUCE: Record<string, string> = {
  * says which), or null when some equation has no vector form, reads or writes a non-float32
  * array, reads a view in a pattern without a vector load, or has a reduction without a vector
  * step (`vectorReduction`). Every primitive here rounds exactly as its scalar form, so both loops
- * agree bit for bit.
+ * agree bit for bit, except that a sum over the innermost axis adds four interleaved partial sums
+ * (max and min come out the same in any order).
  */
 function vectorBody(
   k: Kernel,
@@ -396,7 +400,7 @@ function vectorBody(
   const names = new Map<Var, string>(k.inputs.map((v, i) => [v, `in${i}`]));
   const outIndex = new Map<Var, number>(k.outputs.map((v, i) => [v, i]));
   const at = (d: DType) => offsetExpr(stridesOf(space), SHIFT[d]);
-  const body: string[] = [];
+  const body: string[] = [], before: string[] = [], after: string[] = [];
   const loaded = new Set<Var>();
   const vreg = (a: Atom): string => {
     if (!(a instanceof Literal)) return reg(a);
@@ -433,9 +437,11 @@ function vectorBody(
       }
       const args = e.inputs.map(vreg);
       if (VEC_REDUCE[name]) {
-        const lines = vectorReduction(e, space, `out${outIndex.get(out)}`, args[0], kind);
-        if (!lines) return null;
-        body.push(...lines);
+        const step = vectorReduction(e, space, outIndex.get(out)!, args[0], kind);
+        if (!step) return null;
+        body.push(...step.body);
+        before.push(...step.before);
+        after.push(...step.after);
         continue;
       }
       if (name === "select_n") expr = `v128.bitselect(${args[2]}, ${args[1]}, ${args[0]})`;
@@ -452,36 +458,60 @@ function vectorBody(
       body.push(d === "bool" ? boolStore(addr, reg(out)) : `v128.store(${addr}, ${reg(out)});`);
     }
   }
-  return { kind, body };
+  return { kind, body, before, after };
 }
 
+/** Identity of each reduction the vector loops accumulate, as an f32x4. */
+const VEC_IDENTITY: Record<string, string> = {
+  reduce_sum: "f32x4.splat(0)",
+  reduce_max: "f32x4.splat(-Infinity)",
+  reduce_min: "f32x4.splat(Infinity)",
+};
+
 /**
- * A reduction's step in the vector loop, or null when it has none: in the lanes loop, a reduction
- * keeping the last axis (a bias gradient's sum over the batch) accumulates four consecutive
- * outputs at once; in the pairs loop, one summing (or taking the max or min of) each pair of the
- * last axis into consecutive outputs takes `value`'s pairs p and p + 1 in the scalar loop's order
- * (first elements, then second). Either way each output combines its terms in the scalar loop's
- * order, so the results round alike.
+ * A reduction's step in the vector loop (with what runs before and after that loop), or null
+ * when it has none. In the lanes loop, a reduction keeping the last axis (a bias gradient's sum
+ * over the batch) accumulates four consecutive outputs at once, in the scalar loop's order; one
+ * reducing the last axis (a sum over a row) accumulates four lanes in a register across the loop,
+ * folds them after it and adds the result to its output, before the scalar loop adds the rest. In
+ * the pairs loop, one summing (or taking the max or min of) each pair of the last axis into
+ * consecutive outputs takes `value`'s pairs p and p + 1 in the scalar loop's order (first
+ * elements, then second).
  */
 function vectorReduction(
   e: JaxprEqn,
   space: readonly number[],
-  out: string,
+  output: number,
   value: string,
   kind: VectorMode["kind"],
-): string[] | null {
+): { body: string[]; before: string[]; after: string[] } | null {
   const { strides } = reductionStrides(e, space);
-  const [outer, inner] = strides.slice(-2);
+  const [outer, inner] = [strides[strides.length - 2], strides[strides.length - 1]];
   const op = VEC_REDUCE[e.prim.name];
-  const addr = `${out} + ${offsetExpr(strides, 2)}`;
-  if (kind === "lanes") {
-    return inner === 1 ? [`v128.store(${addr}, ${op}(v128.load(${addr}), ${value}));`] : null;
+  const addr = `out${output} + ${offsetExpr(strides, 2)}`;
+  const only = (body: string[]) => ({ body, before: [], after: [] });
+  if (kind === "lanes" && inner === 1) {
+    return only([`v128.store(${addr}, ${op}(v128.load(${addr}), ${value}));`]);
   }
-  if (outer !== 1 || inner !== 0) return null;
+  if (kind === "lanes" && inner === 0) {
+    const acc = `acc${output}`, half = `${acc}h`;
+    const folded =
+      `f32x4.extract_lane(${op}(${half}, i32x4.shuffle(${half}, ${half}, 1, 0, 3, 2)), 0)`;
+    const combine = REDUCE[e.prim.name].step(`load<f32>(${addr})`, folded, "float32");
+    return {
+      before: [`let ${acc} = ${VEC_IDENTITY[e.prim.name]};`],
+      body: [`${acc} = ${op}(${acc}, ${value});`],
+      after: [
+        `const ${half} = ${op}(${acc}, i32x4.shuffle(${acc}, ${acc}, 2, 3, 0, 1));`,
+        `store<f32>(${addr}, ${combine});`,
+      ],
+    };
+  }
+  if (kind !== "pairs" || outer !== 1 || inner !== 0) return null;
   const first = `i32x4.shuffle(${value}, ${value}, 0, 2, 0, 2)`;
   const second = `i32x4.shuffle(${value}, ${value}, 1, 3, 1, 3)`;
   const acc = `v128.load64_zero(${addr})`;
-  return [`v128.store64_lane(${addr}, ${op}(${op}(${acc}, ${first}), ${second}), 0);`];
+  return only([`v128.store64_lane(${addr}, ${op}(${op}(${acc}, ${first}), ${second}), 0);`]);
 }
 
 /**
