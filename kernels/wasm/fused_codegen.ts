@@ -383,11 +383,11 @@ const VEC_REDUCE: Record<string, string> = {
 
 /**
  * The body of a fused kernel as f32x4 code for four consecutive elements of the space (`kind`
- * says which), or null when some equation has no vector form, reads or writes a non-float32
- * array, reads a view in a pattern without a vector load, or has a reduction without a vector
- * step (`vectorReduction`). Every primitive here rounds exactly as its scalar form, so both loops
- * agree bit for bit, except that a sum over the innermost axis adds four interleaved partial sums
- * (max and min come out the same in any order).
+ * says which), or null when some equation has no vector form, reads or writes an array other
+ * than float32 or bool, reads a view in a pattern without a vector load, or has a reduction
+ * without a vector step (`vectorReduction`). Every primitive here rounds exactly as its scalar
+ * form, so both loops agree bit for bit, except that a sum over the innermost axis adds four
+ * interleaved partial sums (max and min come out the same in any order).
  */
 function vectorBody(
   k: Kernel,
