@@ -86,3 +86,14 @@ export function setDefaultBackend(name: string): void {
 export function defaultBackendName(): string {
   return defaultName;
 }
+
+/** Runs `fn` with `name` as the default backend, restoring the previous default afterwards. */
+export function withDefaultBackend<T>(name: string, fn: () => T): T {
+  const previous = defaultName;
+  setDefaultBackend(name);
+  try {
+    return fn();
+  } finally {
+    defaultName = previous;
+  }
+}

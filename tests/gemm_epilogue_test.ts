@@ -18,7 +18,7 @@ import { fuse, programToString } from "../kernels/lowering/fusion.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 import { threadCount } from "../kernels/wasm/threads.ts";
 import { assertClose } from "./util/assert_close.ts";
-import { onBackend } from "./util/on_backend.ts";
+import { withDefaultBackend } from "../core/backend.ts";
 import { assertEachEquationOnce, assertInputsProducedEarlier } from "./util/program_checks.ts";
 
 /** How the addend of a case is laid out against the product `[batch?, m, n]`. */
@@ -115,9 +115,9 @@ Deno.test("gemm epilogues equal the equations run one by one, for any addend lay
         try {
           const [wx, wy, we] = toBackend([x, y, e], "wasm") as Array[];
           const before = jitCallCounts.compiled;
-          const got = onBackend("wasm", () => jit(f, { compile: "sync" })(wx, wy, we));
+          const got = withDefaultBackend("wasm", () => jit(f, { compile: "sync" })(wx, wy, we));
           assert.equal(jitCallCounts.compiled, before + 1, "ran as a compiled program");
-          const eager = onBackend("wasm", () => f(wx, wy, we));
+          const eager = withDefaultBackend("wasm", () => f(wx, wy, we));
           assert.deepEqual(got.toArray(), eager.toArray());
           const [rx, ry, re] = toBackend([x, y, e], "ref") as Array[];
           const tol = dtype === "float32"
@@ -161,11 +161,11 @@ Deno.test("a bias add after a transposed or reshaped product still joins its gem
           const inputs = shapes.map((s, i) => values(s, i + 1, "float32"));
           const [x, y, e] = toBackend(inputs, "wasm") as Array[];
           const jitted = jit(f, { compile: "sync" });
-          const program = onBackend("wasm", () => jitted.lower(x, y, e).compiled.program);
+          const program = withDefaultBackend("wasm", () => jitted.lower(x, y, e).compiled.program);
           assert.match(program, /^k0 gemm\(/, program);
           assert.equal(program.split("\n").length, 1, program);
-          const got = onBackend("wasm", () => jitted(x, y, e));
-          assert.deepEqual(got.toArray(), onBackend("wasm", () => f(x, y, e)).toArray());
+          const got = withDefaultBackend("wasm", () => jitted(x, y, e));
+          assert.deepEqual(got.toArray(), withDefaultBackend("wasm", () => f(x, y, e)).toArray());
           const [rx, ry, re] = toBackend(inputs, "ref") as Array[];
           assertClose(got, f(rx, ry, re), { rtol: 1e-5, atol: 1e-5 });
         } finally {
@@ -183,10 +183,10 @@ Deno.test("a convolution's bias add joins its gemm through the transpose to NCHW
   const conv = (x: Array, w: Array, b: Array) => lax.conv(x, w).add(np.reshape(b, [1, 5, 1, 1]));
   const [wx, ww, wb] = toBackend([x, w, b], "wasm") as Array[];
   const jitted = jit(conv, { compile: "sync" });
-  const program = onBackend("wasm", () => jitted.lower(wx, ww, wb).compiled.program);
+  const program = withDefaultBackend("wasm", () => jitted.lower(wx, ww, wb).compiled.program);
   assert.match(program, /gemm\(.*dot_general.*transpose.*add/, program);
-  const got = onBackend("wasm", () => jitted(wx, ww, wb));
-  assert.deepEqual(got.toArray(), onBackend("wasm", () => conv(wx, ww, wb)).toArray());
+  const got = withDefaultBackend("wasm", () => jitted(wx, ww, wb));
+  assert.deepEqual(got.toArray(), withDefaultBackend("wasm", () => conv(wx, ww, wb)).toArray());
   const [rx, rw, rb] = toBackend([x, w, b], "ref") as Array[];
   assertClose(got, conv(rx, rw, rb), { rtol: 1e-5, atol: 1e-5 });
 });
@@ -198,8 +198,8 @@ Deno.test("a reshaped bias whose broadcast another kernel also reads stays corre
   };
   const inputs = [[4, 6], [6, 5], [5], [4, 5]].map((s, i) => values(s, i + 1, "float32"));
   const wasm = toBackend(inputs, "wasm") as Array[];
-  const got = onBackend("wasm", () => jit(f, { compile: "sync" })(...wasm));
-  const want = onBackend("wasm", () => f(...(wasm as [Array, Array, Array, Array])));
+  const got = withDefaultBackend("wasm", () => jit(f, { compile: "sync" })(...wasm));
+  const want = withDefaultBackend("wasm", () => f(...(wasm as [Array, Array, Array, Array])));
   got.forEach((g: Array, i: number) => assert.deepEqual(g.toArray(), want[i].toArray()));
 });
 

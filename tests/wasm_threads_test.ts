@@ -26,15 +26,14 @@ import { wasmRuntime } from "../kernels/wasm/runtime.ts";
 import { threadStats } from "../kernels/wasm/thread_pool.ts";
 import { threadsSupported } from "../kernels/wasm/threads.ts";
 import { contentHash } from "../kernels/wasm/compiler.ts";
+import { withDefaultBackend } from "../core/backend.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 import {
   AdjointError,
   type Array,
   type ConcreteArray,
-  defaultBackendName,
   jit,
   numpy as np,
-  setDefaultBackend,
   setThreads,
   toBackend,
 } from "../mod.ts";
@@ -481,35 +480,33 @@ Deno.test({
   name: "jitted fused kernels split over two threads equal one thread and ref",
   ignore: !threadsSupported(),
   fn: async (t) => {
-    const previous = defaultBackendName();
-    setDefaultBackend("wasm");
     try {
       for (const c of FUSED_CASES) {
-        await t.step(c.name, () => {
-          const args = operands(c.shapes);
-          const [x, b, y] = toBackend(args, "ref") as ConcreteArray[];
-          const ref = hostOf(c.f(x, b, y));
-          const jitted = jit(c.f, { compile: "sync" });
-          const compiled = jitCallCounts.compiled;
-          setThreads(1);
-          const before = threadStats.workerTasks;
-          const one = hostOf(jitted(args[0], args[1], args[2]));
-          assert.equal(threadStats.workerTasks, before, "one thread ran a worker task");
-          setThreads(2);
-          const two = hostOf(jitted(args[0], args[1], args[2]));
-          assert.equal(jitCallCounts.compiled, compiled + 2, "the calls ran compiled kernels");
-          const program = jitted.lower(args[0], args[1], args[2]).compiled.program;
-          assert.doesNotMatch(program, /^k\d+ op\(/m, "a prebuilt kernel ran a worker task");
-          const ran = threadStats.workerTasks > before;
-          assert.equal(ran, c.splits, c.splits ? "no worker task ran" : "a worker task ran");
-          // Ranges of the outermost axis change no element's arithmetic.
-          assert.deepEqual(two, one);
-          assertNear(two, ref, c.tol, "two threads vs ref");
-        });
+        await t.step(c.name, () =>
+          withDefaultBackend("wasm", () => {
+            const args = operands(c.shapes);
+            const [x, b, y] = toBackend(args, "ref") as ConcreteArray[];
+            const ref = hostOf(c.f(x, b, y));
+            const jitted = jit(c.f, { compile: "sync" });
+            const compiled = jitCallCounts.compiled;
+            setThreads(1);
+            const before = threadStats.workerTasks;
+            const one = hostOf(jitted(args[0], args[1], args[2]));
+            assert.equal(threadStats.workerTasks, before, "one thread ran a worker task");
+            setThreads(2);
+            const two = hostOf(jitted(args[0], args[1], args[2]));
+            assert.equal(jitCallCounts.compiled, compiled + 2, "the calls ran compiled kernels");
+            const program = jitted.lower(args[0], args[1], args[2]).compiled.program;
+            assert.doesNotMatch(program, /^k\d+ op\(/m, "a prebuilt kernel ran a worker task");
+            const ran = threadStats.workerTasks > before;
+            assert.equal(ran, c.splits, c.splits ? "no worker task ran" : "a worker task ran");
+            // Ranges of the outermost axis change no element's arithmetic.
+            assert.deepEqual(two, one);
+            assertNear(two, ref, c.tol, "two threads vs ref");
+          }));
       }
     } finally {
       setThreads(defaultThreads);
-      setDefaultBackend(previous);
       wasmRuntime().pool?.shutdown();
     }
   },
@@ -519,27 +516,26 @@ Deno.test({
   name: "a jit kernel failing on a worker thread is named in the error",
   ignore: !threadsSupported(),
   fn: () => {
-    const previous = defaultBackendName();
-    setDefaultBackend("wasm");
     try {
-      const c = FUSED_CASES[0];
-      const args = operands(c.shapes);
-      const jitted = jit(c.f, { compile: "sync" });
-      jitted(args[0], args[1], args[2]);
-      const source = jitted.lower(args[0], args[1], args[2]).compiled.assemblyscript;
-      const kernel = `jit-${contentHash(source).slice(0, 8)}/${
-        source.match(/export function (k\d+)/)![1]
-      }`;
-      const arity = source.match(/export function k\d+\(([^)]*)\)/)![1].split(",").length;
-      // Addresses past the end of the memory trap; the calling thread's task is empty.
-      const bad = { kernel, args: [...globalThis.Array(arity - 2).fill(0xffffff00), 0, 301] };
-      const empty = { kernel, args: [...globalThis.Array(arity - 2).fill(0), 0, 0] };
-      assert.throws(
-        () => wasmRuntime().pool!.run([empty, bad], () => {}),
-        (e: Error) => e instanceof AdjointError && e.message.includes(`kernel ${kernel}(`),
-      );
+      withDefaultBackend("wasm", () => {
+        const c = FUSED_CASES[0];
+        const args = operands(c.shapes);
+        const jitted = jit(c.f, { compile: "sync" });
+        jitted(args[0], args[1], args[2]);
+        const source = jitted.lower(args[0], args[1], args[2]).compiled.assemblyscript;
+        const kernel = `jit-${contentHash(source).slice(0, 8)}/${
+          source.match(/export function (k\d+)/)![1]
+        }`;
+        const arity = source.match(/export function k\d+\(([^)]*)\)/)![1].split(",").length;
+        // Addresses past the end of the memory trap; the calling thread's task is empty.
+        const bad = { kernel, args: [...globalThis.Array(arity - 2).fill(0xffffff00), 0, 301] };
+        const empty = { kernel, args: [...globalThis.Array(arity - 2).fill(0), 0, 0] };
+        assert.throws(
+          () => wasmRuntime().pool!.run([empty, bad], () => {}),
+          (e: Error) => e instanceof AdjointError && e.message.includes(`kernel ${kernel}(`),
+        );
+      });
     } finally {
-      setDefaultBackend(previous);
       wasmRuntime().pool?.shutdown();
     }
   },

@@ -6,7 +6,7 @@
 import "../kernels/wasm/backend.ts";
 import { type Array, grad, jit, lax, numpy as np, valueAndGrad } from "../mod.ts";
 import { assertClose } from "./util/assert_close.ts";
-import { onBackend } from "./util/on_backend.ts";
+import { withDefaultBackend } from "../core/backend.ts";
 
 /** Deterministic values in [-scale, scale]. */
 function values(n: number, seed: number, scale = 1): number[] {
@@ -73,7 +73,7 @@ const TOL = { rtol: 2e-4, atol: 2e-5 };
 Deno.test("wasm: grad of an MLP loss equals ref", () => {
   const labels = [0, 3, 1, 4, 2, 2, 0];
   const run = (backend: string) =>
-    onBackend(backend, () => {
+    withDefaultBackend(backend, () => {
       const x = param([7, 12], 10, 1);
       const [loss, g] = valueAndGrad((p: Params) => mlpLoss(p, x, labels))(mlpParams());
       return { loss: loss.item(), g: g as Params };
@@ -86,7 +86,7 @@ Deno.test("wasm: grad of an MLP loss equals ref", () => {
 Deno.test("wasm: grad of a conv net loss equals ref, eager and jitted", () => {
   const labels = [2, 0, 1];
   const run = (backend: string, jitted: boolean) =>
-    onBackend(backend, () => {
+    withDefaultBackend(backend, () => {
       const x = param([3, 1, 11, 11], 11, 1);
       const g = grad((p: Params) => convLoss(p, x, labels));
       return (jitted ? jit(g) : g)(convParams()) as Params;
@@ -99,7 +99,7 @@ Deno.test("wasm: grad of a conv net loss equals ref, eager and jitted", () => {
 Deno.test("wasm: SGD steps on the conv net follow ref's trajectory", () => {
   const labels = [1, 2, 0];
   const train = (backend: string) =>
-    onBackend(backend, () => {
+    withDefaultBackend(backend, () => {
       const x = param([3, 1, 11, 11], 12, 1);
       const step = jit((p: Params) => {
         const g = grad((q: Params) => convLoss(q, x, labels))(p) as Params;

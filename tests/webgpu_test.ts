@@ -38,7 +38,7 @@ import { structuralImpls } from "../kernels/ref/structural.ts";
 import { webgpuPrimitives } from "../kernels/webgpu/backend.ts";
 import { webgpuRuntime } from "../kernels/webgpu/init.ts";
 import { threefry2x32 } from "../random/threefry.ts";
-import { onBackend } from "./util/on_backend.ts";
+import { withDefaultBackend } from "../core/backend.ts";
 
 const backend = await initWebGPU();
 if (!backend) console.warn("webgpu tests skipped: this runtime has no WebGPU adapter");
@@ -69,7 +69,7 @@ async function runOn(
   operands: Operand[],
   f: (...xs: Array[]) => Array | Array[],
 ): Promise<TypedArray[]> {
-  const outs = onBackend(name, () => {
+  const outs = withDefaultBackend(name, () => {
     const xs = operands.map((o) => ConcreteArray.fromHost(typed(o), o.shape, o.dtype, name));
     const r = f(...xs);
     return globalThis.Array.isArray(r) ? r : [r];
@@ -668,7 +668,7 @@ gpuTest("webgpu patches and patches_transpose agree with ref", async (t) => {
   await t.step("patches_transpose", () =>
     fc.assert(
       fc.asyncProperty(windowCase, async ({ shape, p, seed }) => {
-        const windows = onBackend("ref", () => lax.patches(np.zeros(shape), p).shape);
+        const windows = withDefaultBackend("ref", () => lax.patches(np.zeros(shape), p).shape);
         await check(
           `patches_transpose ${shape} ${JSON.stringify(p)}`,
           [operand([...windows], "float32", "real", seed)],
@@ -962,15 +962,15 @@ gpuTest("webgpu gradients of an MLP and a convnet step agree with ref", async (t
 
 gpuTest("webgpu arrays are read asynchronously and refuse float64", async (t) => {
   await t.step("toArray names await x.read()", () => {
-    const x = onBackend("webgpu", () => np.array([1, 2, 3]).mul(2));
+    const x = withDefaultBackend("webgpu", () => np.array([1, 2, 3]).mul(2));
     assert.throws(() => x.toArray(), /can only be read asynchronously; use await x\.read\(\)/);
   });
   await t.step("scalars made from host values stay readable synchronously", () => {
-    const s = onBackend("webgpu", () => np.array(2.5));
+    const s = withDefaultBackend("webgpu", () => np.array(2.5));
     assert.equal(s.item(), 2.5);
   });
   await t.step("float64 is refused with the operation's name", () => {
-    onBackend("webgpu", () => {
+    withDefaultBackend("webgpu", () => {
       assert.throws(() => np.array([1, 2], "float64"), /float64 is not available on the webgpu/);
       assert.throws(
         () => np.array([1, 2]).astype("float64"),
@@ -1004,7 +1004,7 @@ gpuTest("arrays move between backends only explicitly", async (t) => {
 gpuTest("webgpu reuses pipelines and disposed buffers", () => {
   const rt = webgpuRuntime()!;
   const x = toBackend(np.ones([64, 64]), "webgpu");
-  const exp = () => onBackend("webgpu", () => np.exp(x)) as ConcreteArray;
+  const exp = () => withDefaultBackend("webgpu", () => np.exp(x)) as ConcreteArray;
   exp()[Symbol.dispose]();
   const pipelines = rt.pipelineCount;
   const idle = rt.pool.idleBytes;

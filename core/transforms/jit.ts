@@ -5,7 +5,7 @@
  * @module
  */
 import { type Array, ConcreteArray } from "../array.ts";
-import { type Backend, defaultBackendName, getBackend, setDefaultBackend } from "../backend.ts";
+import { type Backend, getBackend, withDefaultBackend } from "../backend.ts";
 import { AdjointError } from "../errors.ts";
 import { evalJaxpr, type Jaxpr } from "../jaxpr.ts";
 import { Tracer } from "../trace.ts";
@@ -114,11 +114,11 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
         let k = 0;
         return f(...args.map((a, i) => (statics.has(i) ? a : dyn[k++])));
       };
+      // Traced constants land on the requested backend.
+      const trace = () =>
+        makeJaxprFlat(flattenFun("jit", call, def, store), leaves.map((l) => l.aval));
       const jaxpr = simplify(
-        onBackend(
-          options.backend,
-          () => makeJaxprFlat(flattenFun("jit", call, def, store), leaves.map((l) => l.aval)),
-        ),
+        options.backend === undefined ? trace() : withDefaultBackend(options.backend, trace),
       );
       entry = { jaxpr, outDef: store.def! };
       if (!jaxpr.consts.some((c) => c instanceof Tracer)) cache.set(key, entry);
@@ -144,18 +144,6 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
     return { jaxpr, compiled: backend.describe?.(jaxpr) ?? {}, toString: () => jaxpr.toString() };
   };
   return jitted;
-}
-
-/** Runs `fn` with `name` (when given) as the default backend, so traced constants land there. */
-function onBackend<T>(name: string | undefined, fn: () => T): T {
-  if (name === undefined) return fn();
-  const previous = defaultBackendName();
-  setDefaultBackend(name);
-  try {
-    return fn();
-  } finally {
-    setDefaultBackend(previous);
-  }
 }
 
 /** The requested backend (checking that concrete arguments live there), else the arguments'. */
