@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  type Array,
-  ConcreteArray,
-  defaultBackendName,
-  grad,
-  jit,
-  numpy as np,
-  setDefaultBackend,
-  toBackend,
-  tree,
-} from "../mod.ts";
+import { type Array, ConcreteArray, grad, jit, numpy as np, toBackend, tree } from "../mod.ts";
 import { wasmMemoryStats } from "../kernels/wasm/backend.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 import { assertClose } from "./util/assert_close.ts";
+import { withDefaultBackend } from "../core/backend.ts";
 
 type Params = { w1: Array; b1: Array; w2: Array; b2: Array };
 
@@ -41,9 +32,7 @@ Deno.test("a jitted training step compiled for wasm equals the reference backend
   const x = np.linspace(-2, 2, 20).reshape([5, 4]);
   const y = np.linspace(0, 1, 10).reshape([5, 2]);
   const want = step(toBackend(p, "ref"), toBackend(x, "ref"), toBackend(y, "ref"));
-  const previous = defaultBackendName();
-  setDefaultBackend("wasm");
-  try {
+  withDefaultBackend("wasm", () => {
     const jitted = jit(step, { compile: "sync" });
     const before = jitCallCounts.compiled;
     const got = jitted(onWasm(p), onWasm(x), onWasm(y));
@@ -55,9 +44,7 @@ Deno.test("a jitted training step compiled for wasm equals the reference backend
     const lowered = jitted.lower(onWasm(p), onWasm(x), onWasm(y));
     assert.match(lowered.compiled.program, /fused/);
     assert.match(lowered.compiled.assemblyscript, /export function k\d+/);
-  } finally {
-    setDefaultBackend(previous);
-  }
+  });
 });
 
 Deno.test("compiled wasm programs match ref on random elementwise programs with reductions", () => {
@@ -75,14 +62,10 @@ Deno.test("compiled wasm programs match ref on random elementwise programs with 
         const x = np.linspace(-1.5, 1.5, 12).reshape([3, 4]);
         const b = np.array([0.5, -1, 0.25, 2]);
         const want = f(toBackend(x, "ref"), toBackend(b, "ref"));
-        const previous = defaultBackendName();
-        setDefaultBackend("wasm");
-        try {
+        withDefaultBackend("wasm", () => {
           const got = jit(f, { compile: "sync" })(onWasm(x), onWasm(b));
           assertClose(got, want, { rtol: 1e-5, atol: 1e-6 });
-        } finally {
-          setDefaultBackend(previous);
-        }
+        });
       },
     ),
     { numRuns: 8, seed: 7 },
@@ -90,9 +73,7 @@ Deno.test("compiled wasm programs match ref on random elementwise programs with 
 });
 
 Deno.test("a training loop donating its state and batch keeps wasm memory flat", () => {
-  const previous = defaultBackendName();
-  setDefaultBackend("wasm");
-  try {
+  withDefaultBackend("wasm", () => {
     const p0 = onWasm({
       w1: np.linspace(-1, 1, 64 * 32).reshape([64, 32]),
       b1: np.zeros([32]),
@@ -119,9 +100,7 @@ Deno.test("a training loop donating its state and batch keeps wasm memory flat",
       liveAfter[299] <= liveAfter[9],
       `live wasm bytes grew from ${liveAfter[9]} (step 10) to ${liveAfter[299]} (step 300)`,
     );
-  } finally {
-    setDefaultBackend(previous);
-  }
+  });
 });
 
 Deno.test("without the AssemblyScript compiler, a sync jit fails at once and says why", async () => {
@@ -153,9 +132,7 @@ Deno.test("fused kernels over a last axis of 2 (2x2 pooling windows) run two pai
     const x = np.linspace(-3, 3, 6 * 2 * cols * 2).reshape([6, 2, cols, 2]);
     const g = np.linspace(2, -1, 6 * cols).reshape([6, cols]);
     const b = np.linspace(-0.5, 0.5, 2 * cols * 2).reshape([2, cols, 2]);
-    const previous = defaultBackendName();
-    setDefaultBackend("wasm");
-    try {
+    withDefaultBackend("wasm", () => {
       const [wx, wg, wb] = [x, g, b].map(onWasm);
       const jitted = jit(f, { compile: "sync" });
       const code = jitted.lower(wx, wg, wb).compiled.assemblyscript;
@@ -164,9 +141,7 @@ Deno.test("fused kernels over a last axis of 2 (2x2 pooling windows) run two pai
       const got = jitted(wx, wg, wb);
       assert.deepEqual(got.toArray(), f(wx, wg, wb).toArray(), `cols ${cols}: as op by op`);
       assertClose(got, f(toBackend(x, "ref"), toBackend(g, "ref"), toBackend(b, "ref")));
-    } finally {
-      setDefaultBackend(previous);
-    }
+    });
   }
 });
 
@@ -174,9 +149,7 @@ Deno.test("a fused sum over 2x2 windows adds in the scalar loop's order, bit for
   const [rows, cols] = [3, 5];
   const data = Float32Array.from({ length: rows * 2 * cols * 2 }, (_, i) => Math.sin(i * 2.3) * 7);
   const f = (x: Array) => np.sum(x.mul(1.5), [1, 3]);
-  const previous = defaultBackendName();
-  setDefaultBackend("wasm");
-  try {
+  withDefaultBackend("wasm", () => {
     const x = ConcreteArray.fromHost(data, [rows, 2, cols, 2], "float32", "wasm");
     const jitted = jit(f, { compile: "sync" });
     assert.match(jitted.lower(x).compiled.assemblyscript, /v128\.store64_lane/);
@@ -190,9 +163,7 @@ Deno.test("a fused sum over 2x2 windows adds in the scalar loop's order, bit for
         assert.equal(got[r * cols + c], s, `window (${r}, ${c})`);
       }
     }
-  } finally {
-    setDefaultBackend(previous);
-  }
+  });
 });
 
 Deno.test("a fused reduction over leading axes (a bias gradient) takes four columns per vector, bit for bit", () => {
@@ -208,9 +179,7 @@ Deno.test("a fused reduction over leading axes (a bias gradient) takes four colu
     },
     { name: "max", f: (x: Array) => np.max(x.mul(1.5), [0, 1]), step: Math.max, init: -Infinity },
   ];
-  const previous = defaultBackendName();
-  setDefaultBackend("wasm");
-  try {
+  withDefaultBackend("wasm", () => {
     const x = ConcreteArray.fromHost(data, [a, b, cols], "float32", "wasm");
     for (const { name, f, step, init } of reductions) {
       const jitted = jit(f, { compile: "sync" });
@@ -225,20 +194,19 @@ Deno.test("a fused reduction over leading axes (a bias gradient) takes four colu
         assert.equal(got[c], s, `${name}, column ${c}`);
       }
     }
-  } finally {
-    setDefaultBackend(previous);
-  }
+  });
 });
+
+/** A float32 wasm array of `shape` holding `scale * sin(seed + i * step)`. */
+function wavy(shape: number[], seed: number, step = 1.7, scale = 5): ConcreteArray {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = Float32Array.from({ length: size }, (_, i) => scale * Math.sin(seed + i * step));
+  return ConcreteArray.fromHost(data, shape, "float32", "wasm");
+}
 
 Deno.test("fused kernels reading and writing bool masks run four lanes per vector, as op by op", async (t) => {
   const [n, c, h, w] = [3, 4, 5, 7];
-  const values = (shape: number[], seed: number) =>
-    np.array(
-      Float32Array.from(
-        { length: shape.reduce((a, b) => a * b) },
-        (_, i) => Math.sin(seed + i * 1.3),
-      ),
-    ).reshape(shape);
+  const values = (shape: number[], seed: number) => wavy(shape, seed, 1.3, 1);
   const x = values([n, c, h, w], 1), y = values([n, c, h, w], 2);
   const cases: [string, (...a: Array[]) => Array, Array[], RegExp][] = [
     [
@@ -265,39 +233,24 @@ Deno.test("fused kernels reading and writing bool masks run four lanes per vecto
       np.less(values([n, 1, 1, w], 5), 0),
     ], /v128\.and/],
   ];
-  const previous = defaultBackendName();
-  setDefaultBackend("wasm");
-  try {
-    for (const [name, f, inputs, pattern] of cases) {
-      await t.step(name, () => {
-        const args = inputs.map(onWasm);
+  for (const [name, f, args, pattern] of cases) {
+    await t.step(name, () =>
+      withDefaultBackend("wasm", () => {
         const jitted = jit(f, { compile: "sync" });
         const code = jitted.lower(...args).compiled.assemblyscript;
         assert.match(code, /i3 \+= 4/, "a vector loop");
         assert.match(code, pattern);
         assert.deepEqual(jitted(...args).toArray(), f(...args).toArray());
-      });
-    }
-  } finally {
-    setDefaultBackend(previous);
+      }));
   }
 });
 
 Deno.test("a fused reduction over the innermost axis accumulates four lanes per vector", async (t) => {
-  const values = (shape: number[], seed: number) =>
-    ConcreteArray.fromHost(
-      Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) =>
-        Math.sin(seed + i * 1.7) * 5),
-      shape,
-      "float32",
-      "wasm",
-    );
-  const previous = defaultBackendName();
-  setDefaultBackend("wasm");
-  try {
-    await t.step(
-      "sums over rows, over a whole vector, and a masked bias gradient, close to ref",
-      () => {
+  const values = (shape: number[], seed: number) => wavy(shape, seed);
+  await t.step(
+    "sums over rows, over a whole vector, and a masked bias gradient, close to ref",
+    () =>
+      withDefaultBackend("wasm", () => {
         const mask = np.greater(values([3, 4, 1, 1], 9), 0);
         const cases: [(...a: Array[]) => Array, Array[]][] = [
           [(x) => np.sum(x.mul(1.5), -1), [values([5, 13], 1)]],
@@ -311,32 +264,33 @@ Deno.test("a fused reduction over the innermost axis accumulates four lanes per 
           const jitted = jit(f, { compile: "sync" });
           assert.match(
             jitted.lower(...args).compiled.assemblyscript,
-            /let acc0 = f32x4\.splat\(0\);/,
+            /let acc0 = f32x4\.splat\(<f32>0\);/,
           );
           const got = jitted(...args);
           assertClose(got, f(...args.map((a) => toBackend(a, "ref"))), { rtol: 1e-5, atol: 1e-5 });
         }
-      },
-    );
-    await t.step("a max over rows equals the scalar loop's, NaN included", () => {
-      const [rows, cols] = [4, 11];
-      const x = values([rows, cols], 4);
-      const data = (x as ConcreteArray).dataSync();
-      data[2 * cols + 6] = NaN;
-      const xn = ConcreteArray.fromHost(data, [rows, cols], "float32", "wasm");
-      const jitted = jit((x: Array) => np.max(x.mul(2), -1), { compile: "sync" });
-      assert.match(
-        jitted.lower(xn).compiled.assemblyscript,
-        /let acc0 = f32x4\.splat\(-Infinity\);/,
-      );
-      const got = (jitted(xn) as ConcreteArray).dataSync();
-      for (let r = 0; r < rows; r++) {
-        let m = -Infinity;
-        for (let c = 0; c < cols; c++) m = Math.max(m, Math.fround(data[r * cols + c] * 2));
-        assert.equal(got[r], m, `row ${r}`);
-      }
-    });
-  } finally {
-    setDefaultBackend(previous);
-  }
+      }),
+  );
+  await t.step(
+    "a max over rows equals the scalar loop's, NaN included",
+    () =>
+      withDefaultBackend("wasm", () => {
+        const [rows, cols] = [4, 11];
+        const x = values([rows, cols], 4);
+        const data = (x as ConcreteArray).dataSync();
+        data[2 * cols + 6] = NaN;
+        const xn = ConcreteArray.fromHost(data, [rows, cols], "float32", "wasm");
+        const jitted = jit((x: Array) => np.max(x.mul(2), -1), { compile: "sync" });
+        assert.match(
+          jitted.lower(xn).compiled.assemblyscript,
+          /let acc0 = f32x4\.splat\(<f32>-Infinity\);/,
+        );
+        const got = (jitted(xn) as ConcreteArray).dataSync();
+        for (let r = 0; r < rows; r++) {
+          let m = -Infinity;
+          for (let c = 0; c < cols; c++) m = Math.max(m, Math.fround(data[r * cols + c] * 2));
+          assert.equal(got[r], m, `row ${r}`);
+        }
+      }),
+  );
 });

@@ -461,13 +461,6 @@ function vectorBody(
   return { kind, body, before, after };
 }
 
-/** Identity of each reduction the vector loops accumulate, as an f32x4. */
-const VEC_IDENTITY: Record<string, string> = {
-  reduce_sum: "f32x4.splat(0)",
-  reduce_max: "f32x4.splat(-Infinity)",
-  reduce_min: "f32x4.splat(Infinity)",
-};
-
 /**
  * A reduction's step in the vector loop (with what runs before and after that loop), or null
  * when it has none. In the lanes loop, a reduction keeping the last axis (a bias gradient's sum
@@ -499,7 +492,7 @@ function vectorReduction(
       `f32x4.extract_lane(${op}(${half}, i32x4.shuffle(${half}, ${half}, 1, 0, 3, 2)), 0)`;
     const combine = REDUCE[e.prim.name].step(`load<f32>(${addr})`, folded, "float32");
     return {
-      before: [`let ${acc} = ${VEC_IDENTITY[e.prim.name]};`],
+      before: [`let ${acc} = f32x4.splat(${REDUCE[e.prim.name].init("float32")});`],
       body: [`${acc} = ${op}(${acc}, ${value});`],
       after: [
         `const ${half} = ${op}(${acc}, i32x4.shuffle(${acc}, ${acc}, 2, 3, 0, 1));`,
