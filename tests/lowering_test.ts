@@ -70,3 +70,32 @@ Deno.test("a broadcast of a broadcast is read as one view of the original value"
   const jaxpr = jit(f).lower(np.array([1, 2, 3, 4]), np.zeros([2, 3, 4])).jaxpr;
   assertInputsProducedEarlier(fuse(jaxpr));
 });
+
+Deno.test("elementwise siblings reading the same value join one kernel with several outputs", () => {
+  // relu and its derivative mask both read the product; neither reads the other.
+  const f = (x: np.Array, w: np.Array) => {
+    const h = x.matmul(w);
+    return [np.relu(h), np.greater(h, 0).astype("float32").add(np.equal(h, 0).mul(0.5))];
+  };
+  const program = fuse(jit(f).lower(np.zeros([3, 4]), np.zeros([4, 5])).jaxpr);
+  assertEachEquationOnce(program);
+  assertInputsProducedEarlier(program);
+  const fused = program.kernels.filter((k) => k.kind === "fused");
+  assert.equal(fused.length, 1, programToString(program));
+  assert.equal(fused[0].outputs.length, 2, programToString(program));
+});
+
+Deno.test("a reduction of a value no open kernel produced is a fused kernel of its own", () => {
+  const f = (
+    x: np.Array,
+    w: np.Array,
+  ) => [np.max(x.matmul(w), 1), np.sum(np.broadcastTo(w, [2, 4, 5]))];
+  const program = fuse(jit(f).lower(np.zeros([3, 4]), np.zeros([4, 5])).jaxpr);
+  assertEachEquationOnce(program);
+  assertInputsProducedEarlier(program);
+  const reductions = program.kernels.filter((k) =>
+    k.eqns.some((e) => e.prim.name.startsWith("reduce_"))
+  );
+  assert.deepEqual(reductions.map((k) => k.kind), ["fused", "fused"], programToString(program));
+  assert.deepEqual(reductions[1].space, [2, 4, 5], "the broadcast is read as a view");
+});

@@ -294,3 +294,21 @@ Deno.test("a fused reduction over the innermost axis accumulates four lanes per 
       }),
   );
 });
+
+Deno.test("sibling kernels with several outputs and lone fused reductions equal ref", () => {
+  const f = (x: Array, w: Array) => {
+    const h = x.matmul(w);
+    const mask = np.greater(h, 0).astype("float32").add(np.equal(h, 0).mul(0.5));
+    return [np.relu(h), mask, np.max(h, 1), np.sum(h, 0), np.sum(np.broadcastTo(w, [3, 40, 37]))];
+  };
+  const x = np.sin(np.linspace(0, 40, 96 * 40)).reshape([96, 40]);
+  const w = np.cos(np.linspace(0, 30, 40 * 37)).reshape([40, 37]);
+  const want = f(toBackend(x, "ref"), toBackend(w, "ref"));
+  withDefaultBackend("wasm", () => {
+    const jitted = jit(f, { compile: "sync" });
+    const program = jitted.lower(onWasm(x), onWasm(w)).compiled.program;
+    assert.doesNotMatch(program, /op\([^)]*\) -> \([^)]*\): v\d+=reduce_/, program);
+    const got = jitted(onWasm(x), onWasm(w)) as Array[];
+    want.forEach((v, i) => assertClose(got[i], v, { rtol: 1e-5, atol: 1e-5 }, `output ${i}`));
+  });
+});

@@ -1,9 +1,11 @@
 /**
  * Fusion: groups a jaxpr's equations into kernels. Elementwise chains become one loop, with
  * broadcasts read as strided views (never materialised) and an optional reduction at the end;
- * reshapes are aliases; every other primitive is a kernel of its own, except that a backend may
- * ask for gemm epilogues: a dot_general followed by a bias add and relu, possibly through
- * layout changes (epilogues.ts), is then one kernel. The result, a `KernelProgram`, is what
+ * an elementwise equation that extends no chain joins a sibling loop reading the same value
+ * (relu and its derivative mask: one loop, two outputs); a reduction that ends no chain is a
+ * loop of its own; reshapes are aliases; every other primitive is a kernel of its own, except
+ * that a backend may ask for gemm epilogues: a dot_general followed by a bias add and relu,
+ * possibly through layout changes (epilogues.ts), is then one kernel. The result, a `KernelProgram`, is what
  * the wasm and WebGPU code generators emit code for.
  * @module
  */
@@ -101,6 +103,11 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
     groups.push(g);
     return g;
   };
+  /** Open fused groups by the values they read: an elementwise equation joins a sibling. */
+  const readers = new Map<Var, Group[]>();
+  const addReader = (e: JaxprEqn, g: Group) => {
+    for (const v of vars(e)) readers.set(v, [...(readers.get(v) ?? []), g]);
+  };
   const viewsOf = (e: JaxprEqn): JaxprEqn[] =>
     vars(e).flatMap((v) => (views.has(v) ? [views.get(v)!] : []));
   const materialize = (v: Var) => {
@@ -121,30 +128,30 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
     }
     if (ELEMENTWISE.has(name)) {
       const space = outAval(e).shape;
-      const target = vars(e)
-        .map((v) => producer.get(v))
-        .filter((g): g is Group =>
-          g !== undefined && g.kernel.kind === "fused" && !g.reduced &&
-          shapeEqual(g.kernel.space!, space)
-        )
-        .find((g) => vars(e).every((v) => ready(v, g.index)));
+      const open = (g: Group | undefined): g is Group =>
+        g !== undefined && g.kernel.kind === "fused" && !g.reduced &&
+        shapeEqual(g.kernel.space!, space) && vars(e).every((v) => ready(v, g.index));
+      const target = vars(e).map((v) => producer.get(v)).find(open) ??
+        vars(e).flatMap((v) => readers.get(v) ?? []).find(open);
       const g = target ?? newGroup("fused", e, space);
       if (target) target.kernel.eqns.push(e);
       for (const view of viewsOf(e)) {
         if (!g.kernel.eqns.includes(view)) g.kernel.eqns.splice(g.kernel.eqns.length - 1, 0, view);
       }
       for (const v of e.outBinders) producer.set(v, g);
+      addReader(e, g);
       continue;
     }
-    if (FUSIBLE_REDUCTIONS.has(name)) {
-      const v = e.inputs[0] as Var;
-      const g = producer.get(v);
-      if (g && g.kernel.kind === "fused" && !g.reduced) {
-        g.kernel.eqns.push(e);
-        g.reduced = true;
-        producer.set(e.outBinders[0], g);
-        continue;
-      }
+    if (FUSIBLE_REDUCTIONS.has(name) && e.inputs[0] instanceof Var) {
+      const v = e.inputs[0];
+      const producedBy = producer.get(v);
+      const open = producedBy?.kernel.kind === "fused" && !producedBy.reduced;
+      const g = open ? producedBy : newGroup("fused", e, v.aval.shape);
+      if (open) g.kernel.eqns.push(e);
+      else if (views.has(v)) g.kernel.eqns.unshift(views.get(v)!);
+      g.reduced = true;
+      producer.set(e.outBinders[0], g);
+      continue;
     }
     for (const v of vars(e)) materialize(v);
     const epilogue = epilogues.get(e);
