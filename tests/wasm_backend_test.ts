@@ -710,6 +710,34 @@ Deno.test("wasm patches and patches_transpose match ref", () => {
   );
 });
 
+Deno.test("strided rows of 17-32 bytes (5x5 windows) are copied and added as ref does", () => {
+  const valid = (window: number[]) => ({
+    window,
+    strides: window.map(() => 1),
+    dilation: window.map(() => 1),
+    padding: window.map((): [number, number] => [0, 0]),
+  });
+  // [dtype, input shape, window]: rows of 5-8 f32 / i32, 3-4 f64.
+  const cases: [DType, number[], number[]][] = [
+    ["float32", [3, 2, 12, 12], [1, 2, 5, 5]],
+    ["float32", [2, 1, 9, 10], [1, 1, 3, 8]],
+    ["int32", [2, 3, 7, 11], [1, 1, 2, 6]],
+    ["float64", [2, 2, 6, 6], [1, 2, 3, 3]],
+    ["float64", [3, 7, 9], [1, 2, 4]],
+  ];
+  for (const [dtype, shape, window] of cases) {
+    const params = valid(window);
+    const x = fc.sample(arrayArb(shape, dtype), { numRuns: 1, seed: 3 })[0];
+    check({ prim: "patches", inputs: [x], params });
+    const ctShape = [...windowOutShape(shape, params), ...window];
+    const ct = fc.sample(arrayArb(ctShape, dtype), { numRuns: 1, seed: 4 })[0];
+    check({ prim: "patches_transpose", inputs: [ct], params: { ...params, inputShape: shape } });
+  }
+  // bool rows of 20 bytes: a slice keeping 20 of 40 columns.
+  const b = fc.sample(arrayArb([5, 40], "bool"), { numRuns: 1, seed: 5 })[0];
+  check({ prim: "slice", inputs: [b], params: { start: [0, 3], limit: [5, 23], strides: [1, 1] } });
+});
+
 Deno.test("wasm take and scatter_add match ref, errors included", async (t) => {
   await t.step("random gathers and scatters", () => {
     fc.assert(

@@ -66,6 +66,26 @@ const BULK_BYTES: i32 = 512;
   }
 }
 
+/** Copies a contiguous row of 17-32 bytes: bytes [0, 16) and [tail, tail + 16). */
+// @ts-ignore: decorator
+@inline function copyShortRow(src: usize, dst: usize, tail: usize): void {
+  const head = v128.load(src), rest = v128.load(src + tail);
+  v128.store(dst + tail, rest);
+  v128.store(dst, head);
+}
+
+/**
+ * Adds a contiguous row of 17-32 bytes into `dst`: both of dst's vectors are read before either
+ * is written, so their overlap gets the same sums from each.
+ */
+// @ts-ignore: decorator
+@inline function addShortRow<T>(src: usize, dst: usize, tail: usize): void {
+  const d0 = v128.load(dst), d1 = v128.load(dst + tail);
+  const s0 = v128.load(src), s1 = v128.load(src + tail);
+  v128.store(dst + tail, v128.add<T>(d1, s1));
+  v128.store(dst, v128.add<T>(d0, s0));
+}
+
 /**
  * Walks all indices: the last three axes as a 3-d block with their sizes and strides in
  * locals, the others with an odometer (whose state lives in the metadata block).
@@ -88,15 +108,27 @@ const BULK_BYTES: i32 = 512;
     blocks *= load<i32>(shape + (<usize>d << 2));
   }
   let so: i32 = 0, dof: i32 = 0;
+  // Short contiguous rows (a 5-wide window's rows): two overlapping vectors per row.
+  const short = s1 == 1 && d1 == 1 && n1 * size > 16 && n1 * size <= 32;
+  const tail = <usize>(n1 * size - 16);
   for (let b = 0; b < blocks; b++) {
     let sp3 = src + <usize>(so * size), dp3 = dst + <usize>(dof * size);
     for (let a3 = 0; a3 < n3; a3++) {
       let sp = sp3, dp = dp3;
-      for (let a2 = 0; a2 < n2; a2++) {
-        if (accumulate) addRow<T>(sp, s1, dp, d1, n1);
-        else copyRow<T>(sp, s1, dp, d1, n1);
-        sp += <usize>s2;
-        dp += <usize>d2;
+      if (short) {
+        for (let a2 = 0; a2 < n2; a2++) {
+          if (accumulate) addShortRow<T>(sp, dp, tail);
+          else copyShortRow(sp, dp, tail);
+          sp += <usize>s2;
+          dp += <usize>d2;
+        }
+      } else {
+        for (let a2 = 0; a2 < n2; a2++) {
+          if (accumulate) addRow<T>(sp, s1, dp, d1, n1);
+          else copyRow<T>(sp, s1, dp, d1, n1);
+          sp += <usize>s2;
+          dp += <usize>d2;
+        }
       }
       sp3 += <usize>s3;
       dp3 += <usize>d3;
