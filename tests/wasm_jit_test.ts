@@ -145,25 +145,38 @@ Deno.test("fused kernels over a last axis of 2 (2x2 pooling windows) run two pai
   }
 });
 
-Deno.test("a fused sum over 2x2 windows adds in the scalar loop's order, bit for bit", () => {
-  const [rows, cols] = [3, 5];
-  const data = Float32Array.from({ length: rows * 2 * cols * 2 }, (_, i) => Math.sin(i * 2.3) * 7);
-  const f = (x: Array) => np.sum(x.mul(1.5), [1, 3]);
-  withDefaultBackend("wasm", () => {
-    const x = ConcreteArray.fromHost(data, [rows, 2, cols, 2], "float32", "wasm");
-    const jitted = jit(f, { compile: "sync" });
-    assert.match(jitted.lower(x).compiled.assemblyscript, /v128\.store64_lane/);
-    const got = (jitted(x) as ConcreteArray).dataSync();
+Deno.test("a fused sum or max over 2x2 windows takes them in the scalar loop's order, bit for bit", () => {
+  // cols 5: one quad step (four windows) and a scalar window; 7: quad, pair and scalar; 8: quads.
+  for (const cols of [5, 7, 8]) {
+    const rows = 3;
+    const data = Float32Array.from(
+      { length: rows * 2 * cols * 2 },
+      (_, i) => Math.sin(i * 2.3) * 7,
+    );
     const at = (r: number, i: number, c: number, j: number) =>
       Math.fround(data[((r * 2 + i) * cols + c) * 2 + j] * 1.5);
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        let s = 0;
-        for (const [i, j] of [[0, 0], [0, 1], [1, 0], [1, 1]]) s = Math.fround(s + at(r, i, c, j));
-        assert.equal(got[r * cols + c], s, `window (${r}, ${c})`);
-      }
+    const cases: [string, (x: Array) => Array, (a: number, b: number) => number][] = [
+      ["sum", (x) => np.sum(x.mul(1.5), [1, 3]), (a, b) => Math.fround(a + b)],
+      ["max", (x) => np.max(x.mul(1.5), [1, 3]), Math.max],
+    ];
+    for (const [name, f, step] of cases) {
+      withDefaultBackend("wasm", () => {
+        const x = ConcreteArray.fromHost(data, [rows, 2, cols, 2], "float32", "wasm");
+        const jitted = jit(f, { compile: "sync" });
+        const code = jitted.lower(x).compiled.assemblyscript;
+        assert.match(code, /i2 \+= 4/, "the quad loop");
+        assert.match(code, /v128\.store64_lane/, "the pairs loop");
+        const got = (jitted(x) as ConcreteArray).dataSync();
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++) {
+            let s = name === "sum" ? 0 : -Infinity;
+            for (const [i, j] of [[0, 0], [0, 1], [1, 0], [1, 1]]) s = step(s, at(r, i, c, j));
+            assert.equal(got[r * cols + c], s, `${name}, cols ${cols}, window (${r}, ${c})`);
+          }
+        }
+      });
     }
-  });
+  }
 });
 
 Deno.test("a fused reduction over leading axes (a bias gradient) takes four columns per vector, bit for bit", () => {

@@ -257,6 +257,10 @@ export function emitFusedKernel(k: Kernel, name: string): string {
   ];
   const mode = vectorMode(space);
   const vector = mode ? vectorBody(k, reg, mode) : null;
+  if (vector?.kind === "pairs") {
+    const [h0, h1] = [0, 1].map((h) => vectorBody(k, reg, "pairs", h)!);
+    vector.quad = { halves: [h0.body, h1.body], declare: h0.before, combine: h0.after };
+  }
   return [
     `export function ${name}(${params.join(", ")}): void {`,
     ...pre.map((l) => `  ${l}`),
@@ -269,9 +273,18 @@ export function emitFusedKernel(k: Kernel, name: string): string {
  * How a vector loop covers a space four elements at a time: `lanes`, four steps of its innermost
  * axis; `pairs`, when that axis has 2 elements (the columns of 2x2 pooling windows), two steps of
  * the axis before it. `before` and `after` run around the vector loop (accumulators of
- * reductions over the innermost axis).
+ * reductions over the innermost axis). A pairs loop is preceded by one taking four steps of that
+ * axis at a time (`quad`): two halves of the pairs body, whose reductions leave their pairs in
+ * registers declared by `declare`, then `combine` adds all four into four consecutive outputs
+ * with one vector load and store.
  */
-type VectorMode = { kind: "lanes" | "pairs"; body: string[]; before: string[]; after: string[] };
+type VectorMode = {
+  kind: "lanes" | "pairs";
+  body: string[];
+  before: string[];
+  after: string[];
+  quad?: { halves: [string[], string[]]; declare: string[]; combine: string[] };
+};
 
 function vectorMode(space: readonly number[]): VectorMode["kind"] | null {
   const last = space.length - 1;
@@ -303,7 +316,22 @@ function loopNest(space: readonly number[], body: string[], vector: VectorMode |
     lines.push(`${at}for (; ${i} < ${n}; ${i}++) {`, ...body.map((l) => `${at}  ${l}`), `${at}}`);
   } else if (vector) {
     const p = `i${last - 1}`, i = `i${last}`, n = space[last - 1];
-    lines.push(`${at}let ${p} = 0;`, `${at}for (; ${p} + 2 <= ${n}; ${p} += 2) {`);
+    lines.push(`${at}let ${p} = 0;`);
+    if (vector.quad) {
+      const { halves, declare, combine } = vector.quad;
+      lines.push(`${at}for (; ${p} + 4 <= ${n}; ${p} += 4) {`, `${at}  const base = ${p};`);
+      lines.push(...declare.map((l) => `${at}  ${l}`));
+      halves.forEach((half, h) => {
+        lines.push(
+          `${at}  {`,
+          `${at}    const ${p} = base + ${2 * h};`,
+          `${at}    const ${i} = 0;`,
+        );
+        lines.push(...half.map((l) => `${at}    ${l}`), `${at}  }`);
+      });
+      lines.push(...combine.map((l) => `${at}  ${l}`), `${at}}`);
+    }
+    lines.push(`${at}for (; ${p} + 2 <= ${n}; ${p} += 2) {`);
     lines.push(`${at}  const ${i} = 0;`, ...vector.body.map((l) => `${at}  ${l}`), `${at}}`);
     lines.push(`${at}for (; ${p} < ${n}; ${p}++) {`);
     lines.push(`${at}  for (let ${i} = 0; ${i} < 2; ${i}++) {`);
@@ -393,6 +421,7 @@ function vectorBody(
   k: Kernel,
   reg: (a: Atom) => string,
   kind: VectorMode["kind"],
+  half?: number,
 ): VectorMode | null {
   const space = k.space!;
   if (!k.eqns.every(vectorizable)) return null;
@@ -437,7 +466,7 @@ function vectorBody(
       }
       const args = e.inputs.map(vreg);
       if (VEC_REDUCE[name]) {
-        const step = vectorReduction(e, space, outIndex.get(out)!, args[0], kind);
+        const step = vectorReduction(e, space, outIndex.get(out)!, args[0], kind, half);
         if (!step) return null;
         body.push(...step.body);
         before.push(...step.before);
@@ -469,7 +498,8 @@ function vectorBody(
  * folds them after it and adds the result to its output, before the scalar loop adds the rest. In
  * the pairs loop, one summing (or taking the max or min of) each pair of the last axis into
  * consecutive outputs takes `value`'s pairs p and p + 1 in the scalar loop's order (first
- * elements, then second).
+ * elements, then second); as half `half` (0 or 1) of a quad step it leaves them in a register,
+ * and the step's end adds pairs p to p + 3 in the same order.
  */
 function vectorReduction(
   e: JaxprEqn,
@@ -477,6 +507,7 @@ function vectorReduction(
   output: number,
   value: string,
   kind: VectorMode["kind"],
+  half?: number,
 ): { body: string[]; before: string[]; after: string[] } | null {
   const { strides } = reductionStrides(e, space);
   const [outer, inner] = [strides[strides.length - 2], strides[strides.length - 1]];
@@ -501,6 +532,16 @@ function vectorReduction(
     };
   }
   if (kind !== "pairs" || outer !== 1 || inner !== 0) return null;
+  if (half !== undefined) {
+    const [a, b] = [`quad${output}a`, `quad${output}b`];
+    const firsts = `i32x4.shuffle(${a}, ${b}, 0, 2, 4, 6)`;
+    const seconds = `i32x4.shuffle(${a}, ${b}, 1, 3, 5, 7)`;
+    return {
+      before: [`let ${a} = i32x4.splat(0), ${b} = ${a};`],
+      body: [`${half === 0 ? a : b} = ${value};`],
+      after: [`v128.store(${addr}, ${op}(${op}(v128.load(${addr}), ${firsts}), ${seconds}));`],
+    };
+  }
   const first = `i32x4.shuffle(${value}, ${value}, 0, 2, 0, 2)`;
   const second = `i32x4.shuffle(${value}, ${value}, 1, 3, 1, 3)`;
   const acc = `v128.load64_zero(${addr})`;
