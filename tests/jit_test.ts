@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Array, grad, jit, makeJaxpr, numpy as np, vmap } from "../mod.ts";
+import { type Array, grad, jit, lax, makeJaxpr, numpy as np, vmap } from "../mod.ts";
 import { assertClose } from "./util/assert_close.ts";
 
 Deno.test("jit simplifies: dead code, common subexpressions and constant folding", async (t) => {
@@ -38,6 +38,40 @@ Deno.test("jit simplifies: dead code, common subexpressions and constant folding
       assert.match(makeJaxpr(f)(w, x).toString(), /transpose/, name);
       assert.doesNotMatch(jit(f).lower(w, x).toString(), /transpose/, name);
       assertClose(jit(f)(w, x), f(w, x));
+    }
+  });
+  await t.step("a transposed operand is read in place when it reads as the product's axes", () => {
+    const a = np.linspace(-1, 1, 12).reshape([4, 3]);
+    const b = np.linspace(2, -1, 20).reshape([4, 5]);
+    const c = np.linspace(-2, 2, 30).reshape([2, 5, 3]);
+    const d = np.linspace(0, 1, 24).reshape([2, 4, 3]);
+    const cases: [string, (x: np.Array, y: np.Array) => np.Array, np.Array, np.Array, boolean][] = [
+      ["x.T @ y", (x, y) => np.matmul(np.transpose(x), y), a, b, true],
+      ["x @ y.T", (x, y) => np.matmul(x, np.transpose(y)), a.T, b.T, true],
+      ["both", (x, y) => np.matmul(np.transpose(x), np.transpose(y)), a, b.T, true],
+      ["batched", (x, y) => np.matmul(x, np.transpose(y, [0, 2, 1])), c, d, true],
+      // Free axes that would change order, contracted axes apart in x: the transpose stays.
+      [
+        "free axes reordered",
+        (x, y) => lax.dotGeneral(np.transpose(x, [2, 1, 0]), y, [[[1], [0]], [[], []]]),
+        c,
+        b.T,
+        false,
+      ],
+      [
+        "contracted axes apart",
+        (x, y) => lax.dotGeneral(np.transpose(x, [1, 0, 2]), y, [[[1, 2], [0, 1]], [[], []]]),
+        d,
+        np.linspace(-1, 1, 30).reshape([2, 3, 5]),
+        false,
+      ],
+    ];
+    for (const [name, f, x, y, folds] of cases) {
+      assert.match(makeJaxpr(f)(x, y).toString(), /transpose/, name);
+      const text = jit(f).lower(x, y).toString();
+      if (folds) assert.doesNotMatch(text, /transpose/, name);
+      else assert.match(text, /transpose/, name);
+      assertClose(jit(f)(x, y), f(x, y), undefined, name);
     }
   });
 });

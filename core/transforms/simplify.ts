@@ -1,6 +1,7 @@
 /**
  * Jaxpr simplification before execution: constant folding, common-subexpression elimination,
- * transposed products computed directly, and dead-code elimination. Each pass maps a jaxpr to an
+ * transposed products computed directly, transposed operands read in place, and dead-code
+ * elimination. Each pass maps a jaxpr to an
  * equivalent, smaller one.
  * @module
  */
@@ -9,6 +10,7 @@ import { type Atom, Jaxpr, JaxprEqn, Literal, Var } from "../jaxpr.ts";
 import { bind, Tracer } from "../trace.ts";
 import { ConcreteArray } from "../array.ts";
 import type { DotDims } from "../primitives/dot_general.ts";
+import { stridesOf } from "../shape.ts";
 
 /** Primitives whose outputs are larger than their inputs; folding them would bloat constants. */
 const EXPANDING = new Set([
@@ -144,6 +146,48 @@ export function foldTransposedDots(j: Jaxpr): Jaxpr {
   return new Jaxpr(j.constVars, j.consts, j.inBinders, eqns, j.outs);
 }
 
+/** Whether `axes` of a dense array of `shape`, in this order, could be read as one axis. */
+function mergeable(shape: readonly number[], axes: readonly number[]): boolean {
+  const strides = stridesOf(shape);
+  const big = axes.filter((a) => shape[a] !== 1);
+  return big.every((a, i) => i === 0 || strides[big[i - 1]] === strides[a] * shape[a]);
+}
+
+/**
+ * Reads `dot_general(transpose(x), y)` as `dot_general(x, y)` with the permutation moved into the
+ * dimension numbers, when the operand's free axes keep their order (so the product's layout is
+ * unchanged) and its batch, free and contracted axes each still read as one axis of `x`: `x.T @
+ * y` and `x @ y.T` then read their operands in place, through strides, instead of first copying
+ * a transpose. A transpose nothing else reads is then dead code.
+ */
+export function foldTransposedOperands(j: Jaxpr): Jaxpr {
+  const transposes = new Map<Var, JaxprEqn>();
+  const eqns = j.eqns.map((e) => {
+    if (e.prim.name === "transpose") transposes.set(e.outBinders[0], e);
+    if (e.prim.name !== "dot_general") return e;
+    const [[xc, yc], [xb, yb]] = e.params.dims as DotDims;
+    const sides: [number[], number[]][] = [[xc, xb], [yc, yb]];
+    const inputs = e.inputs.map((a, side) => {
+      const t = a instanceof Var ? transposes.get(a) : undefined;
+      if (!t) return a;
+      const perm = t.params.permutation as number[];
+      const [contract, batch] = sides[side];
+      const free = perm.filter((_, i) => !contract.includes(i) && !batch.includes(i));
+      const moved: [number[], number[]] = [contract.map((i) => perm[i]), batch.map((i) => perm[i])];
+      const shape = t.inputs[0].aval.shape;
+      const inPlace = [...moved, free].every((axes) => mergeable(shape, axes));
+      if (!inPlace || free.some((axis, i) => i > 0 && axis < free[i - 1])) return a;
+      sides[side] = moved;
+      return t.inputs[0];
+    });
+    if (inputs.every((a, i) => a === e.inputs[i])) return e;
+    const [[xc2, xb2], [yc2, yb2]] = sides;
+    const dims: DotDims = [[xc2, yc2], [xb2, yb2]];
+    return new JaxprEqn(e.prim, inputs, { ...e.params, dims }, e.outBinders);
+  });
+  return new Jaxpr(j.constVars, j.consts, j.inBinders, eqns, j.outs);
+}
+
 /** Drops equations whose outputs are unused, and unused constants. */
 export function eliminateDeadCode(j: Jaxpr): Jaxpr {
   const live = new Set<Var>(j.outs.filter((a): a is Var => a instanceof Var));
@@ -166,5 +210,6 @@ export function eliminateDeadCode(j: Jaxpr): Jaxpr {
 
 /** All simplifications, in order. */
 export function simplify(j: Jaxpr): Jaxpr {
-  return eliminateDeadCode(foldTransposedDots(eliminateCommonSubexpressions(foldConstants(j))));
+  const folded = foldTransposedDots(eliminateCommonSubexpressions(foldConstants(j)));
+  return eliminateDeadCode(foldTransposedOperands(folded));
 }
