@@ -72,6 +72,45 @@ Deno.test("compiled wasm programs match ref on random elementwise programs with 
   );
 });
 
+Deno.test("compiled wasm programs match ref on random programs of sibling branches", () => {
+  // Each branch starts from x; a step applies a unary function, then adds b, multiplies by x or
+  // by the previous branch's value. Siblings share loops, a branch may end in a reduction of a
+  // value no loop of its own produced, and every branch is an output.
+  const unary = [np.tanh, np.exp, np.sin, np.abs, np.relu];
+  const ends = [
+    (v: Array) => v,
+    (v: Array) => np.sum(v, 0),
+    (v: Array) => np.max(v, 1),
+    (v: Array) => np.sum(v),
+  ];
+  const step = fc.tuple(fc.nat(unary.length - 1), fc.nat(2));
+  const branch = fc.tuple(fc.array(step, { maxLength: 3 }), fc.nat(ends.length - 1));
+  fc.assert(
+    fc.property(fc.array(branch, { minLength: 2, maxLength: 4 }), (branches) => {
+      const f = (x: Array, b: Array) => {
+        let prev = x;
+        return branches.map(([steps, end]) => {
+          let v = x;
+          for (const [u, with_] of steps) {
+            const w = unary[u](v);
+            v = with_ === 0 ? w.add(b) : w.mul(with_ === 1 ? x : prev);
+          }
+          prev = v;
+          return ends[end](v);
+        });
+      };
+      const x = np.linspace(-1.5, 1.5, 40).reshape([5, 8]);
+      const b = np.linspace(0.5, -1, 8);
+      const want = f(toBackend(x, "ref"), toBackend(b, "ref"));
+      withDefaultBackend("wasm", () => {
+        const got = jit(f, { compile: "sync" })(onWasm(x), onWasm(b));
+        want.forEach((w, i) => assertClose(got[i], w, { rtol: 1e-5, atol: 1e-5 }, `branch ${i}`));
+      });
+    }),
+    { numRuns: 8, seed: 11 },
+  );
+});
+
 Deno.test("a training loop donating its state and batch keeps wasm memory flat", () => {
   withDefaultBackend("wasm", () => {
     const p0 = onWasm({
