@@ -1,8 +1,7 @@
 /**
  * Jaxpr simplification before execution: constant folding, common-subexpression elimination,
  * transposed products computed directly, transposed operands read in place, and dead-code
- * elimination. Each pass maps a jaxpr to an
- * equivalent, smaller one.
+ * elimination. Each pass maps a jaxpr to an equivalent, smaller one.
  * @module
  */
 import type { Array } from "../array.ts";

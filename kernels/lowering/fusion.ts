@@ -5,8 +5,8 @@
  * (relu and its derivative mask: one loop, two outputs); a reduction that ends no chain is a
  * loop of its own; reshapes are aliases; every other primitive is a kernel of its own, except
  * that a backend may ask for gemm epilogues: a dot_general followed by a bias add and relu,
- * possibly through layout changes (epilogues.ts), is then one kernel. The result, a `KernelProgram`, is what
- * the wasm and WebGPU code generators emit code for.
+ * possibly through layout changes (epilogues.ts), is then one kernel. The result, a
+ * `KernelProgram`, is what the wasm and WebGPU code generators emit code for.
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
@@ -103,7 +103,7 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
     groups.push(g);
     return g;
   };
-  /** Open fused groups by the values they read: an elementwise equation joins a sibling. */
+  /** Fused groups by the values (and views) they read: where a sibling equation may join. */
   const readers = new Map<Var, Group[]>();
   const addReader = (e: JaxprEqn, g: Group) => {
     for (const v of vars(e)) readers.set(v, [...(readers.get(v) ?? []), g]);
