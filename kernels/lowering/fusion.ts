@@ -106,7 +106,11 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
   /** Fused groups by the values (and views) they read: where a sibling equation may join. */
   const readers = new Map<Var, Group[]>();
   const addReader = (e: JaxprEqn, g: Group) => {
-    for (const v of vars(e)) readers.set(v, [...(readers.get(v) ?? []), g]);
+    for (const v of vars(e)) {
+      const groups = readers.get(v);
+      if (!groups) readers.set(v, [g]);
+      else if (groups[groups.length - 1] !== g) groups.push(g);
+    }
   };
   const viewsOf = (e: JaxprEqn): JaxprEqn[] =>
     vars(e).flatMap((v) => (views.has(v) ? [views.get(v)!] : []));
