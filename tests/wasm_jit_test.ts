@@ -364,3 +364,45 @@ Deno.test("sibling kernels with several outputs and lone fused reductions equal 
     want.forEach((v, i) => assertClose(got[i], v, { rtol: 1e-5, atol: 1e-5 }, `output ${i}`));
   });
 });
+
+Deno.test("fused int32 kernels run four lanes per vector, wrapping and exact as op by op", () => {
+  // Integer index arithmetic (a random shift's source pixels, its in-image mask) in one loop.
+  const I32_MIN = -(2 ** 31);
+  const unary = [np.negative, np.abs, (v: Array) => v];
+  const binary = [np.add, np.subtract, np.multiply, np.maximum, np.minimum];
+  const cmps = [np.less, np.greaterEqual, np.equal];
+  const step = fc.tuple(fc.nat(unary.length - 1), fc.nat(binary.length - 1), fc.boolean());
+  fc.assert(
+    fc.property(
+      fc.array(step, { minLength: 1, maxLength: 4 }),
+      fc.nat(cmps.length - 1),
+      (steps, c) => {
+        const f = (a: Array, b: Array, row: Array) => {
+          let v = a;
+          for (const [u, op, withRow] of steps) v = binary[op](unary[u](v), withRow ? row : b);
+          const mask = cmps[c](v, b);
+          const fromMask = np.add(mask.astype("int32"), b);
+          return [v, np.where(mask, v, a), mask, np.add(v.astype("float32"), 0.5), fromMask];
+        };
+        const values = [0, 1, -1, 7, -9, 46341, -46341, 2 ** 30, I32_MIN, 2 ** 31 - 1];
+        const cell = (i: number) => values[(i * 7 + 3) % values.length] + (i % 5) - 2;
+        const data = (n: number, s: number) =>
+          Int32Array.from({ length: n }, (_, i) => cell(i + s));
+        withDefaultBackend("wasm", () => {
+          const a = ConcreteArray.fromHost(data(5 * 9, 0), [5, 9], "int32", "wasm");
+          const b = ConcreteArray.fromHost(data(5 * 9, 4), [5, 9], "int32", "wasm");
+          const row = ConcreteArray.fromHost(data(9, 8), [9], "int32", "wasm");
+          const jitted = jit(f, { compile: "sync" });
+          assert.match(jitted.lower(a, b, row).compiled.assemblyscript, /i32x4\./);
+          const got = jitted(a, b, row), want = f(a, b, row);
+          want.forEach((w, i) => assert.deepEqual(got[i].toArray(), w.toArray(), `output ${i}`));
+          const ref = f(toBackend(a, "ref"), toBackend(b, "ref"), toBackend(row, "ref"));
+          ref.forEach((w, i) =>
+            assert.deepEqual(got[i].toArray(), w.toArray(), `output ${i} vs ref`)
+          );
+        });
+      },
+    ),
+    { numRuns: 8, seed: 5 },
+  );
+});

@@ -2,11 +2,11 @@
  * AssemblyScript code generation for fused kernels: one exported function per kernel, a loop
  * nest over the kernel's iteration space that loads its inputs (broadcast inputs through strided
  * views), evaluates the fused equations in registers, and stores its outputs (a final reduction
- * accumulates into its output). A float32 kernel whose equations all have f32x4 forms runs its
- * innermost loop four elements at a time (or, when that axis has 2 elements, as for 2x2 pooling
- * windows, two steps of the axis before it). Arguments are byte addresses in the shared linear
- * memory, then a range `[lo, hi)` of the outermost axis to run, so that threads can split a
- * kernel (see `splittable`).
+ * accumulates into its output). A float32 or int32 kernel whose equations all have f32x4 or
+ * i32x4 forms runs its innermost loop four elements at a time (or, when that axis has 2
+ * elements, as for 2x2 pooling windows, two steps of the axis before it). Arguments are byte
+ * addresses in the shared linear memory, then a range `[lo, hi)` of the outermost axis to run,
+ * so that threads can split a kernel (see `splittable`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -371,11 +371,35 @@ const VEC_BINARY: Record<string, (a: string, b: string) => string> = {
   or: vecOp("v128.or"),
 };
 
+/** i32x4 forms of the int32 primitives (wrapping and signed, as their scalar forms). */
+const VEC_UNARY_I32: Record<string, (a: string) => string> = {
+  neg: (a) => `i32x4.neg(${a})`,
+  abs: (a) => `i32x4.abs(${a})`,
+  stop_gradient: (a) => a,
+};
+
+/** i32x4 forms of the int32 binary primitives (and/or: bitwise, as on bools). */
+const VEC_BINARY_I32: Record<string, (a: string, b: string) => string> = {
+  add: vecOp("i32x4.add"),
+  sub: vecOp("i32x4.sub"),
+  mul: vecOp("i32x4.mul"),
+  max: vecOp("i32x4.max_s"),
+  min: vecOp("i32x4.min_s"),
+  eq: vecOp("i32x4.eq"),
+  ne: vecOp("i32x4.ne"),
+  lt: vecOp("i32x4.lt_s"),
+  le: vecOp("i32x4.le_s"),
+  gt: vecOp("i32x4.gt_s"),
+  ge: vecOp("i32x4.ge_s"),
+  and: vecOp("v128.and"),
+  or: vecOp("v128.or"),
+};
+
 /**
- * Dtypes a vector loop reads and writes: float32 four lanes at a time, bool as lane masks (all
- * ones or zero per lane), from and to its one byte (0 or 1) per element.
+ * Dtypes a vector loop reads and writes: float32 and int32 four lanes at a time, bool as lane
+ * masks (all ones or zero per lane), from and to its one byte (0 or 1) per element.
  */
-const VECTOR_DTYPES: ReadonlySet<DType> = new Set<DType>(["float32", "bool"]);
+const VECTOR_DTYPES: ReadonlySet<DType> = new Set<DType>(["float32", "int32", "bool"]);
 
 /** Lane masks (0 or -1) of four bools at `addr`: bytes widened to lanes, then negated. */
 const boolLoad = (addr: string) =>
@@ -394,12 +418,34 @@ function vectorizable(e: JaxprEqn): boolean {
   const ins = e.inputs.map((a) => a.aval.dtype);
   const out = e.outBinders[0].aval.dtype;
   const all = (ds: DType[], d: DType) => ds.every((x) => x === d);
+  const numbers = (ds: DType[]) => all(ds, "float32") || all(ds, "int32");
   if (name === "broadcast_in_dim") return VECTOR_DTYPES.has(out) || e.inputs[0] instanceof Literal;
-  if (name === "select_n") return ins[0] === "bool" && all(ins.slice(1), "float32");
-  if (name === "convert_element_type") return out === "float32" && ins[0] !== "int32";
-  if (name === "and" || name === "or") return all(ins, "bool");
+  if (name === "select_n") return ins[0] === "bool" && numbers(ins.slice(1));
+  if (name === "convert_element_type") {
+    return out === "float32" ? VECTOR_DTYPES.has(ins[0]) : out === "int32" && ins[0] === "bool";
+  }
+  if (name === "and" || name === "or") return all(ins, "bool") || all(ins, "int32");
+  if (all(ins, "int32")) {
+    return Object.hasOwn(VEC_UNARY_I32, name) || Object.hasOwn(VEC_BINARY_I32, name);
+  }
   if (VEC_UNARY[name] || VEC_BINARY[name] || VEC_REDUCE[name]) return all(ins, "float32");
   return false;
+}
+
+/** The vector form of a unary or binary primitive over operands of dtype `d`. */
+function vecExpr(name: string, d: DType, args: string[]): string {
+  if (d === "int32") {
+    return VEC_UNARY_I32[name]?.(args[0]) ?? VEC_BINARY_I32[name](args[0], args[1]);
+  }
+  return VEC_UNARY[name]?.(args[0]) ?? VEC_BINARY[name](args[0], args[1]);
+}
+
+/** Four lanes converted to `to` (float32 from float32, int32 or bool; int32 from bool). */
+function vecConvert(a: string, from: DType, to: DType): string {
+  if (from === "bool") {
+    return to === "float32" ? `v128.and(${a}, f32x4.splat(1.0))` : `v128.and(${a}, i32x4.splat(1))`;
+  }
+  return from === "int32" ? `f32x4.convert_i32x4_s(${a})` : a;
 }
 
 /** f32x4 combine step of each reduction the vector loops accumulate. */
@@ -410,12 +456,13 @@ const VEC_REDUCE: Record<string, string> = {
 };
 
 /**
- * The body of a fused kernel as f32x4 code for four consecutive elements of the space (`kind`
+ * The body of a fused kernel as v128 code for four consecutive elements of the space (`kind`
  * says which), or null when some equation has no vector form, reads or writes an array other
- * than float32 or bool, reads a view in a pattern without a vector load, or has a reduction
- * without a vector step (`vectorReduction`). Every primitive here rounds exactly as its scalar
- * form, so both loops agree bit for bit, except that a sum over the innermost axis adds four
- * interleaved partial sums (max and min come out the same in any order).
+ * than float32, int32 or bool, reads a view in a pattern without a vector load, or has a
+ * reduction without a vector step (`vectorReduction`). Every primitive here rounds (or wraps)
+ * exactly as its scalar form, so both loops agree bit for bit, except that a sum over the
+ * innermost axis adds four interleaved partial sums (max and min come out the same in any
+ * order).
  */
 function vectorBody(
   k: Kernel,
@@ -433,9 +480,9 @@ function vectorBody(
   const loaded = new Set<Var>();
   const vreg = (a: Atom): string => {
     if (!(a instanceof Literal)) return reg(a);
-    return a.aval.dtype === "bool"
-      ? `i32x4.splat(${a.value ? -1 : 0})`
-      : `f32x4.splat(${literal(a)})`;
+    const d = a.aval.dtype;
+    if (d === "bool") return `i32x4.splat(${a.value ? -1 : 0})`;
+    return d === "int32" ? `i32x4.splat(${literal(a)})` : `f32x4.splat(${literal(a)})`;
   };
   for (const e of k.eqns) {
     const out = e.outBinders[0];
@@ -473,12 +520,10 @@ function vectorBody(
         after.push(...step.after);
         continue;
       }
+      const d = e.inputs[0].aval.dtype;
       if (name === "select_n") expr = `v128.bitselect(${args[2]}, ${args[1]}, ${args[0]})`;
-      else if (name === "convert_element_type") {
-        const fromBool = e.inputs[0].aval.dtype === "bool";
-        expr = fromBool ? `v128.and(${args[0]}, f32x4.splat(1.0))` : args[0];
-      } else if (VEC_UNARY[name]) expr = VEC_UNARY[name](args[0]);
-      else expr = VEC_BINARY[name](args[0], args[1]);
+      else if (name === "convert_element_type") expr = vecConvert(args[0], d, out.aval.dtype);
+      else expr = vecExpr(name, d, args);
     }
     body.push(`const ${reg(out)} = ${expr};`);
     if (outIndex.has(out)) {
