@@ -25,6 +25,28 @@ export function stridesOf(shape: Shape): number[] {
   return s;
 }
 
+/** A group of axes merged into one: its total size and element stride. */
+export interface Merged {
+  /** Product of the group's sizes. */
+  size: number;
+  /** Element stride of the merged axis (that of the group's innermost axis of size > 1). */
+  stride: number;
+}
+
+/**
+ * Merges `axes` (in order) of an array of `shape` read with element `strides` into one strided
+ * axis, or null when they are not evenly spaced. Axes of size 1 do not count.
+ */
+export function mergeAxes(axes: Shape, shape: Shape, strides: Shape): Merged | null {
+  const kept = axes.filter((a) => shape[a] !== 1);
+  let size = 1;
+  for (let i = 0; i < kept.length; i++) {
+    if (i > 0 && strides[kept[i - 1]] !== strides[kept[i]] * shape[kept[i]]) return null;
+    size *= shape[kept[i]];
+  }
+  return { size, stride: kept.length ? strides[kept[kept.length - 1]] : 0 };
+}
+
 /** Whether two shapes are equal. */
 export function shapeEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);

@@ -9,7 +9,7 @@ import { type Atom, Jaxpr, JaxprEqn, Literal, Var } from "../jaxpr.ts";
 import { bind, Tracer } from "../trace.ts";
 import { ConcreteArray } from "../array.ts";
 import type { DotDims } from "../primitives/dot_general.ts";
-import { stridesOf } from "../shape.ts";
+import { mergeAxes, stridesOf } from "../shape.ts";
 
 /** Primitives whose outputs are larger than their inputs; folding them would bloat constants. */
 const EXPANDING = new Set([
@@ -145,13 +145,6 @@ export function foldTransposedDots(j: Jaxpr): Jaxpr {
   return new Jaxpr(j.constVars, j.consts, j.inBinders, eqns, j.outs);
 }
 
-/** Whether `axes` of a dense array of `shape`, in this order, could be read as one axis. */
-function mergeable(shape: readonly number[], axes: readonly number[]): boolean {
-  const strides = stridesOf(shape);
-  const big = axes.filter((a) => shape[a] !== 1);
-  return big.every((a, i) => i === 0 || strides[big[i - 1]] === strides[a] * shape[a]);
-}
-
 /**
  * Reads `dot_general(transpose(x), y)` as `dot_general(x, y)` with the permutation moved into the
  * dimension numbers, when the operand's free axes keep their order (so the product's layout is
@@ -174,7 +167,8 @@ export function foldTransposedOperands(j: Jaxpr): Jaxpr {
       const free = perm.filter((_, i) => !contract.includes(i) && !batch.includes(i));
       const moved: [number[], number[]] = [contract.map((i) => perm[i]), batch.map((i) => perm[i])];
       const shape = t.inputs[0].aval.shape;
-      const inPlace = [...moved, free].every((axes) => mergeable(shape, axes));
+      const strides = stridesOf(shape);
+      const inPlace = [...moved, free].every((axes) => mergeAxes(axes, shape, strides) !== null);
       if (!inPlace || free.some((axis, i) => i > 0 && axis < free[i - 1])) return a;
       sides[side] = moved;
       return t.inputs[0];

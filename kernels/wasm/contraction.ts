@@ -19,7 +19,7 @@ import type { ShapedArray } from "../../core/aval.ts";
 import { type DType, isFloat } from "../../core/dtype.ts";
 import type { DotDims } from "../../core/primitives/dot_general.ts";
 import type { WindowParams } from "../../core/primitives/patches.ts";
-import { range, sizeOf, stridesOf } from "../../core/shape.ts";
+import { mergeAxes, type Merged, range, sizeOf, stridesOf } from "../../core/shape.ts";
 import { viaRef } from "./fallback.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { WasmRule } from "./rule.ts";
@@ -28,27 +28,6 @@ import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
 import { splitRange } from "./split.ts";
 import { fill, gather, stridedCopy } from "./strided.ts";
 import { padInto } from "./structural.ts";
-
-/** A group of axes merged into one: its total size and element stride. */
-interface Merged {
-  size: number;
-  stride: number;
-}
-
-/** Merges `axes` (in order) into one strided axis, or null when they are not evenly spaced. */
-function mergeAxes(
-  axes: readonly number[],
-  shape: readonly number[],
-  strides: readonly number[],
-): Merged | null {
-  const kept = axes.filter((a) => shape[a] !== 1);
-  let size = 1;
-  for (let i = 0; i < kept.length; i++) {
-    if (i > 0 && strides[kept[i - 1]] !== strides[kept[i]] * shape[kept[i]]) return null;
-    size *= shape[kept[i]];
-  }
-  return { size, stride: kept.length ? strides[kept[kept.length - 1]] : 0 };
-}
 
 /** An operand as gemm sees it: buffer plus (batch, rows, columns) strided axes. */
 interface GemmOperand {
