@@ -2,12 +2,13 @@
  * Static memory planning for a kernel program: every intermediate value gets an offset in one
  * arena, chosen from its lifetime (the kernels between its definition and its last use), so
  * values that are never alive together share memory and a program allocates nothing per call
- * beyond its outputs. Reshapes alias their input; elementwise kernels may write in place over an
- * input that dies there.
+ * beyond its outputs. Reshapes alias their input; elementwise kernels may write an output in place
+ * over an input that dies there, when every read of that input comes before the output's store
+ * (`inPlaceSafe`).
  * @module
  */
 import { type Jaxpr, Var } from "../../core/jaxpr.ts";
-import { FUSIBLE_REDUCTIONS, type KernelProgram } from "./fusion.ts";
+import { FUSIBLE_REDUCTIONS, type Kernel, type KernelProgram } from "./fusion.ts";
 
 /** Where each planned value lives. */
 export interface MemoryPlan {
@@ -71,23 +72,30 @@ export function planMemory(program: KernelProgram): MemoryPlan {
     const dying = k.inputs.map(root).filter((v) => lastUse.get(v) === i && offsets.has(v));
     for (const out of k.outputs) {
       if (external.has(out) || lastUse.get(out) === undefined) continue;
-      const size = byteSize(out);
-      const inPlace = elementwiseOnly(k)
-        ? dying.find((v) => byteSize(v) === size && v.aval.size === out.aval.size)
-        : undefined;
+      const inPlace = dying.find((v) => inPlaceSafe(k, v, out));
       if (inPlace) {
         offsets.set(out, offsets.get(inPlace)!);
         dying.splice(dying.indexOf(inPlace), 1);
-      } else offsets.set(out, allocate(size));
+      } else offsets.set(out, allocate(byteSize(out)));
     }
     for (const v of dying) release(offsets.get(v)!, byteSize(v));
   });
   return { offsets, aliases, arenaBytes: top };
 }
 
-/** A fused kernel without a reduction reads element i before writing element i: in place is safe. */
-function elementwiseOnly(k: KernelProgram["kernels"][number]): boolean {
-  return k.kind === "fused" && k.eqns.every((e) => !FUSIBLE_REDUCTIONS.has(e.prim.name));
+/**
+ * Whether kernel `k` may write its output `out` over its input `v`: `k` is a fused loop without
+ * a reduction and `v` has `out`'s size, so element i of `out` depends only on element i of `v`;
+ * and no equation reads `v` (directly or through a view) after the one defining `out`. The code
+ * generators load an input at the first equation reading it and store an output at the equation
+ * defining it, so in a kernel with several outputs a read after that store would see the new
+ * value: `v7 = neg(1); v8 = div(1, v5)` with v7 over v5 divided by -1 instead of by v5.
+ */
+export function inPlaceSafe(k: Kernel, v: Var, out: Var): boolean {
+  if (k.kind !== "fused" || k.eqns.some((e) => FUSIBLE_REDUCTIONS.has(e.prim.name))) return false;
+  if (byteSize(v) !== byteSize(out) || v.aval.size !== out.aval.size) return false;
+  const defined = k.eqns.findIndex((e) => e.outBinders.includes(out));
+  return k.eqns.findLastIndex((e) => e.inputs.includes(v)) <= defined;
 }
 
 function externalValues(jaxpr: Jaxpr): Set<Var> {
