@@ -20,7 +20,11 @@ import { assertClose } from "./util/assert_close.ts";
 
 const gpu = await initWebGPU();
 
-/** Kernels with several outputs where one would be stored over an input a later equation reads. */
+/**
+ * Kernels where an output would be stored over an input that is read after the store: by a later
+ * equation of a kernel with several outputs, or, for an input of narrower elements, by the next
+ * elements of the same loop.
+ */
 const CASES: { name: string; f: (x: Array) => Array; x: () => Array; rtol: number }[] = [
   {
     name: "grad of sum(max - sum) over rows (1 / count and -1 in one kernel)",
@@ -45,6 +49,17 @@ const CASES: { name: string; f: (x: Array) => Array; x: () => Array; rtol: numbe
     f: grad((z: Array) => nn.softmaxCrossEntropy(z, np.array([0, 2, 1, 2], "int32"))),
     x: () => np.linspace(-1, 1, 12).reshape([4, 3]),
     rtol: 1e-5,
+  },
+  {
+    name: "where(mask, x, 0) stored over its bool mask of 3 elements (narrower than f32)",
+    f: (x: Array) => {
+      const m = np.greater(x, np.mean(x));
+      const count = np.sum(m.astype("float32")); // ends m's kernel, so where's kernel reads m
+      const y = np.where(m, x, 0);
+      return np.dot(y, y).add(count);
+    },
+    x: () => np.array([0.5, 2, 3]),
+    rtol: 1e-6,
   },
 ];
 

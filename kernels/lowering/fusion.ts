@@ -210,12 +210,22 @@ function assignInputsAndOutputs(
   }
 }
 
-/** Prints a program: one line per kernel with its equations. */
-export function programToString(p: KernelProgram): string {
+/**
+ * The names `programToString` gives atoms: `v0`, `v1`, ... in order of first appearance
+ * (constants, then inputs, then kernel by kernel); literals print their value.
+ */
+export function programNames(p: KernelProgram): (a: Atom) => string {
   const names = new Map<Var, string>();
   const name = (a: Atom) =>
     a instanceof Literal ? String(a.value) : names.get(a) ?? names.set(a, `v${names.size}`).get(a)!;
   [...p.jaxpr.constVars, ...p.jaxpr.inBinders].forEach(name);
+  for (const k of p.kernels) for (const e of k.eqns) [...e.outBinders, ...e.inputs].forEach(name);
+  return name;
+}
+
+/** Prints a program: one line per kernel with its equations. */
+export function programToString(p: KernelProgram): string {
+  const name = programNames(p);
   return p.kernels.map((k, i) => {
     const body = k.eqns.map((e) =>
       `${e.outBinders.map(name).join(",")}=${e.prim.name}(${e.inputs.map(name).join(",")})`

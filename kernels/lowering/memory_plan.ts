@@ -21,11 +21,16 @@ export interface MemoryPlan {
 }
 
 const BYTES = { float32: 4, float64: 8, int32: 4, bool: 1 } as const;
+
+/** Bytes of one element of `v` as planned (bools take one byte). */
+export function elementBytes(v: Var): number {
+  return BYTES[v.aval.dtype];
+}
 const ALIGN = 16;
 
 /** Storage bytes of a value, rounded up for SIMD access. */
 export function byteSize(v: Var): number {
-  const n = v.aval.size * BYTES[v.aval.dtype];
+  const n = v.aval.size * elementBytes(v);
   return Math.ceil(n / ALIGN) * ALIGN;
 }
 
@@ -69,10 +74,14 @@ export function planMemory(program: KernelProgram): MemoryPlan {
   };
   kernels.forEach((k, i) => {
     if (k.kind === "alias") return;
-    const dying = k.inputs.map(root).filter((v) => lastUse.get(v) === i && offsets.has(v));
+    const dying = [...new Set(k.inputs.map(root))].filter((v) =>
+      lastUse.get(v) === i && offsets.has(v)
+    );
     for (const out of k.outputs) {
       if (external.has(out) || lastUse.get(out) === undefined) continue;
-      const inPlace = dying.find((v) => inPlaceSafe(k, v, out));
+      const inPlace = dying.find((r) =>
+        k.inputs.every((v) => root(v) !== r || inPlaceSafe(k, v, out))
+      );
       if (inPlace) {
         offsets.set(out, offsets.get(inPlace)!);
         dying.splice(dying.indexOf(inPlace), 1);
@@ -85,7 +94,8 @@ export function planMemory(program: KernelProgram): MemoryPlan {
 
 /**
  * Whether kernel `k` may write its output `out` over its input `v`: `k` is a fused loop without
- * a reduction and `v` has `out`'s size, so element i of `out` depends only on element i of `v`;
+ * a reduction and `v` has `out`'s size and element width, so element i of `out` overwrites just
+ * element i of `v`, the only element of `v` it depends on;
  * and no equation reads `v` (directly or through a view) after the one defining `out`. The code
  * generators load an input at the first equation reading it and store an output at the equation
  * defining it, so in a kernel with several outputs a read after that store would see the new
@@ -93,7 +103,7 @@ export function planMemory(program: KernelProgram): MemoryPlan {
  */
 export function inPlaceSafe(k: Kernel, v: Var, out: Var): boolean {
   if (k.kind !== "fused" || k.eqns.some((e) => FUSIBLE_REDUCTIONS.has(e.prim.name))) return false;
-  if (byteSize(v) !== byteSize(out) || v.aval.size !== out.aval.size) return false;
+  if (elementBytes(v) !== elementBytes(out) || v.aval.size !== out.aval.size) return false;
   const defined = k.eqns.findIndex((e) => e.outBinders.includes(out));
   return k.eqns.findLastIndex((e) => e.inputs.includes(v)) <= defined;
 }

@@ -12,6 +12,8 @@ import type { Backend } from "../../core/backend.ts";
 import { type Atom, evalJaxpr, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
 import { fuse, type Kernel, type KernelProgram, programToString } from "../lowering/fusion.ts";
 import { byteSize, type MemoryPlan, planMemory } from "../lowering/memory_plan.ts";
+import { verifyProgram } from "../lowering/verify_program.ts";
+import { config } from "../../core/config.ts";
 import { sizeOf } from "../../core/shape.ts";
 import { available, compile, COMPILE_OPTIONS, compileSync, contentHash } from "./compiler.ts";
 import { elementCost, emitFusedModule, splittable } from "./fused_codegen.ts";
@@ -43,7 +45,9 @@ export function lowerForWasm(jaxpr: Jaxpr): Compiled {
   const names = new Map<Kernel, string>();
   program.kernels.forEach((k, i) => k.kind === "fused" && names.set(k, `k${i}`));
   const byName = new Map([...names].map(([k, n]) => [n, k]));
-  return { program, plan: planMemory(program), names, source: emitFusedModule(byName) };
+  const plan = planMemory(program);
+  if (config.verifyPrograms) verifyProgram(program, plan);
+  return { program, plan, names, source: emitFusedModule(byName) };
 }
 
 /**

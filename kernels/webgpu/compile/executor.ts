@@ -18,6 +18,8 @@ import { AdjointError } from "../../../core/errors.ts";
 import { evalJaxpr, type Jaxpr, Literal, type Var } from "../../../core/jaxpr.ts";
 import { fuse, type Kernel, type KernelProgram, programToString } from "../../lowering/fusion.ts";
 import { type MemoryPlan, planMemory } from "../../lowering/memory_plan.ts";
+import { verifyProgram } from "../../lowering/verify_program.ts";
+import { config } from "../../../core/config.ts";
 import type { GpuRule } from "../rule.ts";
 import { type BufferRef, type GpuRuntime, GpuView, wholeBuffer } from "../runtime.ts";
 import { ELEMENT_BYTES, gpuDType } from "../wgsl.ts";
@@ -76,6 +78,7 @@ function rootOf(plan: MemoryPlan, v: Var): Var {
 export function lowerForWebGPU(jaxpr: Jaxpr, align: number, maxBindings: number): WebGPUProgram {
   const program = fuse(jaxpr);
   const plan = planMemory(program);
+  if (config.verifyPrograms) verifyProgram(program, plan);
   const layout = arenaLayout(plan, align);
   const arenaElement = (v: Var) => {
     const at = layout.offsets.get(rootOf(plan, v));
