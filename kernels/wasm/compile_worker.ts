@@ -16,7 +16,7 @@ const scope = globalThis as unknown as {
  * Loaded lazily, so the message handler exists before the compiler's large module graph loads.
  * A failed load is reported to each request instead of ending the worker.
  */
-const compiler = import("assemblyscript/asc");
+const compiler = import("npm:assemblyscript@0.28.20/asc");
 compiler.catch(() => {});
 
 async function loadCompiler() {
@@ -24,9 +24,9 @@ async function loadCompiler() {
     return (await compiler).default;
   } catch (err) {
     throw new Error(
-      `the AssemblyScript compiler (npm:assemblyscript) could not be loaded: ${err}. ` +
-        `Run from a project whose deno.json imports "assemblyscript" (as Adjoint's does), or ` +
-        `jit without compile: "sync" to run op by op.`,
+      `the AssemblyScript compiler (npm:assemblyscript@0.28.20) could not be loaded: ${err}. ` +
+        `Check that Deno can reach the npm registry (or has the package cached), or jit ` +
+        `without compile: "sync" to run op by op.`,
     );
   }
 }
