@@ -35,39 +35,77 @@ Deno.test("library code imports npm packages by full versioned specifiers only",
   );
 });
 
-Deno.test("a project outside the repository jits compiled kernels and finds MNIST", async () => {
+/**
+ * Runs `lines` as main.ts of a new project in a temporary folder, with import map `imports` and
+ * extra `files`; returns its exit code and output.
+ */
+async function runProject(
+  imports: Record<string, string>,
+  lines: string[],
+  files: Record<string, string> = {},
+) {
   const dir = await Deno.makeTempDir({ prefix: "adjoint-user-" });
   try {
-    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ imports: {} }));
-    const mod = new URL("mod.ts", ROOT).href;
-    const counts = new URL("kernels/wasm/jit_executor.ts", ROOT).href;
-    await Deno.writeTextFile(
-      `${dir}/main.ts`,
-      [
-        `import { data, grad, jit, numpy as np } from "${mod}";`,
-        `import { jitCallCounts } from "${counts}";`,
-        `const f = (w: np.Array) => np.sum(np.tanh(w).mul(w));`,
-        `const g = jit(grad(f), { compile: "sync" })(np.array([[1, 2], [4, 3]]));`,
-        `const m = await data.mnist({ limit: 3 });`,
-        `console.log(JSON.stringify({ g: g.toArray(), counts: jitCallCounts,`,
-        `  labels: m.train.labels.shape }));`,
-      ].join("\n"),
-    );
+    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ imports }));
+    for (const [name, text] of Object.entries(files)) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    }
+    await Deno.writeTextFile(`${dir}/main.ts`, lines.join("\n"));
     const out = await new Deno.Command("deno", {
       args: ["run", "--allow-read", "--allow-env", "--allow-write", "main.ts"],
       cwd: dir,
       stdout: "piped",
       stderr: "piped",
     }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, stderr);
-    const got = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
-    assert.equal(got.counts.compiled, 1, "the jitted gradient ran as compiled kernels");
-    assert.equal(got.counts.interpreted, 0);
-    const want = [[1, 2], [4, 3]].map((r) => r.map((w) => Math.tanh(w) + w / Math.cosh(w) ** 2));
-    got.g.flat().forEach((v: number, i: number) => assert.ok(Math.abs(v - want.flat()[i]) < 1e-5));
-    assert.deepEqual(got.labels, [3]);
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+const MOD = new URL("mod.ts", ROOT).href;
+
+Deno.test("a project outside the repository jits compiled kernels and finds MNIST", async () => {
+  const counts = new URL("kernels/wasm/jit_executor.ts", ROOT).href;
+  const out = await runProject({}, [
+    `import { data, grad, jit, numpy as np } from "${MOD}";`,
+    `import { jitCallCounts } from "${counts}";`,
+    `const f = (w: np.Array) => np.sum(np.tanh(w).mul(w));`,
+    `const g = jit(grad(f), { compile: "sync" })(np.array([[1, 2], [4, 3]]));`,
+    `const m = await data.mnist({ limit: 3 });`,
+    `console.log(JSON.stringify({ g: g.toArray(), counts: jitCallCounts,`,
+    `  labels: m.train.labels.shape }));`,
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  const got = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
+  assert.equal(got.counts.compiled, 1, "the jitted gradient ran as compiled kernels");
+  assert.equal(got.counts.interpreted, 0);
+  const want = [[1, 2], [4, 3]].map((r) => r.map((w) => Math.tanh(w) + w / Math.cosh(w) ** 2));
+  got.g.flat().forEach((v: number, i: number) => assert.ok(Math.abs(v - want.flat()[i]) < 1e-5));
+  assert.deepEqual(got.labels, [3]);
+});
+
+Deno.test("a background compilation that fails says so once, in one line, and jit runs op by op", async () => {
+  const out = await runProject(
+    { "npm:assemblyscript@0.28.20/asc": "./no_compiler.ts" },
+    [
+      `import { jit, numpy as np } from "${MOD}";`,
+      `const f = jit((x: np.Array) => np.tanh(x).mul(2).add(1));`,
+      `const g = jit((x: np.Array) => np.exp(x).sub(1));`,
+      `for (let i = 0; i < 4; i++) {`,
+      `  f(np.array([0, 1])); g(np.array([0, 1]));`,
+      `  await new Promise((r) => setTimeout(r, 200));`,
+      `}`,
+      `console.log(JSON.stringify(f(np.array([0, 1])).toArray()));`,
+    ],
+    { "no_compiler.ts": `throw new Error("this project has no compiler");` },
+  );
+  assert.equal(out.code, 0, out.stderr);
+  const warnings = out.stderr.split("\n").filter((l) => l.includes("could not compile"));
+  assert.equal(warnings.length, 1, out.stderr);
+  assert.match(warnings[0], /runs op by op .*this project has no compiler.*compile: "sync"/);
+  const [a, b] = JSON.parse(out.stdout.trim());
+  assert.equal(a, 1);
+  assert.ok(Math.abs(b - (2 * Math.tanh(1) + 1)) < 1e-6);
 });

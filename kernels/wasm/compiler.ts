@@ -79,6 +79,23 @@ export function available(): boolean {
   return missing.length === 0;
 }
 
+let failureReported = false;
+
+/**
+ * Says once, in one line, that a background compilation failed (the program keeps running op by
+ * op on the prebuilt kernels), with the start of the reason and how to see all of it.
+ */
+export function reportCompileFailure(err: unknown): void {
+  if (failureReported) return;
+  failureReported = true;
+  const text = String(err instanceof Error ? err.message : err).replace(/\s+/g, " ").trim();
+  const reason = text.length > 240 ? `${text.slice(0, 240)}...` : text;
+  console.warn(
+    `adjoint: jit could not compile fused kernels and runs op by op (${reason}); ` +
+      `jit(f, { compile: "sync" }) throws the whole error`,
+  );
+}
+
 /** A 106-bit content hash (two seeded 53-bit cyrb53 hashes), synchronous for compileSync. */
 export function contentHash(text: string): string {
   const h53 = (seed: number) => {

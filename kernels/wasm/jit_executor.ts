@@ -15,7 +15,14 @@ import { byteSize, type MemoryPlan, planMemory } from "../lowering/memory_plan.t
 import { verifyProgram } from "../lowering/verify_program.ts";
 import { config } from "../../core/config.ts";
 import { sizeOf } from "../../core/shape.ts";
-import { available, compile, COMPILE_OPTIONS, compileSync, contentHash } from "./compiler.ts";
+import {
+  available,
+  compile,
+  COMPILE_OPTIONS,
+  compileSync,
+  contentHash,
+  reportCompileFailure,
+} from "./compiler.ts";
 import { elementCost, emitFusedModule, splittable } from "./fused_codegen.ts";
 import { runGemmKernel } from "./jit_gemm.ts";
 import { Block, MAX_PAGES, WasmBuffer } from "./memory.ts";
@@ -101,7 +108,7 @@ export function wasmExecutable(
   if (compiles) {
     const options = moduleOptions(rt);
     if (mode === "sync") instantiate(compileSync(lowered.source, options));
-    else compile(lowered.source, options).then(instantiate, () => {});
+    else compile(lowered.source, options).then(instantiate, reportCompileFailure);
   }
   const run = programRunner(lowered, backend, rt, prefix);
   return (args) => {
