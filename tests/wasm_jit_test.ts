@@ -144,20 +144,34 @@ Deno.test("a training loop donating its state and batch keeps wasm memory flat",
 
 Deno.test("without the AssemblyScript compiler, a sync jit fails at once and says why", async () => {
   const child = new URL("./util/jit_child.ts", import.meta.url);
-  const cache = await Deno.makeTempDir();
+  const dir = await Deno.makeTempDir();
   try {
+    // An import map that replaces the compiler by a module failing to load.
+    const imports = { "npm:assemblyscript@0.28.20/asc": "./no_compiler.ts" };
+    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ imports }));
+    await Deno.writeTextFile(`${dir}/no_compiler.ts`, `throw new Error("no compiler here");`);
     const out = await new Deno.Command("deno", {
-      args: ["run", "--no-config", "--allow-read", "--allow-env", "--allow-write", child.pathname],
-      env: { ADJOINT_CACHE_DIR: cache },
+      args: [
+        "run",
+        `--config=${dir}/deno.json`,
+        "--allow-read",
+        "--allow-env",
+        "--allow-write",
+        child.pathname,
+      ],
+      env: { ADJOINT_CACHE_DIR: `${dir}/cache` },
       stdout: "piped",
       stderr: "piped",
       signal: AbortSignal.timeout(60_000),
     }).output();
     const stderr = new TextDecoder().decode(out.stderr);
     assert.notEqual(out.code, 0);
-    assert.match(stderr, /AssemblyScript compiler \(npm:assemblyscript\) could not be loaded/);
+    assert.match(
+      stderr,
+      /AssemblyScript compiler \(npm:assemblyscript@0\.28\.20\) could not be loaded: .*no compiler here/,
+    );
   } finally {
-    await Deno.remove(cache, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
