@@ -6,10 +6,10 @@
  */
 import type { Array } from "../core/array.ts";
 import { AdjointError } from "../core/errors.ts";
-import { isFloat } from "../core/dtype.ts";
-import { normalizeAxis } from "../core/shape.ts";
+import { normalizeAxis, shapeEqual } from "../core/shape.ts";
 import * as np from "../numpy.ts";
 import { softplus } from "./activations.ts";
+import { labelKind, requireArray } from "./labels.ts";
 
 /** How per-example (or per-element) losses are combined. */
 export type Reduction = "mean" | "sum" | "none";
@@ -26,42 +26,44 @@ function reduce(losses: Array, reduction: Reduction = "mean"): Array {
 }
 
 /**
- * Mean squared error: the average of `(prediction - target)^2` over all elements (PyTorch's
- * `MSELoss`; the lecture's `1/N sum_i ||y_i - o_i||^2` is this times the number of outputs).
+ * Refuses a target whose shape differs from the prediction's: broadcasting `[N, 1]` against
+ * `[N]` would silently compare every prediction with every target.
  */
-export function mse(prediction: Array, target: Array, options: LossOptions = {}): Array {
-  return reduce(np.square(np.subtract(prediction, target)), options.reduction);
+function sameShape(op: string, what: string, prediction: Array, target: Array): void {
+  requireArray(op, what, prediction);
+  requireArray(op, "target", target);
+  if (!shapeEqual(prediction.shape, target.shape)) {
+    throw new AdjointError(
+      op,
+      `${what} ${prediction.aval} and target ${target.aval} must have the same shape (broadcasting ` +
+        `them would pair every ${what} with every target); reshape one with np.reshape`,
+    );
+  }
 }
 
 /**
- * Class targets as probabilities along the last axis: integer labels become one-hot rows,
- * float targets (one-hot or soft labels) pass through.
+ * Mean squared error: the average of `(prediction - target)^2` over all elements (PyTorch's
+ * `MSELoss`; the lecture's `1/N sum_i ||y_i - o_i||^2` is this times the number of outputs).
+ * Prediction and target must have one shape.
  */
-function targetDistribution(op: string, scores: Array, labels: Array): Array {
-  const classes = scores.shape[scores.ndim - 1];
-  if (isFloat(labels.dtype)) {
-    if (labels.shape.join() !== scores.shape.join()) {
-      throw new AdjointError(
-        op,
-        `float targets ${labels.aval} must match the scores ${scores.aval}`,
-      );
-    }
-    return labels;
-  }
-  if (labels.shape.join() !== scores.shape.slice(0, -1).join()) {
-    throw new AdjointError(
-      op,
-      `integer labels ${labels.aval} must have the batch shape of the scores ${scores.aval} ` +
-        `(classes on the last axis)`,
-    );
-  }
-  return np.oneHot(labels, classes, scores.dtype);
+export function mse(prediction: Array, target: Array, options: LossOptions = {}): Array {
+  sameShape("nn.mse", "prediction", prediction, target);
+  return reduce(np.square(np.subtract(prediction, target)), options.reduction);
+}
+
+/** Class targets as probabilities along `axis`: integer labels become one-hot rows. */
+function targetDistribution(op: string, scores: Array, labels: Array, axis: number): Array {
+  if (labelKind(op, scores, labels, axis) === "distribution") return labels;
+  const oneHot = np.oneHot(labels, scores.shape[axis], scores.dtype);
+  return axis === scores.ndim - 1 ? oneHot : np.moveaxis(oneHot, -1, axis);
 }
 
 /**
  * Softmax cross-entropy from unnormalised `logits` (classes on `axis`, default -1) and integer
- * `labels` or one-hot/soft float targets: `logsumexp(z) - sum_c y_c z_c` per example, stable for
- * any logits.
+ * `labels` (the batch shape) or one-hot/soft float targets (the logits' shape):
+ * `logsumexp(z) - sum_c y_c z_c` per example, stable for any logits. Integer labels are checked
+ * to lie in `[0, classes)` when they are concrete; under `jit` they cannot be, and an
+ * out-of-range label counts as a target of all zeros.
  */
 export function softmaxCrossEntropy(
   logits: Array,
@@ -69,23 +71,26 @@ export function softmaxCrossEntropy(
   options: LossOptions & { axis?: number } = {},
 ): Array {
   const op = "nn.softmaxCrossEntropy";
+  requireArray(op, "logits", logits);
   const axis = normalizeAxis(op, options.axis ?? -1, logits.ndim);
-  const z = np.moveaxis(logits, axis, -1);
-  const y = targetDistribution(
-    op,
-    z,
-    isFloat(labels.dtype) ? np.moveaxis(labels, axis, -1) : labels,
+  const y = targetDistribution(op, logits, labels, axis);
+  const losses = np.subtract(
+    np.logsumexp(logits, axis),
+    np.sum(np.multiply(y, logits), axis),
   );
-  const losses = np.subtract(np.logsumexp(z, -1), np.sum(np.multiply(y, z), -1));
   return reduce(losses, options.reduction);
 }
 
 /**
  * Negative log-likelihood of integer `labels` under log-probabilities `logProbs` (classes on the
- * last axis), as PyTorch's `F.nll_loss` after `log_softmax`: `-logProbs[i, labels[i]]`.
+ * last axis), as PyTorch's `F.nll_loss` after `log_softmax`: `-logProbs[i, labels[i]]`. Labels
+ * are checked as in `softmaxCrossEntropy`.
  */
 export function nll(logProbs: Array, labels: Array, options: LossOptions = {}): Array {
-  const y = targetDistribution("nn.nll", logProbs, labels);
+  const op = "nn.nll";
+  requireArray(op, "log-probabilities", logProbs);
+  const axis = normalizeAxis(op, -1, logProbs.ndim);
+  const y = targetDistribution(op, logProbs, labels, axis);
   return reduce(np.negative(np.sum(np.multiply(y, logProbs), -1)), options.reduction);
 }
 
@@ -98,13 +103,15 @@ export interface BinaryCrossEntropyOptions extends LossOptions {
 /**
  * Binary cross-entropy `-(t log p + (1 - t) log(1 - p))` per element, for targets `t` in [0, 1].
  * With `fromLogits`, `p = sigmoid(x)` and the loss is computed stably as
- * `softplus(x) - t x`; probabilities are clipped to `[1e-7, 1 - 1e-7]` otherwise.
+ * `softplus(x) - t x`; probabilities are clipped to `[1e-7, 1 - 1e-7]` otherwise. Input and
+ * target must have one shape.
  */
 export function binaryCrossEntropy(
   input: Array,
   target: Array,
   options: BinaryCrossEntropyOptions = {},
 ): Array {
+  sameShape("nn.binaryCrossEntropy", "input", input, target);
   const t = np.astype(target, input.dtype);
   if (options.fromLogits) {
     return reduce(np.subtract(softplus(input), np.multiply(t, input)), options.reduction);

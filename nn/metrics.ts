@@ -3,12 +3,14 @@
  * @module
  */
 import type { Array } from "../core/array.ts";
-import { isFloat } from "../core/dtype.ts";
+import { normalizeAxis } from "../core/shape.ts";
 import * as np from "../numpy.ts";
+import { labelKind, requireArray } from "./labels.ts";
 
 /**
- * The fraction of rows whose highest score (last axis) is the label; labels are integers or
- * one-hot rows.
+ * The fraction of rows whose highest score (last axis) is the label; labels are integers of the
+ * batch shape (checked to lie in `[0, classes)` when concrete) or one-hot rows of the scores'
+ * shape.
  *
  * ```ts
  * import { nn, numpy as np } from "../mod.ts";
@@ -16,6 +18,10 @@ import * as np from "../numpy.ts";
  * ```
  */
 export function accuracy(scores: Array, labels: Array): Array {
-  const target = isFloat(labels.dtype) ? np.argmax(labels, -1) : labels;
+  const op = "nn.accuracy";
+  requireArray(op, "scores", scores);
+  const axis = normalizeAxis(op, -1, scores.ndim);
+  const kind = labelKind(op, scores, labels, axis);
+  const target = kind === "indices" ? labels : np.argmax(labels, -1);
   return np.mean(np.equal(np.argmax(scores, -1), target));
 }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { describeValue } from "../core/describe.ts";
-import { AdjointError, numpy as np } from "../mod.ts";
+import { AdjointError, type Array, jit, nn, numpy as np } from "../mod.ts";
 import { runs } from "./util/arbitraries.ts";
 
 /** Asserts that `fn` throws an AdjointError whose message matches every pattern. */
@@ -81,6 +81,98 @@ Deno.test("np.take refuses fractional and non-integer-array indices instead of t
   refuses(() => np.take(x, np.array([true, false], "bool")), /bool\[2\]/, /np\.where/);
   assert.deepEqual(np.take(x, [2, 0]).toArray(), [30, 10]);
   assert.deepEqual(np.take(x, new Float32Array([1])).toArray(), [20]);
+});
+
+Deno.test("nn.softmaxCrossEntropy refuses float class indices, bad shapes and concrete out-of-range labels", () => {
+  const logits = np.array([[2, 1, 0], [0, 1, 2]]);
+  refuses(
+    () => nn.softmaxCrossEntropy(logits, np.array([0, 2])),
+    /^nn\.softmaxCrossEntropy:/,
+    /float labels f32\[2\]/,
+    /np\.astype\(labels, "int32"\)/,
+  );
+  refuses(
+    () => nn.softmaxCrossEntropy(logits, np.array([[0, 1]])),
+    /float labels f32\[1,2\]/,
+    /integer labels of shape \[2\] or float targets of shape \[2,3\]/,
+  );
+  refuses(
+    () => nn.softmaxCrossEntropy(logits, np.array([0, 1, 2], "int32")),
+    /integer labels i32\[3\] must have the batch shape \[2\]/,
+  );
+  refuses(
+    () => nn.softmaxCrossEntropy(logits, np.array([0, 3], "int32")),
+    /label 3 \(element 1 of labels i32\[2\]\) is out of range for 3 classes/,
+    /\[0, 2\]/,
+  );
+  refuses(() => nn.softmaxCrossEntropy(logits, [0, 1] as never), /labels as an array/, /JS list/);
+  // Classes on axis 0: the labels index that axis, and the check uses its size.
+  refuses(
+    () => nn.softmaxCrossEntropy(np.transpose(logits), np.array([0, 3], "int32"), { axis: 0 }),
+    /out of range for 3 classes/,
+  );
+});
+
+Deno.test("softmaxCrossEntropy checks exactly the labels outside [0, classes) when concrete", () => {
+  const classes = 4;
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: -2, max: 6 }), { minLength: 1, maxLength: 6 }), (ls) => {
+      const logits = np.zeros([ls.length, classes]);
+      const call = () => nn.softmaxCrossEntropy(logits, np.array(ls, "int32"));
+      if (ls.every((l) => l >= 0 && l < classes)) {
+        assert.ok(Math.abs(call().item() - Math.log(classes)) < 1e-6);
+      } else {
+        refuses(call, new RegExp(`label ${ls.find((l) => l < 0 || l >= classes)} `));
+      }
+    }),
+    runs(50),
+  );
+});
+
+Deno.test("under jit labels are traced and unchecked: an out-of-range label is an all-zero target", () => {
+  const logits = np.array([[2, 1, 0]]);
+  const loss = jit((z: Array, y: Array) => nn.softmaxCrossEntropy(z, y));
+  const logsumexp = Math.log(Math.exp(2) + Math.exp(1) + 1);
+  assert.ok(Math.abs(loss(logits, np.array([7], "int32")).item() - logsumexp) < 1e-5);
+});
+
+Deno.test("nn.nll refuses float class indices and out-of-range labels", () => {
+  const logProbs = nn.logSoftmax(np.array([[2, 1, 0], [0, 1, 2]]));
+  refuses(
+    () => nn.nll(logProbs, np.array([1, 0])),
+    /^nn\.nll:/,
+    /float labels f32\[2\]/,
+    /must be integers/,
+  );
+  refuses(() => nn.nll(logProbs, np.array([-1, 0], "int32")), /^nn\.nll:/, /label -1/);
+});
+
+Deno.test("nn.accuracy refuses float class indices, bad shapes and out-of-range labels", () => {
+  const scores = np.array([[0.1, 0.9], [0.8, 0.2]]);
+  refuses(
+    () => nn.accuracy(scores, np.array([1, 0])),
+    /^nn\.accuracy:/,
+    /float labels f32\[2\]/,
+    /np\.astype\(labels, "int32"\)/,
+  );
+  refuses(() => nn.accuracy(scores, np.array([1], "int32")), /^nn\.accuracy:/, /batch shape \[2\]/);
+  refuses(() => nn.accuracy(scores, np.array([2, 0], "int32")), /label 2 .* for 2 classes/);
+  assert.equal(nn.accuracy(scores, np.array([1, 0], "int32")).item(), 1);
+  assert.equal(nn.accuracy(scores, np.oneHot(np.array([1, 1], "int32"), 2)).item(), 0.5);
+});
+
+Deno.test("nn.mse and nn.binaryCrossEntropy refuse targets of another shape instead of broadcasting", () => {
+  refuses(
+    () => nn.mse(np.ones([4, 1]), np.ones([4])),
+    /^nn\.mse:/,
+    /prediction f32\[4,1\] and target f32\[4\]/,
+    /same shape/,
+  );
+  refuses(
+    () => nn.binaryCrossEntropy(np.full([3], 0.5), np.ones([3, 1]), { fromLogits: true }),
+    /^nn\.binaryCrossEntropy:/,
+    /input f32\[3\] and target f32\[3,1\]/,
+  );
 });
 
 Deno.test("describeValue shows any value in a short text that says its kind", () => {
