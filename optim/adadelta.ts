@@ -6,6 +6,7 @@
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
 import { type GradientTransformation, mapLeaves, zerosLikeTree } from "./base.ts";
+import { checkHyperparameters } from "./hyperparameters.ts";
 
 /** State of `scaleByAdadelta`: decaying averages of squared gradients and squared updates. */
 export interface AdadeltaState {
@@ -21,6 +22,7 @@ export interface AdadeltaState {
  * `E[dx^2]_t = rho E[dx^2]_{t-1} + (1 - rho) u_t^2` (both averages start at 0).
  */
 export function scaleByAdadelta(rho = 0.9, eps = 1e-6): GradientTransformation<AdadeltaState> {
+  checkHyperparameters("optim.scaleByAdadelta", { rho, eps });
   return {
     init: (params) => ({ gradSq: zerosLikeTree(params), updateSq: zerosLikeTree(params) }),
     update<U extends Tree>(updates: U, state: AdadeltaState): [U, AdadeltaState] {

@@ -5,6 +5,7 @@
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
 import { type GradientTransformation, mapLeaves } from "./base.ts";
+import { checkHyperparameters } from "./hyperparameters.ts";
 
 /** State of `scaleByRss`: the running sum of squared gradients. */
 export interface RssState {
@@ -17,6 +18,7 @@ export interface RssState {
  * `u_t = g_t / sqrt(G_t + eps)`. Every weight gets its own, decreasing, step size.
  */
 export function scaleByRss(initialAccumulator = 0, eps = 1e-7): GradientTransformation<RssState> {
+  checkHyperparameters("optim.scaleByRss", { initialAccumulator, eps });
   return {
     init: (params) => ({
       sumOfSquares:

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Array } from "../core/array.ts";
+import { checkOptions } from "../core/options.ts";
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
 import {
@@ -13,6 +14,7 @@ import {
   nextCount,
   zerosLikeTree,
 } from "./base.ts";
+import { checkHyperparameters } from "./hyperparameters.ts";
 
 /** State of `scaleByAdam`. */
 export interface AdamState {
@@ -36,12 +38,17 @@ export interface AdamOptions {
   epsRoot?: number;
 }
 
+/** The keys of `AdamOptions`. */
+export const ADAM_OPTIONS: readonly string[] = ["b1", "b2", "eps", "epsRoot"];
+
 /**
  * `m_t = b1 m_{t-1} + (1 - b1) g_t`, `v_t = b2 v_{t-1} + (1 - b2) g_t^2` (both start at 0),
  * `m^_t = m_t / (1 - b1^t)`, `v^_t = v_t / (1 - b2^t)`, `u_t = m^_t / (sqrt(v^_t + epsRoot) + eps)`,
  * with `t = 1` at the first update.
  */
 export function scaleByAdam(options: AdamOptions = {}): GradientTransformation<AdamState> {
+  checkOptions("optim.scaleByAdam", options, ADAM_OPTIONS);
+  checkHyperparameters("optim.scaleByAdam", { ...options });
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = options;
   return {
     init: (params) => ({

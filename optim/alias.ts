@@ -3,11 +3,13 @@
  * of a weight `w` with gradient `g` at step `t`.
  * @module
  */
+import { checkOptions } from "../core/options.ts";
 import type { Mask } from "../nn/mask.ts";
 import { scaleByAdadelta } from "./adadelta.ts";
 import { scaleByRss } from "./adagrad.ts";
-import { type AdamOptions, scaleByAdam } from "./adam.ts";
+import { ADAM_OPTIONS, type AdamOptions, scaleByAdam } from "./adam.ts";
 import { chain, type GradientTransformation, type OptState } from "./base.ts";
+import { checkHyperparameters } from "./hyperparameters.ts";
 import { trace } from "./momentum.ts";
 import { scaleByRms, scaleByStddev } from "./rmsprop.ts";
 import { scaleByLearningRate } from "./scale.ts";
@@ -39,6 +41,8 @@ export function sgd(
   learningRate: LearningRate,
   options: SgdOptions = {},
 ): GradientTransformation<OptState[]> {
+  checkOptions("optim.sgd", options, ["momentum", "nesterov"]);
+  checkHyperparameters("optim.sgd", { learningRate, ...options });
   const { momentum = 0, nesterov = false } = options;
   return momentum || nesterov
     ? chain(trace(momentum, { nesterov }), scaleByLearningRate(learningRate))
@@ -53,6 +57,8 @@ export function adagrad(
   learningRate: LearningRate = 0.01,
   options: { initialAccumulator?: number; eps?: number } = {},
 ): GradientTransformation<OptState[]> {
+  checkOptions("optim.adagrad", options, ["initialAccumulator", "eps"]);
+  checkHyperparameters("optim.adagrad", { learningRate, ...options });
   return chain(
     scaleByRss(options.initialAccumulator, options.eps),
     scaleByLearningRate(learningRate),
@@ -67,6 +73,8 @@ export function adadelta(
   learningRate: LearningRate = 1,
   options: { rho?: number; eps?: number } = {},
 ): GradientTransformation<OptState[]> {
+  checkOptions("optim.adadelta", options, ["rho", "eps"]);
+  checkHyperparameters("optim.adadelta", { learningRate, ...options });
   return chain(scaleByAdadelta(options.rho, options.eps), scaleByLearningRate(learningRate));
 }
 
@@ -88,6 +96,8 @@ export function rmsprop(
   learningRate: LearningRate = 0.01,
   options: RmspropOptions = {},
 ): GradientTransformation<OptState[]> {
+  checkOptions("optim.rmsprop", options, ["decay", "eps", "centered"]);
+  checkHyperparameters("optim.rmsprop", { learningRate, ...options });
   const { decay, eps, centered = false } = options;
   const scaling = centered ? scaleByStddev(decay, eps) : scaleByRms(decay, eps);
   return chain(scaling, scaleByLearningRate(learningRate));
@@ -101,6 +111,8 @@ export function adam(
   learningRate: LearningRate = 1e-3,
   options: AdamOptions = {},
 ): GradientTransformation<OptState[]> {
+  checkOptions("optim.adam", options, ADAM_OPTIONS);
+  checkHyperparameters("optim.adam", { learningRate, ...options });
   return chain(scaleByAdam(options), scaleByLearningRate(learningRate));
 }
 
@@ -120,6 +132,8 @@ export function adamw(
   learningRate: LearningRate = 1e-3,
   options: AdamwOptions = {},
 ): GradientTransformation<OptState[]> {
+  checkOptions("optim.adamw", options, [...ADAM_OPTIONS, "weightDecay", "mask"]);
+  checkHyperparameters("optim.adamw", { learningRate, ...options });
   const { weightDecay = 1e-4, mask, ...adamOptions } = options;
   return chain(
     scaleByAdam(adamOptions),

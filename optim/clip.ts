@@ -4,10 +4,10 @@
  * @module
  */
 import type { Array } from "../core/array.ts";
-import { AdjointError } from "../core/errors.ts";
 import { leaves, type Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
 import { type GradientTransformation, mapLeaves } from "./base.ts";
+import { checkHyperparameters } from "./hyperparameters.ts";
 import type { EmptyState } from "./scale.ts";
 
 /** The L2 norm of all leaves together: `sqrt(sum over leaves of sum g^2)`. */
@@ -18,9 +18,7 @@ export function globalNorm(updates: Tree): Array {
 
 /** `u = g * min(1, maxNorm / ||g||)`, with `||g||` the global norm over all leaves. */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyState> {
-  if (!(maxNorm > 0)) {
-    throw new AdjointError("optim.clipByGlobalNorm", `expected maxNorm > 0, got ${maxNorm}`);
-  }
+  checkHyperparameters("optim.clipByGlobalNorm", { maxNorm });
   return {
     init: () => ({}),
     update<U extends Tree>(updates: U, state: EmptyState): [U, EmptyState] {

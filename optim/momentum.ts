@@ -3,9 +3,11 @@
  * @module
  */
 import type { Array } from "../core/array.ts";
+import { checkOptions } from "../core/options.ts";
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
 import { type GradientTransformation, mapLeaves, zerosLikeTree } from "./base.ts";
+import { checkHyperparameters } from "./hyperparameters.ts";
 
 /** State of `trace`: the momentum buffer. */
 export interface TraceState {
@@ -30,6 +32,8 @@ export function trace(
   decay: number,
   options: TraceOptions = {},
 ): GradientTransformation<TraceState> {
+  checkOptions("optim.trace", options, ["nesterov"]);
+  checkHyperparameters("optim.trace", { decay });
   return {
     init: (params) => ({ trace: zerosLikeTree(params) }),
     update<U extends Tree>(updates: U, state: TraceState): [U, TraceState] {

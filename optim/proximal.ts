@@ -9,6 +9,7 @@ import type { Tree } from "../core/tree.ts";
 import { type Mask, maskLeaves } from "../nn/mask.ts";
 import * as np from "../numpy.ts";
 import { type GradientTransformation, mapLeaves, requireParams } from "./base.ts";
+import { checkHyperparameters } from "./hyperparameters.ts";
 import type { EmptyState } from "./scale.ts";
 
 /**
@@ -19,6 +20,7 @@ import type { EmptyState } from "./scale.ts";
  */
 export function proximalL1(threshold: number, mask?: Mask): GradientTransformation<EmptyState> {
   const op = "optim.proximalL1";
+  checkHyperparameters(op, { threshold });
   return {
     init: () => ({}),
     update<U extends Tree>(updates: U, state: EmptyState, params?: Tree): [U, EmptyState] {

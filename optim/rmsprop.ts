@@ -6,6 +6,7 @@
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
 import { type GradientTransformation, mapLeaves, zerosLikeTree } from "./base.ts";
+import { checkHyperparameters } from "./hyperparameters.ts";
 
 /** State of `scaleByRms`: the decaying average of squared gradients. */
 export interface RmsState {
@@ -23,6 +24,7 @@ export interface StddevState {
 
 /** `nu_t = decay nu_{t-1} + (1 - decay) g_t^2` (`nu_0 = 0`), `u_t = g_t / sqrt(nu_t + eps)`. */
 export function scaleByRms(decay = 0.9, eps = 1e-8): GradientTransformation<RmsState> {
+  checkHyperparameters("optim.scaleByRms", { decay, eps });
   return {
     init: (params) => ({ nu: zerosLikeTree(params) }),
     update<U extends Tree>(updates: U, state: RmsState): [U, RmsState] {
@@ -46,6 +48,7 @@ export function scaleByRms(decay = 0.9, eps = 1e-8): GradientTransformation<RmsS
  * `u_t = g_t / sqrt(nu_t - mu_t^2 + eps)`.
  */
 export function scaleByStddev(decay = 0.9, eps = 1e-8): GradientTransformation<StddevState> {
+  checkHyperparameters("optim.scaleByStddev", { decay, eps });
   return {
     init: (params) => ({ mu: zerosLikeTree(params), nu: zerosLikeTree(params) }),
     update<U extends Tree>(updates: U, state: StddevState): [U, StddevState] {

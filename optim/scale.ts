@@ -4,9 +4,12 @@
  * @module
  */
 import type { Array } from "../core/array.ts";
+import { describeValue } from "../core/describe.ts";
+import { AdjointError } from "../core/errors.ts";
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
 import { type GradientTransformation, initCount, mapLeaves, nextCount } from "./base.ts";
+import { checkHyperparameters } from "./hyperparameters.ts";
 import type { Schedule } from "./schedules.ts";
 
 /** The state of a transformation that keeps none. */
@@ -20,6 +23,7 @@ export interface CountState {
 
 /** `u = factor * g`. */
 export function scale(factor: number): GradientTransformation<EmptyState> {
+  checkHyperparameters("optim.scale", { factor });
   return {
     init: () => ({}),
     update<U extends Tree>(updates: U, state: EmptyState): [U, EmptyState] {
@@ -30,6 +34,13 @@ export function scale(factor: number): GradientTransformation<EmptyState> {
 
 /** `u_t = s(t) * g_t`, with `t` the step count (0 at the first update). */
 export function scaleBySchedule(schedule: Schedule): GradientTransformation<CountState> {
+  if (typeof schedule !== "function") {
+    throw new AdjointError(
+      "optim.scaleBySchedule",
+      `expected a schedule (step => Array) such as optim.cosineDecay(0.1, 1000), got ` +
+        describeValue(schedule),
+    );
+  }
   return {
     init: () => ({ count: initCount() }),
     update<U extends Tree>(updates: U, state: CountState): [U, CountState] {
@@ -53,6 +64,7 @@ export function scaleByLearningRate(
   learningRate: number | Schedule,
   flipSign = true,
 ): GradientTransformation<EmptyState> | GradientTransformation<CountState> {
+  checkHyperparameters("optim.scaleByLearningRate", { learningRate });
   const sign = flipSign ? -1 : 1;
   if (typeof learningRate === "number") return scale(sign * learningRate);
   return scaleBySchedule((t) => np.multiply(learningRate(t), sign));

@@ -4,8 +4,11 @@
  * @module
  */
 import type { Array } from "../core/array.ts";
+import { describeValue } from "../core/describe.ts";
 import { AdjointError } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import * as np from "../numpy.ts";
+import { checkHyperparameters } from "./hyperparameters.ts";
 
 /** A schedule: step count -> value. */
 export type Schedule = (step: Array | number) => Array;
@@ -16,6 +19,7 @@ function stepOf(step: Array | number): Array {
 
 /** The same value at every step. */
 export function constant(value: number): Schedule {
+  checkHyperparameters("optim.constant", { value });
   return (step) => np.fullLike(stepOf(step), value);
 }
 
@@ -39,12 +43,9 @@ export function exponentialDecay(
   decayRate: number,
   options: ExponentialDecayOptions = {},
 ): Schedule {
-  if (!(transitionSteps > 0)) {
-    throw new AdjointError(
-      "optim.exponentialDecay",
-      `expected transitionSteps > 0, got ${transitionSteps}`,
-    );
-  }
+  const op = "optim.exponentialDecay";
+  checkOptions(op, options, ["transitionBegin", "staircase", "endValue"]);
+  checkHyperparameters(op, { initValue, transitionSteps, decayRate, ...options });
   const begin = options.transitionBegin ?? 0;
   return (step) => {
     let p = np.divide(np.maximum(np.subtract(stepOf(step), begin), 0), transitionSteps);
@@ -60,9 +61,7 @@ export function exponentialDecay(
  * `init * ((1 - alpha) * 0.5 * (1 + cos(pi * min(t, T) / T)) + alpha)`.
  */
 export function cosineDecay(initValue: number, decaySteps: number, alpha = 0): Schedule {
-  if (!(decaySteps > 0)) {
-    throw new AdjointError("optim.cosineDecay", `expected decaySteps > 0, got ${decaySteps}`);
-  }
+  checkHyperparameters("optim.cosineDecay", { initValue, decaySteps, alpha });
   return (step) => {
     const t = np.divide(np.minimum(stepOf(step), decaySteps), decaySteps);
     const c = np.multiply(np.add(np.cos(np.multiply(t, Math.PI)), 1), 0.5);
@@ -72,9 +71,7 @@ export function cosineDecay(initValue: number, decaySteps: number, alpha = 0): S
 
 /** Linear interpolation from `initValue` to `endValue` over `steps` steps, constant after. */
 export function linearSchedule(initValue: number, endValue: number, steps: number): Schedule {
-  if (!(steps > 0)) {
-    throw new AdjointError("optim.linearSchedule", `expected steps > 0, got ${steps}`);
-  }
+  checkHyperparameters("optim.linearSchedule", { initValue, endValue, steps });
   return (step) => {
     const frac = np.divide(np.minimum(stepOf(step), steps), steps);
     return np.add(np.multiply(frac, endValue - initValue), initValue);
@@ -96,6 +93,14 @@ export function linearWarmup(
   after?: Schedule,
   initValue = 0,
 ): Schedule {
+  checkHyperparameters("optim.linearWarmup", { peakValue, warmupSteps, initValue });
+  if (after !== undefined && typeof after !== "function") {
+    throw new AdjointError(
+      "optim.linearWarmup",
+      `after must be a schedule (step => Array) such as optim.cosineDecay(1e-3, 1000), got ` +
+        describeValue(after),
+    );
+  }
   const ramp = linearSchedule(initValue, peakValue, warmupSteps);
   if (!after) return ramp;
   return (step) => {
@@ -110,14 +115,15 @@ export function linearWarmup(
  * the increasing `boundaries`.
  */
 export function piecewiseConstant(boundaries: number[], values: number[]): Schedule {
+  const finite = (xs: unknown) => globalThis.Array.isArray(xs) && xs.every(Number.isFinite);
   if (
-    values.length !== boundaries.length + 1 ||
+    !finite(boundaries) || !finite(values) || values.length !== boundaries.length + 1 ||
     boundaries.some((b, i) => i > 0 && b <= boundaries[i - 1])
   ) {
     throw new AdjointError(
       "optim.piecewiseConstant",
-      `expected increasing boundaries and one more value than boundaries, got ` +
-        `${boundaries.length} boundaries [${boundaries}] and ${values.length} values`,
+      `expected increasing boundaries and one more value than boundaries, all finite numbers; got ` +
+        `boundaries ${describeValue(boundaries)} and values ${describeValue(values)}`,
     );
   }
   return (step) => {

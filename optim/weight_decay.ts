@@ -7,6 +7,7 @@ import type { Tree } from "../core/tree.ts";
 import { type Mask, maskLeaves } from "../nn/mask.ts";
 import * as np from "../numpy.ts";
 import { type GradientTransformation, mapLeaves, requireParams } from "./base.ts";
+import { checkHyperparameters } from "./hyperparameters.ts";
 import type { EmptyState } from "./scale.ts";
 
 /** `u = g + weightDecay * w` on the leaves selected by `mask` (all by default), `u = g` elsewhere. */
@@ -15,6 +16,7 @@ export function addDecayedWeights(
   mask?: Mask,
 ): GradientTransformation<EmptyState> {
   const op = "optim.addDecayedWeights";
+  checkHyperparameters(op, { weightDecay });
   return {
     init: () => ({}),
     update<U extends Tree>(updates: U, state: EmptyState, params?: Tree): [U, EmptyState] {

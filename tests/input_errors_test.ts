@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { describeValue } from "../core/describe.ts";
-import { AdjointError, type Array, jit, nn, numpy as np } from "../mod.ts";
+import { AdjointError, type Array, jit, nn, numpy as np, optim } from "../mod.ts";
 import { runs } from "./util/arbitraries.ts";
 
 /** Asserts that `fn` throws an AdjointError whose message matches every pattern. */
@@ -172,6 +172,73 @@ Deno.test("nn.mse and nn.binaryCrossEntropy refuse targets of another shape inst
     () => nn.binaryCrossEntropy(np.full([3], 0.5), np.ones([3, 1]), { fromLogits: true }),
     /^nn\.binaryCrossEntropy:/,
     /input f32\[3\] and target f32\[3,1\]/,
+  );
+});
+
+const OPTIMIZERS: [string, (lr: unknown) => unknown][] = [
+  ["sgd", (lr) => optim.sgd(lr as number)],
+  ["adagrad", (lr) => optim.adagrad(lr as number)],
+  ["adadelta", (lr) => optim.adadelta(lr as number)],
+  ["rmsprop", (lr) => optim.rmsprop(lr as number)],
+  ["adam", (lr) => optim.adam(lr as number)],
+  ["adamw", (lr) => optim.adamw(lr as number)],
+  ["scaleByLearningRate", (lr) => optim.scaleByLearningRate(lr as number)],
+];
+
+Deno.test("optim.adam and every optimiser refuse a learning rate that is a string, NaN or negative", () => {
+  refuses(
+    () => optim.adam("0.1" as never),
+    /^optim\.adam:/,
+    /learningRate must be a finite number >= 0 or a schedule/,
+    /got "0\.1" \(a string\); pass the number 0\.1/,
+  );
+  for (const [name, make] of OPTIMIZERS) {
+    const call = new RegExp(`^optim\\.${name}:`);
+    refuses(() => make("0.01"), call, /"0\.01" \(a string\)/);
+    refuses(() => make(NaN), call, /got NaN/);
+    refuses(() => make(Infinity), call, /got Infinity/);
+    refuses(() => make(null), call, /got null/);
+    refuses(() => make(-0.1), call, /got -0\.1/, /scaleByLearningRate\(lr, false\)/);
+    make(0.1);
+    make(optim.constant(0.1));
+  }
+});
+
+Deno.test("optimiser options must be an object of known keys with values in range", () => {
+  refuses(() => optim.sgd(0.1, 0.9 as never), /^optim\.sgd:/, /options object/, /got 0\.9/);
+  refuses(() => optim.adam(0.1, { beta1: 0.9 } as never), /unknown option "beta1"/, /b1, b2/);
+  refuses(() => optim.adam(0.1, { b1: 1 }), /^optim\.adam:/, /b1 must be a number in \[0, 1\)/);
+  refuses(() => optim.sgd(0.1, { momentum: 1.5 }), /momentum must be a number in \[0, 1\]/);
+  refuses(() => optim.rmsprop(0.1, { eps: -1 }), /^optim\.rmsprop:/, /eps must be/, /got -1/);
+  refuses(() => optim.adamw(0.1, { weightDecay: NaN }), /^optim\.adamw:/, /weightDecay/);
+  refuses(() => optim.adadelta(1, { rho: 2 }), /^optim\.adadelta:/, /rho/, /got 2/);
+  refuses(() => optim.adagrad(0.1, { initialAccumulator: -1 }), /initialAccumulator/);
+  refuses(() => optim.scale(NaN), /^optim\.scale:/, /factor must be a finite number/);
+  refuses(() => optim.trace(-0.5), /^optim\.trace:/, /decay/);
+  refuses(() => optim.scaleByAdam({ b2: 1 }), /^optim\.scaleByAdam:/, /b2/);
+  refuses(() => optim.clipByGlobalNorm(0), /^optim\.clipByGlobalNorm:/, /maxNorm must be .* > 0/);
+  refuses(() => optim.proximalL1(-1), /^optim\.proximalL1:/, /threshold/);
+  refuses(() => optim.addDecayedWeights("1e-4" as never), /pass the number 0\.0001/);
+  refuses(() => optim.scaleBySchedule(0.1 as never), /^optim\.scaleBySchedule:/, /got 0\.1/);
+});
+
+Deno.test("schedules refuse values that are not finite numbers and steps that are not positive", () => {
+  refuses(() => optim.constant("1" as never), /^optim\.constant:/, /value/, /"1" \(a string\)/);
+  refuses(() => optim.exponentialDecay(1, 10, -0.5), /^optim\.exponentialDecay:/, /decayRate/);
+  refuses(() => optim.exponentialDecay(1, 0, 0.5), /transitionSteps must be .* > 0, got 0/);
+  refuses(() => optim.exponentialDecay(1, 10, 0.5, { staircas: true } as never), /"staircas"/);
+  refuses(() => optim.cosineDecay(NaN, 10), /^optim\.cosineDecay:/, /initValue/, /NaN/);
+  refuses(() => optim.linearSchedule(0, 1, 0), /^optim\.linearSchedule:/, /steps/);
+  refuses(
+    () => optim.linearWarmup(1, 10, "cosine" as never),
+    /^optim\.linearWarmup:/,
+    /after must be a schedule/,
+    /"cosine" \(a string\)/,
+  );
+  refuses(
+    () => optim.piecewiseConstant([10, NaN], [1, 2, 3]),
+    /^optim\.piecewiseConstant:/,
+    /\[10, NaN\]/,
   );
 });
 
