@@ -242,6 +242,17 @@ Deno.test("schedules refuse values that are not finite numbers and steps that ar
   );
 });
 
+Deno.test("jit consumes an array donated twice in one call once, and computes the right result", () => {
+  const add = jit((a: Array, b: Array) => a.add(b), { donateArgnums: [0, 1] });
+  const x = np.array([1, 2]);
+  assert.deepEqual(add(x, x).toArray(), [2, 4]);
+  assert.throws(() => x.toArray(), /donated to a jitted function/);
+  const sum = jit((s: { a: Array; b: Array }) => s.a.mul(s.b), { donateArgnums: [0] });
+  const y = np.array([3, 4]);
+  assert.deepEqual(sum({ a: y, b: y }).toArray(), [9, 16]);
+  assert.throws(() => y.toArray(), /donated/);
+});
+
 Deno.test("describeValue shows any value in a short text that says its kind", () => {
   fc.assert(
     fc.property(fc.anything(), (v) => {

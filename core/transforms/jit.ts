@@ -33,7 +33,9 @@ export interface JitOptions {
    * Positional arguments whose arrays the call consumes, as JAX's `donate_argnums`: their
    * buffers are released as soon as the call returns (unless an output is the same buffer), so a
    * training step `state = step(state, batch)` keeps memory flat without waiting for the garbage
-   * collector. Using a donated array afterwards is an error that says so. Calls under an outer
+   * collector. Using a donated array afterwards is an error that says so. An array passed in
+   * several donated places (`step(x, x)`, or twice in one pytree, as when `jit` hands back one
+   * array for two equal outputs) is consumed once, after the call. Calls under an outer
    * transformation (`grad(jit(f))`) donate nothing, as in JAX.
    */
   donateArgnums?: number[];
