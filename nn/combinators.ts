@@ -11,7 +11,7 @@ import { AdjointError } from "../core/errors.ts";
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
 import { split } from "../random/key.ts";
-import { type ApplyOptions, asLayer, type Layer, type LayerLike } from "./layer.ts";
+import { type ApplyOptions, asLayer, type Layer, layerFactory, type LayerLike } from "./layer.ts";
 
 /** One options object per layer, each with its own key when a key was given. */
 function perLayer(options: ApplyOptions | undefined, n: number): (ApplyOptions | undefined)[] {
@@ -30,7 +30,7 @@ function perLayer(options: ApplyOptions | undefined, n: number): (ApplyOptions |
  * ```
  */
 export function serial<X = Array, Y = Array>(...layers: LayerLike[]): Layer<Tree[], X, Y> {
-  const ls = layers.map(asLayer);
+  const ls = layers.map((l, i) => asLayer(l, "nn.serial", `layer ${i}`));
   return {
     init(key, inputShape) {
       const keys = split(key, ls.length);
@@ -53,7 +53,7 @@ export function serial<X = Array, Y = Array>(...layers: LayerLike[]): Layer<Tree
 
 /** Applies layer `i` to item `i` of a list input, giving a list output. */
 export function parallel(...layers: LayerLike[]): Layer<Tree[], Array[], Array[]> {
-  const ls = layers.map(asLayer);
+  const ls = layers.map((l, i) => asLayer(l, "nn.parallel", `layer ${i}`));
   const check = (n: number) => {
     if (n !== ls.length) {
       throw new AdjointError(
@@ -106,3 +106,9 @@ export function fanInConcat(axis = -1): Layer<null, Array[], Array> {
     apply: (_params, xs) => np.concatenate(xs, axis),
   };
 }
+
+layerFactory(serial, "nn.serial(...layers)");
+layerFactory(parallel, "nn.parallel(...layers)");
+layerFactory(fanOut, "nn.fanOut(n)");
+layerFactory(fanInSum, "nn.fanInSum()");
+layerFactory(fanInConcat, "nn.fanInConcat()");

@@ -6,7 +6,8 @@
  * Shapes include the batch axis, which may be given as -1 (unknown) at init time.
  * @module
  */
-import type { Array } from "../core/array.ts";
+import { Array } from "../core/array.ts";
+import { describeValue } from "../core/describe.ts";
 import { AdjointError } from "../core/errors.ts";
 import type { Tree } from "../core/tree.ts";
 
@@ -39,13 +40,62 @@ export type LayerLike = Layer<any, any, any> | ((x: Array) => Array);
 export function activation(fn: (x: Array) => Array): Layer<null> {
   return {
     init: (_key, inputShape) => [inputShape, null],
-    apply: (_params, x) => fn(x),
+    apply: (_params, x) => {
+      const y = fn(x);
+      if (!(y instanceof Array)) {
+        throw new AdjointError(
+          "nn.activation",
+          `${describeValue(fn)}, used as a layer, returned ${describeValue(y)} instead of an ` +
+            `array; if it builds a layer, call it where the layer is listed, e.g. ` +
+            `nn.serial(${fn.name || "makeLayer"}(...))`,
+        );
+      }
+      return y;
+    },
   };
 }
 
-/** The layer behind a `LayerLike`. */
-export function asLayer(layer: LayerLike): Layer<any, any, any> {
-  return typeof layer === "function" ? activation(layer) : layer;
+/** Layer factories by function, with how to call them, e.g. `nn.dense(features)`. */
+const factories = new WeakMap<object, string>();
+
+/**
+ * Marks `factory` as a function that builds a layer, so that listing it uncalled where a layer
+ * is expected (`nn.serial(nn.flatten)`) is an error that says how to call it (`call`).
+ */
+export function layerFactory(
+  factory: (...args: any[]) => Layer<any, any, any>,
+  call: string,
+): void {
+  factories.set(factory, call);
+}
+
+/**
+ * The layer behind a `LayerLike`; `op` and `what` (e.g. `nn.serial`, `layer 0`) name it in the
+ * error raised for a layer factory left uncalled or for something that is not a layer.
+ */
+export function asLayer(
+  layer: LayerLike,
+  op = "nn.asLayer",
+  what = "the layer",
+): Layer<any, any, any> {
+  const call = factories.get(layer);
+  if (call) {
+    throw new AdjointError(
+      op,
+      `${what} is ${describeValue(layer)}, which builds a layer rather than being one: call it, ` +
+        call,
+    );
+  }
+  if (typeof layer === "function") return activation(layer);
+  const candidate = layer as Partial<Layer> | null | undefined;
+  if (typeof candidate?.init !== "function" || typeof candidate?.apply !== "function") {
+    throw new AdjointError(
+      op,
+      `${what} is ${describeValue(layer)}; expected a layer { init, apply } such as ` +
+        `nn.dense(10), or a shape-preserving function such as nn.relu`,
+    );
+  }
+  return layer as Layer<any, any, any>;
 }
 
 /** The key of a stochastic layer in training mode, or an error saying how to pass one. */

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { describeValue } from "../core/describe.ts";
-import { AdjointError, type Array, jit, nn, numpy as np, optim } from "../mod.ts";
+import { AdjointError, type Array, jit, nn, numpy as np, optim, random } from "../mod.ts";
 import { runs } from "./util/arbitraries.ts";
 
 /** Asserts that `fn` throws an AdjointError whose message matches every pattern. */
@@ -251,6 +251,49 @@ Deno.test("jit consumes an array donated twice in one call once, and computes th
   const y = np.array([3, 4]);
   assert.deepEqual(sum({ a: y, b: y }).toArray(), [9, 16]);
   assert.throws(() => y.toArray(), /donated/);
+});
+
+Deno.test("nn.serial and nn.parallel refuse a layer factory left uncalled, saying how to call it", () => {
+  const factories: [unknown, string][] = [
+    [nn.flatten, "nn.flatten()"],
+    [nn.dense, "nn.dense(features)"],
+    [nn.conv2d, "nn.conv2d(outChannels, kernelSize)"],
+    [nn.maxPool2d, "nn.maxPool2d(windowSize)"],
+    [nn.avgPool2d, "nn.avgPool2d(windowSize)"],
+    [nn.dropout, "nn.dropout(rate)"],
+    [nn.dropout2d, "nn.dropout2d(rate)"],
+    [nn.gaussianNoise, "nn.gaussianNoise(stddev)"],
+    [nn.randomShift, "nn.randomShift(maxShift)"],
+    [nn.fanInSum, "nn.fanInSum()"],
+    [nn.fanInConcat, "nn.fanInConcat()"],
+    [nn.fanOut, "nn.fanOut(n)"],
+    [nn.serial, "nn.serial(...layers)"],
+  ];
+  for (const [factory, call] of factories) {
+    const name = (factory as { name: string }).name;
+    refuses(
+      () => nn.serial(nn.relu, factory as never),
+      /^nn\.serial:/,
+      new RegExp(`layer 1 is the function ${name}, which builds a layer`),
+      new RegExp(`call it, ${call.replace(/[().]/g, "\\$&")}`),
+    );
+  }
+  refuses(() => nn.parallel(nn.flatten as never), /^nn\.parallel:/, /call it, nn\.flatten\(\)/);
+  refuses(
+    () => nn.serial(nn.dense(2), undefined as never),
+    /layer 1 is undefined/,
+    /expected a layer \{ init, apply \}/,
+  );
+  // A factory of the user's own is caught when its result, a layer, comes out of `apply`.
+  const block = () => nn.serial(nn.dense(2), nn.relu);
+  const net = nn.serial(block as never);
+  const [, params] = net.init(random.key(0), [-1, 3]);
+  refuses(
+    () => net.apply(params, np.ones([1, 3])),
+    /^nn\.activation:/,
+    /the function block, used as a layer, returned \{init: function, apply: function\}/,
+    /nn\.serial\(block\(\.\.\.\)\)/,
+  );
 });
 
 Deno.test("describeValue shows any value in a short text that says its kind", () => {

@@ -11,7 +11,7 @@ import * as np from "../../numpy.ts";
 import { split } from "../../random/key.ts";
 import type { FloatDType } from "../../random/uniform.ts";
 import { type Initializer, torchDefault, uniform } from "../initializers.ts";
-import { checkRank, type Layer } from "../layer.ts";
+import { checkRank, type Layer, layerFactory } from "../layer.ts";
 import { laxPadding, type Padding2, pair, type Size2, slidingOutput } from "./spatial.ts";
 
 /** Parameters of `conv2d`: kernel `w` `[O, I / groups, kh, kw]` and bias `b` `[O]`. */
@@ -95,3 +95,5 @@ export function conv2d(
     },
   };
 }
+
+layerFactory(conv2d, "nn.conv2d(outChannels, kernelSize)");

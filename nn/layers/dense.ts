@@ -5,7 +5,7 @@
 import * as np from "../../numpy.ts";
 import { split } from "../../random/key.ts";
 import { type Initializer, torchDefault, uniform } from "../initializers.ts";
-import type { Layer } from "../layer.ts";
+import { type Layer, layerFactory } from "../layer.ts";
 import type { FloatDType } from "../../random/uniform.ts";
 import type { Array } from "../../core/array.ts";
 import { AdjointError } from "../../core/errors.ts";
@@ -64,3 +64,5 @@ export function dense(features: number, options: DenseOptions = {}): Layer<Dense
     apply: (params, x) => np.add(np.matmul(x, params.w), params.b),
   };
 }
+
+layerFactory(dense, "nn.dense(features)");

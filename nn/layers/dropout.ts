@@ -8,7 +8,7 @@ import type { Array } from "../../core/array.ts";
 import { AdjointError } from "../../core/errors.ts";
 import * as np from "../../numpy.ts";
 import { bernoulli } from "../../random/bernoulli.ts";
-import { type ApplyOptions, type Layer, trainingKey } from "../layer.ts";
+import { type ApplyOptions, type Layer, layerFactory, trainingKey } from "../layer.ts";
 
 function checkRate(op: string, rate: number): void {
   if (!(rate >= 0 && rate < 1)) {
@@ -46,3 +46,6 @@ export function dropout2d(rate = 0.5): Layer<null> {
     },
   };
 }
+
+layerFactory(dropout, "nn.dropout(rate)");
+layerFactory(dropout2d, "nn.dropout2d(rate)");

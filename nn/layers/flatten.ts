@@ -4,7 +4,7 @@
  */
 import { AdjointError } from "../../core/errors.ts";
 import * as np from "../../numpy.ts";
-import type { Layer } from "../layer.ts";
+import { type Layer, layerFactory } from "../layer.ts";
 
 /** Reshapes `[N, ...]` to `[N, product of the rest]`. */
 export function flatten(): Layer<null> {
@@ -22,3 +22,5 @@ export function flatten(): Layer<null> {
     apply: (_params, x) => np.reshape(x, [x.shape[0], x.size / Math.max(1, x.shape[0])]),
   };
 }
+
+layerFactory(flatten, "nn.flatten()");

@@ -7,7 +7,7 @@ import { AdjointError } from "../../core/errors.ts";
 import * as np from "../../numpy.ts";
 import { normal } from "../../random/normal.ts";
 import type { FloatDType } from "../../random/uniform.ts";
-import { type Layer, trainingKey } from "../layer.ts";
+import { type Layer, layerFactory, trainingKey } from "../layer.ts";
 
 /** Adds `N(0, stddev^2)` noise to every element when training. */
 export function gaussianNoise(stddev: number): Layer<null> {
@@ -24,3 +24,5 @@ export function gaussianNoise(stddev: number): Layer<null> {
     },
   };
 }
+
+layerFactory(gaussianNoise, "nn.gaussianNoise(stddev)");

@@ -4,7 +4,7 @@
  * @module
  */
 import { reduceWindow, type WindowReduction } from "../../lax.ts";
-import { checkRank, type Layer } from "../layer.ts";
+import { checkRank, type Layer, layerFactory } from "../layer.ts";
 import { laxPadding, type Padding2, pair, type Size2, slidingOutput } from "./spatial.ts";
 
 /** Options of the pooling layers. */
@@ -51,3 +51,6 @@ export function maxPool2d(windowSize: Size2, options: PoolOptions = {}): Layer<n
 export function avgPool2d(windowSize: Size2, options: PoolOptions = {}): Layer<null> {
   return pool("nn.avgPool2d", "avg", windowSize, options);
 }
+
+layerFactory(maxPool2d, "nn.maxPool2d(windowSize)");
+layerFactory(avgPool2d, "nn.avgPool2d(windowSize)");

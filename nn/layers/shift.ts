@@ -11,7 +11,7 @@ import { AdjointError } from "../../core/errors.ts";
 import * as np from "../../numpy.ts";
 import { split } from "../../random/key.ts";
 import { randint } from "../../random/randint.ts";
-import { type Layer, trainingKey } from "../layer.ts";
+import { type Layer, layerFactory, trainingKey } from "../layer.ts";
 
 /** Each example's offset in `[-maxShift, maxShift]`, as an `[N, 1, 1, 1]` int32 array. */
 function offsets(key: Array, n: number, maxShift: number): Array {
@@ -58,3 +58,5 @@ export function randomShift(maxShift: number): Layer<null> {
     },
   };
 }
+
+layerFactory(randomShift, "nn.randomShift(maxShift)");
