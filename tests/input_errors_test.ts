@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { describeValue } from "../core/describe.ts";
-import { AdjointError, type Array, jit, nn, numpy as np, optim, random } from "../mod.ts";
+import { AdjointError, type Array, jit, lax, nn, numpy as np, optim, random } from "../mod.ts";
 import { runs } from "./util/arbitraries.ts";
 
 /** Asserts that `fn` throws an AdjointError whose message matches every pattern. */
@@ -294,6 +294,25 @@ Deno.test("nn.serial and nn.parallel refuse a layer factory left uncalled, sayin
     /the function block, used as a layer, returned \{init: function, apply: function\}/,
     /nn\.serial\(block\(\.\.\.\)\)/,
   );
+});
+
+Deno.test("lax.sort sorts a single array into a single array, as JAX does", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: -50, max: 50 }), { minLength: 1, maxLength: 8 }),
+      (xs) => {
+        const sorted = lax.sort(np.array(xs, "int32"));
+        assert.deepEqual(sorted.toArray(), [...xs].sort((a, b) => a - b));
+      },
+    ),
+    runs(30),
+  );
+  const m = np.array([[3, 1, 2], [0, -1, 5]]);
+  assert.deepEqual(lax.sort(m).toArray(), [[1, 2, 3], [-1, 0, 5]], "default: the last axis");
+  assert.deepEqual(lax.sort(m, -2).toArray(), lax.sort([m], 0)[0].toArray());
+  refuses(() => lax.sort([]), /^lax\.sort:/, /non-empty list of arrays/, /got \[\] \(a JS list\)/);
+  refuses(() => lax.sort([m], 2), /^lax\.sort:/, /axis 2 is out of bounds/);
+  refuses(() => lax.sort([m, m], 1, 3), /numKeys must be an integer in \[1, 2\]/, /got 3/);
 });
 
 Deno.test("describeValue shows any value in a short text that says its kind", () => {

@@ -5,10 +5,11 @@
  * so sorting floats is differentiable.
  * @module
  */
-import { type Array, ConcreteArray } from "../array.ts";
+import { Array, ConcreteArray } from "../array.ts";
+import { describeValue } from "../describe.ts";
 import { AdjointError } from "../errors.ts";
 import { Primitive } from "../primitive.ts";
-import { range, shapeEqual, sizeOf } from "../shape.ts";
+import { normalizeAxis, range, shapeEqual, sizeOf } from "../shape.ts";
 import { bind } from "../trace.ts";
 import { moveAxis, moveBatchAxis } from "./batching.ts";
 import { add } from "./elementwise.ts";
@@ -68,7 +69,39 @@ function gatherAlong(x: Array, perm: Array, dimension: number): Array {
   return moveAxis(reshape(flat, xt.shape), last, dimension);
 }
 
-/** lax.sort: the operands sorted along `dimension` by the first `numKeys` of them. */
-export function sort(operands: Array[], dimension: number, numKeys = 1): Array[] {
-  return bind(sortP, operands, { dimension, numKeys });
+/**
+ * lax.sort: `operand` sorted along `dimension` (default -1, the last axis), or a list of
+ * operands of one shape sorted together by the lexicographic order of their first `numKeys`.
+ * As in JAX, one array gives one array and a list gives a list.
+ *
+ * ```ts
+ * import { lax, numpy as np } from "../../mod.ts";
+ * lax.sort(np.array([3, 1, 2])).toArray(); // [1, 2, 3]
+ * const [keys, values] = lax.sort([np.array([2, 1]), np.array([10, 20])]); // [1, 2], [20, 10]
+ * ```
+ */
+export function sort(operand: Array, dimension?: number): Array;
+/** The operands sorted together along `dimension` by the first `numKeys` of them. */
+export function sort(operands: Array[], dimension?: number, numKeys?: number): Array[];
+export function sort(operands: Array | Array[], dimension = -1, numKeys = 1): Array | Array[] {
+  const op = "lax.sort";
+  if (operands instanceof Array) return sort([operands], dimension)[0];
+  if (
+    !globalThis.Array.isArray(operands) || operands.length === 0 ||
+    !operands.every((x) => x instanceof Array)
+  ) {
+    throw new AdjointError(
+      op,
+      `expected an array or a non-empty list of arrays, got ${describeValue(operands)}`,
+    );
+  }
+  if (!(Number.isInteger(numKeys) && numKeys >= 1 && numKeys <= operands.length)) {
+    throw new AdjointError(
+      op,
+      `numKeys must be an integer in [1, ${operands.length}] (the number of operands), got ` +
+        describeValue(numKeys),
+    );
+  }
+  const d = normalizeAxis(op, dimension, operands[0].ndim);
+  return bind(sortP, operands, { dimension: d, numKeys });
 }
