@@ -7,6 +7,7 @@
 import type { Array } from "../core/array.ts";
 import { xor } from "../core/primitives/bits.ts";
 import { counters, keyWords } from "./key.ts";
+import { checkSampleShape } from "./sample_shape.ts";
 import { threefry2x32 } from "./threefry.ts";
 
 /**
@@ -18,6 +19,7 @@ import { threefry2x32 } from "./threefry.ts";
  * ```
  */
 export function bits(key: Array, shape: readonly number[] = []): Array {
+  checkSampleShape("random.bits", shape);
   const [hi, lo] = bitPairs("random.bits", key, shape);
   return xor(hi, lo);
 }

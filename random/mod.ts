@@ -17,6 +17,6 @@ export { type FloatDType, uniform, type UniformOptions } from "./uniform.ts";
 export { normal, type NormalOptions, truncatedNormal } from "./normal.ts";
 export { bernoulli } from "./bernoulli.ts";
 export { randint } from "./randint.ts";
-export { categorical, gumbel } from "./categorical.ts";
+export { categorical, type CategoricalOptions, gumbel } from "./categorical.ts";
 export { permutation } from "./permutation.ts";
 export { threefry2x32 } from "./threefry.ts";

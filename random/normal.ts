@@ -5,7 +5,9 @@
  * @module
  */
 import type { Array } from "../core/array.ts";
+import { checkOptions } from "../core/options.ts";
 import * as np from "../numpy.ts";
+import { checkSampleShape } from "./sample_shape.ts";
 import { boundOf, checkFloatDType, type FloatDType, uniform } from "./uniform.ts";
 
 /** Options of the normal samplers. */
@@ -39,6 +41,8 @@ export function normal(
   shape: readonly number[] = [],
   options: NormalOptions = {},
 ): Array {
+  checkSampleShape("random.normal", shape);
+  checkOptions("random.normal", options, ["dtype"]);
   const dtype = checkFloatDType("random.normal", options.dtype ?? "float32");
   const u = uniform(key, shape, { dtype, minval: ABOVE_MINUS_ONE[dtype], maxval: 1 });
   return np.multiply(np.erfInv(u), Math.SQRT2);
@@ -60,6 +64,8 @@ export function truncatedNormal(
   shape: readonly number[] = [],
   options: NormalOptions = {},
 ): Array {
+  checkSampleShape("random.truncatedNormal", shape);
+  checkOptions("random.truncatedNormal", options, ["dtype"]);
   const dtype = checkFloatDType("random.truncatedNormal", options.dtype ?? "float32");
   const lo = boundOf(lower, dtype), hi = boundOf(upper, dtype);
   const a = np.erf(np.divide(lo, Math.SQRT2)), b = np.erf(np.divide(hi, Math.SQRT2));

@@ -5,6 +5,7 @@
 import type { Array } from "../core/array.ts";
 import { AdjointError } from "../core/errors.ts";
 import * as np from "../numpy.ts";
+import { checkSampleShape } from "./sample_shape.ts";
 import { uniform } from "./uniform.ts";
 
 /**
@@ -22,6 +23,7 @@ export function randint(
   minval: number,
   maxval: number,
 ): Array {
+  checkSampleShape("random.randint", shape);
   if (!Number.isInteger(minval) || !Number.isInteger(maxval) || !(minval < maxval)) {
     throw new AdjointError(
       "random.randint",

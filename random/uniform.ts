@@ -8,11 +8,13 @@
 import type { Array } from "../core/array.ts";
 import { type DType, isFloat } from "../core/dtype.ts";
 import { AdjointError } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import { bitcastConvertType, shiftRightLogical } from "../core/primitives/bits.ts";
 import { full } from "../core/primitives/constants.ts";
 import { add, and, convert, mul, or, sub } from "../core/primitives/elementwise.ts";
 import * as np from "../numpy.ts";
 import { bitPairs, bits } from "./bits.ts";
+import { checkSampleShape } from "./sample_shape.ts";
 
 /** Bits of the float32 1.0: exponent 127, mantissa 0. */
 const ONE_F32_BITS = 0x3f800000;
@@ -80,6 +82,8 @@ export function uniform(
   shape: readonly number[] = [],
   options: UniformOptions = {},
 ): Array {
+  checkSampleShape("random.uniform", shape);
+  checkOptions("random.uniform", options, ["dtype", "minval", "maxval"]);
   const dtype = checkFloatDType("random.uniform", options.dtype ?? "float32");
   const u = unitInterval("random.uniform", key, shape, dtype);
   const { minval = 0, maxval = 1 } = options;

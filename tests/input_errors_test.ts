@@ -315,6 +315,59 @@ Deno.test("lax.sort sorts a single array into a single array, as JAX does", () =
   refuses(() => lax.sort([m, m], 1, 3), /numKeys must be an integer in \[1, 2\]/, /got 3/);
 });
 
+Deno.test("random.categorical takes JAX's keywords as an options object", () => {
+  const key = random.key(3);
+  const logits = np.log(np.array([[0.2, 0.8, 0.5], [0.6, 0.1, 0.3]]));
+  assert.deepEqual(
+    random.categorical(key, logits, { shape: [5, 2] }).toArray(),
+    random.categorical(key, logits, -1, [5, 2]).toArray(),
+  );
+  assert.deepEqual(
+    random.categorical(key, logits, { axis: 0 }).toArray(),
+    random.categorical(key, logits, 0).toArray(),
+  );
+  refuses(
+    () => random.categorical(key, logits, { replace: false } as never),
+    /^random\.categorical:/,
+    /unknown option "replace"/,
+    /axis, shape/,
+  );
+  refuses(
+    () => random.categorical(key, logits, { shape: [2] }, [2]),
+    /shape is given twice/,
+  );
+  refuses(
+    () => random.categorical(key, logits, "1" as never),
+    /axis must be an integer or the options \{ axis, shape \}/,
+    /"1" \(a string\)/,
+  );
+});
+
+Deno.test("random samplers refuse a shape that is not a list of non-negative integers", () => {
+  const key = random.key(0);
+  const samplers: [string, (shape: never) => unknown][] = [
+    ["bits", (s) => random.bits(key, s)],
+    ["uniform", (s) => random.uniform(key, s)],
+    ["normal", (s) => random.normal(key, s)],
+    ["truncatedNormal", (s) => random.truncatedNormal(key, -1, 1, s)],
+    ["randint", (s) => random.randint(key, s, 0, 3)],
+    ["gumbel", (s) => random.gumbel(key, s)],
+    ["bernoulli", (s) => random.bernoulli(key, 0.5, s)],
+  ];
+  for (const [name, draw] of samplers) {
+    const call = new RegExp(`^random\\.${name}:`);
+    refuses(
+      () => draw(3 as never),
+      call,
+      /a list of non-negative integers/,
+      /for 3 samples write \[3\]/,
+    );
+    refuses(() => draw([2, -1] as never), call, /got \[2, -1\] \(a JS list\)/);
+  }
+  refuses(() => random.normal(key, [2], { dtyp: "float64" } as never), /unknown option "dtyp"/);
+  refuses(() => random.bernoulli(key, 1.5), /^random\.bernoulli:/, /p must be a probability/);
+});
+
 Deno.test("describeValue shows any value in a short text that says its kind", () => {
   fc.assert(
     fc.property(fc.anything(), (v) => {
