@@ -35,9 +35,11 @@ export { AdjointError, ConcretizationError } from "./core/errors.ts";
 export { config, type ConfigFlags } from "./core/config.ts";
 export {
   type Backend,
+  type CompiledProgram,
   defaultBackendName,
   getBackend,
   registerBackend,
+  type RunOptions,
   setDefaultBackend,
 } from "./core/backend.ts";
 export { toBackend, toBackendAsync } from "./core/placement.ts";

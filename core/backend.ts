@@ -15,6 +15,18 @@ import { AdjointError } from "./errors.ts";
 /** An opaque handle to an array's storage on some backend. */
 export type DeviceBuffer = unknown;
 
+/** Options of one call of a compiled program. */
+export interface RunOptions {
+  /**
+   * Run the program beside op-by-op execution and throw an error naming the first kernel whose
+   * output differs (`jit`'s `check`).
+   */
+  check?: boolean;
+}
+
+/** A jaxpr compiled for a backend: runs on that backend's arrays. */
+export type CompiledProgram = (args: ConcreteArray[], options?: RunOptions) => ConcreteArray[];
+
 /** What every backend provides. */
 export interface Backend {
   /** Registry name, e.g. `"ref"`. */
@@ -38,9 +50,9 @@ export interface Backend {
   /**
    * Compiles a jaxpr into a function over this backend's arrays (optional: else interpreted).
    * With `sync`, compilation finishes before this returns; otherwise the function may interpret
-   * the jaxpr until compilation completes in the background.
+   * the jaxpr until compilation completes in the background (and runs no check meanwhile).
    */
-  compile?(jaxpr: Jaxpr, options: { sync: boolean }): (args: ConcreteArray[]) => ConcreteArray[];
+  compile?(jaxpr: Jaxpr, options: { sync: boolean }): CompiledProgram;
   /** What compiling a jaxpr produces, for inspection: e.g. the kernel program and its code. */
   describe?(jaxpr: Jaxpr): Record<string, string>;
 }

@@ -11,7 +11,11 @@ const LIBRARY_ROOT = new URL("../", import.meta.url).href;
  * library, or `""` when it cannot be found.
  */
 export function userFrame(): string {
+  // The default limit of 10 frames is often used up inside the library (a jitted call's checks).
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 100;
   const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
   for (const line of stack.split("\n").slice(1)) {
     const m = line.match(/\((.*):(\d+):(\d+)\)$/) ?? line.match(/at (.*):(\d+):(\d+)$/);
     if (!m) continue;

@@ -57,6 +57,16 @@ export function shapeStr(shape: Shape): string {
   return `[${shape.join(",")}]`;
 }
 
+/** The index of element `flat` (row-major) of an array of `shape`, as `[i,j]`. */
+export function elementIndexStr(shape: Shape, flat: number): string {
+  const at: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    at.unshift(flat % shape[d]);
+    flat = Math.floor(flat / shape[d]);
+  }
+  return shapeStr(at);
+}
+
 /** NumPy broadcasting of several shapes; throws an error naming `op` when they are incompatible. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   const ndim = Math.max(0, ...shapes.map((s) => s.length));

@@ -5,10 +5,17 @@
  * @module
  */
 import { type Array, ConcreteArray } from "../array.ts";
-import { type Backend, getBackend, withDefaultBackend } from "../backend.ts";
+import {
+  type Backend,
+  type CompiledProgram,
+  getBackend,
+  type RunOptions,
+  withDefaultBackend,
+} from "../backend.ts";
+import { config } from "../config.ts";
 import { AdjointError } from "../errors.ts";
 import { evalJaxpr, type Jaxpr } from "../jaxpr.ts";
-import { Tracer } from "../trace.ts";
+import { evaluatingEagerly, Tracer } from "../trace.ts";
 import { flatten, type Tree, type TreeDef, unflatten } from "../tree.ts";
 import { flattenArrays, flattenFun, type OutStore } from "./flat.ts";
 import { makeJaxprFlat } from "./make_jaxpr.ts";
@@ -39,6 +46,14 @@ export interface JitOptions {
    * transformation (`grad(jit(f))`) donate nothing, as in JAX.
    */
   donateArgnums?: number[];
+  /**
+   * Run each compiled call beside op-by-op execution on the same backend and throw an error
+   * naming the first kernel whose output differs, with its equations (default:
+   * `config.checkJit`, on when `ADJOINT_CHECK_JIT=1`). The first call compiles synchronously so
+   * that it is checked. Slow: for finding a compiler fault, not for training. On webgpu the
+   * comparison finishes in the background and the next read from the backend throws it.
+   */
+  check?: boolean;
 }
 
 /** What `jit(f).lower(...args)` shows: the simplified jaxpr and what the backend makes of it. */
@@ -62,7 +77,7 @@ export interface Jitted {
 interface Entry {
   jaxpr: Jaxpr;
   outDef: TreeDef;
-  compiled?: (args: ConcreteArray[]) => ConcreteArray[];
+  compiled?: CompiledProgram;
 }
 
 const objectIds = new WeakMap<object, number>();
@@ -132,7 +147,8 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
   const jitted = (...args: unknown[]) => {
     const [entry, leaves] = prepare(args);
     const backend = backendFor(leaves, options.backend);
-    const outs = run(entry, leaves, backend, options.compile === "sync");
+    const check = (options.check ?? config.checkJit) && evaluatingEagerly();
+    const outs = run(entry, leaves, backend, options.compile === "sync", check);
     // Under an outer transformation the arguments may still be needed (residuals of grad).
     const concrete = (a: Array) => a instanceof ConcreteArray;
     if (donated.size && leaves.every(concrete) && outs.every(concrete)) {
@@ -166,12 +182,20 @@ function backendFor(leaves: Array[], name: string | undefined): Backend {
   return backend;
 }
 
-function run(entry: Entry, leaves: Array[], backend: Backend, sync: boolean): Array[] {
+const CHECK: RunOptions = { check: true };
+
+function run(
+  entry: Entry,
+  leaves: Array[],
+  backend: Backend,
+  sync: boolean,
+  check: boolean,
+): Array[] {
   const concrete = leaves.every((l) => l instanceof ConcreteArray) &&
     !entry.jaxpr.consts.some((c) => c instanceof Tracer);
   if (concrete && backend.compile) {
-    entry.compiled ??= backend.compile(entry.jaxpr, { sync });
-    return entry.compiled(leaves as ConcreteArray[]);
+    entry.compiled ??= backend.compile(entry.jaxpr, { sync: sync || check });
+    return entry.compiled(leaves as ConcreteArray[], check ? CHECK : undefined);
   }
   return evalJaxpr(entry.jaxpr, leaves);
 }

@@ -8,8 +8,10 @@
  * @module
  */
 import { type Array, ConcreteArray } from "../../core/array.ts";
-import type { Backend } from "../../core/backend.ts";
+import type { Backend, CompiledProgram } from "../../core/backend.ts";
+import type { TypedArray } from "../../core/dtype.ts";
 import { type Atom, evalJaxpr, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
+import { type KernelValues, runChecked } from "../lowering/check_program.ts";
 import { fuse, type Kernel, type KernelProgram, programToString } from "../lowering/fusion.ts";
 import { byteSize, type MemoryPlan, planMemory } from "../lowering/memory_plan.ts";
 import { verifyProgram } from "../lowering/verify_program.ts";
@@ -77,14 +79,15 @@ function borrowed(ptr: number, bytes: number): WasmBuffer {
 
 /**
  * A function running `jaxpr` on wasm arrays: op by op until its fused kernels are compiled
- * (immediately in `"sync"` mode), then as a compiled kernel program.
+ * (immediately in `"sync"` mode), then as a compiled kernel program, checked against op-by-op
+ * execution when a call asks for it.
  */
 export function wasmExecutable(
   jaxpr: Jaxpr,
   backend: Backend,
   rt: WasmRuntime,
   mode: CompileMode = "async",
-): (args: ConcreteArray[]) => ConcreteArray[] {
+): CompiledProgram {
   const lowered = lowerForWasm(jaxpr);
   const interpret = (args: ConcreteArray[]) => {
     jitCallCounts.interpreted++;
@@ -111,10 +114,12 @@ export function wasmExecutable(
     else compile(lowered.source, options).then(instantiate, reportCompileFailure);
   }
   const run = programRunner(lowered, backend, rt, prefix);
-  return (args) => {
+  return (args, options) => {
     if (!exports) return interpret(args);
     jitCallCounts.compiled++;
-    return run(exports, args);
+    if (!options?.check) return run(exports, args);
+    const compiled = exports;
+    return runChecked(lowered.program, args, (seen) => run(compiled, args, seen));
   };
 }
 
@@ -170,7 +175,12 @@ function programRunner(c: Compiled, backend: Backend, rt: WasmRuntime, prefix: s
   const lastUse = new Map<Var, number>();
   program.kernels.forEach((k, i) => k.inputs.forEach((v) => lastUse.set(v, i)));
 
-  return (exports: Record<string, CallableFunction>, args: ConcreteArray[]): ConcreteArray[] => {
+  /** Runs the program; with `seen`, records there what each kernel read and wrote. */
+  return (
+    exports: Record<string, CallableFunction>,
+    args: ConcreteArray[],
+    seen?: KernelValues<TypedArray>[],
+  ): ConcreteArray[] => {
     const env = new Map<Var, ConcreteArray>();
     const owned = new Set<Var>();
     jaxpr.constVars.forEach((v, i) => env.set(v, consts[i]));
@@ -182,6 +192,8 @@ function programRunner(c: Compiled, backend: Backend, rt: WasmRuntime, prefix: s
     const asArray = (v: Var): ConcreteArray =>
       env.get(v) ?? new ConcreteArray(v.aval, borrowed(addr(v), byteSize(v)), backend);
     const read = (a: Atom) => (a instanceof Literal ? onWasm(a.val, backend) : asArray(a));
+    const snapshot = seen &&
+      ((v: Var) => (env.has(v) || plan.offsets.has(v) ? asArray(v).dataSync() : undefined));
     /** Runs one equation on the prebuilt kernels. */
     const runOp = (e: JaxprEqn) => {
       const ins = e.inputs.map(read);
@@ -198,6 +210,7 @@ function programRunner(c: Compiled, backend: Backend, rt: WasmRuntime, prefix: s
       });
     };
     program.kernels.forEach((k, i) => {
+      const inputs = snapshot && k.inputs.map(snapshot);
       if (k.kind === "fused") {
         for (const v of k.outputs) {
           if (!plan.offsets.has(v)) {
@@ -221,6 +234,7 @@ function programRunner(c: Compiled, backend: Backend, rt: WasmRuntime, prefix: s
           }
         }
       } else runOp(k.eqns[0]);
+      if (snapshot) seen![i] = { inputs: inputs!, outputs: k.outputs.map(snapshot) };
       for (const v of k.inputs) {
         if (lastUse.get(v) === i && owned.has(v) && !outputs.has(v)) env.get(v)![Symbol.dispose]();
       }

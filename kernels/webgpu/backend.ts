@@ -24,7 +24,7 @@ import type { Backend, DeviceBuffer } from "../../core/backend.ts";
 import type { TypedArray } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
 import type { Params } from "../../core/primitive.ts";
-import { describeForWebGPU, webgpuExecutable } from "./compile/executor.ts";
+import { describeForWebGPU, settleChecks, webgpuExecutable } from "./compile/executor.ts";
 import { bitsRules } from "./bits.ts";
 import { contractionRules } from "./dot_general.ts";
 import { elementwiseRules } from "./elementwise.ts";
@@ -92,6 +92,8 @@ function fromWords(bytes: ArrayBuffer, aval: ShapedArray): TypedArray {
 
 /** Builds the backend object over a runtime. */
 export function createWebGPUBackend(rt: GpuRuntime): Backend {
+  const readStorage = async (b: DeviceBuffer, aval: ShapedArray) =>
+    fromWords(await rt.read(live("read", b), aval.size * ELEMENT_BYTES), aval);
   const backend: Backend = {
     name: "webgpu",
     fromHost(data: TypedArray, aval: ShapedArray): GpuStorage {
@@ -102,8 +104,9 @@ export function createWebGPUBackend(rt: GpuRuntime): Backend {
     },
     readSync: (b) => (b as GpuStorage).host,
     async read(b, aval) {
-      const bytes = await rt.read(live("read", b), aval.size * ELEMENT_BYTES);
-      return fromWords(bytes, aval);
+      const checks = settleChecks();
+      if (checks) await checks;
+      return readStorage(b, aval);
     },
     execute(prim: string, inputs, inAvals: ShapedArray[], params: Params, outAvals: ShapedArray[]) {
       const rule = ruleFor(prim);
@@ -123,6 +126,7 @@ export function createWebGPUBackend(rt: GpuRuntime): Backend {
   };
   const context = {
     rt,
+    read: readStorage,
     backend,
     ruleFor,
     bufferOf: live,

@@ -10,12 +10,24 @@
  * When a fused kernel would bind more buffers than the device allows per shader stage, the excess
  * operands are copied into spill slots after the planned region of the arena (and results copied
  * out) around its launch.
+ *
+ * A checked call (`jit(f, { check: true })`) copies each kernel's inputs and outputs aside as it
+ * records them; since reads are asynchronous, the comparison with op-by-op execution finishes in
+ * the background, and the next read from the backend waits for it and throws what it found.
  * @module
  */
 import { type Array, ConcreteArray } from "../../../core/array.ts";
-import type { Backend, DeviceBuffer } from "../../../core/backend.ts";
+import type { ShapedArray } from "../../../core/aval.ts";
+import type { Backend, CompiledProgram, DeviceBuffer } from "../../../core/backend.ts";
+import type { TypedArray } from "../../../core/dtype.ts";
 import { AdjointError } from "../../../core/errors.ts";
 import { evalJaxpr, type Jaxpr, Literal, type Var } from "../../../core/jaxpr.ts";
+import {
+  compareKernelsAsync,
+  type KernelValues,
+  opByOp,
+  releaseValues,
+} from "../../lowering/check_program.ts";
 import { fuse, type Kernel, type KernelProgram, programToString } from "../../lowering/fusion.ts";
 import { type MemoryPlan, planMemory } from "../../lowering/memory_plan.ts";
 import { verifyProgram } from "../../lowering/verify_program.ts";
@@ -38,6 +50,8 @@ export interface WebGPUContext {
   bufferOf(op: string, storage: DeviceBuffer): GPUBuffer;
   /** Storage owning a pooled buffer. */
   storage(buffer: GPUBuffer): DeviceBuffer;
+  /** Reads a webgpu array's storage without waiting for checks (`settleChecks`). */
+  read(storage: DeviceBuffer, aval: ShapedArray): Promise<TypedArray>;
 }
 
 /** A fused kernel's shader, with the operands it reaches through spill slots. */
@@ -140,22 +154,56 @@ const arenas = new FinalizationRegistry<{ rt: GpuRuntime; arena: GPUBuffer }>(
  * A function running `jaxpr` on webgpu arrays as a compiled kernel program. Programs over empty
  * arrays are interpreted op by op; float64 and primitives without a WebGPU kernel are errors.
  */
-export function webgpuExecutable(
-  jaxpr: Jaxpr,
-  ctx: WebGPUContext,
-): (args: ConcreteArray[]) => ConcreteArray[] {
+export function webgpuExecutable(jaxpr: Jaxpr, ctx: WebGPUContext): CompiledProgram {
   checkDTypes(jaxpr);
   if (hasEmptyArray(jaxpr)) return (args) => evalJaxpr(jaxpr, args) as ConcreteArray[];
   const lowered = lowerForWebGPU(jaxpr, ...deviceLimits(ctx.rt));
   for (const k of lowered.program.kernels) if (k.kind === "op") ctx.ruleFor(k.eqns[0].prim.name);
   for (const { shader } of lowered.fused.values()) ctx.rt.prepare(shader.source);
-  return programRunner(lowered, ctx);
+  const run = programRunner(lowered, ctx);
+  return (args, options) => (options?.check ? checkedCall(lowered, ctx, run, args) : run(args));
 }
 
-function programRunner(
+/** Comparisons of checked calls still under way; the next read waits for them. */
+const pendingChecks = new Set<Promise<void>>();
+
+/**
+ * What a read from the backend waits for first: the checks of earlier checked calls still
+ * comparing, which reject with the first kernel that differed; `undefined` when there are none.
+ */
+export function settleChecks(): Promise<void> | undefined {
+  if (!pendingChecks.size) return undefined;
+  const checks = [...pendingChecks];
+  pendingChecks.clear();
+  return Promise.all(checks).then(() => {});
+}
+
+/** A checked call: the outputs of `run` now, its comparison with op-by-op in `pendingChecks`. */
+function checkedCall(
   lowered: WebGPUProgram,
   ctx: WebGPUContext,
-): (args: ConcreteArray[]) => ConcreteArray[] {
+  run: Runner,
+  args: ConcreteArray[],
+): ConcreteArray[] {
+  const { jaxpr } = lowered.program;
+  const want = opByOp(jaxpr, args);
+  const seen: KernelValues<ConcreteArray>[] = [];
+  const outs = run(args, seen);
+  const read = (x: ConcreteArray) =>
+    x.backend === ctx.backend ? ctx.read(x.buffer, x.aval) : x.read();
+  const check = compareKernelsAsync(lowered.program, seen, want, read).finally(() => {
+    releaseValues(jaxpr, want);
+    for (const s of seen) for (const x of [...s.inputs, ...s.outputs]) x?.[Symbol.dispose]();
+  });
+  check.catch(() => {}); // surfaced by settleChecks, not as an unhandled rejection
+  pendingChecks.add(check);
+  return outs;
+}
+
+/** Runs a program; with `seen`, records there copies of what each kernel read and wrote. */
+type Runner = (args: ConcreteArray[], seen?: KernelValues<ConcreteArray>[]) => ConcreteArray[];
+
+function programRunner(lowered: WebGPUProgram, ctx: WebGPUContext): Runner {
   const { program, plan, offsets, arenaBytes, fused } = lowered;
   const { rt, backend } = ctx;
   const { jaxpr } = program;
@@ -172,7 +220,7 @@ function programRunner(
   const bufferOf = (x: ConcreteArray) => ctx.bufferOf("jit", x.buffer);
   const root = (v: Var) => rootOf(plan, v);
 
-  const run = (args: ConcreteArray[]): ConcreteArray[] =>
+  const run: Runner = (args, seen) =>
     rt.batch(() => {
       const env = new Map<Var, BufferRef>();
       jaxpr.constVars.forEach((v, i) => env.set(v, bufferOf(consts[i])));
@@ -185,8 +233,13 @@ function programRunner(
         return at;
       };
       const spill = (v: Var, at: number) => new GpuView(arena!, at, bytesOf(v));
-      for (const k of program.kernels) {
-        if (k.kind === "alias") continue;
+      const snapshot = seen && ((v: Var) => {
+        const copy = rt.alloc(bytesOf(v));
+        rt.copy(ref(v), copy, bytesOf(v));
+        return new ConcreteArray(v.aval, ctx.storage(copy), backend);
+      });
+      /** Records kernel `k`. */
+      const launch = (k: Kernel) => {
         if (k.kind === "fused") {
           const { shader, spillIn, spillOut } = fused.get(k)!;
           for (const v of k.outputs) {
@@ -202,7 +255,7 @@ function programRunner(
             shader.arena ? [arena!, ...bound] : bound,
           );
           for (const [v, at] of spillOut) rt.copy(spill(v, at), ref(v), bytesOf(v));
-          continue;
+          return;
         }
         const e = k.eqns[0];
         const ins = e.inputs.map((
@@ -227,7 +280,13 @@ function programRunner(
             produced.set(v, buf);
           } else rt.release(buf);
         });
-      }
+      };
+      program.kernels.forEach((k, i) => {
+        if (k.kind === "alias") return;
+        const inputs = snapshot && k.inputs.map(snapshot);
+        launch(k);
+        if (snapshot) seen![i] = { inputs: inputs!, outputs: k.outputs.map(snapshot) };
+      });
       const results = new Map<Var, ConcreteArray>();
       return jaxpr.outs.map((a) => {
         if (a instanceof Literal) return onGpu(a.val);
