@@ -32,6 +32,7 @@ export { customJvp, type CustomOut, customVjp } from "./core/transforms/custom.t
 export { stopGradient } from "./core/primitives/elementwise.ts";
 export { Jaxpr } from "./core/jaxpr.ts";
 export { AdjointError, ConcretizationError } from "./core/errors.ts";
+export { NonFiniteError } from "./core/debug_nans.ts";
 export { config, type ConfigFlags } from "./core/config.ts";
 export {
   type Backend,

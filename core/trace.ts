@@ -9,6 +9,8 @@
 import { Array, ConcreteArray } from "./array.ts";
 import type { ShapedArray } from "./aval.ts";
 import { getBackend } from "./backend.ts";
+import { config } from "./config.ts";
+import { checkFinite } from "./debug_nans.ts";
 import { AdjointError, ConcretizationError } from "./errors.ts";
 import type { Params, Primitive } from "./primitive.ts";
 
@@ -94,7 +96,10 @@ export class EvalTrace extends Trace {
   lift(val: Array): Array {
     return val;
   }
-  /** Runs the primitive's composite implementation or its backend kernel. */
+  /**
+   * Runs the primitive's composite implementation or its backend kernel (with
+   * `config.debugNans`, checking that it made no NaN or infinity).
+   */
   processPrimitive(prim: Primitive, args: Array[], params: Params): Array[] {
     if (prim.impl) return prim.impl(args, params);
     const concrete = onOneBackend(prim.name, args as ConcreteArray[]);
@@ -109,7 +114,9 @@ export class EvalTrace extends Trace {
       outAvals,
     );
     const committed = concrete.some((a) => a.committed);
-    return outs.map((buf, i) => new ConcreteArray(outAvals[i], buf, backend, committed));
+    const results = outs.map((buf, i) => new ConcreteArray(outAvals[i], buf, backend, committed));
+    if (config.debugNans) checkFinite(prim.name, concrete, results);
+    return results;
   }
 }
 

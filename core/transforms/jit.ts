@@ -13,6 +13,7 @@ import {
   withDefaultBackend,
 } from "../backend.ts";
 import { config } from "../config.ts";
+import { findNonFinite } from "../debug_nans.ts";
 import { AdjointError } from "../errors.ts";
 import { evalJaxpr, type Jaxpr } from "../jaxpr.ts";
 import { evaluatingEagerly, Tracer } from "../trace.ts";
@@ -148,7 +149,10 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
     const [entry, leaves] = prepare(args);
     const backend = backendFor(leaves, options.backend);
     const check = (options.check ?? config.checkJit) && evaluatingEagerly();
-    const outs = run(entry, leaves, backend, options.compile === "sync", check);
+    const call = () => run(entry, leaves, backend, options.compile === "sync", check);
+    const outs = config.debugNans && evaluatingEagerly()
+      ? findNonFinite(call, () => flatten(eager(f, args, options.backend))[0])
+      : call();
     // Under an outer transformation the arguments may still be needed (residuals of grad).
     const concrete = (a: Array) => a instanceof ConcreteArray;
     if (donated.size && leaves.every(concrete) && outs.every(concrete)) {
@@ -198,6 +202,15 @@ function run(
     return entry.compiled(leaves as ConcreteArray[], check ? CHECK : undefined);
   }
   return evalJaxpr(entry.jaxpr, leaves);
+}
+
+/** `f` called on `args` without jit (on `backend` when one was requested), as debugNans reruns it. */
+function eager(
+  f: (...args: any[]) => any,
+  args: unknown[],
+  backend: string | undefined,
+): Tree<Array> {
+  return backend === undefined ? f(...args) : withDefaultBackend(backend, () => f(...args));
 }
 
 /** The donated argument positions, checked against the static ones. */
