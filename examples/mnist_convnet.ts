@@ -347,18 +347,25 @@ export interface RunResult {
   checkpoint: string;
 }
 
-/** One pass over the training batches: the state after it and the mean loss and accuracy. */
+/**
+ * One pass over the training batches: the state after it and the mean loss and accuracy. A
+ * non-finite loss stops training with an error.
+ */
 async function trainEpoch(
   step: Jitted,
   state: TrainState,
   batches: data.Batches<Batch>,
-  label: string,
+  epoch: number,
+  epochs: number,
 ): Promise<{ state: TrainState; loss: number; accuracy: number }> {
+  const label = `epoch ${epoch}/${epochs}`;
   const bar = train.progress({ total: batches.length, label, unit: "batch" });
   let lossSum = 0, accuracySum = 0, count = 0;
   for await (const batch of batches) {
     const [next, metrics] = step(state, batch) as [TrainState, { loss: Array; accuracy: Array }];
-    lossSum += (await metrics.loss.read())[0];
+    const loss = (await metrics.loss.read())[0];
+    train.checkFiniteMetrics("demo", { loss }, epoch, count + 1);
+    lossSum += loss;
     accuracySum += (await metrics.accuracy.read())[0];
     state = next;
     count++;
@@ -412,7 +419,7 @@ export async function main(options: Options): Promise<RunResult> {
     const [epochKey, nextKey] = random.split(shuffleKey);
     const order = random.permutation(epochKey, n);
     const batches = data.batches(trainData, { batchSize: options.batchSize, order, dropRemainder });
-    const trained = await trainEpoch(step, state, batches, `epoch ${epoch}/${options.epochs}`);
+    const trained = await trainEpoch(step, state, batches, epoch, options.epochs);
     state = trained.state;
     shuffleKey = nextKey;
     const test = await evaluate(evaluateBatch, state.params, testData, options.testBatchSize);
@@ -469,6 +476,11 @@ if (import.meta.main) {
   if (options === null) {
     console.log(USAGE);
   } else {
-    await main(options);
+    try {
+      await main(options);
+    } catch (e) {
+      console.error(`\nerror: ${(e as Error).message}`);
+      Deno.exit(1);
+    }
   }
 }

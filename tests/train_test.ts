@@ -537,6 +537,41 @@ Deno.test("fit", async (t) => {
     assert.equal(result.state, 2);
   });
 
+  await t.step(
+    "a diverging loss stops training with the epoch, the step and what to try",
+    async () => {
+      const diverging = (
+        s: State,
+        batch: { x: np.Array; y: np.Array },
+      ): [State, { loss: np.Array }] => {
+        const [value, g] = lossAndGrad(s, batch.x, batch.y) as [np.Array, State];
+        return [{ w: s.w.sub(g.w.mul(1e5)), b: s.b.sub(g.b.mul(1e5)) }, { loss: value }];
+      };
+      let steps = 0;
+      await assert.rejects(
+        fit({
+          state: { w: np.array(0), b: np.array(0) },
+          epochs: 30,
+          batches: () => batches(data, { batchSize: 16 }),
+          step: (s, batch) => {
+            steps++;
+            return diverging(s, batch);
+          },
+          progress: false,
+        }),
+        (e: Error) => {
+          const m = e.message.match(
+            /^fit: training diverged: metric "loss" is (NaN|Infinity) at epoch (\d+), step (\d+)\. Try a lower learning rate or gradient clipping \(optim\.clipByGlobalNorm\), or turn on config\.debugNans/,
+          );
+          assert.ok(m, e.message);
+          assert.equal((Number(m[2]) - 1) * 4 + Number(m[3]), steps, "the failing step is named");
+          return true;
+        },
+      );
+      assert.ok(steps < 30 * 4, "training stopped early");
+    },
+  );
+
   await t.step("metrics must be numbers or scalar arrays", async () => {
     await assert.rejects(
       fit({

@@ -19,6 +19,7 @@
  */
 import { Array } from "../core/array.ts";
 import { AdjointError } from "../core/errors.ts";
+import { checkFiniteMetrics } from "./divergence.ts";
 import { type Metrics, progress, type ProgressOptions } from "./progress.ts";
 
 /** Metric values as numbers or scalar arrays (read after the step). */
@@ -93,7 +94,11 @@ function batchCount(it: unknown): number | undefined {
   return typeof length === "number" ? length : undefined;
 }
 
-/** Trains for `epochs` epochs (see `FitOptions`) and returns the final state and the history. */
+/**
+ * Trains for `epochs` epochs (see `FitOptions`) and returns the final state and the history. A
+ * step whose metrics are not all finite (a diverged loss) ends training with an error naming the
+ * epoch and the step.
+ */
 export async function fit<S, B>(options: FitOptions<S, B>): Promise<FitResult<S>> {
   let state = options.state;
   const callbacks = options.callbacks ?? [];
@@ -116,6 +121,7 @@ export async function fit<S, B>(options: FitOptions<S, B>): Promise<FitResult<S>
       state = next;
       const metrics = await readMetrics(values);
       count++;
+      checkFiniteMetrics("fit", metrics, epoch, count);
       for (const [k, v] of Object.entries(metrics)) sums[k] = (sums[k] ?? 0) + v;
       bar?.update(count, Object.fromEntries(Object.keys(sums).map((k) => [k, sums[k] / count])));
     }

@@ -1,6 +1,6 @@
 /**
  * Training utilities: a progress display, loss/accuracy curves as SVG, safetensors checkpoints,
- * early stopping, and an optional training loop.
+ * early stopping, a check that training has not diverged, and an optional training loop.
  *
  * ```ts ignore
  * import { train } from "../mod.ts";
@@ -37,6 +37,7 @@ export {
   saveCheckpoint,
   type SaveOptions,
 } from "./checkpoint.ts";
+export { checkFiniteMetrics } from "./divergence.ts";
 export { type EarlyStopping, earlyStopping, type EarlyStoppingOptions } from "./early_stopping.ts";
 export {
   type Callback,
