@@ -6,6 +6,7 @@
  * `installArrayMethods` so that core/ does not depend on numpy/.
  * @module
  */
+import { formatData } from "./array_format.ts";
 import { ShapedArray } from "./aval.ts";
 import { type Backend, type DeviceBuffer, getBackend } from "./backend.ts";
 import type { DType, TypedArray } from "./dtype.ts";
@@ -110,6 +111,10 @@ export abstract class Array {
   /** Contents as a flat typed array; works on every backend. */
   read(): Promise<TypedArray> {
     return this.concrete("read").readAsync();
+  }
+  /** What `console.log` and `Deno.inspect` show: `toString()`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
   }
   /** Scalars convert to numbers in JS arithmetic and comparisons (not under `jit` or `vmap`). */
   [Symbol.toPrimitive](hint: string): number | string {
@@ -355,11 +360,16 @@ export class ConcreteArray extends Array {
     this.#buffer = null;
     this.#gone = why;
   }
-  /** `Array(f32[3], [1, 2, 3])`. */
+  /**
+   * `Array(f32[3], wasm) [1., 2., 3.]`, NumPy-style (large arrays summarised with `...`);
+   * `[...]` on backends read only asynchronously.
+   */
   override toString(): string {
-    const body = this.backend.readSync(this.buffer, this.aval)
-      ? JSON.stringify(this.toArray())
-      : "?";
-    return `Array(${this.aval}, ${body})`;
+    const head = `Array(${this.aval}, ${this.backend.name})`;
+    if (this.released) return `${head} (${this.#gone})`;
+    const data = this.backend.readSync(this.buffer, this.aval);
+    if (!data) return `${head} [...] (read with await x.read())`;
+    const body = formatData(data, this.shape, this.dtype);
+    return body.includes("\n") ? `${head}\n${body}` : `${head} ${body}`;
   }
 }
