@@ -13,22 +13,13 @@ import {
   jit,
   type JitOptions,
   type Jitted,
-  lax,
-  numpy as np,
   setDefaultBackend,
-  tree,
-  valueAndGrad,
 } from "../mod.ts";
-import {
-  type BenchCase,
-  checksum,
-  type HostTensor,
-  type Inputs,
-  learningRate,
-  LossLog,
-} from "./cases.ts";
+import type { BenchCase, HostTensor, Inputs } from "./cases.ts";
+import type { Outputs } from "./check.ts";
 import type { Contender, NotAvailable, Prepared } from "./contender.ts";
 import { isNotAvailable, reason } from "./contender.ts";
+import { convnetLoss, mlpLoss, sgdStep } from "./models.ts";
 
 /** Which Adjoint configuration to benchmark. */
 export interface AdjointConfig {
@@ -39,18 +30,6 @@ export interface AdjointConfig {
   /** Largest gemm size to run (ref is plain TypeScript: large sizes take seconds per call). */
   maxGemm?: number;
 }
-
-type MlpParams = { w1: Array; b1: Array; w2: Array; b2: Array };
-type ConvParams = {
-  c1w: Array;
-  c1b: Array;
-  c2w: Array;
-  c2b: Array;
-  f1w: Array;
-  f1b: Array;
-  f2w: Array;
-  f2b: Array;
-};
 
 /** What loading the wasm backend gives: how to set its thread count, if it has threads. */
 interface WasmRuntime {
@@ -111,68 +90,46 @@ function jitStep(f: (...args: any[]) => any): Jitted {
   return jit(f, { compile: "sync", donateArgnums: [0] } as JitOptions);
 }
 
-function mlpLoss(p: MlpParams, x: Array, y: Array): Array {
-  const h = np.relu(x.matmul(p.w1).add(p.b1));
-  const logits = h.matmul(p.w2).add(p.b2);
-  const logp = logits.sub(np.logsumexp(logits, 1, true));
-  return np.mean(np.sum(logp.mul(y), 1)).neg();
+/** Reads arrays back as outputs. */
+async function outputs(named: Record<string, Array>): Promise<Outputs> {
+  const out: Outputs = {};
+  for (const [k, v] of Object.entries(named)) {
+    out[k] = { data: await v.read(), shape: [...v.shape] };
+  }
+  return out;
 }
 
-function maxPool2(h: Array): Array {
-  return lax.reduceWindow(h, "max", [1, 1, 2, 2], [1, 1, 2, 2]);
+/** A training step's outputs: its loss and its updated parameters. */
+function stepOutputs([loss, p]: [Array, Record<string, Array>]): Promise<Outputs> {
+  return outputs({ loss, ...p });
 }
 
-function convnetLoss(p: ConvParams, x: Array, y: Array): Array {
-  const n = x.shape[0];
-  let h = lax.conv(x, p.c1w).add(p.c1b.reshape([1, 10, 1, 1]));
-  h = np.relu(maxPool2(h));
-  h = lax.conv(h, p.c2w).add(p.c2b.reshape([1, 20, 1, 1]));
-  h = np.relu(maxPool2(h)).reshape([n, 320]);
-  h = np.relu(h.matmul(p.f1w).add(p.f1b));
-  const logits = h.matmul(p.f2w).add(p.f2b);
-  const logp = logits.sub(np.logsumexp(logits, 1, true));
-  return np.mean(np.sum(logp.mul(y), 1)).neg();
-}
-
-/** An SGD training step of `loss` over params `p`: returns `[loss, updated params]`. */
-function sgdStep<P>(loss: (p: P, x: Array, y: Array) => Array) {
-  return (p: P, x: Array, y: Array): [Array, P] => {
-    const [l, g] = valueAndGrad(loss)(p, x, y);
-    const updated = tree.map((w: Array, gw: Array) => w.sub(gw.mul(learningRate)), p as any, g);
-    return [l, updated as P];
-  };
-}
+type Step = (p: any, x: Array, y: Array) => [Array, any];
 
 /**
  * A prepared training loop: each step feeds the updated parameters back, so a step costs what a
- * real training step costs.
+ * real training step costs. `fresh` makes a new copy of the initial parameters (the step may
+ * consume its argument).
  */
-function trainLoop<P>(
-  step: (p: P, x: Array, y: Array) => [Array, P],
-  p0: P,
-  x: Array,
-  y: Array,
-): Prepared {
-  let p = p0;
-  const log = new LossLog();
+function trainLoop(step: Step, fresh: () => Record<string, Array>, x: Array, y: Array): Prepared {
+  let p = fresh();
   return {
     async step() {
       const [loss, next] = step(p, x, y);
       p = next;
-      log.push((await loss.read())[0]);
+      await loss.read();
     },
-    check: () => log.check(),
+    result: () => stepOutputs(step(fresh(), x, y)),
   };
 }
 
-/** A prepared call whose check value is the checksum of its last result's first `count` entries. */
-function readsResult(run: () => Array, count: number): Prepared {
-  let last: ArrayLike<number> = [];
+/** A prepared call whose result is the array it returns, as `name`. */
+function readsResult(run: () => Array, name: string): Prepared {
   return {
     async step() {
-      last = await run().read();
+      await run().read();
     },
-    check: () => checksum(last, count),
+    result: () => outputs({ [name]: run() }),
   };
 }
 
@@ -207,8 +164,8 @@ export async function createAdjoint(config: AdjointConfig): Promise<Contender> {
     },
     prepare(c: BenchCase, inputs: Inputs): Promise<Prepared | NotAvailable> {
       if (isNotAvailable(runtime)) return Promise.resolve(runtime);
-      const a: Record<string, Array> = {};
-      for (const [k, t] of Object.entries(inputs)) a[k] = arr(t);
+      const { x: hx, y: hy, ...hp } = inputs;
+      const fresh = () => Object.fromEntries(Object.entries(hp).map(([k, t]) => [k, arr(t)]));
       switch (c.kind) {
         case "gemm": {
           if (config.maxGemm !== undefined && c.n > config.maxGemm) {
@@ -216,27 +173,33 @@ export async function createAdjoint(config: AdjointConfig): Promise<Contender> {
               na: `skipped: ${backend} gemm above n=${config.maxGemm} takes seconds per call`,
             });
           }
-          return Promise.resolve(readsResult(() => np.matmul(a.a, a.b), c.n));
+          const a = arr(inputs.a), b = arr(inputs.b);
+          return Promise.resolve(readsResult(() => a.matmul(b), "c"));
         }
-        case "mlp": {
-          const { x, y, ...p } = a;
-          return Promise.resolve(trainLoop(jitStep(sgdStep(mlpLoss)), p as MlpParams, x, y));
-        }
-        case "convnet": {
-          const { x, y, ...p } = a;
-          return Promise.resolve(trainLoop(jitStep(sgdStep(convnetLoss)), p as ConvParams, x, y));
-        }
+        case "mlp":
+          return Promise.resolve(trainLoop(jitStep(sgdStep(mlpLoss)), fresh, arr(hx), arr(hy)));
+        case "convnet":
+          return Promise.resolve(
+            trainLoop(jitStep(sgdStep(convnetLoss)), fresh, arr(hx), arr(hy)),
+          );
         case "jitFresh": {
-          const { x, y, ...p } = a;
+          const x = arr(hx), y = arr(hy), p = fresh();
           const fn = sgdStep(mlpLoss);
-          return Promise.resolve(readsResult(() => jitSync(fn)(p as MlpParams, x, y)[0], 1));
+          return Promise.resolve({
+            async step() {
+              await jitSync(fn)(p, x, y)[0].read();
+            },
+            result: () => stepOutputs(jitSync(fn)(p, x, y)),
+          });
         }
-        case "eager":
+        case "eager": {
+          const x0 = arr(hx), y = arr(hy);
           return Promise.resolve(readsResult(() => {
-            let x = a.x;
-            for (let i = 0; i < c.ops; i++) x = x.add(a.y);
+            let x = x0;
+            for (let i = 0; i < c.ops; i++) x = x.add(y);
             return x;
-          }, c.size));
+          }, "x"));
+        }
       }
     },
   };

@@ -22,7 +22,10 @@ export type Inputs = Record<string, HostTensor>;
 export type BenchCase =
   /** `a @ b` for two n x n float32 matrices, result read back. */
   | { kind: "gemm"; n: number }
-  /** One SGD step of the 784-128-10 relu MLP with softmax cross-entropy; loss read back. */
+  /**
+   * One SGD step of the 784-128-10 relu MLP with softmax cross-entropy; loss read back. Timed
+   * steps feed their updated parameters back.
+   */
   | { kind: "mlp"; batch: number }
   /** One SGD step of the lecture's MNIST convnet with log-softmax NLL; loss read back. */
   | { kind: "convnet"; batch: number }
@@ -30,6 +33,11 @@ export type BenchCase =
   | { kind: "jitFresh"; batch: number }
   /** `ops` eager adds of two small vectors in a chain, result read back. */
   | { kind: "eager"; ops: number; size: number };
+
+/** Whether a case is a training step (its result: the loss and the updated parameters). */
+export function isTrainingStep(c: BenchCase): boolean {
+  return c.kind === "mlp" || c.kind === "convnet" || c.kind === "jitFresh";
+}
 
 /** The SGD learning rate of the training-step cases. */
 export const learningRate = 0.01;
@@ -130,32 +138,5 @@ export function caseInputs(c: BenchCase, seed = 1): Inputs {
         x: filled([c.size], rand),
         y: filled([c.size], () => 1e-3 * rand()),
       };
-  }
-}
-
-/** The check value of a result: the sum of its first `count` entries (gemm: the first row). */
-export function checksum(data: ArrayLike<number>, count: number): number {
-  let s = 0;
-  for (let i = 0; i < Math.min(count, data.length); i++) s += data[i];
-  return s;
-}
-
-/**
- * Records the first two losses of a training loop. Its check value is their drop divided by the
- * learning rate, `(loss1 - loss2) / lr`, about the squared gradient norm: unlike the loss itself it
- * moves when a gradient is wrong.
- */
-export class LossLog {
-  #losses: number[] = [];
-  /** Records one step's loss. */
-  push(v: number): void {
-    if (this.#losses.length < 2) this.#losses.push(v);
-  }
-  /** `(loss1 - loss2) / learningRate`. */
-  check(): number {
-    if (this.#losses.length < 2) {
-      throw new Error(`LossLog: the check needs two steps, got ${this.#losses.length}`);
-    }
-    return (this.#losses[0] - this.#losses[1]) / learningRate;
   }
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import type { BenchCase, Inputs } from "./cases.ts";
+import type { Outputs } from "./check.ts";
 
 /** A case a contender cannot run, with the reason printed in its cell. */
 export interface NotAvailable {
@@ -19,11 +20,12 @@ export interface Prepared {
   /** Does the work once and reads the result back. */
   step(): unknown;
   /**
-   * A value to check that contenders agree, taken after at least two steps: for training steps,
-   * the loss drop of the first update over the learning rate (~ |grad|^2); for the others, a
-   * checksum of the result.
+   * Computes the case once more from its inputs, with the same program the steps run, and reads
+   * back what it computed, in the case's layouts (check.ts compares it with the reference): for a
+   * training step, one step from the initial parameters, its `loss` and every updated parameter
+   * under its input name; otherwise the result array.
    */
-  check?(): number | Promise<number>;
+  result(): Outputs | Promise<Outputs>;
   /** Frees what `prepare` allocated. */
   release?(): void;
   /** How this contender computes the case when it departs from the plain recipe. */
@@ -48,8 +50,8 @@ export interface Runner {
   readonly firstMs: number;
   /** The prepared case's note, if any. */
   readonly note?: string;
-  /** The contender's check value (call after at least two steps), if it has one. */
-  check(): Promise<number | undefined>;
+  /** The prepared case's result from its inputs (see `Prepared.result`). */
+  result(): Promise<Outputs>;
   /** Runs `reps` calls back to back and returns the mean time per call, ms. */
   sample(reps: number): Promise<number>;
   /** Frees the prepared case. */
@@ -112,8 +114,9 @@ export async function prepareRunner(
   return {
     firstMs,
     note: p.note,
-    async check(): Promise<number | undefined> {
-      return await p.check?.();
+    async result(): Promise<Outputs> {
+      await contender.activate?.();
+      return await p.result();
     },
     async sample(reps: number): Promise<number> {
       await contender.activate?.();

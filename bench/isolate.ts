@@ -5,6 +5,7 @@
  * @module
  */
 import type { BenchCase, Inputs } from "./cases.ts";
+import type { Outputs } from "./check.ts";
 import type { Host, NotAvailable, Runner } from "./contender.ts";
 
 /** Which contender factory a worker loads: an exported `(config) => Promise<Contender>`. */
@@ -22,7 +23,7 @@ export type IsolateRequest =
   | { op: "init"; spec: IsolateSpec }
   | { op: "prepare"; case: BenchCase; inputs: Inputs }
   | { op: "sample"; runner: number; reps: number }
-  | { op: "check"; runner: number }
+  | { op: "result"; runner: number }
   | { op: "release"; runner: number };
 
 /** The worker's answer to a request. */
@@ -34,7 +35,7 @@ export type IsolateReply =
     detail?: string;
     runner?: number;
     firstMs?: number;
-    check?: number;
+    outputs?: Outputs;
     ms?: number;
   }
   | { ok: false; na: string };
@@ -91,9 +92,10 @@ export async function isolateHost(spec: IsolateSpec, fallbackName: string): Prom
       return {
         firstMs: r.firstMs!,
         note: r.note,
-        async check(): Promise<number | undefined> {
-          const s = await channel.call({ op: "check", runner: id });
-          return s.ok ? s.check : undefined;
+        async result(): Promise<Outputs> {
+          const s = await channel.call({ op: "result", runner: id });
+          if (!s.ok) throw new Error(s.na);
+          return s.outputs!;
         },
         async sample(reps: number): Promise<number> {
           const s = await channel.call({ op: "sample", runner: id, reps });

@@ -1,6 +1,6 @@
 /**
- * Worker side of isolate.ts: loads one contender factory and serves prepare / sample / release
- * requests with the same timing code as the in-process host.
+ * Worker side of isolate.ts: loads one contender factory and serves prepare / result / sample /
+ * release requests with the same timing code as the in-process host.
  * @module
  */
 /// <reference lib="deno.worker" />
@@ -34,10 +34,10 @@ async function handle(req: IsolateRequest): Promise<IsolateReply> {
       if (!r) return { ok: false, na: `unknown runner ${req.runner}` };
       return { ok: true, ms: await r.sample(req.reps) };
     }
-    case "check": {
+    case "result": {
       const r = runners.get(req.runner);
       if (!r) return { ok: false, na: `unknown runner ${req.runner}` };
-      return { ok: true, check: await r.check() };
+      return { ok: true, outputs: await r.result() };
     }
     case "release": {
       await runners.get(req.runner)?.release();

@@ -1,9 +1,11 @@
 /**
  * Tables of benchmark results: one per case, with medians, spreads, ratios to a baseline row,
- * throughput where it means something, and the contenders' check values side by side.
+ * throughput where it means something, and each contender's check against the reference. A row
+ * whose check failed shows the difference and no time.
  * @module
  */
 import { type BenchCase, caseFlops, caseLabel } from "./cases.ts";
+import { type Comparison, describeComparison } from "./check.ts";
 import { spread, type Stats } from "./timing.ts";
 
 /** The per-core WASM-SIMD f32 peak of this machine's class, GFLOP/s. */
@@ -25,8 +27,8 @@ export interface CellResult {
   firstMs?: number;
   /** How the contender computed this case, when it departs from the plain recipe. */
   note?: string;
-  /** Check value (loss drop of the first update over the learning rate, or a result checksum). */
-  check?: number;
+  /** Its result compared with the reference, before timing. */
+  check?: Comparison;
 }
 
 /** A case with the outcome of every contender and which row the ratios divide by. */
@@ -54,18 +56,6 @@ export function formatTable(header: string[], rows: string[][]): string {
     r.map((c, i) => (right(c) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")
       .trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
-}
-
-/**
- * Whether two check values agree to float32 accuracy: results of up to ~1e3-term sums tightly;
- * training checks, a difference of two float32 losses divided by the learning rate, to 0.2%
- * (the convnet's first conv filter holds ~1.4% of its squared gradient norm, so a wrong filter
- * gradient shows).
- */
-function agrees(c: BenchCase, a: number, b: number): boolean {
-  const training = c.kind === "mlp" || c.kind === "convnet";
-  const [rel, abs] = training ? [2e-3, 2e-4] : [1e-4, 1e-3];
-  return Math.abs(a - b) <= rel * Math.abs(b) + abs;
 }
 
 /** The case-specific column: throughput for gemm, per-op cost for eager, first call for jit. */
@@ -98,22 +88,19 @@ export function formatCase(result: CaseResult): string {
     "n x reps",
     "time / base",
     extraName,
-    "check",
+    "check vs ref",
   ];
   const rows = result.cells.map((cell, i) => {
     const mark = i === result.baseline ? "*" : " ";
+    const check = cell.check ? describeComparison(cell.check) : "";
+    if (cell.check && !cell.check.ok) {
+      return [`${mark}${cell.name}`, cell.detail, "MISMATCH", "", "", "", "", check];
+    }
     if (!cell.stats) {
       return [`${mark}${cell.name}`, cell.detail, "n/a", "", "", "", "", `(${cell.na})`];
     }
     const s = cell.stats;
     const ratio = base?.stats ? `${(s.median / base.stats.median).toFixed(2)}x` : "";
-    const check = cell.check === undefined
-      ? ""
-      : `${cell.check.toPrecision(6)}${
-        base?.check !== undefined && !agrees(result.case, cell.check, base.check)
-          ? " (differs!)"
-          : ""
-      }`;
     return [
       `${mark}${cell.name}`,
       cell.note ? `${cell.detail}; ${cell.note}` : cell.detail,

@@ -1,27 +1,35 @@
 /**
  * `deno task bench`: Adjoint side by side with jax-js and TensorFlow.js, in one run, on the same
- * inputs (and, for jit, Adjoint's first call in new processes, jit_new_process.ts). For each case every contender is prepared and warmed up, then sampled in interleaved
- * rounds (one sample per contender per round) so that load from other processes on this shared
- * machine hits all rows alike; each row reports its median, interquartile spread and ratio to the
- * baseline row (marked `*`).
+ * inputs (and, for jit, Adjoint's first call in new processes, jit_new_process.ts). For each case
+ * every contender is prepared, checked and warmed up, then sampled in interleaved rounds (one
+ * sample per contender per round) so that load from other processes on this shared machine hits
+ * all rows alike; each row reports its median, interquartile spread and ratio to the baseline
+ * row (marked `*`).
  *
  *   deno task bench
  *   deno run --allow-read --allow-write --allow-env --allow-sys=loadavg --allow-run=deno \
  *     bench/run.ts [--quick] [--only=gemm,mlp,...]
  *
- * `--only` takes case families: jit, gemm, mlp, convnet, eager. `--quick` samples briefly (a
- * smoke test of the harness, not numbers to quote). Write access is for Adjoint's compile cache,
- * pointed at a fresh temporary folder for the run unless `ADJOINT_CACHE_DIR` is set.
+ * Before a contender is timed on a case, its result is checked against Adjoint's `ref` backend
+ * (check.ts, reference.ts); a row that disagrees shows the difference and no time, and the run
+ * ends with a list of such rows and exit status 1.
+ *
+ * `--only` takes case families: jit, gemm, mlp, convnet, eager. `--quick` runs small sizes and
+ * samples briefly (a smoke test of the harness and the checks, not numbers to quote). Write
+ * access is for Adjoint's compile cache, pointed at a fresh temporary folder for the run unless
+ * `ADJOINT_CACHE_DIR` is set.
  *
  * Adjoint runs in this process; every peer configuration runs in a worker of its own (isolate.ts).
  * @module
  */
 import { createAdjoint, wasmThreading } from "./adjoint.ts";
-import { type BenchCase, caseInputs } from "./cases.ts";
+import { type BenchCase, caseInputs, caseLabel, type Inputs } from "./cases.ts";
+import { checkCase, describeComparison, float32Tolerance, type Outputs } from "./check.ts";
 import { type Host, isNotAvailable, localHost, reason, type Runner } from "./contender.ts";
 import { isolateHost } from "./isolate.ts";
 import { newProcessJitLine } from "./jit_new_process.ts";
 import { type CaseResult, type CellResult, formatCase, wasmPeakGflops } from "./report.ts";
+import { referenceOutputs } from "./reference.ts";
 import { checkTargets } from "./targets.ts";
 import { defaultPlan, done, quickPlan, repsFor, type SamplingPlan, summarize } from "./timing.ts";
 
@@ -130,43 +138,72 @@ async function warmUp(runner: Runner, plan: SamplingPlan, secondMs: number): Pro
   return best;
 }
 
-/** Runs one case on every host: prepare, warm up, interleaved sampling, summary. */
-async function runCase(c: BenchCase, hosts: HostEntry[], plan: SamplingPlan): Promise<CaseResult> {
-  const inputs = caseInputs(c);
+/**
+ * Prepares a case on a host (its first call timed), then checks its result against the reference
+ * and, if it agrees, warms it up. The cell records why a contender will not be sampled: not
+ * available, a mismatch, or a failure.
+ */
+async function prepareChecked(
+  c: BenchCase,
+  inputs: Inputs,
+  reference: Outputs,
+  { id, host }: HostEntry,
+  plan: SamplingPlan,
+): Promise<[CellResult, Live | undefined]> {
+  console.error(`  ${id}: preparing`);
+  const r = await host.prepare(c, inputs);
+  const cell: CellResult = { id, name: host.name, detail: host.detail };
+  if (isNotAvailable(r)) {
+    cell.na = r.na;
+    return [cell, undefined];
+  }
+  cell.firstMs = r.firstMs;
+  cell.note = r.note;
+  try {
+    cell.check = checkCase(c, inputs, await r.result(), reference);
+    console.error(`  ${id}: ${describeComparison(cell.check)}`);
+    if (!cell.check.ok) {
+      await r.release();
+      return [cell, undefined];
+    }
+    // The first call may compile; a contender whose second call is very slow gets that call
+    // as its only sample.
+    const secondMs = await r.sample(1);
+    const slow = secondMs > plan.slowCallMs;
+    const samples = slow ? [secondMs] : [];
+    const callMs = slow ? secondMs : await warmUp(r, plan, secondMs);
+    const live = {
+      runner: r,
+      reps: slow ? 1 : repsFor(plan, callMs),
+      samples,
+      spentMs: samples[0] ?? 0,
+      cap: slow ? 1 : Infinity,
+    };
+    return [cell, live];
+  } catch (e) {
+    cell.na = reason(e);
+    await r.release();
+    return [cell, undefined];
+  }
+}
+
+/**
+ * Runs one case on every host: prepare, check against the reference, warm up; then interleaved
+ * sampling of the contenders that agreed, and a summary.
+ */
+async function runCase(
+  c: BenchCase,
+  inputs: Inputs,
+  reference: Outputs,
+  hosts: HostEntry[],
+  plan: SamplingPlan,
+): Promise<CaseResult> {
   const cells: CellResult[] = [];
   const live: (Live | undefined)[] = [];
-  for (const { id, host } of hosts) {
-    console.error(`  ${id}: preparing`);
-    const r = await host.prepare(c, inputs);
-    const cell: CellResult = { id, name: host.name, detail: host.detail };
+  for (const entry of hosts) {
+    const [cell, l] = await prepareChecked(c, inputs, reference, entry, plan);
     cells.push(cell);
-    if (isNotAvailable(r)) {
-      cell.na = r.na;
-      live.push(undefined);
-      continue;
-    }
-    cell.firstMs = r.firstMs;
-    cell.note = r.note;
-    try {
-      // The first call may compile; a contender whose second call is very slow gets that call
-      // as its only sample.
-      const secondMs = await r.sample(1);
-      const slow = secondMs > plan.slowCallMs;
-      const samples = slow ? [secondMs] : [];
-      const callMs = slow ? secondMs : await warmUp(r, plan, secondMs);
-      cell.check = await r.check();
-      live.push({
-        runner: r,
-        reps: slow ? 1 : repsFor(plan, callMs),
-        samples,
-        spentMs: samples[0] ?? 0,
-        cap: slow ? 1 : Infinity,
-      });
-    } catch (e) {
-      cell.na = reason(e);
-      live.push(undefined);
-      await r.release();
-    }
+    live.push(l);
   }
   const pending = () =>
     live.filter((l): l is Live =>
@@ -197,8 +234,21 @@ async function runCase(c: BenchCase, hosts: HostEntry[], plan: SamplingPlan): Pr
   return { case: c, cells, baseline };
 }
 
-/** The cases, in run order: jit first so that its first call is cold. */
-function allCases(): [string, BenchCase][] {
+/**
+ * The cases, in run order: jit first so that its first call is cold. `quick` shrinks them (a
+ * smoke test of the harness and of the checks).
+ */
+function allCases(quick: boolean): [string, BenchCase][] {
+  if (quick) {
+    return [
+      ["jit", { kind: "jitFresh", batch: 16 }],
+      ["gemm", { kind: "gemm", n: 64 }],
+      ["gemm", { kind: "gemm", n: 200 }],
+      ["mlp", { kind: "mlp", batch: 16 }],
+      ["convnet", { kind: "convnet", batch: 4 }],
+      ["eager", { kind: "eager", ops: 100, size: 16 }],
+    ];
+  }
   return [
     ["jit", { kind: "jitFresh", batch: 128 }],
     ["gemm", { kind: "gemm", n: 256 }],
@@ -208,6 +258,24 @@ function allCases(): [string, BenchCase][] {
     ["convnet", { kind: "convnet", batch: 64 }],
     ["eager", { kind: "eager", ops: 1000, size: 16 }],
   ];
+}
+
+/** One line per contender of a case whose result disagreed with the reference. */
+function caseMismatches(r: CaseResult): string[] {
+  return r.cells.filter((cell) => cell.check && !cell.check.ok).map((cell) =>
+    `${caseLabel(r.case)}, ${cell.name} (${cell.detail}): ${describeComparison(cell.check!)}`
+  );
+}
+
+/** The closing summary of the result checks. */
+function mismatchSummary(mismatches: string[]): string {
+  if (mismatches.length === 0) {
+    return "## result checks: every contender that ran agreed with the reference";
+  }
+  return [
+    `## result checks: ${mismatches.length} MISMATCH(ES), not timed (exit status 1)`,
+    ...mismatches.map((m) => `- ${m}`),
+  ].join("\n");
 }
 
 /** The 1/5/15-minute load averages, or why they are unknown (needs `--allow-sys=loadavg`). */
@@ -228,8 +296,15 @@ function header(plan: SamplingPlan): string {
     `median = median time per call over n samples of reps back-to-back calls, after warm-up ` +
     `(>= ${plan.warmupMs} ms); spread = half the interquartile range / median; ` +
     `time / base = median / median of the * row (< 1: faster than the baseline).`,
-    `check = (loss1 - loss2) / lr, ~ |grad|^2 (training cases), or a result checksum; ` +
-    `"differs!" flags disagreement with the baseline row.`,
+    `check vs ref: before timing, each contender's result from the case's inputs is compared ` +
+    `element by element with Adjoint's ref backend, eager (float64; the eager add chain in ` +
+    `float32): for training steps the loss and the gradient of every parameter array, implied ` +
+    `by its update (p0 - p1) / lr; |got - ref| <= ${
+      float32Tolerance.rel.toExponential(0)
+    } |ref| + ` +
+    `${float32Tolerance.scale.toExponential(0)} max |ref over the array| (+ the float32 ` +
+    `rounding of p1 / lr). ` +
+    `"ok (worst r of tolerance)": r <= 1. A row that disagrees is not timed.`,
   ].join("\n");
 }
 
@@ -256,7 +331,7 @@ export async function main(args: string[]): Promise<void> {
   const quick = args.includes("--quick");
   const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
   const plan = quick ? quickPlan : defaultPlan;
-  const families = new Set(allCases().map(([family]) => family));
+  const families = new Set(allCases(quick).map(([family]) => family));
   const unknown = only?.filter((f) => !families.has(f)) ?? [];
   if (unknown.length > 0) {
     throw new Error(
@@ -265,16 +340,21 @@ export async function main(args: string[]): Promise<void> {
       }`,
     );
   }
-  const cases = allCases().filter(([family]) => !only || only.includes(family));
+  const cases = allCases(quick).filter(([family]) => !only || only.includes(family));
   console.log(header(plan));
   const cacheDir = await freshCompileCache();
   const hosts = await startHosts();
   const results: CaseResult[] = [];
+  const mismatches: string[] = [];
   try {
     for (const [, c] of cases) {
       console.error(`running ${JSON.stringify(c)}`);
-      const r = await runCase(c, hosts, plan);
+      const inputs = caseInputs(c);
+      console.error("  reference (ref backend, eager)...");
+      const reference = await referenceOutputs(c, inputs);
+      const r = await runCase(c, inputs, reference, hosts, plan);
       results.push(r);
+      mismatches.push(...caseMismatches(r));
       console.log(`\n${formatCase(r)}`);
       if (c.kind === "jitFresh") {
         console.log(
@@ -282,7 +362,9 @@ export async function main(args: string[]): Promise<void> {
             "empty: trace, simplify, compile, run; median = a fresh jit() of the same step in a " +
             "warm process, in-memory and disk kernel caches warm; TF.js has no jit)",
         );
-        console.log(await newProcessJitLine());
+        const newProcess = await newProcessJitLine(c, inputs, reference);
+        console.log(newProcess.line);
+        mismatches.push(...newProcess.mismatches.map((m) => `${caseLabel(c)}, new process, ${m}`));
       }
       if (c.kind === "convnet") {
         console.log(
@@ -292,7 +374,9 @@ export async function main(args: string[]): Promise<void> {
       }
     }
     console.log(`\n${checkTargets(results)}`);
+    console.log(`\n${mismatchSummary(mismatches)}`);
     console.log(`\nload average at the end: ${loadAverage()}`);
+    if (mismatches.length > 0) Deno.exitCode = 1;
   } finally {
     for (const { host } of hosts) host.close();
     if (cacheDir) await Deno.remove(cacheDir, { recursive: true });

@@ -8,14 +8,8 @@
  * `data()` reads and consumes. The models below follow that rule.
  * @module
  */
-import {
-  type BenchCase,
-  checksum,
-  type HostTensor,
-  type Inputs,
-  learningRate,
-  LossLog,
-} from "../cases.ts";
+import { type BenchCase, type HostTensor, type Inputs, learningRate } from "../cases.ts";
+import type { Outputs } from "../check.ts";
 import type { Contender, NotAvailable, Prepared } from "../contender.ts";
 
 /** Which jax-js configuration to benchmark. */
@@ -67,23 +61,38 @@ export async function createJaxJs(config: JaxJsConfig): Promise<Contender> {
       ];
     };
 
-  const trainLoop = (
-    step: (p: Record<string, A>, x: A, y: A) => [A, Record<string, A>],
-    inputs: Inputs,
-  ): Prepared => {
+  /** Reads arrays back as outputs (consuming them). */
+  const outputs = async (named: Record<string, A>): Promise<Outputs> => {
+    const out: Outputs = {};
+    for (const [k, v] of Object.entries(named)) {
+      const shape = [...v.shape];
+      out[k] = { data: await v.data(), shape };
+    }
+    return out;
+  };
+
+  type Step = (p: Record<string, A>, x: A, y: A) => [A, Record<string, A>];
+
+  /** The inputs on the device: data, labels, and a maker of fresh initial parameters. */
+  const trainingInputs = (inputs: Inputs) => {
     const { x: hx, y: hy, ...hp } = inputs;
-    const x = arr(hx), y = arr(hy);
-    let p: Record<string, A> = Object.fromEntries(
-      Object.entries(hp).map(([k, t]) => [k, arr(t)]),
-    );
-    const log = new LossLog();
+    const fresh = () => Object.fromEntries(Object.entries(hp).map(([k, t]) => [k, arr(t)]));
+    return { x: arr(hx), y: arr(hy), fresh };
+  };
+
+  const trainLoop = (step: Step, inputs: Inputs): Prepared => {
+    const { x, y, fresh } = trainingInputs(inputs);
+    let p = fresh();
     return {
       async step() {
         const [loss, next] = step(p, x.ref, y.ref);
         p = next;
-        log.push((await loss.data())[0]);
+        await loss.data();
       },
-      check: () => log.check(),
+      result: () => {
+        const [loss, next] = step(fresh(), x.ref, y.ref);
+        return outputs({ loss, ...next });
+      },
       release() {
         tree.dispose(p);
         x.dispose();
@@ -92,17 +101,14 @@ export async function createJaxJs(config: JaxJsConfig): Promise<Contender> {
     };
   };
 
-  /** A prepared call whose check value is the checksum of its last result. */
-  const readsResult = (run: () => A, count: number, release: () => void): Prepared => {
-    let last: ArrayLike<number> = [];
-    return {
-      async step() {
-        last = await run().data();
-      },
-      check: () => checksum(last, count),
-      release,
-    };
-  };
+  /** A prepared call whose result is the array it returns, as `name`. */
+  const readsResult = (run: () => A, name: string, release: () => void): Prepared => ({
+    async step() {
+      await run().data();
+    },
+    result: () => outputs({ [name]: run() }),
+    release,
+  });
 
   return {
     name: "jax-js 0.1.25",
@@ -112,7 +118,7 @@ export async function createJaxJs(config: JaxJsConfig): Promise<Contender> {
         case "gemm": {
           const a = arr(inputs.a), b = arr(inputs.b);
           return Promise.resolve(
-            readsResult(() => np.matmul(a.ref, b.ref), c.n, () => (a.dispose(), b.dispose())),
+            readsResult(() => np.matmul(a.ref, b.ref), "c", () => (a.dispose(), b.dispose())),
           );
         }
         case "mlp":
@@ -120,19 +126,24 @@ export async function createJaxJs(config: JaxJsConfig): Promise<Contender> {
         case "convnet":
           return Promise.resolve(trainLoop(jax.jit(sgdStep(convnetLoss)), inputs));
         case "jitFresh": {
-          const { x: hx, y: hy, ...hp } = inputs;
-          const x = arr(hx), y = arr(hy);
-          const p = Object.fromEntries(Object.entries(hp).map(([k, t]) => [k, arr(t)]));
-          let last = NaN;
-          return Promise.resolve({
-            async step() {
-              const f = jax.jit(sgdStep(mlpLoss));
-              const [loss, next] = f(tree.ref(p), x.ref, y.ref);
+          const { x, y, fresh } = trainingInputs(inputs);
+          const p = fresh();
+          /** A fresh jit of the step, called once; its outputs, or only the loss's value. */
+          const freshJit = async (all: boolean): Promise<Outputs> => {
+            const f = jax.jit(sgdStep(mlpLoss));
+            const [loss, next] = f(tree.ref(p), x.ref, y.ref);
+            try {
+              if (all) return await outputs({ loss, ...next });
               tree.dispose(next);
-              last = (await loss.data())[0];
+              await loss.data();
+              return {};
+            } finally {
               f.dispose();
-            },
-            check: () => last,
+            }
+          };
+          return Promise.resolve({
+            step: () => freshJit(false),
+            result: () => freshJit(true),
             release: () => (tree.dispose(p), x.dispose(), y.dispose()),
           });
         }
@@ -144,7 +155,7 @@ export async function createJaxJs(config: JaxJsConfig): Promise<Contender> {
               for (let i = 0; i < c.ops; i++) x = x.add(y.ref);
               return x;
             },
-            c.size,
+            "x",
             () => (x0.dispose(), y.dispose()),
           ));
         }

@@ -12,14 +12,8 @@
  * gradient is computed as a forward conv2d of transposed operands through `tf.customGrad`.
  * @module
  */
-import {
-  type BenchCase,
-  checksum,
-  type HostTensor,
-  type Inputs,
-  learningRate,
-  LossLog,
-} from "../cases.ts";
+import { type BenchCase, type HostTensor, type Inputs, learningRate } from "../cases.ts";
+import type { Outputs } from "../check.ts";
 import type { Contender, NotAvailable, Prepared } from "../contender.ts";
 import type * as TF from "@tensorflow/tfjs";
 
@@ -49,10 +43,32 @@ function permute(t: HostTensor, perm: number[]): HostTensor {
 /** Reorders the first dense layer's rows from NCHW-flatten order to NHWC-flatten order. */
 function nhwcRows(f1w: HostTensor, c: number, h: number, w: number): HostTensor {
   const out = f1w.shape[1];
-  const as4 = { data: f1w.data, shape: [c, h, w, out] };
-  const p = permute(as4, [1, 2, 0, 3]);
+  const p = permute({ data: f1w.data, shape: [c, h, w, out] }, [1, 2, 0, 3]);
   return { data: p.data, shape: f1w.shape };
 }
+
+/** The inverse of `nhwcRows`: NHWC-flatten rows back to NCHW-flatten order. */
+function nchwRows(f1w: HostTensor, c: number, h: number, w: number): HostTensor {
+  const out = f1w.shape[1];
+  const p = permute({ data: f1w.data, shape: [h, w, c, out] }, [2, 0, 1, 3]);
+  return { data: p.data, shape: f1w.shape };
+}
+
+/** A parameter in TF.js's layout, and how to turn its values back into the case's layout. */
+interface Layout {
+  /** The case's layout to TF.js's. */
+  toTf: (t: HostTensor) => HostTensor;
+  /** TF.js's layout to the case's. */
+  fromTf: (t: HostTensor) => HostTensor;
+}
+
+const sameLayout: Layout = { toTf: (t) => t, fromTf: (t) => t };
+
+/** OIHW filters as HWIO. */
+const hwio: Layout = {
+  toTf: (t) => permute(t, [2, 3, 1, 0]),
+  fromTf: (t) => permute(t, [3, 2, 0, 1]),
+};
 
 /** Creates the TF.js contender (imports and initialises the library; call once per isolate). */
 export async function createTfjs(config: TfjsConfig): Promise<Contender> {
@@ -104,38 +120,60 @@ export async function createTfjs(config: TfjsConfig): Promise<Contender> {
   const softmaxNll = (logits: T, y: T): T =>
     tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), y), 1)));
 
-  const trainLoop = (loss: () => T, vars: T[]): Prepared => {
+  /** Values of a tensor on the host, as a float32 host tensor. */
+  const onHost = (t: T): HostTensor => ({
+    data: Float32Array.from(t.dataSync()),
+    shape: [...t.shape],
+  });
+
+  /**
+   * A training loop over variables made from the named inputs, each in its layout. Its result
+   * resets the variables to the inputs and takes one step.
+   */
+  const trainLoop = (
+    loss: (p: Record<string, TF.Variable>) => T,
+    inputs: Inputs,
+    layouts: Record<string, Layout>,
+  ): Prepared => {
     const opt = tf.train.sgd(learningRate);
-    const log = new LossLog();
+    const p: Record<string, TF.Variable> = Object.fromEntries(
+      Object.entries(layouts).map(([k, l]) => [k, tf.variable(tensor(l.toTf(inputs[k])))]),
+    );
+    const vars = Object.values(p);
+    const step = () => {
+      const l = opt.minimize(() => loss(p) as any, true, vars)!;
+      const value = l.dataSync()[0];
+      l.dispose();
+      return value;
+    };
     return {
-      step() {
-        const l = opt.minimize(loss as () => any, true, vars as any)!;
-        log.push(l.dataSync()[0]);
-        l.dispose();
+      step,
+      result() {
+        for (const [k, v] of Object.entries(p)) {
+          tf.tidy(() => v.assign(tensor(layouts[k].toTf(inputs[k]))));
+        }
+        const out: Outputs = { loss: { data: [step()], shape: [] } };
+        for (const [k, v] of Object.entries(p)) out[k] = layouts[k].fromTf(onHost(v));
+        return out;
       },
-      check: () => log.check(),
       release: () => opt.dispose(),
     };
   };
 
-  const variables = (inputs: Inputs, names: string[]) =>
-    Object.fromEntries(names.map((k) => [k, tf.variable(tensor(inputs[k]))])) as Record<
-      string,
-      T
-    >;
-
-  /** A prepared call whose check value is the checksum of its last result. */
-  const readsResult = (run: () => T, count: number): Prepared => {
-    let last: ArrayLike<number> = [];
-    return {
-      step() {
-        const r = run();
-        last = r.dataSync();
-        r.dispose();
-      },
-      check: () => checksum(last, count),
-    };
-  };
+  /** A prepared call whose result is the tensor it returns, as `name`. */
+  const readsResult = (run: () => T, name: string): Prepared => ({
+    step() {
+      const r = run();
+      r.dataSync();
+      r.dispose();
+    },
+    result() {
+      const r = run();
+      const out = { [name]: onHost(r) };
+      r.dispose();
+      return out;
+    },
+  });
 
   return {
     name: "TF.js 4.22",
@@ -146,28 +184,32 @@ export async function createTfjs(config: TfjsConfig): Promise<Contender> {
       switch (c.kind) {
         case "gemm": {
           const a = tensor(inputs.a), b = tensor(inputs.b);
-          return Promise.resolve(readsResult(() => tf.matMul(a as any, b as any), c.n));
+          return Promise.resolve(readsResult(() => tf.matMul(a as any, b as any), "c"));
         }
         case "mlp": {
           const x = tensor(inputs.x), y = tensor(inputs.y);
-          const p = variables(inputs, ["w1", "b1", "w2", "b2"]);
-          const loss = () => {
+          const loss = (p: Record<string, T>) => {
             const h = tf.relu(tf.add(tf.matMul(x as any, p.w1 as any), p.b1));
             return softmaxNll(tf.add(tf.matMul(h, p.w2 as any), p.b2), y);
           };
-          return Promise.resolve(trainLoop(loss, Object.values(p)));
+          const layouts = { w1: sameLayout, b1: sameLayout, w2: sameLayout, b2: sameLayout };
+          return Promise.resolve(trainLoop(loss, inputs, layouts));
         }
         case "convnet": {
           const n = c.batch;
           const x = tensor(permute(inputs.x, [0, 2, 3, 1])), y = tensor(inputs.y);
-          const p = {
-            ...variables(inputs, ["c1b", "c2b", "f1b", "f2w", "f2b"]),
-            c1w: tf.variable(tensor(permute(inputs.c1w, [2, 3, 1, 0]))),
-            c2w: tf.variable(tensor(permute(inputs.c2w, [2, 3, 1, 0]))),
-            f1w: tf.variable(tensor(nhwcRows(inputs.f1w, 20, 4, 4))),
-          } as Record<string, T>;
+          const layouts: Record<string, Layout> = {
+            c1w: hwio,
+            c1b: sameLayout,
+            c2w: hwio,
+            c2b: sameLayout,
+            f1w: { toTf: (t) => nhwcRows(t, 20, 4, 4), fromTf: (t) => nchwRows(t, 20, 4, 4) },
+            f1b: sameLayout,
+            f2w: sameLayout,
+            f2b: sameLayout,
+          };
           const pool = (h: T) => tf.maxPool(h as T4, 2, 2, "valid");
-          const loss = () => {
+          const loss = (p: Record<string, T>) => {
             let h = tf.add(conv1(x, p.c1w), p.c1b);
             h = tf.relu(pool(h));
             h = tf.add(conv2(h, p.c2w), p.c2b);
@@ -175,7 +217,7 @@ export async function createTfjs(config: TfjsConfig): Promise<Contender> {
             h = tf.relu(tf.add(tf.matMul(h as any, p.f1w as any), p.f1b));
             return softmaxNll(tf.add(tf.matMul(h as any, p.f2w as any), p.f2b), y);
           };
-          const prepared = trainLoop(loss, Object.values(p));
+          const prepared = trainLoop(loss, inputs, layouts);
           if (viaForward) prepared.note = "filter grad = conv2d via tf.customGrad";
           return Promise.resolve(prepared);
         }
@@ -188,7 +230,7 @@ export async function createTfjs(config: TfjsConfig): Promise<Contender> {
               let x = x0;
               for (let i = 0; i < c.ops; i++) x = tf.add(x, y);
               return x;
-            }), c.size));
+            }), "x"));
         }
       }
     },

@@ -1,0 +1,74 @@
+/**
+ * The reference result of each benchmark case, which every contender's result is checked against
+ * before it is timed (check.ts): Adjoint's `ref` backend (plain TypeScript), eager, no jit. Cases
+ * that accumulate (gemm, the training steps) run in float64 from the float32 inputs, so the
+ * reference carries no float32 error of its own; the eager add chain runs in float32, because its
+ * sequential float32 rounding is the function every contender computes.
+ *
+ * A training step's reference is its loss and the exact gradients (`grad <name>`), which the
+ * contenders' implied gradients are compared with (check.ts's `impliedGradients`).
+ * @module
+ */
+import {
+  type Array,
+  ConcreteArray,
+  defaultBackendName,
+  numpy as np,
+  setDefaultBackend,
+  valueAndGrad,
+} from "../mod.ts";
+import type { BenchCase, HostTensor, Inputs } from "./cases.ts";
+import type { Outputs } from "./check.ts";
+import { convnetLoss, mlpLoss } from "./models.ts";
+
+type Loss = (p: any, x: Array, y: Array) => Array;
+
+/** An input on the ref backend, widened to float64 when `wide`. */
+function onRef(t: HostTensor, wide: boolean): Array {
+  return wide
+    ? ConcreteArray.fromHost(Float64Array.from(t.data), t.shape, "float64", "ref")
+    : ConcreteArray.fromHost(t.data, t.shape, "float32", "ref");
+}
+
+async function host(a: Array): Promise<{ data: Float64Array; shape: number[] }> {
+  return { data: Float64Array.from(await a.read()), shape: [...a.shape] };
+}
+
+/** The loss and exact float64 gradients of a training step at the initial parameters. */
+async function trainingReference(loss: Loss, inputs: Inputs): Promise<Outputs> {
+  const { x, y, ...params } = inputs;
+  const p = Object.fromEntries(Object.entries(params).map(([k, t]) => [k, onRef(t, true)]));
+  const [l, g] = valueAndGrad(loss)(p, onRef(x, true), onRef(y, true));
+  const out: Outputs = { loss: await host(l) };
+  for (const k of Object.keys(params)) out[`grad ${k}`] = await host((g as any)[k]);
+  return out;
+}
+
+async function compute(c: BenchCase, inputs: Inputs): Promise<Outputs> {
+  switch (c.kind) {
+    case "gemm":
+      return { c: await host(np.matmul(onRef(inputs.a, true), onRef(inputs.b, true))) };
+    case "mlp":
+    case "jitFresh":
+      return await trainingReference(mlpLoss, inputs);
+    case "convnet":
+      return await trainingReference(convnetLoss, inputs);
+    case "eager": {
+      const y = onRef(inputs.y, false);
+      let x = onRef(inputs.x, false);
+      for (let i = 0; i < c.ops; i++) x = x.add(y);
+      return { x: await host(x) };
+    }
+  }
+}
+
+/** The reference outputs of a case on its inputs (with ref as the default backend meanwhile). */
+export async function referenceOutputs(c: BenchCase, inputs: Inputs): Promise<Outputs> {
+  const previous = defaultBackendName();
+  setDefaultBackend("ref");
+  try {
+    return await compute(c, inputs);
+  } finally {
+    setDefaultBackend(previous);
+  }
+}
