@@ -171,8 +171,9 @@ export function impliedGradients(inputs: Inputs, outputs: Outputs): Outputs {
   return implied;
 }
 
-function num(v: number): string {
-  return Number.isFinite(v) ? v.toPrecision(3) : String(v);
+/** A number to `digits` significant digits (values: enough to show a small difference). */
+function num(v: number, digits = 3): string {
+  return Number.isFinite(v) ? v.toPrecision(digits) : String(v);
 }
 
 /** The cell text of a comparison: `ok (...)`, or `MISMATCH: ...` with the worst element. */
@@ -182,7 +183,9 @@ export function describeComparison(c: Comparison): string {
   if (!w) return "ok (nothing compared)";
   if (c.ok) return `ok (worst ${c.ratio.toFixed(3)} of tolerance)`;
   const at = w.index.length > 0 ? `${w.array}[${w.index.join(", ")}]` : w.array;
-  return `MISMATCH: |diff| = ${num(w.diff)} at ${at} (got ${num(w.got)}, ref ${num(w.want)}; ` +
+  return `MISMATCH: |diff| = ${num(w.diff)} at ${at} (got ${num(w.got, 7)}, ref ${
+    num(w.want, 7)
+  }; ` +
     `tolerance ${num(w.allowed)}); ${c.outside} of ${c.total} elements outside`;
 }
 
