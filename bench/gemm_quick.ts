@@ -1,21 +1,25 @@
 /**
  * Quick f32 gemm throughput of the wasm backend: `C = A · B` for square 256, 512 and 1024
  * matrices through `np.matmul` on one thread (or `--threads=N`), reporting the median GFLOP/s
- * after warm-up (which also lets V8 tier the kernels up from its baseline compiler). Not a test:
- * timings vary with load.
+ * after warm-up (which also lets V8 tier the kernels up from its baseline compiler). Each product
+ * is first checked against the ref backend in float64 (check.ts); one that disagrees prints the
+ * difference instead of a throughput and the script exits with status 1. Not a test: timings vary
+ * with load.
  *
  *   deno run bench/gemm_quick.ts [--threads=N]
  * @module
  */
 import "../kernels/wasm/backend.ts";
 import { type ConcreteArray, numpy as np, setDefaultBackend, setThreads } from "../mod.ts";
+import { compareOutputs, describeComparison } from "./check.ts";
+import { referenceDotGeneral } from "./reference.ts";
 
 setDefaultBackend("wasm");
 const threadsFlag = Deno.args.find((a) => a.startsWith("--threads="));
 const threads = threadsFlag ? Number(threadsFlag.slice("--threads=".length)) : 1;
 setThreads(threads);
 
-function random(n: number): Float32Array {
+function random(n: number): Float32Array<ArrayBuffer> {
   let s = 12345;
   return Float32Array.from({ length: n }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -37,8 +41,22 @@ function medianSeconds(fn: () => void, budget: number): number {
 }
 
 for (const n of [256, 512, 1024]) {
-  const a = np.reshape(np.array(random(n * n)), [n, n]);
-  const b = np.reshape(np.array(random(n * n).reverse()), [n, n]);
+  const ha = random(n * n), hb = random(n * n).reverse();
+  const a = np.reshape(np.array(ha), [n, n]);
+  const b = np.reshape(np.array(hb), [n, n]);
+  const product = np.matmul(a, b);
+  const check = compareOutputs(
+    { c: { data: await product.read(), shape: [n, n] } },
+    await referenceDotGeneral({ data: ha, shape: [n, n] }, { data: hb, shape: [n, n] }, [
+      [[1], [0]],
+      [[], []],
+    ]),
+  );
+  if (!check.ok) {
+    console.log(`gemm f32 ${n}x${n}x${n}, ${threads} thread(s): ${describeComparison(check)}`);
+    Deno.exitCode = 1;
+    continue;
+  }
   const once = () => (np.matmul(a, b) as ConcreteArray)[Symbol.dispose]();
   medianSeconds(once, 1);
   const t = medianSeconds(once, 2);
@@ -46,6 +64,6 @@ for (const n of [256, 512, 1024]) {
   console.log(
     `gemm f32 ${n}x${n}x${n}, ${threads} thread(s): ${gflops.toFixed(1)} GFLOP/s (median ${
       (t * 1e3).toFixed(2)
-    } ms)`,
+    } ms), ${describeComparison(check)}`,
   );
 }
