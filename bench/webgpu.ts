@@ -2,12 +2,16 @@
  * WebGPU against a CPU backend, side by side in one run: gemm throughput and the MNIST convnet's
  * training step, so that a machine with a real GPU can report the ratio.
  *
- *   deno run --allow-read --allow-env bench/webgpu.ts [--batch 64] [--steps 5] [--sizes 128,256,512]
+ *   deno run --allow-read --allow-env bench/webgpu.ts [--batch 64] [--steps 5] \
+ *     [--sizes 128,256,512]
  *
  * The CPU side is the wasm backend when kernels/wasm/backend.ts exists and registers itself,
  * otherwise the default backend (ref). Times include reading the result back, as a training loop
  * that logs its loss does; the read latency alone is reported on its own line. "speedup" is how
- * many times faster webgpu is (above 1: webgpu wins).
+ * many times faster webgpu is (above 1: webgpu wins). Before timing, each backend's gemm product
+ * and first training step (loss and the gradients its update implies) are checked against the
+ * ref backend in float64 (check.ts); a case that disagrees prints the difference instead of a
+ * time, and the script exits with status 1.
  * @module
  */
 import {
@@ -17,13 +21,14 @@ import {
   getBackend,
   initWebGPU,
   jit,
-  lax,
   numpy as np,
   setDefaultBackend,
-  tree,
-  valueAndGrad,
 } from "../mod.ts";
 import { webgpuRuntime } from "../kernels/webgpu/init.ts";
+import { type BenchCase, caseInputs, type HostTensor } from "./cases.ts";
+import { checkCase, compareOutputs, describeComparison, type Outputs } from "./check.ts";
+import { convnetLoss, type ConvParams, sgdStep } from "./models.ts";
+import { referenceDotGeneral, referenceOutputs } from "./reference.ts";
 
 /** Command-line settings. */
 interface Settings {
@@ -54,10 +59,22 @@ function prng(seed: number): () => number {
   };
 }
 
-function uniform(shape: number[], scale: number, rand: () => number, backend: string): Array {
+function uniform(shape: number[], rand: () => number): HostTensor {
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < data.length; i++) data[i] = (2 * rand() - 1) * scale;
-  return ConcreteArray.fromHost(data, shape, "float32", backend);
+  for (let i = 0; i < data.length; i++) data[i] = 2 * rand() - 1;
+  return { data, shape };
+}
+
+const onBackend = (t: HostTensor, backend: string): Array =>
+  ConcreteArray.fromHost(t.data, t.shape, "float32", backend);
+
+/** Reads arrays back as outputs. */
+async function outputs(named: Record<string, Array>): Promise<Outputs> {
+  const out: Outputs = {};
+  for (const [k, v] of Object.entries(named)) {
+    out[k] = { data: await v.read(), shape: [...v.shape] };
+  }
+  return out;
 }
 
 /** The CPU backend to compare with: wasm if it can be loaded, else the default. */
@@ -93,48 +110,37 @@ async function timePerCall(run: () => Array, minSeconds = 0.3): Promise<number> 
   return rounds.sort((a, b) => a - b)[1];
 }
 
-type ConvParams = Record<"c1w" | "c1b" | "c2w" | "c2b" | "f1w" | "f1b" | "f2w" | "f2b", Array>;
+/**
+ * The jitted step, compiled before its first call returns (`compile: "sync"`), so that the checked
+ * and the timed calls run the compiled program, not the op-by-op fallback of a pending compile.
+ */
+const trainStep = jit(sgdStep(convnetLoss), { compile: "sync" });
 
-/** The lecture's MNIST convnet: two 5x5 conv + max-pool + relu blocks, then 320-50-10 dense. */
-function convnetLoss(p: ConvParams, x: Array, y: Array): Array {
-  const n = x.shape[0];
-  const pool = (h: Array) => lax.reduceWindow(h, "max", [1, 1, 2, 2], [1, 1, 2, 2]);
-  let h = np.relu(pool(lax.conv(x, p.c1w).add(p.c1b.reshape([1, 10, 1, 1]))));
-  h = np.relu(pool(lax.conv(h, p.c2w).add(p.c2b.reshape([1, 20, 1, 1])))).reshape([n, 320]);
-  h = np.relu(h.matmul(p.f1w).add(p.f1b));
-  const logits = h.matmul(p.f2w).add(p.f2b);
-  return np.mean(np.sum(logits.sub(np.logsumexp(logits, 1, true)).mul(y), 1)).neg();
-}
-
-const sgdStep = jit((p: ConvParams, x: Array, y: Array): [Array, ConvParams] => {
-  const [loss, g] = valueAndGrad(convnetLoss)(p, x, y);
-  return [loss, tree.map((w: Array, gw: Array) => w.sub(gw.mul(0.01)), p, g) as ConvParams];
-});
-
-/** Milliseconds per training step (loss read every step) on `backend`, after one warm-up step. */
-async function convnetStep(backend: string, batch: number, steps: number): Promise<number> {
-  const rand = prng(1);
-  const w = (shape: number[], fanIn: number) => uniform(shape, 1 / Math.sqrt(fanIn), rand, backend);
-  let p: ConvParams = {
-    c1w: w([10, 1, 5, 5], 25),
-    c1b: w([10], 25),
-    c2w: w([20, 10, 5, 5], 250),
-    c2b: w([20], 250),
-    f1w: w([320, 50], 320),
-    f1b: w([50], 320),
-    f2w: w([50, 10], 50),
-    f2b: w([10], 50),
-  };
-  const x = uniform([batch, 1, 28, 28], 1, rand, backend);
-  const labels = new Float32Array(batch * 10);
-  for (let i = 0; i < batch; i++) labels[i * 10 + (i % 10)] = 1;
-  const y = ConcreteArray.fromHost(labels, [batch, 10], "float32", backend);
+/**
+ * Milliseconds per training step (loss read every step) on `backend`, after one warm-up step, or
+ * the mismatch text if that first step disagrees with `reference`.
+ */
+async function convnetStep(
+  backend: string,
+  c: BenchCase,
+  inputs: Record<string, HostTensor>,
+  reference: Outputs,
+  steps: number,
+): Promise<number | string> {
+  const { x: hx, y: hy, ...hp } = inputs;
+  const x = onBackend(hx, backend), y = onBackend(hy, backend);
+  let p = Object.fromEntries(
+    Object.entries(hp).map(([k, t]) => [k, onBackend(t, backend)]),
+  ) as ConvParams;
+  const [loss0, p1] = trainStep(p, x, y);
+  const check = checkCase(c, inputs, await outputs({ loss: loss0, ...p1 }), reference);
+  if (!check.ok) return describeComparison(check);
+  p = p1;
   const step = async () => {
-    const [loss, next] = sgdStep(p, x, y);
+    const [loss, next] = trainStep(p, x, y);
     p = next;
     return (await loss.read())[0];
   };
-  await step();
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) await step();
   return (performance.now() - t0) / steps;
@@ -162,10 +168,22 @@ async function main(): Promise<void> {
   console.log(
     `${"case".padEnd(36)}${"webgpu".padStart(12)}${cpu.padStart(12)}${"speedup".padStart(10)}`,
   );
-  const row = (label: string, g: number, c: number, speedup: number) =>
+  let mismatches = 0;
+  const cell = (v: number | string) => (typeof v === "number" ? fmt(v) : "MISMATCH");
+  const row = (label: string, g: number | string, c: number | string, speedup: () => number) => {
+    const both = typeof g === "number" && typeof c === "number";
     console.log(
-      `${label.padEnd(36)}${fmt(g).padStart(12)}${fmt(c).padStart(12)}${fmt(speedup).padStart(10)}`,
+      `${label.padEnd(36)}${cell(g).padStart(12)}${cell(c).padStart(12)}${
+        (both ? fmt(speedup()) : "").padStart(10)
+      }`,
     );
+    for (const [name, v] of [["webgpu", g], [cpu, c]]) {
+      if (typeof v === "string") {
+        mismatches++;
+        console.log(`  ${name}: ${v}`);
+      }
+    }
+  };
 
   const latency = await withDefault("webgpu", async () => {
     const x = np.ones([4]).add(1);
@@ -177,28 +195,43 @@ async function main(): Promise<void> {
   console.log(`${"read of 4 floats (ms)".padEnd(36)}${fmt(latency).padStart(12)}`);
 
   for (const n of s.sizes) {
+    const rand = prng(n);
+    const ha = uniform([n, n], rand), hb = uniform([n, n], rand);
+    const reference = await referenceDotGeneral(ha, hb, [[[1], [0]], [[], []]]);
     const gflops = async (backend: string) =>
       await withDefault(backend, async () => {
-        const rand = prng(n);
-        const a = uniform([n, n], 1, rand, backend), b = uniform([n, n], 1, rand, backend);
+        const a = onBackend(ha, backend), b = onBackend(hb, backend);
+        const check = compareOutputs(await outputs({ c: a.matmul(b) }), reference);
+        if (!check.ok) return describeComparison(check);
         return 2 * n ** 3 / (await timePerCall(() => a.matmul(b))) / 1e9;
       });
     const [g, c] = [await gflops("webgpu"), await gflops(cpu)];
-    row(`gemm ${n}x${n} f32 (GFLOP/s)`, g, c, g / c);
+    row(`gemm ${n}x${n} f32 (GFLOP/s)`, g, c, () => (g as number) / (c as number));
   }
 
+  const convnet: BenchCase = { kind: "convnet", batch: s.batch };
+  const inputs = caseInputs(convnet);
+  const reference = await referenceOutputs(convnet, inputs);
+  const stepOn = (backend: string) =>
+    withDefault(backend, () => convnetStep(backend, convnet, inputs, reference, s.steps));
   const before = rt.launches;
-  const g = await withDefault("webgpu", () => convnetStep("webgpu", s.batch, s.steps));
+  const g = await stepOn("webgpu");
   const launches = (rt.launches - before) / (s.steps + 1);
   const created = rt.pool.created;
-  await withDefault("webgpu", () => convnetStep("webgpu", s.batch, s.steps));
+  await stepOn("webgpu");
   const perStep = (rt.pool.created - created) / (s.steps + 1);
-  const c = await withDefault(cpu, () => convnetStep(cpu, s.batch, s.steps));
-  row(`convnet step, batch ${s.batch} (ms)`, g, c, c / g);
-  console.log(
-    `webgpu: ${launches.toFixed(0)} kernel launches per step, ${rt.pipelineCount} pipelines ` +
-      `compiled, ${perStep.toFixed(1)} GPU buffers created per step once warm`,
-  );
+  const c = await stepOn(cpu);
+  row(`convnet step, batch ${s.batch} (ms)`, g, c, () => (c as number) / (g as number));
+  if (typeof g === "number") {
+    console.log(
+      `webgpu: ${launches.toFixed(0)} kernel launches per step, ${rt.pipelineCount} pipelines ` +
+        `compiled, ${perStep.toFixed(1)} GPU buffers created per step once warm`,
+    );
+  }
+  if (mismatches > 0) {
+    console.log(`${mismatches} result(s) disagreed with the ref backend and were not timed`);
+    Deno.exitCode = 1;
+  }
 }
 
 await main();
