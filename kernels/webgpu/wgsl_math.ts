@@ -31,6 +31,9 @@ const HELPERS: Record<string, string> = {
   let f = floor(a);
   return sign_f(x) * select(f, f + 1.0, a - f >= 0.5);
 }`,
+  // Whether integral `y` is odd: every float32 of magnitude 2^24 or more is even. (Testing
+  // fract(y / 2) instead is wrong at infinities, where GL's fract gives NaN.)
+  is_odd: `fn is_odd(y: f32) -> bool { return abs(y) < 16777216.0 && (i32(y) & 1i) != 0i; }`,
   pow_f: `fn pow_f(x: f32, y: f32) -> f32 {
   if (y == 0.0) { return 1.0; }
   if (is_nan(x) || is_nan(y)) { return nan_f(); }
@@ -39,7 +42,7 @@ const HELPERS: Record<string, string> = {
   if (a == 0.0) { r = select(0.0, inf_f(), y < 0.0); } else { r = exp2(y * log2(a)); }
   if (x < 0.0 || (x == 0.0 && bitcast<u32>(x) != 0u)) {
     if (floor(y) != y) { return select(nan_f(), r, a == 0.0 || a == inf_f()); }
-    if (fract(y * 0.5) != 0.0) { r = -r; }
+    if (is_odd(y)) { r = -r; }
   }
   return r;
 }`,
