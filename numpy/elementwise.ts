@@ -116,7 +116,7 @@ export const erfInv: (x: ArrayInput) => Array = unary(lax.erfInv);
 export const floor: (x: ArrayInput) => Array = unary(lax.floor);
 /** Round up. */
 export const ceil: (x: ArrayInput) => Array = unary(lax.ceil);
-/** Round half away from zero. */
+/** Round to the nearest integer, halves to even (as NumPy: -2.5 to -2, 0.5 to 0). */
 export const round: (x: ArrayInput) => Array = unary(lax.round);
 /** Logistic sigmoid `1 / (1 + e^-x)`. */
 export const sigmoid: (x: ArrayInput) => Array = unary(lax.logistic);

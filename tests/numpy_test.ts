@@ -197,7 +197,7 @@ Deno.test("elementwise functions: clip, where, relu, abs, sign, rounding", () =>
   same(np.relu(np.array([-1, 2])), [0, 2]);
   same(np.abs(np.array([-3, 2], "int32")), [3, 2], "int32");
   same(np.sign(np.array([-3, 0, 2])), [-1, 0, 1]);
-  same(np.round(np.array([0.5, -0.5, 1.5, 2.4])), [1, -1, 2, 2]);
+  same(np.round(np.array([0.5, -0.5, 1.5, 2.5, 2.4])), [0, -0, 2, 2, 2]); // halves to even
   same(np.floor(np.array([-0.5, 1.5])), [-1, 1]);
   same(np.ceil(np.array([-0.5, 1.5])), [-0, 2]);
   same(np.astype(np.array([1.7, -1.7]), "int32"), [1, -1], "int32");

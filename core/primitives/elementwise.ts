@@ -140,7 +140,7 @@ export const erfInvP: Primitive = unaryOp("erf_inv", "float");
 export const floorP: Primitive = unaryOp("floor", "float");
 /** Round up. */
 export const ceilP: Primitive = unaryOp("ceil", "float");
-/** Round half away from zero. */
+/** Round to the nearest integer, halves to even (as NumPy, JAX's jnp.round and IEEE roundeven). */
 export const roundP: Primitive = unaryOp("round", "float");
 /** Logical / bitwise not. */
 export const notP: Primitive = unaryOp("not", "integral");
@@ -247,7 +247,7 @@ export function floor(x: Array): Array {
 export function ceil(x: Array): Array {
   return bind1(ceilP, [x]);
 }
-/** lax.round (half away from zero). */
+/** lax.round, halves to even (JAX's `ROUND_TO_NEAREST_EVEN`; JAX's lax default rounds away). */
 export function round(x: Array): Array {
   return bind1(roundP, [x]);
 }

@@ -11,10 +11,8 @@
 import {
   B_ONE,
   cosF32x4,
-  D_HALF,
   D_ONE,
   D_ZERO,
-  F_HALF,
   F_ONE,
   F_ZERO,
   erfF32x4,
@@ -33,10 +31,6 @@ import { erfF64, erfInvF64, logisticF64 } from "./scalar_math";
 // @ts-ignore: decorator
 @inline function zeroOf<T>(): v128 {
   return sizeof<T>() == 4 ? F_ZERO : D_ZERO;
-}
-// @ts-ignore: decorator
-@inline function halfOf<T>(): v128 {
-  return sizeof<T>() == 4 ? F_HALF : D_HALF;
 }
 // @ts-ignore: decorator
 @inline function oneOf<T>(): v128 {
@@ -71,14 +65,6 @@ const SIN = 16;
 const COS = 17;
 const NOT = 18;
 
-/** Rounds half away from zero: trunc(x), plus sign(x) where the dropped part is at least 1/2. */
-// @ts-ignore: decorator
-@inline function roundVec<T>(v: v128): v128 {
-  const t = v128.trunc<T>(v);
-  const half = v128.ge<T>(v128.abs<T>(v128.sub<T>(v, t)), halfOf<T>());
-  return v128.add<T>(t, v128.and(half, signFloat<T>(v)));
-}
-
 /** -1, 0 or 1 by sign; zeros and NaN map to themselves. */
 // @ts-ignore: decorator
 @inline function signFloat<T>(v: v128): v128 {
@@ -96,7 +82,7 @@ const NOT = 18;
   if (op == RSQRT) return v128.div<T>(oneOf<T>(), v128.sqrt<T>(v));
   if (op == FLOOR) return v128.floor<T>(v);
   if (op == CEIL) return v128.ceil<T>(v);
-  if (op == ROUND) return roundVec<T>(v);
+  if (op == ROUND) return v128.nearest<T>(v); // half to even, as the primitive
   return signFloat<T>(v);
 }
 

@@ -34,7 +34,7 @@ const ZERO: v128 = i32x4(0, 0, 0, 0);
 /** Shared lane constants. */
 export let F_ZERO = ZERO, F_HALF = ZERO, F_ONE = ZERO, F_TWO = ZERO, F_INF = ZERO, F_NAN = ZERO;
 export let I_ONE = ZERO, I_TWO = ZERO, SIGN_MASK = ZERO, B_ONE = ZERO;
-export let D_ZERO = ZERO, D_HALF = ZERO, D_ONE = ZERO;
+export let D_ZERO = ZERO, D_ONE = ZERO;
 let I_127 = ZERO, I_23 = ZERO, ROUND_MAGIC = ZERO, ROUND_MAGIC_F64 = ZERO;
 let LOG2E = ZERO, LN2_HI = ZERO, LN2_LO = ZERO;
 let EXP_HI = ZERO, EXP_LO = ZERO, EXPM1_HI = ZERO, EXPM1_LO = ZERO, EXPM1_OVERFLOW = ZERO;
@@ -56,7 +56,6 @@ let S0 = ZERO, S1 = ZERO, S2 = ZERO, C0 = ZERO, C1 = ZERO, C2 = ZERO, F_MINUS_HA
 export function initMath(): void {
   F_ZERO = f32x4.splat(0);
   D_ZERO = f64x2.splat(0);
-  D_HALF = f64x2.splat(0.5);
   D_ONE = f64x2.splat(1);
   F_HALF = f32x4.splat(0.5);
   F_MINUS_HALF = f32x4.splat(-0.5);

@@ -10,6 +10,20 @@ import { erf, erfInv, logistic } from "./math.ts";
 type Unary = (x: number) => number;
 type Binary = (x: number, y: number) => number;
 
+/** 2^52: doubles of this magnitude or more are integers, and adding it to a smaller one rounds. */
+const TWO_52 = 2 ** 52;
+
+/**
+ * Rounds to the nearest integer, halves to even (as IEEE roundeven, NumPy and JAX): adding and
+ * subtracting 2^52 leaves |x| rounded by the current rounding mode, round-half-even. The sign of
+ * x is kept, so -0.4 gives -0.
+ */
+function roundHalfEven(x: number): number {
+  const a = Math.abs(x);
+  if (!(a < TWO_52)) return x;
+  return Math.sign(x) * (a + TWO_52 - TWO_52);
+}
+
 const UNARY: Record<string, Unary> = {
   neg: (x) => -x,
   sin: Math.sin,
@@ -28,7 +42,7 @@ const UNARY: Record<string, Unary> = {
   erf_inv: erfInv,
   floor: Math.floor,
   ceil: Math.ceil,
-  round: (x) => Math.sign(x) * Math.round(Math.abs(x)),
+  round: roundHalfEven,
 };
 
 const FLOAT_BINARY: Record<string, Binary> = {

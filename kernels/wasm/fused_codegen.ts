@@ -49,7 +49,7 @@ const UNARY: Record<string, Unary> = {
   rsqrt: (a, d) => `(${one(d)} / ${lib(d)}.sqrt(${a}))`,
   abs: (a, d) => (isF(d) ? `${lib(d)}.abs(${a})` : `abs<i32>(${a})`),
   sign: (a, d) => `<${REG[d]}>(${a} > 0 ? 1 : ${a} < 0 ? -1 : ${a})`,
-  round: (a, d) => `(${lib(d)}.sign(${a}) * ${lib(d)}.floor(${lib(d)}.abs(${a}) + 0.5))`,
+  round: (a, d) => `nearest<${REG[d]}>(${a})`, // half to even, as the primitive
   erf: (a, d) => `<${REG[d]}>erfF64(<f64>${a})`,
   erf_inv: (a, d) => `<${REG[d]}>erfInvF64(<f64>${a})`,
   not: (a, d) => (d === "bool" ? `(${a} ^ 1)` : `(~${a})`),
@@ -348,6 +348,7 @@ const VEC_UNARY: Record<string, (a: string) => string> = {
   neg: (a) => `f32x4.neg(${a})`,
   abs: (a) => `f32x4.abs(${a})`,
   sqrt: (a) => `f32x4.sqrt(${a})`,
+  round: (a) => `f32x4.nearest(${a})`,
   stop_gradient: (a) => a,
 };
 

@@ -36,7 +36,8 @@ const FLOAT_UNARY: Record<string, Expr> = {
   erf_inv: call("erfinv_f"),
   floor: call("floor"),
   ceil: call("ceil"),
-  round: call("round_f"),
+  // WGSL's round is half to even, as the primitive.
+  round: call("round"),
 };
 
 const FLOAT_BINARY: Record<string, Expr> = {

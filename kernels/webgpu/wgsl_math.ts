@@ -1,7 +1,7 @@
 /**
  * Scalar WGSL functions that the builtins lack or leave undefined, written to match the ref
  * backend: NaN-propagating max/min, log and sqrt outside their domain, `pow` of negative bases,
- * rounding half away from zero, and accurate log1p, expm1, tanh, logistic, erf and erf_inv.
+ * and accurate log1p, expm1, tanh, logistic, erf and erf_inv.
  *
  * `withHelpers(body)` prepends exactly the helpers a kernel body calls (and those they call).
  * @module
@@ -26,11 +26,6 @@ const HELPERS: Record<string, string> = {
   sqrt_f: `fn sqrt_f(x: f32) -> f32 { return select(sqrt(x), nan_f(), x < 0.0); }`,
   sign_f: `fn sign_f(x: f32) -> f32 { return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0); }`,
   sign_i: `fn sign_i(x: i32) -> i32 { return select(select(0i, -1i, x < 0i), 1i, x > 0i); }`,
-  round_f: `fn round_f(x: f32) -> f32 {
-  let a = abs(x);
-  let f = floor(a);
-  return sign_f(x) * select(f, f + 1.0, a - f >= 0.5);
-}`,
   // Whether integral `y` is odd: every float32 of magnitude 2^24 or more is even. (Testing
   // fract(y / 2) instead is wrong at infinities, where GL's fract gives NaN.)
   is_odd: `fn is_odd(y: f32) -> bool { return abs(y) < 16777216.0 && (i32(y) & 1i) != 0i; }`,

@@ -1,0 +1,170 @@
+/**
+ * Conventions shared with JAX and PyTorch, on every backend: `np.round` takes halves to the even
+ * integer (keeping the sign of zero). Each is checked against a closed form written here: on ref,
+ * eagerly on wasm, jitted on wasm and, when an adapter exists, on webgpu.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { type Array, ConcreteArray, type DType, initWebGPU, jit, numpy as np } from "../mod.ts";
+import { withDefaultBackend } from "../core/backend.ts";
+import { allocTyped } from "../core/dtype.ts";
+
+const webgpu = await initWebGPU();
+if (!webgpu) console.warn("webgpu convention tests skipped: this runtime has no WebGPU adapter");
+
+/** A way of running a function: a backend, eagerly or jitted. */
+interface Runner {
+  label: string;
+  backend: string;
+  jit: boolean;
+  dtypes: DType[];
+}
+
+const RUNNERS: Runner[] = [
+  { label: "ref", backend: "ref", jit: false, dtypes: ["float32", "float64"] },
+  { label: "eager wasm", backend: "wasm", jit: false, dtypes: ["float32", "float64"] },
+  { label: "jit wasm", backend: "wasm", jit: true, dtypes: ["float32", "float64"] },
+  ...(webgpu
+    ? [
+      { label: "eager webgpu", backend: "webgpu", jit: false, dtypes: ["float32" as DType] },
+      { label: "jit webgpu", backend: "webgpu", jit: true, dtypes: ["float32" as DType] },
+    ]
+    : []),
+];
+
+/** `f` applied on `runner` to `values` (an array of `dtype`), read back as numbers. */
+async function runOn(
+  runner: Runner,
+  dtype: DType,
+  values: number[][],
+  f: (...xs: Array[]) => Array,
+): Promise<number[]> {
+  const out = withDefaultBackend(runner.backend, () => {
+    const xs = values.map((v) => {
+      const data = allocTyped(dtype, v.length);
+      data.set(v);
+      return ConcreteArray.fromHost(data, [v.length], dtype, runner.backend);
+    });
+    const g = runner.jit ? jit(f, { compile: "sync", backend: runner.backend }) : f;
+    return g(...xs);
+  });
+  return await numbers(out);
+}
+
+/**
+ * Asserts `got[i]` is `want[i]` (NaN matching NaN, and zeros of either sign unless `signed`), or
+ * within `rtol` of it.
+ */
+function assertValues(
+  got: number[],
+  want: number[],
+  label: string,
+  { rtol = 0, signed = false } = {},
+): void {
+  assert.equal(got.length, want.length, `${label}: ${got.length} values, expected ${want.length}`);
+  want.forEach((w, i) => {
+    const g = got[i];
+    const same = Object.is(g, w) || (!signed && g === w);
+    const close = Number.isFinite(w) && Math.abs(g - w) <= rtol * Math.abs(w);
+    assert.ok(same || close, `${label}: element ${i} is ${g}, expected ${w}`);
+  });
+}
+
+/** The elements of `a`, as numbers. */
+async function numbers(a: Array): Promise<number[]> {
+  return globalThis.Array.from(await a.read(), Number);
+}
+
+/** Each value as a float of `dtype` would hold it. */
+function asDType(values: number[], dtype: DType): number[] {
+  return dtype === "float32" ? values.map(Math.fround) : values;
+}
+
+// ---------------------------------------------------------------- round
+
+/**
+ * Half-to-even rounding, written independently of the backends: JavaScript's Math.round takes
+ * halves up (toward +Infinity), so a half it took up to an odd integer goes down one instead.
+ * Math.round keeps the sign of zero (-0.4 gives -0), as NumPy does.
+ */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+const HALVES = globalThis.Array.from({ length: 21 }, (_, k) => k - 10).flatMap((k) => [
+  k + 0.5,
+  -(k + 0.5),
+]);
+/** Halves near 2^22 and 2^23, the largest float32 that have them, and neighbours of 1/2. */
+const ROUND_F32 = [
+  ...HALVES,
+  0,
+  -0,
+  0.4,
+  -0.4,
+  0.6,
+  -0.6,
+  Math.fround(0.5 - 2 ** -25),
+  -Math.fround(0.5 - 2 ** -25),
+  2 ** 22 + 0.5,
+  2 ** 22 + 1.5,
+  -(2 ** 22 + 2.5),
+  2 ** 23 - 0.5,
+  -(2 ** 23 - 1.5),
+  2 ** 23 + 1,
+  2 ** 24 + 2,
+  1e30,
+  -1e30,
+  1e-40,
+  -1e-40,
+  NaN,
+  Infinity,
+  -Infinity,
+];
+/** The same, plus the halves near 2^51 and 2^52 and neighbours of 1/2 that float64 holds. */
+const ROUND_F64 = [
+  ...ROUND_F32,
+  0.5 - 2 ** -54,
+  -(0.5 - 2 ** -54),
+  0.5 + 2 ** -53,
+  2 ** 51 + 0.5,
+  -(2 ** 51 + 1.5),
+  2 ** 52 - 0.5,
+  2 ** 52 - 1.5,
+  2 ** 52 + 1,
+  1e300,
+  5e-324,
+  -5e-324,
+];
+
+Deno.test("np.round takes halves to even and keeps the sign of zero, on every backend", async (t) => {
+  for (const runner of RUNNERS) {
+    for (const dtype of runner.dtypes) {
+      await t.step(`${runner.label}, ${dtype}`, async () => {
+        const xs = asDType(dtype === "float32" ? ROUND_F32 : ROUND_F64, dtype);
+        const got = await runOn(runner, dtype, [xs], np.round);
+        assertValues(got, xs.map(roundHalfEven), "round", { signed: true });
+      });
+    }
+  }
+});
+
+Deno.test("np.round equals the half-to-even closed form on random halves and floats", async (t) => {
+  const halves = fc.integer({ min: -(2 ** 22), max: 2 ** 22 }).map((k) => k + 0.5);
+  const floats = fc.oneof(halves, fc.double({ min: -1e9, max: 1e9 }), fc.double());
+  const runners = RUNNERS.filter((r) => r.backend !== "webgpu");
+  for (const runner of runners) {
+    for (const dtype of runner.dtypes) {
+      await t.step(`${runner.label}, ${dtype}`, () =>
+        fc.assert(
+          fc.asyncProperty(fc.array(floats, { minLength: 1, maxLength: 64 }), async (values) => {
+            const xs = asDType(values, dtype);
+            const got = await runOn(runner, dtype, [xs], np.round);
+            assertValues(got, xs.map(roundHalfEven), "round", { signed: true });
+          }),
+          { numRuns: 30 },
+        ));
+    }
+  }
+});
