@@ -22,7 +22,10 @@ export function gaussian(x: Array): Array {
   return np.exp(np.negative(np.square(x)));
 }
 
-/** Rectified linear unit `max(x, 0)` (the lecture: 0 if x <= 0, x otherwise). */
+/**
+ * Rectified linear unit `max(x, 0)` (the lecture: 0 if x <= 0, x otherwise); its derivative at 0
+ * is 0, as in JAX and PyTorch.
+ */
 export function relu(x: Array): Array {
   return np.relu(x);
 }
@@ -48,9 +51,13 @@ export function gelu(x: Array, approximate = true): Array {
   return np.multiply(np.multiply(x, 0.5), np.add(np.tanh(inner), 1));
 }
 
-/** `log(1 + e^x)`, computed as `max(x, 0) + log1p(e^-|x|)` so it never overflows. */
+/**
+ * `log(1 + e^x)`, computed as `max(x, 0) + log1p(e^-|x|)` so it never overflows. It takes
+ * `np.maximum`, not relu: at 0 the terms' derivatives are max's 1/2 and abs's 0, summing to the
+ * true 1/2, where relu's 0 would give 0.
+ */
 export function softplus(x: Array): Array {
-  return np.add(np.relu(x), np.log1p(np.exp(np.negative(np.abs(x)))));
+  return np.add(np.maximum(x, 0), np.log1p(np.exp(np.negative(np.abs(x)))));
 }
 
 /** `x - logsumexp(x)` along `axis` (default -1): log-probabilities, computed stably. */

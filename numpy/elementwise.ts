@@ -7,9 +7,10 @@ import type { Array } from "../core/array.ts";
 import { type DType, isFloat } from "../core/dtype.ts";
 import { AdjointError } from "../core/errors.ts";
 import * as lax from "../core/primitives/elementwise.ts";
-import { full } from "../core/primitives/constants.ts";
+import { full, zerosLike } from "../core/primitives/constants.ts";
 import { broadcastTo } from "../core/primitives/structural.ts";
 import { broadcastShapes } from "../core/shape.ts";
+import { customJvp } from "../core/transforms/custom.ts";
 import { type ArrayInput, asArray, promoteArgs } from "./convert.ts";
 
 /** An array or a JS scalar. */
@@ -136,10 +137,22 @@ export function square(x: ArrayInput): Array {
 export function reciprocal(x: ArrayInput): Array {
   return divide(1, asArray(x));
 }
-/** `max(x, 0)`. */
+/**
+ * `max(x, 0)` with the derivative JAX and PyTorch give it: 1 where x > 0, else 0 (also at 0,
+ * where `max`'s rule for ties would give 1/2). Its value is a plain `max`, which a gemm's
+ * epilogue recognises.
+ */
+const reluWithJvp: (x: Array) => Array = customJvp(
+  (x: Array) => lax.max(x, full(x.shape, 0, x.dtype)),
+  ([x]: [Array], [t]: [Array]) => [
+    reluWithJvp(x),
+    lax.select(lax.gt(x, full(x.shape, 0, x.dtype)), t, zerosLike(t)),
+  ],
+);
+
+/** `max(x, 0)`; its derivative at 0 is 0, as in JAX and PyTorch. */
 export function relu(x: ArrayInput): Array {
-  const a = asArray(x);
-  return lax.max(a, full(a.shape, 0, a.dtype));
+  return reluWithJvp(asArray(x));
 }
 /** `x ** y` (alias of `power`). */
 export { power as pow };

@@ -1,11 +1,22 @@
 /**
- * Conventions shared with JAX and PyTorch, on every backend: `np.round` takes halves to the even
- * integer (keeping the sign of zero). Each is checked against a closed form written here: on ref,
- * eagerly on wasm, jitted on wasm and, when an adapter exists, on webgpu.
+ * Conventions shared with JAX and PyTorch, on every backend: relu's derivative at 0 is 0;
+ * `np.round` takes halves to the even integer (keeping the sign of zero). Each is checked against
+ * a closed form written here: on ref, eagerly on wasm, jitted on wasm and, when an adapter exists,
+ * on webgpu.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type Array, ConcreteArray, type DType, initWebGPU, jit, numpy as np } from "../mod.ts";
+import {
+  type Array,
+  ConcreteArray,
+  type DType,
+  grad,
+  initWebGPU,
+  jit,
+  nn,
+  numpy as np,
+  vmap,
+} from "../mod.ts";
 import { withDefaultBackend } from "../core/backend.ts";
 import { allocTyped } from "../core/dtype.ts";
 
@@ -79,6 +90,48 @@ async function numbers(a: Array): Promise<number[]> {
 function asDType(values: number[], dtype: DType): number[] {
   return dtype === "float32" ? values.map(Math.fround) : values;
 }
+
+// ---------------------------------------------------------------- relu
+
+const RELU_POINTS = [-2, -1e-30, -0, 0, 1e-30, 0.5, 3];
+/** relu's derivative in JAX and PyTorch: 1 where x > 0, else 0 (also at 0). */
+const reluDerivative = (x: number) => (x > 0 ? 1 : 0);
+
+Deno.test("relu's derivative is 0 at 0 and 1 above, for np.relu, nn.relu and x.relu()", async (t) => {
+  const relus: [string, (x: Array) => Array][] = [
+    ["np.relu", np.relu],
+    ["nn.relu", nn.relu],
+    ["x.relu()", (x) => x.relu()],
+  ];
+  for (const runner of RUNNERS) {
+    for (const dtype of runner.dtypes) {
+      for (const [name, relu] of relus) {
+        await t.step(`${name}, ${runner.label}, ${dtype}`, async () => {
+          const xs = asDType(RELU_POINTS, dtype);
+          const d = (x: Array) => grad((v: Array) => np.sum(relu(v)))(x);
+          assertValues(await runOn(runner, dtype, [xs], d), xs.map(reluDerivative), "grad");
+          const values = await runOn(runner, dtype, [xs], relu);
+          assertValues(values, xs.map((x) => Math.max(x, 0)), "value");
+        });
+      }
+    }
+  }
+});
+
+Deno.test("relu's second derivative is 0, and vmap of its gradient matches", async () => {
+  const x = np.array(RELU_POINTS);
+  const second = grad((v: Array) => np.sum(grad((w: Array) => np.sum(np.relu(w)))(v)))(x);
+  assertValues(await numbers(second), RELU_POINTS.map(() => 0), "second");
+  const perPoint = vmap(grad((v: Array) => nn.relu(v)))(x);
+  assertValues(await numbers(perPoint), RELU_POINTS.map(reluDerivative), "vmap");
+});
+
+Deno.test("softplus keeps its true derivative logistic(x), 1/2 at 0", async () => {
+  const points = [-3, -0.5, 0, 0.5, 3];
+  const d = grad((v: Array) => np.sum(nn.softplus(v)))(np.array(points, "float64"));
+  const want = points.map((x) => 1 / (1 + Math.exp(-x)));
+  assertValues(await numbers(d), want, "softplus'", { rtol: 1e-12 });
+});
 
 // ---------------------------------------------------------------- round
 
