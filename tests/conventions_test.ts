@@ -1,8 +1,8 @@
 /**
  * Conventions shared with JAX and PyTorch, on every backend: relu's derivative at 0 is 0;
- * `np.round` takes halves to the even integer (keeping the sign of zero). Each is checked against
- * a closed form written here: on ref, eagerly on wasm, jitted on wasm and, when an adapter exists,
- * on webgpu.
+ * `np.round` takes halves to the even integer (keeping the sign of zero); the derivatives of
+ * `x ** y` are 0 at x = 0, y = 0 (d/dx) and at x = 0 (d/dy). Each is checked against a closed form
+ * written here: on ref, eagerly on wasm, jitted on wasm and, when an adapter exists, on webgpu.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -11,6 +11,7 @@ import {
   ConcreteArray,
   type DType,
   grad,
+  hessian,
   initWebGPU,
   jit,
   nn,
@@ -220,4 +221,59 @@ Deno.test("np.round equals the half-to-even closed form on random halves and flo
         ));
     }
   }
+});
+
+// ---------------------------------------------------------------- pow
+
+/** Points (x, y) at and around x = 0, y = 0. */
+const POW_POINTS: [number, number][] = [
+  [0, 0],
+  [0, 1],
+  [0, 2],
+  [0, 3],
+  [0, 0.5],
+  [0, 1.5],
+  [1e-3, 0],
+  [2, 0],
+  [-2, 0],
+  [1e-3, 1e-3],
+  [0.5, 2],
+  [3, -1],
+];
+
+/** d/dx x^y: y x^(y-1), and 0 at x = 0, y = 0 (x^0 is 1), where the formula gives 0 * inf. */
+const powDx = (x: number, y: number) => (x === 0 && y === 0 ? 0 : y * x ** (y - 1));
+/** d/dy x^y: 0 where x = 0 (the limit from above for y > 0), else log(x) x^y. */
+const powDy = (x: number, y: number) => (x === 0 ? 0 : Math.log(x) * x ** y);
+/** d²/dx² x^y: 0 where y = 0 or 1, else y (y-1) x^(y-2). */
+const powDxx = (x: number, y: number) => (y === 0 || y === 1 ? 0 : y * (y - 1) * x ** (y - 2));
+
+Deno.test("the gradients of x ** y are JAX's at x = 0, y = 0 and nearby", async (t) => {
+  const xs = POW_POINTS.map(([x]) => x), ys = POW_POINTS.map(([, y]) => y);
+  const loss = (x: Array, y: Array) => np.sum(np.power(x, y));
+  const dx = (x: Array, y: Array) => grad(loss)(x, y);
+  const dy = (x: Array, y: Array) => grad(loss, { argnums: 1 })(x, y);
+  const dxx = (x: Array, y: Array) => grad((v: Array) => np.sum(dx(v, y)))(x);
+  const cases: [string, (x: Array, y: Array) => Array, (x: number, y: number) => number][] = [
+    ["d/dx", dx, powDx],
+    ["d/dy", dy, powDy],
+    ["d2/dx2", dxx, powDxx],
+  ];
+  for (const runner of RUNNERS) {
+    for (const dtype of runner.dtypes) {
+      for (const [name, f, closed] of cases) {
+        await t.step(`${name}, ${runner.label}, ${dtype}`, async () => {
+          const [px, py] = [asDType(xs, dtype), asDType(ys, dtype)];
+          const want = px.map((x, i) => closed(x, py[i]));
+          const got = await runOn(runner, dtype, [px, py], f);
+          assertValues(got, want, name, { rtol: dtype === "float32" ? 1e-5 : 1e-12 });
+        });
+      }
+    }
+  }
+});
+
+Deno.test("the hessian of x ** 0 at x = 0 is 0, not NaN", async () => {
+  const h = hessian((x: Array) => np.sum(np.power(x, 0)))(np.array([0, 1], "float64"));
+  assertValues(await numbers(h), [0, 0, 0, 0], "hessian");
 });

@@ -321,11 +321,17 @@ divP.transpose = ([ct], [x, y]) => {
   }
   return [ct && x instanceof UndefPrimal ? div(ct, y) : null, null];
 };
+// d/dx = y x^(y-1) is 0 at x = 0, y = 0 (x^0 is 1 everywhere; the formula would give 0 * inf),
+// and d/dy = log(x) x^y is 0 where x = 0, as in JAX and PyTorch. The operand that would make the
+// NaN is replaced before the power, not its result after, so that the derivatives of these
+// (through select's unchosen side) stay finite too; elsewhere the formulas are untouched, so the
+// derivative of d/dx along y at y = 0 is still 1/x.
 powP.jvp = ([x, y], [tx, ty]) => {
   const ans = pow(x, y);
-  const one = full(x.shape, 1, x.dtype);
-  const dx = tx && mul(tx, mul(y, pow(x, sub(y, one))));
-  const safeX = select(eq(x, zerosLike(x)), one, x);
+  const zero = zerosLike(x), one = full(x.shape, 1, x.dtype);
+  const safeY = select(and(eq(x, zero), eq(y, zero)), one, y);
+  const dx = tx && mul(tx, mul(y, pow(x, sub(safeY, one))));
+  const safeX = select(eq(x, zero), one, x);
   const dy = ty && mul(ty, mul(log(safeX), ans));
   return [[ans], [addTangents(dx, dy)]];
 };
