@@ -19,11 +19,11 @@ import "./kernels/ref/sort.ts";
 export * from "./core/primitives/elementwise.ts";
 export * from "./core/primitives/reductions.ts";
 export * from "./core/primitives/structural.ts";
-export { type DotDims, dotGeneral } from "./core/primitives/dot_general.ts";
-export { patches, patchesTranspose, type WindowParams } from "./core/primitives/patches.ts";
-export { scatterAdd, take } from "./core/primitives/indexing.ts";
+export * from "./core/primitives/dot_general.ts";
+export * from "./core/primitives/patches.ts";
+export * from "./core/primitives/indexing.ts";
 export * from "./core/primitives/bits.ts";
-export { sort, sortP } from "./core/primitives/sort.ts";
+export * from "./core/primitives/sort.ts";
 
 /** Padding: `"SAME"` (output size = ceil(input / stride)), `"VALID"` (none), or `[lo, hi]` per axis. */
 export type Padding = "SAME" | "VALID" | [number, number][];

@@ -8,6 +8,9 @@
  * ```
  * @module
  */
+// The first statement takes the module doc in deno doc, so it must not be a namespace (which
+// would show this text in place of its own).
+export { jit, type JitOptions, type Jitted, type Lowered } from "./core/transforms/jit.ts";
 export * as numpy from "./numpy.ts";
 export * as lax from "./lax.ts";
 export * as tree from "./core/tree.ts";
@@ -16,7 +19,6 @@ export * as nn from "./nn/mod.ts";
 export * as optim from "./optim/mod.ts";
 export * as data from "./data/mod.ts";
 export * as train from "./train/mod.ts";
-export { jit, type JitOptions, type Jitted, type Lowered } from "./core/transforms/jit.ts";
 export {
   grad,
   type GradOptions,

@@ -13,10 +13,11 @@ import "./kernels/ref/backend.ts";
 import "./kernels/wasm/backend.ts";
 import "./numpy/array_methods.ts";
 
-export { Array, type ArrayLike, ConcreteArray, type NestedNumbers } from "./core/array.ts";
-export { ShapedArray } from "./core/aval.ts";
+// Whole files re-exported: deno doc lists a namespace's members only through `export *`.
+export * from "./core/array.ts";
+export * from "./core/aval.ts";
 export type { DType } from "./core/dtype.ts";
-export { array, type ArrayInput, asArray } from "./numpy/convert.ts";
+export * from "./numpy/convert.ts";
 export * from "./numpy/creation.ts";
 export * from "./numpy/elementwise.ts";
 export * from "./numpy/reductions.ts";

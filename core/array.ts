@@ -3,7 +3,7 @@
  * `ConcreteArray` holding a backend buffer or a `Tracer` standing for a value under a transformation.
  *
  * Methods (`x.add(y)`, `x.sum()`) forward to the numpy layer, which installs them with
- * `installArrayMethods` so that core/ does not depend on numpy/.
+ * `installArrayMethods` (core/method_table.ts) so that core/ does not depend on numpy/.
  * @module
  */
 import { formatData } from "./array_format.ts";
@@ -11,6 +11,7 @@ import { ShapedArray } from "./aval.ts";
 import { type Backend, type DeviceBuffer, getBackend } from "./backend.ts";
 import type { DType, TypedArray } from "./dtype.ts";
 import { AdjointError } from "./errors.ts";
+import { arrayMethods as m } from "./method_table.ts";
 import type { Shape } from "./shape.ts";
 
 /** What numpy functions accept in place of an array: an array or a JS scalar (weakly typed). */
@@ -18,60 +19,6 @@ export type ArrayLike = Array | number | boolean;
 
 /** Nested JS arrays of numbers, as returned by `toArray()`. */
 export type NestedNumbers = number | boolean | NestedNumbers[];
-
-/** The array methods, implemented by the numpy layer. */
-export interface ArrayMethods {
-  add(x: Array, y: ArrayLike): Array;
-  sub(x: Array, y: ArrayLike): Array;
-  mul(x: Array, y: ArrayLike): Array;
-  div(x: Array, y: ArrayLike): Array;
-  pow(x: Array, y: ArrayLike): Array;
-  maximum(x: Array, y: ArrayLike): Array;
-  minimum(x: Array, y: ArrayLike): Array;
-  neg(x: Array): Array;
-  exp(x: Array): Array;
-  log(x: Array): Array;
-  sin(x: Array): Array;
-  cos(x: Array): Array;
-  tanh(x: Array): Array;
-  sqrt(x: Array): Array;
-  abs(x: Array): Array;
-  square(x: Array): Array;
-  relu(x: Array): Array;
-  sigmoid(x: Array): Array;
-  greater(x: Array, y: ArrayLike): Array;
-  greaterEqual(x: Array, y: ArrayLike): Array;
-  less(x: Array, y: ArrayLike): Array;
-  lessEqual(x: Array, y: ArrayLike): Array;
-  equal(x: Array, y: ArrayLike): Array;
-  notEqual(x: Array, y: ArrayLike): Array;
-  sum(x: Array, axis?: number | number[], keepdims?: boolean): Array;
-  mean(x: Array, axis?: number | number[], keepdims?: boolean): Array;
-  max(x: Array, axis?: number | number[], keepdims?: boolean): Array;
-  min(x: Array, axis?: number | number[], keepdims?: boolean): Array;
-  argmax(x: Array, axis?: number): Array;
-  argmin(x: Array, axis?: number): Array;
-  reshape(x: Array, shape: number[]): Array;
-  transpose(x: Array, axes?: number[]): Array;
-  squeeze(x: Array, axis?: number | number[]): Array;
-  expandDims(x: Array, axis: number | number[]): Array;
-  matmul(x: Array, y: Array): Array;
-  dot(x: Array, y: Array): Array;
-  astype(x: Array, dtype: DType): Array;
-  toArray(x: ConcreteArray): NestedNumbers;
-}
-
-let methods: ArrayMethods | undefined;
-
-/** Installs the method implementations (called once by the numpy layer). */
-export function installArrayMethods(impl: ArrayMethods): void {
-  methods = impl;
-}
-
-function m(): ArrayMethods {
-  if (!methods) throw new Error("Adjoint: array methods used before numpy was loaded");
-  return methods;
-}
 
 /** An immutable n-dimensional array, concrete or traced. */
 export abstract class Array {

@@ -10,26 +10,7 @@
  * ```
  * @module
  */
-export {
-  decodeIdx,
-  encodeIdx,
-  type IdxData,
-  type IdxDType,
-  type IdxTensor,
-  idxToArray,
-  isGzip,
-  parseIdx,
-  readIdx,
-} from "./idx.ts";
-export {
-  type Mnist,
-  mnist,
-  MNIST_MEAN,
-  MNIST_STD,
-  type MnistFiles,
-  type MnistOptions,
-  type MnistSplit,
-  mnistSplit,
-  type MnistSplitName,
-} from "./mnist.ts";
-export { type Batches, batches, type BatchOptions } from "./batches.ts";
+// Whole files re-exported, as in nn/mod.ts: deno doc lists a namespace's members only so.
+export * from "./idx.ts";
+export * from "./mnist.ts";
+export * from "./batches.ts";

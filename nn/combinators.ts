@@ -11,7 +11,8 @@ import { AdjointError } from "../core/errors.ts";
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
 import { split } from "../random/key.ts";
-import { type ApplyOptions, asLayer, type Layer, layerFactory, type LayerLike } from "./layer.ts";
+import { type ApplyOptions, asLayer, type Layer, type LayerLike } from "./layer.ts";
+import { layerFactory } from "./layer_factory.ts";
 
 /** One options object per layer, each with its own key when a key was given. */
 function perLayer(options: ApplyOptions | undefined, n: number): (ApplyOptions | undefined)[] {

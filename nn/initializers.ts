@@ -6,28 +6,13 @@
  * kernel `[in, out]` uses -2 and -1, a conv kernel `[O, I, kh, kw]` uses 1 and 0).
  * @module
  */
-import type { Array } from "../core/array.ts";
 import { AdjointError } from "../core/errors.ts";
 import * as np from "../numpy.ts";
 import { normal as normalSample, truncatedNormal } from "../random/normal.ts";
-import { type FloatDType, uniform as uniformSample } from "../random/uniform.ts";
+import { uniform as uniformSample } from "../random/uniform.ts";
+import type { FanAxes, Initializer } from "./initializer_types.ts";
 
-/** Which kernel axes are the fan-in and fan-out axes. */
-export interface FanAxes {
-  /** The input-features axis (default -2). */
-  inAxis?: number;
-  /** The output-features axis (default -1). */
-  outAxis?: number;
-}
-
-/** Options a layer passes when it calls an initialiser. */
-export interface InitOptions extends FanAxes {
-  /** float32 (default) or float64. */
-  dtype?: FloatDType;
-}
-
-/** A parameter initialiser. */
-export type Initializer = (key: Array, shape: readonly number[], options?: InitOptions) => Array;
+export * from "./initializer_types.ts";
 
 /** Every element equal to `value`. */
 export function constant(value: number): Initializer {

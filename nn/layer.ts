@@ -10,6 +10,7 @@ import { Array } from "../core/array.ts";
 import { describeValue } from "../core/describe.ts";
 import { AdjointError } from "../core/errors.ts";
 import type { Tree } from "../core/tree.ts";
+import { factoryCall } from "./layer_factory.ts";
 
 /** Per-call options of `apply`: randomness and the training flag (dropout, noise). */
 export interface ApplyOptions {
@@ -55,20 +56,6 @@ export function activation(fn: (x: Array) => Array): Layer<null> {
   };
 }
 
-/** Layer factories by function, with how to call them, e.g. `nn.dense(features)`. */
-const factories = new WeakMap<object, string>();
-
-/**
- * Marks `factory` as a function that builds a layer, so that listing it uncalled where a layer
- * is expected (`nn.serial(nn.flatten)`) is an error that says how to call it (`call`).
- */
-export function layerFactory(
-  factory: (...args: any[]) => Layer<any, any, any>,
-  call: string,
-): void {
-  factories.set(factory, call);
-}
-
 /**
  * The layer behind a `LayerLike`; `op` and `what` (e.g. `nn.serial`, `layer 0`) name it in the
  * error raised for a layer factory left uncalled or for something that is not a layer.
@@ -78,7 +65,7 @@ export function asLayer(
   op = "nn.asLayer",
   what = "the layer",
 ): Layer<any, any, any> {
-  const call = factories.get(layer);
+  const call = factoryCall(layer);
   if (call) {
     throw new AdjointError(
       op,
@@ -96,25 +83,4 @@ export function asLayer(
     );
   }
   return layer as Layer<any, any, any>;
-}
-
-/** The key of a stochastic layer in training mode, or an error saying how to pass one. */
-export function trainingKey(op: string, options: ApplyOptions | undefined): Array {
-  if (!options?.key) {
-    throw new AdjointError(
-      op,
-      "training mode needs a PRNG key: apply(params, x, { key, training: true })",
-    );
-  }
-  return options.key;
-}
-
-/** Checks that an input shape has the expected rank. */
-export function checkRank(op: string, shape: readonly number[], rank: number, what: string): void {
-  if (shape.length !== rank) {
-    throw new AdjointError(
-      op,
-      `expected a rank-${rank} input ${what}, got shape [${shape.join(", ")}]`,
-    );
-  }
 }

@@ -13,52 +13,22 @@
  * ```
  * @module
  */
-export {
-  activation,
-  type ApplyOptions,
-  asLayer,
-  type Layer,
-  type LayerLike,
-  type ShapeOf,
-} from "./layer.ts";
-export { fanInConcat, fanInSum, fanOut, parallel, serial } from "./combinators.ts";
-export {
-  gaussian,
-  gelu,
-  leakyRelu,
-  logSoftmax,
-  relu,
-  sigmoid,
-  softmax,
-  softplus,
-  tanh,
-} from "./activations.ts";
+// Each file is re-exported whole (`export *`): deno doc lists the members of a namespace
+// module only through star re-exports, so files exported here hold public names alone.
+export * from "./layer.ts";
+export * from "./combinators.ts";
+export * from "./activations.ts";
 export * as initializers from "./initializers.ts";
-export type { FanAxes, Initializer, InitOptions } from "./initializers.ts";
-export { dense, type DenseOptions, type DenseParams } from "./layers/dense.ts";
-export { conv2d, type Conv2dOptions, type Conv2dParams } from "./layers/conv.ts";
-export { avgPool2d, maxPool2d, type PoolOptions } from "./layers/pooling.ts";
-export type { Padding2, Size2 } from "./layers/spatial.ts";
-export { flatten } from "./layers/flatten.ts";
-export { dropout, dropout2d } from "./layers/dropout.ts";
-export { gaussianNoise } from "./layers/noise.ts";
-export { randomShift } from "./layers/shift.ts";
-export {
-  binaryCrossEntropy,
-  type BinaryCrossEntropyOptions,
-  type LossOptions,
-  mse,
-  nll,
-  type Reduction,
-  softmaxCrossEntropy,
-} from "./losses.ts";
-export { accuracy } from "./metrics.ts";
-export { type Mask, weightsOnly } from "./mask.ts";
-export {
-  activityL1,
-  activityL2,
-  klSparsity,
-  l1Penalty,
-  l2Penalty,
-  type PenaltyOptions,
-} from "./regularizers.ts";
+export * from "./initializer_types.ts";
+export * from "./layers/dense.ts";
+export * from "./layers/conv.ts";
+export * from "./layers/pooling.ts";
+export * from "./layers/spatial_types.ts";
+export * from "./layers/flatten.ts";
+export * from "./layers/dropout.ts";
+export * from "./layers/noise.ts";
+export * from "./layers/shift.ts";
+export * from "./losses.ts";
+export * from "./metrics.ts";
+export * from "./mask.ts";
+export * from "./regularizers.ts";

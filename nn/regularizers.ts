@@ -9,7 +9,8 @@ import type { Array } from "../core/array.ts";
 import { AdjointError } from "../core/errors.ts";
 import { leaves, type Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
-import { type Mask, maskLeaves } from "./mask.ts";
+import type { Mask } from "./mask.ts";
+import { maskLeaves } from "./mask_leaves.ts";
 
 /** Options of the weight penalties. */
 export interface PenaltyOptions {

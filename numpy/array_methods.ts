@@ -2,7 +2,8 @@
  * Installs the array methods (`x.add(y)`, `x.sum()`, ...) in terms of the numpy functions.
  * @module
  */
-import { type ConcreteArray, installArrayMethods, type NestedNumbers } from "../core/array.ts";
+import type { ConcreteArray, NestedNumbers } from "../core/array.ts";
+import { installArrayMethods } from "../core/method_table.ts";
 import * as ew from "./elementwise.ts";
 import * as la from "./linalg.ts";
 import * as red from "./reductions.ts";

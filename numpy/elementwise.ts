@@ -11,7 +11,8 @@ import { full, zerosLike } from "../core/primitives/constants.ts";
 import { broadcastTo } from "../core/primitives/structural.ts";
 import { broadcastShapes } from "../core/shape.ts";
 import { customJvp } from "../core/transforms/custom.ts";
-import { type ArrayInput, asArray, promoteArgs } from "./convert.ts";
+import { type ArrayInput, asArray } from "./convert.ts";
+import { promoteArgs } from "./promotion.ts";
 
 /** An array or a JS scalar. */
 export type Operand = Array | number | boolean;

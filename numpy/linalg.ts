@@ -9,7 +9,8 @@ import { dotGeneral } from "../core/primitives/dot_general.ts";
 import { reduceSum } from "../core/primitives/reductions.ts";
 import * as st from "../core/primitives/structural.ts";
 import { broadcastShapes, range } from "../core/shape.ts";
-import { type ArrayInput, asArray, promoteArgs } from "./convert.ts";
+import { type ArrayInput, asArray } from "./convert.ts";
+import { promoteArgs } from "./promotion.ts";
 import { multiply } from "./elementwise.ts";
 
 /** Matrix product: 1-D operands are vectors, leading axes are broadcast batch axes. */

@@ -11,7 +11,8 @@ import * as ew from "../core/primitives/elementwise.ts";
 import { take as laxTake } from "../core/primitives/indexing.ts";
 import * as st from "../core/primitives/structural.ts";
 import { normalizeAxes, normalizeAxis, range, shapeStr, sizeOf } from "../core/shape.ts";
-import { array, type ArrayInput, asArray, promoteArgs } from "./convert.ts";
+import { array, type ArrayInput, asArray } from "./convert.ts";
+import { promoteArgs } from "./promotion.ts";
 import { arange } from "./creation.ts";
 
 /** New shape; one entry may be -1 and is then inferred. */

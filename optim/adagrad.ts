@@ -4,7 +4,8 @@
  */
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
-import { type GradientTransformation, mapLeaves } from "./base.ts";
+import type { GradientTransformation } from "./base.ts";
+import { mapLeaves } from "./leafwise.ts";
 import { checkHyperparameters } from "./hyperparameters.ts";
 
 /** State of `scaleByRss`: the running sum of squared gradients. */

@@ -7,13 +7,10 @@ import type { Array } from "../core/array.ts";
 import { checkOptions } from "../core/options.ts";
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
-import {
-  type GradientTransformation,
-  initCount,
-  mapLeaves,
-  nextCount,
-  zerosLikeTree,
-} from "./base.ts";
+import { ADAM_OPTIONS } from "./adam_keys.ts";
+import type { GradientTransformation } from "./base.ts";
+import { mapLeaves, zerosLikeTree } from "./leafwise.ts";
+import { initCount, nextCount } from "./step_count.ts";
 import { checkHyperparameters } from "./hyperparameters.ts";
 
 /** State of `scaleByAdam`. */
@@ -37,9 +34,6 @@ export interface AdamOptions {
   /** Added inside the root (default 0). */
   epsRoot?: number;
 }
-
-/** The keys of `AdamOptions`. */
-export const ADAM_OPTIONS: readonly string[] = ["b1", "b2", "eps", "epsRoot"];
 
 /**
  * `m_t = b1 m_{t-1} + (1 - b1) g_t`, `v_t = b2 v_{t-1} + (1 - b2) g_t^2` (both start at 0),

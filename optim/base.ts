@@ -8,9 +8,9 @@
  * @module
  */
 import type { Array } from "../core/array.ts";
-import { AdjointError } from "../core/errors.ts";
-import { assertSameStructure, flatten, type Tree, unflatten } from "../core/tree.ts";
+import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
+import { mapLeaves } from "./leafwise.ts";
 
 /** Optimiser state: a pytree of arrays (so it passes through `jit`). */
 export type OptState = Tree<Array>;
@@ -21,52 +21,6 @@ export interface GradientTransformation<S = OptState> {
   init(params: Tree): S;
   /** Updates (same structure as the input updates) and the next state. */
   update<U extends Tree>(updates: U, state: S, params?: Tree): [U, S];
-}
-
-/**
- * Applies `fn` to corresponding leaves of trees of one structure, where `fn` returns `k` arrays:
- * returns `k` trees with that structure.
- */
-export function mapLeaves(
-  op: string,
-  k: number,
-  fn: (...leaves: Array[]) => Array[],
-  tree: Tree,
-  ...rest: Tree[]
-): Tree[] {
-  const [first, def] = flatten(tree);
-  const others = rest.map((t) => {
-    const [ls, d] = flatten(t);
-    assertSameStructure(op, def, d, "updates, state and params");
-    return ls;
-  });
-  const results = (first as Array[]).map((leaf, i) =>
-    fn(leaf, ...others.map((o) => o[i] as Array))
-  );
-  return globalThis.Array.from({ length: k }, (_, j) => unflatten(def, results.map((r) => r[j])));
-}
-
-/** Zeros shaped like every leaf of `params`. */
-export function zerosLikeTree(params: Tree): Tree {
-  return mapLeaves("optim.init", 1, (p) => [np.zerosLike(p)], params)[0];
-}
-
-/** The step counter every scheduled transformation keeps: an int32 scalar, starting at 0. */
-export function initCount(): Array {
-  return np.zeros([], "int32");
-}
-
-/** The counter after one more step. */
-export function nextCount(count: Array): Array {
-  return np.add(count, 1);
-}
-
-/** The params a transformation needs, or an error naming it. */
-export function requireParams(op: string, params: Tree | undefined): Tree {
-  if (params === undefined) {
-    throw new AdjointError(op, "update needs the current params: update(grads, state, params)");
-  }
-  return params;
 }
 
 /**

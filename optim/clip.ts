@@ -6,7 +6,8 @@
 import type { Array } from "../core/array.ts";
 import { leaves, type Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
-import { type GradientTransformation, mapLeaves } from "./base.ts";
+import type { GradientTransformation } from "./base.ts";
+import { mapLeaves } from "./leafwise.ts";
 import { checkHyperparameters } from "./hyperparameters.ts";
 import type { EmptyState } from "./scale.ts";
 

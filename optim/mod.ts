@@ -16,41 +16,16 @@
  * ```
  * @module
  */
-export { applyUpdates, chain, type GradientTransformation, type OptState } from "./base.ts";
-export {
-  adadelta,
-  adagrad,
-  adam,
-  adamw,
-  type AdamwOptions,
-  type LearningRate,
-  rmsprop,
-  type RmspropOptions,
-  sgd,
-  type SgdOptions,
-} from "./alias.ts";
-export {
-  type CountState,
-  type EmptyState,
-  scale,
-  scaleByLearningRate,
-  scaleBySchedule,
-} from "./scale.ts";
-export { trace, type TraceOptions, type TraceState } from "./momentum.ts";
-export { type RssState, scaleByRss } from "./adagrad.ts";
-export { type AdadeltaState, scaleByAdadelta } from "./adadelta.ts";
-export { type RmsState, scaleByRms, scaleByStddev, type StddevState } from "./rmsprop.ts";
-export { type AdamOptions, type AdamState, scaleByAdam } from "./adam.ts";
-export { clipByGlobalNorm, globalNorm } from "./clip.ts";
-export { addDecayedWeights } from "./weight_decay.ts";
-export { proximalL1 } from "./proximal.ts";
-export {
-  constant,
-  cosineDecay,
-  exponentialDecay,
-  type ExponentialDecayOptions,
-  linearSchedule,
-  linearWarmup,
-  piecewiseConstant,
-  type Schedule,
-} from "./schedules.ts";
+// Whole files re-exported, as in nn/mod.ts: deno doc lists a namespace's members only so.
+export * from "./base.ts";
+export * from "./alias.ts";
+export * from "./scale.ts";
+export * from "./momentum.ts";
+export * from "./adagrad.ts";
+export * from "./adadelta.ts";
+export * from "./rmsprop.ts";
+export * from "./adam.ts";
+export * from "./clip.ts";
+export * from "./weight_decay.ts";
+export * from "./proximal.ts";
+export * from "./schedules.ts";

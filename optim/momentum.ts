@@ -6,7 +6,8 @@ import type { Array } from "../core/array.ts";
 import { checkOptions } from "../core/options.ts";
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
-import { type GradientTransformation, mapLeaves, zerosLikeTree } from "./base.ts";
+import type { GradientTransformation } from "./base.ts";
+import { mapLeaves, zerosLikeTree } from "./leafwise.ts";
 import { checkHyperparameters } from "./hyperparameters.ts";
 
 /** State of `trace`: the momentum buffer. */

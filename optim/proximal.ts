@@ -6,9 +6,11 @@
  * @module
  */
 import type { Tree } from "../core/tree.ts";
-import { type Mask, maskLeaves } from "../nn/mask.ts";
+import type { Mask } from "../nn/mask.ts";
+import { maskLeaves } from "../nn/mask_leaves.ts";
 import * as np from "../numpy.ts";
-import { type GradientTransformation, mapLeaves, requireParams } from "./base.ts";
+import type { GradientTransformation } from "./base.ts";
+import { mapLeaves, requireParams } from "./leafwise.ts";
 import { checkHyperparameters } from "./hyperparameters.ts";
 import type { EmptyState } from "./scale.ts";
 

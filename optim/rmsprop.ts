@@ -5,7 +5,8 @@
  */
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
-import { type GradientTransformation, mapLeaves, zerosLikeTree } from "./base.ts";
+import type { GradientTransformation } from "./base.ts";
+import { mapLeaves, zerosLikeTree } from "./leafwise.ts";
 import { checkHyperparameters } from "./hyperparameters.ts";
 
 /** State of `scaleByRms`: the decaying average of squared gradients. */

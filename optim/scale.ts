@@ -8,7 +8,9 @@ import { describeValue } from "../core/describe.ts";
 import { AdjointError } from "../core/errors.ts";
 import type { Tree } from "../core/tree.ts";
 import * as np from "../numpy.ts";
-import { type GradientTransformation, initCount, mapLeaves, nextCount } from "./base.ts";
+import type { GradientTransformation } from "./base.ts";
+import { mapLeaves } from "./leafwise.ts";
+import { initCount, nextCount } from "./step_count.ts";
 import { checkHyperparameters } from "./hyperparameters.ts";
 import type { Schedule } from "./schedules.ts";
 

@@ -6,9 +6,8 @@
  */
 import type { Array } from "../core/array.ts";
 import { xor } from "../core/primitives/bits.ts";
-import { counters, keyWords } from "./key.ts";
 import { checkSampleShape } from "./sample_shape.ts";
-import { threefry2x32 } from "./threefry.ts";
+import { bitPairs } from "./words.ts";
 
 /**
  * Uniformly random 32-bit words of `shape`, as int32 bit patterns (`y0 ^ y1` of the cipher).
@@ -22,11 +21,4 @@ export function bits(key: Array, shape: readonly number[] = []): Array {
   checkSampleShape("random.bits", shape);
   const [hi, lo] = bitPairs("random.bits", key, shape);
   return xor(hi, lo);
-}
-
-/** Two random words per element, the high and low halves of a 64-bit draw. */
-export function bitPairs(op: string, key: Array, shape: readonly number[]): [Array, Array] {
-  const [k0, k1] = keyWords(op, key);
-  const [hi, lo] = counters(shape);
-  return threefry2x32(k0, k1, hi, lo);
 }

@@ -10,7 +10,8 @@ import { checkOptions } from "../core/options.ts";
 import { normalizeAxis, shapeStr } from "../core/shape.ts";
 import * as np from "../numpy.ts";
 import { checkSampleShape } from "./sample_shape.ts";
-import { checkFloatDType, type FloatDType, uniform } from "./uniform.ts";
+import { checkFloatDType } from "./floats.ts";
+import { type FloatDType, uniform } from "./uniform.ts";
 
 /** The smallest positive normal float of each dtype, keeping `-log(u)` finite. */
 const TINY: Record<FloatDType, number> = { float32: 2 ** -126, float64: 2 ** -1022 };

@@ -11,12 +11,13 @@
  * ```
  * @module
  */
-export { foldIn, key, split, splitBatch } from "./key.ts";
-export { bits } from "./bits.ts";
-export { type FloatDType, uniform, type UniformOptions } from "./uniform.ts";
-export { normal, type NormalOptions, truncatedNormal } from "./normal.ts";
-export { bernoulli } from "./bernoulli.ts";
-export { randint } from "./randint.ts";
-export { categorical, type CategoricalOptions, gumbel } from "./categorical.ts";
-export { permutation } from "./permutation.ts";
-export { threefry2x32 } from "./threefry.ts";
+// Whole files re-exported, as in nn/mod.ts: deno doc lists a namespace's members only so.
+export * from "./key.ts";
+export * from "./bits.ts";
+export * from "./uniform.ts";
+export * from "./normal.ts";
+export * from "./bernoulli.ts";
+export * from "./randint.ts";
+export * from "./categorical.ts";
+export * from "./permutation.ts";
+export * from "./threefry.ts";

@@ -8,7 +8,8 @@ import type { Array } from "../core/array.ts";
 import { checkOptions } from "../core/options.ts";
 import * as np from "../numpy.ts";
 import { checkSampleShape } from "./sample_shape.ts";
-import { boundOf, checkFloatDType, type FloatDType, uniform } from "./uniform.ts";
+import { boundOf, checkFloatDType } from "./floats.ts";
+import { type FloatDType, uniform } from "./uniform.ts";
 
 /** Options of the normal samplers. */
 export interface NormalOptions {

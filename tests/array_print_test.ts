@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConcreteArray, jit, numpy as np } from "../mod.ts";
+import { type ConcreteArray, jit, numpy as np } from "../mod.ts";
 import { formatData } from "../core/array_format.ts";
 
 Deno.test("console.log shows an array's type, backend and contents, NumPy-style", () => {

@@ -10,40 +10,10 @@
  * ```
  * @module
  */
-export {
-  formatDuration,
-  type Metrics,
-  type Progress,
-  progress,
-  type ProgressOptions,
-} from "./progress.ts";
-export {
-  type Chart,
-  historyCharts,
-  type PlotOptions,
-  plotSvg,
-  type Series,
-  writePlotSvg,
-} from "./plot_svg.ts";
-export {
-  decodeCheckpoint,
-  decodeSafetensors,
-  encodeCheckpoint,
-  encodeSafetensors,
-  leafPaths,
-  loadCheckpoint,
-  type LoadOptions,
-  type Safetensors,
-  saveCheckpoint,
-  type SaveOptions,
-} from "./checkpoint.ts";
-export { checkFiniteMetrics } from "./divergence.ts";
-export { type EarlyStopping, earlyStopping, type EarlyStoppingOptions } from "./early_stopping.ts";
-export {
-  type Callback,
-  type EpochLog,
-  fit,
-  type FitOptions,
-  type FitResult,
-  type MetricValues,
-} from "./loop.ts";
+// Whole files re-exported, as in nn/mod.ts: deno doc lists a namespace's members only so.
+export * from "./progress.ts";
+export * from "./plot_svg.ts";
+export * from "./checkpoint.ts";
+export * from "./divergence.ts";
+export * from "./early_stopping.ts";
+export * from "./loop.ts";

@@ -11,8 +11,11 @@ import * as np from "../../numpy.ts";
 import { split } from "../../random/key.ts";
 import type { FloatDType } from "../../random/uniform.ts";
 import { type Initializer, torchDefault, uniform } from "../initializers.ts";
-import { checkRank, type Layer, layerFactory } from "../layer.ts";
-import { laxPadding, type Padding2, pair, type Size2, slidingOutput } from "./spatial.ts";
+import type { Layer } from "../layer.ts";
+import { checkRank } from "../layer_checks.ts";
+import { layerFactory } from "../layer_factory.ts";
+import { laxPadding, pair, slidingOutput } from "./spatial.ts";
+import type { Padding2, Size2 } from "./spatial_types.ts";
 
 /** Parameters of `conv2d`: kernel `w` `[O, I / groups, kh, kw]` and bias `b` `[O]`. */
 export interface Conv2dParams {

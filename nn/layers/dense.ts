@@ -5,7 +5,8 @@
 import * as np from "../../numpy.ts";
 import { split } from "../../random/key.ts";
 import { type Initializer, torchDefault, uniform } from "../initializers.ts";
-import { type Layer, layerFactory } from "../layer.ts";
+import type { Layer } from "../layer.ts";
+import { layerFactory } from "../layer_factory.ts";
 import type { FloatDType } from "../../random/uniform.ts";
 import type { Array } from "../../core/array.ts";
 import { AdjointError } from "../../core/errors.ts";

@@ -8,7 +8,9 @@ import type { Array } from "../../core/array.ts";
 import { AdjointError } from "../../core/errors.ts";
 import * as np from "../../numpy.ts";
 import { bernoulli } from "../../random/bernoulli.ts";
-import { type ApplyOptions, type Layer, layerFactory, trainingKey } from "../layer.ts";
+import type { ApplyOptions, Layer } from "../layer.ts";
+import { trainingKey } from "../layer_checks.ts";
+import { layerFactory } from "../layer_factory.ts";
 
 function checkRate(op: string, rate: number): void {
   if (!(rate >= 0 && rate < 1)) {

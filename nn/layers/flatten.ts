@@ -4,7 +4,8 @@
  */
 import { AdjointError } from "../../core/errors.ts";
 import * as np from "../../numpy.ts";
-import { type Layer, layerFactory } from "../layer.ts";
+import type { Layer } from "../layer.ts";
+import { layerFactory } from "../layer_factory.ts";
 
 /** Reshapes `[N, ...]` to `[N, product of the rest]`. */
 export function flatten(): Layer<null> {

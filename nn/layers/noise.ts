@@ -7,7 +7,9 @@ import { AdjointError } from "../../core/errors.ts";
 import * as np from "../../numpy.ts";
 import { normal } from "../../random/normal.ts";
 import type { FloatDType } from "../../random/uniform.ts";
-import { type Layer, layerFactory, trainingKey } from "../layer.ts";
+import type { Layer } from "../layer.ts";
+import { trainingKey } from "../layer_checks.ts";
+import { layerFactory } from "../layer_factory.ts";
 
 /** Adds `N(0, stddev^2)` noise to every element when training. */
 export function gaussianNoise(stddev: number): Layer<null> {

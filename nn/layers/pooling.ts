@@ -4,8 +4,11 @@
  * @module
  */
 import { reduceWindow, type WindowReduction } from "../../lax.ts";
-import { checkRank, type Layer, layerFactory } from "../layer.ts";
-import { laxPadding, type Padding2, pair, type Size2, slidingOutput } from "./spatial.ts";
+import type { Layer } from "../layer.ts";
+import { checkRank } from "../layer_checks.ts";
+import { layerFactory } from "../layer_factory.ts";
+import { laxPadding, pair, slidingOutput } from "./spatial.ts";
+import type { Padding2, Size2 } from "./spatial_types.ts";
 
 /** Options of the pooling layers. */
 export interface PoolOptions {

@@ -11,7 +11,9 @@ import { AdjointError } from "../../core/errors.ts";
 import * as np from "../../numpy.ts";
 import { split } from "../../random/key.ts";
 import { randint } from "../../random/randint.ts";
-import { type Layer, layerFactory, trainingKey } from "../layer.ts";
+import type { Layer } from "../layer.ts";
+import { trainingKey } from "../layer_checks.ts";
+import { layerFactory } from "../layer_factory.ts";
 
 /** Each example's offset in `[-maxShift, maxShift]`, as an `[N, 1, 1, 1]` int32 array. */
 function offsets(key: Array, n: number, maxShift: number): Array {

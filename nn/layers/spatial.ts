@@ -6,12 +6,7 @@
  */
 import { AdjointError } from "../../core/errors.ts";
 import { type Padding, padPairs } from "../../lax.ts";
-
-/** A size for both spatial axes, or one per axis. */
-export type Size2 = number | [number, number];
-
-/** Spatial padding: `"VALID"` (none), `"SAME"`, a number for both sides of both axes, or pairs. */
-export type Padding2 = "SAME" | "VALID" | number | [[number, number], [number, number]];
+import type { Padding2, Size2 } from "./spatial_types.ts";
 
 /** `[h, w]` from a size or a pair, checked positive. */
 export function pair(op: string, what: string, v: Size2): [number, number] {
