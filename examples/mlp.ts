@@ -30,7 +30,7 @@ function spirals(perClass: number, rand: () => number): { x: np.Array; y: np.Arr
       ys.push(c);
     }
   }
-  return { x: np.array(xs), y: np.array(ys, "int32") };
+  return { x: np.array(xs, "float32"), y: np.array(ys, "int32") };
 }
 
 function init(sizes: [number, number, number], rand: () => number): Params {
@@ -40,6 +40,7 @@ function init(sizes: [number, number, number], rand: () => number): Params {
         { length: n },
         () => Array.from({ length: m }, () => (rand() - 0.5) * 2 / Math.sqrt(n)),
       ),
+      "float32",
     ),
     b: np.zeros([m]),
   });

@@ -21,7 +21,7 @@ export interface PenaltyOptions {
 function sumOver(op: string, params: Tree, options: PenaltyOptions, f: (w: Array) => Array): Array {
   const flags = maskLeaves(op, params, options.mask);
   const terms = (leaves(params) as Array[]).filter((_, i) => flags[i]).map((w) => np.sum(f(w)));
-  return terms.length ? terms.reduce((a, b) => np.add(a, b)) : np.array(0);
+  return terms.length ? terms.reduce((a, b) => np.add(a, b)) : np.array(0, "float32");
 }
 
 /**
@@ -29,7 +29,7 @@ function sumOver(op: string, params: Tree, options: PenaltyOptions, f: (w: Array
  *
  * ```ts
  * import { nn, numpy as np } from "../mod.ts";
- * const params = { w: np.array([[1, -2]]), b: np.array([3]) };
+ * const params = { w: np.array([[1, -2]], "float32"), b: np.array([3], "float32") };
  * nn.l2Penalty(params, { mask: nn.weightsOnly }).item(); // 5
  * ```
  */

@@ -32,15 +32,41 @@ function inferShape(x: NestedNumbers, path: string, shape: number[], depth: numb
   x.forEach((c, i) => inferShape(c, `${path}[${i}]`, shape, depth + 1));
 }
 
-function firstLeaf(x: NestedNumbers): number | boolean | undefined {
-  while (globalThis.Array.isArray(x)) {
-    if (x.length === 0) return undefined;
-    x = x[0];
+/** The largest magnitude an int32 literal may have (2^31 - 1; -2^31 is also allowed). */
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * The dtype JAX gives a literal list: bool when every leaf is a boolean, float32 when any number
+ * has a fractional part (or is NaN or infinite), int32 otherwise (booleans count as 0 and 1),
+ * float32 for an empty list. JS has one number type, so `1.0` is the integer 1: write
+ * `np.array([1, 2], "float32")` for floats with integer values.
+ */
+function literalDType(leaves: readonly unknown[]): DType {
+  if (leaves.length === 0) return "float32";
+  if (leaves.every((v) => typeof v === "boolean")) return "bool";
+  if (leaves.some((v) => typeof v === "number" && !Number.isInteger(v))) return "float32";
+  const big = leaves.find((v) => typeof v === "number" && (v > INT32_MAX || v < -INT32_MAX - 1));
+  if (big !== undefined) {
+    throw new AdjointError(
+      "np.array",
+      `the integer ${big} does not fit int32, the dtype of a list of integers; pass a dtype, ` +
+        `e.g. np.array(x, "float32") or "float64"`,
+    );
   }
-  return x;
+  return "int32";
 }
 
-/** Creates an array from nested JS lists (float32 by default, bool for booleans). */
+/**
+ * Creates an array from nested JS lists, with JAX's dtypes for literals: `np.array([0, 1])` is
+ * int32, `np.array([0.5, 1])` float32, `np.array([true])` bool; an explicit `dtype` wins.
+ * Typed arrays keep their dtype (Float64Array: float64, Int32Array: int32, Uint8Array: bool).
+ *
+ * ```ts
+ * import { numpy as np } from "../mod.ts";
+ * np.array([0, 1]).dtype; // "int32"
+ * np.array([0, 1], "float32").dtype; // "float32"
+ * ```
+ */
 export function array(x: ArrayInput, dtype?: DType): Array {
   if (dtype !== undefined && !isDType(dtype)) {
     throw new AdjointError(
@@ -58,18 +84,16 @@ export function array(x: ArrayInput, dtype?: DType): Array {
   const shape: number[] = [];
   if (globalThis.Array.isArray(x)) shape.push(x.length);
   if (globalThis.Array.isArray(x)) x.forEach((c, i) => inferShape(c, `[${i}]`, shape, 1));
-  const leaf = firstLeaf(x);
-  const d = dtype ?? (typeof leaf === "boolean" ? "bool" : "float32");
   const flat = globalThis.Array.isArray(x)
     ? (x as unknown[]).flat(Infinity) as (number | boolean)[]
     : [x];
+  const bad = flat.findIndex((v) => typeof v !== "number" && typeof v !== "boolean");
+  if (bad >= 0) {
+    throw new AdjointError("np.array", `expected numbers or booleans, got ${typeof flat[bad]}`);
+  }
+  const d = dtype ?? literalDType(flat);
   const data = allocTyped(d, flat.length);
-  flat.forEach((v, i) => {
-    if (typeof v !== "number" && typeof v !== "boolean") {
-      throw new AdjointError("np.array", `expected numbers or booleans, got ${typeof v}`);
-    }
-    data[i] = Number(v);
-  });
+  flat.forEach((v, i) => data[i] = Number(v));
   return ConcreteArray.fromHost(data, shape, d);
 }
 

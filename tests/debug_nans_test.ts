@@ -32,7 +32,7 @@ const atLine = (line: number) =>
 
 Deno.test("log(-1) is named eagerly, with its input and the calling line", () => {
   withDebugNans(true, () => {
-    const [logOfMinusOne, line] = [() => np.log(np.array(-1)), here()];
+    const [logOfMinusOne, line] = [() => np.log(np.array(-1, "float32")), here()];
     assert.throws(
       logOfMinusOne,
       (e: Error) => {
@@ -51,7 +51,7 @@ Deno.test("log(-1) is named eagerly, with its input and the calling line", () =>
 Deno.test("an infinity is named too, at its element", () => {
   withDebugNans(true, () => {
     assert.throws(
-      () => np.exp(np.array([1, 200, 2])),
+      () => np.exp(np.array([1, 200, 2], "float32")),
       /^NonFiniteError: exp: made Infinity at element \[1\] of its output f32\[3\] from input f32\[3\] \(200 there\)/,
     );
   });
@@ -62,7 +62,7 @@ Deno.test("0/0 under jit on wasm is named at the division inside the jitted func
     const [f, line] = [(x: Array, y: Array) => x.div(y).add(1), here()];
     for (const compile of ["sync", "async"] as const) {
       assert.throws(
-        () => jit(f, { compile })(np.array([1, 0]), np.array([2, 0])),
+        () => jit(f, { compile })(np.array([1, 0], "float32"), np.array([2, 0], "float32")),
         (e: Error) => {
           assert.match(
             e.message,
@@ -80,7 +80,7 @@ Deno.test("a NaN made by a gradient is named, eagerly and under jit", () => {
   withDebugNans(true, () => {
     // sqrt(0) is 0 and times 0 finite, but its derivative's 0 / (2 sqrt(0)) is NaN.
     const g = grad((x: Array) => np.sum(np.sqrt(x).mul(0)));
-    const x = np.array([0, 1]);
+    const x = np.array([0, 1], "float32");
     for (const run of [g, jit(g, { compile: "sync" })]) {
       assert.throws(
         () => run(x),
@@ -92,11 +92,13 @@ Deno.test("a NaN made by a gradient is named, eagerly and under jit", () => {
 
 Deno.test("without the switch the same programs give NaN silently", () => {
   withDebugNans(false, () => {
-    assert.ok(Number.isNaN(np.log(np.array(-1)).item()));
+    assert.ok(Number.isNaN(np.log(np.array(-1, "float32")).item()));
     const f = jit((x: Array, y: Array) => x.div(y), { compile: "sync" });
-    assert.ok(Number.isNaN(f(np.array([0]), np.array([0])).toArray()[0]));
+    assert.ok(Number.isNaN(f(np.array([0], "float32"), np.array([0], "float32")).toArray()[0]));
     assert.ok(
-      Number.isNaN(grad((x: Array) => np.sum(np.sqrt(x).mul(0)))(np.array([0])).toArray()[0]),
+      Number.isNaN(
+        grad((x: Array) => np.sum(np.sqrt(x).mul(0)))(np.array([0], "float32")).toArray()[0],
+      ),
     );
   });
 });
@@ -112,7 +114,7 @@ Deno.test("values that arrive non-finite pass, eagerly and under jit", () => {
 Deno.test("a NaN that only the compiled program makes is reported as a fault of the compiler", () => {
   withDebugNans(true, () => {
     const f = (x: Array) => np.exp(x).add(1);
-    const x = np.array([0, 1, 2]);
+    const x = np.array([0, 1, 2], "float32");
     const [kernel] = kernelLines(jit(f).lower(x).compiled.program);
     const hooks = { [kernel.name]: (args: number[]) => poke(args[kernel.inputs.length], 2, NaN) };
     assert.throws(

@@ -73,7 +73,7 @@ Deno.test("np.take refuses fractional and non-integer-array indices instead of t
   );
   refuses(() => np.take(x, new Float32Array([0.5])), /Float32Array \[0\.5\]/);
   refuses(
-    () => np.take(x, np.array([0, 1])),
+    () => np.take(x, np.array([0, 1], "float32")),
     /^np\.take:/,
     /indices must be an integer array, got f32\[2\]/,
     /np\.astype\(indices, "int32"\)/,
@@ -84,15 +84,15 @@ Deno.test("np.take refuses fractional and non-integer-array indices instead of t
 });
 
 Deno.test("nn.softmaxCrossEntropy refuses float class indices, bad shapes and concrete out-of-range labels", () => {
-  const logits = np.array([[2, 1, 0], [0, 1, 2]]);
+  const logits = np.array([[2, 1, 0], [0, 1, 2]], "float32");
   refuses(
-    () => nn.softmaxCrossEntropy(logits, np.array([0, 2])),
+    () => nn.softmaxCrossEntropy(logits, np.array([0, 2], "float32")),
     /^nn\.softmaxCrossEntropy:/,
     /float labels f32\[2\]/,
     /np\.astype\(labels, "int32"\)/,
   );
   refuses(
-    () => nn.softmaxCrossEntropy(logits, np.array([[0, 1]])),
+    () => nn.softmaxCrossEntropy(logits, np.array([[0, 1]], "float32")),
     /float labels f32\[1,2\]/,
     /integer labels of shape \[2\] or float targets of shape \[2,3\]/,
   );
@@ -130,16 +130,16 @@ Deno.test("softmaxCrossEntropy checks exactly the labels outside [0, classes) wh
 });
 
 Deno.test("under jit labels are traced and unchecked: an out-of-range label is an all-zero target", () => {
-  const logits = np.array([[2, 1, 0]]);
+  const logits = np.array([[2, 1, 0]], "float32");
   const loss = jit((z: Array, y: Array) => nn.softmaxCrossEntropy(z, y));
   const logsumexp = Math.log(Math.exp(2) + Math.exp(1) + 1);
   assert.ok(Math.abs(loss(logits, np.array([7], "int32")).item() - logsumexp) < 1e-5);
 });
 
 Deno.test("nn.nll refuses float class indices and out-of-range labels", () => {
-  const logProbs = nn.logSoftmax(np.array([[2, 1, 0], [0, 1, 2]]));
+  const logProbs = nn.logSoftmax(np.array([[2, 1, 0], [0, 1, 2]], "float32"));
   refuses(
-    () => nn.nll(logProbs, np.array([1, 0])),
+    () => nn.nll(logProbs, np.array([1, 0], "float32")),
     /^nn\.nll:/,
     /float labels f32\[2\]/,
     /must be integers/,
@@ -150,7 +150,7 @@ Deno.test("nn.nll refuses float class indices and out-of-range labels", () => {
 Deno.test("nn.accuracy refuses float class indices, bad shapes and out-of-range labels", () => {
   const scores = np.array([[0.1, 0.9], [0.8, 0.2]]);
   refuses(
-    () => nn.accuracy(scores, np.array([1, 0])),
+    () => nn.accuracy(scores, np.array([1, 0], "float32")),
     /^nn\.accuracy:/,
     /float labels f32\[2\]/,
     /np\.astype\(labels, "int32"\)/,

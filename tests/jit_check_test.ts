@@ -35,7 +35,7 @@ const gpu = await initWebGPU();
 
 /** grad of sum(max(w) - sum(w)) over rows: its kernel `v8 = div(1, v5)` has two outputs. */
 const rowGrad = grad((w: Array) => np.sum(np.max(w, -1).sub(np.sum(w, -1))));
-const rowInput = () => np.array([[1, 2], [4, 3]]);
+const rowInput = () => np.array([[1, 2], [4, 3]], "float32");
 
 Deno.test("right programs pass under check and give the unchecked results", async (t) => {
   const cases: [string, (...xs: Array[]) => unknown, Array[]][] = [

@@ -29,7 +29,7 @@ const CASES: { name: string; f: (x: Array) => Array; x: () => Array; rtol: numbe
   {
     name: "grad of sum(max - sum) over rows (1 / count and -1 in one kernel)",
     f: grad((w: Array) => np.sum(np.max(w, -1).sub(np.sum(w, -1)))),
-    x: () => np.array([[1, 2], [4, 3]]),
+    x: () => np.array([[1, 2], [4, 3]], "float32"),
     rtol: 1e-6,
   },
   {

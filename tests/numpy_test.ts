@@ -9,7 +9,7 @@ import { type Array, type ConcreteArray, grad, numpy as np, toBackend } from "..
 import { assertClose } from "./util/assert_close.ts";
 import { runs } from "./util/arbitraries.ts";
 
-const m23 = () => np.array([[1, 2, 3], [4, 5, 6]]);
+const m23 = () => np.array([[1, 2, 3], [4, 5, 6]], "float32");
 
 function same(x: Array, expected: unknown, dtype?: string): void {
   assert.deepEqual(x.toArray(), expected);
@@ -25,7 +25,7 @@ Deno.test("broadcasting aligns trailing axes and stretches size-1 axes", () => {
 });
 
 Deno.test("dtype promotion: JS numbers are weakly typed", async (t) => {
-  const f32 = np.array([1, 2]), f64 = np.array([1, 2], "float64");
+  const f32 = np.array([1, 2], "float32"), f64 = np.array([1, 2], "float64");
   const i32 = np.array([1, 2], "int32"), b = np.array([true, false]);
   const cases: [string, Array, string][] = [
     ["f32 * 2 stays f32", np.multiply(f32, 2), "float32"],
@@ -48,6 +48,40 @@ Deno.test("dtype promotion: JS numbers are weakly typed", async (t) => {
     same(np.divide(np.array([7, -7], "int32"), 2), [3.5, -3.5]);
     same(np.less(i32, 1.5), [true, false]);
   });
+});
+
+Deno.test("literals take jnp.array's dtypes: integers int32, any fraction float32, booleans bool", () => {
+  const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+  const fraction = fc.double({ noInteger: true, noDefaultInfinity: true, noNaN: true })
+    .filter((v) => Math.abs(v) < 3e38);
+  fc.assert(
+    fc.property(
+      fc.array(int32, { minLength: 1, maxLength: 6 }),
+      fc.array(fraction, { maxLength: 2 }),
+      (ints, fractions) => {
+        const i = np.array(ints);
+        assert.equal(i.dtype, "int32");
+        assert.deepEqual(i.toArray(), ints);
+        const mixed = [...ints, ...fractions];
+        assert.equal(np.array(mixed).dtype, fractions.length ? "float32" : "int32");
+        assert.equal(np.array([mixed]).dtype, np.array(mixed).dtype, "nesting does not matter");
+        assert.equal(np.array(ints, "float32").dtype, "float32", "an explicit dtype wins");
+      },
+    ),
+    runs(100),
+  );
+  same(np.array([true, false]), [true, false], "bool");
+  same(np.array([true, 2]), [1, 2], "int32");
+  same(np.array([1, NaN]), [1, NaN], "float32");
+  same(np.array([Infinity, 0]), [Infinity, 0], "float32");
+  same(np.array(3), 3, "int32");
+  same(np.array(0.5), 0.5, "float32");
+  same(np.array([]), [], "float32");
+  assert.throws(
+    () => np.array([1, 2 ** 31]),
+    /np\.array: the integer 2147483648 does not fit int32.*"float32"/,
+  );
+  assert.equal(np.array([2 ** 31], "float64").item(), 2 ** 31);
 });
 
 Deno.test("reductions with axis and keepdims", () => {
@@ -219,6 +253,9 @@ Deno.test("copy gives the same values in a buffer of its own, on every backend",
       assert.deepEqual(y.toArray(), want, `${backend} ${y.dtype}`);
     }
   }
-  assert.ok(Object.is((np.copy(np.array([-0])).toArray() as number[])[0], -0), "signed zero kept");
-  assertClose(grad((x: Array) => np.sum(np.copy(x).mul(x)))(np.array([1, 2])), [2, 4]);
+  assert.ok(
+    Object.is((np.copy(np.array([-0], "float32")).toArray() as number[])[0], -0),
+    "signed zero kept",
+  );
+  assertClose(grad((x: Array) => np.sum(np.copy(x).mul(x)))(np.array([1, 2], "float32")), [2, 4]);
 });

@@ -238,7 +238,7 @@ Deno.test("transformations compose: clipping, scaling, weight decay, proximal L1
     let state = opt.init(g);
     const seen: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const [u, next] = opt.update({ x: np.array([1]) }, state);
+      const [u, next] = opt.update({ x: np.array([1], "float32") }, state);
       state = next;
       seen.push((u.x.toArray() as number[])[0]);
     }

@@ -72,7 +72,7 @@ Deno.test("a project outside the repository jits compiled kernels and finds MNIS
     `import { data, grad, jit, numpy as np } from "${MOD}";`,
     `import { jitCallCounts } from "${counts}";`,
     `const f = (w: np.Array) => np.sum(np.tanh(w).mul(w));`,
-    `const g = jit(grad(f), { compile: "sync" })(np.array([[1, 2], [4, 3]]));`,
+    `const g = jit(grad(f), { compile: "sync" })(np.array([[1, 2], [4, 3]], "float32"));`,
     `const m = await data.mnist({ limit: 3 });`,
     `console.log(JSON.stringify({ g: g.toArray(), counts: jitCallCounts,`,
     `  labels: m.train.labels.shape }));`,

@@ -77,7 +77,7 @@ Deno.test("tree.map applies a function to corresponding leaves of several trees"
     }),
     runs(100),
   );
-  const params = { w: np.array([1, 2]), b: [np.array(3)] };
+  const params = { w: np.array([1, 2], "float32"), b: [np.array(3, "float32")] };
   const scaled = tree.map((p: np.Array, g: np.Array) => p.sub(g.mul(0.5)), params, params) as {
     w: np.Array;
     b: np.Array[];

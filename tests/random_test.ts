@@ -66,7 +66,10 @@ Deno.test("keys: seeds, split and foldIn", async (t) => {
   });
   await t.step("invalid seeds and keys are rejected with the operation named", () => {
     assert.throws(() => random.key(1.5), /random.key: expected an integer seed/);
-    assert.throws(() => random.uniform(np.array([1, 2]), [2]), /random.bits: expected a PRNG key/);
+    assert.throws(
+      () => random.uniform(np.array([1, 2], "float32"), [2]),
+      /random.bits: expected a PRNG key/,
+    );
     assert.throws(() => random.split(np.array([1, 2, 3], "int32")), /random.split/);
   });
   await t.step("split encrypts the counters (0, i) and foldIn(key, i) is split's key i", () => {
@@ -153,7 +156,7 @@ Deno.test("samplers have the right distributions (large-sample moments)", async 
   await t.step("bernoulli frequency is p", () => {
     const f = np.mean(random.bernoulli(random.key(4), 0.3, [n])).item();
     assert.ok(Math.abs(f - 0.3) < 0.02, `frequency ${f}`);
-    const perElement = random.bernoulli(random.key(5), np.array([0, 1]));
+    const perElement = random.bernoulli(random.key(5), np.array([0, 1], "float32"));
     assert.deepEqual(perElement.toArray(), [false, true]);
   });
   await t.step("randint covers [minval, maxval) evenly", () => {

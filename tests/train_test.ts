@@ -191,7 +191,7 @@ function handmade(head: Record<string, unknown>, data: number[]): Uint8Array {
 
 const params = {
   layers: [
-    { w: np.array([[1, 2, 3], [4, 5, 6]]), b: np.array([0.5, -0.5, 0]) },
+    { w: np.array([[1, 2, 3], [4, 5, 6]], "float32"), b: np.array([0.5, -0.5, 0]) },
     { w: np.array([[1e-8], [2.5]], "float64"), b: null },
   ],
   step: np.array(7, "int32"),
@@ -462,7 +462,7 @@ Deno.test("fit", async (t) => {
     const lines: string[] = [];
     const seen: number[] = [];
     const { state, history, stoppedEarly } = await fit({
-      state: { w: np.array(0), b: np.array(0) },
+      state: { w: np.array(0, "float32"), b: np.array(0, "float32") },
       epochs: 30,
       batches: () => batches(data, { batchSize: 16 }),
       step: (s, batch) => {
@@ -550,7 +550,7 @@ Deno.test("fit", async (t) => {
       let steps = 0;
       await assert.rejects(
         fit({
-          state: { w: np.array(0), b: np.array(0) },
+          state: { w: np.array(0, "float32"), b: np.array(0, "float32") },
           epochs: 30,
           batches: () => batches(data, { batchSize: 16 }),
           step: (s, batch) => {

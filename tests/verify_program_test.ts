@@ -8,7 +8,7 @@ import { simplify } from "../core/transforms/simplify.ts";
 /** grad of sum(max(w) - sum(w)) over rows: a kernel `(v7, v8) = (neg(1), div(1, v5))`. */
 function twoOutputProgram(): { program: KernelProgram; plan: MemoryPlan } {
   const f = grad((w: Array) => np.sum(np.max(w, -1).sub(np.sum(w, -1))));
-  const program = fuse(simplify(makeJaxpr(f)(np.array([[1, 2], [4, 3]]))), {
+  const program = fuse(simplify(makeJaxpr(f)(np.array([[1, 2], [4, 3]], "float32"))), {
     gemmEpilogues: true,
   });
   return { program, plan: planMemory(program) };

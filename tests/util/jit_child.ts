@@ -4,4 +4,4 @@ import "../../kernels/wasm/backend.ts";
 
 setDefaultBackend("wasm");
 const f = jit((x) => np.tanh(x).mul(2).add(1), { compile: "sync" });
-console.log(JSON.stringify(f(np.array([0, 1])).toArray()));
+console.log(JSON.stringify(f(np.array([0, 1], "float32")).toArray()));
