@@ -53,6 +53,12 @@ export type { MemoryStats } from "./kernels/wasm/memory.ts";
 export { Array, type ArrayLike, ConcreteArray, type NestedNumbers } from "./core/array.ts";
 export { ShapedArray } from "./core/aval.ts";
 export type { DType, TypedArray } from "./core/dtype.ts";
+export type {
+  ArgReductionOptions,
+  Axis,
+  ReductionOptions,
+  VarianceOptions,
+} from "./core/reduction_options.ts";
 export type { DeviceBuffer } from "./core/backend.ts";
 export { type Atom, JaxprEqn, Literal, Var } from "./core/jaxpr.ts";
 export {

@@ -21,5 +21,6 @@ export * from "./numpy/convert.ts";
 export * from "./numpy/creation.ts";
 export * from "./numpy/elementwise.ts";
 export * from "./numpy/reductions.ts";
+export * from "./core/reduction_options.ts";
 export * from "./numpy/shape.ts";
 export * from "./numpy/linalg.ts";

@@ -12,6 +12,7 @@ import { type Backend, type DeviceBuffer, getBackend } from "./backend.ts";
 import type { DType, TypedArray } from "./dtype.ts";
 import { AdjointError } from "./errors.ts";
 import { arrayMethods as m } from "./method_table.ts";
+import type { ArgReductionOptions, Axis, ReductionOptions } from "./reduction_options.ts";
 import type { Shape } from "./shape.ts";
 
 /** What numpy functions accept in place of an array: an array or a JS scalar (weakly typed). */
@@ -165,29 +166,29 @@ export abstract class Array {
   ne(y: ArrayLike): Array {
     return m().notEqual(this, y);
   }
-  /** Sum over `axis` (all axes by default). */
-  sum(axis?: number | number[], keepdims?: boolean): Array {
+  /** Sum over `axis` (all axes by default), positionally or as `{ axis, keepdims }`. */
+  sum(axis?: Axis | ReductionOptions, keepdims?: boolean): Array {
     return m().sum(this, axis, keepdims);
   }
-  /** Mean over `axis` (all axes by default). */
-  mean(axis?: number | number[], keepdims?: boolean): Array {
+  /** Mean over `axis` (all axes by default), positionally or as `{ axis, keepdims }`. */
+  mean(axis?: Axis | ReductionOptions, keepdims?: boolean): Array {
     return m().mean(this, axis, keepdims);
   }
-  /** Maximum over `axis` (all axes by default). */
-  max(axis?: number | number[], keepdims?: boolean): Array {
+  /** Maximum over `axis` (all axes by default), positionally or as `{ axis, keepdims }`. */
+  max(axis?: Axis | ReductionOptions, keepdims?: boolean): Array {
     return m().max(this, axis, keepdims);
   }
-  /** Minimum over `axis` (all axes by default). */
-  min(axis?: number | number[], keepdims?: boolean): Array {
+  /** Minimum over `axis` (all axes by default), positionally or as `{ axis, keepdims }`. */
+  min(axis?: Axis | ReductionOptions, keepdims?: boolean): Array {
     return m().min(this, axis, keepdims);
   }
   /** Index of the maximum along `axis` (of the flattened array by default). */
-  argmax(axis?: number): Array {
-    return m().argmax(this, axis);
+  argmax(axis?: number | null | ArgReductionOptions, keepdims?: boolean): Array {
+    return m().argmax(this, axis, keepdims);
   }
   /** Index of the minimum along `axis` (of the flattened array by default). */
-  argmin(axis?: number): Array {
-    return m().argmin(this, axis);
+  argmin(axis?: number | null | ArgReductionOptions, keepdims?: boolean): Array {
+    return m().argmin(this, axis, keepdims);
   }
   /** Same elements, new shape (one dimension may be -1). */
   reshape(shape: number[]): Array {

@@ -5,6 +5,7 @@
  */
 import type { Array, ArrayLike, ConcreteArray, NestedNumbers } from "./array.ts";
 import type { DType } from "./dtype.ts";
+import type { ArgReductionOptions, Axis, ReductionOptions } from "./reduction_options.ts";
 
 /** The array methods, implemented by the numpy layer. */
 export interface ArrayMethods {
@@ -32,12 +33,12 @@ export interface ArrayMethods {
   lessEqual(x: Array, y: ArrayLike): Array;
   equal(x: Array, y: ArrayLike): Array;
   notEqual(x: Array, y: ArrayLike): Array;
-  sum(x: Array, axis?: number | number[], keepdims?: boolean): Array;
-  mean(x: Array, axis?: number | number[], keepdims?: boolean): Array;
-  max(x: Array, axis?: number | number[], keepdims?: boolean): Array;
-  min(x: Array, axis?: number | number[], keepdims?: boolean): Array;
-  argmax(x: Array, axis?: number): Array;
-  argmin(x: Array, axis?: number): Array;
+  sum(x: Array, axis?: Axis | ReductionOptions, keepdims?: boolean): Array;
+  mean(x: Array, axis?: Axis | ReductionOptions, keepdims?: boolean): Array;
+  max(x: Array, axis?: Axis | ReductionOptions, keepdims?: boolean): Array;
+  min(x: Array, axis?: Axis | ReductionOptions, keepdims?: boolean): Array;
+  argmax(x: Array, axis?: number | null | ArgReductionOptions, keepdims?: boolean): Array;
+  argmin(x: Array, axis?: number | null | ArgReductionOptions, keepdims?: boolean): Array;
   reshape(x: Array, shape: number[]): Array;
   transpose(x: Array, axes?: number[]): Array;
   squeeze(x: Array, axis?: number | number[]): Array;

@@ -5,7 +5,9 @@
  * @module
  */
 import type { Array } from "../core/array.ts";
+import type { Axis } from "../core/reduction_options.ts";
 import * as np from "../numpy.ts";
+import { reductionArgs } from "../numpy/reduction_args.ts";
 
 /** Logistic sigmoid `1 / (1 + e^-x)`. */
 export function sigmoid(x: Array): Array {
@@ -60,12 +62,27 @@ export function softplus(x: Array): Array {
   return np.add(np.maximum(x, 0), np.log1p(np.exp(np.negative(np.abs(x)))));
 }
 
-/** `x - logsumexp(x)` along `axis` (default -1): log-probabilities, computed stably. */
-export function logSoftmax(x: Array, axis = -1): Array {
-  return np.subtract(x, np.logsumexp(x, axis, true));
+/** Options of `softmax` and `logSoftmax`, as jax.nn's keywords. */
+export interface SoftmaxOptions {
+  /** The axis or axes to normalise over (default -1; `null`: all axes). */
+  axis?: Axis;
 }
 
-/** `e^x / sum(e^x)` along `axis` (default -1), computed stably. */
-export function softmax(x: Array, axis = -1): Array {
-  return np.exp(logSoftmax(x, axis));
+/** The axes of a softmax given positionally or as options (-1 when not given). */
+function softmaxAxis(op: string, axis: Axis | SoftmaxOptions): Axis {
+  const given = reductionArgs(op, [axis], ["axis"]).axis;
+  return given === undefined ? -1 : given;
+}
+
+/**
+ * `x - logsumexp(x)` along `axis` (default -1; a list, or `null` for all axes; or
+ * `{ axis }`): log-probabilities, computed stably.
+ */
+export function logSoftmax(x: Array, axis: Axis | SoftmaxOptions = -1): Array {
+  return np.subtract(x, np.logsumexp(x, softmaxAxis("nn.logSoftmax", axis), true));
+}
+
+/** `e^x / sum(e^x)` along `axis` (as `logSoftmax` takes it), computed stably. */
+export function softmax(x: Array, axis: Axis | SoftmaxOptions = -1): Array {
+  return np.exp(np.subtract(x, np.logsumexp(x, softmaxAxis("nn.softmax", axis), true)));
 }
