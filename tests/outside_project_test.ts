@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -108,4 +110,53 @@ Deno.test("a background compilation that fails says so once, in one line, and ji
   const [a, b] = JSON.parse(out.stdout.trim());
   assert.equal(a, 1);
   assert.ok(Math.abs(b - (2 * Math.tanh(1) + 1)) < 1e-6);
+});
+
+/** The files `deno publish` would upload, relative to the repository root, from its dry run. */
+async function publishedFiles(): Promise<string[]> {
+  const out = await new Deno.Command("deno", {
+    args: ["publish", "--dry-run", "--allow-dirty"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, text);
+  const root = fileURLToPath(ROOT);
+  return [...text.matchAll(/^\s*(file:\/\/\S+) \(/gm)].map((m) =>
+    relative(root, fileURLToPath(m[1]))
+  );
+}
+
+Deno.test("the package as deno publish packs it jits compiled kernels from another project", async () => {
+  const files = await publishedFiles();
+  assert.ok(files.includes("mod.ts") && files.includes("kernels/wasm/prebuilt.ts"), `${files}`);
+  assert.ok(!files.some((f) => f.startsWith("tests/")), "tests are not published");
+  const pack = await Deno.makeTempDir({ prefix: "adjoint-pack-" });
+  try {
+    for (const file of files) {
+      await Deno.mkdir(dirname(join(pack, file)), { recursive: true });
+      await Deno.copyFile(new URL(file, ROOT), join(pack, file));
+    }
+    const at = (file: string) => pathToFileURL(join(pack, file)).href;
+    const out = await runProject({}, [
+      `import { grad, jit, numpy as np } from "${at("mod.ts")}";`,
+      `import { jitCallCounts } from "${at("kernels/wasm/jit_executor.ts")}";`,
+      `const f = (w: np.Array) => np.sum(np.tanh(w).mul(w));`,
+      `const g = jit(grad(f), { compile: "sync" })(np.array([[1, 2], [4, 3]], "float32"));`,
+      `const m = np.matmul(np.array([[1, 2], [3, 4]]), np.array([[5], [6]]));`,
+      `console.log(JSON.stringify({ g: g.toArray(), counts: jitCallCounts,`,
+      `  m: m.toArray(), dtype: m.dtype, url: import.meta.resolve("${at("mod.ts")}") }));`,
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    const got = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
+    assert.ok(got.url.startsWith(pathToFileURL(pack).href), "the project imports the packed copy");
+    assert.equal(got.counts.compiled, 1, "the jitted gradient ran as compiled kernels");
+    assert.equal(got.counts.interpreted, 0);
+    const want = [[1, 2], [4, 3]].map((r) => r.map((w) => Math.tanh(w) + w / Math.cosh(w) ** 2));
+    got.g.flat().forEach((v: number, i: number) => assert.ok(Math.abs(v - want.flat()[i]) < 1e-5));
+    assert.deepEqual([got.m, got.dtype], [[[17], [39]], "int32"]);
+  } finally {
+    await Deno.remove(pack, { recursive: true });
+  }
 });
