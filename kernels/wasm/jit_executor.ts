@@ -189,13 +189,22 @@ function programRunner(c: Compiled, backend: Backend, rt: WasmRuntime, prefix: s
       const x = env.get(v);
       return x ? (x.buffer as WasmBuffer).ptr : arena + plan.offsets.get(v)!;
     };
+    const inArena = (x: ConcreteArray): boolean => {
+      const ptr = (x.buffer as WasmBuffer).ptr;
+      return ptr >= arena && ptr < arena + plan.arenaBytes;
+    };
     const asArray = (v: Var): ConcreteArray =>
       env.get(v) ?? new ConcreteArray(v.aval, borrowed(addr(v), byteSize(v)), backend);
     const read = (a: Atom) => (a instanceof Literal ? onWasm(a.val, backend) : asArray(a));
     const snapshot = seen &&
       ((v: Var) => (env.has(v) || plan.offsets.has(v) ? asArray(v).dataSync() : undefined));
-    /** Runs one equation on the prebuilt kernels. */
-    const runOp = (e: JaxprEqn) => {
+    /**
+     * Runs one equation on the prebuilt kernels. A prebuilt kernel may return a view of its
+     * operand instead of a copy (a transpose or flip of size-1 axes, a reduction over none, a
+     * bitcast); the plan knows only alias kernels' outputs to share storage, so with `ownStorage`
+     * a view of the arena is copied out before the arena slot is reused.
+     */
+    const runOp = (e: JaxprEqn, ownStorage: boolean) => {
       const ins = e.inputs.map(read);
       const outs = backend.execute(
         e.prim.name,
@@ -205,7 +214,8 @@ function programRunner(c: Compiled, backend: Backend, rt: WasmRuntime, prefix: s
         e.outBinders.map((v) => v.aval),
       );
       e.outBinders.forEach((v, j) => {
-        env.set(v, new ConcreteArray(v.aval, outs[j], backend));
+        const x = new ConcreteArray(v.aval, outs[j], backend);
+        env.set(v, ownStorage && inArena(x) ? copyOut(x, backend, rt) : x);
         owned.add(v);
       });
     };
@@ -228,22 +238,22 @@ function programRunner(c: Compiled, backend: Backend, rt: WasmRuntime, prefix: s
           env.set(out, y);
           owned.add(out);
         } else {
-          k.eqns.forEach(runOp);
+          k.eqns.forEach((e) => runOp(e, true));
           for (const e of k.eqns) {
             for (const v of e.outBinders) if (v !== out) env.get(v)?.[Symbol.dispose]();
           }
         }
-      } else runOp(k.eqns[0]);
+      } else runOp(k.eqns[0], k.kind !== "alias");
       if (snapshot) seen![i] = { inputs: inputs!, outputs: k.outputs.map(snapshot) };
       for (const v of k.inputs) {
         if (lastUse.get(v) === i && owned.has(v) && !outputs.has(v)) env.get(v)![Symbol.dispose]();
       }
     });
+    // An output in the arena (a reshape of an intermediate) would change at the next call.
     return jaxpr.outs.map((a) => {
       if (a instanceof Literal) return onWasm(a.val, backend);
-      const x = env.get(a);
-      if (x && (owned.has(a) || !plan.offsets.has(a))) return x;
-      return copyOut(asArray(a), backend, rt);
+      const x = asArray(a);
+      return inArena(x) ? copyOut(x, backend, rt) : x;
     });
   };
 }
