@@ -97,6 +97,49 @@ const CASES: Case[] = [
     },
     args: () => [np.array([[-1.3, 0.2, 1.7]])],
   },
+  // An f32 output was planned in place over a bool input of the same padded size (up to four
+  // elements), so storing element i overwrote mask bytes 4i..4i+3 before they were read.
+  {
+    name: "where with a mask from an earlier kernel, feeding a matmul",
+    f: (x, y, z, w) => np.matmul(np.where(np.matmul(x, y).gt(0), np.matmul(x, z), 0), w),
+    args: () => [
+      np.array([[1, 1]], "float32"),
+      np.array([[1, -1, -1], [1, -1, -1]], "float32"),
+      np.array([[1.5, 2, 3], [1.5, 2, 3]]),
+      np.ones([3, 2]),
+    ],
+  },
+  {
+    name: "grad of a matmul of where with a broadcast zero",
+    f: gradAll((x, y) => np.matmul(np.where(x.gt(0), x, 0), y)),
+    args: () => [np.array([[-1.3, 0.2, 1.7]]), np.linspace(-2.6, 3.4, 6).reshape([3, 2])],
+  },
+  // The in-place check looked for reads of a dying value, not of its storage: a read through a
+  // reshape after an output was stored over it went unseen, and a kernel reading a value and a
+  // reshape of it listed that storage twice, so two outputs went in place over it.
+  {
+    name: "a reshape read after an output is stored over its source",
+    f: (x, w) => {
+      const y = np.sum(x, 0, true);
+      const a = np.abs(x);
+      return np.matmul(a, w).add(np.matmul(y.div(a), w));
+    },
+    args: () => [np.array([[-1.3, 0.2, 1.7]]), np.linspace(-1, 1, 6).reshape([3, 2])],
+  },
+  {
+    name: "grad of a sum over a size-1 axis divided by abs",
+    f: gradAll((x) => np.sum(x, 0, true).div(np.abs(x))),
+    args: () => [np.array([[-1.3, 0.2, 1.7]])],
+  },
+  {
+    name: "two outputs of a kernel reading a value and a reshape of it",
+    f: (x, w) => {
+      const v = np.max(x, 0);
+      const t = v.reshape([1, 3]).mul(v);
+      return np.matmul(np.exp(t), w).add(np.matmul(t.neg(), w));
+    },
+    args: () => [np.array([[-1.3, 0.2, 1.7]]), np.linspace(-1, 1, 6).reshape([3, 2])],
+  },
 ];
 
 Deno.test("jitted programs that were once wrong equal ref on wasm", async (t) => {
