@@ -1,8 +1,8 @@
 /**
- * A persistent pool of kernel threads over the runtime's shared memory. A launch writes one task
- * per worker into the control block, bumps its launch counter and wakes the workers with
- * `Atomics.notify`; the calling thread runs the first task itself and then waits with
- * `Atomics.wait` (allowed on Deno's main thread) until the others are done. The pool terminates
+ * A persistent pool of kernel threads over the runtime's shared memory. A launch writes a task
+ * into the slot of each worker it uses, tagged with the launch's number, bumps the launch counter
+ * and wakes the workers with `Atomics.notify`; the calling thread runs the first task itself and
+ * then waits with `Atomics.wait` (allowed on Deno's main thread) until the others are done. The pool terminates
  * its workers after a quiet second (an unref'd timer, so idle workers never keep the process
  * alive) and is started again on demand. Besides the prebuilt module, the workers run the kernels
  * of jit-compiled modules registered with `addModule`.
@@ -15,7 +15,6 @@ import {
   DONE,
   EXITED,
   FAILED,
-  IDLE,
   MAX_ARGS,
   QUIT,
   READY,
@@ -23,6 +22,7 @@ import {
   slotIndex,
   type ThreadInit,
   waitWhileEqual,
+  writeTask,
 } from "./thread_protocol.ts";
 
 /** Quiet time after which the workers are terminated. */
@@ -130,10 +130,11 @@ export class ThreadPool {
       globalThis.addEventListener("unload", () => this.shutdown());
       this.#stopsAtUnload = true;
     }
+    // No worker is left from an earlier start: counters and tags begin again from zero.
     const ctrl = this.#ctrl();
     ctrl.fill(0);
     const f64 = this.heap.f64;
-    for (let w = 0; w < n; w++) f64[slotIndex(this.#control, w)] = IDLE;
+    f64.fill(0, slotIndex(this.#control, 0), slotIndex(this.#control, n));
     for (let w = 0; w < n; w++) {
       const worker = new Worker(new URL("./thread_worker.ts", import.meta.url), { type: "module" });
       worker.onerror = (e) => {
@@ -182,15 +183,7 @@ export class ThreadPool {
       for (const t of tasks) call(t);
       return;
     }
-    const ctrl = this.#ctrl();
-    const f64 = this.heap.f64;
-    for (let w = 0; w < this.#workers.length; w++) {
-      const slot = slotIndex(this.#control, w);
-      const task = tasks[w + 1];
-      if (!task) {
-        f64[slot] = IDLE;
-        continue;
-      }
+    const fns = tasks.slice(1).map((task) => {
       if (task.args.length > MAX_ARGS) {
         throw new AdjointError("thread pool", `${task.kernel}: at most ${MAX_ARGS} arguments`);
       }
@@ -198,12 +191,15 @@ export class ThreadPool {
       if (fn === undefined) {
         throw new AdjointError("thread pool", `no kernel module has an export "${task.kernel}"`);
       }
-      f64[slot] = fn;
-      f64.set(task.args, slot + 1);
-    }
+      return fn;
+    });
+    const ctrl = this.#ctrl();
+    const launch = Atomics.load(ctrl, SEQ) + 1;
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, FAILED, 0);
-    Atomics.add(ctrl, SEQ, 1);
+    // Workers without a task keep their older tags: one waking late skips this launch.
+    fns.forEach((fn, w) => this.#post(w, launch, fn, tasks[w + 1].args));
+    Atomics.store(ctrl, SEQ, launch);
     Atomics.notify(ctrl, SEQ);
     threadStats.launches++;
     threadStats.workerTasks += others;
@@ -223,6 +219,11 @@ export class ThreadPool {
         `kernel ${this.#kernels[failed - 1]}(${args.join(", ")}) failed on a worker thread`,
       );
     }
+  }
+
+  /** Writes a task into worker `w`'s slot, tagged with launch number `launch`. */
+  #post(w: number, launch: number, kernel: number, args: readonly number[]): void {
+    writeTask(this.heap.f64, this.heap.i32, this.#control, w, launch, kernel, args);
   }
 
   /** Records a use and makes sure the idle check is armed. */
@@ -253,10 +254,10 @@ export class ThreadPool {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (!this.#workers.length) return;
-    const f64 = this.heap.f64;
-    for (let w = 0; w < this.#workers.length; w++) f64[slotIndex(this.#control, w)] = QUIT;
     const ctrl = this.#ctrl();
-    Atomics.add(ctrl, SEQ, 1);
+    const launch = Atomics.load(ctrl, SEQ) + 1;
+    for (let w = 0; w < this.#workers.length; w++) this.#post(w, launch, QUIT, []);
+    Atomics.store(ctrl, SEQ, launch);
     Atomics.notify(ctrl, SEQ);
     const deadline = performance.now() + EXIT_TIMEOUT_MS;
     for (let e = Atomics.load(ctrl, EXITED); e < this.#workers.length;) {

@@ -2,10 +2,16 @@
  * The control block through which the main thread launches kernels on worker threads: a few
  * int32 counters followed by one task slot per worker, all in the shared linear memory, so a
  * launch is a store, an `Atomics.notify` and an `Atomics.wait` (no message passing).
+ *
+ * Each slot carries the number of the launch its task belongs to, and a worker runs its slot only
+ * when that number is the launch counter it woke to. A launch may leave some workers without a
+ * task, and the caller waits only for those that have one; so an idle worker can wake late, while
+ * the next launch is being written. Without the tag it would run its slot, half rewritten, as
+ * part of the launch it woke to, then once more for the next one (counting done twice).
  * @module
  */
 
-/** Int32 index of the launch counter: workers wait on it and run their slot when it changes. */
+/** Int32 index of the launch counter: workers wait on it and look at their slot when it changes. */
 export const SEQ: number = 0;
 /** Int32 index of the number of tasks finished in the current launch. */
 export const DONE: number = 1;
@@ -34,10 +40,11 @@ export function waitWhileEqual(ctrl: Int32Array, index: number, value: number): 
 export const HEADER_BYTES: number = 64;
 /** Most arguments of one task. */
 export const MAX_ARGS: number = 24;
-/** float64 entries of one slot: the kernel index, then the arguments. */
-export const SLOT_F64: number = 1 + MAX_ARGS;
-/** Slot kernel index meaning "no task in this launch". */
-export const IDLE: number = -1;
+/**
+ * float64 entries of one slot: the launch tag (an int32 in the first entry's low half), the
+ * kernel index, then the arguments.
+ */
+export const SLOT_F64: number = 2 + MAX_ARGS;
 /** Slot kernel index meaning "exit the loop". */
 export const QUIT: number = -2;
 
@@ -49,6 +56,39 @@ export function controlBytes(workers: number): number {
 /** float64 index of worker `w`'s slot in a control block at byte `base`. */
 export function slotIndex(base: number, w: number): number {
   return (base + HEADER_BYTES) / 8 + w * SLOT_F64;
+}
+
+/**
+ * int32 index (over the whole memory) of worker `w`'s launch tag: the launch counter value of the
+ * launch its slot's task belongs to, stored (atomically) after the task.
+ */
+export function tagIndex(base: number, w: number): number {
+  return slotIndex(base, w) * 2;
+}
+
+/** float64 index of worker `w`'s kernel index; its arguments follow. */
+export function taskIndex(base: number, w: number): number {
+  return slotIndex(base, w) + 1;
+}
+
+/**
+ * Writes a task (kernel index and arguments) into worker `w`'s slot of the control block at byte
+ * `base`, then tags it with launch number `launch`; `f64` and `i32` view the whole memory. The
+ * launch counter is set to `launch` afterwards, when every task of the launch is written.
+ */
+export function writeTask(
+  f64: Float64Array,
+  i32: Int32Array,
+  base: number,
+  w: number,
+  launch: number,
+  kernel: number,
+  args: readonly number[],
+): void {
+  const at = taskIndex(base, w);
+  f64[at] = kernel;
+  f64.set(args, at + 1);
+  Atomics.store(i32, tagIndex(base, w), launch);
 }
 
 /** What a worker is started with (its one message). */

@@ -1,18 +1,19 @@
 /**
  * A kernel thread: instantiates the kernel modules on the shared memory, then loops, waiting
- * on the control block's launch counter and running the task in its slot, until told to quit.
+ * on the control block's launch counter and running the task in its slot when the slot is
+ * tagged with the launch it woke to, until told to quit.
  * @module
  */
 import {
   DONE,
   EXITED,
   FAILED,
-  IDLE,
+  MAX_ARGS,
   QUIT,
   READY,
   SEQ,
-  SLOT_F64,
-  slotIndex,
+  tagIndex,
+  taskIndex,
   type ThreadInit,
   waitWhileEqual,
 } from "./thread_protocol.ts";
@@ -29,8 +30,12 @@ function serve({ memory, modules, control, worker, kernels }: ThreadInit): void 
   const exports = modules.map((m) => new WebAssembly.Instance(m, { env: { memory } }).exports);
   (exports[0].init_math as () => void)();
   const fns = kernels.map(([m, name]) => exports[m][name] as (...args: number[]) => void);
+  // A shared memory's buffer is never detached when it grows, and the control block lies in
+  // its first pages: views taken now stay valid.
   const ctrl = new Int32Array(memory.buffer, control, 5);
-  const slot = slotIndex(control, worker);
+  const tags = new Int32Array(memory.buffer);
+  const tag = tagIndex(control, worker);
+  const task = new Float64Array(memory.buffer, taskIndex(control, worker) * 8, 1 + MAX_ARGS);
   // Read the launch counter before reporting ready: the first launch may follow at once.
   let seq = Atomics.load(ctrl, SEQ);
   Atomics.add(ctrl, READY, 1);
@@ -38,15 +43,14 @@ function serve({ memory, modules, control, worker, kernels }: ThreadInit): void 
   for (;;) {
     waitWhileEqual(ctrl, SEQ, seq);
     seq = Atomics.load(ctrl, SEQ);
-    // The memory may have grown since the last launch: take a fresh view each time.
-    const task = new Float64Array(memory.buffer, slot * 8, SLOT_F64);
+    // No task in this launch (the slot holds an older one, or is being written for the next).
+    if (Atomics.load(tags, tag) !== seq) continue;
     const fn = task[0];
     if (fn === QUIT) {
       Atomics.add(ctrl, EXITED, 1);
       Atomics.notify(ctrl, EXITED);
       break;
     }
-    if (fn === IDLE) continue;
     try {
       fns[fn](...task.subarray(1));
     } catch {
