@@ -1,0 +1,217 @@
+/**
+ * Random programs for the differential fuzzer: a fast-check arbitrary of raw choices,
+ * interpreted into a typed DAG. Inputs share a broadcastable shape (size-1 axes, dropped leading
+ * axes) and any dtype; each node applies a rule of ops.ts to earlier values, so values fan out
+ * to several readers, siblings read the same value, and every value no node reads is an output
+ * (as are some that are read). Each program also carries what it is checked under: its value,
+ * its gradient, its Hessian, or its vmap over a batch axis.
+ * @module
+ */
+import fc from "fast-check";
+import type { DType } from "../../mod.ts";
+import { Ctx, integers, type NodeChoice, quarters, stream } from "./choices.ts";
+import { type Expr, reads } from "./expr.ts";
+import { RULES } from "./ops.ts";
+import { exactOfData, isFloatDType, sizeOf, type VType, vtype } from "./types.ts";
+
+/** A program input: its type and its data (row-major; booleans as 0 and 1). */
+export interface Input {
+  type: VType;
+  data: number[];
+}
+
+/** A node: the value it defines is `v{inputs.length + index}`. */
+export interface Node {
+  rule: string;
+  expr: Expr;
+  type: VType;
+}
+
+/** What a program is checked under. */
+export type Mode =
+  | { kind: "value" }
+  /** `valueAndGrad` of `sum_j sum(out_j * c_j)` over float outputs, by every float input. */
+  | { kind: "grad"; argnums: number[]; cotangents: Cotangent[] }
+  /** `hessian` of the same loss by one small float input. */
+  | { kind: "hessian"; argnum: number; cotangents: Cotangent[] }
+  /**
+   * `vmap` over inputs batched along `inAxes` (null: not batched), of the program or, with
+   * `grad`, of its `valueAndGrad` (per-example gradients).
+   */
+  | {
+    kind: "vmap";
+    size: number;
+    inAxes: (number | null)[];
+    batched: (number[] | null)[];
+    grad?: { argnums: number[]; cotangents: Cotangent[] };
+  };
+
+/** The weight of one float output in a scalar loss. */
+export interface Cotangent {
+  /** Index into the program's outputs. */
+  output: number;
+  data: number[];
+}
+
+/** A random program. */
+export interface Program {
+  float: "float32" | "float64";
+  inputs: Input[];
+  nodes: Node[];
+  /** Value ids returned, in order. */
+  outputs: number[];
+  mode: Mode;
+}
+
+/** Type of value `id`. */
+export function typeOf(p: Program, id: number): VType {
+  return id < p.inputs.length ? p.inputs[id].type : p.nodes[id - p.inputs.length].type;
+}
+
+/** Whether the program uses float64 anywhere (not on WebGPU). */
+export function usesFloat64(p: Program): boolean {
+  return p.float === "float64" ||
+    [...p.inputs, ...p.nodes].some((v) => v.type.dtype === "float64");
+}
+
+/** Axis sizes for inputs; size-1 axes are common, 5 and 7 leave a remainder after SIMD lanes. */
+const DIMS = [1, 2, 3, 4, 1, 5, 2, 3, 7, 1, 6];
+const MAX_INPUT = 48;
+
+const nat = fc.nat();
+const rawNode = fc.record({
+  op: nat,
+  a: nat,
+  b: nat,
+  params: fc.array(nat, { minLength: 8, maxLength: 8 }),
+  output: nat,
+});
+const rawInput = fc.record({ drop: nat, ones: nat, dtype: nat });
+const rawProgram = fc.record({
+  float: nat,
+  rank: nat,
+  dims: fc.array(nat, { minLength: 3, maxLength: 3 }),
+  inputs: fc.array(rawInput, { minLength: 1, maxLength: 3, size: "max" }),
+  nodes: fc.array(rawNode, { minLength: 1, maxLength: 12, size: "max" }),
+  mode: nat,
+  seed: nat,
+});
+
+type RawProgram = typeof rawProgram extends fc.Arbitrary<infer T> ? T : never;
+
+const RULE_NAMES = Object.keys(RULES);
+const TOTAL_WEIGHT = RULE_NAMES.reduce((n, r) => n + RULES[r].weight, 0);
+
+function weighted(k: number): string {
+  let i = 0;
+  for (k %= TOTAL_WEIGHT; k >= RULES[RULE_NAMES[i]].weight; i++) k -= RULES[RULE_NAMES[i]].weight;
+  return RULE_NAMES[i];
+}
+
+/**
+ * The rule a raw choice selects (by weight), then others drawn by weight from it (when a rule
+ * finds no operand), then every rule.
+ */
+function ruleOrder(op: number): string[] {
+  const draws = Array.from({ length: 8 }, (_, a) => weighted(op + Math.imul(a, 0x9e3779b1) >>> 0));
+  return [...new Set([...draws, ...RULE_NAMES])];
+}
+
+function inputData(next: () => number, t: VType): number[] {
+  const n = sizeOf(t.shape);
+  if (t.dtype === "bool") return integers(next, n, 0, 1);
+  if (t.dtype === "int32") return integers(next, n, -5, 5);
+  return quarters(next, n);
+}
+
+function inputType(shape: number[], dtype: DType, data: number[]): VType {
+  return vtype(shape, dtype, Math.max(1, ...data.map(Math.abs)), exactOfData(data, dtype));
+}
+
+function build(raw: RawProgram): Program {
+  const float = raw.float % 4 === 3 ? "float64" : "float32";
+  const next = stream(raw.seed);
+  const full = raw.dims.slice(0, raw.rank % 4).map((d) => DIMS[d % DIMS.length]);
+  while (sizeOf(full) > MAX_INPUT) full[full.indexOf(Math.max(...full))]--;
+  const inputs: Input[] = raw.inputs.map((r) => {
+    const shape = full.slice(r.drop % (full.length + 1))
+      .map((d, i) => ((r.ones >> i) & 1 ? 1 : d));
+    const k = r.dtype % 10;
+    const dtype: DType = k < 7 ? float : k < 9 ? "int32" : "bool";
+    const data = inputData(next, vtype(shape, dtype, 1, null));
+    return { type: inputType(shape, dtype, data), data };
+  });
+  const types = inputs.map((x) => x.type);
+  const nodes: Node[] = [];
+  const flagged: number[] = [];
+  const read = new Set<number>();
+  for (const choice of raw.nodes as NodeChoice[]) {
+    for (const rule of ruleOrder(choice.op)) {
+      const built = RULES[rule].build(new Ctx(types, choice, float, read));
+      if (!built) continue;
+      nodes.push({ rule, ...built });
+      types.push(built.type);
+      for (const id of reads(built.expr)) read.add(id);
+      if (choice.output % 5 === 4) flagged.push(types.length - 1);
+      break;
+    }
+  }
+  const sinks = nodes.map((_, i) => inputs.length + i).filter((id) => !read.has(id));
+  const outputs = [...new Set([...flagged, ...sinks])].sort((a, b) => a - b);
+  const program: Program = { float, inputs, nodes, outputs, mode: { kind: "value" } };
+  program.mode = chooseMode(program, raw.mode, next);
+  return program;
+}
+
+function chooseMode(p: Program, raw: number, next: () => number): Mode {
+  const k = raw % 20;
+  // Value 20%, grad 40%, hessian 20%, vmap 20% (half of it of valueAndGrad).
+  const floatInputs = p.inputs.flatMap((x, i) => (isFloatDType(x.type.dtype) ? [i] : []));
+  const floatOutputs = p.outputs.flatMap((id, j) => (isFloatDType(typeOf(p, id).dtype) ? [j] : []));
+  const cotangents = () =>
+    floatOutputs.map((j) => ({
+      output: j,
+      data: quarters(next, sizeOf(typeOf(p, p.outputs[j]).shape)),
+    }));
+  if (k >= 16) {
+    const size = 2 + Math.floor(next() * 2);
+    const inAxes = p.inputs.map((x): number | null => {
+      const u = next();
+      if (u < 0.5) return 0;
+      if (u < 0.75) return null;
+      const rank = x.type.shape.length;
+      return Math.floor(next() * (rank + 1)) - (next() < 0.3 ? rank + 1 : 0);
+    });
+    if (!inAxes.some((a) => a !== null)) inAxes[0] = 0;
+    const batched = p.inputs.map((x, i) =>
+      inAxes[i] === null ? null : inputData(next, { ...x.type, shape: [size, ...x.type.shape] })
+    );
+    const differentiable = floatInputs.length > 0 && floatOutputs.length > 0;
+    if (!differentiable || k < 18) return { kind: "vmap", size, inAxes, batched };
+    return {
+      kind: "vmap",
+      size,
+      inAxes,
+      batched,
+      grad: { argnums: floatInputs, cotangents: cotangents() },
+    };
+  }
+  if (k < 4 || floatInputs.length === 0 || floatOutputs.length === 0) return { kind: "value" };
+  const small = floatInputs.filter((i) => sizeOf(p.inputs[i].type.shape) <= 8);
+  if (k >= 12 && small.length) {
+    return {
+      kind: "hessian",
+      argnum: small[Math.floor(next() * small.length)],
+      cotangents: cotangents(),
+    };
+  }
+  return { kind: "grad", argnums: floatInputs, cotangents: cotangents() };
+}
+
+/** Random programs; `show` gives the text fast-check prints for a counterexample. */
+export function programs(show: (p: Program) => string): fc.Arbitrary<Program> {
+  return rawProgram.map((raw) => {
+    const p = build(raw);
+    return Object.assign(p, { [fc.toStringMethod]: () => show(p) });
+  });
+}
