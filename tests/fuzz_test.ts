@@ -9,9 +9,13 @@
  * with `ADJOINT_FUZZ_SEED=<seed> deno test -A tests/fuzz_test.ts`, and set `ADJOINT_FUZZ_RUNS`
  * to search longer.
  */
+import assert from "node:assert/strict";
 import fc from "fast-check";
-import { config, initWebGPU } from "../mod.ts";
+import { type Array, config, initWebGPU, tree } from "../mod.ts";
 import { defaultBackendName } from "../core/backend.ts";
+import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
+import { fill, FILL_SOURCE } from "./fuzz/choices.ts";
+import { checkedArguments, checkedFunction, place } from "./fuzz/functions.ts";
 import { check, type Failure } from "./fuzz/oracles.ts";
 import { type Program, programs } from "./fuzz/programs.ts";
 import { snippet } from "./fuzz/snippet.ts";
@@ -23,11 +27,11 @@ config.update("verifyPrograms", true);
 /** Programs jitted together as one function: one compile checks them all. */
 const BUNDLE = 12;
 /** Bundles per seed. */
-const RUNS = Number(Deno.env.get("ADJOINT_FUZZ_RUNS") ?? 20);
+const RUNS = Number(Deno.env.get("ADJOINT_FUZZ_RUNS") ?? 16);
 /** Seeds every run checks. */
 const FIXED_SEEDS = [1, 2, 3];
 /** How long a failure may shrink before the smallest failing bundle so far is reported. */
-const SHRINK_MS = 120_000;
+const SHRINK_MS = 60_000;
 
 function freshSeed(): number {
   const env = Deno.env.get("ADJOINT_FUZZ_SEED");
@@ -54,13 +58,15 @@ async function fuzz(seed: number, numRuns: number): Promise<void> {
     if (!f) return snippet(b, [replay]);
     const { oracle, program, message } = f.failure;
     const header = `${oracle} disagrees with ref: ${message}`;
-    return f.alone ? snippet([b[program]], [header, replay]) : snippet(b, [header, replay]);
+    // A throw from jitting the whole bundle names no program (-1).
+    return snippet(f.alone && program >= 0 ? [b[program]] : b, [header, replay]);
   };
   const bundles = fc.array(programs((p) => snippet([p])), {
     minLength: 1,
     maxLength: BUNDLE,
     size: "max",
   }).map((b) => Object.assign(b, { [fc.toStringMethod]: () => show(b) }));
+  const compiled = jitCallCounts.compiled;
   await fc.assert(
     fc.asyncProperty(bundles, async (bundle) => {
       if (target !== undefined && performance.now() - failedAt > SHRINK_MS) return;
@@ -74,7 +80,34 @@ async function fuzz(seed: number, numRuns: number): Promise<void> {
     }),
     { seed, numRuns },
   );
+  // Programs jitted on wasm must have run compiled, not op by op, or the check proved little.
+  assert.ok(jitCallCounts.compiled > compiled, "no fuzz program ran as a compiled kernel program");
 }
+
+Deno.test("fuzz: the snippets' data helper fills what the fuzzer fills", () => {
+  const js = FILL_SOURCE.replace(/: (number\[\]|number|string)/g, "");
+  const helper = new Function(`${js}; return fill;`)() as typeof fill;
+  for (const [seed, dtype] of [[1, "float32"], [77, "int32"], [2 ** 30, "bool"]] as const) {
+    assert.deepEqual(helper(seed, 50, dtype), fill(seed, 50, dtype));
+  }
+});
+
+Deno.test("fuzz: a printed snippet computes what the fuzzer ran", async () => {
+  const show = (t: unknown) =>
+    JSON.stringify((tree.leaves(t as never) as Array[]).map((x) => x.toArray()));
+  const sample = fc.sample(programs((p) => snippet([p])), { seed: 5, numRuns: 6 });
+  for (const p of sample) {
+    // The snippet runs on the default backend.
+    const here = checkedArguments(p).map((a) => place(a, defaultBackendName()));
+    const ran = show(checkedFunction(p)(...here));
+    const text = snippet([p])
+      .replace("jsr:@adjoint/adjoint", new URL("../mod.ts", import.meta.url).href)
+      .split("\n").filter((l) => !l.startsWith("console.log")).join("\n") +
+      "\nexport const out = show(g(...args));";
+    const module = await import(`data:application/typescript;base64,${btoa(text)}`);
+    assert.equal(module.out, ran, text);
+  }
+});
 
 // Under ADJOINT_BACKEND=ref (CI's second pass) the fixed seeds would repeat the first pass.
 const seeds = defaultBackendName() === "wasm" ? FIXED_SEEDS : [];

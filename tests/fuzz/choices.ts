@@ -27,6 +27,37 @@ export function stream(seed: number): () => number {
   };
 }
 
+/**
+ * Array data from its own seed: quarters in [-3, 3] for floats (exact in every float dtype, with
+ * ties and zeros), integers in [-5, 5] for int32, 0 and 1 for bool. `FILL_SOURCE` is the same
+ * function as snippet text, for data too large to print.
+ */
+export function fill(seed: number, n: number, dtype: string): number[] {
+  const next = stream(seed);
+  return Array.from({ length: n }, () => {
+    const u = next();
+    if (dtype === "bool") return Math.floor(u * 2);
+    return dtype === "int32" ? Math.floor(u * 11) - 5 : (Math.floor(u * 25) - 12) / 4;
+  });
+}
+
+/** `fill` as a standalone TypeScript function (stream included), for snippets. */
+export const FILL_SOURCE = `const fill = (seed: number, n: number, dtype: string): number[] => {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return Array.from({ length: n }, () => {
+    const u = next();
+    if (dtype === "bool") return Math.floor(u * 2);
+    return dtype === "int32" ? Math.floor(u * 11) - 5 : (Math.floor(u * 25) - 12) / 4;
+  });
+};`;
+
 /** `n` quarters in [-3, 3]: exact in every float dtype, with ties and zeros. */
 export function quarters(next: () => number, n: number): number[] {
   return Array.from({ length: n }, () => (Math.floor(next() * 25) - 12) / 4);
@@ -50,6 +81,8 @@ export class Ctx {
     readonly float: "float32" | "float64",
     /** Values some node already reads. */
     readonly read: ReadonlySet<number> = new Set(),
+    /** The most elements a value may have. */
+    readonly maxSize = 144,
   ) {
     this.#rest = stream(choice.params.reduce((h, p) => Math.imul(h ^ p, 0x9e3779b1), 17));
   }

@@ -18,11 +18,12 @@ import { nest } from "./ops.ts";
 import { type Cotangent, type Program, typeOf } from "./programs.ts";
 import type { VType } from "./types.ts";
 
-/** An argument on the host: data, shape, dtype. */
+/** An argument on the host: data (and the seed it was filled from), shape, dtype. */
 export interface HostArray {
   data: readonly number[];
   shape: readonly number[];
   dtype: DType;
+  seed?: number;
 }
 
 /**
@@ -102,8 +103,8 @@ export function checkedArguments(p: Program): HostArray[] {
   const m = p.mode;
   return p.inputs.map((x, i) => {
     const { shape, dtype } = x.type;
-    if (m.kind !== "vmap" || m.inAxes[i] === null) return { data: x.data, shape, dtype };
-    return { data: m.batched[i]!, shape: batchedShape(shape, m.size, m.inAxes[i]), dtype };
+    if (m.kind !== "vmap" || m.inAxes[i] === null) return { ...x, shape, dtype };
+    return { ...m.batched[i]!, shape: batchedShape(shape, m.size, m.inAxes[i]), dtype };
   });
 }
 

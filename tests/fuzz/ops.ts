@@ -50,8 +50,6 @@ export interface Rule {
   build(ctx: Ctx): Built | null;
 }
 
-/** Largest value a program makes (elements). */
-const MAX_SIZE = 144;
 /** Largest magnitude a value may reach, so float32 never overflows, even in gradients. */
 const MAX_BOUND = 1e4;
 
@@ -102,8 +100,8 @@ function partner(
 }
 
 /** The node, or null when its value would be empty, too large, or large enough to overflow. */
-function node(expr: Expr, type: VType): Built | null {
-  if (type.shape.some((d) => d < 1) || sizeOf(type.shape) > MAX_SIZE) return null;
+function node(ctx: Ctx, expr: Expr, type: VType): Built | null {
+  if (type.shape.some((d) => d < 1) || sizeOf(type.shape) > ctx.maxSize) return null;
   // int32 wraps by definition; a float that large could overflow in a gradient.
   if (isFloatDType(type.dtype) && !(type.bound <= MAX_BOUND)) return null;
   return { expr, type };
@@ -175,7 +173,7 @@ function smooth(ctx: Ctx): Built | null {
   const t = ctx.types[x];
   const fn = SMOOTH[ctx.oneOf(Object.keys(SMOOTH))];
   const [arg, b] = tamed(ref(x), t, fn.domain);
-  return node(fn.f(arg), vtype(t.shape, floatOf(t), fn.bound(b), null));
+  return node(ctx, fn.f(arg), vtype(t.shape, floatOf(t), fn.bound(b), null));
 }
 
 /** Functions with kinks or jumps in their derivative, and how they change exactness. */
@@ -186,14 +184,15 @@ function kinked(ctx: Ctx): Built | null {
   const int = t.dtype === "int32";
   switch (ctx.take(4)) {
     case 0:
-      return node(call("np.abs", ref(x)), t);
+      return node(ctx, call("np.abs", ref(x)), t);
     case 1:
-      return node(call("np.relu", ref(x)), t);
+      return node(ctx, call("np.relu", ref(x)), t);
     case 2: {
       const lo = int ? ctx.oneOf([-2, -1, 0]) : ctx.oneOf([-1.5, -0.5, 0]);
       const hi = lo + (int ? 2 : ctx.oneOf([0.5, 1, 2]));
       const e = exactEither(t.exact, exactEither(exactLiteral(lo), exactLiteral(hi)));
       return node(
+        ctx,
         call("np.clip", ref(x), lo, hi),
         vtype(t.shape, t.dtype, Math.max(Math.abs(lo), Math.abs(hi)), e),
       );
@@ -204,6 +203,7 @@ function kinked(ctx: Ctx): Built | null {
       const shape = broadcast(t.shape, y.type.shape)!;
       const fn = ctx.chance(2) ? "np.minimum" : "np.maximum";
       return node(
+        ctx,
         call(fn, ref(x), y.expr),
         vtype(
           shape,
@@ -223,14 +223,15 @@ function plainUnary(ctx: Ctx): Built | null {
   const t = ctx.types[x];
   switch (ctx.take(3)) {
     case 0:
-      return node(call("np.negative", ref(x)), t);
+      return node(ctx, call("np.negative", ref(x)), t);
     case 1:
       return node(
+        ctx,
         call("np.square", ref(x)),
         vtype(t.shape, t.dtype, t.bound * t.bound, exactMul(t.exact, t.exact)),
       );
     default:
-      return isFloat(t) ? node(call("np.stopGradient", ref(x)), t) : null;
+      return isFloat(t) ? node(ctx, call("np.stopGradient", ref(x)), t) : null;
   }
 }
 
@@ -240,10 +241,12 @@ function rounding(ctx: Ctx): Built | null {
   if (x === undefined) return null;
   const t = ctx.types[x];
   const fn = ctx.oneOf(["np.sign", "np.floor", "np.ceil", "np.round"] as const);
-  if (fn === "np.sign") return node(call(fn, ref(x)), vtype(t.shape, t.dtype, 1, { g: 0, m: 1 }));
+  if (fn === "np.sign") {
+    return node(ctx, call(fn, ref(x)), vtype(t.shape, t.dtype, 1, { g: 0, m: 1 }));
+  }
   if (!isFloat(t)) return null;
   const e: Exact = { g: 0, m: Math.max(1, t.exact!.m - t.exact!.g + 1) };
-  return node(call(fn, ref(x)), vtype(t.shape, t.dtype, t.bound + 1, e));
+  return node(ctx, call(fn, ref(x)), vtype(t.shape, t.dtype, t.bound + 1, e));
 }
 
 function arithmetic(ctx: Ctx): Built | null {
@@ -259,16 +262,19 @@ function arithmetic(ctx: Ctx): Built | null {
   switch (ctx.take(4)) {
     case 0:
       return node(
+        ctx,
         call("np.add", ref(x), y.expr),
         vtype(shape, dtype, tx.bound + ty.bound, exactAdd(tx.exact, ty.exact)),
       );
     case 1:
       return node(
+        ctx,
         call("np.subtract", ref(x), y.expr),
         vtype(shape, dtype, tx.bound + ty.bound, exactAdd(tx.exact, ty.exact)),
       );
     case 2:
       return node(
+        ctx,
         call("np.multiply", ref(x), y.expr),
         vtype(shape, dtype, tx.bound * ty.bound, exactMul(tx.exact, ty.exact)),
       );
@@ -276,7 +282,7 @@ function arithmetic(ctx: Ctx): Built | null {
       // A divisor that never vanishes.
       const d = call("np.add", call("np.square", y.expr), 1);
       const fd = isFloatDType(dtype) ? dtype : "float32";
-      return node(call("np.divide", ref(x), d), vtype(shape, fd, tx.bound, null));
+      return node(ctx, call("np.divide", ref(x), d), vtype(shape, fd, tx.bound, null));
     }
   }
 }
@@ -290,6 +296,7 @@ function divideByLiteral(ctx: Ctx): Built | null {
   const k = Math.log2(Math.abs(c));
   const e = Number.isInteger(k) && t.exact ? { g: t.exact.g + k, m: t.exact.m } : null;
   return node(
+    ctx,
     call("np.divide", ref(x), c),
     vtype(t.shape, floatOf(t), t.bound / Math.abs(c), e),
   );
@@ -302,7 +309,7 @@ function power(ctx: Ctx): Built | null {
   if (ctx.chance(2)) {
     const k = ctx.oneOf([2, 3]);
     const e = exactPow(tx.exact, k);
-    return node(call("np.power", ref(x), k), vtype(tx.shape, floatOf(tx), tx.bound ** k, e));
+    return node(ctx, call("np.power", ref(x), k), vtype(tx.shape, floatOf(tx), tx.bound ** k, e));
   }
   // A positive base, and an exponent of at most 2 in magnitude.
   const y = partner(ctx, x, numeric, []);
@@ -313,6 +320,7 @@ function power(ctx: Ctx): Built | null {
   const d = joint(value(ctx, x), y);
   const bb = tx.bound * tx.bound + 0.5;
   return node(
+    ctx,
     call("np.power", base, exponent),
     vtype(shape, isFloatDType(d) ? d : "float32", Math.max(bb ** eb, 2 ** eb), null),
   );
@@ -334,7 +342,7 @@ function comparison(ctx: Ctx): Built | null {
     "np.notEqual",
   ] as const;
   const shape = broadcast(tx.shape, y.type.shape)!;
-  return node(call(ctx.oneOf(fns), ref(x), y.expr), vtype(shape, "bool", 1, { g: 0, m: 1 }));
+  return node(ctx, call(ctx.oneOf(fns), ref(x), y.expr), vtype(shape, "bool", 1, { g: 0, m: 1 }));
 }
 
 function logical(ctx: Ctx): Built | null {
@@ -342,12 +350,12 @@ function logical(ctx: Ctx): Built | null {
   if (x === undefined) return null;
   const tx = ctx.types[x];
   const b = { g: 0, m: 1 };
-  if (ctx.chance(3)) return node(call("np.logicalNot", ref(x)), tx);
+  if (ctx.chance(3)) return node(ctx, call("np.logicalNot", ref(x)), tx);
   const y = partner(ctx, x, (t) => t.dtype === "bool", []);
   if (!y) return null;
   const shape = broadcast(tx.shape, y.type.shape)!;
   const fn = ctx.chance(2) ? "np.logicalOr" : "np.logicalAnd";
-  return node(call(fn, ref(x), y.expr), vtype(shape, "bool", 1, b));
+  return node(ctx, call(fn, ref(x), y.expr), vtype(shape, "bool", 1, b));
 }
 
 /** `np.where(cond, x, y)`: cond a bool value, or a comparison of an exact one. */
@@ -383,6 +391,7 @@ function where(ctx: Ctx): Built | null {
   const shape = broadcast(cond.type.shape, tx.shape, y.type.shape);
   if (!shape) return null;
   return node(
+    ctx,
     call("np.where", cond.expr, ref(x), y.expr),
     vtype(
       shape,
@@ -407,6 +416,7 @@ function convert(ctx: Ctx): Built | null {
   if (to === "bool") e = { g: 0, m: 1 };
   else if (to === "int32" && e) e = { g: 0, m: Math.max(1, e.m - e.g + 1) };
   return node(
+    ctx,
     call("np.astype", ref(x), to),
     vtype(t.shape, to, to === "bool" ? 1 : t.bound + 1, e),
   );
@@ -421,17 +431,19 @@ function bitwise(ctx: Ctx): Built | null {
   if (x === undefined) return null;
   const t = ctx.types[x];
   const word = vtype(t.shape, "int32", 2 ** 31, { g: 0, m: 31 });
-  if (t.dtype === "float32") return node(call("lax.bitcastConvertType", ref(x), "int32"), word);
+  if (t.dtype === "float32") {
+    return node(ctx, call("lax.bitcastConvertType", ref(x), "int32"), word);
+  }
   const fn = ctx.oneOf(
     ["lax.xor", "lax.shiftLeft", "lax.shiftRightLogical", "lax.shiftRightArithmetic"] as const,
   );
   if (fn === "lax.xor") {
     const y = ctx.pick(ctx.choice.b, (u) => u.dtype === "int32" && broadcastsTo(u.shape, t.shape));
     const other = y === undefined ? ref(x) : call("np.broadcastTo", ref(y), t.shape);
-    return node(call(fn, ref(x), other), word);
+    return node(ctx, call(fn, ref(x), other), word);
   }
   const s = call("np.full", t.shape, ctx.take(5), "int32");
-  return node(call(fn, ref(x), s), word);
+  return node(ctx, call(fn, ref(x), s), word);
 }
 
 /** `lax.div` on int32: C division by a divisor that never vanishes. */
@@ -441,7 +453,7 @@ function integerDivide(ctx: Ctx): Built | null {
   const t = ctx.types[x];
   const y = ctx.pick(ctx.choice.b, (u) => u.dtype === "int32" && broadcastsTo(u.shape, t.shape));
   const d = call("np.add", call("np.abs", ref(y ?? x)), 1);
-  return node(call("lax.div", ref(x), call("np.broadcastTo", d, t.shape)), t);
+  return node(ctx, call("lax.div", ref(x), call("np.broadcastTo", d, t.shape)), t);
 }
 
 // ---------------------------------------------------------------- reductions
@@ -499,21 +511,21 @@ function reduction(ctx: Ctx): Built | null {
   const tb = t.exact && t.dtype === "bool" ? { g: 0, m: 1 } : t.exact;
   switch (fn) {
     case "sum":
-      return node(e, vtype(shape, wide, t.bound * n, exactSum(tb, n)));
+      return node(ctx, e, vtype(shape, wide, t.bound * n, exactSum(tb, n)));
     case "prod":
-      return node(e, vtype(shape, wide, Math.max(1, t.bound) ** n, exactPow(tb, n)));
+      return node(ctx, e, vtype(shape, wide, Math.max(1, t.bound) ** n, exactPow(tb, n)));
     case "max":
     case "min":
-      return node(e, vtype(shape, t.dtype, t.bound, t.exact));
+      return node(ctx, e, vtype(shape, t.dtype, t.bound, t.exact));
     case "mean": {
       const k = Math.log2(n);
       const ex = Number.isInteger(k) && t.exact ? { g: t.exact.g + k, m: t.exact.m } : null;
-      return node(e, vtype(shape, floatOf(t), t.bound, ex));
+      return node(ctx, e, vtype(shape, floatOf(t), t.bound, ex));
     }
     case "logsumexp":
-      return node(e, vtype(shape, floatOf(t), t.bound + Math.log(n) + 1, null));
+      return node(ctx, e, vtype(shape, floatOf(t), t.bound + Math.log(n) + 1, null));
     case "var":
-      return node(e, vtype(shape, floatOf(t), 4 * t.bound * t.bound, null));
+      return node(ctx, e, vtype(shape, floatOf(t), 4 * t.bound * t.bound, null));
   }
 }
 
@@ -531,6 +543,7 @@ function argReduction(ctx: Ctx): Built | null {
   const n = axis === undefined ? sizeOf(t.shape) : t.shape[normAxis(axis, rank)];
   const m = Math.max(1, Math.ceil(Math.log2(n + 1)));
   return node(
+    ctx,
     call(fn, ...axisArgs(ctx, ref(x), axis, keepdims)),
     vtype(shape, "int32", n, { g: 0, m }),
   );
@@ -545,6 +558,7 @@ function boolReduction(ctx: Ctx): Built | null {
   const shape = reducedShape(t.shape, axesList(axes), keepdims);
   const fn = ctx.chance(2) ? "np.all" : "np.any";
   return node(
+    ctx,
     call(fn, ...axisArgs(ctx, ref(x), axes, keepdims)),
     vtype(shape, "bool", 1, { g: 0, m: 1 }),
   );
@@ -559,6 +573,7 @@ function softmax(ctx: Ctx): Built | null {
   const log = ctx.chance(2);
   const n = t.shape[normAxis(axis, rank)];
   return node(
+    ctx,
     call(log ? "nn.logSoftmax" : "nn.softmax", ref(x), ctx.chance(3) ? { axis } : axis),
     vtype(t.shape, t.dtype, log ? 2 * t.bound + Math.log(n) + 1 : 1, null),
   );
@@ -579,7 +594,7 @@ function reshape(ctx: Ctx): Built | null {
   for (let k = ctx.take(3); k > 0; k--) dims.splice(ctx.take(dims.length + 1), 0, 1);
   const shape = [...dims];
   if (shape.length && ctx.chance(4)) shape[ctx.take(shape.length)] = -1;
-  return node(call("np.reshape", ref(x), shape), { ...t, shape: dims });
+  return node(ctx, call("np.reshape", ref(x), shape), { ...t, shape: dims });
 }
 
 function transpose(ctx: Ctx): Built | null {
@@ -589,21 +604,24 @@ function transpose(ctx: Ctx): Built | null {
   const rank = t.shape.length;
   switch (ctx.take(3)) {
     case 0:
-      return node(call("np.transpose", ref(x)), { ...t, shape: [...t.shape].reverse() });
+      return node(ctx, call("np.transpose", ref(x)), { ...t, shape: [...t.shape].reverse() });
     case 1: {
       const s = ctx.take(rank), d = ctx.take(rank);
       const perm = Array.from({ length: rank }, (_, i) => i).filter((i) => i !== s);
       perm.splice(d, 0, s);
-      return node(
-        call("np.moveaxis", ref(x), s - (ctx.chance(2) ? rank : 0), d),
-        { ...t, shape: perm.map((i) => t.shape[i]) },
-      );
+      return node(ctx, call("np.moveaxis", ref(x), s - (ctx.chance(2) ? rank : 0), d), {
+        ...t,
+        shape: perm.map((i) => t.shape[i]),
+      });
     }
     default: {
       const rest = Array.from({ length: rank }, (_, i) => i);
       const perm: number[] = [];
       while (rest.length) perm.push(rest.splice(ctx.take(rest.length), 1)[0]);
-      return node(call("np.transpose", ref(x), perm), { ...t, shape: perm.map((i) => t.shape[i]) });
+      return node(ctx, call("np.transpose", ref(x), perm), {
+        ...t,
+        shape: perm.map((i) => t.shape[i]),
+      });
     }
   }
 }
@@ -617,7 +635,7 @@ function broadcastTo(ctx: Ctx): Built | null {
   if (shape.length === t.shape.length && shape.every((d, i) => d === t.shape[i])) {
     shape.unshift(2);
   }
-  return node(call("np.broadcastTo", ref(x), shape), { ...t, shape });
+  return node(ctx, call("np.broadcastTo", ref(x), shape), { ...t, shape });
 }
 
 function expandOrSqueeze(ctx: Ctx): Built | null {
@@ -628,21 +646,21 @@ function expandOrSqueeze(ctx: Ctx): Built | null {
   const ones = t.shape.flatMap((d, i) => (d === 1 ? [i] : []));
   if (ones.length && ctx.chance(2)) {
     if (ctx.chance(2)) {
-      return node(call("np.squeeze", ref(x)), { ...t, shape: t.shape.filter((d) => d !== 1) });
+      return node(ctx, call("np.squeeze", ref(x)), { ...t, shape: t.shape.filter((d) => d !== 1) });
     }
     const a = ctx.oneOf(ones);
-    return node(
-      call("np.squeeze", ref(x), ctx.chance(2) ? a - rank : a),
-      { ...t, shape: t.shape.filter((_, i) => i !== a) },
-    );
+    return node(ctx, call("np.squeeze", ref(x), ctx.chance(2) ? a - rank : a), {
+      ...t,
+      shape: t.shape.filter((_, i) => i !== a),
+    });
   }
   const a = ctx.take(rank + 1);
   const shape = [...t.shape];
   shape.splice(a, 0, 1);
-  return node(
-    call("np.expandDims", ref(x), ctx.chance(2) ? a - rank - 1 : a),
-    { ...t, shape },
-  );
+  return node(ctx, call("np.expandDims", ref(x), ctx.chance(2) ? a - rank - 1 : a), {
+    ...t,
+    shape,
+  });
 }
 
 function flip(ctx: Ctx): Built | null {
@@ -650,10 +668,10 @@ function flip(ctx: Ctx): Built | null {
   if (x === undefined) return null;
   const t = ctx.types[x];
   const rank = t.shape.length;
-  if (ctx.chance(4)) return node(call("np.flip", ref(x)), t);
+  if (ctx.chance(4)) return node(ctx, call("np.flip", ref(x)), t);
   const axes = Array.from({ length: rank }, (_, i) => i).filter(() => ctx.chance(2));
   const arg = axes.length === 0 ? ctx.take(rank) - (ctx.chance(2) ? rank : 0) : axes;
-  return node(call("np.flip", ref(x), arg), t);
+  return node(ctx, call("np.flip", ref(x), arg), t);
 }
 
 function concatenate(ctx: Ctx): Built | null {
@@ -684,12 +702,12 @@ function concatenate(ctx: Ctx): Built | null {
     const a = ctx.take(rank + 1);
     const shape = [...t.shape];
     shape.splice(a, 0, parts.length);
-    return node(call("np.stack", items, a), vtype(shape, dtype, bound, ex));
+    return node(ctx, call("np.stack", items, a), vtype(shape, dtype, bound, ex));
   }
   const shape = [...t.shape];
   shape[axis] = parts.reduce((n, p) => n + p.type.shape[axis], 0);
   const a = ctx.chance(2) ? axis - rank : axis;
-  return node(call("np.concatenate", items, a), vtype(shape, dtype, bound, ex));
+  return node(ctx, call("np.concatenate", items, a), vtype(shape, dtype, bound, ex));
 }
 
 function pad(ctx: Ctx): Built | null {
@@ -703,7 +721,11 @@ function pad(ctx: Ctx): Built | null {
   const e = exactEither(t.exact, exactLiteral(vt));
   const args: (Expr | number | [number, number][])[] = [ref(x), widths];
   if (vt !== 0) args.push(vt);
-  return node(call("np.pad", ...args), vtype(shape, t.dtype, Math.max(t.bound, Math.abs(vt)), e));
+  return node(
+    ctx,
+    call("np.pad", ...args),
+    vtype(shape, t.dtype, Math.max(t.bound, Math.abs(vt)), e),
+  );
 }
 
 /** Basic indexing `x[i, a:b:s, None, ...]` through `np.index`. */
@@ -752,7 +774,7 @@ function index(ctx: Ctx): Built | null {
   }
   if (used < t.shape.length && ctx.chance(2)) args.push(lit("..."));
   shape.push(...t.shape.slice(used));
-  return node(call("np.index", ref(x), ...args), { ...t, shape });
+  return node(ctx, call("np.index", ref(x), ...args), { ...t, shape });
 }
 
 /** `np.take` with literal indices, or with computed ones clipped into range. */
@@ -786,7 +808,7 @@ function take(ctx: Ctx): Built | null {
     : [...t.shape.slice(0, axis), ...idxShape, ...t.shape.slice(axis + 1)];
   const args: (Expr | number)[] = [ref(x), idx];
   if (axis !== undefined) args.push(ctx.chance(2) ? axis - rank : axis);
-  return node(call("np.take", ...args), { ...t, shape });
+  return node(ctx, call("np.take", ...args), { ...t, shape });
 }
 
 function split(ctx: Ctx): Built | null {
@@ -802,12 +824,12 @@ function split(ctx: Ctx): Built | null {
     const s = ctx.oneOf(sections);
     const i = ctx.take(s);
     shape[axis] = n / s;
-    return node(item(call("np.split", ref(x), s, axis), i), { ...t, shape });
+    return node(ctx, item(call("np.split", ref(x), s, axis), i), { ...t, shape });
   }
   const cut = 1 + ctx.take(n - 1);
   const i = ctx.take(2);
   shape[axis] = i === 0 ? cut : n - cut;
-  return node(item(call("np.split", ref(x), [cut], axis), i), { ...t, shape });
+  return node(ctx, item(call("np.split", ref(x), [cut], axis), i), { ...t, shape });
 }
 
 /** `lax.sort` of one array, or of a second array by the first as keys. */
@@ -820,10 +842,10 @@ function sort(ctx: Ctx): Built | null {
   if (ctx.chance(2)) {
     const v = ctx.pick(ctx.choice.b, (u) => u.shape.join() === t.shape.join() && numeric(u));
     if (v !== undefined) {
-      return node(item(call("lax.sort", list(ref(x), ref(v)), dim, 1), 1), ctx.types[v]);
+      return node(ctx, item(call("lax.sort", list(ref(x), ref(v)), dim, 1), 1), ctx.types[v]);
     }
   }
-  return node(call("lax.sort", ref(x), dim), t);
+  return node(ctx, call("lax.sort", ref(x), dim), t);
 }
 
 // ---------------------------------------------------------------- contractions
@@ -856,7 +878,7 @@ function matmul(ctx: Ctx): Built | null {
   const dtype = promoteTypes(tx.dtype, ty.dtype);
   const e = exactSum(exactMul(tx.exact, ty.exact), k);
   const fn = ctx.chance(4) && !vecA && !vecB && batch.length === 0 ? "np.dot" : "np.matmul";
-  return node(call(fn, ref(x), other), vtype(shape, dtype, tx.bound * ty.bound * k, e));
+  return node(ctx, call(fn, ref(x), other), vtype(shape, dtype, tx.bound * ty.bound * k, e));
 }
 
 /** `np.einsum` of one or two operands with random shared, contracted and kept letters. */
@@ -898,7 +920,7 @@ function einsum(ctx: Ctx): Built | null {
   const e = exactSum(ty ? exactMul(tx.exact, ty.exact) : tx.exact, summed);
   const bound = tx.bound * (ty ? ty.bound : 1) * summed;
   const args = y === undefined ? [ref(x)] : [ref(x), ref(y)];
-  return node(call("np.einsum", spec, ...args), vtype(shape, dtype, bound, e));
+  return node(ctx, call("np.einsum", spec, ...args), vtype(shape, dtype, bound, e));
 }
 
 /** `lax.conv` in NC(spatial) layout with a kernel gathered from another value. */
@@ -954,6 +976,7 @@ function conv(ctx: Ctx): Built | null {
   if (Object.keys(options).length) args.push(options);
   const terms = (c / groups) * sizeOf(kernel);
   return node(
+    ctx,
     call("lax.conv", ...args),
     vtype(
       [n, o, ...outSpatial],
@@ -987,7 +1010,7 @@ function reduceWindow(ctx: Ctx): Built | null {
     const k = Math.log2(count);
     e = Number.isInteger(k) && t.exact ? { g: t.exact.g + k, m: t.exact.m } : null;
   }
-  return node(call("lax.reduceWindow", ...args), vtype(shape, t.dtype, bound, e));
+  return node(ctx, call("lax.reduceWindow", ...args), vtype(shape, t.dtype, bound, e));
 }
 
 // ---------------------------------------------------------------- sources
@@ -1005,6 +1028,7 @@ function source(ctx: Ctx): Built | null {
   const n = sizeOf(shape);
   switch (ctx.take(5)) {
     case 0: {
+      if (n > 24) return null; // printed in full in a snippet
       const dtype = ctx.oneOf<DType>([ctx.float, "int32", "bool"]);
       const next = ctx.data();
       const nums = dtype === "bool"
@@ -1014,35 +1038,43 @@ function source(ctx: Ctx): Built | null {
         : quarters(next, n);
       const flat: Literal[] = dtype === "bool" ? nums.map((v) => v === 1) : nums;
       return node(
+        ctx,
         call("np.array", nest(flat, shape) as Literal, dtype),
         vtype(shape, dtype, Math.max(1, ...nums.map(Math.abs)), exactOfData(nums, dtype)),
       );
     }
     case 1: {
       const len = 1 + ctx.take(6);
-      return node(call("np.arange", len), vtype([len], "int32", len, { g: 0, m: 3 }));
+      return node(ctx, call("np.arange", len), vtype([len], "int32", len, { g: 0, m: 3 }));
     }
     case 2: {
       const r = 1 + ctx.take(4), c = 1 + ctx.take(4), k = ctx.take(3) - 1;
-      return node(call("np.eye", r, c, k, ctx.float), vtype([r, c], ctx.float, 1, { g: 0, m: 1 }));
+      return node(
+        ctx,
+        call("np.eye", r, c, k, ctx.float),
+        vtype([r, c], ctx.float, 1, { g: 0, m: 1 }),
+      );
     }
     case 3: {
       const key = call("random.key", ctx.take(1000));
       const options = ctx.float === "float64" ? [{ dtype: "float64" }] : [];
       if (ctx.chance(2)) {
         return node(
+          ctx,
           call("random.normal", key, shape, ...options),
           vtype(shape, ctx.float, 7, null),
         );
       }
       const bits = ctx.float === "float64" ? 52 : 23;
       return node(
+        ctx,
         call("random.uniform", key, shape, ...options),
         vtype(shape, ctx.float, 1, { g: bits, m: bits }),
       );
     }
     default:
       return node(
+        ctx,
         call("random.bits", call("random.key", ctx.take(1000)), shape),
         vtype(shape, "int32", 2 ** 31, { g: 0, m: 31 }),
       );

@@ -9,15 +9,20 @@
  */
 import fc from "fast-check";
 import type { DType } from "../../mod.ts";
-import { Ctx, integers, type NodeChoice, quarters, stream } from "./choices.ts";
+import { Ctx, fill, type NodeChoice, stream } from "./choices.ts";
 import { type Expr, reads } from "./expr.ts";
 import { RULES } from "./ops.ts";
 import { exactOfData, isFloatDType, sizeOf, type VType, vtype } from "./types.ts";
 
-/** A program input: its type and its data (row-major; booleans as 0 and 1). */
-export interface Input {
-  type: VType;
+/** Array data: `fill(seed, n, dtype)` (row-major; booleans as 0 and 1). */
+export interface Data {
+  seed: number;
   data: number[];
+}
+
+/** A program input: its type and its data. */
+export interface Input extends Data {
+  type: VType;
 }
 
 /** A node: the value it defines is `v{inputs.length + index}`. */
@@ -42,15 +47,14 @@ export type Mode =
     kind: "vmap";
     size: number;
     inAxes: (number | null)[];
-    batched: (number[] | null)[];
+    batched: (Data | null)[];
     grad?: { argnums: number[]; cotangents: Cotangent[] };
   };
 
 /** The weight of one float output in a scalar loss. */
-export interface Cotangent {
+export interface Cotangent extends Data {
   /** Index into the program's outputs. */
   output: number;
-  data: number[];
 }
 
 /** A random program. */
@@ -74,11 +78,24 @@ export function usesFloat64(p: Program): boolean {
     [...p.inputs, ...p.nodes].some((v) => v.type.dtype === "float64");
 }
 
+/** Ranks of the inputs' common shape. */
+const RANKS = [0, 1, 1, 2, 2, 2, 3, 3];
 /** Axis sizes for inputs; size-1 axes are common, 5 and 7 leave a remainder after SIMD lanes. */
 const DIMS = [1, 2, 3, 4, 1, 5, 2, 3, 7, 1, 6];
 const MAX_INPUT = 48;
+/** Most elements of a value. */
+const MAX_VALUE = 144;
+/**
+ * One program in six is large: axes past a few SIMD vectors and a cache line, and values big
+ * enough for fused kernels and gemms to split their work over the kernel threads.
+ */
+const LARGE_DIMS = [1, 17, 33, 64, 130, 255];
+const LARGE_INPUT = 40_000;
+const LARGE_VALUE = 80_000;
 
-const nat = fc.nat();
+// Unbiased: the generator reads choices modulo small numbers, where fast-check's bias to small
+// values would skew every distribution.
+const nat = fc.noBias(fc.nat());
 const rawNode = fc.record({
   op: nat,
   a: nat,
@@ -95,6 +112,7 @@ const rawProgram = fc.record({
   nodes: fc.array(rawNode, { minLength: 1, maxLength: 12, size: "max" }),
   mode: nat,
   seed: nat,
+  large: nat,
 });
 
 type RawProgram = typeof rawProgram extends fc.Arbitrary<infer T> ? T : never;
@@ -117,11 +135,10 @@ function ruleOrder(op: number): string[] {
   return [...new Set([...draws, ...RULE_NAMES])];
 }
 
-function inputData(next: () => number, t: VType): number[] {
-  const n = sizeOf(t.shape);
-  if (t.dtype === "bool") return integers(next, n, 0, 1);
-  if (t.dtype === "int32") return integers(next, n, -5, 5);
-  return quarters(next, n);
+/** Data for an array of `t`, from a seed drawn from `next`. */
+function dataOf(next: () => number, t: { shape: readonly number[]; dtype: DType }): Data {
+  const seed = Math.floor(next() * 2 ** 31);
+  return { seed, data: fill(seed, sizeOf(t.shape), t.dtype) };
 }
 
 function inputType(shape: number[], dtype: DType, data: number[]): VType {
@@ -131,15 +148,20 @@ function inputType(shape: number[], dtype: DType, data: number[]): VType {
 function build(raw: RawProgram): Program {
   const float = raw.float % 4 === 3 ? "float64" : "float32";
   const next = stream(raw.seed);
-  const full = raw.dims.slice(0, raw.rank % 4).map((d) => DIMS[d % DIMS.length]);
-  while (sizeOf(full) > MAX_INPUT) full[full.indexOf(Math.max(...full))]--;
+  const large = raw.large % 6 === 5;
+  const dims = large ? LARGE_DIMS : DIMS;
+  const full = raw.dims.slice(0, RANKS[raw.rank % RANKS.length]).map((d) => dims[d % dims.length]);
+  while (sizeOf(full) > (large ? LARGE_INPUT : MAX_INPUT)) {
+    full[full.indexOf(Math.max(...full))]--;
+  }
   const inputs: Input[] = raw.inputs.map((r) => {
-    const shape = full.slice(r.drop % (full.length + 1))
-      .map((d, i) => ((r.ones >> i) & 1 ? 1 : d));
+    // A third of the inputs drop leading axes; an axis is 1 in a quarter of them.
+    const drop = r.drop % 3 === 0 ? Math.floor(r.drop / 3) % (full.length + 1) : 0;
+    const shape = full.slice(drop).map((d, i) => (Math.floor(r.ones / 4 ** i) % 4 === 0 ? 1 : d));
     const k = r.dtype % 10;
     const dtype: DType = k < 7 ? float : k < 9 ? "int32" : "bool";
-    const data = inputData(next, vtype(shape, dtype, 1, null));
-    return { type: inputType(shape, dtype, data), data };
+    const d = dataOf(next, { shape, dtype });
+    return { ...d, type: inputType(shape, dtype, d.data) };
   });
   const types = inputs.map((x) => x.type);
   const nodes: Node[] = [];
@@ -147,7 +169,8 @@ function build(raw: RawProgram): Program {
   const read = new Set<number>();
   for (const choice of raw.nodes as NodeChoice[]) {
     for (const rule of ruleOrder(choice.op)) {
-      const built = RULES[rule].build(new Ctx(types, choice, float, read));
+      const ctx = new Ctx(types, choice, float, read, large ? LARGE_VALUE : MAX_VALUE);
+      const built = RULES[rule].build(ctx);
       if (!built) continue;
       nodes.push({ rule, ...built });
       types.push(built.type);
@@ -159,7 +182,7 @@ function build(raw: RawProgram): Program {
   const sinks = nodes.map((_, i) => inputs.length + i).filter((id) => !read.has(id));
   const outputs = [...new Set([...flagged, ...sinks])].sort((a, b) => a - b);
   const program: Program = { float, inputs, nodes, outputs, mode: { kind: "value" } };
-  program.mode = chooseMode(program, raw.mode, next);
+  program.mode = chooseMode(program, large ? raw.mode % 12 : raw.mode, next);
   return program;
 }
 
@@ -169,10 +192,7 @@ function chooseMode(p: Program, raw: number, next: () => number): Mode {
   const floatInputs = p.inputs.flatMap((x, i) => (isFloatDType(x.type.dtype) ? [i] : []));
   const floatOutputs = p.outputs.flatMap((id, j) => (isFloatDType(typeOf(p, id).dtype) ? [j] : []));
   const cotangents = () =>
-    floatOutputs.map((j) => ({
-      output: j,
-      data: quarters(next, sizeOf(typeOf(p, p.outputs[j]).shape)),
-    }));
+    floatOutputs.map((j) => ({ output: j, ...dataOf(next, typeOf(p, p.outputs[j])) }));
   if (k >= 16) {
     const size = 2 + Math.floor(next() * 2);
     const inAxes = p.inputs.map((x): number | null => {
@@ -184,7 +204,7 @@ function chooseMode(p: Program, raw: number, next: () => number): Mode {
     });
     if (!inAxes.some((a) => a !== null)) inAxes[0] = 0;
     const batched = p.inputs.map((x, i) =>
-      inAxes[i] === null ? null : inputData(next, { ...x.type, shape: [size, ...x.type.shape] })
+      inAxes[i] === null ? null : dataOf(next, { ...x.type, shape: [size, ...x.type.shape] })
     );
     const differentiable = floatInputs.length > 0 && floatOutputs.length > 0;
     if (!differentiable || k < 18) return { kind: "vmap", size, inAxes, batched };
