@@ -119,7 +119,7 @@ export const floor: (x: ArrayInput) => Array = unary(lax.floor);
 /** Round up. */
 export const ceil: (x: ArrayInput) => Array = unary(lax.ceil);
 /** Round to the nearest integer, halves to even (as NumPy: -2.5 to -2, 0.5 to 0). */
-export const round: (x: ArrayInput) => Array = unary(lax.round);
+export const round: (x: ArrayInput) => Array = unary((x) => lax.round(x, "toNearestEven"));
 /** Logistic sigmoid `1 / (1 + e^-x)`. */
 export const sigmoid: (x: ArrayInput) => Array = unary(lax.logistic);
 /** Logical not of a bool array. */

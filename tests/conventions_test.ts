@@ -14,6 +14,7 @@ import {
   hessian,
   initWebGPU,
   jit,
+  lax,
   nn,
   numpy as np,
   vmap,
@@ -219,6 +220,31 @@ Deno.test("np.round equals the half-to-even closed form on random halves and flo
           }),
           { numRuns: 30 },
         ));
+    }
+  }
+});
+
+/**
+ * Rounding halves away from zero, written independently of the backends: the integer part plus
+ * one step away from zero when the fraction is at least a half (exact: |x| - trunc(|x|) is).
+ */
+function roundAwayFromZero(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const t = Math.trunc(Math.abs(x));
+  const r = Math.abs(x) - t >= 0.5 ? t + 1 : t;
+  return x < 0 || Object.is(x, -0) ? -r : r;
+}
+
+Deno.test("lax.round takes halves away from zero by default, and to even when asked", async (t) => {
+  for (const runner of RUNNERS) {
+    for (const dtype of runner.dtypes) {
+      await t.step(`${runner.label}, ${dtype}`, async () => {
+        const xs = asDType(dtype === "float32" ? ROUND_F32 : ROUND_F64, dtype);
+        const away = await runOn(runner, dtype, [xs], (x: Array) => lax.round(x));
+        assertValues(away, xs.map(roundAwayFromZero), "lax.round", { signed: true });
+        const even = await runOn(runner, dtype, [xs], (x: Array) => lax.round(x, "toNearestEven"));
+        assertValues(even, xs.map(roundHalfEven), "lax.round toNearestEven", { signed: true });
+      });
     }
   }
 });

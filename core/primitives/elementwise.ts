@@ -247,9 +247,21 @@ export function floor(x: Array): Array {
 export function ceil(x: Array): Array {
   return bind1(ceilP, [x]);
 }
-/** lax.round, halves to even (JAX's `ROUND_TO_NEAREST_EVEN`; JAX's lax default rounds away). */
-export function round(x: Array): Array {
-  return bind1(roundP, [x]);
+/** How `round` treats halves, as JAX's `lax.RoundingMethod`. */
+export type RoundingMethod = "awayFromZero" | "toNearestEven";
+
+/**
+ * lax.round: to the nearest integer, halves away from zero (JAX's default, `AWAY_FROM_ZERO`) or
+ * to even (`"toNearestEven"`, as np.round). Away from zero is the `round` primitive (halves to
+ * even) moved by a half where x lies exactly halfway: there `x - r` is exactly ±0.5, and
+ * `x + sign(x) / 2` is the integer away from zero, exactly.
+ */
+export function round(x: Array, method: RoundingMethod = "awayFromZero"): Array {
+  const even = bind1(roundP, [x]);
+  if (method === "toNearestEven") return even;
+  const half = full(x.shape, 0.5, x.dtype);
+  const tie = eq(abs(sub(x, even)), half);
+  return select(tie, add(x, mul(sign(x), half)), even);
 }
 /** lax.bitwise_not / logical not. */
 export function not(x: Array): Array {
