@@ -7,14 +7,9 @@
  * sum (a gemm split by depth), with the first result on the same number of threads.
  */
 import assert from "node:assert/strict";
+import { SPLIT_PRIMITIVES } from "./util/split_primitives.ts";
 import { ShapedArray } from "../core/aval.ts";
 import type { DType, TypedArray } from "../core/dtype.ts";
-import type { Primitive } from "../core/primitive.ts";
-import { dotGeneralP } from "../core/primitives/dot_general.ts";
-import { addP, expP, ltP } from "../core/primitives/elementwise.ts";
-import { patchesP, patchesTransposeP } from "../core/primitives/patches.ts";
-import { argmaxP, reduceMaxP, reduceSumP } from "../core/primitives/reductions.ts";
-import { transposeP } from "../core/primitives/structural.ts";
 import { wasmBackend } from "../kernels/wasm/backend.ts";
 import { wasmRuntime } from "../kernels/wasm/runtime.ts";
 import { threadStats } from "../kernels/wasm/thread_pool.ts";
@@ -50,19 +45,6 @@ function bytesOf(t: TypedArray): Uint8Array {
   return new Uint8Array(t.buffer, t.byteOffset, t.byteLength).slice();
 }
 
-const PRIMITIVES: Record<string, Primitive> = {
-  dot_general: dotGeneralP,
-  exp: expP,
-  add: addP,
-  lt: ltP,
-  reduce_sum: reduceSumP,
-  reduce_max: reduceMaxP,
-  argmax: argmaxP,
-  transpose: transposeP,
-  patches: patchesP,
-  patches_transpose: patchesTransposeP,
-};
-
 /** A primitive run eagerly on wasm buffers made once from seeded data. */
 function primitiveCase(
   name: string,
@@ -74,7 +56,7 @@ function primitiveCase(
   const next = generator(shapes.flat().reduce((a, b) => a * 31 + b, 7));
   const avals = shapes.map((s) => new ShapedArray(s, dtype));
   const inputs = avals.map((a) => wasmBackend.fromHost(filled(dtype, a.size, next), a));
-  const [out] = PRIMITIVES[prim].shape!(avals, params);
+  const [out] = SPLIT_PRIMITIVES[prim].shape!(avals, params);
   return {
     name,
     orderKept,

@@ -5,15 +5,11 @@
  * threads exits on its own.
  */
 import assert from "node:assert/strict";
+import { SPLIT_PRIMITIVES } from "./util/split_primitives.ts";
 import { ShapedArray } from "../core/aval.ts";
 import type { Backend } from "../core/backend.ts";
 import type { DType, TypedArray } from "../core/dtype.ts";
 import { type DotDims, dotGeneralP } from "../core/primitives/dot_general.ts";
-import { patchesP, patchesTransposeP } from "../core/primitives/patches.ts";
-import { transposeP } from "../core/primitives/structural.ts";
-import { addP, expP, ltP } from "../core/primitives/elementwise.ts";
-import { argmaxP, reduceMaxP, reduceSumP } from "../core/primitives/reductions.ts";
-import type { Primitive } from "../core/primitive.ts";
 import { outerSplit } from "../kernels/wasm/strided.ts";
 import { depthSplit, tileSplit } from "../kernels/wasm/contraction.ts";
 import { PARALLEL_MIN, splitRange } from "../kernels/wasm/split.ts";
@@ -157,24 +153,12 @@ Deno.test({
 function run(backend: Backend, prim: string, shapes: number[][], params: Record<string, unknown>) {
   const avals = shapes.map((s) => new ShapedArray(s, "float32"));
   const bufs = avals.map((a, i) => backend.fromHost(filled("float32", a.size, i + 3), a));
-  const [outAval] = primitives[prim].shape!(avals, params);
+  const [outAval] = SPLIT_PRIMITIVES[prim].shape!(avals, params);
   const [out] = backend.execute(prim, bufs, avals, params, [outAval]);
   const host = backend.readSync(out, outAval)!;
   for (const b of [...bufs, out]) backend.dispose?.(b);
   return host;
 }
-
-const primitives: Record<string, Primitive> = {
-  transpose: transposeP,
-  patches: patchesP,
-  patches_transpose: patchesTransposeP,
-  exp: expP,
-  add: addP,
-  lt: ltP,
-  reduce_sum: reduceSumP,
-  reduce_max: reduceMaxP,
-  argmax: argmaxP,
-};
 
 Deno.test({
   name: "wasm copies, elementwise kernels and reductions split over threads equal one thread",

@@ -5,6 +5,7 @@
  * @module
  */
 import type { VType } from "./types.ts";
+import { stream } from "../util/arbitraries.ts";
 
 /** A node's raw choices: which rule, which operands, and parameters for the rule. */
 export interface NodeChoice {
@@ -13,18 +14,6 @@ export interface NodeChoice {
   b: number;
   params: readonly number[];
   output: number;
-}
-
-/** A deterministic stream of uniform numbers in [0, 1) from a seed (mulberry32). */
-export function stream(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -9,7 +9,8 @@
  */
 import fc from "fast-check";
 import type { DType } from "../../mod.ts";
-import { Ctx, fill, type NodeChoice, stream } from "./choices.ts";
+import { Ctx, fill, type NodeChoice } from "./choices.ts";
+import { stream } from "../util/arbitraries.ts";
 import { type Expr, reads } from "./expr.ts";
 import { RULES } from "./ops.ts";
 import { exactOfData, isFloatDType, sizeOf, type VType, vtype } from "./types.ts";

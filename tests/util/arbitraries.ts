@@ -112,15 +112,20 @@ export function axesSubset(n: number, minLength = 0): fc.Arbitrary<number[]> {
 
 /** A deterministic pseudo-random float64 array of `shape` in [-1, 1] (mulberry32 from `seed`). */
 export function seededArray(shape: readonly number[], seed: number): Array {
+  const next = stream(seed);
+  return f64(globalThis.Array.from({ length: sizeOf(shape) }, () => next() * 2 - 1), shape);
+}
+
+/** A deterministic stream of uniform numbers in [0, 1) from a seed (mulberry32). */
+export function stream(seed: number): () => number {
   let s = seed >>> 0;
-  const next = () => {
+  return () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return f64(globalThis.Array.from({ length: sizeOf(shape) }, next), shape);
 }
 
 /**
