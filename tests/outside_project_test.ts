@@ -38,13 +38,14 @@ Deno.test("library code imports npm packages by full versioned specifiers only",
 });
 
 /**
- * Runs `lines` as main.ts of a new project in a temporary folder, with import map `imports` and
- * extra `files`; returns its exit code and output.
+ * Runs `lines` as main.ts of a new project in a temporary folder, with import map `imports`,
+ * extra `files` and environment `env`; returns its exit code and output.
  */
 async function runProject(
   imports: Record<string, string>,
   lines: string[],
   files: Record<string, string> = {},
+  env: Record<string, string> = {},
 ) {
   const dir = await Deno.makeTempDir({ prefix: "adjoint-user-" });
   try {
@@ -57,7 +58,7 @@ async function runProject(
       args: ["run", "--allow-read", "--allow-env", "--allow-write", "main.ts"],
       cwd: dir,
       // These projects check compiled wasm kernels, whatever backend the suite runs on.
-      env: { ADJOINT_BACKEND: "wasm" },
+      env: { ADJOINT_BACKEND: "wasm", ...env },
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -72,15 +73,24 @@ const MOD = new URL("mod.ts", ROOT).href;
 
 Deno.test("a project outside the repository jits compiled kernels and finds MNIST", async () => {
   const counts = new URL("kernels/wasm/jit_executor.ts", ROOT).href;
-  const out = await runProject({}, [
-    `import { data, grad, jit, numpy as np } from "${MOD}";`,
-    `import { jitCallCounts } from "${counts}";`,
-    `const f = (w: np.Array) => np.sum(np.tanh(w).mul(w));`,
-    `const g = jit(grad(f), { compile: "sync" })(np.array([[1, 2], [4, 3]], "float32"));`,
-    `const m = await data.mnist({ limit: 3 });`,
-    `console.log(JSON.stringify({ g: g.toArray(), counts: jitCallCounts,`,
-    `  labels: m.train.labels.shape }));`,
-  ]);
+  // As on a new machine: Deno's cache and the kernel cache start empty, so the compiler package
+  // is downloaded by this run (a synchronous compile once waited for it for ever).
+  const fresh = await Deno.makeTempDir({ prefix: "adjoint-fresh-" });
+  const env = { DENO_DIR: `${fresh}/deno`, ADJOINT_CACHE_DIR: `${fresh}/kernels` };
+  const out = await runProject(
+    {},
+    [
+      `import { data, grad, jit, numpy as np } from "${MOD}";`,
+      `import { jitCallCounts } from "${counts}";`,
+      `const f = (w: np.Array) => np.sum(np.tanh(w).mul(w));`,
+      `const g = jit(grad(f), { compile: "sync" })(np.array([[1, 2], [4, 3]], "float32"));`,
+      `const m = await data.mnist({ limit: 3 });`,
+      `console.log(JSON.stringify({ g: g.toArray(), counts: jitCallCounts,`,
+      `  labels: m.train.labels.shape }));`,
+    ],
+    {},
+    env,
+  ).finally(() => Deno.remove(fresh, { recursive: true }));
   assert.equal(out.code, 0, out.stderr);
   const got = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
   assert.equal(got.counts.compiled, 1, "the jitted gradient ran as compiled kernels");

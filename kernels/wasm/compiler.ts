@@ -10,9 +10,14 @@
  */
 import { AdjointError } from "../../core/errors.ts";
 import { type CompileReply, type CompileRequest, STATE } from "./compile_protocol.ts";
+// A static import makes Deno fetch the compiler's package while it loads this module graph. Left
+// to the worker's dynamic import, a package not yet in Deno's cache never arrived while
+// `compileSync` blocked the main thread (Deno 2.9): a first `compile: "sync"` on a new machine
+// timed out.
+import compilerPackage from "npm:assemblyscript@0.28.20/package.json" with { type: "json" };
 
 /** The compiler release whose output the cache holds. */
-export const COMPILER_VERSION = "assemblyscript@0.28.20";
+export const COMPILER_VERSION = `assemblyscript@${compilerPackage.version}`;
 
 /** Options every generated module is compiled with. */
 export const COMPILE_OPTIONS: Record<string, unknown> = {
