@@ -27,11 +27,28 @@ export interface RunOptions {
 /** A jaxpr compiled for a backend: runs on that backend's arrays. */
 export type CompiledProgram = (args: ConcreteArray[], options?: RunOptions) => ConcreteArray[];
 
+/**
+ * Throws unless `data` holds exactly one element per element of `aval`: a shorter array would
+ * leave a buffer whose end no one wrote, read by kernels as whatever memory held before.
+ */
+export function checkHostData(backend: string, data: TypedArray, aval: ShapedArray): void {
+  if (data.length !== aval.size) {
+    throw new AdjointError(
+      `${backend} backend`,
+      `host data of ${data.length} elements given for an array of type ${aval} ` +
+        `(${aval.size} elements); expected exactly ${aval.size}`,
+    );
+  }
+}
+
 /** What every backend provides. */
 export interface Backend {
   /** Registry name, e.g. `"ref"`. */
   readonly name: string;
-  /** Copies host data (already of the aval's dtype) into a new buffer. */
+  /**
+   * Copies host data (already of the aval's dtype, one element per element of the aval: see
+   * `checkHostData`) into a new buffer.
+   */
   fromHost(data: TypedArray, aval: ShapedArray): DeviceBuffer;
   /** Reads a buffer back synchronously, or `undefined` if this backend cannot (e.g. WebGPU). */
   readSync(buffer: DeviceBuffer, aval: ShapedArray): TypedArray | undefined;

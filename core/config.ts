@@ -20,12 +20,19 @@ export interface ConfigFlags {
    * output differs (`ADJOINT_CHECK_JIT`).
    */
   checkJit: boolean;
+  /**
+   * Fill every block of wasm memory with NaN bytes (`0xff`) when it is allocated and when it is
+   * freed, so that a kernel reading memory it never wrote, or no longer owns, gives NaN instead
+   * of whatever was there before (`ADJOINT_POISON_MEMORY`).
+   */
+  poisonMemory: boolean;
 }
 
 const ENV: Record<keyof ConfigFlags, string> = {
   verifyPrograms: "ADJOINT_VERIFY_PROGRAMS",
   debugNans: "ADJOINT_DEBUG_NANS",
   checkJit: "ADJOINT_CHECK_JIT",
+  poisonMemory: "ADJOINT_POISON_MEMORY",
 };
 
 function fromEnv(variable: string): boolean {
@@ -41,6 +48,7 @@ const flags: ConfigFlags = {
   verifyPrograms: fromEnv(ENV.verifyPrograms),
   debugNans: fromEnv(ENV.debugNans),
   checkJit: fromEnv(ENV.checkJit),
+  poisonMemory: fromEnv(ENV.poisonMemory),
 };
 
 /** The process's debugging switches: read them as properties, change them with `update`. */

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
-import { type Backend, registerBackend } from "../../core/backend.ts";
+import { type Backend, checkHostData, registerBackend } from "../../core/backend.ts";
 import type { TypedArray } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
 import type { Params } from "../../core/primitive.ts";
@@ -27,7 +27,10 @@ export function registerRefImpls(more: Record<string, RefImpl>): void {
 /** The reference backend instance. */
 export const refBackend: Backend = {
   name: "ref",
-  fromHost: (data: TypedArray) => data,
+  fromHost(data: TypedArray, aval: ShapedArray) {
+    checkHostData("ref", data, aval);
+    return data;
+  },
   readSync: (buffer) => buffer as TypedArray,
   read: (buffer) => Promise.resolve(buffer as TypedArray),
   execute(prim: string, inputs, inAvals: ShapedArray[], params: Params, outAvals: ShapedArray[]) {

@@ -7,7 +7,12 @@
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
-import { type Backend, type DeviceBuffer, registerBackend } from "../../core/backend.ts";
+import {
+  type Backend,
+  checkHostData,
+  type DeviceBuffer,
+  registerBackend,
+} from "../../core/backend.ts";
 import type { TypedArray } from "../../core/dtype.ts";
 import type { Params } from "../../core/primitive.ts";
 import { nextTask } from "../../core/tasks.ts";
@@ -40,6 +45,7 @@ function ruleFor(name: string): WasmRule {
 export const wasmBackend: Backend = {
   name: "wasm",
   fromHost(data: TypedArray, aval: ShapedArray): DeviceBuffer {
+    checkHostData("wasm", data, aval);
     return wasmRuntime().fromHost(data, aval.dtype);
   },
   readSync(buffer: DeviceBuffer, aval: ShapedArray): TypedArray {

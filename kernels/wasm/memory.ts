@@ -7,12 +7,15 @@
  * shared memory grows for every thread at once; views here are recreated when its buffer changes.
  * @module
  */
+import { config } from "../../core/config.ts";
 import { AdjointError } from "../../core/errors.ts";
 
 const PAGE = 65536;
 const ALIGN = 64;
 /** Bytes kept free past the last block: kernels may over-read inputs by up to 128 bytes. */
 const GUARD = 256;
+/** What `config.poisonMemory` fills blocks with: NaN in every float lane, -1 in int32. */
+const POISON = 0xff;
 /** 4 GiB: the most a 32-bit memory can address (and the maximum modules declare for it). */
 export const MAX_PAGES = 65536;
 
@@ -128,8 +131,11 @@ export class LinearMemory {
     return this.#f64;
   }
 
-  /** Allocates a block of at least `bytes` bytes (contents undefined). */
-  alloc(bytes: number): Block {
+  /**
+   * Allocates a block of at least `bytes` bytes (contents undefined: NaN bytes when
+   * `config.poisonMemory` is on, unless `poison` is false).
+   */
+  alloc(bytes: number, poison: boolean = config.poisonMemory): Block {
     const size = sizeClass(bytes);
     const list = this.#free.get(size);
     let ptr = list?.pop();
@@ -142,12 +148,17 @@ export class LinearMemory {
     }
     this.#liveBytes += size;
     this.#liveBlocks++;
+    if (poison) this.u8.fill(POISON, ptr, ptr + size);
     return new Block(ptr, size);
   }
 
-  /** Drops one reference to `block`, returning it to its free list at the last one. */
+  /**
+   * Drops one reference to `block`, returning it to its free list at the last one (filled with
+   * NaN bytes when `config.poisonMemory` is on, so a read after the release shows).
+   */
   release(block: Block): void {
     if (--block.refs > 0) return;
+    if (config.poisonMemory) this.u8.fill(POISON, block.ptr, block.ptr + block.bytes);
     let list = this.#free.get(block.bytes);
     if (!list) this.#free.set(block.bytes, list = []);
     list.push(block.ptr);

@@ -20,7 +20,7 @@
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
-import type { Backend, DeviceBuffer } from "../../core/backend.ts";
+import { type Backend, checkHostData, type DeviceBuffer } from "../../core/backend.ts";
 import type { TypedArray } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
 import type { Params } from "../../core/primitive.ts";
@@ -98,6 +98,7 @@ export function createWebGPUBackend(rt: GpuRuntime): Backend {
     name: "webgpu",
     fromHost(data: TypedArray, aval: ShapedArray): GpuStorage {
       gpuDType("array creation", aval.dtype);
+      checkHostData("webgpu", data, aval);
       const buf = rt.alloc(aval.size * ELEMENT_BYTES);
       rt.write(buf, toWords(data, aval) as ArrayBufferView<ArrayBuffer>);
       return new GpuStorage(buf, aval.size <= HOST_COPY_LIMIT ? data.slice() : undefined);
