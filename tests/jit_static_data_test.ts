@@ -1,0 +1,37 @@
+/**
+ * Jit-generated modules share one region of static data (AssemblyScript's math tables) at the
+ * same address: each instantiation rewrites it. That is safe only while every module's static
+ * data is the same bytes, whatever math its kernels use (fused_codegen.ts's math anchor).
+ */
+import assert from "node:assert/strict";
+import { jit, numpy as np } from "../mod.ts";
+import { COMPILE_OPTIONS, compileSync } from "../kernels/wasm/compiler.ts";
+import { lowerForWasm } from "../kernels/wasm/jit_executor.ts";
+
+const BASE = 65536;
+
+/** The static data bytes of the module compiled from `source`, instantiated on fresh memory. */
+function staticData(source: string): Uint8Array {
+  const binary = compileSync(source, { memoryBase: BASE, use: ["abort="] });
+  assert.ok(COMPILE_OPTIONS.importMemory, "jit modules import their memory");
+  const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536 });
+  const module = new WebAssembly.Module(binary as BufferSource);
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const top = (exports.heap_base as () => number)();
+  return new Uint8Array(memory.buffer.slice(BASE, top));
+}
+
+Deno.test("every jit module's static data is the same bytes, whatever math it uses", () => {
+  const x32 = np.array([0.5, 1.5, 2.5, 3.5]);
+  const x64 = np.astype(x32, "float64");
+  const programs: [(x: np.Array) => np.Array, np.Array][] = [
+    [(x) => np.exp(x).add(1), x32],
+    [(x) => np.log1p(np.sin(x.mul(1e4))), x32],
+    [(x) => np.power(x, 2.5).mul(np.tanh(x)), x64],
+    [(x) => np.erf(x).sub(np.sigmoid(x)), x64],
+    [(x) => x.mul(3).add(1), x32],
+  ];
+  const data = programs.map(([f, x]) => staticData(lowerForWasm(jit(f).lower(x).jaxpr).source));
+  assert.ok(data[0].length > 1024, `the math tables are there (${data[0].length} bytes)`);
+  data.forEach((d, i) => assert.deepEqual(d, data[0], `program ${i} lays out its data alike`));
+});
