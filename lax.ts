@@ -22,6 +22,7 @@ export * from "./core/primitives/structural.ts";
 export * from "./core/primitives/dot_general.ts";
 export * from "./core/primitives/patches.ts";
 export * from "./core/primitives/indexing.ts";
+export * from "./core/primitives/scatter.ts";
 export * from "./core/primitives/bits.ts";
 export * from "./core/primitives/sort.ts";
 

@@ -23,4 +23,7 @@ export * from "./numpy/elementwise.ts";
 export * from "./numpy/reductions.ts";
 export * from "./core/reduction_options.ts";
 export * from "./numpy/shape.ts";
+export * from "./numpy/indexing.ts";
+export * from "./numpy/at.ts";
+export * from "./core/index_types.ts";
 export * from "./numpy/linalg.ts";

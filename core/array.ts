@@ -11,6 +11,7 @@ import { ShapedArray } from "./aval.ts";
 import { type Backend, type DeviceBuffer, getBackend } from "./backend.ts";
 import type { DType, TypedArray } from "./dtype.ts";
 import { AdjointError } from "./errors.ts";
+import type { Index, IndexUpdateRef } from "./index_types.ts";
 import { arrayMethods as m } from "./method_table.ts";
 import type { ArgReductionOptions, Axis, ReductionOptions } from "./reduction_options.ts";
 import type { Shape } from "./shape.ts";
@@ -221,6 +222,13 @@ export abstract class Array {
   /** Transpose of all axes. */
   get T(): Array {
     return m().transpose(this);
+  }
+  /**
+   * JAX's `x.at[idx]`: functional updates at the elements `np.index(x, ...idx)` selects, e.g.
+   * `x.at(0, np.s(1, 3)).set(0)` or `x.at([0, 0, 2]).add(1)` (repeats accumulate).
+   */
+  at(...idx: Index[]): IndexUpdateRef {
+    return m().at(this, idx);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Array, ArrayLike, ConcreteArray, NestedNumbers } from "./array.ts";
 import type { DType } from "./dtype.ts";
+import type { Index, IndexUpdateRef } from "./index_types.ts";
 import type { ArgReductionOptions, Axis, ReductionOptions } from "./reduction_options.ts";
 
 /** The array methods, implemented by the numpy layer. */
@@ -47,6 +48,7 @@ export interface ArrayMethods {
   dot(x: Array, y: Array): Array;
   astype(x: Array, dtype: DType): Array;
   toArray(x: ConcreteArray): NestedNumbers;
+  at(x: Array, idx: Index[]): IndexUpdateRef;
 }
 
 let methods: ArrayMethods | undefined;

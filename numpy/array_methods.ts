@@ -4,6 +4,7 @@
  */
 import type { ConcreteArray, NestedNumbers } from "../core/array.ts";
 import { installArrayMethods } from "../core/method_table.ts";
+import { at } from "./at.ts";
 import * as ew from "./elementwise.ts";
 import * as la from "./linalg.ts";
 import * as red from "./reductions.ts";
@@ -65,4 +66,5 @@ installArrayMethods({
   dot: la.dot,
   astype: ew.astype,
   toArray: (x: ConcreteArray) => nested(x.dataSync(), x.shape, x.dtype === "bool"),
+  at: (x, idx) => at(x, ...idx),
 });

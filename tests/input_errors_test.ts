@@ -25,23 +25,28 @@ function refuses(fn: () => unknown, ...patterns: RegExp[]): AdjointError {
 
 const x23 = np.array([[1, 2, 3], [4, 5, 6]]);
 
-Deno.test("np.index refuses integer-array and boolean-mask indices, pointing to take and where", () => {
-  const advanced: [unknown, RegExp][] = [
-    [[0, 1], /\[0, 1\] \(a JS list\)/],
-    [np.array([0, 1], "int32"), /an array i32\[2\]/],
-    [np.array([true, false], "bool"), /an array bool\[2\]/],
-    [true, /is true/],
+Deno.test("np.index refuses float arrays, mixed lists, scalar booleans and traced masks", () => {
+  const bad: [unknown, RegExp, RegExp][] = [
+    [np.array([0, 1], "float32"), /an array f32\[2\]/, /must be int32 or bool.*np\.astype/],
+    [[0, true], /\[0, true\] \(a JS list\)/, /integers or booleans only/],
+    [[0.5, 1], /\[0\.5, 1\]/, /integers or booleans only/],
+    [true, /is true/, /expected an integer, a slice/],
   ];
-  for (const [entry, given] of advanced) {
-    refuses(
-      () => np.index(x23, entry as np.Index),
-      /^np\.index:/,
-      given,
-      /basic indexing only/,
-      /np\.take\(x, indices, axis\)/,
-      /np\.where\(mask, x, y\)/,
-    );
+  for (const [entry, given, expected] of bad) {
+    refuses(() => np.index(x23, entry as np.Index), /^np\.index:/, given, expected);
   }
+  refuses(
+    () => jit((m: Array) => np.index(x23, m))(np.array([true, false], "bool")),
+    /^np\.index:/,
+    /boolean mask bool\[2\] whose values are not known/,
+    /np\.where\(mask, x, y\)/,
+  );
+  refuses(
+    () => np.index(x23, np.array([true, false, true], "bool")),
+    /mask of size 3 along axis 0 does not match/,
+  );
+  refuses(() => np.index(x23, [0, 2]), /index 2 is out of bounds for axis 0 of size 2/);
+  refuses(() => np.index(x23, 0, [-4]), /index -4 is out of bounds for axis 1 of size 3/);
 });
 
 Deno.test("np.index refuses floats, strings, undefined, odd slices and out-of-range integers", () => {

@@ -1,5 +1,6 @@
 /**
- * Integer indexing along one axis: `take` gathers, `scatter_add` is its transpose.
+ * Integer indexing along one axis: `take` gathers, `scatter_add` is its transpose (the other
+ * scatters, which combine into an operand, are in scatter.ts).
  * Indices must lie in range; an out-of-range index is an error, never a silent clamp.
  * @module
  */
@@ -67,7 +68,12 @@ scatterAddP.transpose = ([ct], [, idx], { axis }) => [
   ct && take(ct, idx as Array, axis as number),
   null,
 ];
-scatterAddP.batch = loopBatchRule(scatterAddP);
+const scatterAddLoop = loopBatchRule(scatterAddP);
+scatterAddP.batch = (axisSize, [u, idx], [bu, bi], params) => {
+  if (bi !== null) return scatterAddLoop(axisSize, [u, idx], [bu, bi], params);
+  const axis = params.axis as number, shape = params.shape as number[];
+  return [[scatterAdd(moveAxis(u, bu!, 0), idx, axis + 1, [axisSize, ...shape])], [0]];
+};
 
 /** Gathers along one axis. */
 export function take(x: Array, indices: Array, axis: number): Array {

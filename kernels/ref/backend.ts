@@ -11,12 +11,14 @@ import type { Params } from "../../core/primitive.ts";
 import { contractionImpls } from "./contraction.ts";
 import { elementwiseImpls } from "./elementwise.ts";
 import type { RefImpl } from "./impl.ts";
+import { scatterImpls } from "./scatter.ts";
 import { structuralImpls } from "./structural.ts";
 
 const impls: Record<string, RefImpl> = {
   ...elementwiseImpls,
   ...structuralImpls,
   ...contractionImpls,
+  ...scatterImpls,
 };
 
 /** Adds reference kernels for further primitives (e.g. random bits). */

@@ -1,6 +1,7 @@
 /**
  * take and scatter_add on the wasm runtime: the array is viewed as `[outer, n, inner]` around
- * the indexed axis; the kernels check every index before moving anything.
+ * the indexed axis; the kernels check every index before moving anything. The combining
+ * scatters go through the reference kernels.
  * @module
  */
 import { AdjointError } from "../../core/errors.ts";
@@ -65,8 +66,15 @@ const scatterAdd: WasmRule = (rt, inputs, inAvals, params, outAvals) =>
     outAvals,
   );
 
-/** Rules of the indexing primitives. */
+/**
+ * Rules of the indexing primitives. The combining scatters (`.at(idx).set/mul/min/max`) have
+ * no prebuilt kernel yet and run the reference kernel on copies, explicitly.
+ */
 export const indexingRules: Record<string, WasmRule> = {
   take,
   scatter_add: scatterAdd,
+  scatter: viaRef("scatter"),
+  scatter_mul: viaRef("scatter_mul"),
+  scatter_min: viaRef("scatter_min"),
+  scatter_max: viaRef("scatter_max"),
 };

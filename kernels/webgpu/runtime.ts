@@ -35,7 +35,15 @@ const ARENA_BYTES = 64 * 1024, ARENA_ALIGN = 256;
 const STATUS_BYTES = 16;
 
 /** Op codes written into the status buffer by index-checking kernels. */
-export const STATUS_OPS: readonly string[] = ["", "take", "scatter_add"];
+export const STATUS_OPS: readonly string[] = [
+  "",
+  "take",
+  "scatter_add",
+  "scatter",
+  "scatter_mul",
+  "scatter_min",
+  "scatter_max",
+];
 
 /** A byte range of a buffer, bound where a kernel expects a buffer (offset aligned for storage). */
 export class GpuView {
