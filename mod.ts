@@ -60,6 +60,7 @@ export type {
   VarianceOptions,
 } from "./core/reduction_options.ts";
 export type { DeviceBuffer } from "./core/backend.ts";
+export type { Index, IndexArray, IndexUpdateRef, Slice } from "./core/index_types.ts";
 export { type Atom, JaxprEqn, Literal, Var } from "./core/jaxpr.ts";
 export {
   type BatchRule,

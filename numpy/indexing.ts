@@ -16,8 +16,6 @@ import * as st from "../core/primitives/structural.ts";
 import { broadcastShapes, normalizeAxis, range, shapeStr, sizeOf } from "../core/shape.ts";
 import { array, type ArrayInput, asArray } from "./convert.ts";
 
-export type { Index, IndexArray, IndexUpdateRef, Slice } from "../core/index_types.ts";
-
 /** `s(start, stop, step)` builds a `Slice`, like Python's `start:stop:step`. */
 export function s(start?: number, stop?: number, step?: number): Slice {
   return { start, stop, step };

@@ -39,8 +39,8 @@ function namespace(symbols: DocSymbol[], name: string): { doc: string; members: 
 
 /** Names a user reaches for first in each namespace; each must be in the API reference. */
 const EXPECTED: Record<string, string[]> = {
-  numpy: ["array", "asArray", "Array", "sum", "zeros", "matmul", "reshape"],
-  lax: ["sort", "dotGeneral", "scatterAdd", "conv", "reduceWindow"],
+  numpy: ["array", "asArray", "Array", "sum", "zeros", "matmul", "reshape", "index", "at"],
+  lax: ["sort", "dotGeneral", "scatterAdd", "scatter", "conv", "reduceWindow"],
   nn: ["serial", "dense", "conv2d", "relu", "softmax", "softmaxCrossEntropy", "initializers"],
   optim: ["adam", "sgd", "chain", "applyUpdates", "cosineDecay"],
   random: ["key", "split", "normal", "uniform", "categorical"],

@@ -382,6 +382,35 @@ const scatterAddCases = gathers.map(({ x, idx, axis }) =>
   )
 );
 
+/** A gather case with updates for the combining scatters (distinct from the operand's values). */
+const scatters = gathers.chain(({ x, idx, axis }) => {
+  const upd = [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)];
+  return fc.tuple(distinctArrayOf(x.shape), distinctArrayOf(upd, 0.025))
+    .map(([y, u]) => ({ x: y, u, idx, axis }));
+});
+
+const scatterCases = scatters.map(({ x, u, idx, axis }) =>
+  instance([x, u], (y, v) => lax.scatter(y, idx, v, axis), `axis ${axis} indices ${idx}`)
+);
+
+/** The product's derivative is taken with respect to the operand only, as in JAX. */
+const scatterMulCases = scatters.map(({ x, u, idx, axis }) =>
+  instance([x], (y) => lax.scatterMul(y, idx, u, axis), `axis ${axis} indices ${idx} by ${u}`)
+);
+
+const extremalCases = (op: typeof lax.scatterMin) =>
+  scatters.map(({ x, u, idx, axis }) =>
+    instance([x, u], (y, v) => op(y, idx, v, axis), `axis ${axis} indices ${idx}`)
+  );
+
+const advancedIndexCases = shapes({ minRank: 2 }).chain((s) =>
+  fc.tuple(
+    arrayOf(s),
+    fc.array(int(-s[0], s[0] - 1), { minLength: 3, maxLength: 3 }),
+    fc.array(int(-s[1], s[1] - 1), { minLength: 3, maxLength: 3 }),
+  )
+).map(([x, i, j]) => instance([x], (y) => np.index(y, i, j), `x[${i}, ${j}]`));
+
 const softplus = customJvp(
   (x: Array) => np.log1p(np.exp(x)),
   ([x], [t]) => [np.log1p(np.exp(x)), np.multiply(t, np.sigmoid(x))],
@@ -504,6 +533,11 @@ const RULES: Rule[] = [
   { prim: "patches_transpose", cases: patchesTransposeCases },
   { prim: "take", cases: takeCases },
   { prim: "scatter_add", cases: scatterAddCases },
+  { prim: "take", name: "np.index with two integer arrays", cases: advancedIndexCases },
+  { prim: "scatter", cases: scatterCases },
+  { prim: "scatter_mul", cases: scatterMulCases },
+  { prim: "scatter_min", cases: extremalCases(lax.scatterMin) },
+  { prim: "scatter_max", cases: extremalCases(lax.scatterMax) },
   {
     prim: "sort",
     name: "keys and a payload",

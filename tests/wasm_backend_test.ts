@@ -20,6 +20,7 @@ import * as elementwisePrims from "../core/primitives/elementwise.ts";
 import * as indexingPrims from "../core/primitives/indexing.ts";
 import * as patchesPrims from "../core/primitives/patches.ts";
 import * as reductionPrims from "../core/primitives/reductions.ts";
+import * as scatterPrims from "../core/primitives/scatter.ts";
 import * as sortPrims from "../core/primitives/sort.ts";
 import * as structuralPrims from "../core/primitives/structural.ts";
 import { windowOutShape } from "../core/primitives/patches.ts";
@@ -50,6 +51,7 @@ for (
     dotPrims,
     patchesPrims,
     indexingPrims,
+    scatterPrims,
     bitsPrims,
     sortPrims,
     threefryPrims,
@@ -738,7 +740,7 @@ Deno.test("strided rows of 17-32 bytes (5x5 windows) are copied and added as ref
   check({ prim: "slice", inputs: [b], params: { start: [0, 3], limit: [5, 23], strides: [1, 1] } });
 });
 
-Deno.test("wasm take and scatter_add match ref, errors included", async (t) => {
+Deno.test("wasm take and the scatters match ref, errors included", async (t) => {
   await t.step("random gathers and scatters", () => {
     fc.assert(
       fc.property(
@@ -756,6 +758,9 @@ Deno.test("wasm take and scatter_add match ref, errors included", async (t) => {
           const u = fc.sample(arrayArb(uShape, dtype), { numRuns: 1, seed: seed + 1 })[0];
           if (dtype !== "bool") {
             check({ prim: "scatter_add", inputs: [u, idx], params: { axis, shape } });
+          }
+          for (const prim of ["scatter", "scatter_mul", "scatter_min", "scatter_max"]) {
+            check({ prim, inputs: [x, idx, u], params: { axis } });
           }
         },
       ),
@@ -822,6 +827,10 @@ Deno.test("every primitive that runs on a backend has a wasm case here", () => {
     "patches_transpose",
     "take",
     "scatter_add",
+    "scatter",
+    "scatter_mul",
+    "scatter_min",
+    "scatter_max",
     "sort",
   ]);
   const missing = [...PRIMITIVES.values()].filter((p) => !p.impl && !covered.has(p.name));

@@ -681,7 +681,7 @@ gpuTest("webgpu patches and patches_transpose agree with ref", async (t) => {
     ));
 });
 
-gpuTest("webgpu take and scatter_add agree with ref", async (t) => {
+gpuTest("webgpu take and the scatters agree with ref", async (t) => {
   const indexCase = fc.tuple(shapeArb(1, 3), shapeArb(0, 2), seedArb).map(
     ([shape, idxShape, seed]) => {
       const axis = Math.abs(seed) % shape.length;
@@ -720,6 +720,27 @@ gpuTest("webgpu take and scatter_add agree with ref", async (t) => {
           (u, i) => lax.scatterAdd(u, i, axis, shape),
         );
       }),
+      RUNS,
+    ));
+  await t.step("scatter, scatter_mul, scatter_min and scatter_max", () =>
+    fc.assert(
+      fc.asyncProperty(
+        indexCase,
+        fc.constantFrom(lax.scatter, lax.scatterMul, lax.scatterMin, lax.scatterMax),
+        async ({ shape, idx, axis, seed }, op) => {
+          const upd = [...shape.slice(0, axis), ...idx.shape, ...shape.slice(axis + 1)];
+          await check(
+            `${op.name} into ${shape} at ${idx.shape} axis ${axis}`,
+            [
+              operand(shape, "float32", "real", seed),
+              idx,
+              operand(upd, "float32", "real", seed + 1),
+            ],
+            (x, i, u) => op(x, i, u, axis),
+            EXACT,
+          );
+        },
+      ),
       RUNS,
     ));
   await t.step("an index out of range is reported at the next read", async () => {
