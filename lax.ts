@@ -25,6 +25,9 @@ export * from "./core/primitives/indexing.ts";
 export * from "./core/primitives/scatter.ts";
 export * from "./core/primitives/bits.ts";
 export * from "./core/primitives/sort.ts";
+export * from "./core/control/cond.ts";
+export * from "./core/control/scan.ts";
+export * from "./core/control/while_loop.ts";
 
 /** Padding: `"SAME"` (output size = ceil(input / stride)), `"VALID"` (none), or `[lo, hi]` per axis. */
 export type Padding = "SAME" | "VALID" | [number, number][];

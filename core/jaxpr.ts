@@ -55,7 +55,11 @@ export class Jaxpr {
 }
 
 function paramStr(v: unknown): string {
-  if (Array_isArray(v)) return `(${v.map(paramStr).join(",")}${v.length === 1 ? "," : ""})`;
+  if (v instanceof Jaxpr) return printJaxpr(v).replaceAll("\n", "\n    ");
+  if (Array_isArray(v)) {
+    const sep = v.some((x) => x instanceof Jaxpr) ? "\n      " : ",";
+    return `(${v.map(paramStr).join(sep)}${v.length === 1 && sep === "," ? "," : ""})`;
+  }
   if (typeof v === "function") return v.name || "fn";
   if (v !== null && typeof v === "object") return "{...}";
   return String(v);

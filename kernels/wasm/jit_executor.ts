@@ -206,7 +206,7 @@ function programRunner(c: Compiled, backend: Backend, rt: WasmRuntime, prefix: s
      */
     const runOp = (e: JaxprEqn, ownStorage: boolean) => {
       const ins = e.inputs.map(read);
-      const outs = backend.execute(
+      const outs = e.prim.impl ? runImpl(e, ins, rt, backend) : backend.execute(
         e.prim.name,
         ins.map((x) => x.buffer),
         ins.map((x) => x.aval),
@@ -256,6 +256,20 @@ function programRunner(c: Compiled, backend: Backend, rt: WasmRuntime, prefix: s
       return inArena(x) ? copyOut(x, backend, rt) : x;
     });
   };
+}
+
+/**
+ * Runs a primitive with a composite implementation (a control-flow primitive, whose branches or
+ * loop bodies run op by op on the prebuilt kernels): the buffers of its results, each a handle
+ * of its own, also where a result is one of the inputs (a branch returning its operand).
+ */
+function runImpl(e: JaxprEqn, ins: ConcreteArray[], rt: WasmRuntime, backend: Backend) {
+  return e.prim.impl!(ins, e.params).map((y) => {
+    const x = onWasm(y, backend);
+    const buf = rt.share(x.buffer as WasmBuffer);
+    if (!ins.includes(x)) x.release("was handed to the kernel program");
+    return buf;
+  });
 }
 
 function onWasm(x: Array, backend: Backend): ConcreteArray {

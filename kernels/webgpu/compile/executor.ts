@@ -151,12 +151,23 @@ const arenas = new FinalizationRegistry<{ rt: GpuRuntime; arena: GPUBuffer }>(
 );
 
 /**
+ * Whether `jaxpr` applies a primitive with a composite implementation (cond, while, scan), which
+ * the kernel program does not run.
+ */
+function hasControlFlow(jaxpr: Jaxpr): boolean {
+  return jaxpr.eqns.some((e) => e.prim.impl !== undefined);
+}
+
+/**
  * A function running `jaxpr` on webgpu arrays as a compiled kernel program. Programs over empty
- * arrays are interpreted op by op; float64 and primitives without a WebGPU kernel are errors.
+ * arrays, and programs with control flow, are interpreted op by op; float64 and primitives
+ * without a WebGPU kernel are errors.
  */
 export function webgpuExecutable(jaxpr: Jaxpr, ctx: WebGPUContext): CompiledProgram {
   checkDTypes(jaxpr);
-  if (hasEmptyArray(jaxpr)) return (args) => evalJaxpr(jaxpr, args) as ConcreteArray[];
+  if (hasEmptyArray(jaxpr) || hasControlFlow(jaxpr)) {
+    return (args) => evalJaxpr(jaxpr, args) as ConcreteArray[];
+  }
   const lowered = lowerForWebGPU(jaxpr, ...deviceLimits(ctx.rt));
   for (const k of lowered.program.kernels) if (k.kind === "op") ctx.ruleFor(k.eqns[0].prim.name);
   for (const { shader } of lowered.fused.values()) ctx.rt.prepare(shader.source);

@@ -1,0 +1,380 @@
+/**
+ * `scan`: a loop over the leading axis of its inputs carrying state, as JAX's `lax.scan`; also
+ * `lax.map`. The primitive's operands are the body's captured values (consts), the initial carry
+ * and the scanned inputs `xs`; its outputs are the final carry and the per-step outputs `ys`,
+ * stacked along a new leading axis.
+ *
+ * Differentiation binds two scans: the primal one, and one that carries primal and tangent
+ * together and outputs only tangents. Partial evaluation stages the second whole; its transpose
+ * splits the body into its primal part, run forward with the values the tangent part needs stacked
+ * per step (the residuals), and its linear part, transposed and run in reverse over them:
+ * reverse-mode through time.
+ * @module
+ */
+import type { Array } from "../array.ts";
+import { ShapedArray } from "../aval.ts";
+import { AdjointError } from "../errors.ts";
+import { evalJaxpr, type Jaxpr } from "../jaxpr.ts";
+import { type Params, Primitive, UndefPrimal } from "../primitive.ts";
+import { indexAxis, moveBatchAxis, stack0 } from "../primitives/batching.ts";
+import { full } from "../primitives/constants.ts";
+import { add } from "../primitives/elementwise.ts";
+import { bind } from "../trace.ts";
+import { backwardPass } from "../transforms/transpose.ts";
+import { flattenArrays } from "../transforms/flat.ts";
+import { flatten, type Tree, treeDifference, unflatten } from "../tree.ts";
+import {
+  checkTypes,
+  differentiable,
+  inAvals,
+  jvpJaxpr,
+  outAvals,
+  partialEvalJaxpr,
+  traceFlat,
+  traceFun,
+  vmapJaxpr,
+} from "./sub_jaxpr.ts";
+
+/** Params of `scan`. */
+export interface ScanParams extends Params {
+  /** The body: `(consts, carry, x) -> (carry, y)`, flat. */
+  jaxpr: Jaxpr;
+  /** Number of leading operands passed to every step unchanged. */
+  numConsts: number;
+  /** Number of carried values. */
+  numCarry: number;
+  /** Number of steps (the leading size of every `xs` and `ys`). */
+  length: number;
+  /** Whether the steps run from the last index to the first. */
+  reverse: boolean;
+}
+
+/** The scan primitive. */
+export const scanP: Primitive = new Primitive("scan");
+
+const paramsOf = (p: Params) => p as ScanParams;
+
+/** Splits `xs` into consts, carry and scanned inputs. */
+function groups<T>(xs: readonly T[], { numConsts, numCarry }: ScanParams): [T[], T[], T[]] {
+  return [
+    xs.slice(0, numConsts),
+    xs.slice(numConsts, numConsts + numCarry),
+    xs.slice(numConsts + numCarry),
+  ];
+}
+
+/** `aval` stacked `length` times along a new leading axis. */
+function stacked(aval: ShapedArray, length: number): ShapedArray {
+  return new ShapedArray([length, ...aval.shape], aval.dtype);
+}
+
+/** One step's type of a scanned input of type `aval`. */
+function unstacked(op: string, aval: ShapedArray, length: number): ShapedArray {
+  if (aval.ndim === 0 || aval.shape[0] !== length) {
+    throw new AdjointError(
+      op,
+      `every scanned input must have leading size ${length} (the scan's length), got ${aval}`,
+    );
+  }
+  return new ShapedArray(aval.shape.slice(1), aval.dtype);
+}
+
+scanP.shape = (avals, params) => {
+  const p = paramsOf(params);
+  const [consts, carry, xs] = groups(avals, p);
+  const body = [...consts, ...carry, ...xs.map((x) => unstacked("scan", x, p.length))];
+  checkTypes("scan", ["the operands", body], ["the body's inputs", inAvals(p.jaxpr)], "internal");
+  const outs = outAvals(p.jaxpr);
+  return [...outs.slice(0, p.numCarry), ...outs.slice(p.numCarry).map((y) => stacked(y, p.length))];
+};
+
+scanP.impl = (args, params) => {
+  const p = paramsOf(params);
+  const [consts, init, xs] = groups(args, p);
+  let carry = init;
+  const ys: Array[][] = [];
+  for (let t = 0; t < p.length; t++) {
+    const i = p.reverse ? p.length - 1 - t : t;
+    const outs = evalJaxpr(p.jaxpr, [...consts, ...carry, ...xs.map((x) => indexAxis(x, 0, i))]);
+    carry = outs.slice(0, p.numCarry);
+    ys[i] = outs.slice(p.numCarry);
+  }
+  const yAvals = outAvals(p.jaxpr).slice(p.numCarry);
+  const stackedYs = yAvals.map((a, k) =>
+    p.length ? stack0(ys.map((y) => y[k])) : full([0, ...a.shape], 0, a.dtype)
+  );
+  return [...carry, ...stackedYs];
+};
+
+scanP.jvp = (primals, tangents, params) => {
+  const p = paramsOf(params);
+  const outs = bind(scanP, primals, params);
+  // Every differentiable carry gets a tangent: a zero one may become nonzero in later steps.
+  const [constsIn, carryIn, xsIn] = groups(primals.map((x, i) => [x, tangents[i]] as const), p);
+  const givenTangent = ([x, t]: readonly [Array, Array | null]) =>
+    t !== null && differentiable(x.aval);
+  const constT = constsIn.map(givenTangent);
+  const carryT = carryIn.map(([x]) => differentiable(x.aval));
+  const xsT = xsIn.map(givenTangent);
+  const body = p.jaxpr;
+  const nIn = body.inBinders.length;
+  const j = jvpJaxpr(body, [...constT, ...carryT, ...xsT]);
+  // The tangent scan's body: (consts, constsT, carry, carryT, x, xT) -> (carry, carryT, yT).
+  const nc = p.numConsts, nk = p.numCarry;
+  const nct = constT.filter(Boolean).length, nkt = carryT.filter(Boolean).length;
+  const tangentBody = traceFlat((xs) => {
+    const consts = xs.slice(0, nc), ct = xs.slice(nc, nc + nct);
+    const carry = xs.slice(nc + nct, nc + nct + nk),
+      kt = xs.slice(nc + nct + nk, nc + nct + nk + nkt);
+    const rest = xs.slice(nc + nct + nk + nkt);
+    const nx = nIn - nc - nk;
+    const x = rest.slice(0, nx), xt = rest.slice(nx);
+    const o = evalJaxpr(j, [...consts, ...carry, ...x, ...ct, ...kt, ...xt]);
+    const nOut = body.outs.length;
+    const primalOut = o.slice(0, nOut), tangentOut = o.slice(nOut);
+    const differentiableOuts = outAvals(body).map(differentiable);
+    const carryTOut = tangentOut.slice(0, differentiableOuts.slice(0, nk).filter(Boolean).length);
+    const yTOut = tangentOut.slice(carryTOut.length);
+    return [...primalOut.slice(0, nk), ...carryTOut, ...yTOut];
+  }, [
+    ...constsIn.map(([x]) => x.aval),
+    ...constsIn.filter((_, i) => constT[i]).map(([x]) => x.aval),
+    ...carryIn.map(([x]) => x.aval),
+    ...carryIn.filter((_, i) => carryT[i]).map(([x]) => x.aval),
+    ...xsIn.map(([x]) => unstacked("scan", x.aval, p.length)),
+    ...xsIn.filter((_, i) => xsT[i]).map(([x]) => unstacked("scan", x.aval, p.length)),
+  ]);
+  const tangentOf = ([x, t]: readonly [Array, Array | null]) => t ?? full(x.shape, 0, x.dtype);
+  const operands = [
+    ...constsIn.map(([x]) => x),
+    ...constsIn.filter((_, i) => constT[i]).map(tangentOf),
+    ...carryIn.map(([x]) => x),
+    ...carryIn.filter((_, i) => carryT[i]).map(tangentOf),
+    ...xsIn.map(([x]) => x),
+    ...xsIn.filter((_, i) => xsT[i]).map(tangentOf),
+  ];
+  const touts = bind(scanP, operands, {
+    ...p,
+    jaxpr: tangentBody,
+    numConsts: nc + nct,
+    numCarry: nk + nkt,
+  });
+  const carryTangents = touts.slice(nk, nk + nkt);
+  const yTangents = touts.slice(nk + nkt);
+  let a = 0, b = 0;
+  return [
+    outs,
+    outs.map((o, i) => {
+      if (!differentiable(o.aval)) return null;
+      return i < nk ? carryTangents[a++] : yTangents[b++];
+    }),
+  ];
+};
+
+scanP.transpose = (cts, args, params) => {
+  const p = paramsOf(params);
+  const undefined_ = args.map((x) => x instanceof UndefPrimal);
+  const [constL, carryGiven, xsL] = groups(undefined_, p);
+  const [constA, carryA, xsA] = groups(args, p);
+  const body = p.jaxpr;
+  const yInstantiate = outAvals(body).slice(p.numCarry).map(() => true);
+  // A carry known at the start (a zero tangent) is linear if a step makes it depend on a
+  // linear value: iterate to the fixpoint, as JAX's scan partial evaluation does.
+  let carryL = carryGiven;
+  let split = partialEvalJaxpr(body, [...constL, ...carryL, ...xsL], [...carryL, ...yInstantiate]);
+  for (;;) {
+    const next = carryL.map((u, i) => u || split.outUnknown[i]);
+    if (next.every((u, i) => u === carryL[i])) break;
+    carryL = next;
+    split = partialEvalJaxpr(body, [...constL, ...carryL, ...xsL], [...carryL, ...yInstantiate]);
+  }
+  const known = <T>(xs: readonly T[], l: readonly boolean[]) => xs.filter((_, i) => !l[i]);
+  const knownConsts = known(constA, constL) as Array[];
+  const knownCarry = known(carryA, carryL) as Array[];
+  const knownXs = known(xsA, xsL) as Array[];
+  // Forward: the primal part, its per-step residuals stacked as outputs.
+  const nKnownOut = split.outUnknown.filter((u) => !u).length;
+  const nKnownCarry = knownCarry.length;
+  const forward = bind(scanP, [...knownConsts, ...knownCarry, ...knownXs], {
+    ...p,
+    jaxpr: split.known,
+    numConsts: knownConsts.length,
+    numCarry: nKnownCarry,
+  });
+  const residuals = forward.slice(nKnownCarry + (nKnownOut - nKnownCarry));
+  // Backward: the transposed linear part, in the other direction, over the residuals.
+  const linearAvals = inAvals(split.unknown).slice(split.residuals);
+  const [ctConstAvals, ctCarryAvals] = groups(linearAvals, {
+    ...p,
+    numConsts: constL.filter(Boolean).length,
+    numCarry: carryL.filter(Boolean).length,
+  });
+  const outTypes = outAvals(split.unknown);
+  const ctCarryIn = outTypes.slice(0, ctCarryAvals.length);
+  const ctYs = outTypes.slice(ctCarryAvals.length);
+  const zerosFor = (a: ShapedArray) => full(a.shape, 0, a.dtype);
+  const unknownOut = split.outUnknown;
+  const givenCts = cts.filter((_, i) => unknownOut[i]);
+  const ctInit = ctCarryIn.map((a, i) => givenCts[i] ?? zerosFor(a));
+  const ctYsStacked = ctYs.map((a, i) =>
+    givenCts[ctCarryIn.length + i] ?? zerosFor(stacked(a, p.length))
+  );
+  const resAvals = inAvals(split.unknown).slice(0, split.residuals);
+  const backBody = traceFlat((xs) => {
+    const nA = ctConstAvals.length, nK = ctCarryIn.length, nR = resAvals.length;
+    const acc = xs.slice(0, nA), ctCarry = xs.slice(nA, nA + nK);
+    const res = xs.slice(nA + nK, nA + nK + nR), ctY = xs.slice(nA + nK + nR);
+    const undef = linearAvals.map((a) => new UndefPrimal(a));
+    const ctIn = backwardPass(split.unknown, [...res, ...undef], [...ctCarry, ...ctY]);
+    const [ctConst, ctCarryPrev, ctX] = groups(ctIn, {
+      ...p,
+      numConsts: nA,
+      numCarry: nK,
+    });
+    return [...acc.map((a, i) => add(a, ctConst[i])), ...ctCarryPrev, ...ctX];
+  }, [
+    ...ctConstAvals,
+    ...ctCarryIn,
+    ...resAvals,
+    ...ctYs,
+  ]);
+  const back = bind(scanP, [
+    ...ctConstAvals.map(zerosFor),
+    ...ctInit,
+    ...residuals,
+    ...ctYsStacked,
+  ], {
+    ...p,
+    jaxpr: backBody,
+    numConsts: 0,
+    numCarry: ctConstAvals.length + ctCarryIn.length,
+    reverse: !p.reverse,
+  });
+  const ctConsts = back.slice(0, ctConstAvals.length);
+  const ctCarry = back.slice(ctConstAvals.length, ctConstAvals.length + ctCarryIn.length);
+  const ctXs = back.slice(ctConstAvals.length + ctCarryIn.length);
+  const take = (l: readonly boolean[], vals: Array[], given = l) => {
+    let k = 0;
+    return l.map((u, i) => {
+      const ct = u ? vals[k++] : null;
+      return given[i] ? ct : null;
+    });
+  };
+  return [...take(constL, ctConsts), ...take(carryL, ctCarry, carryGiven), ...take(xsL, ctXs)];
+};
+
+scanP.batch = (size, args, dims, params) => {
+  const p = paramsOf(params);
+  const [consts, carry, xs] = groups(args, p);
+  const [constD, , xsD] = groups(dims, p);
+  // Every carry is batched (an unbatched one may meet batched values in the body).
+  const carryB = carry.map((c, i) => moveBatchAxis(c, dims[p.numConsts + i], 0, size));
+  // Scanned inputs keep the scan axis first, the batch axis second.
+  const xsB = xs.map((x, i) => (xsD[i] === null ? x : moveBatchAxis(x, xsD[i], 1, size)));
+  const bodyDims = [...constD, ...carry.map(() => 0), ...xsD.map((d) => (d === null ? null : 0))];
+  const jaxpr = vmapJaxpr(p.jaxpr, size, bodyDims);
+  const outs = bind(scanP, [...consts, ...carryB, ...xsB], { ...p, jaxpr });
+  return [outs, outs.map((_, i) => (i < p.numCarry ? 0 : 1))];
+};
+
+/** Options of `lax.scan`. */
+export interface ScanOptions {
+  /** Number of steps; required when there are no `xs`, else their leading size. */
+  length?: number;
+  /** Run from the last step to the first (`ys` still indexed by step). */
+  reverse?: boolean;
+}
+
+/**
+ * `lax.scan(f, init, xs, options)`: `f(carry, x)` returns `[carry, y]`; runs it over the leading
+ * axis of `xs` (a pytree, or null with `length`) and returns `[finalCarry, ys]`, `ys` stacked
+ * along a new leading axis. Carry and outputs are pytrees; the carry must keep its structure,
+ * shapes and dtypes. Differentiable in both modes, vectorisable, and one equation in a jaxpr
+ * however many steps it runs.
+ *
+ * ```ts
+ * import { lax, numpy as np } from "../../mod.ts";
+ * const [total, partials] = lax.scan(
+ *   (c: np.Array, x: np.Array) => [c.add(x), c.add(x)],
+ *   np.array(0),
+ *   np.array([1, 2, 3]),
+ * );
+ * ```
+ */
+export function scan(
+  f: (carry: any, x: any) => [Tree, Tree],
+  init: Tree,
+  xs: Tree = null,
+  options: ScanOptions = {},
+): [any, any] {
+  const op = "lax.scan";
+  const [initLeaves, carryDef] = flattenArrays(op, init);
+  const [xsLeaves] = flattenArrays(op, xs);
+  const length = options.length ?? (xsLeaves.length ? xsLeaves[0].shape[0] : undefined);
+  if (length === undefined || !Number.isInteger(length) || length < 0) {
+    throw new AdjointError(
+      op,
+      `the number of steps is unknown: give xs with a leading axis or options.length (a ` +
+        `non-negative integer), got ${options.length}`,
+    );
+  }
+  if (options.length !== undefined && xsLeaves.length && xsLeaves[0].shape[0] !== length) {
+    throw new AdjointError(
+      op,
+      `options.length is ${length} but xs have leading size ${xsLeaves[0].shape[0]}`,
+    );
+  }
+  const xAvals = xsLeaves.map((x) => unstacked(op, x.aval, length));
+  const [, argDef] = flatten([init, xs] as Tree);
+  let yDef = argDef;
+  const traced = traceFun(
+    op,
+    (carry: Tree, x: Tree) => {
+      const out = f(carry, x);
+      if (!globalThis.Array.isArray(out) || out.length !== 2) {
+        throw new AdjointError(op, "the body must return [carry, y] (y may be null)");
+      }
+      const [carryOut, y] = out;
+      const [cl, cd] = flatten(carryOut);
+      const d = treeDifference(carryDef, cd);
+      if (d) {
+        throw new AdjointError(
+          op,
+          `the body returns a carry of another structure than init ${d}`,
+        );
+      }
+      const [, yd] = flatten(y);
+      yDef = yd;
+      return [...cl, ...flatten(y)[0]] as Tree;
+    },
+    argDef,
+    [...initLeaves.map((l) => l.aval), ...xAvals],
+  );
+  const carryOut = outAvals(traced.jaxpr).slice(0, initLeaves.length);
+  checkTypes(
+    op,
+    ["the carry the body returns", carryOut],
+    ["the initial carry", initLeaves.map((l) => l.aval)],
+    "the carry must keep its shapes and dtypes from step to step (cast or broadcast init)",
+  );
+  const outs = bind(
+    scanP,
+    [...traced.consts, ...initLeaves, ...xsLeaves],
+    {
+      jaxpr: traced.jaxpr,
+      numConsts: traced.consts.length,
+      numCarry: initLeaves.length,
+      length,
+      reverse: options.reverse ?? false,
+    } satisfies ScanParams,
+  );
+  return [
+    unflatten(carryDef, outs.slice(0, initLeaves.length)),
+    unflatten(yDef, outs.slice(initLeaves.length)),
+  ];
+}
+
+/** `lax.map(f, xs)`: `f` applied to each slice of `xs` along its leading axis, results stacked. */
+export function map(f: (x: any) => Tree, xs: Tree): any {
+  return scan((_: null, x: Tree) => [null, f(x)], null, xs)[1];
+}
