@@ -15,6 +15,7 @@ import { range, shapeStr } from "./core/shape.ts";
 import "./numpy.ts";
 import "./kernels/ref/bits.ts";
 import "./kernels/ref/sort.ts";
+import "./kernels/ref/linalg/mod.ts";
 
 export * from "./core/primitives/elementwise.ts";
 export * from "./core/primitives/reductions.ts";
@@ -28,6 +29,7 @@ export * from "./core/primitives/sort.ts";
 export * from "./core/control/cond.ts";
 export * from "./core/control/scan.ts";
 export * from "./core/control/while_loop.ts";
+export * as linalg from "./core/primitives/linalg/mod.ts";
 
 /** Padding: `"SAME"` (output size = ceil(input / stride)), `"VALID"` (none), or `[lo, hi]` per axis. */
 export type Padding = "SAME" | "VALID" | [number, number][];

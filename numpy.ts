@@ -27,3 +27,4 @@ export * from "./numpy/indexing.ts";
 export * from "./numpy/at.ts";
 export * from "./core/index_types.ts";
 export * from "./numpy/linalg.ts";
+export * as linalg from "./numpy/linalg/mod.ts";

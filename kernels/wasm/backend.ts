@@ -20,6 +20,7 @@ import { contractionRules } from "./contraction.ts";
 import { elementwiseRules } from "./elementwise.ts";
 import { viaRef } from "./fallback.ts";
 import { indexingRules } from "./indexing.ts";
+import { linalgRules } from "./linalg.ts";
 import { describeForWasm, wasmExecutable } from "./jit_executor.ts";
 import type { Jaxpr } from "../../core/jaxpr.ts";
 import type { MemoryStats, WasmBuffer } from "./memory.ts";
@@ -34,6 +35,7 @@ const rules: Record<string, WasmRule> = {
   ...reductionRules,
   ...contractionRules,
   ...indexingRules,
+  ...linalgRules,
 };
 
 /** The rule for `name`: a wasm kernel, or the reference kernel on copies. */

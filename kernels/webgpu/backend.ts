@@ -29,6 +29,7 @@ import { bitsRules } from "./bits.ts";
 import { contractionRules } from "./dot_general.ts";
 import { elementwiseRules } from "./elementwise.ts";
 import { indexingRules } from "./indexing.ts";
+import { LINALG_PRIMITIVES } from "../ref/linalg/mod.ts";
 import { patchesRules } from "./patches.ts";
 import { reductionRules } from "./reduction.ts";
 import { sortRules } from "./sort.ts";
@@ -66,6 +67,13 @@ export const webgpuPrimitives: readonly string[] = Object.keys(rules);
 
 function ruleFor(prim: string): GpuRule {
   const rule = rules[prim];
+  if (!rule && LINALG_PRIMITIVES.includes(prim)) {
+    throw new AdjointError(
+      prim,
+      "matrix decompositions have no webgpu kernel; they run on the ref and wasm backends " +
+        '(move the operands there with toBackend(x, "wasm"))',
+    );
+  }
   if (!rule) throw new AdjointError(prim, "no kernel on the webgpu backend");
   return rule;
 }
