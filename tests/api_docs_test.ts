@@ -78,3 +78,27 @@ Deno.test("every deno task has a description", async () => {
     );
   }
 });
+
+/** Members of the namespaces inside namespaces of mod.ts (`numpy.linalg`, `lax.linalg`). */
+const NESTED: Record<string, string[]> = {
+  "numpy.linalg": ["norm", "solve", "inv", "det", "slogdet", "cholesky", "qr", "eigh", "svd"],
+  "lax.linalg": ["cholesky", "triangularSolve", "lu", "qr", "eigh", "svd"],
+};
+
+Deno.test("deno doc lists the members of numpy.linalg and lax.linalg", async () => {
+  const symbols = await modSymbols();
+  for (const [path, expected] of Object.entries(NESTED)) {
+    const [outer, inner] = path.split(".");
+    const decl = symbols.find((s) => s.name === outer)?.declarations.find((d) =>
+      d.kind === "namespace"
+    );
+    const nested = decl?.def?.elements?.find((e) => e.name === inner)?.declarations.find((d) =>
+      d.kind === "namespace"
+    );
+    assert.ok(nested, `deno doc lists no namespace ${path}`);
+    assert.ok((nested.jsDoc?.doc ?? "").length > 0, `namespace ${path} has no description`);
+    const members = (nested.def?.elements ?? []).map((e) => e.name);
+    const missing = expected.filter((m) => !members.includes(m));
+    assert.deepEqual(missing, [], `deno doc mod.ts does not list these members of ${path}`);
+  }
+});
