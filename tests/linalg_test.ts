@@ -595,6 +595,19 @@ Deno.test("linalg errors name the operation, what was given and what was expecte
     ],
     [() => np.linalg.norm(seededArray([2], 1), { order: 2 } as never), /unknown option "order"/],
     [
+      () => np.linalg.svd(seededArray([2, 2], 1), { full_matrices: false } as never),
+      /np\.linalg\.svd: unknown option "full_matrices"/,
+    ],
+    [
+      () =>
+        lax.linalg.triangularSolve(
+          seededArray([2, 2], 1),
+          seededArray([2, 2], 1),
+          { left: true } as never,
+        ),
+      /lax\.linalg\.triangularSolve: unknown option "left"/,
+    ],
+    [
       () => grad((x: Array) => np.sum(np.linalg.qr(x)[1]))(seededArray([2, 3], 1)),
       /qr: the derivative needs m >= n/,
     ],

@@ -8,6 +8,7 @@ import * as lin from "../../core/primitives/linalg/mod.ts";
 import { mT } from "../../core/primitives/linalg/matrix.ts";
 import type { ArrayInput } from "../convert.ts";
 import { floatMatrix } from "./operand.ts";
+import { checkOptions } from "../../core/options.ts";
 
 /** Options of `np.linalg.cholesky`. */
 export interface CholeskyOptions {
@@ -28,6 +29,7 @@ export interface CholeskyOptions {
  * ```
  */
 export function cholesky(a: ArrayInput, options: CholeskyOptions = {}): Array {
+  checkOptions("np.linalg.cholesky", options, ["upper", "symmetrizeInput"]);
   const x = floatMatrix("np.linalg.cholesky", a, true);
   const l = lin.cholesky(x, { symmetrizeInput: options.symmetrizeInput ?? true });
   return options.upper ? mT(l) : l;
@@ -73,6 +75,7 @@ export interface EighOptions {
  * ```
  */
 export function eigh(a: ArrayInput, options: EighOptions = {}): [Array, Array] {
+  checkOptions("np.linalg.eigh", options, ["symmetrizeInput"]);
   const x = floatMatrix("np.linalg.eigh", a, true);
   const [v, w] = lin.eigh(x, { symmetrizeInput: options.symmetrizeInput ?? true });
   return [w, v];
@@ -93,6 +96,7 @@ export function svd(a: ArrayInput, options: lin.SvdOptions & { computeUv: false 
 /** `[u, s, vh]` with `a = u diag(s) vh`. */
 export function svd(a: ArrayInput, options?: lin.SvdOptions): [Array, Array, Array];
 export function svd(a: ArrayInput, options: lin.SvdOptions = {}): Array | [Array, Array, Array] {
+  checkOptions("np.linalg.svd", options, ["fullMatrices", "computeUv"]);
   const x = floatMatrix("np.linalg.svd", a, false);
   return options.computeUv === false
     ? lin.svd(x, { ...options, computeUv: false })

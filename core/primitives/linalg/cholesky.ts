@@ -12,6 +12,7 @@ import { add, div } from "../elementwise.ts";
 import { full } from "../constants.ts";
 import { matrixDims, mm, mT, scaleEntries } from "./matrix.ts";
 import { triangularSolve } from "./triangular_solve.ts";
+import { checkOptions } from "../../options.ts";
 
 /** The lower Cholesky factor of each matrix of `[..., n, n]`. */
 export const choleskyP: Primitive = new Primitive("cholesky");
@@ -51,7 +52,9 @@ export function symmetrize(x: Array): Array {
  * lax.linalg.cholesky(np.array([[4, 2], [2, 5]], "float64")).toArray(); // [[2, 0], [1, 2]]
  * ```
  */
-export function cholesky(x: Array, { symmetrizeInput = true }: CholeskyOptions = {}): Array {
+export function cholesky(x: Array, options: CholeskyOptions = {}): Array {
+  checkOptions("lax.linalg.cholesky", options, ["symmetrizeInput"]);
+  const { symmetrizeInput = true } = options;
   matrixDims("lax.linalg.cholesky", x.aval, true);
   return bind1(choleskyP, [symmetrizeInput ? symmetrize(x) : x]);
 }

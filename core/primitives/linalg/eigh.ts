@@ -17,6 +17,7 @@ import { broadcastInDim } from "../structural.ts";
 import { range } from "../../shape.ts";
 import { symmetrize } from "./cholesky.ts";
 import { batched, diagonal, eye, matrixDims, mm, mT } from "./matrix.ts";
+import { checkOptions } from "../../options.ts";
 
 /** Eigenvectors `[..., n, n]` and ascending eigenvalues `[..., n]` of symmetric `[..., n, n]`. */
 export const eighP: Primitive = new Primitive("eigh");
@@ -57,7 +58,9 @@ export interface EighOptions {
  * w.toArray(); // [1, 3]
  * ```
  */
-export function eigh(x: Array, { symmetrizeInput = true }: EighOptions = {}): [Array, Array] {
+export function eigh(x: Array, options: EighOptions = {}): [Array, Array] {
+  checkOptions("lax.linalg.eigh", options, ["symmetrizeInput"]);
+  const { symmetrizeInput = true } = options;
   matrixDims("lax.linalg.eigh", x.aval, true);
   const [v, w] = bind(eighP, [symmetrizeInput ? symmetrize(x) : x]);
   return [v, w];

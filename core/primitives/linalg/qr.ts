@@ -13,6 +13,7 @@ import { batchSameShape } from "../batching.ts";
 import { add, sub } from "../elementwise.ts";
 import { batched, matrixDims, mm, mT, tril } from "./matrix.ts";
 import { triangularSolve } from "./triangular_solve.ts";
+import { checkOptions } from "../../options.ts";
 
 /** QR decomposition of each matrix of `[..., m, n]`; params `{ fullMatrices }`. */
 export const qrP: Primitive = new Primitive("qr");
@@ -58,7 +59,9 @@ export interface QrOptions {
  * q.matmul(r).toArray(); // [[3, 1], [4, 2]]
  * ```
  */
-export function qr(x: Array, { fullMatrices = true }: QrOptions = {}): [Array, Array] {
+export function qr(x: Array, options: QrOptions = {}): [Array, Array] {
+  checkOptions("lax.linalg.qr", options, ["fullMatrices"]);
+  const { fullMatrices = true } = options;
   matrixDims("lax.linalg.qr", x.aval, false);
   const [q, r] = bind(qrP, [x], { fullMatrices });
   return [q, r];

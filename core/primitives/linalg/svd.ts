@@ -16,6 +16,7 @@ import { full } from "../constants.ts";
 import { add, convert, div, eq, mul, sub } from "../elementwise.ts";
 import { broadcastInDim } from "../structural.ts";
 import { batched, diagEmbed, diagonal, eye, matrixDims, mm, mT } from "./matrix.ts";
+import { checkOptions } from "../../options.ts";
 
 /** SVD of each matrix of `[..., m, n]`; params `{ fullMatrices, computeUv }`. */
 export const svdP: Primitive = new Primitive("svd");
@@ -93,6 +94,7 @@ export function svd(x: Array, options: SvdOptions & { computeUv: false }): Array
 /** `[u, s, vh]` with `x = u diag(s) vh`. */
 export function svd(x: Array, options?: SvdOptions): [Array, Array, Array];
 export function svd(x: Array, options: SvdOptions = {}): Array | [Array, Array, Array] {
+  checkOptions("lax.linalg.svd", options, ["fullMatrices", "computeUv"]);
   const { fullMatrices = true, computeUv = true } = options;
   matrixDims("lax.linalg.svd", x.aval, false);
   const outs = bind(svdP, [x], { fullMatrices, computeUv });

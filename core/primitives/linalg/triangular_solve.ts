@@ -15,6 +15,7 @@ import { bind1 } from "../../trace.ts";
 import { batchSameShape } from "../batching.ts";
 import { add, neg } from "../elementwise.ts";
 import { matrixDims, mm, mT, tril, triu } from "./matrix.ts";
+import { checkOptions } from "../../options.ts";
 
 /** Options of a triangular solve (all default false, as in JAX). */
 export interface TriangularSolveOptions {
@@ -89,6 +90,12 @@ triangularSolveP.transpose = ([ct], [a, b], params) => {
  * ```
  */
 export function triangularSolve(a: Array, b: Array, options: TriangularSolveOptions = {}): Array {
+  checkOptions("lax.linalg.triangularSolve", options, [
+    "leftSide",
+    "lower",
+    "transposeA",
+    "unitDiagonal",
+  ]);
   const flags: Flags = {
     leftSide: options.leftSide ?? false,
     lower: options.lower ?? false,

@@ -19,7 +19,8 @@ export function readItem(x: TypedArray, b: number, size: number): Float64Array {
 
 /** Writes `item` as item `b` of a batched output buffer. */
 export function writeItem(out: TypedArray, b: number, item: ArrayLike<number>): void {
-  out.set(item as ArrayLike<number> & Float64Array, b * item.length);
+  const at = b * item.length;
+  for (let i = 0; i < item.length; i++) out[at + i] = item[i];
 }
 
 /** The `rows x cols` top-left block of a row-major `n`-column matrix. */
