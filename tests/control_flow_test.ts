@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   AdjointError,
+  type ConcreteArray,
   grad,
   initWebGPU,
   jit,
@@ -22,6 +23,7 @@ import {
 import { assertClose } from "./util/assert_close.ts";
 import { runs, seededArray } from "./util/arbitraries.ts";
 import { numericJvp } from "./util/finite_diff.ts";
+import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 
 type F = (x: np.Array) => np.Array;
 /** Smooth elementwise maps the random bodies are built from. */
@@ -107,6 +109,30 @@ Deno.test("scan equals the unrolled loop: values, jvp, vjp, vmap, jit", () => {
     ),
     runs(12),
   );
+});
+
+Deno.test("under jit on wasm, loop bodies and branches run as compiled programs, and agree", () => {
+  const w = np.array([[0.5, -0.3], [0.8, 0.1]]);
+  const step = (h: np.Array, x: np.Array): [np.Array, np.Array] => {
+    const h2 = np.tanh(np.matmul(h, w).add(x));
+    return [h2, lax.cond(np.greater(np.sum(h2), 0), np.exp, np.sin, h2)];
+  };
+  const loss = (scanned: boolean) => (h0: np.Array, xs: np.Array) => {
+    const [h, ys] = scanned ? lax.scan(step, h0, xs) : unrolled(step, h0, xs);
+    return np.sum(h.mul(h)).add(np.sum(ys));
+  };
+  const xs = np.array(Array.from({ length: 24 }, (_, i) => [Math.sin(i), Math.cos(3 * i)]));
+  const h0 = np.array([0.1, -0.2]);
+  const before = jitCallCounts.compiled;
+  const g = jit(grad(loss(true)), { compile: "sync" });
+  const got = g(h0, xs);
+  if ((h0 as ConcreteArray).backend.name === "wasm") {
+    // One call of the outer program, then one per step forward and backward at least.
+    assert.ok(jitCallCounts.compiled - before >= 1 + 2 * 24, `${jitCallCounts.compiled - before}`);
+  }
+  const want = grad(loss(false))(h0, xs);
+  assertClose(got, want, { rtol: 1e-5, atol: 1e-6 });
+  assertClose(g(h0, xs), want, { rtol: 1e-5, atol: 1e-6 }, "a second call");
 });
 
 Deno.test("scan's gradient matches finite differences, and second derivatives compose", () => {

@@ -18,6 +18,7 @@ import { full } from "../primitives/constants.ts";
 import { convert, eq, max, min, select } from "../primitives/elementwise.ts";
 import { broadcastInDim } from "../primitives/structural.ts";
 import { bind } from "../trace.ts";
+import { runSubJaxpr } from "./sub_programs.ts";
 import { backwardPass } from "../transforms/transpose.ts";
 import { flattenArrays } from "../transforms/flat.ts";
 import { type Tree, treeDifference, unflatten } from "../tree.ts";
@@ -77,8 +78,8 @@ condP.impl = ([index, ...ops], params) => {
   const branches = branchesOf(params);
   const c = index.concrete("cond");
   const host = c.backend.readSync(c.buffer, c.aval);
-  if (!host) return selectBranches(index, branches.map((b) => evalJaxpr(b, ops)), []);
-  return evalJaxpr(branches[Math.min(Math.max(host[0], 0), branches.length - 1)], ops);
+  if (!host) return selectBranches(index, branches.map((b) => runSubJaxpr(b, ops)), []);
+  return runSubJaxpr(branches[Math.min(Math.max(host[0], 0), branches.length - 1)], ops);
 };
 
 condP.jvp = ([index, ...ops], [, ...tangents], params) => {

@@ -20,6 +20,7 @@ import { indexAxis, moveBatchAxis, stack0 } from "../primitives/batching.ts";
 import { full } from "../primitives/constants.ts";
 import { add } from "../primitives/elementwise.ts";
 import { bind } from "../trace.ts";
+import { runSubJaxpr } from "./sub_programs.ts";
 import { backwardPass } from "../transforms/transpose.ts";
 import { flattenArrays } from "../transforms/flat.ts";
 import { flatten, type Tree, treeDifference, unflatten } from "../tree.ts";
@@ -95,7 +96,7 @@ scanP.impl = (args, params) => {
   const ys: Array[][] = [];
   for (let t = 0; t < p.length; t++) {
     const i = p.reverse ? p.length - 1 - t : t;
-    const outs = evalJaxpr(p.jaxpr, [...consts, ...carry, ...xs.map((x) => indexAxis(x, 0, i))]);
+    const outs = runSubJaxpr(p.jaxpr, [...consts, ...carry, ...xs.map((x) => indexAxis(x, 0, i))]);
     carry = outs.slice(0, p.numCarry);
     ys[i] = outs.slice(p.numCarry);
   }

@@ -19,6 +19,7 @@ import { add, convert, lt, select } from "../primitives/elementwise.ts";
 import { reduceMax } from "../primitives/reductions.ts";
 import { broadcastInDim } from "../primitives/structural.ts";
 import { bind } from "../trace.ts";
+import { runSubJaxpr } from "./sub_programs.ts";
 import { flattenArrays } from "../transforms/flat.ts";
 import { flatten, type Tree, treeDifference, unflatten } from "../tree.ts";
 import { scan } from "./scan.ts";
@@ -82,8 +83,8 @@ whileP.impl = (args, params) => {
   const p = paramsOf(params);
   const [cc, bc, init] = groups(args, p);
   let carry = init;
-  while (predicate(evalJaxpr(p.cond, [...cc, ...carry])[0])) {
-    carry = evalJaxpr(p.body, [...bc, ...carry]);
+  while (predicate(runSubJaxpr(p.cond, [...cc, ...carry])[0])) {
+    carry = runSubJaxpr(p.body, [...bc, ...carry]);
   }
   return carry;
 };

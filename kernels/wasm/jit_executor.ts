@@ -16,6 +16,8 @@ import { fuse, type Kernel, type KernelProgram, programToString } from "../lower
 import { byteSize, type MemoryPlan, planMemory } from "../lowering/memory_plan.ts";
 import { verifyProgram } from "../lowering/verify_program.ts";
 import { config } from "../../core/config.ts";
+import { simplify } from "../../core/transforms/simplify.ts";
+import { type SubJaxprRunner, withSubJaxprRunner } from "../../core/control/sub_programs.ts";
 import { sizeOf } from "../../core/shape.ts";
 import {
   available,
@@ -113,7 +115,7 @@ export function wasmExecutable(
     if (mode === "sync") instantiate(compileSync(lowered.source, options));
     else compile(lowered.source, options).then(instantiate, reportCompileFailure);
   }
-  const run = programRunner(lowered, backend, rt, prefix);
+  const run = programRunner(lowered, backend, rt, prefix, mode);
   return (args, options) => {
     if (!exports) return interpret(args);
     jitCallCounts.compiled++;
@@ -165,7 +167,14 @@ function launchFused(
   rt.pool!.run(tasks, (t) => fn(...t.args));
 }
 
-function programRunner(c: Compiled, backend: Backend, rt: WasmRuntime, prefix: string) {
+function programRunner(
+  c: Compiled,
+  backend: Backend,
+  rt: WasmRuntime,
+  prefix: string,
+  mode: CompileMode,
+) {
+  const sub = subprograms(backend, rt, mode);
   const { program, plan, names } = c;
   const work = new Map(program.kernels.map((k) => [k, splitWork(k)]));
   const { jaxpr } = program;
@@ -206,7 +215,7 @@ function programRunner(c: Compiled, backend: Backend, rt: WasmRuntime, prefix: s
      */
     const runOp = (e: JaxprEqn, ownStorage: boolean) => {
       const ins = e.inputs.map(read);
-      const outs = e.prim.impl ? runImpl(e, ins, rt, backend) : backend.execute(
+      const outs = e.prim.impl ? runImpl(e, ins, rt, backend, sub) : backend.execute(
         e.prim.name,
         ins.map((x) => x.buffer),
         ins.map((x) => x.aval),
@@ -259,12 +268,32 @@ function programRunner(c: Compiled, backend: Backend, rt: WasmRuntime, prefix: s
 }
 
 /**
- * Runs a primitive with a composite implementation (a control-flow primitive, whose branches or
- * loop bodies run op by op on the prebuilt kernels): the buffers of its results, each a handle
- * of its own, also where a result is one of the inputs (a branch returning its operand).
+ * Runs the branches and loop bodies of control-flow primitives as kernel programs of their own,
+ * simplified as `jit` simplifies and compiled (in the program's `mode`) the first time each
+ * runs: a jitted program keeps its equations, and so their sub-jaxprs, from call to call.
  */
-function runImpl(e: JaxprEqn, ins: ConcreteArray[], rt: WasmRuntime, backend: Backend) {
-  return e.prim.impl!(ins, e.params).map((y) => {
+function subprograms(backend: Backend, rt: WasmRuntime, mode: CompileMode): SubJaxprRunner {
+  const programs = new WeakMap<Jaxpr, CompiledProgram>();
+  return (jaxpr, args) => {
+    let run = programs.get(jaxpr);
+    if (!run) programs.set(jaxpr, run = wasmExecutable(simplify(jaxpr), backend, rt, mode));
+    return run(args as ConcreteArray[]);
+  };
+}
+
+/**
+ * Runs a primitive with a composite implementation (a control-flow primitive, whose branches and
+ * loop bodies run as compiled sub-programs through `sub`): the buffers of its results, each a
+ * handle of its own, also where a result is one of the inputs (a branch returning its operand).
+ */
+function runImpl(
+  e: JaxprEqn,
+  ins: ConcreteArray[],
+  rt: WasmRuntime,
+  backend: Backend,
+  sub: SubJaxprRunner,
+) {
+  return withSubJaxprRunner(sub, () => e.prim.impl!(ins, e.params)).map((y) => {
     const x = onWasm(y, backend);
     const buf = rt.share(x.buffer as WasmBuffer);
     if (!ins.includes(x)) x.release("was handed to the kernel program");

@@ -16,6 +16,7 @@
  * the background, and the next read from the backend waits for it and throws what it found.
  * @module
  */
+import { hasSubJaxprs } from "../../../core/control/sub_programs.ts";
 import { type Array, ConcreteArray } from "../../../core/array.ts";
 import type { ShapedArray } from "../../../core/aval.ts";
 import type { Backend, CompiledProgram, DeviceBuffer } from "../../../core/backend.ts";
@@ -150,12 +151,9 @@ const arenas = new FinalizationRegistry<{ rt: GpuRuntime; arena: GPUBuffer }>(
   ({ rt, arena }) => rt.release(arena),
 );
 
-/**
- * Whether `jaxpr` applies a primitive with a composite implementation (cond, while, scan), which
- * the kernel program does not run.
- */
+/** Whether `jaxpr` has control flow (cond, while, scan), which a kernel program does not run. */
 function hasControlFlow(jaxpr: Jaxpr): boolean {
-  return jaxpr.eqns.some((e) => e.prim.impl !== undefined);
+  return jaxpr.eqns.some(hasSubJaxprs);
 }
 
 /**
