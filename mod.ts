@@ -29,6 +29,8 @@ export {
 } from "./core/transforms/vjp.ts";
 export { vmap, type VmapOptions } from "./core/transforms/vmap.ts";
 export { makeJaxpr } from "./core/transforms/make_jaxpr.ts";
+export { evalShape } from "./core/transforms/eval_shape.ts";
+export { linearTranspose } from "./core/transforms/linear_transpose.ts";
 export { hessian, jacfwd, type JacOptions, jacrev } from "./core/transforms/jacobian.ts";
 export { customJvp, type CustomOut, customVjp } from "./core/transforms/custom.ts";
 export { stopGradient } from "./core/primitives/elementwise.ts";
