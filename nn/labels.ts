@@ -29,9 +29,15 @@ export function requireArray(op: string, what: string, x: unknown): asserts x is
 
 /**
  * Checks `labels` against `scores` whose classes lie on `axis` (already normalised) and says
- * which kind they are.
+ * which kind they are; integer labels equal to `ignoreIndex` pass the range check.
  */
-export function labelKind(op: string, scores: Array, labels: Array, axis: number): LabelKind {
+export function labelKind(
+  op: string,
+  scores: Array,
+  labels: Array,
+  axis: number,
+  ignoreIndex?: number,
+): LabelKind {
   requireArray(op, "scores", scores);
   requireArray(op, "labels", labels);
   const batch = scores.shape.filter((_, i) => i !== axis);
@@ -55,16 +61,18 @@ export function labelKind(op: string, scores: Array, labels: Array, axis: number
         `scores ${scores.aval} (${classes} classes on axis ${axis})`,
     );
   }
-  checkRange(op, labels, classes);
+  checkRange(op, labels, classes, ignoreIndex);
   return "indices";
 }
 
-/** Refuses a concrete label outside `[0, classes)`; traced labels pass unchecked. */
-function checkRange(op: string, labels: Array, classes: number): void {
+/** Refuses a concrete label outside `[0, classes)` but `ignoreIndex`; traced labels pass. */
+function checkRange(op: string, labels: Array, classes: number, ignoreIndex?: number): void {
   if (!(labels instanceof ConcreteArray)) return;
   const values = labels.backend.readSync(labels.buffer, labels.aval);
   if (!values) return; // only readable asynchronously (WebGPU): left unchecked, as under jit
-  const at = values.findIndex((v) => !(Number(v) >= 0 && Number(v) < classes));
+  const at = values.findIndex((v) =>
+    !(Number(v) >= 0 && Number(v) < classes) && Number(v) !== ignoreIndex
+  );
   if (at < 0) return;
   throw new AdjointError(
     op,

@@ -5,10 +5,11 @@
  * @module
  */
 import type { Array } from "../core/array.ts";
+import { isFloat } from "../core/dtype.ts";
 import { AdjointError } from "../core/errors.ts";
 import { normalizeAxis, shapeEqual } from "../core/shape.ts";
 import * as np from "../numpy.ts";
-import { softplus } from "./activations.ts";
+import { logSoftmax, softplus } from "./activations.ts";
 import { labelKind, requireArray } from "./labels.ts";
 
 /** How per-example (or per-element) losses are combined. */
@@ -51,47 +52,115 @@ export function mse(prediction: Array, target: Array, options: LossOptions = {})
   return reduce(np.square(np.subtract(prediction, target)), options.reduction);
 }
 
+/** Options of the classification losses `softmaxCrossEntropy` and `nll`. */
+export interface ClassLossOptions extends LossOptions {
+  /** The class axis of the scores (default -1). */
+  axis?: number;
+  /**
+   * Per-class weights of shape `[classes]`: example `i` counts `weights[labels[i]]` times, and
+   * the mean over integer labels divides by the sum of the weights of the labels (PyTorch's
+   * `weight`); soft targets weight each class term and average over examples.
+   */
+  weights?: Array;
+  /**
+   * An integer label that contributes no loss and is left out of the mean (PyTorch's
+   * `ignore_index`, e.g. padding); integer labels only.
+   */
+  ignoreIndex?: number;
+  /**
+   * Label smoothing `eps` in [0, 1]: the target becomes `(1 - eps) y + eps / classes` (PyTorch's
+   * `label_smoothing`, optax's `smooth_labels`).
+   */
+  labelSmoothing?: number;
+}
+
 /** Class targets as probabilities along `axis`: integer labels become one-hot rows. */
-function targetDistribution(op: string, scores: Array, labels: Array, axis: number): Array {
-  if (labelKind(op, scores, labels, axis) === "distribution") return labels;
+function targetDistribution(labels: Array, scores: Array, axis: number): Array {
   const oneHot = np.oneHot(labels, scores.shape[axis], scores.dtype);
   return axis === scores.ndim - 1 ? oneHot : np.moveaxis(oneHot, -1, axis);
+}
+
+/** `weights` of shape `[classes]` as an array broadcasting along the class axis of `scores`. */
+function classWeights(op: string, weights: Array, scores: Array, axis: number): Array {
+  requireArray(op, "weights", weights);
+  const classes = scores.shape[axis];
+  if (weights.ndim !== 1 || weights.shape[0] !== classes || !isFloat(weights.dtype)) {
+    throw new AdjointError(
+      op,
+      `weights must be a float array of shape [${classes}] (one per class), got ${weights.aval}`,
+    );
+  }
+  return np.reshape(
+    np.astype(weights, scores.dtype),
+    scores.shape.map((d, i) => (i === axis ? d : 1)),
+  );
+}
+
+/**
+ * The negative log-likelihood of `labels` under log-probabilities `logProbs`, with the class
+ * weights, ignored label and label smoothing of `options`.
+ */
+function classLoss(op: string, logProbs: Array, labels: Array, options: ClassLossOptions): Array {
+  const axis = normalizeAxis(op, options.axis ?? -1, logProbs.ndim);
+  const { ignoreIndex, labelSmoothing: eps = 0, weights } = options;
+  if (ignoreIndex !== undefined && !Number.isInteger(ignoreIndex)) {
+    throw new AdjointError(op, `ignoreIndex must be an integer, got ${ignoreIndex}`);
+  }
+  if (!(eps >= 0 && eps <= 1)) {
+    throw new AdjointError(op, `labelSmoothing must lie in [0, 1], got ${eps}`);
+  }
+  const kind = labelKind(op, logProbs, labels, axis, ignoreIndex);
+  if (kind === "distribution" && ignoreIndex !== undefined) {
+    throw new AdjointError(
+      op,
+      `ignoreIndex needs integer class labels, got float targets ${labels.aval}`,
+    );
+  }
+  const y = kind === "distribution" ? labels : targetDistribution(labels, logProbs, axis);
+  const w = weights && classWeights(op, weights, logProbs, axis);
+  const smoothed = eps === 0 ? y : np.add(np.multiply(y, 1 - eps), eps / logProbs.shape[axis]);
+  const target = w ? np.multiply(smoothed, w) : smoothed;
+  let losses = np.negative(np.sum(np.multiply(target, logProbs), axis));
+  if (kind === "distribution") return reduce(losses, options.reduction);
+  const keep = ignoreIndex === undefined ? null : np.notEqual(labels, ignoreIndex);
+  if (keep) losses = np.where(keep, losses, 0);
+  if ((options.reduction ?? "mean") !== "mean" || (!w && !keep)) {
+    return reduce(losses, options.reduction);
+  }
+  // The weighted mean: the weight of each example's (unsmoothed) label, zero when ignored.
+  let counts = w ? np.sum(np.multiply(y, w), axis) : np.astype(keep!, logProbs.dtype);
+  if (keep && w) counts = np.where(keep, counts, 0);
+  return np.divide(np.sum(losses), np.sum(counts));
 }
 
 /**
  * Softmax cross-entropy from unnormalised `logits` (classes on `axis`, default -1) and integer
  * `labels` (the batch shape) or one-hot/soft float targets (the logits' shape):
- * `logsumexp(z) - sum_c y_c z_c` per example, stable for any logits. Integer labels are checked
- * to lie in `[0, classes)` when they are concrete; under `jit` they cannot be, and an
- * out-of-range label counts as a target of all zeros.
+ * `-sum_c y_c log softmax(z)_c` per example, stable for any logits. Options add class
+ * `weights`, an `ignoreIndex` and `labelSmoothing`, as PyTorch's `CrossEntropyLoss`. Integer
+ * labels are checked to lie in `[0, classes)` when they are concrete; under `jit` they cannot
+ * be, and an out-of-range label counts as a target of all zeros.
  */
 export function softmaxCrossEntropy(
   logits: Array,
   labels: Array,
-  options: LossOptions & { axis?: number } = {},
+  options: ClassLossOptions = {},
 ): Array {
   const op = "nn.softmaxCrossEntropy";
   requireArray(op, "logits", logits);
   const axis = normalizeAxis(op, options.axis ?? -1, logits.ndim);
-  const y = targetDistribution(op, logits, labels, axis);
-  const losses = np.subtract(
-    np.logsumexp(logits, axis),
-    np.sum(np.multiply(y, logits), axis),
-  );
-  return reduce(losses, options.reduction);
+  return classLoss(op, logSoftmax(logits, axis), labels, options);
 }
 
 /**
- * Negative log-likelihood of integer `labels` under log-probabilities `logProbs` (classes on the
- * last axis), as PyTorch's `F.nll_loss` after `log_softmax`: `-logProbs[i, labels[i]]`. Labels
- * are checked as in `softmaxCrossEntropy`.
+ * Negative log-likelihood of integer `labels` (or float targets) under log-probabilities
+ * `logProbs` with classes on `axis` (default -1), as PyTorch's `F.nll_loss` after
+ * `log_softmax`: `-logProbs[i, labels[i]]`, with the options of `softmaxCrossEntropy`.
  */
-export function nll(logProbs: Array, labels: Array, options: LossOptions = {}): Array {
+export function nll(logProbs: Array, labels: Array, options: ClassLossOptions = {}): Array {
   const op = "nn.nll";
   requireArray(op, "log-probabilities", logProbs);
-  const axis = normalizeAxis(op, -1, logProbs.ndim);
-  const y = targetDistribution(op, logProbs, labels, axis);
-  return reduce(np.negative(np.sum(np.multiply(y, logProbs), -1)), options.reduction);
+  return classLoss(op, logProbs, labels, options);
 }
 
 /** Options of `binaryCrossEntropy`. */
