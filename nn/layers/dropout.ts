@@ -4,7 +4,7 @@
  * whole channels of NCHW feature maps, as PyTorch's `nn.Dropout2d` in the lecture's network.
  * @module
  */
-import type { Array } from "../../core/array.ts";
+import { Array } from "../../core/array.ts";
 import { AdjointError } from "../../core/errors.ts";
 import * as np from "../../numpy.ts";
 import { bernoulli } from "../../random/bernoulli.ts";
@@ -25,8 +25,36 @@ function drop(op: string, x: Array, rate: number, maskShape: number[], options?:
   return np.where(keep, np.divide(x, 1 - rate), 0);
 }
 
-/** Drops each unit with probability `rate` (default 0.5, as PyTorch) when training. */
-export function dropout(rate = 0.5): Layer<null> {
+/**
+ * `dropout(rate)` is a layer dropping each unit with probability `rate` (default 0.5, as
+ * PyTorch) when training. `dropout(x, rate, key)` is the function: it drops the entries of `x`
+ * with probability `rate` now, scaling the others by `1 / (1 - rate)`.
+ *
+ * ```ts
+ * import { nn, numpy as np, random } from "../../mod.ts";
+ * const y = nn.dropout(np.ones([4, 4]), 0.25, random.key(0)); // entries 0 or 4/3
+ * const layer = nn.dropout(0.25); // for nn.serial(...)
+ * ```
+ */
+export function dropout(rate?: number): Layer<null>;
+/** Drops each entry of `x` with probability `rate`, scaling the others by `1 / (1 - rate)`. */
+export function dropout(x: Array, rate: number, key: Array): Array;
+export function dropout(
+  xOrRate: Array | number = 0.5,
+  rate?: number,
+  key?: Array,
+): Layer<null> | Array {
+  if (typeof xOrRate !== "number") {
+    checkRate("nn.dropout", rate!);
+    if (!(key instanceof Array)) {
+      throw new AdjointError("nn.dropout", "dropout(x, rate, key) needs a PRNG key");
+    }
+    return drop("nn.dropout", xOrRate, rate!, [...xOrRate.shape], { key, training: true });
+  }
+  return dropoutLayer(xOrRate);
+}
+
+function dropoutLayer(rate: number): Layer<null> {
   checkRate("nn.dropout", rate);
   return {
     init: (_key, inputShape) => [inputShape, null],
