@@ -20,4 +20,7 @@ export * from "./bernoulli.ts";
 export * from "./randint.ts";
 export * from "./categorical.ts";
 export * from "./permutation.ts";
+export * from "./choice.ts";
+export * from "./exponential.ts";
+export * from "./gamma.ts";
 export * from "./threefry.ts";

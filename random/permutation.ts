@@ -60,3 +60,14 @@ export function permutation(key: Array, x: number | Array, axis = 0): Array {
   const ax = normalizeAxis("random.permutation", axis, x.ndim);
   return np.take(x, shuffledIndices(key, x.shape[ax]), ax);
 }
+
+/**
+ * The slices of `x` along `axis` (default 0) in a random order: JAX's deprecated
+ * `random.shuffle`, the same as `permutation(key, x, axis)`.
+ */
+export function shuffle(key: Array, x: Array, axis = 0): Array {
+  if (!(x instanceof Array)) {
+    throw new AdjointError("random.shuffle", `expected an array, got ${typeof x}`);
+  }
+  return permutation(key, x, axis);
+}
