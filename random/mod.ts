@@ -23,4 +23,5 @@ export * from "./permutation.ts";
 export * from "./choice.ts";
 export * from "./exponential.ts";
 export * from "./gamma.ts";
+export * from "./poisson.ts";
 export * from "./threefry.ts";
