@@ -19,7 +19,7 @@ import { backwardPass } from "./transpose.ts";
  * ```ts
  * import { linearTranspose, numpy as np } from "../../mod.ts";
  * const fT = linearTranspose((x: np.Array) => np.sum(x.mul(2)), np.zeros([3]));
- * fT(np.array(1)); // [[2, 2, 2]]
+ * fT(np.array(1, "float32")); // [[2, 2, 2]]
  * ```
  */
 export function linearTranspose(
