@@ -139,7 +139,7 @@ function classLoss(op: string, logProbs: Array, labels: Array, options: ClassLos
  * `-sum_c y_c log softmax(z)_c` per example, stable for any logits. Options add class
  * `weights`, an `ignoreIndex` and `labelSmoothing`, as PyTorch's `CrossEntropyLoss`. Integer
  * labels are checked to lie in `[0, classes)` when they are concrete; under `jit` they cannot
- * be, and an out-of-range label counts as a target of all zeros.
+ * be, and an out-of-range label counts as a target of all zeros (a loss of 0).
  */
 export function softmaxCrossEntropy(
   logits: Array,
