@@ -33,6 +33,7 @@ export { evalShape } from "./core/transforms/eval_shape.ts";
 export { linearTranspose } from "./core/transforms/linear_transpose.ts";
 export { hessian, jacfwd, type JacOptions, jacrev } from "./core/transforms/jacobian.ts";
 export { customJvp, type CustomOut, customVjp } from "./core/transforms/custom.ts";
+export { checkpoint, type CheckpointOptions } from "./core/control/checkpoint.ts";
 export { stopGradient } from "./core/primitives/elementwise.ts";
 export { Jaxpr } from "./core/jaxpr.ts";
 export { AdjointError, ConcretizationError } from "./core/errors.ts";

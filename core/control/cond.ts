@@ -19,17 +19,17 @@ import { convert, eq, max, min, select } from "../primitives/elementwise.ts";
 import { broadcastInDim } from "../primitives/structural.ts";
 import { bind } from "../trace.ts";
 import { runSubJaxpr } from "./sub_programs.ts";
-import { backwardPass } from "../transforms/transpose.ts";
 import { flattenArrays } from "../transforms/flat.ts";
 import { type Tree, treeDifference, unflatten } from "../tree.ts";
 import {
   checkTypes,
   differentiable,
   inAvals,
-  jvpJaxpr,
   outAvals,
+  tangentJaxpr,
   traceFlat,
   traceFun,
+  transposeJaxpr,
   vmapJaxpr,
 } from "./sub_jaxpr.ts";
 
@@ -86,12 +86,7 @@ condP.jvp = ([index, ...ops], [, ...tangents], params) => {
   const branches = branchesOf(params);
   const outs = bind(condP, [index, ...ops], params);
   const withTangent = ops.map((x, i) => tangents[i] !== null && differentiable(x.aval));
-  const jvpBranches = branches.map((b) => {
-    const j = jvpJaxpr(b, withTangent);
-    const nOut = b.outs.length;
-    // Only the tangents: the primal outputs come from the cond above.
-    return traceFlat((xs) => evalJaxpr(j, xs).slice(nOut), inAvals(j));
-  });
+  const jvpBranches = branches.map((b) => tangentJaxpr(b, withTangent));
   const given = tangents.filter((_, i) => withTangent[i]) as Array[];
   const touts = bind(condP, [index, ...ops, ...given], { branches: jvpBranches });
   let k = 0;
@@ -105,13 +100,7 @@ condP.transpose = (cts, [index, ...ops], params) => {
   const branches = branchesOf(params);
   const ctAvals = outAvals(branches[0]);
   const ctsIn = cts.map((c, i) => c ?? full(ctAvals[i].shape, 0, ctAvals[i].dtype));
-  const transposed = branches.map((b) =>
-    traceFlat((xs) => {
-      let k = 0;
-      const args = inAvals(b).map((a, i) => (linear[i] ? new UndefPrimal(a) : xs[k++]));
-      return backwardPass(b, args, xs.slice(known.length));
-    }, [...known.map((x) => x.aval), ...ctAvals])
-  );
+  const transposed = branches.map((b) => transposeJaxpr(b, linear));
   const out = bind(condP, [index, ...known, ...ctsIn], { branches: transposed });
   let k = 0;
   return [null, ...linear.map((l) => (l ? out[k++] : null))];

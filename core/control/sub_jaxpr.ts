@@ -13,7 +13,9 @@ import { evalJaxpr, Jaxpr } from "../jaxpr.ts";
 import { isFloat } from "../dtype.ts";
 import { moveBatchAxis } from "../primitives/batching.ts";
 import { zerosLike } from "../primitives/constants.ts";
+import { UndefPrimal } from "../primitive.ts";
 import { Tracer } from "../trace.ts";
+import { backwardPass } from "../transforms/transpose.ts";
 import { jvpFlat } from "../transforms/jvp.ts";
 import { makeJaxprFlat } from "../transforms/make_jaxpr.ts";
 import { partialEvalFlat, PartialVal } from "../transforms/partial_eval.ts";
@@ -119,6 +121,45 @@ export function jvpJaxpr(jaxpr: Jaxpr, withTangent: readonly boolean[]): Jaxpr {
     return [...outs, ...touts.filter((_, i) => differentiable(outs[i].aval))];
   }, [...avals, ...tangentAvals]);
 }
+
+/**
+ * The tangent part of `jaxpr`'s jvp: inputs as `jvpJaxpr`'s (primals, then the flagged tangents),
+ * outputs only the tangents of the differentiable outputs.
+ */
+export function tangentJaxpr(jaxpr: Jaxpr, withTangent: readonly boolean[]): Jaxpr {
+  const j = jvpJaxpr(jaxpr, withTangent);
+  const nOut = jaxpr.outs.length;
+  return traceFlat((xs) => evalJaxpr(j, xs).slice(nOut), inAvals(j));
+}
+
+/**
+ * The transpose of `jaxpr` with respect to its inputs flagged in `linear` (it must be linear in
+ * them): inputs are the other inputs, then a cotangent per output; outputs are the cotangents of
+ * the linear inputs (zeros where none flows).
+ */
+export function transposeJaxpr(jaxpr: Jaxpr, linear: readonly boolean[]): Jaxpr {
+  const avals = inAvals(jaxpr);
+  const known = avals.filter((_, i) => !linear[i]);
+  return traceFlat((xs) => {
+    let k = 0;
+    const args = avals.map((a, i) => (linear[i] ? new UndefPrimal(a) : xs[k++]));
+    return backwardPass(jaxpr, args, xs.slice(known.length));
+  }, [...known, ...outAvals(jaxpr)]);
+}
+
+/**
+ * `build()`, computed once per `jaxpr` and `key` (a rule's transformed sub-jaxpr, so that a
+ * compiled program is made once for it, not at every call).
+ */
+export function memoJaxpr(jaxpr: Jaxpr, key: string, build: () => Jaxpr): Jaxpr {
+  let table = memo.get(jaxpr);
+  if (!table) memo.set(jaxpr, table = new Map());
+  let j = table.get(key);
+  if (!j) table.set(key, j = build());
+  return j;
+}
+
+const memo = new WeakMap<Jaxpr, Map<string, Jaxpr>>();
 
 /** The batched type of `aval` with a batch axis of `size` at `dim` (`null`: unbatched). */
 export function batchedAval(aval: ShapedArray, dim: number | null, size: number): ShapedArray {

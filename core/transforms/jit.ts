@@ -1,7 +1,8 @@
 /**
  * `jit`: trace once per input signature, simplify the jaxpr, cache it, and run it. When a backend
  * can compile jaxprs, the cached program is compiled for it; under an outer transformation
- * (`grad(jit(f))`, `vmap(jit(f))`) the cached jaxpr is evaluated through that transformation.
+ * (`grad(jit(f))`, `vmap(jit(f))`) the call is one `pjit` equation whose rules transform the
+ * cached jaxpr, so what runs is compiled too.
  * @module
  */
 import { type Array, ConcreteArray } from "../array.ts";
@@ -16,7 +17,9 @@ import { config } from "../config.ts";
 import { findNonFinite } from "../debug_nans.ts";
 import { AdjointError } from "../errors.ts";
 import { evalJaxpr, type Jaxpr } from "../jaxpr.ts";
-import { evaluatingEagerly, Tracer } from "../trace.ts";
+import { bind, evaluatingEagerly, Tracer } from "../trace.ts";
+import { pjitP, type PjitParams } from "../control/pjit.ts";
+import { type ClosedJaxpr, hoistConsts } from "../control/sub_jaxpr.ts";
 import { flatten, type Tree, type TreeDef, unflatten } from "../tree.ts";
 import { flattenArrays, flattenFun, type OutStore } from "./flat.ts";
 import { makeJaxprFlat } from "./make_jaxpr.ts";
@@ -79,6 +82,8 @@ interface Entry {
   jaxpr: Jaxpr;
   outDef: TreeDef;
   compiled?: CompiledProgram;
+  /** The jaxpr as a pjit equation holds it (consts as leading operands). */
+  call?: ClosedJaxpr;
 }
 
 const objectIds = new WeakMap<object, number>();
@@ -149,7 +154,12 @@ export function jit(f: (...args: any[]) => any, options: JitOptions = {}): Jitte
     const [entry, leaves] = prepare(args);
     const backend = backendFor(leaves, options.backend);
     const check = (options.check ?? config.checkJit) && evaluatingEagerly();
-    const call = () => run(entry, leaves, backend, options.compile === "sync", check);
+    const call = () =>
+      run(entry, leaves, backend, {
+        sync: options.compile === "sync",
+        check,
+        name: f.name || "fn",
+      });
     const outs = config.debugNans && evaluatingEagerly()
       ? findNonFinite(call, () => flatten(eager(f, args, options.backend))[0])
       : call();
@@ -192,8 +202,7 @@ function run(
   entry: Entry,
   leaves: Array[],
   backend: Backend,
-  sync: boolean,
-  check: boolean,
+  { sync, check, name }: { sync: boolean; check: boolean; name: string },
 ): Array[] {
   const concrete = leaves.every((l) => l instanceof ConcreteArray) &&
     !entry.jaxpr.consts.some((c) => c instanceof Tracer);
@@ -201,7 +210,11 @@ function run(
     entry.compiled ??= backend.compile(entry.jaxpr, { sync: sync || check });
     return entry.compiled(leaves as ConcreteArray[], check ? CHECK : undefined);
   }
-  return evalJaxpr(entry.jaxpr, leaves);
+  if (concrete) return evalJaxpr(entry.jaxpr, leaves);
+  // Under a transformation: one pjit equation, whose rules keep the computation compiled.
+  entry.call ??= hoistConsts(entry.jaxpr);
+  const { jaxpr, consts } = entry.call;
+  return bind(pjitP, [...consts, ...leaves], { jaxpr, name, sync } satisfies PjitParams);
 }
 
 /** `f` called on `args` without jit (on `backend` when one was requested), as debugNans reruns it. */

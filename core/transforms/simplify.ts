@@ -201,8 +201,50 @@ export function eliminateDeadCode(j: Jaxpr): Jaxpr {
   );
 }
 
+/** Whether `e` calls a jaxpr (a jitted function called while tracing: `pjit`). */
+function isCall(e: JaxprEqn): boolean {
+  return e.prim.name === "pjit" && e.params.jaxpr instanceof Jaxpr;
+}
+
+/** Replaces each `pjit` equation by the equations of its jaxpr, so they fuse with the rest. */
+export function inlineCalls(j: Jaxpr): Jaxpr {
+  if (!j.eqns.some(isCall)) return j;
+  const subst = new Map<Var, Atom>();
+  const atom = (a: Atom): Atom => (a instanceof Var ? subst.get(a) ?? a : a);
+  const constVars = [...j.constVars], consts = [...j.consts];
+  const eqns: JaxprEqn[] = [];
+  for (const e of j.eqns) {
+    if (!isCall(e)) {
+      eqns.push(new JaxprEqn(e.prim, e.inputs.map(atom), e.params, e.outBinders));
+      continue;
+    }
+    const inner = inlineCalls(e.params.jaxpr as Jaxpr);
+    const env = new Map<Var, Atom>();
+    const local = (a: Atom): Atom => (a instanceof Var ? env.get(a)! : a);
+    inner.constVars.forEach((v, i) => {
+      const fresh = new Var(v.aval);
+      constVars.push(fresh);
+      consts.push(inner.consts[i]);
+      env.set(v, fresh);
+    });
+    inner.inBinders.forEach((v, i) => env.set(v, atom(e.inputs[i])));
+    for (const ie of inner.eqns) {
+      const outs = ie.outBinders.map((v) => {
+        const fresh = new Var(v.aval);
+        env.set(v, fresh);
+        return fresh;
+      });
+      eqns.push(new JaxprEqn(ie.prim, ie.inputs.map(local), ie.params, outs));
+    }
+    e.outBinders.forEach((v, i) => subst.set(v, local(inner.outs[i])));
+  }
+  return new Jaxpr(constVars, consts, j.inBinders, eqns, j.outs.map(atom));
+}
+
 /** All simplifications, in order. */
 export function simplify(j: Jaxpr): Jaxpr {
-  const folded = foldTransposedDots(eliminateCommonSubexpressions(foldConstants(j)));
+  const folded = foldTransposedDots(
+    eliminateCommonSubexpressions(foldConstants(inlineCalls(j))),
+  );
   return eliminateDeadCode(foldTransposedOperands(folded));
 }
