@@ -280,6 +280,10 @@ export const mulP: Primitive = binaryOp("mul", "numeric");
 export const divP: Primitive = binaryOp("div", "numeric");
 /** Power. */
 export const powP: Primitive = binaryOp("pow", "float");
+/** Four-quadrant arctangent of `x / y` (JAX's `atan2(x, y)`), in `[-pi, pi]`. */
+export const atan2P: Primitive = binaryOp("atan2", "float");
+/** Remainder of truncating division (C's fmod; for int32, `x` where `y` is 0), sign of `x`. */
+export const remP: Primitive = binaryOp("rem", "numeric");
 /** Elementwise maximum. */
 export const maxP: Primitive = binaryOp("max", "numeric");
 /** Elementwise minimum. */
@@ -347,6 +351,19 @@ powP.jvp = ([x, y], [tx, ty]) => {
   const dy = ty && mul(ty, mul(log(safeX), ans));
   return [[ans], [addTangents(dx, dy)]];
 };
+// d atan2(x, y) = (y dx - x dy) / (x^2 + y^2).
+atan2P.jvp = ([x, y], [tx, ty]) => {
+  const r2 = add(mul(x, x), mul(y, y));
+  const dx = tx && div(mul(tx, y), r2);
+  const dy = ty && neg(div(mul(ty, x), r2));
+  return [[atan2(x, y)], [addTangents(dx, dy)]];
+};
+// rem(x, y) = x - trunc(x / y) y, and trunc(x / y) is piecewise constant.
+remP.jvp = ([x, y], [tx, ty]) => {
+  const q = div(x, y);
+  const dy = ty && neg(mul(ty, mul(sign(q), floor(abs(q)))));
+  return [[rem(x, y)], [addTangents(tx, dy)]];
+};
 /** Tangent weight of the first operand of max/min: 1 where it wins, 0.5 on ties. */
 function chooserWeight(x: Array, y: Array, wins: (a: Array, b: Array) => Array): Array {
   const w = convert(wins(x, y), x.dtype);
@@ -382,6 +399,14 @@ export function div(x: Array, y: Array): Array {
 /** lax.pow. */
 export function pow(x: Array, y: Array): Array {
   return bind1(powP, [x, y]);
+}
+/** lax.atan2: the angle of the point `(y, x)`, i.e. `arctan(x / y)` in the right quadrant. */
+export function atan2(x: Array, y: Array): Array {
+  return bind1(atan2P, [x, y]);
+}
+/** lax.rem: `x - trunc(x / y) * y`, exactly (C's fmod), with the sign of `x`. */
+export function rem(x: Array, y: Array): Array {
+  return bind1(remP, [x, y]);
 }
 /** lax.max. */
 export function max(x: Array, y: Array): Array {

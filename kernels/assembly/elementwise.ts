@@ -288,6 +288,45 @@ export function pow_f64(x: usize, y: usize, o: usize, n: i32): void {
   }
 }
 
+/** Arctangents are computed in f64 and rounded, as the reference backend does. */
+export function atan2_f32(x: usize, y: usize, o: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const p = <usize>i << 2;
+    store<f32>(o + p, <f32>Math.atan2(<f64>load<f32>(x + p), <f64>load<f32>(y + p)));
+  }
+}
+
+export function atan2_f64(x: usize, y: usize, o: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const p = <usize>i << 3;
+    store<f64>(o + p, Math.atan2(load<f64>(x + p), load<f64>(y + p)));
+  }
+}
+
+/** Float remainders are C's fmod (exact, the sign of x). */
+export function rem_f32(x: usize, y: usize, o: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const p = <usize>i << 2;
+    store<f32>(o + p, load<f32>(x + p) % load<f32>(y + p));
+  }
+}
+
+export function rem_f64(x: usize, y: usize, o: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const p = <usize>i << 3;
+    store<f64>(o + p, load<f64>(x + p) % load<f64>(y + p));
+  }
+}
+
+/** Truncating int32 remainder; by zero gives x (i32.rem_s would trap), INT_MIN % -1 gives 0. */
+export function rem_i32(x: usize, y: usize, o: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const p = <usize>i << 2;
+    const a = load<i32>(x + p), b = load<i32>(y + p);
+    store<i32>(o + p, b == 0 ? a : a % b);
+  }
+}
+
 // ---------------------------------------------------------------- comparisons
 
 const EQ = 0;

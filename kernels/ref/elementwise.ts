@@ -51,6 +51,9 @@ const FLOAT_BINARY: Record<string, Binary> = {
   mul: (x, y) => x * y,
   div: (x, y) => x / y,
   pow: Math.pow,
+  atan2: Math.atan2,
+  // JS's % on numbers is C's fmod, exact.
+  rem: (x, y) => x % y,
   max: (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y)),
   min: (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.min(x, y)),
 };
@@ -60,6 +63,7 @@ const INT_BINARY: Record<string, Binary> = {
   sub: (x, y) => (x - y) | 0,
   mul: Math.imul,
   div: (x, y) => (y === 0 ? 0 : (x / y) | 0),
+  rem: (x, y) => (y === 0 ? x : x % y) | 0,
   max: Math.max,
   min: Math.min,
   and: (x, y) => x & y,
@@ -128,7 +132,7 @@ const convertImpl: RefImpl = ([x], _, __, [out]) => {
 export const elementwiseImpls: Record<string, RefImpl> = {
   ...Object.fromEntries(Object.entries(UNARY).map(([k, fn]) => [k, unary(fn)])),
   ...Object.fromEntries(
-    ["add", "sub", "mul", "div", "pow", "max", "min", "and", "or"].map((
+    ["add", "sub", "mul", "div", "pow", "atan2", "rem", "max", "min", "and", "or"].map((
       k,
     ) => [k, binary(arith(k))]),
   ),

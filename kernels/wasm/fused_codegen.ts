@@ -64,6 +64,10 @@ const BINARY: Record<string, Binary> = {
   mul: (a, b) => `(${a} * ${b})`,
   div: (a, b, d) => isF(d) ? `(${a} / ${b})` : `(${b} == 0 ? 0 : ${b} == -1 ? -${a} : ${a} / ${b})`,
   pow: (a, b, d) => `${lib(d)}.pow(${a}, ${b})`,
+  // In f64 and rounded, as the eager kernel and ref.
+  atan2: (a, b, d) => `<${REG[d]}>Math.atan2(<f64>${a}, <f64>${b})`,
+  // Float % is fmod (exact); int32 % by 0 would trap, and gives x as the primitive says.
+  rem: (a, b, d) => isF(d) ? `(${a} % ${b})` : `(${b} == 0 ? ${a} : ${a} % ${b})`,
   max: (a, b, d) => `max<${REG[d]}>(${a}, ${b})`,
   min: (a, b, d) => `min<${REG[d]}>(${a}, ${b})`,
   eq: cmp("=="),
@@ -148,6 +152,8 @@ const MATH_CALLS = new Set([
   "tanh",
   "logistic",
   "pow",
+  "atan2",
+  "rem",
   "erf",
   "erf_inv",
 ]);
@@ -646,10 +652,10 @@ export function heap_base(): usize {
 export function math_anchor(x: f64, y: f32): f64 {
   const a = Math.sin(x) + Math.cos(x) + Math.exp(x) + Math.log(x) + Math.log1p(x) + Math.expm1(x) +
     Math.tanh(x) + Math.sqrt(x) + Math.floor(x) + Math.ceil(x) + Math.abs(x) + Math.pow(x, x) +
-    Math.sign(x) + erfF64(x) + erfInvF64(x) + logisticF64(x);
+    Math.atan2(x, x) + x % x + Math.sign(x) + erfF64(x) + erfInvF64(x) + logisticF64(x);
   const b = Mathf.sin(y) + Mathf.cos(y) + Mathf.exp(y) + Mathf.log(y) + Mathf.log1p(y) +
     Mathf.expm1(y) + Mathf.tanh(y) + Mathf.sqrt(y) + Mathf.floor(y) + Mathf.ceil(y) +
-    Mathf.abs(y) + Mathf.pow(y, y) + Mathf.sign(y);
+    Mathf.abs(y) + Mathf.pow(y, y) + y % y + Mathf.sign(y);
   return a + <f64>b;
 }
 `;

@@ -46,6 +46,8 @@ const FLOAT_BINARY: Record<string, Expr> = {
   mul: infix("*"),
   div: infix("/"),
   pow: call("pow_f"),
+  atan2: call("atan2_f"),
+  rem: call("rem_f"),
   max: call("max_f"),
   min: call("min_f"),
 };
@@ -59,6 +61,7 @@ const INT_OPS: Record<string, Expr> = {
   sub: infix("-"),
   mul: infix("*"),
   div: ([x, y]) => `select(${x} / ${y}, 0i, ${y} == 0i)`,
+  rem: ([x, y]) => `select(${x} % ${y}, ${x}, ${y} == 0i)`,
   max: call("max"),
   min: call("min"),
   and: infix("&"),

@@ -1,7 +1,7 @@
 /**
  * Scalar WGSL functions that the builtins lack or leave undefined, written to match the ref
  * backend: NaN-propagating max/min, log and sqrt outside their domain, `pow` of negative bases,
- * and accurate log1p, expm1, tanh, logistic, erf and erf_inv.
+ * and accurate log1p, expm1, tanh, logistic, erf, erf_inv, atan2 and fmod (`rem`).
  *
  * `withHelpers(body)` prepends exactly the helpers a kernel body calls (and those they call).
  * @module
@@ -40,6 +40,52 @@ const HELPERS: Record<string, string> = {
     if (is_odd(y)) { r = -r; }
   }
   return r;
+}`,
+  // atan on [0, 1] (Cephes atanf, about 2e-7 relative): around 1 by atan(a) = pi/4 + atan(t).
+  atan01_f: `fn atan01_f(a: f32) -> f32 {
+  var t = a;
+  var base = 0.0;
+  if (a > 0.4142135623730950) { t = (a - 1.0) / (a + 1.0); base = 0.7853981633974483; }
+  let z = t * t;
+  let p = ((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z - 3.33329491539e-1;
+  return base + (t + t * z * p);
+}`,
+  // atan2 by octant from atan01_f (the builtin may be off by 4096 ulp), with IEEE's signed
+  // zeros and infinities: atan2(±0, -0) = ±pi, atan2(±inf, ±inf) = ±pi/4 or ±3pi/4.
+  atan2_f: `fn atan2_f(y: f32, x: f32) -> f32 {
+  if (is_nan(x) || is_nan(y)) { return nan_f(); }
+  let pi = 3.141592653589793;
+  let neg_x = (bitcast<u32>(x) & 0x80000000u) != 0u;
+  let ax = abs(x);
+  let ay = abs(y);
+  var r: f32;
+  if (ax == inf_f() && ay == inf_f()) {
+    r = select(0.25 * pi, 0.75 * pi, neg_x);
+  } else if (ax == 0.0 && ay == 0.0) {
+    r = select(0.0, pi, neg_x);
+  } else {
+    r = atan01_f(min(ax, ay) / max(ax, ay));
+    if (ay > ax) { r = 0.5 * pi - r; }
+    if (neg_x) { r = pi - r; }
+  }
+  return select(r, -r, (bitcast<u32>(y) & 0x80000000u) != 0u);
+}`,
+  // C's fmod, exactly (WGSL's % is x - y * trunc(x / y), rounded): subtracts y * 2^k for k
+  // from the exponent difference down to 0; each step is exact (Sterbenz).
+  rem_f: `fn rem_f(x: f32, y: f32) -> f32 {
+  let ax = abs(x);
+  let ay = abs(y);
+  if (is_nan(x) || is_nan(y) || ax == inf_f() || ay == 0.0) { return nan_f(); }
+  if (ax < ay) { return x; }
+  var r = ax;
+  var d = ldexp(ay, frexp(ax).exp - frexp(ay).exp);
+  if (d > r) { d = d * 0.5; }
+  loop {
+    if (d < ay) { break; }
+    if (r >= d) { r = r - d; }
+    d = d * 0.5;
+  }
+  return select(r, -r, x < 0.0);
 }`,
   expm1_f: `fn expm1_f(x: f32) -> f32 {
   if (abs(x) < 0.5) {
