@@ -30,6 +30,9 @@ export * from "./core/control/cond.ts";
 export * from "./core/control/scan.ts";
 export * from "./core/control/while_loop.ts";
 export * as linalg from "./core/primitives/linalg/mod.ts";
+export * from "./lax/associative_scan.ts";
+export * from "./lax/cumulative.ts";
+export * from "./lax/top_k.ts";
 
 /** Padding: `"SAME"` (output size = ceil(input / stride)), `"VALID"` (none), or `[lo, hi]` per axis. */
 export type Padding = "SAME" | "VALID" | [number, number][];

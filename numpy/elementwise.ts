@@ -8,69 +8,47 @@ import { type DType, isFloat } from "../core/dtype.ts";
 import { AdjointError } from "../core/errors.ts";
 import * as lax from "../core/primitives/elementwise.ts";
 import { full, zerosLike } from "../core/primitives/constants.ts";
-import { broadcastTo } from "../core/primitives/structural.ts";
-import { broadcastShapes } from "../core/shape.ts";
 import { customJvp } from "../core/transforms/custom.ts";
 import { type ArrayInput, asArray } from "./convert.ts";
 import { promoteArgs } from "./promotion.ts";
+import { binaryUfunc, broadcastAll, type Operand, toFloat, unaryUfunc } from "./ufunc.ts";
 
-/** An array or a JS scalar. */
-export type Operand = Array | number | boolean;
-
-function broadcastAll(op: string, xs: Array[]): Array[] {
-  const shape = broadcastShapes(op, ...xs.map((x) => x.shape));
-  return xs.map((x) => broadcastTo(x, shape));
-}
-
-function binary(
-  op: string,
-  fn: (x: Array, y: Array) => Array,
-  dtypeOf?: (d: DType) => DType,
-): (x: Operand, y: Operand) => Array {
-  return (x, y) => {
-    let [a, b] = promoteArgs(`np.${op}`, [x, y]);
-    if (dtypeOf) [a, b] = promoteArgs(`np.${op}`, [a, b], dtypeOf(a.dtype));
-    const [bx, by] = broadcastAll(`np.${op}`, [a, b]);
-    return fn(bx, by);
-  };
-}
-
-const toFloat = (d: DType): DType => (isFloat(d) ? d : "float32");
+export type { Operand } from "./ufunc.ts";
 
 /** `x + y`. */
-export const add: (x: Operand, y: Operand) => Array = binary("add", lax.add);
+export const add: (x: Operand, y: Operand) => Array = binaryUfunc("add", lax.add);
 /** `x - y`. */
-export const subtract: (x: Operand, y: Operand) => Array = binary("subtract", lax.sub);
+export const subtract: (x: Operand, y: Operand) => Array = binaryUfunc("subtract", lax.sub);
 /** `x * y`. */
-export const multiply: (x: Operand, y: Operand) => Array = binary("multiply", lax.mul);
+export const multiply: (x: Operand, y: Operand) => Array = binaryUfunc("multiply", lax.mul);
 /** True division `x / y` (integers give float32). */
-export const divide: (x: Operand, y: Operand) => Array = binary("divide", lax.div, toFloat);
+export const divide: (x: Operand, y: Operand) => Array = binaryUfunc("divide", lax.div, toFloat);
 /** `x ** y` (float). */
-export const power: (x: Operand, y: Operand) => Array = binary("power", lax.pow, toFloat);
+export const power: (x: Operand, y: Operand) => Array = binaryUfunc("power", lax.pow, toFloat);
 /** Elementwise maximum. */
-export const maximum: (x: Operand, y: Operand) => Array = binary("maximum", lax.max);
+export const maximum: (x: Operand, y: Operand) => Array = binaryUfunc("maximum", lax.max);
 /** Elementwise minimum. */
-export const minimum: (x: Operand, y: Operand) => Array = binary("minimum", lax.min);
+export const minimum: (x: Operand, y: Operand) => Array = binaryUfunc("minimum", lax.min);
 /** `x == y`. */
-export const equal: (x: Operand, y: Operand) => Array = binary("equal", lax.eq);
+export const equal: (x: Operand, y: Operand) => Array = binaryUfunc("equal", lax.eq);
 /** `x != y`. */
-export const notEqual: (x: Operand, y: Operand) => Array = binary("notEqual", lax.ne);
+export const notEqual: (x: Operand, y: Operand) => Array = binaryUfunc("notEqual", lax.ne);
 /** `x < y`. */
-export const less: (x: Operand, y: Operand) => Array = binary("less", lax.lt);
+export const less: (x: Operand, y: Operand) => Array = binaryUfunc("less", lax.lt);
 /** `x <= y`. */
-export const lessEqual: (x: Operand, y: Operand) => Array = binary("lessEqual", lax.le);
+export const lessEqual: (x: Operand, y: Operand) => Array = binaryUfunc("lessEqual", lax.le);
 /** `x > y`. */
-export const greater: (x: Operand, y: Operand) => Array = binary("greater", lax.gt);
+export const greater: (x: Operand, y: Operand) => Array = binaryUfunc("greater", lax.gt);
 /** `x >= y`. */
-export const greaterEqual: (x: Operand, y: Operand) => Array = binary("greaterEqual", lax.ge);
+export const greaterEqual: (x: Operand, y: Operand) => Array = binaryUfunc("greaterEqual", lax.ge);
 /** Logical and of bool arrays. */
-export const logicalAnd: (x: Operand, y: Operand) => Array = binary(
+export const logicalAnd: (x: Operand, y: Operand) => Array = binaryUfunc(
   "logicalAnd",
   lax.and,
   () => "bool",
 );
 /** Logical or of bool arrays. */
-export const logicalOr: (x: Operand, y: Operand) => Array = binary(
+export const logicalOr: (x: Operand, y: Operand) => Array = binaryUfunc(
   "logicalOr",
   lax.or,
   () => "bool",
@@ -79,49 +57,50 @@ export const logicalOr: (x: Operand, y: Operand) => Array = binary(
 /** Short aliases, as in jax.numpy. */
 export { divide as div, multiply as mul, subtract as sub };
 
-function unary(fn: (x: Array) => Array, float = true): (x: ArrayInput) => Array {
-  return (x) => {
-    const a = asArray(x);
-    return fn(float && !isFloat(a.dtype) ? lax.convert(a, "float32") : a);
-  };
-}
-
 /** `-x`. */
-export const negative: (x: ArrayInput) => Array = unary(lax.neg, false);
+export const negative: (x: ArrayInput) => Array = unaryUfunc(lax.neg, false);
 /** `e^x`. */
-export const exp: (x: ArrayInput) => Array = unary(lax.exp);
+export const exp: (x: ArrayInput) => Array = unaryUfunc(lax.exp);
 /** Natural logarithm. */
-export const log: (x: ArrayInput) => Array = unary(lax.log);
+export const log: (x: ArrayInput) => Array = unaryUfunc(lax.log);
+/** Base-2 logarithm, `log(x) / log(2)` (as jnp.log2). */
+export const log2: (x: ArrayInput) => Array = unaryUfunc((x) =>
+  lax.div(lax.log(x), full(x.shape, Math.LN2, x.dtype))
+);
+/** Base-10 logarithm, `log(x) / log(10)` (as jnp.log10). */
+export const log10: (x: ArrayInput) => Array = unaryUfunc((x) =>
+  lax.div(lax.log(x), full(x.shape, Math.LN10, x.dtype))
+);
 /** `log(1 + x)`. */
-export const log1p: (x: ArrayInput) => Array = unary(lax.log1p);
+export const log1p: (x: ArrayInput) => Array = unaryUfunc(lax.log1p);
 /** `e^x - 1`. */
-export const expm1: (x: ArrayInput) => Array = unary(lax.expm1);
+export const expm1: (x: ArrayInput) => Array = unaryUfunc(lax.expm1);
 /** Sine. */
-export const sin: (x: ArrayInput) => Array = unary(lax.sin);
+export const sin: (x: ArrayInput) => Array = unaryUfunc(lax.sin);
 /** Cosine. */
-export const cos: (x: ArrayInput) => Array = unary(lax.cos);
+export const cos: (x: ArrayInput) => Array = unaryUfunc(lax.cos);
 /** Hyperbolic tangent. */
-export const tanh: (x: ArrayInput) => Array = unary(lax.tanh);
+export const tanh: (x: ArrayInput) => Array = unaryUfunc(lax.tanh);
 /** Square root. */
-export const sqrt: (x: ArrayInput) => Array = unary(lax.sqrt);
+export const sqrt: (x: ArrayInput) => Array = unaryUfunc(lax.sqrt);
 /** `1 / sqrt(x)`. */
-export const rsqrt: (x: ArrayInput) => Array = unary(lax.rsqrt);
+export const rsqrt: (x: ArrayInput) => Array = unaryUfunc(lax.rsqrt);
 /** Absolute value. */
-export const abs: (x: ArrayInput) => Array = unary(lax.abs, false);
+export const abs: (x: ArrayInput) => Array = unaryUfunc(lax.abs, false);
 /** Sign: -1, 0 or 1. */
-export const sign: (x: ArrayInput) => Array = unary(lax.sign, false);
+export const sign: (x: ArrayInput) => Array = unaryUfunc(lax.sign, false);
 /** Error function. */
-export const erf: (x: ArrayInput) => Array = unary(lax.erf);
+export const erf: (x: ArrayInput) => Array = unaryUfunc(lax.erf);
 /** Inverse error function. */
-export const erfInv: (x: ArrayInput) => Array = unary(lax.erfInv);
+export const erfInv: (x: ArrayInput) => Array = unaryUfunc(lax.erfInv);
 /** Round down. */
-export const floor: (x: ArrayInput) => Array = unary(lax.floor);
+export const floor: (x: ArrayInput) => Array = unaryUfunc(lax.floor);
 /** Round up. */
-export const ceil: (x: ArrayInput) => Array = unary(lax.ceil);
+export const ceil: (x: ArrayInput) => Array = unaryUfunc(lax.ceil);
 /** Round to the nearest integer, halves to even (as NumPy: -2.5 to -2, 0.5 to 0). */
-export const round: (x: ArrayInput) => Array = unary((x) => lax.round(x, "toNearestEven"));
+export const round: (x: ArrayInput) => Array = unaryUfunc((x) => lax.round(x, "toNearestEven"));
 /** Logistic sigmoid `1 / (1 + e^-x)`. */
-export const sigmoid: (x: ArrayInput) => Array = unary(lax.logistic);
+export const sigmoid: (x: ArrayInput) => Array = unaryUfunc(lax.logistic);
 /** Logical not of a bool array. */
 export function logicalNot(x: ArrayInput): Array {
   return lax.not(lax.convert(asArray(x), "bool"));
@@ -177,13 +156,6 @@ export function clip(x: ArrayInput, lo: Operand | null, hi: Operand | null): Arr
 /** Casts to `dtype`. */
 export function astype(x: ArrayInput, dtype: DType): Array {
   return lax.convert(asArray(x), dtype);
-}
-
-/** Whether elements are finite (not NaN or infinite). */
-export function isfinite(x: ArrayInput): Array {
-  const a = asArray(x);
-  if (!isFloat(a.dtype)) return lax.eq(a, a);
-  return lax.lt(lax.abs(a), full(a.shape, Infinity, a.dtype));
 }
 
 /** Throws unless `x` is a float array (for functions that need gradients). */
