@@ -457,6 +457,11 @@ const RULES: Rule[] = [
   binary("mul", np.multiply),
   binary("div", np.divide, domains.real, domains.nonzero),
   binary("pow", np.power, domains.positive, domains.real),
+  // y > 0: away from the branch cut along the negative x axis and the origin.
+  binary("atan2", np.arctan2, domains.real, domains.positive),
+  // |y| within 2% of 1 and x at least 0.1 from integers: x / y stays off the integers where
+  // rem jumps.
+  binary("rem", np.fmod, domains.nonInteger, (u) => Math.sign(u || 1) * (1 + 0.02 * Math.abs(u))),
   untied("max", np.maximum),
   untied("min", np.minimum),
   comparison("eq", np.equal),

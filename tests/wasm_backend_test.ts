@@ -167,12 +167,28 @@ const UNARY: Record<string, { lo: number; hi: number; tol?: { rtol: number; atol
   cos: { lo: -100, hi: 100, tol: { rtol: 1e-6, atol: 3e-7 } },
 };
 
-const BINARY_FLOAT = ["add", "sub", "mul", "div", "max", "min", "eq", "ne", "lt", "le", "gt", "ge"];
+const BINARY_FLOAT = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "atan2",
+  "rem",
+  "max",
+  "min",
+  "eq",
+  "ne",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+];
 const BINARY_INT = [
   "add",
   "sub",
   "mul",
   "div",
+  "rem",
   "max",
   "min",
   "and",
@@ -258,8 +274,8 @@ Deno.test("wasm elementwise primitives match ref", async (t) => {
         const gen = FLOATS.includes(dtype) ? specialArb(shape, dtype) : arrayArb(shape, dtype);
         const [x, y] = fc.sample(fc.tuple(gen, gen), { numRuns: 1, seed })[0];
         for (const prim of names) {
-          // Every third int32 divisor is zero: integer division by zero gives 0.
-          if (prim === "div" && dtype === "int32") {
+          // Every third int32 divisor is zero: integer division by zero gives 0, rem gives x.
+          if ((prim === "div" || prim === "rem") && dtype === "int32") {
             for (let i = 0; i < y.data.length; i += 3) y.data[i] = 0;
           }
           const inputs = prim === "pow" ? [host(x.data.map(Math.abs), shape, dtype), y] : [x, y];
@@ -273,6 +289,17 @@ Deno.test("wasm elementwise primitives match ref", async (t) => {
   await t.step("int32 division truncates, by zero gives 0, and INT_MIN / -1 wraps", () => {
     check({
       prim: "div",
+      inputs: [
+        host([7, -7, 7, -7, 5, -2147483648, 3], [7], "int32"),
+        host([2, 2, -2, -2, 0, -1, 7], [7], "int32"),
+      ],
+      params: {},
+    });
+  });
+
+  await t.step("int32 rem truncates, by zero gives x, and INT_MIN % -1 is 0", () => {
+    check({
+      prim: "rem",
       inputs: [
         host([7, -7, 7, -7, 5, -2147483648, 3], [7], "int32"),
         host([2, 2, -2, -2, 0, -1, 7], [7], "int32"),
@@ -801,6 +828,7 @@ Deno.test("every primitive that runs on a backend has a wasm case here", () => {
     "not",
     ...BINARY_INT,
     "pow",
+    "atan2",
     "select_n",
     "convert_element_type",
     "xor",

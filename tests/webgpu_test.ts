@@ -236,6 +236,8 @@ const FLOAT_BINARY: [string, (x: Array, y: Array) => Array, string, string, Tole
   ["pow (negative bases, integer exponents)", lax.pow, "real", "smallInt", SPECIAL],
   ["max", lax.max, "real", "real", EXACT],
   ["min", lax.min, "real", "real", EXACT],
+  ["atan2", lax.atan2, "real", "real", MATH],
+  ["rem", lax.rem, "real", "real", EXACT],
 ];
 
 const COMPARISONS: [string, (x: Array, y: Array) => Array][] = [
@@ -252,6 +254,7 @@ const INT_BINARY: [string, (x: Array, y: Array) => Array][] = [
   ["sub", lax.sub],
   ["mul", lax.mul],
   ["div", lax.div],
+  ["rem", lax.rem],
   ["max", lax.max],
   ["min", lax.min],
   ["and", lax.and],
