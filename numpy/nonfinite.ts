@@ -42,8 +42,11 @@ const FLOAT_MAX: Record<"float32" | "float64", number> = {
 
 /** Options of `nanToNum`: what replaces NaN (default 0), +inf and -inf (default ± the largest finite). */
 export interface NanToNumOptions {
+  /** Replaces NaN (default 0). */
   nan?: number;
+  /** Replaces +inf (default the dtype's largest finite value). */
   posinf?: number;
+  /** Replaces -inf (default minus the dtype's largest finite value). */
   neginf?: number;
 }
 
