@@ -29,6 +29,8 @@ Deno.test("every jit module's static data is the same bytes, whatever math it us
     [(x) => np.log1p(np.sin(x.mul(1e4))), x32],
     [(x) => np.power(x, 2.5).mul(np.tanh(x)), x64],
     [(x) => np.erf(x).sub(np.sigmoid(x)), x64],
+    [(x) => np.arctan2(x, 2).add(np.fmod(x, 0.3)), x64],
+    [(x) => np.arctan2(x, 2).add(np.fmod(x, 0.3)), x32],
     [(x) => x.mul(3).add(1), x32],
   ];
   const data = programs.map(([f, x]) => staticData(lowerForWasm(jit(f).lower(x).jaxpr).source));
