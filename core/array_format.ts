@@ -13,15 +13,49 @@ const EDGE = 3;
 /** A matrix printed on one line longer than this prints one row per line. */
 const LINE = 75;
 
-/** The text of one element: integers plainly, floats to 6 significant digits, bools as words. */
-function element(x: number, dtype: DType): string {
-  if (dtype === "bool") return x ? "true" : "false";
-  if (dtype === "int32" || Number.isNaN(x) || !Number.isFinite(x)) return String(x);
-  if (Object.is(x, -0)) return "-0.";
-  if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.`;
-  const abs = Math.abs(x);
-  if (abs >= 1e-4 && abs < 1e8) return String(Number(x.toPrecision(6)));
-  return x.toExponential(5).replace(/\.?0+e/, "e");
+/** Significant digits a float shows. */
+const DIGITS = 6;
+
+/** Whether a float prints in fixed notation (else exponential). */
+function fixed(abs: number): boolean {
+  return abs === 0 || (abs >= 1e-4 && abs < 1e8);
+}
+
+/**
+ * How the floats of one array print, in one style as NumPy's: `1.`, `2.` when all are integers;
+ * else one number of decimals for all (the most any needs at 6 significant digits), trailing
+ * zeros shown as spaces (`1.     ` beside `1.41421`); exponential for all when any needs it.
+ */
+function floatStyle(values: number[]): (x: number) => string {
+  const finite = values.filter(Number.isFinite);
+  const special = (x: number) => (Object.is(x, -0) ? "-0." : String(x));
+  if (finite.every((x) => Number.isInteger(x) && Math.abs(x) < 1e16)) {
+    return (x) => (Number.isFinite(x) && !Object.is(x, -0) ? `${x}.` : special(x));
+  }
+  if (finite.every((x) => fixed(Math.abs(x)))) {
+    const decimals = (x: number) => {
+      const t = String(Number(x.toPrecision(DIGITS)));
+      return t.includes(".") ? t.length - t.indexOf(".") - 1 : 0;
+    };
+    const d = Math.min(Math.max(...finite.map(decimals)), 8);
+    return (x) => {
+      if (!Number.isFinite(x) || Object.is(x, -0)) return special(x);
+      const t = x.toFixed(d);
+      const trimmed = t.replace(/0+$/, "");
+      return trimmed.padEnd(t.length);
+    };
+  }
+  return (x) =>
+    Number.isFinite(x) && !Object.is(x, -0)
+      ? x.toExponential(DIGITS - 1).replace(/\.?0+e/, "e")
+      : special(x);
+}
+
+/** The text of each element: integers plainly, floats in one style, bools as words. */
+function elementStyle(values: number[], dtype: DType): (x: number) => string {
+  if (dtype === "bool") return (x) => (x ? "true" : "false");
+  if (dtype === "int32") return (x) => String(x);
+  return floatStyle(values);
 }
 
 /** The indices shown along an axis of length `n` (`-1` marks the `...`). */
@@ -52,7 +86,8 @@ export function formatData(data: TypedArray, shape: readonly number[], dtype: DT
     }
   };
   collect(0, 0);
-  const texts = new Map(shown.map((o) => [o, element(Number(data[o]), dtype)]));
+  const style = elementStyle(shown.map((o) => Number(data[o])), dtype);
+  const texts = new Map(shown.map((o) => [o, style(Number(data[o]))]));
   const width = Math.max(0, ...[...texts.values()].map((t) => t.length));
   const cell = (o: number) => texts.get(o)!.padStart(width);
   const render = (axis: number, offset: number, breakRows: boolean): string => {

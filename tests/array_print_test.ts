@@ -17,9 +17,9 @@ Deno.test("console.log shows an array's type, backend and contents, NumPy-style"
     Deno.inspect(np.arange(12).reshape([3, 4]).astype("float32").div(7)),
     [
       `Array(f32[3,4], ${where})`,
-      "[[      0., 0.142857, 0.285714, 0.428571],",
-      " [0.571429, 0.714286, 0.857143,       1.],",
-      " [ 1.14286,  1.28571,  1.42857,  1.57143]]",
+      "[[0.      , 0.142857, 0.285714, 0.428571],",
+      " [0.571429, 0.714286, 0.857143, 1.      ],",
+      " [1.142857, 1.285714, 1.428571, 1.571429]]",
     ].join("\n"),
   );
 });
@@ -42,6 +42,15 @@ Deno.test("higher ranks leave a blank line between blocks; special values print 
   assert.equal(
     formatData(new Float64Array([-0, NaN, -Infinity, 1.5e-9]), [4], "float64"),
     "[      -0.,       NaN, -Infinity,    1.5e-9]",
+  );
+  // One style for all the floats of an array: integers beside fractions get the same decimals.
+  assert.equal(
+    formatData(new Float64Array([1, 2.0000000000000004, 3, Math.SQRT2]), [4], "float64"),
+    "[1.     , 2.     , 3.     , 1.41421]",
+  );
+  assert.equal(
+    formatData(new Float64Array([1, 2.5, 1e9]), [3], "float64"),
+    "[  1e+0, 2.5e+0,   1e+9]",
   );
 });
 
