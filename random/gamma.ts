@@ -14,12 +14,11 @@ import { Array } from "../core/array.ts";
 import { describeValue } from "../core/describe.ts";
 import { AdjointError } from "../core/errors.ts";
 import { checkOptions } from "../core/options.ts";
-import { shapeStr } from "../core/shape.ts";
 import * as np from "../numpy.ts";
 import { checkFloatDType } from "./floats.ts";
 import { split } from "./key.ts";
 import { normal } from "./normal.ts";
-import { checkSampleShape } from "./sample_shape.ts";
+import { broadcastSampleShape } from "./sample_shape.ts";
 import { type FloatDType, uniform } from "./uniform.ts";
 
 /** Candidates drawn per sample (see the module comment). */
@@ -39,33 +38,6 @@ function parameter(op: string, what: string, x: number | Array, dtype: FloatDTyp
     throw new AdjointError(op, `expected ${what} as a number or an array, got ${describeValue(x)}`);
   }
   return np.stopGradient(typeof x === "number" ? np.array(x, dtype) : np.astype(x, dtype));
-}
-
-/** The sample shape: `given`, which the parameter shapes must broadcast to, or theirs. */
-function sampleShape(
-  op: string,
-  given: readonly number[] | undefined,
-  shapes: (readonly number[])[],
-): number[] {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const broadcast = globalThis.Array.from(
-    { length: rank },
-    (_, i) => Math.max(...shapes.map((s) => s[i - rank + s.length] ?? 1)),
-  );
-  if (given === undefined) return broadcast;
-  checkSampleShape(op, given);
-  const ok = shapes.every((s) =>
-    s.length <= given.length &&
-    s.every((d, i) => d === 1 || d === given[given.length - s.length + i])
-  );
-  if (!ok) {
-    throw new AdjointError(
-      op,
-      `parameters of shapes ${shapes.map(shapeStr).join(", ")} do not broadcast to the ` +
-        `sample shape ${shapeStr(given)}`,
-    );
-  }
-  return [...given];
 }
 
 /** `log G` for `G ~ Gamma(a, 1)`, `a` already of `shape` and `dtype`. */
@@ -102,7 +74,7 @@ function gammaSetup(op: string, a: number | Array, options: GammaOptions) {
   checkOptions(op, options, ["shape", "dtype"]);
   const dtype = checkFloatDType(op, options.dtype ?? "float32");
   const alpha = parameter(op, "a", a, dtype);
-  const shape = sampleShape(op, options.shape, [alpha.shape]);
+  const shape = broadcastSampleShape(op, options.shape, [alpha.shape]);
   return { dtype, shape, alpha: np.broadcastTo(alpha, shape) };
 }
 
@@ -148,7 +120,7 @@ export function beta(
   checkOptions(op, options, ["shape", "dtype"]);
   const dtype = checkFloatDType(op, options.dtype ?? "float32");
   const pa = parameter(op, "a", a, dtype), pb = parameter(op, "b", b, dtype);
-  const shape = sampleShape(op, options.shape, [pa.shape, pb.shape]);
+  const shape = broadcastSampleShape(op, options.shape, [pa.shape, pb.shape]);
   const [ka, kb] = split(key);
   const la = logGammaSample(ka, np.broadcastTo(pa, shape), shape, dtype);
   const lb = logGammaSample(kb, np.broadcastTo(pb, shape), shape, dtype);
@@ -179,7 +151,7 @@ export function dirichlet(key: Array, alpha: Array, options: GammaOptions = {}):
     );
   }
   const k = conc.shape[conc.ndim - 1];
-  const shape = [...sampleShape(op, options.shape, [conc.shape.slice(0, -1)]), k];
+  const shape = [...broadcastSampleShape(op, options.shape, [conc.shape.slice(0, -1)]), k];
   const lg = logGammaSample(key, np.broadcastTo(conc, shape), shape, dtype);
   return np.exp(np.subtract(lg, np.logsumexp(lg, -1, true)));
 }
