@@ -41,7 +41,7 @@ let EXP_HI = ZERO, EXP_LO = ZERO, EXPM1_HI = ZERO, EXPM1_LO = ZERO, EXPM1_OVERFL
 let Q0 = ZERO, Q1 = ZERO, Q2 = ZERO, Q3 = ZERO, Q4 = ZERO, Q5 = ZERO;
 let MIN_NORMAL = ZERO, TWO_POW_23 = ZERO, MANTISSA = ZERO, ONE_BITS = ZERO, SQRT2 = ZERO;
 let L0 = ZERO, L1 = ZERO, L2 = ZERO, L3 = ZERO;
-let TANH_CLAMP = ZERO, TANH_CLAMP_NEG = ZERO;
+let TANH_CLAMP = ZERO;
 let E0 = ZERO, E1 = ZERO, E2 = ZERO, E3 = ZERO, E4 = ZERO, E5 = ZERO, E6 = ZERO;
 let R0 = ZERO, R1 = ZERO, R2 = ZERO, R3 = ZERO, R4 = ZERO, R5 = ZERO, R6 = ZERO, R7 = ZERO;
 let R8 = ZERO, R9 = ZERO, R10 = ZERO, F_FOUR = ZERO, F_SIXTEEN = ZERO, T_MID = ZERO, T_SCALE = ZERO;
@@ -101,7 +101,6 @@ export function initMath(): void {
   L2 = f32x4.splat(0.28571429);
   L3 = f32x4.splat(0.22222222);
   TANH_CLAMP = f32x4.splat(9.0);
-  TANH_CLAMP_NEG = f32x4.splat(-9.0);
   // erf(x) / x as a polynomial in x^2 on [0, 1].
   E0 = f32x4.splat(1.1283792);
   E1 = f32x4.splat(-0.37612626);
@@ -276,12 +275,16 @@ export function initMath(): void {
 
 // ---------------------------------------------------------------- tanh, logistic
 
-/** Hyperbolic tangent: expm1(2x) / (expm1(2x) + 2), saturating beyond |x| = 9. */
+/**
+ * Hyperbolic tangent, odd by construction: with e = expm1(-2|x|), tanh |x| = -e / (2 + e), given
+ * the sign of x (so tanh(-x) is exactly -tanh(x), as the reference's); saturating beyond |x| = 9.
+ */
 // @ts-ignore: decorator
 @inline export function tanhF32x4(x: v128): v128 {
-  const xc = clamp(x, TANH_CLAMP_NEG, TANH_CLAMP);
-  const e = expm1F32x4(f32x4.add(xc, xc));
-  return f32x4.div(e, f32x4.add(e, F_TWO));
+  const a = f32x4.min(v128.andnot(x, SIGN_MASK), TANH_CLAMP);
+  const e = expm1F32x4(f32x4.neg(f32x4.add(a, a)));
+  const t = v128.andnot(f32x4.div(f32x4.neg(e), f32x4.add(e, F_TWO)), SIGN_MASK);
+  return v128.or(t, v128.and(x, SIGN_MASK));
 }
 
 /** Logistic sigmoid 1 / (1 + e^-x), computed from e^-|x| so it never overflows. */
