@@ -81,7 +81,7 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
         throw new AdjointError(
           op,
           `shapes ${shapes.map(shapeStr).join(", ")} cannot be broadcast together ` +
-            `(dimension ${j} from the end: ${out[j]} vs ${d}); ` +
+            `(dimension ${ndim - j} from the end: ${out[j]} vs ${d}); ` +
             `expected equal sizes or size 1`,
         );
       }

@@ -388,3 +388,10 @@ Deno.test("describeValue shows any value in a short text that says its kind", ()
   assert.equal(describeValue(np.zeros([2], "int32")), "an array i32[2]");
   assert.equal(describeValue(new globalThis.Array(1000).fill(1)).length <= 80, true);
 });
+
+Deno.test("a broadcasting error counts the mismatched dimension from the end", () => {
+  assert.throws(
+    () => np.add(np.zeros([2, 3, 5]), np.zeros([4, 5])),
+    (e: unknown) => e instanceof Error && /\(dimension 2 from the end: 3 vs 4\)/.test(e.message),
+  );
+});
