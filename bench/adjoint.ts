@@ -19,7 +19,8 @@ import type { BenchCase, HostTensor, Inputs } from "./cases.ts";
 import type { Outputs } from "./check.ts";
 import type { Contender, NotAvailable, Prepared } from "./contender.ts";
 import { isNotAvailable, reason } from "./contender.ts";
-import { convnetLoss, mlpLoss, sgdStep } from "./models.ts";
+import { convnetLoss, lstmLoss, mlpLoss, sgdStep } from "./models.ts";
+import type { Loop } from "../examples/char_rnn.ts";
 
 /** Which Adjoint configuration to benchmark. */
 export interface AdjointConfig {
@@ -29,6 +30,10 @@ export interface AdjointConfig {
   threads?: number | "all";
   /** Largest gemm size to run (ref is plain TypeScript: large sizes take seconds per call). */
   maxGemm?: number;
+  /** Largest LSTM state size to run (as `maxGemm`). */
+  maxLstmHidden?: number;
+  /** How the LSTM case runs its recurrence: `lax.scan` (default) or unrolled in JavaScript. */
+  loop?: Loop;
 }
 
 /** What loading the wasm backend gives: how to set its thread count, if it has threads. */
@@ -144,13 +149,15 @@ export async function createAdjoint(config: AdjointConfig): Promise<Contender> {
   const runtime: WasmRuntime | NotAvailable = config.backend === "wasm" ? await loadWasm() : {};
   const threads = config.threads === "all" ? navigator.hardwareConcurrency : config.threads;
   const canThread = !isNotAvailable(runtime) && runtime.setThreads !== undefined;
-  const detail = config.backend === "ref"
+  const loop = config.loop ?? "scan";
+  const backendDetail = config.backend === "ref"
     ? "ref (plain TS), 1 thread"
     : isNotAvailable(runtime)
     ? "wasm"
     : canThread
     ? `wasm, ${threads ?? "default"} thread(s)`
     : "wasm, main thread (no setThreads)";
+  const detail = config.loop === undefined ? backendDetail : `${backendDetail}; ${loop}`;
   const backend = config.backend;
   const arr = (t: HostTensor): Array => ConcreteArray.fromHost(t.data, t.shape, "float32", backend);
 
@@ -182,6 +189,16 @@ export async function createAdjoint(config: AdjointConfig): Promise<Contender> {
           return Promise.resolve(
             trainLoop(jitStep(sgdStep(convnetLoss)), fresh, arr(hx), arr(hy)),
           );
+        case "lstm": {
+          if (config.maxLstmHidden !== undefined && c.hidden > config.maxLstmHidden) {
+            return Promise.resolve({
+              na: `skipped: ${backend} LSTM above hidden ${config.maxLstmHidden} takes seconds ` +
+                `per call`,
+            });
+          }
+          const step = jitStep(sgdStep(lstmLoss(loop)));
+          return Promise.resolve(trainLoop(step, fresh, arr(hx), arr(hy)));
+        }
         case "jitFresh": {
           const x = arr(hx), y = arr(hy), p = fresh();
           const fn = sgdStep(mlpLoss);

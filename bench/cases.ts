@@ -32,11 +32,32 @@ export type BenchCase =
   /** A fresh jit of the MLP step, traced, compiled and run once; loss read back. */
   | { kind: "jitFresh"; batch: number }
   /** `ops` eager adds of two small vectors in a chain, result read back. */
-  | { kind: "eager"; ops: number; size: number };
+  | { kind: "eager"; ops: number; size: number }
+  /**
+   * One SGD step of an LSTM language model over `seq` steps: one-hot inputs `x` and targets `y`
+   * `[seq, batch, vocab]` (time-major), the LSTM (`hidden` units, gates i, f, g, o) from a zero
+   * state, a dense readout to `vocab` logits at every step, mean softmax cross-entropy; loss
+   * read back.
+   */
+  | LstmCase;
+
+/** The LSTM training step case (see `BenchCase`). */
+export interface LstmCase {
+  /** Discriminant. */
+  kind: "lstm";
+  /** Time steps. */
+  seq: number;
+  /** Sequences per batch. */
+  batch: number;
+  /** LSTM state size. */
+  hidden: number;
+  /** Input and output classes. */
+  vocab: number;
+}
 
 /** Whether a case is a training step (its result: the loss and the updated parameters). */
 export function isTrainingStep(c: BenchCase): boolean {
-  return c.kind === "mlp" || c.kind === "convnet" || c.kind === "jitFresh";
+  return c.kind === "mlp" || c.kind === "convnet" || c.kind === "jitFresh" || c.kind === "lstm";
 }
 
 /** The SGD learning rate of the training-step cases. */
@@ -55,6 +76,8 @@ export function caseLabel(c: BenchCase): string {
       return `jit of the MLP step (batch ${c.batch})`;
     case "eager":
       return `eager add x${c.ops} (size ${c.size})`;
+    case "lstm":
+      return `LSTM step, seq ${c.seq}, batch ${c.batch}, hidden ${c.hidden}, vocab ${c.vocab}`;
   }
 }
 
@@ -119,6 +142,32 @@ function convnetInputs(batch: number, rand: () => number): Inputs {
   };
 }
 
+/** One-hot rows `[...shape, classes]` of uniformly drawn classes. */
+function oneHotRows(shape: number[], classes: number, rand: () => number): HostTensor {
+  const rows = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(rows * classes);
+  for (let i = 0; i < rows; i++) data[i * classes + Math.floor(rand() * classes)] = 1;
+  return { data, shape: [...shape, classes] };
+}
+
+/**
+ * An LSTM case's inputs: one-hot `x` and `y`, weights uniform in ±1/sqrt(hidden) (PyTorch's
+ * init): `wx` `[vocab, 4 hidden]`, `wh` `[hidden, 4 hidden]`, `b` `[4 hidden]`, `wy`
+ * `[hidden, vocab]`, `by` `[vocab]`.
+ */
+function lstmInputs(c: LstmCase, rand: () => number): Inputs {
+  const h = c.hidden, g = 4 * c.hidden;
+  return {
+    x: oneHotRows([c.seq, c.batch], c.vocab, rand),
+    y: oneHotRows([c.seq, c.batch], c.vocab, rand),
+    wx: weights([c.vocab, g], h, rand),
+    wh: weights([h, g], h, rand),
+    b: weights([g], h, rand),
+    wy: weights([h, c.vocab], h, rand),
+    by: weights([c.vocab], h, rand),
+  };
+}
+
 /** The inputs of a case, deterministic in `seed`. */
 export function caseInputs(c: BenchCase, seed = 1): Inputs {
   const rand = prng(seed);
@@ -138,5 +187,7 @@ export function caseInputs(c: BenchCase, seed = 1): Inputs {
         x: filled([c.size], rand),
         y: filled([c.size], () => 1e-3 * rand()),
       };
+    case "lstm":
+      return lstmInputs(c, rand);
   }
 }

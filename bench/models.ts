@@ -1,11 +1,13 @@
 /**
- * The benchmark's models written with Adjoint: the 784-128-10 relu MLP and the lecture's MNIST
- * convnet, each a loss of `(params, x, y)`, and the SGD step over them. The Adjoint contender
+ * The benchmark's models written with Adjoint: the 784-128-10 relu MLP, the lecture's MNIST
+ * convnet and the char-RNN example's LSTM language model, each a loss of `(params, x, y)`, and the
+ * SGD step over them. The Adjoint contender
  * (adjoint.ts) times these; the reference (reference.ts) evaluates the same functions eagerly on
  * the `ref` backend in float64. The peers (peers/*.ts) write the same models in their libraries.
  * @module
  */
 import { type Array, lax, numpy as np, tree, valueAndGrad } from "../mod.ts";
+import { type Loop, type LstmParams, sequenceLoss } from "../examples/char_rnn.ts";
 import { learningRate } from "./cases.ts";
 
 /** The MLP's parameters (dense weights `[in, out]`). */
@@ -48,6 +50,15 @@ export function convnetLoss(p: ConvParams, x: Array, y: Array): Array {
   h = np.relu(maxPool2(h)).reshape([n, 320]);
   h = np.relu(h.matmul(p.f1w).add(p.f1b));
   return softmaxNll(h.matmul(p.f2w).add(p.f2b), y);
+}
+
+/**
+ * The LSTM language model's loss over one-hot inputs `x` and targets `y` `[T, B, V]` (the model
+ * of examples/char_rnn.ts, its inputs projected as `x wx`), with the recurrence run by `loop`:
+ * `lax.scan` or unrolled in JavaScript.
+ */
+export function lstmLoss(loop: Loop) {
+  return (p: LstmParams, x: Array, y: Array): Array => sequenceLoss(p, x.matmul(p.wx), y, loop);
 }
 
 /** An SGD training step of `loss` over params `p`: returns `[loss, updated params]`. */

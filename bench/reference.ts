@@ -19,7 +19,7 @@ import {
 } from "../mod.ts";
 import type { BenchCase, HostTensor, Inputs } from "./cases.ts";
 import type { Outputs } from "./check.ts";
-import { convnetLoss, mlpLoss } from "./models.ts";
+import { convnetLoss, lstmLoss, mlpLoss } from "./models.ts";
 
 type Loss = (p: any, x: Array, y: Array) => Array;
 
@@ -75,6 +75,9 @@ async function compute(c: BenchCase, inputs: Inputs): Promise<Outputs> {
       return await trainingReference(mlpLoss, inputs);
     case "convnet":
       return await trainingReference(convnetLoss, inputs);
+    case "lstm":
+      // Unrolled: the reference shares no code with the scan primitive it checks.
+      return await trainingReference(lstmLoss("unrolled"), inputs);
     case "eager": {
       const y = onRef(inputs.y, false);
       let x = onRef(inputs.x, false);

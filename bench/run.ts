@@ -14,7 +14,7 @@
  * (check.ts, reference.ts); a row that disagrees shows the difference and no time, and the run
  * ends with a list of such rows and exit status 1.
  *
- * `--only` takes case families: jit, gemm, mlp, convnet, eager. `--quick` runs small sizes and
+ * `--only` takes case families: jit, gemm, mlp, convnet, eager, lstm. `--quick` runs small sizes and
  * samples briefly (a smoke test of the harness and the checks, not numbers to quote). Write
  * access is for Adjoint's compile cache, pointed at a fresh temporary folder for the run unless
  * `ADJOINT_CACHE_DIR` is set.
@@ -39,6 +39,8 @@ interface HostEntry {
   id: string;
   /** The host. */
   host: Host;
+  /** The only case kinds it runs (default: all). */
+  kinds?: BenchCase["kind"][];
 }
 
 /** The order in which rows appear and the row ratios divide by (first one that ran). */
@@ -95,10 +97,13 @@ async function startHosts(): Promise<HostEntry[]> {
   const hosts: HostEntry[] = [];
   hosts.push({
     id: "adjoint-ref",
-    host: localHost(await createAdjoint({ backend: "ref", maxGemm: 512 })),
+    host: localHost(await createAdjoint({ backend: "ref", maxGemm: 512, maxLstmHidden: 64 })),
   });
   const wasm1 = await createAdjoint({ backend: "wasm", threads: 1 });
   hosts.push({ id: "adjoint-wasm-1", host: localHost(wasm1) });
+  // The LSTM with its recurrence unrolled in JavaScript, against the scan of the row above.
+  const unrolled = await createAdjoint({ backend: "wasm", threads: 1, loop: "unrolled" });
+  hosts.push({ id: "adjoint-wasm-1-unrolled", host: localHost(unrolled), kinds: ["lstm"] });
   if (cores > 1 && await wasmThreading()) {
     hosts.push({
       id: "adjoint-wasm-all",
@@ -200,7 +205,7 @@ async function runCase(
 ): Promise<CaseResult> {
   const cells: CellResult[] = [];
   const live: (Live | undefined)[] = [];
-  for (const entry of hosts) {
+  for (const entry of hosts.filter((h) => !h.kinds || h.kinds.includes(c.kind))) {
     const [cell, l] = await prepareChecked(c, inputs, reference, entry, plan);
     cells.push(cell);
     live.push(l);
@@ -247,6 +252,7 @@ function allCases(quick: boolean): [string, BenchCase][] {
       ["mlp", { kind: "mlp", batch: 16 }],
       ["convnet", { kind: "convnet", batch: 4 }],
       ["eager", { kind: "eager", ops: 100, size: 16 }],
+      ["lstm", { kind: "lstm", seq: 8, batch: 4, hidden: 16, vocab: 16 }],
     ];
   }
   return [
@@ -257,6 +263,7 @@ function allCases(quick: boolean): [string, BenchCase][] {
     ["mlp", { kind: "mlp", batch: 128 }],
     ["convnet", { kind: "convnet", batch: 64 }],
     ["eager", { kind: "eager", ops: 1000, size: 16 }],
+    ["lstm", { kind: "lstm", seq: 64, batch: 32, hidden: 256, vocab: 64 }],
   ];
 }
 
@@ -370,6 +377,14 @@ export async function main(args: string[]): Promise<void> {
         console.log(
           "(TF.js wasm has no Conv2DBackpropFilter kernel: its filter gradients are forward " +
             "conv2d calls through tf.customGrad, input gradient conv2dTranspose)",
+        );
+      }
+      if (c.kind === "lstm") {
+        console.log(
+          "(Adjoint: the jitted step with the recurrence as one lax.scan, and unrolled in " +
+            "JavaScript (one traced step per time step); TF.js: tf.layers.lstm (sigmoid gates) " +
+            "under optimizer.minimize, which loops over time eagerly; jax-js: jit of the " +
+            "unrolled loop, as it has no scan; first call = trace, compile and one step)",
         );
       }
     }

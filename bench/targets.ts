@@ -1,5 +1,6 @@
 /**
- * The performance targets of the wasm backend (issue 3), evaluated on a run's results. Reported,
+ * The performance targets of the wasm backend (issue 3) and of compiled loops (issue 15),
+ * evaluated on a run's results. Reported,
  * never asserted: a benchmark on a shared machine is evidence, not a test.
  * @module
  */
@@ -34,6 +35,13 @@ function ratio(num?: CellResult, den?: CellResult): number | undefined {
   const a = median(num), b = median(den);
   return a !== undefined && b !== undefined ? a / b : undefined;
 }
+
+/** The rows the LSTM step with `scan` should beat, by host id. */
+const LSTM_RIVALS = {
+  "adjoint-wasm-1-unrolled": "Adjoint unrolled",
+  "tfjs-wasm": "TF.js wasm",
+  "jaxjs-1": "jax-js (1 worker)",
+};
 
 const targets: Target[] = [
   {
@@ -87,12 +95,20 @@ const targets: Target[] = [
     atLeast: false,
     unit: "x",
   },
+  ...Object.entries(LSTM_RIVALS).map(([id, name]): Target => ({
+    label: `LSTM step, 1 thread: Adjoint scan speedup over ${name} (issue 15)`,
+    on: (c) => c.kind === "lstm",
+    measure: (cell) => ratio(cell(id), cell("adjoint-wasm-1")),
+    goal: 3,
+    atLeast: true,
+    unit: "x",
+  })),
 ];
 
 /** Lines saying, for each target, what was measured and whether it meets its goal. */
 export function checkTargets(results: CaseResult[]): string {
   const lines = [
-    "## targets (issue 3; Adjoint = wasm backend; ratios of this run's medians, whose spreads " +
+    "## targets (issues 3 and 15; Adjoint = wasm backend; ratios of this run's medians, whose spreads " +
     "are in the tables above: confirm a verdict near its goal on a quiet machine)",
   ];
   for (const t of targets) {

@@ -52,6 +52,27 @@ export async function createJaxJs(config: JaxJsConfig): Promise<Contender> {
     return softmaxNll(np.matmul(h, p.f2w).add(p.f2b), y);
   };
 
+  /**
+   * The LSTM language model over one-hot `x`, `y` `[T, B, V]`, unrolled in JavaScript (jax-js has
+   * no scan): gates i, f, g, o from `x wx + h wh + b`, a dense readout at every step.
+   */
+  const lstmLoss = (p: Record<string, A>, x: A, y: A): A => {
+    const [t, b] = x.shape, h = p.wh.shape[0];
+    const zx = np.matmul(x, p.wx);
+    let hPrev = np.zeros([b, h]), cPrev = np.zeros([b, h]);
+    const hs: A[] = [];
+    for (let i = 0; i < t; i++) {
+      const z = zx.ref.slice(i).add(np.matmul(hPrev, p.wh.ref)).add(p.b.ref);
+      const [ig, fg, gg, og] = np.split(z, 4, -1);
+      cPrev = nn.sigmoid(fg).mul(cPrev).add(nn.sigmoid(ig).mul(np.tanh(gg)));
+      hPrev = nn.sigmoid(og).mul(np.tanh(cPrev.ref));
+      hs.push(hPrev.ref);
+    }
+    for (const a of [zx, p.wh, p.b, hPrev, cPrev]) a.dispose();
+    const logits = np.matmul(np.stack(hs), p.wy).add(p.by);
+    return np.mean(np.sum(nn.logSoftmax(logits, -1).mul(y), -1)).neg();
+  };
+
   const sgdStep =
     (loss: (p: Record<string, A>, x: A, y: A) => A) => (p: Record<string, A>, x: A, y: A) => {
       const [l, g] = jax.valueAndGrad(loss)(tree.ref(p), x, y);
@@ -125,6 +146,11 @@ export async function createJaxJs(config: JaxJsConfig): Promise<Contender> {
           return Promise.resolve(trainLoop(jax.jit(sgdStep(mlpLoss)), inputs));
         case "convnet":
           return Promise.resolve(trainLoop(jax.jit(sgdStep(convnetLoss)), inputs));
+        case "lstm": {
+          const prepared = trainLoop(jax.jit(sgdStep(lstmLoss)), inputs);
+          prepared.note = "unrolled (no scan)";
+          return Promise.resolve(prepared);
+        }
         case "jitFresh": {
           const { x, y, fresh } = trainingInputs(inputs);
           const p = fresh();

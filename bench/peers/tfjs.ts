@@ -135,13 +135,26 @@ export async function createTfjs(config: TfjsConfig): Promise<Contender> {
     inputs: Inputs,
     layouts: Record<string, Layout>,
   ): Prepared => {
-    const opt = tf.train.sgd(learningRate);
     const p: Record<string, TF.Variable> = Object.fromEntries(
       Object.entries(layouts).map(([k, l]) => [k, tf.variable(tensor(l.toTf(inputs[k])))]),
     );
+    return variablesLoop(() => loss(p), p, inputs, layouts);
+  };
+
+  /**
+   * A training loop over given variables (named as the inputs, each in its layout) that `loss`
+   * reads. Its result resets the variables to the inputs and takes one step.
+   */
+  const variablesLoop = (
+    loss: () => T,
+    p: Record<string, TF.Variable>,
+    inputs: Inputs,
+    layouts: Record<string, Layout>,
+  ): Prepared => {
+    const opt = tf.train.sgd(learningRate);
     const vars = Object.values(p);
     const step = () => {
-      const l = opt.minimize(() => loss(p) as any, true, vars)!;
+      const l = opt.minimize(() => loss() as any, true, vars)!;
       const value = l.dataSync()[0];
       l.dispose();
       return value;
@@ -219,6 +232,38 @@ export async function createTfjs(config: TfjsConfig): Promise<Contender> {
           };
           const prepared = trainLoop(loss, inputs, layouts);
           if (viaForward) prepared.note = "filter grad = conv2d via tf.customGrad";
+          return Promise.resolve(prepared);
+        }
+        case "lstm": {
+          const { seq: t, batch: b, hidden: h, vocab: v } = c;
+          const batchMajor = (x: HostTensor) => permute(x, [1, 0, 2]);
+          const x = tensor(batchMajor(inputs.x));
+          const y = tf.reshape(tensor(batchMajor(inputs.y)), [b * t, v]);
+          // Keras's LSTM keeps the gates in the order i, f, c, o, as the case does.
+          const lstm = tf.layers.lstm({
+            units: h,
+            returnSequences: true,
+            recurrentActivation: "sigmoid",
+            unitForgetBias: false,
+          });
+          // Built by a first call (build() alone leaves the layer unbuilt, so apply builds again).
+          tf.tidy(() => void lstm.apply(x));
+          const [wx, wh, bias] = lstm.trainableWeights.map((w) => w.read() as TF.Variable);
+          const p = {
+            wx,
+            wh,
+            b: bias,
+            wy: tf.variable(tensor(inputs.wy)),
+            by: tf.variable(tensor(inputs.by)),
+          };
+          const loss = () => {
+            const hs = lstm.apply(x, { training: true }) as T;
+            const logits = tf.add(tf.matMul(tf.reshape(hs, [b * t, h]) as any, p.wy as any), p.by);
+            return softmaxNll(logits, y);
+          };
+          const layouts = Object.fromEntries(Object.keys(p).map((k) => [k, sameLayout]));
+          const prepared = variablesLoop(loss, p, inputs, layouts);
+          prepared.note = "tf.layers.lstm";
           return Promise.resolve(prepared);
         }
         case "jitFresh":
