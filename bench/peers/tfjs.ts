@@ -245,6 +245,9 @@ export async function createTfjs(config: TfjsConfig): Promise<Contender> {
             returnSequences: true,
             recurrentActivation: "sigmoid",
             unitForgetBias: false,
+            // Overwritten with the case's weights below (its default orthogonal init is slow).
+            kernelInitializer: "zeros",
+            recurrentInitializer: "zeros",
           });
           // Built by a first call (build() alone leaves the layer unbuilt, so apply builds again).
           tf.tidy(() => void lstm.apply(x));
@@ -261,6 +264,7 @@ export async function createTfjs(config: TfjsConfig): Promise<Contender> {
             const logits = tf.add(tf.matMul(tf.reshape(hs, [b * t, h]) as any, p.wy as any), p.by);
             return softmaxNll(logits, y);
           };
+          for (const [k, w] of Object.entries(p)) tf.tidy(() => w.assign(tensor(inputs[k])));
           const layouts = Object.fromEntries(Object.keys(p).map((k) => [k, sameLayout]));
           const prepared = variablesLoop(loss, p, inputs, layouts);
           prepared.note = "tf.layers.lstm";
