@@ -61,7 +61,7 @@ const INT_OPS: Record<string, Expr> = {
   sub: infix("-"),
   mul: infix("*"),
   div: ([x, y]) => `select(${x} / ${y}, 0i, ${y} == 0i)`,
-  rem: ([x, y]) => `select(${x} % ${y}, ${x}, ${y} == 0i)`,
+  rem: call("rem_i"),
   max: call("max"),
   min: call("min"),
   and: infix("&"),

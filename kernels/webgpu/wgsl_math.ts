@@ -26,6 +26,15 @@ const HELPERS: Record<string, string> = {
   sqrt_f: `fn sqrt_f(x: f32) -> f32 { return select(sqrt(x), nan_f(), x < 0.0); }`,
   sign_f: `fn sign_f(x: f32) -> f32 { return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0); }`,
   sign_i: `fn sign_i(x: i32) -> i32 { return select(select(0i, -1i, x < 0i), 1i, x > 0i); }`,
+  // C's remainder (the sign of x; x where y is 0) on magnitudes as u32: GL's % on negative
+  // ints is undefined (llvmpipe gave -25 % 5 as 2).
+  rem_i: `fn rem_i(x: i32, y: i32) -> i32 {
+  if (y == 0i) { return x; }
+  let ax = select(u32(x), 0u - u32(x), x < 0i);
+  let ay = select(u32(y), 0u - u32(y), y < 0i);
+  let r = i32(ax % ay);
+  return select(r, -r, x < 0i);
+}`,
   // Whether integral `y` is odd: every float32 of magnitude 2^24 or more is even. (Testing
   // fract(y / 2) instead is wrong at infinities, where GL's fract gives NaN.)
   is_odd: `fn is_odd(y: f32) -> bool { return abs(y) < 16777216.0 && (i32(y) & 1i) != 0i; }`,
