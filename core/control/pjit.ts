@@ -9,7 +9,7 @@
 import { ConcreteArray } from "../array.ts";
 import { type Backend, type CompiledProgram, getBackend } from "../backend.ts";
 import { evalJaxpr, type Jaxpr } from "../jaxpr.ts";
-import { type Params, Primitive } from "../primitive.ts";
+import { Primitive } from "../primitive.ts";
 import { simplify } from "../transforms/simplify.ts";
 import { type CallParams, installCallRules } from "./call_rules.ts";
 
