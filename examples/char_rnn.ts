@@ -20,6 +20,7 @@
  * @module
  */
 import "../kernels/wasm/backend.ts";
+import { nonEmpty, nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from "./flags.ts";
 import {
   type Array,
   type DType,
@@ -133,40 +134,6 @@ const FLAGS = {
   "--seed": ["seed", nonNegativeInteger],
   "--out": ["out", (s: string) => s],
 } as const satisfies Record<string, [keyof Options, (text: string, flag: string) => unknown]>;
-
-function oneOf<T extends string>(...choices: T[]): (text: string, flag: string) => T {
-  return (text, flag) => {
-    if (!(choices as string[]).includes(text)) {
-      throw new Error(`${flag} must be one of ${choices.join(", ")}, got "${text}"`);
-    }
-    return text as T;
-  };
-}
-
-function numberWith(test: (n: number) => boolean, what: string) {
-  return (text: string, flag: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !test(n)) throw new Error(`${flag} needs ${what}, got "${text}"`);
-    return n;
-  };
-}
-
-function positiveInteger(text: string, flag: string): number {
-  return numberWith((n) => Number.isInteger(n) && n > 0, "a positive integer")(text, flag);
-}
-
-function nonNegativeInteger(text: string, flag: string): number {
-  return numberWith((n) => Number.isInteger(n) && n >= 0, "an integer >= 0")(text, flag);
-}
-
-function positiveNumber(text: string, flag: string): number {
-  return numberWith((n) => Number.isFinite(n) && n > 0, "a positive number")(text, flag);
-}
-
-function nonEmpty(text: string, flag: string): string {
-  if (text === "") throw new Error(`${flag} needs a non-empty text`);
-  return text;
-}
 
 /**
  * Reads the flags (`--name value` or `--name=value`); `null` means `--help` was asked for.

@@ -23,6 +23,13 @@
  */
 import "../kernels/wasm/backend.ts";
 import {
+  nonNegativeInteger,
+  nonNegativeNumber,
+  oneOf,
+  positiveInteger,
+  positiveNumber,
+} from "./flags.ts";
+import {
   type Array,
   data,
   initWebGPU,
@@ -156,39 +163,6 @@ const FLAGS = {
   string,
   [keyof Options | "preset", (text: string, flag: string) => unknown]
 >;
-
-function oneOf<T extends string>(...choices: T[]): (text: string, flag: string) => T {
-  return (text, flag) => {
-    if (!(choices as string[]).includes(text)) {
-      throw new Error(`${flag} must be one of ${choices.join(", ")}, got "${text}"`);
-    }
-    return text as T;
-  };
-}
-
-function numberWith(test: (n: number) => boolean, what: string) {
-  return (text: string, flag: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !test(n)) throw new Error(`${flag} needs ${what}, got "${text}"`);
-    return n;
-  };
-}
-
-function positiveInteger(text: string, flag: string): number {
-  return numberWith((n) => Number.isInteger(n) && n > 0, "a positive integer")(text, flag);
-}
-
-function nonNegativeInteger(text: string, flag: string): number {
-  return numberWith((n) => Number.isInteger(n) && n >= 0, "an integer >= 0")(text, flag);
-}
-
-function positiveNumber(text: string, flag: string): number {
-  return numberWith((n) => Number.isFinite(n) && n > 0, "a positive number")(text, flag);
-}
-
-function nonNegativeNumber(text: string, flag: string): number {
-  return numberWith((n) => Number.isFinite(n) && n >= 0, "a number >= 0")(text, flag);
-}
 
 /**
  * Reads the flags (`--name value` or `--name=value`); `null` means `--help` was asked for.
