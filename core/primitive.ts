@@ -41,6 +41,29 @@ export type BatchRule = (
   dims: (number | null)[],
   params: Params,
 ) => [Array[], (number | null)[]];
+/**
+ * What partial evaluation stages for a primitive with some unknown inputs: an equation whose
+ * inputs are rule inputs (by index, unknown or not) or known values the rule computed (residuals).
+ */
+export interface StagedEqn {
+  /** The staged primitive. */
+  prim: Primitive;
+  /** Its inputs: the index of one of the rule's inputs, or a known value. */
+  inputs: (number | Array)[];
+  /** Its params. */
+  params: Params;
+}
+/**
+ * Partial evaluation rule, for primitives that can compute part of their result from the known
+ * inputs (`null`: unknown): the outputs known now (`null` where unknown) and the equation that
+ * computes the unknown ones, in order. Without a rule, any unknown input stages the whole
+ * primitive.
+ */
+export type PartialEvalRule = (
+  known: (Array | null)[],
+  avals: ShapedArray[],
+  params: Params,
+) => { known: (Array | null)[]; staged: StagedEqn };
 /** An implementation in terms of other operations, used instead of a backend kernel. */
 export type ImplRule = (args: Array[], params: Params) => Array[];
 
@@ -54,6 +77,8 @@ export class Primitive {
   transpose?: TransposeRule;
   /** Batching rule; primitives without one are batched by looping over the batch. */
   batch?: BatchRule;
+  /** Partial evaluation rule; without one, an unknown input stages the whole primitive. */
+  partialEval?: PartialEvalRule;
   /** Composite implementation; primitives without one run as backend kernels. */
   impl?: ImplRule;
   /** Creates a primitive named as in jaxprs (`sin`, `reduce_sum`, ...). */

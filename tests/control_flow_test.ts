@@ -152,6 +152,41 @@ Deno.test("scan's gradient matches finite differences, and second derivatives co
   assertClose(hvp, numericJvp(grad(f), [h0], [v]) as np.Array, { rtol: 1e-6, atol: 1e-7 });
 });
 
+Deno.test("grad of a scan runs its forward once and passes loop-invariant residuals once", () => {
+  const xs = seededArray([5, 2, 3], 21), h0 = seededArray([2, 3], 22), w0 = seededArray([3, 3], 23);
+  const loss = (step: (h: np.Array, x: np.Array) => [np.Array, np.Array], h: np.Array) => {
+    const [hT, ys] = lax.scan(step, h, xs);
+    return np.sum(hT.mul(hT)).add(np.sum(np.sin(ys)));
+  };
+  const stepW = (w: np.Array) => (h: np.Array, x: np.Array): [np.Array, np.Array] => {
+    const h2 = np.tanh(h.matmul(w).add(x));
+    return [h2, h2.mul(x)];
+  };
+  const f = (w: np.Array, h: np.Array) => loss(stepW(w), h);
+  const jaxpr = makeJaxpr(grad(f, { argnums: [0, 1] }))(w0, h0);
+  const scans = jaxpr.eqns.filter((e) => e.prim.name === "scan");
+  assert.equal(scans.length, 2, jaxpr.toString());
+  const stackedW = jaxpr.eqns.flatMap((e) => e.outBinders).filter((v) =>
+    v.aval.shape.join() === "5,3,3"
+  );
+  assert.deepEqual(stackedW, [], "w is stacked per step as a residual");
+  // The same gradients as the unrolled loop, and as finite differences.
+  const unrolledLoss = (w: np.Array, h: np.Array) => {
+    const [hT, ys] = unrolled(stepW(w), h, xs);
+    return np.sum(hT.mul(hT)).add(np.sum(np.sin(ys)));
+  };
+  const [gw, gh] = grad(f, { argnums: [0, 1] })(w0, h0) as np.Array[];
+  const [uw, uh] = grad(unrolledLoss, { argnums: [0, 1] })(w0, h0) as np.Array[];
+  assertClose(gw, uw, TOL);
+  assertClose(gh, uh, TOL);
+  const v = seededArray([3, 3], 24);
+  assertClose(
+    np.sum(gw.mul(v)),
+    np.sum(numericJvp((w: np.Array) => f(w, h0), [w0], [v]) as np.Array),
+    { rtol: 1e-7, atol: 1e-8 },
+  );
+});
+
 Deno.test("scan takes pytrees, length without xs, and lax.map maps", () => {
   const [carry, ys] = lax.scan(
     ({ a, b }: { a: np.Array; b: np.Array }) => [{ a: a.add(b), b: b.mul(2) }, [a, b]],

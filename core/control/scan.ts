@@ -4,17 +4,17 @@
  * and the scanned inputs `xs`; its outputs are the final carry and the per-step outputs `ys`,
  * stacked along a new leading axis.
  *
- * Differentiation binds two scans: the primal one, and one that carries primal and tangent
- * together and outputs only tangents. Partial evaluation stages the second whole; its transpose
- * splits the body into its primal part, run forward with the values the tangent part needs stacked
- * per step (the residuals), and its linear part, transposed and run in reverse over them:
- * reverse-mode through time.
+ * Differentiation binds one scan carrying primals and tangents together. Partial evaluation
+ * splits it, as JAX's: the primal part runs forward and outputs the values the tangent part needs
+ * (the residuals: stacked per step, or passed once where they are loop-invariant); the tangent
+ * part is staged as a scan over them, and its transpose runs in reverse over them: reverse-mode
+ * through time.
  * @module
  */
 import type { Array } from "../array.ts";
 import { ShapedArray } from "../aval.ts";
 import { AdjointError } from "../errors.ts";
-import { evalJaxpr, type Jaxpr } from "../jaxpr.ts";
+import { evalJaxpr, type Jaxpr, Literal } from "../jaxpr.ts";
 import { type Params, Primitive, UndefPrimal } from "../primitive.ts";
 import { indexAxis, moveBatchAxis, stack0 } from "../primitives/batching.ts";
 import { full } from "../primitives/constants.ts";
@@ -31,6 +31,7 @@ import {
   jvpJaxpr,
   outAvals,
   partialEvalJaxpr,
+  type SplitJaxpr,
   traceFlat,
   traceFun,
   vmapJaxpr,
@@ -109,7 +110,6 @@ scanP.impl = (args, params) => {
 
 scanP.jvp = (primals, tangents, params) => {
   const p = paramsOf(params);
-  const outs = bind(scanP, primals, params);
   // Every differentiable carry gets a tangent: a zero one may become nonzero in later steps.
   const [constsIn, carryIn, xsIn] = groups(primals.map((x, i) => [x, tangents[i]] as const), p);
   const givenTangent = ([x, t]: readonly [Array, Array | null]) =>
@@ -120,9 +120,11 @@ scanP.jvp = (primals, tangents, params) => {
   const body = p.jaxpr;
   const nIn = body.inBinders.length;
   const j = jvpJaxpr(body, [...constT, ...carryT, ...xsT]);
-  // The tangent scan's body: (consts, constsT, carry, carryT, x, xT) -> (carry, carryT, yT).
+  // One scan of primals and tangents together, as JAX's: (consts, constsT, carry, carryT, x, xT)
+  // -> (carry, carryT, y, yT); partial evaluation splits it again.
   const nc = p.numConsts, nk = p.numCarry;
   const nct = constT.filter(Boolean).length, nkt = carryT.filter(Boolean).length;
+  const nOut = body.outs.length;
   const tangentBody = traceFlat((xs) => {
     const consts = xs.slice(0, nc), ct = xs.slice(nc, nc + nct);
     const carry = xs.slice(nc + nct, nc + nct + nk),
@@ -131,12 +133,10 @@ scanP.jvp = (primals, tangents, params) => {
     const nx = nIn - nc - nk;
     const x = rest.slice(0, nx), xt = rest.slice(nx);
     const o = evalJaxpr(j, [...consts, ...carry, ...x, ...ct, ...kt, ...xt]);
-    const nOut = body.outs.length;
     const primalOut = o.slice(0, nOut), tangentOut = o.slice(nOut);
-    const differentiableOuts = outAvals(body).map(differentiable);
-    const carryTOut = tangentOut.slice(0, differentiableOuts.slice(0, nk).filter(Boolean).length);
-    const yTOut = tangentOut.slice(carryTOut.length);
-    return [...primalOut.slice(0, nk), ...carryTOut, ...yTOut];
+    const carryTOut = tangentOut.slice(0, nkt);
+    const yTOut = tangentOut.slice(nkt);
+    return [...primalOut.slice(0, nk), ...carryTOut, ...primalOut.slice(nk), ...yTOut];
   }, [
     ...constsIn.map(([x]) => x.aval),
     ...constsIn.filter((_, i) => constT[i]).map(([x]) => x.aval),
@@ -160,8 +160,10 @@ scanP.jvp = (primals, tangents, params) => {
     numConsts: nc + nct,
     numCarry: nk + nkt,
   });
+  const ny = nOut - nk;
+  const outs = [...touts.slice(0, nk), ...touts.slice(nk + nkt, nk + nkt + ny)];
   const carryTangents = touts.slice(nk, nk + nkt);
-  const yTangents = touts.slice(nk + nkt);
+  const yTangents = touts.slice(nk + nkt + ny);
   let a = 0, b = 0;
   return [
     outs,
@@ -172,37 +174,178 @@ scanP.jvp = (primals, tangents, params) => {
   ];
 };
 
+/**
+ * The body split by partial evaluation with the inputs flagged in `unknownIn` unknown. A carry
+ * known at the start is unknown if a step makes it depend on an unknown value: iterated to the
+ * fixpoint, as JAX's scan partial evaluation does. `instantiateYs` flags the per-step outputs
+ * that are unknown even if they could be known.
+ */
+function splitBody(
+  p: ScanParams,
+  unknownIn: readonly boolean[],
+  instantiateYs: boolean,
+): { split: SplitJaxpr; carryU: boolean[] } {
+  const [constU, carryGiven, xsU] = groups(unknownIn, p);
+  const ys = outAvals(p.jaxpr).slice(p.numCarry).map(() => instantiateYs);
+  let carryU = carryGiven;
+  for (;;) {
+    const split = partialEvalJaxpr(p.jaxpr, [...constU, ...carryU, ...xsU], [...carryU, ...ys]);
+    const next = carryU.map((u, i) => u || split.outUnknown[i]);
+    if (next.every((u, i) => u === carryU[i])) return { split, carryU };
+    carryU = next;
+  }
+}
+
+/** The residuals of a split scan, as its unknown part receives them. */
+interface Residuals {
+  /** Per residual: whether it is the same at every step (passed once, not stacked). */
+  invariant: boolean[];
+  /** The invariant residuals' values, in order. */
+  consts: Array[];
+  /** The others, stacked along the scan axis, in order. */
+  stacked: Array[];
+}
+
+/** Interleaves invariant residuals `inv` and per-step residuals `step` into residual order. */
+function residualsInOrder<T>(invariant: readonly boolean[], inv: T[], step: T[]): T[] {
+  let a = 0, b = 0;
+  return invariant.map((c) => (c ? inv[a++] : step[b++]));
+}
+
+/**
+ * Runs the known part of a split scan on the known operands: returns its known outputs (carry,
+ * then ys) and the residuals. A residual that is a known const of the body or a constant is
+ * passed once instead of stacked per step; one that is a known scanned input is that input, not
+ * a stacked copy of it.
+ */
+function runKnown(
+  p: ScanParams,
+  split: SplitJaxpr,
+  consts: Array[],
+  carry: Array[],
+  xs: Array[],
+): [Array[], Residuals] {
+  const k = split.known;
+  const nOut = k.outs.length - split.residuals;
+  const nc = consts.length, nk = carry.length;
+  const sources = k.outs.slice(nOut).map((a): Array | number | null => {
+    if (a instanceof Literal) return a.val;
+    const c = k.constVars.indexOf(a);
+    if (c >= 0) return k.consts[c];
+    const i = k.inBinders.indexOf(a);
+    if (i >= 0 && i < nc) return consts[i];
+    return i >= nc + nk ? i - nc - nk : null;
+  });
+  const invariant = sources.map((s) => s !== null && typeof s !== "number");
+  const perStep = sources.flatMap((s, j) => (s === null ? [nOut + j] : []));
+  const body = perStep.length === split.residuals ? k : traceFlat((ins) => {
+    const o = evalJaxpr(k, ins);
+    return [...o.slice(0, nOut), ...perStep.map((j) => o[j])];
+  }, inAvals(k));
+  const outs = nOut + perStep.length === 0 ? [] : bind(scanP, [...consts, ...carry, ...xs], {
+    ...p,
+    jaxpr: body,
+    numConsts: nc,
+    numCarry: nk,
+  });
+  const computed = outs.slice(nOut);
+  let s = 0;
+  const stacked = sources.flatMap((x) =>
+    x === null ? [computed[s++]] : typeof x === "number" ? [xs[x]] : []
+  );
+  const residualConsts = sources.filter((x, j): x is Array => invariant[j]) as Array[];
+  return [outs.slice(0, nOut), { invariant, consts: residualConsts, stacked }];
+}
+
+/**
+ * The unknown part of a split scan as a scan body: consts (the invariant residuals, then the
+ * unknown consts), the unknown carry, and scanned inputs (the per-step residuals, then the
+ * unknown xs).
+ */
+function unknownBody(split: SplitJaxpr, invariant: readonly boolean[], nuc: number, nuk: number) {
+  const avals = inAvals(split.unknown);
+  const resAvals = avals.slice(0, split.residuals), rest = avals.slice(split.residuals);
+  const invAvals = resAvals.filter((_, j) => invariant[j]);
+  const stepAvals = resAvals.filter((_, j) => !invariant[j]);
+  const ni = invAvals.length, ns = stepAvals.length;
+  return traceFlat((xs) => {
+    const inv = xs.slice(0, ni), unknownConsts = xs.slice(ni, ni + nuc);
+    const carry = xs.slice(ni + nuc, ni + nuc + nuk);
+    const step = xs.slice(ni + nuc + nuk, ni + nuc + nuk + ns),
+      unknownXs = xs.slice(ni + nuc + nuk + ns);
+    const res = residualsInOrder(invariant, inv, step);
+    return evalJaxpr(split.unknown, [...res, ...unknownConsts, ...carry, ...unknownXs]);
+  }, [
+    ...invAvals,
+    ...rest.slice(0, nuc),
+    ...rest.slice(nuc, nuc + nuk),
+    ...stepAvals,
+    ...rest.slice(nuc + nuk),
+  ]);
+}
+
+/** The indices of the flagged entries of `flags`, offset by `from`. */
+function flagged(flags: readonly boolean[], from: number): number[] {
+  return flags.flatMap((f, i) => (f ? [from + i] : []));
+}
+
+/** The entries of `xs` not flagged in `unknown`. */
+function knownOf<T>(xs: readonly T[], unknown: readonly boolean[]): T[] {
+  return xs.filter((_, i) => !unknown[i]);
+}
+
+// Partial evaluation, as JAX's: the known part runs now as a scan computing the known outputs and
+// the residuals; the unknown part is staged as a scan over them.
+scanP.partialEval = (known, _avals, params) => {
+  const p = paramsOf(params);
+  const unknownIn = known.map((x) => x === null);
+  const [constU, , xsU] = groups(unknownIn, p);
+  const { split, carryU } = splitBody(p, unknownIn, false);
+  const [kc, kk, kx] = groups(known, p) as [Array[], Array[], Array[]];
+  const [knownOuts, res] = runKnown(
+    p,
+    split,
+    knownOf(kc, constU),
+    knownOf(kk, carryU),
+    knownOf(kx, xsU),
+  );
+  const nuc = constU.filter(Boolean).length, nuk = carryU.filter(Boolean).length;
+  let k = 0;
+  return {
+    known: split.outUnknown.map((u) => (u ? null : knownOuts[k++])),
+    staged: {
+      prim: scanP,
+      inputs: [
+        ...res.consts,
+        ...flagged(constU, 0),
+        ...flagged(carryU, p.numConsts),
+        ...res.stacked,
+        ...flagged(xsU, p.numConsts + p.numCarry),
+      ],
+      params: {
+        ...p,
+        jaxpr: unknownBody(split, res.invariant, nuc, nuk),
+        numConsts: res.consts.length + nuc,
+        numCarry: nuk,
+      } satisfies ScanParams,
+    },
+  };
+};
+
 scanP.transpose = (cts, args, params) => {
   const p = paramsOf(params);
   const undefined_ = args.map((x) => x instanceof UndefPrimal);
   const [constL, carryGiven, xsL] = groups(undefined_, p);
+  const { split, carryU: carryL } = splitBody(p, undefined_, true);
   const [constA, carryA, xsA] = groups(args, p);
-  const body = p.jaxpr;
-  const yInstantiate = outAvals(body).slice(p.numCarry).map(() => true);
-  // A carry known at the start (a zero tangent) is linear if a step makes it depend on a
-  // linear value: iterate to the fixpoint, as JAX's scan partial evaluation does.
-  let carryL = carryGiven;
-  let split = partialEvalJaxpr(body, [...constL, ...carryL, ...xsL], [...carryL, ...yInstantiate]);
-  for (;;) {
-    const next = carryL.map((u, i) => u || split.outUnknown[i]);
-    if (next.every((u, i) => u === carryL[i])) break;
-    carryL = next;
-    split = partialEvalJaxpr(body, [...constL, ...carryL, ...xsL], [...carryL, ...yInstantiate]);
-  }
-  const known = <T>(xs: readonly T[], l: readonly boolean[]) => xs.filter((_, i) => !l[i]);
-  const knownConsts = known(constA, constL) as Array[];
-  const knownCarry = known(carryA, carryL) as Array[];
-  const knownXs = known(xsA, xsL) as Array[];
-  // Forward: the primal part, its per-step residuals stacked as outputs.
-  const nKnownOut = split.outUnknown.filter((u) => !u).length;
-  const nKnownCarry = knownCarry.length;
-  const forward = bind(scanP, [...knownConsts, ...knownCarry, ...knownXs], {
-    ...p,
-    jaxpr: split.known,
-    numConsts: knownConsts.length,
-    numCarry: nKnownCarry,
-  });
-  const residuals = forward.slice(nKnownCarry + (nKnownOut - nKnownCarry));
+  // Forward: the primal part, its residuals (those that change per step stacked).
+  const [, res] = runKnown(
+    p,
+    split,
+    knownOf(constA, constL) as Array[],
+    knownOf(carryA, carryL) as Array[],
+    knownOf(xsA, xsL) as Array[],
+  );
   // Backward: the transposed linear part, in the other direction, over the residuals.
   const linearAvals = inAvals(split.unknown).slice(split.residuals);
   const [ctConstAvals, ctCarryAvals] = groups(linearAvals, {
@@ -214,40 +357,40 @@ scanP.transpose = (cts, args, params) => {
   const ctCarryIn = outTypes.slice(0, ctCarryAvals.length);
   const ctYs = outTypes.slice(ctCarryAvals.length);
   const zerosFor = (a: ShapedArray) => full(a.shape, 0, a.dtype);
-  const unknownOut = split.outUnknown;
-  const givenCts = cts.filter((_, i) => unknownOut[i]);
+  const givenCts = cts.filter((_, i) => split.outUnknown[i]);
   const ctInit = ctCarryIn.map((a, i) => givenCts[i] ?? zerosFor(a));
   const ctYsStacked = ctYs.map((a, i) =>
     givenCts[ctCarryIn.length + i] ?? zerosFor(stacked(a, p.length))
   );
   const resAvals = inAvals(split.unknown).slice(0, split.residuals);
+  const invAvals = resAvals.filter((_, j) => res.invariant[j]);
+  const stepAvals = resAvals.filter((_, j) => !res.invariant[j]);
   const backBody = traceFlat((xs) => {
-    const nA = ctConstAvals.length, nK = ctCarryIn.length, nR = resAvals.length;
-    const acc = xs.slice(0, nA), ctCarry = xs.slice(nA, nA + nK);
-    const res = xs.slice(nA + nK, nA + nK + nR), ctY = xs.slice(nA + nK + nR);
+    const nI = invAvals.length, nA = ctConstAvals.length, nK = ctCarryIn.length;
+    const nS = stepAvals.length;
+    const inv = xs.slice(0, nI), acc = xs.slice(nI, nI + nA);
+    const ctCarry = xs.slice(nI + nA, nI + nA + nK);
+    const step = xs.slice(nI + nA + nK, nI + nA + nK + nS), ctY = xs.slice(nI + nA + nK + nS);
     const undef = linearAvals.map((a) => new UndefPrimal(a));
-    const ctIn = backwardPass(split.unknown, [...res, ...undef], [...ctCarry, ...ctY]);
+    const resIn = residualsInOrder(res.invariant, inv, step);
+    const ctIn = backwardPass(split.unknown, [...resIn, ...undef], [...ctCarry, ...ctY]);
     const [ctConst, ctCarryPrev, ctX] = groups(ctIn, {
       ...p,
       numConsts: nA,
       numCarry: nK,
     });
     return [...acc.map((a, i) => add(a, ctConst[i])), ...ctCarryPrev, ...ctX];
-  }, [
-    ...ctConstAvals,
-    ...ctCarryIn,
-    ...resAvals,
-    ...ctYs,
-  ]);
+  }, [...invAvals, ...ctConstAvals, ...ctCarryIn, ...stepAvals, ...ctYs]);
   const back = bind(scanP, [
+    ...res.consts,
     ...ctConstAvals.map(zerosFor),
     ...ctInit,
-    ...residuals,
+    ...res.stacked,
     ...ctYsStacked,
   ], {
     ...p,
     jaxpr: backBody,
-    numConsts: 0,
+    numConsts: res.consts.length,
     numCarry: ctConstAvals.length + ctCarryIn.length,
     reverse: !p.reverse,
   });

@@ -7,7 +7,7 @@
 import type { Array, ConcreteArray } from "../array.ts";
 import type { ShapedArray } from "../aval.ts";
 import { Jaxpr, JaxprEqn, Var } from "../jaxpr.ts";
-import type { Params, Primitive } from "../primitive.ts";
+import type { Params, PartialEvalRule, Primitive } from "../primitive.ts";
 import {
   bind,
   fullLower,
@@ -98,7 +98,22 @@ export class PartialEvalTrace extends Trace {
     if (ts.every((t) => t.pval.isKnown)) {
       return bind(prim, ts.map((t) => t.fullLower()), params);
     }
-    const inputs = ts.map((t) => this.instantiateConst(t));
+    if (prim.partialEval) return this.#partialEval(prim.partialEval, ts, params);
+    return this.#stage(prim, ts.map((t) => this.instantiateConst(t)), params);
+  }
+  /** Applies a primitive's partial evaluation rule: known outputs now, the rest staged. */
+  #partialEval(rule: PartialEvalRule, ts: PETracer[], params: Params): Array[] {
+    const known = ts.map((t) => (t.pval.isKnown ? t.pval.value! : null));
+    const r = rule(known, ts.map((t) => t.aval), params);
+    const inputs = r.staged.inputs.map((x) =>
+      this.instantiateConst(typeof x === "number" ? ts[x] : this.pure(x) as PETracer)
+    );
+    const staged = this.#stage(r.staged.prim, inputs, r.staged.params);
+    let k = 0;
+    return r.known.map((x) => x ?? staged[k++]);
+  }
+  /** Records an equation of unknown inputs; its outputs are unknown. */
+  #stage(prim: Primitive, inputs: PETracer[], params: Params): PETracer[] {
     const avalsOut = prim.shape(inputs.map((t) => t.aval), params);
     const outs = avalsOut.map((a) => new PETracer(this, PartialVal.unknown(a), null));
     const recipe: Recipe = { kind: "eqn", prim, inputs, params, outs };
