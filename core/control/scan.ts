@@ -253,7 +253,7 @@ function runKnown(
   const stacked = sources.flatMap((x) =>
     x === null ? [computed[s++]] : typeof x === "number" ? [xs[x]] : []
   );
-  const residualConsts = sources.filter((x, j): x is Array => invariant[j]) as Array[];
+  const residualConsts = sources.filter((_, j) => invariant[j]) as Array[];
   return [outs.slice(0, nOut), { invariant, consts: residualConsts, stacked }];
 }
 
