@@ -24,6 +24,7 @@ import { assertClose } from "./util/assert_close.ts";
 import { runs, seededArray } from "./util/arbitraries.ts";
 import { numericJvp } from "./util/finite_diff.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
+import { flatten, type Tree } from "../core/tree.ts";
 
 type F = (x: np.Array) => np.Array;
 /** Smooth elementwise maps the random bodies are built from. */
@@ -133,6 +134,60 @@ Deno.test("under jit on wasm, loop bodies and branches run as compiled programs,
   const want = grad(loss(false))(h0, xs);
   assertClose(got, want, { rtol: 1e-5, atol: 1e-6 });
   assertClose(g(h0, xs), want, { rtol: 1e-5, atol: 1e-6 }, "a second call");
+});
+
+/** Asserts two pytrees of arrays hold the same values exactly. */
+function assertTreeEqual(a: unknown, b: unknown, message: string): void {
+  const [xs] = flatten(a as Tree), [ys] = flatten(b as Tree);
+  assert.equal(xs.length, ys.length, message);
+  xs.forEach((x, i) =>
+    assertClose(x as np.Array, ys[i] as np.Array, { rtol: 0, atol: 0 }, message)
+  );
+}
+
+Deno.test("compiled loops on wasm: slices in place, passthroughs, duplicates, reverse", () => {
+  // Bodies that return their scanned slice as carry and as y, a carry twice, an int input, and
+  // run in reverse; the wasm executor runs them on views of xs and frees carries step by step.
+  const f = (c0: np.Array, xs: np.Array, ks: np.Array) => {
+    const [last, ys] = lax.scan(
+      (c: np.Array, [x, k]: np.Array[]) => [x, [x, c.mul(x), k, c]],
+      c0,
+      [xs, ks],
+      { reverse: true },
+    );
+    const [acc, zs] = lax.scan(
+      (a: np.Array, x: np.Array) => {
+        const b = a.add(np.sin(x));
+        return [b, [b, b]];
+      },
+      c0,
+      xs,
+    );
+    const [n] = lax.whileLoop(
+      ([i]: np.Array[]) => np.less(i, 5),
+      ([i, v]: np.Array[]) => [i.add(1), v.mul(1.5)],
+      [np.array(0, "int32"), c0],
+    );
+    const [none, empty] = lax.scan(
+      (a: np.Array, x: np.Array) => [a, x],
+      c0,
+      np.zeros([0, 3], "float32"),
+    );
+    return [last, ys, acc, zs, n, none, empty];
+  };
+  const args: [np.Array, np.Array, np.Array] = [
+    np.array([0.5, -1, 2], "float32"),
+    np.array(Array.from({ length: 7 }, (_, i) => [i, -i / 2, Math.sin(i)]), "float32"),
+    np.array([3, 1, 4, 1, 5, 9, 2], "int32"),
+  ];
+  const want = f(...toBackend(args, "ref"));
+  for (const backend of ["wasm", "ref"]) {
+    const g = jit(f, { compile: "sync", backend });
+    const inputs = toBackend(args, backend);
+    for (const call of ["first", "second"]) {
+      assertTreeEqual(toBackend(g(...inputs), "ref"), want, `${backend}, ${call} call`);
+    }
+  }
 });
 
 Deno.test("scan's gradient matches finite differences, and second derivatives compose", () => {

@@ -11,6 +11,7 @@ import { type Array, ConcreteArray } from "../../core/array.ts";
 import type { Backend, CompiledProgram } from "../../core/backend.ts";
 import type { TypedArray } from "../../core/dtype.ts";
 import { type Atom, evalJaxpr, type Jaxpr, type JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
+import type { ImplRule } from "../../core/primitive.ts";
 import { type KernelValues, runChecked } from "../lowering/check_program.ts";
 import { fuse, type Kernel, type KernelProgram, programToString } from "../lowering/fusion.ts";
 import { byteSize, type MemoryPlan, planMemory } from "../lowering/memory_plan.ts";
@@ -28,6 +29,7 @@ import {
   reportCompileFailure,
 } from "./compiler.ts";
 import { elementCost, emitFusedModule, splittable } from "./fused_codegen.ts";
+import { loopImpls } from "./loops.ts";
 import { runGemmKernel } from "./jit_gemm.ts";
 import { Block, MAX_PAGES, WasmBuffer } from "./memory.ts";
 import { ELEMENT_BYTES, JIT_STATIC_BYTES, type WasmRuntime } from "./runtime.ts";
@@ -272,18 +274,31 @@ function programRunner(
  * simplified as `jit` simplifies and compiled (in the program's `mode`) the first time each
  * runs: a jitted program keeps its equations, and so their sub-jaxprs, from call to call.
  */
-function subprograms(backend: Backend, rt: WasmRuntime, mode: CompileMode): SubJaxprRunner {
+function subprograms(backend: Backend, rt: WasmRuntime, mode: CompileMode): SubPrograms {
   const programs = new WeakMap<Jaxpr, CompiledProgram>();
-  return (jaxpr, args) => {
+  const program = (jaxpr: Jaxpr) => {
     let run = programs.get(jaxpr);
     if (!run) programs.set(jaxpr, run = wasmExecutable(simplify(jaxpr), backend, rt, mode));
-    return run(args as ConcreteArray[]);
+    return run;
   };
+  const toWasm = (x: ConcreteArray) => onWasm(x, backend);
+  return {
+    runner: (jaxpr, args) => program(jaxpr)(args as ConcreteArray[]),
+    impls: loopImpls({ rt, backend, program, toWasm }),
+  };
+}
+
+/** How a program runs its control-flow primitives' sub-jaxprs. */
+interface SubPrograms {
+  /** Runs a branch or body as a compiled program of its own. */
+  runner: SubJaxprRunner;
+  /** Loop primitives run by the executor itself, by name (see loops.ts). */
+  impls: Record<string, ImplRule>;
 }
 
 /**
  * Runs a primitive with a composite implementation (a control-flow primitive, whose branches and
- * loop bodies run as compiled sub-programs through `sub`): the buffers of its results, each a
+ * loop bodies run as compiled sub-programs through `sub`, loops by the executor's own rules): the buffers of its results, each a
  * handle of its own, also where a result is one of the inputs (a branch returning its operand).
  */
 function runImpl(
@@ -291,9 +306,10 @@ function runImpl(
   ins: ConcreteArray[],
   rt: WasmRuntime,
   backend: Backend,
-  sub: SubJaxprRunner,
+  sub: SubPrograms,
 ) {
-  return withSubJaxprRunner(sub, () => e.prim.impl!(ins, e.params)).map((y) => {
+  const impl = sub.impls[e.prim.name] ?? e.prim.impl!;
+  return withSubJaxprRunner(sub.runner, () => impl(ins, e.params)).map((y) => {
     const x = onWasm(y, backend);
     const buf = rt.share(x.buffer as WasmBuffer);
     if (!ins.includes(x)) x.release("was handed to the kernel program");

@@ -1,0 +1,115 @@
+/**
+ * Compiled loops on the wasm backend. Inside a jitted program a `scan` runs its body's compiled
+ * kernel program once per step: the body reads each step's slice of the scanned inputs in place
+ * (a view of their memory, no copy), each step's outputs are copied into their stacked results
+ * allocated once, and each carry is freed as soon as the next one is made, so a long loop holds
+ * two carries, not one per step. A `while` loop frees its carries the same way.
+ * @module
+ */
+import { ConcreteArray } from "../../core/array.ts";
+import { ShapedArray } from "../../core/aval.ts";
+import type { Backend, CompiledProgram } from "../../core/backend.ts";
+import type { Jaxpr } from "../../core/jaxpr.ts";
+import type { ImplRule } from "../../core/primitive.ts";
+import type { ScanParams } from "../../core/control/scan.ts";
+import type { WhileParams } from "../../core/control/while_loop.ts";
+import { Block, WasmBuffer } from "./memory.ts";
+import { ELEMENT_BYTES, type WasmRuntime } from "./runtime.ts";
+
+/** What the loop rules need from the program running them. */
+export interface LoopContext {
+  /** The wasm runtime. */
+  rt: WasmRuntime;
+  /** The wasm backend. */
+  backend: Backend;
+  /** The compiled program of a loop body (made once per body). */
+  program: (jaxpr: Jaxpr) => CompiledProgram;
+  /** `x` as a wasm array (a copy if it lives on another backend). */
+  toWasm: (x: ConcreteArray) => ConcreteArray;
+}
+
+/** Bytes of an array of type `aval`. */
+function bytesOf(aval: ShapedArray): number {
+  return aval.size * ELEMENT_BYTES[aval.dtype];
+}
+
+/** Slice `i` of `x` along its leading axis, as an array of type `aval` reading `x`'s memory. */
+function sliceView(x: ConcreteArray, aval: ShapedArray, i: number, backend: Backend) {
+  const bytes = bytesOf(aval);
+  const block = new Block((x.buffer as WasmBuffer).ptr + i * bytes, bytes);
+  block.refs = Infinity;
+  return new ConcreteArray(aval, new WasmBuffer(block), backend);
+}
+
+/** Copies `y` into slice `i` of `stacked`. */
+function copyInto(rt: WasmRuntime, y: ConcreteArray, stacked: ConcreteArray, i: number): void {
+  const bytes = bytesOf(y.aval);
+  const src = (y.buffer as WasmBuffer).ptr, dst = (stacked.buffer as WasmBuffer).ptr + i * bytes;
+  rt.heap.u8.copyWithin(dst, src, src + bytes);
+}
+
+/** A fresh wasm array with the contents of `x`. */
+function copied(ctx: LoopContext, x: ConcreteArray): ConcreteArray {
+  const out = new ConcreteArray(x.aval, ctx.rt.allocFor(x.aval), ctx.backend);
+  copyInto(ctx.rt, x, out, 0);
+  return out;
+}
+
+/** Frees each of `old` that is not in `keep` (each once, whatever its multiplicity). */
+function freeExcept(old: Iterable<ConcreteArray>, keep: ReadonlySet<ConcreteArray>): void {
+  for (const x of new Set(old)) if (!keep.has(x)) x[Symbol.dispose]();
+}
+
+/** `scan` as a loop over its body's compiled program. */
+function scanLoop(ctx: LoopContext, p: ScanParams, args: ConcreteArray[]): ConcreteArray[] {
+  const run = ctx.program(p.jaxpr);
+  const nc = p.numConsts, nk = p.numCarry;
+  const consts = args.slice(0, nc), xs = args.slice(nc + nk);
+  const xAvals = xs.map((x) => new ShapedArray(x.shape.slice(1), x.dtype));
+  const ys = p.jaxpr.outs.slice(nk).map((y) => {
+    const aval = new ShapedArray([p.length, ...y.aval.shape], y.aval.dtype);
+    return new ConcreteArray(aval, ctx.rt.allocFor(aval), ctx.backend);
+  });
+  // Views are never freed (their memory is the scanned inputs'); inputs belong to the caller.
+  const kept = new Set(args);
+  let carry = args.slice(nc, nc + nk);
+  for (let t = 0; t < p.length; t++) {
+    const i = p.reverse ? p.length - 1 - t : t;
+    const views = xs.map((x, k) => sliceView(x, xAvals[k], i, ctx.backend));
+    views.forEach((v) => kept.add(v));
+    const outs = run([...consts, ...carry, ...views]).map(ctx.toWasm);
+    const next = outs.slice(0, nk);
+    outs.slice(nk).forEach((y, k) => copyInto(ctx.rt, y, ys[k], i));
+    freeExcept([...carry, ...outs.slice(nk)], new Set([...kept, ...next]));
+    carry = next;
+  }
+  // A carry that is a view of an input (a body returning its x) must outlive the loop.
+  const own = (c: ConcreteArray) => (kept.has(c) && !args.includes(c) ? copied(ctx, c) : c);
+  return [...carry.map(own), ...ys];
+}
+
+/** `while` as a loop over its condition's and body's compiled programs. */
+function whileLoop(ctx: LoopContext, p: WhileParams, args: ConcreteArray[]): ConcreteArray[] {
+  const cond = ctx.program(p.cond), body = ctx.program(p.body);
+  const nc = p.numCondConsts, nb = p.numBodyConsts;
+  const cc = args.slice(0, nc), bc = args.slice(nc, nc + nb);
+  const kept = new Set(args);
+  let carry = args.slice(nc + nb);
+  for (;;) {
+    const [pred] = cond([...cc, ...carry]).map(ctx.toWasm);
+    const go = pred.dataSync()[0] !== 0;
+    if (!kept.has(pred) && !carry.includes(pred)) pred[Symbol.dispose]();
+    if (!go) return carry;
+    const next = body([...bc, ...carry]).map(ctx.toWasm);
+    freeExcept(carry, new Set([...kept, ...next]));
+    carry = next;
+  }
+}
+
+/** The wasm executor's implementations of loop primitives, by primitive name. */
+export function loopImpls(ctx: LoopContext): Record<string, ImplRule> {
+  return {
+    scan: (args, params) => scanLoop(ctx, params as ScanParams, args as ConcreteArray[]),
+    while: (args, params) => whileLoop(ctx, params as WhileParams, args as ConcreteArray[]),
+  };
+}
