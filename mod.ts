@@ -70,8 +70,10 @@ export {
   type ImplRule,
   type JvpRule,
   type Params,
+  type PartialEvalRule,
   Primitive,
   type ShapeRule,
+  type StagedEqn,
   type TransposeRule,
   UndefPrimal,
 } from "./core/primitive.ts";
