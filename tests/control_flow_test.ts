@@ -148,6 +148,7 @@ function assertTreeEqual(a: unknown, b: unknown, message: string): void {
 Deno.test("compiled loops on wasm: slices in place, passthroughs, duplicates, reverse", () => {
   // Bodies that return their scanned slice as carry and as y, a carry twice, an int input, and
   // run in reverse; the wasm executor runs them on views of xs and frees carries step by step.
+  const w = np.array([1, 2, 3], "float32");
   const f = (c0: np.Array, xs: np.Array, ks: np.Array) => {
     const [last, ys] = lax.scan(
       (c: np.Array, [x, k]: np.Array[]) => [x, [x, c.mul(x), k, c]],
@@ -173,7 +174,14 @@ Deno.test("compiled loops on wasm: slices in place, passthroughs, duplicates, re
       c0,
       np.zeros([0, 3], "float32"),
     );
-    return [last, ys, acc, zs, n, none, empty];
+    // Results that are constants of the body: a literal, a closed-over array, the carry's init.
+    const [k, consts] = lax.scan(
+      (a: np.Array, x: np.Array) => [w, [np.array(2, "float32"), w, np.sum(a.add(x))]],
+      c0,
+      xs,
+    );
+    const picked = lax.cond(np.greater(np.sum(c0), 0), (a: np.Array) => a, np.sin, w);
+    return [last, ys, acc, zs, n, none, empty, k, consts, picked];
   };
   const args: [np.Array, np.Array, np.Array] = [
     np.array([0.5, -1, 2], "float32"),
@@ -240,6 +248,31 @@ Deno.test("grad of a scan runs its forward once and passes loop-invariant residu
     np.sum(numericJvp((w: np.Array) => f(w, h0), [w0], [v]) as np.Array),
     { rtol: 1e-7, atol: 1e-8 },
   );
+});
+
+Deno.test("a scan's jitted gradient is the same program whatever the number of steps", () => {
+  const w = seededArray([3, 3], 31);
+  const f = (h0: np.Array, xs: np.Array) => {
+    const [h, ys] = lax.scan(
+      (h: np.Array, x: np.Array) => {
+        const h2 = np.tanh(h.matmul(w).add(x));
+        return [h2, np.sum(h2.mul(h2))];
+      },
+      h0,
+      xs,
+    );
+    return np.sum(h).add(np.sum(ys));
+  };
+  // The jaxpr and the backend's kernel program differ only in the lengths they name (the
+  // generated code may not: its loops specialise on sizes).
+  const lowered = (n: number) => {
+    const l = jit(grad(f)).lower(seededArray([2, 3], 32), seededArray([n, 2, 3], 33));
+    const text = [l.toString(), l.compiled.program ?? ""].join("\n");
+    return text.replace(new RegExp(`(?<=[[(,=])${n}(?=[\\]),\\s])`, "g"), "N");
+  };
+  assert.equal(lowered(40), lowered(7));
+  // w is closed over: its tangent is a symbolic zero, not a zero matrix multiplied every step.
+  assert.doesNotMatch(lowered(7), /f64\[3,3\] = broadcast_in_dim\[shape=\(3,3\) dims=\(\)\] 0\.0/);
 });
 
 Deno.test("scan takes pytrees, length without xs, and lax.map maps", () => {

@@ -12,7 +12,6 @@ import { AdjointError } from "../errors.ts";
 import { evalJaxpr, Jaxpr } from "../jaxpr.ts";
 import { isFloat } from "../dtype.ts";
 import { moveBatchAxis } from "../primitives/batching.ts";
-import { zerosLike } from "../primitives/constants.ts";
 import { UndefPrimal } from "../primitive.ts";
 import { Tracer } from "../trace.ts";
 import { backwardPass } from "../transforms/transpose.ts";
@@ -107,7 +106,8 @@ export function differentiable(aval: ShapedArray): boolean {
 
 /**
  * The jvp of `jaxpr` as a jaxpr: inputs are its primal inputs, then a tangent for each input
- * flagged in `withTangent`; outputs are its primal outputs, then a tangent for each
+ * flagged in `withTangent` (the others have symbolic zero tangents, so no work is spent on them);
+ * outputs are its primal outputs, then a tangent for each
  * differentiable output (zeros where none flows).
  */
 export function jvpJaxpr(jaxpr: Jaxpr, withTangent: readonly boolean[]): Jaxpr {
@@ -116,7 +116,7 @@ export function jvpJaxpr(jaxpr: Jaxpr, withTangent: readonly boolean[]): Jaxpr {
   return traceFlat((xs) => {
     const primals = xs.slice(0, avals.length);
     let k = avals.length;
-    const tangents = primals.map((p, i) => (withTangent[i] ? xs[k++] : zerosLike(p)));
+    const tangents = primals.map((_, i) => (withTangent[i] ? xs[k++] : null));
     const [outs, touts] = jvpFlat((ys) => evalJaxpr(jaxpr, ys), primals, tangents);
     return [...outs, ...touts.filter((_, i) => differentiable(outs[i].aval))];
   }, [...avals, ...tangentAvals]);

@@ -100,11 +100,11 @@ export class JVPTrace extends Trace {
   }
 }
 
-/** Pushes tangents through `f` at `primals`: returns primal and tangent outputs. */
+/** Pushes tangents (`null`: a symbolic zero) through `f` at `primals`: returns primal and tangent outputs. */
 export function jvpFlat(
   f: (xs: Array[]) => Array[],
   primals: Array[],
-  tangents: Array[],
+  tangents: (Array | null)[],
 ): [Array[], Array[]] {
   return withNewMain(JVPTrace, null, (main: MainTrace) => {
     const trace = new JVPTrace(main);

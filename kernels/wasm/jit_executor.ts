@@ -117,14 +117,39 @@ export function wasmExecutable(
     if (mode === "sync") instantiate(compileSync(lowered.source, options));
     else compile(lowered.source, options).then(instantiate, reportCompileFailure);
   }
-  const run = programRunner(lowered, backend, rt, prefix, mode);
-  return (args, options) => {
+  const consts = lowered.program.jaxpr.consts.map((x) => onWasm(x, backend));
+  const run = programRunner(lowered, consts, backend, rt, prefix, mode);
+  const results = (args: ConcreteArray[], options?: { check?: boolean }) => {
     if (!exports) return interpret(args);
     jitCallCounts.compiled++;
     if (!options?.check) return run(exports, args);
     const compiled = exports;
     return runChecked(lowered.program, args, (seen) => run(compiled, args, seen));
   };
+  const persistent = new Set<Array>([...jaxpr.consts, ...consts]);
+  for (const a of jaxpr.outs) if (a instanceof Literal) persistent.add(a.val);
+  return (args, options) => ownedResults(results(args, options), args, persistent, rt, backend);
+}
+
+/**
+ * The results of a call as handles the caller owns: a result that is an input or a constant or
+ * literal of the program (values that outlive the call), or that repeats an earlier result,
+ * becomes a new handle on the same memory, so that freeing one result never frees another value.
+ */
+function ownedResults(
+  outs: ConcreteArray[],
+  args: ConcreteArray[],
+  persistent: ReadonlySet<Array>,
+  rt: WasmRuntime,
+  backend: Backend,
+): ConcreteArray[] {
+  const seen = new Set<ConcreteArray>(args);
+  return outs.map((x) => {
+    if (x.backend !== backend) return onWasm(x, backend);
+    const shared = seen.has(x) || persistent.has(x);
+    seen.add(x);
+    return shared ? new ConcreteArray(x.aval, rt.share(x.buffer as WasmBuffer), backend) : x;
+  });
 }
 
 /**
@@ -169,8 +194,10 @@ function launchFused(
   rt.pool!.run(tasks, (t) => fn(...t.args));
 }
 
+/** Runs the kernel program of `c` with the program's constants `consts` (on wasm). */
 function programRunner(
   c: Compiled,
+  consts: ConcreteArray[],
   backend: Backend,
   rt: WasmRuntime,
   prefix: string,
@@ -181,7 +208,6 @@ function programRunner(
   const work = new Map(program.kernels.map((k) => [k, splitWork(k)]));
   const { jaxpr } = program;
   const arena = plan.arenaBytes ? rt.heap.alloc(plan.arenaBytes).ptr : 0;
-  const consts = jaxpr.consts.map((x) => onWasm(x, backend));
   const outputs = new Set(jaxpr.outs.filter((a): a is Var => a instanceof Var));
   const lastUse = new Map<Var, number>();
   program.kernels.forEach((k, i) => k.inputs.forEach((v) => lastUse.set(v, i)));

@@ -55,10 +55,18 @@ function copied(ctx: LoopContext, x: ConcreteArray): ConcreteArray {
   return out;
 }
 
-/** Frees each of `old` that is not in `keep` (each once, whatever its multiplicity). */
-function freeExcept(old: Iterable<ConcreteArray>, keep: ReadonlySet<ConcreteArray>): void {
-  for (const x of new Set(old)) if (!keep.has(x)) x[Symbol.dispose]();
+/** Frees each of `xs` that is not one of the loop's operands `args`. */
+function freeUnlessIn(xs: ConcreteArray[], args: readonly ConcreteArray[]): void {
+  for (const x of xs) if (!args.includes(x)) x[Symbol.dispose]();
 }
+
+/** Whether `x` is a view made by `sliceView` (memory the loop does not own). */
+function isView(x: ConcreteArray): boolean {
+  return (x.buffer as WasmBuffer).block.refs === Infinity;
+}
+
+// A body's compiled program returns results its caller owns (distinct handles, also for a result
+// that is an input or a constant), so a loop frees every step's results once it is done with them.
 
 /** `scan` as a loop over its body's compiled program. */
 function scanLoop(ctx: LoopContext, p: ScanParams, args: ConcreteArray[]): ConcreteArray[] {
@@ -70,22 +78,18 @@ function scanLoop(ctx: LoopContext, p: ScanParams, args: ConcreteArray[]): Concr
     const aval = new ShapedArray([p.length, ...y.aval.shape], y.aval.dtype);
     return new ConcreteArray(aval, ctx.rt.allocFor(aval), ctx.backend);
   });
-  // Views are never freed (their memory is the scanned inputs'); inputs belong to the caller.
-  const kept = new Set(args);
   let carry = args.slice(nc, nc + nk);
   for (let t = 0; t < p.length; t++) {
     const i = p.reverse ? p.length - 1 - t : t;
     const views = xs.map((x, k) => sliceView(x, xAvals[k], i, ctx.backend));
-    views.forEach((v) => kept.add(v));
     const outs = run([...consts, ...carry, ...views]).map(ctx.toWasm);
-    const next = outs.slice(0, nk);
-    outs.slice(nk).forEach((y, k) => copyInto(ctx.rt, y, ys[k], i));
-    freeExcept([...carry, ...outs.slice(nk)], new Set([...kept, ...next]));
-    carry = next;
+    const stepYs = outs.slice(nk);
+    stepYs.forEach((y, k) => copyInto(ctx.rt, y, ys[k], i));
+    freeUnlessIn([...carry, ...stepYs], args);
+    carry = outs.slice(0, nk);
   }
-  // A carry that is a view of an input (a body returning its x) must outlive the loop.
-  const own = (c: ConcreteArray) => (kept.has(c) && !args.includes(c) ? copied(ctx, c) : c);
-  return [...carry.map(own), ...ys];
+  // A carry that is a slice of an input (a body returning its x) must outlive the loop.
+  return [...carry.map((c) => (isView(c) ? copied(ctx, c) : c)), ...ys];
 }
 
 /** `while` as a loop over its condition's and body's compiled programs. */
@@ -93,15 +97,14 @@ function whileLoop(ctx: LoopContext, p: WhileParams, args: ConcreteArray[]): Con
   const cond = ctx.program(p.cond), body = ctx.program(p.body);
   const nc = p.numCondConsts, nb = p.numBodyConsts;
   const cc = args.slice(0, nc), bc = args.slice(nc, nc + nb);
-  const kept = new Set(args);
   let carry = args.slice(nc + nb);
   for (;;) {
     const [pred] = cond([...cc, ...carry]).map(ctx.toWasm);
     const go = pred.dataSync()[0] !== 0;
-    if (!kept.has(pred) && !carry.includes(pred)) pred[Symbol.dispose]();
+    pred[Symbol.dispose]();
     if (!go) return carry;
     const next = body([...bc, ...carry]).map(ctx.toWasm);
-    freeExcept(carry, new Set([...kept, ...next]));
+    freeUnlessIn(carry, args);
     carry = next;
   }
 }
