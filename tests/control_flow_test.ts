@@ -24,6 +24,7 @@ import { assertClose } from "./util/assert_close.ts";
 import { runs, seededArray } from "./util/arbitraries.ts";
 import { numericJvp } from "./util/finite_diff.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
+import { gpuJitCallCounts } from "../kernels/webgpu/compile/executor.ts";
 import { flatten, type Tree } from "../core/tree.ts";
 
 type F = (x: np.Array) => np.Array;
@@ -461,7 +462,7 @@ Deno.test("jaxprs print control flow with its sub-jaxprs, one equation however m
   assert.match(c.toString(), /cond\[branches=\(\{ lambda ; a:f32\[\]\. let\n\s+b:f32\[\] = cos a/);
 });
 
-Deno.test("jitted control flow on webgpu (run op by op) agrees with ref", async (t) => {
+Deno.test("jitted control flow on webgpu (bodies compiled, the rest op by op) agrees with ref", async (t) => {
   if (!(await initWebGPU())) {
     return void t.step({ name: "no WebGPU adapter", ignore: true, fn() {} });
   }
@@ -476,6 +477,10 @@ Deno.test("jitted control flow on webgpu (run op by op) agrees with ref", async 
     np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]),
   ];
   const want = jit(f, { backend: "ref" })(...toBackend(args, "ref"));
+  const before = gpuJitCallCounts.compiled;
   const got = jit(f, { backend: "webgpu" })(...toBackend(args, "webgpu"));
   assertClose(await toBackendAsync(got, "ref"), want, { rtol: 1e-5, atol: 1e-6 });
+  // Each of the scan's two steps ran as a compiled kernel program, and both branches (a
+  // predicate on the device is not read back: the outputs are selected there).
+  assert.equal(gpuJitCallCounts.compiled - before, 4);
 });

@@ -16,7 +16,12 @@
  * the background, and the next read from the backend waits for it and throws what it found.
  * @module
  */
-import { hasSubJaxprs } from "../../../core/control/sub_programs.ts";
+import {
+  hasSubJaxprs,
+  type SubJaxprRunner,
+  withSubJaxprRunner,
+} from "../../../core/control/sub_programs.ts";
+import { simplify } from "../../../core/transforms/simplify.ts";
 import { type Array, ConcreteArray } from "../../../core/array.ts";
 import type { ShapedArray } from "../../../core/aval.ts";
 import type { Backend, CompiledProgram, DeviceBuffer } from "../../../core/backend.ts";
@@ -156,21 +161,52 @@ function hasControlFlow(jaxpr: Jaxpr): boolean {
   return jaxpr.eqns.some(hasSubJaxprs);
 }
 
+/** How many jitted calls on webgpu ran as compiled kernel programs and how many op by op. */
+export const gpuJitCallCounts: { compiled: number; interpreted: number } = {
+  compiled: 0,
+  interpreted: 0,
+};
+
+/**
+ * Runs the branches and loop bodies of control-flow primitives as compiled kernel programs of
+ * their own (made once per sub-jaxpr, simplified as `jit` simplifies): each step of a scan is one
+ * program recorded into the current command buffer, with no read back but a while loop's
+ * predicate.
+ */
+function subprograms(ctx: WebGPUContext): SubJaxprRunner {
+  const programs = new WeakMap<Jaxpr, CompiledProgram>();
+  return (jaxpr, args) => {
+    let run = programs.get(jaxpr);
+    if (!run) programs.set(jaxpr, run = webgpuExecutable(simplify(jaxpr), ctx));
+    // An operand may be an uncommitted array of another backend (a constant the user made).
+    return run(args.map((x) => placeOnGpu(x, ctx.backend)));
+  };
+}
+
 /**
  * A function running `jaxpr` on webgpu arrays as a compiled kernel program. Programs over empty
- * arrays, and programs with control flow, are interpreted op by op; float64 and primitives
- * without a WebGPU kernel are errors.
+ * arrays are interpreted op by op, and programs with control flow too, their branches and loop
+ * bodies as compiled programs; float64 and primitives without a WebGPU kernel are errors.
  */
 export function webgpuExecutable(jaxpr: Jaxpr, ctx: WebGPUContext): CompiledProgram {
   checkDTypes(jaxpr);
-  if (hasEmptyArray(jaxpr) || hasControlFlow(jaxpr)) {
-    return (args) => evalJaxpr(jaxpr, args) as ConcreteArray[];
+  const interpret = (args: Array[]) => {
+    gpuJitCallCounts.interpreted++;
+    return evalJaxpr(jaxpr, args) as ConcreteArray[];
+  };
+  if (hasEmptyArray(jaxpr)) return interpret;
+  if (hasControlFlow(jaxpr)) {
+    const sub = subprograms(ctx);
+    return (args) => withSubJaxprRunner(sub, () => interpret(args));
   }
   const lowered = lowerForWebGPU(jaxpr, ...deviceLimits(ctx.rt));
   for (const k of lowered.program.kernels) if (k.kind === "op") ctx.ruleFor(k.eqns[0].prim.name);
   for (const { shader } of lowered.fused.values()) ctx.rt.prepare(shader.source);
   const run = programRunner(lowered, ctx);
-  return (args, options) => (options?.check ? checkedCall(lowered, ctx, run, args) : run(args));
+  return (args, options) => {
+    gpuJitCallCounts.compiled++;
+    return options?.check ? checkedCall(lowered, ctx, run, args) : run(args);
+  };
 }
 
 /** Comparisons of checked calls still under way; the next read waits for them. */
