@@ -19,6 +19,7 @@ import {
   toBackendAsync,
   vjp,
   vmap,
+  wasmMemoryStats,
 } from "../mod.ts";
 import { assertClose } from "./util/assert_close.ts";
 import { runs, seededArray } from "./util/arbitraries.ts";
@@ -197,6 +198,21 @@ Deno.test("compiled loops on wasm: slices in place, passthroughs, duplicates, re
       assertTreeEqual(toBackend(g(...inputs), "ref"), want, `${backend}, ${call} call`);
     }
   }
+});
+
+Deno.test("a compiled scan on wasm holds a few carries at once, not one per step", () => {
+  const n = 1 << 14, steps = 100;
+  const f = (c0: np.Array) =>
+    lax.scan((c: np.Array, _: null) => [np.sin(c).add(1), null], c0, null, { length: steps })[0];
+  const c0 = toBackend(np.ones([n], "float32"), "wasm");
+  const g = jit(f, { compile: "sync", backend: "wasm" });
+  g(c0);
+  const before = wasmMemoryStats({ resetPeak: true }).liveBytes;
+  const out = g(c0);
+  const peak = wasmMemoryStats().peakLiveBytes - before;
+  const carryBytes = 4 * n;
+  assert.ok(peak <= 8 * carryBytes, `${peak / carryBytes} carries at the peak`);
+  assertClose(out, toBackend(f(toBackend(c0, "ref")), "wasm"), { rtol: 1e-6, atol: 1e-6 });
 });
 
 Deno.test("scan's gradient matches finite differences, and second derivatives compose", () => {

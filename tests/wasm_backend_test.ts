@@ -865,6 +865,20 @@ Deno.test("every primitive that runs on a backend has a wasm case here", () => {
   assert.deepEqual(missing.map((p) => p.name), []);
 });
 
+Deno.test("the wasm allocator's peak counts the most live bytes at once, until reset", () => {
+  const aval = new ShapedArray([1 << 16], "float32");
+  const live = wasmMemoryStats({ resetPeak: true }).liveBytes;
+  assert.equal(wasmMemoryStats().peakLiveBytes, live);
+  const a = wasmBackend.fromHost(new Float32Array(1 << 16), aval);
+  const b = wasmBackend.fromHost(new Float32Array(1 << 16), aval);
+  wasmBackend.dispose!(a);
+  wasmBackend.dispose!(b);
+  const s = wasmMemoryStats({ resetPeak: true });
+  assert.equal(s.liveBytes, live);
+  assert.ok(s.peakLiveBytes >= live + 2 * 4 * (1 << 16), `${s.peakLiveBytes - live}`);
+  assert.equal(wasmMemoryStats().peakLiveBytes, live, "reset to the bytes live now");
+});
+
 Deno.test("wasm buffers are freed on dispose and shared blocks are counted", () => {
   const aval = new ShapedArray([1000], "float32");
   const before = wasmMemoryStats().liveBlocks;

@@ -81,9 +81,15 @@ export const wasmBackend: Backend = {
   describe: describeForWasm,
 };
 
-/** Memory usage of the wasm backend (bytes of linear memory, live and free blocks). */
-export function wasmMemoryStats(): MemoryStats {
-  return wasmRuntime().stats();
+/**
+ * Memory usage of the wasm backend (bytes of linear memory, live and free blocks, the peak of
+ * live bytes); with `resetPeak`, a new peak starts after this reading.
+ */
+export function wasmMemoryStats({ resetPeak = false }: { resetPeak?: boolean } = {}): MemoryStats {
+  const rt = wasmRuntime();
+  const stats = rt.stats();
+  if (resetPeak) rt.heap.resetPeak();
+  return stats;
 }
 
 registerBackend(wasmBackend);

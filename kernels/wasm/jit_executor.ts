@@ -18,7 +18,11 @@ import { byteSize, type MemoryPlan, planMemory } from "../lowering/memory_plan.t
 import { verifyProgram } from "../lowering/verify_program.ts";
 import { config } from "../../core/config.ts";
 import { simplify } from "../../core/transforms/simplify.ts";
-import { type SubJaxprRunner, withSubJaxprRunner } from "../../core/control/sub_programs.ts";
+import {
+  hasSubJaxprs,
+  type SubJaxprRunner,
+  withSubJaxprRunner,
+} from "../../core/control/sub_programs.ts";
 import { sizeOf } from "../../core/shape.ts";
 import {
   available,
@@ -99,8 +103,10 @@ export function wasmExecutable(
   };
   const compiles = lowered.names.size > 0;
   // Without fused kernels there is nothing to compile: gemm kernels run on the prebuilt module.
+  // Nor for loops and branches: the executor runs them, their bodies compiled.
   const hasGemm = lowered.program.kernels.some((k) => k.kind === "gemm");
-  if (compiles ? !available() : !hasGemm) return interpret;
+  const runsItself = hasGemm || jaxpr.eqns.some(hasSubJaxprs);
+  if (compiles ? !available() : !runsItself) return interpret;
   let exports: Record<string, CallableFunction> | null = compiles ? null : {};
   // Names the module's kernels in thread tasks (and in a worker's failure report).
   const prefix = compiles ? `jit-${contentHash(lowered.source).slice(0, 8)}/` : "";

@@ -65,6 +65,8 @@ export interface MemoryStats {
   liveBlocks: number;
   /** Bytes in blocks waiting on free lists. */
   freeBytes: number;
+  /** Most bytes in live blocks at once since the memory was made or its peak was last reset. */
+  peakLiveBytes: number;
 }
 
 /** Linear memory plus a size-class allocator over it. */
@@ -76,6 +78,7 @@ export class LinearMemory {
   #liveBytes = 0;
   #liveBlocks = 0;
   #freeBytes = 0;
+  #peakLiveBytes = 0;
   #buffer: ArrayBufferLike;
   #u8!: Uint8Array;
   #i32!: Int32Array;
@@ -147,6 +150,7 @@ export class LinearMemory {
       this.#freeBytes -= size;
     }
     this.#liveBytes += size;
+    this.#peakLiveBytes = Math.max(this.#peakLiveBytes, this.#liveBytes);
     this.#liveBlocks++;
     if (poison) this.u8.fill(POISON, ptr, ptr + size);
     return new Block(ptr, size);
@@ -191,6 +195,12 @@ export class LinearMemory {
       liveBytes: this.#liveBytes,
       liveBlocks: this.#liveBlocks,
       freeBytes: this.#freeBytes,
+      peakLiveBytes: this.#peakLiveBytes,
     };
+  }
+
+  /** Starts a new peak at the bytes live now. */
+  resetPeak(): void {
+    this.#peakLiveBytes = this.#liveBytes;
   }
 }
