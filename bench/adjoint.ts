@@ -14,6 +14,7 @@ import {
   type JitOptions,
   type Jitted,
   setDefaultBackend,
+  wasmMemoryStats,
 } from "../mod.ts";
 import type { BenchCase, HostTensor, Inputs } from "./cases.ts";
 import type { Outputs } from "./check.ts";
@@ -118,13 +119,30 @@ type Step = (p: any, x: Array, y: Array) => [Array, any];
  */
 function trainLoop(step: Step, fresh: () => Record<string, Array>, x: Array, y: Array): Prepared {
   let p = fresh();
-  return {
+  const prepared: Prepared = {
     async step() {
       const [loss, next] = step(p, x, y);
       p = next;
       await loss.read();
     },
     result: () => stepOutputs(step(fresh(), x, y)),
+  };
+  return withStepMemory(prepared, x);
+}
+
+/**
+ * `prepared` with the wasm allocator's peak over one step, when `x` is on the wasm backend (the
+ * ref backend does not count its memory).
+ */
+function withStepMemory(prepared: Prepared, x: Array): Prepared {
+  if ((x as ConcreteArray).backend.name !== "wasm") return prepared;
+  return {
+    ...prepared,
+    async stepPeakBytes() {
+      wasmMemoryStats({ resetPeak: true });
+      await prepared.step();
+      return wasmMemoryStats().peakLiveBytes;
+    },
   };
 }
 
@@ -164,6 +182,7 @@ export async function createAdjoint(config: AdjointConfig): Promise<Contender> {
   return {
     name: "Adjoint",
     detail,
+    heldBytes: backend === "wasm" ? () => wasmMemoryStats().liveBytes : undefined,
     activate() {
       if (isNotAvailable(runtime)) return;
       setDefaultBackend(backend);

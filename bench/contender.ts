@@ -30,6 +30,11 @@ export interface Prepared {
   release?(): void;
   /** How this contender computes the case when it departs from the plain recipe. */
   note?: string;
+  /**
+   * Runs one step and returns the most bytes the library's allocator held at once during it
+   * (see `Contender.heldBytes`).
+   */
+  stepPeakBytes?(): Promise<number>;
 }
 
 /** A library configuration under benchmark. */
@@ -42,12 +47,19 @@ export interface Contender {
   activate?(): void | Promise<void>;
   /** Prepares a case, or says why it cannot. */
   prepare(c: BenchCase, inputs: Inputs): Promise<Prepared | NotAvailable>;
+  /** Bytes the library's own allocator holds now; absent where it does not count them. */
+  heldBytes?(): number;
 }
 
 /** A prepared case under a host: timed samples on demand. */
 export interface Runner {
   /** Time of the first call (includes tracing and compilation), ms. */
   readonly firstMs: number;
+  /**
+   * The most bytes a step holds at once, counted from before `prepare`: the case's inputs and
+   * parameters, its compiled programs and their intermediates.
+   */
+  readonly peakBytes?: number;
   /** The prepared case's note, if any. */
   readonly note?: string;
   /** The prepared case's result from its inputs (see `Prepared.result`). */
@@ -101,18 +113,22 @@ export async function prepareRunner(
   inputs: Inputs,
 ): Promise<Runner | NotAvailable> {
   let prepared: Prepared | NotAvailable;
-  let firstMs: number;
+  let firstMs: number, peakBytes: number | undefined;
   try {
     await contender.activate?.();
+    const held = contender.heldBytes?.();
     prepared = await contender.prepare(c, inputs);
     if (isNotAvailable(prepared)) return prepared;
     firstMs = await timeSteps(prepared, 1);
+    const peak = held === undefined ? undefined : await prepared.stepPeakBytes?.();
+    peakBytes = peak === undefined ? undefined : peak - held!;
   } catch (e) {
     return { na: reason(e) };
   }
   const p = prepared;
   return {
     firstMs,
+    peakBytes,
     note: p.note,
     async result(): Promise<Outputs> {
       await contender.activate?.();

@@ -35,6 +35,7 @@ export type IsolateReply =
     detail?: string;
     runner?: number;
     firstMs?: number;
+    peakBytes?: number;
     outputs?: Outputs;
     ms?: number;
   }
@@ -91,6 +92,7 @@ export async function isolateHost(spec: IsolateSpec, fallbackName: string): Prom
       const id = r.runner!;
       return {
         firstMs: r.firstMs!,
+        peakBytes: r.peakBytes,
         note: r.note,
         async result(): Promise<Outputs> {
           const s = await channel.call({ op: "result", runner: id });

@@ -27,7 +27,13 @@ async function handle(req: IsolateRequest): Promise<IsolateReply> {
       const r = await prepareRunner(contender, req.case, req.inputs);
       if (isNotAvailable(r)) return { ok: false, na: r.na };
       runners.set(++nextRunner, r);
-      return { ok: true, runner: nextRunner, firstMs: r.firstMs, note: r.note };
+      return {
+        ok: true,
+        runner: nextRunner,
+        firstMs: r.firstMs,
+        peakBytes: r.peakBytes,
+        note: r.note,
+      };
     }
     case "sample": {
       const r = runners.get(req.runner);

@@ -25,6 +25,8 @@ export interface CellResult {
   na?: string;
   /** Time of the first call, ms. */
   firstMs?: number;
+  /** The most bytes a step holds at once (see `Runner.peakBytes`), where the library counts them. */
+  peakBytes?: number;
   /** How the contender computed this case, when it departs from the plain recipe. */
   note?: string;
   /** Its result compared with the reference, before timing. */
@@ -46,6 +48,13 @@ export function formatMs(ms: number): string {
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
   if (ms >= 1) return `${ms.toPrecision(3)} ms`;
   return `${(ms * 1000).toPrecision(3)} us`;
+}
+
+/** Formats a byte count in MiB (KiB below one MiB). */
+export function formatBytes(bytes: number): string {
+  return bytes >= 1 << 20
+    ? `${(bytes / (1 << 20)).toFixed(1)} MiB`
+    : `${(bytes / 1024).toFixed(0)} KiB`;
 }
 
 /** Pads cells into aligned columns separated by two spaces; numeric-looking cells align right. */
@@ -88,16 +97,17 @@ export function formatCase(result: CaseResult): string {
     "n x reps",
     "time / base",
     extraName,
+    "memory (peak)",
     "check vs ref",
   ];
   const rows = result.cells.map((cell, i) => {
     const mark = i === result.baseline ? "*" : " ";
     const check = cell.check ? describeComparison(cell.check) : "";
     if (cell.check && !cell.check.ok) {
-      return [`${mark}${cell.name}`, cell.detail, "MISMATCH", "", "", "", "", check];
+      return [`${mark}${cell.name}`, cell.detail, "MISMATCH", "", "", "", "", "", check];
     }
     if (!cell.stats) {
-      return [`${mark}${cell.name}`, cell.detail, "n/a", "", "", "", "", `(${cell.na})`];
+      return [`${mark}${cell.name}`, cell.detail, "n/a", "", "", "", "", "", `(${cell.na})`];
     }
     const s = cell.stats;
     const ratio = base?.stats ? `${(s.median / base.stats.median).toFixed(2)}x` : "";
@@ -109,6 +119,7 @@ export function formatCase(result: CaseResult): string {
       `${s.samples} x ${s.reps}`,
       ratio,
       extra(cell),
+      cell.peakBytes === undefined ? "n/a" : formatBytes(cell.peakBytes),
       check,
     ];
   });

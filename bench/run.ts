@@ -163,6 +163,7 @@ async function prepareChecked(
     return [cell, undefined];
   }
   cell.firstMs = r.firstMs;
+  cell.peakBytes = r.peakBytes;
   cell.note = r.note;
   try {
     cell.check = checkCase(c, inputs, await r.result(), reference);
@@ -303,6 +304,10 @@ function header(plan: SamplingPlan): string {
     `median = median time per call over n samples of reps back-to-back calls, after warm-up ` +
     `(>= ${plan.warmupMs} ms); spread = half the interquartile range / median; ` +
     `time / base = median / median of the * row (< 1: faster than the baseline).`,
+    `memory (peak) = the most bytes the library's allocator held at once during a training ` +
+    `step, counted from before the case was prepared (inputs, parameters, compiled programs, ` +
+    `intermediates; the first Adjoint wasm row of a process also pays the runtime's one-time ` +
+    `workspaces); n/a where the library does not count its memory (jax-js, Adjoint ref).`,
     `check vs ref: before timing, each contender's result from the case's inputs is compared ` +
     `element by element with Adjoint's ref backend, eager (float64; the eager add chain in ` +
     `float32): for training steps the loss and the gradient of every parameter array, implied ` +

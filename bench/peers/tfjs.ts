@@ -170,6 +170,9 @@ export async function createTfjs(config: TfjsConfig): Promise<Contender> {
         return out;
       },
       release: () => opt.dispose(),
+      async stepPeakBytes() {
+        return (await tf.profile(() => void step())).peakBytes;
+      },
     };
   };
 
@@ -190,6 +193,7 @@ export async function createTfjs(config: TfjsConfig): Promise<Contender> {
 
   return {
     name: "TF.js 4.22",
+    heldBytes: () => tf.memory().numBytes,
     detail: config.backend === "wasm"
       ? "wasm (XNNPACK SIMD), 1 thread"
       : "cpu (plain JS), 1 thread",
