@@ -1,5 +1,8 @@
 /**
  * Vectorised special functions on f32x4, and scalar f64 ones the standard library lacks.
+ * Self-contained (no imports): `deno task build:kernels` copies this source into
+ * kernels/wasm/math_source.ts, which every jit-generated kernel module includes, so fused
+ * kernels run these functions too and agree with the eager kernels bit for bit.
  *
  * The f32x4 functions reduce the argument, then evaluate a polynomial whose coefficients are
  * near-minimax fits (Lawson's iteration against 40-digit references) on the reduced range. Stated

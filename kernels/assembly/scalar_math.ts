@@ -1,8 +1,8 @@
 /**
  * Scalar f64 math shared by the prebuilt kernels and the jit-generated ones: the error function,
  * its inverse and the logistic sigmoid. Self-contained (only `Math`), because
- * `deno task build:kernels` also copies this source into kernels/wasm/scalar_math_source.ts,
- * which every generated kernel module includes.
+ * `deno task build:kernels` also copies this source into kernels/wasm/math_source.ts, which every
+ * generated kernel module includes.
  */
 
 const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;

@@ -13,7 +13,7 @@ import type { DType } from "../../core/dtype.ts";
 import { type Atom, type JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
 import { range, stridesOf } from "../../core/shape.ts";
 import type { Kernel } from "../lowering/fusion.ts";
-import { SCALAR_MATH_SOURCE } from "./scalar_math_source.ts";
+import { MATH_SOURCE } from "./math_source.ts";
 
 /** AssemblyScript register type of each dtype (bool is an i32 0/1, stored as one byte). */
 const REG: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i32", bool: "i32" };
@@ -31,27 +31,48 @@ type Binary = (a: string, b: string, d: DType) => string;
 const call = (fn: string): Unary => (a, d) => `${lib(d)}.${fn}(${a})`;
 const one = (d: DType) => `<${REG[d]}>1`;
 
+/**
+ * The float32 special functions of kernels/assembly/math.ts that the eager kernels run, by
+ * primitive: the fused kernels call the same ones, on four lanes in vector loops and on one
+ * splatted lane in scalar code, so eager and jit give the same bits.
+ */
+const F32X4_MATH: Record<string, string> = {
+  exp: "expF32x4",
+  expm1: "expm1F32x4",
+  log: "logF32x4",
+  log1p: "log1pF32x4",
+  tanh: "tanhF32x4",
+  logistic: "logisticF32x4",
+  erf: "erfF32x4",
+  erf_inv: "erfInvF32x4",
+  sin: "sinF32x4",
+  cos: "cosF32x4",
+};
+
+/** A special function: the f32x4 one on a splatted float32, the scalar one otherwise. */
+const special = (name: string, f64: Unary): Unary => (a, d) =>
+  d === "float32" ? `f32x4.extract_lane(${F32X4_MATH[name]}(f32x4.splat(${a})), 0)` : f64(a, d);
+
 /** Expression of each elementwise primitive, by operand dtype. */
 const UNARY: Record<string, Unary> = {
   neg: (a) => `(-${a})`,
-  sin: call("sin"),
-  cos: call("cos"),
-  exp: call("exp"),
-  log: call("log"),
-  log1p: call("log1p"),
-  expm1: call("expm1"),
-  tanh: call("tanh"),
+  sin: special("sin", call("sin")),
+  cos: special("cos", call("cos")),
+  exp: special("exp", call("exp")),
+  log: special("log", call("log")),
+  log1p: special("log1p", call("log1p")),
+  expm1: special("expm1", call("expm1")),
+  tanh: special("tanh", call("tanh")),
   sqrt: call("sqrt"),
   floor: call("floor"),
   ceil: call("ceil"),
-  logistic: (a, d) =>
-    d === "float64" ? `logisticF64(${a})` : `(${one(d)} / (${one(d)} + ${lib(d)}.exp(-${a})))`,
+  logistic: special("logistic", (a) => `logisticF64(${a})`),
   rsqrt: (a, d) => `(${one(d)} / ${lib(d)}.sqrt(${a}))`,
   abs: (a, d) => (isF(d) ? `${lib(d)}.abs(${a})` : `abs<i32>(${a})`),
   sign: (a, d) => `<${REG[d]}>(${a} > 0 ? 1 : ${a} < 0 ? -1 : ${a})`,
   round: (a, d) => `nearest<${REG[d]}>(${a})`, // half to even, as the primitive
-  erf: (a, d) => `<${REG[d]}>erfF64(<f64>${a})`,
-  erf_inv: (a, d) => `<${REG[d]}>erfInvF64(<f64>${a})`,
+  erf: special("erf", (a) => `erfF64(${a})`),
+  erf_inv: special("erf_inv", (a) => `erfInvF64(${a})`),
   not: (a, d) => (d === "bool" ? `(${a} ^ 1)` : `(~${a})`),
   stop_gradient: (a) => a,
 };
@@ -63,7 +84,9 @@ const BINARY: Record<string, Binary> = {
   sub: (a, b) => `(${a} - ${b})`,
   mul: (a, b) => `(${a} * ${b})`,
   div: (a, b, d) => isF(d) ? `(${a} / ${b})` : `(${b} == 0 ? 0 : ${b} == -1 ? -${a} : ${a} / ${b})`,
-  pow: (a, b, d) => `${lib(d)}.pow(${a}, ${b})`,
+  // In f64 and rounded, as the eager kernel.
+  pow: (a, b, d) =>
+    d === "float32" ? `<f32>Math.pow(<f64>${a}, <f64>${b})` : `Math.pow(${a}, ${b})`,
   // In f64 and rounded, as the eager kernel and ref.
   atan2: (a, b, d) => `<${REG[d]}>Math.atan2(<f64>${a}, <f64>${b})`,
   // Float % is fmod (exact); int32 % by 0 would trap, and gives x as the primitive says.
@@ -349,13 +372,22 @@ function loopNest(space: readonly number[], body: string[], vector: VectorMode |
   return lines;
 }
 
-/** f32x4 forms of the unary primitives the vector loop runs. */
+/** f32x4 forms of the unary primitives the vector loop runs (the special functions of math.ts). */
 const VEC_UNARY: Record<string, (a: string) => string> = {
   neg: (a) => `f32x4.neg(${a})`,
   abs: (a) => `f32x4.abs(${a})`,
   sqrt: (a) => `f32x4.sqrt(${a})`,
+  rsqrt: (a) => `f32x4.div(F_ONE, f32x4.sqrt(${a}))`,
+  floor: (a) => `f32x4.floor(${a})`,
+  ceil: (a) => `f32x4.ceil(${a})`,
   round: (a) => `f32x4.nearest(${a})`,
+  // -1, 0 or 1 by sign; zeros and NaN map to themselves (as the scalar form).
+  sign: (a) =>
+    `v128.bitselect(f32x4.neg(F_ONE), v128.bitselect(F_ONE, ${a}, f32x4.gt(${a}, F_ZERO)), f32x4.lt(${a}, F_ZERO))`,
   stop_gradient: (a) => a,
+  ...Object.fromEntries(
+    Object.entries(F32X4_MATH).map(([name, fn]) => [name, (a: string) => `${fn}(${a})`]),
+  ),
 };
 
 const vecOp = (op: string) => (a: string, b: string) => `${op}(${a}, ${b})`;
@@ -660,8 +692,11 @@ export function math_anchor(x: f64, y: f32): f64 {
 }
 `;
 
-/** One AssemblyScript module exporting each fused kernel under its name. */
+/**
+ * One AssemblyScript module exporting each fused kernel under its name, with the prebuilt kernels'
+ * math; its start function fills that math's vector constants in every instance.
+ */
 export function emitFusedModule(kernels: ReadonlyMap<string, Kernel>): string {
   const fns = [...kernels].map(([name, k]) => emitFusedKernel(k, name));
-  return [SCALAR_MATH_SOURCE, ANCHOR.trim(), ...fns].join("\n\n") + "\n";
+  return [MATH_SOURCE, "initMath();", ANCHOR.trim(), ...fns].join("\n\n") + "\n";
 }
