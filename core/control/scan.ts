@@ -19,8 +19,10 @@ import { type Params, Primitive, UndefPrimal } from "../primitive.ts";
 import { indexAxis, moveBatchAxis, stack0 } from "../primitives/batching.ts";
 import { full } from "../primitives/constants.ts";
 import { add } from "../primitives/elementwise.ts";
+import { range } from "../shape.ts";
 import { bind } from "../trace.ts";
 import { runSubJaxpr } from "./sub_programs.ts";
+import { hoistAccumulations } from "./scan_accumulations.ts";
 import { backwardPass } from "../transforms/transpose.ts";
 import { flattenArrays } from "../transforms/flat.ts";
 import { flatten, type Tree, treeDifference, unflatten } from "../tree.ts";
@@ -381,22 +383,36 @@ scanP.transpose = (cts, args, params) => {
     });
     return [...acc.map((a, i) => add(a, ctConst[i])), ...ctCarryPrev, ...ctX];
   }, [...invAvals, ...ctConstAvals, ...ctCarryIn, ...stepAvals, ...ctYs]);
+  // The weights' cotangents sum per-step products: those run once, over all steps, afterwards,
+  // stacking at most as much again as the loop already reads stacked.
+  const nA = ctConstAvals.length, nK = ctCarryIn.length;
+  const xsBack = [...res.stacked, ...ctYsStacked];
+  const plan = hoistAccumulations(
+    backBody,
+    { numConsts: res.consts.length, numCarry: nA + nK, length: p.length },
+    range(nA),
+    xsBack.reduce((n, x) => n + x.size, 0),
+  );
+  const keptAcc = plan.kept.filter((i) => i < nA);
   const back = bind(scanP, [
     ...res.consts,
-    ...ctConstAvals.map(zerosFor),
+    ...keptAcc.map((i) => zerosFor(ctConstAvals[i])),
     ...ctInit,
-    ...res.stacked,
-    ...ctYsStacked,
+    ...xsBack,
   ], {
     ...p,
-    jaxpr: backBody,
+    jaxpr: plan.body,
     numConsts: res.consts.length,
-    numCarry: ctConstAvals.length + ctCarryIn.length,
+    numCarry: keptAcc.length + nK,
     reverse: !p.reverse,
   });
-  const ctConsts = back.slice(0, ctConstAvals.length);
-  const ctCarry = back.slice(ctConstAvals.length, ctConstAvals.length + ctCarryIn.length);
-  const ctXs = back.slice(ctConstAvals.length + ctCarryIn.length);
+  const ysBack = back.slice(keptAcc.length + nK);
+  const ctConsts = range(nA).map((i) => {
+    const h = plan.hoisted.find((a) => a.carry === i);
+    return h ? h.finish(zerosFor(ctConstAvals[i]), xsBack, ysBack) : back[keptAcc.indexOf(i)];
+  });
+  const ctCarry = back.slice(keptAcc.length, keptAcc.length + nK);
+  const ctXs = ysBack.slice(0, backBody.outs.length - nA - nK);
   const take = (l: readonly boolean[], vals: Array[], given = l) => {
     let k = 0;
     return l.map((u, i) => {
