@@ -33,13 +33,18 @@ export function matmul(x: ArrayInput, y: ArrayInput): Array {
   }
   const batch = broadcastShapes("np.matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
   const nb = batch.length;
+  // A matrix on the right applies to every row of `a`: one product over all of them, without
+  // broadcasting it (whose transpose would then sum one product per batch element).
+  const rowsTimesMatrix = b.ndim === 2;
   a = st.broadcastTo(a, [...batch, ...a.shape.slice(-2)]);
-  b = st.broadcastTo(b, [...batch, ...b.shape.slice(-2)]);
-  let out = dotGeneral(a, b, [[[nb + 1], [nb]], [range(nb), range(nb)]]);
+  if (!rowsTimesMatrix) b = st.broadcastTo(b, [...batch, ...b.shape.slice(-2)]);
+  let out = rowsTimesMatrix
+    ? dotGeneral(a, b, [[[nb + 1], [0]], [[], []]])
+    : dotGeneral(a, b, [[[nb + 1], [nb]], [range(nb), range(nb)]]);
   if (vecA || vecB) {
     const shape = [...batch];
     if (!vecA) shape.push(a.shape[nb]);
-    if (!vecB) shape.push(b.shape[nb + 1]);
+    if (!vecB) shape.push(b.shape[b.ndim - 1]);
     out = st.reshape(out, shape);
   }
   return out;
