@@ -13,9 +13,6 @@ import { div } from "./core/primitives/elementwise.ts";
 import { full } from "./core/primitives/constants.ts";
 import { range, shapeStr } from "./core/shape.ts";
 import "./numpy.ts";
-import "./kernels/ref/bits.ts";
-import "./kernels/ref/sort.ts";
-import "./kernels/ref/linalg/mod.ts";
 
 export * from "./core/primitives/elementwise.ts";
 export * from "./core/primitives/reductions.ts";

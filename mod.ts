@@ -69,13 +69,50 @@ export {
   type BatchRule,
   type ImplRule,
   type JvpRule,
+  type NoParams,
   type Params,
   type PartialEvalRule,
   Primitive,
+  type PrimitiveProperties,
   type ShapeRule,
   type StagedEqn,
   type TransposeRule,
   UndefPrimal,
 } from "./core/primitive.ts";
+export {
+  KERNEL_PRIMITIVE_NAMES,
+  KERNEL_PRIMITIVES,
+  type KernelPrimitive,
+  type KernelPrimitiveName,
+  type KernelPrimitiveParams,
+} from "./core/primitives/registry.ts";
+export type {
+  BinaryElementwiseName,
+  ConvertParams,
+  UnaryElementwiseName,
+} from "./core/primitives/elementwise.ts";
+export type {
+  BroadcastInDimParams,
+  ConcatenateParams,
+  PadParams,
+  ReshapeParams,
+  RevParams,
+  SliceParams,
+  TransposeParams,
+} from "./core/primitives/structural.ts";
+export type { ArgReduceParams, ReduceParams } from "./core/primitives/reductions.ts";
+export type { DotDims, DotGeneralParams } from "./core/primitives/dot_general.ts";
+export type {
+  PatchesParams,
+  PatchesTransposeParams,
+  WindowParams,
+} from "./core/primitives/patches.ts";
+export type { AxisParams, ScatterAddParams } from "./core/primitives/indexing.ts";
+export type { SortParams } from "./core/primitives/sort.ts";
+export type { QrParams } from "./core/primitives/linalg/qr.ts";
+export type { SvdParams } from "./core/primitives/linalg/svd.ts";
+export type { TriangularSolveParams } from "./core/primitives/linalg/triangular_solve.ts";
+export { backendCoverage, type CoverageReport } from "./kernels/coverage.ts";
+export type { Coverage } from "./kernels/rule_table.ts";
 export type { Shape } from "./core/shape.ts";
 export type { Tree, TreeDef } from "./core/tree.ts";

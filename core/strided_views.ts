@@ -18,8 +18,11 @@ export interface StridedView {
 
 type ViewRule = (operand: ShapedArray, params: Params, out: ShapedArray) => StridedView;
 
+/** The structural primitives that are strided gathers. */
+export type StridedViewName = "broadcast_in_dim" | "transpose" | "slice" | "rev";
+
 /** The view of each structural primitive that is a strided gather. */
-export const STRIDED_VIEWS: Readonly<Record<string, ViewRule>> = {
+export const STRIDED_VIEWS: Readonly<Record<StridedViewName, ViewRule>> = {
   broadcast_in_dim(a, { dims }, out) {
     const xs = stridesOf(a.shape);
     const strides = out.shape.map(() => 0);

@@ -216,14 +216,22 @@ export function fullLower(val: Array): Array {
 }
 
 /** Applies a primitive to arrays, dispatching to the innermost active transformation. */
-export function bind(prim: Primitive, args: Array[], params: Params = {}): Array[] {
+export function bind<P extends Params>(
+  prim: Primitive<string, P>,
+  args: Array[],
+  params: NoInfer<P> = {} as P,
+): Array[] {
   const trace = findTopTrace(prim.name, args);
   const tracers = args.map((a) => fullRaise(trace, a));
   return trace.processPrimitive(prim, tracers, params).map(fullLower);
 }
 
 /** `bind` for single-output primitives. */
-export function bind1(prim: Primitive, args: Array[], params: Params = {}): Array {
+export function bind1<P extends Params>(
+  prim: Primitive<string, P>,
+  args: Array[],
+  params: NoInfer<P> = {} as P,
+): Array {
   return bind(prim, args, params)[0];
 }
 

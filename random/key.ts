@@ -12,7 +12,7 @@ import { AdjointError } from "../core/errors.ts";
 import { full, scalar } from "../core/primitives/constants.ts";
 import { concatenate, reshape, slice } from "../core/primitives/structural.ts";
 import { range } from "../core/shape.ts";
-import { threefry2x32 } from "./threefry.ts";
+import { threefry2x32 } from "../core/primitives/threefry.ts";
 import { counters, keyWords } from "./words.ts";
 
 const TWO_32 = 2 ** 32;

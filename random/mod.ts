@@ -26,4 +26,4 @@ export * from "./choice.ts";
 export * from "./exponential.ts";
 export * from "./gamma.ts";
 export * from "./poisson.ts";
-export * from "./threefry.ts";
+export * from "../core/primitives/threefry.ts";

@@ -5,7 +5,6 @@
  * about 2.6 million).
  * @module
  */
-import "../kernels/ref/sort.ts";
 import { Array, ConcreteArray } from "../core/array.ts";
 import { AdjointError } from "../core/errors.ts";
 import { sort } from "../core/primitives/sort.ts";

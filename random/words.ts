@@ -8,7 +8,7 @@ import { AdjointError } from "../core/errors.ts";
 import { full } from "../core/primitives/constants.ts";
 import { reshape, slice } from "../core/primitives/structural.ts";
 import { range, sizeOf } from "../core/shape.ts";
-import { threefry2x32 } from "./threefry.ts";
+import { threefry2x32 } from "../core/primitives/threefry.ts";
 
 /** The two words of a key as int32 scalars, after checking that it is one. */
 export function keyWords(op: string, key: Array): [Array, Array] {

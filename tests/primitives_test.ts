@@ -587,6 +587,7 @@ const INTEGER_ONLY = new Set([
   "shift_right_logical",
   "shift_right_arithmetic",
   "bitcast_convert_type",
+  "threefry2x32",
 ]);
 
 /**

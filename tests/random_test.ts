@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type Array, grad, jit, lax, numpy as np, random, vmap } from "../mod.ts";
-import { threefry2x32 } from "../random/threefry.ts";
+import { threefry2x32 } from "../core/primitives/threefry.ts";
 import { assertClose } from "./util/assert_close.ts";
 
 const words = (xs: number[]) => np.array(Int32Array.from(xs));

@@ -25,10 +25,8 @@ import * as sortPrims from "../core/primitives/sort.ts";
 import * as structuralPrims from "../core/primitives/structural.ts";
 import { windowOutShape } from "../core/primitives/patches.ts";
 import { refBackend } from "../kernels/ref/backend.ts";
-import "../kernels/ref/bits.ts";
-import "../kernels/ref/sort.ts";
 import { wasmBackend, wasmMemoryStats } from "../kernels/wasm/backend.ts";
-import * as threefryPrims from "../random/threefry.ts";
+import * as threefryPrims from "../core/primitives/threefry.ts";
 import { runs } from "./util/arbitraries.ts";
 
 // ---------------------------------------------------------------- harness

@@ -9,14 +9,18 @@ import type { Array } from "../array.ts";
 import { ShapedArray } from "../aval.ts";
 import type { DType } from "../dtype.ts";
 import { AdjointError } from "../errors.ts";
-import { Primitive } from "../primitive.ts";
+import { type NoParams, Primitive, type PrimitiveProperties } from "../primitive.ts";
+import type { ConvertParams } from "./elementwise.ts";
 import { shapeEqual } from "../shape.ts";
 import { bind, bind1 } from "../trace.ts";
 import { batchSameShape } from "./batching.ts";
 
 /** A binary primitive on int32 words of equal shapes. */
-function wordBinary(name: string): Primitive {
-  const p = new Primitive(name);
+function wordBinary<N extends string>(
+  name: N,
+  properties: PrimitiveProperties = {},
+): Primitive<N, NoParams> {
+  const p = new Primitive<N, NoParams>(name, properties);
   p.shape = ([x, y]) => {
     if (x.dtype !== "int32" || y.dtype !== "int32" || !shapeEqual(x.shape, y.shape)) {
       throw new AdjointError(
@@ -32,13 +36,17 @@ function wordBinary(name: string): Primitive {
 }
 
 /** Bitwise exclusive or. */
-export const xorP: Primitive = wordBinary("xor");
+export const xorP: Primitive<"xor", NoParams> = wordBinary("xor", { commutative: true });
 /** `x << y`; shifts of 32 or more (or negative) give 0. */
-export const shiftLeftP: Primitive = wordBinary("shift_left");
+export const shiftLeftP: Primitive<"shift_left", NoParams> = wordBinary("shift_left");
 /** `x >>> y` (zero fill); shifts of 32 or more (or negative) give 0. */
-export const shiftRightLogicalP: Primitive = wordBinary("shift_right_logical");
+export const shiftRightLogicalP: Primitive<"shift_right_logical", NoParams> = wordBinary(
+  "shift_right_logical",
+);
 /** `x >> y` (sign fill); shifts of 32 or more (or negative) give 0 or -1 by sign. */
-export const shiftRightArithmeticP: Primitive = wordBinary("shift_right_arithmetic");
+export const shiftRightArithmeticP: Primitive<"shift_right_arithmetic", NoParams> = wordBinary(
+  "shift_right_arithmetic",
+);
 
 /** lax.bitwise_xor on int32 words. */
 export function xor(x: Array, y: Array): Array {
@@ -61,7 +69,9 @@ export function shiftRightArithmetic(x: Array, y: Array): Array {
 const BIT_WIDTH: Partial<Record<DType, number>> = { int32: 32, float32: 32 };
 
 /** Reinterprets the bits of each element as another dtype of the same width. */
-export const bitcastConvertTypeP: Primitive = new Primitive("bitcast_convert_type");
+export const bitcastConvertTypeP: Primitive<"bitcast_convert_type", ConvertParams> = new Primitive(
+  "bitcast_convert_type",
+);
 bitcastConvertTypeP.shape = ([x], { dtype }) => {
   const to = dtype as DType;
   const from = BIT_WIDTH[x.dtype], width = BIT_WIDTH[to];

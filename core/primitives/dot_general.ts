@@ -16,8 +16,13 @@ import { transpose } from "./structural.ts";
 /** `[[lhsContract, rhsContract], [lhsBatch, rhsBatch]]`, as in lax.dot_general. */
 export type DotDims = [[number[], number[]], [number[], number[]]];
 
+/** Params of dot_general: the contracting and batch dimensions. */
+export type DotGeneralParams = { dims: DotDims };
+
 /** The contraction primitive. */
-export const dotGeneralP: Primitive = new Primitive("dot_general");
+export const dotGeneralP: Primitive<"dot_general", DotGeneralParams> = new Primitive(
+  "dot_general",
+);
 
 function remaining(n: number, ...removed: number[][]): number[] {
   return range(n).filter((i) => !removed.some((r) => r.includes(i)));

@@ -8,7 +8,13 @@ import type { Array } from "../array.ts";
 import { ShapedArray } from "../aval.ts";
 import { type DType, isFloat } from "../dtype.ts";
 import { AdjointError } from "../errors.ts";
-import { type BatchRule, Primitive, UndefPrimal } from "../primitive.ts";
+import {
+  type BatchRule,
+  type NoParams,
+  Primitive,
+  type PrimitiveProperties,
+  UndefPrimal,
+} from "../primitive.ts";
 import { shapeEqual } from "../shape.ts";
 import { bind, bind1 } from "../trace.ts";
 import { moveBatchAxis } from "./batching.ts";
@@ -62,8 +68,13 @@ function batchElementwise(prim: Primitive): BatchRule {
   };
 }
 
-function elementwise(name: string, kind: Kind, outDType?: DType): Primitive {
-  const p = new Primitive(name);
+function elementwise<N extends string>(
+  name: N,
+  kind: Kind,
+  outDType?: DType,
+  properties: PrimitiveProperties = {},
+): Primitive<N, NoParams> {
+  const p = new Primitive<N, NoParams>(name, { elementwise: true, ...properties });
   p.shape = (avals) => {
     checkKind(name, kind, avals);
     checkSameType(name, avals);
@@ -73,23 +84,78 @@ function elementwise(name: string, kind: Kind, outDType?: DType): Primitive {
   return p;
 }
 
-const unaryNames: string[] = [];
-const binaryNames: string[] = [];
+/** Names of the unary elementwise primitives. */
+export type UnaryElementwiseName =
+  | "neg"
+  | "sin"
+  | "cos"
+  | "exp"
+  | "log"
+  | "log1p"
+  | "expm1"
+  | "tanh"
+  | "logistic"
+  | "sqrt"
+  | "rsqrt"
+  | "abs"
+  | "sign"
+  | "erf"
+  | "erf_inv"
+  | "floor"
+  | "ceil"
+  | "round"
+  | "not";
+/** Names of the binary elementwise primitives (arithmetic, comparisons, logic). */
+export type BinaryElementwiseName =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "atan2"
+  | "rem"
+  | "max"
+  | "min"
+  | "eq"
+  | "ne"
+  | "lt"
+  | "le"
+  | "gt"
+  | "ge"
+  | "and"
+  | "or";
 
-function unaryOp(name: string, kind: Kind): Primitive {
+const unaryNames: UnaryElementwiseName[] = [];
+const binaryNames: BinaryElementwiseName[] = [];
+
+/** Calls a scalar math function per element. */
+const MATH: PrimitiveProperties = { mathCall: true };
+/** Operands may be swapped. */
+const COMMUTATIVE: PrimitiveProperties = { commutative: true };
+
+function unaryOp<N extends UnaryElementwiseName>(
+  name: N,
+  kind: Kind,
+  properties?: PrimitiveProperties,
+): Primitive<N, NoParams> {
   unaryNames.push(name);
-  return elementwise(name, kind);
+  return elementwise(name, kind, undefined, properties);
 }
 
-function binaryOp(name: string, kind: Kind, outDType?: DType): Primitive {
+function binaryOp<N extends BinaryElementwiseName>(
+  name: N,
+  kind: Kind,
+  outDType?: DType,
+  properties?: PrimitiveProperties,
+): Primitive<N, NoParams> {
   binaryNames.push(name);
-  return elementwise(name, kind, outDType);
+  return elementwise(name, kind, outDType, properties);
 }
 
 /** Names of the unary elementwise primitives (`neg`, `sin`, ... `not`), for backends' rule tables. */
-export const UNARY_ELEMENTWISE: readonly string[] = unaryNames;
+export const UNARY_ELEMENTWISE: readonly UnaryElementwiseName[] = unaryNames;
 /** Names of the binary elementwise primitives (arithmetic, comparisons, logic). */
-export const BINARY_ELEMENTWISE: readonly string[] = binaryNames;
+export const BINARY_ELEMENTWISE: readonly BinaryElementwiseName[] = binaryNames;
 
 /** Unary jvp from `dOut = f'(x, ans) * t`. */
 function defUnaryJvp(p: Primitive, deriv: (x: Array, ans: Array, t: Array) => Array): void {
@@ -107,43 +173,43 @@ function defZeroJvp(p: Primitive): void {
 // ---------------------------------------------------------------- unary
 
 /** Negation. */
-export const negP: Primitive = unaryOp("neg", "numeric");
+export const negP: Primitive<"neg", NoParams> = unaryOp("neg", "numeric");
 /** Sine. */
-export const sinP: Primitive = unaryOp("sin", "float");
+export const sinP: Primitive<"sin", NoParams> = unaryOp("sin", "float", MATH);
 /** Cosine. */
-export const cosP: Primitive = unaryOp("cos", "float");
+export const cosP: Primitive<"cos", NoParams> = unaryOp("cos", "float", MATH);
 /** Exponential. */
-export const expP: Primitive = unaryOp("exp", "float");
+export const expP: Primitive<"exp", NoParams> = unaryOp("exp", "float", MATH);
 /** Natural logarithm. */
-export const logP: Primitive = unaryOp("log", "float");
+export const logP: Primitive<"log", NoParams> = unaryOp("log", "float", MATH);
 /** `log(1 + x)`, accurate near 0. */
-export const log1pP: Primitive = unaryOp("log1p", "float");
+export const log1pP: Primitive<"log1p", NoParams> = unaryOp("log1p", "float", MATH);
 /** `e^x - 1`, accurate near 0. */
-export const expm1P: Primitive = unaryOp("expm1", "float");
+export const expm1P: Primitive<"expm1", NoParams> = unaryOp("expm1", "float", MATH);
 /** Hyperbolic tangent. */
-export const tanhP: Primitive = unaryOp("tanh", "float");
+export const tanhP: Primitive<"tanh", NoParams> = unaryOp("tanh", "float", MATH);
 /** Logistic sigmoid `1 / (1 + e^-x)`. */
-export const logisticP: Primitive = unaryOp("logistic", "float");
+export const logisticP: Primitive<"logistic", NoParams> = unaryOp("logistic", "float", MATH);
 /** Square root. */
-export const sqrtP: Primitive = unaryOp("sqrt", "float");
+export const sqrtP: Primitive<"sqrt", NoParams> = unaryOp("sqrt", "float");
 /** Reciprocal square root. */
-export const rsqrtP: Primitive = unaryOp("rsqrt", "float");
+export const rsqrtP: Primitive<"rsqrt", NoParams> = unaryOp("rsqrt", "float");
 /** Absolute value. */
-export const absP: Primitive = unaryOp("abs", "numeric");
+export const absP: Primitive<"abs", NoParams> = unaryOp("abs", "numeric");
 /** Sign (-1, 0 or 1). */
-export const signP: Primitive = unaryOp("sign", "numeric");
+export const signP: Primitive<"sign", NoParams> = unaryOp("sign", "numeric");
 /** Error function. */
-export const erfP: Primitive = unaryOp("erf", "float");
+export const erfP: Primitive<"erf", NoParams> = unaryOp("erf", "float", MATH);
 /** Inverse error function. */
-export const erfInvP: Primitive = unaryOp("erf_inv", "float");
+export const erfInvP: Primitive<"erf_inv", NoParams> = unaryOp("erf_inv", "float", MATH);
 /** Round down. */
-export const floorP: Primitive = unaryOp("floor", "float");
+export const floorP: Primitive<"floor", NoParams> = unaryOp("floor", "float");
 /** Round up. */
-export const ceilP: Primitive = unaryOp("ceil", "float");
+export const ceilP: Primitive<"ceil", NoParams> = unaryOp("ceil", "float");
 /** Round to the nearest integer, halves to even (as NumPy, JAX's jnp.round and IEEE roundeven). */
-export const roundP: Primitive = unaryOp("round", "float");
+export const roundP: Primitive<"round", NoParams> = unaryOp("round", "float");
 /** Logical / bitwise not. */
-export const notP: Primitive = unaryOp("not", "integral");
+export const notP: Primitive<"not", NoParams> = unaryOp("not", "integral");
 
 negP.jvp = ([x], [t]) => [[neg(x)], [t && neg(t)]];
 negP.transpose = ([ct]) => [ct && neg(ct)];
@@ -271,39 +337,39 @@ export function not(x: Array): Array {
 // ---------------------------------------------------------------- binary
 
 /** Addition. */
-export const addP: Primitive = binaryOp("add", "numeric");
+export const addP: Primitive<"add", NoParams> = binaryOp("add", "numeric", undefined, COMMUTATIVE);
 /** Subtraction. */
-export const subP: Primitive = binaryOp("sub", "numeric");
+export const subP: Primitive<"sub", NoParams> = binaryOp("sub", "numeric");
 /** Multiplication. */
-export const mulP: Primitive = binaryOp("mul", "numeric");
+export const mulP: Primitive<"mul", NoParams> = binaryOp("mul", "numeric", undefined, COMMUTATIVE);
 /** Division (truncating for int32). */
-export const divP: Primitive = binaryOp("div", "numeric");
+export const divP: Primitive<"div", NoParams> = binaryOp("div", "numeric");
 /** Power. */
-export const powP: Primitive = binaryOp("pow", "float");
+export const powP: Primitive<"pow", NoParams> = binaryOp("pow", "float", undefined, MATH);
 /** Four-quadrant arctangent of `x / y` (JAX's `atan2(x, y)`), in `[-pi, pi]`. */
-export const atan2P: Primitive = binaryOp("atan2", "float");
+export const atan2P: Primitive<"atan2", NoParams> = binaryOp("atan2", "float", undefined, MATH);
 /** Remainder of truncating division (C's fmod; for int32, `x` where `y` is 0), sign of `x`. */
-export const remP: Primitive = binaryOp("rem", "numeric");
+export const remP: Primitive<"rem", NoParams> = binaryOp("rem", "numeric", undefined, MATH);
 /** Elementwise maximum. */
-export const maxP: Primitive = binaryOp("max", "numeric");
+export const maxP: Primitive<"max", NoParams> = binaryOp("max", "numeric", undefined, COMMUTATIVE);
 /** Elementwise minimum. */
-export const minP: Primitive = binaryOp("min", "numeric");
+export const minP: Primitive<"min", NoParams> = binaryOp("min", "numeric", undefined, COMMUTATIVE);
 /** Equality. */
-export const eqP: Primitive = binaryOp("eq", "any", "bool");
+export const eqP: Primitive<"eq", NoParams> = binaryOp("eq", "any", "bool", COMMUTATIVE);
 /** Inequality. */
-export const neP: Primitive = binaryOp("ne", "any", "bool");
+export const neP: Primitive<"ne", NoParams> = binaryOp("ne", "any", "bool", COMMUTATIVE);
 /** Less than. */
-export const ltP: Primitive = binaryOp("lt", "numeric", "bool");
+export const ltP: Primitive<"lt", NoParams> = binaryOp("lt", "numeric", "bool");
 /** Less or equal. */
-export const leP: Primitive = binaryOp("le", "numeric", "bool");
+export const leP: Primitive<"le", NoParams> = binaryOp("le", "numeric", "bool");
 /** Greater than. */
-export const gtP: Primitive = binaryOp("gt", "numeric", "bool");
+export const gtP: Primitive<"gt", NoParams> = binaryOp("gt", "numeric", "bool");
 /** Greater or equal. */
-export const geP: Primitive = binaryOp("ge", "numeric", "bool");
+export const geP: Primitive<"ge", NoParams> = binaryOp("ge", "numeric", "bool");
 /** Logical / bitwise and. */
-export const andP: Primitive = binaryOp("and", "integral");
+export const andP: Primitive<"and", NoParams> = binaryOp("and", "integral", undefined, COMMUTATIVE);
 /** Logical / bitwise or. */
-export const orP: Primitive = binaryOp("or", "integral");
+export const orP: Primitive<"or", NoParams> = binaryOp("or", "integral", undefined, COMMUTATIVE);
 
 function addTangents(a: Array | null, b: Array | null): Array | null {
   return a === null ? b : b === null ? a : add(a, b);
@@ -452,7 +518,9 @@ export function or(x: Array, y: Array): Array {
 // ---------------------------------------------------------------- select
 
 /** `select_n(pred, onFalse, onTrue)`: elementwise choice by a bool predicate. */
-export const selectNP: Primitive = new Primitive("select_n");
+export const selectNP: Primitive<"select_n", NoParams> = new Primitive("select_n", {
+  elementwise: true,
+});
 selectNP.shape = ([pred, f, t]) => {
   if (pred.dtype !== "bool") {
     throw new AdjointError("select_n", `predicate must be bool, got ${pred}`);
@@ -486,13 +554,19 @@ export function select(pred: Array, onTrue: Array, onFalse: Array): Array {
 
 // ---------------------------------------------------------------- convert_element_type
 
+/** Params of `convert_element_type` (and `bitcast_convert_type`): the output dtype. */
+export type ConvertParams = { dtype: DType };
+
 /** Changes dtype (floats truncate toward zero when converted to int32). */
-export const convertP: Primitive = new Primitive("convert_element_type");
-convertP.shape = ([x], { dtype }) => [new ShapedArray(x.shape, dtype as DType)];
+export const convertP: Primitive<"convert_element_type", ConvertParams> = new Primitive(
+  "convert_element_type",
+  { elementwise: true },
+);
+convertP.shape = ([x], { dtype }) => [new ShapedArray(x.shape, dtype)];
 convertP.batch = (_, [x], [bd], params) => [[bind1(convertP, [x], params)], [bd]];
 convertP.jvp = ([x], [t], { dtype }) => [
-  [convert(x, dtype as DType)],
-  [t && isFloat(x.dtype) && isFloat(dtype as DType) ? convert(t, dtype as DType) : null],
+  [convert(x, dtype)],
+  [t && isFloat(x.dtype) && isFloat(dtype) ? convert(t, dtype) : null],
 ];
 convertP.transpose = ([ct], [x]) => [ct && convert(ct, x.aval.dtype)];
 
@@ -505,7 +579,10 @@ export function convert(x: Array, dtype: DType): Array {
 // ---------------------------------------------------------------- stop_gradient
 
 /** Identity whose derivative is zero. */
-export const stopGradientP: Primitive = new Primitive("stop_gradient");
+export const stopGradientP: Primitive<"stop_gradient", NoParams> = new Primitive(
+  "stop_gradient",
+  { elementwise: true },
+);
 stopGradientP.shape = ([x]) => [x];
 stopGradientP.impl = ([x]) => [x];
 stopGradientP.batch = (_, [x], [bd]) => [[stopGradient(x)], [bd]];

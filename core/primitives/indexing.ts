@@ -12,10 +12,18 @@ import { shapeStr } from "../shape.ts";
 import { bind1 } from "../trace.ts";
 import { loopBatchRule, moveAxis } from "./batching.ts";
 
+/** Params of take and the combining scatters: the axis indexed. */
+export type AxisParams = { axis: number };
+/** Params of scatter_add: the axis indexed and the shape of the result. */
+export type ScatterAddParams = { axis: number; shape: number[] };
+
 /** Gathers `x` along `axis` at integer `indices` (output axis replaced by the indices' axes). */
-export const takeP: Primitive = new Primitive("take");
+export const takeP: Primitive<"take", AxisParams> = new Primitive("take");
 /** Adds `updates` into a zero array of `shape` at `indices` along `axis`. */
-export const scatterAddP: Primitive = new Primitive("scatter_add");
+export const scatterAddP: Primitive<"scatter_add", ScatterAddParams> = new Primitive(
+  "scatter_add",
+  { expanding: true },
+);
 
 takeP.shape = ([x, idx], { axis }) => {
   const a = axis as number;

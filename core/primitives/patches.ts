@@ -25,6 +25,11 @@ export interface WindowParams {
   dilation: number[];
 }
 
+/** Params of patches: the window geometry. */
+export type PatchesParams = { [K in keyof WindowParams]: WindowParams[K] };
+/** Params of patches_transpose: the window geometry and the shape of the patches' input. */
+export type PatchesTransposeParams = PatchesParams & { inputShape: number[] };
+
 /** Number of windows along each axis. */
 export function windowOutShape(shape: readonly number[], p: WindowParams): number[] {
   return shape.map((d, i) => {
@@ -55,9 +60,12 @@ function windowParams(params: Params): WindowParams {
 }
 
 /** Extracts all windows: output shape `[...windowCounts, ...windowSizes]`. */
-export const patchesP: Primitive = new Primitive("patches");
+export const patchesP: Primitive<"patches", PatchesParams> = new Primitive("patches", {
+  expanding: true,
+});
 /** Scatter-adds windows back into an array of shape `inputShape`. */
-export const patchesTransposeP: Primitive = new Primitive("patches_transpose");
+export const patchesTransposeP: Primitive<"patches_transpose", PatchesTransposeParams> =
+  new Primitive("patches_transpose", { expanding: true });
 
 patchesP.shape = ([x], params) => {
   const p = windowParams(params);
@@ -118,7 +126,7 @@ patchesTransposeP.batch = (axisSize, [x], [bd], params) => {
   return [[out], [0]];
 };
 
-function normalize(p: WindowParams): Params {
+function normalize(p: WindowParams): PatchesParams {
   return {
     window: [...p.window],
     strides: [...p.strides],

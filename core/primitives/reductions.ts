@@ -5,7 +5,13 @@
 import type { Array } from "../array.ts";
 import { ShapedArray } from "../aval.ts";
 import { AdjointError } from "../errors.ts";
-import { type BatchRule, type Params, Primitive, type UndefPrimal } from "../primitive.ts";
+import {
+  type BatchRule,
+  type Params,
+  Primitive,
+  type PrimitiveProperties,
+  type UndefPrimal,
+} from "../primitive.ts";
 import { range, shapeStr, sizeOf } from "../shape.ts";
 import { bind1 } from "../trace.ts";
 import { convert, div, eq, mul } from "./elementwise.ts";
@@ -42,8 +48,16 @@ function batchAxes(prim: Primitive, key: "axes" | "axis"): BatchRule {
   };
 }
 
-function reduction(name: string): Primitive {
-  const p = new Primitive(name);
+/** Params of the reductions over axes: the axes reduced. */
+export type ReduceParams = { axes: number[] };
+/** Params of argmax and argmin: the axis searched. */
+export type ArgReduceParams = { axis: number };
+
+function reduction<N extends string>(
+  name: N,
+  properties: PrimitiveProperties = {},
+): Primitive<N, ReduceParams> {
+  const p = new Primitive<N, ReduceParams>(name, properties);
   p.shape = ([x], { axes }) => {
     checkAxes(name, x, axes as number[]);
     if (x.dtype === "bool" && (name === "reduce_sum" || name === "reduce_prod")) {
@@ -56,13 +70,19 @@ function reduction(name: string): Primitive {
 }
 
 /** Sum over axes. */
-export const reduceSumP: Primitive = reduction("reduce_sum");
+export const reduceSumP: Primitive<"reduce_sum", ReduceParams> = reduction("reduce_sum", {
+  fusibleReduction: true,
+});
 /** Maximum over axes. */
-export const reduceMaxP: Primitive = reduction("reduce_max");
+export const reduceMaxP: Primitive<"reduce_max", ReduceParams> = reduction("reduce_max", {
+  fusibleReduction: true,
+});
 /** Minimum over axes. */
-export const reduceMinP: Primitive = reduction("reduce_min");
+export const reduceMinP: Primitive<"reduce_min", ReduceParams> = reduction("reduce_min", {
+  fusibleReduction: true,
+});
 /** Product over axes. */
-export const reduceProdP: Primitive = reduction("reduce_prod");
+export const reduceProdP: Primitive<"reduce_prod", ReduceParams> = reduction("reduce_prod");
 
 reduceSumP.jvp = ([x], [t], params) => [
   [bind1(reduceSumP, [x], params)],
@@ -154,8 +174,8 @@ export function reduceProd(x: Array, axes: readonly number[]): Array {
   return bind1(reduceProdP, [x], { axes: [...axes] });
 }
 
-function indexReduction(name: string): Primitive {
-  const p = new Primitive(name);
+function indexReduction<N extends string>(name: N): Primitive<N, ArgReduceParams> {
+  const p = new Primitive<N, ArgReduceParams>(name);
   p.shape = ([x], { axis }) => {
     const a = axis as number;
     if (!(a >= 0 && a < x.ndim) || x.shape[a] === 0) {
@@ -169,9 +189,9 @@ function indexReduction(name: string): Primitive {
 }
 
 /** Index of the first maximum along an axis. */
-export const argmaxP: Primitive = indexReduction("argmax");
+export const argmaxP: Primitive<"argmax", ArgReduceParams> = indexReduction("argmax");
 /** Index of the first minimum along an axis. */
-export const argminP: Primitive = indexReduction("argmin");
+export const argminP: Primitive<"argmin", ArgReduceParams> = indexReduction("argmin");
 
 /** lax.argmax (int32 indices). */
 export function argmax(x: Array, axis: number): Array {

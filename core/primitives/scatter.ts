@@ -22,17 +22,17 @@ import { bind1 } from "../trace.ts";
 import { loopBatchRule, moveBatchAxis } from "./batching.ts";
 import { full, zerosLike } from "./constants.ts";
 import { add, div, eq, gt, mul, select } from "./elementwise.ts";
-import { scatterAdd, take } from "./indexing.ts";
+import { type AxisParams, scatterAdd, take } from "./indexing.ts";
 import { broadcastInDim } from "./structural.ts";
 
 /** Writes `updates` into `operand` at `indices` along `axis` (the last repeat wins). */
-export const scatterP: Primitive = new Primitive("scatter");
+export const scatterP: Primitive<"scatter", AxisParams> = new Primitive("scatter");
 /** Multiplies `operand` at `indices` along `axis` by `updates`. */
-export const scatterMulP: Primitive = new Primitive("scatter_mul");
+export const scatterMulP: Primitive<"scatter_mul", AxisParams> = new Primitive("scatter_mul");
 /** The minimum of `operand` and the `updates` at each of `indices` along `axis`. */
-export const scatterMinP: Primitive = new Primitive("scatter_min");
+export const scatterMinP: Primitive<"scatter_min", AxisParams> = new Primitive("scatter_min");
 /** The maximum of `operand` and the `updates` at each of `indices` along `axis`. */
-export const scatterMaxP: Primitive = new Primitive("scatter_max");
+export const scatterMaxP: Primitive<"scatter_max", AxisParams> = new Primitive("scatter_max");
 
 /** The shape the updates must have: the operand's with `axis` replaced by the indices' axes. */
 export function scatterUpdatesShape(

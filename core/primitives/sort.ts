@@ -16,8 +16,11 @@ import { add } from "./elementwise.ts";
 import { take } from "./indexing.ts";
 import { broadcastInDim, reshape } from "./structural.ts";
 
+/** Params of sort: the axis sorted along, and how many leading operands are keys. */
+export type SortParams = { dimension: number; numKeys: number };
+
 /** Sorts `operands` along `dimension` by their first `numKeys` operands. */
-export const sortP: Primitive = new Primitive("sort");
+export const sortP: Primitive<"sort", SortParams> = new Primitive("sort");
 sortP.shape = (avals, { dimension, numKeys }) => {
   const d = dimension as number, k = numKeys as number;
   const [first] = avals;

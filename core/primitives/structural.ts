@@ -14,6 +14,21 @@ import { moveAxis, moveBatchAxis } from "./batching.ts";
 import { zerosLike } from "./constants.ts";
 import { reduceSum } from "./reductions.ts";
 
+/** Params of broadcast_in_dim: the output shape, and the output axis of each operand axis. */
+export type BroadcastInDimParams = { shape: number[]; dims: number[] };
+/** Params of reshape: the output shape. */
+export type ReshapeParams = { shape: number[] };
+/** Params of transpose: output axis `i` is operand axis `permutation[i]`. */
+export type TransposeParams = { permutation: number[] };
+/** Params of concatenate: the axis joined along. */
+export type ConcatenateParams = { dimension: number };
+/** Params of pad: low, high and interior padding per axis, and the padding value. */
+export type PadParams = { lo: number[]; hi: number[]; interior: number[]; value: number };
+/** Params of slice: start and limit per axis, and the step. */
+export type SliceParams = { start: number[]; limit: number[]; strides: number[] };
+/** Params of rev: the axes reversed. */
+export type RevParams = { dimensions: number[] };
+
 /** Jvp rule of a single-input linear primitive: apply it to the tangent too. */
 function linearJvp(prim: Primitive) {
   return (
@@ -33,7 +48,10 @@ function check(op: string, ok: boolean, detail: () => string): void {
 // ---------------------------------------------------------------- broadcast_in_dim
 
 /** Broadcasts `x` to `shape`; operand axis i becomes output axis `dims[i]`. */
-export const broadcastInDimP: Primitive = new Primitive("broadcast_in_dim");
+export const broadcastInDimP: Primitive<"broadcast_in_dim", BroadcastInDimParams> = new Primitive(
+  "broadcast_in_dim",
+  { expanding: true },
+);
 broadcastInDimP.shape = ([x], { shape, dims }) => {
   const s = shape as number[], d = dims as number[];
   check(
@@ -78,7 +96,7 @@ export function broadcastTo(x: Array, shape: Shape): Array {
 // ---------------------------------------------------------------- reshape
 
 /** Same elements in row-major order, new shape. */
-export const reshapeP: Primitive = new Primitive("reshape");
+export const reshapeP: Primitive<"reshape", ReshapeParams> = new Primitive("reshape");
 reshapeP.shape = ([x], { shape }) => {
   const s = shape as number[];
   check(
@@ -104,7 +122,7 @@ export function reshape(x: Array, shape: Shape): Array {
 // ---------------------------------------------------------------- transpose
 
 /** Permutes axes: output axis i is input axis `permutation[i]`. */
-export const transposeP: Primitive = new Primitive("transpose");
+export const transposeP: Primitive<"transpose", TransposeParams> = new Primitive("transpose");
 transposeP.shape = ([x], { permutation }) => {
   const p = permutation as number[];
   check(
@@ -139,7 +157,9 @@ export function transpose(x: Array, permutation: readonly number[]): Array {
 // ---------------------------------------------------------------- concatenate
 
 /** Joins arrays along an existing axis. */
-export const concatenateP: Primitive = new Primitive("concatenate");
+export const concatenateP: Primitive<"concatenate", ConcatenateParams> = new Primitive(
+  "concatenate",
+);
 concatenateP.shape = (xs, { dimension }) => {
   const d = dimension as number;
   const first = xs[0];
@@ -196,7 +216,7 @@ export function concatenate(xs: Array[], dimension: number): Array {
 // ---------------------------------------------------------------- pad
 
 /** Pads with a constant: `lo`/`hi` elements at each end (negative crops), `interior` between. */
-export const padP: Primitive = new Primitive("pad");
+export const padP: Primitive<"pad", PadParams> = new Primitive("pad", { expanding: true });
 padP.shape = ([x], { lo, hi, interior }) => {
   const l = lo as number[], h = hi as number[], it = interior as number[];
   check(
@@ -244,7 +264,7 @@ export function pad(
 // ---------------------------------------------------------------- slice
 
 /** A strided rectangular window: `start <= i < limit` in steps of `strides` on each axis. */
-export const sliceP: Primitive = new Primitive("slice");
+export const sliceP: Primitive<"slice", SliceParams> = new Primitive("slice");
 sliceP.shape = ([x], { start, limit, strides }) => {
   const s = start as number[], l = limit as number[], st = strides as number[];
   check(
@@ -291,7 +311,7 @@ export function slice(
 // ---------------------------------------------------------------- rev
 
 /** Reverses the order of elements along `dimensions`. */
-export const revP: Primitive = new Primitive("rev");
+export const revP: Primitive<"rev", RevParams> = new Primitive("rev");
 revP.shape = ([x], { dimensions }) => {
   check(
     "rev",

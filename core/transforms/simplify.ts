@@ -11,15 +11,6 @@ import { ConcreteArray } from "../array.ts";
 import type { DotDims } from "../primitives/dot_general.ts";
 import { mergeAxes, stridesOf } from "../shape.ts";
 
-/** Primitives whose outputs are larger than their inputs; folding them would bloat constants. */
-const EXPANDING = new Set([
-  "broadcast_in_dim",
-  "pad",
-  "patches",
-  "scatter_add",
-  "patches_transpose",
-]);
-
 function literalOf(val: Array): Literal | null {
   if (!(val instanceof ConcreteArray) || val.ndim !== 0) return null;
   const data = val.backend.readSync(val.buffer, val.aval);
@@ -37,7 +28,7 @@ export function foldConstants(j: Jaxpr): Jaxpr {
   for (const e of j.eqns) {
     const inputs = e.inputs.map(atom);
     const vals = inputs.map(value);
-    if (!EXPANDING.has(e.prim.name) && vals.every((v) => v !== undefined) && !e.prim.impl) {
+    if (!e.prim.properties.expanding && vals.every((v) => v !== undefined) && !e.prim.impl) {
       const outs = bind(e.prim, vals as Array[], e.params);
       e.outBinders.forEach((v, i) => {
         const lit = literalOf(outs[i]);
@@ -66,9 +57,6 @@ function paramsKey(params: Record<string, unknown>): string | null {
   return ok ? s : null;
 }
 
-/** Primitives whose two operands can be swapped, so `mul a b` and `mul b a` are one value. */
-const COMMUTATIVE = new Set(["add", "mul", "max", "min", "eq", "ne", "and", "or"]);
-
 /** Replaces repeated equations (same primitive, inputs and params) by their first occurrence. */
 export function eliminateCommonSubexpressions(j: Jaxpr): Jaxpr {
   const ids = new Map<Var, number>();
@@ -84,7 +72,7 @@ export function eliminateCommonSubexpressions(j: Jaxpr): Jaxpr {
     const inputs = e.inputs.map(atom);
     const pk = paramsKey(e.params);
     const inputKeys = inputs.map(idOf);
-    if (COMMUTATIVE.has(e.prim.name)) inputKeys.sort();
+    if (e.prim.properties.commutative) inputKeys.sort(); // `mul a b` is `mul b a`
     const key = pk === null ? null : `${e.prim.name}|${inputKeys.join(",")}|${pk}`;
     const prev = key === null ? undefined : seen.get(key);
     if (prev) {

@@ -14,13 +14,7 @@ import { AdjointError } from "../../core/errors.ts";
 import { elementIndexStr } from "../../core/shape.ts";
 import { type Jaxpr, Literal, type Var } from "../../core/jaxpr.ts";
 import { bind } from "../../core/trace.ts";
-import {
-  FUSIBLE_REDUCTIONS,
-  type Kernel,
-  type KernelProgram,
-  programNames,
-  programToString,
-} from "./fusion.ts";
+import { type Kernel, type KernelProgram, programNames, programToString } from "./fusion.ts";
 
 /**
  * What a checked run saw of one kernel, in the order of `kernel.inputs` and `kernel.outputs`
@@ -167,7 +161,7 @@ const REPORT = "This is a fault of Adjoint's compiler; please report it with the
 
 /** Whether a kernel is a fused loop without a reduction: its rounding is op by op's. */
 function elementwiseOnly(k: Kernel): boolean {
-  return k.kind === "fused" && !k.eqns.some((e) => FUSIBLE_REDUCTIONS.has(e.prim.name));
+  return k.kind === "fused" && !k.eqns.some((e) => e.prim.properties.fusibleReduction);
 }
 
 /**

@@ -12,24 +12,7 @@
 import type { ShapedArray } from "../../core/aval.ts";
 import { type Atom, type Jaxpr, JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
 import { shapeEqual } from "../../core/shape.ts";
-import { BINARY_ELEMENTWISE, UNARY_ELEMENTWISE } from "../../core/primitives/elementwise.ts";
 import { type Epilogue, findEpilogues } from "./epilogues.ts";
-
-/** Primitives computed elementwise over one iteration space. */
-export const ELEMENTWISE: ReadonlySet<string> = new Set([
-  ...UNARY_ELEMENTWISE,
-  ...BINARY_ELEMENTWISE,
-  "select_n",
-  "convert_element_type",
-  "stop_gradient",
-]);
-
-/** Reductions that may end a fused elementwise loop. */
-export const FUSIBLE_REDUCTIONS: ReadonlySet<string> = new Set([
-  "reduce_sum",
-  "reduce_max",
-  "reduce_min",
-]);
 
 /** What a kernel does. */
 export type KernelKind =
@@ -130,7 +113,7 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
       views.set(e.outBinders[0], inner ? composeBroadcasts(inner, e) : e);
       continue;
     }
-    if (ELEMENTWISE.has(name)) {
+    if (e.prim.properties.elementwise) {
       const space = outAval(e).shape;
       const open = (g: Group | undefined): g is Group =>
         g !== undefined && g.kernel.kind === "fused" && !g.reduced &&
@@ -146,7 +129,7 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
       addReader(e, g);
       continue;
     }
-    if (FUSIBLE_REDUCTIONS.has(name) && e.inputs[0] instanceof Var) {
+    if (e.prim.properties.fusibleReduction && e.inputs[0] instanceof Var) {
       const v = e.inputs[0];
       const producedBy = producer.get(v);
       const open = producedBy?.kernel.kind === "fused" && !producedBy.reduced;

@@ -8,7 +8,7 @@
  * @module
  */
 import { type Jaxpr, Var } from "../../core/jaxpr.ts";
-import { FUSIBLE_REDUCTIONS, type Kernel, type KernelProgram } from "./fusion.ts";
+import type { Kernel, KernelProgram } from "./fusion.ts";
 
 /** Where each planned value lives. */
 export interface MemoryPlan {
@@ -102,7 +102,7 @@ export function planMemory(program: KernelProgram): MemoryPlan {
  * value: `v7 = neg(1); v8 = div(1, v5)` with v7 over v5 divided by -1 instead of by v5.
  */
 export function inPlaceSafe(k: Kernel, v: Var, out: Var): boolean {
-  if (k.kind !== "fused" || k.eqns.some((e) => FUSIBLE_REDUCTIONS.has(e.prim.name))) return false;
+  if (k.kind !== "fused" || k.eqns.some((e) => e.prim.properties.fusibleReduction)) return false;
   if (elementBytes(v) !== elementBytes(out) || v.aval.size !== out.aval.size) return false;
   const defined = k.eqns.findIndex((e) => e.outBinders.includes(out));
   return k.eqns.findLastIndex((e) => e.inputs.includes(v)) <= defined;

@@ -9,13 +9,7 @@
  */
 import { type Jaxpr, Var } from "../../core/jaxpr.ts";
 import { shortName } from "../../core/dtype.ts";
-import {
-  FUSIBLE_REDUCTIONS,
-  type Kernel,
-  type KernelProgram,
-  programNames,
-  programToString,
-} from "./fusion.ts";
+import { type Kernel, type KernelProgram, programNames, programToString } from "./fusion.ts";
 import { byteSize, elementBytes, type MemoryPlan } from "./memory_plan.ts";
 
 /** A kernel program or memory plan that would compute something other than its jaxpr. */
@@ -111,7 +105,7 @@ export function verifyProgram(program: KernelProgram, plan: MemoryPlan): void {
  */
 function overwritable(k: Kernel, inputs: Var[], out: Var): boolean {
   if (inputs.length === 0 || k.kind !== "fused") return false;
-  if (k.eqns.some((e) => FUSIBLE_REDUCTIONS.has(e.prim.name))) return false;
+  if (k.eqns.some((e) => e.prim.properties.fusibleReduction)) return false;
   const sameLayout = (v: Var) =>
     v.aval.size === out.aval.size && elementBytes(v) === elementBytes(out);
   if (!inputs.every(sameLayout)) return false;

@@ -8,23 +8,26 @@ import { type Backend, checkHostData, registerBackend } from "../../core/backend
 import type { TypedArray } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
 import type { Params } from "../../core/primitive.ts";
+import { isKernelPrimitiveName } from "../../core/primitives/registry.ts";
+import { bitsImpls } from "./bits.ts";
 import { contractionImpls } from "./contraction.ts";
 import { elementwiseImpls } from "./elementwise.ts";
-import type { RefImpl } from "./impl.ts";
+import type { RefImpl, RefKernelTable } from "./impl.ts";
+import { linalgImpls } from "./linalg/mod.ts";
 import { scatterImpls } from "./scatter.ts";
+import { sortImpls } from "./sort.ts";
 import { structuralImpls } from "./structural.ts";
 
-const impls: Record<string, RefImpl> = {
+/** The reference kernel of every kernel primitive. */
+export const refKernels: RefKernelTable = {
   ...elementwiseImpls,
   ...structuralImpls,
   ...contractionImpls,
   ...scatterImpls,
+  ...bitsImpls,
+  ...sortImpls,
+  ...linalgImpls,
 };
-
-/** Adds reference kernels for further primitives (e.g. random bits). */
-export function registerRefImpls(more: Record<string, RefImpl>): void {
-  Object.assign(impls, more);
-}
 
 /** The reference backend instance. */
 export const refBackend: Backend = {
@@ -36,8 +39,8 @@ export const refBackend: Backend = {
   readSync: (buffer) => buffer as TypedArray,
   read: (buffer) => Promise.resolve(buffer as TypedArray),
   execute(prim: string, inputs, inAvals: ShapedArray[], params: Params, outAvals: ShapedArray[]) {
-    const impl = impls[prim];
-    if (!impl) throw new AdjointError(prim, "no kernel on the ref backend");
+    if (!isKernelPrimitiveName(prim)) throw new AdjointError(prim, "no kernel on the ref backend");
+    const impl = refKernels[prim] as RefImpl;
     return impl(inputs as TypedArray[], inAvals, params, outAvals);
   },
 };

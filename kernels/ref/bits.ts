@@ -4,7 +4,7 @@
  * @module
  */
 import type { TypedArray } from "../../core/dtype.ts";
-import { registerRefImpls } from "./backend.ts";
+import { mapRules } from "../rule_table.ts";
 import type { RefImpl } from "./impl.ts";
 
 type WordOp = (x: number, y: number) => number;
@@ -12,7 +12,10 @@ type WordOp = (x: number, y: number) => number;
 /** Shifts by 32 or more, or by a negative amount, shift everything out (as XLA defines). */
 const inRange = (s: number) => s >= 0 && s < 32;
 
-const WORD_OPS: Record<string, WordOp> = {
+const WORD_OPS: Record<
+  "xor" | "shift_left" | "shift_right_logical" | "shift_right_arithmetic",
+  WordOp
+> = {
   xor: (x, y) => x ^ y,
   shift_left: (x, s) => (inRange(s) ? x << s : 0),
   shift_right_logical: (x, s) => (inRange(s) ? (x >>> s) | 0 : 0),
@@ -60,10 +63,11 @@ const threefry: RefImpl = ([k0, k1, x0, x1]) => {
 };
 
 /** Reference kernels of the bit primitives and threefry2x32. */
-export const bitsImpls: Record<string, RefImpl> = {
-  ...Object.fromEntries(Object.entries(WORD_OPS).map(([k, op]) => [k, wordKernel(op)])),
+export const bitsImpls: Record<
+  keyof typeof WORD_OPS | "bitcast_convert_type" | "threefry2x32",
+  RefImpl
+> = {
+  ...mapRules(WORD_OPS, wordKernel),
   bitcast_convert_type: bitcast,
   threefry2x32: threefry,
 };
-
-registerRefImpls(bitsImpls);

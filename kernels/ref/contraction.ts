@@ -105,7 +105,7 @@ const patchesTranspose: RefImpl = ([ct], [a], params, [out]) => {
 };
 
 /** Reference kernels of the contraction and window primitives. */
-export const contractionImpls: Record<string, RefImpl> = {
+export const contractionImpls: Record<"dot_general" | "patches" | "patches_transpose", RefImpl> = {
   dot_general: dotGeneral,
   patches,
   patches_transpose: patchesTranspose,

@@ -4,6 +4,11 @@
  * @module
  */
 import { allocTyped, type DType } from "../../core/dtype.ts";
+import type {
+  BinaryElementwiseName,
+  UnaryElementwiseName,
+} from "../../core/primitives/elementwise.ts";
+import { mapRules, rulesFor } from "../rule_table.ts";
 import type { RefImpl } from "./impl.ts";
 import { erf, erfInv, logistic } from "./math.ts";
 
@@ -24,7 +29,7 @@ function roundHalfEven(x: number): number {
   return Math.sign(x) * (a + TWO_52 - TWO_52);
 }
 
-const UNARY: Record<string, Unary> = {
+const UNARY: Record<Exclude<UnaryElementwiseName, "not">, Unary> = {
   neg: (x) => -x,
   sin: Math.sin,
   cos: Math.cos,
@@ -75,7 +80,7 @@ const BOOL_BINARY: Record<string, Binary> = {
   or: (x, y) => x | y,
 };
 
-const COMPARE: Record<string, Binary> = {
+const COMPARE: Record<"eq" | "ne" | "lt" | "le" | "gt" | "ge", Binary> = {
   eq: (x, y) => +(x === y),
   ne: (x, y) => +(x !== y),
   lt: (x, y) => +(x < y),
@@ -128,15 +133,28 @@ const convertImpl: RefImpl = ([x], _, __, [out]) => {
   return [r];
 };
 
+const ARITHMETIC = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "pow",
+  "atan2",
+  "rem",
+  "max",
+  "min",
+  "and",
+  "or",
+] as const;
+
 /** Reference kernels of the elementwise primitives. */
-export const elementwiseImpls: Record<string, RefImpl> = {
-  ...Object.fromEntries(Object.entries(UNARY).map(([k, fn]) => [k, unary(fn)])),
-  ...Object.fromEntries(
-    ["add", "sub", "mul", "div", "pow", "atan2", "rem", "max", "min", "and", "or"].map((
-      k,
-    ) => [k, binary(arith(k))]),
-  ),
-  ...Object.fromEntries(Object.entries(COMPARE).map(([k, fn]) => [k, binary(() => fn)])),
+export const elementwiseImpls: Record<
+  UnaryElementwiseName | BinaryElementwiseName | "select_n" | "convert_element_type",
+  RefImpl
+> = {
+  ...mapRules(UNARY, unary),
+  ...rulesFor(ARITHMETIC, (k) => binary(arith(k))),
+  ...mapRules(COMPARE, (fn) => binary(() => fn)),
   not: notImpl,
   select_n: selectImpl,
   convert_element_type: convertImpl,

@@ -6,6 +6,7 @@
  */
 import { AdjointError } from "../../core/errors.ts";
 import { sizeOf } from "../../core/shape.ts";
+import { mapRules } from "../rule_table.ts";
 import type { RefImpl } from "./impl.ts";
 
 /** How an update combines with the value already there. */
@@ -15,14 +16,17 @@ const nanMin: Combine = (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Ma
 const nanMax: Combine = (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b));
 
 /** The combining rule of each scatter primitive. */
-export const SCATTER_COMBINE: Record<string, Combine> = {
+export const SCATTER_COMBINE: Record<
+  "scatter" | "scatter_mul" | "scatter_min" | "scatter_max",
+  Combine
+> = {
   scatter: (_, u) => u,
   scatter_mul: (a, u) => a * u,
   scatter_min: nanMin,
   scatter_max: nanMax,
 };
 
-function scatterImpl(name: string): RefImpl {
+function scatterImpl(name: keyof typeof SCATTER_COMBINE): RefImpl {
   const combine = SCATTER_COMBINE[name];
   return ([x, idx, u], [a], { axis }, [out]) => {
     const ax = axis as number;
@@ -46,6 +50,7 @@ function scatterImpl(name: string): RefImpl {
 }
 
 /** Reference kernels of the combining scatters. */
-export const scatterImpls: Record<string, RefImpl> = Object.fromEntries(
-  Object.keys(SCATTER_COMBINE).map((name) => [name, scatterImpl(name)]),
+export const scatterImpls: Record<keyof typeof SCATTER_COMBINE, RefImpl> = mapRules(
+  SCATTER_COMBINE,
+  (_, name) => scatterImpl(name),
 );

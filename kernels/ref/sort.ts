@@ -1,11 +1,11 @@
 /**
- * Reference kernel of `sort`, registered with the reference backend when this module is
- * imported: a stable sort of index permutations per line, then every operand gathered by it.
+ * Reference kernel of `sort`, listed in the reference backend's table: a stable sort of index
+ * permutations per line, then every operand gathered by it.
  * @module
  */
 import { allocTyped, type TypedArray } from "../../core/dtype.ts";
 import { sizeOf } from "../../core/shape.ts";
-import { registerRefImpls } from "./backend.ts";
+import type { SortParams } from "../../core/primitives/sort.ts";
 import type { RefImpl } from "./impl.ts";
 
 /** Total order on numbers with NaN after everything, as lax.sort orders floats. */
@@ -15,7 +15,7 @@ function compare(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const sort: RefImpl = (xs, avals, { dimension, numKeys }) => {
+const sort: RefImpl<SortParams> = (xs, avals, { dimension, numKeys }) => {
   const shape = avals[0].shape, d = dimension as number, k = numKeys as number;
   const n = shape[d];
   const inner = sizeOf(shape.slice(d + 1));
@@ -42,4 +42,5 @@ const sort: RefImpl = (xs, avals, { dimension, numKeys }) => {
   return outs;
 };
 
-registerRefImpls({ sort });
+/** The reference kernel of sort. */
+export const sortImpls: { sort: RefImpl<SortParams> } = { sort };

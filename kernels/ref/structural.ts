@@ -5,20 +5,19 @@
 import { allocTyped } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
-import { STRIDED_VIEWS } from "../../core/strided_views.ts";
+import { STRIDED_VIEWS, type StridedViewName } from "../../core/strided_views.ts";
+import { mapRules } from "../rule_table.ts";
 import type { RefImpl } from "./impl.ts";
 import { gatherStrided } from "./strided.ts";
 
 /** broadcast_in_dim, transpose, slice and rev: one strided gather each, through their view. */
-const viewImpls: Record<string, RefImpl> = Object.fromEntries(
-  Object.entries(STRIDED_VIEWS).map(([name, view]) => {
-    const impl: RefImpl = ([x], [a], params, [out]) => {
-      const { strides, offset } = view(a, params, out);
-      return [gatherStrided(x, out.dtype, out.shape, strides, offset)];
-    };
-    return [name, impl];
-  }),
-);
+const viewImpls: Record<StridedViewName, RefImpl> = mapRules(STRIDED_VIEWS, (view) => {
+  const impl: RefImpl = ([x], [a], params, [out]) => {
+    const { strides, offset } = view(a, params, out);
+    return [gatherStrided(x, out.dtype, out.shape, strides, offset)];
+  };
+  return impl;
+});
 
 const reshape: RefImpl = ([x]) => [x.slice()];
 
@@ -152,7 +151,21 @@ const scatterAdd: RefImpl = ([u, idx], _, { axis }, [out]) => {
 };
 
 /** Reference kernels of the structural, reduction and indexing primitives. */
-export const structuralImpls: Record<string, RefImpl> = {
+export const structuralImpls: Record<
+  | StridedViewName
+  | "reshape"
+  | "concatenate"
+  | "pad"
+  | "reduce_sum"
+  | "reduce_prod"
+  | "reduce_max"
+  | "reduce_min"
+  | "argmax"
+  | "argmin"
+  | "take"
+  | "scatter_add",
+  RefImpl
+> = {
   ...viewImpls,
   reshape,
   concatenate,

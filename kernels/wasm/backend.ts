@@ -1,9 +1,10 @@
 /**
  * The wasm backend: arrays live in one WebAssembly linear memory and primitives run on the
  * prebuilt AssemblyScript SIMD kernels (kernels/assembly, embedded in prebuilt.ts). `execute`
- * looks the primitive up in a rule table; primitives without a wasm rule run their reference
- * kernel on copies (see fallback.ts). Importing this module registers the backend as `"wasm"`;
- * select it with `setDefaultBackend("wasm")` or per array with `ConcreteArray.fromHost`.
+ * looks the primitive up in a rule table with an entry for every kernel primitive: a wasm
+ * kernel, or an explicit `refFallback` (the reference kernel on copies, see fallback.ts).
+ * Importing this module registers the backend as `"wasm"`; select it with
+ * `setDefaultBackend("wasm")` or per array with `ConcreteArray.fromHost`.
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
@@ -14,7 +15,10 @@ import {
   registerBackend,
 } from "../../core/backend.ts";
 import type { TypedArray } from "../../core/dtype.ts";
+import { AdjointError } from "../../core/errors.ts";
 import type { Params } from "../../core/primitive.ts";
+import { isKernelPrimitiveName, type KernelPrimitiveName } from "../../core/primitives/registry.ts";
+import { isNative, mapRules, refFallback } from "../rule_table.ts";
 import { nextTask } from "../../core/tasks.ts";
 import { contractionRules } from "./contraction.ts";
 import { elementwiseRules } from "./elementwise.ts";
@@ -25,22 +29,37 @@ import { describeForWasm, wasmExecutable } from "./jit_executor.ts";
 import type { Jaxpr } from "../../core/jaxpr.ts";
 import type { MemoryStats, WasmBuffer } from "./memory.ts";
 import { reductionRules } from "./reductions.ts";
-import type { WasmRule } from "./rule.ts";
+import type { WasmRule, WasmRuleTable } from "./rule.ts";
 import { wasmRuntime } from "./runtime.ts";
 import { structuralRules } from "./structural.ts";
 
-const rules: Record<string, WasmRule> = {
+/** How the wasm backend runs every kernel primitive. */
+export const wasmRules: WasmRuleTable = {
   ...elementwiseRules,
   ...structuralRules,
   ...reductionRules,
   ...contractionRules,
   ...indexingRules,
   ...linalgRules,
+  sort: refFallback("sort has no wasm kernel"),
 };
 
-/** The rule for `name`: a wasm kernel, or the reference kernel on copies. */
+/** Each table entry as a rule to call: fallbacks through the reference kernel, refusals throw. */
+const runnable: Record<KernelPrimitiveName, WasmRule> = mapRules(
+  wasmRules,
+  (entry, name): WasmRule => {
+    if (isNative(entry)) return entry as WasmRule;
+    if (entry.kind === "refFallback") return viaRef(name);
+    return () => {
+      throw new AdjointError(name, entry.reason);
+    };
+  },
+);
+
+/** The rule for `name`, a kernel primitive. */
 function ruleFor(name: string): WasmRule {
-  return rules[name] ??= viaRef(name);
+  if (!isKernelPrimitiveName(name)) throw new AdjointError(name, "no kernel on the wasm backend");
+  return runnable[name];
 }
 
 /** The wasm backend instance. */

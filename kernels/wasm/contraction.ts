@@ -365,7 +365,7 @@ const patchesTranspose: WasmRule = (rt, inputs, inAvals, params, outAvals) =>
   );
 
 /** Rules of the contraction and window primitives. */
-export const contractionRules: Record<string, WasmRule> = {
+export const contractionRules: Record<"dot_general" | "patches" | "patches_transpose", WasmRule> = {
   dot_general: dotGeneral,
   patches,
   patches_transpose: patchesTranspose,

@@ -7,9 +7,20 @@
 import type { WasmRule } from "./rule.ts";
 import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
 import { splitRange } from "./split.ts";
-import { BINARY_ELEMENTWISE, UNARY_ELEMENTWISE } from "../../core/primitives/elementwise.ts";
+import {
+  BINARY_ELEMENTWISE,
+  type BinaryElementwiseName,
+  UNARY_ELEMENTWISE,
+  type UnaryElementwiseName,
+} from "../../core/primitives/elementwise.ts";
+import { rulesFor } from "../rule_table.ts";
 
-const WORD_BINARY = ["xor", "shift_left", "shift_right_logical", "shift_right_arithmetic"];
+const WORD_BINARY = [
+  "xor",
+  "shift_left",
+  "shift_right_logical",
+  "shift_right_arithmetic",
+] as const;
 
 /**
  * Elements per split point: the kernels run whole 16-byte vectors past the end of their range,
@@ -98,9 +109,18 @@ const threefry: WasmRule = (rt, [k0, k1, x0, x1], _, __, [a, b]) => {
 };
 
 /** Rules of the elementwise primitives. */
-export const elementwiseRules: Record<string, WasmRule> = {
-  ...Object.fromEntries(UNARY_ELEMENTWISE.map((k) => [k, unary(k)])),
-  ...Object.fromEntries([...BINARY_ELEMENTWISE, ...WORD_BINARY].map((k) => [k, binary(k)])),
+export const elementwiseRules: Record<
+  | UnaryElementwiseName
+  | BinaryElementwiseName
+  | typeof WORD_BINARY[number]
+  | "select_n"
+  | "convert_element_type"
+  | "bitcast_convert_type"
+  | "threefry2x32",
+  WasmRule
+> = {
+  ...rulesFor(UNARY_ELEMENTWISE, unary),
+  ...rulesFor([...BINARY_ELEMENTWISE, ...WORD_BINARY], binary),
   select_n: selectN,
   convert_element_type: convert,
   bitcast_convert_type: bitcast,

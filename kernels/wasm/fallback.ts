@@ -1,8 +1,8 @@
 /**
  * The wasm backend's slow path: run a primitive's reference kernel on copies of the inputs and
- * copy the results back. Used for what has no wasm kernel (sort, integer contractions, bool
- * scatter-adds) and for primitives added to the reference backend later, so the wasm backend
- * supports every primitive the reference backend does.
+ * copy the results back. Used for the primitives its rule table marks `refFallback` (sort, the
+ * combining scatters, linear algebra) and, inside some rules, for the dtypes their kernels lack
+ * (integer contractions, bool scatter-adds).
  * @module
  */
 import type { TypedArray } from "../../core/dtype.ts";

@@ -164,26 +164,9 @@ export function splittable(k: Kernel): boolean {
     k.eqns.every((e) => !REDUCE[e.prim.name] || !(e.params.axes as number[]).includes(0));
 }
 
-/** Primitives whose expression calls a scalar math function (tens of times an add's cost). */
-const MATH_CALLS = new Set([
-  "sin",
-  "cos",
-  "exp",
-  "log",
-  "log1p",
-  "expm1",
-  "tanh",
-  "logistic",
-  "pow",
-  "atan2",
-  "rem",
-  "erf",
-  "erf_inv",
-]);
-
 /** Relative cost of one element of `k`'s space: 1 per equation, 16 per math function call. */
 export function elementCost(k: Kernel): number {
-  return k.eqns.reduce((sum, e) => sum + (MATH_CALLS.has(e.prim.name) ? 16 : 1), 0);
+  return k.eqns.reduce((sum, e) => sum + (e.prim.properties.mathCall ? 16 : 1), 0);
 }
 
 /**

@@ -8,7 +8,8 @@ import { AdjointError } from "../../core/errors.ts";
 import { sizeOf } from "../../core/shape.ts";
 import { viaRef } from "./fallback.ts";
 import type { WasmBuffer } from "./memory.ts";
-import type { WasmRule } from "./rule.ts";
+import { refFallback } from "../rule_table.ts";
+import type { WasmRule, WasmRuleTable } from "./rule.ts";
 import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
 
 /** Throws the reference backend's error for an out-of-range index at position `bad`. */
@@ -66,15 +67,22 @@ const scatterAdd: WasmRule = (rt, inputs, inAvals, params, outAvals) =>
     outAvals,
   );
 
+const NO_SCATTER_KERNEL = refFallback(
+  "the combining scatters (.at(idx).set/mul/min/max) have no prebuilt kernel yet",
+);
+
 /**
  * Rules of the indexing primitives. The combining scatters (`.at(idx).set/mul/min/max`) have
  * no prebuilt kernel yet and run the reference kernel on copies, explicitly.
  */
-export const indexingRules: Record<string, WasmRule> = {
+export const indexingRules: Pick<
+  WasmRuleTable,
+  "take" | "scatter_add" | "scatter" | "scatter_mul" | "scatter_min" | "scatter_max"
+> = {
   take,
   scatter_add: scatterAdd,
-  scatter: viaRef("scatter"),
-  scatter_mul: viaRef("scatter_mul"),
-  scatter_min: viaRef("scatter_min"),
-  scatter_max: viaRef("scatter_max"),
+  scatter: NO_SCATTER_KERNEL,
+  scatter_mul: NO_SCATTER_KERNEL,
+  scatter_min: NO_SCATTER_KERNEL,
+  scatter_max: NO_SCATTER_KERNEL,
 };

@@ -1,14 +1,21 @@
 /**
- * The wasm backend's linear-algebra rules: cholesky, triangular_solve, lu, qr, eigh and svd
+ * The wasm backend's linear-algebra entries: cholesky, triangular_solve, lu, qr, eigh and svd
  * have no wasm kernel of their own; each runs its reference kernel (float64 accumulation) on
- * copies of its inputs, listed here rather than left to the backend's catch-all fallback.
+ * copies of its inputs, as an explicit fallback.
  * @module
  */
-import { LINALG_PRIMITIVES } from "../ref/linalg/mod.ts";
-import { viaRef } from "./fallback.ts";
-import type { WasmRule } from "./rule.ts";
+import type { LinalgPrimitiveName } from "../ref/linalg/mod.ts";
+import { refFallback } from "../rule_table.ts";
+import type { WasmRuleTable } from "./rule.ts";
 
-/** Rules of the linear-algebra primitives: their reference kernels. */
-export const linalgRules: Record<string, WasmRule> = Object.fromEntries(
-  LINALG_PRIMITIVES.map((name) => [name, viaRef(name)]),
-);
+const DECOMPOSITION = refFallback("matrix decompositions have no wasm kernel");
+
+/** Entries of the linear-algebra primitives: their reference kernels, on copies. */
+export const linalgRules: Pick<WasmRuleTable, LinalgPrimitiveName> = {
+  cholesky: DECOMPOSITION,
+  triangular_solve: DECOMPOSITION,
+  lu: DECOMPOSITION,
+  qr: DECOMPOSITION,
+  eigh: DECOMPOSITION,
+  svd: DECOMPOSITION,
+};

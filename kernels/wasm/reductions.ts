@@ -128,7 +128,10 @@ function argReduction(name: string): WasmRule {
 }
 
 /** Rules of the reduction primitives. */
-export const reductionRules: Record<string, WasmRule> = {
+export const reductionRules: Record<
+  "reduce_sum" | "reduce_prod" | "reduce_max" | "reduce_min" | "argmax" | "argmin",
+  WasmRule
+> = {
   reduce_sum: reduction("reduce_sum"),
   reduce_prod: reduction("reduce_prod"),
   reduce_max: reduction("reduce_max"),

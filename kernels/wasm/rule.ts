@@ -5,14 +5,21 @@
  */
 import type { ShapedArray } from "../../core/aval.ts";
 import type { Params } from "../../core/primitive.ts";
+import type { KernelPrimitiveName } from "../../core/primitives/registry.ts";
+import type { ParamsOf, RuleEntry } from "../rule_table.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { WasmRuntime } from "./runtime.ts";
 
-/** One primitive's implementation on the wasm runtime. */
-export type WasmRule = (
+/** One primitive's implementation on the wasm runtime, given params of type `P`. */
+export type WasmRule<P extends Params = Params> = (
   rt: WasmRuntime,
   inputs: WasmBuffer[],
   inAvals: ShapedArray[],
-  params: Params,
+  params: P,
   outAvals: ShapedArray[],
 ) => WasmBuffer[];
+
+/** The wasm backend's entry for every kernel primitive: a kernel, a ref fallback or a refusal. */
+export type WasmRuleTable = {
+  readonly [N in KernelPrimitiveName]: RuleEntry<WasmRule<ParamsOf<N>>>;
+};

@@ -8,22 +8,21 @@
  */
 import type { DType } from "../../core/dtype.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
-import { STRIDED_VIEWS } from "../../core/strided_views.ts";
+import { STRIDED_VIEWS, type StridedViewName } from "../../core/strided_views.ts";
+import { mapRules } from "../rule_table.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { WasmRule } from "./rule.ts";
 import type { WasmRuntime } from "./runtime.ts";
 import { fill, gather, stridedCopy } from "./strided.ts";
 
 /** broadcast_in_dim, transpose, slice and rev: one strided copy each, through their view. */
-const viewRules: Record<string, WasmRule> = Object.fromEntries(
-  Object.entries(STRIDED_VIEWS).map(([name, view]) => {
-    const rule: WasmRule = (rt, [x], [a], params, [out]) => {
-      const { strides, offset } = view(a, params, out);
-      return [gather(rt, x, out.dtype, out.shape, strides, offset)];
-    };
-    return [name, rule];
-  }),
-);
+const viewRules: Record<StridedViewName, WasmRule> = mapRules(STRIDED_VIEWS, (view) => {
+  const rule: WasmRule = (rt, [x], [a], params, [out]) => {
+    const { strides, offset } = view(a, params, out);
+    return [gather(rt, x, out.dtype, out.shape, strides, offset)];
+  };
+  return rule;
+});
 
 const reshape: WasmRule = (rt, [x]) => [rt.share(x)];
 
@@ -98,7 +97,10 @@ const pad: WasmRule = (rt, [x], [a], { lo, interior, value }, [out]) => [
 ];
 
 /** Rules of the structural primitives. */
-export const structuralRules: Record<string, WasmRule> = {
+export const structuralRules: Record<
+  StridedViewName | "reshape" | "concatenate" | "pad",
+  WasmRule
+> = {
   ...viewRules,
   reshape,
   concatenate,

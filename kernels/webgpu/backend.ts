@@ -24,16 +24,17 @@ import { type Backend, checkHostData, type DeviceBuffer } from "../../core/backe
 import type { TypedArray } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
 import type { Params } from "../../core/primitive.ts";
+import { isKernelPrimitiveName } from "../../core/primitives/registry.ts";
+import { isNative, unsupported } from "../rule_table.ts";
 import { describeForWebGPU, settleChecks, webgpuExecutable } from "./compile/executor.ts";
 import { bitsRules } from "./bits.ts";
 import { contractionRules } from "./dot_general.ts";
 import { elementwiseRules } from "./elementwise.ts";
 import { indexingRules } from "./indexing.ts";
-import { LINALG_PRIMITIVES } from "../ref/linalg/mod.ts";
 import { patchesRules } from "./patches.ts";
 import { reductionRules } from "./reduction.ts";
 import { sortRules } from "./sort.ts";
-import type { GpuRule } from "./rule.ts";
+import type { GpuRule, GpuRuleTable } from "./rule.ts";
 import { type GpuRuntime, wholeBuffer } from "./runtime.ts";
 import { structuralRules } from "./structural.ts";
 import { ELEMENT_BYTES, gpuDType } from "./wgsl.ts";
@@ -51,7 +52,13 @@ export class GpuStorage {
   }
 }
 
-const rules: Record<string, GpuRule> = {
+const DECOMPOSITION = unsupported(
+  "matrix decompositions have no webgpu kernel; they run on the ref and wasm backends " +
+    '(move the operands there with toBackend(x, "wasm"))',
+);
+
+/** How the WebGPU backend runs every kernel primitive. */
+export const webgpuRules: GpuRuleTable = {
   ...elementwiseRules,
   ...structuralRules,
   ...reductionRules,
@@ -60,22 +67,19 @@ const rules: Record<string, GpuRule> = {
   ...indexingRules,
   ...bitsRules,
   ...sortRules,
+  cholesky: DECOMPOSITION,
+  triangular_solve: DECOMPOSITION,
+  lu: DECOMPOSITION,
+  qr: DECOMPOSITION,
+  eigh: DECOMPOSITION,
+  svd: DECOMPOSITION,
 };
 
-/** Primitive names with a WebGPU kernel. */
-export const webgpuPrimitives: readonly string[] = Object.keys(rules);
-
 function ruleFor(prim: string): GpuRule {
-  const rule = rules[prim];
-  if (!rule && LINALG_PRIMITIVES.includes(prim)) {
-    throw new AdjointError(
-      prim,
-      "matrix decompositions have no webgpu kernel; they run on the ref and wasm backends " +
-        '(move the operands there with toBackend(x, "wasm"))',
-    );
-  }
-  if (!rule) throw new AdjointError(prim, "no kernel on the webgpu backend");
-  return rule;
+  if (!isKernelPrimitiveName(prim)) throw new AdjointError(prim, "no kernel on the webgpu backend");
+  const entry = webgpuRules[prim];
+  if (isNative(entry)) return entry as GpuRule;
+  throw new AdjointError(prim, entry.reason);
 }
 
 function live(op: string, b: DeviceBuffer): GPUBuffer {

@@ -6,6 +6,7 @@
  * arithmetic right shifts give 0 or -1 by sign; WGSL itself would take the amount modulo 32.
  * @module
  */
+import { mapRules } from "../rule_table.ts";
 import { allocFor, type GpuRule } from "./rule.ts";
 import { type Expr, mapRule } from "./elementwise.ts";
 import type { Kernel } from "./runtime.ts";
@@ -15,7 +16,10 @@ import { grid, KernelParams } from "./wgsl.ts";
 const inRange = (s: string) => `(bitcast<u32>(${s}) < 32u)`;
 
 /** WGSL expressions of the word primitives over i32 operands. */
-const WORD_OPS: Record<string, Expr> = {
+const WORD_OPS: Record<
+  "xor" | "shift_left" | "shift_right_logical" | "shift_right_arithmetic",
+  Expr
+> = {
   xor: ([x, y]) => `(${x} ^ ${y})`,
   shift_left: ([x, s]) => `select(0i, ${x} << bitcast<u32>(${s}), ${inRange(s)})`,
   shift_right_logical: ([x, s]) =>
@@ -79,10 +83,11 @@ const threefryRule: GpuRule = (rt, inputs, _inAvals, _params, [out0, out1]) => {
 };
 
 /** WebGPU rules of the bit primitives and threefry2x32. */
-export const bitsRules: Record<string, GpuRule> = {
-  ...Object.fromEntries(
-    Object.entries(WORD_OPS).map(([name, expr]) => [name, mapRule(() => expr)]),
-  ),
+export const bitsRules: Record<
+  keyof typeof WORD_OPS | "bitcast_convert_type" | "threefry2x32",
+  GpuRule
+> = {
+  ...mapRules(WORD_OPS, (expr) => mapRule(() => expr)),
   bitcast_convert_type: bitcastRule,
   threefry2x32: threefryRule,
 };

@@ -233,4 +233,4 @@ function splitFor(tiles: number, K: number): number {
 }
 
 /** WebGPU rule of dot_general. */
-export const contractionRules: Record<string, GpuRule> = { dot_general: dotGeneral };
+export const contractionRules: Record<"dot_general", GpuRule> = { dot_general: dotGeneral };

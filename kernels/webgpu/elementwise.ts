@@ -6,6 +6,13 @@
  */
 import type { ShapedArray } from "../../core/aval.ts";
 import { AdjointError } from "../../core/errors.ts";
+import {
+  BINARY_ELEMENTWISE,
+  type BinaryElementwiseName,
+  UNARY_ELEMENTWISE,
+  type UnaryElementwiseName,
+} from "../../core/primitives/elementwise.ts";
+import { rulesFor } from "../rule_table.ts";
 import { allocFor, type GpuRule } from "./rule.ts";
 import type { Kernel } from "./runtime.ts";
 import { buffer, type GpuDType, grid, KernelParams } from "./wgsl.ts";
@@ -140,8 +147,6 @@ function lookup(prim: string, dtype: GpuDType): Expr {
   return expr;
 }
 
-const NAMES = new Set(Object.values(BY_DTYPE).flatMap((t) => Object.keys(t)));
-
 const selectN: Expr = ([p, f, t]) => `select(${f}, ${t}, ${p} != 0u)`;
 
 /**
@@ -155,9 +160,13 @@ export function elementwiseExpr(prim: string, inType: GpuDType, outType: GpuDTyp
 }
 
 /** WebGPU rules of the elementwise primitives. */
-export const elementwiseRules: Record<string, GpuRule> = {
-  ...Object.fromEntries(
-    [...NAMES].map((name) => [name, mapRule(([a]) => lookup(name, a.dtype as GpuDType))]),
+export const elementwiseRules: Record<
+  UnaryElementwiseName | BinaryElementwiseName | "select_n" | "convert_element_type",
+  GpuRule
+> = {
+  ...rulesFor(
+    [...UNARY_ELEMENTWISE, ...BINARY_ELEMENTWISE],
+    (name) => mapRule(([a]) => lookup(name, a.dtype as GpuDType)),
   ),
   select_n: mapRule(() => selectN),
   convert_element_type: mapRule(([a], out) => CONVERT[a.dtype as GpuDType][out.dtype as GpuDType]),

@@ -158,8 +158,14 @@ const scatterAdd: GpuRule = (rt, [u, idx], [, ia], { axis }, [out]) => {
 };
 
 /** WebGPU rules of the indexing primitives. */
-export const indexingRules: Record<string, GpuRule> = {
+export const indexingRules: Record<
+  "take" | "scatter_add" | "scatter" | "scatter_mul" | "scatter_min" | "scatter_max",
+  GpuRule
+> = {
   take,
   scatter_add: scatterAdd,
-  ...Object.fromEntries(Object.keys(COMBINE).map((op) => [op, combiningScatter(op)])),
+  scatter: combiningScatter("scatter"),
+  scatter_mul: combiningScatter("scatter_mul"),
+  scatter_min: combiningScatter("scatter_min"),
+  scatter_max: combiningScatter("scatter_max"),
 };

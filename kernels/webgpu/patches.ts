@@ -118,7 +118,7 @@ const patchesTranspose: GpuRule = (rt, [ct], [a], params, [out]) => {
 };
 
 /** WebGPU rules of the window primitives. */
-export const patchesRules: Record<string, GpuRule> = {
+export const patchesRules: Record<"patches" | "patches_transpose", GpuRule> = {
   patches,
   patches_transpose: patchesTranspose,
 };

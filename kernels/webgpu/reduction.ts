@@ -184,8 +184,14 @@ function argRule(name: string): GpuRule {
 }
 
 /** WebGPU rules of the reduction primitives. */
-export const reductionRules: Record<string, GpuRule> = {
-  ...Object.fromEntries(Object.keys(REDUCERS).map((name) => [name, reduceRule(name)])),
+export const reductionRules: Record<
+  "reduce_sum" | "reduce_prod" | "reduce_max" | "reduce_min" | "argmax" | "argmin",
+  GpuRule
+> = {
+  reduce_sum: reduceRule("reduce_sum"),
+  reduce_prod: reduceRule("reduce_prod"),
+  reduce_max: reduceRule("reduce_max"),
+  reduce_min: reduceRule("reduce_min"),
   argmax: argRule("argmax"),
   argmin: argRule("argmin"),
 };

@@ -108,4 +108,4 @@ const sortRule: GpuRule = (rt, inputs, inAvals, params, outAvals) => {
 };
 
 /** The WebGPU rule of `sort`. */
-export const sortRules: Record<string, GpuRule> = { sort: sortRule };
+export const sortRules: Record<"sort", GpuRule> = { sort: sortRule };

@@ -6,7 +6,8 @@
  */
 import type { ShapedArray } from "../../core/aval.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
-import { STRIDED_VIEWS, type StridedView } from "../../core/strided_views.ts";
+import { STRIDED_VIEWS, type StridedView, type StridedViewName } from "../../core/strided_views.ts";
+import { mapRules } from "../rule_table.ts";
 import { allocFor, type GpuRule } from "./rule.ts";
 import type { Kernel } from "./runtime.ts";
 import {
@@ -53,9 +54,7 @@ function gatherRule(
 }
 
 /** broadcast_in_dim, transpose, slice and rev: one strided gather each, through their view. */
-const viewRules: Record<string, GpuRule> = Object.fromEntries(
-  Object.entries(STRIDED_VIEWS).map(([name, view]) => [name, gatherRule(view)]),
-);
+const viewRules: Record<StridedViewName, GpuRule> = mapRules(STRIDED_VIEWS, gatherRule);
 
 const reshape: GpuRule = (rt, [x], _, __, [out]) => {
   const result = allocFor(rt, out);
@@ -147,7 +146,10 @@ const concatenate: GpuRule = (rt, xs, avals, { dimension }, [out]) => {
 };
 
 /** WebGPU rules of the structural primitives. */
-export const structuralRules: Record<string, GpuRule> = {
+export const structuralRules: Record<
+  StridedViewName | "reshape" | "pad" | "concatenate",
+  GpuRule
+> = {
   ...viewRules,
   reshape,
   pad,

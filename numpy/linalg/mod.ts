@@ -12,7 +12,6 @@
  * ```
  * @module
  */
-import "../../kernels/ref/linalg/mod.ts";
 
 export * from "./norm.ts";
 export * from "./solve.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Array } from "../../array.ts";
-import { Primitive } from "../../primitive.ts";
+import { type NoParams, Primitive } from "../../primitive.ts";
 import { bind1 } from "../../trace.ts";
 import { batchSameShape } from "../batching.ts";
 import { add, div } from "../elementwise.ts";
@@ -15,7 +15,7 @@ import { triangularSolve } from "./triangular_solve.ts";
 import { checkOptions } from "../../options.ts";
 
 /** The lower Cholesky factor of each matrix of `[..., n, n]`. */
-export const choleskyP: Primitive = new Primitive("cholesky");
+export const choleskyP: Primitive<"cholesky", NoParams> = new Primitive("cholesky");
 choleskyP.shape = ([x]) => {
   matrixDims("cholesky", x, true);
   return [x];

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Array } from "../../array.ts";
-import { Primitive } from "../../primitive.ts";
+import { type NoParams, Primitive } from "../../primitive.ts";
 import { bind } from "../../trace.ts";
 import { batchSameShape } from "../batching.ts";
 import { add, div, mul, sub } from "../elementwise.ts";
@@ -20,7 +20,7 @@ import { batched, diagonal, eye, matrixDims, mm, mT } from "./matrix.ts";
 import { checkOptions } from "../../options.ts";
 
 /** Eigenvectors `[..., n, n]` and ascending eigenvalues `[..., n]` of symmetric `[..., n, n]`. */
-export const eighP: Primitive = new Primitive("eigh");
+export const eighP: Primitive<"eigh", NoParams> = new Primitive("eigh");
 eighP.shape = ([x]) => {
   const [n] = matrixDims("eigh", x, true);
   return [x, batched(x.shape.slice(0, -2), [n], x.dtype)];

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Array } from "../../array.ts";
-import { Primitive } from "../../primitive.ts";
+import { type NoParams, Primitive } from "../../primitive.ts";
 import { bind } from "../../trace.ts";
 import { batchSameShape } from "../batching.ts";
 import { add } from "../elementwise.ts";
@@ -15,7 +15,7 @@ import { batched, eye, matrixDims, mm, permuteRows, tril, triu } from "./matrix.
 import { triangularSolve } from "./triangular_solve.ts";
 
 /** LU decomposition of each matrix of `[..., n, n]`: factors, pivots, permutation. */
-export const luP: Primitive = new Primitive("lu");
+export const luP: Primitive<"lu", NoParams> = new Primitive("lu");
 luP.shape = ([x]) => {
   const [n] = matrixDims("lu", x, true);
   const batch = x.shape.slice(0, -2);

@@ -15,8 +15,11 @@ import { batched, matrixDims, mm, mT, tril } from "./matrix.ts";
 import { triangularSolve } from "./triangular_solve.ts";
 import { checkOptions } from "../../options.ts";
 
+/** Params of qr: whether q is square (complete) or has min(m, n) columns. */
+export type QrParams = { fullMatrices: boolean };
+
 /** QR decomposition of each matrix of `[..., m, n]`; params `{ fullMatrices }`. */
-export const qrP: Primitive = new Primitive("qr");
+export const qrP: Primitive<"qr", QrParams> = new Primitive("qr");
 qrP.shape = ([x], { fullMatrices }) => {
   const [m, n] = matrixDims("qr", x, false);
   const k = fullMatrices ? m : Math.min(m, n);

@@ -18,8 +18,11 @@ import { broadcastInDim } from "../structural.ts";
 import { batched, diagEmbed, diagonal, eye, matrixDims, mm, mT } from "./matrix.ts";
 import { checkOptions } from "../../options.ts";
 
+/** Params of svd: square (full) or reduced u and vt, and whether they are computed at all. */
+export type SvdParams = { fullMatrices: boolean; computeUv: boolean };
+
 /** SVD of each matrix of `[..., m, n]`; params `{ fullMatrices, computeUv }`. */
-export const svdP: Primitive = new Primitive("svd");
+export const svdP: Primitive<"svd", SvdParams> = new Primitive("svd");
 svdP.shape = ([x], { fullMatrices, computeUv }) => {
   const [m, n] = matrixDims("svd", x, false);
   const k = Math.min(m, n), batch = x.shape.slice(0, -2);

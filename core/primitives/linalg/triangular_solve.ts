@@ -30,9 +30,18 @@ export interface TriangularSolveOptions {
 }
 
 type Flags = Required<TriangularSolveOptions>;
+/** Params of triangular_solve: every `TriangularSolveOptions` flag, given. */
+export type TriangularSolveParams = {
+  leftSide: boolean;
+  lower: boolean;
+  transposeA: boolean;
+  unitDiagonal: boolean;
+};
 
 /** Solves triangular systems; params are the `TriangularSolveOptions`, all given. */
-export const triangularSolveP: Primitive = new Primitive("triangular_solve");
+export const triangularSolveP: Primitive<"triangular_solve", TriangularSolveParams> = new Primitive(
+  "triangular_solve",
+);
 triangularSolveP.shape = ([a, b], params) => {
   const { leftSide } = params as unknown as Flags;
   const [m] = matrixDims("triangular_solve", a, true);

@@ -1,10 +1,10 @@
 /**
  * The reference backend's linear-algebra kernels (cholesky, triangular_solve, lu, qr, eigh,
- * svd), registered with it when this module is imported. The wasm backend runs these same
- * kernels on copies (kernels/wasm/linalg.ts).
+ * svd), listed in its table. The wasm backend runs these same kernels on copies, explicitly
+ * (kernels/wasm/linalg.ts); the webgpu backend refuses them.
  * @module
  */
-import { registerRefImpls } from "../backend.ts";
+import type { RefImpl } from "../impl.ts";
 import { cholesky } from "./cholesky.ts";
 import { eigh } from "./eigh.ts";
 import { lu } from "./lu.ts";
@@ -12,14 +12,15 @@ import { qr } from "./qr.ts";
 import { svd } from "./svd.ts";
 import { triangularSolve } from "./triangular_solve.ts";
 
-/** The primitive names these kernels implement. */
-export const LINALG_PRIMITIVES: readonly string[] = [
-  "cholesky",
-  "triangular_solve",
-  "lu",
-  "qr",
-  "eigh",
-  "svd",
-];
+/** The names of the linear-algebra primitives. */
+export type LinalgPrimitiveName = "cholesky" | "triangular_solve" | "lu" | "qr" | "eigh" | "svd";
 
-registerRefImpls({ cholesky, triangular_solve: triangularSolve, lu, qr, eigh, svd });
+/** Reference kernels of the linear-algebra primitives. */
+export const linalgImpls: Record<LinalgPrimitiveName, RefImpl> = {
+  cholesky,
+  triangular_solve: triangularSolve,
+  lu,
+  qr,
+  eigh,
+  svd,
+};

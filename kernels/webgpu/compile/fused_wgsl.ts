@@ -15,7 +15,7 @@
 import { AdjointError } from "../../../core/errors.ts";
 import { type Atom, type JaxprEqn, Literal, type Var } from "../../../core/jaxpr.ts";
 import { sizeOf, stridesOf } from "../../../core/shape.ts";
-import { FUSIBLE_REDUCTIONS, type Kernel } from "../../lowering/fusion.ts";
+import type { Kernel } from "../../lowering/fusion.ts";
 import { elementwiseExpr, type Expr } from "../elementwise.ts";
 import { REDUCERS } from "../reduction.ts";
 import { type GpuDType, gpuDType, literal, MAX_GROUPS, SCALAR, WORKGROUP } from "../wgsl.ts";
@@ -108,7 +108,7 @@ function linear(axes: Axis[], names: string[], pattern: number): string {
 export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
   const space = k.space!;
   const lastEqn = k.eqns[k.eqns.length - 1];
-  const reduction = FUSIBLE_REDUCTIONS.has(lastEqn.prim.name) ? lastEqn : undefined;
+  const reduction = lastEqn.prim.properties.fusibleReduction ? lastEqn : undefined;
   const reducedAxes = reduction ? (reduction.params.axes as number[]) : [];
   const views = new Map<Var, JaxprEqn>();
   for (const e of k.eqns) if (e.prim.name === "broadcast_in_dim") views.set(e.outBinders[0], e);

@@ -8,17 +8,18 @@
  * Words are int32 arrays holding the unsigned bit patterns.
  * @module
  */
-import "../kernels/ref/bits.ts";
-import type { Array } from "../core/array.ts";
-import { AdjointError } from "../core/errors.ts";
-import { Primitive } from "../core/primitive.ts";
-import { batchSameShape } from "../core/primitives/batching.ts";
-import { broadcastTo } from "../core/primitives/structural.ts";
-import { shapeEqual } from "../core/shape.ts";
-import { bind } from "../core/trace.ts";
+import type { Array } from "../array.ts";
+import { AdjointError } from "../errors.ts";
+import { type NoParams, Primitive } from "../primitive.ts";
+import { batchSameShape } from "./batching.ts";
+import { broadcastTo } from "./structural.ts";
+import { shapeEqual } from "../shape.ts";
+import { bind } from "../trace.ts";
 
 /** `threefry2x32(k0, k1, x0, x1) -> (y0, y1)`, elementwise over int32 arrays of one shape. */
-export const threefry2x32P: Primitive = new Primitive("threefry2x32");
+export const threefry2x32P: Primitive<"threefry2x32", NoParams> = new Primitive(
+  "threefry2x32",
+);
 threefry2x32P.shape = (avals) => {
   const [first] = avals;
   if (avals.some((a) => a.dtype !== "int32" || !shapeEqual(a.shape, first.shape))) {
