@@ -10,6 +10,10 @@
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
+import type {
+  BinaryElementwiseName,
+  UnaryElementwiseName,
+} from "../../core/primitives/elementwise.ts";
 import { type Atom, type JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
 import { range, stridesOf } from "../../core/shape.ts";
 import type { Kernel } from "../lowering/fusion.ts";
@@ -53,8 +57,11 @@ const F32X4_MATH: Record<string, string> = {
 const special = (name: string, f64: Unary): Unary => (a, d) =>
   d === "float32" ? `f32x4.extract_lane(${F32X4_MATH[name]}(f32x4.splat(${a})), 0)` : f64(a, d);
 
-/** Expression of each elementwise primitive, by operand dtype. */
-const UNARY: Record<string, Unary> = {
+/**
+ * Expression of each elementwise primitive, by operand dtype; typed as exhaustive, so an
+ * elementwise primitive without a fused expression is a compile error.
+ */
+const UNARY: Readonly<Record<UnaryElementwiseName | "stop_gradient", Unary>> = {
   neg: (a) => `(-${a})`,
   sin: special("sin", call("sin")),
   cos: special("cos", call("cos")),
@@ -79,7 +86,7 @@ const UNARY: Record<string, Unary> = {
 
 const cmp = (op: string): Binary => (a, b) => `<i32>(${a} ${op} ${b})`;
 
-const BINARY: Record<string, Binary> = {
+const BINARY: Readonly<Record<BinaryElementwiseName, Binary>> = {
   add: (a, b) => `(${a} + ${b})`,
   sub: (a, b) => `(${a} - ${b})`,
   mul: (a, b) => `(${a} * ${b})`,
@@ -102,6 +109,10 @@ const BINARY: Record<string, Binary> = {
   and: (a, b) => `(${a} & ${b})`,
   or: (a, b) => `(${a} | ${b})`,
 };
+
+/** The tables, looked up by an equation's primitive name. */
+const unaryExpr: Partial<Record<string, Unary>> = UNARY;
+const binaryExpr: Partial<Record<string, Binary>> = BINARY;
 
 function convertExpr(a: string, from: DType, to: DType): string {
   if (from === to) return a;
@@ -255,8 +266,8 @@ export function emitFusedKernel(k: Kernel, name: string): string {
     }
     if (name0 === "convert_element_type") expr = convertExpr(args[0], inD, d);
     else if (name0 === "select_n") expr = `(${args[0]} != 0 ? ${args[2]} : ${args[1]})`;
-    else if (UNARY[name0]) expr = UNARY[name0](args[0], inD);
-    else if (BINARY[name0]) expr = BINARY[name0](args[0], args[1], inD);
+    else if (unaryExpr[name0]) expr = unaryExpr[name0](args[0], inD);
+    else if (binaryExpr[name0]) expr = binaryExpr[name0](args[0], args[1], inD);
     else throw new Error(`fused codegen: no expression for ${name0}`);
     body.push(`const ${reg(out)}: ${REG[d]} = ${expr};`);
     store(out);
