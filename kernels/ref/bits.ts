@@ -1,6 +1,6 @@
 /**
  * Reference kernels for the bit primitives (xor, shifts, bitcast) and the threefry2x32 cipher,
- * registered with the reference backend when this module is imported.
+ * listed in the reference backend's table.
  * @module
  */
 import type { TypedArray } from "../../core/dtype.ts";
