@@ -73,7 +73,7 @@ export const bitcastConvertTypeP: Primitive<"bitcast_convert_type", ConvertParam
   "bitcast_convert_type",
 );
 bitcastConvertTypeP.shape = ([x], { dtype }) => {
-  const to = dtype as DType;
+  const to = dtype;
   const from = BIT_WIDTH[x.dtype], width = BIT_WIDTH[to];
   if (from === undefined || from !== width) {
     throw new AdjointError(

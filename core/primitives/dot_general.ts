@@ -42,7 +42,7 @@ function argsort(xs: number[]): number[] {
 }
 
 dotGeneralP.shape = ([x, y], { dims }) => {
-  const [[xc, yc], [xb, yb]] = dims as DotDims;
+  const [[xc, yc], [xb, yb]] = dims;
   const ok = x.dtype === y.dtype && xc.length === yc.length && xb.length === yb.length &&
     xc.every((a, i) => x.shape[a] === y.shape[yc[i]]) &&
     xb.every((a, i) => x.shape[a] === y.shape[yb[i]]) &&
@@ -84,7 +84,7 @@ function transposeLhs(g: Array, xNdim: number, y: Array, dims: DotDims, swapAns:
 
 dotGeneralP.transpose = ([ct], [x, y], { dims }) => {
   if (ct === null) return [null, null];
-  const d = dims as DotDims;
+  const d = dims;
   const [[xc, yc], [xb, yb]] = d;
   if (x instanceof UndefPrimal && y instanceof UndefPrimal) {
     throw new AdjointError("dot_general", "transpose of a product of two linear values");

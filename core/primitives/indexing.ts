@@ -26,7 +26,7 @@ export const scatterAddP: Primitive<"scatter_add", ScatterAddParams> = new Primi
 );
 
 takeP.shape = ([x, idx], { axis }) => {
-  const a = axis as number;
+  const a = axis;
   if (idx.dtype !== "int32" || !(a >= 0 && a < x.ndim)) {
     throw new AdjointError(
       "take",
@@ -42,19 +42,19 @@ takeP.jvp = ([x, idx], [t], params) => [
   [t && bind1(takeP, [t, idx], params)],
 ];
 takeP.transpose = ([ct], [x, idx], { axis }) => [
-  ct && scatterAdd(ct, idx as Array, axis as number, (x as UndefPrimal).aval.shape),
+  ct && scatterAdd(ct, idx as Array, axis, (x as UndefPrimal).aval.shape),
   null,
 ];
 const takeLoop = loopBatchRule(takeP);
 takeP.batch = (axisSize, [x, idx], [bx, bi], params) => {
-  const axis = params.axis as number;
+  const axis = params.axis;
   if (bi === null) return [[take(moveAxis(x, bx!, 0), idx, axis + 1)], [0]];
   if (bx === null) return [[take(x, idx, axis)], [axis + bi]];
   return takeLoop(axisSize, [x, idx], [bx, bi], params);
 };
 
 scatterAddP.shape = ([upd, idx], { axis, shape }) => {
-  const a = axis as number, s = shape as number[];
+  const a = axis, s = shape;
   const expected = [...s.slice(0, a), ...idx.shape, ...s.slice(a + 1)];
   if (
     idx.dtype !== "int32" || upd.ndim !== expected.length ||
@@ -73,13 +73,13 @@ scatterAddP.jvp = ([u, idx], [t], params) => [
   [t && bind1(scatterAddP, [t, idx], params)],
 ];
 scatterAddP.transpose = ([ct], [, idx], { axis }) => [
-  ct && take(ct, idx as Array, axis as number),
+  ct && take(ct, idx as Array, axis),
   null,
 ];
 const scatterAddLoop = loopBatchRule(scatterAddP);
 scatterAddP.batch = (axisSize, [u, idx], [bu, bi], params) => {
   if (bi !== null) return scatterAddLoop(axisSize, [u, idx], [bu, bi], params);
-  const axis = params.axis as number, shape = params.shape as number[];
+  const axis = params.axis, shape = params.shape;
   return [[scatterAdd(moveAxis(u, bu!, 0), idx, axis + 1, [axisSize, ...shape])], [0]];
 };
 

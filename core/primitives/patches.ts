@@ -92,7 +92,7 @@ patchesP.batch = (_, [x], [bd], params) => {
 
 patchesTransposeP.shape = ([ct], params) => {
   const p = windowParams(params);
-  const inputShape = params.inputShape as number[];
+  const inputShape = params.inputShape;
   const out = checkWindow("patches_transpose", inputShape, p);
   const expected = [...out, ...p.window];
   if (ct.ndim !== expected.length || ct.shape.some((d, i) => d !== expected[i])) {
@@ -116,7 +116,7 @@ patchesTransposeP.batch = (axisSize, [x], [bd], params) => {
   shape.splice(n + 1, 0, 1);
   const out = patchesTranspose(reshape(moved, shape), [
     axisSize,
-    ...(params.inputShape as number[]),
+    ...(params.inputShape),
   ], {
     window: [1, ...p.window],
     strides: [1, ...p.strides],

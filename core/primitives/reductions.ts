@@ -59,11 +59,11 @@ function reduction<N extends string>(
 ): Primitive<N, ReduceParams> {
   const p = new Primitive<N, ReduceParams>(name, properties);
   p.shape = ([x], { axes }) => {
-    checkAxes(name, x, axes as number[]);
+    checkAxes(name, x, axes);
     if (x.dtype === "bool" && (name === "reduce_sum" || name === "reduce_prod")) {
       throw new AdjointError(name, `expected a numeric array, got ${x}`);
     }
-    return [new ShapedArray(reducedShape(x.shape, axes as number[]), x.dtype)];
+    return [new ShapedArray(reducedShape(x.shape, axes), x.dtype)];
   };
   p.batch = batchAxes(p, "axes");
   return p;
@@ -91,15 +91,15 @@ reduceSumP.jvp = ([x], [t], params) => [
 reduceSumP.transpose = ([ct], [x], { axes }) => {
   if (ct === null) return [null];
   const shape = (x as UndefPrimal).aval.shape;
-  return [broadcastInDim(ct, shape, keptDims(shape.length, axes as number[]))];
+  return [broadcastInDim(ct, shape, keptDims(shape.length, axes))];
 };
 
 /** Jvp of max/min: the tangent averaged over the positions that attain the extreme. */
-function defChooserJvp(p: Primitive): void {
+function defChooserJvp(p: Primitive<string, ReduceParams>): void {
   p.jvp = ([x], [t], params) => {
     const ans = bind1(p, [x], params);
     if (t === null) return [[ans], [null]];
-    const axes = params.axes as number[];
+    const axes = params.axes;
     const where = convert(eq(x, broadcastInDim(ans, x.shape, keptDims(x.ndim, axes))), x.dtype);
     const counts = reduceSum(where, axes);
     return [[ans], [div(reduceSum(mul(t, where), axes), counts)]];
@@ -149,7 +149,7 @@ function productOfOthers(x: Array, axes: number[]): Array {
 reduceProdP.jvp = ([x], [t], params) => {
   const ans = bind1(reduceProdP, [x], params);
   if (t === null) return [[ans], [null]];
-  const axes = params.axes as number[];
+  const axes = params.axes;
   return [[ans], [reduceSum(mul(t, productOfOthers(x, axes)), axes)]];
 };
 
@@ -177,7 +177,7 @@ export function reduceProd(x: Array, axes: readonly number[]): Array {
 function indexReduction<N extends string>(name: N): Primitive<N, ArgReduceParams> {
   const p = new Primitive<N, ArgReduceParams>(name);
   p.shape = ([x], { axis }) => {
-    const a = axis as number;
+    const a = axis;
     if (!(a >= 0 && a < x.ndim) || x.shape[a] === 0) {
       throw new AdjointError(name, `axis ${a} is not a non-empty axis of ${x}`);
     }

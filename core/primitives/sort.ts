@@ -22,7 +22,7 @@ export type SortParams = { dimension: number; numKeys: number };
 /** Sorts `operands` along `dimension` by their first `numKeys` operands. */
 export const sortP: Primitive<"sort", SortParams> = new Primitive("sort");
 sortP.shape = (avals, { dimension, numKeys }) => {
-  const d = dimension as number, k = numKeys as number;
+  const d = dimension, k = numKeys;
   const [first] = avals;
   if (
     !avals.every((a) => shapeEqual(a.shape, first.shape)) || !(d >= 0 && d < first.ndim) ||
@@ -38,11 +38,11 @@ sortP.shape = (avals, { dimension, numKeys }) => {
 };
 sortP.batch = (axisSize, args, dims, params) => {
   const moved = args.map((x, i) => moveBatchAxis(x, dims[i], 0, axisSize));
-  const outs = bind(sortP, moved, { ...params, dimension: (params.dimension as number) + 1 });
+  const outs = bind(sortP, moved, { ...params, dimension: (params.dimension) + 1 });
   return [outs, outs.map(() => 0)];
 };
 sortP.jvp = (primals, tangents, params) => {
-  const d = params.dimension as number;
+  const d = params.dimension;
   const shape = primals[0].shape;
   const outs = bind(sortP, [...primals, iota(shape, d)], params);
   const perm = outs.pop()!;

@@ -53,7 +53,7 @@ export const broadcastInDimP: Primitive<"broadcast_in_dim", BroadcastInDimParams
   { expanding: true },
 );
 broadcastInDimP.shape = ([x], { shape, dims }) => {
-  const s = shape as number[], d = dims as number[];
+  const s = shape, d = dims;
   check(
     "broadcast_in_dim",
     d.length === x.ndim &&
@@ -67,16 +67,16 @@ broadcastInDimP.jvp = linearJvp(broadcastInDimP);
 broadcastInDimP.transpose = ([ct], [x], { shape, dims }) => {
   if (ct === null) return [null];
   const opShape = (x as UndefPrimal).aval.shape;
-  const d = dims as number[];
-  const summed = range((shape as number[]).length).filter((o) => !d.includes(o));
-  const expanded = d.filter((o, i) => opShape[i] === 1 && (shape as number[])[o] !== 1);
+  const d = dims;
+  const summed = range(shape.length).filter((o) => !d.includes(o));
+  const expanded = d.filter((o, i) => opShape[i] === 1 && shape[o] !== 1);
   const axes = [...summed, ...expanded].sort((a, b) => a - b);
   return [reshape(reduceSum(ct, axes), opShape)];
 };
 broadcastInDimP.batch = (axisSize, [x], [bd], { shape, dims }) => [
-  [broadcastInDim(moveBatchAxis(x, bd, 0, axisSize), [axisSize, ...(shape as number[])], [
+  [broadcastInDim(moveBatchAxis(x, bd, 0, axisSize), [axisSize, ...shape], [
     0,
-    ...(dims as number[]).map((d) => d + 1),
+    ...dims.map((d) => d + 1),
   ])],
   [0],
 ];
@@ -98,7 +98,7 @@ export function broadcastTo(x: Array, shape: Shape): Array {
 /** Same elements in row-major order, new shape. */
 export const reshapeP: Primitive<"reshape", ReshapeParams> = new Primitive("reshape");
 reshapeP.shape = ([x], { shape }) => {
-  const s = shape as number[];
+  const s = shape;
   check(
     "reshape",
     sizeOf(s) === x.size && s.every((d) => Number.isInteger(d) && d >= 0),
@@ -109,7 +109,7 @@ reshapeP.shape = ([x], { shape }) => {
 reshapeP.jvp = linearJvp(reshapeP);
 reshapeP.transpose = ([ct], [x]) => [ct && reshape(ct, (x as UndefPrimal).aval.shape)];
 reshapeP.batch = (axisSize, [x], [bd], { shape }) => [
-  [reshape(moveBatchAxis(x, bd, 0, axisSize), [axisSize, ...(shape as number[])])],
+  [reshape(moveBatchAxis(x, bd, 0, axisSize), [axisSize, ...shape])],
   [0],
 ];
 
@@ -124,7 +124,7 @@ export function reshape(x: Array, shape: Shape): Array {
 /** Permutes axes: output axis i is input axis `permutation[i]`. */
 export const transposeP: Primitive<"transpose", TransposeParams> = new Primitive("transpose");
 transposeP.shape = ([x], { permutation }) => {
-  const p = permutation as number[];
+  const p = permutation;
   check(
     "transpose",
     p.length === x.ndim && [...p].sort((a, b) => a - b).every((v, i) => v === i),
@@ -135,7 +135,7 @@ transposeP.shape = ([x], { permutation }) => {
 transposeP.jvp = linearJvp(transposeP);
 transposeP.transpose = ([ct], _, { permutation }) => {
   if (ct === null) return [null];
-  const p = permutation as number[];
+  const p = permutation;
   const inv = range(p.length);
   p.forEach((src, i) => (inv[src] = i));
   return [transpose(ct, inv)];
@@ -143,7 +143,7 @@ transposeP.transpose = ([ct], _, { permutation }) => {
 transposeP.batch = (axisSize, [x], [bd], { permutation }) => [
   [transpose(moveBatchAxis(x, bd, 0, axisSize), [
     0,
-    ...(permutation as number[]).map((d) => d + 1),
+    ...permutation.map((d) => d + 1),
   ])],
   [0],
 ];
@@ -161,7 +161,7 @@ export const concatenateP: Primitive<"concatenate", ConcatenateParams> = new Pri
   "concatenate",
 );
 concatenateP.shape = (xs, { dimension }) => {
-  const d = dimension as number;
+  const d = dimension;
   const first = xs[0];
   check(
     "concatenate",
@@ -187,7 +187,7 @@ concatenateP.jvp = (primals, tangents, params) => [
   ],
 ];
 concatenateP.transpose = ([ct], args, { dimension }) => {
-  const d = dimension as number;
+  const d = dimension;
   let offset = 0;
   return args.map((x) => {
     const n = x.aval.shape[d];
@@ -202,7 +202,7 @@ concatenateP.transpose = ([ct], args, { dimension }) => {
 concatenateP.batch = (axisSize, xs, dims, { dimension }) => [
   [concatenate(
     xs.map((x, i) => moveBatchAxis(x, dims[i], 0, axisSize)),
-    (dimension as number) + 1,
+    dimension + 1,
   )],
   [0],
 ];
@@ -218,7 +218,7 @@ export function concatenate(xs: Array[], dimension: number): Array {
 /** Pads with a constant: `lo`/`hi` elements at each end (negative crops), `interior` between. */
 export const padP: Primitive<"pad", PadParams> = new Primitive("pad", { expanding: true });
 padP.shape = ([x], { lo, hi, interior }) => {
-  const l = lo as number[], h = hi as number[], it = interior as number[];
+  const l = lo, h = hi, it = interior;
   check(
     "pad",
     l.length === x.ndim && h.length === x.ndim && it.length === x.ndim && it.every((v) => v >= 0),
@@ -234,17 +234,17 @@ padP.jvp = (primals, tangents, params) => [
 ];
 padP.transpose = ([ct], _, { lo, hi, interior }) => {
   if (ct === null) return [null];
-  const l = lo as number[], h = hi as number[], it = interior as number[];
+  const l = lo, h = hi, it = interior;
   const unpadded = pad(ct, l.map((v) => -v), h.map((v) => -v), l.map(() => 0), 0);
   return [slice(unpadded, l.map(() => 0), unpadded.shape, it.map((v) => v + 1))];
 };
 padP.batch = (axisSize, [x], [bd], { lo, hi, interior, value }) => [
   [pad(
     moveBatchAxis(x, bd, 0, axisSize),
-    [0, ...(lo as number[])],
-    [0, ...(hi as number[])],
-    [0, ...(interior as number[])],
-    value as number,
+    [0, ...lo],
+    [0, ...hi],
+    [0, ...interior],
+    value,
   )],
   [0],
 ];
@@ -266,7 +266,7 @@ export function pad(
 /** A strided rectangular window: `start <= i < limit` in steps of `strides` on each axis. */
 export const sliceP: Primitive<"slice", SliceParams> = new Primitive("slice");
 sliceP.shape = ([x], { start, limit, strides }) => {
-  const s = start as number[], l = limit as number[], st = strides as number[];
+  const s = start, l = limit, st = strides;
   check(
     "slice",
     s.length === x.ndim && l.length === x.ndim && st.length === x.ndim &&
@@ -282,16 +282,16 @@ sliceP.jvp = linearJvp(sliceP);
 sliceP.transpose = ([ct], [x], { start, strides }) => {
   if (ct === null) return [null];
   const shape = (x as UndefPrimal).aval.shape;
-  const s = start as number[], st = strides as number[];
+  const s = start, st = strides;
   const realLimit = ct.shape.map((n, i) => (n === 0 ? s[i] : s[i] + 1 + (n - 1) * st[i]));
   return [pad(ct, s, shape.map((d, i) => d - realLimit[i]), st.map((v) => v - 1), 0)];
 };
 sliceP.batch = (axisSize, [x], [bd], { start, limit, strides }) => [
   [slice(
     moveBatchAxis(x, bd, 0, axisSize),
-    [0, ...(start as number[])],
-    [axisSize, ...(limit as number[])],
-    [1, ...(strides as number[])],
+    [0, ...start],
+    [axisSize, ...limit],
+    [1, ...strides],
   )],
   [0],
 ];
@@ -315,15 +315,15 @@ export const revP: Primitive<"rev", RevParams> = new Primitive("rev");
 revP.shape = ([x], { dimensions }) => {
   check(
     "rev",
-    (dimensions as number[]).every((d) => d >= 0 && d < x.ndim),
-    () => `dimensions ${shapeStr(dimensions as number[])} out of range for ${x}`,
+    dimensions.every((d) => d >= 0 && d < x.ndim),
+    () => `dimensions ${shapeStr(dimensions)} out of range for ${x}`,
   );
   return [x];
 };
 revP.jvp = linearJvp(revP);
 revP.transpose = ([ct], _, params) => [ct && bind1(revP, [ct], params)];
 revP.batch = (_, [x], [bd], { dimensions }) => [
-  [rev(x, (dimensions as number[]).map((d) => (d >= bd! ? d + 1 : d)))],
+  [rev(x, dimensions.map((d) => (d >= bd! ? d + 1 : d)))],
   [bd],
 ];
 
