@@ -16,7 +16,7 @@ import { type Array, ConcreteArray } from "../array.ts";
 import type { ShapedArray } from "../aval.ts";
 import { isFloat } from "../dtype.ts";
 import { AdjointError } from "../errors.ts";
-import { type BatchRule, type JvpRule, type Params, Primitive } from "../primitive.ts";
+import { type BatchRule, type JvpRule, Primitive } from "../primitive.ts";
 import { range, shapeStr } from "../shape.ts";
 import { bind1 } from "../trace.ts";
 import { loopBatchRule, moveBatchAxis } from "./batching.ts";
@@ -44,8 +44,7 @@ export function scatterUpdatesShape(
 }
 
 function shapeRule(name: string) {
-  return ([x, idx, upd]: ShapedArray[], { axis }: Params): ShapedArray[] => {
-    const a = axis as number;
+  return ([x, idx, upd]: ShapedArray[], { axis: a }: AxisParams): ShapedArray[] => {
     const expected = scatterUpdatesShape(x.shape, idx.shape, a);
     if (
       idx.dtype !== "int32" || !(a >= 0 && a < x.ndim) || upd.dtype !== x.dtype ||
@@ -63,11 +62,11 @@ function shapeRule(name: string) {
 }
 
 /** Batching: unbatched indices scatter along the moved axis; batched ones loop. */
-function batchRule(prim: Primitive): BatchRule {
+function batchRule(prim: Primitive<string, AxisParams>): BatchRule<AxisParams> {
   const loop = loopBatchRule(prim);
   return (size, [x, idx, upd], [bx, bi, bu], params) => {
     if (bi !== null) return loop(size, [x, idx, upd], [bx, bi, bu], params);
-    const axis = params.axis as number;
+    const { axis } = params;
     const out = bind1(prim, [
       moveBatchAxis(x, bx, 0, size),
       idx,
@@ -103,7 +102,7 @@ scatterP.batch = batchRule(scatterP);
 // The tangent is the tangent of the winning update where an index hit, else the operand's:
 // the winner of each position is found by scattering the index positions themselves.
 scatterP.jvp = ([x, idx, upd], [tx, , tu], params) => {
-  const axis = params.axis as number;
+  const { axis } = params;
   const out = bind1(scatterP, [x, idx, upd], params);
   if ((tx === null && tu === null) || !isFloat(x.dtype)) return [[out], [null]];
   const n = x.shape[axis];
@@ -140,9 +139,9 @@ scatterMulP.jvp = ([x, idx, upd], [tx, , tu], params) => {
  * Min and max: as JAX, the tangent at a position is the average of the tangents of every value
  * equal to the result there (the operand's and the updates'), so ties share the derivative.
  */
-function extremalJvp(prim: Primitive): JvpRule {
+function extremalJvp(prim: Primitive<string, AxisParams>): JvpRule<AxisParams> {
   return ([x, idx, upd], [tx, , tu], params) => {
-    const axis = params.axis as number;
+    const { axis } = params;
     const out = bind1(prim, [x, idx, upd], params);
     if ((tx === null && tu === null) || !isFloat(x.dtype)) return [[out], [null]];
     const kept = eq(x, out);
