@@ -125,7 +125,7 @@ Deno.test("gemm epilogues equal the equations run one by one, for any addend lay
             : { rtol: 1e-12, atol: 1e-12 };
           assertClose(got, f(rx, ry, re), tol);
         } finally {
-          setThreads(defaultThreads);
+          setThreads("auto");
         }
       },
     ),
@@ -169,7 +169,7 @@ Deno.test("a bias add after a transposed or reshaped product still joins its gem
           const [rx, ry, re] = toBackend(inputs, "ref") as Array[];
           assertClose(got, f(rx, ry, re), { rtol: 1e-5, atol: 1e-5 });
         } finally {
-          setThreads(defaultThreads);
+          setThreads("auto");
         }
       }
     });

@@ -259,7 +259,7 @@ Deno.test({
     } finally {
       busy.kill("SIGKILL");
       await busy.status;
-      setThreads(defaultThreads);
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },

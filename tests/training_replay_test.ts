@@ -87,7 +87,7 @@ Deno.test({
       assert.equal(n, 6);
     } finally {
       for (const block of held) rt.heap.release(block);
-      setThreads(defaultThreads);
+      setThreads("auto");
       rt.pool?.shutdown();
       setDefaultBackend(before);
     }

@@ -143,7 +143,7 @@ Deno.test({
         });
       }
     } finally {
-      setThreads(defaultThreads);
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },
@@ -209,7 +209,7 @@ Deno.test({
         });
       }
     } finally {
-      setThreads(defaultThreads);
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },
@@ -238,7 +238,7 @@ Deno.test({
         assert.deepEqual(run(wasmBackend, "patches_transpose", shape, window), one, `restart ${i}`);
       }
     } finally {
-      setThreads(defaultThreads);
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },
@@ -302,7 +302,7 @@ Deno.test({
         });
       }
     } finally {
-      setThreads(defaultThreads);
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },
@@ -336,7 +336,7 @@ Deno.test("setThreads(1) runs gemm on the calling thread; setThreads checks its 
     assert.throws(() => setThreads(0), AdjointError);
     assert.throws(() => setThreads(1.5), AdjointError);
   } finally {
-    setThreads(defaultThreads);
+    setThreads("auto");
   }
 });
 
@@ -490,7 +490,7 @@ Deno.test({
           }));
       }
     } finally {
-      setThreads(defaultThreads);
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },
