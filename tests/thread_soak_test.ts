@@ -236,7 +236,6 @@ function soak(
 
 const runGranted = Deno.permissions.querySync({ name: "run", command: "deno" }).state ===
   "granted";
-const defaultThreads = navigator.hardwareConcurrency;
 
 Deno.test({
   name: "thousands of mixed kernel launches beside a busy process give the bits of one thread",

@@ -46,8 +46,6 @@ function bytesOf(t: Tree): Uint8Array[] {
   });
 }
 
-const defaultThreads = navigator.hardwareConcurrency;
-
 Deno.test({
   name: "a convnet training step replayed after pool restarts and memory churn gives the same bits",
   ignore: !threadsSupported(),

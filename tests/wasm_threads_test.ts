@@ -120,8 +120,6 @@ function assertNear(got: TypedArray, want: TypedArray, tol: number, what: string
   }
 }
 
-const defaultThreads = navigator.hardwareConcurrency;
-
 Deno.test({
   name: "wasm gemm on two threads equals one thread and ref",
   ignore: !threadsSupported(),
