@@ -86,6 +86,22 @@ Deno.test("probes bring the threads back when they are prompt, and back off when
   }
   assert.equal(g.mode, "free");
   assert.deepEqual(g.plan(t), { threads: 2, spin: true, graceMs: governorRules.startMs });
+  // Just back, one late launch gives up again; after prompt ones, it takes a run of them.
+  feed(g, t, unstarted, 1);
+  assert.equal(g.mode, "contended");
+});
+
+Deno.test("once back for a while, the threads need a run of late launches to give up again", () => {
+  const g = new ThreadGovernor(2);
+  let t = feed(g, 0, unstarted, 3);
+  for (t += governorRules.probeMs; g.mode === "contended"; t++) {
+    if (g.plan(t).threads === 2) g.record(t, prompt);
+  }
+  t = feed(g, t, prompt, 20);
+  t = feed(g, t, unstarted, 2);
+  assert.equal(g.mode, "free");
+  feed(g, t, unstarted, 1);
+  assert.equal(g.mode, "contended");
 });
 
 Deno.test("probes back off to at most the longest interval", () => {

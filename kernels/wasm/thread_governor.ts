@@ -9,7 +9,8 @@
  * States: "free" (every task to a worker, idle threads poll between kernels) and "contended"
  * (fewer workers or none, nobody polls). A run of late launches makes it contended and halves the
  * threads in effect; in contended mode, a probe now and then tries twice as many threads, and
- * prompt probes bring them back, up to "free". Pure logic: times come in as arguments.
+ * prompt probes bring them back, up to "free" (where, just back, one late launch gives up again).
+ * Pure logic: times come in as arguments.
  * @module
  */
 
@@ -61,7 +62,10 @@ export interface GovernorRules {
   contendedShare: number;
   /** First interval between probes in contended mode, ms. */
   probeMs: number;
-  /** Longest interval between probes (each late probe doubles it), ms. */
+  /**
+   * Longest interval between probes, ms. Each late probe doubles the interval, and nothing
+   * shortens it again: threads that keep losing their cores are probed at most this often.
+   */
   maxProbeMs: number;
   /** Prompt probes in a row that raise the threads in effect. */
   promptProbes: number;
@@ -76,7 +80,7 @@ export const governorRules: GovernorRules = {
   contendedShare: 0.5,
   probeMs: 100,
   maxProbeMs: 1000,
-  promptProbes: 2,
+  promptProbes: 3,
 };
 
 /** Judges one launch (see `GovernorRules`). */
@@ -149,7 +153,6 @@ export class ThreadGovernor {
     this.#inEffect = Math.max(1, this.#inEffect >> 1);
     this.#late = 0;
     this.#prompt = 0;
-    this.#probeEvery = this.rules.probeMs;
     this.#nextProbe = now + this.#probeEvery;
   }
 
@@ -165,11 +168,11 @@ export class ThreadGovernor {
     this.#nextProbe = now;
     if (++this.#prompt < this.rules.promptProbes) return;
     this.#prompt = 0;
-    this.#probeEvery = this.rules.probeMs;
     this.#inEffect = Math.min(this.threads, 2 * this.#inEffect);
     if (this.#inEffect === this.threads) {
       this.#mode = "free";
-      this.#late = 0;
+      // Just back: the share starts at the threshold, so one late launch gives up again.
+      this.#late = this.rules.contendedShare;
     }
   }
 }
