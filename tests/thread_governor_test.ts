@@ -104,6 +104,28 @@ Deno.test("once back for a while, the threads need a run of late launches to giv
   assert.equal(g.mode, "contended");
 });
 
+Deno.test("each return to contended mode probes half as often", () => {
+  const g = new ThreadGovernor(2);
+  let t = feed(g, 0, unstarted, 2);
+  g.plan(t);
+  g.record(t, unstarted);
+  assert.equal(g.mode, "contended");
+  const firstProbes: number[] = [];
+  for (let round = 0; round < 6; round++) {
+    const from = t;
+    while (g.plan(++t).threads === 1);
+    firstProbes.push(t - from);
+    // Prompt probes bring the threads back, and the next launch is late again.
+    for (g.record(t, prompt); g.mode === "contended"; t++) {
+      if (g.plan(t).threads === 2) g.record(t, prompt);
+    }
+    g.plan(t);
+    g.record(t, unstarted);
+  }
+  const { probeMs, maxProbeMs } = governorRules;
+  assert.deepEqual(firstProbes, [1, 2, 4, 8, 10, 10].map((k) => Math.min(maxProbeMs, k * probeMs)));
+});
+
 Deno.test("probes back off to at most the longest interval", () => {
   const g = new ThreadGovernor(2);
   let t = feed(g, 0, stalled, 3);

@@ -63,8 +63,9 @@ export interface GovernorRules {
   /** First interval between probes in contended mode, ms. */
   probeMs: number;
   /**
-   * Longest interval between probes, ms. Each late probe doubles the interval, and nothing
-   * shortens it again: threads that keep losing their cores are probed at most this often.
+   * Longest interval between probes, ms. Each late probe doubles the interval, and so does each
+   * return to contended mode after the first; nothing shortens it again: threads that keep losing
+   * their cores are probed at most this often.
    */
   maxProbeMs: number;
   /** Prompt probes in a row that raise the threads in effect. */
@@ -99,6 +100,7 @@ export class ThreadGovernor {
   #prompt = 0;
   #probing = false;
   #pinned: number | undefined;
+  #contentions = 0;
 
   /** A governor for launches of up to `threads` tasks (the launching thread included). */
   constructor(readonly threads: number, readonly rules: GovernorRules = governorRules) {
@@ -153,6 +155,10 @@ export class ThreadGovernor {
     this.#inEffect = Math.max(1, this.#inEffect >> 1);
     this.#late = 0;
     this.#prompt = 0;
+    // Giving up again after probes brought the threads back: probe half as often.
+    if (this.#contentions++ > 0) {
+      this.#probeEvery = Math.min(this.rules.maxProbeMs, 2 * this.#probeEvery);
+    }
     this.#nextProbe = now + this.#probeEvery;
   }
 
