@@ -51,7 +51,8 @@ export {
 export { toBackend, toBackendAsync } from "./core/placement.ts";
 export { initWebGPU, type WebGPUOptions } from "./kernels/webgpu/init.ts";
 export { wasmMemoryStats } from "./kernels/wasm/backend.ts";
-export { setThreads } from "./kernels/wasm/threads.ts";
+export { setThreads, type ThreadSetting } from "./kernels/wasm/threads.ts";
+export { type WasmThreading, wasmThreading } from "./kernels/wasm/runtime.ts";
 export type { MemoryStats } from "./kernels/wasm/memory.ts";
 export { Array, type ArrayLike, ConcreteArray, type NestedNumbers } from "./core/array.ts";
 export { ShapedArray } from "./core/aval.ts";

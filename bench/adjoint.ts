@@ -27,8 +27,11 @@ import type { Loop } from "../examples/char_rnn.ts";
 export interface AdjointConfig {
   /** Backend name. */
   backend: "ref" | "wasm";
-  /** Worker threads for kernels (`"all"`: the core count); ignored by `ref`. */
-  threads?: number | "all";
+  /**
+   * Worker threads for kernels (`"all"`: the core count, fixed; `"auto"`: adapted to the load);
+   * ignored by `ref`.
+   */
+  threads?: number | "all" | "auto";
   /** Largest gemm size to run (ref is plain TypeScript: large sizes take seconds per call). */
   maxGemm?: number;
   /** Largest LSTM state size to run (as `maxGemm`). */
@@ -39,7 +42,7 @@ export interface AdjointConfig {
 
 /** What loading the wasm backend gives: how to set its thread count, if it has threads. */
 interface WasmRuntime {
-  setThreads?: (n: number) => void;
+  setThreads?: (n: number | "auto") => void;
 }
 
 let wasmRuntime: Promise<WasmRuntime | NotAvailable> | undefined;

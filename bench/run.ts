@@ -14,7 +14,8 @@
  * (check.ts, reference.ts); a row that disagrees shows the difference and no time, and the run
  * ends with a list of such rows and exit status 1.
  *
- * `--only` takes case families: jit, gemm, mlp, convnet, eager, lstm. `--quick` runs small sizes and
+ * `--only` takes case families: jit, gemm, mlp, convnet, eager, lstm, and load (the convnet step
+ * beside competing processes on 1, 2 and auto threads, threads_load.ts). `--quick` runs small sizes and
  * samples briefly (a smoke test of the harness and the checks, not numbers to quote). Write
  * access is for Adjoint's compile cache, pointed at a fresh temporary folder for the run unless
  * `ADJOINT_CACHE_DIR` is set.
@@ -31,6 +32,8 @@ import { newProcessJitLine } from "./jit_new_process.ts";
 import { type CaseResult, type CellResult, formatCase, wasmPeakGflops } from "./report.ts";
 import { referenceOutputs } from "./reference.ts";
 import { checkTargets } from "./targets.ts";
+import { threadsLoad } from "./threads_load.ts";
+import { wasmThreading as threadsInEffect } from "../mod.ts";
 import { defaultPlan, done, quickPlan, repsFor, type SamplingPlan, summarize } from "./timing.ts";
 
 /** A host with the stable id that targets and baselines refer to. */
@@ -295,11 +298,18 @@ function loadAverage(): string {
   }
 }
 
+/** The default thread setting of Adjoint's wasm kernels and the threads in effect now. */
+function threadingLine(): string {
+  const t = threadsInEffect();
+  return `${t.mode}, ${t.threads} thread(s), ${t.inEffect} in effect (${t.state})`;
+}
+
 function header(plan: SamplingPlan): string {
   return [
     `# Adjoint benchmarks vs jax-js and TF.js (${new Date().toISOString()})`,
     `Deno ${Deno.version.deno}, V8 ${Deno.version.v8}, ${navigator.hardwareConcurrency} cores ` +
-    `(shared; load average ${loadAverage()}); per-core WASM-SIMD f32 peak taken as ` +
+    `(shared; load average ${loadAverage()}); wasm threads by default: ${threadingLine()}; ` +
+    `per-core WASM-SIMD f32 peak taken as ` +
     `${wasmPeakGflops} GFLOP/s.`,
     `median = median time per call over n samples of reps back-to-back calls, after warm-up ` +
     `(>= ${plan.warmupMs} ms); spread = half the interquartile range / median; ` +
@@ -343,7 +353,7 @@ export async function main(args: string[]): Promise<void> {
   const quick = args.includes("--quick");
   const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
   const plan = quick ? quickPlan : defaultPlan;
-  const families = new Set(allCases(quick).map(([family]) => family));
+  const families = new Set([...allCases(quick).map(([family]) => family), "load"]);
   const unknown = only?.filter((f) => !families.has(f)) ?? [];
   if (unknown.length > 0) {
     throw new Error(
@@ -392,6 +402,12 @@ export async function main(args: string[]): Promise<void> {
             "unrolled loop, as it has no scan; first call = trace, compile and one step)",
         );
       }
+    }
+    if (!only || only.includes("load")) {
+      console.error("running the convnet step under load (threads_load.ts)");
+      const load = await threadsLoad(quick);
+      console.log(`\n${load.report}`);
+      mismatches.push(...load.mismatches);
     }
     console.log(`\n${checkTargets(results)}`);
     console.log(`\n${mismatchSummary(mismatches)}`);

@@ -20,7 +20,14 @@
  * @module
  */
 import "../kernels/wasm/backend.ts";
-import { nonEmpty, nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from "./flags.ts";
+import {
+  nonEmpty,
+  nonNegativeInteger,
+  oneOf,
+  positiveInteger,
+  positiveNumber,
+  threadSetting,
+} from "./flags.ts";
 import {
   type Array,
   type DType,
@@ -64,8 +71,8 @@ export interface Options {
   limit?: number;
   /** Backend running the arrays. */
   backend: "wasm" | "ref" | "webgpu";
-  /** Threads of the wasm kernels (default: the core count). */
-  threads?: number;
+  /** Threads of the wasm kernels (default `"auto"`: the core count, adapted to the load). */
+  threads?: "auto" | number;
   /** Seed of the initial parameters, the batches and the samples. */
   seed: number;
   /** Folder for the loss curves. */
@@ -109,7 +116,8 @@ usage: deno task demo:charrnn [flags]
   --prompt TEXT          text the samples continue (default "${DEFAULTS.prompt}")
   --limit N              use the first N characters of the corpus only (quick runs)
   --backend NAME         wasm | ref | webgpu (default wasm)
-  --threads N            threads of the wasm kernels (default: the core count)
+  --threads auto|N       threads of the wasm kernels (default auto: the core count, fewer while
+                         other processes keep the cores busy)
   --seed N               seed of init, batches and samples (default ${DEFAULTS.seed})
   --out DIR              output folder for the curves (default ${DEFAULTS.out})
   --help                 this text`;
@@ -130,7 +138,7 @@ const FLAGS = {
   "--prompt": ["prompt", nonEmpty],
   "--limit": ["limit", positiveInteger],
   "--backend": ["backend", oneOf("wasm", "ref", "webgpu")],
-  "--threads": ["threads", positiveInteger],
+  "--threads": ["threads", threadSetting],
   "--seed": ["seed", nonNegativeInteger],
   "--out": ["out", (s: string) => s],
 } as const satisfies Record<string, [keyof Options, (text: string, flag: string) => unknown]>;

@@ -43,6 +43,14 @@ export const nonNegativeNumber: (text: string, flag: string) => number = numberW
   "a number >= 0",
 );
 
+/** `"auto"` or an integer > 0: a thread setting (`setThreads`). */
+export function threadSetting(text: string, flag: string): "auto" | number {
+  return text === "auto" ? "auto" : numberWith(
+    (n) => Number.isInteger(n) && n > 0,
+    '"auto" or a positive integer',
+  )(text, flag);
+}
+
 /** A text that is not empty. */
 export function nonEmpty(text: string, flag: string): string {
   if (text === "") throw new Error(`${flag} needs a non-empty text`);

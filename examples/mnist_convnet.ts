@@ -28,6 +28,7 @@ import {
   oneOf,
   positiveInteger,
   positiveNumber,
+  threadSetting,
 } from "./flags.ts";
 import {
   type Array,
@@ -44,6 +45,7 @@ import {
   train,
   type Tree,
   valueAndGrad,
+  wasmThreading,
 } from "../mod.ts";
 
 /** The demo's settings, from the command line. */
@@ -66,8 +68,8 @@ export interface Options {
   shift: number;
   /** Backend running the arrays. */
   backend: "wasm" | "ref" | "webgpu";
-  /** Threads of the wasm kernels (default: the core count). */
-  threads?: number;
+  /** Threads of the wasm kernels (default `"auto"`: the core count, adapted to the load). */
+  threads?: "auto" | number;
   /** Train on the first `limit` training examples only (all when undefined). */
   limit?: number;
   /** Test on the first `testLimit` test examples only (all when undefined). */
@@ -133,7 +135,8 @@ usage: deno task demo [flags]
   --schedule NAME        learning rate over training: constant | cosine (decay to 0; default ${DEFAULTS.schedule})
   --shift N              move training images by up to N pixels per axis (default ${DEFAULTS.shift})
   --backend NAME         wasm | ref | webgpu (default wasm)
-  --threads N            threads of the wasm kernels (default: the core count)
+  --threads auto|N       threads of the wasm kernels (default auto: the core count, fewer while
+                         other processes keep the cores busy)
   --limit N              train on the first N training examples only (quick runs)
   --test-limit N         test on the first N test examples only
   --seed N               seed of init, shuffles and dropout (default 1)
@@ -154,7 +157,7 @@ const FLAGS = {
   "--schedule": ["schedule", oneOf("constant", "cosine")],
   "--shift": ["shift", nonNegativeInteger],
   "--backend": ["backend", oneOf("wasm", "ref", "webgpu")],
-  "--threads": ["threads", positiveInteger],
+  "--threads": ["threads", threadSetting],
   "--limit": ["limit", positiveInteger],
   "--test-limit": ["testLimit", positiveInteger],
   "--seed": ["seed", nonNegativeInteger],
@@ -362,6 +365,13 @@ function describe(options: Options, trainCount: number, testCount: number): stri
     `examples, ${rule}${schedule}${shift}, batch ${options.batchSize}, ${epochs}, seed ${options.seed}`;
 }
 
+/** The wasm kernels' thread setting and the threads in effect now (`wasmThreading`). */
+function threadsLine(): string {
+  const t = wasmThreading();
+  const adapt = t.mode === "auto" ? `, ${t.inEffect} in effect (${t.state})` : "";
+  return `wasm threads: ${t.mode}, ${t.threads} thread(s)${adapt}`;
+}
+
 /** Trains and evaluates as the options say, printing progress, and writes the outputs. */
 export async function main(options: Options): Promise<RunResult> {
   await useBackend(options.backend);
@@ -374,6 +384,7 @@ export async function main(options: Options): Promise<RunResult> {
   const testData = { x: testSet.images, y: testSet.labels };
   const [n, testCount] = [trainSet.labels.shape[0], testSet.labels.shape[0]];
   console.log(describe(options, n, testCount));
+  if (options.backend === "wasm") console.log(threadsLine());
 
   const [initKey, dropoutKey, firstShuffleKey] = random.split(random.key(options.seed), 3);
   const net = convnet();
@@ -402,6 +413,7 @@ export async function main(options: Options): Promise<RunResult> {
       `  test: average loss ${test.testLoss.toFixed(4)}, accuracy ${test.correct}/${testCount} ` +
         `(${(100 * test.testAccuracy).toFixed(2)}%)  [epoch ${train.formatDuration(seconds)}]`,
     );
+    if (options.backend === "wasm") console.log(`  ${threadsLine()}`);
     history.push({
       epoch,
       seconds,

@@ -16,7 +16,6 @@ import {
 } from "../mod.ts";
 import { fuse, programToString } from "../kernels/lowering/fusion.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
-import { threadCount } from "../kernels/wasm/threads.ts";
 import { assertClose } from "./util/assert_close.ts";
 import { withDefaultBackend } from "../core/backend.ts";
 import { assertEachEquationOnce, assertInputsProducedEarlier } from "./util/program_checks.ts";
@@ -97,7 +96,6 @@ Deno.test("a pre-activation the gradient also reads keeps only the bias in the g
 });
 
 Deno.test("gemm epilogues equal the equations run one by one, for any addend layout", () => {
-  const defaultThreads = threadCount();
   fc.assert(
     fc.property(
       cases,
@@ -125,7 +123,7 @@ Deno.test("gemm epilogues equal the equations run one by one, for any addend lay
             : { rtol: 1e-12, atol: 1e-12 };
           assertClose(got, f(rx, ry, re), tol);
         } finally {
-          setThreads(defaultThreads);
+          setThreads("auto");
         }
       },
     ),
@@ -134,7 +132,6 @@ Deno.test("gemm epilogues equal the equations run one by one, for any addend lay
 });
 
 Deno.test("a bias add after a transposed or reshaped product still joins its gemm", async (t) => {
-  const defaultThreads = threadCount();
   type Layout = [string, (x: Array, y: Array, e: Array) => Array, number[][]];
   const cases: Layout[] = [
     ["transposed product, bias along its rows", (x, y, e) => np.transpose(x.matmul(y)).add(e), [
@@ -169,7 +166,7 @@ Deno.test("a bias add after a transposed or reshaped product still joins its gem
           const [rx, ry, re] = toBackend(inputs, "ref") as Array[];
           assertClose(got, f(rx, ry, re), { rtol: 1e-5, atol: 1e-5 });
         } finally {
-          setThreads(defaultThreads);
+          setThreads("auto");
         }
       }
     });

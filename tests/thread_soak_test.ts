@@ -234,9 +234,28 @@ function soak(
   };
 }
 
+/**
+ * Runs randomly chosen cases `runs` times under `setThreads("auto")` (two cores: the split of two
+ * threads, its parts on workers or on this thread as the governor decides), comparing each
+ * result with `one` or with the first result on two fixed threads, with pauses and restarts.
+ */
+function soakAuto(cases: SoakCase[], runs: number, one: Uint8Array[]): void {
+  setThreads(2);
+  const two = cases.map((c) => c.run());
+  setThreads("auto");
+  const next = generator(7);
+  for (let run = 0; run < runs; run++) {
+    const i = Math.floor(next() * cases.length);
+    const c = cases[i];
+    assertSameBytes(c.run(), c.orderKept ? one[i] : two[i], `${c.name}, auto, run ${run}`);
+    const r = next();
+    if (r < 0.03) sleep(2);
+    else if (r < 0.035) wasmRuntime().pool!.shutdown();
+  }
+}
+
 const runGranted = Deno.permissions.querySync({ name: "run", command: "deno" }).state ===
   "granted";
-const defaultThreads = navigator.hardwareConcurrency;
 
 Deno.test({
   name: "thousands of mixed kernel launches beside a busy process give the bits of one thread",
@@ -256,10 +275,15 @@ Deno.test({
         const idle = 2 * launches - workerTasks;
         assert.ok(idle >= 30, `only ${idle} of ${launches} launches left a worker idle`);
       });
+      await t.step({
+        name: "auto: the governor moves parts between workers and this thread, bits unchanged",
+        ignore: navigator.hardwareConcurrency !== 2,
+        fn: () => soakAuto(cases, 1500, one),
+      });
     } finally {
       busy.kill("SIGKILL");
       await busy.status;
-      setThreads(defaultThreads);
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },

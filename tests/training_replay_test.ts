@@ -46,8 +46,6 @@ function bytesOf(t: Tree): Uint8Array[] {
   });
 }
 
-const defaultThreads = navigator.hardwareConcurrency;
-
 Deno.test({
   name: "a convnet training step replayed after pool restarts and memory churn gives the same bits",
   ignore: !threadsSupported(),
@@ -87,7 +85,7 @@ Deno.test({
       assert.equal(n, 6);
     } finally {
       for (const block of held) rt.heap.release(block);
-      setThreads(defaultThreads);
+      setThreads("auto");
       rt.pool?.shutdown();
       setDefaultBackend(before);
     }

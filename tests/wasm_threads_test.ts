@@ -120,8 +120,6 @@ function assertNear(got: TypedArray, want: TypedArray, tol: number, what: string
   }
 }
 
-const defaultThreads = navigator.hardwareConcurrency;
-
 Deno.test({
   name: "wasm gemm on two threads equals one thread and ref",
   ignore: !threadsSupported(),
@@ -143,7 +141,7 @@ Deno.test({
         });
       }
     } finally {
-      setThreads(defaultThreads);
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },
@@ -209,16 +207,28 @@ Deno.test({
         });
       }
     } finally {
-      setThreads(defaultThreads);
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },
 });
 
+const runGranted = Deno.permissions.querySync({ name: "run", command: "deno" }).state ===
+  "granted";
+
+/** A child process spinning on a core until killed. */
+function busyProcess(): Deno.ChildProcess {
+  return new Deno.Command("deno", {
+    args: ["eval", "while (true) {}"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
 Deno.test({
   name: "restarting the kernel threads never runs a task twice or on a stopped worker",
   ignore: !threadsSupported(),
-  fn: () => {
+  fn: async () => {
     const window = {
       window: [1, 1, 5, 5],
       strides: [1, 1, 1, 1],
@@ -227,18 +237,26 @@ Deno.test({
       inputShape: [64, 1, 28, 28],
     };
     const shape = [[64, 1, 24, 24, 1, 1, 5, 5]];
+    // A busy process competes for the cores: workers start late, and launches claim their tasks.
+    const busy = runGranted ? busyProcess() : undefined;
     try {
       setThreads(1);
       const one = run(wasmBackend, "patches_transpose", shape, window);
-      setThreads(2);
-      // col2im accumulates: a task run twice (by a stopped worker and its successor) would
-      // double its rows, and a worker stopped inside a kernel reports a failure.
-      for (let i = 0; i < 40; i++) {
-        wasmRuntime().pool?.shutdown();
-        assert.deepEqual(run(wasmBackend, "patches_transpose", shape, window), one, `restart ${i}`);
+      // col2im accumulates: a task run twice (by a stopped worker and its successor, or by a
+      // worker and the launcher) would double its rows, and a worker stopped inside a kernel
+      // reports a failure.
+      for (const threads of [2, "auto"] as const) {
+        setThreads(threads);
+        for (let i = 0; i < 40; i++) {
+          wasmRuntime().pool?.shutdown();
+          const got = run(wasmBackend, "patches_transpose", shape, window);
+          assert.deepEqual(got, one, `${threads} threads, restart ${i}`);
+        }
       }
     } finally {
-      setThreads(defaultThreads);
+      busy?.kill("SIGKILL");
+      await busy?.status;
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },
@@ -302,7 +320,7 @@ Deno.test({
         });
       }
     } finally {
-      setThreads(defaultThreads);
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },
@@ -336,7 +354,7 @@ Deno.test("setThreads(1) runs gemm on the calling thread; setThreads checks its 
     assert.throws(() => setThreads(0), AdjointError);
     assert.throws(() => setThreads(1.5), AdjointError);
   } finally {
-    setThreads(defaultThreads);
+    setThreads("auto");
   }
 });
 
@@ -490,7 +508,7 @@ Deno.test({
           }));
       }
     } finally {
-      setThreads(defaultThreads);
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },
@@ -514,12 +532,17 @@ Deno.test({
         // Addresses past the end of the memory trap; the calling thread's task is empty.
         const bad = { kernel, args: [...globalThis.Array(arity - 2).fill(0xffffff00), 0, 301] };
         const empty = { kernel, args: [...globalThis.Array(arity - 2).fill(0), 0, 0] };
+        // The calling thread's task takes long enough for the worker to start its own (a task
+        // still unstarted afterwards would be claimed, and run here).
+        const slow = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+        setThreads(2);
         assert.throws(
-          () => wasmRuntime().pool!.run([empty, bad], () => {}),
+          () => wasmRuntime().pool!.run([empty, bad], slow),
           (e: Error) => e instanceof AdjointError && e.message.includes(`kernel ${kernel}(`),
         );
       });
     } finally {
+      setThreads("auto");
       wasmRuntime().pool?.shutdown();
     }
   },

@@ -13,7 +13,7 @@ import { type Block, LinearMemory, type MemoryStats, WasmBuffer } from "./memory
 import { unshareMemoryImport } from "./memory_import.ts";
 import { KERNELS_WASM_BASE64 } from "./prebuilt.ts";
 import { ThreadPool, type ThreadTask } from "./thread_pool.ts";
-import { threadCount, threadsSupported } from "./threads.ts";
+import { threadCount, threadsAdapt, threadSetting, threadsSupported } from "./threads.ts";
 
 /** A kernel export: numbers (addresses, sizes, scalars) in, at most a number out. */
 export type KernelFn = (...args: number[]) => number;
@@ -225,4 +225,43 @@ let runtime: WasmRuntime | undefined;
 /** The process-wide runtime, created on first use. */
 export function wasmRuntime(): WasmRuntime {
   return runtime ??= new WasmRuntime();
+}
+
+/** The kernel threads' state, as `wasmThreading()` reports it. */
+export interface WasmThreading {
+  /** `"auto"` (`setThreads("auto")`, the default: adapted to the load) or `"fixed"`. */
+  mode: "auto" | "fixed";
+  /** Threads kernels split their work over (what results depend on), the calling thread included. */
+  threads: number;
+  /**
+   * Threads running the parts now: `threads`, or fewer (down to 1, the calling thread alone)
+   * while other processes keep the cores busy (auto only).
+   */
+  inEffect: number;
+  /** `"contended"` while auto mode runs on fewer threads and without polling, else `"free"`. */
+  state: "free" | "contended";
+  /** Whether this environment has threads at all (`SharedArrayBuffer`, `Worker`). */
+  supported: boolean;
+}
+
+/**
+ * How the wasm kernels use threads now: the setting, the split, and how many threads really run.
+ *
+ * @example
+ * ```ts
+ * import { wasmThreading } from "./mod.ts";
+ * const { mode, threads, inEffect } = wasmThreading();
+ * console.log(`${mode}: ${threads} parts on ${inEffect} thread(s)`);
+ * ```
+ */
+export function wasmThreading(): WasmThreading {
+  const threads = Math.min(threadCount(), MAX_THREADS);
+  const governor = threadsAdapt() ? runtime?.pool?.governor(threads) : undefined;
+  return {
+    mode: threadSetting() === "auto" ? "auto" : "fixed",
+    threads,
+    inEffect: governor?.inEffect ?? threads,
+    state: governor?.mode ?? "free",
+    supported: threadsSupported(),
+  };
 }

@@ -1,8 +1,11 @@
 /**
  * A persistent pool of kernel threads over the runtime's shared memory. A launch writes a task
  * into the slot of each worker it uses, tagged with the launch's number, bumps the launch counter
- * and wakes the workers with `Atomics.notify`; the calling thread runs the first task itself and
- * then waits with `Atomics.wait` (allowed on Deno's main thread) until the others are done. The pool terminates
+ * and wakes the workers with `Atomics.notify`; the calling thread runs the first task itself,
+ * claims and runs any worker task still unstarted after a short grace (a worker without a core
+ * must not hold the launch up), then waits with `Atomics.wait` (allowed on Deno's main thread)
+ * until the others are done. With `setThreads("auto")` a ThreadGovernor decides how many workers
+ * a launch uses and whether they poll (thread_governor.ts). The pool terminates
  * its workers after a quiet second (an unref'd timer, so idle workers never keep the process
  * alive) and is started again on demand. Besides the prebuilt module, the workers run the kernels
  * of jit-compiled modules registered with `addModule`.
@@ -10,8 +13,12 @@
  */
 import { AdjointError } from "../../core/errors.ts";
 import type { LinearMemory } from "./memory.ts";
+import { threadCount, threadsAdapt } from "./threads.ts";
+import { governorRules, type LaunchPlan, ThreadGovernor } from "./thread_governor.ts";
 import {
+  claimTask,
   controlBytes,
+  COUNTERS,
   DONE,
   EXITED,
   FAILED,
@@ -20,6 +27,9 @@ import {
   READY,
   SEQ,
   slotIndex,
+  SPIN,
+  SPIN_US,
+  tagIndex,
   type ThreadInit,
   waitWhileEqual,
   writeTask,
@@ -41,10 +51,17 @@ export interface ThreadTask {
 }
 
 /** Launch counters, for tests and diagnostics. */
-export const threadStats: { launches: number; workerTasks: number } = {
-  launches: 0,
-  workerTasks: 0,
-};
+export const threadStats: {
+  /** Launches that gave tasks to workers. */
+  launches: number;
+  /** Tasks given to workers. */
+  workerTasks: number;
+  /** Of those, tasks the launching thread ran because their worker had not started them. */
+  claimedTasks: number;
+} = { launches: 0, workerTasks: 0, claimedTasks: 0 };
+
+/** A fixed thread count's plan: every task to a worker, polling, the usual grace. */
+const fixedPlan: LaunchPlan = { threads: Infinity, spin: true, graceMs: governorRules.startMs };
 
 /** The function exports of `module`. */
 function functionsOf(module: WebAssembly.Module): string[] {
@@ -66,6 +83,7 @@ export class ThreadPool {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #broken = false;
   #stopsAtUnload = false;
+  #governor: ThreadGovernor | undefined;
 
   /**
    * A pool of up to `capacity` workers for `module` on `heap`; `control` is the byte address
@@ -118,7 +136,7 @@ export class ThreadPool {
   }
 
   #ctrl(): Int32Array {
-    return new Int32Array(this.heap.memory.buffer, this.#control, 5);
+    return new Int32Array(this.heap.memory.buffer, this.#control, COUNTERS);
   }
 
   /** Starts `n` workers (terminating others first) and waits until they are ready. */
@@ -165,8 +183,21 @@ export class ThreadPool {
   }
 
   /**
+   * The governor of launches over `threads` threads (a new one when the count changes), or none
+   * when the count is fixed (`setThreads(n)`).
+   */
+  governor(threads: number): ThreadGovernor | undefined {
+    if (!threadsAdapt()) return undefined;
+    if (this.#governor?.threads !== threads) this.#governor = new ThreadGovernor(threads);
+    return this.#governor;
+  }
+
+  /**
    * Runs `tasks` in parallel: the first on the calling thread, the others on workers (started
-   * when needed). Runs them all on the calling thread when workers cannot be started.
+   * when needed), as many as the governor lets (see thread_governor.ts; all of them when the
+   * thread count is fixed). The calling thread runs the rest, and then any worker's task not yet
+   * started after the plan's grace. Runs them all on the calling thread when workers cannot be
+   * started.
    */
   run(tasks: readonly ThreadTask[], call: (task: ThreadTask) => void): void {
     const others = tasks.length - 1;
@@ -176,41 +207,59 @@ export class ThreadPool {
         `${tasks.length} tasks given, but the pool has room for ${this.capacity + 1}`,
       );
     }
-    if (others > 0 && !this.#broken && this.#workers.length < others && !this.#start(others)) {
+    const governor = this.governor(Math.min(threadCount(), this.capacity + 1));
+    const start = performance.now();
+    const plan = governor?.plan(start) ?? fixedPlan;
+    const posted = Math.min(others, plan.threads - 1);
+    if (posted > 0 && !this.#broken && this.#workers.length < others && !this.#start(others)) {
       this.#broken = true;
     }
-    if (others === 0 || this.#broken) {
+    if (posted <= 0 || this.#broken) {
       for (const t of tasks) call(t);
+      // Workers idle by the governor's choice stay up for its probes.
+      if (others > 0 && !this.#broken) this.#touch();
       return;
     }
-    const fns = tasks.slice(1).map((task) => {
-      if (task.args.length > MAX_ARGS) {
-        throw new AdjointError("thread pool", `${task.kernel}: at most ${MAX_ARGS} arguments`);
-      }
-      const fn = this.#index.get(task.kernel);
-      if (fn === undefined) {
-        throw new AdjointError("thread pool", `no kernel module has an export "${task.kernel}"`);
-      }
-      return fn;
-    });
+    const fns = tasks.slice(1, posted + 1).map((task) => this.#kernelIndex(task));
     const ctrl = this.#ctrl();
     const launch = Atomics.load(ctrl, SEQ) + 1;
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, FAILED, 0);
+    Atomics.store(ctrl, SPIN, plan.spin ? SPIN_US : 0);
     // Workers without a task keep their older tags: one waking late skips this launch.
     fns.forEach((fn, w) => this.#post(w, launch, fn, tasks[w + 1].args));
     Atomics.store(ctrl, SEQ, launch);
     Atomics.notify(ctrl, SEQ);
     threadStats.launches++;
-    threadStats.workerTasks += others;
+    threadStats.workerTasks += posted;
+    let ownMs = 0, claimed = 0, claimedMs = 0, ran = false;
     try {
       call(tasks[0]);
+      for (const t of tasks.slice(posted + 1)) call(t);
+      ownMs = performance.now() - start;
+      ran = true;
     } finally {
-      for (let d = Atomics.load(ctrl, DONE); d < others; d = Atomics.load(ctrl, DONE)) {
+      // Tasks no worker has started when the grace is over are run here (or, after a failure,
+      // only taken away from the workers).
+      const failed = !ran;
+      const unstarted = () => this.#claimable(launch, posted);
+      while (!failed && unstarted() && performance.now() - start < plan.graceMs);
+      for (let w = posted - 1; w >= 0; w--) {
+        if (!claimTask(this.heap.i32, this.#control, w, launch)) continue;
+        claimed++;
+        if (failed) continue;
+        const t0 = performance.now();
+        call(tasks[w + 1]);
+        claimedMs += performance.now() - t0;
+      }
+      for (let d = Atomics.load(ctrl, DONE); d < posted - claimed; d = Atomics.load(ctrl, DONE)) {
         waitWhileEqual(ctrl, DONE, d);
       }
       this.#touch();
     }
+    threadStats.claimedTasks += claimed;
+    const waitMs = performance.now() - start - ownMs - claimedMs;
+    governor?.record(performance.now(), { posted, claimed, ownMs, waitMs });
     const failed = Atomics.load(ctrl, FAILED);
     if (failed) {
       const args = tasks.find((t) => this.#index.get(t.kernel) === failed - 1)?.args ?? [];
@@ -219,6 +268,26 @@ export class ThreadPool {
         `kernel ${this.#kernels[failed - 1]}(${args.join(", ")}) failed on a worker thread`,
       );
     }
+  }
+
+  /** Whether some of the first `posted` workers' tasks of launch `launch` are unstarted. */
+  #claimable(launch: number, posted: number): boolean {
+    for (let w = 0; w < posted; w++) {
+      if (Atomics.load(this.heap.i32, tagIndex(this.#control, w)) === launch) return true;
+    }
+    return false;
+  }
+
+  /** The kernel index of a task (checking its arguments fit a slot). */
+  #kernelIndex(task: ThreadTask): number {
+    if (task.args.length > MAX_ARGS) {
+      throw new AdjointError("thread pool", `${task.kernel}: at most ${MAX_ARGS} arguments`);
+    }
+    const fn = this.#index.get(task.kernel);
+    if (fn === undefined) {
+      throw new AdjointError("thread pool", `no kernel module has an export "${task.kernel}"`);
+    }
+    return fn;
   }
 
   /** Writes a task into worker `w`'s slot, tagged with launch number `launch`. */

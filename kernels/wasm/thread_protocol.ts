@@ -8,6 +8,10 @@
  * task, and the caller waits only for those that have one; so an idle worker can wake late, while
  * the next launch is being written. Without the tag it would run its slot, half rewritten, as
  * part of the launch it woke to, then once more for the next one (counting done twice).
+ *
+ * A task is run by whoever claims it first, with a compare-and-swap of its tag to minus the
+ * launch number: its worker, or the launching thread once its own tasks are done (so a worker
+ * that gets no core does not hold the launch up). Who runs a task never changes what it computes.
  * @module
  */
 
@@ -22,17 +26,29 @@ export const FAILED: number = 3;
 /** Int32 index of the number of workers that have left their loop after a QUIT. */
 export const EXITED: number = 4;
 /**
- * How long a thread polls a counter before sleeping on it with `Atomics.wait`, ms. Waking a
+ * Int32 index of how long threads poll a counter before they sleep on it, in microseconds (the
+ * launcher sets it: `SPIN_US`, or 0 when the threads do not get the cores).
+ */
+export const SPIN: number = 5;
+/** Int32 entries of the counter header in use. */
+export const COUNTERS: number = 6;
+/**
+ * How long a thread polls a counter before sleeping on it with `Atomics.wait`, us. Waking a
  * sleeping thread costs 50-60 us on a 2-vCPU VM (the idle vCPU halts), twice per launch; a
  * worker still polling from its last task, and a launcher polling for the workers to finish,
  * start at once. Kernels come back to back while a program runs, so a short poll catches them.
+ * With more runnable threads than cores, though, a polling thread takes the core from the one
+ * that has the work: then the launcher sets the poll to 0.
  */
-export const SPIN_MS: number = 1;
+export const SPIN_US: number = 1000;
 
-/** Reads `ctrl[index]` until it differs from `value` (polling up to `SPIN_MS`, then sleeping). */
+/** Reads `ctrl[index]` until it differs from `value` (polling up to `ctrl[SPIN]` us, then sleeping). */
 export function waitWhileEqual(ctrl: Int32Array, index: number, value: number): void {
-  const until = performance.now() + SPIN_MS;
-  while (Atomics.load(ctrl, index) === value && performance.now() < until);
+  const spin = Atomics.load(ctrl, SPIN);
+  if (spin > 0) {
+    const until = performance.now() + spin / 1000;
+    while (Atomics.load(ctrl, index) === value && performance.now() < until);
+  }
   Atomics.wait(ctrl, index, value);
 }
 
@@ -89,6 +105,14 @@ export function writeTask(
   f64[at] = kernel;
   f64.set(args, at + 1);
   Atomics.store(i32, tagIndex(base, w), launch);
+}
+
+/**
+ * Claims worker `w`'s task of launch `launch` for the calling thread: true when it was still
+ * unclaimed (the caller must run it, and its worker will skip it), false when someone else has it.
+ */
+export function claimTask(i32: Int32Array, base: number, w: number, launch: number): boolean {
+  return Atomics.compareExchange(i32, tagIndex(base, w), launch, -launch) === launch;
 }
 
 /** What a worker is started with (its one message). */

@@ -5,6 +5,8 @@
  * @module
  */
 import {
+  claimTask,
+  COUNTERS,
   DONE,
   EXITED,
   FAILED,
@@ -12,7 +14,6 @@ import {
   QUIT,
   READY,
   SEQ,
-  tagIndex,
   taskIndex,
   type ThreadInit,
   waitWhileEqual,
@@ -32,9 +33,8 @@ function serve({ memory, modules, control, worker, kernels }: ThreadInit): void 
   const fns = kernels.map(([m, name]) => exports[m][name] as (...args: number[]) => void);
   // A shared memory's buffer is never detached when it grows, and the control block lies in
   // its first pages: views taken now stay valid.
-  const ctrl = new Int32Array(memory.buffer, control, 5);
+  const ctrl = new Int32Array(memory.buffer, control, COUNTERS);
   const tags = new Int32Array(memory.buffer);
-  const tag = tagIndex(control, worker);
   const task = new Float64Array(memory.buffer, taskIndex(control, worker) * 8, 1 + MAX_ARGS);
   // Read the launch counter before reporting ready: the first launch may follow at once.
   let seq = Atomics.load(ctrl, SEQ);
@@ -43,8 +43,9 @@ function serve({ memory, modules, control, worker, kernels }: ThreadInit): void 
   for (;;) {
     waitWhileEqual(ctrl, SEQ, seq);
     seq = Atomics.load(ctrl, SEQ);
-    // No task in this launch (the slot holds an older one, or is being written for the next).
-    if (Atomics.load(tags, tag) !== seq) continue;
+    // No task in this launch (the slot holds an older one, or is being written for the next), or
+    // the launching thread has claimed it.
+    if (!claimTask(tags, control, worker, seq)) continue;
     const fn = task[0];
     if (fn === QUIT) {
       Atomics.add(ctrl, EXITED, 1);

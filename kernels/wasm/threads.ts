@@ -1,7 +1,8 @@
 /**
- * How many threads the wasm kernels use: `setThreads(n)`, defaulting to the core count. Threads
- * need `SharedArrayBuffer` and `Worker`; without them (or with one thread) every kernel runs on
- * the calling thread.
+ * How many threads the wasm kernels use: `setThreads("auto")` (the default: the core count, and
+ * the pool runs on fewer threads while they do not get the cores) or `setThreads(n)` (always n).
+ * Threads need `SharedArrayBuffer` and `Worker`; without them (or with one thread) every kernel
+ * runs on the calling thread.
  * @module
  */
 import { AdjointError } from "../../core/errors.ts";
@@ -12,25 +13,53 @@ export function threadsSupported(): boolean {
     typeof Atomics === "object";
 }
 
-function defaultThreads(): number {
+/** The core count (1 where unknown). */
+export function coreCount(): number {
   const cores = globalThis.navigator?.hardwareConcurrency;
   return Number.isInteger(cores) && cores > 0 ? cores : 1;
 }
 
-let requested = defaultThreads();
+/** What `setThreads` asked for: adapted to the load, or a fixed count. */
+export type ThreadSetting = "auto" | number;
+
+let requested: ThreadSetting = "auto";
 
 /**
- * Sets the number of threads wasm kernels (gemm) split their work over, the calling thread
- * included; 1 runs everything on the calling thread. Defaults to `navigator.hardwareConcurrency`.
+ * Sets the number of threads wasm kernels split their work over, the calling thread included.
+ * `"auto"` (the default) splits over `navigator.hardwareConcurrency` threads and, while they do not
+ * get the cores (other processes keep them busy), runs the parts on fewer threads or only on the
+ * calling thread, without polling; a number `n` always uses `n` threads (1: the calling thread
+ * alone). Either way, results depend only on the split, so on the thread count, never on timing.
+ *
+ * @example
+ * ```ts
+ * import { setThreads } from "./mod.ts";
+ * setThreads(1); // everything on the calling thread
+ * setThreads("auto");
+ * ```
  */
-export function setThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) {
-    throw new AdjointError("setThreads", `expected a positive integer, got ${n}`);
+export function setThreads(n: ThreadSetting): void {
+  if (n !== "auto" && (!Number.isInteger(n) || n < 1)) {
+    throw new AdjointError("setThreads", `expected "auto" or a positive integer, got ${n}`);
   }
   requested = n;
 }
 
-/** The number of threads kernels use now: as requested, or 1 where threads are unavailable. */
+/** Whether the thread count adapts to the load (`setThreads("auto")`). */
+export function threadsAdapt(): boolean {
+  return requested === "auto" && threadCount() > 1;
+}
+
+/**
+ * The number of threads kernels split their work over: as requested (`"auto"`: the core count),
+ * or 1 where threads are unavailable.
+ */
 export function threadCount(): number {
-  return threadsSupported() ? requested : 1;
+  if (!threadsSupported()) return 1;
+  return requested === "auto" ? coreCount() : requested;
+}
+
+/** The setting as `setThreads` last received it. */
+export function threadSetting(): ThreadSetting {
+  return requested;
 }
