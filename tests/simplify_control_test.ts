@@ -272,6 +272,40 @@ Deno.test("cond and switch with a constant index are their taken branch, inlined
   assert.equal(count(simplified(d, x3()), "cond"), 1);
 });
 
+Deno.test("literal operands move into branches and loops, and fold there", () => {
+  // A cond's literal operand: exp(2) folds inside the branch.
+  const c = (p: Array, x: Array) =>
+    lax.cond(p, (x: Array, k: Array) => x.mul(np.exp(k)), (x: Array, k: Array) => x.sub(k), x, 2);
+  const p = np.greater(np.sum(x3()), 0);
+  const cj = simplify(makeJaxpr(c)(p, x3()));
+  const [eq] = cj.eqns.filter((e) => e.prim.name === "cond");
+  assert.equal(eq.inputs.length, 2, cj.toString()); // the index and x
+  assert.equal(count(cj.toString(), "exp"), 0, cj.toString());
+  // A while loop's bound, a carry it passes through unchanged: a literal of the condition.
+  const w = (x: Array) =>
+    lax.foriLoop(np.array(0, "int32"), np.array(4, "int32"), (_: Array, c: Array) => np.sin(c), x);
+  const wj = simplify(makeJaxpr(w)(x3()));
+  const text = wj.toString();
+  const [loop] = wj.eqns;
+  assert.equal(loop.outBinders.length, 2, text);
+  assert.deepEqual([loop.params.numCondConsts, loop.params.numBodyConsts], [0, 0], text);
+  assert.ok(/= lt \w+ 4\n/.test(text), text);
+  // A checkpoint's literal operand.
+  const layer = checkpoint((x: Array, k: Array | number) => x.mul(np.cos(k)));
+  const kj = simplify(makeJaxpr((x: Array) => layer(x, 0.5))(x3()));
+  assert.equal(kj.eqns[0].inputs.length, 1, kj.toString());
+  assert.equal(count(kj.toString(), "cos"), 0, kj.toString());
+  for (const backend of BACKENDS) {
+    for (const q of [true, false]) {
+      const a = toBackend([np.array(q), x3()], backend);
+      assertClose(jit(c, { backend })(...a), c(np.array(q), x3()), TOL, `${backend} cond ${q}`);
+    }
+    const x = toBackend(x3(), backend);
+    assertClose(jit(w, { backend })(x), w(x3()), TOL, `${backend} while`);
+    assertClose(jit((x: Array) => layer(x, 0.5), { backend })(x), layer(x3(), 0.5), TOL);
+  }
+});
+
 Deno.test("CSE: identical loops and branches traced apart merge; different ones do not", () => {
   const body = (c: Array, x: Array): [Array, Array] => [np.sin(c.add(x)), c];
   const f = (h: Array, xs: Array) => {
@@ -453,17 +487,20 @@ Deno.test("property: random conds simplified give the unsimplified values and gr
       fc.array(fc.array(step(3), { minLength: 3, maxLength: 3 }), { minLength: 2, maxLength: 3 }),
       fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
       fc.constantFrom("data", "literal"),
+      fc.boolean(),
       fc.nat(1000),
-      (branchSteps, use, indexKind, seed) => {
+      (branchSteps, use, indexKind, literalScale, seed) => {
         if (!use.some(Boolean)) use[1] = true;
-        const branches = branchSteps.map((steps) => (...ops: Array[]) =>
-          steps.map((s) => apply(s, ops))
+        // Each branch scales by cos(k) of a scalar operand k: a literal, or computed.
+        const branches = branchSteps.map((steps, b) => (...[x, y, z, k]: Array[]) =>
+          steps.map((s) => apply(s, [x, y, z]).mul(np.cos(k.mul(b + 1))))
         );
         const f = (x: Array, y: Array, z: Array) => {
           const index = indexKind === "literal"
             ? seed % 4
             : np.floor(np.abs(np.sum(x)).mul(3)).astype("int32");
-          return lax.switch(index, branches, x, y, z) as Array[];
+          const k = literalScale ? np.array(0.7, "float64") : np.sum(y).mul(0.1);
+          return lax.switch(index, branches, x, y, z, k) as Array[];
         };
         const args = [1, 2, 3].map((k) => seededArray([3], seed + k));
         checkAgainstEager(f, args, use);

@@ -91,7 +91,10 @@ const dceCond: DceRule = (e, used) => {
   );
 };
 
-/** A call (`pjit`, `checkpoint`): unused outputs go from its jaxpr; then unread operands. */
+/**
+ * A `checkpoint` call: unused outputs go from its jaxpr; then unread operands. (A `pjit` never
+ * gets here: constant folding inlines it.)
+ */
 const dceCall: DceRule = (e, used) => {
   const p = e.params as CallParams;
   const { jaxpr, usedInputs } = pruneOutputs(p.jaxpr, used);
@@ -105,6 +108,5 @@ export const dceRules: Readonly<Record<string, DceRule>> = {
   scan: dceScan,
   while: dceWhile,
   cond: dceCond,
-  pjit: dceCall,
   checkpoint: dceCall,
 };

@@ -38,7 +38,7 @@ function forwardEach(e: JaxprEqn, via: (k: number) => Atom | null): Forwarded | 
   return outs.some((a, k) => a !== e.outBinders[k]) ? { eqn: e, outs } : null;
 }
 
-/** A call's outputs that are its operands. */
+/** A `checkpoint` call's outputs that are its operands (a `pjit` is inlined before). */
 const forwardCall: ForwardRule = (e) =>
   forwardEach(e, (k) => passedThrough((e.params as CallParams).jaxpr, k, e.inputs));
 
@@ -157,6 +157,5 @@ export const forwardingRules: Readonly<Record<string, ForwardRule>> = {
   scan: forwardScan,
   while: forwardWhile,
   cond: forwardCond,
-  pjit: forwardCall,
   checkpoint: forwardCall,
 };

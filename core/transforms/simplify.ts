@@ -1,9 +1,9 @@
 /**
  * Jaxpr simplification before execution: sub-jaxprs simplified first (branches, loop bodies),
- * constant folding (with calls and branches of known index inlined), forwarding of values that
- * sub-jaxprs pass through, common-subexpression elimination, transposed products computed
- * directly, transposed operands read in place, and dead-code elimination (through control flow
- * too). Each pass maps a jaxpr to an equivalent, smaller one with the same inputs and outputs.
+ * constant folding (literal operands moved into sub-jaxprs, calls and branches of known index
+ * inlined), forwarding of values that sub-jaxprs pass through, common-subexpression elimination,
+ * transposed products computed directly, transposed operands read in place, and dead-code
+ * elimination (through control flow too). Each pass maps a jaxpr to an equivalent, smaller one with the same inputs and outputs.
  * @module
  */
 import type { Array } from "../array.ts";
@@ -14,6 +14,7 @@ import type { DotDims } from "../primitives/dot_general.ts";
 import { mergeAxes, stridesOf } from "../shape.ts";
 import { hasSubJaxprs } from "../control/sub_programs.ts";
 import { inlineRules } from "../control/inline_rules.ts";
+import { literalRules } from "../control/literal_operands.ts";
 import { forwardingRules } from "../control/forwarding_rules.ts";
 import { type ConstIds, literalKey, paramsKey } from "./jaxpr_key.ts";
 import { eliminateDeadCode } from "./dce.ts";
@@ -36,9 +37,9 @@ function literalOf(val: Array): Literal | null {
 }
 
 /**
- * Evaluates equations whose inputs are all constants or literals, once, at compile time; inlines
- * the equations that call a sub-jaxpr (a `pjit`, a `cond` whose index is known) and folds on
- * through them.
+ * Evaluates equations whose inputs are all constants or literals, once, at compile time; moves
+ * literal operands into the sub-jaxprs that take them; inlines the equations that call a
+ * sub-jaxpr (a `pjit`, a `cond` whose index is known) and folds on through them.
  */
 export function foldConstants(j: Jaxpr): Jaxpr {
   // Under an outer transformation (traced consts) nothing is evaluated, only inlined.
@@ -52,8 +53,10 @@ export function foldConstants(j: Jaxpr): Jaxpr {
   };
   const scalar = (a: Atom) => (a instanceof Literal ? a.value : undefined);
   const eqns: JaxprEqn[] = [];
-  const emit = (e: JaxprEqn): void => {
-    const inputs = e.inputs.map(atom);
+  const emit = (eqn: JaxprEqn): void => {
+    const given = new JaxprEqn(eqn.prim, eqn.inputs.map(atom), eqn.params, eqn.outBinders);
+    const e = literalRules[eqn.prim.name]?.(given, simplify) ?? given;
+    const inputs = e.inputs;
     const inlined = inlineRules[e.prim.name]?.(e, inputs, scalar);
     if (inlined) {
       const { jaxpr, inputs: args } = inlined;
@@ -82,7 +85,7 @@ export function foldConstants(j: Jaxpr): Jaxpr {
       });
       return;
     }
-    eqns.push(new JaxprEqn(e.prim, inputs, e.params, e.outBinders));
+    eqns.push(e);
   };
   j.eqns.forEach(emit);
   const outs = j.outs.map(atom);
@@ -102,7 +105,8 @@ export function forwardOutputs(j: Jaxpr): Jaxpr {
     const forwarded = forwardingRules[e.prim.name]?.(substituted);
     if (!forwarded) return substituted;
     e.outBinders.forEach((v, i) => forwarded.outs[i] !== v && subst.set(v, forwarded.outs[i]));
-    return forwarded.eqn;
+    // A carry made a loop constant may be a literal, to move into the loop.
+    return literalRules[e.prim.name]?.(forwarded.eqn, simplify) ?? forwarded.eqn;
   });
   return new Jaxpr(j.constVars, j.consts, j.inBinders, eqns, j.outs.map(atom));
 }
