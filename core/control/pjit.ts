@@ -3,7 +3,7 @@
  * `jit(g)` where `g` calls `jit(f)`) stays one equation holding its jaxpr, as JAX's `pjit`, instead
  * of being replayed op by op. Its rules transform the jaxpr (each transformed jaxpr made once per
  * jaxpr and transformation) and bind `pjit` again, so what finally runs is a compiled program;
- * inside an outer `jit` the equation is inlined before lowering (`inlineCalls`).
+ * inside an outer `jit` the equation is inlined before lowering (by `simplify`).
  * @module
  */
 import { ConcreteArray } from "../array.ts";

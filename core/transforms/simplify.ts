@@ -1,7 +1,9 @@
 /**
- * Jaxpr simplification before execution: constant folding, common-subexpression elimination,
+ * Jaxpr simplification before execution: sub-jaxprs simplified first (branches, loop bodies),
+ * constant folding (literal operands moved into sub-jaxprs, calls and branches of known index
+ * inlined), forwarding of values that sub-jaxprs pass through, common-subexpression elimination,
  * transposed products computed directly, transposed operands read in place, and dead-code
- * elimination. Each pass maps a jaxpr to an equivalent, smaller one.
+ * elimination (through control flow too). Each pass maps a jaxpr to an equivalent, smaller one with the same inputs and outputs.
  * @module
  */
 import type { Array } from "../array.ts";
@@ -10,6 +12,14 @@ import { bind, Tracer } from "../trace.ts";
 import { ConcreteArray } from "../array.ts";
 import type { DotDims } from "../primitives/dot_general.ts";
 import { mergeAxes, stridesOf } from "../shape.ts";
+import { hasSubJaxprs } from "../control/sub_programs.ts";
+import { inlineRules } from "../control/inline_rules.ts";
+import { literalRules } from "../control/literal_operands.ts";
+import { forwardingRules } from "../control/forwarding_rules.ts";
+import { type ConstIds, literalKey, paramsKey } from "./jaxpr_key.ts";
+import { eliminateDeadCode } from "./dce.ts";
+
+export { eliminateDeadCode };
 
 function literalOf(val: Array): Literal | null {
   if (!(val instanceof ConcreteArray) || val.ndim !== 0) return null;
@@ -17,60 +27,115 @@ function literalOf(val: Array): Literal | null {
   return data ? new Literal(val, Number(data[0])) : null;
 }
 
-/** Evaluates equations whose inputs are all constants or literals, once, at compile time. */
+/**
+ * Evaluates equations whose inputs are all constants or literals, once, at compile time; moves
+ * literal operands into the sub-jaxprs that take them; inlines the equations that call a
+ * sub-jaxpr (a `pjit`, a `cond` whose index is known) and folds on through them.
+ */
 export function foldConstants(j: Jaxpr): Jaxpr {
-  if (j.consts.some((c) => c instanceof Tracer)) return j;
+  // Under an outer transformation (traced consts) nothing is evaluated, only inlined.
+  const fold = !j.consts.some((c) => c instanceof Tracer);
   const known = new Map<Var, Array>(j.constVars.map((v, i) => [v, j.consts[i]]));
   const subst = new Map<Var, Atom>();
   const atom = (a: Atom): Atom => (a instanceof Var ? subst.get(a) ?? a : a);
-  const value = (a: Atom): Array | undefined => (a instanceof Literal ? a.val : known.get(a));
+  const value = (a: Atom): Array | undefined => {
+    const v = a instanceof Literal ? a.val : known.get(a);
+    return v instanceof Tracer ? undefined : v;
+  };
+  const scalar = (a: Atom) => (a instanceof Literal ? a.value : undefined);
   const eqns: JaxprEqn[] = [];
-  for (const e of j.eqns) {
-    const inputs = e.inputs.map(atom);
+  const emit = (eqn: JaxprEqn): void => {
+    const given = new JaxprEqn(eqn.prim, eqn.inputs.map(atom), eqn.params, eqn.outBinders);
+    const e = literalRules[eqn.prim.name]?.(given, simplify) ?? given;
+    const inputs = e.inputs;
+    const inlined = inlineRules[e.prim.name]?.(e, inputs, scalar);
+    if (inlined) {
+      const { jaxpr, inputs: args } = inlined;
+      const env = new Map<Var, Atom>();
+      const local = (a: Atom): Atom => (a instanceof Var ? env.get(a)! : a);
+      jaxpr.constVars.forEach((v, i) => {
+        const fresh = new Var(v.aval);
+        known.set(fresh, jaxpr.consts[i]);
+        env.set(v, fresh);
+      });
+      jaxpr.inBinders.forEach((v, i) => env.set(v, args[i]));
+      for (const ie of jaxpr.eqns) {
+        const outs = ie.outBinders.map((v) => env.set(v, new Var(v.aval)).get(v) as Var);
+        emit(new JaxprEqn(ie.prim, ie.inputs.map(local), ie.params, outs));
+      }
+      e.outBinders.forEach((v, i) => subst.set(v, atom(local(jaxpr.outs[i]))));
+      return;
+    }
     const vals = inputs.map(value);
-    if (!e.prim.properties.expanding && vals.every((v) => v !== undefined) && !e.prim.impl) {
+    if (
+      fold && !e.prim.properties.expanding && vals.every((v) => v !== undefined) && !e.prim.impl
+    ) {
       const outs = bind(e.prim, vals as Array[], e.params);
       e.outBinders.forEach((v, i) => {
         const lit = literalOf(outs[i]);
         if (lit) subst.set(v, lit);
         else known.set(v, outs[i]);
       });
-      continue;
+      return;
     }
-    eqns.push(new JaxprEqn(e.prim, inputs, e.params, e.outBinders));
-  }
+    eqns.push(e);
+  };
+  j.eqns.forEach(emit);
   const outs = j.outs.map(atom);
   const constVars = [...known.keys()];
   return new Jaxpr(constVars, constVars.map((v) => known.get(v)!), j.inBinders, eqns, outs);
 }
 
-function paramsKey(params: Record<string, unknown>): string | null {
-  let ok = true;
-  const s = JSON.stringify(params, (_, v) => {
-    if (
-      typeof v === "function" ||
-      (v !== null && typeof v === "object" && !globalThis.Array.isArray(v) &&
-        Object.getPrototypeOf(v) !== Object.prototype)
-    ) ok = false;
-    return v;
+/**
+ * Reads each output a sub-jaxpr passes through (an operand, a literal) from where it comes
+ * instead, by the primitive's forwarding rule (core/control/forwarding_rules.ts).
+ */
+export function forwardOutputs(j: Jaxpr): Jaxpr {
+  const subst = new Map<Var, Atom>();
+  const atom = (a: Atom): Atom => (a instanceof Var ? subst.get(a) ?? a : a);
+  const eqns = j.eqns.map((e) => {
+    const substituted = new JaxprEqn(e.prim, e.inputs.map(atom), e.params, e.outBinders);
+    const forwarded = forwardingRules[e.prim.name]?.(substituted);
+    if (!forwarded) return substituted;
+    e.outBinders.forEach((v, i) => forwarded.outs[i] !== v && subst.set(v, forwarded.outs[i]));
+    // A carry made a loop constant may be a literal, to move into the loop.
+    return literalRules[e.prim.name]?.(forwarded.eqn, simplify) ?? forwarded.eqn;
   });
-  return ok ? s : null;
+  return new Jaxpr(j.constVars, j.consts, j.inBinders, eqns, j.outs.map(atom));
 }
 
-/** Replaces repeated equations (same primitive, inputs and params) by their first occurrence. */
+/**
+ * `j` with each sub-jaxpr of its equations (branches, loop bodies, called jaxprs) simplified,
+ * their inputs and outputs unchanged.
+ */
+export function simplifySubJaxprs(j: Jaxpr): Jaxpr {
+  if (!j.eqns.some(hasSubJaxprs)) return j;
+  const sub = (v: unknown): unknown =>
+    v instanceof Jaxpr ? simplify(v) : globalThis.Array.isArray(v) ? v.map(sub) : v;
+  const eqns = j.eqns.map((e) => {
+    if (!hasSubJaxprs(e)) return e;
+    const params = Object.fromEntries(Object.entries(e.params).map(([k, v]) => [k, sub(v)]));
+    return new JaxprEqn(e.prim, e.inputs, params, e.outBinders);
+  });
+  return new Jaxpr(j.constVars, j.consts, j.inBinders, eqns, j.outs);
+}
+
+/**
+ * Replaces repeated equations (same primitive, inputs and params, sub-jaxprs compared by
+ * structure) by their first occurrence.
+ */
 export function eliminateCommonSubexpressions(j: Jaxpr): Jaxpr {
   const ids = new Map<Var, number>();
+  const constIds: ConstIds = new Map();
   const idOf = (a: Atom) =>
-    a instanceof Literal
-      ? `L${a.value}:${a.aval.dtype}`
-      : `v${ids.get(a) ?? ids.set(a, ids.size).get(a)}`;
+    a instanceof Literal ? literalKey(a) : `v${ids.get(a) ?? ids.set(a, ids.size).get(a)}`;
   const subst = new Map<Var, Var>();
   const seen = new Map<string, Var[]>();
   const atom = (a: Atom): Atom => (a instanceof Var ? subst.get(a) ?? a : a);
   const eqns: JaxprEqn[] = [];
   for (const e of j.eqns) {
     const inputs = e.inputs.map(atom);
-    const pk = paramsKey(e.params);
+    const pk = paramsKey(e.params, constIds);
     const inputKeys = inputs.map(idOf);
     if (e.prim.properties.commutative) inputKeys.sort(); // `mul a b` is `mul b a`
     const key = pk === null ? null : `${e.prim.name}|${inputKeys.join(",")}|${pk}`;
@@ -169,70 +234,9 @@ export function foldTransposedOperands(j: Jaxpr): Jaxpr {
   return new Jaxpr(j.constVars, j.consts, j.inBinders, eqns, j.outs);
 }
 
-/** Drops equations whose outputs are unused, and unused constants. */
-export function eliminateDeadCode(j: Jaxpr): Jaxpr {
-  const live = new Set<Var>(j.outs.filter((a): a is Var => a instanceof Var));
-  const kept: JaxprEqn[] = [];
-  for (let i = j.eqns.length - 1; i >= 0; i--) {
-    const e = j.eqns[i];
-    if (!e.outBinders.some((v) => live.has(v))) continue;
-    kept.push(e);
-    for (const a of e.inputs) if (a instanceof Var) live.add(a);
-  }
-  const keep = j.constVars.map((v) => live.has(v));
-  return new Jaxpr(
-    j.constVars.filter((_, i) => keep[i]),
-    j.consts.filter((_, i) => keep[i]),
-    j.inBinders,
-    kept.reverse(),
-    j.outs,
-  );
-}
-
-/** Whether `e` calls a jaxpr (a jitted function called while tracing: `pjit`). */
-function isCall(e: JaxprEqn): boolean {
-  return e.prim.name === "pjit" && e.params.jaxpr instanceof Jaxpr;
-}
-
-/** Replaces each `pjit` equation by the equations of its jaxpr, so they fuse with the rest. */
-export function inlineCalls(j: Jaxpr): Jaxpr {
-  if (!j.eqns.some(isCall)) return j;
-  const subst = new Map<Var, Atom>();
-  const atom = (a: Atom): Atom => (a instanceof Var ? subst.get(a) ?? a : a);
-  const constVars = [...j.constVars], consts = [...j.consts];
-  const eqns: JaxprEqn[] = [];
-  for (const e of j.eqns) {
-    if (!isCall(e)) {
-      eqns.push(new JaxprEqn(e.prim, e.inputs.map(atom), e.params, e.outBinders));
-      continue;
-    }
-    const inner = inlineCalls(e.params.jaxpr as Jaxpr);
-    const env = new Map<Var, Atom>();
-    const local = (a: Atom): Atom => (a instanceof Var ? env.get(a)! : a);
-    inner.constVars.forEach((v, i) => {
-      const fresh = new Var(v.aval);
-      constVars.push(fresh);
-      consts.push(inner.consts[i]);
-      env.set(v, fresh);
-    });
-    inner.inBinders.forEach((v, i) => env.set(v, atom(e.inputs[i])));
-    for (const ie of inner.eqns) {
-      const outs = ie.outBinders.map((v) => {
-        const fresh = new Var(v.aval);
-        env.set(v, fresh);
-        return fresh;
-      });
-      eqns.push(new JaxprEqn(ie.prim, ie.inputs.map(local), ie.params, outs));
-    }
-    e.outBinders.forEach((v, i) => subst.set(v, local(inner.outs[i])));
-  }
-  return new Jaxpr(constVars, consts, j.inBinders, eqns, j.outs.map(atom));
-}
-
 /** All simplifications, in order. */
 export function simplify(j: Jaxpr): Jaxpr {
-  const folded = foldTransposedDots(
-    eliminateCommonSubexpressions(foldConstants(inlineCalls(j))),
-  );
-  return eliminateDeadCode(foldTransposedOperands(folded));
+  const folded = forwardOutputs(foldConstants(simplifySubJaxprs(j)));
+  const products = foldTransposedDots(eliminateCommonSubexpressions(folded));
+  return eliminateDeadCode(foldTransposedOperands(products));
 }
