@@ -175,7 +175,10 @@ function slice(x: Array, b: number, axis: number | null): Array {
 /** `vmap(f)` over `batched` along `axes`, against `model` per example, stacked. */
 function checkVmap(f: Fn, model: Fn, batched: Array[], axes: (number | null)[], size: number) {
   const got = vmap(f, { inAxes: axes })(...batched) as Array[];
-  const per = globalThis.Array.from({ length: size }, (_, b) => model(...batched.map((x, i) => slice(x, b, axes[i]))));
+  const per = globalThis.Array.from(
+    { length: size },
+    (_, b) => model(...batched.map((x, i) => slice(x, b, axes[i]))),
+  );
   agree(got, per[0].map((_, j) => np.stack(per.map((o) => o[j]))), "vmap");
 }
 
@@ -212,12 +215,20 @@ function scanCases(float: Float): fc.Arbitrary<ScanCase> {
     const carries = shapes.slice(0, k1), xs = shapes.slice(k1, k1 + k2);
     const consts = shapes.slice(k1 + k2, k1 + k2 + k3);
     const inputs = [...carries, ...xs, ...consts].map((s) => floatInput(s, float));
-    const body = buildBody(raw, { inputs, fitted: carries, limit: 1, sinks: true }, float);
+    const feedback = carries.map((_, k) => k);
+    const body = buildBody(
+      raw,
+      { inputs, fitted: carries, limit: 1, sinks: true, feedback },
+      float,
+    );
     const c = { body, carries, xs, consts, steps, reverse, seed, axes };
-    return printed(c, () =>
-      `${bodyText(body, "body")}\n// carries [${carries.map((s) => `[${s}]`)}], xs ` +
-      `[${xs.map((s) => `[${steps},${s}]`)}], consts [${consts.map((s) => `[${s}]`)}], ` +
-      `reverse ${reverse}, seed ${seed}, axes [${axes}]`);
+    return printed(
+      c,
+      () =>
+        `${bodyText(body, "body")}\n// carries [${carries.map((s) => `[${s}]`)}], xs ` +
+        `[${xs.map((s) => `[${steps},${s}]`)}], consts [${consts.map((s) => `[${s}]`)}], ` +
+        `reverse ${reverse}, seed ${seed}, axes [${axes}]`,
+    );
   });
 }
 
@@ -288,7 +299,7 @@ Deno.test("property: scan equals the unrolled loop (values, jvp, vjp, vmap; ref 
         checkJitWasm(both, args, "scan and its gradient");
       });
     }),
-    runs(20),
+    runs(60),
   );
 });
 
@@ -323,10 +334,13 @@ function condCases(float: Float): fc.Arbitrary<CondCase> {
       buildBody(raw, { inputs, fitted, limit: Infinity, sinks: false }, float)
     );
     const c = { branches, operands, consts, seed, index, axes };
-    return printed(c, () =>
-      `${branches.map((b, i) => bodyText(b, `branch${i}`)).join("\n")}\n// operands ` +
-      `[${operands.map((s) => `[${s}]`)}], consts [${consts.map((s) => `[${s}]`)}], ` +
-      `index ${index}, seed ${seed}, axes [${axes}]`);
+    return printed(
+      c,
+      () =>
+        `${branches.map((b, i) => bodyText(b, `branch${i}`)).join("\n")}\n// operands ` +
+        `[${operands.map((s) => `[${s}]`)}], consts [${consts.map((s) => `[${s}]`)}], ` +
+        `index ${index}, seed ${seed}, axes [${axes}]`,
+    );
   });
 }
 
@@ -360,7 +374,9 @@ function switchFunctions(c: CondCase): { switched: Fn; selected: Fn } {
   const selected: Fn = (i, ...a) => {
     const ys = branchesOf(c, a.slice(k)).map((b) => b(...a.slice(0, k)));
     const j = np.clip(i, 0, 2);
-    return ys[0].map((_, o) => np.where(np.equal(j, 0), ys[0][o], np.where(np.equal(j, 1), ys[1][o], ys[2][o])));
+    return ys[0].map((_, o) =>
+      np.where(np.equal(j, 0), ys[0][o], np.where(np.equal(j, 1), ys[1][o], ys[2][o]))
+    );
   };
   return { switched, selected };
 }
@@ -406,7 +422,7 @@ Deno.test("property: cond equals np.where of both branches, switch the selected 
         checkJitWasm(sw, [i, ...args], "switch and its gradient");
       });
     }),
-    runs(15),
+    runs(40),
   );
 });
 
@@ -436,11 +452,19 @@ function foriCases(float: Float): fc.Arbitrary<ForiCase> {
       indexInput(lo + Math.max(steps, 0)),
       ...[...carries, ...consts].map((s) => floatInput(s, float)),
     ];
-    const body = buildBody(raw, { inputs, fitted: carries, limit: 1, sinks: false }, float);
+    const feedback = carries.map((_, k) => k + 1);
+    const body = buildBody(
+      raw,
+      { inputs, fitted: carries, limit: 1, sinks: false, feedback },
+      float,
+    );
     const c = { body, carries, consts, lo, hi: lo + steps, seed };
-    return printed(c, () =>
-      `${bodyText(body, "body")}\n// carries [${carries.map((s) => `[${s}]`)}], consts ` +
-      `[${consts.map((s) => `[${s}]`)}], lo ${c.lo}, hi ${c.hi}, seed ${seed}`);
+    return printed(
+      c,
+      () =>
+        `${bodyText(body, "body")}\n// carries [${carries.map((s) => `[${s}]`)}], consts ` +
+        `[${consts.map((s) => `[${s}]`)}], lo ${c.lo}, hi ${c.hi}, seed ${seed}`,
+    );
   });
 }
 
@@ -452,7 +476,12 @@ function foriFunctions(c: ForiCase): {
   const k = c.carries.length;
   const f = bodyFunction(c.body);
   const fori = (lo: number | Array, hi: number | Array): Fn => (...a) =>
-    lax.foriLoop(lo, hi, (i: Array, carry: Array[]) => f(i, ...carry, ...a.slice(k)), a.slice(0, k));
+    lax.foriLoop(
+      lo,
+      hi,
+      (i: Array, carry: Array[]) => f(i, ...carry, ...a.slice(k)),
+      a.slice(0, k),
+    );
   const loop: Fn = (...a) => {
     let carry = a.slice(0, k);
     for (let i = c.lo; i < c.hi; i++) carry = f(np.array(i, "int32"), ...carry, ...a.slice(k));
@@ -492,7 +521,7 @@ Deno.test("property: foriLoop equals the JS loop (static bounds: vjp; traced: jv
         checkJitWasm(traced, [...bounds, ...args], "traced bounds and the jvp");
       });
     }),
-    runs(15),
+    runs(50),
   );
 });
 
@@ -506,7 +535,9 @@ Deno.test("property: checkpoint(f) has f's values and derivatives, alone and as 
       const remat = scanFunctions(c, checkpoint(f)).scanned;
       withDefaultBackend("ref", () => {
         const fd = !c.body.stopsGradient;
-        const one = [...c.carries, ...c.xs, ...c.consts].map((s, i) => seeded(s, c.seed + i, "float64"));
+        const one = [...c.carries, ...c.xs, ...c.consts].map((s, i) =>
+          seeded(s, c.seed + i, "float64")
+        );
         checkDerivatives(checkpoint(f), f, one, c.seed, fd);
         const args = scanArgs(c, "float64");
         checkDerivatives(remat, plain, args, c.seed, fd);
@@ -518,14 +549,15 @@ Deno.test("property: checkpoint(f) has f's values and derivatives, alone and as 
         );
       });
     }),
-    runs(12),
+    runs(30),
   );
 });
 
 // ---------------------------------------------------------------- WebGPU
 
 Deno.test({
-  name: "property: jitted scan, cond, switch, foriLoop and checkpoint on webgpu agree with ref (float32)",
+  name:
+    "property: jitted scan, cond, switch, foriLoop and checkpoint on webgpu agree with ref (float32)",
   ignore: !gpu,
   async fn(t) {
     await t.step("scan", () =>
@@ -534,9 +566,13 @@ Deno.test({
           const { scanned } = scanFunctions(c);
           const args = scanArgs(c, "float32");
           const shapes = withDefaultBackend("ref", () => scanned(...args)).map((y) => [...y.shape]);
-          await checkJitWebGPU(withGrads(scanned, shapes, c.seed, "float32", args.length), args, "scan");
+          await checkJitWebGPU(
+            withGrads(scanned, shapes, c.seed, "float32", args.length),
+            args,
+            "scan",
+          );
         }),
-        runs(6),
+        runs(15),
       ));
     await t.step("cond and switch", () =>
       fc.assert(
@@ -551,7 +587,7 @@ Deno.test({
           await checkJitWebGPU(g(cond), [np.array(c.index % 2 === 0), ...args], "cond");
           await checkJitWebGPU(g(switched), [np.array(c.index, "int32"), ...args], "switch");
         }),
-        runs(6),
+        runs(15),
       ));
     await t.step("foriLoop", () =>
       fc.assert(
@@ -565,7 +601,7 @@ Deno.test({
             "foriLoop",
           );
         }),
-        runs(6),
+        runs(15),
       ));
     await t.step("checkpoint in scan", () =>
       fc.assert(
@@ -579,7 +615,7 @@ Deno.test({
             "scan of a checkpointed body",
           );
         }),
-        runs(6),
+        runs(15),
       ));
   },
 });

@@ -44,6 +44,12 @@ export interface BodyShape {
   limit: number;
   /** Whether the body's float sinks follow the fitted outputs (at most three). */
   sinks: boolean;
+  /**
+   * For each fitted output, the input it is the next value of (a carry, of the same shape and
+   * bound `limit`), if any: an output that does not depend on it then mixes it in, so that the
+   * loop is a recurrence.
+   */
+  feedback?: number[];
 }
 
 const nat = fc.noBias(fc.nat());
@@ -71,22 +77,39 @@ function bounded(e: Expr, t: VType, limit: number, squash: number): [Expr, numbe
   return [call("np.tanh", k ? call("np.multiply", e, 2 ** -k) : e), 1];
 }
 
-/** Value `id` as an output of `shape`: itself, broadcast, or its mean broadcast; then bounded. */
-function fit(id: number, t: VType, shape: number[], limit: number, squash: number): Node {
+/**
+ * Value `id` as an output of `shape`: itself, broadcast, or its mean broadcast; bounded by
+ * `limit`; with `carry` (an input of that shape and bound), `carry / 2` plus it bounded by half.
+ */
+function fit(
+  id: number,
+  t: VType,
+  shape: number[],
+  limit: number,
+  squash: number,
+  carry?: number,
+): Node {
   const same = t.shape.join() === shape.join();
   const e = same
     ? ref(id)
     : broadcastsTo(t.shape, shape)
     ? call("np.broadcastTo", ref(id), shape)
     : call("np.broadcastTo", call("np.mean", ref(id)), shape);
-  const [expr, bound] = bounded(e, t, limit, squash);
-  return { rule: "fit", expr, type: vtype(shape, t.dtype, bound, null) };
+  if (carry === undefined) {
+    const [expr, bound] = bounded(e, t, limit, squash);
+    return { rule: "fit", expr, type: vtype(shape, t.dtype, bound, null) };
+  }
+  const [half, bound] = bounded(e, t, limit / 2, squash);
+  const expr = call("np.add", call("np.multiply", ref(carry), 0.5), half);
+  return { rule: "fit", expr, type: vtype(shape, t.dtype, limit / 2 + bound, null) };
 }
 
 /** The body `raw` builds for `shape` in `float`. */
 export function buildBody(raw: RawBody, shape: BodyShape, float: "float32" | "float64"): Body {
   const types = shape.inputs.map((x) => x.type);
   const dependent = shape.inputs.map((x) => x.differentiable);
+  // Bit i: the value depends on input i.
+  const inputsOf = shape.inputs.map((_, i) => 2 ** i);
   const read = new Set<number>();
   const nodes: Node[] = [];
   let stopsGradient = false;
@@ -107,6 +130,7 @@ export function buildBody(raw: RawBody, shape: BodyShape, float: "float32" | "fl
     nodes.push(n);
     types.push(n.type);
     dependent.push(d);
+    inputsOf.push(reads(n.expr).reduce((m, id) => m | inputsOf[id], 0));
     for (const id of reads(n.expr)) read.add(id);
   }
   const floats = types.flatMap((t, id) => (t.dtype === float ? [id] : [])).reverse();
@@ -118,7 +142,9 @@ export function buildBody(raw: RawBody, shape: BodyShape, float: "float32" | "fl
     // Half the time the latest value nothing reads, else any float value.
     const unread = floats.find((id) => !read.has(id) && !outputs.includes(id));
     const id = r % 2 === 0 && unread !== undefined ? unread : floats[(r >> 1) % floats.length];
-    const n = fit(id, types[id], s, shape.limit, r >> 3);
+    const carry = shape.feedback?.[k];
+    const fed = carry === undefined || (inputsOf[id] & 2 ** carry) !== 0;
+    const n = fit(id, types[id], s, shape.limit, r >> 3, fed ? undefined : carry);
     nodes.push(n);
     types.push(n.type);
     outputs.push(types.length - 1);
