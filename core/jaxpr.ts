@@ -129,7 +129,10 @@ export function evalJaxpr(jaxpr: Jaxpr, args: Array[]): Array[] {
   jaxpr.eqns.forEach((e, i) => e.inputs.forEach((a) => a instanceof Var && lastUse.set(a, i)));
   for (const a of jaxpr.outs) if (a instanceof Var) lastUse.set(a, Infinity);
   const release = evaluatingEagerly();
+  // What the caller owns: consts, arguments, and literals' arrays (captured scalars, which an
+  // identity such as stop_gradient may forward as its output).
   const keep = new Set<Array>([...jaxpr.consts, ...args]);
+  for (const e of jaxpr.eqns) for (const a of e.inputs) if (a instanceof Literal) keep.add(a.val);
   const holders = new Map<Array, number>();
   jaxpr.eqns.forEach((eqn, i) => {
     const outs = bind(eqn.prim, eqn.inputs.map(read), eqn.params);

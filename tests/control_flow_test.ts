@@ -200,6 +200,21 @@ Deno.test("compiled loops on wasm: slices in place, passthroughs, duplicates, re
   }
 });
 
+Deno.test("compiled loops on wasm: a body with nothing to compile hands out results it owns", () => {
+  // The backward scan of this gradient has a body of no equations returning the literal 0.0 as
+  // its carry; interpreted (nothing to compile), it once returned the literal's own array, which
+  // the loop freed after the first step (found by the control-flow property test).
+  const f = (c: np.Array) =>
+    lax.foriLoop(0, 3, (_: np.Array, c: np.Array) => np.negative(np.stopGradient(c)), c);
+  const g = (c: np.Array) => [f(c), grad((c: np.Array) => np.sum(f(c)))(c)];
+  const x = np.array(0.25, "float64");
+  const want = g(toBackend(x, "ref"));
+  const jitted = jit(g, { compile: "sync", backend: "wasm" });
+  for (const call of ["first", "second"]) {
+    assertTreeEqual(toBackend(jitted(toBackend(x, "wasm")), "ref"), want, `${call} call`);
+  }
+});
+
 Deno.test("a compiled scan on wasm holds a few carries at once, not one per step", () => {
   const n = 1 << 14, steps = 100;
   const f = (c0: np.Array) =>

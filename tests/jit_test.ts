@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type Array, grad, jit, lax, makeJaxpr, numpy as np, vmap } from "../mod.ts";
+import { type Array, checkpoint, grad, jit, lax, makeJaxpr, numpy as np, vmap } from "../mod.ts";
+import { withDefaultBackend } from "../core/backend.ts";
 import { assertClose } from "./util/assert_close.ts";
 
 Deno.test("jit simplifies: dead code, common subexpressions and constant folding", async (t) => {
@@ -115,6 +116,31 @@ Deno.test("a value closed over by jit inside grad is differentiated", () => {
     np.sum(jit((y: np.Array) => y.mul(x))(np.array([1, 2], "float64")))
   );
   assertClose(g(np.array(3, "float64")), 3, { rtol: 1e-12 });
+});
+
+Deno.test("an interpreted program never releases a captured scalar that an identity forwards", () => {
+  // A captured scalar is a literal of the jaxpr; `stop_gradient` of it returns that very array,
+  // which the interpreter once released after its last use (found by the control-flow property
+  // test: a cond branch disposed the caller's array). jit on ref, checkpoint, scan and cond
+  // interpret their jaxprs.
+  const ways: [string, (f: (x: Array) => Array) => (x: Array) => Array][] = [
+    ["jit on ref", (f) => jit(f, { backend: "ref" })],
+    ["checkpoint", (f) => checkpoint(f)],
+    [
+      "scan",
+      (f) => (x) => lax.scan((c: Array, _: null) => [f(c), null], x, null, { length: 2 })[0],
+    ],
+    ["cond", (f) => (x) => lax.cond(np.array(false), (a: Array) => a, f, x)],
+  ];
+  for (const [name, wrap] of ways) {
+    withDefaultBackend("ref", () => {
+      const w = np.array(-0.75, "float64");
+      const f = (x: Array) => np.add(np.negative(np.stopGradient(w)), x);
+      const x = np.array(1, "float64");
+      assert.equal(wrap(f)(x).toArray(), name === "scan" ? 2.5 : 1.75, name);
+      assert.equal(w.toArray(), -0.75, `${name}: the captured scalar is still usable`);
+    });
+  }
 });
 
 Deno.test("donated arguments are released after the call; outputs and shared arrays stay", async (t) => {

@@ -106,7 +106,13 @@ export function wasmExecutable(
   // Nor for loops and branches: the executor runs them, their bodies compiled.
   const hasGemm = lowered.program.kernels.some((k) => k.kind === "gemm");
   const runsItself = hasGemm || jaxpr.eqns.some(hasSubJaxprs);
-  if (compiles ? !available() : !runsItself) return interpret;
+  // Inputs, constants and literals of the program outlive a call: results that are one of them
+  // are handed out as handles of their own (interpreted results too: a loop frees each step's).
+  const persistent = new Set<Array>(jaxpr.consts);
+  for (const a of jaxpr.outs) if (a instanceof Literal) persistent.add(a.val);
+  const owned = (outs: ConcreteArray[], args: ConcreteArray[]) =>
+    ownedResults(outs, args, persistent, rt, backend);
+  if (compiles ? !available() : !runsItself) return (args) => owned(interpret(args), args);
   let exports: Record<string, CallableFunction> | null = compiles ? null : {};
   // Names the module's kernels in thread tasks (and in a worker's failure report).
   const prefix = compiles ? `jit-${contentHash(lowered.source).slice(0, 8)}/` : "";
@@ -132,9 +138,8 @@ export function wasmExecutable(
     const compiled = exports;
     return runChecked(lowered.program, args, (seen) => run(compiled, args, seen));
   };
-  const persistent = new Set<Array>([...jaxpr.consts, ...consts]);
-  for (const a of jaxpr.outs) if (a instanceof Literal) persistent.add(a.val);
-  return (args, options) => ownedResults(results(args, options), args, persistent, rt, backend);
+  for (const c of consts) persistent.add(c);
+  return (args, options) => owned(results(args, options), args);
 }
 
 /**

@@ -12,7 +12,7 @@ import type { DType } from "../../mod.ts";
 import { Ctx, fill, type NodeChoice } from "./choices.ts";
 import { stream } from "../util/arbitraries.ts";
 import { type Expr, reads } from "./expr.ts";
-import { RULES } from "./ops.ts";
+import { type Built, RULES } from "./ops.ts";
 import { exactOfData, isFloatDType, sizeOf, type VType, vtype } from "./types.ts";
 
 /** Array data: `fill(seed, n, dtype)` (row-major; booleans as 0 and 1). */
@@ -97,7 +97,8 @@ const LARGE_VALUE = 80_000;
 // Unbiased: the generator reads choices modulo small numbers, where fast-check's bias to small
 // values would skew every distribution.
 const nat = fc.noBias(fc.nat());
-const rawNode = fc.record({
+/** A node's raw choices (see choices.ts). */
+export const rawNode: fc.Arbitrary<NodeChoice> = fc.record({
   op: nat,
   a: nat,
   b: nat,
@@ -136,6 +137,25 @@ function ruleOrder(op: number): string[] {
   return [...new Set([...draws, ...RULE_NAMES])];
 }
 
+/**
+ * The node `choice` builds over values of `types` (which `read` values some node reads): by the
+ * first rule in its order that finds operands and whose node `accept` takes; null when none does.
+ */
+export function growNode(
+  types: readonly VType[],
+  choice: NodeChoice,
+  float: "float32" | "float64",
+  read: ReadonlySet<number>,
+  maxSize: number,
+  accept: (b: Built) => boolean = () => true,
+): Node | null {
+  for (const rule of ruleOrder(choice.op)) {
+    const built = RULES[rule].build(new Ctx(types, choice, float, read, maxSize));
+    if (built && accept(built)) return { rule, ...built };
+  }
+  return null;
+}
+
 /** Data for an array of `t`, from a seed drawn from `next`. */
 function dataOf(next: () => number, t: { shape: readonly number[]; dtype: DType }): Data {
   const seed = Math.floor(next() * 2 ** 31);
@@ -168,17 +188,13 @@ function build(raw: RawProgram): Program {
   const nodes: Node[] = [];
   const flagged: number[] = [];
   const read = new Set<number>();
-  for (const choice of raw.nodes as NodeChoice[]) {
-    for (const rule of ruleOrder(choice.op)) {
-      const ctx = new Ctx(types, choice, float, read, large ? LARGE_VALUE : MAX_VALUE);
-      const built = RULES[rule].build(ctx);
-      if (!built) continue;
-      nodes.push({ rule, ...built });
-      types.push(built.type);
-      for (const id of reads(built.expr)) read.add(id);
-      if (choice.output % 5 === 4) flagged.push(types.length - 1);
-      break;
-    }
+  for (const choice of raw.nodes) {
+    const n = growNode(types, choice, float, read, large ? LARGE_VALUE : MAX_VALUE);
+    if (!n) continue;
+    nodes.push(n);
+    types.push(n.type);
+    for (const id of reads(n.expr)) read.add(id);
+    if (choice.output % 5 === 4) flagged.push(types.length - 1);
   }
   const sinks = nodes.map((_, i) => inputs.length + i).filter((id) => !read.has(id));
   const outputs = [...new Set([...flagged, ...sinks])].sort((a, b) => a - b);
