@@ -17,6 +17,7 @@ import { wasmRuntime } from "../kernels/wasm/runtime.ts";
 import { threadStats } from "../kernels/wasm/thread_pool.ts";
 import { coreCount, threadsSupported } from "../kernels/wasm/threads.ts";
 import { type Array, type ConcreteArray, jit, numpy as np, setThreads, toBackend } from "../mod.ts";
+import { busyProcess } from "./util/busy_process.ts";
 
 /** A computation on seeded inputs, as float32 host data, on `backend`. */
 type Case = [name: string, run: (backend: Backend) => TypedArray];
@@ -94,15 +95,6 @@ function counted(run: () => TypedArray): [TypedArray, number] {
   const before = threadStats.workerTasks;
   const out = run();
   return [out, threadStats.workerTasks - before];
-}
-
-/** A child process spinning on a core until killed. */
-function busyProcess(): Deno.ChildProcess {
-  return new Deno.Command("deno", {
-    args: ["eval", "while (true) {}"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
 }
 
 const twoCores = threadsSupported() && coreCount() === 2;

@@ -15,6 +15,7 @@ import { wasmRuntime } from "../kernels/wasm/runtime.ts";
 import { threadStats } from "../kernels/wasm/thread_pool.ts";
 import { threadsSupported } from "../kernels/wasm/threads.ts";
 import { type Array, type ConcreteArray, jit, numpy as np, setThreads, toBackend } from "../mod.ts";
+import { busyProcess } from "./util/busy_process.ts";
 
 /** One kernel to run again and again: its output bytes, and whether threads keep its order. */
 interface SoakCase {
@@ -178,15 +179,6 @@ function soakCases(): SoakCase[] {
 /** Blocks the calling thread for `ms`: long enough for waiting workers to stop polling. */
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** A child process spinning on a core until killed. */
-function busyProcess(): Deno.ChildProcess {
-  return new Deno.Command("deno", {
-    args: ["eval", "while (true) {}"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
 }
 
 function assertSameBytes(got: Uint8Array, want: Uint8Array, what: string): void {

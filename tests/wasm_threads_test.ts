@@ -33,6 +33,7 @@ import {
   setThreads,
   toBackend,
 } from "../mod.ts";
+import { busyProcess } from "./util/busy_process.ts";
 
 /** One dot_general: operand shapes, dimension numbers, dtype. */
 interface DotCase {
@@ -215,15 +216,6 @@ Deno.test({
 
 const runGranted = Deno.permissions.querySync({ name: "run", command: "deno" }).state ===
   "granted";
-
-/** A child process spinning on a core until killed. */
-function busyProcess(): Deno.ChildProcess {
-  return new Deno.Command("deno", {
-    args: ["eval", "while (true) {}"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-}
 
 Deno.test({
   name: "restarting the kernel threads never runs a task twice or on a stopped worker",
