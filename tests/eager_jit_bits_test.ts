@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type Array, type ConcreteArray, jit, numpy as np } from "../mod.ts";
+import { type Array, type ConcreteArray, jit, numpy as np, toBackend } from "../mod.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 
 type Unary = (x: Array) => Array;
@@ -43,6 +43,12 @@ const BINARY: Record<string, Binary> = {
   max: np.maximum,
   min: np.minimum,
 };
+
+/** Jit options: compiled at once, for wasm, whatever the default backend (CI also runs on ref). */
+const WASM = { compile: "sync", backend: "wasm" } as const;
+
+/** `a` placed on wasm, so that its eager ops run the prebuilt wasm kernels. */
+const onWasm = (a: Array): Array => toBackend(a, "wasm");
 
 function lax_rsqrt(x: Array): Array {
   return np.reciprocal(np.sqrt(x));
@@ -84,12 +90,12 @@ const inputs = (n: number) => fc.array(float32, { minLength: n, maxLength: n });
 Deno.test("float32 unary primitives: eager and jit give the same bits", async (t) => {
   for (const [name, f] of Object.entries(UNARY)) {
     await t.step(name, () => {
-      const jitted = jit(f, { compile: "sync" });
+      const jitted = jit(f, WASM);
       for (const shape of SHAPES) {
         const n = shape.reduce((a, b) => a * b, 1);
         fc.assert(
           fc.property(inputs(n), (xs) => {
-            const x = np.reshape(np.array(xs, "float32"), shape);
+            const x = onWasm(np.reshape(np.array(xs, "float32"), shape));
             const before = jitCallCounts.compiled;
             const out = jitted(x);
             assert.equal(jitCallCounts.compiled, before + 1, `${name} ran compiled`);
@@ -105,10 +111,10 @@ Deno.test("float32 unary primitives: eager and jit give the same bits", async (t
 Deno.test("float64 unary primitives: eager and jit give the same bits", async (t) => {
   for (const [name, f] of Object.entries(UNARY)) {
     await t.step(name, () => {
-      const jitted = jit(f, { compile: "sync" });
+      const jitted = jit(f, WASM);
       fc.assert(
         fc.property(inputs(7), (xs) => {
-          const x = np.array(xs, "float64");
+          const x = onWasm(np.array(xs, "float64"));
           assertSameBits(f(x), jitted(x), `${name} (float64)`, xs);
         }),
         { numRuns: 15 },
@@ -120,13 +126,13 @@ Deno.test("float64 unary primitives: eager and jit give the same bits", async (t
 Deno.test("float32 binary primitives: eager and jit give the same bits", async (t) => {
   for (const [name, f] of Object.entries(BINARY)) {
     await t.step(name, () => {
-      const jitted = jit(f, { compile: "sync" });
+      const jitted = jit(f, WASM);
       for (const shape of SHAPES) {
         const n = shape.reduce((a, b) => a * b, 1);
         fc.assert(
           fc.property(inputs(n), inputs(n), (xs, ys) => {
-            const x = np.reshape(np.array(xs, "float32"), shape);
-            const y = np.reshape(np.array(ys, "float32"), shape);
+            const x = onWasm(np.reshape(np.array(xs, "float32"), shape));
+            const y = onWasm(np.reshape(np.array(ys, "float32"), shape));
             assertSameBits(f(x, y), jitted(x, y), `${name} on [${shape}]`, xs);
           }),
           { numRuns: 40 },
@@ -145,19 +151,17 @@ Deno.test("a fused chain of transcendentals equals the eager ops one by one, bit
   };
   fc.assert(
     fc.property(inputs(4 * 13), (xs) => {
-      const x = np.reshape(np.array(xs.map((v) => Number.isFinite(v) ? v : 1), "float32"), [
-        4,
-        13,
-      ]);
-      assertSameBits(gelu(x), jit(gelu, { compile: "sync" })(x), "gelu", xs);
+      const finite = xs.map((v) => Number.isFinite(v) ? v : 1);
+      const x = onWasm(np.reshape(np.array(finite, "float32"), [4, 13]));
+      assertSameBits(gelu(x), jit(gelu, WASM)(x), "gelu", xs);
       assertSameBits(
         np.exp(x.sub(3)),
-        jit((y: Array) => np.exp(y.sub(3)), { compile: "sync" })(x),
+        jit((y: Array) => np.exp(y.sub(3)), WASM)(x),
         "exp chain",
         xs,
       );
       // softmax's sum runs in a different order fused; its exp must still agree.
-      const s = jit(softmax, { compile: "sync" })(x);
+      const s = jit(softmax, WASM)(x);
       assert.ok(np.allclose(s, softmax(x), { rtol: 1e-6, atol: 1e-7 }));
     }),
     { numRuns: 20 },

@@ -86,7 +86,11 @@ Deno.test("scan: a carry feeding a live carry stays (a fixpoint over the body)",
   };
   assert.deepEqual(param(simplified(g, x3(), xs43()), "numCarry"), ["2"]);
   for (const fn of [f, g]) {
-    assertClose(jit(fn, { backend: "wasm" })(x3(), xs43()), fn(x3(), xs43()), TOL);
+    assertClose(
+      jit(fn, { backend: "wasm" })(...toBackend([x3(), xs43()], "wasm")),
+      fn(x3(), xs43()),
+      TOL,
+    );
   }
 });
 
@@ -165,7 +169,11 @@ Deno.test("scan: the body is simplified inside (constant folding, CSE, dead code
   assert.equal(count(after, "sin"), 1, after);
   assert.equal(count(after, "cos"), 0, after);
   assert.ok(!after.includes("= mul 2"), after);
-  assertClose(jit(f, { backend: "wasm" })(x3(), xs43()), f(x3(), xs43()), TOL);
+  assertClose(
+    jit(f, { backend: "wasm" })(...toBackend([x3(), xs43()], "wasm")),
+    f(x3(), xs43()),
+    TOL,
+  );
 });
 
 Deno.test("while: dead carries go, carries the condition reads stay, unchanged ones are consts", () => {
@@ -255,7 +263,7 @@ Deno.test("cond and switch with a constant index are their taken branch, inlined
       ["sin", "cos", "tanh"].map((p) => (p === taken ? 1 : 0)),
       `index ${index}: ${after}`,
     );
-    assertClose(jit(f, { backend: "wasm" })(x3()), f(x3()), TOL);
+    assertClose(jit(f, { backend: "wasm" })(toBackend(x3(), "wasm")), f(x3()), TOL);
   }
   const c = (x: Array) => lax.cond(np.array(false), np.sin, np.cos, x);
   const after = simplified(c, x3());
@@ -339,7 +347,7 @@ Deno.test("CSE: identical loops and branches traced apart merge; different ones 
   };
   const h = seededArray([2, 2, 2], 11), hs = seededArray([3, 2, 2, 2], 12);
   assert.equal(count(simplified(r, h, hs), "scan"), 2);
-  assertClose(jit(r, { backend: "wasm" })(h, hs), r(h, hs), TOL);
+  assertClose(jit(r, { backend: "wasm" })(...toBackend([h, hs], "wasm")), r(h, hs), TOL);
   for (const backend of BACKENDS) {
     const a = toBackend([x3(), xs43()], backend);
     assertClose(jit(f, { backend })(...a), f(x3(), xs43()), TOL, backend);
