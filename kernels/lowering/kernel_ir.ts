@@ -1,0 +1,209 @@
+/**
+ * The kernel IR: a loop kernel is a nest of loops over an iteration space whose body loads
+ * elements of typed input buffers through strided views (broadcasts as stride 0), evaluates
+ * scalar expressions on them and stores (or accumulates) results into output buffers. Every
+ * elementwise primitive lowers to these expressions once (lower_elementwise.ts), fused kernels
+ * lower to loop kernels once (lower_kernel.ts), and each backend's renderer turns a loop kernel
+ * into its language; ref stays hand-written, so a lowering or renderer bug shows as a
+ * disagreement with it.
+ *
+ * Semantics of the scalar operations, on every renderer (as the ref backend):
+ * - floats are IEEE in their dtype; `max`/`min` propagate NaN; `round` is half to even; `rem` is
+ *   C's fmod; math functions (`exp` ... `atan2`) are the backend's implementation of record, to
+ *   the error stated for it in the tests;
+ * - int32 wraps; `div` truncates, gives 0 for a zero divisor and wraps `MIN / -1`; `rem` has the
+ *   dividend's sign and gives the dividend for a zero divisor; `not` is bitwise;
+ * - bool is 0 or 1: `not`, `and`, `or` are logical; comparisons give bool;
+ * - `convert` truncates floats toward zero into int32 and maps nonzero to true into bool.
+ * @module
+ */
+import type { DType } from "../../core/dtype.ts";
+
+/** Unary operations renderers implement directly. */
+export type UnaryOp = "neg" | "abs" | "sqrt" | "floor" | "ceil" | "round" | "not";
+/** Binary arithmetic and logic, operands and result of one dtype. */
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "rem" | "max" | "min" | "and" | "or";
+/** Comparisons: operands of one dtype, a bool result. */
+export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+/** Float math functions: each backend's implementation of record, called per element. */
+export type MathFn =
+  | "exp"
+  | "expm1"
+  | "log"
+  | "log1p"
+  | "tanh"
+  | "logistic"
+  | "erf"
+  | "erf_inv"
+  | "sin"
+  | "cos"
+  | "pow"
+  | "atan2";
+/** How a reduction store combines a value into its output. */
+export type ReduceOp = "add" | "max" | "min";
+
+/** Number of operands of each math function. */
+export const MATH_ARITY: Readonly<Record<MathFn, 1 | 2>> = {
+  exp: 1,
+  expm1: 1,
+  log: 1,
+  log1p: 1,
+  tanh: 1,
+  logistic: 1,
+  erf: 1,
+  erf_inv: 1,
+  sin: 1,
+  cos: 1,
+  pow: 2,
+  atan2: 2,
+};
+
+/** A scalar expression of one element; nodes are shared by reference (a DAG). */
+export type Expr =
+  | { readonly kind: "const"; readonly dtype: DType; readonly value: number }
+  | { readonly kind: "load"; readonly dtype: DType; readonly load: number }
+  | { readonly kind: "unary"; readonly op: UnaryOp; readonly dtype: DType; readonly a: Expr }
+  | {
+    readonly kind: "binary";
+    readonly op: BinaryOp;
+    readonly dtype: DType;
+    readonly a: Expr;
+    readonly b: Expr;
+  }
+  | {
+    readonly kind: "compare";
+    readonly op: CompareOp;
+    readonly dtype: "bool";
+    readonly a: Expr;
+    readonly b: Expr;
+  }
+  | {
+    readonly kind: "math";
+    readonly fn: MathFn;
+    readonly dtype: DType;
+    readonly args: readonly Expr[];
+  }
+  | {
+    readonly kind: "select";
+    readonly dtype: DType;
+    readonly cond: Expr;
+    readonly onTrue: Expr;
+    readonly onFalse: Expr;
+  }
+  | { readonly kind: "convert"; readonly dtype: DType; readonly a: Expr };
+
+/** The kinds of expression node. */
+export type ExprKind = Expr["kind"];
+
+/** A read of input buffer `input` at element `sum_d i_d * strides[d]` of each point `i`. */
+export interface Load {
+  /** Index into the kernel's inputs. */
+  readonly input: number;
+  /** Element stride per axis of the space (0: broadcast along it). */
+  readonly strides: readonly number[];
+}
+
+/**
+ * A write of `value` into output buffer `output` at element `sum_d i_d * strides[d]`; with
+ * `reduce`, combined into the element instead (strides 0 along the reduced axes), the output
+ * first filled with the operation's identity.
+ */
+export interface Store {
+  /** Index into the kernel's outputs. */
+  readonly output: number;
+  /** The value stored. */
+  readonly value: Expr;
+  /** Element stride per axis of the space. */
+  readonly strides: readonly number[];
+  /** How the value accumulates into its element, for a reduction. */
+  readonly reduce?: ReduceOp;
+}
+
+/** One loop kernel: loops over `space` whose body runs `stores` (see the module doc). */
+export interface LoopKernel {
+  /** The iteration space (empty: one point). */
+  readonly space: readonly number[];
+  /** Dtype of each input buffer. */
+  readonly inputs: readonly DType[];
+  /** Dtype of each output buffer. */
+  readonly outputs: readonly DType[];
+  /** The loads the expressions read, by index. */
+  readonly loads: readonly Load[];
+  /** The stores, in order; each output is stored by exactly one. */
+  readonly stores: readonly Store[];
+}
+
+/** Identity of each reduction in `dtype` (the first value combined gives itself). */
+export function reduceIdentity(op: ReduceOp, dtype: DType): number {
+  if (op === "add") return 0;
+  const float = dtype === "float32" || dtype === "float64";
+  if (op === "max") return float ? -Infinity : -(2 ** 31);
+  return float ? Infinity : 2 ** 31 - 1;
+}
+
+/** The nodes of the expressions `roots`, each once, operands before their users. */
+export function topologicalOrder(roots: readonly Expr[]): Expr[] {
+  const seen = new Set<Expr>();
+  const order: Expr[] = [];
+  const visit = (e: Expr): void => {
+    if (seen.has(e)) return;
+    seen.add(e);
+    operands(e).forEach(visit);
+    order.push(e);
+  };
+  roots.forEach(visit);
+  return order;
+}
+
+/** The operands of a node, in order. */
+export function operands(e: Expr): readonly Expr[] {
+  switch (e.kind) {
+    case "const":
+    case "load":
+      return [];
+    case "unary":
+    case "convert":
+      return [e.a];
+    case "binary":
+    case "compare":
+      return [e.a, e.b];
+    case "math":
+      return e.args;
+    case "select":
+      return [e.cond, e.onTrue, e.onFalse];
+  }
+}
+
+/** A loop kernel as text, one line per node and store, for tests and debugging. */
+export function loopKernelToString(k: LoopKernel): string {
+  const order = topologicalOrder(k.stores.map((s) => s.value));
+  const names = new Map(order.map((e, i) => [e, `t${i}`]));
+  const name = (e: Expr) => names.get(e)!;
+  const node = (e: Expr): string => {
+    switch (e.kind) {
+      case "const":
+        return `${e.value}`;
+      case "load": {
+        const l = k.loads[e.load];
+        return `in${l.input}[${l.strides.join(",")}]`;
+      }
+      case "unary":
+      case "binary":
+      case "compare":
+        return `${e.op} ${operands(e).map(name).join(" ")}`;
+      case "math":
+        return `${e.fn} ${e.args.map(name).join(" ")}`;
+      case "select":
+        return `select ${name(e.cond)} ${name(e.onTrue)} ${name(e.onFalse)}`;
+      case "convert":
+        return `convert ${name(e.a)}`;
+    }
+  };
+  return [
+    `loop [${k.space.join(",")}] in (${k.inputs.join(", ")}) out (${k.outputs.join(", ")})`,
+    ...order.map((e) => `  ${name(e)}: ${e.dtype} = ${node(e)}`),
+    ...k.stores.map((s) =>
+      `  out${s.output}[${s.strides.join(",")}] ${s.reduce ? `${s.reduce}=` : "="} ${name(s.value)}`
+    ),
+  ].join("\n");
+}

@@ -1,0 +1,118 @@
+/**
+ * Every elementwise primitive's lowering to kernel IR expressions, in one table typed as
+ * exhaustive over their names: a primitive without a lowering is a compile error. Primitives
+ * the renderers need not know (rsqrt, sign, stop_gradient, select_n's operand order) are
+ * rewritten here into the IR's operations, once for every backend.
+ * @module
+ */
+import type { DType } from "../../core/dtype.ts";
+import type {
+  BinaryElementwiseName,
+  UnaryElementwiseName,
+} from "../../core/primitives/elementwise.ts";
+import type { BinaryOp, CompareOp, Expr, MathFn, UnaryOp } from "./kernel_ir.ts";
+
+/** The elementwise primitives that lower to IR expressions. */
+export type LoweredName =
+  | UnaryElementwiseName
+  | BinaryElementwiseName
+  | "select_n"
+  | "convert_element_type"
+  | "stop_gradient";
+
+/** A primitive's expression over its operands' expressions, given its output dtype. */
+export type Lowering = (args: readonly Expr[], out: DType) => Expr;
+
+/** A constant of `dtype`. */
+export const constant = (dtype: DType, value: number): Expr => ({ kind: "const", dtype, value });
+
+const unary = (op: UnaryOp): Lowering => ([a]) => ({ kind: "unary", op, dtype: a.dtype, a });
+const binary = (op: BinaryOp): Lowering => ([a, b]) => ({
+  kind: "binary",
+  op,
+  dtype: a.dtype,
+  a,
+  b,
+});
+const compare = (op: CompareOp): Lowering => ([a, b]) => ({
+  kind: "compare",
+  op,
+  dtype: "bool",
+  a,
+  b,
+});
+const math = (fn: MathFn): Lowering => (args) => ({ kind: "math", fn, dtype: args[0].dtype, args });
+
+/** `cond ? onTrue : onFalse`. */
+const select = (cond: Expr, onTrue: Expr, onFalse: Expr): Expr => ({
+  kind: "select",
+  dtype: onTrue.dtype,
+  cond,
+  onTrue,
+  onFalse,
+});
+
+/** -1, 0 or 1 by sign; zeros (and NaN) give themselves. */
+const sign: Lowering = ([a]) => {
+  const zero = constant(a.dtype, 0);
+  const gt = compare("gt")([a, zero], "bool");
+  const lt = compare("lt")([a, zero], "bool");
+  return select(gt, constant(a.dtype, 1), select(lt, constant(a.dtype, -1), a));
+};
+
+/** `1 / sqrt(x)`, rounded twice as the ref backend. */
+const rsqrt: Lowering = ([a], out) =>
+  binary("div")([constant(a.dtype, 1), unary("sqrt")([a], out)], out);
+
+/** The lowering of each elementwise primitive. */
+export const ELEMENTWISE_LOWERING: Readonly<Record<LoweredName, Lowering>> = {
+  neg: unary("neg"),
+  abs: unary("abs"),
+  sqrt: unary("sqrt"),
+  floor: unary("floor"),
+  ceil: unary("ceil"),
+  round: unary("round"),
+  not: unary("not"),
+  rsqrt,
+  sign,
+  sin: math("sin"),
+  cos: math("cos"),
+  exp: math("exp"),
+  log: math("log"),
+  log1p: math("log1p"),
+  expm1: math("expm1"),
+  tanh: math("tanh"),
+  logistic: math("logistic"),
+  erf: math("erf"),
+  erf_inv: math("erf_inv"),
+  add: binary("add"),
+  sub: binary("sub"),
+  mul: binary("mul"),
+  div: binary("div"),
+  rem: binary("rem"),
+  max: binary("max"),
+  min: binary("min"),
+  and: binary("and"),
+  or: binary("or"),
+  pow: math("pow"),
+  atan2: math("atan2"),
+  eq: compare("eq"),
+  ne: compare("ne"),
+  lt: compare("lt"),
+  le: compare("le"),
+  gt: compare("gt"),
+  ge: compare("ge"),
+  select_n: ([pred, onFalse, onTrue]) => select(pred, onTrue, onFalse),
+  convert_element_type: ([a], out) => (a.dtype === out ? a : { kind: "convert", dtype: out, a }),
+  stop_gradient: ([a]) => a,
+};
+
+/** Whether `name` is an elementwise primitive with a lowering. */
+export function isLowered(name: string): name is LoweredName {
+  return Object.hasOwn(ELEMENTWISE_LOWERING, name);
+}
+
+/** The expression of primitive `name` over `args`, with output dtype `out`. */
+export function lowerElementwise(name: LoweredName, args: readonly Expr[], out: DType): Expr {
+  return ELEMENTWISE_LOWERING[name](args, out);
+}

@@ -1,0 +1,109 @@
+/**
+ * Lowering of a fused kernel (fusion.ts: an elementwise chain over one iteration space, its
+ * broadcasts as views, optionally ending in a reduction) to a loop kernel of the kernel IR, once
+ * for every backend: operands read directly load at the space's strides, broadcast views at
+ * their own, literals become constants, each equation its lowering's expression, and each value
+ * other kernels need a store (a reduction's an accumulating one).
+ * @module
+ */
+import { config } from "../../core/config.ts";
+import type { DType } from "../../core/dtype.ts";
+import { type Atom, type JaxprEqn, Literal, type Var } from "../../core/jaxpr.ts";
+import { range, stridesOf } from "../../core/shape.ts";
+import type { Kernel } from "./fusion.ts";
+import type { Expr, Load, LoopKernel, ReduceOp, Store } from "./kernel_ir.ts";
+import { constant, isLowered, lowerElementwise } from "./lower_elementwise.ts";
+import { verifyLoopKernel } from "./verify_ir.ts";
+
+/** How each fusible reduction accumulates. */
+const REDUCTIONS: Readonly<Record<string, ReduceOp>> = {
+  reduce_sum: "add",
+  reduce_max: "max",
+  reduce_min: "min",
+};
+
+/** Strides (over the space) at which a broadcast view reads its operand. */
+export function viewStrides(e: JaxprEqn, space: readonly number[]): number[] {
+  const x = e.inputs[0].aval;
+  const xs = stridesOf(x.shape);
+  const dims = e.params.dims as number[];
+  const out = space.map(() => 0);
+  dims.forEach((o, i) => (out[o] = x.shape[i] === 1 ? 0 : xs[i]));
+  return out;
+}
+
+/**
+ * The strides over `space` at which a reduction over `axes` accumulates into its output (0
+ * along the reduced axes), and the axes it keeps.
+ */
+export function reductionStrides(
+  axes: readonly number[],
+  space: readonly number[],
+): { kept: number[]; strides: number[] } {
+  const kept = range(space.length).filter((i) => !axes.includes(i));
+  const keptStrides = stridesOf(kept.map((i) => space[i]));
+  const strides = space.map(() => 0);
+  kept.forEach((dim, j) => (strides[dim] = keptStrides[j]));
+  return { kept, strides };
+}
+
+/** The constant of a literal operand. */
+const literal = (l: Literal): Expr => constant(l.aval.dtype, Number(l.value));
+
+/**
+ * The loop kernel of fused kernel `k` (inputs and outputs in `k`'s order), verified when
+ * `config.verifyPrograms` (as in the tests).
+ */
+export function lowerKernel(k: Kernel): LoopKernel {
+  const space = k.space!;
+  const direct = stridesOf(space);
+  const inputIndex = new Map<Var, number>(k.inputs.map((v, i) => [v, i]));
+  const outputIndex = new Map<Var, number>(k.outputs.map((v, i) => [v, i]));
+  const loads: Load[] = [];
+  const loadExprs = new Map<string, Expr>();
+  const load = (v: Var, strides: readonly number[]): Expr => {
+    const input = inputIndex.get(v);
+    if (input === undefined) throw new Error(`lowerKernel: ${v} is not an input of the kernel`);
+    const key = `${input}:${strides.join(",")}`;
+    const known = loadExprs.get(key);
+    if (known) return known;
+    const e: Expr = { kind: "load", dtype: v.aval.dtype, load: loads.push({ input, strides }) - 1 };
+    loadExprs.set(key, e);
+    return e;
+  };
+  const values = new Map<Var, Expr>();
+  const operand = (a: Atom): Expr =>
+    a instanceof Literal ? literal(a) : values.get(a) ?? load(a, direct);
+  const stores: Store[] = [];
+  for (const e of k.eqns) {
+    const out = e.outBinders[0];
+    const name = e.prim.name;
+    const reduce = REDUCTIONS[name];
+    if (reduce) {
+      const { strides } = reductionStrides(e.params.axes as number[], space);
+      stores.push({ output: outputIndex.get(out)!, value: operand(e.inputs[0]), strides, reduce });
+      continue;
+    }
+    let value: Expr;
+    if (name === "broadcast_in_dim") {
+      const src = e.inputs[0];
+      value = src instanceof Literal ? literal(src) : load(src, viewStrides(e, space));
+    } else if (isLowered(name)) {
+      value = lowerElementwise(name, e.inputs.map(operand), out.aval.dtype as DType);
+    } else {
+      throw new Error(`lowerKernel: ${name} is not fusible`);
+    }
+    values.set(out, value);
+    const output = outputIndex.get(out);
+    if (output !== undefined) stores.push({ output, value, strides: direct });
+  }
+  const lowered: LoopKernel = {
+    space,
+    inputs: k.inputs.map((v) => v.aval.dtype),
+    outputs: k.outputs.map((v) => v.aval.dtype),
+    loads,
+    stores,
+  };
+  if (config.verifyPrograms) verifyLoopKernel(lowered);
+  return lowered;
+}

@@ -1,0 +1,150 @@
+/**
+ * The kernel IR's verifier: every node's operands have the dtypes its operation takes, every
+ * load reads an input of its dtype through one stride per axis, every output is stored exactly
+ * once with a value of its dtype, and a reduction store accumulates only along axes where it
+ * does not move (so no two points of a plain store write one element). `lowerKernel` runs it
+ * when `config.verifyPrograms` (`ADJOINT_VERIFY_PROGRAMS`, on in `deno task test`).
+ * @module
+ */
+import type { DType } from "../../core/dtype.ts";
+import {
+  type Expr,
+  type ExprKind,
+  type LoopKernel,
+  MATH_ARITY,
+  type MathFn,
+  operands,
+  topologicalOrder,
+  type UnaryOp,
+} from "./kernel_ir.ts";
+
+const FLOATS: readonly DType[] = ["float32", "float64"];
+const NUMBERS: readonly DType[] = ["float32", "float64", "int32"];
+const ALL: readonly DType[] = ["float32", "float64", "int32", "bool"];
+
+/** Dtypes each unary operation takes (its result has the operand's dtype). */
+const UNARY_DTYPES: Readonly<Record<UnaryOp, readonly DType[]>> = {
+  neg: NUMBERS,
+  abs: NUMBERS,
+  sqrt: FLOATS,
+  floor: FLOATS,
+  ceil: FLOATS,
+  round: FLOATS,
+  not: ["int32", "bool"],
+};
+
+/** Dtypes each binary operation takes. */
+const BINARY_DTYPES: Readonly<Record<string, readonly DType[]>> = {
+  add: NUMBERS,
+  sub: NUMBERS,
+  mul: NUMBERS,
+  div: NUMBERS,
+  rem: NUMBERS,
+  max: NUMBERS,
+  min: NUMBERS,
+  and: ["int32", "bool"],
+  or: ["int32", "bool"],
+};
+
+/** What is wrong with a node of each kind, or null. */
+const NODE_RULES: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string | null } = {
+  const: (e) => (Number.isNaN(e.value) && !FLOATS.includes(e.dtype) ? "NaN constant" : null),
+  load: () => null,
+  unary: (e) =>
+    !UNARY_DTYPES[e.op].includes(e.dtype) ? `${e.op} of ${e.dtype}` : sameAs(e.dtype, [e.a]),
+  binary: (e) =>
+    !BINARY_DTYPES[e.op].includes(e.dtype) ? `${e.op} of ${e.dtype}` : sameAs(e.dtype, [e.a, e.b]),
+  compare: (e) =>
+    e.dtype !== "bool"
+      ? `${e.op} giving ${e.dtype}`
+      : e.a.dtype !== e.b.dtype
+      ? `${e.op} of ${e.a.dtype} and ${e.b.dtype}`
+      : null,
+  math: (e) =>
+    !FLOATS.includes(e.dtype)
+      ? `${e.fn} of ${e.dtype}`
+      : e.args.length !== MATH_ARITY[e.fn as MathFn]
+      ? `${e.fn} with ${e.args.length} operands`
+      : sameAs(e.dtype, e.args),
+  select: (e) =>
+    e.cond.dtype !== "bool" ? `select on ${e.cond.dtype}` : sameAs(e.dtype, [e.onTrue, e.onFalse]),
+  convert: (e) => (ALL.includes(e.dtype) ? null : `convert to ${e.dtype}`),
+};
+
+/** What is wrong when `args` do not all have dtype `d`. */
+function sameAs(d: DType, args: readonly Expr[]): string | null {
+  const other = args.find((a) => a.dtype !== d);
+  return other ? `operand of ${other.dtype} in a ${d} operation` : null;
+}
+
+/** The problems of loop kernel `k`, empty when it is well formed. */
+export function irProblems(k: LoopKernel): string[] {
+  const problems: string[] = [];
+  const rank = k.space.length;
+  k.loads.forEach((l, i) => {
+    if (!(l.input >= 0 && l.input < k.inputs.length)) {
+      problems.push(`load ${i}: no input ${l.input}`);
+    }
+    if (l.strides.length !== rank) {
+      problems.push(`load ${i}: ${l.strides.length} strides, rank ${rank}`);
+    }
+  });
+  for (const e of topologicalOrder(k.stores.map((s) => s.value))) {
+    const rule = NODE_RULES[e.kind] as (e: Expr) => string | null;
+    const wrong = rule(e);
+    if (wrong) problems.push(`${e.kind} node: ${wrong}`);
+    if (e.kind === "load") {
+      const l = k.loads[e.load];
+      if (!l) problems.push(`load node reads load ${e.load}, which does not exist`);
+      else if (k.inputs[l.input] !== e.dtype) {
+        problems.push(`load ${e.load}: ${e.dtype} read from a ${k.inputs[l.input]} input`);
+      }
+    }
+    if (operands(e).some((a) => a === undefined)) problems.push(`${e.kind} node: missing operand`);
+  }
+  const stored = k.outputs.map(() => 0);
+  k.stores.forEach((s, i) => {
+    if (!(s.output >= 0 && s.output < k.outputs.length)) {
+      problems.push(`store ${i}: no output ${s.output}`);
+      return;
+    }
+    stored[s.output]++;
+    if (s.value.dtype !== k.outputs[s.output]) {
+      problems.push(`store ${i}: ${s.value.dtype} into a ${k.outputs[s.output]} output`);
+    }
+    if (s.strides.length !== rank) {
+      problems.push(`store ${i}: ${s.strides.length} strides, rank ${rank}`);
+    }
+    if (s.reduce && !NUMBERS.includes(s.value.dtype)) {
+      problems.push(`store ${i}: ${s.reduce} reduction of ${s.value.dtype}`);
+    }
+    if (!s.reduce && !injective(k.space, s.strides)) {
+      problems.push(`store ${i}: points of the space overwrite one element`);
+    }
+  });
+  stored.forEach((n, o) => n !== 1 && problems.push(`output ${o} stored ${n} times`));
+  return problems;
+}
+
+/**
+ * Whether `strides` map the points of `space` to distinct elements: sorted by stride, each
+ * axis longer than one steps past everything the smaller ones reach.
+ */
+function injective(space: readonly number[], strides: readonly number[]): boolean {
+  const axes = space.map((n, d) => ({ n, s: strides[d] })).filter((a) => a.n > 1);
+  axes.sort((a, b) => a.s - b.s);
+  let reach = 1;
+  for (const { n, s } of axes) {
+    if (s < reach) return false;
+    reach = s * (n - 1) + reach;
+  }
+  return true;
+}
+
+/** Throws, naming every problem, when loop kernel `k` is not well formed. */
+export function verifyLoopKernel(k: LoopKernel): void {
+  const problems = irProblems(k);
+  if (problems.length) {
+    throw new Error(`kernel IR verifier: ${problems.join("; ")}`);
+  }
+}
