@@ -85,7 +85,9 @@ Deno.test("kernel IR: every elementwise primitive lowers, at every dtype it take
     if (!accepts(f, args)) return;
     const kernels = loopKernels(f, ...args);
     assert.ok(kernels.length > 0, what);
-    for (const k of kernels) assert.deepEqual(irProblems(k), [], `${what}\n${loopKernelToString(k)}`);
+    for (const k of kernels) {
+      assert.deepEqual(irProblems(k), [], `${what}\n${loopKernelToString(k)}`);
+    }
     lowered++;
   };
   for (const d of DTYPES) {
