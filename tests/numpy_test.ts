@@ -100,6 +100,17 @@ Deno.test("reductions with axis and keepdims", () => {
   same(np.mean(np.array([1, 2], "int32")), 1.5, "float32");
 });
 
+Deno.test("int32 sums and products wrap at every step, on every backend (as C, XLA and wasm)", () => {
+  // (-5)^64 and 70000 * 2^31 - 1 taken mod 2^32, from BigInt.
+  const wrap = (b: bigint) => Number(BigInt.asIntN(32, b));
+  const fives = np.full([64], -5, "int32");
+  const big = np.full([70000], 2 ** 31 - 1, "int32");
+  for (const backend of ["ref", "wasm"]) {
+    same(np.prod(toBackend(fives, backend)), wrap((-5n) ** 64n), "int32");
+    same(np.sum(toBackend(big, backend)), wrap(70000n * (2n ** 31n - 1n)), "int32");
+  }
+});
+
 Deno.test("var and std, with ddof", () => {
   const x = np.array([[1, 2, 3, 4], [2, 2, 2, 2]], "float64");
   assertClose(np.var(x, 1), [1.25, 0], { rtol: 1e-12 });

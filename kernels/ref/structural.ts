@@ -59,9 +59,12 @@ const pad: RefImpl = ([x], [a], { lo, hi: _hi, interior, value }, [out]) => {
 
 type Combine = (acc: number, v: number) => number;
 
-function reduce(init: number, combine: Combine): RefImpl {
+function reduce(init: number, combine: Combine, wrapping: Combine = combine): RefImpl {
   return ([x], [a], { axes }, [out]) => {
     const ax = axes as number[];
+    // int32 wraps at every step, as the primitive says; in float64 a product of int32s would
+    // lose its low bits past 2^53 before the final wrap.
+    const step = a.dtype === "int32" ? wrapping : combine;
     const acc = new Float64Array(sizeOf(out.shape)).fill(init);
     const keptStrides = stridesOf(out.shape);
     const nd = a.shape.length;
@@ -71,7 +74,7 @@ function reduce(init: number, combine: Combine): RefImpl {
     const idx = new Array<number>(nd).fill(0);
     let p = 0;
     for (let i = 0; i < x.length; i++) {
-      acc[p] = combine(acc[p], x[i]);
+      acc[p] = step(acc[p], x[i]);
       for (let d = nd - 1; d >= 0; d--) {
         p += outStride[d];
         if (++idx[d] < a.shape[d]) break;
@@ -170,8 +173,8 @@ export const structuralImpls: Record<
   reshape,
   concatenate,
   pad,
-  reduce_sum: reduce(0, (acc, v) => acc + v),
-  reduce_prod: reduce(1, (acc, v) => acc * v),
+  reduce_sum: reduce(0, (acc, v) => acc + v, (acc, v) => (acc + v) | 0),
+  reduce_prod: reduce(1, (acc, v) => acc * v, Math.imul),
   reduce_max: reduce(-Infinity, nanMax),
   reduce_min: reduce(Infinity, nanMin),
   argmax: argReduce((v, best) => v > best),
