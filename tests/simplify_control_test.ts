@@ -137,6 +137,40 @@ Deno.test("scan: a carry passed through unchanged becomes a constant, its result
   }
 });
 
+Deno.test("scan: a ys computed from constants only is a broadcast after the loop", () => {
+  // `u` reads only the captured `w`, `k` is a literal: both leave the loop; `v` reads the carry.
+  const f = (h: Array, xs: Array, w: Array) => {
+    const [c, ys] = lax.scan(
+      (c: Array, x: Array) => [
+        np.sin(c.mul(w)).add(x),
+        [np.cos(w).mul(2), c.add(x), np.array(2, "float64")],
+      ],
+      h,
+      xs,
+    );
+    return [c, ...(ys as Array[])];
+  };
+  for (const length of [0, 1, 4]) {
+    const args = [x3(), seededArray([length, 3], 2), seededArray([3], 9)];
+    const jaxpr = simplify(makeJaxpr(f)(...args));
+    const text = jaxpr.toString();
+    const at = jaxpr.eqns.findIndex((e) => e.prim.name === "scan");
+    const scan = jaxpr.eqns[at];
+    assert.equal(scan.outBinders.length, 2, text); // the carry and `v`
+    assert.equal(count((scan.params.jaxpr as Jaxpr).toString(), "cos"), 0, text);
+    const producer = (o: unknown) => jaxpr.eqns.findIndex((e) => e.outBinders.includes(o as never));
+    const [u, v, k] = jaxpr.outs.slice(1).map(producer);
+    assert.ok(u > at && k > at, text);
+    assert.equal(v, at, text);
+    assert.deepEqual([u, k].map((i) => jaxpr.eqns[i].prim.name), [
+      "broadcast_in_dim",
+      "broadcast_in_dim",
+    ]);
+    assert.deepEqual([u, k].map((i) => jaxpr.eqns[i].params.shape), [[length, 3], [length]]);
+    checkAgainstEager(f, args, [true, true, true, true]);
+  }
+});
+
 Deno.test("scan: a carry swapped with another is not forwarded", () => {
   const args = [x3(), seededArray([3], 6)];
   for (const length of [1, 2, 3]) {
@@ -445,7 +479,9 @@ function checkAgainstEager(f: (...xs: Array[]) => Array[], args: Array[], use: b
   const wantGrad = grad(loss, { argnums: args.map((_, i) => i) })(...args) as Array[];
   const before = makeJaxpr(used)(...args);
   const after = simplify(before);
-  const lines = (j: Jaxpr) => j.toString().split("\n").length;
+  // A loop-invariant ys hoisted out of its loop adds the one broadcast that stacks it.
+  const lines = (j: Jaxpr) =>
+    j.toString().split("\n").length - count(j.toString(), "broadcast_in_dim");
   assert.ok(lines(after) <= lines(before), after.toString());
   evalJaxpr(after, args).forEach((o, i) => assertClose(o, want[i], TOL, "simplified, eager"));
   for (const backend of BACKENDS) {

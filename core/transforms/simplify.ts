@@ -1,7 +1,8 @@
 /**
  * Jaxpr simplification before execution: sub-jaxprs simplified first (branches, loop bodies),
  * constant folding (literal operands moved into sub-jaxprs, calls and branches of known index
- * inlined), forwarding of values that sub-jaxprs pass through, common-subexpression elimination,
+ * inlined), forwarding of values that sub-jaxprs pass through, loop-invariant outputs computed
+ * once outside their loop, common-subexpression elimination,
  * transposed products computed directly, transposed operands read in place, and dead-code
  * elimination (through control flow too). Each pass maps a jaxpr to an equivalent, smaller one with the same inputs and outputs.
  * @module
@@ -16,6 +17,7 @@ import { hasSubJaxprs } from "../control/sub_programs.ts";
 import { inlineRules } from "../control/inline_rules.ts";
 import { literalRules } from "../control/literal_operands.ts";
 import { forwardingRules } from "../control/forwarding_rules.ts";
+import { invariantRules } from "../control/invariant_rules.ts";
 import { type ConstIds, literalKey, paramsKey } from "./jaxpr_key.ts";
 import { eliminateDeadCode } from "./dce.ts";
 
@@ -102,6 +104,27 @@ export function forwardOutputs(j: Jaxpr): Jaxpr {
     return literalRules[e.prim.name]?.(forwarded.eqn, simplify) ?? forwarded.eqn;
   });
   return new Jaxpr(j.constVars, j.consts, j.inBinders, eqns, j.outs.map(atom));
+}
+
+/**
+ * Computes each loop-invariant output of a sub-jaxpr once, outside it, by the primitive's rule
+ * (core/control/invariant_rules.ts): a `scan`'s constant `ys` becomes a broadcast after the loop.
+ */
+export function hoistInvariantOutputs(j: Jaxpr): Jaxpr {
+  const subst = new Map<Var, Atom>();
+  const atom = (a: Atom): Atom => (a instanceof Var ? subst.get(a) ?? a : a);
+  const consts = new Map<Var, Array>(j.constVars.map((v, i) => [v, j.consts[i]]));
+  const eqns = j.eqns.flatMap((e) => {
+    const substituted = new JaxprEqn(e.prim, e.inputs.map(atom), e.params, e.outBinders);
+    const hoisted = invariantRules[e.prim.name]?.(substituted);
+    if (!hoisted) return [substituted];
+    e.outBinders.forEach((v, i) => hoisted.outs[i] !== v && subst.set(v, hoisted.outs[i]));
+    hoisted.consts.forEach((c, v) => consts.set(v, c));
+    return [hoisted.eqn, ...hoisted.after];
+  });
+  const constVars = [...consts.keys()];
+  const values = constVars.map((v) => consts.get(v)!);
+  return new Jaxpr(constVars, values, j.inBinders, eqns, j.outs.map(atom));
 }
 
 /**
@@ -236,7 +259,7 @@ export function foldTransposedOperands(j: Jaxpr): Jaxpr {
 
 /** All simplifications, in order. */
 export function simplify(j: Jaxpr): Jaxpr {
-  const folded = forwardOutputs(foldConstants(simplifySubJaxprs(j)));
+  const folded = hoistInvariantOutputs(forwardOutputs(foldConstants(simplifySubJaxprs(j))));
   const products = foldTransposedDots(eliminateCommonSubexpressions(folded));
   return eliminateDeadCode(foldTransposedOperands(products));
 }
