@@ -171,6 +171,31 @@ Deno.test("scan: a ys computed from constants only is a broadcast after the loop
   }
 });
 
+Deno.test("scan: what the steps compute from constants only is computed once, before the loop", () => {
+  // `sin(w)` reads only the captured `w`: a new constant of the loop; the broadcast literals stay.
+  const f = (h: Array, xs: Array, w: Array) => {
+    const [c, ys] = lax.scan(
+      (c: Array, x: Array) => [np.tanh(c.mul(np.sin(w)).add(x)), np.exp(w).mul(c)],
+      h,
+      xs,
+      { reverse: true },
+    );
+    return [c as Array, ys as Array];
+  };
+  for (const length of [0, 1, 4]) {
+    const args = [x3(), seededArray([length, 3], 2), seededArray([3], 9)];
+    const jaxpr = simplify(makeJaxpr(f)(...args));
+    const text = jaxpr.toString();
+    const at = jaxpr.eqns.findIndex((e) => e.prim.name === "scan");
+    const body = (jaxpr.eqns[at].params.jaxpr as Jaxpr).toString();
+    assert.equal(count(body, "sin") + count(body, "exp"), 0, text);
+    const before = jaxpr.eqns.slice(0, at).map((e) => e.prim.name);
+    assert.ok(before.includes("sin") && before.includes("exp"), text);
+    assert.deepEqual(jaxpr.eqns[at].params.numConsts, 2, text);
+    checkAgainstEager(f, args, [true, true]);
+  }
+});
+
 Deno.test("scan: a carry swapped with another is not forwarded", () => {
   const args = [x3(), seededArray([3], 6)];
   for (const length of [1, 2, 3]) {

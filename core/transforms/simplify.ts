@@ -1,7 +1,7 @@
 /**
  * Jaxpr simplification before execution: sub-jaxprs simplified first (branches, loop bodies),
  * constant folding (literal operands moved into sub-jaxprs, calls and branches of known index
- * inlined), forwarding of values that sub-jaxprs pass through, loop-invariant outputs computed
+ * inlined), forwarding of values that sub-jaxprs pass through, loop-invariant values computed
  * once outside their loop, common-subexpression elimination,
  * transposed products computed directly, transposed operands read in place, and dead-code
  * elimination (through control flow too). Each pass maps a jaxpr to an equivalent, smaller one with the same inputs and outputs.
@@ -107,10 +107,11 @@ export function forwardOutputs(j: Jaxpr): Jaxpr {
 }
 
 /**
- * Computes each loop-invariant output of a sub-jaxpr once, outside it, by the primitive's rule
- * (core/control/invariant_rules.ts): a `scan`'s constant `ys` becomes a broadcast after the loop.
+ * Computes what a sub-jaxpr computes from its constants alone once, outside it, by the
+ * primitive's rule (core/control/invariant_rules.ts): a `scan`'s constant `ys` becomes a
+ * broadcast after the loop, an invariant value its steps read a constant of the loop.
  */
-export function hoistInvariantOutputs(j: Jaxpr): Jaxpr {
+export function hoistLoopInvariants(j: Jaxpr): Jaxpr {
   const subst = new Map<Var, Atom>();
   const atom = (a: Atom): Atom => (a instanceof Var ? subst.get(a) ?? a : a);
   const consts = new Map<Var, Array>(j.constVars.map((v, i) => [v, j.consts[i]]));
@@ -120,7 +121,7 @@ export function hoistInvariantOutputs(j: Jaxpr): Jaxpr {
     if (!hoisted) return [substituted];
     e.outBinders.forEach((v, i) => hoisted.outs[i] !== v && subst.set(v, hoisted.outs[i]));
     hoisted.consts.forEach((c, v) => consts.set(v, c));
-    return [hoisted.eqn, ...hoisted.after];
+    return [...hoisted.before, hoisted.eqn, ...hoisted.after];
   });
   const constVars = [...consts.keys()];
   const values = constVars.map((v) => consts.get(v)!);
@@ -259,7 +260,7 @@ export function foldTransposedOperands(j: Jaxpr): Jaxpr {
 
 /** All simplifications, in order. */
 export function simplify(j: Jaxpr): Jaxpr {
-  const folded = hoistInvariantOutputs(forwardOutputs(foldConstants(simplifySubJaxprs(j))));
+  const folded = hoistLoopInvariants(forwardOutputs(foldConstants(simplifySubJaxprs(j))));
   const products = foldTransposedDots(eliminateCommonSubexpressions(folded));
   return eliminateDeadCode(foldTransposedOperands(products));
 }
