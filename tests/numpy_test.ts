@@ -111,6 +111,28 @@ Deno.test("int32 sums and products wrap at every step, on every backend (as C, X
   }
 });
 
+Deno.test("int32 matmul wraps at every product and sum, on every backend", () => {
+  let seed = 7;
+  const word = () => (seed = (Math.imul(seed, 1664525) + 1013904223) | 0);
+  const [M, K, N] = [3, 50, 4];
+  const a = globalThis.Array.from({ length: M * K }, word);
+  const b = globalThis.Array.from({ length: K * N }, word);
+  const want = globalThis.Array.from(
+    { length: M },
+    (_, m) =>
+      globalThis.Array.from({ length: N }, (_, n) => {
+        let acc = 0n;
+        for (let k = 0; k < K; k++) acc += BigInt(a[m * K + k]) * BigInt(b[k * N + n]);
+        return Number(BigInt.asIntN(32, acc));
+      }),
+  );
+  for (const backend of ["ref", "wasm"]) {
+    const x = toBackend(np.reshape(np.array(a, "int32"), [M, K]), backend);
+    const y = toBackend(np.reshape(np.array(b, "int32"), [K, N]), backend);
+    same(np.matmul(x, y), want, "int32");
+  }
+});
+
 Deno.test("var and std, with ddof", () => {
   const x = np.array([[1, 2, 3, 4], [2, 2, 2, 2]], "float64");
   assertClose(np.var(x, 1), [1.25, 0], { rtol: 1e-12 });

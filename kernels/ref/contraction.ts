@@ -31,7 +31,10 @@ const dotGeneral: RefImpl = ([x, y], [a, b], { dims }, [out]) => {
   const lhs = permute(x, a.shape, [...xb, ...xFree, ...xc]);
   const rhs = permute(y, b.shape, [...yb, ...yc, ...yFree]);
   const r = allocTyped(out.dtype, B * M * N);
-  const row = new Float64Array(N);
+  // int32 wraps at every product and sum, as the primitive says: a float64 row would round
+  // products of int32s past 2^53 before the final wrap.
+  const int = out.dtype === "int32";
+  const row = int ? new Int32Array(N) : new Float64Array(N);
   for (let bi = 0; bi < B; bi++) {
     for (let m = 0; m < M; m++) {
       row.fill(0);
@@ -40,7 +43,8 @@ const dotGeneral: RefImpl = ([x, y], [a, b], { dims }, [out]) => {
         const v = lhs[lo + k];
         if (v === 0) continue;
         const ro = (bi * K + k) * N;
-        for (let n = 0; n < N; n++) row[n] += v * rhs[ro + n];
+        if (int) { for (let n = 0; n < N; n++) row[n] += Math.imul(v, rhs[ro + n]); }
+        else for (let n = 0; n < N; n++) row[n] += v * rhs[ro + n];
       }
       r.set(row, (bi * M + m) * N);
     }
