@@ -64,14 +64,17 @@ export const BINARY_WGSL: Readonly<Record<BinaryOp, ByDtype>> = {
   or: { int32: infix("|"), bool: infix("|") },
 };
 
-/** WGSL operator of each comparison (of operands of any one dtype). */
-export const COMPARE_WGSL: Readonly<Record<CompareOp, string>> = {
-  eq: "==",
-  ne: "!=",
-  lt: "<",
-  le: "<=",
-  gt: ">",
-  ge: ">=",
+const holds = (op: string): Render => ([x, y]) => `select(0u, 1u, ${x} ${op} ${y})`;
+
+/** WGSL of each comparison (of operands of any one dtype). */
+export const COMPARE_WGSL: Readonly<Record<CompareOp, Render>> = {
+  eq: holds("=="),
+  // Not `x != y`: the GPU compilers make it an ordered comparison, false where x or y is NaN.
+  ne: ([x, y]) => `select(1u, 0u, ${x} == ${y})`,
+  lt: holds("<"),
+  le: holds("<="),
+  gt: holds(">"),
+  ge: holds(">="),
 };
 
 /** WGSL function of each math function (float32 only). */
@@ -90,7 +93,8 @@ export const MATH_WGSL: Readonly<Record<MathFn, string>> = {
   atan2: "atan2_f",
 };
 
-const nonzero = (zero: string): Render => ([x]) => `select(0u, 1u, ${x} != ${zero})`;
+// Not `x != 0` (see `ne`): NaN converts to true.
+const nonzero = (zero: string): Render => ([x]) => `select(1u, 0u, ${x} == ${zero})`;
 const itself: Render = ([x]) => x;
 
 /** WGSL of `convert`, by operand dtype, then result dtype. */
@@ -122,9 +126,9 @@ const NODE_WGSL: {
   load: (e, _, load) => load(e),
   unary: (e, args) => at(UNARY_WGSL[e.op], e.op, e.a.dtype)(args),
   binary: (e, args) => at(BINARY_WGSL[e.op], e.op, e.a.dtype)(args),
-  compare: (e, [x, y]) => {
+  compare: (e, args) => {
     gpuDType(e.op, e.a.dtype);
-    return `select(0u, 1u, ${x} ${COMPARE_WGSL[e.op]} ${y})`;
+    return COMPARE_WGSL[e.op](args);
   },
   math: (e, args) => at({ float32: call(MATH_WGSL[e.fn]) }, e.fn, e.dtype)(args),
   select: (e, [c, t, f]) => {
@@ -169,9 +173,16 @@ export function renderExprs(
   return { lines, values: roots.map((r) => names.get(r)!) };
 }
 
+/** WGSL combining a reduction's partial results, by dtype (bool's max is or, its min and). */
+const COMBINE_WGSL: Readonly<Record<ReduceOp, ByDtype>> = {
+  add: BINARY_WGSL.add,
+  max: { ...BINARY_WGSL.max, bool: BINARY_WGSL.or.bool },
+  min: { ...BINARY_WGSL.min, bool: BINARY_WGSL.and.bool },
+};
+
 /** WGSL combining partial result `acc` with `x` in reduction `op` over `dtype`. */
 export function renderCombine(op: ReduceOp, dtype: DType, acc: string, x: string): string {
-  return at(BINARY_WGSL[op], op, dtype)([acc, x]);
+  return at(COMBINE_WGSL[op], op, dtype)([acc, x]);
 }
 
 /** WGSL of the identity of reduction `op` in `dtype` (the accumulator's starting value). */

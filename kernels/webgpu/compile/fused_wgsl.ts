@@ -124,7 +124,8 @@ export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
   };
   const direct = patternOf(stridesOf(space));
   const loadPatterns = lk.loads.map((l) => patternOf(l.strides));
-  const storePatterns = lk.stores.map((s) => patternOf(s.strides));
+  // A reduction's store is not a pattern: it writes element `k` of the kept axes, once.
+  const storePatterns = lk.stores.map((s) => (s.reduce ? -1 : patternOf(s.strides)));
 
   const bindings: Var[] = [];
   const written = new Set<Var>();
