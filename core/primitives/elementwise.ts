@@ -127,6 +127,8 @@ export type BinaryElementwiseName =
 
 const unaryNames: UnaryElementwiseName[] = [];
 const binaryNames: BinaryElementwiseName[] = [];
+/** The primitives by name, filled as each is defined below. */
+const byName: Partial<Record<string, Primitive>> = {};
 
 /** Calls a scalar math function per element. */
 const MATH: PrimitiveProperties = { mathCall: true };
@@ -139,7 +141,7 @@ function unaryOp<N extends UnaryElementwiseName>(
   properties?: PrimitiveProperties,
 ): Primitive<N, NoParams> {
   unaryNames.push(name);
-  return elementwise(name, kind, undefined, properties);
+  return byName[name] = elementwise(name, kind, undefined, properties);
 }
 
 function binaryOp<N extends BinaryElementwiseName>(
@@ -149,13 +151,20 @@ function binaryOp<N extends BinaryElementwiseName>(
   properties?: PrimitiveProperties,
 ): Primitive<N, NoParams> {
   binaryNames.push(name);
-  return elementwise(name, kind, outDType, properties);
+  return byName[name] = elementwise(name, kind, outDType, properties);
 }
 
 /** Names of the unary elementwise primitives (`neg`, `sin`, ... `not`), for backends' rule tables. */
 export const UNARY_ELEMENTWISE: readonly UnaryElementwiseName[] = unaryNames;
 /** Names of the binary elementwise primitives (arithmetic, comparisons, logic). */
 export const BINARY_ELEMENTWISE: readonly BinaryElementwiseName[] = binaryNames;
+/**
+ * The unary and binary elementwise primitives by name, for the registry (every name of the two
+ * unions is defined in this module, as tests/primitive_registry_test.ts checks).
+ */
+export const ELEMENTWISE_OPS = byName as {
+  readonly [N in UnaryElementwiseName | BinaryElementwiseName]: Primitive<N, NoParams>;
+};
 
 /** Unary jvp from `dOut = f'(x, ans) * t`. */
 function defUnaryJvp(p: Primitive, deriv: (x: Array, ans: Array, t: Array) => Array): void {

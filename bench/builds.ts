@@ -1,0 +1,181 @@
+/**
+ * Two builds of Adjoint in one process, interleaved: for a change to lowering, codegen or
+ * kernels, each case is jitted on wasm (one kernel thread) by both builds, checked against the
+ * ref backend, then timed in alternating rounds (old, new, old, new ...) so that load from other
+ * processes hits both alike. Prints each build's median and the ratio new / old per case.
+ *
+ *   git worktree add --detach /tmp/old <old commit>
+ *   deno run -A bench/builds.ts /tmp/old . [--rounds=15]
+ *
+ * The cases are the fused chains the kernel IR renders: a gelu layer, the gradient of a tanh
+ * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, a masked (compare,
+ * select, int32) chain, and row and column reductions.
+ * @module
+ */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+type Lib = typeof import("../mod.ts");
+type Tensor = ReturnType<Lib["numpy"]["array"]>;
+type Fn = (...xs: Tensor[]) => Tensor | Tensor[];
+
+/** A case: its function and the shapes of its float32 inputs (filled in [-1, 1]). */
+interface Case {
+  name: string;
+  shapes: number[][];
+  f: (lib: Lib) => Fn;
+}
+
+const gelu = (lib: Lib, x: Tensor) => {
+  const cube = x.mul(x).mul(x).mul(0.044715);
+  return x.mul(0.5).mul(lib.numpy.tanh(x.add(cube).mul(0.7978846)).add(1));
+};
+
+const CASES: Case[] = [
+  {
+    name: "gelu layer [256,512] @ [512,512]",
+    shapes: [[256, 512], [512, 512], [512]],
+    f: (lib) => (x, w, b) => gelu(lib, lib.numpy.matmul(x, w).add(b)),
+  },
+  {
+    name: "grad of a tanh MLP 784-256-10, batch 128",
+    shapes: [[128, 784], [784, 256], [256], [256, 10]],
+    f: (lib) => {
+      const np = lib.numpy;
+      const loss = (w1: Tensor, b1: Tensor, w2: Tensor, x: Tensor) =>
+        np.mean(np.matmul(np.tanh(np.matmul(x, w1).add(b1)), w2).mul(0.5).square());
+      return (x, w1, b1, w2) => lib.grad(loss, { argnums: [0, 1, 2] })(w1, b1, w2, x) as Tensor[];
+    },
+  },
+  {
+    name: "log-sum-exp of rows and its grad [512,1000]",
+    shapes: [[512, 1000]],
+    f: (lib) => {
+      const np = lib.numpy;
+      const loss = (z: Tensor) => {
+        // The max shifts the sum without changing it: as JAX's logsumexp, not differentiated.
+        const m = lib.stopGradient(np.max(z, -1, true));
+        const lse = np.log(np.sum(np.exp(z.sub(m)), -1, true)).add(m);
+        return np.mean(lse);
+      };
+      return (z) => lib.valueAndGrad(loss)(z) as unknown as Tensor[];
+    },
+  },
+  {
+    name: "exp and sigmoid chain, 1M",
+    shapes: [[1 << 20]],
+    f: (lib) => (x) => lib.numpy.sigmoid(lib.numpy.exp(x).mul(x).sub(0.5)),
+  },
+  {
+    name: "masked chain (compare, select, int32), 1M",
+    shapes: [[1 << 20]],
+    f: (lib) => (x) => {
+      const np = lib.numpy;
+      const k = np.floor(x.mul(8)).astype("int32");
+      const leaky = np.where(x.gt(0), x, x.mul(0.1));
+      return leaky.add(np.where(k.mul(k).gt(9), k, k.neg()).astype("float32"));
+    },
+  },
+  {
+    name: "row and column sums of tanh [1024,1024]",
+    shapes: [[1024, 1024]],
+    f: (lib) => (x) => {
+      const t = lib.numpy.tanh(x);
+      return [lib.numpy.sum(t, 1), lib.numpy.max(t, 0)];
+    },
+  },
+];
+
+/** Host data in [-1, 1], the same for every build. */
+function data(size: number, seed: number): Float32Array {
+  const out = new Float32Array(size);
+  let s = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** The host data of each output of `out`. */
+function host(out: Tensor | Tensor[]): Float32Array[] {
+  const list = Array.isArray(out) ? out : [out];
+  return list.map((t) =>
+    Float32Array.from((t as unknown as { dataSync(): ArrayLike<number> }).dataSync())
+  );
+}
+
+/** The largest error of `got` against `want`, relative to each output's scale. */
+function error(got: Float32Array[], want: Float32Array[]): number {
+  let worst = 0;
+  want.forEach((w, o) => {
+    const scale = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1;
+    for (let i = 0; i < w.length; i++) {
+      worst = Math.max(worst, Math.abs(got[o][i] - w[i]) / scale);
+    }
+  });
+  return worst;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Loads the build whose root folder is `dir`, on one kernel thread. */
+async function load(dir: string): Promise<Lib> {
+  const lib: Lib = await import(pathToFileURL(resolve(dir, "mod.ts")).href);
+  lib.setThreads(1);
+  return lib;
+}
+
+/** One build's case, ready to time: `run` calls the jitted function once and waits for it. */
+function prepare(
+  lib: Lib,
+  c: Case,
+): { run: () => void; out: Float32Array[]; want: Float32Array[] } {
+  const inputs = (backend: string) =>
+    c.shapes.map((s, i) =>
+      lib.toBackend(
+        lib.numpy.reshape(lib.numpy.array(data(s.reduce((a, b) => a * b, 1), i + 1)), s),
+        backend,
+      )
+    );
+  const f = c.f(lib);
+  const want = host(lib.jit(f, { backend: "ref" })(...inputs("ref")));
+  const args = inputs("wasm");
+  const jitted = lib.jit(f, { backend: "wasm", compile: "sync" });
+  const out = host(jitted(...args));
+  return { run: () => void host(jitted(...args)), out, want };
+}
+
+const argv = Deno.args.filter((a) => !a.startsWith("--"));
+if (argv.length !== 2) {
+  console.error("usage: deno run -A bench/builds.ts OLD_DIR NEW_DIR [--rounds=N]");
+  Deno.exit(2);
+}
+const rounds = Number(Deno.args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? 15);
+const builds = [await load(argv[0]), await load(argv[1])];
+let failed = false;
+console.log(`old ${argv[0]}, new ${argv[1]}: ${rounds} interleaved rounds, 1 thread, ms`);
+for (const c of CASES) {
+  const prepared = builds.map((lib) => prepare(lib, c));
+  const errors = prepared.map((p) => error(p.out, p.want));
+  if (errors.some((e) => !(e < 1e-4))) {
+    console.log(`${c.name}: MISMATCH against ref (old ${errors[0]}, new ${errors[1]})`);
+    failed = true;
+    continue;
+  }
+  const times: number[][] = [[], []];
+  for (const p of prepared) p.run();
+  for (let r = 0; r < rounds; r++) {
+    prepared.forEach((p, b) => {
+      const t0 = performance.now();
+      p.run();
+      times[b].push(performance.now() - t0);
+    });
+  }
+  const [old, now] = times.map(median);
+  console.log(
+    `${c.name}: old ${old.toFixed(2)}, new ${now.toFixed(2)}, new/old ${(now / old).toFixed(3)}` +
+      ` (max error vs ref ${Math.max(...errors).toExponential(1)})`,
+  );
+}
+if (failed) Deno.exit(1);
