@@ -114,7 +114,10 @@ function at(table: ByDtype, op: string, dtype: DType): Render {
 /** A load node of the IR. */
 export type LoadNode = Extract<Expr, { kind: "load" }>;
 
-/** How each kind of node renders, given its operands' WGSL and the renderer of loads. */
+/**
+ * How each kind of node renders, given its operands' WGSL and the renderer of loads. (Every
+ * node's own dtype is checked as its `let` is declared, so operands are GPU dtypes here.)
+ */
 const NODE_WGSL: {
   [K in ExprKind]: (
     e: Extract<Expr, { kind: K }>,
@@ -126,17 +129,10 @@ const NODE_WGSL: {
   load: (e, _, load) => load(e),
   unary: (e, args) => at(UNARY_WGSL[e.op], e.op, e.a.dtype)(args),
   binary: (e, args) => at(BINARY_WGSL[e.op], e.op, e.a.dtype)(args),
-  compare: (e, args) => {
-    gpuDType(e.op, e.a.dtype);
-    return COMPARE_WGSL[e.op](args);
-  },
+  compare: (e, args) => COMPARE_WGSL[e.op](args),
   math: (e, args) => at({ float32: call(MATH_WGSL[e.fn]) }, e.fn, e.dtype)(args),
-  select: (e, [c, t, f]) => {
-    gpuDType("select", e.dtype);
-    return `select(${f}, ${t}, ${c} != 0u)`;
-  },
-  convert: (e, args) =>
-    CONVERT_WGSL[gpuDType("convert", e.a.dtype)][gpuDType("convert", e.dtype)](args),
+  select: (_, [c, t, f]) => `select(${f}, ${t}, ${c} != 0u)`,
+  convert: (e, args) => CONVERT_WGSL[e.a.dtype as GpuDType][gpuDType("convert", e.dtype)](args),
 };
 
 /** WGSL statements computing expressions, and the WGSL naming each root's value. */

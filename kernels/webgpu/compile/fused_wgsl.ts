@@ -108,6 +108,7 @@ type Cell = (v: Var, index: string) => { ref: string; bits: boolean };
 
 /** Emits the compute shader of fused kernel `k`, with values placed by `place`. */
 export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
+  // A float64 value cannot be bound: refused naming jit before anything is rendered.
   [...k.inputs, ...k.outputs].forEach(dtypeOf);
   const lk = lowerKernel(k);
   const space = lk.space;
