@@ -46,21 +46,34 @@ ${g.prologue}
   return { source, groups: g.groups, params: p.values };
 }
 
+/** The statements of loop kernel `k` whose loads and stores are all contiguous, over `i`. */
+function programBody(k: LoopKernel): string[] {
+  const code = renderExprs(k.stores.map((s) => s.value), (e) => `in${k.loads[e.load].input}[i]`);
+  return [...code.lines, ...k.stores.map((s, j) => `out${s.output}[i] = ${code.values[j]};`)];
+}
+
 /**
  * The kernel of loop kernel `k` over a 1-d space whose loads and stores are all contiguous (a
  * one-op program); its element count is a run-time parameter, so one pipeline serves every size.
  */
 export function programKernel(k: LoopKernel): Kernel {
-  const code = renderExprs(k.stores.map((s) => s.value), (e) => `in${k.loads[e.load].input}[i]`);
-  const stores = k.stores.map((s, j) => `out${s.output}[i] = ${code.values[j]};`);
-  return elementKernel(k.inputs, k.outputs, [...code.lines, ...stores], k.space[0]);
+  return elementKernel(k.inputs, k.outputs, programBody(k), k.space[0]);
 }
+
+/** The body of each primitive's one-op program, by primitive and dtypes (sizes do not shape it). */
+const bodies = new Map<string, string[]>();
 
 /** The rule running elementwise primitive `name` as its one-op program. */
 const loweredRule = (name: LoweredName): GpuRule => (rt, inputs, inAvals, _params, [out]) => {
+  const types = inAvals.map((a) => a.dtype);
+  const key = `${name}(${types}) -> ${out.dtype}`;
+  let body = bodies.get(key);
+  if (!body) {
+    body = programBody(oneOpKernel(name, types, out.dtype, out.size));
+    bodies.set(key, body);
+  }
   const result = allocFor(rt, out);
-  const k = oneOpKernel(name, inAvals.map((a) => a.dtype), out.dtype, out.size);
-  rt.run(programKernel(k), [...inputs, result]);
+  rt.run(elementKernel(types, [out.dtype], body, out.size), [...inputs, result]);
   return [result];
 };
 
