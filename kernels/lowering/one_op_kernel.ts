@@ -16,8 +16,12 @@ import { verifyLoopKernel } from "./verify_ir.ts";
  *
  * @example
  * ```ts
- * const k = oneOpKernel("add", ["float32", "float32"], "float32", 8);
- * // loop [8] in (float32, float32) out (float32): out0[1] = add in0[1] in1[1]
+ * loopKernelToString(oneOpKernel("add", ["float32", "float32"], "float32", 8));
+ * // loop [8] in (float32, float32) out (float32)
+ * //   t0: float32 = in0[1]
+ * //   t1: float32 = in1[1]
+ * //   t2: float32 = add t0 t1
+ * //   out0[1] = t2
  * ```
  */
 export function oneOpKernel(
