@@ -261,7 +261,7 @@ Deno.test({
     const run = GpuRuntime.prototype.run;
     let changed = 0;
     GpuRuntime.prototype.run = function (kernel, buffers) {
-      const source = kernel.source.replace(/\(1f \/ r/, "(2f / r");
+      const source = kernel.source.replace(/\(1f \/ t/, "(2f / t");
       if (source !== kernel.source) changed++;
       return run.call(this, { ...kernel, source }, buffers);
     };

@@ -2,7 +2,7 @@
  * The kernel IR: every elementwise primitive, at every dtype it accepts, lowers to a loop kernel
  * the verifier accepts; a fused chain lowers to the expression DAG its equations say (broadcasts
  * as stride-0 loads, a reduction as an accumulating store); and each verifier rule rejects the
- * malformed kernel it is for.
+ * malformed kernel it is for. any and all reduce bools by max and min.
  */
 import assert from "node:assert/strict";
 import { type Array, type DType, makeJaxpr, numpy as np } from "../mod.ts";
@@ -10,7 +10,7 @@ import * as ew from "../core/primitives/elementwise.ts";
 import { withDefaultBackend } from "../core/backend.ts";
 import { fuse } from "../kernels/lowering/fusion.ts";
 import type { Expr, LoopKernel } from "../kernels/lowering/kernel_ir.ts";
-import { loopKernelToString } from "../kernels/lowering/kernel_ir.ts";
+import { loopKernelToString, reduceIdentity } from "../kernels/lowering/kernel_ir.ts";
 import { lowerKernel } from "../kernels/lowering/lower_kernel.ts";
 import { irProblems } from "../kernels/lowering/verify_ir.ts";
 
@@ -123,6 +123,20 @@ Deno.test("kernel IR: a broadcast is a stride-0 load, a reduction an accumulatin
       "  out0[1,0] add= t5",
     ].join("\n"),
   );
+});
+
+Deno.test("kernel IR: any and all are max and min reductions of bools, identities false and true", () => {
+  const kernels = loopKernels(
+    (x: Array) => [np.any(x.gt(0), 1), np.all(x.gt(0), 0)],
+    arrayOf("float32", [3, 4]),
+  );
+  for (const k of kernels) assert.deepEqual(irProblems(k), [], loopKernelToString(k));
+  const reductions = kernels.flatMap((k) => k.stores).filter((s) => s.reduce);
+  assert.deepEqual(reductions.map((s) => [s.reduce, s.value.dtype]), [
+    ["max", "bool"],
+    ["min", "bool"],
+  ]);
+  assert.deepEqual([reduceIdentity("max", "bool"), reduceIdentity("min", "bool")], [0, 1]);
 });
 
 Deno.test("kernel IR: sign, rsqrt and select lower to the IR's operations", () => {

@@ -204,6 +204,17 @@ gpuTest("jitted random elementwise and reduction programs agree with ref", async
       },
       [randomArray([24, 30], 1), randomArray([24, 30], 2)],
     ));
+  await t.step("bool reductions (any, all) fused after comparisons, short and long", () =>
+    checkJit(
+      "any/all",
+      (x: Array) => [
+        np.any(x.gt(0.9), 1),
+        np.all(x.gt(-0.99), 1),
+        np.any(x.lt(-2), 0),
+        np.all(x.lt(0.5), 0),
+      ],
+      [randomArray([6, 300], 8)],
+    ));
   await t.step("broadcasts of broadcasts", () =>
     checkJit(
       "views",

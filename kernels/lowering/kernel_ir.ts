@@ -13,7 +13,8 @@
  *   the error stated for it in the tests;
  * - int32 wraps; `div` truncates, gives 0 for a zero divisor and wraps `MIN / -1`; `rem` has the
  *   dividend's sign and gives the dividend for a zero divisor; `not` is bitwise;
- * - bool is 0 or 1: `not`, `and`, `or` are logical; comparisons give bool;
+ * - bool is 0 or 1: `not`, `and`, `or` are logical; comparisons give bool; a `max` reduction
+ *   of bools is their `or`, a `min` reduction their `and`;
  * - `convert` truncates floats toward zero into int32 and maps nonzero to true into bool.
  * @module
  */
@@ -136,6 +137,7 @@ export interface LoopKernel {
 /** Identity of each reduction in `dtype` (the first value combined gives itself). */
 export function reduceIdentity(op: ReduceOp, dtype: DType): number {
   if (op === "add") return 0;
+  if (dtype === "bool") return op === "max" ? 0 : 1;
   const float = dtype === "float32" || dtype === "float64";
   if (op === "max") return float ? -Infinity : -(2 ** 31);
   return float ? Infinity : 2 ** 31 - 1;

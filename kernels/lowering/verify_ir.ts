@@ -14,6 +14,7 @@ import {
   MATH_ARITY,
   type MathFn,
   operands,
+  type ReduceOp,
   topologicalOrder,
   type UnaryOp,
 } from "./kernel_ir.ts";
@@ -44,6 +45,13 @@ const BINARY_DTYPES: Readonly<Record<string, readonly DType[]>> = {
   min: NUMBERS,
   and: ["int32", "bool"],
   or: ["int32", "bool"],
+};
+
+/** Dtypes each reduction accumulates (bool's `max` is `or`, its `min` is `and`). */
+const REDUCE_DTYPES: Readonly<Record<ReduceOp, readonly DType[]>> = {
+  add: NUMBERS,
+  max: ALL,
+  min: ALL,
 };
 
 /** What is wrong with a node of each kind, or null. */
@@ -115,7 +123,7 @@ export function irProblems(k: LoopKernel): string[] {
     if (s.strides.length !== rank) {
       problems.push(`store ${i}: ${s.strides.length} strides, rank ${rank}`);
     }
-    if (s.reduce && !NUMBERS.includes(s.value.dtype)) {
+    if (s.reduce && !REDUCE_DTYPES[s.reduce].includes(s.value.dtype)) {
       problems.push(`store ${i}: ${s.reduce} reduction of ${s.value.dtype}`);
     }
     if (!s.reduce && !injective(k.space, s.strides)) {

@@ -8,7 +8,7 @@
  */
 import { mapRules } from "../rule_table.ts";
 import { allocFor, type GpuRule } from "./rule.ts";
-import { type Expr, mapRule } from "./elementwise.ts";
+import { mapRule, type WgslExpr } from "./elementwise.ts";
 import type { Kernel } from "./runtime.ts";
 import { grid, KernelParams } from "./wgsl.ts";
 
@@ -18,7 +18,7 @@ const inRange = (s: string) => `(bitcast<u32>(${s}) < 32u)`;
 /** WGSL expressions of the word primitives over i32 operands. */
 const WORD_OPS: Record<
   "xor" | "shift_left" | "shift_right_logical" | "shift_right_arithmetic",
-  Expr
+  WgslExpr
 > = {
   xor: ([x, y]) => `(${x} ^ ${y})`,
   shift_left: ([x, s]) => `select(0i, ${x} << bitcast<u32>(${s}), ${inRange(s)})`,

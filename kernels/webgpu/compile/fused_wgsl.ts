@@ -1,11 +1,12 @@
 /**
  * WGSL code generation for fused kernels: one compute shader per kernel of a jitted program.
- * Each invocation computes one element of the kernel's iteration space: it loads its inputs
- * (broadcast operands through strided views, never materialised), evaluates the fused equations
- * in registers with the same scalar expressions as the eager kernels, and stores the values
- * other kernels need. A kernel that ends in a reduction instead runs one invocation per output
- * element looping over the reduced axes, or, when those are long, one workgroup per output
- * element whose invocations fold strided shares and combine them as a tree in workgroup memory.
+ * The kernel is lowered once to a loop kernel of the kernel IR (lower_kernel.ts); each invocation
+ * computes one point of its iteration space: it loads its inputs through the loads' strided
+ * views (broadcasts never materialised), evaluates the IR's expressions in registers (rendered
+ * by render_wgsl.ts, as the eager kernels are) and stores the values other kernels need. A
+ * kernel whose store is a reduction instead runs one invocation per output element looping over
+ * the reduced axes, or, when those are long, one workgroup per output element whose invocations
+ * fold strided shares and combine them as a tree in workgroup memory.
  *
  * Shapes are static in a compiled program, so sizes, strides and arena offsets are constants in
  * the source. Values in the program's arena are read through one `array<u32>` binding (bitcast
@@ -13,12 +14,13 @@
  * @module
  */
 import { AdjointError } from "../../../core/errors.ts";
-import { type Atom, type JaxprEqn, Literal, type Var } from "../../../core/jaxpr.ts";
-import { sizeOf, stridesOf } from "../../../core/shape.ts";
+import type { Var } from "../../../core/jaxpr.ts";
+import { range, sizeOf, stridesOf } from "../../../core/shape.ts";
 import type { Kernel } from "../../lowering/fusion.ts";
-import { elementwiseExpr, type Expr } from "../elementwise.ts";
-import { REDUCERS } from "../reduction.ts";
-import { type GpuDType, gpuDType, literal, MAX_GROUPS, SCALAR, WORKGROUP } from "../wgsl.ts";
+import type { Store } from "../../lowering/kernel_ir.ts";
+import { lowerKernel } from "../../lowering/lower_kernel.ts";
+import { renderCombine, renderExprs, renderIdentity } from "../render_wgsl.ts";
+import { type GpuDType, gpuDType, MAX_GROUPS, SCALAR, WORKGROUP } from "../wgsl.ts";
 import { withHelpers } from "../wgsl_math.ts";
 
 /** Where a value lives: its element offset in the arena, or `undefined` for a binding of its own. */
@@ -39,16 +41,13 @@ export interface FusedShader {
 /** Reductions with at most this many terms per output use one invocation per output. */
 const SERIAL_LIMIT = 128;
 
-/** Expressions of elementwise primitives that only fused kernels meet (no eager kernel). */
-const FUSED_ONLY: Record<string, Expr> = { stop_gradient: ([x]) => x };
-
-const dtypeOf = (a: Atom): GpuDType => gpuDType("jit", a.aval.dtype);
+const dtypeOf = (v: Var): GpuDType => gpuDType("jit", v.aval.dtype);
 
 /** Strides (in elements, one per space axis) at which a load or store walks a buffer. */
-type Pattern = number[];
+type Pattern = readonly number[];
 
-/** One WGSL statement, given the offset expression of each access pattern. */
-type Line = (offset: (pattern: number) => string) => string;
+/** The body's WGSL statements, given the offset expression of each access pattern. */
+type Body = (offset: (pattern: number) => string) => string[];
 
 /** The collapsed iteration space: axes with their sizes, whether reduced, and pattern strides. */
 interface Axis {
@@ -64,7 +63,7 @@ interface Axis {
 function collapse(
   space: readonly number[],
   reduced: readonly number[],
-  patterns: Pattern[],
+  patterns: readonly Pattern[],
 ): Axis[] {
   const axes: Axis[] = [];
   space.forEach((size, d) => {
@@ -104,14 +103,19 @@ function linear(axes: Axis[], names: string[], pattern: number): string {
   return terms.length ? terms.join(" + ") : "0u";
 }
 
+/** The WGSL lvalue of element `index` of a value, and whether it is stored as u32 bits. */
+type Cell = (v: Var, index: string) => { ref: string; bits: boolean };
+
 /** Emits the compute shader of fused kernel `k`, with values placed by `place`. */
 export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
-  const space = k.space!;
-  const lastEqn = k.eqns[k.eqns.length - 1];
-  const reduction = lastEqn.prim.properties.fusibleReduction ? lastEqn : undefined;
-  const reducedAxes = reduction ? (reduction.params.axes as number[]) : [];
-  const views = new Map<Var, JaxprEqn>();
-  for (const e of k.eqns) if (e.prim.name === "broadcast_in_dim") views.set(e.outBinders[0], e);
+  // A float64 value cannot be bound: refused naming jit before anything is rendered.
+  [...k.inputs, ...k.outputs].forEach(dtypeOf);
+  const lk = lowerKernel(k);
+  const space = lk.space;
+  const reduction = lk.stores.find((s) => s.reduce);
+  const reducedAxes = reduction
+    ? range(space.length).filter((d) => reduction.strides[d] === 0)
+    : [];
 
   const patterns: Pattern[] = [];
   const patternOf = (p: Pattern): number => {
@@ -120,12 +124,14 @@ export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
     return i >= 0 ? i : patterns.push(p) - 1;
   };
   const direct = patternOf(stridesOf(space));
+  const loadPatterns = lk.loads.map((l) => patternOf(l.strides));
+  // A reduction's store is not a pattern: it writes element `k` of the kept axes, once.
+  const storePatterns = lk.stores.map((s) => (s.reduce ? -1 : patternOf(s.strides)));
 
   const bindings: Var[] = [];
   const written = new Set<Var>();
   let usesArena = false;
-  /** The WGSL lvalue of element `index` of `v`, and how to convert it to/from its type. */
-  const cell = (v: Var, index: string): { ref: string; bits: boolean } => {
+  const cell: Cell = (v, index) => {
     const at = place(v);
     if (at !== undefined) {
       usesArena = true;
@@ -134,85 +140,35 @@ export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
     const b = bindings.includes(v) ? bindings.indexOf(v) : bindings.push(v) - 1;
     return { ref: `b${b}[${index}]`, bits: false };
   };
-
-  const body: Line[] = [];
-  const regs = new Map<Var, string>();
-  const loads = new Map<string, string>();
-  let nextReg = 0;
-  const fresh = () => `r${nextReg++}`;
-  const varIds = new Map<Var, number>();
-  const varId = (v: Var) => varIds.get(v) ?? varIds.set(v, varIds.size).get(v)!;
-
-  const loadAt = (v: Var, strides: Pattern): string => {
-    const p = patternOf(strides);
-    const key = `${varId(v)}@${p}`;
-    const cached = loads.get(key);
-    if (cached) return cached;
-    const r = fresh();
-    const T = SCALAR[dtypeOf(v)];
-    body.push((off) => {
-      const { ref, bits } = cell(v, off(p));
-      return `let ${r}: ${T} = ${bits ? `bitcast<${T}>(${ref})` : ref};`;
-    });
-    loads.set(key, r);
-    return r;
-  };
-  /** Value of view `v` at the current element; `map[i]` is the space axis feeding v's axis i. */
-  const viewValue = (v: Var, map: number[]): string => {
-    const e = views.get(v)!;
-    const x = e.inputs[0];
-    const dims = e.params.dims as number[];
-    const xMap = x.aval.shape.map((n, i) => (n === 1 ? -1 : map[dims[i]]));
-    if (x instanceof Literal) return literal(x.value, dtypeOf(x));
-    if (views.has(x)) return viewValue(x, xMap);
-    const inRegister = regs.get(x);
-    if (inRegister) return inRegister;
-    const xs = stridesOf(x.aval.shape);
-    const strides = space.map(() => 0);
-    xMap.forEach((d, i) => d >= 0 && (strides[d] += xs[i]));
-    return loadAt(x, strides);
-  };
-  const identity = space.map((_, d) => d);
-  const value = (a: Atom): string => {
-    if (a instanceof Literal) return literal(a.value, dtypeOf(a));
-    const r = regs.get(a);
-    if (r) return r;
-    return views.has(a) ? viewValue(a, identity) : loadAt(a, stridesOf(space));
-  };
-  const store = (v: Var, reg: string) => {
+  const write = (v: Var, index: string, value: string): string => {
     written.add(v);
-    body.push((off) => {
-      const { ref, bits } = cell(v, off(direct));
-      return `${ref} = ${bits ? `bitcast<u32>(${reg})` : reg};`;
-    });
+    const { ref, bits } = cell(v, index);
+    return `${ref} = ${bits ? `bitcast<u32>(${value})` : value};`;
   };
 
-  const outputs = new Set(k.outputs);
-  for (const e of k.eqns) {
-    const out = e.outBinders[0];
-    const name = e.prim.name;
-    if (e === reduction) {
-      const m = REDUCERS[name](dtypeOf(out));
-      const x = value(e.inputs[0]);
-      body.push(() => `acc = ${m.combine("acc", x)};`);
-      continue;
-    }
-    if (name === "broadcast_in_dim") {
-      if (outputs.has(out)) store(out, viewValue(out, identity));
-      continue;
-    }
-    const args = e.inputs.map(value);
-    const expr = FUSED_ONLY[name] ??
-      elementwiseExpr(name, dtypeOf(e.inputs[0]), dtypeOf(out));
-    const r = fresh();
-    body.push(() => `let ${r}: ${SCALAR[dtypeOf(out)]} = ${expr(args)};`);
-    regs.set(out, r);
-    if (outputs.has(out)) store(out, r);
-  }
+  const body: Body = (offset) => {
+    const code = renderExprs(lk.stores.map((s) => s.value), (e) => {
+      const v = k.inputs[lk.loads[e.load].input];
+      const { ref, bits } = cell(v, offset(loadPatterns[e.load]));
+      return bits ? `bitcast<${SCALAR[dtypeOf(v)]}>(${ref})` : ref;
+    });
+    const stores = lk.stores.map((s, j) =>
+      s.reduce
+        ? `acc = ${renderCombine(s.reduce, s.value.dtype, "acc", code.values[j])};`
+        : write(k.outputs[s.output], offset(storePatterns[j]), code.values[j])
+    );
+    return [...code.lines, ...stores];
+  };
 
   const axes = collapse(space, reducedAxes, patterns);
   const shader = reduction
-    ? reductionShader(reduction, axes, patterns.length, cell, written)
+    ? reductionShader(
+      reduction,
+      dtypeOf(k.outputs[reduction.output]),
+      axes,
+      patterns.length,
+      (index, value) => write(k.outputs[reduction.output], index, value),
+    )
     : elementwiseShader(sizeOf(space), axes, direct);
   const lines = shader.lines(body);
   const decls = [
@@ -237,7 +193,7 @@ export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
 interface ShaderFrame {
   groups: [number, number, number];
   globals: string[];
-  lines(body: Line[]): string[];
+  lines(body: Body): string[];
 }
 
 /** Workgroup counts for `n` invocations in workgroups of `per`, folded into 2-d past the limit. */
@@ -266,7 +222,7 @@ function elementwiseShader(n: number, axes: Axis[], direct: number): ShaderFrame
         needCoords = true;
         return linear(axes, names, p);
       };
-      const stmts = body.map((l) => l(offset));
+      const stmts = body(offset);
       return [
         `@compute @workgroup_size(${WORKGROUP})`,
         "fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {",
@@ -281,37 +237,31 @@ function elementwiseShader(n: number, axes: Axis[], direct: number): ShaderFrame
 }
 
 /**
- * A kernel ending in a reduction: output element `k` (over the kept axes) folds the space
- * elements of the reduced axes, `r` indexing them; `s` is each element's flat index in the space.
+ * A kernel ending in reduction store `store` (of `dtype`): output element `k` (over the kept
+ * axes) folds the space elements of the reduced axes, `r` indexing them; `save(index, value)`
+ * writes its result.
  */
 function reductionShader(
-  e: JaxprEqn,
+  store: Store,
+  dtype: GpuDType,
   axes: Axis[],
   patternCount: number,
-  cell: (v: Var, index: string) => { ref: string; bits: boolean },
-  written: Set<Var>,
+  save: (index: string, value: string) => string,
 ): ShaderFrame {
-  const out = e.outBinders[0];
-  const dtype = dtypeOf(out);
   const T = SCALAR[dtype];
-  const m = REDUCERS[e.prim.name](dtype);
+  const op = store.reduce!;
   const kept = axes.filter((a) => !a.reduced), reduced = axes.filter((a) => a.reduced);
   const K = sizeOf(kept.map((a) => a.size)), R = sizeOf(reduced.map((a) => a.size));
   const keptNames = kept.map((_, j) => `k${j}`), reducedNames = reduced.map((_, j) => `q${j}`);
-  written.add(out);
-  const save = () => {
-    const result = cell(out, "k");
-    return `${result.ref} = ${result.bits ? `bitcast<u32>(acc)` : "acc"};`;
-  };
   const bases = Array.from(
     { length: patternCount },
     (_, p) => `let base${p} = ${linear(kept, keptNames, p)};`,
   );
-  const loop = (body: Line[]) => {
-    const stmts = body.map((l) => l((p) => `base${p} + ${linear(reduced, reducedNames, p)}`));
+  const loop = (body: Body) => {
+    const stmts = body((p) => `base${p} + ${linear(reduced, reducedNames, p)}`);
     return [...coordinates("r", reduced, reducedNames), ...stmts];
   };
-  const init = `var acc: ${T} = ${literal(m.identity, dtype)};`;
+  const init = `var acc: ${T} = ${renderIdentity(op, dtype)};`;
   if (R <= SERIAL_LIMIT) {
     return {
       groups: dispatch(K, WORKGROUP),
@@ -325,7 +275,7 @@ function reductionShader(
         `  for (var r = 0u; r < ${R}u; r++) {`,
         ...indent(loop(body), 2),
         "  }",
-        `  ${save()}`,
+        `  ${save("k", "acc")}`,
         "}",
       ],
     };
@@ -352,12 +302,14 @@ function reductionShader(
       "  part[lid.x] = acc;",
       "  workgroupBarrier();",
       `  for (var half = ${WORKGROUP / 2}u; half > 0u; half = half >> 1u) {`,
-      `    if (lid.x < half) { part[lid.x] = ${m.combine("part[lid.x]", "part[lid.x + half]")}; }`,
+      `    if (lid.x < half) { part[lid.x] = ${
+        renderCombine(op, dtype, "part[lid.x]", "part[lid.x + half]")
+      }; }`,
       "    workgroupBarrier();",
       "  }",
       "  if (lid.x == 0u && live) {",
       "    acc = part[0];",
-      `    ${save()}`,
+      `    ${save("k", "acc")}`,
       "  }",
       "}",
     ],
