@@ -70,15 +70,18 @@ function registers(k: LoopKernel): Registers {
   return { order, name: (e) => names.get(e)! };
 }
 
+/** The byte address load node `e` reads at the loop indices. */
+function loadAddress(k: LoopKernel, e: Extract<Expr, { kind: "load" }>): string {
+  const l = k.loads[e.load];
+  return `in${l.input} + ${offsetExpr(l.strides, SHIFT[e.dtype])}`;
+}
+
 /** The scalar body of one point of `k`'s space. */
 function scalarBody(k: LoopKernel, regs: Registers): string[] {
   const ref = (e: Expr) => (e.kind === "const" ? scalarConst(e.dtype, e.value) : regs.name(e));
   const body = regs.order.map((e) => {
     const value = e.kind === "load"
-      ? scalarLoad(
-        e.dtype,
-        `in${k.loads[e.load].input} + ${offsetExpr(k.loads[e.load].strides, SHIFT[e.dtype])}`,
-      )
+      ? scalarLoad(e.dtype, loadAddress(k, e))
       : renderScalar(e, operands(e).map(ref));
     return `const ${regs.name(e)}: ${REG[e.dtype]} = ${value};`;
   });
@@ -221,9 +224,7 @@ function vectorBody(k: LoopKernel, regs: Registers, plan: VectorPlan, half?: num
   for (const e of regs.order) {
     const r = regs.name(e);
     if (e.kind === "load") {
-      const l = k.loads[e.load];
-      const addr = `in${l.input} + ${offsetExpr(l.strides, SHIFT[e.dtype])}`;
-      const read = vectorLoad(e.dtype, plan.loads.get(e.load)!, addr, `p${r}`);
+      const read = vectorLoad(e.dtype, plan.loads.get(e.load)!, loadAddress(k, e), `p${r}`);
       body.push(...read.setup, `const ${r} = ${read.expr};`);
     } else body.push(`const ${r} = ${renderVector(e, operands(e).map(ref))!};`);
   }
