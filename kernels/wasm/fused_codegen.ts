@@ -49,10 +49,14 @@ export function splittable(k: LoopKernel): boolean {
   return k.space.length > 0 && k.stores.every((s) => !s.reduce || s.strides[0] !== 0);
 }
 
-/** Relative cost of one element of `k`'s space: 1 per node, load and store, 16 per math call. */
+/**
+ * Relative cost of one element of `k`'s space: 1 per node, load and store, 16 per math call or
+ * remainder (fmod is a loop).
+ */
 export function elementCost(k: LoopKernel): number {
   const nodes = topologicalOrder(k.stores.map((s) => s.value));
-  return nodes.reduce((sum, e) => sum + (e.kind === "math" ? 16 : 1), k.stores.length);
+  const costly = (e: Expr) => e.kind === "math" || (e.kind === "binary" && e.op === "rem");
+  return nodes.reduce((sum, e) => sum + (costly(e) ? 16 : 1), k.stores.length);
 }
 
 /** A kernel's nodes in evaluation order and their register names (constants render inline). */
