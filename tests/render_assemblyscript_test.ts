@@ -170,8 +170,15 @@ Deno.test("every math function renders, vectorises as its table says, and equals
   }
 });
 
-/** The dtype pairs whose convert has a vector form: to float32 from int32 or bool, bool to int32. */
-const VECTOR_CONVERTS = new Set(["int32>float32", "bool>float32", "bool>int32"]);
+/** The dtype pairs whose convert has a vector form (float64 has none). */
+const VECTOR_CONVERTS = new Set([
+  "int32>float32",
+  "bool>float32",
+  "bool>int32",
+  "float32>bool",
+  "float32>int32",
+  "int32>bool",
+]);
 
 Deno.test("select at every dtype and convert between every pair render and equal ref", () => {
   for (const d of DTYPES) {
@@ -191,4 +198,13 @@ Deno.test("select at every dtype and convert between every pair render and equal
       );
     }
   }
+});
+
+Deno.test("float32 to int32 saturates (NaN to 0) alike in the vector loop, the scalar one and the eager kernel", () => {
+  const row = [NaN, Infinity, -Infinity, 3e9, -3e9, 2.7, -2.7, 2 ** 31, -(2 ** 31)];
+  const x = toBackend(np.array([...row, ...row.reverse()], "float32").reshape([2, 9]), "wasm");
+  const convert = (a: Array) => ew.convert(a, "int32");
+  const jitted = jit(convert, { compile: "sync", backend: "wasm" });
+  assert.match(jitted.lower(x).compiled.assemblyscript, /i32x4\.trunc_sat_f32x4_s/);
+  assert.deepEqual(jitted(x).toArray(), convert(x).toArray());
 });

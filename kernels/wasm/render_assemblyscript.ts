@@ -212,8 +212,17 @@ function scalarConvert(a: string, from: DType, to: DType): string {
   return isFloat(from) ? `<i32>(${a})` : a;
 }
 
-/** Four lanes converted: to float32 from int32 or bool masks, to int32 from bool masks. */
+/**
+ * Four lanes converted: to float32 from int32 or bool masks; to int32 from bool masks, or from
+ * float32 truncating (saturating, NaN to 0, as the scalar `<i32>` and the eager kernel); to bool
+ * masks from float32 or int32 (nonzero, NaN included, is true).
+ */
 function vectorConvert(a: string, from: DType, to: DType): string | null {
+  if (from === "float32" && to === "int32") return `i32x4.trunc_sat_f32x4_s(${a})`;
+  if (to === "bool" && (from === "float32" || from === "int32")) {
+    const lanes = from === "float32" ? "f32x4" : "i32x4";
+    return `${lanes}.ne(${a}, ${lanes}.splat(0))`;
+  }
   if (from === "bool" && to === "float32") return `v128.and(${a}, f32x4.splat(1.0))`;
   if (from === "bool" && to === "int32") return `v128.and(${a}, i32x4.splat(1))`;
   return from === "int32" && to === "float32" ? `f32x4.convert_i32x4_s(${a})` : null;
