@@ -270,9 +270,9 @@ export function scalarLoad(d: DType, addr: string): string {
   return d === "bool" ? `<i32>${raw}` : raw;
 }
 
-/** A scalar store of register value `value` as a `d` element at `addr`. */
+/** A scalar store of register value `value` (of type `REG[d]`) as a `d` element at `addr`. */
 export const scalarStore = (d: DType, addr: string, value: string): string =>
-  `store<${MEM[d]}>(${addr}, <${REG[d]}>${value});`;
+  `store<${MEM[d]}>(${addr}, ${value});`;
 
 /** Lane masks (0 or -1) of four bools at `addr`: bytes widened to lanes, then negated. */
 const boolLoad = (addr: string) =>
