@@ -93,6 +93,8 @@ export const sign: (x: ArrayInput) => Array = unaryUfunc(lax.sign, false);
 export const erf: (x: ArrayInput) => Array = unaryUfunc(lax.erf);
 /** Inverse error function. */
 export const erfInv: (x: ArrayInput) => Array = unaryUfunc(lax.erfInv);
+/** The real cube root (negative for negative `x`). */
+export const cbrt: (x: ArrayInput) => Array = unaryUfunc(lax.cbrt);
 /** Round down. */
 export const floor: (x: ArrayInput) => Array = unaryUfunc(lax.floor);
 /** Round up. */

@@ -230,6 +230,7 @@ const FLOAT_UNARY: [string, (x: Array) => Array, string, Tolerance][] = [
   ["sign", lax.sign, "real", EXACT],
   ["erf", lax.erf, "real", SPECIAL],
   ["erf_inv", lax.erfInv, "unit", SPECIAL],
+  ["cbrt", lax.cbrt, "real", MATH],
   ["floor", lax.floor, "real", EXACT],
   ["ceil", lax.ceil, "real", EXACT],
   ["round", lax.round, "real", EXACT],

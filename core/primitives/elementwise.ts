@@ -104,7 +104,8 @@ export type UnaryElementwiseName =
   | "floor"
   | "ceil"
   | "round"
-  | "not";
+  | "not"
+  | "cbrt";
 /** Names of the binary elementwise primitives (arithmetic, comparisons, logic). */
 export type BinaryElementwiseName =
   | "add"
@@ -219,6 +220,8 @@ export const ceilP: Primitive<"ceil", NoParams> = unaryOp("ceil", "float");
 export const roundP: Primitive<"round", NoParams> = unaryOp("round", "float");
 /** Logical / bitwise not. */
 export const notP: Primitive<"not", NoParams> = unaryOp("not", "integral");
+/** Cube root, odd (`cbrt(-x) = -cbrt(x)`). */
+export const cbrtP: Primitive<"cbrt", NoParams> = unaryOp("cbrt", "float", MATH);
 
 negP.jvp = ([x], [t]) => [[neg(x)], [t && neg(t)]];
 negP.transpose = ([ct]) => [ct && neg(ct)];
@@ -253,6 +256,7 @@ defZeroJvp(floorP);
 defZeroJvp(ceilP);
 defZeroJvp(roundP);
 defZeroJvp(notP);
+defUnaryJvp(cbrtP, (_, ans, t) => div(t, mul(full(ans.shape, 3, ans.dtype), mul(ans, ans))));
 
 /** lax.neg. */
 export function neg(x: Array): Array {
@@ -313,6 +317,10 @@ export function erf(x: Array): Array {
 /** lax.erf_inv. */
 export function erfInv(x: Array): Array {
   return bind1(erfInvP, [x]);
+}
+/** lax.cbrt: the real cube root. */
+export function cbrt(x: Array): Array {
+  return bind1(cbrtP, [x]);
 }
 /** lax.floor. */
 export function floor(x: Array): Array {

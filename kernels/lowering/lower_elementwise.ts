@@ -64,6 +64,35 @@ const sign: Lowering = ([a]) => {
 const rsqrt: Lowering = ([a], out) =>
   binary("div")([constant(a.dtype, 1), unary("sqrt")([a], out)], out);
 
+/** `f(a, b)` of the binary operation `op` over `a`'s dtype. */
+const apply = (op: BinaryOp, a: Expr, b: Expr): Expr => binary(op)([a, b], a.dtype);
+
+/**
+ * Cube root: `sign(x) |x|^(1/3)`, the power taken as the backend's pow (in float64 on wasm),
+ * then in float64 one Newton step `(2y + |x| / y^2) / 3` where `y` is finite and nonzero (the
+ * power of 1/3, itself rounded, is off by up to `|ln x| 2^-53`). The sign's product keeps -0
+ * and NaN.
+ */
+const cbrt: Lowering = ([x], out) => {
+  const a = unary("abs")([x], out);
+  const y = math("pow")([a, constant(out, 1 / 3)], out);
+  let root = y;
+  if (out === "float64") {
+    const step = apply(
+      "div",
+      apply("add", apply("mul", constant(out, 2), y), apply("div", a, apply("mul", y, y))),
+      constant(out, 3),
+    );
+    const regular = apply(
+      "and",
+      compare("gt")([y, constant(out, 0)], "bool"),
+      compare("lt")([y, constant(out, Infinity)], "bool"),
+    );
+    root = select(regular, step, y);
+  }
+  return apply("mul", sign([x], out), root);
+};
+
 /** The lowering of each elementwise primitive. */
 export const ELEMENTWISE_LOWERING: Readonly<Record<LoweredName, Lowering>> = {
   neg: unary("neg"),
@@ -73,6 +102,7 @@ export const ELEMENTWISE_LOWERING: Readonly<Record<LoweredName, Lowering>> = {
   ceil: unary("ceil"),
   round: unary("round"),
   not: unary("not"),
+  cbrt,
   rsqrt,
   sign,
   sin: math("sin"),

@@ -48,6 +48,7 @@ const UNARY: Record<Exclude<UnaryElementwiseName, "not">, Unary> = {
   floor: Math.floor,
   ceil: Math.ceil,
   round: roundHalfEven,
+  cbrt: Math.cbrt,
 };
 
 const FLOAT_BINARY: Record<string, Binary> = {

@@ -163,6 +163,17 @@ const SMOOTH: Record<
     domain: 100,
   },
   erfInv: { f: (x) => call("np.erfInv", x), bound: () => 1.3, domain: 0.9 },
+  // Both signs, away from the infinite slope at 0.
+  cbrt: {
+    f: (x) =>
+      call(
+        "np.add",
+        call("np.cbrt", call("np.add", x, 4)),
+        call("np.cbrt", call("np.subtract", x, 4)),
+      ),
+    bound: () => 2 * Math.cbrt(6),
+    domain: 2,
+  },
   softplus: { f: (x) => call("nn.softplus", x), bound: (b) => b + 0.7, domain: 100 },
   gelu: { f: (x) => call("nn.gelu", x), bound: (b) => b + 0.2, domain: 100 },
 };
