@@ -95,6 +95,8 @@ export const erf: (x: ArrayInput) => Array = unaryUfunc(lax.erf);
 export const erfInv: (x: ArrayInput) => Array = unaryUfunc(lax.erfInv);
 /** The real cube root (negative for negative `x`). */
 export const cbrt: (x: ArrayInput) => Array = unaryUfunc(lax.cbrt);
+/** Inverse hyperbolic sine. */
+export const arcsinh: (x: ArrayInput) => Array = unaryUfunc(lax.asinh);
 /** Round down. */
 export const floor: (x: ArrayInput) => Array = unaryUfunc(lax.floor);
 /** Round up. */

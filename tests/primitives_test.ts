@@ -444,6 +444,7 @@ const RULES: Rule[] = [
   unary("sign", (x) => np.multiply(np.sign(x), np.sin(x)), domains.nonzero),
   unary("erf", np.erf),
   unary("cbrt", np.cbrt, domains.nonzero),
+  unary("asinh", np.arcsinh),
   unary("erf_inv", np.erfInv, domains.unit),
   unary("floor", (x) => np.multiply(np.floor(x), x), domains.nonInteger),
   unary("ceil", (x) => np.multiply(np.ceil(x), x), domains.nonInteger),

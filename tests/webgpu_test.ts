@@ -231,6 +231,7 @@ const FLOAT_UNARY: [string, (x: Array) => Array, string, Tolerance][] = [
   ["erf", lax.erf, "real", SPECIAL],
   ["erf_inv", lax.erfInv, "unit", SPECIAL],
   ["cbrt", lax.cbrt, "real", MATH],
+  ["asinh", lax.asinh, "real", MATH],
   ["floor", lax.floor, "real", EXACT],
   ["ceil", lax.ceil, "real", EXACT],
   ["round", lax.round, "real", EXACT],

@@ -105,7 +105,8 @@ export type UnaryElementwiseName =
   | "ceil"
   | "round"
   | "not"
-  | "cbrt";
+  | "cbrt"
+  | "asinh";
 /** Names of the binary elementwise primitives (arithmetic, comparisons, logic). */
 export type BinaryElementwiseName =
   | "add"
@@ -222,6 +223,8 @@ export const roundP: Primitive<"round", NoParams> = unaryOp("round", "float");
 export const notP: Primitive<"not", NoParams> = unaryOp("not", "integral");
 /** Cube root, odd (`cbrt(-x) = -cbrt(x)`). */
 export const cbrtP: Primitive<"cbrt", NoParams> = unaryOp("cbrt", "float", MATH);
+/** Inverse hyperbolic sine, odd. */
+export const asinhP: Primitive<"asinh", NoParams> = unaryOp("asinh", "float", MATH);
 
 negP.jvp = ([x], [t]) => [[neg(x)], [t && neg(t)]];
 negP.transpose = ([ct]) => [ct && neg(ct)];
@@ -257,6 +260,7 @@ defZeroJvp(ceilP);
 defZeroJvp(roundP);
 defZeroJvp(notP);
 defUnaryJvp(cbrtP, (_, ans, t) => div(t, mul(full(ans.shape, 3, ans.dtype), mul(ans, ans))));
+defUnaryJvp(asinhP, (x, _, t) => mul(t, rsqrt(add(mul(x, x), full(x.shape, 1, x.dtype)))));
 
 /** lax.neg. */
 export function neg(x: Array): Array {
@@ -321,6 +325,10 @@ export function erfInv(x: Array): Array {
 /** lax.cbrt: the real cube root. */
 export function cbrt(x: Array): Array {
   return bind1(cbrtP, [x]);
+}
+/** lax.asinh: the inverse hyperbolic sine. */
+export function asinh(x: Array): Array {
+  return bind1(asinhP, [x]);
 }
 /** lax.floor. */
 export function floor(x: Array): Array {

@@ -93,6 +93,30 @@ const cbrt: Lowering = ([x], out) => {
   return apply("mul", sign([x], out), root);
 };
 
+/**
+ * Above this magnitude `sqrt(1 + x^2)` rounds to `|x|` in the dtype, and `log(2|x|)` is the
+ * inverse hyperbolic function to within its rounding (and `x^2` would overflow further up).
+ */
+const LARGE: Readonly<Record<string, number>> = { float32: 2 ** 12, float64: 2 ** 27 };
+
+/** `log(a) + ln 2`: asinh and acosh of a large `a`. */
+const logTwice = (a: Expr): Expr =>
+  apply("add", math("log")([a], a.dtype), constant(a.dtype, Math.LN2));
+
+/**
+ * Inverse hyperbolic sine: `sign(x) log1p(a + a^2 / (1 + sqrt(1 + a^2)))` for `a = |x|` (every
+ * term positive: accurate near 0), `sign(x) (log(a) + ln 2)` for large `a`.
+ */
+const asinh: Lowering = ([x], out) => {
+  const a = unary("abs")([x], out);
+  const a2 = apply("mul", a, a);
+  const one = constant(out, 1);
+  const hyp = apply("add", one, unary("sqrt")([apply("add", one, a2)], out));
+  const small = math("log1p")([apply("add", a, apply("div", a2, hyp))], out);
+  const large = compare("gt")([a, constant(out, LARGE[out])], "bool");
+  return apply("mul", sign([x], out), select(large, logTwice(a), small));
+};
+
 /** The lowering of each elementwise primitive. */
 export const ELEMENTWISE_LOWERING: Readonly<Record<LoweredName, Lowering>> = {
   neg: unary("neg"),
@@ -103,6 +127,7 @@ export const ELEMENTWISE_LOWERING: Readonly<Record<LoweredName, Lowering>> = {
   round: unary("round"),
   not: unary("not"),
   cbrt,
+  asinh,
   rsqrt,
   sign,
   sin: math("sin"),

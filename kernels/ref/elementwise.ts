@@ -49,6 +49,7 @@ const UNARY: Record<Exclude<UnaryElementwiseName, "not">, Unary> = {
   ceil: Math.ceil,
   round: roundHalfEven,
   cbrt: Math.cbrt,
+  asinh: Math.asinh,
 };
 
 const FLOAT_BINARY: Record<string, Binary> = {

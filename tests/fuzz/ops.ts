@@ -163,6 +163,7 @@ const SMOOTH: Record<
     domain: 100,
   },
   erfInv: { f: (x) => call("np.erfInv", x), bound: () => 1.3, domain: 0.9 },
+  arcsinh: { f: (x) => call("np.arcsinh", x), bound: (b) => Math.asinh(b), domain: 100 },
   // Both signs, away from the infinite slope at 0.
   cbrt: {
     f: (x) =>
