@@ -97,6 +97,8 @@ export const erfInv: (x: ArrayInput) => Array = unaryUfunc(lax.erfInv);
 export const cbrt: (x: ArrayInput) => Array = unaryUfunc(lax.cbrt);
 /** Inverse hyperbolic sine. */
 export const arcsinh: (x: ArrayInput) => Array = unaryUfunc(lax.asinh);
+/** Inverse hyperbolic cosine (NaN below 1). */
+export const arccosh: (x: ArrayInput) => Array = unaryUfunc(lax.acosh);
 /** Round down. */
 export const floor: (x: ArrayInput) => Array = unaryUfunc(lax.floor);
 /** Round up. */

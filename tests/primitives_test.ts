@@ -445,6 +445,7 @@ const RULES: Rule[] = [
   unary("erf", np.erf),
   unary("cbrt", np.cbrt, domains.nonzero),
   unary("asinh", np.arcsinh),
+  unary("acosh", (x) => np.arccosh(np.add(np.square(x), 1.5))),
   unary("erf_inv", np.erfInv, domains.unit),
   unary("floor", (x) => np.multiply(np.floor(x), x), domains.nonInteger),
   unary("ceil", (x) => np.multiply(np.ceil(x), x), domains.nonInteger),

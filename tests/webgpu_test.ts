@@ -232,6 +232,7 @@ const FLOAT_UNARY: [string, (x: Array) => Array, string, Tolerance][] = [
   ["erf_inv", lax.erfInv, "unit", SPECIAL],
   ["cbrt", lax.cbrt, "real", MATH],
   ["asinh", lax.asinh, "real", MATH],
+  ["acosh", (x) => lax.acosh(np.add(np.abs(x), 1)), "positive", MATH],
   ["floor", lax.floor, "real", EXACT],
   ["ceil", lax.ceil, "real", EXACT],
   ["round", lax.round, "real", EXACT],

@@ -106,7 +106,8 @@ export type UnaryElementwiseName =
   | "round"
   | "not"
   | "cbrt"
-  | "asinh";
+  | "asinh"
+  | "acosh";
 /** Names of the binary elementwise primitives (arithmetic, comparisons, logic). */
 export type BinaryElementwiseName =
   | "add"
@@ -225,6 +226,8 @@ export const notP: Primitive<"not", NoParams> = unaryOp("not", "integral");
 export const cbrtP: Primitive<"cbrt", NoParams> = unaryOp("cbrt", "float", MATH);
 /** Inverse hyperbolic sine, odd. */
 export const asinhP: Primitive<"asinh", NoParams> = unaryOp("asinh", "float", MATH);
+/** Inverse hyperbolic cosine (NaN below 1). */
+export const acoshP: Primitive<"acosh", NoParams> = unaryOp("acosh", "float", MATH);
 
 negP.jvp = ([x], [t]) => [[neg(x)], [t && neg(t)]];
 negP.transpose = ([ct]) => [ct && neg(ct)];
@@ -261,6 +264,10 @@ defZeroJvp(roundP);
 defZeroJvp(notP);
 defUnaryJvp(cbrtP, (_, ans, t) => div(t, mul(full(ans.shape, 3, ans.dtype), mul(ans, ans))));
 defUnaryJvp(asinhP, (x, _, t) => mul(t, rsqrt(add(mul(x, x), full(x.shape, 1, x.dtype)))));
+defUnaryJvp(acoshP, (x, _, t) => {
+  const one = full(x.shape, 1, x.dtype);
+  return div(t, mul(sqrt(sub(x, one)), sqrt(add(x, one))));
+});
 
 /** lax.neg. */
 export function neg(x: Array): Array {
@@ -329,6 +336,10 @@ export function cbrt(x: Array): Array {
 /** lax.asinh: the inverse hyperbolic sine. */
 export function asinh(x: Array): Array {
   return bind1(asinhP, [x]);
+}
+/** lax.acosh: the inverse hyperbolic cosine. */
+export function acosh(x: Array): Array {
+  return bind1(acoshP, [x]);
 }
 /** lax.floor. */
 export function floor(x: Array): Array {

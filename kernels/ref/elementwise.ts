@@ -50,6 +50,7 @@ const UNARY: Record<Exclude<UnaryElementwiseName, "not">, Unary> = {
   round: roundHalfEven,
   cbrt: Math.cbrt,
   asinh: Math.asinh,
+  acosh: Math.acosh,
 };
 
 const FLOAT_BINARY: Record<string, Binary> = {

@@ -164,6 +164,11 @@ const SMOOTH: Record<
   },
   erfInv: { f: (x) => call("np.erfInv", x), bound: () => 1.3, domain: 0.9 },
   arcsinh: { f: (x) => call("np.arcsinh", x), bound: (b) => Math.asinh(b), domain: 100 },
+  arccosh: {
+    f: (x) => call("np.arccosh", call("np.add", call("np.square", x), 1.5)),
+    bound: (b) => Math.acosh(b * b + 1.5),
+    domain: 100,
+  },
   // Both signs, away from the infinite slope at 0.
   cbrt: {
     f: (x) =>
