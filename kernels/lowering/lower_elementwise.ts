@@ -67,30 +67,32 @@ const rsqrt: Lowering = ([a], out) =>
 /** `f(a, b)` of the binary operation `op` over `a`'s dtype. */
 const apply = (op: BinaryOp, a: Expr, b: Expr): Expr => binary(op)([a, b], a.dtype);
 
+/** The largest finite value of each float dtype. */
+const MAX_FINITE: Readonly<Record<string, number>> = {
+  float32: 3.4028234663852886e38,
+  float64: Number.MAX_VALUE,
+};
+
 /**
- * Cube root: `sign(x) |x|^(1/3)`, the power taken as the backend's pow (in float64 on wasm),
- * then in float64 one Newton step `(2y + |x| / y^2) / 3` where `y` is finite and nonzero (the
- * power of 1/3, itself rounded, is off by up to `|ln x| 2^-53`). The sign's product keeps -0
- * and NaN.
+ * Cube root: `y = |x|^p` for `p` the dtype's 1/3 (itself rounded: `y` is off by up to
+ * `|ln x| ulp(1/3)`), then one Newton step `(2y + |x| / y^2) / 3` where `y` is positive and
+ * finite, and the sign of `x` (its product keeps -0 and NaN).
  */
 const cbrt: Lowering = ([x], out) => {
   const a = unary("abs")([x], out);
   const y = math("pow")([a, constant(out, 1 / 3)], out);
-  let root = y;
-  if (out === "float64") {
-    const step = apply(
-      "div",
-      apply("add", apply("mul", constant(out, 2), y), apply("div", a, apply("mul", y, y))),
-      constant(out, 3),
-    );
-    const regular = apply(
-      "and",
-      compare("gt")([y, constant(out, 0)], "bool"),
-      compare("lt")([y, constant(out, Infinity)], "bool"),
-    );
-    root = select(regular, step, y);
-  }
-  return apply("mul", sign([x], out), root);
+  const twice = apply("mul", constant(out, 2), y);
+  const step = apply(
+    "div",
+    apply("add", twice, apply("div", a, apply("mul", y, y))),
+    constant(out, 3),
+  );
+  const regular = apply(
+    "and",
+    compare("gt")([y, constant(out, 0)], "bool"),
+    compare("le")([y, constant(out, MAX_FINITE[out])], "bool"),
+  );
+  return apply("mul", sign([x], out), select(regular, step, y));
 };
 
 /**
