@@ -121,15 +121,16 @@ const asinh: Lowering = ([x], out) => {
 
 /**
  * Inverse hyperbolic cosine: `log1p(t + sqrt(t (t + 2)))` for `t = x - 1` (exact near 1, where
- * `x^2 - 1` would cancel), `log(x) + ln 2` for large `x`; NaN below 1 (the square root's, or
- * log1p's below -1).
+ * `x^2 - 1` would cancel), `log(x) + ln 2` for large `x`, NaN below 1 (where `t (t + 2)` is
+ * positive again below -1).
  */
 const acosh: Lowering = ([x], out) => {
   const t = apply("sub", x, constant(out, 1));
   const root = unary("sqrt")([apply("mul", t, apply("add", t, constant(out, 2)))], out);
   const small = math("log1p")([apply("add", t, root)], out);
   const large = compare("gt")([x, constant(out, LARGE[out])], "bool");
-  return select(large, logTwice(x), small);
+  const below = compare("lt")([x, constant(out, 1)], "bool");
+  return select(below, constant(out, NaN), select(large, logTwice(x), small));
 };
 
 /** The lowering of each elementwise primitive. */
