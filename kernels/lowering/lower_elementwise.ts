@@ -76,7 +76,8 @@ const MAX_FINITE: Readonly<Record<string, number>> = {
 /**
  * Cube root: `y = |x|^p` for `p` the dtype's 1/3 (itself rounded: `y` is off by up to
  * `|ln x| ulp(1/3)`), then one Newton step `(2y + |x| / y^2) / 3` where `y` is positive and
- * finite, and the sign of `x` (its product keeps -0 and NaN).
+ * finite, and the sign of `x` (its product keeps -0 and NaN). Relative error within 2e-7 in
+ * float32 and 4e-16 in float64 (tests/lowered_math_test.ts).
  */
 const cbrt: Lowering = ([x], out) => {
   const a = unary("abs")([x], out);
@@ -107,7 +108,8 @@ const logTwice = (a: Expr): Expr =>
 
 /**
  * Inverse hyperbolic sine: `sign(x) log1p(a + a^2 / (1 + sqrt(1 + a^2)))` for `a = |x|` (every
- * term positive: accurate near 0), `sign(x) (log(a) + ln 2)` for large `a`.
+ * term positive: accurate near 0), `sign(x) (log(a) + ln 2)` for large `a`. Relative error
+ * within 3e-7 in float32 and 6e-16 in float64 (tests/lowered_math_test.ts).
  */
 const asinh: Lowering = ([x], out) => {
   const a = unary("abs")([x], out);
@@ -122,7 +124,8 @@ const asinh: Lowering = ([x], out) => {
 /**
  * Inverse hyperbolic cosine: `log1p(t + sqrt(t (t + 2)))` for `t = x - 1` (exact near 1, where
  * `x^2 - 1` would cancel), `log(x) + ln 2` for large `x`, NaN below 1 (where `t (t + 2)` is
- * positive again below -1).
+ * positive again below -1). Relative error within 4e-7 in float32 and 6e-16 in float64
+ * (tests/lowered_math_test.ts).
  */
 const acosh: Lowering = ([x], out) => {
   const t = apply("sub", x, constant(out, 1));
