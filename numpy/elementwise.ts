@@ -93,6 +93,12 @@ export const sign: (x: ArrayInput) => Array = unaryUfunc(lax.sign, false);
 export const erf: (x: ArrayInput) => Array = unaryUfunc(lax.erf);
 /** Inverse error function. */
 export const erfInv: (x: ArrayInput) => Array = unaryUfunc(lax.erfInv);
+/** The real cube root (negative for negative `x`). */
+export const cbrt: (x: ArrayInput) => Array = unaryUfunc(lax.cbrt);
+/** Inverse hyperbolic sine. */
+export const arcsinh: (x: ArrayInput) => Array = unaryUfunc(lax.asinh);
+/** Inverse hyperbolic cosine (NaN below 1). */
+export const arccosh: (x: ArrayInput) => Array = unaryUfunc(lax.acosh);
 /** Round down. */
 export const floor: (x: ArrayInput) => Array = unaryUfunc(lax.floor);
 /** Round up. */

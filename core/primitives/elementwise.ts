@@ -104,7 +104,10 @@ export type UnaryElementwiseName =
   | "floor"
   | "ceil"
   | "round"
-  | "not";
+  | "not"
+  | "cbrt"
+  | "asinh"
+  | "acosh";
 /** Names of the binary elementwise primitives (arithmetic, comparisons, logic). */
 export type BinaryElementwiseName =
   | "add"
@@ -219,6 +222,12 @@ export const ceilP: Primitive<"ceil", NoParams> = unaryOp("ceil", "float");
 export const roundP: Primitive<"round", NoParams> = unaryOp("round", "float");
 /** Logical / bitwise not. */
 export const notP: Primitive<"not", NoParams> = unaryOp("not", "integral");
+/** Cube root, odd (`cbrt(-x) = -cbrt(x)`). */
+export const cbrtP: Primitive<"cbrt", NoParams> = unaryOp("cbrt", "float", MATH);
+/** Inverse hyperbolic sine, odd. */
+export const asinhP: Primitive<"asinh", NoParams> = unaryOp("asinh", "float", MATH);
+/** Inverse hyperbolic cosine (NaN below 1). */
+export const acoshP: Primitive<"acosh", NoParams> = unaryOp("acosh", "float", MATH);
 
 negP.jvp = ([x], [t]) => [[neg(x)], [t && neg(t)]];
 negP.transpose = ([ct]) => [ct && neg(ct)];
@@ -253,6 +262,12 @@ defZeroJvp(floorP);
 defZeroJvp(ceilP);
 defZeroJvp(roundP);
 defZeroJvp(notP);
+defUnaryJvp(cbrtP, (_, ans, t) => div(t, mul(full(ans.shape, 3, ans.dtype), mul(ans, ans))));
+defUnaryJvp(asinhP, (x, _, t) => mul(t, rsqrt(add(mul(x, x), full(x.shape, 1, x.dtype)))));
+defUnaryJvp(acoshP, (x, _, t) => {
+  const one = full(x.shape, 1, x.dtype);
+  return div(t, mul(sqrt(sub(x, one)), sqrt(add(x, one))));
+});
 
 /** lax.neg. */
 export function neg(x: Array): Array {
@@ -313,6 +328,18 @@ export function erf(x: Array): Array {
 /** lax.erf_inv. */
 export function erfInv(x: Array): Array {
   return bind1(erfInvP, [x]);
+}
+/** lax.cbrt: the real cube root. */
+export function cbrt(x: Array): Array {
+  return bind1(cbrtP, [x]);
+}
+/** lax.asinh: the inverse hyperbolic sine. */
+export function asinh(x: Array): Array {
+  return bind1(asinhP, [x]);
+}
+/** lax.acosh: the inverse hyperbolic cosine. */
+export function acosh(x: Array): Array {
+  return bind1(acoshP, [x]);
 }
 /** lax.floor. */
 export function floor(x: Array): Array {

@@ -48,6 +48,9 @@ const UNARY: Record<Exclude<UnaryElementwiseName, "not">, Unary> = {
   floor: Math.floor,
   ceil: Math.ceil,
   round: roundHalfEven,
+  cbrt: Math.cbrt,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
 };
 
 const FLOAT_BINARY: Record<string, Binary> = {

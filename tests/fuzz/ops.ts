@@ -163,6 +163,23 @@ const SMOOTH: Record<
     domain: 100,
   },
   erfInv: { f: (x) => call("np.erfInv", x), bound: () => 1.3, domain: 0.9 },
+  arcsinh: { f: (x) => call("np.arcsinh", x), bound: (b) => Math.asinh(b), domain: 100 },
+  arccosh: {
+    f: (x) => call("np.arccosh", call("np.add", call("np.square", x), 1.5)),
+    bound: (b) => Math.acosh(b * b + 1.5),
+    domain: 100,
+  },
+  // Both signs, away from the infinite slope at 0.
+  cbrt: {
+    f: (x) =>
+      call(
+        "np.add",
+        call("np.cbrt", call("np.add", x, 4)),
+        call("np.cbrt", call("np.subtract", x, 4)),
+      ),
+    bound: () => 2 * Math.cbrt(6),
+    domain: 2,
+  },
   softplus: { f: (x) => call("nn.softplus", x), bound: (b) => b + 0.7, domain: 100 },
   gelu: { f: (x) => call("nn.gelu", x), bound: (b) => b + 0.2, domain: 100 },
 };
