@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import {
-  type Array,
+  type Array as Tensor,
   type DType,
   initWebGPU,
   jit,
@@ -32,7 +32,7 @@ function linear(lo: number, hi: number, n = N): number[] {
 const SPECIALS = [0, -0, Infinity, -Infinity, NaN, 1, -1];
 
 interface Spec {
-  f: (x: Array) => Array;
+  f: (x: Tensor) => Tensor;
   reference: (x: number) => number;
   points: number[];
   /** Maximum relative error by dtype. */
@@ -95,7 +95,7 @@ for (const [name, spec] of Object.entries(SPECS)) {
       const host = [...spec.points, ...SPECIALS];
       const xs = dtype === "float32" ? new Float32Array(host) : new Float64Array(host);
       const x = toBackend(np.array(xs, dtype), "wasm");
-      const runs: [string, Array][] = [
+      const runs: [string, Tensor][] = [
         ["wasm eager", spec.f(x)],
         ["wasm jit", jit(spec.f, { backend: "wasm", compile: "sync" })(x)],
       ];

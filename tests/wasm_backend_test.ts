@@ -163,6 +163,9 @@ const UNARY: Record<string, { lo: number; hi: number; tol?: { rtol: number; atol
   erf_inv: { lo: -0.999, hi: 0.999, tol: { rtol: 1e-6, atol: 1e-7 } },
   sin: { lo: -100, hi: 100, tol: { rtol: 1e-6, atol: 3e-7 } },
   cos: { lo: -100, hi: 100, tol: { rtol: 1e-6, atol: 3e-7 } },
+  cbrt: { lo: -1e6, hi: 1e6, tol: { rtol: 1e-6, atol: 0 } },
+  asinh: { lo: -1e6, hi: 1e6, tol: { rtol: 1e-6, atol: 1e-7 } },
+  acosh: { lo: 1, hi: 1e6, tol: { rtol: 1e-6, atol: 1e-7 } },
 };
 
 const BINARY_FLOAT = [
@@ -233,6 +236,9 @@ Deno.test("wasm elementwise primitives match ref", async (t) => {
         "cos",
         "expm1",
         "log1p",
+        "cbrt",
+        "asinh",
+        "acosh",
       ]
     ) {
       for (const dtype of FLOATS) {

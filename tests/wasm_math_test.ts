@@ -12,7 +12,7 @@ import { wasmRuntime } from "../kernels/wasm/runtime.ts";
 function kernel(name: string, xs: Float32Array): Float32Array {
   const rt = wasmRuntime();
   const x = rt.fromHost(xs, "float32"), y = rt.alloc("float32", xs.length);
-  rt.kernel(name, name)(x.ptr, y.ptr, xs.length);
+  rt.kernel(name, name)(x.ptr, y.ptr, 0, xs.length);
   const out = rt.toHost(y, "float32", xs.length) as Float32Array;
   rt.dispose(x);
   rt.dispose(y);

@@ -1,7 +1,8 @@
 /**
  * Elementwise primitives on the wasm runtime: each maps to the prebuilt kernel named
- * `primitive_dtype` (`exp_f32`, `lt_i32`, `not_u8`), plus select, dtype conversion and the bit
- * operations (xor, shifts, bitcast, threefry2x32).
+ * `primitive_dtype` (`exp_f32`, `lt_i32`, `not_u8`; the unary ones rendered from the kernel IR,
+ * kernels/wasm/eager_unary.ts), plus select, dtype conversion and the bit operations (xor,
+ * shifts, bitcast, threefry2x32).
  * @module
  */
 import type { WasmRule } from "./rule.ts";
@@ -29,8 +30,11 @@ const WORD_BINARY = [
 const SPLIT_ALIGN = 16;
 
 /**
- * Runs elementwise kernel `kernel(...operands, count)` over `n` elements, split into contiguous
- * ranges over the threads when large: each operand is `[address, bytes per element]`.
+ * Runs elementwise kernel `kernel` over `n` elements, split into contiguous ranges over the
+ * threads when large: each operand is `[address, bytes per element]`. The kernel takes its
+ * operands' addresses and then the range's count (`kernel(...operands, count)`, hand-written
+ * kernels) or, with `ranged`, the range itself (`kernel(...operands, lo, hi)`, kernels rendered
+ * from the IR).
  */
 function launch(
   rt: WasmRuntime,
@@ -38,10 +42,13 @@ function launch(
   op: string,
   operands: [number, number][],
   n: number,
+  ranged = false,
 ): void {
   const tasks = splitRange(n, n, rt.threads(), SPLIT_ALIGN).map(([lo, hi]) => ({
     kernel,
-    args: [...operands.map(([ptr, bytes]) => ptr + lo * bytes), hi - lo],
+    args: ranged
+      ? [...operands.map(([ptr]) => ptr), lo, hi]
+      : [...operands.map(([ptr, bytes]) => ptr + lo * bytes), hi - lo],
   }));
   rt.parallel(tasks, op);
 }
@@ -53,7 +60,7 @@ function unary(name: string): WasmRule {
       [x.ptr, ELEMENT_BYTES[a.dtype]],
       [o.ptr, ELEMENT_BYTES[out.dtype]],
     ];
-    launch(rt, `${name}_${SUFFIX[a.dtype]}`, name, operands, a.size);
+    launch(rt, `${name}_${SUFFIX[a.dtype]}`, name, operands, a.size, true);
     return [o];
   };
 }
