@@ -5,6 +5,7 @@ import { type Array, type ConcreteArray, jit, numpy as np, type Var } from "../m
 import { fuse, type Kernel, type KernelProgram } from "../kernels/lowering/fusion.ts";
 import { byteSize, planMemory } from "../kernels/lowering/memory_plan.ts";
 import { emitFusedModule } from "../kernels/wasm/fused_codegen.ts";
+import { lowerKernel } from "../kernels/lowering/lower_kernel.ts";
 import { assertClose } from "./util/assert_close.ts";
 
 type Op = (x: Array, y: Array) => Array;
@@ -112,7 +113,7 @@ async function checkAgainstReference(programs: Case[]): Promise<string> {
   for (const k of names.keys()) {
     if (k.kind !== "fused") throw new Error(`expected only fused kernels, got ${k.kind}`);
   }
-  const source = emitFusedModule(new Map([...names].map(([k, n]) => [n, k])));
+  const source = emitFusedModule(new Map([...names].map(([k, n]) => [n, lowerKernel(k)])));
   const out = await asc.compileString({ "fused.ts": source }, {
     optimizeLevel: 3,
     runtime: "stub",

@@ -330,7 +330,7 @@ Deno.test("a fused reduction over the innermost axis accumulates four lanes per 
           const jitted = jit(f, { compile: "sync" });
           assert.match(
             jitted.lower(...args).compiled.assemblyscript,
-            /let acc0 = f32x4\.splat\(<f32>0\);/,
+            /let acc0 = f32x4\.splat\(<f32>\(0\)\);/,
           );
           const got = jitted(...args);
           assertClose(got, f(...args.map((a) => toBackend(a, "ref"))), { rtol: 1e-5, atol: 1e-5 });
@@ -349,7 +349,7 @@ Deno.test("a fused reduction over the innermost axis accumulates four lanes per 
         const jitted = jit((x: Array) => np.max(x.mul(2), -1), { compile: "sync" });
         assert.match(
           jitted.lower(xn).compiled.assemblyscript,
-          /let acc0 = f32x4\.splat\(<f32>-Infinity\);/,
+          /let acc0 = f32x4\.splat\(<f32>\(-Infinity\)\);/,
         );
         const got = (jitted(xn) as ConcreteArray).dataSync();
         for (let r = 0; r < rows; r++) {

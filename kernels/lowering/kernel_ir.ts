@@ -136,6 +136,7 @@ export interface LoopKernel {
 /** Identity of each reduction in `dtype` (the first value combined gives itself). */
 export function reduceIdentity(op: ReduceOp, dtype: DType): number {
   if (op === "add") return 0;
+  if (dtype === "bool") return op === "max" ? 0 : 1;
   const float = dtype === "float32" || dtype === "float64";
   if (op === "max") return float ? -Infinity : -(2 ** 31);
   return float ? Infinity : 2 ** 31 - 1;

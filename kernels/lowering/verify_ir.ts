@@ -115,7 +115,8 @@ export function irProblems(k: LoopKernel): string[] {
     if (s.strides.length !== rank) {
       problems.push(`store ${i}: ${s.strides.length} strides, rank ${rank}`);
     }
-    if (s.reduce && !NUMBERS.includes(s.value.dtype)) {
+    // max and min of bools are any and all; sums are of numbers.
+    if (s.reduce && !(s.reduce === "add" ? NUMBERS : ALL).includes(s.value.dtype)) {
       problems.push(`store ${i}: ${s.reduce} reduction of ${s.value.dtype}`);
     }
     if (!s.reduce && !injective(k.space, s.strides)) {

@@ -14,6 +14,8 @@ import { type Atom, evalJaxpr, type Jaxpr, type JaxprEqn, Literal, Var } from ".
 import type { ImplRule } from "../../core/primitive.ts";
 import { type KernelValues, runChecked } from "../lowering/check_program.ts";
 import { fuse, type Kernel, type KernelProgram, programToString } from "../lowering/fusion.ts";
+import type { LoopKernel } from "../lowering/kernel_ir.ts";
+import { lowerKernel } from "../lowering/lower_kernel.ts";
 import { byteSize, type MemoryPlan, planMemory } from "../lowering/memory_plan.ts";
 import { verifyProgram } from "../lowering/verify_program.ts";
 import { config } from "../../core/config.ts";
@@ -53,6 +55,8 @@ interface Compiled {
   program: KernelProgram;
   plan: MemoryPlan;
   names: Map<Kernel, string>;
+  /** The loop kernel of each fused kernel. */
+  loops: Map<Kernel, LoopKernel>;
   source: string;
 }
 
@@ -61,10 +65,11 @@ export function lowerForWasm(jaxpr: Jaxpr): Compiled {
   const program = fuse(jaxpr, { gemmEpilogues: true });
   const names = new Map<Kernel, string>();
   program.kernels.forEach((k, i) => k.kind === "fused" && names.set(k, `k${i}`));
-  const byName = new Map([...names].map(([k, n]) => [n, k]));
+  const loops = new Map([...names.keys()].map((k) => [k, lowerKernel(k)]));
+  const byName = new Map([...names].map(([k, n]) => [n, loops.get(k)!]));
   const plan = planMemory(program);
   if (config.verifyPrograms) verifyProgram(program, plan);
-  return { program, plan, names, source: emitFusedModule(byName) };
+  return { program, plan, names, loops, source: emitFusedModule(byName) };
 }
 
 /**
@@ -175,9 +180,9 @@ const FUSED_PARALLEL_MIN = 1 << 16;
  */
 const SPLIT_ALIGN = 16;
 
-/** Work of a fused kernel if threads may split it (see `splittable`), else 0. */
-function splitWork(k: Kernel): number {
-  return k.kind === "fused" && splittable(k) ? sizeOf(k.space!) * elementCost(k) : 0;
+/** Work of a fused kernel's loop kernel if threads may split it (see `splittable`), else 0. */
+function splitWork(loop: LoopKernel | undefined): number {
+  return loop && splittable(loop) ? sizeOf(loop.space) * elementCost(loop) : 0;
 }
 
 /**
@@ -215,8 +220,8 @@ function programRunner(
   mode: CompileMode,
 ) {
   const sub = subprograms(backend, rt, mode);
-  const { program, plan, names } = c;
-  const work = new Map(program.kernels.map((k) => [k, splitWork(k)]));
+  const { program, plan, names, loops } = c;
+  const work = new Map(program.kernels.map((k) => [k, splitWork(loops.get(k))]));
   const { jaxpr } = program;
   const arena = plan.arenaBytes ? rt.heap.alloc(plan.arenaBytes).ptr : 0;
   const outputs = new Set(jaxpr.outs.filter((a): a is Var => a instanceof Var));

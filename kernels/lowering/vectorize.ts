@@ -1,0 +1,114 @@
+/**
+ * The vectoriser's rules over loop kernels: whether a kernel's innermost loop runs four
+ * elements at a time, and how each load and store covers those four. They are rules on the IR
+ * (the space, each load's and store's strides); what a backend can do with them (which nodes,
+ * dtypes, load patterns and reductions it has vector forms for) it says in a `VectorTarget`.
+ *
+ * The four elements of a step are either four steps of the innermost axis (`lanes`, when it has
+ * at least 4 elements) or, when that axis has 2 elements (the columns of 2x2 pooling windows),
+ * two steps of the axis before it (`pairs`); that axis must not be the outermost one, whose range
+ * threads split.
+ * @module
+ */
+import type { DType } from "../../core/dtype.ts";
+import { type Expr, type LoopKernel, type ReduceOp, topologicalOrder } from "./kernel_ir.ts";
+
+/** How a vector step covers four elements of the space. */
+export type LoopMode = "lanes" | "pairs";
+
+/**
+ * Which four elements a load reads: consecutive ones, one element four times, or (pairs) two
+ * consecutive elements each twice.
+ */
+export type LoadPattern = "contiguous" | "splat" | "pairs";
+
+/**
+ * How a reduction store accumulates four values: `lanes`, into four consecutive outputs (a
+ * reduction keeping the innermost axis); `across`, into one output (one reducing the innermost
+ * axis, four partial results combined after the loop); `pairs`, each pair of the innermost axis
+ * into one of two consecutive outputs.
+ */
+export type ReducePattern = "lanes" | "across" | "pairs";
+
+/** What a backend vectorises. */
+export interface VectorTarget {
+  /** Whether node `e` (not a load) has a vector form over vector operands. */
+  readonly node: (e: Expr) => boolean;
+  /** Whether loads and plain stores of `dtype` have vector forms, and loads of each pattern. */
+  readonly load: (dtype: DType, pattern: LoadPattern) => boolean;
+  /** Whether a reduction of `dtype` by `op` accumulates four values in `pattern`. */
+  readonly reduce: (dtype: DType, op: ReduceOp, pattern: ReducePattern) => boolean;
+}
+
+/** The vector form of a loop kernel: its mode, the pattern of each load and reduction store. */
+export interface VectorPlan {
+  /** How each step covers four elements. */
+  readonly mode: LoopMode;
+  /** Pattern of each load the stores read, by load index. */
+  readonly loads: ReadonlyMap<number, LoadPattern>;
+  /** Pattern of each reduction store, by store index; null for a plain (contiguous) store. */
+  readonly stores: readonly (ReducePattern | null)[];
+}
+
+/** The vector mode of a space, or null when its innermost loop does not vectorise. */
+export function loopMode(space: readonly number[]): LoopMode | null {
+  const last = space.length - 1;
+  if (space.length > 0 && space[last] >= 4) return "lanes";
+  return space.length >= 3 && space[last] === 2 ? "pairs" : null;
+}
+
+/** The last two strides (0 where the space has fewer axes). */
+const lastTwo = (strides: readonly number[]): [number, number] => [
+  strides[strides.length - 2] ?? 0,
+  strides[strides.length - 1] ?? 0,
+];
+
+/** Which four elements a read at `strides` covers in `mode`, or null for no vector pattern. */
+export function loadPattern(strides: readonly number[], mode: LoopMode): LoadPattern | null {
+  const [outer, inner] = lastTwo(strides);
+  if (mode === "lanes") return inner === 1 ? "contiguous" : inner === 0 ? "splat" : null;
+  if (inner === 1 && outer === 2) return "contiguous";
+  if (inner === 0 && outer === 0) return "splat";
+  return inner === 0 && outer === 1 ? "pairs" : null;
+}
+
+/** How a reduction store at `strides` accumulates in `mode`, or null when it has no pattern. */
+export function reducePattern(strides: readonly number[], mode: LoopMode): ReducePattern | null {
+  const [outer, inner] = lastTwo(strides);
+  if (mode === "lanes") return inner === 1 ? "lanes" : inner === 0 ? "across" : null;
+  return outer === 1 && inner === 0 ? "pairs" : null;
+}
+
+/**
+ * The vector plan of `k` on `target`, or null when its space has no vector mode, or some node,
+ * load, store or reduction has no vector form there.
+ */
+export function planVector(k: LoopKernel, target: VectorTarget): VectorPlan | null {
+  const mode = loopMode(k.space);
+  if (!mode) return null;
+  const loads = new Map<number, LoadPattern>();
+  for (const e of topologicalOrder(k.stores.map((s) => s.value))) {
+    if (e.kind !== "load") {
+      if (!target.node(e)) return null;
+      continue;
+    }
+    const pattern = loadPattern(k.loads[e.load].strides, mode);
+    if (!pattern || !target.load(e.dtype, pattern)) return null;
+    loads.set(e.load, pattern);
+  }
+  const stores: (ReducePattern | null)[] = [];
+  for (const s of k.stores) {
+    const d = k.outputs[s.output];
+    if (!s.reduce) {
+      if (loadPattern(s.strides, mode) !== "contiguous" || !target.load(d, "contiguous")) {
+        return null;
+      }
+      stores.push(null);
+      continue;
+    }
+    const pattern = reducePattern(s.strides, mode);
+    if (!pattern || !target.reduce(d, s.reduce, pattern)) return null;
+    stores.push(pattern);
+  }
+  return { mode, loads, stores };
+}
