@@ -37,11 +37,14 @@ function seeded(shape: readonly number[], seed: number, dtype: Float, backend: s
   return ConcreteArray.fromHost(typed, shape, dtype, backend);
 }
 
-/** `f`'s outputs, then the gradient by every argument of a loss weighing each output. */
+/**
+ * `f`'s outputs, then the gradient by every argument of a loss weighing each output (weights in
+ * its dtype: a float32 sine differs by an ulp between ref and wasm, beyond float64's tolerance).
+ */
 function withGrads(f: Fn, n: number): Fn {
   const loss = (...xs: Array[]) =>
     f(...xs).map((y, j) =>
-      np.sum(np.multiply(y, np.sin(np.arange(y.size).reshape([...y.shape]).add(j)).astype(y.dtype)))
+      np.sum(np.multiply(y, np.sin(np.arange(y.size).reshape([...y.shape]).add(j).astype(y.dtype))))
     )
       .reduce((a, b) => np.add(a, b));
   const g = grad(loss, { argnums: globalThis.Array.from({ length: n }, (_, i) => i) });

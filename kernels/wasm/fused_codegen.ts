@@ -6,7 +6,8 @@
  * rules (vectorize.ts) give the kernel a vector plan, its innermost loop runs four elements at a
  * time and the scalar body the remainder. Arguments are byte addresses in the shared linear
  * memory, then a range `[lo, hi)` of the outermost axis to run, so that threads can split a
- * kernel (see `splittable`).
+ * kernel (see `splittable`). The bodies take where they find their arrays (`Places`), so that a
+ * scan's loop kernel (loop_codegen.ts) renders its body with them.
  * @module
  */
 import {
@@ -108,7 +109,7 @@ function loadValue(
   return read(`${place.base} + ${offsetExpr(l.strides, SHIFT[e.dtype])}`);
 }
 
-/** The memory address (if any) and the registers a plain store writes its value to. */
+/** The address of store `s`'s element (none: not in memory) and the registers its value goes to. */
 function storePlaces(
   k: LoopKernel,
   s: Store,

@@ -10,7 +10,7 @@
 import type { DType } from "../../core/dtype.ts";
 import { range, sizeOf, stridesOf } from "../../core/shape.ts";
 import type { FusedScan } from "../lowering/loop_fusion.ts";
-import { planVector } from "../lowering/vectorize.ts";
+import { planLoopVector } from "../lowering/vectorize.ts";
 import {
   loopNest,
   offsetExpr,
@@ -69,7 +69,7 @@ export function emitLoopKernel(loop: FusedScan, reverse: boolean, name: string):
   const carryType = (j: number) => k.inputs[loop.carries[j].input];
   /**
    * The steps of `copies` runs of one element (`vector`: four; several: consecutive fours, whose
-   * independent chains the processor overlaps), carries in registers; `body(u)` is run `u`'s.
+   * independent chains the processor overlaps), carries in registers; `body(u)` is run `u`'s body.
    */
   const steps = (body: (u: number) => string[], vector: boolean, copies = 1): string[] => {
     const load: string[] = [], store: string[] = [], step: string[] = [];
@@ -86,13 +86,8 @@ export function emitLoopKernel(loop: FusedScan, reverse: boolean, name: string):
           store.push(scalarStore(d, dst, c));
         }
       });
-      if (copies === 1) step.push(...body(u));
-      else {step.push(
-          `{`,
-          `  const ${last} = base + ${4 * u};`,
-          ...body(u).map((l) => `  ${l}`),
-          `}`,
-        );}
+      const lines = body(u), at = `  const ${last} = base + ${4 * u};`;
+      step.push(...(copies === 1 ? lines : ["{", at, ...lines.map((l) => `  ${l}`), "}"]));
     }
     return [
       ...(copies === 1 ? [] : [`const base = ${last};`]),
@@ -106,10 +101,7 @@ export function emitLoopKernel(loop: FusedScan, reverse: boolean, name: string):
   };
   const places = (u: number, copies: number) => stepPlaces(loop, (j) => carryName(j, u, copies));
   const scalar = steps(() => scalarBody(k, regs, places(0, 1)), false);
-  // The vector loop runs four steps of the innermost axis (lanes); a pairs loop's two axes
-  // would each need their carries' rows.
-  const plan = planVector(k, ASSEMBLYSCRIPT_VECTOR);
-  const lanes = plan?.mode === "lanes" ? plan : null;
+  const lanes = planLoopVector(k, ASSEMBLYSCRIPT_VECTOR);
   const fours = (u: number, copies: number) =>
     vectorBody(k, regs, lanes!, undefined, places(u, copies)).body;
   const vector: VectorLoop | null = lanes && {
