@@ -112,3 +112,13 @@ export function planVector(k: LoopKernel, target: VectorTarget): VectorPlan | nu
   }
   return { mode, loads, stores };
 }
+
+/**
+ * The vector plan of a scan's loop kernel (loop_fusion.ts), whose elements hold their carries in
+ * registers across the steps: `planVector`'s in lanes mode only, where its wide run of fours
+ * (loop_codegen.ts) also steps along the innermost axis.
+ */
+export function planLoopVector(k: LoopKernel, target: VectorTarget): VectorPlan | null {
+  const plan = planVector(k, target);
+  return plan?.mode === "lanes" ? plan : null;
+}

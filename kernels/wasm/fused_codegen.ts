@@ -6,7 +6,8 @@
  * rules (vectorize.ts) give the kernel a vector plan, its innermost loop runs four elements at a
  * time and the scalar body the remainder. Arguments are byte addresses in the shared linear
  * memory, then a range `[lo, hi)` of the outermost axis to run, so that threads can split a
- * kernel (see `splittable`).
+ * kernel (see `splittable`). The bodies take where they find their arrays (`Places`), so that a
+ * scan's loop kernel (loop_codegen.ts) renders its body with them.
  * @module
  */
 import {
@@ -35,7 +36,7 @@ import {
 } from "./render_assemblyscript.ts";
 
 /** Byte-offset expression of an element of an array with `strides` (over the space's indices). */
-function offsetExpr(strides: readonly number[], shift: number): string {
+export function offsetExpr(strides: readonly number[], shift: number): string {
   const terms = strides.flatMap((s, d) => (s === 0 ? [] : [s === 1 ? `i${d}` : `i${d} * ${s}`]));
   const linear = terms.length ? terms.join(" + ") : "0";
   return shift ? `((${linear}) << ${shift})` : `(${linear})`;
@@ -60,12 +61,13 @@ export function elementCost(k: LoopKernel): number {
 }
 
 /** A kernel's nodes in evaluation order and their register names (constants render inline). */
-interface Registers {
+export interface Registers {
   readonly order: readonly Expr[];
   readonly name: (e: Expr) => string;
 }
 
-function registers(k: LoopKernel): Registers {
+/** Names the registers of `k`'s nodes: `t0`, `t1`, ... in evaluation order, loads first. */
+export function registers(k: LoopKernel): Registers {
   const nodes = topologicalOrder(k.stores.map((s) => s.value));
   // Loads first: every read of a point precedes every write (outputs may overwrite inputs).
   const loads = nodes.filter((e) => e.kind === "load");
@@ -74,28 +76,67 @@ function registers(k: LoopKernel): Registers {
   return { order, name: (e) => names.get(e)! };
 }
 
-/** The byte address load node `e` reads at the loop indices. */
-function loadAddress(k: LoopKernel, e: Extract<Expr, { kind: "load" }>): string {
-  const l = k.loads[e.load];
-  return `in${l.input} + ${offsetExpr(l.strides, SHIFT[e.dtype])}`;
+/**
+ * Where a kernel's body finds its arrays. A fused kernel's are its arguments (`ARGUMENTS`); a
+ * loop kernel (loop_codegen.ts) adds the step's offset to the base of those it steps through,
+ * and holds its carries in registers across steps: a load of an input with a `register` reads
+ * that register, a store assigns its value to the output's `registers` (after every load of the
+ * body, so a step reads the carries it started with) and to memory only where it has a `base`.
+ */
+export interface Places {
+  /** Input `i`'s base address, or the register holding it. */
+  readonly input: (i: number) => { base: string } | { register: string };
+  /** Output `i`'s base address (none: not in memory) and the registers its value goes to. */
+  readonly output: (i: number) => { base?: string; registers: readonly string[] };
 }
 
-/** The scalar body of one point of `k`'s space. */
-function scalarBody(k: LoopKernel, regs: Registers): string[] {
+/** A fused kernel's arrays: its arguments `in${i}` and `out${i}`. */
+export const ARGUMENTS: Places = {
+  input: (i) => ({ base: `in${i}` }),
+  output: (i) => ({ base: `out${i}`, registers: [] }),
+};
+
+/** The value of load node `e` at the loop indices: its register, or `read` of its address. */
+function loadValue(
+  k: LoopKernel,
+  e: Extract<Expr, { kind: "load" }>,
+  places: Places,
+  read: (addr: string) => string,
+): string {
+  const l = k.loads[e.load];
+  const place = places.input(l.input);
+  if ("register" in place) return place.register;
+  return read(`${place.base} + ${offsetExpr(l.strides, SHIFT[e.dtype])}`);
+}
+
+/** The address of store `s`'s element (none: not in memory) and the registers its value goes to. */
+function storePlaces(
+  k: LoopKernel,
+  s: Store,
+  places: Places,
+): { addr?: string; registers: readonly string[] } {
+  const { base, registers } = places.output(s.output);
+  const addr = base && `${base} + ${offsetExpr(s.strides, SHIFT[k.outputs[s.output]])}`;
+  return { addr, registers };
+}
+
+/** The scalar body of one point of `k`'s space, its arrays at `places`. */
+export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGUMENTS): string[] {
   const ref = (e: Expr) => (e.kind === "const" ? scalarConst(e.dtype, e.value) : regs.name(e));
   const body = regs.order.map((e) => {
     const value = e.kind === "load"
-      ? scalarLoad(e.dtype, loadAddress(k, e))
+      ? loadValue(k, e, places, (addr) => scalarLoad(e.dtype, addr))
       : renderScalar(e, operands(e).map(ref));
     return `const ${regs.name(e)}: ${REG[e.dtype]} = ${value};`;
   });
   for (const s of k.stores) {
     const d = k.outputs[s.output];
-    const addr = `out${s.output} + ${offsetExpr(s.strides, SHIFT[d])}`;
+    const { addr, registers } = storePlaces(k, s, places);
     const value = s.reduce
-      ? SCALAR_REDUCE[s.reduce]([scalarLoad(d, addr), ref(s.value)], d)
+      ? SCALAR_REDUCE[s.reduce]([scalarLoad(d, addr!), ref(s.value)], d)
       : ref(s.value);
-    body.push(scalarStore(d, addr, value));
+    if (addr) body.push(scalarStore(d, addr, value));
+    body.push(...registers.map((r) => `${r} = ${value};`));
   }
   return body;
 }
@@ -147,14 +188,17 @@ export function emitFusedKernel(k: LoopKernel, name: string): string {
  * says); `before` and `after` run around the loop (accumulators of reductions across lanes). A
  * pairs loop is preceded by one taking four steps of the pair axis at a time (`quad`): two halves
  * of the pairs body, whose reductions leave their pairs in registers declared by `declare`, then
- * `combine` adds all four into four consecutive outputs with one vector load and store.
+ * `combine` adds all four into four consecutive outputs with one vector load and store. A lanes
+ * loop may be preceded by one taking several fours at a time (`wide`).
  */
-interface VectorLoop {
+export interface VectorLoop {
   kind: VectorPlan["mode"];
   body: string[];
   before: string[];
   after: string[];
   quad?: { halves: [string[], string[]]; declare: string[]; combine: string[] };
+  /** A lanes loop's body of `lanes` elements, run before the four-lane loop (a loop kernel's). */
+  wide?: { lanes: number; body: string[] };
 }
 
 /** The vector loop of `k` under `plan`. */
@@ -170,7 +214,11 @@ function vectorLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): VectorLoo
  * vector loop, it runs four elements at a time and the scalar body on the remainder (of the range,
  * when that loop is also the outermost).
  */
-function loopNest(space: readonly number[], body: string[], vector: VectorLoop | null): string[] {
+export function loopNest(
+  space: readonly number[],
+  body: string[],
+  vector: VectorLoop | null,
+): string[] {
   const indent = (n: number) => "  ".repeat(n);
   const last = space.length - 1;
   const outer = !vector ? space.length : vector.kind === "lanes" ? last : last - 1;
@@ -183,7 +231,13 @@ function loopNest(space: readonly number[], body: string[], vector: VectorLoop |
   if (vector?.kind === "lanes") {
     const i = `i${last}`, [from, n] = bounds(last);
     lines.push(...vector.before.map((l) => at + l));
-    lines.push(`${at}let ${i} = ${from};`, `${at}for (; ${i} + 4 <= ${n}; ${i} += 4) {`);
+    lines.push(`${at}let ${i} = ${from};`);
+    if (vector.wide) {
+      const { lanes, body } = vector.wide;
+      lines.push(`${at}for (; ${i} + ${lanes} <= ${n}; ${i} += ${lanes}) {`);
+      lines.push(...body.map((l) => `${at}  ${l}`), `${at}}`);
+    }
+    lines.push(`${at}for (; ${i} + 4 <= ${n}; ${i} += 4) {`);
     lines.push(...vector.body.map((l) => `${at}  ${l}`), `${at}}`);
     lines.push(...vector.after.map((l) => at + l));
     lines.push(`${at}for (; ${i} < ${n}; ${i}++) {`, ...body.map((l) => `${at}  ${l}`), `${at}}`);
@@ -218,28 +272,42 @@ function loopNest(space: readonly number[], body: string[], vector: VectorLoop |
 
 /**
  * The body of `k` as v128 code for four consecutive elements of the space, under `plan` (as half
- * `half` of a quad step, when given). Every node rounds (or wraps) exactly as its scalar form,
- * so both loops agree bit for bit, except that a sum across lanes adds four interleaved partial
- * sums (max and min come out the same in any order).
+ * `half` of a quad step, when given), its arrays at `places` (registers there hold four lanes).
+ * Every node rounds (or wraps) exactly as its scalar form, so both loops agree bit for bit,
+ * except that a sum across lanes adds four interleaved partial sums (max and min come out the
+ * same in any order).
  */
-function vectorBody(k: LoopKernel, regs: Registers, plan: VectorPlan, half?: number): VectorLoop {
+export function vectorBody(
+  k: LoopKernel,
+  regs: Registers,
+  plan: VectorPlan,
+  half?: number,
+  places: Places = ARGUMENTS,
+): VectorLoop {
   const ref = (e: Expr) => (e.kind === "const" ? renderVector(e, [])! : regs.name(e));
   const body: string[] = [], before: string[] = [], after: string[] = [];
   for (const e of regs.order) {
     const r = regs.name(e);
     if (e.kind === "load") {
-      const read = vectorLoad(e.dtype, plan.loads.get(e.load)!, loadAddress(k, e), `p${r}`);
-      body.push(...read.setup, `const ${r} = ${read.expr};`);
+      const setup: string[] = [];
+      const value = loadValue(k, e, places, (addr) => {
+        const read = vectorLoad(e.dtype, plan.loads.get(e.load)!, addr, `p${r}`);
+        setup.push(...read.setup);
+        return read.expr;
+      });
+      body.push(...setup, `const ${r} = ${value};`);
     } else body.push(`const ${r} = ${renderVector(e, operands(e).map(ref))!};`);
   }
   k.stores.forEach((s, i) => {
     const d = k.outputs[s.output];
     const value = ref(s.value);
     if (!s.reduce) {
-      body.push(vectorStore(d, `out${s.output} + ${offsetExpr(s.strides, SHIFT[d])}`, value));
+      const { addr, registers } = storePlaces(k, s, places);
+      if (addr) body.push(vectorStore(d, addr, value));
+      body.push(...registers.map((r) => `${r} = ${value};`));
       return;
     }
-    const step = vectorReduction(s, plan.stores[i]!, value, half);
+    const step = vectorReduction(s, plan.stores[i]!, value, storePlaces(k, s, places).addr!, half);
     body.push(...step.body);
     before.push(...step.before);
     after.push(...step.after);
@@ -248,8 +316,8 @@ function vectorBody(k: LoopKernel, regs: Registers, plan: VectorPlan, half?: num
 }
 
 /**
- * A float32 reduction store's step in the vector loop, with what runs before and after that loop.
- * `lanes` (a bias gradient's sum over the batch) accumulates four consecutive outputs at once, in
+ * A float32 reduction store's step in the vector loop (its element at `addr`), with what runs
+ * before and after that loop. `lanes` (a bias gradient's sum over the batch) accumulates four consecutive outputs at once, in
  * the scalar loop's order; `across` (a sum over a row) accumulates four lanes in a register across
  * the loop, folds them after it and adds the result to its output, before the scalar loop adds the
  * rest; `pairs` takes `value`'s pairs p and p + 1 in the scalar loop's order (first elements, then
@@ -260,10 +328,10 @@ function vectorReduction(
   s: Store,
   pattern: ReducePattern,
   value: string,
+  addr: string,
   half?: number,
 ): { body: string[]; before: string[]; after: string[] } {
   const op = VECTOR_REDUCE[s.reduce!];
-  const addr = `out${s.output} + ${offsetExpr(s.strides, 2)}`;
   const only = (body: string[]) => ({ body, before: [], after: [] });
   if (pattern === "lanes") {
     return only([`v128.store(${addr}, ${op}(v128.load(${addr}), ${value}));`]);
@@ -323,6 +391,10 @@ export function math_anchor(x: f64, y: f32): f64 {
  * math; its start function fills that math's vector constants in every instance.
  */
 export function emitFusedModule(kernels: ReadonlyMap<string, LoopKernel>): string {
-  const fns = [...kernels].map(([name, k]) => emitFusedKernel(k, name));
+  return emitModule([...kernels].map(([name, k]) => emitFusedKernel(k, name)));
+}
+
+/** One AssemblyScript module of the kernel functions `fns`, with the prebuilt kernels' math. */
+export function emitModule(fns: readonly string[]): string {
   return [MATH_SOURCE, "initMath();", ANCHOR.trim(), ...fns].join("\n\n") + "\n";
 }

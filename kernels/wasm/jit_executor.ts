@@ -34,8 +34,11 @@ import {
   contentHash,
   reportCompileFailure,
 } from "./compiler.ts";
-import { elementCost, emitFusedModule, splittable } from "./fused_codegen.ts";
-import { loopImpls } from "./loops.ts";
+import { elementCost, emitFusedModule, emitModule, splittable } from "./fused_codegen.ts";
+import { emitLoopKernel } from "./loop_codegen.ts";
+import { type CompiledLoop, loopImpls } from "./loops.ts";
+import { fusedScan } from "../lowering/loop_fusion.ts";
+import type { ScanParams } from "../../core/control/scan.ts";
 import { runGemmKernel } from "./jit_gemm.ts";
 import { Block, MAX_PAGES, WasmBuffer } from "./memory.ts";
 import { ELEMENT_BYTES, JIT_STATIC_BYTES, type WasmRuntime } from "./runtime.ts";
@@ -118,25 +121,13 @@ export function wasmExecutable(
   const owned = (outs: ConcreteArray[], args: ConcreteArray[]) =>
     ownedResults(outs, args, persistent, rt, backend);
   if (compiles ? !available() : !runsItself) return (args) => owned(interpret(args), args);
-  let exports: Record<string, CallableFunction> | null = compiles ? null : {};
   // Names the module's kernels in thread tasks (and in a worker's failure report).
   const prefix = compiles ? `jit-${contentHash(lowered.source).slice(0, 8)}/` : "";
-  const instantiate = (binary: Uint8Array) => {
-    const module = new WebAssembly.Module(binary as BufferSource);
-    const inst = new WebAssembly.Instance(module, { env: { memory: rt.heap.memory } });
-    const e = inst.exports as Record<string, CallableFunction>;
-    if ((e.heap_base() as number) > rt.jitStaticBase + JIT_STATIC_BYTES) return;
-    rt.pool?.addModule(module, prefix);
-    exports = e;
-  };
-  if (compiles) {
-    const options = moduleOptions(rt);
-    if (mode === "sync") instantiate(compileSync(lowered.source, options));
-    else compile(lowered.source, options).then(instantiate, reportCompileFailure);
-  }
+  const exportsOf = compiles ? compiledModule(lowered.source, rt, mode, prefix) : () => ({});
   const consts = lowered.program.jaxpr.consts.map((x) => onWasm(x, backend));
   const run = programRunner(lowered, consts, backend, rt, prefix, mode);
   const results = (args: ConcreteArray[], options?: { check?: boolean }) => {
+    const exports = exportsOf();
     if (!exports) return interpret(args);
     jitCallCounts.compiled++;
     if (!options?.check) return run(exports, args);
@@ -145,6 +136,63 @@ export function wasmExecutable(
   };
   for (const c of consts) persistent.add(c);
   return (args, options) => owned(results(args, options), args);
+}
+
+/** The exports of a compiled module. */
+type Exports = Record<string, CallableFunction>;
+
+/**
+ * The module compiled from `source` (at once in `"sync"` mode, else in the compile worker), as a
+ * getter of its exports: `null` until they are ready, and for good where its static data does not
+ * fit the region kept for it. Thread tasks name its kernels `prefix` + name.
+ */
+function compiledModule(
+  source: string,
+  rt: WasmRuntime,
+  mode: CompileMode,
+  prefix: string,
+): () => Exports | null {
+  let exports: Exports | null = null;
+  const instantiate = (binary: Uint8Array) => {
+    const module = new WebAssembly.Module(binary as BufferSource);
+    const inst = new WebAssembly.Instance(module, { env: { memory: rt.heap.memory } });
+    const e = inst.exports as Exports;
+    if ((e.heap_base() as number) > rt.jitStaticBase + JIT_STATIC_BYTES) return;
+    rt.pool?.addModule(module, prefix);
+    exports = e;
+  };
+  const options = moduleOptions(rt);
+  if (mode === "sync") instantiate(compileSync(source, options));
+  else compile(source, options).then(instantiate, reportCompileFailure);
+  return () => exports;
+}
+
+/**
+ * The loop kernel of a scan (kernels/lowering/loop_fusion.ts) with its params, compiled in
+ * `mode`, or `null` where the scan's body has none or nothing compiles.
+ */
+function compiledLoop(
+  p: ScanParams,
+  backend: Backend,
+  rt: WasmRuntime,
+  mode: CompileMode,
+): CompiledLoop | null {
+  if (!available()) return null;
+  const body = simplify(p.jaxpr);
+  const loop = fusedScan(p, body);
+  if (!loop) return null;
+  const source = emitModule([emitLoopKernel(loop, p.reverse, "loop")]);
+  const prefix = `loop-${contentHash(source).slice(0, 8)}/`;
+  const exportsOf = compiledModule(source, rt, mode, prefix);
+  const consts = body.consts.map((x) => onWasm(x, backend));
+  const work = splitWork(loop.body);
+  const kernel = () => {
+    const fn = exportsOf()?.loop;
+    if (!fn) return null;
+    return (addresses: number[], steps: number) =>
+      launchFused(rt, loop.body.space, work * steps, fn, `${prefix}loop`, [...addresses, steps]);
+  };
+  return { loop, consts, kernel };
 }
 
 /**
@@ -191,13 +239,12 @@ function splitWork(loop: LoopKernel | undefined): number {
  */
 function launchFused(
   rt: WasmRuntime,
-  k: Kernel,
+  space: readonly number[],
   work: number,
   fn: CallableFunction,
   kernel: string,
   ptrs: number[],
 ): void {
-  const space = k.space!;
   const n = space.length ? space[0] : 1;
   const threads = ptrs.length + 2 <= MAX_ARGS ? rt.threads() : 1;
   const align = space.length === 1 ? SPLIT_ALIGN : 1;
@@ -283,7 +330,7 @@ function programRunner(
         }
         const name = names.get(k)!;
         const ptrs = [...k.inputs.map(addr), ...k.outputs.map(addr)];
-        launchFused(rt, k, work.get(k)!, exports[name], prefix + name, ptrs);
+        launchFused(rt, k.space!, work.get(k)!, exports[name], prefix + name, ptrs);
       } else if (k.kind === "gemm") {
         const y = runGemmKernel(rt, backend, k, read);
         const out = k.eqns[k.eqns.length - 1].outBinders[0];
@@ -324,9 +371,17 @@ function subprograms(backend: Backend, rt: WasmRuntime, mode: CompileMode): SubP
     return run;
   };
   const toWasm = (x: ConcreteArray) => onWasm(x, backend);
+  const loops = new WeakMap<Jaxpr, Map<boolean, CompiledLoop | null>>();
+  const loopKernelOf = (p: ScanParams) => {
+    const byDirection = loops.get(p.jaxpr) ?? loops.set(p.jaxpr, new Map()).get(p.jaxpr)!;
+    if (!byDirection.has(p.reverse)) {
+      byDirection.set(p.reverse, compiledLoop(p, backend, rt, mode));
+    }
+    return byDirection.get(p.reverse)!;
+  };
   return {
     runner: (jaxpr, args) => program(jaxpr)(args as ConcreteArray[]),
-    impls: loopImpls({ rt, backend, program, toWasm }),
+    impls: loopImpls({ rt, backend, program, toWasm, loopKernel: loopKernelOf }),
   };
 }
 

@@ -3,7 +3,10 @@
  * kernel program once per step: the body reads each step's slice of the scanned inputs in place
  * (a view of their memory, no copy), each step's outputs are copied into their stacked results
  * allocated once, and each carry is freed as soon as the next one is made, so a long loop holds
- * two carries, not one per step. A `while` loop frees its carries the same way.
+ * two carries, not one per step. A `while` loop frees its carries the same way. A scan whose
+ * body is one elementwise kernel (kernels/lowering/loop_fusion.ts) runs instead as one kernel
+ * iterating every step in registers, once it is compiled; threads split its elements, each range
+ * running all the steps.
  * @module
  */
 import { ConcreteArray } from "../../core/array.ts";
@@ -12,6 +15,7 @@ import type { Backend, CompiledProgram } from "../../core/backend.ts";
 import type { Jaxpr } from "../../core/jaxpr.ts";
 import type { ImplRule } from "../../core/primitive.ts";
 import type { ScanParams } from "../../core/control/scan.ts";
+import type { FusedScan } from "../lowering/loop_fusion.ts";
 import type { WhileParams } from "../../core/control/while_loop.ts";
 import { Block, WasmBuffer } from "./memory.ts";
 import { ELEMENT_BYTES, type WasmRuntime } from "./runtime.ts";
@@ -26,7 +30,32 @@ export interface LoopContext {
   program: (jaxpr: Jaxpr) => CompiledProgram;
   /** `x` as a wasm array (a copy if it lives on another backend). */
   toWasm: (x: ConcreteArray) => ConcreteArray;
+  /** The loop kernel of a scan (made once per body and direction), `null` where it has none. */
+  loopKernel: (p: ScanParams) => CompiledLoop | null;
 }
+
+/** A scan's loop kernel, compiled. */
+export interface CompiledLoop {
+  /** What it computes. */
+  loop: FusedScan;
+  /** The body's consts, on wasm. */
+  consts: ConcreteArray[];
+  /**
+   * Runs the compiled kernel on the addresses of its arrays for `steps` steps (over threads when
+   * the work is large enough); `null` until it is compiled.
+   */
+  kernel: () => ((addresses: number[], steps: number) => void) | null;
+}
+
+/**
+ * Loop fusion's switch (tests turn it off to compare the per-step loop) and how many scans ran
+ * as one loop kernel and how many step by step.
+ */
+export const loopFusion: { enabled: boolean; fused: number; stepwise: number } = {
+  enabled: true,
+  fused: 0,
+  stepwise: 0,
+};
 
 /** Bytes of an array of type `aval`. */
 function bytesOf(aval: ShapedArray): number {
@@ -68,16 +97,44 @@ function isView(x: ConcreteArray): boolean {
 // A body's compiled program returns results its caller owns (distinct handles, also for a result
 // that is an input or a constant), so a loop frees every step's results once it is done with them.
 
+/** Fresh wasm arrays for the stacked `ys` of a scan. */
+function stackedYs(ctx: LoopContext, p: ScanParams): ConcreteArray[] {
+  return p.jaxpr.outs.slice(p.numCarry).map((y) => {
+    const aval = new ShapedArray([p.length, ...y.aval.shape], y.aval.dtype);
+    return new ConcreteArray(aval, ctx.rt.allocFor(aval), ctx.backend);
+  });
+}
+
+const address = (x: ConcreteArray) => (x.buffer as WasmBuffer).ptr;
+
+/** `scan` as its loop kernel, or `null` where it has none (yet). */
+function runFused(ctx: LoopContext, p: ScanParams, args: ConcreteArray[]): ConcreteArray[] | null {
+  const compiled = loopFusion.enabled ? ctx.loopKernel(p) : null;
+  const kernel = compiled?.kernel();
+  if (!compiled || !kernel) return null;
+  const { loop, consts } = compiled;
+  const nc = p.numConsts, nk = p.numCarry;
+  const init = args.slice(nc, nc + nk), xs = args.slice(nc + nk);
+  const ins = loop.reads.map((r) =>
+    r.kind === "operand" ? args[r.index] : r.kind === "xs" ? xs[r.index] : consts[r.index]
+  );
+  const ys = stackedYs(ctx, p);
+  const carry = init.map((c) => new ConcreteArray(c.aval, ctx.rt.allocFor(c.aval), ctx.backend));
+  kernel([...ins, ...ys, ...init, ...carry].map(address), p.length);
+  loopFusion.fused++;
+  return [...carry, ...ys];
+}
+
 /** `scan` as a loop over its body's compiled program. */
 function scanLoop(ctx: LoopContext, p: ScanParams, args: ConcreteArray[]): ConcreteArray[] {
+  const fused = runFused(ctx, p, args);
+  if (fused) return fused;
+  loopFusion.stepwise++;
   const run = ctx.program(p.jaxpr);
   const nc = p.numConsts, nk = p.numCarry;
   const consts = args.slice(0, nc), xs = args.slice(nc + nk);
   const xAvals = xs.map((x) => new ShapedArray(x.shape.slice(1), x.dtype));
-  const ys = p.jaxpr.outs.slice(nk).map((y) => {
-    const aval = new ShapedArray([p.length, ...y.aval.shape], y.aval.dtype);
-    return new ConcreteArray(aval, ctx.rt.allocFor(aval), ctx.backend);
-  });
+  const ys = stackedYs(ctx, p);
   let carry = args.slice(nc, nc + nk);
   for (let t = 0; t < p.length; t++) {
     const i = p.reverse ? p.length - 1 - t : t;

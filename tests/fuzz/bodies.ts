@@ -16,6 +16,7 @@ import fc from "fast-check";
 import type { Array } from "../../mod.ts";
 import { call, evaluate, type Expr, print, reads, ref } from "./expr.ts";
 import { growNode, type Node, rawNode } from "./programs.ts";
+import type { Built } from "./ops.ts";
 import { broadcastsTo } from "./shapes.ts";
 import { sizeOf, type VType, vtype } from "./types.ts";
 
@@ -50,6 +51,8 @@ export interface BodyShape {
    * loop is a recurrence.
    */
   feedback?: number[];
+  /** Which nodes the body may have besides those its dtypes allow (default: any). */
+  accept?: (b: Built) => boolean;
 }
 
 const nat = fc.noBias(fc.nat());
@@ -122,7 +125,7 @@ export function buildBody(raw: RawBody, shape: BodyShape, float: "float32" | "fl
       float,
       read,
       MAX_VALUE,
-      (b) => b.type.dtype === float || !dependsOn(b.expr),
+      (b) => (b.type.dtype === float || !dependsOn(b.expr)) && (shape.accept?.(b) ?? true),
     );
     if (!n) continue;
     const d = dependsOn(n.expr);
