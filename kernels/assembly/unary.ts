@@ -5,6 +5,24 @@ import { erfF64, erfInvF64, logisticF64 } from "./scalar_math";
 
 export function neg_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = f32x4.neg(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = f32x4.neg(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = f32x4.neg(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = f32x4.neg(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = f32x4.neg(t0);
@@ -25,6 +43,24 @@ export function neg_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function neg_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = i32x4.neg(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = i32x4.neg(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = i32x4.neg(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = i32x4.neg(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = i32x4.neg(t0);
@@ -38,6 +74,24 @@ export function neg_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function sin_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = sinF32x4(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = sinF32x4(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = sinF32x4(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = sinF32x4(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = sinF32x4(t0);
@@ -58,6 +112,24 @@ export function sin_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function cos_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = cosF32x4(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = cosF32x4(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = cosF32x4(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = cosF32x4(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = cosF32x4(t0);
@@ -78,6 +150,24 @@ export function cos_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function exp_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = expF32x4(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = expF32x4(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = expF32x4(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = expF32x4(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = expF32x4(t0);
@@ -98,6 +188,24 @@ export function exp_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function log_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = logF32x4(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = logF32x4(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = logF32x4(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = logF32x4(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = logF32x4(t0);
@@ -118,6 +226,24 @@ export function log_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function log1p_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = log1pF32x4(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = log1pF32x4(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = log1pF32x4(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = log1pF32x4(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = log1pF32x4(t0);
@@ -138,6 +264,24 @@ export function log1p_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function expm1_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = expm1F32x4(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = expm1F32x4(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = expm1F32x4(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = expm1F32x4(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = expm1F32x4(t0);
@@ -158,6 +302,24 @@ export function expm1_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function tanh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = tanhF32x4(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = tanhF32x4(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = tanhF32x4(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = tanhF32x4(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = tanhF32x4(t0);
@@ -178,6 +340,24 @@ export function tanh_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function logistic_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = logisticF32x4(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = logisticF32x4(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = logisticF32x4(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = logisticF32x4(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = logisticF32x4(t0);
@@ -198,6 +378,24 @@ export function logistic_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function sqrt_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = f32x4.sqrt(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = f32x4.sqrt(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = f32x4.sqrt(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = f32x4.sqrt(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = f32x4.sqrt(t0);
@@ -218,6 +416,28 @@ export function sqrt_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function rsqrt_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = f32x4.sqrt(t0_0);
+    const t2_0 = f32x4.div(f32x4.splat(<f32>(1)), t1_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = f32x4.sqrt(t0_1);
+    const t2_1 = f32x4.div(f32x4.splat(<f32>(1)), t1_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = f32x4.sqrt(t0_2);
+    const t2_2 = f32x4.div(f32x4.splat(<f32>(1)), t1_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = f32x4.sqrt(t0_3);
+    const t2_3 = f32x4.div(f32x4.splat(<f32>(1)), t1_3);
+    v128.store(out0 + ((i0_0) << 2), t2_0);
+    v128.store(out0 + ((i0_1) << 2), t2_1);
+    v128.store(out0 + ((i0_2) << 2), t2_2);
+    v128.store(out0 + ((i0_3) << 2), t2_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = f32x4.sqrt(t0);
@@ -241,6 +461,24 @@ export function rsqrt_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function abs_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = f32x4.abs(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = f32x4.abs(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = f32x4.abs(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = f32x4.abs(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = f32x4.abs(t0);
@@ -261,6 +499,24 @@ export function abs_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function abs_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = i32x4.abs(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = i32x4.abs(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = i32x4.abs(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = i32x4.abs(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = i32x4.abs(t0);
@@ -274,6 +530,36 @@ export function abs_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function sign_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = f32x4.gt(t0_0, f32x4.splat(<f32>(0)));
+    const t2_0 = f32x4.lt(t0_0, f32x4.splat(<f32>(0)));
+    const t3_0 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_0, t2_0);
+    const t4_0 = v128.bitselect(f32x4.splat(<f32>(1)), t3_0, t1_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = f32x4.gt(t0_1, f32x4.splat(<f32>(0)));
+    const t2_1 = f32x4.lt(t0_1, f32x4.splat(<f32>(0)));
+    const t3_1 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_1, t2_1);
+    const t4_1 = v128.bitselect(f32x4.splat(<f32>(1)), t3_1, t1_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = f32x4.gt(t0_2, f32x4.splat(<f32>(0)));
+    const t2_2 = f32x4.lt(t0_2, f32x4.splat(<f32>(0)));
+    const t3_2 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_2, t2_2);
+    const t4_2 = v128.bitselect(f32x4.splat(<f32>(1)), t3_2, t1_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = f32x4.gt(t0_3, f32x4.splat(<f32>(0)));
+    const t2_3 = f32x4.lt(t0_3, f32x4.splat(<f32>(0)));
+    const t3_3 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_3, t2_3);
+    const t4_3 = v128.bitselect(f32x4.splat(<f32>(1)), t3_3, t1_3);
+    v128.store(out0 + ((i0_0) << 2), t4_0);
+    v128.store(out0 + ((i0_1) << 2), t4_1);
+    v128.store(out0 + ((i0_2) << 2), t4_2);
+    v128.store(out0 + ((i0_3) << 2), t4_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = f32x4.gt(t0, f32x4.splat(<f32>(0)));
@@ -303,6 +589,36 @@ export function sign_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function sign_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = i32x4.gt_s(t0_0, i32x4.splat(<i32>(0)));
+    const t2_0 = i32x4.lt_s(t0_0, i32x4.splat(<i32>(0)));
+    const t3_0 = v128.bitselect(i32x4.splat(<i32>(-1)), t0_0, t2_0);
+    const t4_0 = v128.bitselect(i32x4.splat(<i32>(1)), t3_0, t1_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = i32x4.gt_s(t0_1, i32x4.splat(<i32>(0)));
+    const t2_1 = i32x4.lt_s(t0_1, i32x4.splat(<i32>(0)));
+    const t3_1 = v128.bitselect(i32x4.splat(<i32>(-1)), t0_1, t2_1);
+    const t4_1 = v128.bitselect(i32x4.splat(<i32>(1)), t3_1, t1_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = i32x4.gt_s(t0_2, i32x4.splat(<i32>(0)));
+    const t2_2 = i32x4.lt_s(t0_2, i32x4.splat(<i32>(0)));
+    const t3_2 = v128.bitselect(i32x4.splat(<i32>(-1)), t0_2, t2_2);
+    const t4_2 = v128.bitselect(i32x4.splat(<i32>(1)), t3_2, t1_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = i32x4.gt_s(t0_3, i32x4.splat(<i32>(0)));
+    const t2_3 = i32x4.lt_s(t0_3, i32x4.splat(<i32>(0)));
+    const t3_3 = v128.bitselect(i32x4.splat(<i32>(-1)), t0_3, t2_3);
+    const t4_3 = v128.bitselect(i32x4.splat(<i32>(1)), t3_3, t1_3);
+    v128.store(out0 + ((i0_0) << 2), t4_0);
+    v128.store(out0 + ((i0_1) << 2), t4_1);
+    v128.store(out0 + ((i0_2) << 2), t4_2);
+    v128.store(out0 + ((i0_3) << 2), t4_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = i32x4.gt_s(t0, i32x4.splat(<i32>(0)));
@@ -322,6 +638,24 @@ export function sign_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function erf_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = erfF32x4(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = erfF32x4(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = erfF32x4(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = erfF32x4(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = erfF32x4(t0);
@@ -342,6 +676,24 @@ export function erf_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function erf_inv_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = erfInvF32x4(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = erfInvF32x4(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = erfInvF32x4(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = erfInvF32x4(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = erfInvF32x4(t0);
@@ -362,6 +714,24 @@ export function erf_inv_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function floor_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = f32x4.floor(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = f32x4.floor(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = f32x4.floor(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = f32x4.floor(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = f32x4.floor(t0);
@@ -382,6 +752,24 @@ export function floor_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function ceil_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = f32x4.ceil(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = f32x4.ceil(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = f32x4.ceil(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = f32x4.ceil(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = f32x4.ceil(t0);
@@ -402,6 +790,24 @@ export function ceil_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function round_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = f32x4.nearest(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = f32x4.nearest(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = f32x4.nearest(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = f32x4.nearest(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = f32x4.nearest(t0);
@@ -422,6 +828,24 @@ export function round_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function not_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = v128.not(t0_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = v128.not(t0_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = v128.not(t0_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = v128.not(t0_3);
+    v128.store(out0 + ((i0_0) << 2), t1_0);
+    v128.store(out0 + ((i0_1) << 2), t1_1);
+    v128.store(out0 + ((i0_2) << 2), t1_2);
+    v128.store(out0 + ((i0_3) << 2), t1_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = v128.not(t0);
@@ -435,6 +859,24 @@ export function not_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function not_u8(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0_0)))));
+    const t1_0 = v128.not(t0_0);
+    const t0_1 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0_1)))));
+    const t1_1 = v128.not(t0_1);
+    const t0_2 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0_2)))));
+    const t1_2 = v128.not(t0_2);
+    const t0_3 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0_3)))));
+    const t1_3 = v128.not(t0_3);
+    v128.store32_lane(out0 + (i0_0), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t1_0, i32x4.splat(1)), v128.and(t1_0, i32x4.splat(1))), i16x8.splat(0)), 0);
+    v128.store32_lane(out0 + (i0_1), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t1_1, i32x4.splat(1)), v128.and(t1_1, i32x4.splat(1))), i16x8.splat(0)), 0);
+    v128.store32_lane(out0 + (i0_2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t1_2, i32x4.splat(1)), v128.and(t1_2, i32x4.splat(1))), i16x8.splat(0)), 0);
+    v128.store32_lane(out0 + (i0_3), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t1_3, i32x4.splat(1)), v128.and(t1_3, i32x4.splat(1))), i16x8.splat(0)), 0);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0)))));
     const t1 = v128.not(t0);
@@ -492,6 +934,88 @@ export function cbrt_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function asinh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = f32x4.gt(t0_0, f32x4.splat(<f32>(0)));
+    const t2_0 = f32x4.lt(t0_0, f32x4.splat(<f32>(0)));
+    const t3_0 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_0, t2_0);
+    const t4_0 = v128.bitselect(f32x4.splat(<f32>(1)), t3_0, t1_0);
+    const t5_0 = f32x4.abs(t0_0);
+    const t6_0 = f32x4.gt(t5_0, f32x4.splat(<f32>(4096)));
+    const t7_0 = logF32x4(t5_0);
+    const t8_0 = f32x4.add(t7_0, f32x4.splat(<f32>(0.6931471805599453)));
+    const t9_0 = f32x4.mul(t5_0, t5_0);
+    const t10_0 = f32x4.add(f32x4.splat(<f32>(1)), t9_0);
+    const t11_0 = f32x4.sqrt(t10_0);
+    const t12_0 = f32x4.add(f32x4.splat(<f32>(1)), t11_0);
+    const t13_0 = f32x4.div(t9_0, t12_0);
+    const t14_0 = f32x4.add(t5_0, t13_0);
+    const t15_0 = log1pF32x4(t14_0);
+    const t16_0 = v128.bitselect(t8_0, t15_0, t6_0);
+    const t17_0 = f32x4.mul(t4_0, t16_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = f32x4.gt(t0_1, f32x4.splat(<f32>(0)));
+    const t2_1 = f32x4.lt(t0_1, f32x4.splat(<f32>(0)));
+    const t3_1 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_1, t2_1);
+    const t4_1 = v128.bitselect(f32x4.splat(<f32>(1)), t3_1, t1_1);
+    const t5_1 = f32x4.abs(t0_1);
+    const t6_1 = f32x4.gt(t5_1, f32x4.splat(<f32>(4096)));
+    const t7_1 = logF32x4(t5_1);
+    const t8_1 = f32x4.add(t7_1, f32x4.splat(<f32>(0.6931471805599453)));
+    const t9_1 = f32x4.mul(t5_1, t5_1);
+    const t10_1 = f32x4.add(f32x4.splat(<f32>(1)), t9_1);
+    const t11_1 = f32x4.sqrt(t10_1);
+    const t12_1 = f32x4.add(f32x4.splat(<f32>(1)), t11_1);
+    const t13_1 = f32x4.div(t9_1, t12_1);
+    const t14_1 = f32x4.add(t5_1, t13_1);
+    const t15_1 = log1pF32x4(t14_1);
+    const t16_1 = v128.bitselect(t8_1, t15_1, t6_1);
+    const t17_1 = f32x4.mul(t4_1, t16_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = f32x4.gt(t0_2, f32x4.splat(<f32>(0)));
+    const t2_2 = f32x4.lt(t0_2, f32x4.splat(<f32>(0)));
+    const t3_2 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_2, t2_2);
+    const t4_2 = v128.bitselect(f32x4.splat(<f32>(1)), t3_2, t1_2);
+    const t5_2 = f32x4.abs(t0_2);
+    const t6_2 = f32x4.gt(t5_2, f32x4.splat(<f32>(4096)));
+    const t7_2 = logF32x4(t5_2);
+    const t8_2 = f32x4.add(t7_2, f32x4.splat(<f32>(0.6931471805599453)));
+    const t9_2 = f32x4.mul(t5_2, t5_2);
+    const t10_2 = f32x4.add(f32x4.splat(<f32>(1)), t9_2);
+    const t11_2 = f32x4.sqrt(t10_2);
+    const t12_2 = f32x4.add(f32x4.splat(<f32>(1)), t11_2);
+    const t13_2 = f32x4.div(t9_2, t12_2);
+    const t14_2 = f32x4.add(t5_2, t13_2);
+    const t15_2 = log1pF32x4(t14_2);
+    const t16_2 = v128.bitselect(t8_2, t15_2, t6_2);
+    const t17_2 = f32x4.mul(t4_2, t16_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = f32x4.gt(t0_3, f32x4.splat(<f32>(0)));
+    const t2_3 = f32x4.lt(t0_3, f32x4.splat(<f32>(0)));
+    const t3_3 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_3, t2_3);
+    const t4_3 = v128.bitselect(f32x4.splat(<f32>(1)), t3_3, t1_3);
+    const t5_3 = f32x4.abs(t0_3);
+    const t6_3 = f32x4.gt(t5_3, f32x4.splat(<f32>(4096)));
+    const t7_3 = logF32x4(t5_3);
+    const t8_3 = f32x4.add(t7_3, f32x4.splat(<f32>(0.6931471805599453)));
+    const t9_3 = f32x4.mul(t5_3, t5_3);
+    const t10_3 = f32x4.add(f32x4.splat(<f32>(1)), t9_3);
+    const t11_3 = f32x4.sqrt(t10_3);
+    const t12_3 = f32x4.add(f32x4.splat(<f32>(1)), t11_3);
+    const t13_3 = f32x4.div(t9_3, t12_3);
+    const t14_3 = f32x4.add(t5_3, t13_3);
+    const t15_3 = log1pF32x4(t14_3);
+    const t16_3 = v128.bitselect(t8_3, t15_3, t6_3);
+    const t17_3 = f32x4.mul(t4_3, t16_3);
+    v128.store(out0 + ((i0_0) << 2), t17_0);
+    v128.store(out0 + ((i0_1) << 2), t17_1);
+    v128.store(out0 + ((i0_2) << 2), t17_2);
+    v128.store(out0 + ((i0_3) << 2), t17_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = f32x4.gt(t0, f32x4.splat(<f32>(0)));
@@ -560,6 +1084,68 @@ export function asinh_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 }
 export function acosh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const i0_0 = i0 + 0;
+    const i0_1 = i0 + 4;
+    const i0_2 = i0 + 8;
+    const i0_3 = i0 + 12;
+    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t1_0 = f32x4.lt(t0_0, f32x4.splat(<f32>(1)));
+    const t2_0 = f32x4.gt(t0_0, f32x4.splat(<f32>(4096)));
+    const t3_0 = logF32x4(t0_0);
+    const t4_0 = f32x4.add(t3_0, f32x4.splat(<f32>(0.6931471805599453)));
+    const t5_0 = f32x4.sub(t0_0, f32x4.splat(<f32>(1)));
+    const t6_0 = f32x4.add(t5_0, f32x4.splat(<f32>(2)));
+    const t7_0 = f32x4.mul(t5_0, t6_0);
+    const t8_0 = f32x4.sqrt(t7_0);
+    const t9_0 = f32x4.add(t5_0, t8_0);
+    const t10_0 = log1pF32x4(t9_0);
+    const t11_0 = v128.bitselect(t4_0, t10_0, t2_0);
+    const t12_0 = v128.bitselect(f32x4.splat(<f32>(NaN)), t11_0, t1_0);
+    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t1_1 = f32x4.lt(t0_1, f32x4.splat(<f32>(1)));
+    const t2_1 = f32x4.gt(t0_1, f32x4.splat(<f32>(4096)));
+    const t3_1 = logF32x4(t0_1);
+    const t4_1 = f32x4.add(t3_1, f32x4.splat(<f32>(0.6931471805599453)));
+    const t5_1 = f32x4.sub(t0_1, f32x4.splat(<f32>(1)));
+    const t6_1 = f32x4.add(t5_1, f32x4.splat(<f32>(2)));
+    const t7_1 = f32x4.mul(t5_1, t6_1);
+    const t8_1 = f32x4.sqrt(t7_1);
+    const t9_1 = f32x4.add(t5_1, t8_1);
+    const t10_1 = log1pF32x4(t9_1);
+    const t11_1 = v128.bitselect(t4_1, t10_1, t2_1);
+    const t12_1 = v128.bitselect(f32x4.splat(<f32>(NaN)), t11_1, t1_1);
+    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t1_2 = f32x4.lt(t0_2, f32x4.splat(<f32>(1)));
+    const t2_2 = f32x4.gt(t0_2, f32x4.splat(<f32>(4096)));
+    const t3_2 = logF32x4(t0_2);
+    const t4_2 = f32x4.add(t3_2, f32x4.splat(<f32>(0.6931471805599453)));
+    const t5_2 = f32x4.sub(t0_2, f32x4.splat(<f32>(1)));
+    const t6_2 = f32x4.add(t5_2, f32x4.splat(<f32>(2)));
+    const t7_2 = f32x4.mul(t5_2, t6_2);
+    const t8_2 = f32x4.sqrt(t7_2);
+    const t9_2 = f32x4.add(t5_2, t8_2);
+    const t10_2 = log1pF32x4(t9_2);
+    const t11_2 = v128.bitselect(t4_2, t10_2, t2_2);
+    const t12_2 = v128.bitselect(f32x4.splat(<f32>(NaN)), t11_2, t1_2);
+    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t1_3 = f32x4.lt(t0_3, f32x4.splat(<f32>(1)));
+    const t2_3 = f32x4.gt(t0_3, f32x4.splat(<f32>(4096)));
+    const t3_3 = logF32x4(t0_3);
+    const t4_3 = f32x4.add(t3_3, f32x4.splat(<f32>(0.6931471805599453)));
+    const t5_3 = f32x4.sub(t0_3, f32x4.splat(<f32>(1)));
+    const t6_3 = f32x4.add(t5_3, f32x4.splat(<f32>(2)));
+    const t7_3 = f32x4.mul(t5_3, t6_3);
+    const t8_3 = f32x4.sqrt(t7_3);
+    const t9_3 = f32x4.add(t5_3, t8_3);
+    const t10_3 = log1pF32x4(t9_3);
+    const t11_3 = v128.bitselect(t4_3, t10_3, t2_3);
+    const t12_3 = v128.bitselect(f32x4.splat(<f32>(NaN)), t11_3, t1_3);
+    v128.store(out0 + ((i0_0) << 2), t12_0);
+    v128.store(out0 + ((i0_1) << 2), t12_1);
+    v128.store(out0 + ((i0_2) << 2), t12_2);
+    v128.store(out0 + ((i0_3) << 2), t12_3);
+  }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
     const t1 = f32x4.lt(t0, f32x4.splat(<f32>(1)));

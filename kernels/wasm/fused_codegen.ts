@@ -175,12 +175,41 @@ export function emitFusedKernel(k: LoopKernel, name: string): string {
   ];
   const plan = planVector(k, ASSEMBLYSCRIPT_VECTOR);
   const vector = plan ? vectorLoop(k, regs, plan) : null;
+  if (vector && plan && plan.mode === "lanes" && k.stores.every((s) => !s.reduce)) {
+    vector.wide = wideBody(k.space.length - 1, vector.body);
+  }
   return [
     `export function ${name}(${params.join(", ")}): void {`,
     ...reductionInit(k).map((l) => `  ${l}`),
     ...loopNest(k.space, scalarBody(k, regs), vector),
     `}`,
   ].join("\n");
+}
+
+/** Fours of elements a wide vector loop runs per iteration (one 64-byte line of float32). */
+const WIDE = 4;
+
+/**
+ * A lanes loop's `fours` body repeated for `WIDE` consecutive fours of the innermost axis `last`:
+ * every copy's loads and arithmetic (its registers and index renamed), then every copy's stores,
+ * so that independent chains (a math function's long latency) overlap and one loop test serves
+ * a line. Each element runs the same operations as in the four-lane loop: the same bits.
+ */
+function wideBody(last: number, fours: string[]): { lanes: number; body: string[] } {
+  const i = `i${last}`;
+  const isStore = (l: string) => /^v128\.store/.test(l);
+  // The registers (`registers`: t0, t1, ...) and the innermost index, renamed for copy `u`.
+  const names = new RegExp(`\\b(t\\d+|${i})\\b`, "g");
+  const copy = (u: number, lines: string[]) => lines.map((l) => l.replace(names, `$1_${u}`));
+  const copies = Array.from({ length: WIDE }, (_, u) => u);
+  return {
+    lanes: 4 * WIDE,
+    body: [
+      ...copies.map((u) => `const ${i}_${u} = ${i} + ${4 * u};`),
+      ...copies.flatMap((u) => copy(u, fours.filter((l) => !isStore(l)))),
+      ...copies.flatMap((u) => copy(u, fours.filter(isStore))),
+    ],
+  };
 }
 
 /**
@@ -197,7 +226,7 @@ export interface VectorLoop {
   before: string[];
   after: string[];
   quad?: { halves: [string[], string[]]; declare: string[]; combine: string[] };
-  /** A lanes loop's body of `lanes` elements, run before the four-lane loop (a loop kernel's). */
+  /** A lanes loop's body of `lanes` elements, run before the four-lane loop. */
   wide?: { lanes: number; body: string[] };
 }
 
