@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type Array, type ConcreteArray, grad, numpy as np, toBackend } from "../mod.ts";
+import { type Array, type ConcreteArray, grad, jit, numpy as np, toBackend } from "../mod.ts";
 import { assertClose } from "./util/assert_close.ts";
 import { runs } from "./util/arbitraries.ts";
 
@@ -108,6 +108,29 @@ Deno.test("int32 sums and products wrap at every step, on every backend (as C, X
   for (const backend of ["ref", "wasm"]) {
     same(np.prod(toBackend(fives, backend)), wrap((-5n) ** 64n), "int32");
     same(np.sum(toBackend(big, backend)), wrap(70000n * (2n ** 31n - 1n)), "int32");
+  }
+});
+
+Deno.test("float to int32 truncates and saturates, NaN to 0, on every backend (as XLA)", () => {
+  const xs = [NaN, Infinity, -Infinity, 3e9, -3e9, 2147483647, -2147483648, 2.7, -2.7, -0];
+  const want = [
+    0,
+    2147483647,
+    -2147483648,
+    2147483647,
+    -2147483648,
+    2147483647,
+    -2147483648,
+    2,
+    -2,
+    0,
+  ];
+  for (const backend of ["ref", "wasm"]) {
+    for (const dtype of ["float32", "float64"] as const) {
+      const x = toBackend(np.array(xs, dtype), backend);
+      same(x.astype("int32"), want, "int32");
+      same(jit((y: Array) => y.mul(1).astype("int32"), { backend })(x), want, "int32");
+    }
   }
 });
 

@@ -232,6 +232,9 @@ const VALUES: Record<string, number[]> = {
     NaN,
     Infinity,
     -Infinity,
+    // Beyond int32's range: a conversion saturates.
+    3e9,
+    -3e9,
     0,
     -0,
     1e-30,

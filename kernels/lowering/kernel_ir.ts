@@ -15,7 +15,8 @@
  *   dividend's sign and gives the dividend for a zero divisor; `not` is bitwise;
  * - bool is 0 or 1: `not`, `and`, `or` are logical; comparisons give bool; a `max` reduction
  *   of bools is their `or`, a `min` reduction their `and`;
- * - `convert` truncates floats toward zero into int32 and maps nonzero to true into bool.
+ * - `convert` truncates floats toward zero into int32, saturating at its range (NaN gives 0),
+ *   and maps nonzero to true into bool.
  * @module
  */
 import type { DType } from "../../core/dtype.ts";

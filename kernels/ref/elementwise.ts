@@ -126,12 +126,21 @@ const selectImpl: RefImpl = ([p, f, t], _, __, [out]) => {
   return [r];
 };
 
+/**
+ * A number as int32: truncated toward zero, saturated at int32's range, NaN to 0 (as XLA's and
+ * wasm's saturating conversions).
+ */
+function toInt32(v: number): number {
+  if (Number.isNaN(v)) return 0;
+  return Math.trunc(Math.min(Math.max(v, -(2 ** 31)), 2 ** 31 - 1));
+}
+
 const convertImpl: RefImpl = ([x], _, __, [out]) => {
   const r = allocTyped(out.dtype, x.length);
   const to = out.dtype;
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    r[i] = to === "bool" ? +(v !== 0) : to === "int32" ? Math.trunc(v) | 0 : v;
+    r[i] = to === "bool" ? +(v !== 0) : to === "int32" ? toInt32(v) : v;
   }
   return [r];
 };

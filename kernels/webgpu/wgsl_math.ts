@@ -194,12 +194,12 @@ const HELPERS: Record<string, string> = {
   return p * y;
 }`,
   // JavaScript's ToInt32: truncate, wrap modulo 2^32, NaN and infinities to 0.
+  // Truncated, saturated at int32's range, NaN to 0 (as ref and wasm).
   f32_to_i32: `fn f32_to_i32(x: f32) -> i32 {
-  if (is_nan(x) || abs(x) == inf_f()) { return 0i; }
-  let t = trunc(x);
-  if (abs(t) < 2147483648.0) { return i32(t); }
-  let r = t - 4294967296.0 * floor(t / 4294967296.0);
-  return select(i32(r), i32(r - 4294967296.0), r >= 2147483648.0);
+  if (is_nan(x)) { return 0i; }
+  if (x >= 2147483648.0) { return 2147483647i; }
+  if (x <= -2147483648.0) { return -2147483647i - 1i; }
+  return i32(x);
 }`,
 };
 
