@@ -62,7 +62,9 @@ export function elementCost(k: LoopKernel): number {
 
 /** A kernel's nodes in evaluation order and their register names (constants render inline). */
 export interface Registers {
+  /** The loads, then the other non-constant nodes, operands before their users. */
   readonly order: readonly Expr[];
+  /** The register holding a node's value. */
   readonly name: (e: Expr) => string;
 }
 
@@ -221,10 +223,15 @@ function wideBody(last: number, fours: string[]): { lanes: number; body: string[
  * loop may be preceded by one taking several fours at a time (`wide`).
  */
 export interface VectorLoop {
+  /** How each step covers four elements. */
   kind: VectorPlan["mode"];
+  /** The lines of one step. */
   body: string[];
+  /** Lines before the loop. */
   before: string[];
+  /** Lines after the loop. */
   after: string[];
+  /** A pairs loop's four-steps-at-a-time loop before it. */
   quad?: { halves: [string[], string[]]; declare: string[]; combine: string[] };
   /** A lanes loop's body of `lanes` elements, run before the four-lane loop. */
   wide?: { lanes: number; body: string[] };
