@@ -23,7 +23,7 @@ const REDUCTIONS: Readonly<Record<string, ReduceOp>> = {
 };
 
 /** Strides (over the space) at which a broadcast view reads its operand. */
-export function viewStrides(e: JaxprEqn, space: readonly number[]): number[] {
+function viewStrides(e: JaxprEqn, space: readonly number[]): number[] {
   const x = e.inputs[0].aval;
   const xs = stridesOf(x.shape);
   const dims = e.params.dims as number[];
@@ -36,7 +36,7 @@ export function viewStrides(e: JaxprEqn, space: readonly number[]): number[] {
  * The strides over `space` at which a reduction over `axes` accumulates into its output (0
  * along the reduced axes), and the axes it keeps.
  */
-export function reductionStrides(
+function reductionStrides(
   axes: readonly number[],
   space: readonly number[],
 ): { kept: number[]; strides: number[] } {

@@ -189,7 +189,7 @@ export function emitFusedKernel(k: LoopKernel, name: string): string {
 }
 
 /** Fours of elements a wide vector loop runs per iteration (one 64-byte line of float32). */
-const WIDE = 4;
+export const WIDE = 4;
 
 /**
  * A lanes loop's `fours` body repeated for `WIDE` consecutive fours of the innermost axis `last`:

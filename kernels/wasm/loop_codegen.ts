@@ -19,6 +19,7 @@ import {
   scalarBody,
   vectorBody,
   type VectorLoop,
+  WIDE,
 } from "./fused_codegen.ts";
 import {
   ASSEMBLYSCRIPT_VECTOR,
@@ -29,9 +30,6 @@ import {
   vectorLoad,
   vectorStore,
 } from "./render_assemblyscript.ts";
-
-/** Fours of elements the wide vector loop runs at once (one 64-byte line of float32). */
-const WIDE = 4;
 
 /**
  * Where the body finds its arrays in step `s`: `xs` inputs and the `ys` at the step's offset,
