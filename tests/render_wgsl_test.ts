@@ -22,6 +22,7 @@ import type {
 } from "../kernels/lowering/kernel_ir.ts";
 import { MATH_ARITY } from "../kernels/lowering/kernel_ir.ts";
 import { irProblems } from "../kernels/lowering/verify_ir.ts";
+import { FLOAT_CORNERS } from "./util/float_corners.ts";
 import { programKernel } from "../kernels/webgpu/elementwise.ts";
 import { webgpuRuntime } from "../kernels/webgpu/init.ts";
 import {
@@ -229,26 +230,7 @@ Deno.test("render_wgsl: float64 is refused naming the operation", () => {
 /** Corner cases of each dtype, for one-op programs to meet. */
 const VALUES: Record<string, number[]> = {
   float32: [
-    NaN,
-    Infinity,
-    -Infinity,
-    // Beyond int32's range: a conversion saturates.
-    3e9,
-    -3e9,
-    0,
-    -0,
-    1e-30,
-    -1e30,
-    88,
-    -88,
-    0.5,
-    -0.5,
-    2.5,
-    -2.5,
-    1,
-    -1,
-    3,
-    1e-3,
+    ...FLOAT_CORNERS,
     0.75,
     -0.3,
     1.7,

@@ -37,6 +37,7 @@ import { webgpuRules } from "../kernels/webgpu/backend.ts";
 import { webgpuRuntime } from "../kernels/webgpu/init.ts";
 import { threefry2x32 } from "../core/primitives/threefry.ts";
 import { withDefaultBackend } from "../core/backend.ts";
+import { FLOAT_CORNERS } from "./util/float_corners.ts";
 
 const backend = await initWebGPU();
 if (!backend) console.warn("webgpu tests skipped: this runtime has no WebGPU adapter");
@@ -272,27 +273,6 @@ const INT_BINARY: [string, (x: Array, y: Array) => Array][] = [
   ["or", lax.or],
 ];
 
-/** IEEE corner cases every float op must treat as the ref backend does. */
-const SPECIAL_VALUES = [
-  NaN,
-  Infinity,
-  -Infinity,
-  0,
-  -0,
-  1e-30,
-  -1e30,
-  88,
-  -88,
-  0.5,
-  -0.5,
-  2.5,
-  -2.5,
-  1,
-  -1,
-  3,
-  1e-3,
-];
-
 /** Inputs left out of the corner-case check, and why. */
 const SPECIAL_EXCLUDED: Record<string, (x: number) => boolean> = {
   // GPU sin and cos reduce huge arguments inexactly; random inputs cover |x| <= 100.
@@ -316,14 +296,14 @@ gpuTest("webgpu elementwise float32 kernels agree with ref", async (t) => {
 });
 
 gpuTest("webgpu elementwise kernels handle NaN, infinities and signed zeros as ref", async (t) => {
-  const n = SPECIAL_VALUES.length;
-  const x = { data: SPECIAL_VALUES, shape: [n], dtype: "float32" as DType };
+  const n = FLOAT_CORNERS.length;
+  const x = { data: FLOAT_CORNERS, shape: [n], dtype: "float32" as DType };
   for (const [name, f, , tol] of FLOAT_UNARY) {
-    const data = SPECIAL_VALUES.filter((v) => !SPECIAL_EXCLUDED[name.split(" ")[0]]?.(v));
+    const data = FLOAT_CORNERS.filter((v) => !SPECIAL_EXCLUDED[name.split(" ")[0]]?.(v));
     await t.step(name, () => check(name, [{ ...x, data, shape: [data.length] }], f, tol));
   }
-  const xs = { data: SPECIAL_VALUES.flatMap((v) => SPECIAL_VALUES.map(() => v)), shape: [n * n] };
-  const ys = { data: SPECIAL_VALUES.flatMap(() => SPECIAL_VALUES), shape: [n * n] };
+  const xs = { data: FLOAT_CORNERS.flatMap((v) => FLOAT_CORNERS.map(() => v)), shape: [n * n] };
+  const ys = { data: FLOAT_CORNERS.flatMap(() => FLOAT_CORNERS), shape: [n * n] };
   for (const [name, f, , , tol] of FLOAT_BINARY) {
     await t.step(
       name,
@@ -381,7 +361,7 @@ gpuTest("webgpu select_n and convert_element_type agree exactly with ref", async
     check(
       "convert",
       [{
-        data: [...SPECIAL_VALUES, 2 ** 31, -(2 ** 31), 3e9, -3e9, 2 ** 40 + 512],
+        data: [...FLOAT_CORNERS, 2 ** 31, -(2 ** 31), 3e9, -3e9, 2 ** 40 + 512],
         shape: [22],
         dtype: "float32",
       }],

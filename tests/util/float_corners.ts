@@ -1,0 +1,20 @@
+/** IEEE corner cases every float32 operation must treat as the ref backend does. */
+export const FLOAT_CORNERS: readonly number[] = [
+  NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  1e-30,
+  -1e30,
+  88,
+  -88,
+  0.5,
+  -0.5,
+  2.5,
+  -2.5,
+  1,
+  -1,
+  3,
+  1e-3,
+];
