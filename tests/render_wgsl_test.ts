@@ -9,7 +9,7 @@
  * Without a WebGPU adapter the running tests are registered as ignored, with a warning.
  */
 import assert from "node:assert/strict";
-import { type Array, ConcreteArray, type DType, initWebGPU, lax, type TypedArray } from "../mod.ts";
+import { ConcreteArray, type DType, initWebGPU, lax, type TypedArray } from "../mod.ts";
 import { allocTyped } from "../core/dtype.ts";
 import { withDefaultBackend } from "../core/backend.ts";
 import type {
@@ -22,6 +22,13 @@ import type {
 } from "../kernels/lowering/kernel_ir.ts";
 import { MATH_ARITY } from "../kernels/lowering/kernel_ir.ts";
 import { irProblems } from "../kernels/lowering/verify_ir.ts";
+import {
+  BINARY_PRIMITIVE,
+  COMPARE_PRIMITIVE,
+  MATH_PRIMITIVE,
+  type PrimitiveFn,
+  UNARY_PRIMITIVE,
+} from "./util/ir_primitives.ts";
 import { FLOAT_CORNERS } from "./util/float_corners.ts";
 import { programKernel } from "../kernels/webgpu/elementwise.ts";
 import { webgpuRuntime } from "../kernels/webgpu/init.ts";
@@ -37,52 +44,6 @@ const backend = await initWebGPU();
 if (!backend) console.warn("render_wgsl tests skipped: this runtime has no WebGPU adapter");
 
 const GPU_DTYPES: DType[] = ["float32", "int32", "bool"];
-
-type Ref = (...xs: Array[]) => Array;
-
-/** The ref backend's primitive of each IR operation (typed as exhaustive over them). */
-const UNARY_REF: Record<UnaryOp, Ref> = {
-  neg: lax.neg,
-  abs: lax.abs,
-  sqrt: lax.sqrt,
-  floor: lax.floor,
-  ceil: lax.ceil,
-  round: (x) => lax.round(x, "toNearestEven"),
-  not: lax.not,
-};
-const BINARY_REF: Record<BinaryOp, Ref> = {
-  add: lax.add,
-  sub: lax.sub,
-  mul: lax.mul,
-  div: lax.div,
-  rem: lax.rem,
-  max: lax.max,
-  min: lax.min,
-  and: lax.and,
-  or: lax.or,
-};
-const COMPARE_REF: Record<CompareOp, Ref> = {
-  eq: lax.eq,
-  ne: lax.ne,
-  lt: lax.lt,
-  le: lax.le,
-  gt: lax.gt,
-  ge: lax.ge,
-};
-const MATH_REF: Record<MathFn, Ref> = {
-  exp: lax.exp,
-  expm1: lax.expm1,
-  log: lax.log,
-  log1p: lax.log1p,
-  tanh: lax.tanh,
-  logistic: lax.logistic,
-  erf: lax.erf,
-  erf_inv: lax.erfInv,
-  sin: lax.sin,
-  cos: lax.cos,
-  pow: lax.pow,
-  atan2: lax.atan2,
-};
 
 /** Agreement: exact, or within `rtol * |ref| + atol`. */
 interface Tolerance {
@@ -116,7 +77,7 @@ interface Case {
   operands: DType[];
   /** The node over loads of the operands. */
   node: (args: Expr[]) => Expr;
-  ref: Ref;
+  ref: PrimitiveFn;
   tol: Tolerance;
 }
 
@@ -132,7 +93,7 @@ function cases(): Case[] {
         label: `${op} ${d}`,
         operands: [d],
         node: ([a]) => ({ kind: "unary", op, dtype: d, a }),
-        ref: UNARY_REF[op],
+        ref: UNARY_PRIMITIVE[op],
         tol: op === "sqrt" && !exact ? MATH : EXACT,
       });
     }
@@ -141,7 +102,7 @@ function cases(): Case[] {
         label: `${op} ${d}`,
         operands: [d, d],
         node: ([a, b]) => ({ kind: "binary", op, dtype: d, a, b }),
-        ref: BINARY_REF[op],
+        ref: BINARY_PRIMITIVE[op],
         tol: op === "div" && !exact ? MATH : EXACT,
       });
     }
@@ -152,8 +113,8 @@ function cases(): Case[] {
         node: ([a, b]) => ({ kind: "compare", op, dtype: "bool", a, b }),
         // The primitives order no bools; the IR orders them as 0 and 1.
         ref: d === "bool" && op !== "eq" && op !== "ne"
-          ? (a, b) => COMPARE_REF[op](lax.convert(a, "int32"), lax.convert(b, "int32"))
-          : COMPARE_REF[op],
+          ? (a, b) => COMPARE_PRIMITIVE[op](lax.convert(a, "int32"), lax.convert(b, "int32"))
+          : COMPARE_PRIMITIVE[op],
         tol: EXACT,
       });
     }
@@ -162,7 +123,7 @@ function cases(): Case[] {
         label: `${fn} ${d}`,
         operands: globalThis.Array.from({ length: MATH_ARITY[fn] }, () => d),
         node: (args) => ({ kind: "math", fn, dtype: d, args }),
-        ref: MATH_REF[fn],
+        ref: MATH_PRIMITIVE[fn],
         tol: MATH_TOLERANCE[fn],
       });
     }
