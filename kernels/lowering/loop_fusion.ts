@@ -11,8 +11,10 @@ import { type Atom, type Jaxpr, Var } from "../../core/jaxpr.ts";
 import { shapeEqual } from "../../core/shape.ts";
 import type { ScanParams } from "../../core/control/scan.ts";
 import { fuse, type Kernel } from "./fusion.ts";
-import type { LoopKernel } from "./kernel_ir.ts";
+import { type LoopKernel, loopKernelToString } from "./kernel_ir.ts";
 import { lowerKernel } from "./lower_kernel.ts";
+import { config } from "../../core/config.ts";
+import { verifyFusedScan } from "./verify_loop.ts";
 
 /** Where a value a loop kernel reads from memory comes from. */
 export type LoopRead =
@@ -101,5 +103,16 @@ export function fusedScan(p: ScanParams, body: Jaxpr): FusedScan | null {
     input: memory.length + j,
     output: outputs.indexOf(next[j]),
   }));
-  return { body: lowered, reads, carries, ys: ys.length };
+  const loop = { body: lowered, reads, carries, ys: ys.length };
+  if (config.verifyPrograms) verifyFusedScan(loop, p, body);
+  return loop;
+}
+
+/** A fused scan as text: where its inputs come from, its carries, and its body's loop kernel. */
+export function fusedScanToString(loop: FusedScan): string {
+  const from = (r: LoopRead) => r.kind === "xs" ? `xs${r.index}[t]` : `${r.kind}${r.index}`;
+  const reads = loop.reads.map((r, i) => `in${i} = ${from(r)}`);
+  const carries = loop.carries.map((c, j) => `carry${j}: in${c.input} <- out${c.output}`);
+  const ys = Array.from({ length: loop.ys }, (_, j) => `ys${j}[t] = out${j}`);
+  return [[...reads, ...carries, ...ys].join(", "), loopKernelToString(loop.body)].join("\n");
 }

@@ -38,6 +38,7 @@ import { elementCost, emitFusedModule, emitModule, splittable } from "./fused_co
 import { emitLoopKernel } from "./loop_codegen.ts";
 import { type CompiledLoop, loopImpls } from "./loops.ts";
 import { fusedScan } from "../lowering/loop_fusion.ts";
+import { describeLoops } from "../lowering/describe_loops.ts";
 import type { ScanParams } from "../../core/control/scan.ts";
 import { runGemmKernel } from "./jit_gemm.ts";
 import { Block, MAX_PAGES, WasmBuffer } from "./memory.ts";
@@ -428,8 +429,22 @@ function copyOut(x: ConcreteArray, backend: Backend, rt: WasmRuntime): ConcreteA
   return new ConcreteArray(x.aval, buf, backend);
 }
 
-/** What `jit(f).lower(...)` shows for the wasm backend. */
+/**
+ * What `jit(f).lower(...)` shows for the wasm backend: the kernel program and its AssemblyScript,
+ * and where it has loops or branches, what each runs (`loops`) and the AssemblyScript of its loop
+ * kernels (`loop assemblyscript`).
+ */
 export function describeForWasm(jaxpr: Jaxpr): Record<string, string> {
   const c = lowerForWasm(jaxpr);
-  return { program: programToString(c.program), assemblyscript: c.source };
+  const shown: Record<string, string> = {
+    program: programToString(c.program),
+    assemblyscript: c.source,
+  };
+  const { loops, sources } = describeLoops(c.program, {
+    program: (body) => lowerForWasm(body).program,
+    render: (loop, reverse) => emitLoopKernel(loop, reverse, "loop"),
+  });
+  if (loops) shown.loops = loops;
+  if (sources) shown["loop assemblyscript"] = sources;
+  return shown;
 }
