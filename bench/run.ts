@@ -14,8 +14,9 @@
  * (check.ts, reference.ts); a row that disagrees shows the difference and no time, and the run
  * ends with a list of such rows and exit status 1.
  *
- * `--only` takes case families: jit, gemm, mlp, convnet, eager, lstm, and load (the convnet step
- * beside competing processes on 1, 2 and auto threads, threads_load.ts). `--quick` runs small sizes and
+ * `--only` takes case families: jit, gemm, mlp, convnet, eager, lstm, load (the convnet step
+ * beside competing processes on 1, 2 and auto threads, threads_load.ts) and compile (the LSTM
+ * step's compile time against its sequence length, scan and unrolled, compile_time.ts). `--quick` runs small sizes and
  * samples briefly (a smoke test of the harness and the checks, not numbers to quote). Write
  * access is for Adjoint's compile cache, pointed at a fresh temporary folder for the run unless
  * `ADJOINT_CACHE_DIR` is set.
@@ -33,6 +34,7 @@ import { type CaseResult, type CellResult, formatCase, wasmPeakGflops } from "./
 import { referenceOutputs } from "./reference.ts";
 import { checkTargets } from "./targets.ts";
 import { threadsLoad } from "./threads_load.ts";
+import { compileTimeTable } from "./compile_time.ts";
 import { wasmThreading as threadsInEffect } from "../mod.ts";
 import { defaultPlan, done, quickPlan, repsFor, type SamplingPlan, summarize } from "./timing.ts";
 
@@ -353,7 +355,7 @@ export async function main(args: string[]): Promise<void> {
   const quick = args.includes("--quick");
   const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
   const plan = quick ? quickPlan : defaultPlan;
-  const families = new Set([...allCases(quick).map(([family]) => family), "load"]);
+  const families = new Set([...allCases(quick).map(([family]) => family), "load", "compile"]);
   const unknown = only?.filter((f) => !families.has(f)) ?? [];
   if (unknown.length > 0) {
     throw new Error(
@@ -408,6 +410,12 @@ export async function main(args: string[]): Promise<void> {
       const load = await threadsLoad(quick);
       console.log(`\n${load.report}`);
       mismatches.push(...load.mismatches);
+    }
+    if (!only || only.includes("compile")) {
+      console.error("running the LSTM step's compile time against sequence length");
+      const compile = await compileTimeTable(quick);
+      console.log(`\n${compile.report}`);
+      mismatches.push(...compile.mismatches);
     }
     console.log(`\n${checkTargets(results)}`);
     console.log(`\n${mismatchSummary(mismatches)}`);
