@@ -38,6 +38,19 @@ export class JaxprEqn {
   ) {}
 }
 
+/**
+ * The params of equation `e`, typed as those of `prims`: checked, so that reading them where `e`
+ * applies another primitive throws instead of reading fields it does not have.
+ */
+export function paramsOf<P extends Params>(e: JaxprEqn, ...prims: Primitive<string, P>[]): P {
+  if (!prims.some((p) => p === e.prim)) {
+    throw new Error(
+      `expected an equation of ${prims.map((p) => p.name).join(" or ")}, got ${e.prim.name}`,
+    );
+  }
+  return e.params as P;
+}
+
 /** A closed program: consts, inputs, equations in order, outputs. */
 export class Jaxpr {
   /** A jaxpr whose first `consts.length` inputs are bound to `consts`. */

@@ -10,7 +10,8 @@
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
-import { type Atom, type Jaxpr, JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
+import { type Atom, type Jaxpr, JaxprEqn, Literal, paramsOf, Var } from "../../core/jaxpr.ts";
+import { broadcastInDimP } from "../../core/primitives/structural.ts";
 import { shapeEqual } from "../../core/shape.ts";
 import { type Epilogue, findEpilogues } from "./epilogues.ts";
 
@@ -163,10 +164,10 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
  * lands on `d2[d1[i]]`. Fused kernels then read every view straight from memory.
  */
 function composeBroadcasts(inner: JaxprEqn, outer: JaxprEqn): JaxprEqn {
-  const d1 = inner.params.dims as number[], d2 = outer.params.dims as number[];
+  const d1 = paramsOf(inner, broadcastInDimP).dims, p2 = paramsOf(outer, broadcastInDimP);
   return new JaxprEqn(outer.prim, [inner.inputs[0]], {
-    shape: outer.params.shape,
-    dims: d1.map((j) => d2[j]),
+    shape: p2.shape,
+    dims: d1.map((j) => p2.dims[j]),
   }, outer.outBinders);
 }
 

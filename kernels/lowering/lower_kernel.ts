@@ -8,7 +8,9 @@
  */
 import { config } from "../../core/config.ts";
 import type { DType } from "../../core/dtype.ts";
-import { type Atom, type JaxprEqn, Literal, type Var } from "../../core/jaxpr.ts";
+import { type Atom, type JaxprEqn, Literal, paramsOf, type Var } from "../../core/jaxpr.ts";
+import { reduceMaxP, reduceMinP, reduceSumP } from "../../core/primitives/reductions.ts";
+import { broadcastInDimP } from "../../core/primitives/structural.ts";
 import { range, stridesOf } from "../../core/shape.ts";
 import type { Kernel } from "./fusion.ts";
 import type { Expr, Load, LoopKernel, ReduceOp, Store } from "./kernel_ir.ts";
@@ -26,7 +28,7 @@ const REDUCTIONS: Readonly<Record<string, ReduceOp>> = {
 function viewStrides(e: JaxprEqn, space: readonly number[]): number[] {
   const x = e.inputs[0].aval;
   const xs = stridesOf(x.shape);
-  const dims = e.params.dims as number[];
+  const { dims } = paramsOf(e, broadcastInDimP);
   const out = space.map(() => 0);
   dims.forEach((o, i) => (out[o] = x.shape[i] === 1 ? 0 : xs[i]));
   return out;
@@ -80,7 +82,10 @@ export function lowerKernel(k: Kernel): LoopKernel {
     const name = e.prim.name;
     const reduce = REDUCTIONS[name];
     if (reduce) {
-      const { strides } = reductionStrides(e.params.axes as number[], space);
+      const { strides } = reductionStrides(
+        paramsOf(e, reduceSumP, reduceMaxP, reduceMinP).axes,
+        space,
+      );
       stores.push({ output: outputIndex.get(out)!, value: operand(e.inputs[0]), strides, reduce });
       continue;
     }

@@ -168,8 +168,7 @@ function whileLoop(ctx: LoopContext, p: WhileParams, args: ConcreteArray[]): Con
 
 /** The wasm executor's implementations of loop primitives, by primitive name. */
 export function loopImpls(ctx: LoopContext): Record<string, ImplRule> {
-  return {
-    scan: (args, params) => scanLoop(ctx, params as ScanParams, args as ConcreteArray[]),
-    while: (args, params) => whileLoop(ctx, params as WhileParams, args as ConcreteArray[]),
-  };
+  const scan: ImplRule<ScanParams> = (args, p) => scanLoop(ctx, p, args as ConcreteArray[]);
+  const loop: ImplRule<WhileParams> = (args, p) => whileLoop(ctx, p, args as ConcreteArray[]);
+  return { scan, while: loop };
 }
