@@ -35,9 +35,13 @@ import {
   vectorStore,
 } from "./render_assemblyscript.ts";
 
-/** Byte-offset expression of an element of an array with `strides` (over the space's indices). */
-export function offsetExpr(strides: readonly number[], shift: number): string {
+/**
+ * Byte-offset expression of an element of an array with `strides` (over the space's indices)
+ * from element `offset`.
+ */
+export function offsetExpr(strides: readonly number[], shift: number, offset = 0): string {
   const terms = strides.flatMap((s, d) => (s === 0 ? [] : [s === 1 ? `i${d}` : `i${d} * ${s}`]));
+  if (offset) terms.push(`${offset}`);
   const linear = terms.length ? terms.join(" + ") : "0";
   return shift ? `((${linear}) << ${shift})` : `(${linear})`;
 }
@@ -108,7 +112,7 @@ function loadValue(
   const l = k.loads[e.load];
   const place = places.input(l.input);
   if ("register" in place) return place.register;
-  return read(`${place.base} + ${offsetExpr(l.strides, SHIFT[e.dtype])}`);
+  return read(`${place.base} + ${offsetExpr(l.strides, SHIFT[e.dtype], l.offset)}`);
 }
 
 /** The address of store `s`'s element (none: not in memory) and the registers its value goes to. */

@@ -9,7 +9,7 @@ import type { Backend } from "../../core/backend.ts";
 import type { ShapedArray } from "../../core/aval.ts";
 import { type Atom, type JaxprEqn, paramsOf } from "../../core/jaxpr.ts";
 import { dotGeneralP } from "../../core/primitives/dot_general.ts";
-import { transposeP } from "../../core/primitives/structural.ts";
+import { broadcastInDimP, transposeP } from "../../core/primitives/structural.ts";
 import { stridesOf } from "../../core/shape.ts";
 import { STRIDED_VIEWS } from "../../core/strided_views.ts";
 import type { Kernel } from "../lowering/fusion.ts";
@@ -52,7 +52,8 @@ export function runGemmKernel(
   const strides = layout.reduceRight(
     (s, e) => stridesBefore(e, s),
     view
-      ? STRIDED_VIEWS.broadcast_in_dim(viewed.aval, view.params, sum.aval).strides
+      ? STRIDED_VIEWS.broadcast_in_dim(viewed.aval, paramsOf(view, broadcastInDimP), sum.aval)
+        .strides
       : stridesOf(sum.aval.shape),
   );
   const [x, y] = dot.inputs.map(read);

@@ -148,8 +148,9 @@ export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
 
   const body: Body = (offset) => {
     const code = renderExprs(lk.stores.map((s) => s.value), (e) => {
-      const v = k.inputs[lk.loads[e.load].input];
-      const { ref, bits } = cell(v, offset(loadPatterns[e.load]));
+      const { input, offset: start } = lk.loads[e.load];
+      const v = k.inputs[input], index = offset(loadPatterns[e.load]);
+      const { ref, bits } = cell(v, start ? `${index} + ${start}u` : index);
       return bits ? `bitcast<${SCALAR[dtypeOf(v)]}>(${ref})` : ref;
     });
     const stores = lk.stores.map((s, j) =>
