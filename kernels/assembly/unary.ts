@@ -6,22 +6,18 @@ import { erfF64, erfInvF64, logisticF64 } from "./scalar_math";
 export function neg_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = f32x4.neg(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = f32x4.neg(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = f32x4.neg(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = f32x4.neg(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -35,7 +31,37 @@ export function neg_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   }
 }
 export function neg_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
-  for (let i0 = lo; i0 < hi; i0++) {
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0a = v128.load(in0 + ((i0) << 3));
+    const t0_0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1_0a = f64x2.neg(t0_0a);
+    const t1_0b = f64x2.neg(t0_0b);
+    const t0_1a = v128.load(in0 + ((i0) << 3), 32);
+    const t0_1b = v128.load(in0 + ((i0) << 3), 48);
+    const t1_1a = f64x2.neg(t0_1a);
+    const t1_1b = f64x2.neg(t0_1b);
+    const t0_2a = v128.load(in0 + ((i0) << 3), 64);
+    const t0_2b = v128.load(in0 + ((i0) << 3), 80);
+    const t1_2a = f64x2.neg(t0_2a);
+    const t1_2b = f64x2.neg(t0_2b);
+    const t0_3a = v128.load(in0 + ((i0) << 3), 96);
+    const t0_3b = v128.load(in0 + ((i0) << 3), 112);
+    const t1_3a = f64x2.neg(t0_3a);
+    const t1_3b = f64x2.neg(t0_3b);
+    v128.store(out0 + ((i0) << 3), t1_0a); v128.store(out0 + ((i0) << 3), t1_0b, 16);
+    v128.store(out0 + ((i0) << 3), t1_1a, 32); v128.store(out0 + ((i0) << 3), t1_1b, 48);
+    v128.store(out0 + ((i0) << 3), t1_2a, 64); v128.store(out0 + ((i0) << 3), t1_2b, 80);
+    v128.store(out0 + ((i0) << 3), t1_3a, 96); v128.store(out0 + ((i0) << 3), t1_3b, 112);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0a = v128.load(in0 + ((i0) << 3));
+    const t0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1a = f64x2.neg(t0a);
+    const t1b = f64x2.neg(t0b);
+    v128.store(out0 + ((i0) << 3), t1a); v128.store(out0 + ((i0) << 3), t1b, 16);
+  }
+  for (; i0 < hi; i0++) {
     const t0: f64 = load<f64>(in0 + ((i0) << 3));
     const t1: f64 = (-t0);
     store<f64>(out0 + ((i0) << 3), t1);
@@ -44,22 +70,18 @@ export function neg_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function neg_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = i32x4.neg(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = i32x4.neg(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = i32x4.neg(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = i32x4.neg(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -75,22 +97,18 @@ export function neg_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function sin_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = sinF32x4(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = sinF32x4(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = sinF32x4(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = sinF32x4(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -113,22 +131,18 @@ export function sin_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function cos_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = cosF32x4(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = cosF32x4(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = cosF32x4(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = cosF32x4(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -151,22 +165,18 @@ export function cos_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function exp_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = expF32x4(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = expF32x4(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = expF32x4(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = expF32x4(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -189,22 +199,18 @@ export function exp_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function log_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = logF32x4(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = logF32x4(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = logF32x4(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = logF32x4(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -227,22 +233,18 @@ export function log_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function log1p_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = log1pF32x4(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = log1pF32x4(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = log1pF32x4(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = log1pF32x4(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -265,22 +267,18 @@ export function log1p_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function expm1_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = expm1F32x4(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = expm1F32x4(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = expm1F32x4(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = expm1F32x4(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -303,22 +301,18 @@ export function expm1_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function tanh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = tanhF32x4(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = tanhF32x4(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = tanhF32x4(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = tanhF32x4(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -341,22 +335,18 @@ export function tanh_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function logistic_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = logisticF32x4(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = logisticF32x4(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = logisticF32x4(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = logisticF32x4(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -379,22 +369,18 @@ export function logistic_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function sqrt_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = f32x4.sqrt(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = f32x4.sqrt(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = f32x4.sqrt(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = f32x4.sqrt(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -408,7 +394,37 @@ export function sqrt_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   }
 }
 export function sqrt_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
-  for (let i0 = lo; i0 < hi; i0++) {
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0a = v128.load(in0 + ((i0) << 3));
+    const t0_0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1_0a = f64x2.sqrt(t0_0a);
+    const t1_0b = f64x2.sqrt(t0_0b);
+    const t0_1a = v128.load(in0 + ((i0) << 3), 32);
+    const t0_1b = v128.load(in0 + ((i0) << 3), 48);
+    const t1_1a = f64x2.sqrt(t0_1a);
+    const t1_1b = f64x2.sqrt(t0_1b);
+    const t0_2a = v128.load(in0 + ((i0) << 3), 64);
+    const t0_2b = v128.load(in0 + ((i0) << 3), 80);
+    const t1_2a = f64x2.sqrt(t0_2a);
+    const t1_2b = f64x2.sqrt(t0_2b);
+    const t0_3a = v128.load(in0 + ((i0) << 3), 96);
+    const t0_3b = v128.load(in0 + ((i0) << 3), 112);
+    const t1_3a = f64x2.sqrt(t0_3a);
+    const t1_3b = f64x2.sqrt(t0_3b);
+    v128.store(out0 + ((i0) << 3), t1_0a); v128.store(out0 + ((i0) << 3), t1_0b, 16);
+    v128.store(out0 + ((i0) << 3), t1_1a, 32); v128.store(out0 + ((i0) << 3), t1_1b, 48);
+    v128.store(out0 + ((i0) << 3), t1_2a, 64); v128.store(out0 + ((i0) << 3), t1_2b, 80);
+    v128.store(out0 + ((i0) << 3), t1_3a, 96); v128.store(out0 + ((i0) << 3), t1_3b, 112);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0a = v128.load(in0 + ((i0) << 3));
+    const t0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1a = f64x2.sqrt(t0a);
+    const t1b = f64x2.sqrt(t0b);
+    v128.store(out0 + ((i0) << 3), t1a); v128.store(out0 + ((i0) << 3), t1b, 16);
+  }
+  for (; i0 < hi; i0++) {
     const t0: f64 = load<f64>(in0 + ((i0) << 3));
     const t1: f64 = Math.sqrt(t0);
     store<f64>(out0 + ((i0) << 3), t1);
@@ -417,26 +433,22 @@ export function sqrt_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function rsqrt_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = f32x4.sqrt(t0_0);
     const t2_0 = f32x4.div(f32x4.splat(<f32>(1)), t1_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = f32x4.sqrt(t0_1);
     const t2_1 = f32x4.div(f32x4.splat(<f32>(1)), t1_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = f32x4.sqrt(t0_2);
     const t2_2 = f32x4.div(f32x4.splat(<f32>(1)), t1_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = f32x4.sqrt(t0_3);
     const t2_3 = f32x4.div(f32x4.splat(<f32>(1)), t1_3);
-    v128.store(out0 + ((i0_0) << 2), t2_0);
-    v128.store(out0 + ((i0_1) << 2), t2_1);
-    v128.store(out0 + ((i0_2) << 2), t2_2);
-    v128.store(out0 + ((i0_3) << 2), t2_3);
+    v128.store(out0 + ((i0) << 2), t2_0);
+    v128.store(out0 + ((i0) << 2), t2_1, 16);
+    v128.store(out0 + ((i0) << 2), t2_2, 32);
+    v128.store(out0 + ((i0) << 2), t2_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -452,7 +464,47 @@ export function rsqrt_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   }
 }
 export function rsqrt_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
-  for (let i0 = lo; i0 < hi; i0++) {
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0a = v128.load(in0 + ((i0) << 3));
+    const t0_0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1_0a = f64x2.sqrt(t0_0a);
+    const t1_0b = f64x2.sqrt(t0_0b);
+    const t2_0a = f64x2.div(f64x2.splat(<f64>(1)), t1_0a);
+    const t2_0b = f64x2.div(f64x2.splat(<f64>(1)), t1_0b);
+    const t0_1a = v128.load(in0 + ((i0) << 3), 32);
+    const t0_1b = v128.load(in0 + ((i0) << 3), 48);
+    const t1_1a = f64x2.sqrt(t0_1a);
+    const t1_1b = f64x2.sqrt(t0_1b);
+    const t2_1a = f64x2.div(f64x2.splat(<f64>(1)), t1_1a);
+    const t2_1b = f64x2.div(f64x2.splat(<f64>(1)), t1_1b);
+    const t0_2a = v128.load(in0 + ((i0) << 3), 64);
+    const t0_2b = v128.load(in0 + ((i0) << 3), 80);
+    const t1_2a = f64x2.sqrt(t0_2a);
+    const t1_2b = f64x2.sqrt(t0_2b);
+    const t2_2a = f64x2.div(f64x2.splat(<f64>(1)), t1_2a);
+    const t2_2b = f64x2.div(f64x2.splat(<f64>(1)), t1_2b);
+    const t0_3a = v128.load(in0 + ((i0) << 3), 96);
+    const t0_3b = v128.load(in0 + ((i0) << 3), 112);
+    const t1_3a = f64x2.sqrt(t0_3a);
+    const t1_3b = f64x2.sqrt(t0_3b);
+    const t2_3a = f64x2.div(f64x2.splat(<f64>(1)), t1_3a);
+    const t2_3b = f64x2.div(f64x2.splat(<f64>(1)), t1_3b);
+    v128.store(out0 + ((i0) << 3), t2_0a); v128.store(out0 + ((i0) << 3), t2_0b, 16);
+    v128.store(out0 + ((i0) << 3), t2_1a, 32); v128.store(out0 + ((i0) << 3), t2_1b, 48);
+    v128.store(out0 + ((i0) << 3), t2_2a, 64); v128.store(out0 + ((i0) << 3), t2_2b, 80);
+    v128.store(out0 + ((i0) << 3), t2_3a, 96); v128.store(out0 + ((i0) << 3), t2_3b, 112);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0a = v128.load(in0 + ((i0) << 3));
+    const t0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1a = f64x2.sqrt(t0a);
+    const t1b = f64x2.sqrt(t0b);
+    const t2a = f64x2.div(f64x2.splat(<f64>(1)), t1a);
+    const t2b = f64x2.div(f64x2.splat(<f64>(1)), t1b);
+    v128.store(out0 + ((i0) << 3), t2a); v128.store(out0 + ((i0) << 3), t2b, 16);
+  }
+  for (; i0 < hi; i0++) {
     const t0: f64 = load<f64>(in0 + ((i0) << 3));
     const t1: f64 = Math.sqrt(t0);
     const t2: f64 = (<f64>(1) / t1);
@@ -462,22 +514,18 @@ export function rsqrt_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function abs_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = f32x4.abs(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = f32x4.abs(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = f32x4.abs(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = f32x4.abs(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -491,7 +539,37 @@ export function abs_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   }
 }
 export function abs_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
-  for (let i0 = lo; i0 < hi; i0++) {
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0a = v128.load(in0 + ((i0) << 3));
+    const t0_0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1_0a = f64x2.abs(t0_0a);
+    const t1_0b = f64x2.abs(t0_0b);
+    const t0_1a = v128.load(in0 + ((i0) << 3), 32);
+    const t0_1b = v128.load(in0 + ((i0) << 3), 48);
+    const t1_1a = f64x2.abs(t0_1a);
+    const t1_1b = f64x2.abs(t0_1b);
+    const t0_2a = v128.load(in0 + ((i0) << 3), 64);
+    const t0_2b = v128.load(in0 + ((i0) << 3), 80);
+    const t1_2a = f64x2.abs(t0_2a);
+    const t1_2b = f64x2.abs(t0_2b);
+    const t0_3a = v128.load(in0 + ((i0) << 3), 96);
+    const t0_3b = v128.load(in0 + ((i0) << 3), 112);
+    const t1_3a = f64x2.abs(t0_3a);
+    const t1_3b = f64x2.abs(t0_3b);
+    v128.store(out0 + ((i0) << 3), t1_0a); v128.store(out0 + ((i0) << 3), t1_0b, 16);
+    v128.store(out0 + ((i0) << 3), t1_1a, 32); v128.store(out0 + ((i0) << 3), t1_1b, 48);
+    v128.store(out0 + ((i0) << 3), t1_2a, 64); v128.store(out0 + ((i0) << 3), t1_2b, 80);
+    v128.store(out0 + ((i0) << 3), t1_3a, 96); v128.store(out0 + ((i0) << 3), t1_3b, 112);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0a = v128.load(in0 + ((i0) << 3));
+    const t0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1a = f64x2.abs(t0a);
+    const t1b = f64x2.abs(t0b);
+    v128.store(out0 + ((i0) << 3), t1a); v128.store(out0 + ((i0) << 3), t1b, 16);
+  }
+  for (; i0 < hi; i0++) {
     const t0: f64 = load<f64>(in0 + ((i0) << 3));
     const t1: f64 = Math.abs(t0);
     store<f64>(out0 + ((i0) << 3), t1);
@@ -500,22 +578,18 @@ export function abs_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function abs_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = i32x4.abs(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = i32x4.abs(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = i32x4.abs(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = i32x4.abs(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -531,34 +605,30 @@ export function abs_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function sign_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = f32x4.gt(t0_0, f32x4.splat(<f32>(0)));
     const t2_0 = f32x4.lt(t0_0, f32x4.splat(<f32>(0)));
     const t3_0 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_0, t2_0);
     const t4_0 = v128.bitselect(f32x4.splat(<f32>(1)), t3_0, t1_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = f32x4.gt(t0_1, f32x4.splat(<f32>(0)));
     const t2_1 = f32x4.lt(t0_1, f32x4.splat(<f32>(0)));
     const t3_1 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_1, t2_1);
     const t4_1 = v128.bitselect(f32x4.splat(<f32>(1)), t3_1, t1_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = f32x4.gt(t0_2, f32x4.splat(<f32>(0)));
     const t2_2 = f32x4.lt(t0_2, f32x4.splat(<f32>(0)));
     const t3_2 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_2, t2_2);
     const t4_2 = v128.bitselect(f32x4.splat(<f32>(1)), t3_2, t1_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = f32x4.gt(t0_3, f32x4.splat(<f32>(0)));
     const t2_3 = f32x4.lt(t0_3, f32x4.splat(<f32>(0)));
     const t3_3 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_3, t2_3);
     const t4_3 = v128.bitselect(f32x4.splat(<f32>(1)), t3_3, t1_3);
-    v128.store(out0 + ((i0_0) << 2), t4_0);
-    v128.store(out0 + ((i0_1) << 2), t4_1);
-    v128.store(out0 + ((i0_2) << 2), t4_2);
-    v128.store(out0 + ((i0_3) << 2), t4_3);
+    v128.store(out0 + ((i0) << 2), t4_0);
+    v128.store(out0 + ((i0) << 2), t4_1, 16);
+    v128.store(out0 + ((i0) << 2), t4_2, 32);
+    v128.store(out0 + ((i0) << 2), t4_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -578,7 +648,57 @@ export function sign_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   }
 }
 export function sign_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
-  for (let i0 = lo; i0 < hi; i0++) {
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0a = v128.load(in0 + ((i0) << 3));
+    const t0_0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1_0 = i32x4.shuffle(f64x2.gt(t0_0a, f64x2.splat(<f64>(0))), f64x2.gt(t0_0b, f64x2.splat(<f64>(0))), 0, 2, 4, 6);
+    const t2_0 = i32x4.shuffle(f64x2.lt(t0_0a, f64x2.splat(<f64>(0))), f64x2.lt(t0_0b, f64x2.splat(<f64>(0))), 0, 2, 4, 6);
+    const t3_0a = v128.bitselect(f64x2.splat(<f64>(-1)), t0_0a, i64x2.extend_low_i32x4_s(t2_0));
+    const t3_0b = v128.bitselect(f64x2.splat(<f64>(-1)), t0_0b, i64x2.extend_high_i32x4_s(t2_0));
+    const t4_0a = v128.bitselect(f64x2.splat(<f64>(1)), t3_0a, i64x2.extend_low_i32x4_s(t1_0));
+    const t4_0b = v128.bitselect(f64x2.splat(<f64>(1)), t3_0b, i64x2.extend_high_i32x4_s(t1_0));
+    const t0_1a = v128.load(in0 + ((i0) << 3), 32);
+    const t0_1b = v128.load(in0 + ((i0) << 3), 48);
+    const t1_1 = i32x4.shuffle(f64x2.gt(t0_1a, f64x2.splat(<f64>(0))), f64x2.gt(t0_1b, f64x2.splat(<f64>(0))), 0, 2, 4, 6);
+    const t2_1 = i32x4.shuffle(f64x2.lt(t0_1a, f64x2.splat(<f64>(0))), f64x2.lt(t0_1b, f64x2.splat(<f64>(0))), 0, 2, 4, 6);
+    const t3_1a = v128.bitselect(f64x2.splat(<f64>(-1)), t0_1a, i64x2.extend_low_i32x4_s(t2_1));
+    const t3_1b = v128.bitselect(f64x2.splat(<f64>(-1)), t0_1b, i64x2.extend_high_i32x4_s(t2_1));
+    const t4_1a = v128.bitselect(f64x2.splat(<f64>(1)), t3_1a, i64x2.extend_low_i32x4_s(t1_1));
+    const t4_1b = v128.bitselect(f64x2.splat(<f64>(1)), t3_1b, i64x2.extend_high_i32x4_s(t1_1));
+    const t0_2a = v128.load(in0 + ((i0) << 3), 64);
+    const t0_2b = v128.load(in0 + ((i0) << 3), 80);
+    const t1_2 = i32x4.shuffle(f64x2.gt(t0_2a, f64x2.splat(<f64>(0))), f64x2.gt(t0_2b, f64x2.splat(<f64>(0))), 0, 2, 4, 6);
+    const t2_2 = i32x4.shuffle(f64x2.lt(t0_2a, f64x2.splat(<f64>(0))), f64x2.lt(t0_2b, f64x2.splat(<f64>(0))), 0, 2, 4, 6);
+    const t3_2a = v128.bitselect(f64x2.splat(<f64>(-1)), t0_2a, i64x2.extend_low_i32x4_s(t2_2));
+    const t3_2b = v128.bitselect(f64x2.splat(<f64>(-1)), t0_2b, i64x2.extend_high_i32x4_s(t2_2));
+    const t4_2a = v128.bitselect(f64x2.splat(<f64>(1)), t3_2a, i64x2.extend_low_i32x4_s(t1_2));
+    const t4_2b = v128.bitselect(f64x2.splat(<f64>(1)), t3_2b, i64x2.extend_high_i32x4_s(t1_2));
+    const t0_3a = v128.load(in0 + ((i0) << 3), 96);
+    const t0_3b = v128.load(in0 + ((i0) << 3), 112);
+    const t1_3 = i32x4.shuffle(f64x2.gt(t0_3a, f64x2.splat(<f64>(0))), f64x2.gt(t0_3b, f64x2.splat(<f64>(0))), 0, 2, 4, 6);
+    const t2_3 = i32x4.shuffle(f64x2.lt(t0_3a, f64x2.splat(<f64>(0))), f64x2.lt(t0_3b, f64x2.splat(<f64>(0))), 0, 2, 4, 6);
+    const t3_3a = v128.bitselect(f64x2.splat(<f64>(-1)), t0_3a, i64x2.extend_low_i32x4_s(t2_3));
+    const t3_3b = v128.bitselect(f64x2.splat(<f64>(-1)), t0_3b, i64x2.extend_high_i32x4_s(t2_3));
+    const t4_3a = v128.bitselect(f64x2.splat(<f64>(1)), t3_3a, i64x2.extend_low_i32x4_s(t1_3));
+    const t4_3b = v128.bitselect(f64x2.splat(<f64>(1)), t3_3b, i64x2.extend_high_i32x4_s(t1_3));
+    v128.store(out0 + ((i0) << 3), t4_0a); v128.store(out0 + ((i0) << 3), t4_0b, 16);
+    v128.store(out0 + ((i0) << 3), t4_1a, 32); v128.store(out0 + ((i0) << 3), t4_1b, 48);
+    v128.store(out0 + ((i0) << 3), t4_2a, 64); v128.store(out0 + ((i0) << 3), t4_2b, 80);
+    v128.store(out0 + ((i0) << 3), t4_3a, 96); v128.store(out0 + ((i0) << 3), t4_3b, 112);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0a = v128.load(in0 + ((i0) << 3));
+    const t0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1 = i32x4.shuffle(f64x2.gt(t0a, f64x2.splat(<f64>(0))), f64x2.gt(t0b, f64x2.splat(<f64>(0))), 0, 2, 4, 6);
+    const t2 = i32x4.shuffle(f64x2.lt(t0a, f64x2.splat(<f64>(0))), f64x2.lt(t0b, f64x2.splat(<f64>(0))), 0, 2, 4, 6);
+    const t3a = v128.bitselect(f64x2.splat(<f64>(-1)), t0a, i64x2.extend_low_i32x4_s(t2));
+    const t3b = v128.bitselect(f64x2.splat(<f64>(-1)), t0b, i64x2.extend_high_i32x4_s(t2));
+    const t4a = v128.bitselect(f64x2.splat(<f64>(1)), t3a, i64x2.extend_low_i32x4_s(t1));
+    const t4b = v128.bitselect(f64x2.splat(<f64>(1)), t3b, i64x2.extend_high_i32x4_s(t1));
+    v128.store(out0 + ((i0) << 3), t4a); v128.store(out0 + ((i0) << 3), t4b, 16);
+  }
+  for (; i0 < hi; i0++) {
     const t0: f64 = load<f64>(in0 + ((i0) << 3));
     const t1: i32 = <i32>(t0 > <f64>(0));
     const t2: i32 = <i32>(t0 < <f64>(0));
@@ -590,34 +710,30 @@ export function sign_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function sign_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = i32x4.gt_s(t0_0, i32x4.splat(<i32>(0)));
     const t2_0 = i32x4.lt_s(t0_0, i32x4.splat(<i32>(0)));
     const t3_0 = v128.bitselect(i32x4.splat(<i32>(-1)), t0_0, t2_0);
     const t4_0 = v128.bitselect(i32x4.splat(<i32>(1)), t3_0, t1_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = i32x4.gt_s(t0_1, i32x4.splat(<i32>(0)));
     const t2_1 = i32x4.lt_s(t0_1, i32x4.splat(<i32>(0)));
     const t3_1 = v128.bitselect(i32x4.splat(<i32>(-1)), t0_1, t2_1);
     const t4_1 = v128.bitselect(i32x4.splat(<i32>(1)), t3_1, t1_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = i32x4.gt_s(t0_2, i32x4.splat(<i32>(0)));
     const t2_2 = i32x4.lt_s(t0_2, i32x4.splat(<i32>(0)));
     const t3_2 = v128.bitselect(i32x4.splat(<i32>(-1)), t0_2, t2_2);
     const t4_2 = v128.bitselect(i32x4.splat(<i32>(1)), t3_2, t1_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = i32x4.gt_s(t0_3, i32x4.splat(<i32>(0)));
     const t2_3 = i32x4.lt_s(t0_3, i32x4.splat(<i32>(0)));
     const t3_3 = v128.bitselect(i32x4.splat(<i32>(-1)), t0_3, t2_3);
     const t4_3 = v128.bitselect(i32x4.splat(<i32>(1)), t3_3, t1_3);
-    v128.store(out0 + ((i0_0) << 2), t4_0);
-    v128.store(out0 + ((i0_1) << 2), t4_1);
-    v128.store(out0 + ((i0_2) << 2), t4_2);
-    v128.store(out0 + ((i0_3) << 2), t4_3);
+    v128.store(out0 + ((i0) << 2), t4_0);
+    v128.store(out0 + ((i0) << 2), t4_1, 16);
+    v128.store(out0 + ((i0) << 2), t4_2, 32);
+    v128.store(out0 + ((i0) << 2), t4_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -639,22 +755,18 @@ export function sign_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function erf_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = erfF32x4(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = erfF32x4(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = erfF32x4(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = erfF32x4(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -677,22 +789,18 @@ export function erf_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function erf_inv_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = erfInvF32x4(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = erfInvF32x4(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = erfInvF32x4(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = erfInvF32x4(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -715,22 +823,18 @@ export function erf_inv_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function floor_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = f32x4.floor(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = f32x4.floor(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = f32x4.floor(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = f32x4.floor(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -744,7 +848,37 @@ export function floor_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   }
 }
 export function floor_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
-  for (let i0 = lo; i0 < hi; i0++) {
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0a = v128.load(in0 + ((i0) << 3));
+    const t0_0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1_0a = f64x2.floor(t0_0a);
+    const t1_0b = f64x2.floor(t0_0b);
+    const t0_1a = v128.load(in0 + ((i0) << 3), 32);
+    const t0_1b = v128.load(in0 + ((i0) << 3), 48);
+    const t1_1a = f64x2.floor(t0_1a);
+    const t1_1b = f64x2.floor(t0_1b);
+    const t0_2a = v128.load(in0 + ((i0) << 3), 64);
+    const t0_2b = v128.load(in0 + ((i0) << 3), 80);
+    const t1_2a = f64x2.floor(t0_2a);
+    const t1_2b = f64x2.floor(t0_2b);
+    const t0_3a = v128.load(in0 + ((i0) << 3), 96);
+    const t0_3b = v128.load(in0 + ((i0) << 3), 112);
+    const t1_3a = f64x2.floor(t0_3a);
+    const t1_3b = f64x2.floor(t0_3b);
+    v128.store(out0 + ((i0) << 3), t1_0a); v128.store(out0 + ((i0) << 3), t1_0b, 16);
+    v128.store(out0 + ((i0) << 3), t1_1a, 32); v128.store(out0 + ((i0) << 3), t1_1b, 48);
+    v128.store(out0 + ((i0) << 3), t1_2a, 64); v128.store(out0 + ((i0) << 3), t1_2b, 80);
+    v128.store(out0 + ((i0) << 3), t1_3a, 96); v128.store(out0 + ((i0) << 3), t1_3b, 112);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0a = v128.load(in0 + ((i0) << 3));
+    const t0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1a = f64x2.floor(t0a);
+    const t1b = f64x2.floor(t0b);
+    v128.store(out0 + ((i0) << 3), t1a); v128.store(out0 + ((i0) << 3), t1b, 16);
+  }
+  for (; i0 < hi; i0++) {
     const t0: f64 = load<f64>(in0 + ((i0) << 3));
     const t1: f64 = Math.floor(t0);
     store<f64>(out0 + ((i0) << 3), t1);
@@ -753,22 +887,18 @@ export function floor_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function ceil_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = f32x4.ceil(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = f32x4.ceil(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = f32x4.ceil(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = f32x4.ceil(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -782,7 +912,37 @@ export function ceil_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   }
 }
 export function ceil_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
-  for (let i0 = lo; i0 < hi; i0++) {
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0a = v128.load(in0 + ((i0) << 3));
+    const t0_0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1_0a = f64x2.ceil(t0_0a);
+    const t1_0b = f64x2.ceil(t0_0b);
+    const t0_1a = v128.load(in0 + ((i0) << 3), 32);
+    const t0_1b = v128.load(in0 + ((i0) << 3), 48);
+    const t1_1a = f64x2.ceil(t0_1a);
+    const t1_1b = f64x2.ceil(t0_1b);
+    const t0_2a = v128.load(in0 + ((i0) << 3), 64);
+    const t0_2b = v128.load(in0 + ((i0) << 3), 80);
+    const t1_2a = f64x2.ceil(t0_2a);
+    const t1_2b = f64x2.ceil(t0_2b);
+    const t0_3a = v128.load(in0 + ((i0) << 3), 96);
+    const t0_3b = v128.load(in0 + ((i0) << 3), 112);
+    const t1_3a = f64x2.ceil(t0_3a);
+    const t1_3b = f64x2.ceil(t0_3b);
+    v128.store(out0 + ((i0) << 3), t1_0a); v128.store(out0 + ((i0) << 3), t1_0b, 16);
+    v128.store(out0 + ((i0) << 3), t1_1a, 32); v128.store(out0 + ((i0) << 3), t1_1b, 48);
+    v128.store(out0 + ((i0) << 3), t1_2a, 64); v128.store(out0 + ((i0) << 3), t1_2b, 80);
+    v128.store(out0 + ((i0) << 3), t1_3a, 96); v128.store(out0 + ((i0) << 3), t1_3b, 112);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0a = v128.load(in0 + ((i0) << 3));
+    const t0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1a = f64x2.ceil(t0a);
+    const t1b = f64x2.ceil(t0b);
+    v128.store(out0 + ((i0) << 3), t1a); v128.store(out0 + ((i0) << 3), t1b, 16);
+  }
+  for (; i0 < hi; i0++) {
     const t0: f64 = load<f64>(in0 + ((i0) << 3));
     const t1: f64 = Math.ceil(t0);
     store<f64>(out0 + ((i0) << 3), t1);
@@ -791,22 +951,18 @@ export function ceil_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function round_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = f32x4.nearest(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = f32x4.nearest(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = f32x4.nearest(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = f32x4.nearest(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -820,7 +976,37 @@ export function round_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   }
 }
 export function round_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
-  for (let i0 = lo; i0 < hi; i0++) {
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0a = v128.load(in0 + ((i0) << 3));
+    const t0_0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1_0a = f64x2.nearest(t0_0a);
+    const t1_0b = f64x2.nearest(t0_0b);
+    const t0_1a = v128.load(in0 + ((i0) << 3), 32);
+    const t0_1b = v128.load(in0 + ((i0) << 3), 48);
+    const t1_1a = f64x2.nearest(t0_1a);
+    const t1_1b = f64x2.nearest(t0_1b);
+    const t0_2a = v128.load(in0 + ((i0) << 3), 64);
+    const t0_2b = v128.load(in0 + ((i0) << 3), 80);
+    const t1_2a = f64x2.nearest(t0_2a);
+    const t1_2b = f64x2.nearest(t0_2b);
+    const t0_3a = v128.load(in0 + ((i0) << 3), 96);
+    const t0_3b = v128.load(in0 + ((i0) << 3), 112);
+    const t1_3a = f64x2.nearest(t0_3a);
+    const t1_3b = f64x2.nearest(t0_3b);
+    v128.store(out0 + ((i0) << 3), t1_0a); v128.store(out0 + ((i0) << 3), t1_0b, 16);
+    v128.store(out0 + ((i0) << 3), t1_1a, 32); v128.store(out0 + ((i0) << 3), t1_1b, 48);
+    v128.store(out0 + ((i0) << 3), t1_2a, 64); v128.store(out0 + ((i0) << 3), t1_2b, 80);
+    v128.store(out0 + ((i0) << 3), t1_3a, 96); v128.store(out0 + ((i0) << 3), t1_3b, 112);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0a = v128.load(in0 + ((i0) << 3));
+    const t0b = v128.load(in0 + ((i0) << 3), 16);
+    const t1a = f64x2.nearest(t0a);
+    const t1b = f64x2.nearest(t0b);
+    v128.store(out0 + ((i0) << 3), t1a); v128.store(out0 + ((i0) << 3), t1b, 16);
+  }
+  for (; i0 < hi; i0++) {
     const t0: f64 = load<f64>(in0 + ((i0) << 3));
     const t1: f64 = nearest<f64>(t0);
     store<f64>(out0 + ((i0) << 3), t1);
@@ -829,22 +1015,18 @@ export function round_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function not_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = v128.not(t0_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = v128.not(t0_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = v128.not(t0_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = v128.not(t0_3);
-    v128.store(out0 + ((i0_0) << 2), t1_0);
-    v128.store(out0 + ((i0_1) << 2), t1_1);
-    v128.store(out0 + ((i0_2) << 2), t1_2);
-    v128.store(out0 + ((i0_3) << 2), t1_3);
+    v128.store(out0 + ((i0) << 2), t1_0);
+    v128.store(out0 + ((i0) << 2), t1_1, 16);
+    v128.store(out0 + ((i0) << 2), t1_2, 32);
+    v128.store(out0 + ((i0) << 2), t1_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -860,22 +1042,17 @@ export function not_i32(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function not_u8(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0_0)))));
+    const w0 = i8x16.neg(v128.load(in0 + (i0)));
+    const w0l = i16x8.extend_low_i8x16_s(w0), w0h = i16x8.extend_high_i8x16_s(w0);
+    const t0_0 = i32x4.extend_low_i16x8_s(w0l);
+    const t0_1 = i32x4.extend_high_i16x8_s(w0l);
+    const t0_2 = i32x4.extend_low_i16x8_s(w0h);
+    const t0_3 = i32x4.extend_high_i16x8_s(w0h);
     const t1_0 = v128.not(t0_0);
-    const t0_1 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0_1)))));
     const t1_1 = v128.not(t0_1);
-    const t0_2 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0_2)))));
     const t1_2 = v128.not(t0_2);
-    const t0_3 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0_3)))));
     const t1_3 = v128.not(t0_3);
-    v128.store32_lane(out0 + (i0_0), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t1_0, i32x4.splat(1)), v128.and(t1_0, i32x4.splat(1))), i16x8.splat(0)), 0);
-    v128.store32_lane(out0 + (i0_1), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t1_1, i32x4.splat(1)), v128.and(t1_1, i32x4.splat(1))), i16x8.splat(0)), 0);
-    v128.store32_lane(out0 + (i0_2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t1_2, i32x4.splat(1)), v128.and(t1_2, i32x4.splat(1))), i16x8.splat(0)), 0);
-    v128.store32_lane(out0 + (i0_3), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t1_3, i32x4.splat(1)), v128.and(t1_3, i32x4.splat(1))), i16x8.splat(0)), 0);
+    v128.store(out0 + (i0), i8x16.neg(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(t1_0, t1_1), i16x8.narrow_i32x4_s(t1_2, t1_3))));
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0)))));
@@ -935,11 +1112,7 @@ export function cbrt_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function asinh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = f32x4.gt(t0_0, f32x4.splat(<f32>(0)));
     const t2_0 = f32x4.lt(t0_0, f32x4.splat(<f32>(0)));
     const t3_0 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_0, t2_0);
@@ -957,7 +1130,7 @@ export function asinh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
     const t15_0 = log1pF32x4(t14_0);
     const t16_0 = v128.bitselect(t8_0, t15_0, t6_0);
     const t17_0 = f32x4.mul(t4_0, t16_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = f32x4.gt(t0_1, f32x4.splat(<f32>(0)));
     const t2_1 = f32x4.lt(t0_1, f32x4.splat(<f32>(0)));
     const t3_1 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_1, t2_1);
@@ -975,7 +1148,7 @@ export function asinh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
     const t15_1 = log1pF32x4(t14_1);
     const t16_1 = v128.bitselect(t8_1, t15_1, t6_1);
     const t17_1 = f32x4.mul(t4_1, t16_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = f32x4.gt(t0_2, f32x4.splat(<f32>(0)));
     const t2_2 = f32x4.lt(t0_2, f32x4.splat(<f32>(0)));
     const t3_2 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_2, t2_2);
@@ -993,7 +1166,7 @@ export function asinh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
     const t15_2 = log1pF32x4(t14_2);
     const t16_2 = v128.bitselect(t8_2, t15_2, t6_2);
     const t17_2 = f32x4.mul(t4_2, t16_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = f32x4.gt(t0_3, f32x4.splat(<f32>(0)));
     const t2_3 = f32x4.lt(t0_3, f32x4.splat(<f32>(0)));
     const t3_3 = v128.bitselect(f32x4.splat(<f32>(-1)), t0_3, t2_3);
@@ -1011,10 +1184,10 @@ export function asinh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
     const t15_3 = log1pF32x4(t14_3);
     const t16_3 = v128.bitselect(t8_3, t15_3, t6_3);
     const t17_3 = f32x4.mul(t4_3, t16_3);
-    v128.store(out0 + ((i0_0) << 2), t17_0);
-    v128.store(out0 + ((i0_1) << 2), t17_1);
-    v128.store(out0 + ((i0_2) << 2), t17_2);
-    v128.store(out0 + ((i0_3) << 2), t17_3);
+    v128.store(out0 + ((i0) << 2), t17_0);
+    v128.store(out0 + ((i0) << 2), t17_1, 16);
+    v128.store(out0 + ((i0) << 2), t17_2, 32);
+    v128.store(out0 + ((i0) << 2), t17_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
@@ -1085,11 +1258,7 @@ export function asinh_f64(in0: usize, out0: usize, lo: i32, hi: i32): void {
 export function acosh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const i0_0 = i0 + 0;
-    const i0_1 = i0 + 4;
-    const i0_2 = i0 + 8;
-    const i0_3 = i0 + 12;
-    const t0_0 = v128.load(in0 + ((i0_0) << 2));
+    const t0_0 = v128.load(in0 + ((i0) << 2));
     const t1_0 = f32x4.lt(t0_0, f32x4.splat(<f32>(1)));
     const t2_0 = f32x4.gt(t0_0, f32x4.splat(<f32>(4096)));
     const t3_0 = logF32x4(t0_0);
@@ -1102,7 +1271,7 @@ export function acosh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
     const t10_0 = log1pF32x4(t9_0);
     const t11_0 = v128.bitselect(t4_0, t10_0, t2_0);
     const t12_0 = v128.bitselect(f32x4.splat(<f32>(NaN)), t11_0, t1_0);
-    const t0_1 = v128.load(in0 + ((i0_1) << 2));
+    const t0_1 = v128.load(in0 + ((i0) << 2), 16);
     const t1_1 = f32x4.lt(t0_1, f32x4.splat(<f32>(1)));
     const t2_1 = f32x4.gt(t0_1, f32x4.splat(<f32>(4096)));
     const t3_1 = logF32x4(t0_1);
@@ -1115,7 +1284,7 @@ export function acosh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
     const t10_1 = log1pF32x4(t9_1);
     const t11_1 = v128.bitselect(t4_1, t10_1, t2_1);
     const t12_1 = v128.bitselect(f32x4.splat(<f32>(NaN)), t11_1, t1_1);
-    const t0_2 = v128.load(in0 + ((i0_2) << 2));
+    const t0_2 = v128.load(in0 + ((i0) << 2), 32);
     const t1_2 = f32x4.lt(t0_2, f32x4.splat(<f32>(1)));
     const t2_2 = f32x4.gt(t0_2, f32x4.splat(<f32>(4096)));
     const t3_2 = logF32x4(t0_2);
@@ -1128,7 +1297,7 @@ export function acosh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
     const t10_2 = log1pF32x4(t9_2);
     const t11_2 = v128.bitselect(t4_2, t10_2, t2_2);
     const t12_2 = v128.bitselect(f32x4.splat(<f32>(NaN)), t11_2, t1_2);
-    const t0_3 = v128.load(in0 + ((i0_3) << 2));
+    const t0_3 = v128.load(in0 + ((i0) << 2), 48);
     const t1_3 = f32x4.lt(t0_3, f32x4.splat(<f32>(1)));
     const t2_3 = f32x4.gt(t0_3, f32x4.splat(<f32>(4096)));
     const t3_3 = logF32x4(t0_3);
@@ -1141,10 +1310,10 @@ export function acosh_f32(in0: usize, out0: usize, lo: i32, hi: i32): void {
     const t10_3 = log1pF32x4(t9_3);
     const t11_3 = v128.bitselect(t4_3, t10_3, t2_3);
     const t12_3 = v128.bitselect(f32x4.splat(<f32>(NaN)), t11_3, t1_3);
-    v128.store(out0 + ((i0_0) << 2), t12_0);
-    v128.store(out0 + ((i0_1) << 2), t12_1);
-    v128.store(out0 + ((i0_2) << 2), t12_2);
-    v128.store(out0 + ((i0_3) << 2), t12_3);
+    v128.store(out0 + ((i0) << 2), t12_0);
+    v128.store(out0 + ((i0) << 2), t12_1, 16);
+    v128.store(out0 + ((i0) << 2), t12_2, 32);
+    v128.store(out0 + ((i0) << 2), t12_3, 48);
   }
   for (; i0 + 4 <= hi; i0 += 4) {
     const t0 = v128.load(in0 + ((i0) << 2));
