@@ -4,8 +4,10 @@
  * one load widened into four). Every operation of a one-op kernel at float64 (and every one
  * giving or taking bools) equals ref bit for bit and the eager kernel, over float64's corners
  * (NaN, infinities, zeros of both signs, subnormals, the extremes) at lengths that run the wide
- * loop, the four-lane loop and the scalar tail in every combination; the prebuilt kernels also
- * over ranges `[lo, hi)` starting anywhere (the split points of threads).
+ * loop, the four-lane loop and the scalar tail in every combination. Every prebuilt eager
+ * elementwise kernel (rendered from the IR: kernels/wasm/eager_elementwise.ts) computes any
+ * range `[lo, hi)` (the split points of threads) as it computes the whole, writes nothing
+ * outside it, and equals ref where its operation is exact.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -14,6 +16,8 @@ import * as ew from "../core/primitives/elementwise.ts";
 import { withDefaultBackend } from "../core/backend.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 import { wasmRuntime } from "../kernels/wasm/runtime.ts";
+import { eagerElementwiseKernels, type EagerKernel } from "../kernels/wasm/eager_elementwise.ts";
+import { bind1 } from "../core/trace.ts";
 import { BINARY_PRIMITIVE, COMPARE_PRIMITIVE, UNARY_PRIMITIVE } from "./util/ir_primitives.ts";
 
 /** Lengths: scalar only, four-lane only, wide only, and each with tails. */
@@ -132,29 +136,48 @@ Deno.test("converts to and from float64 and bool run vector lanes and equal ref 
   }
 });
 
-Deno.test("the prebuilt float64 and bool unary kernels compute any range [lo, hi) and nothing outside it", () => {
+/** The primitive each eager kernel applies, over its operands. */
+function primitiveOf(k: EagerKernel): (...xs: Array[]) => Array {
+  if (k.name === "select_n") return (p, onFalse, onTrue) => ew.select(p, onTrue, onFalse);
+  if (k.name === "convert_element_type") return (a) => ew.convert(a, k.out);
+  const prim = ew.ELEMENTWISE_OPS[k.name as keyof typeof ew.ELEMENTWISE_OPS];
+  return (...xs) => bind1(prim, xs);
+}
+
+/** Math functions: the backend's implementation of record, not ref's bits. */
+const MATH = /^(sin|cos|exp|log|log1p|expm1|tanh|logistic|erf|erf_inv|pow|atan2|asinh|acosh|cbrt)$/;
+
+Deno.test("every prebuilt elementwise kernel computes any range [lo, hi) as the whole, and nothing outside it; exact ones equal ref", () => {
   const rt = wasmRuntime();
   const n = 70;
-  for (const [name, d] of [["sqrt_f64", "float64"], ["abs_f64", "float64"], ["not_u8", "bool"]]) {
-    const dtype = d as DType;
-    const xs = values(dtype, n, 3);
-    const typed = dtype === "bool" ? Uint8Array.from(xs) : Float64Array.from(xs);
-    const x = rt.fromHost(typed, dtype);
-    const want = host(UNARY_PRIMITIVE[name === "not_u8" ? "not" : name.slice(0, -4) as "abs"](
-      withDefaultBackend("ref", () => np.array(xs, dtype)),
-    ));
-    for (const [lo, hi] of [[0, n], [1, n], [3, 52], [5, 21], [17, 18], [33, 69], [2, 2]]) {
-      const sentinel = dtype === "bool" ? 7 : 1234.5;
-      const y = rt.fromHost(
-        dtype === "bool" ? new Uint8Array(n).fill(sentinel) : new Float64Array(n).fill(sentinel),
-        dtype,
-      );
-      rt.kernel(name, name)(x.ptr, y.ptr, lo, hi);
-      const got = globalThis.Array.from(rt.toHost(y, dtype, n), Number);
-      const expect = want.map((w, i) => (i >= lo && i < hi ? w : sentinel));
-      assertSame(got, expect, `${name} over [${lo}, ${hi})`);
+  const typed = (d: DType, xs: number[]) =>
+    d === "bool"
+      ? Uint8Array.from(xs)
+      : d === "int32"
+      ? Int32Array.from(xs)
+      : d === "float32"
+      ? Float32Array.from(xs)
+      : Float64Array.from(xs);
+  const sentinel = (d: DType) => (d === "bool" ? 7 : d === "int32" ? -777 : 1234.5);
+  for (const k of eagerElementwiseKernels()) {
+    const xs = k.inputs.map((d, i) => values(d, n, 5 * i + 1));
+    const ins = k.inputs.map((d, i) => rt.fromHost(typed(d, xs[i]), d));
+    const run = (lo: number, hi: number) => {
+      const y = rt.fromHost(typed(k.out, globalThis.Array(n).fill(sentinel(k.out))), k.out);
+      rt.kernel(k.export, k.export)(...ins.map((b) => b.ptr), y.ptr, lo, hi);
+      const got = globalThis.Array.from(rt.toHost(y, k.out, n), Number);
       rt.dispose(y);
+      return got;
+    };
+    const whole = run(0, n);
+    if (!MATH.test(k.name)) {
+      const refs = k.inputs.map((d, i) => withDefaultBackend("ref", () => np.array(xs[i], d)));
+      assertSame(whole, host(primitiveOf(k)(...refs)), `${k.export} vs ref`);
     }
-    rt.dispose(x);
+    for (const [lo, hi] of [[1, n], [3, 52], [5, 21], [17, 18], [33, 69], [2, 2]]) {
+      const expect = whole.map((w, i) => (i >= lo && i < hi ? w : sentinel(k.out)));
+      assertSame(run(lo, hi), expect, `${k.export} over [${lo}, ${hi})`);
+    }
+    ins.forEach((b) => rt.dispose(b));
   }
 });
