@@ -228,7 +228,7 @@ function sumOfPartials(
   rt.parallel(tasks, "dot_general");
   const add = rt.kernel(`add_${SUFFIX[dtype]}`, "dot_general");
   for (const p of partials.slice(1)) {
-    add(c.ptr, p.ptr, c.ptr, m * n);
+    add(c.ptr, p.ptr, c.ptr, 0, m * n);
     rt.dispose(p);
   }
   if (finish.addend || finish.act) {
