@@ -42,6 +42,19 @@ export interface FusedScan {
   ys: number;
 }
 
+/**
+ * A backend's loop fusion switch (tests turn it off to compare the per-step loop) and how many
+ * scans ran as one loop kernel and how many step by step.
+ */
+export interface LoopFusionSwitch {
+  /** Whether scans with a fused loop run as one kernel. */
+  enabled: boolean;
+  /** Scans run as one loop kernel. */
+  fused: number;
+  /** Scans run step by step. */
+  stepwise: number;
+}
+
 /** The values a kernel reads through broadcast views. */
 function viewed(k: Kernel): Set<Atom> {
   return new Set(k.eqns.filter((e) => e.prim.name === "broadcast_in_dim").map((e) => e.inputs[0]));
