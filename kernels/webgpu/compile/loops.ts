@@ -24,7 +24,7 @@ import { type FusedScan, fusedScan, type LoopFusionSwitch } from "../../lowering
 import { type GpuRuntime, GpuView } from "../runtime.ts";
 import { ELEMENT_BYTES } from "../wgsl.ts";
 import { spillSlots } from "./arena_layout.ts";
-import { emitLoopWgsl, type LoopShader, loopSlots } from "./loop_wgsl.ts";
+import { emitLoopWgsl, type LoopShader, type LoopSlots, loopSlots } from "./loop_wgsl.ts";
 
 /** Loop fusion's switch and counts on webgpu. */
 export const gpuLoopFusion: LoopFusionSwitch = { enabled: true, fused: 0, stepwise: 0 };
@@ -43,9 +43,10 @@ export interface GpuLoopContext {
   onGpu(x: Array): ConcreteArray;
 }
 
-/** A scan body's fused loop, with the body's consts on the GPU and its shaders by launch. */
+/** A scan body's fused loop, its slots, the body's consts on the GPU, its shaders by launch. */
 interface GpuLoop {
   loop: FusedScan;
+  slots: LoopSlots;
   consts: ConcreteArray[];
   launches: Map<string, LoopLaunch>;
 }
@@ -65,15 +66,18 @@ function fresh(ctx: GpuLoopContext, aval: ShapedArray): ConcreteArray {
 }
 
 /**
- * The shader of `loop` over `steps` steps for a device binding at most `maxBindings` buffers
- * per stage at offsets aligned to `align`; `bytes` gives each slot's size.
+ * The shader of `loop` for the steps and direction of `p` on `device`, past its limit of
+ * storage buffers per stage reaching the last slots through an arena; `bytes` gives each
+ * slot's size.
  */
 function loopLaunch(
   loop: FusedScan,
   p: ScanParams,
   bytes: (slot: number) => number,
-  [align, maxBindings]: [number, number],
+  device: GPUDevice,
 ): LoopLaunch {
+  const { minStorageBufferOffsetAlignment: align, maxStorageBuffersPerShaderStage: maxBindings } =
+    device.limits;
   const shader = emitLoopWgsl(loop, p.length, p.reverse, () => undefined);
   if (shader.bindings.length <= maxBindings) return { shader, spills: new Map(), arenaBytes: 0 };
   const excess = shader.bindings.slice(maxBindings - 1);
@@ -113,7 +117,7 @@ function runFused(
   args: ConcreteArray[],
 ): ConcreteArray[] | null {
   if (!gpuLoopFusion.enabled || !fused || sizeOf(fused.loop.body.space) === 0) return null;
-  const { loop, consts, launches } = fused;
+  const { loop, slots, consts, launches } = fused;
   const nc = p.numConsts, nk = p.numCarry;
   const init = args.slice(nc, nc + nk), xs = args.slice(nc + nk);
   const ins = loop.reads.map((r) =>
@@ -126,25 +130,26 @@ function runFused(
   const bufferOf = (x: ConcreteArray) => ctx.bufferOf(x.buffer);
   init.forEach((c, j) => ctx.rt.copy(bufferOf(c), bufferOf(carries[j]), bytesOf(c.aval)));
   if (p.length > 0) {
-    const slots = loopSlots(loop);
     const arrays = [...ins, ...ys, ...carries];
     const refs = arrays.map((x) => new GpuView(bufferOf(x), 0, bytesOf(x.aval)));
     const key = `${p.length},${p.reverse}`;
     let launch = launches.get(key);
     if (!launch) {
-      const { minStorageBufferOffsetAlignment, maxStorageBuffersPerShaderStage } =
-        ctx.rt.device.limits;
-      const limits: [number, number] = [
-        minStorageBufferOffsetAlignment,
-        maxStorageBuffersPerShaderStage,
-      ];
-      launch = loopLaunch(loop, p, (s) => refs[s].size, limits);
+      launch = loopLaunch(loop, p, (s) => refs[s].size, ctx.rt.device);
       launches.set(key, launch);
     }
     record(ctx, launch, refs, [...slots.ys, ...slots.carries]);
   }
   gpuLoopFusion.fused++;
   return [...carries, ...ys];
+}
+
+/** The fused loop of scan `p` on the GPU, or `null` where its body has none. */
+function gpuLoop(ctx: GpuLoopContext, p: ScanParams): GpuLoop | null {
+  const body = simplify(p.jaxpr);
+  const loop = fusedScan(p, body);
+  if (!loop) return null;
+  return { loop, slots: loopSlots(loop), consts: body.consts.map(ctx.onGpu), launches: new Map() };
 }
 
 /**
@@ -154,11 +159,7 @@ function runFused(
 export function gpuLoopImpls(ctx: GpuLoopContext): Record<string, ImplRule> {
   const loops = new WeakMap<Jaxpr, GpuLoop | null>();
   const loopOf = (p: ScanParams): GpuLoop | null => {
-    if (!loops.has(p.jaxpr)) {
-      const body = simplify(p.jaxpr);
-      const loop = fusedScan(p, body);
-      loops.set(p.jaxpr, loop && { loop, consts: body.consts.map(ctx.onGpu), launches: new Map() });
-    }
+    if (!loops.has(p.jaxpr)) loops.set(p.jaxpr, gpuLoop(ctx, p));
     return loops.get(p.jaxpr)!;
   };
   return {
