@@ -263,6 +263,28 @@ gpuTest("a scan whose body reduces runs step by step", async () => {
   assert.equal(await check(f, args, "reduction"), 0);
 });
 
+gpuTest("a scan inside a scan's body runs as one loop shader per outer step", async () => {
+  // The outer body holds a scan, so it runs step by step, its inner scan fused at every step.
+  const f: Fn = (c0, xss) => {
+    const [c] = lax.scan(
+      (c: Array, xs: Array) => {
+        const [inner] = ema(false)(c, xs);
+        return [inner.mul(0.5), null];
+      },
+      c0,
+      xss,
+    );
+    return [c as Array];
+  };
+  const args = [seeded([6], 20), seeded([3, 4, 6], 21)];
+  const gpu = await Promise.all(
+    args.map(async (a) => ConcreteArray.fromHost(await a.read(), a.shape, a.dtype, "webgpu")),
+  );
+  const run = onGpu(f, gpu, true);
+  assert.deepEqual([run.fused, run.stepwise], [3, 1]);
+  assert.equal(await check(f, args, "nested"), 3);
+});
+
 gpuTest("a scan whose body computes in float64 is refused", () => {
   const f: Fn = (c0, xs) => {
     const [c] = lax.scan(
