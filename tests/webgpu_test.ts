@@ -312,6 +312,17 @@ gpuTest("webgpu elementwise kernels handle NaN, infinities and signed zeros as r
   }
 });
 
+gpuTest("webgpu pow with a small integer exponent is exact where the power is", async () => {
+  // x = k/4 with |k| <= 7 has 3 significant bits, so x^n for n <= 8 fits float32's 24 exactly.
+  const xs = Float32Array.from({ length: 15 }, (_, i) => (i - 7) / 4);
+  for (let n = 1; n <= 8; n++) {
+    const on = (b: string) => ConcreteArray.fromHost(xs, [15], "float32", b);
+    const want = (np.power(on("ref"), n) as ConcreteArray).dataSync();
+    const got = await (np.power(on("webgpu"), n) as ConcreteArray).read();
+    assert.deepEqual(globalThis.Array.from(got), globalThis.Array.from(want), `x^${n}`);
+  }
+});
+
 gpuTest("webgpu int32 and bool kernels agree exactly with ref", async (t) => {
   for (const [name, f] of [...INT_BINARY, ...COMPARISONS]) {
     await t.step(

@@ -41,6 +41,12 @@ const HELPERS: Record<string, string> = {
   pow_f: `fn pow_f(x: f32, y: f32) -> f32 {
   if (y == 0.0) { return 1.0; }
   if (is_nan(x) || is_nan(y)) { return nan_f(); }
+  // Small integer exponents by products: exact where the power is (x^3 of 2.25 is 11.390625).
+  if (floor(y) == y && abs(y) <= 8.0) {
+    var p = x;
+    for (var k = 1; k < i32(abs(y)); k++) { p = p * x; }
+    return select(p, 1.0 / p, y < 0.0);
+  }
   let a = abs(x);
   var r: f32;
   if (a == 0.0) { r = select(0.0, inf_f(), y < 0.0); } else { r = exp2(y * log2(a)); }
