@@ -5,11 +5,11 @@
  * processes hits both alike. Prints each build's median and the ratio new / old per case.
  *
  *   git worktree add --detach /tmp/old <old commit>
- *   deno run -A bench/builds.ts /tmp/old . [--rounds=15]
+ *   deno run -A bench/builds.ts /tmp/old . [--rounds=15] [--only=<part of a case's name>]
  *
  * The cases are the fused chains the kernel IR renders: a gelu layer, the gradient of a tanh
  * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, a masked (compare,
- * select, int32) chain, and row and column reductions.
+ * select, int32) chain, and row and column reductions; and eager exp and log.
  * @module
  */
 import { resolve } from "node:path";
@@ -19,11 +19,16 @@ type Lib = typeof import("../mod.ts");
 type Tensor = ReturnType<Lib["numpy"]["array"]>;
 type Fn = (...xs: Tensor[]) => Tensor | Tensor[];
 
-/** A case: its function and the shapes of its float32 inputs (filled in [-1, 1]). */
+/**
+ * A case: its function and the shapes of its float32 inputs (filled in [-1, 1], or (0, 1] when
+ * `positive`); `eager` runs it op by op instead of jitted.
+ */
 interface Case {
   name: string;
   shapes: number[][];
   f: (lib: Lib) => Fn;
+  eager?: boolean;
+  positive?: boolean;
 }
 
 const gelu = (lib: Lib, x: Tensor) => {
@@ -67,6 +72,24 @@ const CASES: Case[] = [
     f: (lib) => (x) => lib.numpy.sigmoid(lib.numpy.exp(x).mul(x).sub(0.5)),
   },
   {
+    name: "eager exp, 1M",
+    shapes: [[1 << 20]],
+    f: (lib) => (x) => lib.numpy.exp(x),
+    eager: true,
+  },
+  {
+    name: "eager log, 1M",
+    shapes: [[1 << 20]],
+    f: (lib) => (x) => lib.numpy.log(x),
+    eager: true,
+    positive: true,
+  },
+  {
+    name: "log(1 + exp(x)) chain, 1M",
+    shapes: [[1 << 20]],
+    f: (lib) => (x) => lib.numpy.log(lib.numpy.exp(x.mul(3)).add(1)),
+  },
+  {
     name: "masked chain (compare, select, int32), 1M",
     shapes: [[1 << 20]],
     f: (lib) => (x) => {
@@ -86,13 +109,13 @@ const CASES: Case[] = [
   },
 ];
 
-/** Host data in [-1, 1], the same for every build. */
-function data(size: number, seed: number): Float32Array {
+/** Host data in [-1, 1] (or (0, 1]), the same for every build. */
+function data(size: number, seed: number, positive = false): Float32Array {
   const out = new Float32Array(size);
   let s = seed >>> 0;
   for (let i = 0; i < size; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
+    out[i] = positive ? (s + 1) / 2 ** 32 : s / 2 ** 31 - 1;
   }
   return out;
 }
@@ -134,28 +157,32 @@ function prepare(
   const inputs = (backend: string) =>
     c.shapes.map((s, i) =>
       lib.toBackend(
-        lib.numpy.reshape(lib.numpy.array(data(s.reduce((a, b) => a * b, 1), i + 1)), s),
+        lib.numpy.reshape(
+          lib.numpy.array(data(s.reduce((a, b) => a * b, 1), i + 1, c.positive)),
+          s,
+        ),
         backend,
       )
     );
   const f = c.f(lib);
   const want = host(lib.jit(f, { backend: "ref" })(...inputs("ref")));
   const args = inputs("wasm");
-  const jitted = lib.jit(f, { backend: "wasm", compile: "sync" });
+  const jitted = c.eager ? f : lib.jit(f, { backend: "wasm", compile: "sync" });
   const out = host(jitted(...args));
   return { run: () => void host(jitted(...args)), out, want };
 }
 
 const argv = Deno.args.filter((a) => !a.startsWith("--"));
 if (argv.length !== 2) {
-  console.error("usage: deno run -A bench/builds.ts OLD_DIR NEW_DIR [--rounds=N]");
+  console.error("usage: deno run -A bench/builds.ts OLD_DIR NEW_DIR [--rounds=N] [--only=NAME]");
   Deno.exit(2);
 }
 const rounds = Number(Deno.args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? 15);
+const only = Deno.args.find((a) => a.startsWith("--only="))?.slice(7);
 const builds = [await load(argv[0]), await load(argv[1])];
 let failed = false;
 console.log(`old ${argv[0]}, new ${argv[1]}: ${rounds} interleaved rounds, 1 thread, ms`);
-for (const c of CASES) {
+for (const c of CASES.filter((c) => !only || c.name.includes(only))) {
   const prepared = builds.map((lib) => prepare(lib, c));
   const errors = prepared.map((p) => error(p.out, p.want));
   if (errors.some((e) => !(e < 1e-4))) {

@@ -11,6 +11,7 @@ import type {
   UnaryElementwiseName,
 } from "../../core/primitives/elementwise.ts";
 import type { BinaryOp, CompareOp, Expr, MathFn, UnaryOp } from "./kernel_ir.ts";
+import { expF32, logF32 } from "./math_definitions.ts";
 
 /** The elementwise primitives that lower to IR expressions. */
 export type LoweredName =
@@ -42,6 +43,13 @@ const compare = (op: CompareOp): Lowering => ([a, b]) => ({
   b,
 });
 const math = (fn: MathFn): Lowering => (args) => ({ kind: "math", fn, dtype: args[0].dtype, args });
+
+/**
+ * A math function defined as an IR expression in float32 (math_definitions.ts), the backend's
+ * implementation of record in float64.
+ */
+const defined = (fn: MathFn, f32: (x: Expr) => Expr): Lowering => (args, out) =>
+  out === "float32" ? f32(args[0]) : math(fn)(args, out);
 
 /** `cond ? onTrue : onFalse`. */
 const select = (cond: Expr, onTrue: Expr, onFalse: Expr): Expr => ({
@@ -102,9 +110,10 @@ const cbrt: Lowering = ([x], out) => {
  */
 const LARGE: Readonly<Record<string, number>> = { float32: 2 ** 12, float64: 2 ** 27 };
 
+const log = defined("log", logF32);
+
 /** `log(a) + ln 2`: asinh and acosh of a large `a`. */
-const logTwice = (a: Expr): Expr =>
-  apply("add", math("log")([a], a.dtype), constant(a.dtype, Math.LN2));
+const logTwice = (a: Expr): Expr => apply("add", log([a], a.dtype), constant(a.dtype, Math.LN2));
 
 /**
  * Inverse hyperbolic sine: `sign(x) log1p(a + a^2 / (1 + sqrt(1 + a^2)))` for `a = |x|` (every
@@ -152,8 +161,8 @@ export const ELEMENTWISE_LOWERING: Readonly<Record<LoweredName, Lowering>> = {
   sign,
   sin: math("sin"),
   cos: math("cos"),
-  exp: math("exp"),
-  log: math("log"),
+  exp: defined("exp", expF32),
+  log,
   log1p: math("log1p"),
   expm1: math("expm1"),
   tanh: math("tanh"),

@@ -14,6 +14,7 @@ import { UNARY_ELEMENTWISE } from "../../core/primitives/elementwise.ts";
 import { KERNEL_PRIMITIVES } from "../../core/primitives/registry.ts";
 import { oneOpKernel } from "../lowering/one_op_kernel.ts";
 import { emitFusedKernel } from "./fused_codegen.ts";
+import { constantGlobals } from "./render_assemblyscript.ts";
 import { SUFFIX } from "./runtime.ts";
 
 const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
@@ -57,6 +58,8 @@ export function renderEagerUnary(mathExports: { math: string[]; scalar: string[]
     "// Do not edit.",
     `import { ${mathExports.math.join(", ")} } from "./math";`,
     `import { ${mathExports.scalar.join(", ")} } from "./scalar_math";`,
+    "",
+    ...constantGlobals(kernels.join("\n")),
     "",
     ...kernels,
     "",

@@ -22,6 +22,7 @@ import { planVector, type ReducePattern, type VectorPlan } from "../lowering/vec
 import { MATH_SOURCE } from "./math_source.ts";
 import {
   ASSEMBLYSCRIPT_VECTOR,
+  constantGlobals,
   REG,
   renderScalar,
   renderVector,
@@ -432,5 +433,6 @@ export function emitFusedModule(kernels: ReadonlyMap<string, LoopKernel>): strin
 
 /** One AssemblyScript module of the kernel functions `fns`, with the prebuilt kernels' math. */
 export function emitModule(fns: readonly string[]): string {
-  return [MATH_SOURCE, "initMath();", ANCHOR.trim(), ...fns].join("\n\n") + "\n";
+  return [MATH_SOURCE, "initMath();", ...constantGlobals(fns.join("\n")), ANCHOR.trim(), ...fns]
+    .join("\n\n") + "\n";
 }

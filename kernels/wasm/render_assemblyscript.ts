@@ -16,6 +16,7 @@ import {
   type MathFn,
   operands,
   type ReduceOp,
+  type ShiftOp,
   type UnaryOp,
 } from "../lowering/kernel_ir.ts";
 import type { LoadPattern, VectorTarget } from "../lowering/vectorize.ts";
@@ -172,6 +173,25 @@ export const MATH_RENDERING: Readonly<Record<MathFn, Rendering>> = {
   atan2: viaF64("atan2"),
 };
 
+/**
+ * `a * b + c`: `relaxed_madd`, fused on FMA hardware (x86-64's V8 emits `vfmadd`), on four lanes
+ * or on one splatted lane in scalar code; float64 as f64x2.
+ */
+const FMA: Rendering = {
+  scalar: ([a, b, c], d) => {
+    const v = d === "float64" ? "f64x2" : "f32x4";
+    const splat = (x: string) => `${v}.splat(${x})`;
+    return `${v}.extract_lane(${v}.relaxed_madd(${splat(a)}, ${splat(b)}, ${splat(c)}), 0)`;
+  },
+  vector: f32Only(vcall("f32x4.relaxed_madd")),
+};
+
+/** Each shift of int32 bits by a constant count (`>>` on i32 keeps the sign). */
+const SHIFT_RENDERING: Readonly<Record<ShiftOp, { scalar: string; vector: string }>> = {
+  shl: { scalar: "<<", vector: "i32x4.shl" },
+  shr: { scalar: ">>", vector: "i32x4.shr_s" },
+};
+
 /** The rendering of an operation node, or null for the other kinds. */
 function ruleOf(e: Expr): { rule: Rendering; d: DType } | null {
   switch (e.kind) {
@@ -183,6 +203,8 @@ function ruleOf(e: Expr): { rule: Rendering; d: DType } | null {
       return { rule: COMPARE_RENDERING[e.op], d: e.a.dtype };
     case "math":
       return { rule: MATH_RENDERING[e.fn], d: e.dtype };
+    case "fma":
+      return { rule: FMA, d: e.dtype };
     default:
       return null;
   }
@@ -199,10 +221,34 @@ function numberText(v: number): string {
 /** A scalar constant of dtype `d`. */
 export const scalarConst = (d: DType, v: number): string => `<${REG[d]}>(${numberText(v)})`;
 
-/** A constant in four lanes. */
-function vectorConst(d: VectorDType, v: number): string {
-  if (d === "bool") return `i32x4.splat(${v ? -1 : 0})`;
-  return `${d === "int32" ? "i32x4" : "f32x4"}.splat(${scalarConst(d, v)})`;
+/** The 32 bits of each lane of a constant `v` of vector dtype `d`. */
+function laneBits(d: VectorDType, v: number): number {
+  if (d === "bool") return v ? -1 : 0;
+  return d === "int32" ? v | 0 : new Int32Array(Float32Array.of(v).buffer)[0];
+}
+
+/**
+ * A constant in four lanes: the mutable global `VK_<bits>` that `constantGlobals` declares and
+ * fills once per instance. (V8 rebuilds a v128 constant with several instructions at every use
+ * inside a loop, but reads a global with one load; math.ts keeps its constants so too.)
+ */
+const vectorConst = (d: VectorDType, v: number): string =>
+  `VK_${(laneBits(d, v) >>> 0).toString(16).padStart(8, "0")}`;
+
+/**
+ * The declarations of the constant globals (`vectorConst`) that `source` reads, and a start-time
+ * function filling them, called once: AssemblyScript lines for the module.
+ */
+export function constantGlobals(source: string): string[] {
+  const names = [...new Set(source.match(/\bVK_[0-9a-f]{8}\b/g) ?? [])].sort();
+  if (!names.length) return [];
+  return [
+    ...names.map((n) => `let ${n}: v128 = i32x4.splat(0);`),
+    "function initKernelConstants(): void {",
+    ...names.map((n) => `  ${n} = i32x4.splat(${parseInt(n.slice(3), 16) | 0});`),
+    "}",
+    "initKernelConstants();",
+  ];
 }
 
 /** `a` of dtype `from` converted to `to` (floats truncate into int32; nonzero is true). */
@@ -242,9 +288,27 @@ export function renderScalar(e: Expr, args: readonly string[]): string {
       return `(${args[0]} != 0 ? ${args[1]} : ${args[2]})`;
     case "convert":
       return scalarConvert(args[0], e.a.dtype, e.dtype);
+    case "bitcast":
+      return `reinterpret<${REG[e.dtype]}>(${args[0]})`;
+    case "shift":
+      return `(${args[0]} ${SHIFT_RENDERING[e.op].scalar} ${e.bits})`;
     default:
       throw new Error(`renderScalar: a ${e.kind} node renders as a load`);
   }
+}
+
+/**
+ * A float32 select that is one `pmin` or `pmax`: `b < a ? b : a` is `pmin(a, b)` and
+ * `a < b ? b : a` is `pmax(a, b)`, lane by lane and bit for bit (NaN `a` passes through, as the
+ * comparison fails); otherwise null. (The comparison, then without users, is left to the
+ * compiler to drop.)
+ */
+function pminPmax(e: Extract<Expr, { kind: "select" }>, args: readonly string[]): string | null {
+  const c = e.cond;
+  if (e.dtype !== "float32" || c.kind !== "compare" || c.op !== "lt") return null;
+  if (c.a === e.onTrue && c.b === e.onFalse) return `f32x4.pmin(${args[2]}, ${args[1]})`;
+  if (c.b === e.onTrue && c.a === e.onFalse) return `f32x4.pmax(${args[2]}, ${args[1]})`;
+  return null;
 }
 
 /** Node `e` (not a load) as a four-lane expression over `args`, or null when it has none. */
@@ -256,9 +320,13 @@ export function renderVector(e: Expr, args: readonly string[]): string | null {
     case "const":
       return vectorConst(e.dtype, e.value);
     case "select":
-      return `v128.bitselect(${args[1]}, ${args[2]}, ${args[0]})`;
+      return pminPmax(e, args) ?? `v128.bitselect(${args[1]}, ${args[2]}, ${args[0]})`;
     case "convert":
       return vectorConvert(args[0], e.a.dtype, e.dtype);
+    case "bitcast":
+      return args[0];
+    case "shift":
+      return `${SHIFT_RENDERING[e.op].vector}(${args[0]}, ${e.bits})`;
     default:
       return null;
   }

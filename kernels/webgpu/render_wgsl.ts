@@ -22,6 +22,7 @@ import {
   operands,
   reduceIdentity,
   type ReduceOp,
+  type ShiftOp,
   topologicalOrder,
   type UnaryOp,
 } from "../lowering/kernel_ir.ts";
@@ -133,7 +134,13 @@ const NODE_WGSL: {
   math: (e, args) => at({ float32: call(MATH_WGSL[e.fn]) }, e.fn, e.dtype)(args),
   select: (_, [c, t, f]) => `select(${f}, ${t}, ${c} != 0u)`,
   convert: (e, args) => CONVERT_WGSL[e.a.dtype as GpuDType][gpuDType("convert", e.dtype)](args),
+  fma: (e, args) => at({ float32: call("fma") }, "fma", e.dtype)(args),
+  bitcast: (e, [x]) => `bitcast<${SCALAR[gpuDType("bitcast", e.dtype)]}>(${x})`,
+  shift: (e, [x]) => `(${x} ${SHIFT_WGSL[e.op]} ${e.bits}u)`,
 };
+
+/** WGSL of each shift (`>>` of an i32 copies its sign bit in). */
+const SHIFT_WGSL: Readonly<Record<ShiftOp, string>> = { shl: "<<", shr: ">>" };
 
 /** WGSL statements computing expressions, and the WGSL naming each root's value. */
 export interface RenderedExprs {
