@@ -1,6 +1,8 @@
 /**
  * The special functions defined as kernel IR compositions (kernels/lowering/lower_elementwise.ts:
- * cbrt, asinh, acosh; float32 exp and log in kernels/lowering/math_definitions.ts) stay within
+ * cbrt, asinh, acosh; float32 exp, expm1, log, log1p, tanh and logistic in
+ * kernels/lowering/math_definitions.ts, float64 the backend's; erf and erf_inv are checked by
+ * tests/wasm_math_test.ts) stay within
  * their stated maximum relative errors against float64 references on dense grids over their
  * range, their tails and the neighbourhood of 0 (of 1 for acosh), with IEEE's specials exact:
  * on wasm, eager and jitted, in float32 and float64, and on WebGPU (float32, eager and jitted)
@@ -18,7 +20,7 @@ import {
   toBackendAsync,
 } from "../mod.ts";
 import type { Expr } from "../kernels/lowering/kernel_ir.ts";
-import { expF32, logF32 } from "../kernels/lowering/math_definitions.ts";
+import { F32_DEFINITIONS } from "../kernels/lowering/math_definitions.ts";
 import { evaluateExpr, f32Bits } from "./util/evaluate_ir.ts";
 import { FLOAT_CORNERS } from "./util/float_corners.ts";
 
@@ -95,6 +97,46 @@ const SPECS: Record<string, Spec> = {
     subnormal: [...logarithmic(MIN_SUBNORMAL, MIN_NORMAL, 1, 2000), MIN_SUBNORMAL],
     rel: { float32: 3e-7, float64: 3e-16 },
   },
+  expm1: {
+    f: np.expm1,
+    reference: Math.expm1,
+    points: [
+      ...linear(-20, 88.72),
+      ...logarithmic(1e-30, 1),
+      ...logarithmic(1e-30, 1, -1),
+      ...[0.3465, -0.3466, 16.6, 16.7, 88.7228, 88.7229, 89, 1e4, -17.9, -18, -1e4, -3e38],
+    ],
+    rel: { float32: 2e-7, float64: 4e-16 },
+  },
+  log1p: {
+    f: np.log1p,
+    reference: Math.log1p,
+    points: [
+      ...logarithmic(1e-30, 3.4e38),
+      ...logarithmic(1e-30, 0.999999, -1),
+      ...linear(-0.5, 0.5),
+      ...[Math.SQRT1_2 - 1, Math.SQRT2 - 1, -0.2928, 0.4143, -1 + 2 ** -24, -1.5, -1e30],
+    ],
+    rel: { float32: 3e-7, float64: 3e-16 },
+  },
+  tanh: {
+    f: np.tanh,
+    reference: Math.tanh,
+    points: [
+      ...linear(-12, 12),
+      ...logarithmic(1e-30, 1),
+      ...logarithmic(1e-30, 1, -1),
+      ...[8.9, 9, 9.1, 1e10, -3e38],
+    ],
+    rel: { float32: 3e-7, float64: 6e-16 },
+  },
+  logistic: {
+    f: np.sigmoid,
+    reference: (x) => 1 / (1 + Math.exp(-x)),
+    points: [...linear(-87, 87), ...logarithmic(1e-30, 1), ...logarithmic(1e-30, 1, -1)],
+    subnormal: linear(-103, -87.4, 500),
+    rel: { float32: 3e-7, float64: 6e-16 },
+  },
   acosh: {
     f: np.arccosh,
     reference: Math.acosh,
@@ -160,10 +202,16 @@ for (const [name, spec] of Object.entries(SPECS)) {
   });
 }
 
-/** Float32 math functions defined in the IR, with the primitive that lowers to each. */
-const DEFINED: Record<string, { f: (x: Tensor) => Tensor; definition: (x: Expr) => Expr }> = {
-  exp: { f: np.exp, definition: expF32 },
-  log: { f: np.log, definition: logF32 },
+/** The primitive of each float32 math function defined in the IR. */
+const DEFINED: Record<keyof typeof F32_DEFINITIONS, (x: Tensor) => Tensor> = {
+  exp: np.exp,
+  log: np.log,
+  expm1: np.expm1,
+  log1p: np.log1p,
+  tanh: np.tanh,
+  logistic: np.sigmoid,
+  erf: np.erf,
+  erf_inv: np.erfInv,
 };
 
 /** Float32s of every kind: corners, thresholds, a grid and random bit patterns (fixed seed). */
@@ -180,6 +228,8 @@ function bitPatterns(): Float32Array {
     ...SPECS.log.points,
     ...(SPECS.log.subnormal ?? []),
     ...linear(-110, 110),
+    ...linear(-1, 1),
+    ...linear(-6, 6),
   ]);
   return Float32Array.from([...xs, ...new Float32Array(Uint32Array.from(random).buffer)]);
 }
@@ -197,7 +247,8 @@ function firstDifference(
   return null;
 }
 
-for (const [name, { f, definition }] of Object.entries(DEFINED)) {
+for (const [name, f] of Object.entries(DEFINED)) {
+  const definition = F32_DEFINITIONS[name as keyof typeof F32_DEFINITIONS];
   Deno.test(`float32 ${name} gives the IR definition's bits on wasm${gpu ? " and webgpu" : ""}`, async () => {
     const xs = bitPatterns();
     const expr = definition({ kind: "load", dtype: "float32", load: 0 });

@@ -19,6 +19,7 @@ import {
   topologicalOrder,
   type UnaryOp,
 } from "./kernel_ir.ts";
+import { F32_DEFINITIONS } from "./math_definitions.ts";
 
 const FLOATS: readonly DType[] = ["float32", "float64"];
 const NUMBERS: readonly DType[] = ["float32", "float64", "int32"];
@@ -72,6 +73,8 @@ const NODE_RULES: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string |
   math: (e) =>
     !FLOATS.includes(e.dtype)
       ? `${e.fn} of ${e.dtype}`
+      : e.dtype === "float32" && Object.hasOwn(F32_DEFINITIONS, e.fn)
+      ? `float32 ${e.fn} is an IR definition (math_definitions.ts), not a math node`
       : e.args.length !== MATH_ARITY[e.fn as MathFn]
       ? `${e.fn} with ${e.args.length} operands`
       : sameAs(e.dtype, e.args),

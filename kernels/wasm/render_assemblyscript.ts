@@ -2,10 +2,12 @@
  * The AssemblyScript renderer of kernel IR expressions: each node as a scalar expression (f32,
  * f64 or i32 registers, bool an i32 0 or 1) or, where the tables below say it has one, as a v128
  * expression on four lanes (f32x4 or i32x4, bool as lane masks, all ones or zero), and the loads
- * and stores that move elements between memory and registers. Float32 math calls the f32x4
+ * and stores that move elements between memory and registers. Float32 sin and cos call the f32x4
  * functions of kernels/assembly/math.ts (copied into every module by math_source.ts), on one
- * splatted lane in scalar code, so the eager kernels, the vector loops and the scalar ones give
- * the same bits; float64 math calls `Math` and the f64 functions of scalar_math.ts.
+ * splatted lane in scalar code, as `fma` is `relaxed_madd` on one lane, so the eager kernels,
+ * the vector loops and the scalar ones give the same bits (the other float32 math functions
+ * are IR expressions: math_definitions.ts); float64 math calls `Math` and the f64 functions of
+ * scalar_math.ts. Vector constants are globals (`constantGlobals`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -157,16 +159,22 @@ const viaF64 = (fn: string): Rendering => ({
   vector: { float32: null, int32: null, bool: null },
 });
 
+/** A float64 function (its float32 form is an IR definition): no vector form. */
+const f64Only = (f64: ScalarForm): Rendering => ({
+  scalar: f64,
+  vector: { float32: null, int32: null, bool: null },
+});
+
 /** Each math function. */
 export const MATH_RENDERING: Readonly<Record<MathFn, Rendering>> = {
-  exp: special("expF32x4", call("exp")),
-  expm1: special("expm1F32x4", call("expm1")),
-  log: special("logF32x4", call("log")),
-  log1p: special("log1pF32x4", call("log1p")),
-  tanh: special("tanhF32x4", call("tanh")),
-  logistic: special("logisticF32x4", ([a]) => `logisticF64(${a})`),
-  erf: special("erfF32x4", ([a]) => `erfF64(${a})`),
-  erf_inv: special("erfInvF32x4", ([a]) => `erfInvF64(${a})`),
+  exp: f64Only(call("exp")),
+  expm1: f64Only(call("expm1")),
+  log: f64Only(call("log")),
+  log1p: f64Only(call("log1p")),
+  tanh: f64Only(call("tanh")),
+  logistic: f64Only(([a]) => `logisticF64(${a})`),
+  erf: f64Only(([a]) => `erfF64(${a})`),
+  erf_inv: f64Only(([a]) => `erfInvF64(${a})`),
   sin: special("sinF32x4", call("sin")),
   cos: special("cosF32x4", call("cos")),
   pow: viaF64("pow"),
