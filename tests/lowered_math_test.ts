@@ -19,7 +19,6 @@ import {
   toBackend,
   toBackendAsync,
 } from "../mod.ts";
-import type { Expr } from "../kernels/lowering/kernel_ir.ts";
 import { F32_DEFINITIONS } from "../kernels/lowering/math_definitions.ts";
 import { evaluateExpr, f32Bits } from "./util/evaluate_ir.ts";
 import { FLOAT_CORNERS } from "./util/float_corners.ts";

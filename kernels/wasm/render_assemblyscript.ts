@@ -328,7 +328,8 @@ export function renderVector(e: Expr, args: readonly string[]): string | null {
     case "const":
       return vectorConst(e.dtype, e.value);
     case "select":
-      return pminPmax(e, args) ?? `v128.bitselect(${args[1]}, ${args[2]}, ${args[0]})`;
+      // Bool lanes are whole masks, where relaxed_laneselect is bitselect in one instruction.
+      return pminPmax(e, args) ?? `i32x4.relaxed_laneselect(${args[1]}, ${args[2]}, ${args[0]})`;
     case "convert":
       return vectorConvert(args[0], e.a.dtype, e.dtype);
     case "bitcast":
