@@ -42,14 +42,14 @@ const bin = (op: "add" | "sub" | "mul" | "div" | "and" | "or") => (a: Expr, b: E
 });
 const add = bin("add"), sub = bin("sub"), mul = bin("mul"), div = bin("div");
 const and = bin("and"), or = bin("or");
-const cmp = (op: "lt" | "gt" | "eq" | "ge") => (a: Expr, b: Expr): Expr => ({
+const cmp = (op: "lt" | "gt" | "eq" | "ne" | "ge") => (a: Expr, b: Expr): Expr => ({
   kind: "compare",
   op,
   dtype: "bool",
   a,
   b,
 });
-const lt = cmp("lt"), gt = cmp("gt"), eq = cmp("eq"), ge = cmp("ge");
+const lt = cmp("lt"), gt = cmp("gt"), eq = cmp("eq"), ne = cmp("ne"), ge = cmp("ge");
 const select = (cond: Expr, onTrue: Expr, onFalse: Expr): Expr => ({
   kind: "select",
   dtype: onTrue.dtype,
@@ -79,11 +79,11 @@ const shr = (a: Expr, n: number): Expr => ({
 /** `x` clamped to at most `hi`, NaN passing through (one `pmin` on wasm). */
 const atMost = (x: Expr, hi: Expr): Expr => select(lt(hi, x), hi, x);
 
+/** `x` clamped to at least `lo`, NaN passing through (one `pmax` on wasm). */
+const atLeast = (x: Expr, lo: Expr): Expr => select(lt(x, lo), lo, x);
+
 /** `x` clamped to [lo, hi], NaN passing through. */
-const clamp = (x: Expr, lo: Expr, hi: Expr): Expr => {
-  const below = atMost(x, hi);
-  return select(lt(below, lo), lo, below);
-};
+const clamp = (x: Expr, lo: Expr, hi: Expr): Expr => atLeast(atMost(x, hi), lo);
 
 /** `c[0] + x (c[1] + x (c[2] + ...))` by Horner's rule in fmas. */
 const horner = (x: Expr, c: readonly number[]): Expr =>
@@ -106,20 +106,29 @@ const pow2 = (n: Expr): Expr => float(shl(add(n, int(127)), 23));
  * 2^23`: a GPU compiler folds `(y + c) - c` into y, but not through a bitcast), e^r = 1 + r +
  * r^2 Q(r), times 2^n as two factors so that results overflow to inf and underflow through the
  * subnormals, rounded once. The argument is clamped to [-104, 89] first: outside, the result is
- * 0 or inf. NaN is found from its bits (GPU compilers turn a clamp into min and max, which drop
- * NaN).
+ * 0 or inf.
  */
 export function expF32(x: Expr): Expr {
-  const { n, em1 } = expReduced(clamp(x, num(-104), num(89)));
+  return expOfClamped(clamp(x, num(EXP_LO), num(EXP_HI)), x);
+}
+
+/** The arguments beyond which e^x is 0 or inf in float32 (with a margin). */
+const EXP_LO = -104, EXP_HI = 89;
+
+/** e^x of `x` clamped to `xc` (in [-104, 89]). */
+function expOfClamped(xc: Expr, x: Expr): Expr {
+  const { n, em1 } = expReduced(xc);
   // (1 + em1) 2^n1 as one fma, exact but for its one rounding, fused or not (a GPU compiler
   // reassociates `(a + b) + 1`, but has no constant to move here).
   const n1 = shr(n, 1), s1 = pow2(n1);
   return unlessNaN(x, mul(fma(em1, s1, s1), pow2(sub(n, n1))));
 }
 
-/** `y`, or `x` where `x` is NaN (from its bits: GPU compilers drop NaN from comparisons). */
-const unlessNaN = (x: Expr, y: Expr): Expr =>
-  select(gt(and(bits(x), int(0x7fffffff)), int(INF_BITS)), x, y);
+/**
+ * `y`, or `x` where `x` is NaN (GPU compilers turn a clamp into min and max, which drop NaN, but
+ * keep `x != x`, as the WGSL renderer's comparisons rely on).
+ */
+const unlessNaN = (x: Expr, y: Expr): Expr => select(ne(x, x), x, y);
 
 /**
  * x = n ln 2 + r with n = round(x log2 e) (as a float, then as the low bits of `n + 1.5 *
@@ -177,7 +186,8 @@ export function tanhF32(x: Expr): Expr {
 
 /** Logistic sigmoid 1 / (1 + e^-x), from e = e^-|x| so that it never overflows. */
 export function logisticF32(x: Expr): Expr {
-  const e = expF32(float(or(bits(x), int(SIGN_BITS))));
+  const minusAbs = float(or(bits(x), int(SIGN_BITS)));
+  const e = expOfClamped(atLeast(minusAbs, num(EXP_LO)), minusAbs);
   return div(select(ge(x, num(0)), num(1), e), add(e, num(1)));
 }
 
