@@ -5,9 +5,11 @@
  * fused) runs the same expression and gives the same bits, up to one freedom: an `fma` rounds
  * once where the target fuses it (wasm on FMA hardware, most GPUs) and twice elsewhere (lavapipe).
  * Every product that feeds a sum is an `fma`, so a GPU compiler's own contraction of `a * b + c`
- * changes nothing more. Stated maximum errors (under either rounding of `fma`), checked by tests/lowered_math_test.ts against float64
- * references over grids with their corners (subnormals, the overflow and underflow thresholds,
- * infinities, NaN):
+ * changes nothing more; where lavapipe's compiler reassociated or folded other forms, the
+ * definitions avoid them (each says how). Stated maximum errors, under either rounding of `fma`,
+ * checked against float64 references over grids with their corners (subnormals, the overflow
+ * and underflow thresholds, infinities, NaN) by tests/lowered_math_test.ts and (erf, erf_inv)
+ * tests/wasm_math_test.ts:
  *
  * | function | bound                                                           |
  * | -------- | --------------------------------------------------------------- |
@@ -89,9 +91,9 @@ const clamp = (x: Expr, lo: Expr, hi: Expr): Expr => atLeast(atMost(x, hi), lo);
 const horner = (x: Expr, c: readonly number[]): Expr =>
   c.slice(0, -1).reduceRight((p, ci) => fma(p, x, num(ci)), num(c[c.length - 1]));
 
-/** The bits of +inf: above them (in magnitude), NaNs. */
+/** The bits of +inf: above them, NaNs. */
 const INF_BITS = 0x7f800000;
-/** 1.5 * 2^23: added to an integral float32 of magnitude below 2^22, it leaves it in the low bits. */
+/** 1.5 * 2^23: added to an integral float32 below 2^22 in magnitude, leaves it in the low bits. */
 const ROUND_MAGIC = 12582912, ROUND_MAGIC_BITS = 0x4b400000;
 /** ln 2 split so that `n * LN2_HI` is exact for |n| < 2^15 (exp's reduction). */
 const LN2_HI = 0.693359375, LN2_LO = -2.12194440e-4;
@@ -102,11 +104,9 @@ const EXPM1_Q = [0.5, 0.16666666, 0.04166636, 0.008333389, 0.0013940617, 0.00019
 const pow2 = (n: Expr): Expr => float(shl(add(n, int(127)), 23));
 
 /**
- * e^x: x = n ln 2 + r with n = round(x log2 e) (as a float, then as the low bits of `n + 1.5 *
- * 2^23`: a GPU compiler folds `(y + c) - c` into y, but not through a bitcast), e^r = 1 + r +
- * r^2 Q(r), times 2^n as two factors so that results overflow to inf and underflow through the
- * subnormals, rounded once. The argument is clamped to [-104, 89] first: outside, the result is
- * 0 or inf.
+ * e^x: x = n ln 2 + r (`expReduced`), e^r = 1 + r + r^2 Q(r), times 2^n as two factors so that
+ * results overflow to inf and underflow through the subnormals, rounded once. The argument is
+ * clamped to [-104, 89] first: outside, the result is 0 or inf.
  */
 export function expF32(x: Expr): Expr {
   return expOfClamped(clamp(x, num(EXP_LO), num(EXP_HI)), x);
@@ -215,15 +215,17 @@ function log1pNear0(f: Expr): Expr {
   const f2 = mul(f, f);
   return fma(mul(f, f2), horner(f, LOG_P), fma(f2, num(-0.5), f));
 }
-/** `1 - bits(sqrt(1/2))`: moves the mantissas from sqrt(1/2) up into the next binade. */
+
+/** bits(1) - bits(sqrt(1/2)): added to the bits, moves mantissas from sqrt(2) up a binade. */
 const HALF_SQRT2_BITS = 0x3f3504f3, BINADE_SHIFT = 0x3f800000 - HALF_SQRT2_BITS;
 
 /**
  * Natural logarithm: x = 2^e m with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^23
  * first; adding `BINADE_SHIFT` to the bits carries the mantissas above sqrt(2) into e, as musl's
- * logf), log(1 + f) = f - f^2 / 2 + f^3 P(f) for f = m - 1 (no division: WGSL's is not
- * correctly rounded), plus e ln 2 (in one part: where e is not 0 the sum is not small). Zeros give -inf; from the bits (which no GPU
- * compiler reorders, unlike float comparisons with NaN), negatives NaN, +inf and NaN themselves.
+ * logf), log(1 + f) = f - f^2 / 2 + f^3 P(f) for f = m - 1 (Cephes' logf: no division),
+ * plus e ln 2 (in one part: where e is not 0 the sum is not small). Zeros
+ * give -inf; from the bits (which no GPU compiler reorders, unlike float comparisons with NaN),
+ * negatives NaN, +inf and NaN themselves.
  */
 export function logF32(x: Expr): Expr {
   const tiny = lt(x, num(MIN_NORMAL));
