@@ -5,11 +5,18 @@
  * processes hits both alike. Prints each build's median and the ratio new / old per case.
  *
  *   git worktree add --detach /tmp/old <old commit>
- *   deno run -A bench/builds.ts /tmp/old . [--rounds=15] [--only=<part of a case's name>]
+ *   deno run -A bench/builds.ts /tmp/old . [--rounds=15]
  *
  * The cases are the fused chains the kernel IR renders: a gelu layer, the gradient of a tanh
- * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, a masked (compare,
- * select, int32) chain, and row and column reductions; and eager exp and log.
+ * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, log(1 + exp(x)), a
+ * masked (compare, select, int32) chain, and row and column reductions. With `--eager`, they
+ * are instead single eager primitives (the prebuilt kernels: unary math (float32 exp, log,
+ * tanh and sigmoid; float64 sqrt, abs, exp), add, mul, compare, select and
+ * conversions at float32 and float64, on contiguous and broadcast operands, 1e3 and 1e6
+ * elements), each timed from its call to its result's release, without a copy to the host;
+ * `--filter=REGEXP` keeps the cases whose name matches.
+ *
+ *   deno run -A bench/builds.ts /tmp/old . --eager --rounds=41
  * @module
  */
 import { resolve } from "node:path";
@@ -19,16 +26,11 @@ type Lib = typeof import("../mod.ts");
 type Tensor = ReturnType<Lib["numpy"]["array"]>;
 type Fn = (...xs: Tensor[]) => Tensor | Tensor[];
 
-/**
- * A case: its function and the shapes of its float32 inputs (filled in [-1, 1], or (0, 1] when
- * `positive`); `eager` runs it op by op instead of jitted.
- */
+/** A case: its function and the shapes of its float32 inputs (filled in [-1, 1]). */
 interface Case {
   name: string;
   shapes: number[][];
   f: (lib: Lib) => Fn;
-  eager?: boolean;
-  positive?: boolean;
 }
 
 const gelu = (lib: Lib, x: Tensor) => {
@@ -72,19 +74,6 @@ const CASES: Case[] = [
     f: (lib) => (x) => lib.numpy.sigmoid(lib.numpy.exp(x).mul(x).sub(0.5)),
   },
   {
-    name: "eager exp, 1M",
-    shapes: [[1 << 20]],
-    f: (lib) => (x) => lib.numpy.exp(x),
-    eager: true,
-  },
-  {
-    name: "eager log, 1M",
-    shapes: [[1 << 20]],
-    f: (lib) => (x) => lib.numpy.log(x),
-    eager: true,
-    positive: true,
-  },
-  {
     name: "log(1 + exp(x)) chain, 1M",
     shapes: [[1 << 20]],
     f: (lib) => (x) => lib.numpy.log(lib.numpy.exp(x.mul(3)).add(1)),
@@ -109,13 +98,72 @@ const CASES: Case[] = [
   },
 ];
 
-/** Host data in [-1, 1] (or (0, 1]), the same for every build. */
-function data(size: number, seed: number, positive = false): Float32Array {
+/** An eager case: a primitive applied to operands `make` builds (untimed) from inputs in [-1, 1]. */
+interface EagerCase {
+  name: string;
+  /** Elements of each input. */
+  size: number;
+  make: (lib: Lib, x: Tensor, y: Tensor, one: Tensor) => Tensor[];
+  f: (lib: Lib) => Fn;
+}
+
+/** The eager cases at one size: `n` elements, a broadcast operand of shape [1]. */
+function eagerCases(n: number): EagerCase[] {
+  const size = n >= 1e6 ? "1e6" : "1e3";
+  const cases: EagerCase[] = [];
+  const add = (name: string, make: EagerCase["make"], f: EagerCase["f"]) =>
+    cases.push({ name: `${name} ${size}`, size: n, make, f });
+  for (const d of ["float32", "float64"] as const) {
+    const cast = (t: Tensor) => t.astype(d);
+    const pair: EagerCase["make"] = (_, x, y) => [cast(x), cast(y)];
+    const scalar: EagerCase["make"] = (_, x, __, one) => [cast(x), cast(one)];
+    add(`add ${d}`, pair, () => (x, y) => x.add(y));
+    add(`add ${d} broadcast`, scalar, () => (x, y) => x.add(y));
+    add(`mul ${d}`, pair, () => (x, y) => x.mul(y));
+    add(`mul ${d} broadcast`, scalar, () => (x, y) => x.mul(y));
+    add(`lt ${d}`, pair, () => (x, y) => x.lt(y));
+    add(`lt ${d} broadcast`, scalar, () => (x, y) => x.lt(y));
+    add(
+      `where ${d}`,
+      (_, x, y) => [cast(x).gt(0), cast(x), cast(y)],
+      (lib) => (c, x, y) => lib.numpy.where(c, x, y),
+    );
+    add(
+      `where ${d} broadcast`,
+      (_, x, __, one) => [cast(x).gt(0), cast(x), cast(one)],
+      (lib) => (c, x, y) => lib.numpy.where(c, x, y),
+    );
+    const other = d === "float32" ? "float64" : "float32";
+    add(`astype ${d} to ${other}`, pair, () => (x) => x.astype(other));
+    add(`astype ${d} to int32`, pair, () => (x) => x.astype("int32"));
+    add(`astype ${d} to bool`, pair, () => (x) => x.astype("bool"));
+    add(`astype bool to ${d}`, (_, x) => [x.gt(0)], () => (b) => b.astype(d));
+  }
+  for (const fn of ["sqrt", "abs", "exp"] as const) {
+    add(
+      `${fn} float64`,
+      (lib, x) => [lib.numpy.abs(x.astype("float64"))],
+      (lib) => (x) => lib.numpy[fn](x),
+    );
+  }
+  // The float32 math written as IR definitions (kernels/lowering/math_definitions.ts).
+  for (const fn of ["exp", "log", "tanh", "sigmoid"] as const) {
+    add(
+      `${fn} float32`,
+      (lib, x) => [lib.numpy.abs(x).add(1e-3)],
+      (lib) => (x) => lib.numpy[fn](x),
+    );
+  }
+  return cases;
+}
+
+/** Host data in [-1, 1], the same for every build. */
+function data(size: number, seed: number): Float32Array {
   const out = new Float32Array(size);
   let s = seed >>> 0;
   for (let i = 0; i < size; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = positive ? (s + 1) / 2 ** 32 : s / 2 ** 31 - 1;
+    out[i] = s / 2 ** 31 - 1;
   }
   return out;
 }
@@ -157,33 +205,56 @@ function prepare(
   const inputs = (backend: string) =>
     c.shapes.map((s, i) =>
       lib.toBackend(
-        lib.numpy.reshape(
-          lib.numpy.array(data(s.reduce((a, b) => a * b, 1), i + 1, c.positive)),
-          s,
-        ),
+        lib.numpy.reshape(lib.numpy.array(data(s.reduce((a, b) => a * b, 1), i + 1)), s),
         backend,
       )
     );
   const f = c.f(lib);
   const want = host(lib.jit(f, { backend: "ref" })(...inputs("ref")));
   const args = inputs("wasm");
-  const jitted = c.eager ? f : lib.jit(f, { backend: "wasm", compile: "sync" });
+  const jitted = lib.jit(f, { backend: "wasm", compile: "sync" });
   const out = host(jitted(...args));
   return { run: () => void host(jitted(...args)), out, want };
 }
 
+/** One build's eager case, ready to time: `run` applies the primitive and releases its result. */
+function prepareEager(
+  lib: Lib,
+  c: EagerCase,
+): { run: () => void; out: Float32Array[]; want: Float32Array[] } {
+  const operands = (backend: string) => {
+    const [x, y, one] = [[c.size, 1], [c.size, 2], [1, 3]].map(([n, seed]) =>
+      lib.toBackend(lib.numpy.array(data(n, seed)), backend)
+    );
+    return c.make(lib, x, y, one);
+  };
+  const f = c.f(lib);
+  const refArgs = operands("ref");
+  const want = host(f(...refArgs));
+  const args = operands("wasm");
+  const out = host(f(...args));
+  const run = () => {
+    (f(...args) as unknown as Disposable)[Symbol.dispose]();
+  };
+  return { run, out, want };
+}
+
 const argv = Deno.args.filter((a) => !a.startsWith("--"));
 if (argv.length !== 2) {
-  console.error("usage: deno run -A bench/builds.ts OLD_DIR NEW_DIR [--rounds=N] [--only=NAME]");
+  console.error("usage: deno run -A bench/builds.ts OLD_DIR NEW_DIR [--rounds=N]");
   Deno.exit(2);
 }
 const rounds = Number(Deno.args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? 15);
-const only = Deno.args.find((a) => a.startsWith("--only="))?.slice(7);
+const filter = new RegExp(Deno.args.find((a) => a.startsWith("--filter="))?.slice(9) ?? "");
+const eager = Deno.args.includes("--eager");
 const builds = [await load(argv[0]), await load(argv[1])];
 let failed = false;
 console.log(`old ${argv[0]}, new ${argv[1]}: ${rounds} interleaved rounds, 1 thread, ms`);
-for (const c of CASES.filter((c) => !only || c.name.includes(only))) {
-  const prepared = builds.map((lib) => prepare(lib, c));
+const cases = eager ? [...eagerCases(1000), ...eagerCases(1 << 20)] : CASES;
+for (const c of cases.filter((c) => filter.test(c.name))) {
+  const prepared = builds.map((lib) =>
+    "make" in c ? prepareEager(lib, c) : prepare(lib, c as Case)
+  );
   const errors = prepared.map((p) => error(p.out, p.want));
   if (errors.some((e) => !(e < 1e-4))) {
     console.log(`${c.name}: MISMATCH against ref (old ${errors[0]}, new ${errors[1]})`);
@@ -201,7 +272,9 @@ for (const c of CASES.filter((c) => !only || c.name.includes(only))) {
   }
   const [old, now] = times.map(median);
   console.log(
-    `${c.name}: old ${old.toFixed(2)}, new ${now.toFixed(2)}, new/old ${(now / old).toFixed(3)}` +
+    `${c.name}: old ${old.toPrecision(3)}, new ${now.toPrecision(3)}, new/old ${
+      (now / old).toFixed(3)
+    }` +
       ` (max error vs ref ${Math.max(...errors).toExponential(1)})`,
   );
 }

@@ -35,6 +35,7 @@ import { referenceOutputs } from "./reference.ts";
 import { checkTargets } from "./targets.ts";
 import { threadsLoad } from "./threads_load.ts";
 import { compileTimeTable } from "./compile_time.ts";
+import { lstmProductsLine } from "./lstm_products.ts";
 import { wasmThreading as threadsInEffect } from "../mod.ts";
 import { defaultPlan, done, quickPlan, repsFor, type SamplingPlan, summarize } from "./timing.ts";
 
@@ -403,6 +404,10 @@ export async function main(args: string[]): Promise<void> {
             "under optimizer.minimize, which loops over time eagerly; jax-js: jit of the " +
             "unrolled loop, as it has no scan; first call = trace, compile and one step)",
         );
+        const scanMs = r.cells.find((cell) => cell.id === "adjoint-wasm-1")?.stats?.median;
+        const floor = lstmProductsLine(c, quick ? 3 : 9, scanMs);
+        console.log(floor.line);
+        if (floor.mismatch) mismatches.push(floor.mismatch);
       }
     }
     if (!only || only.includes("load")) {

@@ -5,7 +5,7 @@
  */
 import { type Array, ConcreteArray } from "./array.ts";
 import type { ShapedArray } from "./aval.ts";
-import type { Params, Primitive } from "./primitive.ts";
+import type { ImplRule, Params, Primitive } from "./primitive.ts";
 import { bind, evaluatingEagerly } from "./trace.ts";
 
 /** A variable: bound once, by a jaxpr's inputs or an equation's outputs. */
@@ -36,6 +36,19 @@ export class JaxprEqn {
     readonly params: Params,
     readonly outBinders: Var[],
   ) {}
+}
+
+/**
+ * The params of equation `e`, typed as those of `prims`: checked, so that reading them where `e`
+ * applies another primitive throws instead of reading fields it does not have.
+ */
+export function paramsOf<P extends Params>(e: JaxprEqn, ...prims: Primitive<string, P>[]): P {
+  if (!prims.some((p) => p === e.prim)) {
+    throw new Error(
+      `expected an equation of ${prims.map((p) => p.name).join(" or ")}, got ${e.prim.name}`,
+    );
+  }
+  return e.params as P;
 }
 
 /** A closed program: consts, inputs, equations in order, outputs. */
@@ -118,9 +131,15 @@ function formatLiteral(l: Literal): string {
  * Evaluates a jaxpr by binding each equation, so it runs under whatever traces are active.
  * When no transformation is active (nothing can capture intermediates), concrete intermediates
  * are released as soon as their last use has run, so interpreting a program holds no more
- * memory than it needs (garbage collection alone may run too late).
+ * memory than it needs (garbage collection alone may run too late). The primitives `impls`
+ * names run by its rules instead of being bound: an executor's own loops, for programs it runs
+ * on concrete arrays only.
  */
-export function evalJaxpr(jaxpr: Jaxpr, args: Array[]): Array[] {
+export function evalJaxpr(
+  jaxpr: Jaxpr,
+  args: Array[],
+  impls: Readonly<Record<string, ImplRule>> = {},
+): Array[] {
   const env = new Map<Var, Array>();
   jaxpr.constVars.forEach((v, i) => env.set(v, jaxpr.consts[i]));
   jaxpr.inBinders.forEach((v, i) => env.set(v, args[i]));
@@ -135,7 +154,9 @@ export function evalJaxpr(jaxpr: Jaxpr, args: Array[]): Array[] {
   for (const e of jaxpr.eqns) for (const a of e.inputs) if (a instanceof Literal) keep.add(a.val);
   const holders = new Map<Array, number>();
   jaxpr.eqns.forEach((eqn, i) => {
-    const outs = bind(eqn.prim, eqn.inputs.map(read), eqn.params);
+    const own = impls[eqn.prim.name];
+    const ins = eqn.inputs.map(read);
+    const outs = own ? own(ins, eqn.params) : bind(eqn.prim, ins, eqn.params);
     eqn.outBinders.forEach((v, j) => {
       env.set(v, outs[j]);
       holders.set(outs[j], (holders.get(outs[j]) ?? 0) + 1);

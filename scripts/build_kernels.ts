@@ -1,6 +1,6 @@
 /**
- * Builds the prebuilt kernel module: renders the eager unary kernels from the kernel IR into
- * kernels/assembly/unary.ts (kernels/wasm/eager_unary.ts), compiles kernels/assembly/*.ts with the AssemblyScript
+ * Builds the prebuilt kernel module: renders the eager elementwise kernels from the kernel IR
+ * into kernels/assembly/elementwise.ts (kernels/wasm/eager_elementwise.ts), compiles kernels/assembly/*.ts with the AssemblyScript
  * compiler in-process (-O3, SIMD, relaxed SIMD, shared memory for worker threads) and writes kernels/wasm/prebuilt.ts, a
  * generated TypeScript module embedding the wasm as base64 so that importing the backend needs
  * no Deno permission; it also copies the math sources that jit-generated modules include (the
@@ -12,7 +12,7 @@
  * @module
  */
 import asc from "assemblyscript/asc";
-import { renderEagerUnary } from "../kernels/wasm/eager_unary.ts";
+import { renderEagerElementwise } from "../kernels/wasm/eager_elementwise.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const SOURCE_DIR = "kernels/assembly";
@@ -20,8 +20,8 @@ const OUTPUT = "kernels/wasm/prebuilt.ts";
 /** The math sources that jit-generated modules include, and where their copy goes. */
 const MATH_SOURCES = [`${SOURCE_DIR}/scalar_math.ts`, `${SOURCE_DIR}/math.ts`];
 const MATH_OUTPUT = "kernels/wasm/math_source.ts";
-/** The eager unary kernels, rendered from the kernel IR before the sources are compiled. */
-const UNARY_OUTPUT = `${SOURCE_DIR}/unary.ts`;
+/** The eager elementwise kernels, rendered from the kernel IR before the sources are compiled. */
+const ELEMENTWISE_OUTPUT = `${SOURCE_DIR}/elementwise.ts`;
 const WASM_NAME = "kernels.wasm";
 const BASE64_LINE = 80;
 
@@ -154,9 +154,12 @@ if (import.meta.main) {
       Deno.readTextFile(new URL(p, ROOT))
     ),
   );
-  const unary = renderEagerUnary({ math: exportedNames(math), scalar: exportedNames(scalar) });
-  await Deno.writeTextFile(new URL(UNARY_OUTPUT, ROOT), unary);
-  console.log(`wrote ${UNARY_OUTPUT}`);
+  const elementwise = renderEagerElementwise({
+    math: exportedNames(math),
+    scalar: exportedNames(scalar),
+  });
+  await Deno.writeTextFile(new URL(ELEMENTWISE_OUTPUT, ROOT), elementwise);
+  console.log(`wrote ${ELEMENTWISE_OUTPUT}`);
   const sources = await readSources();
   const wasm = await compile(sources);
   await Deno.writeTextFile(new URL(OUTPUT, ROOT), render(wasm));

@@ -26,6 +26,7 @@ import { runs, seededArray } from "./util/arbitraries.ts";
 import { numericJvp } from "./util/finite_diff.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 import { gpuJitCallCounts } from "../kernels/webgpu/compile/executor.ts";
+import { gpuLoopFusion } from "../kernels/webgpu/compile/loops.ts";
 import { flatten, type Tree } from "../core/tree.ts";
 
 type F = (x: np.Array) => np.Array;
@@ -508,10 +509,19 @@ Deno.test("jitted control flow on webgpu (bodies compiled, the rest op by op) ag
     np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]),
   ];
   const want = jit(f, { backend: "ref" })(...toBackend(args, "ref"));
-  const before = gpuJitCallCounts.compiled;
-  const got = jit(f, { backend: "webgpu" })(...toBackend(args, "webgpu"));
-  assertClose(await toBackendAsync(got, "ref"), want, { rtol: 1e-5, atol: 1e-6 });
-  // Each of the scan's two steps ran as a compiled kernel program, and both branches (a
-  // predicate on the device is not read back: the outputs are selected there).
-  assert.equal(gpuJitCallCounts.compiled - before, 4);
+  for (const fuse of [true, false]) {
+    const before = gpuJitCallCounts.compiled, fused = gpuLoopFusion.fused;
+    gpuLoopFusion.enabled = fuse;
+    try {
+      const got = jit(f, { backend: "webgpu" })(...toBackend(args, "webgpu"));
+      assertClose(await toBackendAsync(got, "ref"), want, { rtol: 1e-5, atol: 1e-6 });
+    } finally {
+      gpuLoopFusion.enabled = true;
+    }
+    // Both branches ran as compiled kernel programs (a predicate on the device is not read
+    // back: the outputs are selected there); the scan's elementwise body as one loop shader,
+    // or, with loop fusion off, each of its two steps as a compiled kernel program.
+    assert.equal(gpuLoopFusion.fused - fused, fuse ? 1 : 0);
+    assert.equal(gpuJitCallCounts.compiled - before, fuse ? 2 : 4);
+  }
 });

@@ -22,6 +22,9 @@ import { ShapedArray } from "../core/aval.ts";
 import type { Backend } from "../core/backend.ts";
 import { allocTyped, type DType, type TypedArray } from "../core/dtype.ts";
 import { type Params, Primitive } from "../core/primitive.ts";
+import { paramsOf } from "../core/jaxpr.ts";
+import { reduceMaxP, reduceMinP, reduceSumP } from "../core/primitives/reductions.ts";
+import { transposeP } from "../core/primitives/structural.ts";
 import { BINARY_ELEMENTWISE, UNARY_ELEMENTWISE } from "../core/primitives/elementwise.ts";
 import type { KernelPrimitiveName } from "../core/primitives/registry.ts";
 import { bind, bind1 } from "../core/trace.ts";
@@ -313,4 +316,19 @@ Deno.test("constant folding leaves expanding primitives and folds the others", (
     const kept = foldConstants(j).eqns.some((e) => e.prim === prim);
     assert.equal(kept, prim.properties.expanding === true, `${name} is left unfolded`);
   }
+});
+
+Deno.test("paramsOf reads an equation's params as its primitive's, and refuses another's", () => {
+  const jaxpr = makeJaxpr((x: Array) => np.sum(x.T, 0))(np.ones([2, 3]));
+  const [transpose, sum] = jaxpr.eqns;
+  assert.deepEqual(paramsOf(transpose, transposeP).permutation, [1, 0]);
+  assert.deepEqual(paramsOf(sum, reduceMaxP, reduceSumP).axes, [0]);
+  assert.throws(
+    () => paramsOf(sum, transposeP),
+    /expected an equation of transpose, got reduce_sum/,
+  );
+  assert.throws(
+    () => paramsOf(transpose, reduceMaxP, reduceMinP),
+    /expected an equation of reduce_max or reduce_min, got transpose/,
+  );
 });

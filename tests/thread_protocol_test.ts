@@ -72,7 +72,7 @@ function withWorker(play: (p: Played, launch: { n: number }) => void): void {
     type: "module",
   });
   const launch = { n: 0 };
-  const args = [acc.ptr, one.ptr, acc.ptr, N];
+  const args = [acc.ptr, one.ptr, acc.ptr, 0, N];
   try {
     const init: ThreadInit = {
       memory: heap.memory,

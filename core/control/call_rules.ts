@@ -34,17 +34,14 @@ export interface CallParams extends Params {
 const flags = (xs: readonly boolean[]) => xs.map((x) => (x ? 1 : 0)).join("");
 
 /** Installs the shape, jvp, transpose and batching rules of a call primitive on `prim`. */
-export function installCallRules(prim: Primitive): void {
-  const paramsOf = (p: Params) => p as CallParams;
+export function installCallRules(prim: Primitive<string, CallParams>): void {
   const op = prim.name;
-  prim.shape = (avals, params) => {
-    const { jaxpr } = paramsOf(params);
+  prim.shape = (avals, { jaxpr }) => {
     checkTypes(op, ["the operands", avals], ["the jaxpr's inputs", inAvals(jaxpr)], "internal");
     return outAvals(jaxpr);
   };
-  prim.jvp = (primals, tangents, params) => {
-    const p = paramsOf(params);
-    const outs = bind(prim, primals, params);
+  prim.jvp = (primals, tangents, p) => {
+    const outs = bind(prim, primals, p);
     const withTangent = primals.map((x, i) => tangents[i] !== null && differentiable(x.aval));
     const jaxpr = memoJaxpr(
       p.jaxpr,
@@ -57,8 +54,7 @@ export function installCallRules(prim: Primitive): void {
     return [outs, outs.map((o) => (differentiable(o.aval) ? touts[k++] : null))];
   };
 
-  prim.transpose = (cts, args, params) => {
-    const p = paramsOf(params);
+  prim.transpose = (cts, args, p) => {
     const linear = args.map((x) => x instanceof UndefPrimal);
     const jaxpr = memoJaxpr(
       p.jaxpr,
@@ -73,8 +69,7 @@ export function installCallRules(prim: Primitive): void {
     return linear.map((l) => (l ? out[k++] : null));
   };
 
-  prim.batch = (size, args, dims, params) => {
-    const p = paramsOf(params);
+  prim.batch = (size, args, dims, p) => {
     const key = `vmap:${size}:${dims.map((d) => d ?? "-").join(",")}`;
     const jaxpr = memoJaxpr(p.jaxpr, key, () => vmapJaxpr(p.jaxpr, size, dims));
     const outs = bind(prim, args, { ...p, jaxpr, name: `vmap(${p.name})` });

@@ -16,9 +16,9 @@ import { runSubJaxpr } from "./sub_programs.ts";
 import { traceFun } from "./sub_jaxpr.ts";
 
 /** The checkpoint primitive. */
-export const checkpointP: Primitive = new Primitive("checkpoint");
+export const checkpointP: Primitive<"checkpoint", CallParams> = new Primitive("checkpoint");
 installCallRules(checkpointP);
-checkpointP.impl = (args, params) => runSubJaxpr((params as CallParams).jaxpr, args);
+checkpointP.impl = (args, params) => runSubJaxpr(params.jaxpr, args);
 
 /** Options of `checkpoint`. */
 export interface CheckpointOptions {

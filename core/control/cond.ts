@@ -40,12 +40,10 @@ export interface CondParams extends Params {
 }
 
 /** The cond primitive: `outs = branches[clamp(index)](...operands)`. */
-export const condP: Primitive = new Primitive("cond");
-
-const branchesOf = (params: Params) => (params as CondParams).branches;
+export const condP: Primitive<"cond", CondParams> = new Primitive("cond");
 
 condP.shape = ([index, ...ops], params) => {
-  const branches = branchesOf(params);
+  const branches = params.branches;
   if (index.ndim !== 0 || index.dtype !== "int32") {
     throw new AdjointError("cond", `the branch index must be an int32 scalar, got ${index}`);
   }
@@ -75,7 +73,7 @@ function selectBranches(index: Array, results: Array[][], dims: number[]): Array
  * computed on webgpu), every branch runs and the outputs are selected on the device.
  */
 condP.impl = ([index, ...ops], params) => {
-  const branches = branchesOf(params);
+  const branches = params.branches;
   const c = index.concrete("cond");
   const host = c.backend.readSync(c.buffer, c.aval);
   if (!host) return selectBranches(index, branches.map((b) => runSubJaxpr(b, ops)), []);
@@ -83,7 +81,7 @@ condP.impl = ([index, ...ops], params) => {
 };
 
 condP.jvp = ([index, ...ops], [, ...tangents], params) => {
-  const branches = branchesOf(params);
+  const branches = params.branches;
   const outs = bind(condP, [index, ...ops], params);
   const withTangent = ops.map((x, i) => tangents[i] !== null && differentiable(x.aval));
   const jvpBranches = branches.map((b) => tangentJaxpr(b, withTangent));
@@ -97,7 +95,7 @@ condP.transpose = (cts, [index, ...ops], params) => {
   if (index instanceof UndefPrimal) throw new AdjointError("cond", "the index cannot be linear");
   const linear = ops.map((x) => x instanceof UndefPrimal);
   const known = ops.filter((x) => !(x instanceof UndefPrimal)) as Array[];
-  const branches = branchesOf(params);
+  const branches = params.branches;
   const ctAvals = outAvals(branches[0]);
   const ctsIn = cts.map((c, i) => c ?? full(ctAvals[i].shape, 0, ctAvals[i].dtype));
   const transposed = branches.map((b) => transposeJaxpr(b, linear));
@@ -107,7 +105,7 @@ condP.transpose = (cts, [index, ...ops], params) => {
 };
 
 condP.batch = (size, [index, ...ops], [indexDim, ...dims], params) => {
-  const branches = branchesOf(params);
+  const branches = params.branches;
   if (indexDim === null) {
     const batched = branches.map((b) => vmapJaxpr(b, size, dims));
     const outs = bind(condP, [index, ...ops], { branches: batched });

@@ -5,12 +5,13 @@
  * read outside, or (for `while`) the condition: a fixpoint over the body.
  * @module
  */
-import { type Jaxpr, JaxprEqn } from "../jaxpr.ts";
+import { type Jaxpr, JaxprEqn, paramsOf } from "../jaxpr.ts";
 import { type DceRule, dropInputs, pruneOutputs } from "../transforms/dce.ts";
 import type { CallParams } from "./call_rules.ts";
-import type { CondParams } from "./cond.ts";
-import type { ScanParams } from "./scan.ts";
-import type { WhileParams } from "./while_loop.ts";
+import { checkpointP } from "./checkpoint.ts";
+import { condP } from "./cond.ts";
+import { scanP, type ScanParams } from "./scan.ts";
+import { whileP, type WhileParams } from "./while_loop.ts";
 
 const count = (flags: readonly boolean[]) => flags.filter(Boolean).length;
 const pick = <T>(xs: readonly T[], flags: readonly boolean[]) => xs.filter((_, i) => flags[i]);
@@ -38,7 +39,7 @@ function liveCarries(
 
 /** `scan`: unused `ys` go; unused carries go unless a staying output needs them; then inputs. */
 const dceScan: DceRule = (e, used) => {
-  const p = e.params as ScanParams;
+  const p = paramsOf(e, scanP);
   const nc = p.numConsts, nk = p.numCarry;
   const ys = used.slice(nk);
   const { carries, body, usedInputs } = liveCarries(p.jaxpr, nc, used.slice(0, nk), ys);
@@ -56,7 +57,7 @@ const dceScan: DceRule = (e, used) => {
 
 /** `while`: carries neither read outside, by the condition, nor by staying carries go. */
 const dceWhile: DceRule = (e, used) => {
-  const p = e.params as WhileParams;
+  const p = paramsOf(e, whileP);
   const ncc = p.numCondConsts, nbc = p.numBodyConsts;
   const cond = pruneOutputs(p.cond, [true]);
   const start = used.map((u, i) => u || cond.usedInputs[ncc + i]);
@@ -77,7 +78,7 @@ const dceWhile: DceRule = (e, used) => {
 
 /** `cond`: unused outputs go from every branch; then the operands no branch reads. */
 const dceCond: DceRule = (e, used) => {
-  const p = e.params as CondParams;
+  const p = paramsOf(e, condP);
   const pruned = p.branches.map((b) => pruneOutputs(b, used));
   const reads = pruned[0].usedInputs.map((_, i) => pruned.some((b) => b.usedInputs[i]));
   if (reads.every(Boolean) && used.every(Boolean)) return e;
@@ -96,7 +97,7 @@ const dceCond: DceRule = (e, used) => {
  * gets here: constant folding inlines it.)
  */
 const dceCall: DceRule = (e, used) => {
-  const p = e.params as CallParams;
+  const p = paramsOf(e, checkpointP);
   const { jaxpr, usedInputs } = pruneOutputs(p.jaxpr, used);
   if (usedInputs.every(Boolean) && used.every(Boolean)) return e;
   const params: CallParams = { ...p, jaxpr: dropInputs(jaxpr, usedInputs) };

@@ -6,12 +6,12 @@
  * of a scanned input is that input.
  * @module
  */
-import { type Atom, Jaxpr, JaxprEqn, Literal, type Var } from "../jaxpr.ts";
+import { type Atom, Jaxpr, JaxprEqn, Literal, paramsOf, type Var } from "../jaxpr.ts";
 import { literalKey } from "../transforms/jaxpr_key.ts";
-import type { CallParams } from "./call_rules.ts";
-import type { CondParams } from "./cond.ts";
-import type { ScanParams } from "./scan.ts";
-import type { WhileParams } from "./while_loop.ts";
+import { checkpointP } from "./checkpoint.ts";
+import { condP } from "./cond.ts";
+import { scanP, type ScanParams } from "./scan.ts";
+import { whileP, type WhileParams } from "./while_loop.ts";
 
 /** An equation rewritten by forwarding, and the atom each of its original outputs is now. */
 export interface Forwarded {
@@ -40,11 +40,11 @@ function forwardEach(e: JaxprEqn, via: (k: number) => Atom | null): Forwarded | 
 
 /** A `checkpoint` call's outputs that are its operands (a `pjit` is inlined before). */
 const forwardCall: ForwardRule = (e) =>
-  forwardEach(e, (k) => passedThrough((e.params as CallParams).jaxpr, k, e.inputs));
+  forwardEach(e, (k) => passedThrough(paramsOf(e, checkpointP).jaxpr, k, e.inputs));
 
 /** The outer value every branch returns, when they agree on one. */
 const forwardCond: ForwardRule = (e) => {
-  const { branches } = e.params as CondParams;
+  const { branches } = paramsOf(e, condP);
   const ops = e.inputs.slice(1);
   const same = (a: Atom | null, b: Atom | null) =>
     a !== null && b !== null &&
@@ -94,7 +94,7 @@ function carriesAsConsts(body: Jaxpr, offset: number, flags: readonly boolean[])
  * constant or literal ends as that.
  */
 const forwardScan: ForwardRule = (e) => {
-  const p = e.params as ScanParams;
+  const p = paramsOf(e, scanP);
   const nc = p.numConsts, nk = p.numCarry, body = p.jaxpr;
   const fixed = unchangedCarries(body, nc, nk);
   const inputs = e.inputs;
@@ -126,7 +126,7 @@ const forwardScan: ForwardRule = (e) => {
  * the body, and its final value is the initial one.
  */
 const forwardWhile: ForwardRule = (e) => {
-  const p = e.params as WhileParams;
+  const p = paramsOf(e, whileP);
   const ncc = p.numCondConsts, nbc = p.numBodyConsts, nk = e.outBinders.length;
   const fixed = unchangedCarries(p.body, nbc, nk);
   if (!fixed.some(Boolean)) return null;

@@ -5,9 +5,9 @@
  * clamps.
  * @module
  */
-import type { Atom, Jaxpr, JaxprEqn } from "../jaxpr.ts";
-import type { CallParams } from "./call_rules.ts";
-import type { CondParams } from "./cond.ts";
+import { type Atom, type Jaxpr, type JaxprEqn, paramsOf } from "../jaxpr.ts";
+import { condP } from "./cond.ts";
+import { pjitP } from "./pjit.ts";
 
 /** A jaxpr an equation computes, and the operands to call it with. */
 export interface Inlined {
@@ -28,11 +28,11 @@ export type InlineRule = (
 ) => Inlined | null;
 
 /** A `pjit` is its jaxpr. */
-const inlinePjit: InlineRule = (e, inputs) => ({ jaxpr: (e.params as CallParams).jaxpr, inputs });
+const inlinePjit: InlineRule = (e, inputs) => ({ jaxpr: paramsOf(e, pjitP).jaxpr, inputs });
 
 /** A `cond` with a known index is the branch it names. */
 const inlineCond: InlineRule = (e, [index, ...ops], scalar) => {
-  const { branches } = e.params as CondParams;
+  const { branches } = paramsOf(e, condP);
   const i = scalar(index);
   if (i === undefined) return null;
   return { jaxpr: branches[Math.min(Math.max(i, 0), branches.length - 1)], inputs: ops };

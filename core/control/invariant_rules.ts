@@ -9,10 +9,10 @@
  * @module
  */
 import type { Array } from "../array.ts";
-import { type Atom, Jaxpr, JaxprEqn, Literal, Var } from "../jaxpr.ts";
+import { type Atom, Jaxpr, JaxprEqn, Literal, paramsOf, Var } from "../jaxpr.ts";
 import { broadcastInDimP } from "../primitives/structural.ts";
 import { range } from "../shape.ts";
-import type { ScanParams } from "./scan.ts";
+import { scanP, type ScanParams } from "./scan.ts";
 
 /** An equation whose invariant values are computed outside it. */
 export interface Hoisted {
@@ -91,7 +91,7 @@ function readAsConsts(body: Jaxpr, nc: number, vars: readonly Var[]): Jaxpr {
  * broadcast along a new leading axis of the scan's length, after the loop.
  */
 const hoistScanInvariants: InvariantRule = (e) => {
-  const p = e.params as ScanParams;
+  const p = paramsOf(e, scanP);
   const body = p.jaxpr, nc = p.numConsts, nk = p.numCarry;
   const invariant = invariantVars(body, nc);
   const ys = body.outs.map((a, k) => k >= nk && (a instanceof Literal || invariant.has(a)));

@@ -5,11 +5,12 @@
  * inputs change from step to step and stay operands.
  * @module
  */
-import { type Atom, Jaxpr, JaxprEqn, Literal, type Var } from "../jaxpr.ts";
+import { type Atom, Jaxpr, JaxprEqn, Literal, paramsOf, type Var } from "../jaxpr.ts";
 import type { CallParams } from "./call_rules.ts";
-import type { CondParams } from "./cond.ts";
-import type { ScanParams } from "./scan.ts";
-import type { WhileParams } from "./while_loop.ts";
+import { checkpointP } from "./checkpoint.ts";
+import { condP } from "./cond.ts";
+import { scanP, type ScanParams } from "./scan.ts";
+import { whileP, type WhileParams } from "./while_loop.ts";
 
 /**
  * `e` with its literal loop-invariant operands moved into its sub-jaxprs (each simplified by
@@ -39,7 +40,7 @@ const nonLiteral = (a: Atom) => !(a instanceof Literal);
 const callLiterals: LiteralRule = (e, simplify) => {
   const lits = literalsOf(e.inputs);
   if (!lits) return null;
-  const p = e.params as CallParams;
+  const p = paramsOf(e, checkpointP);
   const params: CallParams = { ...p, jaxpr: simplify(withLiterals(p.jaxpr, lits)) };
   return new JaxprEqn(e.prim, e.inputs.filter(nonLiteral), params, e.outBinders);
 };
@@ -49,14 +50,14 @@ const condLiterals: LiteralRule = (e, simplify) => {
   const [index, ...ops] = e.inputs;
   const lits = literalsOf(ops);
   if (!lits) return null;
-  const p = e.params as CondParams;
+  const p = paramsOf(e, condP);
   const branches = p.branches.map((b) => simplify(withLiterals(b, lits)));
   return new JaxprEqn(e.prim, [index, ...ops.filter(nonLiteral)], { ...p, branches }, e.outBinders);
 };
 
 /** A scan's literal constants. */
 const scanLiterals: LiteralRule = (e, simplify) => {
-  const p = e.params as ScanParams;
+  const p = paramsOf(e, scanP);
   const consts = e.inputs.slice(0, p.numConsts);
   const lits = literalsOf(consts);
   if (!lits) return null;
@@ -71,7 +72,7 @@ const scanLiterals: LiteralRule = (e, simplify) => {
 
 /** A while loop's literal constants of the condition and of the body. */
 const whileLiterals: LiteralRule = (e, simplify) => {
-  const p = e.params as WhileParams;
+  const p = paramsOf(e, whileP);
   const cc = e.inputs.slice(0, p.numCondConsts);
   const bc = e.inputs.slice(p.numCondConsts, p.numCondConsts + p.numBodyConsts);
   const condLits = literalsOf(cc), bodyLits = literalsOf(bc);

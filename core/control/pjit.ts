@@ -20,7 +20,7 @@ export interface PjitParams extends CallParams {
 }
 
 /** The pjit primitive. */
-export const pjitP: Primitive = new Primitive("pjit");
+export const pjitP: Primitive<"pjit", PjitParams> = new Primitive("pjit");
 
 installCallRules(pjitP);
 
@@ -28,7 +28,7 @@ const programs = new WeakMap<Jaxpr, Map<Backend, CompiledProgram>>();
 
 /** Runs the jaxpr as a compiled program of the arguments' backend, when that backend compiles. */
 pjitP.impl = (args, params) => {
-  const { jaxpr, sync } = params as PjitParams;
+  const { jaxpr, sync } = params;
   const concrete = args.every((a) => a instanceof ConcreteArray);
   const backend = concrete && args.length ? (args[0] as ConcreteArray).backend : getBackend();
   if (!concrete || !backend.compile) return evalJaxpr(jaxpr, args);

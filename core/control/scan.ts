@@ -54,9 +54,7 @@ export interface ScanParams extends Params {
 }
 
 /** The scan primitive. */
-export const scanP: Primitive = new Primitive("scan");
-
-const paramsOf = (p: Params) => p as ScanParams;
+export const scanP: Primitive<"scan", ScanParams> = new Primitive("scan");
 
 /** Splits `xs` into consts, carry and scanned inputs. */
 function groups<T>(xs: readonly T[], { numConsts, numCarry }: ScanParams): [T[], T[], T[]] {
@@ -83,8 +81,7 @@ function unstacked(op: string, aval: ShapedArray, length: number): ShapedArray {
   return new ShapedArray(aval.shape.slice(1), aval.dtype);
 }
 
-scanP.shape = (avals, params) => {
-  const p = paramsOf(params);
+scanP.shape = (avals, p) => {
   const [consts, carry, xs] = groups(avals, p);
   const body = [...consts, ...carry, ...xs.map((x) => unstacked("scan", x, p.length))];
   checkTypes("scan", ["the operands", body], ["the body's inputs", inAvals(p.jaxpr)], "internal");
@@ -92,8 +89,7 @@ scanP.shape = (avals, params) => {
   return [...outs.slice(0, p.numCarry), ...outs.slice(p.numCarry).map((y) => stacked(y, p.length))];
 };
 
-scanP.impl = (args, params) => {
-  const p = paramsOf(params);
+scanP.impl = (args, p) => {
   const [consts, init, xs] = groups(args, p);
   let carry = init;
   const ys: Array[][] = [];
@@ -110,8 +106,7 @@ scanP.impl = (args, params) => {
   return [...carry, ...stackedYs];
 };
 
-scanP.jvp = (primals, tangents, params) => {
-  const p = paramsOf(params);
+scanP.jvp = (primals, tangents, p) => {
   // Every differentiable carry gets a tangent: a zero one may become nonzero in later steps.
   const [constsIn, carryIn, xsIn] = groups(primals.map((x, i) => [x, tangents[i]] as const), p);
   const givenTangent = ([x, t]: readonly [Array, Array | null]) =>
@@ -298,8 +293,7 @@ function knownOf<T>(xs: readonly T[], unknown: readonly boolean[]): T[] {
 
 // Partial evaluation, as JAX's: the known part runs now as a scan computing the known outputs and
 // the residuals; the unknown part is staged as a scan over them.
-scanP.partialEval = (known, _avals, params) => {
-  const p = paramsOf(params);
+scanP.partialEval = (known, _avals, p) => {
   const unknownIn = known.map((x) => x === null);
   const [constU, , xsU] = groups(unknownIn, p);
   const { split, carryU } = splitBody(p, unknownIn, false);
@@ -334,8 +328,7 @@ scanP.partialEval = (known, _avals, params) => {
   };
 };
 
-scanP.transpose = (cts, args, params) => {
-  const p = paramsOf(params);
+scanP.transpose = (cts, args, p) => {
   const undefined_ = args.map((x) => x instanceof UndefPrimal);
   const [constL, carryGiven, xsL] = groups(undefined_, p);
   const { split, carryU: carryL } = splitBody(p, undefined_, true);
@@ -423,8 +416,7 @@ scanP.transpose = (cts, args, params) => {
   return [...take(constL, ctConsts), ...take(carryL, ctCarry, carryGiven), ...take(xsL, ctXs)];
 };
 
-scanP.batch = (size, args, dims, params) => {
-  const p = paramsOf(params);
+scanP.batch = (size, args, dims, p) => {
   const [consts, carry, xs] = groups(args, p);
   const [constD, , xsD] = groups(dims, p);
   // Every carry is batched (an unbatched one may meet batched values in the body).

@@ -8,7 +8,9 @@
  * step. Only the order of the sum's terms changes.
  * @module
  */
-import { type Atom, Jaxpr, type JaxprEqn, Var } from "../jaxpr.ts";
+import { type Atom, Jaxpr, type JaxprEqn, paramsOf, Var } from "../jaxpr.ts";
+import { dotGeneralP } from "../primitives/dot_general.ts";
+import { reduceSumP } from "../primitives/reductions.ts";
 import type { Array } from "../array.ts";
 import type { Params } from "../primitive.ts";
 import { range } from "../shape.ts";
@@ -118,14 +120,9 @@ function stackedSource(j: Jaxpr, v: Var, layout: ScanLayout, extra: Var[]): Stac
 /** The contraction's params over operands with the scan axis first, summing over it too. */
 function stackedParams(e: JaxprEqn): Params {
   const inc = (d: number) => d + 1;
-  if (e.prim.name === "reduce_sum") {
-    return { ...e.params, axes: [0, ...(e.params.axes as number[]).map(inc)] };
-  }
-  const [[xc, yc], [xb, yb]] = e.params.dims as number[][][];
-  return {
-    ...e.params,
-    dims: [[[0, ...xc.map(inc)], [0, ...yc.map(inc)]], [xb.map(inc), yb.map(inc)]],
-  };
+  if (e.prim === reduceSumP) return { axes: [0, ...paramsOf(e, reduceSumP).axes.map(inc)] };
+  const [[xc, yc], [xb, yb]] = paramsOf(e, dotGeneralP).dims;
+  return { dims: [[[0, ...xc.map(inc)], [0, ...yc.map(inc)]], [xb.map(inc), yb.map(inc)]] };
 }
 
 /** Elements a per-step variable stacks to. */

@@ -47,9 +47,7 @@ export interface WhileParams extends Params {
 }
 
 /** The while primitive. */
-export const whileP: Primitive = new Primitive("while");
-
-const paramsOf = (p: Params) => p as WhileParams;
+export const whileP: Primitive<"while", WhileParams> = new Primitive("while");
 
 function groups<T>(xs: readonly T[], p: WhileParams): [T[], T[], T[]] {
   const a = p.numCondConsts, b = a + p.numBodyConsts;
@@ -61,8 +59,7 @@ const REVERSE_MODE =
   "bounds, since the number of steps to store is unknown; use lax.scan, or lax.foriLoop with " +
   "bounds that are JS numbers (a scan), or forward mode (jvp, jacfwd)";
 
-whileP.shape = (avals, params) => {
-  const p = paramsOf(params);
+whileP.shape = (avals, p) => {
   const [cc, bc, carry] = groups(avals, p);
   checkTypes(
     "while",
@@ -79,8 +76,7 @@ whileP.shape = (avals, params) => {
   return carry;
 };
 
-whileP.impl = (args, params) => {
-  const p = paramsOf(params);
+whileP.impl = (args, p) => {
   const [cc, bc, init] = groups(args, p);
   let carry = init;
   while (predicate(runSubJaxpr(p.cond, [...cc, ...carry])[0])) {
@@ -104,9 +100,8 @@ function predicate(x: Array): boolean {
   return host[0] !== 0;
 }
 
-whileP.jvp = (primals, tangents, params) => {
-  const p = paramsOf(params);
-  const outs = bind(whileP, primals, params);
+whileP.jvp = (primals, tangents, p) => {
+  const outs = bind(whileP, primals, p);
   const [cc, bc, carry] = groups(primals, p);
   const [, bcT, carryT] = groups(tangents, p);
   const constTangent = bc.map((x, i) => bcT[i] !== null && differentiable(x.aval));
@@ -148,8 +143,7 @@ whileP.transpose = () => {
   throw new AdjointError("lax.whileLoop", REVERSE_MODE);
 };
 
-whileP.batch = (size, args, dims, params) => {
-  const p = paramsOf(params);
+whileP.batch = (size, args, dims, p) => {
   const [cc, bc, carry] = groups(args, p);
   const [ccD, bcD, carryD] = groups(dims, p);
   // Every carry is batched; the loop runs while any example's condition holds.

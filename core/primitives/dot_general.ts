@@ -6,7 +6,7 @@
 import type { Array } from "../array.ts";
 import { ShapedArray } from "../aval.ts";
 import { AdjointError } from "../errors.ts";
-import { type Params, Primitive, UndefPrimal } from "../primitive.ts";
+import { Primitive, UndefPrimal } from "../primitive.ts";
 import { range, shapeStr } from "../shape.ts";
 import { bind1 } from "../trace.ts";
 import { add } from "./elementwise.ts";
@@ -94,8 +94,8 @@ dotGeneralP.transpose = ([ct], [x, y], { dims }) => {
   return [null, transposeLhs(ct, yAval.ndim, x as Array, [[yc, xc], [yb, xb]], true)];
 };
 
-dotGeneralP.batch = (_, [x, y], [bx, by], params: Params) => {
-  const [[xc, yc], [xb, yb]] = params.dims as DotDims;
+dotGeneralP.batch = (_, [x, y], [bx, by], params) => {
+  const [[xc, yc], [xb, yb]] = params.dims;
   const inc = (a: number) => a + 1;
   if (bx !== null && by !== null) {
     const dims: DotDims = [[xc.map(inc), yc.map(inc)], [[0, ...xb.map(inc)], [0, ...yb.map(inc)]]];

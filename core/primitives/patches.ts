@@ -7,7 +7,7 @@
 import type { Array } from "../array.ts";
 import { ShapedArray } from "../aval.ts";
 import { AdjointError } from "../errors.ts";
-import { type Params, Primitive, type UndefPrimal } from "../primitive.ts";
+import { Primitive, type UndefPrimal } from "../primitive.ts";
 import { shapeStr } from "../shape.ts";
 import { bind1 } from "../trace.ts";
 import { moveAxis } from "./batching.ts";
@@ -55,10 +55,6 @@ function checkWindow(op: string, shape: readonly number[], p: WindowParams): num
   return out;
 }
 
-function windowParams(params: Params): WindowParams {
-  return params as unknown as WindowParams;
-}
-
 /** Extracts all windows: output shape `[...windowCounts, ...windowSizes]`. */
 export const patchesP: Primitive<"patches", PatchesParams> = new Primitive("patches", {
   expanding: true,
@@ -67,8 +63,7 @@ export const patchesP: Primitive<"patches", PatchesParams> = new Primitive("patc
 export const patchesTransposeP: Primitive<"patches_transpose", PatchesTransposeParams> =
   new Primitive("patches_transpose", { expanding: true });
 
-patchesP.shape = ([x], params) => {
-  const p = windowParams(params);
+patchesP.shape = ([x], p) => {
   return [new ShapedArray([...checkWindow("patches", x.shape, p), ...p.window], x.dtype)];
 };
 patchesP.jvp = ([x], [t], params) => [
@@ -76,10 +71,9 @@ patchesP.jvp = ([x], [t], params) => [
   [t && bind1(patchesP, [t], params)],
 ];
 patchesP.transpose = ([ct], [x], params) => [
-  ct && patchesTranspose(ct, (x as UndefPrimal).aval.shape, windowParams(params)),
+  ct && patchesTranspose(ct, (x as UndefPrimal).aval.shape, params),
 ];
-patchesP.batch = (_, [x], [bd], params) => {
-  const p = windowParams(params);
+patchesP.batch = (_, [x], [bd], p) => {
   const out = patches(moveAxis(x, bd!, 0), {
     window: [1, ...p.window],
     strides: [1, ...p.strides],
@@ -90,9 +84,8 @@ patchesP.batch = (_, [x], [bd], params) => {
   return [[reshape(out, out.shape.filter((_, i) => i !== n))], [0]];
 };
 
-patchesTransposeP.shape = ([ct], params) => {
-  const p = windowParams(params);
-  const inputShape = params.inputShape;
+patchesTransposeP.shape = ([ct], p) => {
+  const inputShape = p.inputShape;
   const out = checkWindow("patches_transpose", inputShape, p);
   const expected = [...out, ...p.window];
   if (ct.ndim !== expected.length || ct.shape.some((d, i) => d !== expected[i])) {
@@ -107,16 +100,15 @@ patchesTransposeP.jvp = ([x], [t], params) => [
   [bind1(patchesTransposeP, [x], params)],
   [t && bind1(patchesTransposeP, [t], params)],
 ];
-patchesTransposeP.transpose = ([ct], _, params) => [ct && patches(ct, windowParams(params))];
-patchesTransposeP.batch = (axisSize, [x], [bd], params) => {
-  const p = windowParams(params);
+patchesTransposeP.transpose = ([ct], _, params) => [ct && patches(ct, params)];
+patchesTransposeP.batch = (axisSize, [x], [bd], p) => {
   const moved = moveAxis(x, bd!, 0);
   const n = p.window.length;
   const shape = [...moved.shape];
   shape.splice(n + 1, 0, 1);
   const out = patchesTranspose(reshape(moved, shape), [
     axisSize,
-    ...(params.inputShape),
+    ...p.inputShape,
   ], {
     window: [1, ...p.window],
     strides: [1, ...p.strides],

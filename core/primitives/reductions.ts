@@ -7,7 +7,6 @@ import { ShapedArray } from "../aval.ts";
 import { AdjointError } from "../errors.ts";
 import {
   type BatchRule,
-  type Params,
   Primitive,
   type PrimitiveProperties,
   type UndefPrimal,
@@ -36,15 +35,22 @@ function keptDims(ndim: number, axes: number[]): number[] {
   return range(ndim).filter((i) => !axes.includes(i));
 }
 
-function batchAxes(prim: Primitive, key: "axes" | "axis"): BatchRule {
-  return (_, [x], [bd], params: Params) => {
+/** The batching rule of a reduction over `axes`: the same reduction, its axes moved past `b`. */
+function batchReduce(prim: Primitive<string, ReduceParams>): BatchRule<ReduceParams> {
+  return (_, [x], [bd], { axes }) => {
     const b = bd!;
-    const shift = (a: number) => (a >= b ? a + 1 : a);
-    const axes = key === "axes"
-      ? (params.axes as number[]).map(shift)
-      : [shift(params.axis as number)];
-    const out = bind1(prim, [x], { ...params, [key]: key === "axes" ? axes : axes[0] });
-    return [[out], [b - axes.filter((a) => a < b).length]];
+    const moved = axes.map((a) => (a >= b ? a + 1 : a));
+    const out = bind1(prim, [x], { axes: moved });
+    return [[out], [b - moved.filter((a) => a < b).length]];
+  };
+}
+
+/** The batching rule of an argmax or argmin along `axis`: the same, its axis moved past `b`. */
+function batchArgReduce(prim: Primitive<string, ArgReduceParams>): BatchRule<ArgReduceParams> {
+  return (_, [x], [bd], { axis }) => {
+    const b = bd!;
+    const moved = axis >= b ? axis + 1 : axis;
+    return [[bind1(prim, [x], { axis: moved })], [moved < b ? b - 1 : b]];
   };
 }
 
@@ -65,7 +71,7 @@ function reduction<N extends string>(
     }
     return [new ShapedArray(reducedShape(x.shape, axes), x.dtype)];
   };
-  p.batch = batchAxes(p, "axes");
+  p.batch = batchReduce(p);
   return p;
 }
 
@@ -184,7 +190,7 @@ function indexReduction<N extends string>(name: N): Primitive<N, ArgReduceParams
     return [new ShapedArray(reducedShape(x.shape, [a]), "int32")];
   };
   p.jvp = ([x], _, params) => [[bind1(p, [x], params)], [null]];
-  p.batch = batchAxes(p, "axis");
+  p.batch = batchArgReduce(p);
   return p;
 }
 

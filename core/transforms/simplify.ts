@@ -8,10 +8,11 @@
  * @module
  */
 import type { Array } from "../array.ts";
-import { type Atom, Jaxpr, JaxprEqn, Literal, Var } from "../jaxpr.ts";
+import { type Atom, Jaxpr, JaxprEqn, Literal, paramsOf, Var } from "../jaxpr.ts";
 import { bind, Tracer } from "../trace.ts";
 import { ConcreteArray } from "../array.ts";
-import type { DotDims } from "../primitives/dot_general.ts";
+import { type DotDims, dotGeneralP } from "../primitives/dot_general.ts";
+import { transposeP } from "../primitives/structural.ts";
 import { mergeAxes, stridesOf } from "../shape.ts";
 import { hasSubJaxprs } from "../control/sub_programs.ts";
 import { inlineRules } from "../control/inline_rules.ts";
@@ -201,13 +202,13 @@ export function foldTransposedDots(j: Jaxpr): Jaxpr {
     const dot = e.prim.name === "transpose" ? dots.get(e.inputs[0] as Var) : undefined;
     if (dot && uses.get(dot.outBinders[0]) === 1) {
       const [x, y] = dot.inputs.map((a) => a.aval);
-      const [[xc, yc], [xb, yb]] = dot.params.dims as DotDims;
+      const [[xc, yc], [xb, yb]] = paramsOf(dot, dotGeneralP).dims;
       const order = swappedOrder(
         xb.length,
         x.ndim - xc.length - xb.length,
         y.ndim - yc.length - yb.length,
       );
-      if (order.join() === (e.params.permutation as number[]).join()) {
+      if (order.join() === paramsOf(e, transposeP).permutation.join()) {
         const dims: DotDims = [[yc, xc], [yb, xb]];
         const swapped = new JaxprEqn(dot.prim, [dot.inputs[1], dot.inputs[0]], {
           ...dot.params,
@@ -234,12 +235,12 @@ export function foldTransposedOperands(j: Jaxpr): Jaxpr {
   const eqns = j.eqns.map((e) => {
     if (e.prim.name === "transpose") transposes.set(e.outBinders[0], e);
     if (e.prim.name !== "dot_general") return e;
-    const [[xc, yc], [xb, yb]] = e.params.dims as DotDims;
+    const [[xc, yc], [xb, yb]] = paramsOf(e, dotGeneralP).dims;
     const sides: [number[], number[]][] = [[xc, xb], [yc, yb]];
     const inputs = e.inputs.map((a, side) => {
       const t = a instanceof Var ? transposes.get(a) : undefined;
       if (!t) return a;
-      const perm = t.params.permutation as number[];
+      const perm = paramsOf(t, transposeP).permutation;
       const [contract, batch] = sides[side];
       const free = perm.filter((_, i) => !contract.includes(i) && !batch.includes(i));
       const moved: [number[], number[]] = [contract.map((i) => perm[i]), batch.map((i) => perm[i])];

@@ -9,7 +9,6 @@ export * from "./gemm";
 export * from "./indexing";
 export { initMath as init_math } from "./math";
 export * from "./reduce";
-export * from "./unary";
 
 /** First free byte after the module's static data: where the runtime's heap starts. */
 export function heap_base(): usize {

@@ -5,8 +5,8 @@
  * named by the path of kernels to it, e.g. `k0/k2` for kernel 2 of kernel 0's body.
  * @module
  */
-import { Jaxpr } from "../../core/jaxpr.ts";
-import type { ScanParams } from "../../core/control/scan.ts";
+import { Jaxpr, paramsOf } from "../../core/jaxpr.ts";
+import { scanP } from "../../core/control/scan.ts";
 import { hasSubJaxprs } from "../../core/control/sub_programs.ts";
 import { simplify } from "../../core/transforms/simplify.ts";
 import { type KernelProgram, programToString } from "./fusion.ts";
@@ -55,7 +55,7 @@ export function describeLoops(program: KernelProgram, lowering: LoopLowering): L
       const at = `${path}k${i}`;
       let label = `${e.prim.name} ${at}`;
       if (e.prim.name === "scan") {
-        const params = e.params as ScanParams;
+        const params = paramsOf(e, scanP);
         const loop = fusedScan(params, simplify(params.jaxpr));
         label = `scan ${at} (length ${params.length}${params.reverse ? ", reverse" : ""})`;
         if (loop && lowering.render) {

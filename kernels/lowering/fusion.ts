@@ -1,6 +1,7 @@
 /**
  * Fusion: groups a jaxpr's equations into kernels. Elementwise chains become one loop, with
- * broadcasts read as strided views (never materialised) and an optional reduction at the end;
+ * broadcasts, and transposes and slices that keep the innermost axis contiguous, read as strided
+ * views of memory (never materialised) and an optional reduction at the end;
  * an elementwise equation that extends no chain joins a sibling loop reading the same value
  * (relu and its derivative mask: one loop, two outputs); a reduction that ends no chain is a
  * loop of its own; reshapes are aliases; every other primitive is a kernel of its own, except
@@ -10,7 +11,10 @@
  * @module
  */
 import type { ShapedArray } from "../../core/aval.ts";
-import { type Atom, type Jaxpr, JaxprEqn, Literal, Var } from "../../core/jaxpr.ts";
+import { type Atom, type Jaxpr, JaxprEqn, Literal, paramsOf, Var } from "../../core/jaxpr.ts";
+import type { Params } from "../../core/primitive.ts";
+import { broadcastInDimP } from "../../core/primitives/structural.ts";
+import { STRIDED_VIEWS, type ViewRule } from "../../core/strided_views.ts";
 import { shapeEqual } from "../../core/shape.ts";
 import { type Epilogue, findEpilogues } from "./epilogues.ts";
 
@@ -25,7 +29,7 @@ export type KernelKind =
 export interface Kernel {
   /** What the kernel does. */
   kind: KernelKind;
-  /** Equations in evaluation order (broadcast views included for fused kernels). */
+  /** Equations in evaluation order (the views it reads included, for fused kernels). */
   eqns: JaxprEqn[];
   /** Values read from memory. */
   inputs: Var[];
@@ -67,16 +71,20 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
   );
   const groups: Group[] = [];
   const producer = new Map<Var, Group>();
-  const views = new Map<Var, JaxprEqn>();
+  /** Each view's equations, in order, from a value in memory (or a literal) to the view. */
+  const views = new Map<Var, JaxprEqn[]>();
   const vars = (e: JaxprEqn) => e.inputs.filter((a): a is Var => a instanceof Var);
   /** Whether `v` can be read by a kernel at position `index` (views: their operand can). */
   const ready = (v: Var, index: number): boolean => {
     const g = producer.get(v);
     if (g) return g.index <= index;
-    const view = views.get(v);
-    const src = view?.inputs[0];
+    const chain = views.get(v);
+    const src = chain?.[0].inputs[0];
     return !(src instanceof Var) || ready(src, index);
   };
+  /** The values in memory that `e`'s views read. */
+  const viewSources = (e: JaxprEqn): Atom[] =>
+    vars(e).flatMap((v) => (views.has(v) ? [views.get(v)![0].inputs[0]] : []));
   const newGroup = (kind: KernelKind, e: JaxprEqn, space?: readonly number[]): Group => {
     const g = {
       kernel: { kind, eqns: [e], inputs: [], outputs: [], space },
@@ -86,40 +94,50 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
     groups.push(g);
     return g;
   };
+  /** The values `e` reads, and the ones in memory its views read. */
+  const reads = (e: JaxprEqn): Var[] => [
+    ...vars(e),
+    ...viewSources(e).filter((a): a is Var => a instanceof Var),
+  ];
   /** Fused groups by the values (and views) they read: where a sibling equation may join. */
   const readers = new Map<Var, Group[]>();
   const addReader = (e: JaxprEqn, g: Group) => {
-    for (const v of vars(e)) {
+    for (const v of reads(e)) {
       const groups = readers.get(v);
       if (!groups) readers.set(v, [g]);
       else if (groups[groups.length - 1] !== g) groups.push(g);
     }
   };
-  const viewsOf = (e: JaxprEqn): JaxprEqn[] =>
-    vars(e).flatMap((v) => (views.has(v) ? [views.get(v)!] : []));
+  const viewsOf = (e: JaxprEqn): JaxprEqn[] => vars(e).flatMap((v) => views.get(v) ?? []);
   const materialize = (v: Var) => {
-    const view = views.get(v);
-    if (!view || producer.has(v)) return;
-    const g = newGroup("fused", view, outAval(view).shape);
+    const chain = views.get(v);
+    if (!chain || producer.has(v)) return;
+    const g = newGroup("fused", chain[0], v.aval.shape);
+    g.kernel.eqns.push(...chain.slice(1));
     producer.set(v, g);
   };
 
   for (const e of jaxpr.eqns) {
     const name = e.prim.name;
     if (absorbed.has(e)) continue;
-    if (name === "broadcast_in_dim") {
+    if (readsAsView(e)) {
       const src = e.inputs[0];
       const inner = src instanceof Var && !producer.has(src) ? views.get(src) : undefined;
-      views.set(e.outBinders[0], inner ? composeBroadcasts(inner, e) : e);
+      const broadcasts = inner?.length === 1 && inner[0].prim === e.prim &&
+        e.prim === broadcastInDimP;
+      const chain = !inner ? [e] : broadcasts ? [composeBroadcasts(inner[0], e)] : [...inner, e];
+      views.set(e.outBinders[0], chain);
       continue;
     }
     if (e.prim.properties.elementwise) {
       const space = outAval(e).shape;
       const open = (g: Group | undefined): g is Group =>
         g !== undefined && g.kernel.kind === "fused" && !g.reduced &&
-        shapeEqual(g.kernel.space!, space) && vars(e).every((v) => ready(v, g.index));
+        shapeEqual(g.kernel.space!, space) && vars(e).every((v) => ready(v, g.index)) &&
+        // A view reads memory another kernel wrote, never a value of this kernel's loop.
+        viewSources(e).every((src) => !(src instanceof Var) || producer.get(src) !== g);
       const target = vars(e).map((v) => producer.get(v)).find(open) ??
-        vars(e).flatMap((v) => readers.get(v) ?? []).find(open);
+        reads(e).flatMap((v) => readers.get(v) ?? []).find(open);
       const g = target ?? newGroup("fused", e, space);
       if (target) target.kernel.eqns.push(e);
       for (const view of viewsOf(e)) {
@@ -135,13 +153,18 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
       const open = producedBy?.kernel.kind === "fused" && !producedBy.reduced;
       const g = open ? producedBy : newGroup("fused", e, v.aval.shape);
       if (open) g.kernel.eqns.push(e);
-      else if (views.has(v)) g.kernel.eqns.unshift(views.get(v)!);
+      else if (views.has(v)) g.kernel.eqns.unshift(...views.get(v)!);
       g.reduced = true;
       producer.set(e.outBinders[0], g);
       continue;
     }
-    for (const v of vars(e)) materialize(v);
     const epilogue = epilogues.get(e);
+    // What the kernel reads from memory, its epilogue's operands too, must be there.
+    const own = epilogue
+      ? [...epilogue.layout, ...epilogue.sources, ...epilogue.views, ...epilogue.eqns]
+      : [];
+    const inside = new Set(own.flatMap((x) => x.outBinders));
+    for (const x of [e, ...own]) for (const v of vars(x)) if (!inside.has(v)) materialize(v);
     const g = newGroup(name === "reshape" ? "alias" : epilogue ? "gemm" : "op", e);
     if (epilogue) {
       g.kernel.epilogue = epilogue;
@@ -159,14 +182,30 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
 }
 
 /**
+ * Whether fused kernels read `e`'s result as a view of its operand (core/strided_views.ts)
+ * instead of a copy: a broadcast always; a transpose or slice when each element of its
+ * innermost axis is the operand's next one (or the same one), so vector loops still load four
+ * consecutive elements, and no stride is negative.
+ */
+function readsAsView(e: JaxprEqn): boolean {
+  const name = e.prim.name;
+  if (name === "broadcast_in_dim") return true;
+  if ((name !== "transpose" && name !== "slice") || !(e.inputs[0] instanceof Var)) return false;
+  const rule = STRIDED_VIEWS[name] as ViewRule<Params>;
+  const { strides } = rule(e.inputs[0].aval, e.params, e.outBinders[0].aval);
+  const last = strides[strides.length - 1] ?? 0;
+  return (last === 0 || last === 1) && strides.every((s) => s >= 0);
+}
+
+/**
  * `broadcast_in_dim(broadcast_in_dim(x, s1, d1), s2, d2)` as one broadcast of `x`: axis i of `x`
  * lands on `d2[d1[i]]`. Fused kernels then read every view straight from memory.
  */
 function composeBroadcasts(inner: JaxprEqn, outer: JaxprEqn): JaxprEqn {
-  const d1 = inner.params.dims as number[], d2 = outer.params.dims as number[];
+  const d1 = paramsOf(inner, broadcastInDimP).dims, p2 = paramsOf(outer, broadcastInDimP);
   return new JaxprEqn(outer.prim, [inner.inputs[0]], {
-    shape: outer.params.shape,
-    dims: d1.map((j) => d2[j]),
+    shape: p2.shape,
+    dims: d1.map((j) => p2.dims[j]),
   }, outer.outBinders);
 }
 

@@ -128,12 +128,18 @@ export type Expr =
 /** The kinds of expression node. */
 export type ExprKind = Expr["kind"];
 
-/** A read of input buffer `input` at element `sum_d i_d * strides[d]` of each point `i`. */
+/**
+ * A read of input buffer `input` at element `offset + sum_d i_d * strides[d]` of each point `i`
+ * (a view: a broadcast, transpose, slice or reversal of the buffer, strides possibly 0 or
+ * negative).
+ */
 export interface Load {
   /** Index into the kernel's inputs. */
   readonly input: number;
   /** Element stride per axis of the space (0: broadcast along it). */
   readonly strides: readonly number[];
+  /** Element read at the space's first point (0 when absent). */
+  readonly offset?: number;
 }
 
 /**
@@ -223,7 +229,7 @@ export function loopKernelToString(k: LoopKernel): string {
         return `${e.value}`;
       case "load": {
         const l = k.loads[e.load];
-        return `in${l.input}[${l.strides.join(",")}]`;
+        return `in${l.input}[${l.strides.join(",")}]${l.offset ? `+${l.offset}` : ""}`;
       }
       case "unary":
       case "binary":

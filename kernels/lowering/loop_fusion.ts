@@ -9,6 +9,7 @@
  */
 import { type Atom, type Jaxpr, Var } from "../../core/jaxpr.ts";
 import { shapeEqual } from "../../core/shape.ts";
+import { STRIDED_VIEWS } from "../../core/strided_views.ts";
 import type { ScanParams } from "../../core/control/scan.ts";
 import { fuse, type Kernel } from "./fusion.ts";
 import { type LoopKernel, loopKernelToString } from "./kernel_ir.ts";
@@ -44,9 +45,22 @@ export interface FusedScan {
   ys: number;
 }
 
-/** The values a kernel reads through broadcast views. */
+/**
+ * A backend's loop fusion switch (tests turn it off to compare the per-step loop) and how many
+ * scans ran as one loop kernel and how many step by step.
+ */
+export interface LoopFusionSwitch {
+  /** Whether scans with a fused loop run as one kernel. */
+  enabled: boolean;
+  /** Scans run as one loop kernel. */
+  fused: number;
+  /** Scans run step by step. */
+  stepwise: number;
+}
+
+/** The values a kernel reads through views (broadcasts, transposes, slices), and the views. */
 function viewed(k: Kernel): Set<Atom> {
-  return new Set(k.eqns.filter((e) => e.prim.name === "broadcast_in_dim").map((e) => e.inputs[0]));
+  return new Set(k.eqns.filter((e) => e.prim.name in STRIDED_VIEWS).map((e) => e.inputs[0]));
 }
 
 /**

@@ -1,14 +1,22 @@
 /**
- * Lowering of a fused kernel (fusion.ts: an elementwise chain over one iteration space, its
- * broadcasts as views, optionally ending in a reduction) to a loop kernel of the kernel IR, once
- * for every backend: operands read directly load at the space's strides, broadcast views at
- * their own, literals become constants, each equation its lowering's expression, and each value
+ * Lowering of a fused kernel (fusion.ts: an elementwise chain over one iteration space, the
+ * broadcasts, transposes and slices it reads as views, optionally ending in a reduction) to a
+ * loop kernel of the kernel IR, once for every backend: operands read directly load at the
+ * space's strides, views (chains of them composed) at their own strides and offset, literals become constants, each equation its lowering's expression, and each value
  * other kernels need a store (a reduction's an accumulating one).
  * @module
  */
 import { config } from "../../core/config.ts";
 import type { DType } from "../../core/dtype.ts";
-import { type Atom, type JaxprEqn, Literal, type Var } from "../../core/jaxpr.ts";
+import { type Atom, type JaxprEqn, Literal, paramsOf, type Var } from "../../core/jaxpr.ts";
+import { reduceMaxP, reduceMinP, reduceSumP } from "../../core/primitives/reductions.ts";
+import type { Params } from "../../core/primitive.ts";
+import {
+  STRIDED_VIEWS,
+  type StridedView,
+  type StridedViewName,
+  type ViewRule,
+} from "../../core/strided_views.ts";
 import { range, stridesOf } from "../../core/shape.ts";
 import type { Kernel } from "./fusion.ts";
 import type { Expr, Load, LoopKernel, ReduceOp, Store } from "./kernel_ir.ts";
@@ -22,14 +30,21 @@ const REDUCTIONS: Readonly<Record<string, ReduceOp>> = {
   reduce_min: "min",
 };
 
-/** Strides (over the space) at which a broadcast view reads its operand. */
-function viewStrides(e: JaxprEqn, space: readonly number[]): number[] {
-  const x = e.inputs[0].aval;
-  const xs = stridesOf(x.shape);
-  const dims = e.params.dims as number[];
-  const out = space.map(() => 0);
-  dims.forEach((o, i) => (out[o] = x.shape[i] === 1 ? 0 : xs[i]));
-  return out;
+/** A value read through views: the array in memory, and where each element lies in it. */
+interface Viewed {
+  /** The kernel input the views read. */
+  readonly source: Var;
+  /** The value's elements in `source`: strides over the value's axes and an offset. */
+  readonly view: StridedView;
+}
+
+/** `e`, a view (strided_views.ts) of an input of the kernel or of another view, as the memory it reads. */
+function viewOf(e: JaxprEqn, views: ReadonlyMap<Var, Viewed>): Viewed {
+  const x = e.inputs[0] as Var;
+  const inner = views.get(x);
+  const rule = STRIDED_VIEWS[e.prim.name as StridedViewName] as ViewRule<Params>;
+  const view = rule(x.aval, e.params, e.outBinders[0].aval, inner?.view);
+  return { source: inner?.source ?? x, view };
 }
 
 /**
@@ -61,33 +76,48 @@ export function lowerKernel(k: Kernel): LoopKernel {
   const outputIndex = new Map<Var, number>(k.outputs.map((v, i) => [v, i]));
   const loads: Load[] = [];
   const loadExprs = new Map<string, Expr>();
-  const load = (v: Var, strides: readonly number[]): Expr => {
+  const load = (v: Var, strides: readonly number[], offset = 0): Expr => {
     const input = inputIndex.get(v);
     if (input === undefined) throw new Error(`lowerKernel: ${v} is not an input of the kernel`);
-    const key = `${input}:${strides.join(",")}`;
+    const key = `${input}:${strides.join(",")}:${offset}`;
     const known = loadExprs.get(key);
     if (known) return known;
-    const e: Expr = { kind: "load", dtype: v.aval.dtype, load: loads.push({ input, strides }) - 1 };
+    const spec: Load = offset ? { input, strides, offset } : { input, strides };
+    const e: Expr = { kind: "load", dtype: v.aval.dtype, load: loads.push(spec) - 1 };
     loadExprs.set(key, e);
     return e;
   };
   const values = new Map<Var, Expr>();
-  const operand = (a: Atom): Expr =>
-    a instanceof Literal ? literal(a) : values.get(a) ?? load(a, direct);
+  const views = new Map<Var, Viewed>();
+  const operand = (a: Atom): Expr => {
+    if (a instanceof Literal) return literal(a);
+    const viewed = views.get(a);
+    if (viewed) return load(viewed.source, viewed.view.strides, viewed.view.offset);
+    return values.get(a) ?? load(a, direct);
+  };
   const stores: Store[] = [];
   for (const e of k.eqns) {
     const out = e.outBinders[0];
     const name = e.prim.name;
     const reduce = REDUCTIONS[name];
     if (reduce) {
-      const { strides } = reductionStrides(e.params.axes as number[], space);
+      const { strides } = reductionStrides(
+        paramsOf(e, reduceSumP, reduceMaxP, reduceMinP).axes,
+        space,
+      );
       stores.push({ output: outputIndex.get(out)!, value: operand(e.inputs[0]), strides, reduce });
       continue;
     }
     let value: Expr;
-    if (name === "broadcast_in_dim") {
-      const src = e.inputs[0];
-      value = src instanceof Literal ? literal(src) : load(src, viewStrides(e, space));
+    if (name in STRIDED_VIEWS) {
+      // A view of a constant (a broadcast literal) is that constant.
+      const x = e.inputs[0];
+      const splat = x instanceof Literal ? literal(x) : values.get(x);
+      const viewed = splat?.kind === "const" ? null : viewOf(e, views);
+      if (viewed) views.set(out, viewed);
+      // A view is loaded where it is read (an output of the kernel is read by its store).
+      if (viewed && !outputIndex.has(out)) continue;
+      value = viewed ? operand(out) : splat!;
     } else if (isLowered(name)) {
       value = lowerElementwise(name, e.inputs.map(operand), out.aval.dtype as DType);
     } else {

@@ -92,11 +92,15 @@ export function planMemory(program: KernelProgram): MemoryPlan {
   return { offsets, aliases, arenaBytes: top };
 }
 
+/** Views that read other elements of their operand than the one at each point's index. */
+const MOVING_VIEWS = new Set(["transpose", "slice", "rev"]);
+
 /**
  * Whether kernel `k` may write its output `out` over its input `v`: `k` is a fused loop without
  * a reduction and `v` has `out`'s size and element width, so element i of `out` overwrites just
- * element i of `v`, the only element of `v` it depends on;
- * and no equation reads `v` (directly or through a view) after the one defining `out`. The code
+ * element i of `v`, the only element of `v` it depends on (so no transpose or slice of `v` is
+ * read: it would read other elements); and no equation reads `v` (directly or through a view)
+ * after the one defining `out`. The code
  * generators load an input at the first equation reading it and store an output at the equation
  * defining it, so in a kernel with several outputs a read after that store would see the new
  * value: `v7 = neg(1); v8 = div(1, v5)` with v7 over v5 divided by -1 instead of by v5.
@@ -104,6 +108,7 @@ export function planMemory(program: KernelProgram): MemoryPlan {
 export function inPlaceSafe(k: Kernel, v: Var, out: Var): boolean {
   if (k.kind !== "fused" || k.eqns.some((e) => e.prim.properties.fusibleReduction)) return false;
   if (elementBytes(v) !== elementBytes(out) || v.aval.size !== out.aval.size) return false;
+  if (k.eqns.some((e) => e.inputs[0] === v && MOVING_VIEWS.has(e.prim.name))) return false;
   const defined = k.eqns.findIndex((e) => e.outBinders.includes(out));
   return k.eqns.findLastIndex((e) => e.inputs.includes(v)) <= defined;
 }

@@ -1,13 +1,15 @@
 /**
  * The kernel IR's verifier: every node's operands have the dtypes its operation takes (a bitcast
- * goes between float32 and int32, a shift moves int32 bits by 0 to 31), every
- * load reads an input of its dtype through one stride per axis, every output is stored exactly
- * once with a value of its dtype, and a reduction store accumulates only along axes where it
- * does not move (so no two points of a plain store write one element). `lowerKernel` runs it
- * when `config.verifyPrograms` (`ADJOINT_VERIFY_PROGRAMS`, on in `deno task test`).
+ * goes between float32 and int32, a shift moves int32 bits by 0 to 31), every load reads an
+ * input of its dtype through one stride per axis, never before its first element, every output
+ * is stored exactly once with a value of its dtype, and a reduction store accumulates only along
+ * axes where it does not move (so no two points of a plain store write one element).
+ * `lowerKernel` runs it when `config.verifyPrograms` (`ADJOINT_VERIFY_PROGRAMS`, on in `deno
+ * task test`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
+import { sizeOf } from "../../core/shape.ts";
 import {
   type Expr,
   type ExprKind,
@@ -112,6 +114,11 @@ export function irProblems(k: LoopKernel): string[] {
     if (l.strides.length !== rank) {
       problems.push(`load ${i}: ${l.strides.length} strides, rank ${rank}`);
     }
+    const offset = l.offset ?? 0;
+    const lowest = k.space.reduce((at, n, d) => at + Math.min(0, (n - 1) * l.strides[d]), offset);
+    if (!Number.isInteger(offset) || (sizeOf(k.space) > 0 && lowest < 0)) {
+      problems.push(`load ${i}: reads before its input's first element (offset ${offset})`);
+    }
   });
   for (const e of topologicalOrder(k.stores.map((s) => s.value))) {
     const rule = NODE_RULES[e.kind] as (e: Expr) => string | null;
@@ -142,7 +149,7 @@ export function irProblems(k: LoopKernel): string[] {
     if (s.reduce && !REDUCE_DTYPES[s.reduce].includes(s.value.dtype)) {
       problems.push(`store ${i}: ${s.reduce} reduction of ${s.value.dtype}`);
     }
-    if (!s.reduce && !injective(k.space, s.strides)) {
+    if (!s.reduce && sizeOf(k.space) > 0 && !injective(k.space, s.strides)) {
       problems.push(`store ${i}: points of the space overwrite one element`);
     }
   });

@@ -4,8 +4,13 @@
  */
 import { allocTyped } from "../../core/dtype.ts";
 import type { DotDims } from "../../core/primitives/dot_general.ts";
+import type {
+  PatchesParams,
+  PatchesTransposeParams,
+  WindowParams,
+} from "../../core/primitives/patches.ts";
 import { range, sizeOf, stridesOf } from "../../core/shape.ts";
-import type { RefImpl } from "./impl.ts";
+import type { RefImpl, RefKernelTable } from "./impl.ts";
 import { gatherStrided } from "./strided.ts";
 
 /** Permutes `x` so its axes come in `order` (a transpose via strided gather). */
@@ -52,18 +57,11 @@ const dotGeneral: RefImpl = ([x, y], [a, b], { dims }, [out]) => {
   return [r];
 };
 
-interface Window {
-  window: number[];
-  strides: number[];
-  padding: [number, number][];
-  dilation: number[];
-}
-
 /** Calls `visit(inputOffset, patchOffset)` for every in-bounds (window position, element) pair. */
 function forEachWindowElement(
   inShape: readonly number[],
   outShape: readonly number[],
-  p: Window,
+  p: WindowParams,
   visit: (src: number, dst: number) => void,
 ): void {
   const nd = inShape.length;
@@ -90,17 +88,17 @@ function forEachWindowElement(
   }
 }
 
-const patches: RefImpl = ([x], [a], params, [out]) => {
+const patches: RefImpl<PatchesParams> = ([x], [a], params, [out]) => {
   const r = allocTyped(out.dtype, sizeOf(out.shape));
-  forEachWindowElement(a.shape, out.shape, params as unknown as Window, (src, dst) => {
+  forEachWindowElement(a.shape, out.shape, params, (src, dst) => {
     r[dst] = x[src];
   });
   return [r];
 };
 
-const patchesTranspose: RefImpl = ([ct], [a], params, [out]) => {
+const patchesTranspose: RefImpl<PatchesTransposeParams> = ([ct], [a], params, [out]) => {
   const acc = new Float64Array(sizeOf(out.shape));
-  forEachWindowElement(out.shape, a.shape, params as unknown as Window, (src, dst) => {
+  forEachWindowElement(out.shape, a.shape, params, (src, dst) => {
     acc[src] += ct[dst];
   });
   const r = allocTyped(out.dtype, acc.length);
@@ -109,7 +107,10 @@ const patchesTranspose: RefImpl = ([ct], [a], params, [out]) => {
 };
 
 /** Reference kernels of the contraction and window primitives. */
-export const contractionImpls: Record<"dot_general" | "patches" | "patches_transpose", RefImpl> = {
+export const contractionImpls: Pick<
+  RefKernelTable,
+  "dot_general" | "patches" | "patches_transpose"
+> = {
   dot_general: dotGeneral,
   patches,
   patches_transpose: patchesTranspose,

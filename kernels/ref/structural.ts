@@ -4,20 +4,26 @@
  */
 import { allocTyped } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
+import type { Params } from "../../core/primitive.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
-import { STRIDED_VIEWS, type StridedViewName } from "../../core/strided_views.ts";
-import { mapRules } from "../rule_table.ts";
-import type { RefImpl } from "./impl.ts";
+import { STRIDED_VIEWS, type StridedViewName, type ViewRule } from "../../core/strided_views.ts";
+import type { RefImpl, RefKernelTable } from "./impl.ts";
 import { gatherStrided } from "./strided.ts";
 
 /** broadcast_in_dim, transpose, slice and rev: one strided gather each, through their view. */
-const viewImpls: Record<StridedViewName, RefImpl> = mapRules(STRIDED_VIEWS, (view) => {
-  const impl: RefImpl = ([x], [a], params, [out]) => {
+function gatherThrough<P extends Params>(view: ViewRule<P>): RefImpl<P> {
+  return ([x], [a], params, [out]) => {
     const { strides, offset } = view(a, params, out);
     return [gatherStrided(x, out.dtype, out.shape, strides, offset)];
   };
-  return impl;
-});
+}
+
+const viewImpls: Pick<RefKernelTable, StridedViewName> = {
+  broadcast_in_dim: gatherThrough(STRIDED_VIEWS.broadcast_in_dim),
+  transpose: gatherThrough(STRIDED_VIEWS.transpose),
+  slice: gatherThrough(STRIDED_VIEWS.slice),
+  rev: gatherThrough(STRIDED_VIEWS.rev),
+};
 
 const reshape: RefImpl = ([x]) => [x.slice()];
 
@@ -154,7 +160,8 @@ const scatterAdd: RefImpl = ([u, idx], _, { axis }, [out]) => {
 };
 
 /** Reference kernels of the structural, reduction and indexing primitives. */
-export const structuralImpls: Record<
+export const structuralImpls: Pick<
+  RefKernelTable,
   | StridedViewName
   | "reshape"
   | "concatenate"
@@ -166,8 +173,7 @@ export const structuralImpls: Record<
   | "argmax"
   | "argmin"
   | "take"
-  | "scatter_add",
-  RefImpl
+  | "scatter_add"
 > = {
   ...viewImpls,
   reshape,

@@ -17,12 +17,16 @@
  */
 import type { ShapedArray } from "../../core/aval.ts";
 import { type DType, isFloat } from "../../core/dtype.ts";
-import type { DotDims } from "../../core/primitives/dot_general.ts";
-import type { WindowParams } from "../../core/primitives/patches.ts";
+import type { DotDims, DotGeneralParams } from "../../core/primitives/dot_general.ts";
+import type {
+  PatchesParams,
+  PatchesTransposeParams,
+  WindowParams,
+} from "../../core/primitives/patches.ts";
 import { mergeAxes, type Merged, range, sizeOf, stridesOf } from "../../core/shape.ts";
 import { viaRef } from "./fallback.ts";
 import type { WasmBuffer } from "./memory.ts";
-import type { WasmRule } from "./rule.ts";
+import type { WasmRule, WasmRuleTable } from "./rule.ts";
 import type { ThreadTask } from "./thread_pool.ts";
 import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
 import { splitRange } from "./split.ts";
@@ -224,7 +228,7 @@ function sumOfPartials(
   rt.parallel(tasks, "dot_general");
   const add = rt.kernel(`add_${SUFFIX[dtype]}`, "dot_general");
   for (const p of partials.slice(1)) {
-    add(c.ptr, p.ptr, c.ptr, m * n);
+    add(c.ptr, p.ptr, c.ptr, 0, m * n);
     rt.dispose(p);
   }
   if (finish.addend || finish.act) {
@@ -287,14 +291,10 @@ export function dotGeneralWithEpilogue(
 
 const refDot = viaRef("dot_general");
 
-const dotGeneral: WasmRule = (rt, inputs, inAvals, params, outAvals) =>
+const dotGeneral: WasmRule<DotGeneralParams> = (rt, inputs, inAvals, params, outAvals) =>
   isFloat(outAvals[0].dtype)
-    ? [floatDot(rt, inputs, inAvals, params.dims as DotDims, outAvals[0])!]
+    ? [floatDot(rt, inputs, inAvals, params.dims, outAvals[0])!]
     : refDot(rt, inputs, inAvals, params, outAvals);
-
-function windowOf(params: Record<string, unknown>): WindowParams {
-  return params as unknown as WindowParams;
-}
 
 function isPadded(p: WindowParams): boolean {
   return p.padding.some(([lo, hi]) => lo !== 0 || hi !== 0);
@@ -310,8 +310,7 @@ function paddedShape(shape: readonly number[], p: WindowParams): number[] {
   return shape.map((d, i) => d + p.padding[i][0] + p.padding[i][1]);
 }
 
-const patches: WasmRule = (rt, [x], [a], params, [out]) => {
-  const p = windowOf(params);
+const patches: WasmRule<PatchesParams> = (rt, [x], [a], p, [out]) => {
   const nd = a.ndim;
   let src = x, shape: readonly number[] = a.shape;
   if (isPadded(p)) {
@@ -324,8 +323,7 @@ const patches: WasmRule = (rt, [x], [a], params, [out]) => {
   return [o];
 };
 
-const accumulateWindows: WasmRule = (rt, [ct], [c], params, [out]) => {
-  const p = windowOf(params);
+const accumulateWindows: WasmRule<PatchesTransposeParams> = (rt, [ct], [c], p, [out]) => {
   const shape = isPadded(p) ? paddedShape(out.shape, p) : out.shape;
   const acc = rt.alloc(out.dtype, sizeOf(shape));
   fill(rt, out.dtype, acc, 0, sizeOf(shape));
@@ -355,7 +353,13 @@ const accumulateWindows: WasmRule = (rt, [ct], [c], params, [out]) => {
 
 const refPatchesTranspose = viaRef("patches_transpose");
 
-const patchesTranspose: WasmRule = (rt, inputs, inAvals, params, outAvals) =>
+const patchesTranspose: WasmRule<PatchesTransposeParams> = (
+  rt,
+  inputs,
+  inAvals,
+  params,
+  outAvals,
+) =>
   (outAvals[0].dtype === "bool" ? refPatchesTranspose : accumulateWindows)(
     rt,
     inputs,
@@ -365,7 +369,10 @@ const patchesTranspose: WasmRule = (rt, inputs, inAvals, params, outAvals) =>
   );
 
 /** Rules of the contraction and window primitives. */
-export const contractionRules: Record<"dot_general" | "patches" | "patches_transpose", WasmRule> = {
+export const contractionRules: Pick<
+  WasmRuleTable,
+  "dot_general" | "patches" | "patches_transpose"
+> = {
   dot_general: dotGeneral,
   patches,
   patches_transpose: patchesTranspose,

@@ -1,8 +1,9 @@
 /**
- * Elementwise primitives on the wasm runtime: each maps to the prebuilt kernel named
- * `primitive_dtype` (`exp_f32`, `lt_i32`, `not_u8`; the unary ones rendered from the kernel IR,
- * kernels/wasm/eager_unary.ts), plus select, dtype conversion and the bit operations (xor,
- * shifts, bitcast, threefry2x32).
+ * Elementwise primitives on the wasm runtime: each unary and binary one maps to the prebuilt
+ * kernel named `primitive_dtype` (`exp_f32`, `lt_i32`, `not_u8`), select to `select_n_dtype`
+ * and dtype conversion to `convert_from_to`, all rendered from the kernel IR
+ * (kernels/wasm/eager_elementwise.ts); the bit operations (xor, shifts, threefry2x32) are
+ * hand-written (kernels/assembly/bits.ts) and bitcast views its operand's block.
  * @module
  */
 import type { WasmRule } from "./rule.ts";
@@ -24,17 +25,18 @@ const WORD_BINARY = [
 ] as const;
 
 /**
- * Elements per split point: the kernels run whole 16-byte vectors past the end of their range,
- * so every range but the last must end on a vector boundary of the narrowest (1-byte) operand.
+ * Elements per split point: the bit kernels run whole 16-byte vectors past the end of their
+ * range, so every range but the last ends on a vector boundary of the narrowest (1-byte)
+ * operand; the IR's kernels then start their ranges on one too.
  */
 const SPLIT_ALIGN = 16;
 
 /**
  * Runs elementwise kernel `kernel` over `n` elements, split into contiguous ranges over the
  * threads when large: each operand is `[address, bytes per element]`. The kernel takes its
- * operands' addresses and then the range's count (`kernel(...operands, count)`, hand-written
- * kernels) or, with `ranged`, the range itself (`kernel(...operands, lo, hi)`, kernels rendered
- * from the IR).
+ * operands' addresses and then the range itself (`kernel(...operands, lo, hi)`, kernels rendered
+ * from the IR) or, with `counted`, the range's count (`kernel(...operands, count)`, the
+ * hand-written bit kernels).
  */
 function launch(
   rt: WasmRuntime,
@@ -42,13 +44,13 @@ function launch(
   op: string,
   operands: [number, number][],
   n: number,
-  ranged = false,
+  counted = false,
 ): void {
   const tasks = splitRange(n, n, rt.threads(), SPLIT_ALIGN).map(([lo, hi]) => ({
     kernel,
-    args: ranged
-      ? [...operands.map(([ptr]) => ptr), lo, hi]
-      : [...operands.map(([ptr, bytes]) => ptr + lo * bytes), hi - lo],
+    args: counted
+      ? [...operands.map(([ptr, bytes]) => ptr + lo * bytes), hi - lo]
+      : [...operands.map(([ptr]) => ptr), lo, hi],
   }));
   rt.parallel(tasks, op);
 }
@@ -60,12 +62,13 @@ function unary(name: string): WasmRule {
       [x.ptr, ELEMENT_BYTES[a.dtype]],
       [o.ptr, ELEMENT_BYTES[out.dtype]],
     ];
-    launch(rt, `${name}_${SUFFIX[a.dtype]}`, name, operands, a.size, true);
+    launch(rt, `${name}_${SUFFIX[a.dtype]}`, name, operands, a.size);
     return [o];
   };
 }
 
-function binary(name: string): WasmRule {
+/** A binary primitive's rule; `counted` for the hand-written bit kernels. */
+function binary(name: string, counted = false): WasmRule {
   return (rt, [x, y], [a], _, [out]) => {
     const o = rt.allocFor(out);
     const bytes = ELEMENT_BYTES[a.dtype];
@@ -73,7 +76,7 @@ function binary(name: string): WasmRule {
       o.ptr,
       ELEMENT_BYTES[out.dtype],
     ]];
-    launch(rt, `${name}_${SUFFIX[a.dtype]}`, name, operands, a.size);
+    launch(rt, `${name}_${SUFFIX[a.dtype]}`, name, operands, a.size, counted);
     return [o];
   };
 }
@@ -85,7 +88,7 @@ const selectN: WasmRule = (rt, [p, f, t], [pa], __, [out]) => {
     t.ptr,
     bytes,
   ], [o.ptr, bytes]];
-  launch(rt, `select_${bytes}`, "select_n", operands, out.size);
+  launch(rt, `select_n_${SUFFIX[out.dtype]}`, "select_n", operands, out.size);
   return [o];
 };
 
@@ -127,7 +130,8 @@ export const elementwiseRules: Record<
   WasmRule
 > = {
   ...rulesFor(UNARY_ELEMENTWISE, unary),
-  ...rulesFor([...BINARY_ELEMENTWISE, ...WORD_BINARY], binary),
+  ...rulesFor(BINARY_ELEMENTWISE, (name) => binary(name)),
+  ...rulesFor(WORD_BINARY, (name) => binary(name, true)),
   select_n: selectN,
   convert_element_type: convert,
   bitcast_convert_type: bitcast,

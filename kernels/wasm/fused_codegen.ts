@@ -10,6 +10,7 @@
  * scan's loop kernel (loop_codegen.ts) renders its body with them.
  * @module
  */
+import type { DType } from "../../core/dtype.ts";
 import {
   type Expr,
   type LoopKernel,
@@ -22,7 +23,11 @@ import { planVector, type ReducePattern, type VectorPlan } from "../lowering/vec
 import { MATH_SOURCE } from "./math_source.ts";
 import {
   ASSEMBLYSCRIPT_VECTOR,
+  boolLoad16,
+  boolStore16,
   constantGlobals,
+  type Lanes,
+  partNames,
   REG,
   renderScalar,
   renderVector,
@@ -36,9 +41,13 @@ import {
   vectorStore,
 } from "./render_assemblyscript.ts";
 
-/** Byte-offset expression of an element of an array with `strides` (over the space's indices). */
-export function offsetExpr(strides: readonly number[], shift: number): string {
+/**
+ * Byte-offset expression of an element of an array with `strides` (over the space's indices)
+ * from element `offset`.
+ */
+export function offsetExpr(strides: readonly number[], shift: number, offset = 0): string {
   const terms = strides.flatMap((s, d) => (s === 0 ? [] : [s === 1 ? `i${d}` : `i${d} * ${s}`]));
+  if (offset) terms.push(`${offset}`);
   const linear = terms.length ? terms.join(" + ") : "0";
   return shift ? `((${linear}) << ${shift})` : `(${linear})`;
 }
@@ -99,17 +108,16 @@ export const ARGUMENTS: Places = {
   output: (i) => ({ base: `out${i}`, registers: [] }),
 };
 
-/** The value of load node `e` at the loop indices: its register, or `read` of its address. */
-function loadValue(
+/** Where load node `e` reads at the loop indices: a register, or the address of its element. */
+function loadPlace(
   k: LoopKernel,
   e: Extract<Expr, { kind: "load" }>,
   places: Places,
-  read: (addr: string) => string,
-): string {
+): { register: string } | { addr: string } {
   const l = k.loads[e.load];
   const place = places.input(l.input);
-  if ("register" in place) return place.register;
-  return read(`${place.base} + ${offsetExpr(l.strides, SHIFT[e.dtype])}`);
+  if ("register" in place) return place;
+  return { addr: `${place.base} + ${offsetExpr(l.strides, SHIFT[e.dtype], l.offset)}` };
 }
 
 /** The address of store `s`'s element (none: not in memory) and the registers its value goes to. */
@@ -127,9 +135,12 @@ function storePlaces(
 export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGUMENTS): string[] {
   const ref = (e: Expr) => (e.kind === "const" ? scalarConst(e.dtype, e.value) : regs.name(e));
   const body = regs.order.map((e) => {
-    const value = e.kind === "load"
-      ? loadValue(k, e, places, (addr) => scalarLoad(e.dtype, addr))
-      : renderScalar(e, operands(e).map(ref));
+    const at = e.kind === "load" ? loadPlace(k, e, places) : null;
+    const value = !at
+      ? renderScalar(e, operands(e).map(ref))
+      : "register" in at
+      ? at.register
+      : scalarLoad(e.dtype, at.addr);
     return `const ${regs.name(e)}: ${REG[e.dtype]} = ${value};`;
   });
   for (const s of k.stores) {
@@ -179,7 +190,7 @@ export function emitFusedKernel(k: LoopKernel, name: string): string {
   const plan = planVector(k, ASSEMBLYSCRIPT_VECTOR);
   const vector = plan ? vectorLoop(k, regs, plan) : null;
   if (vector && plan && plan.mode === "lanes" && k.stores.every((s) => !s.reduce)) {
-    vector.wide = wideBody(k.space.length - 1, vector.body);
+    vector.wide = { lanes: 4 * WIDE, body: wideBody(k, regs, plan) };
   }
   return [
     `export function ${name}(${params.join(", ")}): void {`,
@@ -189,30 +200,41 @@ export function emitFusedKernel(k: LoopKernel, name: string): string {
   ].join("\n");
 }
 
-/** Fours of elements a wide vector loop runs per iteration (one 64-byte line of float32). */
+/**
+ * Fours of elements a wide vector loop runs per iteration: one 64-byte line of float32, and the
+ * 16 bools of one v128 (`boolLoad16`, `boolStore16`).
+ */
 export const WIDE = 4;
 
 /**
- * A lanes loop's `fours` body repeated for `WIDE` consecutive fours of the innermost axis `last`:
- * every copy's loads and arithmetic (its registers and index renamed), then every copy's stores,
- * so that independent chains (a math function's long latency) overlap and one loop test serves
- * a line. Each element runs the same operations as in the four-lane loop: the same bits.
+ * A lanes loop's body repeated for `WIDE` consecutive fours of the innermost axis (copy `u`
+ * names its registers `t<n>_<u>` and reaches its elements through constant byte offsets from
+ * copy 0's addresses): every copy's loads and arithmetic, then every copy's stores, so that
+ * independent chains (a math function's long latency) overlap and one loop test serves a line.
+ * Contiguous bool loads and stores move the copies' 16 bytes at once. Each element runs the
+ * same operations as in the four-lane loop: the same bits.
  */
-function wideBody(last: number, fours: string[]): { lanes: number; body: string[] } {
-  const i = `i${last}`;
+function wideBody(k: LoopKernel, regs: Registers, plan: VectorPlan): string[] {
+  const copies = Array.from({ length: WIDE }, (_, u) => vectorBody(k, regs, plan, { copy: u }));
   const isStore = (l: string) => /^v128\.store/.test(l);
-  // The registers (`registers`: t0, t1, ...) and the innermost index, renamed for copy `u`.
-  const names = new RegExp(`\\b(t\\d+|${i})\\b`, "g");
-  const copy = (u: number, lines: string[]) => lines.map((l) => l.replace(names, `$1_${u}`));
-  const copies = Array.from({ length: WIDE }, (_, u) => u);
-  return {
-    lanes: 4 * WIDE,
-    body: [
-      ...copies.map((u) => `const ${i}_${u} = ${i} + ${4 * u};`),
-      ...copies.flatMap((u) => copy(u, fours.filter((l) => !isStore(l)))),
-      ...copies.flatMap((u) => copy(u, fours.filter(isStore))),
-    ],
-  };
+  const each = copies.map((c) => {
+    const wide = new Set([...c.bools!.loads, ...c.bools!.stores].map((b) => b.line));
+    return c.body.filter((l) => !wide.has(l));
+  });
+  const byteLoads = copies[0].bools!.loads.flatMap(({ addr }, j) => {
+    const read = boolLoad16(addr, `w${j}`);
+    const names = copies.map((c) => c.bools!.loads[j].register);
+    return [...read.setup, ...names.map((r, u) => `const ${r} = ${read.fours[u]};`)];
+  });
+  const byteStores = copies[0].bools!.stores.map(({ addr }, j) =>
+    boolStore16(addr, copies.map((c) => c.bools!.stores[j].value))
+  );
+  return [
+    ...byteLoads,
+    ...each.flatMap((lines) => lines.filter((l) => !isStore(l))),
+    ...each.flatMap((lines) => lines.filter(isStore)),
+    ...byteStores,
+  ];
 }
 
 /**
@@ -236,13 +258,21 @@ export interface VectorLoop {
   quad?: { halves: [string[], string[]]; declare: string[]; combine: string[] };
   /** A lanes loop's body of `lanes` elements, run before the four-lane loop. */
   wide?: { lanes: number; body: string[] };
+  /**
+   * The body's contiguous bool loads (their register and address) and plain bool stores (their
+   * address and mask value), each one line of `body`, which a wide body does 16 at a time.
+   */
+  bools?: {
+    loads: { register: string; addr: string; line: string }[];
+    stores: { addr: string; value: string; line: string }[];
+  };
 }
 
 /** The vector loop of `k` under `plan`. */
 function vectorLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): VectorLoop {
   const loop = vectorBody(k, regs, plan);
   if (plan.mode !== "pairs") return loop;
-  const [h0, h1] = [0, 1].map((h) => vectorBody(k, regs, plan, h));
+  const [h0, h1] = [0, 1].map((half) => vectorBody(k, regs, plan, { half }));
   return { ...loop, quad: { halves: [h0.body, h1.body], declare: h0.before, combine: h0.after } };
 }
 
@@ -307,9 +337,19 @@ export function loopNest(
   return lines;
 }
 
+/** Where a vector body runs: see `vectorBody`. */
+export interface VectorBodyOptions {
+  /** Half 0 or 1 of a quad step. */
+  readonly half?: number;
+  /** Where it finds its arrays (registers there hold four lanes). */
+  readonly places?: Places;
+  /** As copy `copy` of a wide body: the `copy`-th four after the loop index's. */
+  readonly copy?: number;
+}
+
 /**
  * The body of `k` as v128 code for four consecutive elements of the space, under `plan` (as half
- * `half` of a quad step, when given), its arrays at `places` (registers there hold four lanes).
+ * `half` of a quad step, or copy `copy` of a wide body, when given), its arrays at `places`.
  * Every node rounds (or wraps) exactly as its scalar form, so both loops agree bit for bit,
  * except that a sum across lanes adds four interleaved partial sums (max and min come out the
  * same in any order).
@@ -318,38 +358,59 @@ export function vectorBody(
   k: LoopKernel,
   regs: Registers,
   plan: VectorPlan,
-  half?: number,
-  places: Places = ARGUMENTS,
+  { half, places = ARGUMENTS, copy }: VectorBodyOptions = {},
 ): VectorLoop {
-  const ref = (e: Expr) => (e.kind === "const" ? renderVector(e, [])! : regs.name(e));
+  const name = (e: Expr) => (copy === undefined ? regs.name(e) : `${regs.name(e)}_${copy}`);
+  const lanes = (e: Expr): Lanes =>
+    e.kind === "const" ? renderVector(e, [])! : partNames(name(e), e.dtype);
+  /** Copy `copy`'s byte offset from copy 0 along `strides` (innermost stride 0 or 1). */
+  const offset = (strides: readonly number[], d: DType) =>
+    copy ? (4 * copy * strides[strides.length - 1]) << SHIFT[d] : 0;
   const body: string[] = [], before: string[] = [], after: string[] = [];
+  const bools: Required<VectorLoop>["bools"] = { loads: [], stores: [] };
   for (const e of regs.order) {
-    const r = regs.name(e);
-    if (e.kind === "load") {
-      const setup: string[] = [];
-      const value = loadValue(k, e, places, (addr) => {
-        const read = vectorLoad(e.dtype, plan.loads.get(e.load)!, addr, `p${r}`);
-        setup.push(...read.setup);
-        return read.expr;
-      });
-      body.push(...setup, `const ${r} = ${value};`);
-    } else body.push(`const ${r} = ${renderVector(e, operands(e).map(ref))!};`);
+    const r = name(e);
+    let value: Lanes;
+    if (e.kind !== "load") value = renderVector(e, operands(e).map(lanes))!;
+    else {
+      const at = loadPlace(k, e, places);
+      if ("register" in at) value = partNames(at.register, e.dtype);
+      else {
+        const pattern = plan.loads.get(e.load)!;
+        const at0 = offset(k.loads[e.load].strides, e.dtype);
+        const read = vectorLoad(e.dtype, pattern, at.addr, `p${r}`, at0);
+        body.push(...read.setup);
+        value = read.lanes;
+        if (e.dtype === "bool" && pattern === "contiguous") {
+          bools.loads.push({ register: r, addr: at.addr, line: `const ${r} = ${value[0]};` });
+        }
+      }
+    }
+    const names = partNames(r, e.dtype);
+    body.push(...names.map((n, p) => `const ${n} = ${value[p]};`));
   }
   k.stores.forEach((s, i) => {
     const d = k.outputs[s.output];
-    const value = ref(s.value);
+    const value = lanes(s.value);
     if (!s.reduce) {
       const { addr, registers } = storePlaces(k, s, places);
-      if (addr) body.push(vectorStore(d, addr, value));
-      body.push(...registers.map((r) => `${r} = ${value};`));
+      if (addr) {
+        const line = vectorStore(d, addr, value, offset(s.strides, d));
+        body.push(line);
+        if (d === "bool") bools.stores.push({ addr, value: value[0], line });
+      }
+      for (const r of registers) {
+        body.push(...partNames(r, d).map((n, p) => `${n} = ${value[p]};`));
+      }
       return;
     }
-    const step = vectorReduction(s, plan.stores[i]!, value, storePlaces(k, s, places).addr!, half);
+    const at = storePlaces(k, s, places).addr!;
+    const step = vectorReduction(s, plan.stores[i]!, value[0], at, half);
     body.push(...step.body);
     before.push(...step.before);
     after.push(...step.after);
   });
-  return { kind: plan.mode, body, before, after };
+  return { kind: plan.mode, body, before, after, bools };
 }
 
 /**

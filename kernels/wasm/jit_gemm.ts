@@ -7,8 +7,9 @@
 import { ConcreteArray } from "../../core/array.ts";
 import type { Backend } from "../../core/backend.ts";
 import type { ShapedArray } from "../../core/aval.ts";
-import type { Atom, JaxprEqn } from "../../core/jaxpr.ts";
-import type { DotDims } from "../../core/primitives/dot_general.ts";
+import { type Atom, type JaxprEqn, paramsOf } from "../../core/jaxpr.ts";
+import { dotGeneralP } from "../../core/primitives/dot_general.ts";
+import { broadcastInDimP, transposeP } from "../../core/primitives/structural.ts";
 import { stridesOf } from "../../core/shape.ts";
 import { STRIDED_VIEWS } from "../../core/strided_views.ts";
 import type { Kernel } from "../lowering/fusion.ts";
@@ -19,7 +20,7 @@ import type { WasmRuntime } from "./runtime.ts";
 /** Element strides over a layout change's input axes, given those over its output axes. */
 function stridesBefore(e: JaxprEqn, strides: readonly number[]): number[] {
   if (e.prim.name === "transpose") {
-    const perm = e.params.permutation as number[];
+    const perm = paramsOf(e, transposeP).permutation;
     const before = perm.map(() => 0);
     perm.forEach((p, i) => (before[p] = strides[i]));
     return before;
@@ -51,7 +52,8 @@ export function runGemmKernel(
   const strides = layout.reduceRight(
     (s, e) => stridesBefore(e, s),
     view
-      ? STRIDED_VIEWS.broadcast_in_dim(viewed.aval, view.params, sum.aval).strides
+      ? STRIDED_VIEWS.broadcast_in_dim(viewed.aval, paramsOf(view, broadcastInDimP), sum.aval)
+        .strides
       : stridesOf(sum.aval.shape),
   );
   const [x, y] = dot.inputs.map(read);
@@ -60,7 +62,7 @@ export function runGemmKernel(
     rt,
     [x.buffer as WasmBuffer, y.buffer as WasmBuffer],
     [x.aval, y.aval],
-    dot.params.dims as DotDims,
+    paramsOf(dot, dotGeneralP).dims,
     product.aval,
     { addend: { buffer: source.buffer as WasmBuffer, strides }, relu: max !== undefined },
   );

@@ -23,6 +23,7 @@ import {
 } from "./fused_codegen.ts";
 import {
   ASSEMBLYSCRIPT_VECTOR,
+  partNames,
   REG,
   scalarLoad,
   scalarStore,
@@ -77,8 +78,9 @@ export function emitLoopKernel(loop: FusedScan, reverse: boolean, name: string):
         const at = offsetExpr(direct, SHIFT[d]) + (u ? ` + ${(4 * u) << SHIFT[d]}` : "");
         const [src, dst] = [`cin${j} + ${at}`, `cout${j} + ${at}`];
         if (vector) {
-          load.push(`let ${c} = ${vectorLoad(d, "contiguous", src, "").expr};`);
-          store.push(vectorStore(d, dst, c));
+          const { lanes } = vectorLoad(d, "contiguous", src, "");
+          load.push(...partNames(c, d).map((n, p) => `let ${n} = ${lanes[p]};`));
+          store.push(vectorStore(d, dst, partNames(c, d)));
         } else {
           load.push(`let ${c}: ${REG[d]} = ${scalarLoad(d, src)};`);
           store.push(scalarStore(d, dst, c));
@@ -101,7 +103,7 @@ export function emitLoopKernel(loop: FusedScan, reverse: boolean, name: string):
   const scalar = steps(() => scalarBody(k, regs, places(0, 1)), false);
   const lanes = planLoopVector(k, ASSEMBLYSCRIPT_VECTOR);
   const fours = (u: number, copies: number) =>
-    vectorBody(k, regs, lanes!, undefined, places(u, copies)).body;
+    vectorBody(k, regs, lanes!, { places: places(u, copies) }).body;
   const vector: VectorLoop | null = lanes && {
     kind: "lanes",
     body: steps(() => fours(0, 1), true),

@@ -15,7 +15,7 @@ import type { Backend, CompiledProgram } from "../../core/backend.ts";
 import type { Jaxpr } from "../../core/jaxpr.ts";
 import type { ImplRule } from "../../core/primitive.ts";
 import type { ScanParams } from "../../core/control/scan.ts";
-import type { FusedScan } from "../lowering/loop_fusion.ts";
+import type { FusedScan, LoopFusionSwitch } from "../lowering/loop_fusion.ts";
 import type { WhileParams } from "../../core/control/while_loop.ts";
 import { Block, WasmBuffer } from "./memory.ts";
 import { ELEMENT_BYTES, type WasmRuntime } from "./runtime.ts";
@@ -47,11 +47,8 @@ export interface CompiledLoop {
   kernel: () => ((addresses: number[], steps: number) => void) | null;
 }
 
-/**
- * Loop fusion's switch (tests turn it off to compare the per-step loop) and how many scans ran
- * as one loop kernel and how many step by step.
- */
-export const loopFusion: { enabled: boolean; fused: number; stepwise: number } = {
+/** Loop fusion's switch and counts on wasm. */
+export const loopFusion: LoopFusionSwitch = {
   enabled: true,
   fused: 0,
   stepwise: 0,
@@ -168,8 +165,7 @@ function whileLoop(ctx: LoopContext, p: WhileParams, args: ConcreteArray[]): Con
 
 /** The wasm executor's implementations of loop primitives, by primitive name. */
 export function loopImpls(ctx: LoopContext): Record<string, ImplRule> {
-  return {
-    scan: (args, params) => scanLoop(ctx, params as ScanParams, args as ConcreteArray[]),
-    while: (args, params) => whileLoop(ctx, params as WhileParams, args as ConcreteArray[]),
-  };
+  const scan: ImplRule<ScanParams> = (args, p) => scanLoop(ctx, p, args as ConcreteArray[]);
+  const loop: ImplRule<WhileParams> = (args, p) => whileLoop(ctx, p, args as ConcreteArray[]);
+  return { scan, while: loop };
 }

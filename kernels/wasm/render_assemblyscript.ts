@@ -1,13 +1,15 @@
 /**
  * The AssemblyScript renderer of kernel IR expressions: each node as a scalar expression (f32,
- * f64 or i32 registers, bool an i32 0 or 1) or, where the tables below say it has one, as a v128
- * expression on four lanes (f32x4 or i32x4, bool as lane masks, all ones or zero), and the loads
- * and stores that move elements between memory and registers. Float32 sin and cos call the f32x4
- * functions of kernels/assembly/math.ts (copied into every module by math_source.ts), on one
- * splatted lane in scalar code, as `fma` is `relaxed_madd` on one lane, so the eager kernels,
- * the vector loops and the scalar ones give the same bits (the other float32 math functions
- * are IR expressions: math_definitions.ts); float64 math calls `Math` and the f64 functions of
- * scalar_math.ts. Vector constants are globals (`constantGlobals`).
+ * f64 or i32 registers, bool an i32 0 or 1) or, where the tables below say it has one, as v128
+ * expressions on four lanes (`Lanes`: one f32x4 or i32x4, bool as lane masks, all ones or zero;
+ * float64 as two f64x2), and the loads and stores that move elements between memory and
+ * registers (bools 16 at a time, one byte each, where a wide loop has 16 of them). Float32 sin
+ * and cos call the f32x4 functions of kernels/assembly/math.ts (copied into every module by
+ * math_source.ts), on one splatted lane in scalar code, as `fma` is `relaxed_madd` on one lane,
+ * so the eager kernels, the vector loops and the scalar ones give the same bits (the other
+ * float32 math functions are IR expressions: math_definitions.ts); float64 math calls `Math`
+ * and the f64 functions of scalar_math.ts, in scalar code only. Vector constants are globals
+ * (`constantGlobals`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -45,20 +47,35 @@ export const SHIFT: Readonly<Record<DType, number>> = {
   bool: 0,
 };
 
-/** The dtypes four lanes of a v128 hold. */
-export type VectorDType = "float32" | "int32" | "bool";
+/**
+ * Four lanes of a value in vector code: one v128 expression (float32, int32, bool masks) or,
+ * for float64, two (lanes 0-1, then 2-3).
+ */
+export type Lanes = readonly string[];
+
+/** How many v128 registers hold four lanes of each dtype. */
+const PARTS: Readonly<Record<DType, 1 | 2>> = {
+  float32: 1,
+  float64: 2,
+  int32: 1,
+  bool: 1,
+};
+
+/** The registers holding four lanes of a `d` value named `name` (float64: `name`a, `name`b). */
+export const partNames = (name: string, d: DType): Lanes =>
+  PARTS[d] === 1 ? [name] : [`${name}a`, `${name}b`];
 
 /** A scalar form: the expression over operand expressions of dtype `d`. */
 export type ScalarForm = (args: readonly string[], d: DType) => string;
-/** A vector form over four-lane operands. */
+/** A vector form over one v128 of each operand (applied to each of a float64's two). */
 export type VectorForm = (args: readonly string[]) => string;
 
-/** How an operation renders: its scalar form and, per vector dtype, its vector form or null. */
+/** How an operation renders: its scalar form and, per dtype, its vector form or null. */
 export interface Rendering {
   /** The scalar form, for every dtype the operation takes. */
   readonly scalar: ScalarForm;
-  /** The vector form over operands of each vector dtype; null: none (the loop stays scalar). */
-  readonly vector: { readonly [D in VectorDType]: VectorForm | null };
+  /** The vector form over operands of each dtype; null: none (the loop stays scalar). */
+  readonly vector: { readonly [D in DType]: VectorForm | null };
 }
 
 const isFloat = (d: DType) => d === "float32" || d === "float64";
@@ -67,16 +84,18 @@ const call = (fn: string): ScalarForm => ([a], d) => `${lib(d)}.${fn}(${a})`;
 const vcall = (fn: string): VectorForm => (args) => `${fn}(${args.join(", ")})`;
 const infix = (op: string): ScalarForm => ([a, b]) => `(${a} ${op} ${b})`;
 
-/** Vector forms for float32 only. */
-const f32Only = (f: VectorForm) => ({ float32: f, int32: null, bool: null });
-/** Vector forms for float32 and int32 (`f32x4.<op>`, `i32x4.<op>`). */
-const numeric = (f32: string, i32: string) => ({
-  float32: vcall(`f32x4.${f32}`),
-  int32: vcall(`i32x4.${i32}`),
-  bool: null,
+/** No vector form at any dtype. */
+const NONE = { float32: null, float64: null, int32: null, bool: null };
+/** Vector forms for the floats (`f32x4.<op>`, `f64x2.<op>`). */
+const floats = (op: string) => ({
+  ...NONE,
+  float32: vcall(`f32x4.${op}`),
+  float64: vcall(`f64x2.${op}`),
 });
+/** Vector forms for the floats and int32 (`i32x4.<i32>`). */
+const numeric = (op: string, i32: string) => ({ ...floats(op), int32: vcall(`i32x4.${i32}`) });
 /** Bitwise forms for int32 and bool masks. */
-const bitwise = (fn: string) => ({ float32: null, int32: vcall(fn), bool: vcall(fn) });
+const bitwise = (fn: string) => ({ ...NONE, int32: vcall(fn), bool: vcall(fn) });
 
 /** Each unary operation. */
 export const UNARY_RENDERING: Readonly<Record<UnaryOp, Rendering>> = {
@@ -85,14 +104,11 @@ export const UNARY_RENDERING: Readonly<Record<UnaryOp, Rendering>> = {
     scalar: ([a], d) => (isFloat(d) ? `${lib(d)}.abs(${a})` : `abs<i32>(${a})`),
     vector: numeric("abs", "abs"),
   },
-  sqrt: { scalar: call("sqrt"), vector: f32Only(vcall("f32x4.sqrt")) },
-  floor: { scalar: call("floor"), vector: f32Only(vcall("f32x4.floor")) },
-  ceil: { scalar: call("ceil"), vector: f32Only(vcall("f32x4.ceil")) },
+  sqrt: { scalar: call("sqrt"), vector: floats("sqrt") },
+  floor: { scalar: call("floor"), vector: floats("floor") },
+  ceil: { scalar: call("ceil"), vector: floats("ceil") },
   // Half to even, as the primitive.
-  round: {
-    scalar: ([a], d) => `nearest<${REG[d]}>(${a})`,
-    vector: f32Only(vcall("f32x4.nearest")),
-  },
+  round: { scalar: ([a], d) => `nearest<${REG[d]}>(${a})`, vector: floats("nearest") },
   // Logical on bools (0/1 scalars; masks in lanes), bitwise on int32.
   not: {
     scalar: ([a], d) => (d === "bool" ? `(${a} ^ 1)` : `(~${a})`),
@@ -109,12 +125,12 @@ export const BINARY_RENDERING: Readonly<Record<BinaryOp, Rendering>> = {
   div: {
     scalar: ([a, b], d) =>
       isFloat(d) ? `(${a} / ${b})` : `(${b} == 0 ? 0 : ${b} == -1 ? -${a} : ${a} / ${b})`,
-    vector: f32Only(vcall("f32x4.div")),
+    vector: floats("div"),
   },
   // Float % is fmod (exact); int32 % by 0 would trap, and gives the dividend.
   rem: {
     scalar: ([a, b], d) => (isFloat(d) ? `(${a} % ${b})` : `(${b} == 0 ? ${a} : ${a} % ${b})`),
-    vector: { float32: null, int32: null, bool: null },
+    vector: NONE,
   },
   max: { scalar: ([a, b], d) => `max<${REG[d]}>(${a}, ${b})`, vector: numeric("max", "max_s") },
   min: { scalar: ([a, b], d) => `min<${REG[d]}>(${a}, ${b})`, vector: numeric("min", "min_s") },
@@ -127,6 +143,7 @@ const comparison = (op: string, f32: string, i32: string, bool: string | null): 
   scalar: ([a, b]) => `<i32>(${a} ${op} ${b})`,
   vector: {
     float32: vcall(`f32x4.${f32}`),
+    float64: vcall(`f64x2.${f32}`),
     int32: vcall(`i32x4.${i32}`),
     bool: bool ? vcall(`i32x4.${bool}`) : null,
   },
@@ -144,26 +161,23 @@ export const COMPARE_RENDERING: Readonly<Record<CompareOp, Rendering>> = {
 
 /**
  * A special function of math.ts (`<fn>F32x4`): on four lanes in vector code, on one splatted
- * lane in float32 scalar code; float64 takes `f64`.
+ * lane in float32 scalar code; float64 takes `f64`, scalar only.
  */
 const special = (fn: string, f64: ScalarForm): Rendering => ({
   scalar: (args, d) =>
     d === "float32" ? `f32x4.extract_lane(${fn}(f32x4.splat(${args[0]})), 0)` : f64(args, d),
-  vector: f32Only(vcall(fn)),
+  vector: { ...NONE, float32: vcall(fn) },
 });
 
 /** Math functions computed in f64 and rounded, as the eager kernels and ref; no vector form. */
 const viaF64 = (fn: string): Rendering => ({
   scalar: ([a, b], d) =>
     d === "float64" ? `Math.${fn}(${a}, ${b})` : `<${REG[d]}>Math.${fn}(<f64>${a}, <f64>${b})`,
-  vector: { float32: null, int32: null, bool: null },
+  vector: NONE,
 });
 
 /** A float64 function (its float32 form is an IR definition): no vector form. */
-const f64Only = (f64: ScalarForm): Rendering => ({
-  scalar: f64,
-  vector: { float32: null, int32: null, bool: null },
-});
+const f64Only = (f64: ScalarForm): Rendering => ({ scalar: f64, vector: NONE });
 
 /** Each math function. */
 export const MATH_RENDERING: Readonly<Record<MathFn, Rendering>> = {
@@ -191,7 +205,7 @@ const FMA: Rendering = {
     const splat = (x: string) => `${v}.splat(${x})`;
     return `${v}.extract_lane(${v}.relaxed_madd(${splat(a)}, ${splat(b)}, ${splat(c)}), 0)`;
   },
-  vector: f32Only(vcall("f32x4.relaxed_madd")),
+  vector: { ...NONE, float32: vcall("f32x4.relaxed_madd"), float64: vcall("f64x2.relaxed_madd") },
 };
 
 /** Each shift of int32 bits by a constant count (`>>` on i32 keeps the sign). */
@@ -218,8 +232,6 @@ function ruleOf(e: Expr): { rule: Rendering; d: DType } | null {
   }
 }
 
-const isVector = (d: DType): d is VectorDType => d === "float32" || d === "int32" || d === "bool";
-
 /** A number as AssemblyScript source. */
 function numberText(v: number): string {
   if (Number.isNaN(v)) return "NaN";
@@ -229,19 +241,11 @@ function numberText(v: number): string {
 /** A scalar constant of dtype `d`. */
 export const scalarConst = (d: DType, v: number): string => `<${REG[d]}>(${numberText(v)})`;
 
-/** The 32 bits of each lane of a constant `v` of vector dtype `d`. */
-function laneBits(d: VectorDType, v: number): number {
+/** The 32 bits of each lane of a constant `v` of dtype `d` (not float64). */
+function laneBits(d: DType, v: number): number {
   if (d === "bool") return v ? -1 : 0;
   return d === "int32" ? v | 0 : new Int32Array(Float32Array.of(v).buffer)[0];
 }
-
-/**
- * A constant in four lanes: the mutable global `VK_<bits>` that `constantGlobals` declares and
- * fills once per instance. (V8 rebuilds a v128 constant with several instructions at every use
- * inside a loop, but reads a global with one load; math.ts keeps its constants so too.)
- */
-const vectorConst = (d: VectorDType, v: number): string =>
-  `VK_${(laneBits(d, v) >>> 0).toString(16).padStart(8, "0")}`;
 
 /**
  * The declarations of the constant globals (`vectorConst`) that `source` reads, and a start-time
@@ -259,27 +263,76 @@ export function constantGlobals(source: string): string[] {
   ];
 }
 
+/** The v128 lane shape holding each dtype in vector code (bool masks as i32x4). */
+const SHAPE: Readonly<Record<DType, string>> = {
+  float32: "f32x4",
+  float64: "f64x2",
+  int32: "i32x4",
+  bool: "i32x4",
+};
+
+/**
+ * A constant in four lanes: for 32-bit lanes the mutable global `VK_<bits>` that
+ * `constantGlobals` declares and fills once per instance (V8 rebuilds a v128 constant with
+ * several instructions at every use inside a loop, but reads a global with one load; math.ts
+ * keeps its constants so too); float64 lanes as splats.
+ */
+function vectorConst(d: DType, v: number): Lanes {
+  if (d === "float64") return Array(PARTS[d]).fill(`${SHAPE[d]}.splat(${scalarConst(d, v)})`);
+  return [`VK_${(laneBits(d, v) >>> 0).toString(16).padStart(8, "0")}`];
+}
+
+/** Four lanes of 64-bit masks (two f64x2 comparisons) as four 32-bit ones. */
+const masks64To32 = ([a, b]: Lanes): string => `i32x4.shuffle(${a}, ${b}, 0, 2, 4, 6)`;
+/** Four 32-bit lane masks as 64-bit ones, for the two halves of float64 lanes. */
+const masks32To64 = (m: string): Lanes => [
+  `i64x2.extend_low_i32x4_s(${m})`,
+  `i64x2.extend_high_i32x4_s(${m})`,
+];
+/** The upper two 32-bit lanes of `a`, moved down. */
+const upper = (a: string) => `i32x4.shuffle(${a}, ${a}, 2, 3, 0, 1)`;
+/** The lower two 32-bit lanes of `a`, then those of `b`. */
+const lowers = (a: string, b: string) => `i32x4.shuffle(${a}, ${b}, 0, 1, 4, 5)`;
+
+/** Float64 lanes by `fn` (low two 32-bit lanes to an f64x2) on each half of `a`'s four. */
+const toPair = (fn: string) => ([a]: Lanes): Lanes => [`${fn}(${a})`, `${fn}(${upper(a)})`];
+/** Four 32-bit lanes by `fn` (an f64x2 to two low 32-bit lanes) on each float64 half. */
+const fromPair = (fn: string) => ([a, b]: Lanes): Lanes => [lowers(`${fn}(${a})`, `${fn}(${b})`)];
+
+/**
+ * Conversions between the numeric dtypes: floats to int32 truncate, saturating with NaN to 0
+ * (as the scalar `<i32>` and ref).
+ */
+const NUMERIC_CONVERT: Readonly<Record<string, (a: Lanes) => Lanes>> = {
+  "float32>int32": ([a]) => [`i32x4.trunc_sat_f32x4_s(${a})`],
+  "int32>float32": ([a]) => [`f32x4.convert_i32x4_s(${a})`],
+  "float32>float64": toPair("f64x2.promote_low_f32x4"),
+  "int32>float64": toPair("f64x2.convert_low_i32x4_s"),
+  "float64>float32": fromPair("f32x4.demote_f64x2_zero"),
+  "float64>int32": fromPair("i32x4.trunc_sat_f64x2_s_zero"),
+};
+
+/**
+ * Four lanes converted: as `NUMERIC_CONVERT` between numeric dtypes; to bool masks, nonzero
+ * (NaN included) is true; from bool masks, true is 1.
+ */
+function vectorConvert(a: Lanes, from: DType, to: DType): Lanes {
+  if (to === "bool") {
+    const ne = a.map((p) => `${SHAPE[from]}.ne(${p}, ${SHAPE[from]}.splat(0))`);
+    return from === "float64" ? [masks64To32(ne)] : ne;
+  }
+  if (from === "bool") {
+    const one = `${SHAPE[to]}.splat(${scalarConst(to, 1)})`;
+    return (to === "float64" ? masks32To64(a[0]) : a).map((m) => `v128.and(${m}, ${one})`);
+  }
+  return NUMERIC_CONVERT[`${from}>${to}`](a);
+}
+
 /** `a` of dtype `from` converted to `to` (floats truncate into int32; nonzero is true). */
 function scalarConvert(a: string, from: DType, to: DType): string {
   if (to === "bool") return `<i32>(${a} != 0)`;
   if (isFloat(to)) return `<${REG[to]}>${a}`;
   return isFloat(from) ? `<i32>(${a})` : a;
-}
-
-/**
- * Four lanes converted: to float32 from int32 or bool masks; to int32 from bool masks, or from
- * float32 truncating (saturating, NaN to 0, as the scalar `<i32>` and the eager kernel); to bool
- * masks from float32 or int32 (nonzero, NaN included, is true).
- */
-function vectorConvert(a: string, from: DType, to: DType): string | null {
-  if (from === "float32" && to === "int32") return `i32x4.trunc_sat_f32x4_s(${a})`;
-  if (to === "bool" && (from === "float32" || from === "int32")) {
-    const lanes = from === "float32" ? "f32x4" : "i32x4";
-    return `${lanes}.ne(${a}, ${lanes}.splat(0))`;
-  }
-  if (from === "bool" && to === "float32") return `v128.and(${a}, f32x4.splat(1.0))`;
-  if (from === "bool" && to === "int32") return `v128.and(${a}, i32x4.splat(1))`;
-  return from === "int32" && to === "float32" ? `f32x4.convert_i32x4_s(${a})` : null;
 }
 
 /**
@@ -311,31 +364,44 @@ export function renderScalar(e: Expr, args: readonly string[]): string {
  * comparison fails); otherwise null. (The comparison, then without users, is left to the
  * compiler to drop.)
  */
-function pminPmax(e: Extract<Expr, { kind: "select" }>, args: readonly string[]): string | null {
+function pminPmax(e: Extract<Expr, { kind: "select" }>, args: readonly Lanes[]): Lanes | null {
   const c = e.cond;
   if (e.dtype !== "float32" || c.kind !== "compare" || c.op !== "lt") return null;
-  if (c.a === e.onTrue && c.b === e.onFalse) return `f32x4.pmin(${args[2]}, ${args[1]})`;
-  if (c.b === e.onTrue && c.a === e.onFalse) return `f32x4.pmax(${args[2]}, ${args[1]})`;
+  const [onTrue, onFalse] = [args[1][0], args[2][0]];
+  if (c.a === e.onTrue && c.b === e.onFalse) return [`f32x4.pmin(${onFalse}, ${onTrue})`];
+  if (c.b === e.onTrue && c.a === e.onFalse) return [`f32x4.pmax(${onFalse}, ${onTrue})`];
   return null;
 }
 
-/** Node `e` (not a load) as a four-lane expression over `args`, or null when it has none. */
-export function renderVector(e: Expr, args: readonly string[]): string | null {
+/**
+ * Node `e` (not a load) as four lanes over its operands' `args`, or null when it has no vector
+ * form. Float64 operations apply their f64x2 form to each half; a float64 comparison joins its
+ * halves' masks, and a float64 select widens its condition's.
+ */
+export function renderVector(e: Expr, args: readonly Lanes[]): Lanes | null {
   const op = ruleOf(e);
-  if (op) return isVector(op.d) ? op.rule.vector[op.d]?.(args) ?? null : null;
-  if (!isVector(e.dtype)) return null;
+  if (op) {
+    const form = op.rule.vector[op.d];
+    if (!form) return null;
+    const halves = Array.from({ length: PARTS[op.d] }, (_, p) => form(args.map((a) => a[p])));
+    return e.kind === "compare" && halves.length === 2 ? [masks64To32(halves)] : halves;
+  }
   switch (e.kind) {
     case "const":
       return vectorConst(e.dtype, e.value);
-    case "select":
-      // Bool lanes are whole masks, where relaxed_laneselect is bitselect in one instruction.
-      return pminPmax(e, args) ?? `i32x4.relaxed_laneselect(${args[1]}, ${args[2]}, ${args[0]})`;
+    case "select": {
+      const [cond, onTrue, onFalse] = args;
+      const masks = PARTS[e.dtype] === 2 ? masks32To64(cond[0]) : cond;
+      // Masks are whole lanes, where relaxed_laneselect is bitselect in one instruction.
+      return pminPmax(e, args) ??
+        masks.map((m, p) => `i32x4.relaxed_laneselect(${onTrue[p]}, ${onFalse[p]}, ${m})`);
+    }
     case "convert":
       return vectorConvert(args[0], e.a.dtype, e.dtype);
     case "bitcast":
       return args[0];
     case "shift":
-      return `${SHIFT_RENDERING[e.op].vector}(${args[0]}, ${e.bits})`;
+      return [`${SHIFT_RENDERING[e.op].vector}(${args[0][0]}, ${e.bits})`];
     default:
       return null;
   }
@@ -356,37 +422,76 @@ const boolLoad = (addr: string) =>
   `i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(${addr}))))`;
 
 /**
- * Four `d` elements at `addr` in `pattern`, with any statements they need first (a pairs load
- * reads its two elements into register `temp`).
+ * Four `d` elements at `addr` plus `offset` bytes in `pattern`, with any statements they need
+ * first (a pairs load of 32-bit elements reads its two into register `temp`).
  */
 export function vectorLoad(
   d: DType,
   pattern: LoadPattern,
   addr: string,
   temp: string,
-): { setup: string[]; expr: string } {
+  offset = 0,
+): { setup: string[]; lanes: Lanes } {
+  const only = (lanes: Lanes) => ({ setup: [], lanes });
+  const at = (bytes: number) => (bytes ? `${addr}, ${bytes}` : addr);
+  if (d === "float64") {
+    if (pattern === "contiguous") {
+      return only([`v128.load(${at(offset)})`, `v128.load(${at(offset + 16)})`]);
+    }
+    const second = pattern === "splat" ? offset : offset + 8;
+    return only([`v128.load64_splat(${at(offset)})`, `v128.load64_splat(${at(second)})`]);
+  }
   if (pattern === "contiguous") {
-    return { setup: [], expr: d === "bool" ? boolLoad(addr) : `v128.load(${addr})` };
+    return only([d === "bool" ? boolLoad(at(offset)) : `v128.load(${at(offset)})`]);
   }
   if (pattern === "splat") {
-    const expr = d === "bool"
-      // Its four copies make a lane nonzero exactly when it is true.
-      ? `i32x4.ne(v128.load8_splat(${addr}), i32x4.splat(0))`
-      : `v128.load32_splat(${addr})`;
-    return { setup: [], expr };
+    return only([
+      d === "bool"
+        // Its four copies make a lane nonzero exactly when it is true.
+        ? `i32x4.ne(v128.load8_splat(${at(offset)}), i32x4.splat(0))`
+        : `v128.load32_splat(${at(offset)})`,
+    ]);
   }
   return {
     setup: [`const ${temp} = v128.load64_zero(${addr});`],
-    expr: `i32x4.shuffle(${temp}, ${temp}, 0, 0, 1, 1)`,
+    lanes: [`i32x4.shuffle(${temp}, ${temp}, 0, 0, 1, 1)`],
   };
 }
 
-/** Stores four lanes of `d` at `addr` (bool masks as bytes 0 or 1). */
-export function vectorStore(d: DType, addr: string, value: string): string {
-  if (d !== "bool") return `v128.store(${addr}, ${value});`;
-  const ones = `v128.and(${value}, i32x4.splat(1))`;
+/** Stores four lanes of `d` at `addr` plus `offset` bytes (bool masks as bytes 0 or 1). */
+export function vectorStore(d: DType, addr: string, value: Lanes, offset = 0): string {
+  const imm = (bytes: number) => (bytes ? `, ${bytes}` : "");
+  if (d !== "bool") {
+    return value.map((v, p) => `v128.store(${addr}, ${v}${imm(offset + 16 * p)});`).join(" ");
+  }
+  const ones = `v128.and(${value[0]}, i32x4.splat(1))`;
   const bytes = `i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(${ones}, ${ones}), i16x8.splat(0))`;
-  return `v128.store32_lane(${addr}, ${bytes}, 0);`;
+  return `v128.store32_lane(${addr}, ${bytes}, 0${imm(offset)});`;
+}
+
+/**
+ * Sixteen bools at `addr` (one v128 load) as the lane masks of four fours, in order, for a wide
+ * loop; the statements first name its bytes as masks (`temp`) and their halves.
+ */
+export function boolLoad16(addr: string, temp: string): { setup: string[]; fours: Lanes } {
+  const [lo, hi] = [`${temp}l`, `${temp}h`];
+  return {
+    setup: [
+      `const ${temp} = i8x16.neg(v128.load(${addr}));`,
+      `const ${lo} = i16x8.extend_low_i8x16_s(${temp}), ${hi} = i16x8.extend_high_i8x16_s(${temp});`,
+    ],
+    fours: [lo, hi].flatMap((
+      h,
+    ) => [`i32x4.extend_low_i16x8_s(${h})`, `i32x4.extend_high_i16x8_s(${h})`]),
+  };
+}
+
+/** Stores the lane masks of four fours at `addr` as 16 bools (one v128 store). */
+export function boolStore16(addr: string, fours: Lanes): string {
+  const [a, b, c, d] = fours;
+  const bytes =
+    `i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(${a}, ${b}), i16x8.narrow_i32x4_s(${c}, ${d}))`;
+  return `v128.store(${addr}, i8x16.neg(${bytes}));`;
 }
 
 /** Each reduction's step combining the accumulated value and a new one, in scalar code. */
@@ -404,11 +509,11 @@ export const VECTOR_REDUCE: Readonly<Record<ReduceOp, string>> = {
 };
 
 /**
- * What this renderer vectorises: nodes with a vector form, float32, int32 and bool loads (bool
- * not in pairs), float32 reductions in every pattern.
+ * What this renderer vectorises: nodes with a vector form, loads and stores of every dtype
+ * (bool not in pairs), float32 reductions in every pattern.
  */
 export const ASSEMBLYSCRIPT_VECTOR: VectorTarget = {
-  node: (e) => renderVector(e, operands(e).map(() => "")) !== null,
-  load: (d, pattern) => isVector(d) && !(d === "bool" && pattern === "pairs"),
+  node: (e) => renderVector(e, operands(e).map((a) => partNames("", a.dtype))) !== null,
+  load: (d, pattern) => !(d === "bool" && pattern === "pairs"),
   reduce: (d) => d === "float32",
 };

@@ -7,22 +7,28 @@
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
+import type { Params } from "../../core/primitive.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
-import { STRIDED_VIEWS, type StridedViewName } from "../../core/strided_views.ts";
-import { mapRules } from "../rule_table.ts";
+import { STRIDED_VIEWS, type StridedViewName, type ViewRule } from "../../core/strided_views.ts";
 import type { WasmBuffer } from "./memory.ts";
-import type { WasmRule } from "./rule.ts";
+import type { WasmRule, WasmRuleTable } from "./rule.ts";
 import type { WasmRuntime } from "./runtime.ts";
 import { fill, gather, stridedCopy } from "./strided.ts";
 
 /** broadcast_in_dim, transpose, slice and rev: one strided copy each, through their view. */
-const viewRules: Record<StridedViewName, WasmRule> = mapRules(STRIDED_VIEWS, (view) => {
-  const rule: WasmRule = (rt, [x], [a], params, [out]) => {
+function gatherThrough<P extends Params>(view: ViewRule<P>): WasmRule<P> {
+  return (rt, [x], [a], params, [out]) => {
     const { strides, offset } = view(a, params, out);
     return [gather(rt, x, out.dtype, out.shape, strides, offset)];
   };
-  return rule;
-});
+}
+
+const viewRules: Pick<WasmRuleTable, StridedViewName> = {
+  broadcast_in_dim: gatherThrough(STRIDED_VIEWS.broadcast_in_dim),
+  transpose: gatherThrough(STRIDED_VIEWS.transpose),
+  slice: gatherThrough(STRIDED_VIEWS.slice),
+  rev: gatherThrough(STRIDED_VIEWS.rev),
+};
 
 const reshape: WasmRule = (rt, [x]) => [rt.share(x)];
 
@@ -97,9 +103,9 @@ const pad: WasmRule = (rt, [x], [a], { lo, interior, value }, [out]) => [
 ];
 
 /** Rules of the structural primitives. */
-export const structuralRules: Record<
-  StridedViewName | "reshape" | "concatenate" | "pad",
-  WasmRule
+export const structuralRules: Pick<
+  WasmRuleTable,
+  StridedViewName | "reshape" | "concatenate" | "pad"
 > = {
   ...viewRules,
   reshape,

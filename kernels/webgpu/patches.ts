@@ -6,8 +6,12 @@
  * @module
  */
 import { sizeOf, stridesOf } from "../../core/shape.ts";
-import type { WindowParams } from "../../core/primitives/patches.ts";
-import { allocFor, type GpuRule } from "./rule.ts";
+import type {
+  PatchesParams,
+  PatchesTransposeParams,
+  WindowParams,
+} from "../../core/primitives/patches.ts";
+import { allocFor, type GpuRule, type GpuRuleTable } from "./rule.ts";
 import type { Kernel } from "./runtime.ts";
 import { buffer, type GpuDType, grid, KernelParams, literal, SCALAR } from "./wgsl.ts";
 
@@ -103,22 +107,20 @@ ${g.prologue}
   return { source, groups: g.groups, params: p.values };
 }
 
-const patches: GpuRule = (rt, [x], [a], params, [out]) => {
+const patches: GpuRule<PatchesParams> = (rt, [x], [a], p, [out]) => {
   const result = allocFor(rt, out);
-  const p = params as unknown as WindowParams;
   rt.run(patchesKernel(out.dtype as GpuDType, a.shape, out.shape, p), [x, result]);
   return [result];
 };
 
-const patchesTranspose: GpuRule = (rt, [ct], [a], params, [out]) => {
+const patchesTranspose: GpuRule<PatchesTransposeParams> = (rt, [ct], [a], p, [out]) => {
   const result = allocFor(rt, out);
-  const p = params as unknown as WindowParams;
   rt.run(patchesTransposeKernel(out.dtype as GpuDType, a.shape, out.shape, p), [ct, result]);
   return [result];
 };
 
 /** WebGPU rules of the window primitives. */
-export const patchesRules: Record<"patches" | "patches_transpose", GpuRule> = {
+export const patchesRules: Pick<GpuRuleTable, "patches" | "patches_transpose"> = {
   patches,
   patches_transpose: patchesTranspose,
 };

@@ -10,7 +10,8 @@
 import type { ShapedArray } from "../../core/aval.ts";
 import { AdjointError } from "../../core/errors.ts";
 import { sizeOf } from "../../core/shape.ts";
-import { allocFor, type GpuRule } from "./rule.ts";
+import type { SortParams } from "../../core/primitives/sort.ts";
+import { allocFor, type GpuRule, type GpuRuleTable } from "./rule.ts";
 import type { Kernel } from "./runtime.ts";
 import { buffer, ELEMENT_BYTES, type GpuDType, grid, KernelParams, SCALAR } from "./wgsl.ts";
 import { withHelpers } from "./wgsl_math.ts";
@@ -80,8 +81,8 @@ ${g.prologue}
   return { source, groups: g.groups, params: p.values };
 }
 
-const sortRule: GpuRule = (rt, inputs, inAvals, params, outAvals) => {
-  const d = params.dimension as number, numKeys = params.numKeys as number;
+const sortRule: GpuRule<SortParams> = (rt, inputs, inAvals, params, outAvals) => {
+  const d = params.dimension, numKeys = params.numKeys;
   if (numKeys > MAX_KEYS) {
     throw new AdjointError(
       "sort",
@@ -108,4 +109,4 @@ const sortRule: GpuRule = (rt, inputs, inAvals, params, outAvals) => {
 };
 
 /** The WebGPU rule of `sort`. */
-export const sortRules: Record<"sort", GpuRule> = { sort: sortRule };
+export const sortRules: Pick<GpuRuleTable, "sort"> = { sort: sortRule };

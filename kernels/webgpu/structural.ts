@@ -4,11 +4,11 @@
  * buffer copy, pad gathers with a fill value, and concatenate places each operand into its block.
  * @module
  */
-import type { ShapedArray } from "../../core/aval.ts";
+
 import { sizeOf, stridesOf } from "../../core/shape.ts";
-import { STRIDED_VIEWS, type StridedView, type StridedViewName } from "../../core/strided_views.ts";
-import { mapRules } from "../rule_table.ts";
-import { allocFor, type GpuRule } from "./rule.ts";
+import type { Params } from "../../core/primitive.ts";
+import { STRIDED_VIEWS, type StridedViewName, type ViewRule } from "../../core/strided_views.ts";
+import { allocFor, type GpuRule, type GpuRuleTable } from "./rule.ts";
 import type { Kernel } from "./runtime.ts";
 import {
   buffer,
@@ -42,9 +42,7 @@ ${g.prologue}
 }
 
 /** A rule that is one strided gather, given the input strides and offset for the output shape. */
-function gatherRule(
-  layout: (a: ShapedArray, params: Record<string, unknown>, out: ShapedArray) => StridedView,
-): GpuRule {
+function gatherRule<P extends Params>(layout: ViewRule<P>): GpuRule<P> {
   return (rt, [x], [a], params, [out]) => {
     const result = allocFor(rt, out);
     const { strides, offset } = layout(a, params, out);
@@ -54,7 +52,12 @@ function gatherRule(
 }
 
 /** broadcast_in_dim, transpose, slice and rev: one strided gather each, through their view. */
-const viewRules: Record<StridedViewName, GpuRule> = mapRules(STRIDED_VIEWS, gatherRule);
+const viewRules: Pick<GpuRuleTable, StridedViewName> = {
+  broadcast_in_dim: gatherRule(STRIDED_VIEWS.broadcast_in_dim),
+  transpose: gatherRule(STRIDED_VIEWS.transpose),
+  slice: gatherRule(STRIDED_VIEWS.slice),
+  rev: gatherRule(STRIDED_VIEWS.rev),
+};
 
 const reshape: GpuRule = (rt, [x], _, __, [out]) => {
   const result = allocFor(rt, out);
@@ -146,9 +149,9 @@ const concatenate: GpuRule = (rt, xs, avals, { dimension }, [out]) => {
 };
 
 /** WebGPU rules of the structural primitives. */
-export const structuralRules: Record<
-  StridedViewName | "reshape" | "pad" | "concatenate",
-  GpuRule
+export const structuralRules: Pick<
+  GpuRuleTable,
+  StridedViewName | "reshape" | "pad" | "concatenate"
 > = {
   ...viewRules,
   reshape,

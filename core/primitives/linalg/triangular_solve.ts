@@ -43,7 +43,7 @@ export const triangularSolveP: Primitive<"triangular_solve", TriangularSolvePara
   "triangular_solve",
 );
 triangularSolveP.shape = ([a, b], params) => {
-  const { leftSide } = params as unknown as Flags;
+  const { leftSide } = params;
   const [m] = matrixDims("triangular_solve", a, true);
   const ok = b.ndim === a.ndim && b.dtype === a.dtype &&
     shapeEqual(a.shape.slice(0, -2), b.shape.slice(0, -2)) &&
@@ -58,10 +58,9 @@ triangularSolveP.shape = ([a, b], params) => {
   return [new ShapedArray(b.shape, b.dtype)];
 };
 triangularSolveP.batch = batchSameShape(triangularSolveP);
-triangularSolveP.jvp = ([a, b], [da, db], params) => {
-  const p = params as unknown as Flags;
-  const x = bind1(triangularSolveP, [a, b], params);
-  const solve = (rhs: Array) => bind1(triangularSolveP, [a, rhs], params);
+triangularSolveP.jvp = ([a, b], [da, db], p) => {
+  const x = bind1(triangularSolveP, [a, b], p);
+  const solve = (rhs: Array) => bind1(triangularSolveP, [a, rhs], p);
   const fromB = db && solve(db);
   let fromA: Array | null = null;
   if (da !== null) {
@@ -76,12 +75,11 @@ triangularSolveP.jvp = ([a, b], [da, db], params) => {
   const t = fromA === null ? fromB : fromB === null ? fromA : add(fromA, fromB);
   return [[x], [t]];
 };
-triangularSolveP.transpose = ([ct], [a, b], params) => {
+triangularSolveP.transpose = ([ct], [a, b], p) => {
   if (a instanceof UndefPrimal || !(b instanceof UndefPrimal)) {
     throw new AdjointError("triangular_solve", "only b can be linear (it is nonlinear in a)");
   }
   if (ct === null) return [null, null];
-  const p = params as unknown as Flags;
   return [null, bind1(triangularSolveP, [a, ct], { ...p, transposeA: !p.transposeA })];
 };
 

@@ -4,7 +4,7 @@
  * (kernels/wasm/linalg.ts); the webgpu backend refuses them.
  * @module
  */
-import type { RefImpl } from "../impl.ts";
+import type { RefKernelTable } from "../impl.ts";
 import { cholesky } from "./cholesky.ts";
 import { eigh } from "./eigh.ts";
 import { lu } from "./lu.ts";
@@ -16,7 +16,7 @@ import { triangularSolve } from "./triangular_solve.ts";
 export type LinalgPrimitiveName = "cholesky" | "triangular_solve" | "lu" | "qr" | "eigh" | "svd";
 
 /** Reference kernels of the linear-algebra primitives. */
-export const linalgImpls: Record<LinalgPrimitiveName, RefImpl> = {
+export const linalgImpls: Pick<RefKernelTable, LinalgPrimitiveName> = {
   cholesky,
   triangular_solve: triangularSolve,
   lu,

@@ -5,20 +5,9 @@
  * @module
  */
 import { allocTyped } from "../../../core/dtype.ts";
+import type { TriangularSolveParams } from "../../../core/primitives/linalg/triangular_solve.ts";
 import type { RefImpl } from "../impl.ts";
 import { batchCount, readItem, transposed, writeItem } from "./matrices.ts";
-
-/** Options of a triangular solve, as the primitive's params. */
-export interface TriangularSolveParams {
-  /** Solve `op(A) X = B` (true) or `X op(A) = B` (false). */
-  leftSide: boolean;
-  /** Read `A`'s lower (true) or upper (false) triangle. */
-  lower: boolean;
-  /** Use `A^T` for `op(A)`. */
-  transposeA: boolean;
-  /** Take `A`'s diagonal as ones, without reading it. */
-  unitDiagonal: boolean;
-}
 
 /** `op(A)` as a dense triangular matrix; returns it and whether it is lower triangular. */
 function effective(a: Float64Array, m: number, p: TriangularSolveParams): [Float64Array, boolean] {
@@ -48,8 +37,12 @@ function substitute(t: Float64Array, lower: boolean, b: Float64Array, m: number,
 }
 
 /** `triangular_solve` over batches `a: [..., m, m]`, `b: [..., m, n]` (left) or `[..., n, m]`. */
-export const triangularSolve: RefImpl = ([a, b], [aAval, bAval], params, [outAval]) => {
-  const p = params as unknown as TriangularSolveParams;
+export const triangularSolve: RefImpl<TriangularSolveParams> = (
+  [a, b],
+  [aAval, bAval],
+  p,
+  [outAval],
+) => {
   const m = aAval.shape[aAval.ndim - 1];
   const [rows, cols] = bAval.shape.slice(-2);
   const out = allocTyped(outAval.dtype, b.length);

@@ -34,3 +34,23 @@ export function arenaLayout(plan: MemoryPlan, align: number): ArenaLayout {
   }
   return { offsets: new Map(planned.map(([v, o]) => [v, gpuAt.get(o)!])), bytes: at };
 }
+
+/**
+ * Spill slots for `values` (operands a shader cannot bind, copied into an arena around its
+ * launch): each value's byte offset, from `start` on, every slot starting at a multiple of
+ * `align`; and the end of the last slot.
+ */
+export function spillSlots<K>(
+  values: readonly K[],
+  bytes: (v: K) => number,
+  start: number,
+  align: number,
+): { offsets: Map<K, number>; end: number } {
+  const offsets = new Map<K, number>();
+  let at = start;
+  for (const v of values) {
+    offsets.set(v, at);
+    at = Math.ceil((at + bytes(v)) / align) * align;
+  }
+  return { offsets, end: at };
+}

@@ -7,6 +7,10 @@
  * write the arena, op kernels read views of it and write their results into it through
  * `withOutputs`; only the program's outputs take buffers from the pool.
  *
+ * A program with control flow is interpreted equation by equation instead, its branches and loop
+ * bodies run as compiled programs of their own, and a scan whose body is one elementwise kernel
+ * as one loop shader (loops.ts).
+ *
  * When a fused kernel would bind more buffers than the device allows per shader stage, the excess
  * operands are copied into spill slots after the planned region of the arena (and results copied
  * out) around its launch.
@@ -41,8 +45,9 @@ import { config } from "../../../core/config.ts";
 import type { GpuRule } from "../rule.ts";
 import { type BufferRef, type GpuRuntime, GpuView, wholeBuffer } from "../runtime.ts";
 import { ELEMENT_BYTES, gpuDType } from "../wgsl.ts";
-import { arenaLayout } from "./arena_layout.ts";
+import { arenaLayout, spillSlots } from "./arena_layout.ts";
 import { emitFusedWgsl, type FusedShader } from "./fused_wgsl.ts";
+import { type GpuLoopContext, gpuLoopImpls } from "./loops.ts";
 
 /** What the executor needs from the WebGPU backend. */
 export interface WebGPUContext {
@@ -109,15 +114,12 @@ export function lowerForWebGPU(jaxpr: Jaxpr, align: number, maxBindings: number)
   for (const k of program.kernels) {
     if (k.kind !== "fused") continue;
     let shader = emitFusedWgsl(k, arenaElement);
-    const spills = new Map<Var, number>();
+    let spills = new Map<Var, number>();
     const excess = shader.bindings.length + 1 - maxBindings;
     if (shader.bindings.length + (shader.arena ? 1 : 0) > maxBindings) {
-      let at = layout.bytes;
-      for (const v of shader.bindings.slice(-excess)) {
-        spills.set(v, at);
-        at = Math.ceil((at + bytesOf(v)) / align) * align;
-      }
-      arenaBytes = Math.max(arenaBytes, at);
+      const slots = spillSlots(shader.bindings.slice(-excess), bytesOf, layout.bytes, align);
+      spills = slots.offsets;
+      arenaBytes = Math.max(arenaBytes, slots.end);
       shader = emitFusedWgsl(k, (v) => {
         const spill = spills.get(v);
         return spill === undefined ? arenaElement(v) : spill / ELEMENT_BYTES;
@@ -183,16 +185,29 @@ function subprograms(ctx: WebGPUContext): SubJaxprRunner {
   };
 }
 
+/** What the loop rules need, from the executor's context. */
+function loopContext(ctx: WebGPUContext): GpuLoopContext {
+  return {
+    rt: ctx.rt,
+    backend: ctx.backend,
+    bufferOf: (storage) => ctx.bufferOf("scan", storage),
+    storage: ctx.storage,
+    onGpu: (x) => placeOnGpu(x, ctx.backend),
+  };
+}
+
 /**
  * A function running `jaxpr` on webgpu arrays as a compiled kernel program. Programs over empty
  * arrays are interpreted op by op, and programs with control flow too, their branches and loop
- * bodies as compiled programs; float64 and primitives without a WebGPU kernel are errors.
+ * bodies as compiled programs and their scans, where the body is one elementwise kernel, as one
+ * loop shader (loops.ts); float64 and primitives without a WebGPU kernel are errors.
  */
 export function webgpuExecutable(jaxpr: Jaxpr, ctx: WebGPUContext): CompiledProgram {
   checkDTypes(jaxpr);
+  const loops = hasControlFlow(jaxpr) ? gpuLoopImpls(loopContext(ctx)) : {};
   const interpret = (args: Array[]) => {
     gpuJitCallCounts.interpreted++;
-    return evalJaxpr(jaxpr, args) as ConcreteArray[];
+    return evalJaxpr(jaxpr, args, loops) as ConcreteArray[];
   };
   if (hasEmptyArray(jaxpr)) return interpret;
   if (hasControlFlow(jaxpr)) {

@@ -10,14 +10,15 @@
  *
  * Shapes are static in a compiled program, so sizes, strides and arena offsets are constants in
  * the source. Values in the program's arena are read through one `array<u32>` binding (bitcast
- * to their type); every other value has a binding of its own.
+ * to their type); every other value has a binding of its own. The renderer of a point, the
+ * buffers and the elementwise frame also render a whole fused scan's loop (loop_wgsl.ts).
  * @module
  */
 import { AdjointError } from "../../../core/errors.ts";
 import type { Var } from "../../../core/jaxpr.ts";
 import { range, sizeOf, stridesOf } from "../../../core/shape.ts";
 import type { Kernel } from "../../lowering/fusion.ts";
-import type { Store } from "../../lowering/kernel_ir.ts";
+import type { Load, LoopKernel, Store } from "../../lowering/kernel_ir.ts";
 import { lowerKernel } from "../../lowering/lower_kernel.ts";
 import { renderCombine, renderExprs, renderIdentity } from "../render_wgsl.ts";
 import { type GpuDType, gpuDType, MAX_GROUPS, SCALAR, WORKGROUP } from "../wgsl.ts";
@@ -44,15 +45,127 @@ const SERIAL_LIMIT = 128;
 const dtypeOf = (v: Var): GpuDType => gpuDType("jit", v.aval.dtype);
 
 /** Strides (in elements, one per space axis) at which a load or store walks a buffer. */
-type Pattern = readonly number[];
+export type Pattern = readonly number[];
+
+/** The WGSL offset, at the invocation's point, of each access pattern (by index). */
+export type Offset = (pattern: number) => string;
 
 /** The body's WGSL statements, given the offset expression of each access pattern. */
-type Body = (offset: (pattern: number) => string) => string[];
+export type Body = (offset: Offset) => string[];
+
+/** The distinct access patterns of a loop kernel and which one each load and store follows. */
+export interface AccessPatterns {
+  /** The distinct patterns. */
+  patterns: Pattern[];
+  /** The pattern of the space itself (row-major strides). */
+  direct: number;
+  /** Each load's pattern. */
+  loads: number[];
+  /** Each store's pattern; -1 for a reduction's (it writes element `k` of the kept axes, once). */
+  stores: number[];
+}
+
+/** The element a load reads at pattern offset `index`: that offset past the load's own. */
+export function loadIndex(load: Load, index: string): string {
+  return load.offset ? `${index} + ${load.offset}u` : index;
+}
+
+/** The access patterns of `lk`. */
+export function accessPatterns(lk: LoopKernel): AccessPatterns {
+  const patterns: Pattern[] = [];
+  const patternOf = (p: Pattern): number => {
+    const key = p.join(",");
+    const i = patterns.findIndex((q) => q.join(",") === key);
+    return i >= 0 ? i : patterns.push(p) - 1;
+  };
+  const direct = patternOf(stridesOf(lk.space));
+  const loads = lk.loads.map((l) => patternOf(l.strides));
+  const stores = lk.stores.map((s) => (s.reduce ? -1 : patternOf(s.strides)));
+  return { patterns, direct, loads, stores };
+}
+
+/**
+ * The storage buffers a shader reaches, keyed by the values they hold: values placed in an arena
+ * (binding 0, read and written as `array<u32>`, bitcast to their type) and one binding for each
+ * other value, numbered in order of first use.
+ */
+export class ShaderBuffers<K> {
+  /** Values bound after the arena, in binding order. */
+  readonly bindings: K[] = [];
+  /** Whether the shader uses the arena. */
+  arena = false;
+  #written = new Set<K>();
+
+  /** Buffers of values of type `dtype(key)`, placed at an arena element by `place` or bound. */
+  constructor(
+    readonly place: (key: K) => number | undefined,
+    readonly dtype: (key: K) => GpuDType,
+  ) {}
+
+  /** A WGSL expression reading element `index` of `key`, in its type. */
+  read(key: K, index: string): string {
+    const { ref, bits } = this.#cell(key, index);
+    return bits ? `bitcast<${SCALAR[this.dtype(key)]}>(${ref})` : ref;
+  }
+
+  /** A WGSL statement writing `value` (of `key`'s type) into element `index` of `key`. */
+  write(key: K, index: string, value: string): string {
+    this.#written.add(key);
+    const { ref, bits } = this.#cell(key, index);
+    return `${ref} = ${bits ? `bitcast<u32>(${value})` : value};`;
+  }
+
+  /** The declarations of the buffers used so far (written ones `read_write`). */
+  declarations(): string[] {
+    const arena = this.arena
+      ? ["@group(0) @binding(0) var<storage, read_write> arena: array<u32>;"]
+      : [];
+    const offset = this.arena ? 1 : 0;
+    return [
+      ...arena,
+      ...this.bindings.map((k, b) => {
+        const access = this.#written.has(k) ? "read_write" : "read";
+        const T = SCALAR[this.dtype(k)];
+        return `@group(0) @binding(${b + offset}) var<storage, ${access}> b${b}: array<${T}>;`;
+      }),
+    ];
+  }
+
+  /** The WGSL lvalue of element `index` of `key`, and whether it is stored as u32 bits. */
+  #cell(key: K, index: string): { ref: string; bits: boolean } {
+    const at = this.place(key);
+    if (at !== undefined) {
+      this.arena = true;
+      return { ref: `arena[${at}u + ${index}]`, bits: this.dtype(key) !== "bool" };
+    }
+    const b = this.bindings.includes(key)
+      ? this.bindings.indexOf(key)
+      : this.bindings.push(key) - 1;
+    return { ref: `b${b}[${index}]`, bits: false };
+  }
+}
+
+/**
+ * The WGSL statements of one point of `lk`: a `let` per expression node, its loads rendered by
+ * `load` (given the load's index), then each store's statements by `store` (given the store's
+ * index and the WGSL of its value).
+ */
+export function pointStatements(
+  lk: LoopKernel,
+  load: (load: number) => string,
+  store: (store: number, value: string) => string[],
+): string[] {
+  const code = renderExprs(lk.stores.map((s) => s.value), (e) => load(e.load));
+  return [...code.lines, ...lk.stores.flatMap((_, j) => store(j, code.values[j]))];
+}
 
 /** The collapsed iteration space: axes with their sizes, whether reduced, and pattern strides. */
-interface Axis {
+export interface Axis {
+  /** Elements along the axis. */
   size: number;
+  /** Whether a reduction folds it. */
   reduced: boolean;
+  /** Each pattern's stride along it. */
   strides: number[];
 }
 
@@ -60,7 +173,7 @@ interface Axis {
  * Merges adjacent axes of the same kind that every pattern walks as one (stride of the first is
  * the second's stride times its size) and drops size-1 axes, so fewer divisions locate an element.
  */
-function collapse(
+export function collapse(
   space: readonly number[],
   reduced: readonly number[],
   patterns: readonly Pattern[],
@@ -103,9 +216,6 @@ function linear(axes: Axis[], names: string[], pattern: number): string {
   return terms.length ? terms.join(" + ") : "0u";
 }
 
-/** The WGSL lvalue of element `index` of a value, and whether it is stored as u32 bits. */
-type Cell = (v: Var, index: string) => { ref: string; bits: boolean };
-
 /** Emits the compute shader of fused kernel `k`, with values placed by `place`. */
 export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
   // A float64 value cannot be bound: refused naming jit before anything is rendered.
@@ -116,83 +226,56 @@ export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
   const reducedAxes = reduction
     ? range(space.length).filter((d) => reduction.strides[d] === 0)
     : [];
+  const access = accessPatterns(lk);
+  const buffers = new ShaderBuffers<Var>(place, dtypeOf);
+  const write = (v: Var, index: string, value: string) => buffers.write(v, index, value);
 
-  const patterns: Pattern[] = [];
-  const patternOf = (p: Pattern): number => {
-    const key = p.join(",");
-    const i = patterns.findIndex((q) => q.join(",") === key);
-    return i >= 0 ? i : patterns.push(p) - 1;
-  };
-  const direct = patternOf(stridesOf(space));
-  const loadPatterns = lk.loads.map((l) => patternOf(l.strides));
-  // A reduction's store is not a pattern: it writes element `k` of the kept axes, once.
-  const storePatterns = lk.stores.map((s) => (s.reduce ? -1 : patternOf(s.strides)));
-
-  const bindings: Var[] = [];
-  const written = new Set<Var>();
-  let usesArena = false;
-  const cell: Cell = (v, index) => {
-    const at = place(v);
-    if (at !== undefined) {
-      usesArena = true;
-      return { ref: `arena[${at}u + ${index}]`, bits: dtypeOf(v) !== "bool" };
-    }
-    const b = bindings.includes(v) ? bindings.indexOf(v) : bindings.push(v) - 1;
-    return { ref: `b${b}[${index}]`, bits: false };
-  };
-  const write = (v: Var, index: string, value: string): string => {
-    written.add(v);
-    const { ref, bits } = cell(v, index);
-    return `${ref} = ${bits ? `bitcast<u32>(${value})` : value};`;
-  };
-
-  const body: Body = (offset) => {
-    const code = renderExprs(lk.stores.map((s) => s.value), (e) => {
-      const v = k.inputs[lk.loads[e.load].input];
-      const { ref, bits } = cell(v, offset(loadPatterns[e.load]));
-      return bits ? `bitcast<${SCALAR[dtypeOf(v)]}>(${ref})` : ref;
-    });
-    const stores = lk.stores.map((s, j) =>
-      s.reduce
-        ? `acc = ${renderCombine(s.reduce, s.value.dtype, "acc", code.values[j])};`
-        : write(k.outputs[s.output], offset(storePatterns[j]), code.values[j])
+  const body: Body = (offset) =>
+    pointStatements(
+      lk,
+      (l) =>
+        buffers.read(k.inputs[lk.loads[l].input], loadIndex(lk.loads[l], offset(access.loads[l]))),
+      (j, value) => {
+        const s = lk.stores[j];
+        return [
+          s.reduce
+            ? `acc = ${renderCombine(s.reduce, s.value.dtype, "acc", value)};`
+            : write(k.outputs[s.output], offset(access.stores[j]), value),
+        ];
+      },
     );
-    return [...code.lines, ...stores];
-  };
 
-  const axes = collapse(space, reducedAxes, patterns);
+  const axes = collapse(space, reducedAxes, access.patterns);
   const shader = reduction
     ? reductionShader(
       reduction,
       dtypeOf(k.outputs[reduction.output]),
       axes,
-      patterns.length,
+      access.patterns.length,
       (index, value) => write(k.outputs[reduction.output], index, value),
     )
-    : elementwiseShader(sizeOf(space), axes, direct);
-  const lines = shader.lines(body);
-  const decls = [
-    usesArena ? "@group(0) @binding(0) var<storage, read_write> arena: array<u32>;" : "",
-    ...bindings.map((v, b) => {
-      const access = written.has(v) ? "read_write" : "read";
-      const T = SCALAR[dtypeOf(v)];
-      return `@group(0) @binding(${
-        b + (usesArena ? 1 : 0)
-      }) var<storage, ${access}> b${b}: array<${T}>;`;
-    }),
-  ].filter((l) => l);
+    : elementwiseShader(sizeOf(space), axes, access.direct);
   return {
-    source: withHelpers([...decls, ...shader.globals, ...lines].join("\n") + "\n"),
+    source: shaderSource(buffers, shader, body),
     groups: shader.groups,
-    arena: usesArena,
-    bindings,
+    arena: buffers.arena,
+    bindings: buffers.bindings,
   };
 }
 
+/** The WGSL module of a shader: its buffers' declarations, the frame's globals, its entry point. */
+export function shaderSource<K>(buffers: ShaderBuffers<K>, frame: ShaderFrame, body: Body): string {
+  const lines = frame.lines(body);
+  return withHelpers([...buffers.declarations(), ...frame.globals, ...lines].join("\n") + "\n");
+}
+
 /** The parts of a shader that depend on how the iteration space is walked. */
-interface ShaderFrame {
+export interface ShaderFrame {
+  /** Workgroup counts. */
   groups: [number, number, number];
+  /** Module-scope declarations (workgroup memory). */
   globals: string[];
+  /** The entry point around the body. */
   lines(body: Body): string[];
 }
 
@@ -207,10 +290,12 @@ function dispatch(n: number, per: number): [number, number, number] {
   return [x, y, 1];
 }
 
-const indent = (lines: string[], depth: number) => lines.map((l) => "  ".repeat(depth) + l);
+/** `lines` indented by `depth` levels. */
+export const indent = (lines: string[], depth: number): string[] =>
+  lines.map((l) => "  ".repeat(depth) + l);
 
 /** One invocation per element of the space; `s` is its flat index. */
-function elementwiseShader(n: number, axes: Axis[], direct: number): ShaderFrame {
+export function elementwiseShader(n: number, axes: Axis[], direct: number): ShaderFrame {
   const names = axes.map((_, j) => `c${j}`);
   return {
     groups: dispatch(n, WORKGROUP),
