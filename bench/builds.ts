@@ -8,9 +8,10 @@
  *   deno run -A bench/builds.ts /tmp/old . [--rounds=15]
  *
  * The cases are the fused chains the kernel IR renders: a gelu layer, the gradient of a tanh
- * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, a masked (compare,
- * select, int32) chain, and row and column reductions. With `--eager`, they are instead single
- * eager primitives (the prebuilt kernels: unary float64 math, add, mul, compare, select and
+ * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, log(1 + exp(x)), a
+ * masked (compare, select, int32) chain, and row and column reductions. With `--eager`, they
+ * are instead single eager primitives (the prebuilt kernels: unary math (float32 exp, log,
+ * tanh and sigmoid; float64 sqrt, abs, exp), add, mul, compare, select and
  * conversions at float32 and float64, on contiguous and broadcast operands, 1e3 and 1e6
  * elements), each timed from its call to its result's release, without a copy to the host;
  * `--filter=REGEXP` keeps the cases whose name matches.
@@ -71,6 +72,11 @@ const CASES: Case[] = [
     name: "exp and sigmoid chain, 1M",
     shapes: [[1 << 20]],
     f: (lib) => (x) => lib.numpy.sigmoid(lib.numpy.exp(x).mul(x).sub(0.5)),
+  },
+  {
+    name: "log(1 + exp(x)) chain, 1M",
+    shapes: [[1 << 20]],
+    f: (lib) => (x) => lib.numpy.log(lib.numpy.exp(x.mul(3)).add(1)),
   },
   {
     name: "masked chain (compare, select, int32), 1M",
@@ -137,6 +143,14 @@ function eagerCases(n: number): EagerCase[] {
     add(
       `${fn} float64`,
       (lib, x) => [lib.numpy.abs(x.astype("float64"))],
+      (lib) => (x) => lib.numpy[fn](x),
+    );
+  }
+  // The float32 math written as IR definitions (kernels/lowering/math_definitions.ts).
+  for (const fn of ["exp", "log", "tanh", "sigmoid"] as const) {
+    add(
+      `${fn} float32`,
+      (lib, x) => [lib.numpy.abs(x).add(1e-3)],
       (lib) => (x) => lib.numpy[fn](x),
     );
   }

@@ -107,19 +107,19 @@ Deno.test("kernel IR: every elementwise primitive lowers, at every dtype it take
 Deno.test("kernel IR: a broadcast is a stride-0 load, a reduction an accumulating store", () => {
   const [k] = loopKernels(
     (x: Array, b: Array) => np.sum(np.tanh(x.add(b)).mul(2), 1),
-    arrayOf("float32", [3, 4]),
-    arrayOf("float32", [4]),
+    arrayOf("float64", [3, 4]),
+    arrayOf("float64", [4]),
   );
   assert.equal(
     loopKernelToString(k),
     [
-      "loop [3,4] in (float32, float32) out (float32)",
-      "  t0: float32 = in1[4,1]",
-      "  t1: float32 = in0[0,1]",
-      "  t2: float32 = add t0 t1",
-      "  t3: float32 = tanh t2",
-      "  t4: float32 = 2",
-      "  t5: float32 = mul t3 t4",
+      "loop [3,4] in (float64, float64) out (float64)",
+      "  t0: float64 = in1[4,1]",
+      "  t1: float64 = in0[0,1]",
+      "  t2: float64 = add t0 t1",
+      "  t3: float64 = tanh t2",
+      "  t4: float64 = 2",
+      "  t5: float64 = mul t3 t4",
       "  out0[1,0] add= t5",
     ].join("\n"),
   );
@@ -196,11 +196,18 @@ Deno.test("kernel IR verifier: each rule rejects what it is for", () => {
         value: { kind: "select", dtype: "float32", cond: x, onTrue: x, onFalse: x },
       }, k.stores[1]],
     }],
-    ["tanh with 2 operands", {
+    ["sin with 2 operands", {
       ...k,
       stores: [{
         ...k.stores[0],
-        value: { kind: "math", fn: "tanh", dtype: "float32", args: [x, x] },
+        value: { kind: "math", fn: "sin", dtype: "float32", args: [x, x] },
+      }, k.stores[1]],
+    }],
+    ["float32 tanh is an IR definition", {
+      ...k,
+      stores: [{
+        ...k.stores[0],
+        value: { kind: "math", fn: "tanh", dtype: "float32", args: [x] },
       }, k.stores[1]],
     }],
     ["int32 into a float32 output", {

@@ -1,9 +1,13 @@
 /**
  * The special functions defined as kernel IR compositions (kernels/lowering/lower_elementwise.ts:
- * cbrt, asinh, acosh) stay within their stated maximum relative errors against float64
- * references on dense grids over their range, their tails and the neighbourhood of 0 (of 1 for
- * acosh), with IEEE's specials exact: on wasm, eager and jitted, in float32 and float64, and on
- * WebGPU (float32, eager and jitted) when an adapter exists.
+ * cbrt, asinh, acosh; float32 exp, expm1, log, log1p, tanh and logistic in
+ * kernels/lowering/math_definitions.ts, float64 the backend's; erf and erf_inv are checked by
+ * tests/wasm_math_test.ts) stay within
+ * their stated maximum relative errors against float64 references on dense grids over their
+ * range, their tails and the neighbourhood of 0 (of 1 for acosh), with IEEE's specials exact:
+ * on wasm, eager and jitted, in float32 and float64, and on WebGPU (float32, eager and jitted)
+ * when an adapter exists. The float32 math definitions give the same bits on every renderer as
+ * the IR evaluated in plain TypeScript (tests/util/evaluate_ir.ts).
  */
 import assert from "node:assert/strict";
 import {
@@ -15,6 +19,9 @@ import {
   toBackend,
   toBackendAsync,
 } from "../mod.ts";
+import { F32_DEFINITIONS } from "../kernels/lowering/math_definitions.ts";
+import { evaluateExpr, f32Bits } from "./util/evaluate_ir.ts";
+import { FLOAT_CORNERS } from "./util/float_corners.ts";
 
 const N = 20_000;
 
@@ -37,7 +44,12 @@ interface Spec {
   points: number[];
   /** Maximum relative error by dtype. */
   rel: Record<"float32" | "float64", number>;
+  /** Points only wasm runs: WebGPU may flush subnormal inputs and results to zero. */
+  subnormal?: number[];
 }
+
+/** The smallest normal float32, and the smallest subnormal. */
+const MIN_NORMAL = 2 ** -126, MIN_SUBNORMAL = 2 ** -149;
 
 /** The stated bounds (float32 rounding alone is 6e-8, float64's 1.1e-16). */
 const SPECS: Record<string, Spec> = {
@@ -56,6 +68,72 @@ const SPECS: Record<string, Spec> = {
     f: np.arcsinh,
     reference: Math.asinh,
     points: [...logarithmic(1e-30, 3e38), ...logarithmic(1e-30, 3e38, -1), ...linear(-10, 10)],
+    rel: { float32: 3e-7, float64: 6e-16 },
+  },
+  exp: {
+    f: np.exp,
+    reference: Math.exp,
+    // Overflow above log(MAX) = 88.72, results subnormal below -87.34, zero below -103.97.
+    points: [
+      ...linear(-87.3, 88.72),
+      ...logarithmic(1e-30, 1),
+      ...logarithmic(1e-30, 1, -1),
+      ...[88.7228, 88.7229, 88.8, 89, 89.1, 1e4, 3e38, -104, -1e4, -3e38],
+    ],
+    subnormal: [...linear(-103.9, -87.4, 2000), -103.2789, -103.9720, -103.9721],
+    rel: { float32: 2e-7, float64: 3e-16 },
+  },
+  log: {
+    f: np.log,
+    reference: Math.log,
+    points: [
+      ...logarithmic(MIN_NORMAL, 3.4e38),
+      ...linear(0.5, 2),
+      ...logarithmic(1e-7, 0.01).map((t) => 1 + t),
+      ...logarithmic(1e-7, 0.01).map((t) => 1 - t),
+      ...[Math.SQRT2, Math.SQRT1_2, 3.4028234663852886e38, -1e-30, -3e38, 2 ** -126],
+    ],
+    subnormal: [...logarithmic(MIN_SUBNORMAL, MIN_NORMAL, 1, 2000), MIN_SUBNORMAL],
+    rel: { float32: 3e-7, float64: 3e-16 },
+  },
+  expm1: {
+    f: np.expm1,
+    reference: Math.expm1,
+    points: [
+      ...linear(-20, 88.72),
+      ...logarithmic(1e-30, 1),
+      ...logarithmic(1e-30, 1, -1),
+      ...[0.3465, -0.3466, 16.6, 16.7, 88.7228, 88.7229, 89, 1e4, -17.9, -18, -1e4, -3e38],
+    ],
+    rel: { float32: 2e-7, float64: 4e-16 },
+  },
+  log1p: {
+    f: np.log1p,
+    reference: Math.log1p,
+    points: [
+      ...logarithmic(1e-30, 3.4e38),
+      ...logarithmic(1e-30, 0.999999, -1),
+      ...linear(-0.5, 0.5),
+      ...[Math.SQRT1_2 - 1, Math.SQRT2 - 1, -0.2928, 0.4143, -1 + 2 ** -24, -1.5, -1e30],
+    ],
+    rel: { float32: 3e-7, float64: 3e-16 },
+  },
+  tanh: {
+    f: np.tanh,
+    reference: Math.tanh,
+    points: [
+      ...linear(-12, 12),
+      ...logarithmic(1e-30, 1),
+      ...logarithmic(1e-30, 1, -1),
+      ...[8.9, 9, 9.1, 1e10, -3e38],
+    ],
+    rel: { float32: 3e-7, float64: 6e-16 },
+  },
+  logistic: {
+    f: np.sigmoid,
+    reference: (x) => 1 / (1 + Math.exp(-x)),
+    points: [...linear(-87, 87), ...logarithmic(1e-30, 1), ...logarithmic(1e-30, 1, -1)],
+    subnormal: linear(-103, -87.4, 500),
     rel: { float32: 3e-7, float64: 6e-16 },
   },
   acosh: {
@@ -79,8 +157,11 @@ function worstError(
     const want = round(reference(xs[i]));
     const g = got[i];
     if (Object.is(want, g) || (Number.isNaN(want) && Number.isNaN(g))) continue;
-    // Where the reference is a float32 subnormal, float32 has no relative precision to keep.
-    if (dtype === "float32" && Math.abs(want) < 1.2e-38 && Math.abs(g - want) < 1e-45) continue;
+    // Where the reference is a float32 subnormal, float32 has no relative precision to keep:
+    // within one subnormal step.
+    if (dtype === "float32" && Math.abs(want) < MIN_NORMAL && Math.abs(g - want) <= MIN_SUBNORMAL) {
+      continue;
+    }
     const e = Number.isFinite(want) && want !== 0 ? Math.abs(g - want) / Math.abs(want) : Infinity;
     if (!(e <= worst)) [worst, at] = [e, xs[i]];
   }
@@ -92,24 +173,123 @@ const gpu = await initWebGPU();
 for (const [name, spec] of Object.entries(SPECS)) {
   Deno.test(`${name} within its stated error on wasm (eager and jit)${gpu ? " and webgpu" : ""}`, async () => {
     for (const dtype of ["float32", "float64"] as const) {
-      const host = [...spec.points, ...SPECIALS];
-      const xs = dtype === "float32" ? new Float32Array(host) : new Float64Array(host);
+      const array = (host: number[]) =>
+        dtype === "float32" ? new Float32Array(host) : new Float64Array(host);
+      const xs = array([...spec.points, ...SPECIALS, ...(spec.subnormal ?? [])]);
       const x = toBackend(np.array(xs, dtype), "wasm");
-      const runs: [string, Tensor][] = [
-        ["wasm eager", spec.f(x)],
-        ["wasm jit", jit(spec.f, { backend: "wasm", compile: "sync" })(x)],
+      const runs: [string, Tensor, ArrayLike<number>][] = [
+        ["wasm eager", spec.f(x), xs],
+        ["wasm jit", jit(spec.f, { backend: "wasm", compile: "sync" })(x), xs],
       ];
       if (gpu && dtype === "float32") {
-        const g = await toBackendAsync(x, "webgpu");
-        runs.push(["webgpu eager", spec.f(g)], [
+        const normal = array([...spec.points, ...SPECIALS]);
+        const g = await toBackendAsync(toBackend(np.array(normal, dtype), "wasm"), "webgpu");
+        runs.push(["webgpu eager", spec.f(g), normal], [
           "webgpu jit",
           jit(spec.f, { backend: "webgpu" })(g),
+          normal,
         ]);
       }
-      for (const [where, y] of runs) {
-        const { worst, at } = worstError(await y.read(), xs, spec.reference, dtype);
-        assert.ok(worst <= spec.rel[dtype], `${name} ${dtype} on ${where}: ${worst} at x = ${at}`);
+      for (const [where, y, at] of runs) {
+        const worst = worstError(await y.read(), at, spec.reference, dtype);
+        assert.ok(
+          worst.worst <= spec.rel[dtype],
+          `${name} ${dtype} on ${where}: ${worst.worst} at x = ${worst.at}`,
+        );
       }
+    }
+  });
+}
+
+/** The primitive of each float32 math function defined in the IR. */
+const DEFINED: Record<keyof typeof F32_DEFINITIONS, (x: Tensor) => Tensor> = {
+  exp: np.exp,
+  log: np.log,
+  expm1: np.expm1,
+  log1p: np.log1p,
+  tanh: np.tanh,
+  logistic: np.sigmoid,
+  erf: np.erf,
+  erf_inv: np.erfInv,
+};
+
+/** Float32s of every kind: corners, thresholds, a grid and random bit patterns (fixed seed). */
+function bitPatterns(): Float32Array {
+  let s = 12345;
+  const random = Array.from({ length: 50_000 }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s;
+  });
+  const xs = new Float32Array([
+    ...FLOAT_CORNERS,
+    ...SPECS.exp.points,
+    ...(SPECS.exp.subnormal ?? []),
+    ...SPECS.log.points,
+    ...(SPECS.log.subnormal ?? []),
+    ...linear(-110, 110),
+    ...linear(-1, 1),
+    ...linear(-6, 6),
+  ]);
+  return Float32Array.from([...xs, ...new Float32Array(Uint32Array.from(random).buffer)]);
+}
+
+/** The first index where `got` and `want` differ (NaNs alike), and where, or null. */
+function firstDifference(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  skip: (i: number) => boolean = () => false,
+): number | null {
+  for (let i = 0; i < want.length; i++) {
+    if (skip(i) || (Number.isNaN(got[i]) && Number.isNaN(want[i]))) continue;
+    if (f32Bits(got[i]) !== f32Bits(want[i])) return i;
+  }
+  return null;
+}
+
+for (const [name, f] of Object.entries(DEFINED)) {
+  const definition = F32_DEFINITIONS[name as keyof typeof F32_DEFINITIONS];
+  Deno.test(`float32 ${name} gives the IR definition's bits on wasm${gpu ? " and webgpu" : ""}`, async () => {
+    const xs = bitPatterns();
+    const expr = definition({ kind: "load", dtype: "float32", load: 0 });
+    // fma rounds once on wasm where the machine has FMA (x86-64 since Haswell and Zen), twice
+    // without; on WebGPU once on most GPUs, twice on lavapipe: each run matches one throughout.
+    const [fused, unfused] = [true, false].map((once) =>
+      Float32Array.from(xs, (x) => evaluateExpr(expr, [x], once))
+    );
+    const x = toBackend(np.array(xs, "float32"), "wasm");
+    const jitted = (backend: string) =>
+      jit((v: Tensor) => f(v.mul(1)), { backend, compile: "sync" });
+    const runs: [string, Tensor, Float32Array[]][] = [
+      ["wasm eager", f(x), [fused, unfused]],
+      ["wasm jit", jitted("wasm")(x), [fused, unfused]],
+    ];
+    if (gpu) {
+      const g = await toBackendAsync(x, "webgpu");
+      runs.push(["webgpu eager", f(g), [fused, unfused]], ["webgpu jit", jitted("webgpu")(g), [
+        fused,
+        unfused,
+      ]]);
+    }
+    // WebGPU may flush subnormals: not where the argument or the result is one (or underflows).
+    const subnormal = (v: number) => v !== 0 && Math.abs(v) < MIN_NORMAL;
+    for (const [where, y, wants] of runs) {
+      const got = await y.read();
+      const differences = wants.map((want) =>
+        firstDifference(
+          got,
+          want,
+          where.startsWith("webgpu")
+            ? (i) => subnormal(xs[i]) || subnormal(want[i]) || (want[i] === 0 && xs[i] < -80)
+            : undefined,
+        )
+      );
+      const i = differences.find((d) => d !== null) ?? null;
+      if (differences.includes(null)) continue;
+      assert.fail(
+        `${name} on ${where}: ${got[i!]} at x = ${xs[i!]}, the definition ${
+          wants.map((w) => w[i!]).join(" or ")
+        }`,
+      );
     }
   });
 }

@@ -1,8 +1,9 @@
 /**
- * The vectorised float32 special functions of the wasm kernels (kernels/assembly/math.ts) stay
- * within their stated maximum errors, measured against float64 references on dense grids that
- * cover each function's range, its tails and the neighbourhood of 0 (where relative accuracy is
- * hardest). The bounds here are the ones stated in math.ts; float32 rounding alone is 6e-8.
+ * The float32 special functions of the wasm eager kernels (the IR definitions of
+ * kernels/lowering/math_definitions.ts, and sin and cos of kernels/assembly/math.ts) stay within
+ * their stated maximum errors, measured against float64 references on dense grids that cover
+ * each function's range, its tails and the neighbourhood of 0 (where relative accuracy is
+ * hardest). The bounds here are the ones stated in those modules; float32 rounding alone is 6e-8.
  */
 import assert from "node:assert/strict";
 import { erf, erfInv, logistic } from "../kernels/ref/math.ts";

@@ -9,14 +9,22 @@
  *
  * Semantics of the scalar operations, on every renderer (as the ref backend):
  * - floats are IEEE in their dtype; `max`/`min` propagate NaN; `round` is half to even; `rem` is
- *   C's fmod; math functions (`exp` ... `atan2`) are the backend's implementation of record, to
- *   the error stated for it in the tests;
+ *   C's fmod; math nodes (`exp` ... `atan2`) are the backend's implementation of record, to
+ *   the error stated for it in the tests, except that float32 `exp` ... `erf_inv` are written
+ *   once as IR expressions (math_definitions.ts) and have no math nodes;
  * - int32 wraps; `div` truncates, gives 0 for a zero divisor and wraps `MIN / -1`; `rem` has the
  *   dividend's sign and gives the dividend for a zero divisor; `not` is bitwise;
  * - bool is 0 or 1: `not`, `and`, `or` are logical; comparisons give bool; a `max` reduction
  *   of bools is their `or`, a `min` reduction their `and`;
  * - `convert` truncates floats toward zero into int32, saturating at its range (NaN gives 0),
- *   and maps nonzero to true into bool.
+ *   and maps nonzero to true into bool;
+ * - `fma` is `a * b + c`, rounded once where the target fuses it (wasm's `relaxed_madd` on FMA
+ *   hardware, as x86-64 since Haswell and Zen; WGSL's `fma` on most GPUs) and twice where it
+ *   does not (lavapipe's `fma`); the math definitions (math_definitions.ts) write every product
+ *   that feeds a sum as one, so a renderer's own contraction of `a * b + c` changes nothing;
+ * - `bitcast` reinterprets the 32 bits of a float32 as an int32 or back;
+ * - `shift` moves an int32's bits left (`shl`, zeros in) or right (`shr`, copies of the sign
+ *   bit in) by a constant count in [0, 31].
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -41,6 +49,14 @@ export type MathFn =
   | "cos"
   | "pow"
   | "atan2";
+/** Shifts of int32 bits by a constant count: `shl` left, `shr` right keeping the sign. */
+export type ShiftOp = "shl" | "shr";
+/**
+ * The math functions whose float32 form is an IR expression (math_definitions.ts), not a math
+ * node: float32 math nodes of these are malformed; float64 ones are the backend's.
+ */
+export type DefinedMathFn = Exclude<MathFn, "sin" | "cos" | "pow" | "atan2">;
+
 /** How a reduction store combines a value into its output. */
 export type ReduceOp = "add" | "max" | "min";
 
@@ -92,7 +108,22 @@ export type Expr =
     readonly onTrue: Expr;
     readonly onFalse: Expr;
   }
-  | { readonly kind: "convert"; readonly dtype: DType; readonly a: Expr };
+  | { readonly kind: "convert"; readonly dtype: DType; readonly a: Expr }
+  | {
+    readonly kind: "fma";
+    readonly dtype: DType;
+    readonly a: Expr;
+    readonly b: Expr;
+    readonly c: Expr;
+  }
+  | { readonly kind: "bitcast"; readonly dtype: DType; readonly a: Expr }
+  | {
+    readonly kind: "shift";
+    readonly op: ShiftOp;
+    readonly dtype: "int32";
+    readonly a: Expr;
+    readonly bits: number;
+  };
 
 /** The kinds of expression node. */
 export type ExprKind = Expr["kind"];
@@ -172,6 +203,8 @@ export function operands(e: Expr): readonly Expr[] {
       return [];
     case "unary":
     case "convert":
+    case "bitcast":
+    case "shift":
       return [e.a];
     case "binary":
     case "compare":
@@ -180,6 +213,8 @@ export function operands(e: Expr): readonly Expr[] {
       return e.args;
     case "select":
       return [e.cond, e.onTrue, e.onFalse];
+    case "fma":
+      return [e.a, e.b, e.c];
   }
 }
 
@@ -205,7 +240,11 @@ export function loopKernelToString(k: LoopKernel): string {
       case "select":
         return `select ${name(e.cond)} ${name(e.onTrue)} ${name(e.onFalse)}`;
       case "convert":
-        return `convert ${name(e.a)}`;
+      case "bitcast":
+      case "fma":
+        return `${e.kind} ${operands(e).map(name).join(" ")}`;
+      case "shift":
+        return `${e.op} ${name(e.a)} ${e.bits}`;
     }
   };
   return [

@@ -10,7 +10,8 @@ import type {
   BinaryElementwiseName,
   UnaryElementwiseName,
 } from "../../core/primitives/elementwise.ts";
-import type { BinaryOp, CompareOp, Expr, MathFn, UnaryOp } from "./kernel_ir.ts";
+import type { BinaryOp, CompareOp, DefinedMathFn, Expr, MathFn, UnaryOp } from "./kernel_ir.ts";
+import { F32_DEFINITIONS } from "./math_definitions.ts";
 
 /** The elementwise primitives that lower to IR expressions. */
 export type LoweredName =
@@ -42,6 +43,13 @@ const compare = (op: CompareOp): Lowering => ([a, b]) => ({
   b,
 });
 const math = (fn: MathFn): Lowering => (args) => ({ kind: "math", fn, dtype: args[0].dtype, args });
+
+/**
+ * A math function defined as an IR expression in float32 (math_definitions.ts), the backend's
+ * implementation of record in float64.
+ */
+const defined = (fn: DefinedMathFn): Lowering => (args, out) =>
+  out === "float32" ? F32_DEFINITIONS[fn](args[0]) : math(fn)(args, out);
 
 /** `cond ? onTrue : onFalse`. */
 const select = (cond: Expr, onTrue: Expr, onFalse: Expr): Expr => ({
@@ -102,9 +110,11 @@ const cbrt: Lowering = ([x], out) => {
  */
 const LARGE: Readonly<Record<string, number>> = { float32: 2 ** 12, float64: 2 ** 27 };
 
+const log = defined("log");
+const log1p = defined("log1p");
+
 /** `log(a) + ln 2`: asinh and acosh of a large `a`. */
-const logTwice = (a: Expr): Expr =>
-  apply("add", math("log")([a], a.dtype), constant(a.dtype, Math.LN2));
+const logTwice = (a: Expr): Expr => apply("add", log([a], a.dtype), constant(a.dtype, Math.LN2));
 
 /**
  * Inverse hyperbolic sine: `sign(x) log1p(a + a^2 / (1 + sqrt(1 + a^2)))` for `a = |x|` (every
@@ -116,7 +126,7 @@ const asinh: Lowering = ([x], out) => {
   const a2 = apply("mul", a, a);
   const one = constant(out, 1);
   const hyp = apply("add", one, unary("sqrt")([apply("add", one, a2)], out));
-  const small = math("log1p")([apply("add", a, apply("div", a2, hyp))], out);
+  const small = log1p([apply("add", a, apply("div", a2, hyp))], out);
   const large = compare("gt")([a, constant(out, LARGE[out])], "bool");
   return apply("mul", sign([x], out), select(large, logTwice(a), small));
 };
@@ -130,7 +140,7 @@ const asinh: Lowering = ([x], out) => {
 const acosh: Lowering = ([x], out) => {
   const t = apply("sub", x, constant(out, 1));
   const root = unary("sqrt")([apply("mul", t, apply("add", t, constant(out, 2)))], out);
-  const small = math("log1p")([apply("add", t, root)], out);
+  const small = log1p([apply("add", t, root)], out);
   const large = compare("gt")([x, constant(out, LARGE[out])], "bool");
   const below = compare("lt")([x, constant(out, 1)], "bool");
   return select(below, constant(out, NaN), select(large, logTwice(x), small));
@@ -152,14 +162,14 @@ export const ELEMENTWISE_LOWERING: Readonly<Record<LoweredName, Lowering>> = {
   sign,
   sin: math("sin"),
   cos: math("cos"),
-  exp: math("exp"),
-  log: math("log"),
-  log1p: math("log1p"),
-  expm1: math("expm1"),
-  tanh: math("tanh"),
-  logistic: math("logistic"),
-  erf: math("erf"),
-  erf_inv: math("erf_inv"),
+  exp: defined("exp"),
+  log,
+  log1p,
+  expm1: defined("expm1"),
+  tanh: defined("tanh"),
+  logistic: defined("logistic"),
+  erf: defined("erf"),
+  erf_inv: defined("erf_inv"),
   add: binary("add"),
   sub: binary("sub"),
   mul: binary("mul"),

@@ -1,10 +1,11 @@
 /**
- * The kernel IR's verifier: every node's operands have the dtypes its operation takes, every
- * load reads an input of its dtype through one stride per axis, never before its first element,
- * every output is stored exactly once with a value of its dtype, and a reduction store
- * accumulates only along axes where it does not move (so no two points of a plain store write
- * one element). `lowerKernel` runs it when `config.verifyPrograms` (`ADJOINT_VERIFY_PROGRAMS`, on
- * in `deno task test`).
+ * The kernel IR's verifier: every node's operands have the dtypes its operation takes (a bitcast
+ * goes between float32 and int32, a shift moves int32 bits by 0 to 31), every load reads an
+ * input of its dtype through one stride per axis, never before its first element, every output
+ * is stored exactly once with a value of its dtype, and a reduction store accumulates only along
+ * axes where it does not move (so no two points of a plain store write one element).
+ * `lowerKernel` runs it when `config.verifyPrograms` (`ADJOINT_VERIFY_PROGRAMS`, on in `deno
+ * task test`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -20,6 +21,7 @@ import {
   topologicalOrder,
   type UnaryOp,
 } from "./kernel_ir.ts";
+import { F32_DEFINITIONS } from "./math_definitions.ts";
 
 const FLOATS: readonly DType[] = ["float32", "float64"];
 const NUMBERS: readonly DType[] = ["float32", "float64", "int32"];
@@ -73,13 +75,27 @@ const NODE_RULES: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string |
   math: (e) =>
     !FLOATS.includes(e.dtype)
       ? `${e.fn} of ${e.dtype}`
+      : e.dtype === "float32" && Object.hasOwn(F32_DEFINITIONS, e.fn)
+      ? `float32 ${e.fn} is an IR definition (math_definitions.ts), not a math node`
       : e.args.length !== MATH_ARITY[e.fn as MathFn]
       ? `${e.fn} with ${e.args.length} operands`
       : sameAs(e.dtype, e.args),
   select: (e) =>
     e.cond.dtype !== "bool" ? `select on ${e.cond.dtype}` : sameAs(e.dtype, [e.onTrue, e.onFalse]),
   convert: (e) => (ALL.includes(e.dtype) ? null : `convert to ${e.dtype}`),
+  fma: (e) => (!FLOATS.includes(e.dtype) ? `fma of ${e.dtype}` : sameAs(e.dtype, [e.a, e.b, e.c])),
+  bitcast: (e) =>
+    BITCASTS[e.a.dtype] === e.dtype ? null : `bitcast from ${e.a.dtype} to ${e.dtype}`,
+  shift: (e) =>
+    e.dtype !== "int32"
+      ? `${e.op} of ${e.dtype}`
+      : !(Number.isInteger(e.bits) && e.bits >= 0 && e.bits < 32)
+      ? `${e.op} by ${e.bits} bits`
+      : sameAs(e.dtype, [e.a]),
 };
+
+/** The dtype a bitcast of each dtype gives (32 bits each way). */
+const BITCASTS: Readonly<Partial<Record<DType, DType>>> = { float32: "int32", int32: "float32" };
 
 /** What is wrong when `args` do not all have dtype `d`. */
 function sameAs(d: DType, args: readonly Expr[]): string | null {

@@ -17,6 +17,7 @@ import { KERNEL_PRIMITIVES } from "../../core/primitives/registry.ts";
 import type { LoweredName } from "../lowering/lower_elementwise.ts";
 import { oneOpKernel } from "../lowering/one_op_kernel.ts";
 import { emitFusedKernel } from "./fused_codegen.ts";
+import { constantGlobals } from "./render_assemblyscript.ts";
 import { SUFFIX } from "./runtime.ts";
 
 const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
@@ -97,6 +98,8 @@ export function renderEagerElementwise(mathExports: { math: string[]; scalar: st
     "// Do not edit.",
     `import { ${mathExports.math.join(", ")} } from "./math";`,
     `import { ${mathExports.scalar.join(", ")} } from "./scalar_math";`,
+    "",
+    ...constantGlobals(kernels.join("\n")),
     "",
     ...kernels,
     "",

@@ -25,6 +25,7 @@ import {
   ASSEMBLYSCRIPT_VECTOR,
   boolLoad16,
   boolStore16,
+  constantGlobals,
   type Lanes,
   partNames,
   REG,
@@ -493,5 +494,6 @@ export function emitFusedModule(kernels: ReadonlyMap<string, LoopKernel>): strin
 
 /** One AssemblyScript module of the kernel functions `fns`, with the prebuilt kernels' math. */
 export function emitModule(fns: readonly string[]): string {
-  return [MATH_SOURCE, "initMath();", ANCHOR.trim(), ...fns].join("\n\n") + "\n";
+  return [MATH_SOURCE, "initMath();", ...constantGlobals(fns.join("\n")), ANCHOR.trim(), ...fns]
+    .join("\n\n") + "\n";
 }

@@ -3,11 +3,13 @@
  * f64 or i32 registers, bool an i32 0 or 1) or, where the tables below say it has one, as v128
  * expressions on four lanes (`Lanes`: one f32x4 or i32x4, bool as lane masks, all ones or zero;
  * float64 as two f64x2), and the loads and stores that move elements between memory and
- * registers (bools 16 at a time, one byte each, where a wide loop has 16 of them). Float32 math
- * calls the f32x4 functions of kernels/assembly/math.ts (copied into every module by
- * math_source.ts), on one splatted lane in scalar code, so the eager kernels, the vector loops
- * and the scalar ones give the same bits; float64 math calls `Math` and the f64 functions of
- * scalar_math.ts, in scalar code only.
+ * registers (bools 16 at a time, one byte each, where a wide loop has 16 of them). Float32 sin
+ * and cos call the f32x4 functions of kernels/assembly/math.ts (copied into every module by
+ * math_source.ts), on one splatted lane in scalar code, as `fma` is `relaxed_madd` on one lane,
+ * so the eager kernels, the vector loops and the scalar ones give the same bits (the other
+ * float32 math functions are IR expressions: math_definitions.ts); float64 math calls `Math`
+ * and the f64 functions of scalar_math.ts, in scalar code only. Vector constants are globals
+ * (`constantGlobals`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -18,6 +20,7 @@ import {
   type MathFn,
   operands,
   type ReduceOp,
+  type ShiftOp,
   type UnaryOp,
 } from "../lowering/kernel_ir.ts";
 import type { LoadPattern, VectorTarget } from "../lowering/vectorize.ts";
@@ -173,20 +176,42 @@ const viaF64 = (fn: string): Rendering => ({
   vector: NONE,
 });
 
+/** A float64 function (its float32 form is an IR definition): no vector form. */
+const f64Only = (f64: ScalarForm): Rendering => ({ scalar: f64, vector: NONE });
+
 /** Each math function. */
 export const MATH_RENDERING: Readonly<Record<MathFn, Rendering>> = {
-  exp: special("expF32x4", call("exp")),
-  expm1: special("expm1F32x4", call("expm1")),
-  log: special("logF32x4", call("log")),
-  log1p: special("log1pF32x4", call("log1p")),
-  tanh: special("tanhF32x4", call("tanh")),
-  logistic: special("logisticF32x4", ([a]) => `logisticF64(${a})`),
-  erf: special("erfF32x4", ([a]) => `erfF64(${a})`),
-  erf_inv: special("erfInvF32x4", ([a]) => `erfInvF64(${a})`),
+  exp: f64Only(call("exp")),
+  expm1: f64Only(call("expm1")),
+  log: f64Only(call("log")),
+  log1p: f64Only(call("log1p")),
+  tanh: f64Only(call("tanh")),
+  logistic: f64Only(([a]) => `logisticF64(${a})`),
+  erf: f64Only(([a]) => `erfF64(${a})`),
+  erf_inv: f64Only(([a]) => `erfInvF64(${a})`),
   sin: special("sinF32x4", call("sin")),
   cos: special("cosF32x4", call("cos")),
   pow: viaF64("pow"),
   atan2: viaF64("atan2"),
+};
+
+/**
+ * `a * b + c`: `relaxed_madd`, fused on FMA hardware (x86-64's V8 emits `vfmadd`), on four lanes
+ * or on one splatted lane in scalar code; float64 as f64x2.
+ */
+const FMA: Rendering = {
+  scalar: ([a, b, c], d) => {
+    const v = d === "float64" ? "f64x2" : "f32x4";
+    const splat = (x: string) => `${v}.splat(${x})`;
+    return `${v}.extract_lane(${v}.relaxed_madd(${splat(a)}, ${splat(b)}, ${splat(c)}), 0)`;
+  },
+  vector: { ...NONE, float32: vcall("f32x4.relaxed_madd"), float64: vcall("f64x2.relaxed_madd") },
+};
+
+/** Each shift of int32 bits by a constant count (`>>` on i32 keeps the sign). */
+const SHIFT_RENDERING: Readonly<Record<ShiftOp, { scalar: string; vector: string }>> = {
+  shl: { scalar: "<<", vector: "i32x4.shl" },
+  shr: { scalar: ">>", vector: "i32x4.shr_s" },
 };
 
 /** The rendering of an operation node, or null for the other kinds. */
@@ -200,6 +225,8 @@ function ruleOf(e: Expr): { rule: Rendering; d: DType } | null {
       return { rule: COMPARE_RENDERING[e.op], d: e.a.dtype };
     case "math":
       return { rule: MATH_RENDERING[e.fn], d: e.dtype };
+    case "fma":
+      return { rule: FMA, d: e.dtype };
     default:
       return null;
   }
@@ -214,6 +241,28 @@ function numberText(v: number): string {
 /** A scalar constant of dtype `d`. */
 export const scalarConst = (d: DType, v: number): string => `<${REG[d]}>(${numberText(v)})`;
 
+/** The 32 bits of each lane of a constant `v` of dtype `d` (not float64). */
+function laneBits(d: DType, v: number): number {
+  if (d === "bool") return v ? -1 : 0;
+  return d === "int32" ? v | 0 : new Int32Array(Float32Array.of(v).buffer)[0];
+}
+
+/**
+ * The declarations of the constant globals (`vectorConst`) that `source` reads, and a start-time
+ * function filling them, called once: AssemblyScript lines for the module.
+ */
+export function constantGlobals(source: string): string[] {
+  const names = [...new Set(source.match(/\bVK_[0-9a-f]{8}\b/g) ?? [])].sort();
+  if (!names.length) return [];
+  return [
+    ...names.map((n) => `let ${n}: v128 = i32x4.splat(0);`),
+    "function initKernelConstants(): void {",
+    ...names.map((n) => `  ${n} = i32x4.splat(${parseInt(n.slice(3), 16) | 0});`),
+    "}",
+    "initKernelConstants();",
+  ];
+}
+
 /** The v128 lane shape holding each dtype in vector code (bool masks as i32x4). */
 const SHAPE: Readonly<Record<DType, string>> = {
   float32: "f32x4",
@@ -222,10 +271,15 @@ const SHAPE: Readonly<Record<DType, string>> = {
   bool: "i32x4",
 };
 
-/** A constant in four lanes. */
+/**
+ * A constant in four lanes: for 32-bit lanes the mutable global `VK_<bits>` that
+ * `constantGlobals` declares and fills once per instance (V8 rebuilds a v128 constant with
+ * several instructions at every use inside a loop, but reads a global with one load; math.ts
+ * keeps its constants so too); float64 lanes as splats.
+ */
 function vectorConst(d: DType, v: number): Lanes {
-  if (d === "bool") return [`i32x4.splat(${v ? -1 : 0})`];
-  return Array(PARTS[d]).fill(`${SHAPE[d]}.splat(${scalarConst(d, v)})`);
+  if (d === "float64") return Array(PARTS[d]).fill(`${SHAPE[d]}.splat(${scalarConst(d, v)})`);
+  return [`VK_${(laneBits(d, v) >>> 0).toString(16).padStart(8, "0")}`];
 }
 
 /** Four lanes of 64-bit masks (two f64x2 comparisons) as four 32-bit ones. */
@@ -295,9 +349,28 @@ export function renderScalar(e: Expr, args: readonly string[]): string {
       return `(${args[0]} != 0 ? ${args[1]} : ${args[2]})`;
     case "convert":
       return scalarConvert(args[0], e.a.dtype, e.dtype);
+    case "bitcast":
+      return `reinterpret<${REG[e.dtype]}>(${args[0]})`;
+    case "shift":
+      return `(${args[0]} ${SHIFT_RENDERING[e.op].scalar} ${e.bits})`;
     default:
       throw new Error(`renderScalar: a ${e.kind} node renders as a load`);
   }
+}
+
+/**
+ * A float32 select that is one `pmin` or `pmax`: `b < a ? b : a` is `pmin(a, b)` and
+ * `a < b ? b : a` is `pmax(a, b)`, lane by lane and bit for bit (NaN `a` passes through, as the
+ * comparison fails); otherwise null. (The comparison, then without users, is left to the
+ * compiler to drop.)
+ */
+function pminPmax(e: Extract<Expr, { kind: "select" }>, args: readonly Lanes[]): Lanes | null {
+  const c = e.cond;
+  if (e.dtype !== "float32" || c.kind !== "compare" || c.op !== "lt") return null;
+  const [onTrue, onFalse] = [args[1][0], args[2][0]];
+  if (c.a === e.onTrue && c.b === e.onFalse) return [`f32x4.pmin(${onFalse}, ${onTrue})`];
+  if (c.b === e.onTrue && c.a === e.onFalse) return [`f32x4.pmax(${onFalse}, ${onTrue})`];
+  return null;
 }
 
 /**
@@ -319,10 +392,16 @@ export function renderVector(e: Expr, args: readonly Lanes[]): Lanes | null {
     case "select": {
       const [cond, onTrue, onFalse] = args;
       const masks = PARTS[e.dtype] === 2 ? masks32To64(cond[0]) : cond;
-      return masks.map((m, p) => `v128.bitselect(${onTrue[p]}, ${onFalse[p]}, ${m})`);
+      // Masks are whole lanes, where relaxed_laneselect is bitselect in one instruction.
+      return pminPmax(e, args) ??
+        masks.map((m, p) => `i32x4.relaxed_laneselect(${onTrue[p]}, ${onFalse[p]}, ${m})`);
     }
     case "convert":
       return vectorConvert(args[0], e.a.dtype, e.dtype);
+    case "bitcast":
+      return args[0];
+    case "shift":
+      return [`${SHIFT_RENDERING[e.op].vector}(${args[0][0]}, ${e.bits})`];
     default:
       return null;
   }

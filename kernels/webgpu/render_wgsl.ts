@@ -5,8 +5,8 @@
  * float32 is `f32`, int32 is `i32` and bool is `u32` 0 or 1 (as WebGPU buffers store them).
  *
  * Where WGSL's builtins differ from the IR's semantics (kernel_ir.ts), the table calls the
- * helpers of wgsl_math.ts instead: NaN-propagating `max_f`/`min_f`, `sqrt_f` and `log_f` outside
- * their domain, C's fmod (`rem_f`, and `rem_i`, since GL's `%` of negative ints is undefined),
+ * helpers of wgsl_math.ts instead: NaN-propagating `max_f`/`min_f`, `sqrt_f` outside its
+ * domain, C's fmod (`rem_f`, and `rem_i`, since GL's `%` of negative ints is undefined),
  * JavaScript's float-to-int conversion (`f32_to_i32`), `pow_f` of negative bases. A kernel's
  * source passes through `withHelpers`, which prepends the helpers it calls.
  * @module
@@ -16,12 +16,14 @@ import { AdjointError } from "../../core/errors.ts";
 import {
   type BinaryOp,
   type CompareOp,
+  type DefinedMathFn,
   type Expr,
   type ExprKind,
   type MathFn,
   operands,
   reduceIdentity,
   type ReduceOp,
+  type ShiftOp,
   topologicalOrder,
   type UnaryOp,
 } from "../lowering/kernel_ir.ts";
@@ -77,16 +79,11 @@ export const COMPARE_WGSL: Readonly<Record<CompareOp, Render>> = {
   ge: holds(">="),
 };
 
-/** WGSL function of each math function (float32 only). */
-export const MATH_WGSL: Readonly<Record<MathFn, string>> = {
-  exp: "exp",
-  expm1: "expm1_f",
-  log: "log_f",
-  log1p: "log1p_f",
-  tanh: "tanh_f",
-  logistic: "logistic_f",
-  erf: "erf_f",
-  erf_inv: "erfinv_f",
+/**
+ * WGSL function of each math function with a float32 math node (the others are IR
+ * definitions, math_definitions.ts).
+ */
+export const MATH_WGSL: Readonly<Record<Exclude<MathFn, DefinedMathFn>, string>> = {
   sin: "sin",
   cos: "cos",
   pow: "pow_f",
@@ -130,10 +127,19 @@ const NODE_WGSL: {
   unary: (e, args) => at(UNARY_WGSL[e.op], e.op, e.a.dtype)(args),
   binary: (e, args) => at(BINARY_WGSL[e.op], e.op, e.a.dtype)(args),
   compare: (e, args) => COMPARE_WGSL[e.op](args),
-  math: (e, args) => at({ float32: call(MATH_WGSL[e.fn]) }, e.fn, e.dtype)(args),
+  math: (e, args) => {
+    const fn = Object.hasOwn(MATH_WGSL, e.fn) ? MATH_WGSL[e.fn as keyof typeof MATH_WGSL] : null;
+    return at(fn ? { float32: call(fn) } : {}, e.fn, e.dtype)(args);
+  },
   select: (_, [c, t, f]) => `select(${f}, ${t}, ${c} != 0u)`,
   convert: (e, args) => CONVERT_WGSL[e.a.dtype as GpuDType][gpuDType("convert", e.dtype)](args),
+  fma: (e, args) => at({ float32: call("fma") }, "fma", e.dtype)(args),
+  bitcast: (e, [x]) => `bitcast<${SCALAR[gpuDType("bitcast", e.dtype)]}>(${x})`,
+  shift: (e, [x]) => `(${x} ${SHIFT_WGSL[e.op]} ${e.bits}u)`,
 };
+
+/** WGSL of each shift (`>>` of an i32 copies its sign bit in). */
+const SHIFT_WGSL: Readonly<Record<ShiftOp, string>> = { shl: "<<", shr: ">>" };
 
 /** WGSL statements computing expressions, and the WGSL naming each root's value. */
 export interface RenderedExprs {

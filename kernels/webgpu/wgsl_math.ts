@@ -1,7 +1,8 @@
 /**
  * Scalar WGSL functions that the builtins lack or leave undefined, written to match the ref
- * backend: NaN-propagating max/min, log and sqrt outside their domain, `pow` of negative bases,
- * and accurate log1p, expm1, tanh, logistic, erf, erf_inv, atan2 and fmod (`rem`).
+ * backend: NaN-propagating max/min, sqrt outside its domain, `pow` of negative bases, and
+ * accurate atan2 and fmod (`rem`). (exp, log and the functions built on them are IR
+ * definitions, kernels/lowering/math_definitions.ts.)
  *
  * `withHelpers(body)` prepends exactly the helpers a kernel body calls (and those they call).
  * @module
@@ -17,11 +18,6 @@ const HELPERS: Record<string, string> = {
 }`,
   min_f: `fn min_f(x: f32, y: f32) -> f32 {
   return select(min(x, y), nan_f(), is_nan(x) || is_nan(y));
-}`,
-  log_f: `fn log_f(x: f32) -> f32 {
-  if (x == 0.0) { return -inf_f(); }
-  if (x < 0.0) { return nan_f(); }
-  return log(x);
 }`,
   sqrt_f: `fn sqrt_f(x: f32) -> f32 { return select(sqrt(x), nan_f(), x < 0.0); }`,
   sign_f: `fn sign_f(x: f32) -> f32 { return select(select(x, -1.0, x < 0.0), 1.0, x > 0.0); }`,
@@ -101,103 +97,6 @@ const HELPERS: Record<string, string> = {
     d = d * 0.5;
   }
   return select(r, -r, x < 0.0);
-}`,
-  expm1_f: `fn expm1_f(x: f32) -> f32 {
-  if (abs(x) < 0.5) {
-    var p = 1.0 / 362880.0;
-    p = p * x + 1.0 / 40320.0;
-    p = p * x + 1.0 / 5040.0;
-    p = p * x + 1.0 / 720.0;
-    p = p * x + 1.0 / 120.0;
-    p = p * x + 1.0 / 24.0;
-    p = p * x + 1.0 / 6.0;
-    p = p * x + 0.5;
-    p = p * x + 1.0;
-    return p * x;
-  }
-  return exp(x) - 1.0;
-}`,
-  log1p_f: `fn log1p_f(x: f32) -> f32 {
-  if (abs(x) < 0.5) {
-    let s = x / (2.0 + x);
-    let s2 = s * s;
-    var p = 1.0 / 17.0;
-    p = p * s2 + 1.0 / 15.0;
-    p = p * s2 + 1.0 / 13.0;
-    p = p * s2 + 1.0 / 11.0;
-    p = p * s2 + 1.0 / 9.0;
-    p = p * s2 + 1.0 / 7.0;
-    p = p * s2 + 1.0 / 5.0;
-    p = p * s2 + 1.0 / 3.0;
-    p = p * s2 + 1.0;
-    return 2.0 * s * p;
-  }
-  return log_f(1.0 + x);
-}`,
-  tanh_f: `fn tanh_f(x: f32) -> f32 {
-  let e = expm1_f(-2.0 * abs(x));
-  let t = -e / (2.0 + e);
-  return select(t, -t, x < 0.0);
-}`,
-  logistic_f: `fn logistic_f(x: f32) -> f32 {
-  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
-  let e = exp(x);
-  return e / (1.0 + e);
-}`,
-  // Taylor series near 0; elsewhere Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7).
-  erf_f: `fn erf_f(x: f32) -> f32 {
-  let a = abs(x);
-  if (a < 0.5) {
-    let x2 = x * x;
-    var p = -1.0 / 75600.0;
-    p = p * x2 + 1.0 / 9360.0;
-    p = p * x2 - 1.0 / 1320.0;
-    p = p * x2 + 1.0 / 216.0;
-    p = p * x2 - 1.0 / 42.0;
-    p = p * x2 + 0.1;
-    p = p * x2 - 1.0 / 3.0;
-    p = p * x2 + 1.0;
-    return 1.1283791670955126 * x * p;
-  }
-  let t = 1.0 / (1.0 + 0.3275911 * a);
-  var q = 1.061405429;
-  q = q * t - 1.453152027;
-  q = q * t + 1.421413741;
-  q = q * t - 0.284496736;
-  q = q * t + 0.254829592;
-  let y = 1.0 - q * t * exp(-a * a);
-  return select(y, -y, x < 0.0);
-}`,
-  // Giles' single-precision approximation, the same polynomials as the ref backend's start point.
-  erfinv_f: `fn erfinv_f(y: f32) -> f32 {
-  let a = abs(y);
-  if (a >= 1.0) { return select(nan_f(), select(inf_f(), -inf_f(), y < 0.0), a == 1.0); }
-  var w = -log((1.0 - y) * (1.0 + y));
-  var p: f32;
-  if (w < 5.0) {
-    w = w - 2.5;
-    p = 2.81022636e-08;
-    p = 3.43273939e-07 + p * w;
-    p = -3.5233877e-06 + p * w;
-    p = -4.39150654e-06 + p * w;
-    p = 0.00021858087 + p * w;
-    p = -0.00125372503 + p * w;
-    p = -0.00417768164 + p * w;
-    p = 0.246640727 + p * w;
-    p = 1.50140941 + p * w;
-  } else {
-    w = sqrt(w) - 3.0;
-    p = -0.000200214257;
-    p = 0.000100950558 + p * w;
-    p = 0.00134934322 + p * w;
-    p = -0.00367342844 + p * w;
-    p = 0.00573950773 + p * w;
-    p = -0.0076224613 + p * w;
-    p = 0.00943887047 + p * w;
-    p = 1.00167406 + p * w;
-    p = 2.83297682 + p * w;
-  }
-  return p * y;
 }`,
   // JavaScript's ToInt32: truncate, wrap modulo 2^32, NaN and infinities to 0.
   // Truncated, saturated at int32's range, NaN to 0 (as ref and wasm).
