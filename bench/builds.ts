@@ -9,9 +9,10 @@
  *
  * The cases are the fused chains the kernel IR renders: a gelu layer, the gradient of a tanh
  * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, log(1 + exp(x)), a
- * masked (compare, select, int32) chain, and row and column reductions. With `--eager`, they
- * are instead single eager primitives (the prebuilt kernels: unary math (float32 exp, log,
- * tanh and sigmoid; float64 sqrt, abs, exp), add, mul, compare, select and
+ * masked (compare, select, int32) chain, an LSTM cell's gates (slices of one product) and their
+ * gradient, and row and column reductions. With `--eager`, they are instead single eager
+ * primitives (the prebuilt kernels: unary math (float32 exp, log, tanh and sigmoid; float64
+ * sqrt, abs, exp), add, mul, compare, select and
  * conversions at float32 and float64, on contiguous and broadcast operands, 1e3 and 1e6
  * elements), each timed from its call to its result's release, without a copy to the host;
  * `--filter=REGEXP` keeps the cases whose name matches.
@@ -86,6 +87,25 @@ const CASES: Case[] = [
       const k = np.floor(x.mul(8)).astype("int32");
       const leaky = np.where(x.gt(0), x, x.mul(0.1));
       return leaky.add(np.where(k.mul(k).gt(9), k, k.neg()).astype("float32"));
+    },
+  },
+  {
+    name: "LSTM cell gates split from one product [64,1024], and its grad",
+    shapes: [[64, 1024], [64, 256]],
+    f: (lib) => {
+      const np = lib.numpy;
+      const cell = (z: Tensor, c: Tensor) => {
+        const [i, f, g, o] = np.split(z, 4, -1);
+        const c2 = np.sigmoid(f).mul(c).add(np.sigmoid(i).mul(np.tanh(g)));
+        return np.sum(np.sigmoid(o).mul(np.tanh(c2)));
+      };
+      return (z, c) => {
+        const [value, [gz, gc]] = lib.valueAndGrad(cell, { argnums: [0, 1] })(z, c) as unknown as [
+          Tensor,
+          Tensor[],
+        ];
+        return [value, gz, gc];
+      };
     },
   },
   {
