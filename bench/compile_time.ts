@@ -14,8 +14,9 @@
 import { createAdjoint } from "./adjoint.ts";
 import type { Loop } from "../examples/char_rnn.ts";
 import { caseInputs, type LstmCase } from "./cases.ts";
+import { childJson } from "./child_json.ts";
 import { checkCase, describeComparison, type Outputs } from "./check.ts";
-import { isNotAvailable, prepareRunner, reason } from "./contender.ts";
+import { isNotAvailable, prepareRunner } from "./contender.ts";
 import { referenceOutputs } from "./reference.ts";
 
 /** What a child reports. */
@@ -54,26 +55,8 @@ async function child(c: LstmCase, loop: Loop): Promise<ChildReport> {
 async function childReport(c: LstmCase, loop: Loop): Promise<ChildReport | string> {
   const dir = await Deno.makeTempDir({ prefix: "adjoint-bench-compile-" });
   try {
-    const out = await new Deno.Command("deno", {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        new URL(import.meta.url).pathname,
-        "--child",
-        `--case=${JSON.stringify(c)}`,
-        `--loop=${loop}`,
-      ],
-      env: { ADJOINT_CACHE_DIR: dir },
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(300_000),
-    }).output();
-    if (!out.success) return `failed: ${new TextDecoder().decode(out.stderr).trim().slice(-200)}`;
-    return JSON.parse(new TextDecoder().decode(out.stdout));
-  } catch (e) {
-    return reason(e);
+    const args = ["--child", `--case=${JSON.stringify(c)}`, `--loop=${loop}`];
+    return await childJson<ChildReport>(import.meta.url, args, dir, 300_000);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -11,8 +11,9 @@
  */
 import { createAdjoint } from "./adjoint.ts";
 import { type BenchCase, caseInputs, type Inputs } from "./cases.ts";
+import { childJson } from "./child_json.ts";
 import { checkCase, describeComparison, type Outputs } from "./check.ts";
-import { isNotAvailable, prepareRunner, reason } from "./contender.ts";
+import { isNotAvailable, prepareRunner } from "./contender.ts";
 
 /** What a child reports: its first call's time and its result. */
 interface ChildReport {
@@ -36,27 +37,8 @@ async function firstCall(c: BenchCase): Promise<ChildReport> {
 }
 
 /** Runs this file in a child process over compile cache `dir`: its report, or why there is none. */
-async function childReport(dir: string, batch: number): Promise<ChildReport | string> {
-  try {
-    const out = await new Deno.Command("deno", {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        new URL(import.meta.url).pathname,
-        `--batch=${batch}`,
-      ],
-      env: { ADJOINT_CACHE_DIR: dir },
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(120_000),
-    }).output();
-    if (!out.success) return `failed: ${new TextDecoder().decode(out.stderr).trim().slice(-200)}`;
-    return JSON.parse(new TextDecoder().decode(out.stdout));
-  } catch (e) {
-    return reason(e);
-  }
+function childReport(dir: string, batch: number): Promise<ChildReport | string> {
+  return childJson<ChildReport>(import.meta.url, [`--batch=${batch}`], dir, 120_000);
 }
 
 const shownMs = (ms: number) => ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;

@@ -12,6 +12,7 @@ import type {
 } from "../../core/primitives/elementwise.ts";
 import type { BinaryOp, CompareOp, DefinedMathFn, Expr, MathFn, UnaryOp } from "./kernel_ir.ts";
 import { F32_DEFINITIONS } from "./math_definitions.ts";
+import { binaryExpr, compareExpr, constant, select, unaryExpr } from "./ir_builders.ts";
 
 /** The elementwise primitives that lower to IR expressions. */
 export type LoweredName =
@@ -24,24 +25,9 @@ export type LoweredName =
 /** A primitive's expression over its operands' expressions, given its output dtype. */
 export type Lowering = (args: readonly Expr[], out: DType) => Expr;
 
-/** A constant of `dtype`. */
-export const constant = (dtype: DType, value: number): Expr => ({ kind: "const", dtype, value });
-
-const unary = (op: UnaryOp): Lowering => ([a]) => ({ kind: "unary", op, dtype: a.dtype, a });
-const binary = (op: BinaryOp): Lowering => ([a, b]) => ({
-  kind: "binary",
-  op,
-  dtype: a.dtype,
-  a,
-  b,
-});
-const compare = (op: CompareOp): Lowering => ([a, b]) => ({
-  kind: "compare",
-  op,
-  dtype: "bool",
-  a,
-  b,
-});
+const unary = (op: UnaryOp): Lowering => ([a]) => unaryExpr(op, a);
+const binary = (op: BinaryOp): Lowering => ([a, b]) => binaryExpr(op, a, b);
+const compare = (op: CompareOp): Lowering => ([a, b]) => compareExpr(op, a, b);
 const math = (fn: MathFn): Lowering => (args) => ({ kind: "math", fn, dtype: args[0].dtype, args });
 
 /**
@@ -50,15 +36,6 @@ const math = (fn: MathFn): Lowering => (args) => ({ kind: "math", fn, dtype: arg
  */
 const defined = (fn: DefinedMathFn): Lowering => (args, out) =>
   out === "float32" ? F32_DEFINITIONS[fn](args[0]) : math(fn)(args, out);
-
-/** `cond ? onTrue : onFalse`. */
-const select = (cond: Expr, onTrue: Expr, onFalse: Expr): Expr => ({
-  kind: "select",
-  dtype: onTrue.dtype,
-  cond,
-  onTrue,
-  onFalse,
-});
 
 /** -1, 0 or 1 by sign; zeros (and NaN) give themselves. */
 const sign: Lowering = ([a]) => {

@@ -20,7 +20,8 @@ import {
 import { range, stridesOf } from "../../core/shape.ts";
 import type { Kernel } from "./fusion.ts";
 import type { Expr, Load, LoopKernel, ReduceOp, Store } from "./kernel_ir.ts";
-import { constant, isLowered, lowerElementwise } from "./lower_elementwise.ts";
+import { constant } from "./ir_builders.ts";
+import { isLowered, lowerElementwise } from "./lower_elementwise.ts";
 import { verifyLoopKernel } from "./verify_ir.ts";
 
 /** How each fusible reduction accumulates. */

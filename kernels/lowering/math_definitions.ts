@@ -27,6 +27,7 @@
  * @module
  */
 import type { DefinedMathFn, Expr } from "./kernel_ir.ts";
+import { binaryExpr, compareExpr, select } from "./ir_builders.ts";
 
 const f = Math.fround;
 
@@ -35,30 +36,13 @@ const num = (value: number): Expr => ({ kind: "const", dtype: "float32", value: 
 /** An int32 constant. */
 const int = (value: number): Expr => ({ kind: "const", dtype: "int32", value: value | 0 });
 
-const bin = (op: "add" | "sub" | "mul" | "div" | "and" | "or") => (a: Expr, b: Expr): Expr => ({
-  kind: "binary",
-  op,
-  dtype: a.dtype,
-  a,
-  b,
-});
+const bin = (op: "add" | "sub" | "mul" | "div" | "and" | "or") => (a: Expr, b: Expr): Expr =>
+  binaryExpr(op, a, b);
 const add = bin("add"), sub = bin("sub"), mul = bin("mul"), div = bin("div");
 const and = bin("and"), or = bin("or");
-const cmp = (op: "lt" | "gt" | "eq" | "ne" | "ge") => (a: Expr, b: Expr): Expr => ({
-  kind: "compare",
-  op,
-  dtype: "bool",
-  a,
-  b,
-});
+const cmp = (op: "lt" | "gt" | "eq" | "ne" | "ge") => (a: Expr, b: Expr): Expr =>
+  compareExpr(op, a, b);
 const lt = cmp("lt"), gt = cmp("gt"), eq = cmp("eq"), ne = cmp("ne"), ge = cmp("ge");
-const select = (cond: Expr, onTrue: Expr, onFalse: Expr): Expr => ({
-  kind: "select",
-  dtype: onTrue.dtype,
-  cond,
-  onTrue,
-  onFalse,
-});
 const fma = (a: Expr, b: Expr, c: Expr): Expr => ({ kind: "fma", dtype: a.dtype, a, b, c });
 const bits = (a: Expr): Expr => ({ kind: "bitcast", dtype: "int32", a });
 const float = (a: Expr): Expr => ({ kind: "bitcast", dtype: "float32", a });
