@@ -37,6 +37,12 @@ export type ViewRule<P extends Params> = {
   rule(operand: ShapedArray, params: P, out: ShapedArray, at?: StridedView): StridedView;
 }["rule"];
 
+/**
+ * The views that read other elements of their operand than the one at each point's own index
+ * (every strided view but a broadcast).
+ */
+export const MOVING_VIEWS: ReadonlySet<string> = new Set(["transpose", "slice", "rev"]);
+
 /** The structural primitives that are strided gathers. */
 export type StridedViewName = "broadcast_in_dim" | "transpose" | "slice" | "rev";
 

@@ -1,6 +1,6 @@
 /**
- * Views in fused kernels (kernels/lowering/fusion.ts, lower_kernel.ts): transposes that keep the
- * innermost axis and slices are read in place, through strides and an offset, by the elementwise
+ * Views in fused kernels (kernels/lowering/fusion.ts, lower_kernel.ts): transposes and reversals
+ * that keep the innermost axis, and slices, are read in place, through strides and an offset, by the elementwise
  * loop that uses them, instead of copied first. For fixed programs (an LSTM's gate split, a
  * transpose of an intermediate, slices of slices, views of a broadcast constant, a reduction of
  * a slice, a view returned as is) and random slices and transposes over random shapes: jitted on
@@ -34,7 +34,7 @@ const bitsOf = (x: Array) => {
 /** The kernel program lines of `f` jitted on wasm for `x` that copy a view as a kernel of its own. */
 function viewKernels(f: Fn, x: Array): string[] {
   const program = jit(f, { backend: "wasm" }).lower(x).compiled.program;
-  return program.split("\n").filter((l) => / op\(/.test(l) && /=(slice|transpose)\(/.test(l));
+  return program.split("\n").filter((l) => / op\(/.test(l) && /=(slice|transpose|rev)\(/.test(l));
 }
 
 /**
@@ -94,6 +94,20 @@ const CASES: [string, Fn, number[], boolean?][] = [
     [3, 3, 7],
   ],
   [
+    "a reversal of the outer axes of a slice (negative strides, an offset)",
+    (x) => np.flip(np.index(x, np.s(1, 5), np.s(0, 3), np.s(2, 9)), [0, 1]).mul(2),
+    [6, 4, 11],
+  ],
+  [
+    "a reversal after a broadcast of an intermediate, itself an intermediate (not in place)",
+    (x) =>
+      np.concatenate([
+        np.flip(np.broadcastTo(np.exp(x), [1, ...x.shape]), 1).add(1),
+        x.reshape([1, ...x.shape]),
+      ], 0),
+    [5, 8],
+  ],
+  [
     "a slice of a slice, then a transpose of it",
     (x) =>
       np.index(np.index(x, np.s(1, 6), np.s(2, 11)), np.s(1, 4), np.s(1, 8)).transpose([0, 1])
@@ -126,12 +140,13 @@ for (const dtype of ["float32", "float64"]) {
   });
 }
 
-/** A random chain of slices and last-axis-keeping transposes of `x`, then a tanh and an add. */
+/** A random chain of a slice, a transpose and a reversal of `x`, then a tanh and an add. */
 interface ViewCase {
   shape: number[];
   starts: number[];
   ends: number[];
   swap: boolean;
+  flip: boolean;
   seed: number;
 }
 
@@ -140,11 +155,12 @@ const viewCases: fc.Arbitrary<ViewCase> = fc.integer({ min: 2, max: 3 }).chain((
     shape: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: rank, maxLength: rank }),
     cuts: fc.array(fc.tuple(fc.nat(8), fc.nat(8)), { minLength: rank, maxLength: rank }),
     swap: fc.boolean(),
+    flip: fc.boolean(),
     seed: fc.nat(1 << 20),
-  }).map(({ shape, cuts, swap, seed }) => {
+  }).map(({ shape, cuts, swap, flip, seed }) => {
     const starts = cuts.map(([a], d) => a % shape[d]);
     const ends = cuts.map(([, b], d) => starts[d] + 1 + (b % (shape[d] - starts[d])));
-    return { shape, starts, ends, swap, seed };
+    return { shape, starts, ends, swap, flip, seed };
   })
 );
 
@@ -152,6 +168,7 @@ function viewProgram(c: ViewCase): Fn {
   return (x) => {
     let v = np.index(x, ...c.starts.map((s, d) => np.s(s, c.ends[d])));
     if (c.swap) v = v.transpose([1, 0, ...v.shape.slice(2).map((_, d) => d + 2)]);
+    if (c.flip) v = np.flip(v, 0);
     return np.tanh(v).add(v.mul(0.5));
   };
 }

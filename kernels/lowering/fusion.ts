@@ -1,6 +1,6 @@
 /**
  * Fusion: groups a jaxpr's equations into kernels. Elementwise chains become one loop, with
- * broadcasts, and transposes and slices that keep the innermost axis contiguous, read as strided
+ * broadcasts, and transposes, slices and reversals that keep the innermost axis contiguous, read as strided
  * views of memory (never materialised) and an optional reduction at the end;
  * an elementwise equation that extends no chain joins a sibling loop reading the same value
  * (relu and its derivative mask: one loop, two outputs); a reduction that ends no chain is a
@@ -14,7 +14,12 @@ import type { ShapedArray } from "../../core/aval.ts";
 import { type Atom, type Jaxpr, JaxprEqn, Literal, paramsOf, Var } from "../../core/jaxpr.ts";
 import type { Params } from "../../core/primitive.ts";
 import { broadcastInDimP } from "../../core/primitives/structural.ts";
-import { STRIDED_VIEWS, type ViewRule } from "../../core/strided_views.ts";
+import {
+  MOVING_VIEWS,
+  STRIDED_VIEWS,
+  type StridedViewName,
+  type ViewRule,
+} from "../../core/strided_views.ts";
 import { shapeEqual } from "../../core/shape.ts";
 import { type Epilogue, findEpilogues } from "./epilogues.ts";
 
@@ -183,18 +188,18 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
 
 /**
  * Whether fused kernels read `e`'s result as a view of its operand (core/strided_views.ts)
- * instead of a copy: a broadcast always; a transpose or slice when each element of its
- * innermost axis is the operand's next one (or the same one), so vector loops still load four
- * consecutive elements, and no stride is negative.
+ * instead of a copy: a broadcast always; a transpose, slice or reversal when each element of
+ * its innermost axis is the operand's next one (or the same one), so vector loops still load
+ * four consecutive elements (a reversal of an outer axis walks it backwards).
  */
 function readsAsView(e: JaxprEqn): boolean {
   const name = e.prim.name;
   if (name === "broadcast_in_dim") return true;
-  if ((name !== "transpose" && name !== "slice") || !(e.inputs[0] instanceof Var)) return false;
-  const rule = STRIDED_VIEWS[name] as ViewRule<Params>;
+  if (!MOVING_VIEWS.has(name) || !(e.inputs[0] instanceof Var)) return false;
+  const rule = STRIDED_VIEWS[name as StridedViewName] as ViewRule<Params>;
   const { strides } = rule(e.inputs[0].aval, e.params, e.outBinders[0].aval);
   const last = strides[strides.length - 1] ?? 0;
-  return (last === 0 || last === 1) && strides.every((s) => s >= 0);
+  return last === 0 || last === 1;
 }
 
 /**

@@ -7,7 +7,8 @@
  * (`inPlaceSafe`).
  * @module
  */
-import { type Jaxpr, Var } from "../../core/jaxpr.ts";
+import { MOVING_VIEWS, STRIDED_VIEWS } from "../../core/strided_views.ts";
+import { type Atom, type Jaxpr, Var } from "../../core/jaxpr.ts";
 import type { Kernel, KernelProgram } from "./fusion.ts";
 
 /** Where each planned value lives. */
@@ -92,8 +93,16 @@ export function planMemory(program: KernelProgram): MemoryPlan {
   return { offsets, aliases, arenaBytes: top };
 }
 
-/** Views that read other elements of their operand than the one at each point's index. */
-const MOVING_VIEWS = new Set(["transpose", "slice", "rev"]);
+/** Whether `k` reads `v` through a transpose, slice or reversal, directly or after other views. */
+function readsMoved(k: Kernel, v: Var): boolean {
+  const viewsOfV = new Set<Atom>([v]);
+  for (const e of k.eqns) {
+    if (!(e.prim.name in STRIDED_VIEWS) || !viewsOfV.has(e.inputs[0])) continue;
+    if (MOVING_VIEWS.has(e.prim.name)) return true;
+    viewsOfV.add(e.outBinders[0]);
+  }
+  return false;
+}
 
 /**
  * Whether kernel `k` may write its output `out` over its input `v`: `k` is a fused loop without
@@ -108,7 +117,7 @@ const MOVING_VIEWS = new Set(["transpose", "slice", "rev"]);
 export function inPlaceSafe(k: Kernel, v: Var, out: Var): boolean {
   if (k.kind !== "fused" || k.eqns.some((e) => e.prim.properties.fusibleReduction)) return false;
   if (elementBytes(v) !== elementBytes(out) || v.aval.size !== out.aval.size) return false;
-  if (k.eqns.some((e) => e.inputs[0] === v && MOVING_VIEWS.has(e.prim.name))) return false;
+  if (readsMoved(k, v)) return false;
   const defined = k.eqns.findIndex((e) => e.outBinders.includes(out));
   return k.eqns.findLastIndex((e) => e.inputs.includes(v)) <= defined;
 }

@@ -207,11 +207,15 @@ function coordinates(flat: string, axes: Axis[], names: string[]): string[] {
   return lines;
 }
 
-/** `sum coord * stride` over the given axes, as a u32 expression. */
+/**
+ * `sum coord * stride` over the given axes, as a u32 expression: a negative stride (a reversed
+ * axis) as its two's complement, which u32 arithmetic wraps back into place once the load's
+ * offset is added.
+ */
 function linear(axes: Axis[], names: string[], pattern: number): string {
   const terms = axes.flatMap((a, j) => {
     const s = a.strides[pattern];
-    return s === 0 ? [] : [s === 1 ? names[j] : `${names[j]} * ${s}u`];
+    return s === 0 ? [] : [s === 1 ? names[j] : `${names[j]} * ${s >>> 0}u`];
   });
   return terms.length ? terms.join(" + ") : "0u";
 }
