@@ -16,8 +16,8 @@
  *
  * `--only` takes case families: jit, gemm, mlp, convnet, eager, lstm, load (the convnet step
  * beside competing processes on 1, 2 and auto threads, threads_load.ts) and compile (the LSTM
- * step's compile time against its sequence length, scan and unrolled, compile_time.ts). `--quick` runs small sizes and
- * samples briefly (a smoke test of the harness and the checks, not numbers to quote). Write
+ * step's compile time against its sequence length, scan and unrolled, compile_time.ts).
+ * `--quick` runs small sizes and samples briefly (a smoke test of the harness and the checks, not numbers to quote). Write
  * access is for Adjoint's compile cache, pointed at a fresh temporary folder for the run unless
  * `ADJOINT_CACHE_DIR` is set.
  *

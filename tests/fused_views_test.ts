@@ -1,11 +1,12 @@
 /**
  * Views in fused kernels (kernels/lowering/fusion.ts, lower_kernel.ts): transposes and reversals
- * that keep the innermost axis, and slices, are read in place, through strides and an offset, by the elementwise
- * loop that uses them, instead of copied first. For fixed programs (an LSTM's gate split, a
- * transpose of an intermediate, slices of slices, views of a broadcast constant, a reduction of
- * a slice, a view returned as is) and random slices and transposes over random shapes: jitted on
- * wasm they give the bits of the eager kernels (no view is then fused) and no slice or transpose
- * runs as a kernel of its own; jitted on webgpu they give ref's values.
+ * that keep the innermost axis, and slices, are read in place, through strides and an offset,
+ * by the elementwise loop that uses them, instead of copied first. For fixed programs (an LSTM's
+ * gate split, a value plus its transpose, transposed and reversed intermediates that are
+ * themselves intermediates, slices of slices, views of a broadcast constant, a reduction of a
+ * slice, a view returned as is) and random slices, transposes and reversals over random shapes:
+ * jitted on wasm they give the bits of the eager kernels (no view is then fused) and no slice,
+ * transpose or reversal runs as a kernel of its own; jitted on webgpu they give ref's values.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -131,7 +132,7 @@ const CASES: [string, Fn, number[], boolean?][] = [
 ];
 
 for (const dtype of ["float32", "float64"]) {
-  Deno.test(`slices and transposes are read in place by the loops using them (${dtype})`, async () => {
+  Deno.test(`views are read in place by the loops using them (${dtype})`, async () => {
     for (const [what, f, shape, sums] of CASES) {
       const x = seeded(shape, shape.length * 7 + shape[0], dtype, "ref");
       await check(f, x, `${what}, ${dtype}`, !sums);
@@ -173,7 +174,7 @@ function viewProgram(c: ViewCase): Fn {
   };
 }
 
-Deno.test("random slices and transposes agree with eager and ref", async () => {
+Deno.test("random slices, transposes and reversals agree with eager and ref", async () => {
   await fc.assert(
     fc.asyncProperty(viewCases, fc.constantFrom("float32", "float64"), async (c, dtype) => {
       const f = viewProgram(c);

@@ -1,8 +1,8 @@
 /**
  * What `jit(f).lower()` shows of a program's loops and branches: each scan that runs as one loop
  * kernel (loop_fusion.ts) with that kernel and its rendered source, each other scan, while loop
- * or branch with the kernel program its body runs (per step for a loop), recursively. A sub-jaxpr is
- * named by the path of kernels to it, e.g. `k0/k2` for kernel 2 of kernel 0's body.
+ * or branch with the kernel program its body runs (per step for a loop), recursively. A
+ * sub-jaxpr is named by the path of kernels to it, e.g. `k0/k2` for kernel 2 of kernel 0's body.
  * @module
  */
 import { Jaxpr, paramsOf } from "../../core/jaxpr.ts";

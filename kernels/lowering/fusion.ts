@@ -1,7 +1,7 @@
 /**
  * Fusion: groups a jaxpr's equations into kernels. Elementwise chains become one loop, with
- * broadcasts, and transposes, slices and reversals that keep the innermost axis contiguous, read as strided
- * views of memory (never materialised) and an optional reduction at the end;
+ * broadcasts, and transposes, slices and reversals that keep the innermost axis contiguous,
+ * read as strided views of memory (never materialised), and an optional reduction at the end;
  * an elementwise equation that extends no chain joins a sibling loop reading the same value
  * (relu and its derivative mask: one loop, two outputs); a reduction that ends no chain is a
  * loop of its own; reshapes are aliases; every other primitive is a kernel of its own, except

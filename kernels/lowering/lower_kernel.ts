@@ -1,9 +1,10 @@
 /**
  * Lowering of a fused kernel (fusion.ts: an elementwise chain over one iteration space, the
- * broadcasts, transposes and slices it reads as views, optionally ending in a reduction) to a
- * loop kernel of the kernel IR, once for every backend: operands read directly load at the
- * space's strides, views (chains of them composed) at their own strides and offset, literals become constants, each equation its lowering's expression, and each value
- * other kernels need a store (a reduction's an accumulating one).
+ * broadcasts, transposes, slices and reversals it reads as views, optionally ending in a
+ * reduction) to a loop kernel of the kernel IR, once for every backend: operands read directly
+ * load at the space's strides, views (chains of them composed) at their own strides and offset,
+ * literals become constants, each equation its lowering's expression, and each value other
+ * kernels need a store (a reduction's an accumulating one).
  * @module
  */
 import { config } from "../../core/config.ts";
@@ -39,7 +40,10 @@ interface Viewed {
   readonly view: StridedView;
 }
 
-/** `e`, a view (strided_views.ts) of an input of the kernel or of another view, as the memory it reads. */
+/**
+ * `e`, a view (strided_views.ts) of an input of the kernel or of another view, as the memory it
+ * reads.
+ */
 function viewOf(e: JaxprEqn, views: ReadonlyMap<Var, Viewed>): Viewed {
   const x = e.inputs[0] as Var;
   const inner = views.get(x);
