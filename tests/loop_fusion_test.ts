@@ -8,24 +8,22 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type Array, ConcreteArray, grad, jit, lax, numpy as np } from "../mod.ts";
+import { type Array, ConcreteArray, jit } from "../mod.ts";
 import { loopFusion } from "../kernels/wasm/loops.ts";
 import {
-  type Body,
-  bodyFunction,
-  bodyText,
-  buildBody,
-  floatInput,
-  rawBody,
-} from "./fuzz/bodies.ts";
+  ema,
+  euler,
+  type Fn,
+  LENGTHS,
+  scanCases,
+  scanOf,
+  scanShapes,
+  withGrads,
+} from "./util/scan_cases.ts";
 import { difference, type Leaf } from "./fuzz/oracles.ts";
 import { runs, stream } from "./util/arbitraries.ts";
 
 type Float = "float32" | "float64";
-type Fn = (...xs: Array[]) => Array[];
-
-const LENGTHS = [0, 1, 7, 100];
-
 /** An array of `shape` with data in [-1, 1] from `seed`, on `backend`. */
 function seeded(shape: readonly number[], seed: number, dtype: Float, backend: string): Array {
   const next = stream(seed);
@@ -35,20 +33,6 @@ function seeded(shape: readonly number[], seed: number, dtype: Float, backend: s
   );
   const typed = dtype === "float32" ? Float32Array.from(data) : Float64Array.from(data);
   return ConcreteArray.fromHost(typed, shape, dtype, backend);
-}
-
-/**
- * `f`'s outputs, then the gradient by every argument of a loss weighing each output (weights in
- * its dtype: a float32 sine differs by an ulp between ref and wasm, beyond float64's tolerance).
- */
-function withGrads(f: Fn, n: number): Fn {
-  const loss = (...xs: Array[]) =>
-    f(...xs).map((y, j) =>
-      np.sum(np.multiply(y, np.sin(np.arange(y.size).reshape([...y.shape]).add(j).astype(y.dtype))))
-    )
-      .reduce((a, b) => np.add(a, b));
-  const g = grad(loss, { argnums: globalThis.Array.from({ length: n }, (_, i) => i) });
-  return (...xs) => [...f(...xs), ...(g(...xs) as Array[])];
 }
 
 /** `f` jitted on wasm with loop fusion on or off: its outputs and how many scans ran fused. */
@@ -100,36 +84,6 @@ function check(f: Fn, args: Array[], float: Float, what: string): number {
   return fused.fused;
 }
 
-/** Exponential moving average of `xs` from `c0`, and the average at every step. */
-const ema = (reverse: boolean): Fn => (c0, xs) => {
-  const [c, ys] = lax.scan(
-    (c: Array, x: Array) => {
-      const next = c.mul(0.9).add(x.mul(0.1));
-      return [next, next];
-    },
-    c0,
-    xs,
-    { reverse },
-  );
-  return [c as Array, ys as Array];
-};
-
-/** `steps` Euler steps of a damped oscillator driven by `w`: position and velocity. */
-const euler = (steps: number, reverse: boolean): Fn => (x0, v0, w) => {
-  const dt = 0.01;
-  const [[x, v], trace] = lax.scan(
-    ([x, v]: Array[]) => {
-      const a = np.sin(w).sub(x.mul(4)).sub(v.mul(0.3));
-      const nx = x.add(v.mul(dt)), nv = v.add(a.mul(dt));
-      return [[nx, nv], nx];
-    },
-    [x0, v0],
-    null,
-    { length: steps, reverse },
-  );
-  return [x, v, trace as Array];
-};
-
 for (const float of ["float32", "float64"] as const) {
   Deno.test(`a moving average runs as one loop kernel, with the per-step bits (${float})`, () => {
     for (const steps of LENGTHS) {
@@ -159,79 +113,13 @@ for (const float of ["float32", "float64"] as const) {
   });
 }
 
-/** A random elementwise scan: its body over carries, slices of xs and closed-over arrays. */
-interface Case {
-  body: Body;
-  shape: number[];
-  counts: [number, number, number];
-  reverse: boolean;
-  seed: number;
-}
-
-/** Shapes of the space a random body runs over (a remainder after the vector loop, or none). */
-const SPACES = [[], [3], [6], [2, 5], [21]];
-
-function cases(float: Float): fc.Arbitrary<Case> {
-  return fc.record({
-    raw: rawBody,
-    space: fc.nat(SPACES.length - 1),
-    counts: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.nat(2), fc.nat(1)),
-    reverse: fc.boolean(),
-    seed: fc.nat(1 << 20),
-  }).map(({ raw, space, counts, reverse, seed }) => {
-    const shape = SPACES[space];
-    const n = counts[0] + counts[1] + counts[2];
-    const inputs = globalThis.Array.from({ length: n }, () => floatInput(shape, float));
-    const body = buildBody(raw, {
-      inputs,
-      fitted: globalThis.Array.from({ length: counts[0] }, () => shape),
-      limit: 1,
-      sinks: true,
-      feedback: globalThis.Array.from({ length: counts[0] }, (_, k) => k),
-      // Values over the whole space only: elementwise, mostly.
-      accept: (b) => b.type.shape.join() === shape.join(),
-    }, float);
-    const c = { body, shape, counts, reverse, seed };
-    return Object.assign(c, {
-      [fc.toStringMethod]: () =>
-        `${bodyText(body, "body")}\n// space [${shape}], carries/xs/consts ${counts}, ` +
-        `reverse ${reverse}, seed ${seed}`,
-    });
-  });
-}
-
-/** The scan of a case's body over `steps` steps, as a function of its carries, xs and consts. */
-function scanOf(c: Case, steps: number): Fn {
-  const f = bodyFunction(c.body);
-  const [k1, k2] = c.counts;
-  return (...a) => {
-    const [c0, xs, w] = [a.slice(0, k1), a.slice(k1, k1 + k2), a.slice(k1 + k2)];
-    const [cT, ys] = lax.scan(
-      (carry: Array[], x: Array[] | null) => {
-        const out = f(...carry, ...(x ?? []), ...w);
-        return [out.slice(0, k1), out.slice(k1)];
-      },
-      c0,
-      k2 ? xs : null,
-      { length: steps, reverse: c.reverse },
-    );
-    return [...cT, ...ys];
-  };
-}
-
 for (const float of ["float32", "float64"] as const) {
   Deno.test(`property: random elementwise scans fused give the per-step bits and ref's values (${float})`, () => {
     let fused = 0, total = 0;
     fc.assert(
-      fc.property(cases(float), (c) => {
-        const [k1, k2, k3] = c.counts;
+      fc.property(scanCases(float), (c) => {
         for (const steps of LENGTHS) {
-          const shapes = [
-            ...globalThis.Array(k1).fill(c.shape),
-            ...globalThis.Array(k2).fill([steps, ...c.shape]),
-            ...globalThis.Array(k3).fill(c.shape),
-          ];
-          const args = shapes.map((s, i) => seeded(s, c.seed + i, float, "ref"));
+          const args = scanShapes(c, steps).map((s, i) => seeded(s, c.seed + i, float, "ref"));
           const f = scanOf(c, steps);
           fused += check(f, args, float, `${steps} steps`) > 0 ? 1 : 0;
           check(withGrads(f, args.length), args, float, `${steps} steps, grad`);

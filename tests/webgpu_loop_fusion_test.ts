@@ -16,26 +16,19 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  type Array,
-  ConcreteArray,
-  grad,
-  initWebGPU,
-  jit,
-  lax,
-  numpy as np,
-  toBackend,
-} from "../mod.ts";
+import { type Array, ConcreteArray, initWebGPU, jit, lax, numpy as np, toBackend } from "../mod.ts";
 import { gpuLoopFusion } from "../kernels/webgpu/compile/loops.ts";
 import { webgpuRuntime } from "../kernels/webgpu/init.ts";
 import {
-  type Body,
-  bodyFunction,
-  bodyText,
-  buildBody,
-  floatInput,
-  rawBody,
-} from "./fuzz/bodies.ts";
+  ema,
+  euler,
+  type Fn,
+  LENGTHS,
+  scanCases,
+  scanOf,
+  scanShapes,
+  withGrads,
+} from "./util/scan_cases.ts";
 import { difference, type Leaf } from "./fuzz/oracles.ts";
 import { runs, stream } from "./util/arbitraries.ts";
 
@@ -47,27 +40,12 @@ function gpuTest(name: string, fn: () => Promise<void>): void {
   Deno.test({ name, ignore: !backend, fn });
 }
 
-type Fn = (...xs: Array[]) => Array[];
-
-const LENGTHS = [0, 1, 7, 100];
-
 /** A float32 array of `shape` on ref with data in [-1, 1] from `seed`. */
 function seeded(shape: readonly number[], seed: number): Array {
   const next = stream(seed);
   const n = shape.reduce((a, b) => a * b, 1);
   const data = Float32Array.from({ length: n }, () => next() * 2 - 1);
   return ConcreteArray.fromHost(data, shape, "float32", "ref");
-}
-
-/** `f`'s outputs, then the gradient by every argument of a loss weighing each output. */
-function withGrads(f: Fn, n: number): Fn {
-  const loss = (...xs: Array[]) =>
-    f(...xs).map((y, j) =>
-      np.sum(np.multiply(y, np.sin(np.arange(y.size).reshape([...y.shape]).add(j).astype(y.dtype))))
-    )
-      .reduce((a, b) => np.add(a, b));
-  const g = grad(loss, { argnums: globalThis.Array.from({ length: n }, (_, i) => i) });
-  return (...xs) => [...f(...xs), ...(g(...xs) as Array[])];
 }
 
 /** `f` jitted on webgpu with loop fusion on or off: its outputs and the scans run each way. */
@@ -141,36 +119,6 @@ async function check(f: Fn, args: Array[], what: string, tol = 0): Promise<numbe
   if (d) throw new Error(`${what}, against ref: ${d}`);
   return fused.fused;
 }
-
-/** Exponential moving average of `xs` from `c0`, and the average at every step. */
-const ema = (reverse: boolean): Fn => (c0, xs) => {
-  const [c, ys] = lax.scan(
-    (c: Array, x: Array) => {
-      const next = c.mul(0.9).add(x.mul(0.1));
-      return [next, next];
-    },
-    c0,
-    xs,
-    { reverse },
-  );
-  return [c as Array, ys as Array];
-};
-
-/** `steps` Euler steps of a damped oscillator driven by `w`: position and velocity. */
-const euler = (steps: number, reverse: boolean): Fn => (x0, v0, w) => {
-  const dt = 0.01;
-  const [[x, v], trace] = lax.scan(
-    ([x, v]: Array[]) => {
-      const a = np.sin(w).sub(x.mul(4)).sub(v.mul(0.3));
-      const nx = x.add(v.mul(dt)), nv = v.add(a.mul(dt));
-      return [[nx, nv], nx];
-    },
-    [x0, v0],
-    null,
-    { length: steps, reverse },
-  );
-  return [x, v, trace as Array];
-};
 
 gpuTest("a moving average runs as one loop shader, with the per-step bits", async () => {
   for (const steps of LENGTHS) {
@@ -305,64 +253,6 @@ gpuTest("a scan whose body computes in float64 is refused", () => {
   return Promise.resolve();
 });
 
-/** A random elementwise scan: its body over carries, slices of xs and closed-over arrays. */
-interface Case {
-  body: Body;
-  shape: number[];
-  counts: [number, number, number];
-  reverse: boolean;
-  seed: number;
-}
-
-/** Shapes of the space a random body runs over. */
-const SPACES = [[], [3], [6], [2, 5], [21]];
-
-const cases: fc.Arbitrary<Case> = fc.record({
-  raw: rawBody,
-  space: fc.nat(SPACES.length - 1),
-  counts: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.nat(2), fc.nat(1)),
-  reverse: fc.boolean(),
-  seed: fc.nat(1 << 20),
-}).map(({ raw, space, counts, reverse, seed }) => {
-  const shape = SPACES[space];
-  const n = counts[0] + counts[1] + counts[2];
-  const inputs = globalThis.Array.from({ length: n }, () => floatInput(shape, "float32"));
-  const body = buildBody(raw, {
-    inputs,
-    fitted: globalThis.Array.from({ length: counts[0] }, () => shape),
-    limit: 1,
-    sinks: true,
-    feedback: globalThis.Array.from({ length: counts[0] }, (_, k) => k),
-    // Values over the whole space only: elementwise, mostly.
-    accept: (b) => b.type.shape.join() === shape.join(),
-  }, "float32");
-  const c = { body, shape, counts, reverse, seed };
-  return Object.assign(c, {
-    [fc.toStringMethod]: () =>
-      `${bodyText(body, "body")}\n// space [${shape}], carries/xs/consts ${counts}, ` +
-      `reverse ${reverse}, seed ${seed}`,
-  });
-});
-
-/** The scan of a case's body over `steps` steps, as a function of its carries, xs and consts. */
-function scanOf(c: Case, steps: number): Fn {
-  const f = bodyFunction(c.body);
-  const [k1, k2] = c.counts;
-  return (...a) => {
-    const [c0, xs, w] = [a.slice(0, k1), a.slice(k1, k1 + k2), a.slice(k1 + k2)];
-    const [cT, ys] = lax.scan(
-      (carry: Array[], x: Array[] | null) => {
-        const out = f(...carry, ...(x ?? []), ...w);
-        return [out.slice(0, k1), out.slice(k1)];
-      },
-      c0,
-      k2 ? xs : null,
-      { length: steps, reverse: c.reverse },
-    );
-    return [...cT, ...ys];
-  };
-}
-
 /** Fused against per-step results of random bodies, relative to scale (see the module doc). */
 const TOL = 1e-5;
 
@@ -371,15 +261,9 @@ gpuTest(
   async () => {
     let fused = 0, total = 0;
     await fc.assert(
-      fc.asyncProperty(cases, async (c) => {
-        const [k1, k2, k3] = c.counts;
+      fc.asyncProperty(scanCases("float32"), async (c) => {
         for (const steps of LENGTHS) {
-          const shapes = [
-            ...globalThis.Array(k1).fill(c.shape),
-            ...globalThis.Array(k2).fill([steps, ...c.shape]),
-            ...globalThis.Array(k3).fill(c.shape),
-          ];
-          const args = shapes.map((s, i) => seeded(s, c.seed + i));
+          const args = scanShapes(c, steps).map((s, i) => seeded(s, c.seed + i));
           const f = scanOf(c, steps);
           fused += await check(f, args, `${steps} steps`, TOL) > 0 ? 1 : 0;
           await check(withGrads(f, args.length), args, `${steps} steps, grad`, TOL);
