@@ -58,7 +58,7 @@ export const STRIDED_VIEWS: {
     dims.forEach((o, i) => (strides[o] = a.shape[i] === 1 ? 0 : at.strides[i]));
     return { strides, offset: at.offset };
   },
-  transpose(_, { permutation }, __, at = contiguousView(_)) {
+  transpose(a, { permutation }, _, at = contiguousView(a)) {
     return { strides: permutation.map((p) => at.strides[p]), offset: at.offset };
   },
   slice(a, { start, strides }, _, at = contiguousView(a)) {
