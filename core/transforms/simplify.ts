@@ -21,6 +21,8 @@ import { forwardingRules } from "../control/forwarding_rules.ts";
 import { invariantRules } from "../control/invariant_rules.ts";
 import { type ConstIds, literalKey, paramsKey } from "./jaxpr_key.ts";
 import { eliminateDeadCode } from "./dce.ts";
+import { config } from "../config.ts";
+import { verifyJaxpr } from "../verify_jaxpr.ts";
 
 export { eliminateDeadCode };
 
@@ -259,9 +261,26 @@ export function foldTransposedOperands(j: Jaxpr): Jaxpr {
   return new Jaxpr(j.constVars, j.consts, j.inBinders, eqns, j.outs);
 }
 
-/** All simplifications, in order. */
+/** The simplifications, in the order `simplify` runs them. */
+const PASSES: readonly ((j: Jaxpr) => Jaxpr)[] = [
+  simplifySubJaxprs,
+  foldConstants,
+  forwardOutputs,
+  hoistLoopInvariants,
+  eliminateCommonSubexpressions,
+  foldTransposedDots,
+  foldTransposedOperands,
+  eliminateDeadCode,
+];
+
+/**
+ * All simplifications, in order; each result type-checked (verify_jaxpr.ts) when
+ * `config.verifyPrograms`.
+ */
 export function simplify(j: Jaxpr): Jaxpr {
-  const folded = hoistLoopInvariants(forwardOutputs(foldConstants(simplifySubJaxprs(j))));
-  const products = foldTransposedDots(eliminateCommonSubexpressions(folded));
-  return eliminateDeadCode(foldTransposedOperands(products));
+  return PASSES.reduce((acc, pass) => {
+    const next = pass(acc);
+    if (config.verifyPrograms) verifyJaxpr(next, pass.name);
+    return next;
+  }, j);
 }
