@@ -10,60 +10,15 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type Array, ConcreteArray, initWebGPU, jit, nn, numpy as np, toBackend } from "../mod.ts";
-import { stream } from "./util/arbitraries.ts";
+import { type Array, jit, nn, numpy as np, toBackend } from "../mod.ts";
+import { checkFused as check, type Fn, gpu, seeded } from "./util/fused_against_eager.ts";
 
-type Fn = (x: Array) => Array;
-
-const gpu = await initWebGPU();
 if (!gpu) console.warn("fused view tests on webgpu skipped: no WebGPU adapter");
-
-/** An array of `shape` with data in [-1, 1) from `seed`, on `backend`. */
-function seeded(shape: readonly number[], seed: number, dtype: string, backend: string): Array {
-  const next = stream(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = Float64Array.from({ length: n }, () => next() * 2 - 1);
-  const typed = dtype === "float32" ? Float32Array.from(data) : data;
-  return ConcreteArray.fromHost(typed, shape, dtype as "float32", backend);
-}
-
-const bitsOf = (x: Array) => {
-  const d = (x as ConcreteArray).dataSync() as Float32Array | Float64Array;
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-};
 
 /** The kernel program lines of `f` jitted on wasm for `x` that copy a view as a kernel of its own. */
 function viewKernels(f: Fn, x: Array): string[] {
   const program = jit(f, { backend: "wasm" }).lower(x).compiled.program;
   return program.split("\n").filter((l) => / op\(/.test(l) && /=(slice|transpose|rev)\(/.test(l));
-}
-
-/**
- * Checks `f` on `x` (host data): wasm jit against wasm eager bit for bit (`exact`; else within
- * float32 rounding, for a sum whose terms the fused loop adds in another order), webgpu jit
- * against ref.
- */
-async function check(f: Fn, x: Array, what: string, exact = true): Promise<void> {
-  const data = (x as ConcreteArray).dataSync();
-  const on = (backend: string) => ConcreteArray.fromHost(data, x.shape, x.dtype, backend);
-  const eager = f(on("wasm"));
-  const jitted = jit(f, { backend: "wasm", compile: "sync" })(on("wasm"));
-  assert.deepEqual(jitted.shape, eager.shape, what);
-  if (exact) {
-    const [a, b] = [bitsOf(jitted), bitsOf(eager)];
-    const i = a.findIndex((v, k) => v !== b[k]);
-    assert.ok(i < 0, `${what}: wasm jit differs from eager at byte ${i}`);
-  } else {
-    const [a, b] = [jitted, eager].map((y) => (y as ConcreteArray).dataSync());
-    const i = a.findIndex((v, k) => !(Math.abs(v - b[k]) <= 1e-6 * (1 + Math.abs(b[k]))));
-    assert.ok(i < 0, `${what}: wasm jit element ${i} is ${a[i]}, eager ${b[i]}`);
-  }
-  if (!gpu || x.dtype !== "float32") return;
-  const want = (f(on("ref")) as ConcreteArray).dataSync();
-  const got = await (jit(f, { backend: "webgpu", compile: "sync" })(on("webgpu")) as ConcreteArray)
-    .read();
-  const j = got.findIndex((v: number, k: number) => !(Math.abs(v - want[k]) <= 1e-5));
-  assert.ok(j < 0, `${what}: webgpu element ${j} is ${got[j]}, ref ${want[j]}`);
 }
 
 const gates: Fn = (z) => {

@@ -172,6 +172,14 @@ function wellFormed(): LoopKernel {
 Deno.test("kernel IR verifier: each rule rejects what it is for", () => {
   assert.deepEqual(irProblems(wellFormed()), []);
   const k = wellFormed();
+  // out0 as a concatenate of two parts along the last axis: [2, 6], the parts 3 apart.
+  const parts = [0, 3].map((offset) => ({
+    output: 0,
+    value: k.stores[0].value,
+    strides: [6, 1],
+    offset,
+  }));
+  assert.deepEqual(irProblems({ ...k, stores: [...parts, k.stores[1]] }), []);
   const x = k.stores[0].value as Extract<Expr, { kind: "binary" }>;
   const int: Expr = { kind: "const", dtype: "int32", value: 1 };
   const cases: [string, LoopKernel][] = [
@@ -217,6 +225,18 @@ Deno.test("kernel IR verifier: each rule rejects what it is for", () => {
     ["overwrite one element", { ...k, stores: [{ ...k.stores[0], strides: [1, 0] }, k.stores[1]] }],
     ["output 1 stored 0 times", { ...k, stores: [k.stores[0]] }],
     ["output 0 stored 2 times", { ...k, stores: [k.stores[0], k.stores[0], k.stores[1]] }],
+    ["output 0 stored 2 times, not at disjoint elements", {
+      ...k,
+      stores: [parts[0], { ...parts[1], offset: 2 }, k.stores[1]],
+    }],
+    ["output 0 stored 3 times, not at disjoint elements", {
+      ...k,
+      stores: [...parts, { ...parts[1], offset: 7 }, k.stores[1]],
+    }],
+    ["store 0: writes before its output's first element (offset -1)", {
+      ...k,
+      stores: [{ ...k.stores[0], offset: -1 }, k.stores[1]],
+    }],
     ["add reduction of bool", {
       ...k,
       outputs: ["float32", "bool"],

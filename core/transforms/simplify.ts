@@ -3,7 +3,8 @@
  * constant folding (literal operands moved into sub-jaxprs, calls and branches of known index
  * inlined), forwarding of values that sub-jaxprs pass through, loop-invariant values computed
  * once outside their loop, common-subexpression elimination,
- * transposed products computed directly, transposed operands read in place, and dead-code
+ * transposed products computed directly, transposed operands read in place, sums of padded
+ * parts joined into concatenates (join_pads.ts), and dead-code
  * elimination (through control flow too). Each pass maps a jaxpr to an equivalent, smaller one with the same inputs and outputs.
  * @module
  */
@@ -21,6 +22,7 @@ import { forwardingRules } from "../control/forwarding_rules.ts";
 import { invariantRules } from "../control/invariant_rules.ts";
 import { type ConstIds, literalKey, paramsKey } from "./jaxpr_key.ts";
 import { eliminateDeadCode } from "./dce.ts";
+import { joinPaddedParts } from "./join_pads.ts";
 import { config } from "../config.ts";
 import { verifyJaxpr } from "../verify_jaxpr.ts";
 
@@ -270,6 +272,7 @@ const PASSES: readonly ((j: Jaxpr) => Jaxpr)[] = [
   eliminateCommonSubexpressions,
   foldTransposedDots,
   foldTransposedOperands,
+  joinPaddedParts,
   eliminateDeadCode,
 ];
 

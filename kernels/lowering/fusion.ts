@@ -6,7 +6,8 @@
  * (relu and its derivative mask: one loop, two outputs); a reduction that ends no chain is a
  * loop of its own; reshapes are aliases; every other primitive is a kernel of its own, except
  * that a backend may ask for gemm epilogues: a dot_general followed by a bias add and relu,
- * possibly through layout changes (epilogues.ts), is then one kernel. The result, a
+ * possibly through layout changes (epilogues.ts), is then one kernel. A concatenate of values
+ * one loop computes over its whole space is stored by that loop, a part at a time. The result, a
  * `KernelProgram`, is what the wasm and WebGPU code generators emit code for.
  * @module
  */
@@ -155,12 +156,29 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
     if (e.prim.properties.fusibleReduction && e.inputs[0] instanceof Var) {
       const v = e.inputs[0];
       const producedBy = producer.get(v);
-      const open = producedBy?.kernel.kind === "fused" && !producedBy.reduced;
+      // (A concatenate the loop stores is not over its space.)
+      const open = producedBy?.kernel.kind === "fused" && !producedBy.reduced &&
+        shapeEqual(producedBy.kernel.space!, v.aval.shape);
       const g = open ? producedBy : newGroup("fused", e, v.aval.shape);
       if (open) g.kernel.eqns.push(e);
       else if (views.has(v)) g.kernel.eqns.unshift(...views.get(v)!);
       g.reduced = true;
       producer.set(e.outBinders[0], g);
+      continue;
+    }
+    // A concatenate of values one loop computes over its whole space is stored by that loop, a
+    // part at a time, instead of copied by a kernel of its own; its result (an empty one too) is
+    // never over that space, so no later operation of the loop reads it.
+    const parts = name === "concatenate" ? producer.get(e.inputs[0] as Var) : undefined;
+    const stored = parts?.kernel.kind === "fused" &&
+      !shapeEqual(outAval(e).shape, parts.kernel.space!) &&
+      e.inputs.every((a) =>
+        a instanceof Var && producer.get(a) === parts &&
+        shapeEqual(a.aval.shape, parts.kernel.space!)
+      );
+    if (parts && stored) {
+      parts.kernel.eqns.push(e);
+      producer.set(e.outBinders[0], parts);
       continue;
     }
     const epilogue = epilogues.get(e);

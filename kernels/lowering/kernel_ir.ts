@@ -143,9 +143,9 @@ export interface Load {
 }
 
 /**
- * A write of `value` into output buffer `output` at element `sum_d i_d * strides[d]`; with
- * `reduce`, combined into the element instead (strides 0 along the reduced axes), the output
- * first filled with the operation's identity.
+ * A write of `value` into output buffer `output` at element `offset + sum_d i_d * strides[d]`;
+ * with `reduce`, combined into the element instead (strides 0 along the reduced axes), the
+ * output first filled with the operation's identity.
  */
 export interface Store {
   /** Index into the kernel's outputs. */
@@ -154,6 +154,8 @@ export interface Store {
   readonly value: Expr;
   /** Element stride per axis of the space. */
   readonly strides: readonly number[];
+  /** Element written at the space's first point (0 when absent). */
+  readonly offset?: number;
   /** How the value accumulates into its element, for a reduction. */
   readonly reduce?: ReduceOp;
 }
@@ -168,7 +170,11 @@ export interface LoopKernel {
   readonly outputs: readonly DType[];
   /** The loads the expressions read, by index. */
   readonly loads: readonly Load[];
-  /** The stores, in order; each output is stored by exactly one. */
+  /**
+   * The stores, in order. Each output is stored by exactly one, or (a concatenate's parts) by
+   * several plain stores at one set of strides whose offsets step evenly past each other's
+   * elements.
+   */
   readonly stores: readonly Store[];
 }
 
@@ -251,7 +257,9 @@ export function loopKernelToString(k: LoopKernel): string {
     `loop [${k.space.join(",")}] in (${k.inputs.join(", ")}) out (${k.outputs.join(", ")})`,
     ...order.map((e) => `  ${name(e)}: ${e.dtype} = ${node(e)}`),
     ...k.stores.map((s) =>
-      `  out${s.output}[${s.strides.join(",")}] ${s.reduce ? `${s.reduce}=` : "="} ${name(s.value)}`
+      `  out${s.output}[${s.strides.join(",")}]${s.offset ? `+${s.offset}` : ""} ${
+        s.reduce ? `${s.reduce}=` : "="
+      } ${name(s.value)}`
     ),
   ].join("\n");
 }

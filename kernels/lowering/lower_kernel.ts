@@ -1,16 +1,18 @@
 /**
  * Lowering of a fused kernel (fusion.ts: an elementwise chain over one iteration space, the
  * broadcasts, transposes, slices and reversals it reads as views, optionally ending in a
- * reduction) to a loop kernel of the kernel IR, once for every backend: operands read directly
- * load at the space's strides, views (chains of them composed) at their own strides and offset,
- * literals become constants, each equation its lowering's expression, and each value other
- * kernels need a store (a reduction's an accumulating one).
+ * reduction, or a concatenate of its values) to a loop kernel of the kernel IR, once for every
+ * backend: operands read directly load at the space's strides, views (chains of them composed)
+ * at their own strides and offset, literals become constants, each equation its lowering's
+ * expression, and each value other kernels need a store (a reduction's an accumulating one, a
+ * concatenate's one per part, at the part's offset).
  * @module
  */
 import { config } from "../../core/config.ts";
 import type { DType } from "../../core/dtype.ts";
 import { type Atom, type JaxprEqn, Literal, paramsOf, type Var } from "../../core/jaxpr.ts";
 import { reduceMaxP, reduceMinP, reduceSumP } from "../../core/primitives/reductions.ts";
+import { concatenateP } from "../../core/primitives/structural.ts";
 import type { Params } from "../../core/primitive.ts";
 import {
   STRIDED_VIEWS,
@@ -67,6 +69,23 @@ function reductionStrides(
   return { kept, strides };
 }
 
+/**
+ * The stores of concatenate `e` into kernel output `output`: each operand's value (over the
+ * kernel's space, which is its shape) at the output's strides, from its start along the joined
+ * axis.
+ */
+function partStores(e: JaxprEqn, output: number, operand: (a: Atom) => Expr): Store[] {
+  const { dimension } = paramsOf(e, concatenateP);
+  const strides = stridesOf(e.outBinders[0].aval.shape);
+  let start = 0;
+  return e.inputs.map((x) => {
+    const offset = start * strides[dimension];
+    start += x.aval.shape[dimension];
+    const value = operand(x);
+    return offset ? { output, value, strides, offset } : { output, value, strides };
+  });
+}
+
 /** The constant of a literal operand. */
 const literal = (l: Literal): Expr => constant(l.aval.dtype, Number(l.value));
 
@@ -111,6 +130,10 @@ export function lowerKernel(k: Kernel): LoopKernel {
         space,
       );
       stores.push({ output: outputIndex.get(out)!, value: operand(e.inputs[0]), strides, reduce });
+      continue;
+    }
+    if (name === "concatenate") {
+      stores.push(...partStores(e, outputIndex.get(out)!, operand));
       continue;
     }
     let value: Expr;

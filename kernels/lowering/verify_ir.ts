@@ -18,6 +18,7 @@ import {
   type MathFn,
   operands,
   type ReduceOp,
+  type Store,
   topologicalOrder,
   type UnaryOp,
 } from "./kernel_ir.ts";
@@ -133,13 +134,18 @@ export function irProblems(k: LoopKernel): string[] {
     }
     if (operands(e).some((a) => a === undefined)) problems.push(`${e.kind} node: missing operand`);
   }
-  const stored = k.outputs.map(() => 0);
+  const stored: Store[][] = k.outputs.map(() => []);
   k.stores.forEach((s, i) => {
     if (!(s.output >= 0 && s.output < k.outputs.length)) {
       problems.push(`store ${i}: no output ${s.output}`);
       return;
     }
-    stored[s.output]++;
+    stored[s.output].push(s);
+    const offset = s.offset ?? 0;
+    const lowest = k.space.reduce((at, n, d) => at + Math.min(0, (n - 1) * s.strides[d]), offset);
+    if (!Number.isInteger(offset) || (sizeOf(k.space) > 0 && lowest < 0)) {
+      problems.push(`store ${i}: writes before its output's first element (offset ${offset})`);
+    }
     if (s.value.dtype !== k.outputs[s.output]) {
       problems.push(`store ${i}: ${s.value.dtype} into a ${k.outputs[s.output]} output`);
     }
@@ -153,8 +159,28 @@ export function irProblems(k: LoopKernel): string[] {
       problems.push(`store ${i}: points of the space overwrite one element`);
     }
   });
-  stored.forEach((n, o) => n !== 1 && problems.push(`output ${o} stored ${n} times`));
+  stored.forEach((stores, o) => {
+    if (stores.length !== 1 && !disjointParts(k.space, stores)) {
+      problems.push(`output ${o} stored ${stores.length} times, not at disjoint elements`);
+    }
+  });
   return problems;
+}
+
+/**
+ * Whether several stores into one output write disjoint elements: plain stores at one set of
+ * strides whose offsets, in order, step evenly by `step` (a concatenate's parts), such that the
+ * points of the space and the parts map to distinct elements (a space one axis longer, its
+ * stride `step`).
+ */
+function disjointParts(space: readonly number[], stores: readonly Store[]): boolean {
+  if (stores.length === 0 || stores.some((s) => s.reduce)) return false;
+  const strides = stores[0].strides.join();
+  if (stores.some((s) => s.strides.join() !== strides)) return false;
+  const offsets = stores.map((s) => s.offset ?? 0).sort((a, b) => a - b);
+  const step = offsets[1] - offsets[0];
+  if (step <= 0 || offsets.some((o, i) => o !== offsets[0] + i * step)) return false;
+  return sizeOf(space) === 0 || injective([...space, stores.length], [...stores[0].strides, step]);
 }
 
 /**

@@ -127,7 +127,8 @@ function storePlaces(
   places: Places,
 ): { addr?: string; registers: readonly string[] } {
   const { base, registers } = places.output(s.output);
-  const addr = base && `${base} + ${offsetExpr(s.strides, SHIFT[k.outputs[s.output]])}`;
+  const addr = base &&
+    `${base} + ${offsetExpr(s.strides, SHIFT[k.outputs[s.output]], s.offset)}`;
   return { addr, registers };
 }
 

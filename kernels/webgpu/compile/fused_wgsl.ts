@@ -65,9 +65,12 @@ export interface AccessPatterns {
   stores: number[];
 }
 
-/** The element a load reads at pattern offset `index`: that offset past the load's own. */
-export function loadIndex(load: Load, index: string): string {
-  return load.offset ? `${index} + ${load.offset}u` : index;
+/**
+ * The element a load reads, or a store writes, at pattern offset `index`: that offset past the
+ * access's own.
+ */
+export function accessIndex(access: Load | Store, index: string): string {
+  return access.offset ? `${index} + ${access.offset}u` : index;
 }
 
 /** The access patterns of `lk`. */
@@ -238,13 +241,16 @@ export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
     pointStatements(
       lk,
       (l) =>
-        buffers.read(k.inputs[lk.loads[l].input], loadIndex(lk.loads[l], offset(access.loads[l]))),
+        buffers.read(
+          k.inputs[lk.loads[l].input],
+          accessIndex(lk.loads[l], offset(access.loads[l])),
+        ),
       (j, value) => {
         const s = lk.stores[j];
         return [
           s.reduce
             ? `acc = ${renderCombine(s.reduce, s.value.dtype, "acc", value)};`
-            : write(k.outputs[s.output], offset(access.stores[j]), value),
+            : write(k.outputs[s.output], accessIndex(s, offset(access.stores[j])), value),
         ];
       },
     );

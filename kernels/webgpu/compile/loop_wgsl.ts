@@ -15,12 +15,12 @@ import { range, sizeOf } from "../../../core/shape.ts";
 import type { FusedScan } from "../../lowering/loop_fusion.ts";
 import { type GpuDType, gpuDType, SCALAR } from "../wgsl.ts";
 import {
+  accessIndex,
   accessPatterns,
   type Body,
   collapse,
   elementwiseShader,
   indent,
-  loadIndex,
   pointStatements,
   ShaderBuffers,
   shaderSource,
@@ -92,7 +92,7 @@ export function emitLoopWgsl(
       (l) => {
         const i = k.loads[l].input;
         if (held.has(i)) return held.get(i)!;
-        const at = loadIndex(k.loads[l], offset(access.loads[l]));
+        const at = accessIndex(k.loads[l], offset(access.loads[l]));
         return buffers.read(slots.reads[i], loop.reads[i].kind === "xs" ? `at + ${at}` : at);
       },
       (j, value) => {
