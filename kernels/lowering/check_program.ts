@@ -6,6 +6,11 @@
  * from op by op is named, with its equations as `programToString` prints them, the value, the
  * element and both numbers. A wrong input whose producer wrote it right means storage was
  * overwritten while still needed; a wrong output means the kernel computed it wrongly.
+ *
+ * On a backend read synchronously (wasm) the comparison ends before the call returns. On one
+ * read asynchronously (WebGPU) the call returns its outputs at once and the comparison finishes
+ * in the background; the next read from the backend waits for it (`settleChecks`) and throws
+ * what it found.
  * @module
  */
 import type { ConcreteArray } from "../../core/array.ts";
@@ -35,7 +40,7 @@ export interface KernelValues<T> {
 const RTOL: Record<DType, number> = { bool: 0, int32: 0, float32: 1e-3, float64: 1e-9 };
 
 /** Every value of `jaxpr` on `args`, evaluated op by op (nothing released: see `releaseValues`). */
-export function opByOp(jaxpr: Jaxpr, args: ConcreteArray[]): Map<Var, ConcreteArray> {
+function opByOp(jaxpr: Jaxpr, args: ConcreteArray[]): Map<Var, ConcreteArray> {
   const env = new Map<Var, ConcreteArray>();
   jaxpr.constVars.forEach((v, i) => env.set(v, jaxpr.consts[i] as ConcreteArray));
   jaxpr.inBinders.forEach((v, i) => env.set(v, args[i]));
@@ -47,7 +52,7 @@ export function opByOp(jaxpr: Jaxpr, args: ConcreteArray[]): Map<Var, ConcreteAr
 }
 
 /** Releases the values `opByOp` computed, keeping the jaxpr's arguments and constants. */
-export function releaseValues(jaxpr: Jaxpr, values: Map<Var, ConcreteArray>): void {
+function releaseValues(jaxpr: Jaxpr, values: Map<Var, ConcreteArray>): void {
   const keep = new Set([...jaxpr.constVars, ...jaxpr.inBinders].map((v) => values.get(v)));
   for (const e of jaxpr.eqns) {
     for (const v of e.outBinders) {
@@ -57,6 +62,9 @@ export function releaseValues(jaxpr: Jaxpr, values: Map<Var, ConcreteArray>): vo
   }
 }
 
+/** Runs a compiled program on `args`, recording into `seen` what each kernel read and wrote. */
+export type RecordingRun<T> = (args: ConcreteArray[], seen: KernelValues<T>[]) => ConcreteArray[];
+
 /**
  * Runs a compiled program that records its kernels' values into `seen` beside op-by-op
  * execution on the same backend (done first, so a program that corrupts its arguments cannot
@@ -65,12 +73,12 @@ export function releaseValues(jaxpr: Jaxpr, values: Map<Var, ConcreteArray>): vo
 export function runChecked(
   program: KernelProgram,
   args: ConcreteArray[],
-  run: (seen: KernelValues<TypedArray>[]) => ConcreteArray[],
+  run: RecordingRun<TypedArray>,
 ): ConcreteArray[] {
   const want = opByOp(program.jaxpr, args);
   try {
     const seen: KernelValues<TypedArray>[] = [];
-    const outs = run(seen);
+    const outs = run(args, seen);
     const host = new Map<Var, TypedArray>();
     const read = (v: Var) => host.get(v) ?? host.set(v, want.get(v)!.dataSync()).get(v)!;
     compareKernels(program, seen, read);
@@ -80,11 +88,50 @@ export function runChecked(
   }
 }
 
+/** Comparisons of checked calls still under way; the next read waits for them. */
+const pendingChecks = new Set<Promise<void>>();
+
+/**
+ * What a read from a backend read asynchronously waits for first: the checks of earlier checked
+ * calls still comparing, which reject with the first kernel that differed; `undefined` when
+ * there are none.
+ */
+export function settleChecks(): Promise<void> | undefined {
+  if (!pendingChecks.size) return undefined;
+  const checks = [...pendingChecks];
+  pendingChecks.clear();
+  return Promise.all(checks).then(() => {});
+}
+
+/**
+ * A checked call on a backend whose arrays are read asynchronously (with `read`): `run`, which
+ * records copies of its kernels' values, returns its outputs now; their comparison with op by
+ * op finishes in the background, pending until `settleChecks`.
+ */
+export function runCheckedAsync(
+  program: KernelProgram,
+  args: ConcreteArray[],
+  run: RecordingRun<ConcreteArray>,
+  read: (x: ConcreteArray) => Promise<TypedArray>,
+): ConcreteArray[] {
+  const { jaxpr } = program;
+  const want = opByOp(jaxpr, args);
+  const seen: KernelValues<ConcreteArray>[] = [];
+  const outs = run(args, seen);
+  const check = compareKernelsAsync(program, seen, want, read).finally(() => {
+    releaseValues(jaxpr, want);
+    for (const s of seen) for (const x of [...s.inputs, ...s.outputs]) x?.[Symbol.dispose]();
+  });
+  check.catch(() => {}); // surfaced by settleChecks, not as an unhandled rejection
+  pendingChecks.add(check);
+  return outs;
+}
+
 /**
  * `compareKernels` for a backend whose arrays are read asynchronously: the recorded values and
  * the op-by-op ones are read with `read`, then compared.
  */
-export async function compareKernelsAsync(
+async function compareKernelsAsync(
   program: KernelProgram,
   seen: KernelValues<ConcreteArray>[],
   want: Map<Var, ConcreteArray>,

@@ -46,6 +46,22 @@ export interface FusedScan {
 }
 
 /**
+ * The arrays a scan's loop kernel reads from memory, in the order of `loop.reads`: the scan's
+ * operands `args` (consts, initial carries, scanned inputs) and the body's constants `bodyConsts`.
+ */
+export function loopReads<T>(
+  loop: FusedScan,
+  p: ScanParams,
+  args: readonly T[],
+  bodyConsts: readonly T[],
+): T[] {
+  const xs = args.slice(p.numConsts + p.numCarry);
+  return loop.reads.map((r) =>
+    r.kind === "operand" ? args[r.index] : r.kind === "xs" ? xs[r.index] : bodyConsts[r.index]
+  );
+}
+
+/**
  * A backend's loop fusion switch (tests turn it off to compare the per-step loop) and how many
  * scans ran as one loop kernel and how many step by step.
  */

@@ -15,7 +15,7 @@ import type { Backend, CompiledProgram } from "../../core/backend.ts";
 import type { Jaxpr } from "../../core/jaxpr.ts";
 import type { ImplRule } from "../../core/primitive.ts";
 import type { ScanParams } from "../../core/control/scan.ts";
-import type { FusedScan, LoopFusionSwitch } from "../lowering/loop_fusion.ts";
+import { type FusedScan, type LoopFusionSwitch, loopReads } from "../lowering/loop_fusion.ts";
 import type { WhileParams } from "../../core/control/while_loop.ts";
 import { Block, WasmBuffer } from "./memory.ts";
 import { ELEMENT_BYTES, type WasmRuntime } from "./runtime.ts";
@@ -110,11 +110,8 @@ function runFused(ctx: LoopContext, p: ScanParams, args: ConcreteArray[]): Concr
   const kernel = compiled?.kernel();
   if (!compiled || !kernel) return null;
   const { loop, consts } = compiled;
-  const nc = p.numConsts, nk = p.numCarry;
-  const init = args.slice(nc, nc + nk), xs = args.slice(nc + nk);
-  const ins = loop.reads.map((r) =>
-    r.kind === "operand" ? args[r.index] : r.kind === "xs" ? xs[r.index] : consts[r.index]
-  );
+  const init = args.slice(p.numConsts, p.numConsts + p.numCarry);
+  const ins = loopReads(loop, p, args, consts);
   const ys = stackedYs(ctx, p);
   const carry = init.map((c) => new ConcreteArray(c.aval, ctx.rt.allocFor(c.aval), ctx.backend));
   kernel([...ins, ...ys, ...init, ...carry].map(address), p.length);

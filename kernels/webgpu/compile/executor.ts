@@ -18,28 +18,31 @@
  * A checked call (`jit(f, { check: true })`) copies each kernel's inputs and outputs aside as it
  * records them; since reads are asynchronous, the comparison with op-by-op execution finishes in
  * the background, and the next read from the backend waits for it and throws what it found.
+ *
+ * The call itself (binding values, running kernels in order, placing constants once, handing
+ * out outputs) is the shared executor's (kernels/lowering/program_executor.ts); this module is
+ * its WebGPU machine and the lowering it runs.
  * @module
  */
-import {
-  hasSubJaxprs,
-  type SubJaxprRunner,
-  withSubJaxprRunner,
-} from "../../../core/control/sub_programs.ts";
-import { simplify } from "../../../core/transforms/simplify.ts";
-import { type Array, ConcreteArray } from "../../../core/array.ts";
+import { hasSubJaxprs, withSubJaxprRunner } from "../../../core/control/sub_programs.ts";
+import { ConcreteArray } from "../../../core/array.ts";
 import type { ShapedArray } from "../../../core/aval.ts";
 import type { Backend, CompiledProgram, DeviceBuffer } from "../../../core/backend.ts";
 import type { TypedArray } from "../../../core/dtype.ts";
-import { AdjointError } from "../../../core/errors.ts";
-import { evalJaxpr, type Jaxpr, Literal, type Var } from "../../../core/jaxpr.ts";
-import {
-  compareKernelsAsync,
-  type KernelValues,
-  opByOp,
-  releaseValues,
-} from "../../lowering/check_program.ts";
+import type { Jaxpr, Var } from "../../../core/jaxpr.ts";
+import { runCheckedAsync } from "../../lowering/check_program.ts";
 import { fuse, type Kernel, type KernelProgram, programToString } from "../../lowering/fusion.ts";
 import { type MemoryPlan, planMemory } from "../../lowering/memory_plan.ts";
+import {
+  type CallCounts,
+  interpreter,
+  type KernelMachine,
+  placeConstants,
+  placeOn,
+  programCalls,
+  programRunner,
+  subPrograms,
+} from "../../lowering/program_executor.ts";
 import { verifyProgram } from "../../lowering/verify_program.ts";
 import { config } from "../../../core/config.ts";
 import type { GpuRule } from "../rule.ts";
@@ -67,6 +70,7 @@ export interface WebGPUContext {
 
 /** A fused kernel's shader, with the operands it reaches through spill slots. */
 export interface FusedLaunch {
+  /** The WGSL kernel and the values it binds. */
   shader: FusedShader;
   /** Operands copied into the arena before the launch, with their byte offsets there. */
   spillIn: [Var, number][];
@@ -153,7 +157,7 @@ function deviceLimits(rt: GpuRuntime): [number, number] {
   return [minStorageBufferOffsetAlignment, maxStorageBuffersPerShaderStage];
 }
 
-/** Releases the arena of a compiled program once its function is garbage. */
+/** Releases the arena of a compiled program once its machine is garbage. */
 const arenas = new FinalizationRegistry<{ rt: GpuRuntime; arena: GPUBuffer }>(
   ({ rt, arena }) => rt.release(arena),
 );
@@ -164,26 +168,10 @@ function hasControlFlow(jaxpr: Jaxpr): boolean {
 }
 
 /** How many jitted calls on webgpu ran as compiled kernel programs and how many op by op. */
-export const gpuJitCallCounts: { compiled: number; interpreted: number } = {
+export const gpuJitCallCounts: CallCounts = {
   compiled: 0,
   interpreted: 0,
 };
-
-/**
- * Runs the branches and loop bodies of control-flow primitives as compiled kernel programs of
- * their own (made once per sub-jaxpr, simplified as `jit` simplifies): each step of a scan is one
- * program recorded into the current command buffer, with no read back but a while loop's
- * predicate.
- */
-function subprograms(ctx: WebGPUContext): SubJaxprRunner {
-  const programs = new WeakMap<Jaxpr, CompiledProgram>();
-  return (jaxpr, args) => {
-    let run = programs.get(jaxpr);
-    if (!run) programs.set(jaxpr, run = webgpuExecutable(simplify(jaxpr), ctx));
-    // An operand may be an uncommitted array of another backend (a constant the user made).
-    return run(args.map((x) => placeOnGpu(x, ctx.backend)));
-  };
-}
 
 /** What the loop rules need, from the executor's context. */
 function loopContext(ctx: WebGPUContext): GpuLoopContext {
@@ -192,141 +180,92 @@ function loopContext(ctx: WebGPUContext): GpuLoopContext {
     backend: ctx.backend,
     bufferOf: (storage) => ctx.bufferOf("scan", storage),
     storage: ctx.storage,
-    onGpu: (x) => placeOnGpu(x, ctx.backend),
+    onGpu: (x) => placeOn(ctx.backend, x),
   };
 }
 
 /**
  * A function running `jaxpr` on webgpu arrays as a compiled kernel program. Programs over empty
  * arrays are interpreted op by op, and programs with control flow too, their branches and loop
- * bodies as compiled programs and their scans, where the body is one elementwise kernel, as one
- * loop shader (loops.ts); float64 and primitives without a WebGPU kernel are errors.
+ * bodies as compiled programs (each step of a scan one program recorded into the current
+ * command buffer, with no read back but a while loop's predicate) and their scans, where the
+ * body is one elementwise kernel, as one loop shader (loops.ts); float64 and primitives without
+ * a WebGPU kernel are errors.
  */
 export function webgpuExecutable(jaxpr: Jaxpr, ctx: WebGPUContext): CompiledProgram {
   checkDTypes(jaxpr);
   const loops = hasControlFlow(jaxpr) ? gpuLoopImpls(loopContext(ctx)) : {};
-  const interpret = (args: Array[]) => {
-    gpuJitCallCounts.interpreted++;
-    return evalJaxpr(jaxpr, args, loops) as ConcreteArray[];
-  };
+  const interpret = interpreter(jaxpr, gpuJitCallCounts, loops);
   if (hasEmptyArray(jaxpr)) return interpret;
   if (hasControlFlow(jaxpr)) {
-    const sub = subprograms(ctx);
-    return (args) => withSubJaxprRunner(sub, () => interpret(args));
+    const { runner } = subPrograms((body) => webgpuExecutable(body, ctx), ctx.backend);
+    return (args) => withSubJaxprRunner(runner, () => interpret(args));
   }
   const lowered = lowerForWebGPU(jaxpr, ...deviceLimits(ctx.rt));
-  for (const k of lowered.program.kernels) if (k.kind === "op") ctx.ruleFor(k.eqns[0].prim.name);
+  const { program } = lowered;
+  for (const k of program.kernels) if (k.kind === "op") ctx.ruleFor(k.eqns[0].prim.name);
   for (const { shader } of lowered.fused.values()) ctx.rt.prepare(shader.source);
-  const run = programRunner(lowered, ctx);
-  return (args, options) => {
-    gpuJitCallCounts.compiled++;
-    return options?.check ? checkedCall(lowered, ctx, run, args) : run(args);
-  };
-}
-
-/** Comparisons of checked calls still under way; the next read waits for them. */
-const pendingChecks = new Set<Promise<void>>();
-
-/**
- * What a read from the backend waits for first: the checks of earlier checked calls still
- * comparing, which reject with the first kernel that differed; `undefined` when there are none.
- */
-export function settleChecks(): Promise<void> | undefined {
-  if (!pendingChecks.size) return undefined;
-  const checks = [...pendingChecks];
-  pendingChecks.clear();
-  return Promise.all(checks).then(() => {});
-}
-
-/** A checked call: the outputs of `run` now, its comparison with op-by-op in `pendingChecks`. */
-function checkedCall(
-  lowered: WebGPUProgram,
-  ctx: WebGPUContext,
-  run: Runner,
-  args: ConcreteArray[],
-): ConcreteArray[] {
-  const { jaxpr } = lowered.program;
-  const want = opByOp(jaxpr, args);
-  const seen: KernelValues<ConcreteArray>[] = [];
-  const outs = run(args, seen);
+  const run = programRunner(
+    program,
+    placeConstants(program, ctx.backend),
+    gpuMachine(lowered, ctx),
+  );
   const read = (x: ConcreteArray) =>
     x.backend === ctx.backend ? ctx.read(x.buffer, x.aval) : x.read();
-  const check = compareKernelsAsync(lowered.program, seen, want, read).finally(() => {
-    releaseValues(jaxpr, want);
-    for (const s of seen) for (const x of [...s.inputs, ...s.outputs]) x?.[Symbol.dispose]();
+  return programCalls({
+    program,
+    counts: gpuJitCallCounts,
+    interpret,
+    runner: () => run,
+    checked: (program, args, run) => runCheckedAsync(program, args, run, read),
   });
-  check.catch(() => {}); // surfaced by settleChecks, not as an unhandled rejection
-  pendingChecks.add(check);
-  return outs;
 }
 
-/** Runs a program; with `seen`, records there copies of what each kernel read and wrote. */
-type Runner = (args: ConcreteArray[], seen?: KernelValues<ConcreteArray>[]) => ConcreteArray[];
-
-function programRunner(lowered: WebGPUProgram, ctx: WebGPUContext): Runner {
-  const { program, plan, offsets, arenaBytes, fused } = lowered;
+/**
+ * How a kernel program runs on WebGPU: values are buffers or views of the arena; a call records
+ * every kernel into the current command buffer. Fused kernels read and write the arena (their
+ * excess operands copied through spill slots around the launch); op kernels read views of it
+ * and write their results into it through `withOutputs`; only the program's outputs and results
+ * outside the plan take buffers from the pool. A checked call records copies of the values.
+ */
+function gpuMachine(
+  lowered: WebGPUProgram,
+  ctx: WebGPUContext,
+): KernelMachine<BufferRef, ConcreteArray> {
+  const { offsets, arenaBytes, fused } = lowered;
   const { rt, backend } = ctx;
-  const { jaxpr } = program;
   const arena = arenaBytes ? rt.alloc(arenaBytes) : null;
   const views = new Map<Var, GpuView>();
   for (const [v, at] of offsets) views.set(v, new GpuView(arena!, at, bytesOf(v)));
-  const onGpu = (x: Array) => placeOnGpu(x, backend);
-  const consts = jaxpr.consts.map(onGpu);
-  const literals = new Map<Literal, ConcreteArray>();
-  for (const k of program.kernels) {
-    if (k.kind !== "op") continue;
-    for (const a of k.eqns[0].inputs) if (a instanceof Literal) literals.set(a, onGpu(a.val));
-  }
-  const bufferOf = (x: ConcreteArray) => ctx.bufferOf("jit", x.buffer);
-  const root = (v: Var) => rootOf(plan, v);
-
-  const run: Runner = (args, seen) =>
-    rt.batch(() => {
-      const env = new Map<Var, BufferRef>();
-      jaxpr.constVars.forEach((v, i) => env.set(v, bufferOf(consts[i])));
-      jaxpr.inBinders.forEach((v, i) => env.set(v, bufferOf(args[i])));
-      const produced = new Map<Var, GPUBuffer>();
-      const ref = (v: Var): BufferRef => {
-        const r = root(v);
-        const at = views.get(r) ?? env.get(r);
-        if (!at) throw new AdjointError("jit", `internal: no storage for a value of ${v.aval}`);
-        return at;
-      };
-      const spill = (v: Var, at: number) => new GpuView(arena!, at, bytesOf(v));
-      const snapshot = seen && ((v: Var) => {
-        const copy = rt.alloc(bytesOf(v));
-        rt.copy(ref(v), copy, bytesOf(v));
-        return new ConcreteArray(v.aval, ctx.storage(copy), backend);
-      });
-      /** Records kernel `k`. */
-      const launch = (k: Kernel) => {
-        if (k.kind === "fused") {
-          const { shader, spillIn, spillOut } = fused.get(k)!;
-          for (const v of k.outputs) {
-            if (views.has(v)) continue;
-            const buf = rt.alloc(bytesOf(v));
-            env.set(v, buf);
-            produced.set(v, buf);
-          }
-          for (const [v, at] of spillIn) rt.copy(ref(v), spill(v, at), bytesOf(v));
-          const bound = shader.bindings.map(ref);
-          rt.run(
-            { source: shader.source, groups: shader.groups, params: [] },
-            shader.arena ? [arena!, ...bound] : bound,
-          );
-          for (const [v, at] of spillOut) rt.copy(spill(v, at), ref(v), bytesOf(v));
-          return;
-        }
+  const spill = (v: Var, at: number) => new GpuView(arena!, at, bytesOf(v));
+  const copied = (v: Var, from: BufferRef) => {
+    const copy = rt.alloc(bytesOf(v));
+    rt.copy(from, copy, bytesOf(v));
+    return copy;
+  };
+  const machine: KernelMachine<BufferRef, ConcreteArray> = {
+    storageOf: (x) => ctx.bufferOf("jit", x.buffer),
+    planned: (v) => views.get(v),
+    rules: {
+      fused(k, call) {
+        const { shader, spillIn, spillOut } = fused.get(k)!;
+        for (const v of k.outputs) if (!views.has(v)) call.bind(v, rt.alloc(bytesOf(v)), true);
+        for (const [v, at] of spillIn) rt.copy(call.ref(v), spill(v, at), bytesOf(v));
+        const bound = shader.bindings.map(call.ref);
+        rt.run(
+          { source: shader.source, groups: shader.groups, params: [] },
+          shader.arena ? [arena!, ...bound] : bound,
+        );
+        for (const [v, at] of spillOut) rt.copy(spill(v, at), call.ref(v), bytesOf(v));
+      },
+      op(k, call) {
         const e = k.eqns[0];
-        const ins = e.inputs.map((
-          a,
-        ) => (a instanceof Literal ? bufferOf(literals.get(a)!) : ref(a)));
         const outs = rt.withOutputs(
           e.outBinders.map((v) => views.get(v)),
           () =>
             ctx.ruleFor(e.prim.name)(
               rt,
-              ins,
+              e.inputs.map(call.operand),
               e.inputs.map((a) => a.aval),
               e.params,
               e.outBinders.map((v) => v.aval),
@@ -335,55 +274,24 @@ function programRunner(lowered: WebGPUProgram, ctx: WebGPUContext): Runner {
         e.outBinders.forEach((v, j) => {
           if (views.has(v)) return;
           const buf = wholeBuffer(e.prim.name, outs[j]);
-          if (k.outputs.includes(v)) {
-            env.set(v, buf);
-            produced.set(v, buf);
-          } else rt.release(buf);
+          if (k.outputs.includes(v)) call.bind(v, buf, true);
+          else rt.release(buf);
         });
-      };
-      program.kernels.forEach((k, i) => {
-        if (k.kind === "alias") return;
-        const inputs = snapshot && k.inputs.map(snapshot);
-        launch(k);
-        if (snapshot) seen![i] = { inputs: inputs!, outputs: k.outputs.map(snapshot) };
-      });
-      const results = new Map<Var, ConcreteArray>();
-      return jaxpr.outs.map((a) => {
-        if (a instanceof Literal) return onGpu(a.val);
-        const arg = jaxpr.inBinders.indexOf(a);
-        if (arg >= 0) return args[arg];
-        const c = jaxpr.constVars.indexOf(a);
-        if (c >= 0) return consts[c];
-        let out = results.get(a);
-        if (!out) {
-          let buf = produced.get(a);
-          if (!buf) {
-            buf = rt.alloc(bytesOf(a));
-            rt.copy(ref(a), buf, bytesOf(a));
-          }
-          out = new ConcreteArray(a.aval, ctx.storage(buf), backend);
-          results.set(a, out);
-        }
-        return out;
-      });
-    });
-  if (arena) arenas.register(run, { rt, arena });
-  return run;
-}
-
-/** `x` as a webgpu array: itself, or a copy of a synchronously readable array of another backend. */
-function placeOnGpu(x: Array, backend: Backend): ConcreteArray {
-  const c = x as ConcreteArray;
-  if (c.backend === backend) return c;
-  const data = c.backend.readSync(c.buffer, c.aval);
-  if (!data) {
-    throw new AdjointError(
-      "jit",
-      `a constant on the ${c.backend.name} backend cannot be read synchronously to move it to ` +
-        `webgpu; create it on webgpu or move it first with toBackend`,
-    );
-  }
-  return new ConcreteArray(c.aval, backend.fromHost(data.slice(), c.aval), backend);
+      },
+      alias(k, call) {
+        const e = k.eqns[0];
+        call.bind(e.outBinders[0], call.ref(e.inputs[0] as Var), false);
+      },
+    },
+    snapshot: (v, at) => new ConcreteArray(v.aval, ctx.storage(copied(v, at)), backend),
+    result(v, at, fresh) {
+      const buf = fresh ? wholeBuffer("jit", at) : copied(v, at);
+      return new ConcreteArray(v.aval, ctx.storage(buf), backend);
+    },
+    call: (run) => rt.batch(run),
+  };
+  if (arena) arenas.register(machine, { rt, arena });
+  return machine;
 }
 
 /** What `jit(f).lower(...)` shows on the WebGPU backend: the kernel program and its shaders. */

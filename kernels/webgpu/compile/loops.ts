@@ -15,12 +15,11 @@
 import { type Array, ConcreteArray } from "../../../core/array.ts";
 import { ShapedArray } from "../../../core/aval.ts";
 import type { Backend, DeviceBuffer } from "../../../core/backend.ts";
-import type { Jaxpr } from "../../../core/jaxpr.ts";
 import type { ImplRule } from "../../../core/primitive.ts";
 import { scanP, type ScanParams } from "../../../core/control/scan.ts";
 import { sizeOf } from "../../../core/shape.ts";
-import { simplify } from "../../../core/transforms/simplify.ts";
-import { type FusedScan, fusedScan, type LoopFusionSwitch } from "../../lowering/loop_fusion.ts";
+import { type FusedScan, type LoopFusionSwitch, loopReads } from "../../lowering/loop_fusion.ts";
+import { scanLoops } from "../../lowering/program_executor.ts";
 import { type GpuRuntime, GpuView } from "../runtime.ts";
 import { ELEMENT_BYTES } from "../wgsl.ts";
 import { spillSlots } from "./arena_layout.ts";
@@ -43,12 +42,12 @@ export interface GpuLoopContext {
   onGpu(x: Array): ConcreteArray;
 }
 
-/** A scan body's fused loop, its slots, the body's consts on the GPU, its shaders by launch. */
+/** A scan body's fused loop (one direction), slots, consts on the GPU and shaders by length. */
 interface GpuLoop {
   loop: FusedScan;
   slots: LoopSlots;
   consts: ConcreteArray[];
-  launches: Map<string, LoopLaunch>;
+  launches: Map<number, LoopLaunch>;
 }
 
 /** A loop shader, with the slots it reaches through an arena and that arena's bytes. */
@@ -118,12 +117,9 @@ function runFused(
 ): ConcreteArray[] | null {
   if (!gpuLoopFusion.enabled || !fused || sizeOf(fused.loop.body.space) === 0) return null;
   const { loop, slots, consts, launches } = fused;
-  const nc = p.numConsts, nk = p.numCarry;
-  const init = args.slice(nc, nc + nk), xs = args.slice(nc + nk);
-  const ins = loop.reads.map((r) =>
-    r.kind === "operand" ? args[r.index] : r.kind === "xs" ? xs[r.index] : consts[r.index]
-  );
-  const ys = p.jaxpr.outs.slice(nk).map((y) =>
+  const init = args.slice(p.numConsts, p.numConsts + p.numCarry);
+  const ins = loopReads(loop, p, args, consts);
+  const ys = p.jaxpr.outs.slice(p.numCarry).map((y) =>
     fresh(ctx, new ShapedArray([p.length, ...y.aval.shape], y.aval.dtype))
   );
   const carries = init.map((c) => fresh(ctx, c.aval));
@@ -132,11 +128,10 @@ function runFused(
   if (p.length > 0) {
     const arrays = [...ins, ...ys, ...carries];
     const refs = arrays.map((x) => new GpuView(bufferOf(x), 0, bytesOf(x.aval)));
-    const key = `${p.length},${p.reverse}`;
-    let launch = launches.get(key);
+    let launch = launches.get(p.length);
     if (!launch) {
       launch = loopLaunch(loop, p, (s) => refs[s].size, ctx.rt.device);
-      launches.set(key, launch);
+      launches.set(p.length, launch);
     }
     record(ctx, launch, refs, [...slots.ys, ...slots.carries]);
   }
@@ -144,24 +139,18 @@ function runFused(
   return [...carries, ...ys];
 }
 
-/** The fused loop of scan `p` on the GPU, or `null` where its body has none. */
-function gpuLoop(ctx: GpuLoopContext, p: ScanParams): GpuLoop | null {
-  const body = simplify(p.jaxpr);
-  const loop = fusedScan(p, body);
-  if (!loop) return null;
-  return { loop, slots: loopSlots(loop), consts: body.consts.map(ctx.onGpu), launches: new Map() };
-}
-
 /**
  * The loop rules of a webgpu program interpreted equation by equation, by primitive name: `scan`
- * as its loop shader where its body has a fused loop (found once per body), else step by step.
+ * as its loop shader where its body has a fused loop (found once per body and direction), else
+ * step by step.
  */
 export function gpuLoopImpls(ctx: GpuLoopContext): Record<string, ImplRule> {
-  const loops = new WeakMap<Jaxpr, GpuLoop | null>();
-  const loopOf = (p: ScanParams): GpuLoop | null => {
-    if (!loops.has(p.jaxpr)) loops.set(p.jaxpr, gpuLoop(ctx, p));
-    return loops.get(p.jaxpr)!;
-  };
+  const loopOf = scanLoops((loop, _p, consts): GpuLoop => ({
+    loop,
+    slots: loopSlots(loop),
+    consts: consts.map(ctx.onGpu),
+    launches: new Map(),
+  }));
   const scan: ImplRule<ScanParams> = (args, p) => {
     const ins = (args as Array[]).map(ctx.onGpu);
     const fused = runFused(ctx, loopOf(p), p, ins);
