@@ -10,7 +10,8 @@
  * The cases are the fused chains the kernel IR renders: a gelu layer, the gradient of a tanh
  * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, log(1 + exp(x)), a
  * masked (compare, select, int32) chain, an LSTM cell's gates (slices of one product) and their
- * gradient, and row and column reductions. With `--eager`, they are instead single eager
+ * gradient (four pads joined into a concatenate), the gradient of a smoothness penalty on rows
+ * (two pads of shifted rows, read in place), and row and column reductions. With `--eager`, they are instead single eager
  * primitives (the prebuilt kernels: unary math (float32 exp, log, tanh and sigmoid; float64
  * sqrt, abs, exp), add, mul, compare, select and
  * conversions at float32 and float64, on contiguous and broadcast operands, 1e3 and 1e6
@@ -106,6 +107,18 @@ const CASES: Case[] = [
         ];
         return [value, gz, gc];
       };
+    },
+  },
+  {
+    name: "grad of a smoothness penalty on rows [512,1024] (shifted rows, pads)",
+    shapes: [[512, 1024]],
+    f: (lib) => {
+      const np = lib.numpy;
+      const penalty = (x: Tensor) => {
+        const d = np.index(x, np.s(1)).sub(np.index(x, np.s(undefined, -1)));
+        return np.sum(d.mul(d));
+      };
+      return (x) => lib.grad(penalty)(x) as Tensor;
     },
   },
   {

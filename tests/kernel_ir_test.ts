@@ -180,6 +180,14 @@ Deno.test("kernel IR verifier: each rule rejects what it is for", () => {
     offset,
   }));
   assert.deepEqual(irProblems({ ...k, stores: [...parts, k.stores[1]] }), []);
+  // in0 read one row down, row 0 padding: an offset of -3 is never read.
+  const shifted = {
+    input: 0,
+    strides: [3, 1],
+    offset: -3,
+    padding: { bounds: [[1, 2], [0, 3]] as [number, number][], value: 0 },
+  };
+  assert.deepEqual(irProblems({ ...k, loads: [shifted] }), []);
   const x = k.stores[0].value as Extract<Expr, { kind: "binary" }>;
   const int: Expr = { kind: "const", dtype: "int32", value: 1 };
   const cases: [string, LoopKernel][] = [
@@ -232,6 +240,14 @@ Deno.test("kernel IR verifier: each rule rejects what it is for", () => {
     ["output 0 stored 3 times, not at disjoint elements", {
       ...k,
       stores: [...parts, { ...parts[1], offset: 7 }, k.stores[1]],
+    }],
+    ["load 0: reads before its input's first element (offset -3)", {
+      ...k,
+      loads: [{ ...shifted, padding: { ...shifted.padding, bounds: [[0, 2], [0, 3]] } }],
+    }],
+    ["load 0: padding bounds [[1,3],[0,3]] outside the space", {
+      ...k,
+      loads: [{ ...shifted, padding: { ...shifted.padding, bounds: [[1, 3], [0, 3]] } }],
     }],
     ["store 0: writes before its output's first element (offset -1)", {
       ...k,

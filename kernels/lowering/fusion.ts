@@ -1,7 +1,8 @@
 /**
  * Fusion: groups a jaxpr's equations into kernels. Elementwise chains become one loop, with
- * broadcasts, and transposes, slices and reversals that keep the innermost axis contiguous,
- * read as strided views of memory (never materialised), and an optional reduction at the end;
+ * broadcasts, and transposes, slices, reversals and pads that keep the innermost axis
+ * contiguous, read as (strided, padded) views of memory (never materialised), and an optional
+ * reduction at the end;
  * an elementwise equation that extends no chain joins a sibling loop reading the same value
  * (relu and its derivative mask: one loop, two outputs); a reduction that ends no chain is a
  * loop of its own; reshapes are aliases; every other primitive is a kernel of its own, except
@@ -14,7 +15,8 @@
 import type { ShapedArray } from "../../core/aval.ts";
 import { type Atom, type Jaxpr, JaxprEqn, Literal, paramsOf, Var } from "../../core/jaxpr.ts";
 import type { Params } from "../../core/primitive.ts";
-import { broadcastInDimP } from "../../core/primitives/structural.ts";
+import { broadcastInDimP, padP } from "../../core/primitives/structural.ts";
+import { padIsView } from "../../core/padded_view.ts";
 import {
   MOVING_VIEWS,
   STRIDED_VIEWS,
@@ -128,7 +130,16 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
     if (absorbed.has(e)) continue;
     if (readsAsView(e)) {
       const src = e.inputs[0];
-      const inner = src instanceof Var && !producer.has(src) ? views.get(src) : undefined;
+      let inner = src instanceof Var && !producer.has(src) ? views.get(src) : undefined;
+      // A pad is the last view of a chain, and reads memory: a view of a pad, or a pad of a
+      // broadcast constant, reads its operand written first.
+      const last = inner?.[inner.length - 1];
+      if (
+        inner && (last!.prim === padP || (e.prim === padP && inner[0].inputs[0] instanceof Literal))
+      ) {
+        materialize(src as Var);
+        inner = undefined;
+      }
       const broadcasts = inner?.length === 1 && inner[0].prim === e.prim &&
         e.prim === broadcastInDimP;
       const chain = !inner ? [e] : broadcasts ? [composeBroadcasts(inner[0], e)] : [...inner, e];
@@ -205,14 +216,22 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
 }
 
 /**
- * Whether fused kernels read `e`'s result as a view of its operand (core/strided_views.ts)
- * instead of a copy: a broadcast always; a transpose, slice or reversal when each element of
- * its innermost axis is the operand's next one (or the same one), so vector loops still load
- * four consecutive elements (a reversal of an outer axis walks it backwards).
+ * Whether fused kernels read `e`'s result as a view of its operand (core/strided_views.ts,
+ * padded_view.ts) instead of a copy: a broadcast always; a transpose, slice or reversal when
+ * each element of its innermost axis is the operand's next one (or the same one), so vector
+ * loops still load four consecutive elements (a reversal of an outer axis walks it backwards);
+ * a pad without interior padding that leaves the innermost axis as it is (four consecutive
+ * elements are then all padding or all read).
  */
 function readsAsView(e: JaxprEqn): boolean {
   const name = e.prim.name;
   if (name === "broadcast_in_dim") return true;
+  if (e.prim === padP) {
+    const params = paramsOf(e, padP);
+    const last = params.lo.length - 1;
+    return e.inputs[0] instanceof Var && padIsView(params) && params.lo[last] === 0 &&
+      params.hi[last] === 0;
+  }
   if (!MOVING_VIEWS.has(name) || !(e.inputs[0] instanceof Var)) return false;
   const rule = STRIDED_VIEWS[name as StridedViewName] as ViewRule<Params>;
   const { strides } = rule(e.inputs[0].aval, e.params, e.outBinders[0].aval);

@@ -131,15 +131,35 @@ export type ExprKind = Expr["kind"];
 /**
  * A read of input buffer `input` at element `offset + sum_d i_d * strides[d]` of each point `i`
  * (a view: a broadcast, transpose, slice or reversal of the buffer, strides possibly 0 or
- * negative).
+ * negative); with `padding`, only at the points within its bounds, the others reading its value
+ * (a pad).
  */
 export interface Load {
   /** Index into the kernel's inputs. */
   readonly input: number;
   /** Element stride per axis of the space (0: broadcast along it). */
   readonly strides: readonly number[];
-  /** Element read at the space's first point (0 when absent). */
+  /** Element read at the space's first point (0 when absent; negative for a pad). */
   readonly offset?: number;
+  /** Where a pad reads its input, and what it reads elsewhere. */
+  readonly padding?: Padding;
+}
+
+/** The bounds of a padded load and the value it reads outside them. */
+export interface Padding {
+  /** Per axis of the space, the range `[from, to)` of points that read the input. */
+  readonly bounds: readonly (readonly [number, number])[];
+  /** The value read elsewhere, in the load's dtype. */
+  readonly value: number;
+}
+
+/** The axes along which `padding` leaves out points of `space` (none for no padding). */
+export function paddedAxes(space: readonly number[], padding?: Padding): number[] {
+  if (!padding) return [];
+  return space.flatMap((n, d) => {
+    const [from, to] = padding.bounds[d];
+    return from > 0 || to < n ? [d] : [];
+  });
 }
 
 /**
@@ -235,7 +255,10 @@ export function loopKernelToString(k: LoopKernel): string {
         return `${e.value}`;
       case "load": {
         const l = k.loads[e.load];
-        return `in${l.input}[${l.strides.join(",")}]${l.offset ? `+${l.offset}` : ""}`;
+        const pad = l.padding
+          ? ` in ${l.padding.bounds.map(([a, b]) => `${a}:${b}`).join(",")} else ${l.padding.value}`
+          : "";
+        return `in${l.input}[${l.strides.join(",")}]${l.offset ? `+${l.offset}` : ""}${pad}`;
       }
       case "unary":
       case "binary":

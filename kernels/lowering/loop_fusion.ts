@@ -10,6 +10,7 @@
 import { type Atom, type Jaxpr, Var } from "../../core/jaxpr.ts";
 import { shapeEqual } from "../../core/shape.ts";
 import { STRIDED_VIEWS } from "../../core/strided_views.ts";
+import { padP } from "../../core/primitives/structural.ts";
 import type { ScanParams } from "../../core/control/scan.ts";
 import { fuse, type Kernel } from "./fusion.ts";
 import { type LoopKernel, loopKernelToString } from "./kernel_ir.ts";
@@ -74,9 +75,10 @@ export interface LoopFusionSwitch {
   stepwise: number;
 }
 
-/** The values a kernel reads through views (broadcasts, transposes, slices), and the views. */
+/** The values a kernel reads through views (broadcasts, transposes, slices, pads). */
 function viewed(k: Kernel): Set<Atom> {
-  return new Set(k.eqns.filter((e) => e.prim.name in STRIDED_VIEWS).map((e) => e.inputs[0]));
+  const views = k.eqns.filter((e) => e.prim.name in STRIDED_VIEWS || e.prim === padP);
+  return new Set(views.map((e) => e.inputs[0]));
 }
 
 /**
@@ -91,7 +93,8 @@ function elementwiseKernel(body: Jaxpr): Kernel | null {
   const space = kernels[0].space!;
   if (!kernels.every((k) => shapeEqual(k.space!, space))) return null;
   const eqns = [...new Set(kernels.flatMap((k) => k.eqns))];
-  if (eqns.some((e) => e.prim.properties.fusibleReduction)) return null;
+  // (The loop kernel's renderers have no padded loads.)
+  if (eqns.some((e) => e.prim.properties.fusibleReduction || e.prim === padP)) return null;
   const defined = new Set(eqns.flatMap((e) => e.outBinders));
   const chained: Kernel = { kind: "fused", eqns, inputs: [], outputs: [], space };
   if ([...viewed(chained)].some((a) => a instanceof Var && defined.has(a))) return null;

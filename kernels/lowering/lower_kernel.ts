@@ -12,7 +12,8 @@ import { config } from "../../core/config.ts";
 import type { DType } from "../../core/dtype.ts";
 import { type Atom, type JaxprEqn, Literal, paramsOf, type Var } from "../../core/jaxpr.ts";
 import { reduceMaxP, reduceMinP, reduceSumP } from "../../core/primitives/reductions.ts";
-import { concatenateP } from "../../core/primitives/structural.ts";
+import { concatenateP, padP } from "../../core/primitives/structural.ts";
+import { type PaddedView, padView } from "../../core/padded_view.ts";
 import type { Params } from "../../core/primitive.ts";
 import {
   STRIDED_VIEWS,
@@ -22,7 +23,7 @@ import {
 } from "../../core/strided_views.ts";
 import { range, stridesOf } from "../../core/shape.ts";
 import type { Kernel } from "./fusion.ts";
-import type { Expr, Load, LoopKernel, ReduceOp, Store } from "./kernel_ir.ts";
+import type { Expr, Load, LoopKernel, Padding, ReduceOp, Store } from "./kernel_ir.ts";
 import { constant } from "./ir_builders.ts";
 import { isLowered, lowerElementwise } from "./lower_elementwise.ts";
 import { verifyLoopKernel } from "./verify_ir.ts";
@@ -38,21 +39,35 @@ const REDUCTIONS: Readonly<Record<string, ReduceOp>> = {
 interface Viewed {
   /** The kernel input the views read. */
   readonly source: Var;
-  /** The value's elements in `source`: strides over the value's axes and an offset. */
-  readonly view: StridedView;
+  /**
+   * The value's elements in `source`: strides over the value's axes and an offset, and for a
+   * pad the bounds of the points that read it.
+   */
+  readonly view: StridedView | PaddedView;
 }
 
 /**
- * `e`, a view (strided_views.ts) of an input of the kernel or of another view, as the memory it
- * reads.
+ * `e`, a view (strided_views.ts, padded_view.ts) of an input of the kernel or of another view
+ * (a pad is the last view of its chain: fusion.ts), as the memory it reads.
  */
 function viewOf(e: JaxprEqn, views: ReadonlyMap<Var, Viewed>): Viewed {
   const x = e.inputs[0] as Var;
   const inner = views.get(x);
-  const rule = STRIDED_VIEWS[e.prim.name as StridedViewName] as ViewRule<Params>;
-  const view = rule(x.aval, e.params, e.outBinders[0].aval, inner?.view);
+  const [operand, out] = [x.aval, e.outBinders[0].aval];
+  const view = e.prim === padP
+    ? padView(operand, paramsOf(e, padP), out, inner?.view)
+    : (STRIDED_VIEWS[e.prim.name as StridedViewName] as ViewRule<Params>)(
+      operand,
+      e.params,
+      out,
+      inner?.view,
+    );
   return { source: inner?.source ?? x, view };
 }
+
+/** The padding of a load through `view`, if it is a pad's. */
+const paddingOf = (view: StridedView | PaddedView): Padding | undefined =>
+  "bounds" in view ? { bounds: view.bounds, value: view.value } : undefined;
 
 /**
  * The strides over `space` at which a reduction over `axes` accumulates into its output (0
@@ -100,13 +115,18 @@ export function lowerKernel(k: Kernel): LoopKernel {
   const outputIndex = new Map<Var, number>(k.outputs.map((v, i) => [v, i]));
   const loads: Load[] = [];
   const loadExprs = new Map<string, Expr>();
-  const load = (v: Var, strides: readonly number[], offset = 0): Expr => {
+  const load = (v: Var, strides: readonly number[], offset = 0, padding?: Padding): Expr => {
     const input = inputIndex.get(v);
     if (input === undefined) throw new Error(`lowerKernel: ${v} is not an input of the kernel`);
-    const key = `${input}:${strides.join(",")}:${offset}`;
+    const key = `${input}:${strides.join(",")}:${offset}:${JSON.stringify(padding ?? null)}`;
     const known = loadExprs.get(key);
     if (known) return known;
-    const spec: Load = offset ? { input, strides, offset } : { input, strides };
+    const spec: Load = {
+      input,
+      strides,
+      ...(offset ? { offset } : {}),
+      ...(padding ? { padding } : {}),
+    };
     const e: Expr = { kind: "load", dtype: v.aval.dtype, load: loads.push(spec) - 1 };
     loadExprs.set(key, e);
     return e;
@@ -116,7 +136,15 @@ export function lowerKernel(k: Kernel): LoopKernel {
   const operand = (a: Atom): Expr => {
     if (a instanceof Literal) return literal(a);
     const viewed = views.get(a);
-    if (viewed) return load(viewed.source, viewed.view.strides, viewed.view.offset);
+    if (viewed) {
+      const { view } = viewed;
+      const padding = paddingOf(view);
+      // A pad that reads nothing of its operand (an empty one, or all cropped) is its value.
+      if (padding?.bounds.some(([from, to]) => from >= to)) {
+        return constant(a.aval.dtype, padding.value);
+      }
+      return load(viewed.source, view.strides, view.offset, padding);
+    }
     return values.get(a) ?? load(a, direct);
   };
   const stores: Store[] = [];
@@ -137,10 +165,11 @@ export function lowerKernel(k: Kernel): LoopKernel {
       continue;
     }
     let value: Expr;
-    if (name in STRIDED_VIEWS) {
-      // A view of a constant (a broadcast literal) is that constant.
+    if (name in STRIDED_VIEWS || e.prim === padP) {
+      // A view of a constant (a broadcast literal) is that constant; a pad reads memory
+      // (fusion.ts).
       const x = e.inputs[0];
-      const splat = x instanceof Literal ? literal(x) : values.get(x);
+      const splat = e.prim === padP ? undefined : x instanceof Literal ? literal(x) : values.get(x);
       const viewed = splat?.kind === "const" ? null : viewOf(e, views);
       if (viewed) views.set(out, viewed);
       // A view is loaded where it is read (an output of the kernel is read by its store).

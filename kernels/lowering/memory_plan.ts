@@ -8,6 +8,7 @@
  * @module
  */
 import { MOVING_VIEWS, STRIDED_VIEWS } from "../../core/strided_views.ts";
+import { padP } from "../../core/primitives/structural.ts";
 import { type Atom, type Jaxpr, Var } from "../../core/jaxpr.ts";
 import type { Kernel, KernelProgram } from "./fusion.ts";
 
@@ -93,12 +94,16 @@ export function planMemory(program: KernelProgram): MemoryPlan {
   return { offsets, aliases, arenaBytes: top };
 }
 
-/** Whether `k` reads `v` through a transpose, slice or reversal, directly or after other views. */
+/**
+ * Whether `k` reads `v` through a transpose, slice, reversal or pad, directly or after other
+ * views.
+ */
 function readsMoved(k: Kernel, v: Var): boolean {
   const viewsOfV = new Set<Atom>([v]);
   for (const e of k.eqns) {
-    if (!(e.prim.name in STRIDED_VIEWS) || !viewsOfV.has(e.inputs[0])) continue;
-    if (MOVING_VIEWS.has(e.prim.name)) return true;
+    const view = e.prim.name in STRIDED_VIEWS || e.prim === padP;
+    if (!view || !viewsOfV.has(e.inputs[0])) continue;
+    if (MOVING_VIEWS.has(e.prim.name) || e.prim === padP) return true;
     viewsOfV.add(e.outBinders[0]);
   }
   return false;

@@ -11,7 +11,13 @@
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
-import { type Expr, type LoopKernel, type ReduceOp, topologicalOrder } from "./kernel_ir.ts";
+import {
+  type Expr,
+  type LoopKernel,
+  paddedAxes,
+  type ReduceOp,
+  topologicalOrder,
+} from "./kernel_ir.ts";
 
 /** How a vector step covers four elements of the space. */
 export type LoopMode = "lanes" | "pairs";
@@ -92,8 +98,16 @@ export function planVector(k: LoopKernel, target: VectorTarget): VectorPlan | nu
       if (!target.node(e)) return null;
       continue;
     }
-    const pattern = loadPattern(k.loads[e.load].strides, mode);
+    const l = k.loads[e.load];
+    const pattern = loadPattern(l.strides, mode);
     if (!pattern || !target.load(e.dtype, pattern)) return null;
+    // A padded load's four elements are all read or all padding: its bounds leave out no point
+    // of the axes a step covers.
+    // (A pairs load's setup reads before the test: no padded ones.)
+    const stepped = mode === "lanes" ? 1 : 2;
+    const padded = paddedAxes(k.space, l.padding);
+    if (padded.some((d) => d >= k.space.length - stepped)) return null;
+    if (padded.length && pattern === "pairs") return null;
     loads.set(e.load, pattern);
   }
   const stores: (ReducePattern | null)[] = [];

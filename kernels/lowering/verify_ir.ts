@@ -115,9 +115,21 @@ export function irProblems(k: LoopKernel): string[] {
     if (l.strides.length !== rank) {
       problems.push(`load ${i}: ${l.strides.length} strides, rank ${rank}`);
     }
+    const bounds = l.padding?.bounds ?? k.space.map((n): [number, number] => [0, n]);
+    if (
+      bounds.length !== rank || bounds.some(([a, b], d) => !(0 <= a && a <= b && b <= k.space[d]))
+    ) {
+      problems.push(`load ${i}: padding bounds ${JSON.stringify(bounds)} outside the space`);
+      return;
+    }
+    // The lowest element read, over the points that read the input.
     const offset = l.offset ?? 0;
-    const lowest = k.space.reduce((at, n, d) => at + Math.min(0, (n - 1) * l.strides[d]), offset);
-    if (!Number.isInteger(offset) || (sizeOf(k.space) > 0 && lowest < 0)) {
+    const reads = bounds.every(([a, b]) => a < b);
+    const lowest = bounds.reduce(
+      (at, [a, b], d) => at + Math.min(a * l.strides[d], (b - 1) * l.strides[d]),
+      offset,
+    );
+    if (!Number.isInteger(offset) || (reads && lowest < 0)) {
       problems.push(`load ${i}: reads before its input's first element (offset ${offset})`);
     }
   });

@@ -15,6 +15,7 @@ import {
   type Expr,
   type LoopKernel,
   operands,
+  paddedAxes,
   reduceIdentity,
   type Store,
   topologicalOrder,
@@ -45,8 +46,16 @@ import {
  * Byte-offset expression of an element of an array with `strides` (over the space's indices)
  * from element `offset`.
  */
-export function offsetExpr(strides: readonly number[], shift: number, offset = 0): string {
-  const terms = strides.flatMap((s, d) => (s === 0 ? [] : [s === 1 ? `i${d}` : `i${d} * ${s}`]));
+export function offsetExpr(
+  strides: readonly number[],
+  shift: number,
+  offset = 0,
+  index: (d: number) => string = (d) => `i${d}`,
+): string {
+  const terms = strides.flatMap((
+    s,
+    d,
+  ) => (s === 0 ? [] : [s === 1 ? index(d) : `${index(d)} * ${s}`]));
   if (offset) terms.push(`${offset}`);
   const linear = terms.length ? terms.join(" + ") : "0";
   return shift ? `((${linear}) << ${shift})` : `(${linear})`;
@@ -108,17 +117,53 @@ export const ARGUMENTS: Places = {
   output: (i) => ({ base: `out${i}`, registers: [] }),
 };
 
-/** Where load node `e` reads at the loop indices: a register, or the address of its element. */
+/**
+ * Where load node `e` reads at the loop indices: a register, or the address of its element and,
+ * for a padded load, the test of the indices that read it. Points outside its bounds read the
+ * padding value instead, selected without a branch: their address is that of the point with
+ * each padded index clamped into its bounds (an element of the input, never past it). With
+ * `hoisted`, the test and the clamped indices are the named constants `statements` declares
+ * (once before a lanes loop, whose steps do not move them).
+ */
 function loadPlace(
   k: LoopKernel,
   e: Extract<Expr, { kind: "load" }>,
   places: Places,
-): { register: string } | { addr: string } {
+  hoisted?: string,
+): { register: string } | { addr: string; inBounds?: string; statements: string[] } {
   const l = k.loads[e.load];
   const place = places.input(l.input);
   if ("register" in place) return place;
-  return { addr: `${place.base} + ${offsetExpr(l.strides, SHIFT[e.dtype], l.offset)}` };
+  const axes = paddedAxes(k.space, l.padding);
+  const clamp = (d: number) => {
+    const [from, to] = l.padding!.bounds[d];
+    return `max<i32>(${from}, min<i32>(i${d}, ${to - 1}))`;
+  };
+  const index = (d: number) => !axes.includes(d) ? `i${d}` : hoisted ? `${hoisted}_${d}` : clamp(d);
+  const addr = `${place.base} + ${offsetExpr(l.strides, SHIFT[e.dtype], l.offset, index)}`;
+  if (!axes.length) return { addr, statements: [] };
+  const test = axes.map((d) => {
+    const [from, to] = l.padding!.bounds[d];
+    return `(${from === 0 ? `i${d} < ${to}` : `<u32>(i${d} - ${from}) < ${to - from}`})`;
+  }).join(" && ");
+  if (!hoisted) return { addr, inBounds: test, statements: [] };
+  const statements = [
+    `const ${hoisted} = ${test};`,
+    ...axes.map((d) => `const ${hoisted}_${d} = ${clamp(d)};`),
+  ];
+  return { addr, inBounds: hoisted, statements };
 }
+
+/** `read` (of type `type`) where the indices pass `inBounds` (always, when absent), else `padding`. */
+const padded = (type: string, read: string, padding: string, inBounds?: string): string =>
+  inBounds ? `select<${type}>(${read}, ${padding}, ${inBounds})` : read;
+
+/** The padding value of load node `e` of `k`, as an expression of its dtype. */
+const paddingConst = (k: LoopKernel, e: Extract<Expr, { kind: "load" }>): Expr => ({
+  kind: "const",
+  dtype: e.dtype,
+  value: k.loads[e.load].padding?.value ?? 0,
+});
 
 /** The address of store `s`'s element (none: not in memory) and the registers its value goes to. */
 function storePlaces(
@@ -141,7 +186,12 @@ export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGU
       ? renderScalar(e, operands(e).map(ref))
       : "register" in at
       ? at.register
-      : scalarLoad(e.dtype, at.addr);
+      : padded(
+        REG[e.dtype],
+        scalarLoad(e.dtype, at.addr),
+        ref(paddingConst(k, e as Extract<Expr, { kind: "load" }>)),
+        at.inBounds,
+      );
     return `const ${regs.name(e)}: ${REG[e.dtype]} = ${value};`;
   });
   for (const s of k.stores) {
@@ -374,15 +424,19 @@ export function vectorBody(
     let value: Lanes;
     if (e.kind !== "load") value = renderVector(e, operands(e).map(lanes))!;
     else {
-      const at = loadPlace(k, e, places);
+      // In a lanes loop a padded load's test and clamped indices are the same for every step of
+      // the innermost axis: once before it (the copies of a wide body share them).
+      const at = loadPlace(k, e, places, plan.mode === "lanes" ? `b${e.load}` : undefined);
       if ("register" in at) value = partNames(at.register, e.dtype);
       else {
+        if (copy === undefined) before.push(...at.statements);
         const pattern = plan.loads.get(e.load)!;
         const at0 = offset(k.loads[e.load].strides, e.dtype);
         const read = vectorLoad(e.dtype, pattern, at.addr, `p${r}`, at0);
         body.push(...read.setup);
-        value = read.lanes;
-        if (e.dtype === "bool" && pattern === "contiguous") {
+        const padding = lanes(paddingConst(k, e));
+        value = read.lanes.map((lane, p) => padded("v128", lane, padding[p], at.inBounds));
+        if (e.dtype === "bool" && pattern === "contiguous" && !at.inBounds) {
           bools.loads.push({ register: r, addr: at.addr, line: `const ${r} = ${value[0]};` });
         }
       }

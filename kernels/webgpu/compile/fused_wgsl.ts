@@ -18,10 +18,10 @@ import { AdjointError } from "../../../core/errors.ts";
 import type { Var } from "../../../core/jaxpr.ts";
 import { range, sizeOf, stridesOf } from "../../../core/shape.ts";
 import type { Kernel } from "../../lowering/fusion.ts";
-import type { Load, LoopKernel, Store } from "../../lowering/kernel_ir.ts";
+import { type Load, type LoopKernel, paddedAxes, type Store } from "../../lowering/kernel_ir.ts";
 import { lowerKernel } from "../../lowering/lower_kernel.ts";
 import { renderCombine, renderExprs, renderIdentity } from "../render_wgsl.ts";
-import { type GpuDType, gpuDType, MAX_GROUPS, SCALAR, WORKGROUP } from "../wgsl.ts";
+import { type GpuDType, gpuDType, literal, MAX_GROUPS, SCALAR, WORKGROUP } from "../wgsl.ts";
 import { withHelpers } from "../wgsl_math.ts";
 
 /** Where a value lives: its element offset in the arena, or `undefined` for a binding of its own. */
@@ -63,6 +63,11 @@ export interface AccessPatterns {
   loads: number[];
   /** Each store's pattern; -1 for a reduction's (it writes element `k` of the kept axes, once). */
   stores: number[];
+  /**
+   * The pattern of the coordinate along each axis a padded load tests (stride 1 along it, 0
+   * elsewhere: its axis is never merged with another).
+   */
+  coordinates: Map<number, number>;
 }
 
 /**
@@ -70,7 +75,8 @@ export interface AccessPatterns {
  * access's own.
  */
 export function accessIndex(access: Load | Store, index: string): string {
-  return access.offset ? `${index} + ${access.offset}u` : index;
+  // A negative offset (a pad's) as its two's complement, which u32 arithmetic wraps back.
+  return access.offset ? `${index} + ${access.offset >>> 0}u` : index;
 }
 
 /** The access patterns of `lk`. */
@@ -84,7 +90,37 @@ export function accessPatterns(lk: LoopKernel): AccessPatterns {
   const direct = patternOf(stridesOf(lk.space));
   const loads = lk.loads.map((l) => patternOf(l.strides));
   const stores = lk.stores.map((s) => (s.reduce ? -1 : patternOf(s.strides)));
-  return { patterns, direct, loads, stores };
+  const tested = new Set(lk.loads.flatMap((l) => paddedAxes(lk.space, l.padding)));
+  const coordinates = new Map(
+    [...tested].map((d) => [d, patternOf(lk.space.map((_, i) => (i === d ? 1 : 0)))]),
+  );
+  return { patterns, direct, loads, stores, coordinates };
+}
+
+/**
+ * A WGSL expression of load `l` of `lk` given the element it reads (`read`, of an index), its
+ * pattern offset `index` and the offsets of the coordinates: a padded load tests the
+ * coordinates, reads the padding value outside its bounds, and there reads element 0 instead
+ * of one past its input.
+ */
+function loadExpr(
+  lk: LoopKernel,
+  l: Load,
+  index: string,
+  coordinate: (axis: number) => string,
+  read: (index: string) => string,
+): string {
+  const at = accessIndex(l, index);
+  const tests = paddedAxes(lk.space, l.padding).map((d) => {
+    const [from, to] = l.padding!.bounds[d];
+    const c = coordinate(d);
+    return from === 0 ? `${c} < ${to}u` : `${c} - ${from}u < ${to - from}u`;
+  });
+  if (!tests.length) return read(at);
+  const inside = tests.map((t) => `(${t})`).join(" && ");
+  const dtype = lk.inputs[l.input];
+  const value = literal(l.padding!.value, gpuDType("pad", dtype));
+  return `select(${value}, ${read(`select(0u, ${at}, ${inside})`)}, ${inside})`;
 }
 
 /**
@@ -241,9 +277,12 @@ export function emitFusedWgsl(k: Kernel, place: Placement): FusedShader {
     pointStatements(
       lk,
       (l) =>
-        buffers.read(
-          k.inputs[lk.loads[l].input],
-          accessIndex(lk.loads[l], offset(access.loads[l])),
+        loadExpr(
+          lk,
+          lk.loads[l],
+          offset(access.loads[l]),
+          (d) => offset(access.coordinates.get(d)!),
+          (index) => buffers.read(k.inputs[lk.loads[l].input], index),
         ),
       (j, value) => {
         const s = lk.stores[j];
