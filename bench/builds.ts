@@ -8,15 +8,15 @@
  *   deno run -A bench/builds.ts /tmp/old . [--rounds=15]
  *
  * The cases are the fused chains the kernel IR renders: a gelu layer, the gradient of a tanh
- * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, log(1 + exp(x)), a
- * masked (compare, select, int32) chain, an LSTM cell's gates (slices of one product) and their
- * gradient (four pads joined into a concatenate), the gradient of a smoothness penalty on rows
- * (two pads of shifted rows, read in place), and row and column reductions. With `--eager`, they are instead single eager
- * primitives (the prebuilt kernels: unary math (float32 exp, log, tanh and sigmoid; float64
- * sqrt, abs, exp), add, mul, compare, select and
- * conversions at float32 and float64, on contiguous and broadcast operands, 1e3 and 1e6
- * elements), each timed from its call to its result's release, without a copy to the host;
- * `--filter=REGEXP` keeps the cases whose name matches.
+ * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, sin(3x) cos(x),
+ * log(1 + exp(x)), a masked (compare, select, int32) chain, an LSTM cell's gates (slices of one
+ * product) and their gradient (four pads joined into a concatenate), the gradient of a
+ * smoothness penalty on rows (two pads of shifted rows, read in place), and row and column
+ * reductions. With `--eager`, they are instead single eager primitives (the prebuilt kernels:
+ * math (float32 exp, log, tanh, sigmoid, sin, cos, power and arctan2; float64 sqrt, abs, exp),
+ * add, mul, compare, select and conversions at float32 and float64, on contiguous and broadcast
+ * operands, 1e3 and 1e6 elements), each timed from its call to its result's release, without a
+ * copy to the host; `--filter=REGEXP` keeps the cases whose name matches.
  *
  *   deno run -A bench/builds.ts /tmp/old . --eager --rounds=41
  * @module
@@ -74,6 +74,11 @@ const CASES: Case[] = [
     name: "exp and sigmoid chain, 1M",
     shapes: [[1 << 20]],
     f: (lib) => (x) => lib.numpy.sigmoid(lib.numpy.exp(x).mul(x).sub(0.5)),
+  },
+  {
+    name: "sin(3x) cos(x) chain, 1M",
+    shapes: [[1 << 20]],
+    f: (lib) => (x) => lib.numpy.sin(x.mul(3)).mul(lib.numpy.cos(x)),
   },
   {
     name: "log(1 + exp(x)) chain, 1M",
@@ -180,11 +185,18 @@ function eagerCases(n: number): EagerCase[] {
     );
   }
   // The float32 math written as IR definitions (kernels/lowering/math_definitions.ts).
-  for (const fn of ["exp", "log", "tanh", "sigmoid"] as const) {
+  for (const fn of ["exp", "log", "tanh", "sigmoid", "sin", "cos"] as const) {
     add(
       `${fn} float32`,
       (lib, x) => [lib.numpy.abs(x).add(1e-3)],
       (lib) => (x) => lib.numpy[fn](x),
+    );
+  }
+  for (const fn of ["power", "arctan2"] as const) {
+    add(
+      `${fn} float32`,
+      (lib, x, y) => [lib.numpy.abs(x).add(1e-3), y.mul(3)],
+      (lib) => (x, y) => lib.numpy[fn](x, y),
     );
   }
   return cases;

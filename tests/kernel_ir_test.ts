@@ -216,7 +216,7 @@ Deno.test("kernel IR verifier: each rule rejects what it is for", () => {
       ...k,
       stores: [{
         ...k.stores[0],
-        value: { kind: "math", fn: "sin", dtype: "float32", args: [x, x] },
+        value: { kind: "math", fn: "sin", dtype: "float64", args: [x, x] },
       }, k.stores[1]],
     }],
     ["float32 tanh is an IR definition", {
@@ -224,6 +224,13 @@ Deno.test("kernel IR verifier: each rule rejects what it is for", () => {
       stores: [{
         ...k.stores[0],
         value: { kind: "math", fn: "tanh", dtype: "float32", args: [x] },
+      }, k.stores[1]],
+    }],
+    ["float32 atan2 is an IR definition", {
+      ...k,
+      stores: [{
+        ...k.stores[0],
+        value: { kind: "math", fn: "atan2", dtype: "float32", args: [x, x] },
       }, k.stores[1]],
     }],
     ["int32 into a float32 output", {

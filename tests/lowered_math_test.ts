@@ -1,13 +1,13 @@
 /**
  * The special functions defined as kernel IR compositions (kernels/lowering/lower_elementwise.ts:
- * cbrt, asinh, acosh; float32 exp, expm1, log, log1p, tanh and logistic in
- * kernels/lowering/math_definitions.ts, float64 the backend's; erf and erf_inv are checked by
- * tests/wasm_math_test.ts) stay within
- * their stated maximum relative errors against float64 references on dense grids over their
- * range, their tails and the neighbourhood of 0 (of 1 for acosh), with IEEE's specials exact:
- * on wasm, eager and jitted, in float32 and float64, and on WebGPU (float32, eager and jitted)
- * when an adapter exists. The float32 math definitions give the same bits on every renderer as
- * the IR evaluated in plain TypeScript (tests/util/evaluate_ir.ts).
+ * cbrt, asinh, acosh; the float32 math functions in kernels/lowering/math_definitions.ts, float64
+ * the backend's; erf and erf_inv are checked by tests/wasm_math_test.ts) stay within their stated
+ * maximum errors (relative, or absolute for sin and cos) against float64 references on dense
+ * grids over their range, their tails and the neighbourhood of 0 (of 1 for acosh), with IEEE's
+ * specials exact: on wasm, eager and jitted, in float32 and float64, and on WebGPU (float32,
+ * eager and jitted) when an adapter exists. The float32 math definitions give the same bits on
+ * every renderer as the IR evaluated in plain TypeScript (tests/util/evaluate_ir.ts), and atan2
+ * and pow give Math's results exactly on their IEEE cases.
  */
 import assert from "node:assert/strict";
 import {
@@ -20,6 +20,7 @@ import {
   toBackendAsync,
 } from "../mod.ts";
 import { F32_DEFINITIONS } from "../kernels/lowering/math_definitions.ts";
+import type { Expr, MathFn } from "../kernels/lowering/kernel_ir.ts";
 import { evaluateExpr, f32Bits } from "./util/evaluate_ir.ts";
 import { FLOAT_CORNERS } from "./util/float_corners.ts";
 
@@ -39,17 +40,97 @@ function linear(lo: number, hi: number, n = N): number[] {
 const SPECIALS = [0, -0, Infinity, -Infinity, NaN, 1, -1];
 
 interface Spec {
-  f: (x: Tensor) => Tensor;
-  reference: (x: number) => number;
+  f: (...x: Tensor[]) => Tensor;
+  reference: (...x: number[]) => number;
+  /** The (first) operand's points. */
   points: number[];
-  /** Maximum relative error by dtype. */
+  /** A binary function's second operand at each point. */
+  second?: number[];
+  /** Maximum relative error by dtype (absolute where `absolute`). */
   rel: Record<"float32" | "float64", number>;
+  absolute?: boolean;
   /** Points only wasm runs: WebGPU may flush subnormal inputs and results to zero. */
   subnormal?: number[];
 }
 
 /** The smallest normal float32, and the smallest subnormal. */
 const MIN_NORMAL = 2 ** -126, MIN_SUBNORMAL = 2 ** -149;
+
+/** A fixed stream of uniform numbers in [0, 1). */
+function uniform(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/**
+ * sin and cos: |x| up to 1e5 (their stated range), near 0, and the float32s nearest the
+ * multiples of pi/4 (zeros, extrema and the edges of the reduced range) up to 1e5.
+ */
+const TRIG_POINTS = [
+  ...linear(-10, 10),
+  ...linear(-1e5, 1e5),
+  ...logarithmic(1e-30, 1),
+  ...logarithmic(1e-30, 1, -1),
+  ...Array.from({ length: 4000 }, (_, i) => (Math.PI / 4) * Math.round(1.0002 ** i * i)),
+];
+
+/** The pairs of the cross product of `a` and `b`. */
+const cross = (a: number[], b: number[]) => a.flatMap((x) => b.map((y) => [x, y]));
+
+/** Pairs as the columns of a spec's operands. */
+function columns(pairs: number[][]): { points: number[]; second: number[] } {
+  return { points: pairs.map((p) => p[0]), second: pairs.map((p) => p[1]) };
+}
+
+/** IEEE's cases of atan2 and pow: every pair of these. */
+const BINARY_SPECIALS = [0, -0, Infinity, -Infinity, NaN, 1, -1, 0.5, -0.5, 2, -2, 3, -3, 2.5];
+
+/**
+ * atan2(y, x): magnitudes from 1e-30 to 1e30 apart in every quadrant, the unit circle, the
+ * octant edges |y| = |x| and their neighbours, and the axes.
+ */
+const ATAN2_PAIRS = (() => {
+  const u = uniform(7);
+  const signed = () => (u() < 0.5 ? -1 : 1) * 10 ** (60 * u() - 30);
+  const angles = linear(-Math.PI, Math.PI, 4000);
+  return [
+    ...Array.from({ length: N }, () => [signed(), signed()]),
+    ...Array.from({ length: N }, () => [signed(), signed()]).map((
+      [y, x],
+    ) => [y, y * (1 + x * 1e-31)]),
+    ...angles.map((a) => [Math.sin(a), Math.cos(a)]),
+    ...cross(linear(-3, 3, 100), [1, -1, 1e-20, -1e-20, 1e20]),
+    ...cross(BINARY_SPECIALS, BINARY_SPECIALS),
+  ];
+})();
+
+/**
+ * pow(x, y): results over the normal range (y log2 x up to +-126) from bases near 1, spread
+ * over float32's range and at the edges of log2's reduction, overflow and underflow to 0 (y log2 x beyond), integral y up to 40 of
+ * either sign (and of negative bases), and IEEE's cases.
+ */
+const POW_PAIRS = (() => {
+  const u = uniform(11);
+  const base = () => (u() < 0.3 ? 1 + (u() - 0.5) * 1e-3 : Math.exp((u() - 0.5) * 170));
+  // Mantissas near sqrt(2) and sqrt(1/2): the widest range of log2's reduction.
+  const edge = () =>
+    2 ** Math.round((u() - 0.5) * 20) * (u() < 0.5 ? 0.7072 : 1.414) * (1 + 3e-4 * u());
+  const withW = (w: number, x = Math.fround(base())) => [x, w / Math.log2(x)];
+  return [
+    ...Array.from({ length: N }, () => withW((u() - 0.5) * 252)),
+    ...Array.from(
+      { length: N },
+      () => withW((u() < 0.5 ? -1 : 1) * (100 + 26 * u()), Math.fround(edge())),
+    ),
+    ...Array.from({ length: N / 4 }, () => withW((u() < 0.5 ? -1 : 1) * (130 + 100 * u()))),
+    ...Array.from({ length: N }, () => [(u() - 0.5) * 20, Math.round((u() - 0.5) * 80)]),
+    ...cross(linear(0.01, 3, 50), linear(-10, 10, 81)),
+    ...cross(BINARY_SPECIALS, BINARY_SPECIALS),
+  ];
+})();
 
 /** The stated bounds (float32 rounding alone is 6e-8, float64's 1.1e-16). */
 const SPECS: Record<string, Spec> = {
@@ -142,19 +223,51 @@ const SPECS: Record<string, Spec> = {
     points: [...logarithmic(1e-7, 3e38).map((t) => 1 + t), ...linear(1, 10), ...linear(-5, 1, 50)],
     rel: { float32: 4e-7, float64: 6e-16 },
   },
+  sin: {
+    f: np.sin,
+    reference: Math.sin,
+    points: TRIG_POINTS,
+    subnormal: [1e-40, -1e-40, MIN_SUBNORMAL],
+    rel: { float32: 2e-7, float64: 2e-16 },
+    absolute: true,
+  },
+  cos: {
+    f: np.cos,
+    reference: Math.cos,
+    points: TRIG_POINTS,
+    subnormal: [1e-40, -1e-40, MIN_SUBNORMAL],
+    rel: { float32: 2e-7, float64: 2e-16 },
+    absolute: true,
+  },
+  atan2: {
+    f: np.arctan2,
+    reference: Math.atan2,
+    ...columns(ATAN2_PAIRS),
+    rel: { float32: 2e-7, float64: 3e-16 },
+  },
+  pow: {
+    f: np.power,
+    reference: Math.pow,
+    ...columns(POW_PAIRS),
+    rel: { float32: 2.5e-7, float64: 3e-16 },
+  },
 };
 
-/** The largest relative error of `got` against `reference` at `xs` (rounded to `dtype`). */
+/**
+ * The largest error (relative, or `absolute`) of `got` against `reference` at the points `args`
+ * (one column per operand, rounded to `dtype`).
+ */
 function worstError(
   got: ArrayLike<number>,
-  xs: ArrayLike<number>,
-  reference: (x: number) => number,
+  args: ArrayLike<number>[],
+  reference: (...x: number[]) => number,
   dtype: DType,
+  absolute = false,
 ) {
   const round = dtype === "float32" ? Math.fround : (v: number) => v;
-  let worst = 0, at = NaN;
-  for (let i = 0; i < xs.length; i++) {
-    const want = round(reference(xs[i]));
+  let worst = 0, at = "";
+  for (let i = 0; i < got.length; i++) {
+    const want = round(reference(...args.map((a) => a[i])));
     const g = got[i];
     if (Object.is(want, g) || (Number.isNaN(want) && Number.isNaN(g))) continue;
     // Where the reference is a float32 subnormal, float32 has no relative precision to keep:
@@ -162,39 +275,53 @@ function worstError(
     if (dtype === "float32" && Math.abs(want) < MIN_NORMAL && Math.abs(g - want) <= MIN_SUBNORMAL) {
       continue;
     }
-    const e = Number.isFinite(want) && want !== 0 ? Math.abs(g - want) / Math.abs(want) : Infinity;
-    if (!(e <= worst)) [worst, at] = [e, xs[i]];
+    const finite = Number.isFinite(want) && Number.isFinite(g);
+    const e = absolute && finite
+      ? Math.abs(g - want)
+      : finite && want !== 0
+      ? Math.abs(g - want) / Math.abs(want)
+      : Infinity;
+    if (!(e <= worst)) [worst, at] = [e, args.map((a) => a[i]).join(", ")];
   }
   return { worst, at };
 }
 
 const gpu = await initWebGPU();
 
+/** A spec's operand columns: with the unary specials, and its subnormal points unless `normal`. */
+function specColumns(spec: Spec, normal: boolean): number[][] {
+  if (spec.second) return [spec.points, spec.second];
+  return [[...spec.points, ...SPECIALS, ...(normal ? [] : spec.subnormal ?? [])]];
+}
+
 for (const [name, spec] of Object.entries(SPECS)) {
   Deno.test(`${name} within its stated error on wasm (eager and jit)${gpu ? " and webgpu" : ""}`, async () => {
     for (const dtype of ["float32", "float64"] as const) {
       const array = (host: number[]) =>
         dtype === "float32" ? new Float32Array(host) : new Float64Array(host);
-      const xs = array([...spec.points, ...SPECIALS, ...(spec.subnormal ?? [])]);
-      const x = toBackend(np.array(xs, dtype), "wasm");
-      const runs: [string, Tensor, ArrayLike<number>][] = [
-        ["wasm eager", spec.f(x), xs],
-        ["wasm jit", jit(spec.f, { backend: "wasm", compile: "sync" })(x), xs],
+      const place = (normal: boolean) => specColumns(spec, normal).map(array);
+      const xs = place(false);
+      const x = xs.map((c) => toBackend(np.array(c, dtype), "wasm"));
+      const runs: [string, Tensor, ArrayLike<number>[]][] = [
+        ["wasm eager", spec.f(...x), xs],
+        ["wasm jit", jit(spec.f, { backend: "wasm", compile: "sync" })(...x), xs],
       ];
       if (gpu && dtype === "float32") {
-        const normal = array([...spec.points, ...SPECIALS]);
-        const g = await toBackendAsync(toBackend(np.array(normal, dtype), "wasm"), "webgpu");
-        runs.push(["webgpu eager", spec.f(g), normal], [
+        const normal = place(true);
+        const g = await Promise.all(
+          normal.map((c) => toBackendAsync(toBackend(np.array(c, dtype), "wasm"), "webgpu")),
+        );
+        runs.push(["webgpu eager", spec.f(...g), normal], [
           "webgpu jit",
-          jit(spec.f, { backend: "webgpu" })(g),
+          jit(spec.f, { backend: "webgpu" })(...g),
           normal,
         ]);
       }
       for (const [where, y, at] of runs) {
-        const worst = worstError(await y.read(), at, spec.reference, dtype);
+        const worst = worstError(await y.read(), at, spec.reference, dtype, spec.absolute);
         assert.ok(
           worst.worst <= spec.rel[dtype],
-          `${name} ${dtype} on ${where}: ${worst.worst} at x = ${worst.at}`,
+          `${name} ${dtype} on ${where}: ${worst.worst} at ${worst.at}`,
         );
       }
     }
@@ -202,7 +329,7 @@ for (const [name, spec] of Object.entries(SPECS)) {
 }
 
 /** The primitive of each float32 math function defined in the IR. */
-const DEFINED: Record<keyof typeof F32_DEFINITIONS, (x: Tensor) => Tensor> = {
+const DEFINED: Record<MathFn, (...x: Tensor[]) => Tensor> = {
   exp: np.exp,
   log: np.log,
   expm1: np.expm1,
@@ -211,26 +338,41 @@ const DEFINED: Record<keyof typeof F32_DEFINITIONS, (x: Tensor) => Tensor> = {
   logistic: np.sigmoid,
   erf: np.erf,
   erf_inv: np.erfInv,
+  sin: np.sin,
+  cos: np.cos,
+  atan2: np.arctan2,
+  pow: np.power,
 };
 
-/** Float32s of every kind: corners, thresholds, a grid and random bit patterns (fixed seed). */
-function bitPatterns(): Float32Array {
-  let s = 12345;
-  const random = Array.from({ length: 50_000 }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s;
-  });
-  const xs = new Float32Array([
+/** Random float32 bit patterns (fixed seed). */
+function randomFloats(seed: number, n: number): Float32Array {
+  const u = uniform(seed);
+  return new Float32Array(Uint32Array.from({ length: n }, () => u() * 2 ** 32).buffer);
+}
+
+/**
+ * Float32s of every kind, one column per operand: corners, thresholds, grids and random bit
+ * patterns; a binary function's spec points and random pairs.
+ */
+function bitPatterns(arity: number, spec?: Spec): Float32Array[] {
+  if (arity === 2) {
+    return [[...spec!.points, ...randomFloats(1, 50_000)], [
+      ...spec!.second!,
+      ...randomFloats(2, 50_000),
+    ]].map((c) => Float32Array.from(c));
+  }
+  const xs = [
     ...FLOAT_CORNERS,
     ...SPECS.exp.points,
     ...(SPECS.exp.subnormal ?? []),
     ...SPECS.log.points,
     ...(SPECS.log.subnormal ?? []),
+    ...TRIG_POINTS,
     ...linear(-110, 110),
     ...linear(-1, 1),
     ...linear(-6, 6),
-  ]);
-  return Float32Array.from([...xs, ...new Float32Array(Uint32Array.from(random).buffer)]);
+  ];
+  return [Float32Array.from([...xs, ...randomFloats(12345, 50_000)])];
 }
 
 /** The first index where `got` and `want` differ (NaNs alike), and where, or null. */
@@ -246,50 +388,147 @@ function firstDifference(
   return null;
 }
 
+/** Each operand's load. */
+const loads = (arity: number): Expr[] =>
+  Array.from({ length: arity }, (_, load) => ({ kind: "load", dtype: "float32", load }));
+
+/** `f` and its jitted form (of its operands times 1, so that jit fuses the function). */
+function eagerAndJit(
+  f: (...x: Tensor[]) => Tensor,
+  xs: Tensor[],
+  backend: string,
+): [string, Tensor][] {
+  const jitted = jit((...v: Tensor[]) => f(...v.map((a) => a.mul(1))), {
+    backend,
+    compile: "sync",
+  });
+  return [[`${backend} eager`, f(...xs)], [`${backend} jit`, jitted(...xs)]];
+}
+
 for (const [name, f] of Object.entries(DEFINED)) {
-  const definition = F32_DEFINITIONS[name as keyof typeof F32_DEFINITIONS];
+  const definition = F32_DEFINITIONS[name as MathFn];
   Deno.test(`float32 ${name} gives the IR definition's bits on wasm${gpu ? " and webgpu" : ""}`, async () => {
-    const xs = bitPatterns();
-    const expr = definition({ kind: "load", dtype: "float32", load: 0 });
+    const columns = bitPatterns(definition.length, SPECS[name]);
+    const expr = definition(...loads(definition.length));
     // fma rounds once on wasm where the machine has FMA (x86-64 since Haswell and Zen), twice
     // without; on WebGPU once on most GPUs, twice on lavapipe: each run matches one throughout.
-    const [fused, unfused] = [true, false].map((once) =>
-      Float32Array.from(xs, (x) => evaluateExpr(expr, [x], once))
+    const wants = [true, false].map((once) =>
+      Float32Array.from(columns[0], (_, i) => evaluateExpr(expr, columns.map((c) => c[i]), once))
     );
-    const x = toBackend(np.array(xs, "float32"), "wasm");
-    const jitted = (backend: string) =>
-      jit((v: Tensor) => f(v.mul(1)), { backend, compile: "sync" });
-    const runs: [string, Tensor, Float32Array[]][] = [
-      ["wasm eager", f(x), [fused, unfused]],
-      ["wasm jit", jitted("wasm")(x), [fused, unfused]],
-    ];
+    const x = columns.map((c) => toBackend(np.array(c, "float32"), "wasm"));
+    const runs = eagerAndJit(f, x, "wasm");
     if (gpu) {
-      const g = await toBackendAsync(x, "webgpu");
-      runs.push(["webgpu eager", f(g), [fused, unfused]], ["webgpu jit", jitted("webgpu")(g), [
-        fused,
-        unfused,
-      ]]);
+      runs.push(
+        ...eagerAndJit(f, await Promise.all(x.map((a) => toBackendAsync(a, "webgpu"))), "webgpu"),
+      );
     }
-    // WebGPU may flush subnormals: not where the argument or the result is one (or underflows).
+    // WebGPU may flush subnormals: not where an argument or the result is one (or underflows).
     const subnormal = (v: number) => v !== 0 && Math.abs(v) < MIN_NORMAL;
-    for (const [where, y, wants] of runs) {
+    const at = (i: number) => columns.map((c) => c[i]);
+    for (const [where, y] of runs) {
       const got = await y.read();
       const differences = wants.map((want) =>
         firstDifference(
           got,
           want,
           where.startsWith("webgpu")
-            ? (i) => subnormal(xs[i]) || subnormal(want[i]) || (want[i] === 0 && xs[i] < -80)
+            ? (i) =>
+              at(i).some(subnormal) || subnormal(want[i]) ||
+              (want[i] === 0 && columns[0][i] < -80)
             : undefined,
         )
       );
       const i = differences.find((d) => d !== null) ?? null;
       if (differences.includes(null)) continue;
       assert.fail(
-        `${name} on ${where}: ${got[i!]} at x = ${xs[i!]}, the definition ${
+        `${name} on ${where}: ${got[i!]} at ${at(i!)}, the definition ${
           wants.map((w) => w[i!]).join(" or ")
         }`,
       );
     }
   });
 }
+
+/**
+ * Where atan2's and pow's IEEE cases fix the result (an operand 0, infinite or NaN; atan2 on the
+ * diagonals; pow of +-1 and integral exponents up to 4, exact or one rounding), the result is
+ * Math's, rounded: signed zeros included.
+ */
+const IEEE_CASES: Record<"atan2" | "pow", (a: number, b: number) => boolean> = {
+  atan2: (y, x) =>
+    [y, x].some((v) => v === 0 || !Number.isFinite(v)) || Math.abs(y) === Math.abs(x),
+  pow: (x, y) =>
+    [x, y].some((v) => v === 0 || !Number.isFinite(v)) || Math.abs(x) === 1 ||
+    (Number.isInteger(y) && Math.abs(y) <= 4),
+};
+
+for (const [name, exact] of Object.entries(IEEE_CASES)) {
+  Deno.test(`float32 ${name} gives Math's results on IEEE's cases${gpu ? " (wasm and webgpu)" : ""}`, async () => {
+    const pairs = cross(BINARY_SPECIALS, BINARY_SPECIALS).filter(([a, b]) => exact(a, b));
+    const columns = [0, 1].map((k) => Float32Array.from(pairs, (p) => p[k]));
+    const f = DEFINED[name as MathFn], reference = SPECS[name].reference;
+    const x = columns.map((c) => toBackend(np.array(c, "float32"), "wasm"));
+    const runs = eagerAndJit(f, x, "wasm");
+    if (gpu) {
+      runs.push(
+        ...eagerAndJit(f, await Promise.all(x.map((a) => toBackendAsync(a, "webgpu"))), "webgpu"),
+      );
+    }
+    for (const [where, y] of runs) {
+      const got = await y.read();
+      pairs.forEach(([a, b], i) => {
+        const want = Math.fround(reference(a, b));
+        assert.ok(
+          Object.is(got[i], want),
+          `${name}(${a}, ${b}) on ${where}: ${got[i]}, not ${want}`,
+        );
+      });
+    }
+  });
+}
+
+Deno.test(`float32 sin and cos stay within [-1, 1] at every finite argument${gpu ? " (wasm and webgpu)" : ""}`, async () => {
+  const finite = [...randomFloats(3, 20_000)].filter(Number.isFinite);
+  const xs = Float32Array.from([...logarithmic(1e5, 3.4e38), ...finite].flatMap((x) => [x, -x]));
+  const x = toBackend(np.array(xs, "float32"), "wasm");
+  for (const f of [np.sin, np.cos]) {
+    const runs = eagerAndJit(f, [x], "wasm");
+    if (gpu) runs.push(...eagerAndJit(f, [await toBackendAsync(x, "webgpu")], "webgpu"));
+    for (const [where, y] of runs) {
+      const got = await y.read();
+      const i = got.findIndex((v) => !(Math.abs(v) <= 1));
+      assert.equal(i, -1, `${f.name} on ${where}: ${got[i]} at x = ${xs[i]}`);
+    }
+  }
+});
+
+Deno.test(`float32 pow of a literal exponent gives the bits of pow of a loaded one${gpu ? " (wasm and webgpu)" : ""}`, async () => {
+  const [xs] = bitPatterns(1);
+  const general = F32_DEFINITIONS.pow(...loads(2));
+  const x = toBackend(np.array(xs, "float32"), "wasm");
+  const g = gpu ? await toBackendAsync(x, "webgpu") : null;
+  for (const k of [-3, -0, 2, 3, 4, 5, 1 / 3]) {
+    const wants = [true, false].map((once) =>
+      Float32Array.from(xs, (v) => evaluateExpr(general, [v, k], once))
+    );
+    const f = jit((v: Tensor) => np.power(v.mul(1), k), { backend: "wasm", compile: "sync" });
+    const runs: [string, Tensor][] = [["wasm jit", f(x)]];
+    if (g) {
+      runs.push([
+        "webgpu jit",
+        jit((v: Tensor) => np.power(v.mul(1), k), { backend: "webgpu" })(g),
+      ]);
+    }
+    for (const [where, y] of runs) {
+      const got = await y.read();
+      const skip = (i: number) =>
+        where.startsWith("webgpu") &&
+        [xs[i], wants[1][i]].some((v) => v !== 0 && Math.abs(v) < MIN_NORMAL);
+      const i = wants.map((w) => firstDifference(got, w, skip));
+      assert.ok(i.includes(null), `x^${k} on ${where}: ${got[i[0]!]} at x = ${xs[i[0]!]}`);
+    }
+  }
+  // x^2 is x * x exactly.
+  const squares = await jit((v: Tensor) => np.power(v, 2), { backend: "wasm" })(x).read();
+  xs.forEach((v, i) => assert.ok(Object.is(squares[i], Math.fround(v * v)) || Number.isNaN(v)));
+});

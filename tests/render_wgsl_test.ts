@@ -3,8 +3,9 @@
  * lets it take (float32, int32, bool on the GPU), renders; dtypes it does not take are refused;
  * and a one-op program of the operation, run on webgpu over corner cases (NaN, infinities,
  * signed zeros, zero divisors, int32's extremes), equals the ref backend's primitive of the same
- * operation. Float32 tolerances are those of tests/webgpu_test.ts: exact, except transcendental
- * functions and division (`2e-6 * |ref| + 2e-6`; erf, erf_inv and pow `1e-5`).
+ * operation. Float32 tolerances are those of tests/webgpu_test.ts: exact, except sqrt and
+ * division (`2e-6 * |ref| + 2e-6`). Math nodes are float64 only, so WGSL refuses them (float32
+ * math is IR definitions, checked by tests/lowered_math_test.ts).
  *
  * Without a WebGPU adapter the running tests are registered as ignored, with a warning.
  */
@@ -19,12 +20,11 @@ import type {
   LoopKernel,
   UnaryOp,
 } from "../kernels/lowering/kernel_ir.ts";
-import { MATH_ARITY } from "../kernels/lowering/kernel_ir.ts";
+import { MATH_ARITY, type MathFn } from "../kernels/lowering/kernel_ir.ts";
 import { irProblems } from "../kernels/lowering/verify_ir.ts";
 import {
   BINARY_PRIMITIVE,
   COMPARE_PRIMITIVE,
-  MATH_PRIMITIVE,
   type PrimitiveFn,
   UNARY_PRIMITIVE,
 } from "./util/ir_primitives.ts";
@@ -34,7 +34,6 @@ import { webgpuRuntime } from "../kernels/webgpu/init.ts";
 import {
   BINARY_WGSL,
   COMPARE_WGSL,
-  MATH_WGSL,
   renderExprs,
   UNARY_WGSL,
 } from "../kernels/webgpu/render_wgsl.ts";
@@ -51,15 +50,6 @@ interface Tolerance {
 }
 const EXACT: Tolerance = { rtol: 0, atol: 0 };
 const MATH: Tolerance = { rtol: 2e-6, atol: 2e-6 };
-const SPECIAL: Tolerance = { rtol: 1e-5, atol: 1e-5 };
-
-/** Float32 tolerance of each math function with a float32 math node. */
-const MATH_TOLERANCE: Record<keyof typeof MATH_WGSL, Tolerance> = {
-  sin: MATH,
-  cos: MATH,
-  pow: SPECIAL,
-  atan2: MATH,
-};
 
 /** One operation of the IR: a node over `arity` loads of the given dtypes, and its ref. */
 interface Case {
@@ -107,15 +97,6 @@ function cases(): Case[] {
           ? (a, b) => COMPARE_PRIMITIVE[op](lax.convert(a, "int32"), lax.convert(b, "int32"))
           : COMPARE_PRIMITIVE[op],
         tol: EXACT,
-      });
-    }
-    for (const fn of Object.keys(MATH_WGSL) as (keyof typeof MATH_WGSL)[]) {
-      out.push({
-        label: `${fn} ${d}`,
-        operands: globalThis.Array.from({ length: MATH_ARITY[fn] }, () => d),
-        node: (args) => ({ kind: "math", fn, dtype: d, args }),
-        ref: MATH_PRIMITIVE[fn],
-        tol: MATH_TOLERANCE[fn],
       });
     }
     out.push({
@@ -167,8 +148,20 @@ Deno.test("render_wgsl: every IR operation renders at every dtype it takes, and 
       assert.throws(render, /no WGSL|float64/, c.label);
     }
   }
-  // Unary 10 (operation, dtype) pairs, binary 18, comparisons 18, math 4, select 3, convert 9.
-  assert.equal(rendered, 62);
+  // Unary 10 (operation, dtype) pairs, binary 18, comparisons 18, select 3, convert 9.
+  assert.equal(rendered, 58);
+});
+
+Deno.test("render_wgsl: math nodes are refused (float32 math is IR definitions)", () => {
+  const x: Expr = { kind: "const", dtype: "float32", value: 0.5 };
+  for (const fn of Object.keys(MATH_ARITY) as MathFn[]) {
+    const args = globalThis.Array.from({ length: MATH_ARITY[fn] }, () => x);
+    const node: Expr = { kind: "math", fn, dtype: "float32", args };
+    assert.throws(
+      () => renderExprs([node], () => "x"),
+      new RegExp(`^AdjointError: ${fn}: no WGSL`),
+    );
+  }
 });
 
 Deno.test("render_wgsl: float64 is refused naming the operation", () => {
@@ -194,18 +187,10 @@ const VALUES: Record<string, number[]> = {
   bool: [0, 1],
 };
 
-/** Inputs left out of a case, and why. */
-const EXCLUDED: Record<string, (x: number) => boolean> = {
-  // GPU sin and cos reduce huge arguments inexactly (tests/webgpu_test.ts covers |x| <= 100).
-  sin: (x) => Math.abs(x) > 100,
-  cos: (x) => Math.abs(x) > 100,
-};
-
 /** Every combination of the operands' corner cases, one column per operand. */
 function grid(c: Case): number[][] {
-  const values = (d: DType) => VALUES[d].filter((x) => !EXCLUDED[c.label.split(" ")[0]]?.(x));
   let rows: number[][] = [[]];
-  for (const d of c.operands) rows = rows.flatMap((r) => values(d).map((x) => [...r, x]));
+  for (const d of c.operands) rows = rows.flatMap((r) => VALUES[d].map((x) => [...r, x]));
   return c.operands.map((_, k) => rows.map((r) => r[k]));
 }
 

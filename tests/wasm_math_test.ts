@@ -1,6 +1,6 @@
 /**
  * The float32 special functions of the wasm eager kernels (the IR definitions of
- * kernels/lowering/math_definitions.ts, and sin and cos of kernels/assembly/math.ts) stay within
+ * kernels/lowering/math_definitions.ts) stay within
  * their stated maximum errors, measured against float64 references on dense grids that cover
  * each function's range, its tails and the neighbourhood of 0 (where relative accuracy is
  * hardest). The bounds here are the ones stated in those modules; float32 rounding alone is 6e-8.

@@ -7,7 +7,6 @@ export * from "./copy";
 export * from "./elementwise";
 export * from "./gemm";
 export * from "./indexing";
-export { initMath as init_math } from "./math";
 export * from "./reduce";
 
 /** First free byte after the module's static data: where the runtime's heap starts. */

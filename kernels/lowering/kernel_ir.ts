@@ -9,9 +9,9 @@
  *
  * Semantics of the scalar operations, on every renderer (as the ref backend):
  * - floats are IEEE in their dtype; `max`/`min` propagate NaN; `round` is half to even; `rem` is
- *   C's fmod; math nodes (`exp` ... `atan2`) are the backend's implementation of record, to
- *   the error stated for it in the tests, except that float32 `exp` ... `erf_inv` are written
- *   once as IR expressions (math_definitions.ts) and have no math nodes;
+ *   C's fmod; math nodes (`exp` ... `atan2`) are float64 only, the backend's implementation
+ *   of record, to the error stated for it in the tests: float32 math is written once as IR
+ *   expressions (math_definitions.ts);
  * - int32 wraps; `div` truncates, gives 0 for a zero divisor and wraps `MIN / -1`; `rem` has the
  *   dividend's sign and gives the dividend for a zero divisor; `not` is bitwise;
  * - bool is 0 or 1: `not`, `and`, `or` are logical; comparisons give bool; a `max` reduction
@@ -35,7 +35,10 @@ export type UnaryOp = "neg" | "abs" | "sqrt" | "floor" | "ceil" | "round" | "not
 export type BinaryOp = "add" | "sub" | "mul" | "div" | "rem" | "max" | "min" | "and" | "or";
 /** Comparisons: operands of one dtype, a bool result. */
 export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
-/** Float math functions: each backend's implementation of record, called per element. */
+/**
+ * Float math functions: in float64 each backend's implementation of record, called per element;
+ * in float32 IR expressions (math_definitions.ts), so float32 math nodes are malformed.
+ */
 export type MathFn =
   | "exp"
   | "expm1"
@@ -51,11 +54,6 @@ export type MathFn =
   | "atan2";
 /** Shifts of int32 bits by a constant count: `shl` left, `shr` right keeping the sign. */
 export type ShiftOp = "shl" | "shr";
-/**
- * The math functions whose float32 form is an IR expression (math_definitions.ts), not a math
- * node: float32 math nodes of these are malformed; float64 ones are the backend's.
- */
-export type DefinedMathFn = Exclude<MathFn, "sin" | "cos" | "pow" | "atan2">;
 
 /** How a reduction store combines a value into its output. */
 export type ReduceOp = "add" | "max" | "min";

@@ -10,7 +10,7 @@ import type {
   BinaryElementwiseName,
   UnaryElementwiseName,
 } from "../../core/primitives/elementwise.ts";
-import type { BinaryOp, CompareOp, DefinedMathFn, Expr, MathFn, UnaryOp } from "./kernel_ir.ts";
+import type { BinaryOp, CompareOp, Expr, MathFn, UnaryOp } from "./kernel_ir.ts";
 import { F32_DEFINITIONS } from "./math_definitions.ts";
 import { binaryExpr, compareExpr, constant, select, unaryExpr } from "./ir_builders.ts";
 
@@ -28,14 +28,12 @@ export type Lowering = (args: readonly Expr[], out: DType) => Expr;
 const unary = (op: UnaryOp): Lowering => ([a]) => unaryExpr(op, a);
 const binary = (op: BinaryOp): Lowering => ([a, b]) => binaryExpr(op, a, b);
 const compare = (op: CompareOp): Lowering => ([a, b]) => compareExpr(op, a, b);
-const math = (fn: MathFn): Lowering => (args) => ({ kind: "math", fn, dtype: args[0].dtype, args });
-
 /**
- * A math function defined as an IR expression in float32 (math_definitions.ts), the backend's
- * implementation of record in float64.
+ * A math function: an IR expression in float32 (math_definitions.ts), the backend's
+ * implementation of record (a math node) in float64.
  */
-const defined = (fn: DefinedMathFn): Lowering => (args, out) =>
-  out === "float32" ? F32_DEFINITIONS[fn](args[0]) : math(fn)(args, out);
+const math = (fn: MathFn): Lowering => (args, out) =>
+  out === "float32" ? F32_DEFINITIONS[fn](...args) : { kind: "math", fn, dtype: out, args };
 
 /** -1, 0 or 1 by sign; zeros (and NaN) give themselves. */
 const sign: Lowering = ([a]) => {
@@ -87,8 +85,8 @@ const cbrt: Lowering = ([x], out) => {
  */
 const LARGE: Readonly<Record<string, number>> = { float32: 2 ** 12, float64: 2 ** 27 };
 
-const log = defined("log");
-const log1p = defined("log1p");
+const log = math("log");
+const log1p = math("log1p");
 
 /** `log(a) + ln 2`: asinh and acosh of a large `a`. */
 const logTwice = (a: Expr): Expr => apply("add", log([a], a.dtype), constant(a.dtype, Math.LN2));
@@ -139,14 +137,14 @@ export const ELEMENTWISE_LOWERING: Readonly<Record<LoweredName, Lowering>> = {
   sign,
   sin: math("sin"),
   cos: math("cos"),
-  exp: defined("exp"),
+  exp: math("exp"),
   log,
   log1p,
-  expm1: defined("expm1"),
-  tanh: defined("tanh"),
-  logistic: defined("logistic"),
-  erf: defined("erf"),
-  erf_inv: defined("erf_inv"),
+  expm1: math("expm1"),
+  tanh: math("tanh"),
+  logistic: math("logistic"),
+  erf: math("erf"),
+  erf_inv: math("erf_inv"),
   add: binary("add"),
   sub: binary("sub"),
   mul: binary("mul"),

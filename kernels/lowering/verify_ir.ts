@@ -22,7 +22,6 @@ import {
   topologicalOrder,
   type UnaryOp,
 } from "./kernel_ir.ts";
-import { F32_DEFINITIONS } from "./math_definitions.ts";
 
 const FLOATS: readonly DType[] = ["float32", "float64"];
 const NUMBERS: readonly DType[] = ["float32", "float64", "int32"];
@@ -74,10 +73,10 @@ const NODE_RULES: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string |
       ? `${e.op} of ${e.a.dtype} and ${e.b.dtype}`
       : null,
   math: (e) =>
-    !FLOATS.includes(e.dtype)
-      ? `${e.fn} of ${e.dtype}`
-      : e.dtype === "float32" && Object.hasOwn(F32_DEFINITIONS, e.fn)
+    e.dtype === "float32"
       ? `float32 ${e.fn} is an IR definition (math_definitions.ts), not a math node`
+      : e.dtype !== "float64"
+      ? `${e.fn} of ${e.dtype}`
       : e.args.length !== MATH_ARITY[e.fn as MathFn]
       ? `${e.fn} with ${e.args.length} operands`
       : sameAs(e.dtype, e.args),

@@ -549,6 +549,6 @@ export function emitFusedModule(kernels: ReadonlyMap<string, LoopKernel>): strin
 
 /** One AssemblyScript module of the kernel functions `fns`, with the prebuilt kernels' math. */
 export function emitModule(fns: readonly string[]): string {
-  return [MATH_SOURCE, "initMath();", ...constantGlobals(fns.join("\n")), ANCHOR.trim(), ...fns]
+  return [MATH_SOURCE, ...constantGlobals(fns.join("\n")), ANCHOR.trim(), ...fns]
     .join("\n\n") + "\n";
 }

@@ -3,13 +3,11 @@
  * f64 or i32 registers, bool an i32 0 or 1) or, where the tables below say it has one, as v128
  * expressions on four lanes (`Lanes`: one f32x4 or i32x4, bool as lane masks, all ones or zero;
  * float64 as two f64x2), and the loads and stores that move elements between memory and
- * registers (bools 16 at a time, one byte each, where a wide loop has 16 of them). Float32 sin
- * and cos call the f32x4 functions of kernels/assembly/math.ts (copied into every module by
- * math_source.ts), on one splatted lane in scalar code, as `fma` is `relaxed_madd` on one lane,
- * so the eager kernels, the vector loops and the scalar ones give the same bits (the other
- * float32 math functions are IR expressions: math_definitions.ts); float64 math calls `Math`
- * and the f64 functions of scalar_math.ts, in scalar code only. Vector constants are globals
- * (`constantGlobals`).
+ * registers (bools 16 at a time, one byte each, where a wide loop has 16 of them). Float32 math
+ * is IR expressions (math_definitions.ts), and `fma` is `relaxed_madd` on one splatted lane in
+ * scalar code, so the eager kernels, the vector loops and the scalar ones give the same bits;
+ * float64 math calls `Math` and the f64 functions of scalar_math.ts (copied into every module by
+ * math_source.ts), in scalar code only. Vector constants are globals (`constantGlobals`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -159,27 +157,12 @@ export const COMPARE_RENDERING: Readonly<Record<CompareOp, Rendering>> = {
   ge: comparison(">=", "ge", "ge_s", null),
 };
 
-/**
- * A special function of math.ts (`<fn>F32x4`): on four lanes in vector code, on one splatted
- * lane in float32 scalar code; float64 takes `f64`, scalar only.
- */
-const special = (fn: string, f64: ScalarForm): Rendering => ({
-  scalar: (args, d) =>
-    d === "float32" ? `f32x4.extract_lane(${fn}(f32x4.splat(${args[0]})), 0)` : f64(args, d),
-  vector: { ...NONE, float32: vcall(fn) },
-});
-
-/** Math functions computed in f64 and rounded, as the eager kernels and ref; no vector form. */
-const viaF64 = (fn: string): Rendering => ({
-  scalar: ([a, b], d) =>
-    d === "float64" ? `Math.${fn}(${a}, ${b})` : `<${REG[d]}>Math.${fn}(<f64>${a}, <f64>${b})`,
-  vector: NONE,
-});
-
-/** A float64 function (its float32 form is an IR definition): no vector form. */
+/** A float64 function (float32 math is IR definitions): no vector form. */
 const f64Only = (f64: ScalarForm): Rendering => ({ scalar: f64, vector: NONE });
+/** `Math.<fn>(a, b)`. */
+const call2 = (fn: string): ScalarForm => ([a, b]) => `Math.${fn}(${a}, ${b})`;
 
-/** Each math function. */
+/** Each math function, in float64 (its float32 form is an IR definition). */
 export const MATH_RENDERING: Readonly<Record<MathFn, Rendering>> = {
   exp: f64Only(call("exp")),
   expm1: f64Only(call("expm1")),
@@ -189,10 +172,10 @@ export const MATH_RENDERING: Readonly<Record<MathFn, Rendering>> = {
   logistic: f64Only(([a]) => `logisticF64(${a})`),
   erf: f64Only(([a]) => `erfF64(${a})`),
   erf_inv: f64Only(([a]) => `erfInvF64(${a})`),
-  sin: special("sinF32x4", call("sin")),
-  cos: special("cosF32x4", call("cos")),
-  pow: viaF64("pow"),
-  atan2: viaF64("atan2"),
+  sin: f64Only(call("sin")),
+  cos: f64Only(call("cos")),
+  pow: f64Only(call2("pow")),
+  atan2: f64Only(call2("atan2")),
 };
 
 /**

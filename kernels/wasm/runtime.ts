@@ -91,8 +91,6 @@ export class WasmRuntime {
       .heap_base as () => number)();
     this.heap = new LinearMemory(base, shared);
     this.exports = new WebAssembly.Instance(module, { env: { memory: this.heap.memory } }).exports;
-    // The kernels read their vector constants from globals this fills.
-    (this.exports.init_math as () => void)();
     // Fresh (zero) memory, as modules expect of their static data beyond their data segments.
     this.jitStaticBase = this.heap.alloc(JIT_STATIC_BYTES, false).ptr;
     this.meta = this.heap.alloc(META_BYTES).ptr;

@@ -120,8 +120,8 @@ export interface ThreadInit {
   /** The shared linear memory. */
   memory: WebAssembly.Memory;
   /**
-   * The kernel modules, instantiated on `memory` in order: the prebuilt module first (its
-   * `init_math` runs once instantiated), then jit-compiled ones.
+   * The kernel modules, instantiated on `memory` in order: the prebuilt module first, then
+   * jit-compiled ones.
    */
   modules: WebAssembly.Module[];
   /** Byte address of the control block. */

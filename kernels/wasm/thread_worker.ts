@@ -26,10 +26,9 @@ const scope = globalThis as unknown as {
 };
 
 function serve({ memory, modules, control, worker, kernels }: ThreadInit): void {
-  // A jit module's start function only fills its math constants (globals); instantiating one
+  // A module's start function only fills its vector constants (globals); instantiating one
   // rewrites its static data (the math tables every jit module shares) with the bytes there.
   const exports = modules.map((m) => new WebAssembly.Instance(m, { env: { memory } }).exports);
-  (exports[0].init_math as () => void)();
   const fns = kernels.map(([m, name]) => exports[m][name] as (...args: number[]) => void);
   // A shared memory's buffer is never detached when it grows, and the control block lies in
   // its first pages: views taken now stay valid.

@@ -7,8 +7,9 @@
  * Where WGSL's builtins differ from the IR's semantics (kernel_ir.ts), the table calls the
  * helpers of wgsl_math.ts instead: NaN-propagating `max_f`/`min_f`, `sqrt_f` outside its
  * domain, C's fmod (`rem_f`, and `rem_i`, since GL's `%` of negative ints is undefined),
- * JavaScript's float-to-int conversion (`f32_to_i32`), `pow_f` of negative bases. A kernel's
- * source passes through `withHelpers`, which prepends the helpers it calls.
+ * JavaScript's float-to-int conversion (`f32_to_i32`). Math functions are IR definitions
+ * (math_definitions.ts), never WGSL's builtins. A kernel's source passes through `withHelpers`,
+ * which prepends the helpers it calls.
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -16,10 +17,8 @@ import { AdjointError } from "../../core/errors.ts";
 import {
   type BinaryOp,
   type CompareOp,
-  type DefinedMathFn,
   type Expr,
   type ExprKind,
-  type MathFn,
   operands,
   reduceIdentity,
   type ReduceOp,
@@ -79,17 +78,6 @@ export const COMPARE_WGSL: Readonly<Record<CompareOp, Render>> = {
   ge: holds(">="),
 };
 
-/**
- * WGSL function of each math function with a float32 math node (the others are IR
- * definitions, math_definitions.ts).
- */
-export const MATH_WGSL: Readonly<Record<Exclude<MathFn, DefinedMathFn>, string>> = {
-  sin: "sin",
-  cos: "cos",
-  pow: "pow_f",
-  atan2: "atan2_f",
-};
-
 // Not `x != 0` (see `ne`): NaN converts to true.
 const nonzero = (zero: string): Render => ([x]) => `select(1u, 0u, ${x} == ${zero})`;
 const itself: Render = ([x]) => x;
@@ -127,9 +115,8 @@ const NODE_WGSL: {
   unary: (e, args) => at(UNARY_WGSL[e.op], e.op, e.a.dtype)(args),
   binary: (e, args) => at(BINARY_WGSL[e.op], e.op, e.a.dtype)(args),
   compare: (e, args) => COMPARE_WGSL[e.op](args),
-  math: (e, args) => {
-    const fn = Object.hasOwn(MATH_WGSL, e.fn) ? MATH_WGSL[e.fn as keyof typeof MATH_WGSL] : null;
-    return at(fn ? { float32: call(fn) } : {}, e.fn, e.dtype)(args);
+  math: (e) => {
+    throw new AdjointError(e.fn, `no WGSL for a ${e.dtype} math node (float32 math is IR)`);
   },
   select: (_, [c, t, f]) => `select(${f}, ${t}, ${c} != 0u)`,
   convert: (e, args) => CONVERT_WGSL[e.a.dtype as GpuDType][gpuDType("convert", e.dtype)](args),

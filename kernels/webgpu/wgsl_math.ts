@@ -1,8 +1,7 @@
 /**
  * Scalar WGSL functions that the builtins lack or leave undefined, written to match the ref
- * backend: NaN-propagating max/min, sqrt outside its domain, `pow` of negative bases, and
- * accurate atan2 and fmod (`rem`). (exp, log and the functions built on them are IR
- * definitions, kernels/lowering/math_definitions.ts.)
+ * backend: NaN-propagating max/min, sqrt outside its domain, and an exact fmod (`rem`). (Math
+ * functions, exp ... atan2, are IR definitions: kernels/lowering/math_definitions.ts.)
  *
  * `withHelpers(body)` prepends exactly the helpers a kernel body calls (and those they call).
  * @module
@@ -30,56 +29,6 @@ const HELPERS: Record<string, string> = {
   let ay = select(u32(y), 0u - u32(y), y < 0i);
   let r = i32(ax % ay);
   return select(r, -r, x < 0i);
-}`,
-  // Whether integral `y` is odd: every float32 of magnitude 2^24 or more is even. (Testing
-  // fract(y / 2) instead is wrong at infinities, where GL's fract gives NaN.)
-  is_odd: `fn is_odd(y: f32) -> bool { return abs(y) < 16777216.0 && (i32(y) & 1i) != 0i; }`,
-  pow_f: `fn pow_f(x: f32, y: f32) -> f32 {
-  if (y == 0.0) { return 1.0; }
-  if (is_nan(x) || is_nan(y)) { return nan_f(); }
-  // Small integer exponents by products: exact where the power is (x^3 of 2.25 is 11.390625).
-  if (floor(y) == y && abs(y) <= 8.0) {
-    var p = x;
-    for (var k = 1; k < i32(abs(y)); k++) { p = p * x; }
-    return select(p, 1.0 / p, y < 0.0);
-  }
-  let a = abs(x);
-  var r: f32;
-  if (a == 0.0) { r = select(0.0, inf_f(), y < 0.0); } else { r = exp2(y * log2(a)); }
-  if (x < 0.0 || (x == 0.0 && bitcast<u32>(x) != 0u)) {
-    if (floor(y) != y) { return select(nan_f(), r, a == 0.0 || a == inf_f()); }
-    if (is_odd(y)) { r = -r; }
-  }
-  return r;
-}`,
-  // atan on [0, 1] (Cephes atanf, about 2e-7 relative): around 1 by atan(a) = pi/4 + atan(t).
-  atan01_f: `fn atan01_f(a: f32) -> f32 {
-  var t = a;
-  var base = 0.0;
-  if (a > 0.4142135623730950) { t = (a - 1.0) / (a + 1.0); base = 0.7853981633974483; }
-  let z = t * t;
-  let p = ((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z - 3.33329491539e-1;
-  return base + (t + t * z * p);
-}`,
-  // atan2 by octant from atan01_f (the builtin may be off by 4096 ulp), with IEEE's signed
-  // zeros and infinities: atan2(±0, -0) = ±pi, atan2(±inf, ±inf) = ±pi/4 or ±3pi/4.
-  atan2_f: `fn atan2_f(y: f32, x: f32) -> f32 {
-  if (is_nan(x) || is_nan(y)) { return nan_f(); }
-  let pi = 3.141592653589793;
-  let neg_x = (bitcast<u32>(x) & 0x80000000u) != 0u;
-  let ax = abs(x);
-  let ay = abs(y);
-  var r: f32;
-  if (ax == inf_f() && ay == inf_f()) {
-    r = select(0.25 * pi, 0.75 * pi, neg_x);
-  } else if (ax == 0.0 && ay == 0.0) {
-    r = select(0.0, pi, neg_x);
-  } else {
-    r = atan01_f(min(ax, ay) / max(ax, ay));
-    if (ay > ax) { r = 0.5 * pi - r; }
-    if (neg_x) { r = pi - r; }
-  }
-  return select(r, -r, (bitcast<u32>(y) & 0x80000000u) != 0u);
 }`,
   // C's fmod, exactly (WGSL's % is x - y * trunc(x / y), rounded): subtracts y * 2^k for k
   // from the exponent difference down to 0; each step is exact (Sterbenz).
