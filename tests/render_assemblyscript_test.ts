@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { type Array, type ConcreteArray, type DType, jit, numpy as np, toBackend } from "../mod.ts";
 import * as ew from "../core/primitives/elementwise.ts";
 import { withDefaultBackend } from "../core/backend.ts";
-import type { MathFn } from "../kernels/lowering/kernel_ir.ts";
 import { F32_DEFINITIONS } from "../kernels/lowering/math_definitions.ts";
+import { F64_DEFINITIONS } from "../kernels/lowering/math_definitions_f64.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 import {
   BINARY_PRIMITIVE,
@@ -22,6 +22,7 @@ import {
   BINARY_RENDERING,
   COMPARE_RENDERING,
   MATH_RENDERING,
+  type RenderedMathFn,
   type Rendering,
   UNARY_RENDERING,
 } from "../kernels/wasm/render_assemblyscript.ts";
@@ -122,9 +123,10 @@ Deno.test("every math function renders, vectorises as its table says, and equals
   for (const [fn, f] of Object.entries(MATH_PRIMITIVE)) {
     for (const d of ["float32", "float64"] as const) {
       const args = f.length === 1 ? [input(d, 0)] : [input(d, 0), input(d, 5)];
-      // A float32 IR definition vectorises as its operations do (all have vector forms).
-      const vector = d === "float32" && Object.hasOwn(F32_DEFINITIONS, fn) ||
-        vectorIn(MATH_RENDERING[fn as MathFn], d);
+      // An IR definition vectorises as its operations do (all have vector forms).
+      const definitions = d === "float32" ? F32_DEFINITIONS : F64_DEFINITIONS;
+      const vector = Object.hasOwn(definitions, fn) ||
+        vectorIn(MATH_RENDERING[fn as RenderedMathFn], d);
       check(`${fn} ${d}`, f, args, vector, MATH_TOL[d]);
     }
   }

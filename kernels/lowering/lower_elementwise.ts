@@ -12,6 +12,7 @@ import type {
 } from "../../core/primitives/elementwise.ts";
 import type { BinaryOp, CompareOp, DefinedMathFn, Expr, MathFn, UnaryOp } from "./kernel_ir.ts";
 import { F32_DEFINITIONS } from "./math_definitions.ts";
+import { F64_DEFINITIONS } from "./math_definitions_f64.ts";
 import { binaryExpr, compareExpr, constant, select, unaryExpr } from "./ir_builders.ts";
 
 /** The elementwise primitives that lower to IR expressions. */
@@ -31,11 +32,15 @@ const compare = (op: CompareOp): Lowering => ([a, b]) => compareExpr(op, a, b);
 const math = (fn: MathFn): Lowering => (args) => ({ kind: "math", fn, dtype: args[0].dtype, args });
 
 /**
- * A math function defined as an IR expression in float32 (math_definitions.ts), the backend's
- * implementation of record in float64.
+ * A math function defined as an IR expression in float32 (math_definitions.ts) and, where
+ * math_definitions_f64.ts has it, in float64; otherwise the backend's implementation of record.
  */
 const defined = (fn: DefinedMathFn): Lowering => (args, out) =>
-  out === "float32" ? F32_DEFINITIONS[fn](args[0]) : math(fn)(args, out);
+  out === "float32"
+    ? F32_DEFINITIONS[fn](args[0])
+    : out === "float64" && Object.hasOwn(F64_DEFINITIONS, fn)
+    ? F64_DEFINITIONS[fn as keyof typeof F64_DEFINITIONS](args[0])
+    : math(fn)(args, out);
 
 /** -1, 0 or 1 by sign; zeros (and NaN) give themselves. */
 const sign: Lowering = ([a]) => {
