@@ -66,7 +66,10 @@ export type DefinedMathFn = Exclude<MathFn, "sin" | "cos" | "pow" | "atan2">;
  * The math functions whose float64 form is an IR expression too (math_definitions_f64.ts):
  * float64 math nodes of these are malformed.
  */
-export type DefinedF64MathFn = Exclude<DefinedMathFn, "erf" | "erf_inv">;
+export type DefinedF64MathFn = Extract<
+  DefinedMathFn,
+  "exp" | "expm1" | "log" | "log1p" | "tanh" | "logistic"
+>;
 
 /** How a reduction store combines a value into its output. */
 export type ReduceOp = "add" | "max" | "min";
