@@ -9,14 +9,15 @@
  *
  * The cases are the fused chains the kernel IR renders: a gelu layer, the gradient of a tanh
  * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, sin(3x) cos(x),
- * log(1 + exp(x)), a masked (compare, select, int32) chain, an LSTM cell's gates (slices of one
- * product) and their gradient (four pads joined into a concatenate), the gradient of a
- * smoothness penalty on rows (two pads of shifted rows, read in place), and row and column
- * reductions. With `--eager`, they are instead single eager primitives (the prebuilt kernels:
- * math (float32 exp, log, tanh, sigmoid, sin, cos, power and arctan2; float64 sqrt, abs, exp),
- * add, mul, compare, select and conversions at float32 and float64, on contiguous and broadcast
- * operands, 1e3 and 1e6 elements), each timed from its call to its result's release, without a
- * copy to the host; `--filter=REGEXP` keeps the cases whose name matches.
+ * log(1 + exp(x)), a float64 tanh of log(1 + exp(x)), a masked (compare, select, int32) chain,
+ * an LSTM cell's gates (slices of one product) and their gradient (four pads joined into a
+ * concatenate), the gradient of a smoothness penalty on rows (two pads of shifted rows, read in
+ * place), and row and column reductions. With `--eager`, they are instead single eager
+ * primitives (the prebuilt kernels: math (exp, log, tanh and sigmoid at float32 and float64;
+ * float32 sin, cos, power and arctan2; float64 sqrt, abs), add, mul, compare, select and
+ * conversions at float32 and float64, on contiguous and broadcast operands, 1e3 and 1e6
+ * elements), each timed from its call to its result's release, without a copy to the host;
+ * `--filter=REGEXP` keeps the cases whose name matches.
  *
  *   deno run -A bench/builds.ts /tmp/old . --eager --rounds=41
  * @module
@@ -84,6 +85,14 @@ const CASES: Case[] = [
     name: "log(1 + exp(x)) chain, 1M",
     shapes: [[1 << 20]],
     f: (lib) => (x) => lib.numpy.log(lib.numpy.exp(x.mul(3)).add(1)),
+  },
+  {
+    name: "float64 tanh(log(1 + exp(3x))) chain, 1M",
+    shapes: [[1 << 20]],
+    f: (lib) => (x) => {
+      const np = lib.numpy;
+      return np.tanh(np.log(np.exp(x.astype("float64").mul(3)).add(1)));
+    },
   },
   {
     name: "masked chain (compare, select, int32), 1M",
@@ -177,15 +186,24 @@ function eagerCases(n: number): EagerCase[] {
     add(`astype ${d} to bool`, pair, () => (x) => x.astype("bool"));
     add(`astype bool to ${d}`, (_, x) => [x.gt(0)], () => (b) => b.astype(d));
   }
-  for (const fn of ["sqrt", "abs", "exp"] as const) {
+  for (const fn of ["sqrt", "abs"] as const) {
     add(
       `${fn} float64`,
       (lib, x) => [lib.numpy.abs(x.astype("float64"))],
       (lib) => (x) => lib.numpy[fn](x),
     );
   }
-  // The float32 math written as IR definitions (kernels/lowering/math_definitions.ts).
-  for (const fn of ["exp", "log", "tanh", "sigmoid", "sin", "cos"] as const) {
+  // The math written as IR definitions (kernels/lowering/math_definitions.ts, _f64.ts).
+  for (const d of ["float32", "float64"] as const) {
+    for (const fn of ["exp", "log", "tanh", "sigmoid"] as const) {
+      add(
+        `${fn} ${d}`,
+        (lib, x) => [lib.numpy.abs(x).add(1e-3).astype(d)],
+        (lib) => (x) => lib.numpy[fn](x),
+      );
+    }
+  }
+  for (const fn of ["sin", "cos"] as const) {
     add(
       `${fn} float32`,
       (lib, x) => [lib.numpy.abs(x).add(1e-3)],

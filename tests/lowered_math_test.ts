@@ -1,13 +1,16 @@
 /**
  * The special functions defined as kernel IR compositions (kernels/lowering/lower_elementwise.ts:
- * cbrt, asinh, acosh; the float32 math functions in kernels/lowering/math_definitions.ts, float64
- * the backend's; erf and erf_inv are checked by tests/wasm_math_test.ts) stay within their stated
- * maximum errors (relative, or absolute for sin and cos) against float64 references on dense
- * grids over their range, their tails and the neighbourhood of 0 (of 1 for acosh), with IEEE's
- * specials exact: on wasm, eager and jitted, in float32 and float64, and on WebGPU (float32,
- * eager and jitted) when an adapter exists. The float32 math definitions give the same bits on
- * every renderer as the IR evaluated in plain TypeScript (tests/util/evaluate_ir.ts), and atan2
- * and pow give Math's results exactly on their IEEE cases.
+ * cbrt, asinh, acosh; the float32 math functions in kernels/lowering/math_definitions.ts, and
+ * float64 exp, expm1, log, log1p, tanh and logistic in math_definitions_f64.ts, other float64
+ * math the backend's; erf and erf_inv are checked by tests/wasm_math_test.ts) stay within their
+ * stated maximum errors (relative, or absolute for sin and cos) against float64 references
+ * (`Math`, itself within 1 ulp, in float64) on dense grids over their range, their tails and the
+ * neighbourhood of 0 (of 1 for acosh), the float64 thresholds (overflow, subnormal results,
+ * underflow) in float64, with IEEE's specials exact: on wasm, eager and jitted, in float32 and
+ * float64, and on WebGPU (float32, eager and jitted) when an adapter exists. The math
+ * definitions give the same bits on every renderer as the IR evaluated in plain TypeScript
+ * (tests/util/evaluate_ir.ts), float32 and float64, and atan2 and pow give Math's results
+ * exactly on their IEEE cases.
  */
 import assert from "node:assert/strict";
 import {
@@ -21,6 +24,7 @@ import {
 } from "../mod.ts";
 import { F32_DEFINITIONS } from "../kernels/lowering/math_definitions.ts";
 import type { Expr, MathFn } from "../kernels/lowering/kernel_ir.ts";
+import { F64_DEFINITIONS } from "../kernels/lowering/math_definitions_f64.ts";
 import { evaluateExpr, f32Bits } from "./util/evaluate_ir.ts";
 import { FLOAT_CORNERS } from "./util/float_corners.ts";
 
@@ -51,10 +55,16 @@ interface Spec {
   absolute?: boolean;
   /** Points only wasm runs: WebGPU may flush subnormal inputs and results to zero. */
   subnormal?: number[];
+  /** Points only float64 runs: its thresholds and its subnormals. */
+  float64?: number[];
 }
 
 /** The smallest normal float32, and the smallest subnormal. */
 const MIN_NORMAL = 2 ** -126, MIN_SUBNORMAL = 2 ** -149;
+/** The smallest normal float64, and the largest float64. */
+const MIN_NORMAL64 = 2 ** -1022, MAX64 = Number.MAX_VALUE;
+/** Float64 corners: the smallest subnormal, the smallest normal, the largest finite. */
+const CORNERS64 = [5e-324, -5e-324, MIN_NORMAL64, -MIN_NORMAL64, MAX64, -MAX64];
 
 /** A fixed stream of uniform numbers in [0, 1). */
 function uniform(seed: number): () => number {
@@ -162,6 +172,15 @@ const SPECS: Record<string, Spec> = {
       ...[88.7228, 88.7229, 88.8, 89, 89.1, 1e4, 3e38, -104, -1e4, -3e38],
     ],
     subnormal: [...linear(-103.9, -87.4, 2000), -103.2789, -103.9720, -103.9721],
+    // Overflow above log(MAX) = 709.78, results subnormal below -708.40, zero below -745.13.
+    float64: [
+      ...linear(-708.3, 709.78),
+      ...logarithmic(1e-300, 1e-30),
+      ...logarithmic(1e-300, 1e-30, -1),
+      ...linear(-745.2, -708.4, 5000),
+      ...[709.782712893384, 709.7827128933841, 710, 746, -745.1332191019411, -745.1332191019412],
+      ...[-746, ...CORNERS64],
+    ],
     rel: { float32: 2e-7, float64: 3e-16 },
   },
   log: {
@@ -175,6 +194,13 @@ const SPECS: Record<string, Spec> = {
       ...[Math.SQRT2, Math.SQRT1_2, 3.4028234663852886e38, -1e-30, -3e38, 2 ** -126],
     ],
     subnormal: [...logarithmic(MIN_SUBNORMAL, MIN_NORMAL, 1, 2000), MIN_SUBNORMAL],
+    float64: [
+      ...logarithmic(MIN_NORMAL64, MAX64),
+      ...logarithmic(5e-324, MIN_NORMAL64, 1, 2000),
+      ...logarithmic(1e-15, 1e-7).map((t) => 1 + t),
+      ...logarithmic(1e-15, 1e-7).map((t) => 1 - t),
+      ...[1 + 2 ** -52, 1 - 2 ** -53, ...CORNERS64],
+    ],
     rel: { float32: 3e-7, float64: 3e-16 },
   },
   expm1: {
@@ -185,6 +211,15 @@ const SPECS: Record<string, Spec> = {
       ...logarithmic(1e-30, 1),
       ...logarithmic(1e-30, 1, -1),
       ...[0.3465, -0.3466, 16.6, 16.7, 88.7228, 88.7229, 89, 1e4, -17.9, -18, -1e4, -3e38],
+    ],
+    // 2^n - 1 exact up to |n| = 53 (|x| 36.7), -1 below -37.4, overflow above 709.78.
+    float64: [
+      ...linear(-40, 709.78),
+      ...logarithmic(1e-300, 1e-30),
+      ...logarithmic(1e-300, 1e-30, -1),
+      ...linear(-38, -36, 2000),
+      ...linear(36, 38, 2000),
+      ...[709.782712893384, 709.7827128933841, 710, -39.9, -40, -40.1, ...CORNERS64],
     ],
     rel: { float32: 2e-7, float64: 4e-16 },
   },
@@ -197,7 +232,12 @@ const SPECS: Record<string, Spec> = {
       ...linear(-0.5, 0.5),
       ...[Math.SQRT1_2 - 1, Math.SQRT2 - 1, -0.2928, 0.4143, -1 + 2 ** -24, -1.5, -1e30],
     ],
-    rel: { float32: 3e-7, float64: 3e-16 },
+    float64: [
+      ...logarithmic(1e-300, MAX64),
+      ...logarithmic(1e-300, 1 - 2 ** -53, -1),
+      ...[-1 + 2 ** -53, 2 ** 53, 2 ** 53 + 2, 2 ** 52 + 1, ...CORNERS64],
+    ],
+    rel: { float32: 3e-7, float64: 4e-16 },
   },
   tanh: {
     f: np.tanh,
@@ -208,13 +248,21 @@ const SPECS: Record<string, Spec> = {
       ...logarithmic(1e-30, 1, -1),
       ...[8.9, 9, 9.1, 1e10, -3e38],
     ],
+    float64: [
+      ...linear(-25, 25),
+      ...logarithmic(1e-300, 1e-30),
+      ...logarithmic(1e-300, 1e-30, -1),
+      ...[1 - 2 ** -53, 1 + 2 ** -52, 21.9, 22, 22.1, ...CORNERS64],
+    ],
     rel: { float32: 3e-7, float64: 6e-16 },
   },
   logistic: {
     f: np.sigmoid,
-    reference: (x) => 1 / (1 + Math.exp(-x)),
+    // From e^-|x|, which does not overflow.
+    reference: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
     points: [...linear(-87, 87), ...logarithmic(1e-30, 1), ...logarithmic(1e-30, 1, -1)],
     subnormal: linear(-103, -87.4, 500),
+    float64: [...linear(-745, 745), ...linear(-745.2, -708.4, 2000), -746, ...CORNERS64],
     rel: { float32: 3e-7, float64: 6e-16 },
   },
   acosh: {
@@ -270,11 +318,12 @@ function worstError(
     const want = round(reference(...args.map((a) => a[i])));
     const g = got[i];
     if (Object.is(want, g) || (Number.isNaN(want) && Number.isNaN(g))) continue;
-    // Where the reference is a float32 subnormal, float32 has no relative precision to keep:
-    // within one subnormal step.
-    if (dtype === "float32" && Math.abs(want) < MIN_NORMAL && Math.abs(g - want) <= MIN_SUBNORMAL) {
-      continue;
-    }
+    // Where the reference is a subnormal, there is no relative precision to keep: within one
+    // subnormal step.
+    const [normal, step] = dtype === "float32"
+      ? [MIN_NORMAL, MIN_SUBNORMAL]
+      : [MIN_NORMAL64, 5e-324];
+    if (Math.abs(want) < normal && Math.abs(g - want) <= step) continue;
     const finite = Number.isFinite(want) && Number.isFinite(g);
     const e = absolute && finite
       ? Math.abs(g - want)
@@ -289,9 +338,10 @@ function worstError(
 const gpu = await initWebGPU();
 
 /** A spec's operand columns: with the unary specials, and its subnormal points unless `normal`. */
-function specColumns(spec: Spec, normal: boolean): number[][] {
+function specColumns(spec: Spec, normal: boolean, dtype: DType): number[][] {
   if (spec.second) return [spec.points, spec.second];
-  return [[...spec.points, ...SPECIALS, ...(normal ? [] : spec.subnormal ?? [])]];
+  const float64 = dtype === "float64" ? spec.float64 ?? [] : [];
+  return [[...spec.points, ...SPECIALS, ...(normal ? [] : spec.subnormal ?? []), ...float64]];
 }
 
 for (const [name, spec] of Object.entries(SPECS)) {
@@ -299,7 +349,7 @@ for (const [name, spec] of Object.entries(SPECS)) {
     for (const dtype of ["float32", "float64"] as const) {
       const array = (host: number[]) =>
         dtype === "float32" ? new Float32Array(host) : new Float64Array(host);
-      const place = (normal: boolean) => specColumns(spec, normal).map(array);
+      const place = (normal: boolean) => specColumns(spec, normal, dtype).map(array);
       const xs = place(false);
       const x = xs.map((c) => toBackend(np.array(c, dtype), "wasm"));
       const runs: [string, Tensor, ArrayLike<number>[]][] = [
@@ -532,3 +582,72 @@ Deno.test(`float32 pow of a literal exponent gives the bits of pow of a loaded o
   const squares = await jit((v: Tensor) => np.power(v, 2), { backend: "wasm" })(x).read();
   xs.forEach((v, i) => assert.ok(Object.is(squares[i], Math.fround(v * v)) || Number.isNaN(v)));
 });
+
+/** The primitive of each float64 math function defined in the IR. */
+const DEFINED_F64: Record<keyof typeof F64_DEFINITIONS, (x: Tensor) => Tensor> = {
+  exp: np.exp,
+  log: np.log,
+  expm1: np.expm1,
+  log1p: np.log1p,
+  tanh: np.tanh,
+  logistic: np.sigmoid,
+};
+
+/**
+ * Float64s of every kind: corners, thresholds, grids over [-750, 750] and over the magnitudes,
+ * random values in [-40, 40] and random bit patterns (fixed seed).
+ */
+function bitPatterns64(): Float64Array {
+  let s = 54321;
+  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
+  const words = Uint32Array.from({ length: 2 * 8_000 }, next);
+  const moderate = Array.from({ length: 4_000 }, () => (next() / 2 ** 32 - 0.5) * 80);
+  return Float64Array.from([
+    ...FLOAT_CORNERS,
+    ...SPECIALS,
+    ...CORNERS64,
+    ...[709.782712893384, 710, -708.4, -745.1332191019411, -746, 36.7, -37.4, 22, 1 - 2 ** -53],
+    ...linear(-750, 750, 3_000),
+    ...linear(-1, 1, 1_000),
+    ...logarithmic(5e-324, MAX64, 3_000),
+    ...logarithmic(5e-324, MAX64, -1, 1_000),
+    ...moderate,
+    ...new Float64Array(words.buffer),
+  ]);
+}
+
+/** The first index where float64s `got` and `want` differ in their bits (NaNs alike), or null. */
+function firstDifference64(got: ArrayLike<number>, want: ArrayLike<number>): number | null {
+  const a = new DataView(new ArrayBuffer(8)), b = new DataView(new ArrayBuffer(8));
+  for (let i = 0; i < want.length; i++) {
+    if (Number.isNaN(got[i]) && Number.isNaN(want[i])) continue;
+    a.setFloat64(0, got[i]);
+    b.setFloat64(0, want[i]);
+    if (a.getBigUint64(0) !== b.getBigUint64(0)) return i;
+  }
+  return null;
+}
+
+for (const [name, f] of Object.entries(DEFINED_F64)) {
+  const definition = F64_DEFINITIONS[name as keyof typeof F64_DEFINITIONS];
+  Deno.test(`float64 ${name} gives the IR definition's bits on wasm, eager and jit alike`, async () => {
+    const xs = bitPatterns64();
+    const expr = definition({ kind: "load", dtype: "float64", load: 0 });
+    // fma rounds once on wasm where the machine has FMA, twice without: a run matches one.
+    const wants = [true, false].map((once) =>
+      Float64Array.from(xs, (x) => evaluateExpr(expr, [x], once))
+    );
+    const x = toBackend(np.array(xs, "float64"), "wasm");
+    const eager = await f(x).read();
+    const jitted = await jit((v: Tensor) => f(v.mul(1)), { backend: "wasm", compile: "sync" })(x)
+      .read();
+    const between = firstDifference64(jitted, eager);
+    assert.equal(between, null, `${name}: jit ${jitted[between!]}, eager ${eager[between!]}`);
+    const differences = wants.map((want) => firstDifference64(eager, want));
+    if (differences.includes(null)) return;
+    const i = differences[0]!;
+    assert.fail(
+      `${name} on wasm: ${eager[i]} at x = ${xs[i]}, the definition ${wants.map((w) => w[i])}`,
+    );
+  });
+}

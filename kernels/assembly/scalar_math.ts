@@ -1,6 +1,6 @@
 /**
- * Scalar f64 math shared by the prebuilt kernels and the jit-generated ones: the error function,
- * its inverse and the logistic sigmoid. Self-contained (only `Math`), because
+ * Scalar f64 math shared by the prebuilt kernels and the jit-generated ones: the error function
+ * and its inverse. Self-contained (only `Math`), because
  * `deno task build:kernels` also copies this source into kernels/wasm/math_source.ts, which every
  * generated kernel module includes.
  */
@@ -83,11 +83,4 @@ export function erfInvF64(y: f64): f64 {
     x -= err / (TWO_OVER_SQRT_PI * Math.exp(-x * x));
   }
   return x;
-}
-
-/** Logistic sigmoid in f64, stable for large |x|. */
-export function logisticF64(x: f64): f64 {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
 }

@@ -10,8 +10,9 @@
  * Semantics of the scalar operations, on every renderer (as the ref backend):
  * - floats are IEEE in their dtype; `max`/`min` propagate NaN; `round` is half to even; `rem` is
  *   C's fmod; math nodes (`exp` ... `atan2`) are float64 only, the backend's implementation
- *   of record, to the error stated for it in the tests: float32 math is written once as IR
- *   expressions (math_definitions.ts);
+ *   of record, to the error stated for it in the tests, except float64 `exp` ... `logistic`:
+ *   float32 math, and those, are written once as IR expressions (math_definitions.ts,
+ *   math_definitions_f64.ts) and have no math nodes;
  * - int32 wraps; `div` truncates, gives 0 for a zero divisor and wraps `MIN / -1`; `rem` has the
  *   dividend's sign and gives the dividend for a zero divisor; `not` is bitwise;
  * - bool is 0 or 1: `not`, `and`, `or` are logical; comparisons give bool; a `max` reduction
@@ -24,7 +25,11 @@
  *   that feeds a sum as one, so a renderer's own contraction of `a * b + c` changes nothing;
  * - `bitcast` reinterprets the 32 bits of a float32 as an int32 or back;
  * - `shift` moves an int32's bits left (`shl`, zeros in) or right (`shr`, copies of the sign
- *   bit in) by a constant count in [0, 31].
+ *   bit in) by a constant count in [0, 31];
+ * - `highWord` is the high 32 bits (sign, exponent, top of the mantissa) of a float64 as an
+ *   int32, and `withHighWord` a float64 with its high 32 bits replaced by an int32's: with
+ *   them the float64 math definitions (math_definitions_f64.ts) scale by powers of two and
+ *   take exponents apart, on wasm only (WGSL has no float64).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -54,6 +59,14 @@ export type MathFn =
   | "atan2";
 /** Shifts of int32 bits by a constant count: `shl` left, `shr` right keeping the sign. */
 export type ShiftOp = "shl" | "shr";
+/**
+ * The math functions whose float64 form is an IR expression too (math_definitions_f64.ts):
+ * float64 math nodes of these are malformed.
+ */
+export type DefinedF64MathFn = Extract<
+  MathFn,
+  "exp" | "expm1" | "log" | "log1p" | "tanh" | "logistic"
+>;
 
 /** How a reduction store combines a value into its output. */
 export type ReduceOp = "add" | "max" | "min";
@@ -121,6 +134,13 @@ export type Expr =
     readonly dtype: "int32";
     readonly a: Expr;
     readonly bits: number;
+  }
+  | { readonly kind: "highWord"; readonly dtype: "int32"; readonly a: Expr }
+  | {
+    readonly kind: "withHighWord";
+    readonly dtype: "float64";
+    readonly a: Expr;
+    readonly high: Expr;
   };
 
 /** The kinds of expression node. */
@@ -229,7 +249,10 @@ export function operands(e: Expr): readonly Expr[] {
     case "convert":
     case "bitcast":
     case "shift":
+    case "highWord":
       return [e.a];
+    case "withHighWord":
+      return [e.a, e.high];
     case "binary":
     case "compare":
       return [e.a, e.b];
@@ -269,6 +292,8 @@ export function loopKernelToString(k: LoopKernel): string {
       case "convert":
       case "bitcast":
       case "fma":
+      case "highWord":
+      case "withHighWord":
         return `${e.kind} ${operands(e).map(name).join(" ")}`;
       case "shift":
         return `${e.op} ${name(e.a)} ${e.bits}`;

@@ -12,6 +12,7 @@ import type {
 } from "../../core/primitives/elementwise.ts";
 import type { BinaryOp, CompareOp, Expr, MathFn, UnaryOp } from "./kernel_ir.ts";
 import { F32_DEFINITIONS } from "./math_definitions.ts";
+import { F64_DEFINITIONS } from "./math_definitions_f64.ts";
 import { binaryExpr, compareExpr, constant, select, unaryExpr } from "./ir_builders.ts";
 
 /** The elementwise primitives that lower to IR expressions. */
@@ -29,11 +30,16 @@ const unary = (op: UnaryOp): Lowering => ([a]) => unaryExpr(op, a);
 const binary = (op: BinaryOp): Lowering => ([a, b]) => binaryExpr(op, a, b);
 const compare = (op: CompareOp): Lowering => ([a, b]) => compareExpr(op, a, b);
 /**
- * A math function: an IR expression in float32 (math_definitions.ts), the backend's
- * implementation of record (a math node) in float64.
+ * A math function: an IR expression in float32 (math_definitions.ts) and, where
+ * math_definitions_f64.ts has it, in float64; otherwise the backend's implementation of record
+ * (a math node).
  */
 const math = (fn: MathFn): Lowering => (args, out) =>
-  out === "float32" ? F32_DEFINITIONS[fn](...args) : { kind: "math", fn, dtype: out, args };
+  out === "float32"
+    ? F32_DEFINITIONS[fn](...args)
+    : out === "float64" && Object.hasOwn(F64_DEFINITIONS, fn)
+    ? F64_DEFINITIONS[fn as keyof typeof F64_DEFINITIONS](args[0])
+    : { kind: "math", fn, dtype: out, args };
 
 /** -1, 0 or 1 by sign; zeros (and NaN) give themselves. */
 const sign: Lowering = ([a]) => {

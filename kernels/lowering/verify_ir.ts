@@ -1,6 +1,7 @@
 /**
  * The kernel IR's verifier: every node's operands have the dtypes its operation takes (a bitcast
- * goes between float32 and int32, a shift moves int32 bits by 0 to 31), every load reads an
+ * goes between float32 and int32, a shift moves int32 bits by 0 to 31, a float64's high word
+ * is an int32), every load reads an
  * input of its dtype through one stride per axis, never before its first element, every output
  * is stored exactly once with a value of its dtype, and a reduction store accumulates only along
  * axes where it does not move (so no two points of a plain store write one element).
@@ -22,6 +23,7 @@ import {
   topologicalOrder,
   type UnaryOp,
 } from "./kernel_ir.ts";
+import { F64_DEFINITIONS } from "./math_definitions_f64.ts";
 
 const FLOATS: readonly DType[] = ["float32", "float64"];
 const NUMBERS: readonly DType[] = ["float32", "float64", "int32"];
@@ -77,6 +79,8 @@ const NODE_RULES: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string |
       ? `float32 ${e.fn} is an IR definition (math_definitions.ts), not a math node`
       : e.dtype !== "float64"
       ? `${e.fn} of ${e.dtype}`
+      : Object.hasOwn(F64_DEFINITIONS, e.fn)
+      ? `float64 ${e.fn} is an IR definition (math_definitions_f64.ts), not a math node`
       : e.args.length !== MATH_ARITY[e.fn as MathFn]
       ? `${e.fn} with ${e.args.length} operands`
       : sameAs(e.dtype, e.args),
@@ -92,6 +96,14 @@ const NODE_RULES: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string |
       : !(Number.isInteger(e.bits) && e.bits >= 0 && e.bits < 32)
       ? `${e.op} by ${e.bits} bits`
       : sameAs(e.dtype, [e.a]),
+  highWord: (e) =>
+    e.dtype !== "int32" || e.a.dtype !== "float64"
+      ? `highWord of ${e.a.dtype} giving ${e.dtype}`
+      : null,
+  withHighWord: (e) =>
+    e.dtype !== "float64" || e.a.dtype !== "float64" || e.high.dtype !== "int32"
+      ? `withHighWord of ${e.a.dtype} and ${e.high.dtype} giving ${e.dtype}`
+      : null,
 };
 
 /** The dtype a bitcast of each dtype gives (32 bits each way). */

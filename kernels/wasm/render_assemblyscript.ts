@@ -3,10 +3,11 @@
  * f64 or i32 registers, bool an i32 0 or 1) or, where the tables below say it has one, as v128
  * expressions on four lanes (`Lanes`: one f32x4 or i32x4, bool as lane masks, all ones or zero;
  * float64 as two f64x2), and the loads and stores that move elements between memory and
- * registers (bools 16 at a time, one byte each, where a wide loop has 16 of them). Float32 math
- * is IR expressions (math_definitions.ts), and `fma` is `relaxed_madd` on one splatted lane in
- * scalar code, so the eager kernels, the vector loops and the scalar ones give the same bits;
- * float64 math calls `Math` and the f64 functions of scalar_math.ts (copied into every module by
+ * registers (bools 16 at a time, one byte each, where a wide loop has 16 of them). Float32 math,
+ * and float64 exp ... logistic, are IR expressions (math_definitions.ts,
+ * math_definitions_f64.ts), and `fma` is `relaxed_madd` on one splatted lane in scalar code, so
+ * the eager kernels, the vector loops and the scalar ones give the same bits; the other float64
+ * math calls `Math` and the f64 functions of scalar_math.ts (copied into every module by
  * math_source.ts), in scalar code only. Vector constants are globals (`constantGlobals`).
  * @module
  */
@@ -14,6 +15,7 @@ import type { DType } from "../../core/dtype.ts";
 import {
   type BinaryOp,
   type CompareOp,
+  type DefinedF64MathFn,
   type Expr,
   type MathFn,
   operands,
@@ -162,14 +164,11 @@ const f64Only = (f64: ScalarForm): Rendering => ({ scalar: f64, vector: NONE });
 /** `Math.<fn>(a, b)`. */
 const call2 = (fn: string): ScalarForm => ([a, b]) => `Math.${fn}(${a}, ${b})`;
 
-/** Each math function, in float64 (its float32 form is an IR definition). */
-export const MATH_RENDERING: Readonly<Record<MathFn, Rendering>> = {
-  exp: f64Only(call("exp")),
-  expm1: f64Only(call("expm1")),
-  log: f64Only(call("log")),
-  log1p: f64Only(call("log1p")),
-  tanh: f64Only(call("tanh")),
-  logistic: f64Only(([a]) => `logisticF64(${a})`),
+/** The math functions that remain math nodes (in float64 only). */
+export type RenderedMathFn = Exclude<MathFn, DefinedF64MathFn>;
+
+/** Each math function that is a math node, in float64 (float32 math is IR definitions). */
+export const MATH_RENDERING: Readonly<Record<RenderedMathFn, Rendering>> = {
   erf: f64Only(([a]) => `erfF64(${a})`),
   erf_inv: f64Only(([a]) => `erfInvF64(${a})`),
   sin: f64Only(call("sin")),
@@ -207,7 +206,7 @@ function ruleOf(e: Expr): { rule: Rendering; d: DType } | null {
     case "compare":
       return { rule: COMPARE_RENDERING[e.op], d: e.a.dtype };
     case "math":
-      return { rule: MATH_RENDERING[e.fn], d: e.dtype };
+      return { rule: MATH_RENDERING[e.fn as RenderedMathFn], d: e.dtype };
     case "fma":
       return { rule: FMA, d: e.dtype };
     default:
@@ -235,12 +234,16 @@ function laneBits(d: DType, v: number): number {
  * function filling them, called once: AssemblyScript lines for the module.
  */
 export function constantGlobals(source: string): string[] {
-  const names = [...new Set(source.match(/\bVK_[0-9a-f]{8}\b/g) ?? [])].sort();
+  const names = [...new Set(source.match(/\bVK_(?:[0-9a-f]{8}|[0-9a-f]{16})\b/g) ?? [])].sort();
   if (!names.length) return [];
+  const fill = (n: string) =>
+    n.length === 11
+      ? `i32x4.splat(${parseInt(n.slice(3), 16) | 0})`
+      : `i64x2.splat(<i64>${BigInt.asIntN(64, BigInt(`0x${n.slice(3)}`))})`;
   return [
     ...names.map((n) => `let ${n}: v128 = i32x4.splat(0);`),
     "function initKernelConstants(): void {",
-    ...names.map((n) => `  ${n} = i32x4.splat(${parseInt(n.slice(3), 16) | 0});`),
+    ...names.map((n) => `  ${n} = ${fill(n)};`),
     "}",
     "initKernelConstants();",
   ];
@@ -255,14 +258,21 @@ const SHAPE: Readonly<Record<DType, string>> = {
 };
 
 /**
- * A constant in four lanes: for 32-bit lanes the mutable global `VK_<bits>` that
- * `constantGlobals` declares and fills once per instance (V8 rebuilds a v128 constant with
- * several instructions at every use inside a loop, but reads a global with one load; math.ts
- * keeps its constants so too); float64 lanes as splats.
+ * A constant in four lanes: the mutable global `VK_<bits>` (8 hex digits for 32-bit lanes, 16
+ * for float64's, both halves one global) that `constantGlobals` declares and fills once per
+ * instance (V8 rebuilds a v128 constant with several instructions at every use inside a loop,
+ * but reads a global with one load; math.ts keeps its constants so too).
  */
 function vectorConst(d: DType, v: number): Lanes {
-  if (d === "float64") return Array(PARTS[d]).fill(`${SHAPE[d]}.splat(${scalarConst(d, v)})`);
+  if (d === "float64") return Array(PARTS[d]).fill(`VK_${float64Bits(v)}`);
   return [`VK_${(laneBits(d, v) >>> 0).toString(16).padStart(8, "0")}`];
+}
+
+/** The 64 bits of float64 `v`, as 16 hex digits. */
+function float64Bits(v: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, v);
+  return view.getBigUint64(0).toString(16).padStart(16, "0");
 }
 
 /** Four lanes of 64-bit masks (two f64x2 comparisons) as four 32-bit ones. */
@@ -336,23 +346,30 @@ export function renderScalar(e: Expr, args: readonly string[]): string {
       return `reinterpret<${REG[e.dtype]}>(${args[0]})`;
     case "shift":
       return `(${args[0]} ${SHIFT_RENDERING[e.op].scalar} ${e.bits})`;
+    case "highWord":
+      return `<i32>(reinterpret<i64>(${args[0]}) >>> 32)`;
+    case "withHighWord":
+      return `reinterpret<f64>((reinterpret<i64>(${args[0]}) & <i64>0xffffffff) | (<i64>${
+        args[1]
+      } << 32))`;
     default:
       throw new Error(`renderScalar: a ${e.kind} node renders as a load`);
   }
 }
 
 /**
- * A float32 select that is one `pmin` or `pmax`: `b < a ? b : a` is `pmin(a, b)` and
- * `a < b ? b : a` is `pmax(a, b)`, lane by lane and bit for bit (NaN `a` passes through, as the
- * comparison fails); otherwise null. (The comparison, then without users, is left to the
- * compiler to drop.)
+ * A float select that is one `pmin` or `pmax` (per f64x2 half for float64): `b < a ? b : a` is
+ * `pmin(a, b)` and `a < b ? b : a` is `pmax(a, b)`, lane by lane and bit for bit (NaN `a` passes
+ * through, as the comparison fails); otherwise null. (The comparison, then without users, is
+ * left to the compiler to drop.)
  */
 function pminPmax(e: Extract<Expr, { kind: "select" }>, args: readonly Lanes[]): Lanes | null {
   const c = e.cond;
-  if (e.dtype !== "float32" || c.kind !== "compare" || c.op !== "lt") return null;
-  const [onTrue, onFalse] = [args[1][0], args[2][0]];
-  if (c.a === e.onTrue && c.b === e.onFalse) return [`f32x4.pmin(${onFalse}, ${onTrue})`];
-  if (c.b === e.onTrue && c.a === e.onFalse) return [`f32x4.pmax(${onFalse}, ${onTrue})`];
+  if (!isFloat(e.dtype) || c.kind !== "compare" || c.op !== "lt") return null;
+  const [onTrue, onFalse] = [args[1], args[2]];
+  const each = (fn: string) => onTrue.map((t, p) => `${SHAPE[e.dtype]}.${fn}(${onFalse[p]}, ${t})`);
+  if (c.a === e.onTrue && c.b === e.onFalse) return each("pmin");
+  if (c.b === e.onTrue && c.a === e.onFalse) return each("pmax");
   return null;
 }
 
@@ -385,6 +402,15 @@ export function renderVector(e: Expr, args: readonly Lanes[]): Lanes | null {
       return args[0];
     case "shift":
       return [`${SHIFT_RENDERING[e.op].vector}(${args[0][0]}, ${e.bits})`];
+    case "highWord": {
+      // The odd 32-bit lanes of the two f64x2 (little-endian: each float64's high word).
+      const [a, b] = args[0];
+      return [`i32x4.shuffle(${a}, ${b}, 1, 3, 5, 7)`];
+    }
+    case "withHighWord": {
+      const [[a, b], [h]] = args;
+      return [`i32x4.shuffle(${a}, ${h}, 0, 4, 2, 5)`, `i32x4.shuffle(${b}, ${h}, 0, 6, 2, 7)`];
+    }
     default:
       return null;
   }

@@ -123,6 +123,9 @@ const NODE_WGSL: {
   fma: (e, args) => at({ float32: call("fma") }, "fma", e.dtype)(args),
   bitcast: (e, [x]) => `bitcast<${SCALAR[gpuDType("bitcast", e.dtype)]}>(${x})`,
   shift: (e, [x]) => `(${x} ${SHIFT_WGSL[e.op]} ${e.bits}u)`,
+  // Words of float64s, which WGSL does not have: refused as float64 operands are.
+  highWord: (e) => at({}, "highWord", e.a.dtype)([]),
+  withHighWord: (e) => at({}, "withHighWord", e.dtype)([]),
 };
 
 /** WGSL of each shift (`>>` of an i32 copies its sign bit in). */

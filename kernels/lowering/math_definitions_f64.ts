@@ -1,0 +1,248 @@
+/**
+ * Float64 math functions written once as kernel IR expressions, as the float32 ones of
+ * math_definitions.ts: range reduction, a polynomial on the reduced range and the rescaling, in
+ * the IR's own operations (`fma`, `select`, `convert`, int32 arithmetic on exponents, and
+ * `highWord` / `withHighWord` for a float64's sign and exponent bits), so that the eager and
+ * fused wasm kernels run one expression, four lanes at a time as two f64x2, and give the same
+ * bits. Float64 exists on wasm only (WGSL has none), where `fma` rounds once (`relaxed_madd`
+ * on FMA hardware). The reductions and polynomials are fdlibm's (exp's in fmas, with a Taylor
+ * polynomial instead of its rational form, which would divide). Stated maximum errors, checked
+ * against the JavaScript engine's `Math` (itself within 1 ulp) over grids with their corners
+ * (subnormals, the overflow and underflow thresholds, infinities, NaN, -0) by
+ * tests/lowered_math_test.ts, and the largest measured there (float64 rounding alone is 1.1e-16):
+ *
+ * | function | bound                                                        | measured |
+ * | -------- | ------------------------------------------------------------ | -------- |
+ * | exp      | rel 3e-16 (results below 2^-1022: within one subnormal step) | 2.2e-16  |
+ * | expm1    | rel 4e-16                                                    | 2.5e-16  |
+ * | log      | rel 3e-16                                                    | 2.2e-16  |
+ * | log1p    | rel 4e-16                                                    | 3.2e-16  |
+ * | tanh     | rel 6e-16                                                    | 4.5e-16  |
+ * | logistic | rel 6e-16                                                    | 2.6e-16  |
+ *
+ * Clamps are written `x < lo ? lo : x` (NaN passes through), which the wasm renderer turns into
+ * one `pmax` (`pmin` for `hi < x ? hi : x`).
+ * @module
+ */
+import type { DefinedF64MathFn, Expr } from "./kernel_ir.ts";
+import { binaryExpr, compareExpr, select, unaryExpr } from "./ir_builders.ts";
+
+/** A float64 constant. */
+const num = (value: number): Expr => ({ kind: "const", dtype: "float64", value });
+/** An int32 constant. */
+const int = (value: number): Expr => ({ kind: "const", dtype: "int32", value: value | 0 });
+
+const bin = (op: "add" | "sub" | "mul" | "div" | "and" | "or") => (a: Expr, b: Expr): Expr =>
+  binaryExpr(op, a, b);
+const add = bin("add"), sub = bin("sub"), mul = bin("mul"), div = bin("div");
+const and = bin("and"), or = bin("or");
+const cmp = (op: "lt" | "gt" | "eq" | "ge") => (a: Expr, b: Expr): Expr => compareExpr(op, a, b);
+const lt = cmp("lt"), gt = cmp("gt"), eq = cmp("eq"), ge = cmp("ge");
+const neg = (a: Expr): Expr => unaryExpr("neg", a);
+const abs = (a: Expr): Expr => unaryExpr("abs", a);
+const fma = (a: Expr, b: Expr, c: Expr): Expr => ({ kind: "fma", dtype: a.dtype, a, b, c });
+const shift = (op: "shl" | "shr") => (a: Expr, bits: number): Expr => ({
+  kind: "shift",
+  op,
+  dtype: "int32",
+  a,
+  bits,
+});
+const shl = shift("shl"), shr = shift("shr");
+/** A float64's high 32 bits. */
+const high = (a: Expr): Expr => ({ kind: "highWord", dtype: "int32", a });
+/** `a` with its high 32 bits replaced by `h`'s. */
+const withHigh = (a: Expr, h: Expr): Expr => ({
+  kind: "withHighWord",
+  dtype: "float64",
+  a,
+  high: h,
+});
+const toFloat = (a: Expr): Expr => ({ kind: "convert", dtype: "float64", a });
+const toInt = (a: Expr): Expr => ({ kind: "convert", dtype: "int32", a });
+
+/** `x` clamped to at most `hi`, NaN passing through (one `pmin` on wasm). */
+const atMost = (x: Expr, hi: Expr): Expr => select(lt(hi, x), hi, x);
+/** `x` clamped to at least `lo`, NaN passing through (one `pmax` on wasm). */
+const atLeast = (x: Expr, lo: Expr): Expr => select(lt(x, lo), lo, x);
+/** `x` clamped to [lo, hi], NaN passing through (a `pmin` and a `pmax` on wasm). */
+const clamp = (x: Expr, lo: number, hi: number): Expr => atLeast(atMost(x, num(hi)), num(lo));
+
+/** `c[0] + x (c[1] + x (c[2] + ...))` by Horner's rule in fmas. */
+const horner = (x: Expr, c: readonly number[]): Expr =>
+  c.slice(0, -1).reduceRight((p, ci) => fma(p, x, num(ci)), num(c[c.length - 1]));
+
+/** `2^n` for int32 `n` in [-1022, 1023]: `n + 1023` in the exponent bits, the rest zero. */
+const pow2 = (n: Expr): Expr => withHigh(num(0), shl(add(n, int(1023)), 20));
+
+/** ln 2 split (fdlibm's): `n * LN2_HI` is exact for |n| < 2^21. */
+const LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+/** (e^r - 1 - r) / r^2 on |r| <= ln(2)/2: Taylor's 1/k! for k = 2 ... 13 (truncation 2^-62). */
+const EXPM1_Q = Array.from({ length: 12 }, (_, i) => {
+  let factorial = 1;
+  for (let k = 2; k <= i + 2; k++) factorial *= k;
+  return 1 / factorial;
+});
+
+/**
+ * x = n ln 2 + r with n = round(x log2 e) and r = (x - n LN2_HI) - n LN2_LO (the first exact),
+ * and e^r - 1 = r + r^2 Q(r).
+ */
+function expReduced(xc: Expr): { n: Expr; em1: Expr } {
+  const nf = unaryExpr("round", mul(xc, num(Math.LOG2E)));
+  const r = fma(nf, num(-LN2_LO), fma(nf, num(-LN2_HI), xc));
+  return { n: toInt(nf), em1: fma(mul(r, r), horner(r, EXPM1_Q), r) };
+}
+
+/** The arguments beyond which e^x is 0 or inf in float64 (with a margin). */
+const EXP_LO = -746, EXP_HI = 710;
+
+/** (1 + em1) 2^n as two power-of-two factors, so that it overflows and underflows once. */
+function scaled(em1: Expr, n: Expr): Expr {
+  const n1 = shr(n, 1), s1 = pow2(n1);
+  return mul(fma(em1, s1, s1), pow2(sub(n, n1)));
+}
+
+/**
+ * e^x: x = n ln 2 + r (`expReduced`), e^r = 1 + (r + r^2 Q(r)), times 2^n as two factors so that
+ * results overflow to inf and underflow through the subnormals. The argument is clamped to
+ * [-746, 710] first: outside, the result is 0 or inf; NaN passes through.
+ */
+export function expF64(x: Expr): Expr {
+  const { n, em1 } = expReduced(clamp(x, EXP_LO, EXP_HI));
+  return scaled(em1, n);
+}
+
+/** Below this e^x - 1 rounds to -1. */
+const EXPM1_LO = -40;
+/** Up to this |n|, 2^n - 1 is exact. */
+const EXPM1_EXACT = 53;
+
+/**
+ * e^x - 1, accurate near 0: with x = n ln 2 + r as for exp, e^r - 1 itself where n is 0 (|x|
+ * below ln(2)/2), 2^n (e^r - 1) + (2^n - 1) up to |n| = 53 (2^n - 1 exact), e^x - 1 beyond; the
+ * argument clamped to [-40, 710] (-1 and inf beyond), zeros giving themselves.
+ */
+export function expm1F64(x: Expr): Expr {
+  const { n, em1 } = expReduced(clamp(x, EXPM1_LO, EXP_HI));
+  const s = pow2(n);
+  const moderate = fma(s, em1, sub(s, num(1)));
+  const far = sub(scaled(em1, n), num(1));
+  const y = select(eq(n, int(0)), em1, select(gt(abs(n), int(EXPM1_EXACT)), far, moderate));
+  return select(eq(x, num(0)), x, y);
+}
+
+/** Beyond this tanh rounds to +-1. */
+const TANH_CLAMP = 22;
+
+/**
+ * Hyperbolic tangent, odd by construction (fdlibm's): for a = |x| below 1, with e = expm1(-2a),
+ * -e / (2 + e); from 1, with e = expm1(2a), 1 - 2 / (2 + e); given x's sign bit (so tanh(-x)
+ * is exactly -tanh(x), -0 included); a is clamped to 22 (where it is 1).
+ */
+export function tanhF64(x: Expr): Expr {
+  const a = atMost(abs(x), num(TANH_CLAMP));
+  const small = lt(a, num(1));
+  const e = expm1F64(mul(a, select(small, num(-2), num(2))));
+  const q = div(select(small, neg(e), num(2)), add(e, num(2)));
+  const t = select(small, q, sub(num(1), q));
+  return select(lt(high(x), int(0)), neg(t), t);
+}
+
+/** Logistic sigmoid 1 / (1 + e^-x), from e = e^-|x| so that it never overflows. */
+export function logisticF64(x: Expr): Expr {
+  const e = expF64(neg(abs(x)));
+  return div(select(ge(x, num(0)), num(1), e), add(e, num(1)));
+}
+
+/** (log(1 + f) - 2s + s f) / s for s = f / (2 + f), as a polynomial in s^2 (fdlibm's Lg1 ... Lg7). */
+const LOG_LG = [
+  6.666666666666735130e-01,
+  3.999999999940941908e-01,
+  2.857142874366239149e-01,
+  2.222219843214978396e-01,
+  1.818357216161805012e-01,
+  1.531383769920937332e-01,
+  1.479819860511658591e-01,
+];
+
+/** The high word of the smallest normal float64 and of +inf (above: NaNs). */
+const MIN_NORMAL = 2 ** -1022, INF_HIGH = 0x7ff00000;
+/** The mantissa bits of a high word, and its exponent bits of 1. */
+const MANTISSA_HIGH = 0x000fffff, ONE_HIGH = 0x3ff00000;
+/** Added to a high word's mantissa, carries into bit 20 exactly where the mantissa is sqrt(2) or above. */
+const SQRT2_CARRY = 0x95f64;
+
+/**
+ * x = 2^k (1 + f) with 1 + f in [sqrt(1/2), sqrt(2)) (fdlibm's: the mantissa's high word given
+ * the exponent of 1 or of 1/2; subnormals, where `subnormals`, scaled by 2^54 first), for a
+ * positive finite x.
+ */
+function reduceLog(x: Expr, subnormals: boolean): { f: Expr; k: Expr } {
+  const tiny = lt(x, num(MIN_NORMAL));
+  const xs = subnormals ? select(tiny, mul(x, num(2 ** 54)), x) : x;
+  const hx = high(xs);
+  const bias = subnormals ? select(tiny, int(1023 + 54), int(1023)) : int(1023);
+  const m = and(hx, int(MANTISSA_HIGH));
+  const carry = and(add(m, int(SQRT2_CARRY)), int(1 << 20));
+  const k = add(sub(shr(hx, 20), bias), shr(carry, 20));
+  const f = sub(withHigh(xs, or(m, sub(int(ONE_HIGH), carry))), num(1));
+  return { f, k };
+}
+
+/** s = f / (2 + f), the halved square of f and R(s^2) of fdlibm's log. */
+function logParts(f: Expr): { s: Expr; hfsq: Expr; r: Expr } {
+  const s = div(f, add(f, num(2)));
+  const z = mul(s, s);
+  return { s, hfsq: mul(num(0.5), mul(f, f)), r: mul(z, horner(z, LOG_LG)) };
+}
+
+/**
+ * log(2^k (1 + f)) + c (c: a correction much smaller than the result, or none), fdlibm's:
+ * k LN2_HI - ((f^2 / 2 - (s (f^2 / 2 + R) + (k LN2_LO + c))) - f).
+ */
+function logOfReduced(f: Expr, k: Expr, c: Expr | null): Expr {
+  const { s, hfsq, r } = logParts(f);
+  const dk = toFloat(k);
+  const low = fma(dk, num(LN2_LO), c ?? num(0));
+  const t = sub(sub(hfsq, fma(s, add(hfsq, r), low)), f);
+  return sub(mul(dk, num(LN2_HI)), t);
+}
+
+/** `y`, the logarithm of a positive finite `x`, or: -inf at zeros, NaN below, x at +inf and NaN. */
+function logSpecials(x: Expr, y: Expr): Expr {
+  const hx = high(x);
+  const special = select(lt(hx, int(0)), num(NaN), select(ge(hx, int(INF_HIGH)), x, y));
+  return select(eq(x, num(0)), num(-Infinity), special);
+}
+
+/** Natural logarithm: fdlibm's reduction (`reduceLog`) and polynomial (`logOfReduced`). */
+export function logF64(x: Expr): Expr {
+  const { f, k } = reduceLog(x, true);
+  return logSpecials(x, logOfReduced(f, k, null));
+}
+
+/**
+ * log(1 + x), accurate near 0 (fdlibm's): for x in [sqrt(1/2) - 1, sqrt(2) - 1] the polynomial
+ * of log's reduced range on f = x itself; elsewhere log of u = 1 + x, corrected by the rounding
+ * error of u, c / u with c = (1 + x) - u computed exactly.
+ */
+export function log1pF64(x: Expr): Expr {
+  const near0 = and(ge(x, num(Math.SQRT1_2 - 1)), lt(x, num(Math.SQRT2 - 1)));
+  const { s, hfsq, r } = logParts(x);
+  const small = sub(x, sub(hfsq, mul(s, add(hfsq, r))));
+  const u = add(x, num(1));
+  const { f, k } = reduceLog(u, false);
+  const c = div(select(gt(k, int(0)), sub(num(1), sub(u, x)), sub(x, sub(u, num(1)))), u);
+  return select(near0, small, logSpecials(u, logOfReduced(f, k, c)));
+}
+
+/** Each float64 math function defined here, by the IR's name. */
+export const F64_DEFINITIONS: Readonly<Record<DefinedF64MathFn, (x: Expr) => Expr>> = {
+  exp: expF64,
+  expm1: expm1F64,
+  log: logF64,
+  log1p: log1pF64,
+  tanh: tanhF64,
+  logistic: logisticF64,
+};
