@@ -5,6 +5,7 @@
 import { allocTyped } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
 import type { Params } from "../../core/primitive.ts";
+import { type MonoidReduction, reductionIdentity } from "../../core/primitives/reductions.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
 import { STRIDED_VIEWS, type StridedViewName, type ViewRule } from "../../core/strided_views.ts";
 import type { RefImpl, RefKernelTable } from "./impl.ts";
@@ -65,13 +66,15 @@ const pad: RefImpl = ([x], [a], { lo, hi: _hi, interior, value }, [out]) => {
 
 type Combine = (acc: number, v: number) => number;
 
-function reduce(init: number, combine: Combine, wrapping: Combine = combine): RefImpl {
+/** A reduction over axes, combining from the identity in the dtype. */
+function reduce(name: MonoidReduction, combine: Combine, wrapping: Combine = combine): RefImpl {
   return ([x], [a], { axes }, [out]) => {
     const ax = axes as number[];
     // int32 wraps at every step, as the primitive says; in float64 a product of int32s would
     // lose its low bits past 2^53 before the final wrap.
     const step = a.dtype === "int32" ? wrapping : combine;
-    const acc = new Float64Array(sizeOf(out.shape)).fill(init);
+    // Starting from the identity in the dtype, an empty reduction gives it (JAX's result).
+    const acc = new Float64Array(sizeOf(out.shape)).fill(reductionIdentity(name, a.dtype));
     const keptStrides = stridesOf(out.shape);
     const nd = a.shape.length;
     const outStride = new Array<number>(nd).fill(0);
@@ -179,10 +182,10 @@ export const structuralImpls: Pick<
   reshape,
   concatenate,
   pad,
-  reduce_sum: reduce(0, (acc, v) => acc + v, (acc, v) => (acc + v) | 0),
-  reduce_prod: reduce(1, (acc, v) => acc * v, Math.imul),
-  reduce_max: reduce(-Infinity, nanMax),
-  reduce_min: reduce(Infinity, nanMin),
+  reduce_sum: reduce("reduce_sum", (acc, v) => acc + v, (acc, v) => (acc + v) | 0),
+  reduce_prod: reduce("reduce_prod", (acc, v) => acc * v, Math.imul),
+  reduce_max: reduce("reduce_max", nanMax),
+  reduce_min: reduce("reduce_min", nanMin),
   argmax: argReduce((v, best) => v > best),
   argmin: argReduce((v, best) => v < best),
   take,

@@ -1,12 +1,13 @@
 /**
  * Reductions on the wasm runtime. Axes of size 1 are dropped and neighbouring axes that are both
  * reduced (or both kept) are merged into runs; each reduced run is then one `[outer, r, inner]`
- * kernel pass, outermost run first. Empty reductions produce what the reference backend does
- * (its identity element, stored in the output dtype).
+ * kernel pass, outermost run first. Empty reductions give the identity in the dtype, as JAX
+ * (`reductionIdentity`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
 import { sizeOf } from "../../core/shape.ts";
+import { type MonoidReduction, reductionIdentity } from "../../core/primitives/reductions.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { WasmRule } from "./rule.ts";
 import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
@@ -29,18 +30,6 @@ function runsOf(shape: readonly number[], axes: readonly number[]): Run[] {
     else runs.push({ size, reduced });
   });
   return runs;
-}
-
-/** Identity element of each reduction, as the reference backend stores it per dtype. */
-function emptyValue(name: string, dtype: DType): number {
-  const init = name === "reduce_sum"
-    ? 0
-    : name === "reduce_prod"
-    ? 1
-    : name === "reduce_max"
-    ? -Infinity
-    : Infinity;
-  return Number.isFinite(init) || dtype === "float32" || dtype === "float64" ? init : 0;
 }
 
 /**
@@ -90,12 +79,12 @@ function pass(
   return o;
 }
 
-function reduction(name: string): WasmRule {
+function reduction(name: MonoidReduction): WasmRule {
   return (rt, [x], [a], { axes }, [out]) => {
     const kernel = `${name}_${SUFFIX[a.dtype]}`;
     if (a.size === 0) {
       const o = rt.allocFor(out);
-      fill(rt, out.dtype, o, emptyValue(name, out.dtype), out.size);
+      fill(rt, out.dtype, o, reductionIdentity(name, out.dtype), out.size);
       return [o];
     }
     const runs = runsOf(a.shape, axes as number[]);

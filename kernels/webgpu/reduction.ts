@@ -24,14 +24,15 @@ import {
 } from "./wgsl.ts";
 import { withHelpers } from "./wgsl_math.ts";
 
-/** How one reduction combines values: the combining expression, its identity, and its empty result. */
+/**
+ * How one reduction combines values: the combining expression and its identity (also the result
+ * of reducing no elements, as JAX's).
+ */
 export interface Monoid {
   /** WGSL expression combining two partial results. */
   combine: (a: string, b: string) => string;
-  /** The neutral element (the starting value of every fold). */
+  /** The neutral element (the starting value of every fold, and an empty one's result). */
   identity: number;
-  /** Result of reducing zero elements, as the ref backend stores it in this dtype. */
-  empty: number;
 }
 
 /** A reduction's monoid for each dtype. */
@@ -44,13 +45,12 @@ const ordered = (fn: "max" | "min", identity: number): Reducer => (dtype) => ({
     : dtype === "int32"
     ? (identity > 0 ? 2147483647 : -2147483648)
     : (identity > 0 ? 1 : 0),
-  empty: dtype === "float32" ? identity : 0,
 });
 
 /** The reductions by primitive name. */
 export const REDUCERS: Record<string, Reducer> = {
-  reduce_sum: () => ({ combine: (a, b) => `${a} + ${b}`, identity: 0, empty: 0 }),
-  reduce_prod: () => ({ combine: (a, b) => `${a} * ${b}`, identity: 1, empty: 1 }),
+  reduce_sum: () => ({ combine: (a, b) => `${a} + ${b}`, identity: 0 }),
+  reduce_prod: () => ({ combine: (a, b) => `${a} * ${b}`, identity: 1 }),
   reduce_max: ordered("max", -Infinity),
   reduce_min: ordered("min", Infinity),
 };
@@ -90,7 +90,7 @@ export function reduceKernel(
     // \`src\` is bound but has nothing to read; naming it keeps it in the pipeline's layout.
     const source = `${decls}\n${p.declare(2)}\n${g.prologue}
   _ = arrayLength(&src);
-  out[i] = ${p.scalar(m.empty, dtype)};
+  out[i] = ${p.scalar(m.identity, dtype)};
 }`;
     return { source, groups: g.groups, params: p.values };
   }
