@@ -4,7 +4,6 @@
  */
 import type { Array } from "../array.ts";
 import { ShapedArray } from "../aval.ts";
-import type { DType } from "../dtype.ts";
 import { AdjointError } from "../errors.ts";
 import {
   type BatchRule,
@@ -74,23 +73,6 @@ function reduction<N extends string>(
   };
   p.batch = batchReduce(p);
   return p;
-}
-
-/** The reductions over axes with an identity (argmax and argmin have none). */
-export type MonoidReduction = "reduce_sum" | "reduce_prod" | "reduce_max" | "reduce_min";
-
-/**
- * What reduction `name` gives over no elements in `dtype`, as JAX: its identity there. The
- * largest and smallest int32 for int32 max and min, false and true for bool (`any` and `all`),
- * the infinities for floats.
- */
-export function reductionIdentity(name: MonoidReduction, dtype: DType): number {
-  if (name === "reduce_sum") return 0;
-  if (name === "reduce_prod") return 1;
-  const max = name === "reduce_max";
-  if (dtype === "bool") return max ? 0 : 1;
-  if (dtype === "int32") return max ? -(2 ** 31) : 2 ** 31 - 1;
-  return max ? -Infinity : Infinity;
 }
 
 /** Sum over axes. */

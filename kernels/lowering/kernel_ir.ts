@@ -33,6 +33,7 @@
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
+import { type MonoidReduction, reductionIdentity } from "../../core/reduction_identity.ts";
 
 /** Unary operations renderers implement directly. */
 export type UnaryOp = "neg" | "abs" | "sqrt" | "floor" | "ceil" | "round" | "not";
@@ -216,13 +217,16 @@ export interface LoopKernel {
   readonly stores: readonly Store[];
 }
 
+/** The reduction primitive each reduction store accumulates as. */
+const REDUCTION_OF: Readonly<Record<ReduceOp, MonoidReduction>> = {
+  add: "reduce_sum",
+  max: "reduce_max",
+  min: "reduce_min",
+};
+
 /** Identity of each reduction in `dtype` (the first value combined gives itself). */
 export function reduceIdentity(op: ReduceOp, dtype: DType): number {
-  if (op === "add") return 0;
-  if (dtype === "bool") return op === "max" ? 0 : 1;
-  const float = dtype === "float32" || dtype === "float64";
-  if (op === "max") return float ? -Infinity : -(2 ** 31);
-  return float ? Infinity : 2 ** 31 - 1;
+  return reductionIdentity(REDUCTION_OF[op], dtype);
 }
 
 /** The nodes of the expressions `roots`, each once, operands before their users. */

@@ -5,7 +5,7 @@
 import { allocTyped } from "../../core/dtype.ts";
 import { AdjointError } from "../../core/errors.ts";
 import type { Params } from "../../core/primitive.ts";
-import { type MonoidReduction, reductionIdentity } from "../../core/primitives/reductions.ts";
+import { type MonoidReduction, reductionIdentity } from "../../core/reduction_identity.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
 import { STRIDED_VIEWS, type StridedViewName, type ViewRule } from "../../core/strided_views.ts";
 import type { RefImpl, RefKernelTable } from "./impl.ts";

@@ -7,7 +7,7 @@
  */
 import type { DType } from "../../core/dtype.ts";
 import { sizeOf } from "../../core/shape.ts";
-import { type MonoidReduction, reductionIdentity } from "../../core/primitives/reductions.ts";
+import { type MonoidReduction, reductionIdentity } from "../../core/reduction_identity.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { WasmRule } from "./rule.ts";
 import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";

@@ -23,6 +23,7 @@ import {
   WORKGROUP,
 } from "./wgsl.ts";
 import { withHelpers } from "./wgsl_math.ts";
+import { reductionIdentity } from "../../core/reduction_identity.ts";
 
 /**
  * How one reduction combines values: the combining expression and its identity (also the result
@@ -38,21 +39,17 @@ export interface Monoid {
 /** A reduction's monoid for each dtype. */
 export type Reducer = (dtype: GpuDType) => Monoid;
 
-const ordered = (fn: "max" | "min", identity: number): Reducer => (dtype) => ({
+const ordered = (fn: "max" | "min"): Reducer => (dtype) => ({
   combine: (a, b) => dtype === "float32" ? `${fn}_f(${a}, ${b})` : `${fn}(${a}, ${b})`,
-  identity: dtype === "float32"
-    ? identity
-    : dtype === "int32"
-    ? (identity > 0 ? 2147483647 : -2147483648)
-    : (identity > 0 ? 1 : 0),
+  identity: reductionIdentity(fn === "max" ? "reduce_max" : "reduce_min", dtype),
 });
 
 /** The reductions by primitive name. */
 export const REDUCERS: Record<string, Reducer> = {
   reduce_sum: () => ({ combine: (a, b) => `${a} + ${b}`, identity: 0 }),
   reduce_prod: () => ({ combine: (a, b) => `${a} * ${b}`, identity: 1 }),
-  reduce_max: ordered("max", -Infinity),
-  reduce_min: ordered("min", Infinity),
+  reduce_max: ordered("max"),
+  reduce_min: ordered("min"),
 };
 
 /** Reductions with at most this many terms per output use one invocation per output. */
