@@ -9,7 +9,7 @@
  */
 import { type Atom, type Jaxpr, Var } from "../../core/jaxpr.ts";
 import { shapeEqual } from "../../core/shape.ts";
-import { STRIDED_VIEWS } from "../../core/strided_views.ts";
+import { isView } from "../../core/views.ts";
 import { padP } from "../../core/primitives/structural.ts";
 import type { ScanParams } from "../../core/control/scan.ts";
 import { fuse, type Kernel } from "./fusion.ts";
@@ -77,8 +77,7 @@ export interface LoopFusionSwitch {
 
 /** The values a kernel reads through views (broadcasts, transposes, slices, pads). */
 function viewed(k: Kernel): Set<Atom> {
-  const views = k.eqns.filter((e) => e.prim.name in STRIDED_VIEWS || e.prim === padP);
-  return new Set(views.map((e) => e.inputs[0]));
+  return new Set(k.eqns.filter((e) => isView(e.prim.name)).map((e) => e.inputs[0]));
 }
 
 /**

@@ -14,6 +14,7 @@ import { type Atom, type JaxprEqn, Literal, paramsOf, type Var } from "../../cor
 import { reduceMaxP, reduceMinP, reduceSumP } from "../../core/primitives/reductions.ts";
 import { concatenateP, padP } from "../../core/primitives/structural.ts";
 import { type PaddedView, padView } from "../../core/padded_view.ts";
+import { isView } from "../../core/views.ts";
 import type { Params } from "../../core/primitive.ts";
 import {
   STRIDED_VIEWS,
@@ -165,7 +166,7 @@ export function lowerKernel(k: Kernel): LoopKernel {
       continue;
     }
     let value: Expr;
-    if (name in STRIDED_VIEWS || e.prim === padP) {
+    if (isView(name)) {
       // A view of a constant (a broadcast literal) is that constant; a pad reads memory
       // (fusion.ts).
       const x = e.inputs[0];

@@ -7,8 +7,7 @@
  * (`inPlaceSafe`).
  * @module
  */
-import { MOVING_VIEWS, STRIDED_VIEWS } from "../../core/strided_views.ts";
-import { padP } from "../../core/primitives/structural.ts";
+import { isView, movesElements } from "../../core/views.ts";
 import { type Atom, type Jaxpr, Var } from "../../core/jaxpr.ts";
 import type { Kernel, KernelProgram } from "./fusion.ts";
 
@@ -101,9 +100,8 @@ export function planMemory(program: KernelProgram): MemoryPlan {
 function readsMoved(k: Kernel, v: Var): boolean {
   const viewsOfV = new Set<Atom>([v]);
   for (const e of k.eqns) {
-    const view = e.prim.name in STRIDED_VIEWS || e.prim === padP;
-    if (!view || !viewsOfV.has(e.inputs[0])) continue;
-    if (MOVING_VIEWS.has(e.prim.name) || e.prim === padP) return true;
+    if (!isView(e.prim.name) || !viewsOfV.has(e.inputs[0])) continue;
+    if (movesElements(e.prim.name)) return true;
     viewsOfV.add(e.outBinders[0]);
   }
   return false;
