@@ -142,6 +142,19 @@ const POW_PAIRS = (() => {
   ];
 })();
 
+/** sin or cos: absolute error bounds over `TRIG_POINTS`. */
+function trig(f: (x: Tensor) => Tensor, reference: (x: number) => number): Spec {
+  const subnormal = [1e-40, -1e-40, MIN_SUBNORMAL];
+  return {
+    f,
+    reference,
+    points: TRIG_POINTS,
+    subnormal,
+    rel: { float32: 2e-7, float64: 2e-16 },
+    absolute: true,
+  };
+}
+
 /** The stated bounds (float32 rounding alone is 6e-8, float64's 1.1e-16). */
 const SPECS: Record<string, Spec> = {
   cbrt: {
@@ -271,22 +284,8 @@ const SPECS: Record<string, Spec> = {
     points: [...logarithmic(1e-7, 3e38).map((t) => 1 + t), ...linear(1, 10), ...linear(-5, 1, 50)],
     rel: { float32: 4e-7, float64: 6e-16 },
   },
-  sin: {
-    f: np.sin,
-    reference: Math.sin,
-    points: TRIG_POINTS,
-    subnormal: [1e-40, -1e-40, MIN_SUBNORMAL],
-    rel: { float32: 2e-7, float64: 2e-16 },
-    absolute: true,
-  },
-  cos: {
-    f: np.cos,
-    reference: Math.cos,
-    points: TRIG_POINTS,
-    subnormal: [1e-40, -1e-40, MIN_SUBNORMAL],
-    rel: { float32: 2e-7, float64: 2e-16 },
-    absolute: true,
-  },
+  sin: trig(np.sin, Math.sin),
+  cos: trig(np.cos, Math.cos),
   atan2: {
     f: np.arctan2,
     reference: Math.atan2,

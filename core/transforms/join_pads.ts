@@ -51,22 +51,26 @@ function zeroOf(dtype: DType): Literal {
   return new Literal(ConcreteArray.fromHost(allocTyped(dtype, 1), [], dtype, "ref"), 0);
 }
 
-/** The equations computing `part + 0` (a broadcast zero of its shape, then the sum). */
-function plusZero(part: Atom): JaxprEqn[] {
-  const { aval } = part;
-  const zeros = new Var(aval);
-  return [
-    new JaxprEqn(broadcastInDimP, [zeroOf(aval.dtype)], { shape: [...aval.shape], dims: [] }, [
-      zeros,
-    ]),
-    new JaxprEqn(addP, [part, zeros], {}, [new Var(aval)]),
-  ];
-}
-
 /** The equations computing `out` as the concatenate of `parts` (in order) along `d`, padded. */
 function joined(parts: readonly Part[], d: number, out: Var): JaxprEqn[] {
-  const kept = parts.flatMap((p) => plusZero(p.value));
-  const inputs = kept.filter((e) => e.prim === addP).map((e) => e.outBinders[0]);
+  // Each part plus a broadcast zero of its shape, one broadcast per shape.
+  const zeros = new Map<string, JaxprEqn>();
+  const zerosOf = ({ aval }: Atom): JaxprEqn => {
+    const key = aval.shape.join();
+    const known = zeros.get(key);
+    if (known) return known;
+    const shape = [...aval.shape];
+    const e = new JaxprEqn(broadcastInDimP, [zeroOf(aval.dtype)], { shape, dims: [] }, [
+      new Var(aval),
+    ]);
+    zeros.set(key, e);
+    return e;
+  };
+  const sums = parts.map((p) =>
+    new JaxprEqn(addP, [p.value, zerosOf(p.value).outBinders[0]], {}, [new Var(p.value.aval)])
+  );
+  const kept = [...zeros.values(), ...sums];
+  const inputs = sums.map((e) => e.outBinders[0]);
   const lo = parts[0].lo;
   const hi = parts[0].hi.map((n, i) => (i === d ? parts[parts.length - 1].hi[d] : n));
   if ([...lo, ...hi].every((n) => n === 0)) {
