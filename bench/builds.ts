@@ -12,11 +12,11 @@
  * log(1 + exp(x)), a float64 tanh of log(1 + exp(x)), a masked (compare, select, int32) chain,
  * an LSTM cell's gates (slices of one product) and their gradient (four pads joined into a
  * concatenate), the gradient of a smoothness penalty on rows (two pads of shifted rows, read in
- * place), and row and column reductions. With `--eager`, they are instead single eager
- * primitives (the prebuilt kernels: math (exp, log, tanh and sigmoid at float32 and float64;
- * float32 sin, cos, power and arctan2; float64 sqrt, abs), add, mul, compare, select and
- * conversions at float32 and float64, on contiguous and broadcast operands, 1e3 and 1e6
- * elements), each timed from its call to its result's release, without a copy to the host;
+ * place) and along them (pads of the innermost axis), and row and column reductions. With
+ * `--eager`, they are instead single eager primitives (the prebuilt kernels: math (exp, log,
+ * tanh and sigmoid at float32 and float64; float32 sin, cos, power and arctan2; float64 sqrt,
+ * abs), add, mul, compare, select and conversions at float32 and float64, on contiguous and
+ * broadcast operands, 1e3 and 1e6 elements), each timed from its call to its result's release, without a copy to the host;
  * `--filter=REGEXP` keeps the cases whose name matches.
  *
  *   deno run -A bench/builds.ts /tmp/old . --eager --rounds=41
@@ -130,6 +130,18 @@ const CASES: Case[] = [
       const np = lib.numpy;
       const penalty = (x: Tensor) => {
         const d = np.index(x, np.s(1)).sub(np.index(x, np.s(undefined, -1)));
+        return np.sum(d.mul(d));
+      };
+      return (x) => lib.grad(penalty)(x) as Tensor;
+    },
+  },
+  {
+    name: "grad of a smoothness penalty along rows [512,1024] (shifted columns, innermost pads)",
+    shapes: [[512, 1024]],
+    f: (lib) => {
+      const np = lib.numpy;
+      const penalty = (x: Tensor) => {
+        const d = np.index(x, np.s(), np.s(1)).sub(np.index(x, np.s(), np.s(undefined, -1)));
         return np.sum(d.mul(d));
       };
       return (x) => lib.grad(penalty)(x) as Tensor;
