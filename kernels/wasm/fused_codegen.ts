@@ -20,7 +20,13 @@ import {
   type Store,
   topologicalOrder,
 } from "../lowering/kernel_ir.ts";
-import { planVector, type ReducePattern, type VectorPlan } from "../lowering/vectorize.ts";
+import { axisSize, isSized, sizeProduct, strideTerms } from "../lowering/sized_kernel.ts";
+import {
+  planVector,
+  type ReducePattern,
+  type VectorPlan,
+  type VectorTarget,
+} from "../lowering/vectorize.ts";
 import { MATH_SOURCE } from "./math_source.ts";
 import {
   ASSEMBLYSCRIPT_VECTOR,
@@ -37,8 +43,8 @@ import {
   scalarLoad,
   scalarStore,
   SHIFT,
-  VECTOR_REDUCE,
   vectorLoad,
+  vectorReduce,
   vectorStore,
 } from "./render_assemblyscript.ts";
 
@@ -47,7 +53,7 @@ import {
  * from element `offset`.
  */
 export function offsetExpr(
-  strides: readonly number[],
+  strides: readonly (number | string)[],
   shift: number,
   offset = 0,
   index: (d: number) => string = (d) => `i${d}`,
@@ -140,7 +146,8 @@ function loadPlace(
     return `max<i32>(${from}, min<i32>(i${d}, ${to - 1}))`;
   };
   const index = (d: number) => !axes.includes(d) ? `i${d}` : hoisted ? `${hoisted}_${d}` : clamp(d);
-  const addr = `${place.base} + ${offsetExpr(l.strides, SHIFT[e.dtype], l.offset, index)}`;
+  const strides = strideTerms(k, l.strides);
+  const addr = `${place.base} + ${offsetExpr(strides, SHIFT[e.dtype], l.offset, index)}`;
   if (!axes.length) return { addr, statements: [] };
   const test = axes.map((d) => {
     const [from, to] = l.padding!.bounds[d];
@@ -173,7 +180,7 @@ function storePlaces(
 ): { addr?: string; registers: readonly string[] } {
   const { base, registers } = places.output(s.output);
   const addr = base &&
-    `${base} + ${offsetExpr(s.strides, SHIFT[k.outputs[s.output]], s.offset)}`;
+    `${base} + ${offsetExpr(strideTerms(k, s.strides), SHIFT[k.outputs[s.output]], s.offset)}`;
   return { addr, registers };
 }
 
@@ -214,10 +221,10 @@ function reductionInit(k: LoopKernel): string[] {
   const space = k.space;
   return k.stores.filter((s) => s.reduce).map((s) => {
     const d = k.outputs[s.output];
-    const size = space.reduce((n, len, i) => (s.strides[i] === 0 ? n : n * len), 1);
     const own = space.length > 0 && space[0] > 0 && s.strides[0] !== 0;
-    const row = own ? size / space[0] : 0;
-    const [from, to] = own ? [`lo * ${row}`, `hi * ${row}`] : ["0", `${size}`];
+    const kept = space.flatMap((_, i) => (s.strides[i] === 0 || (own && i === 0) ? [] : [i]));
+    const row = sizeProduct(kept.map((i) => axisSize(k, i)));
+    const [from, to] = own ? [`lo * ${row}`, `hi * ${row}`] : ["0", `${row}`];
     const init = scalarConst(d, reduceIdentity(s.reduce!, d));
     return `for (let j = ${from}; j < ${to}; j++) ${
       scalarStore(d, `out${s.output} + (j << ${SHIFT[d]})`, init)
@@ -225,30 +232,54 @@ function reductionInit(k: LoopKernel): string[] {
   });
 }
 
+/** How `emitFusedKernel` renders a kernel beyond its IR. */
+export interface EmitOptions {
+  /** What it vectorises (`ASSEMBLYSCRIPT_VECTOR` when absent). */
+  readonly target?: VectorTarget;
+  /**
+   * Whether a lanes loop whose reductions come out the same in any order (`orderFree`) runs
+   * a wide loop too, each four of it accumulating into its own registers.
+   */
+  readonly wideReductions?: boolean;
+}
+
 /**
  * Emits one fused kernel's loop kernel as an exported AssemblyScript function named `name`,
- * taking its input and output addresses and the range `[lo, hi)` of the outermost axis it runs
- * (`[0, 1)` for a kernel without axes).
+ * taking its input and output addresses, the range `[lo, hi)` of the outermost axis it runs
+ * (`[0, 1)` for a kernel without axes), then the run-time sizes of a sized kernel
+ * (sized_kernel.ts), as i32 in axis order.
  */
-export function emitFusedKernel(k: LoopKernel, name: string): string {
+export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOptions = {}): string {
   const regs = registers(k);
+  const sizes = isSized(k) ? k.sizes.filter((n): n is string => n !== null) : [];
   const params = [
     ...k.inputs.map((_, i) => `in${i}: usize`),
     ...k.outputs.map((_, i) => `out${i}: usize`),
     "lo: i32",
     "hi: i32",
+    ...sizes.map((n) => `${n}: i32`),
   ];
-  const plan = planVector(k, ASSEMBLYSCRIPT_VECTOR);
+  const plan = planVector(k, options.target ?? ASSEMBLYSCRIPT_VECTOR);
   const vector = plan ? vectorLoop(k, regs, plan) : null;
-  if (vector && plan && plan.mode === "lanes" && k.stores.every((s) => !s.reduce)) {
-    vector.wide = { lanes: 4 * WIDE, body: wideBody(k, regs, plan) };
+  const wide = k.stores.every((s) => !s.reduce) ||
+    (options.wideReductions && k.stores.every((s) => orderFree(s, k.outputs[s.output])));
+  if (vector && plan && plan.mode === "lanes" && wide) {
+    vector.wide = wideLoop(k, regs, plan);
   }
   return [
     `export function ${name}(${params.join(", ")}): void {`,
     ...reductionInit(k).map((l) => `  ${l}`),
-    ...loopNest(k.space, scalarBody(k, regs), vector),
+    ...loopNest(k.space.map((_, d) => axisSize(k, d)), scalarBody(k, regs), vector),
     `}`,
   ].join("\n");
+}
+
+/**
+ * Whether reduction store `s` of dtype `d` gives the same bits in any order of its values:
+ * max and min (NaN propagating, -0 below +0), and int32 sums (wrapping).
+ */
+export function orderFree(s: Store, d: DType): boolean {
+  return !s.reduce || s.reduce !== "add" || d === "int32";
 }
 
 /**
@@ -263,9 +294,11 @@ export const WIDE = 4;
  * copy 0's addresses): every copy's loads and arithmetic, then every copy's stores, so that
  * independent chains (a math function's long latency) overlap and one loop test serves a line.
  * Contiguous bool loads and stores move the copies' 16 bytes at once. Each element runs the
- * same operations as in the four-lane loop: the same bits.
+ * same operations as in the four-lane loop: the same bits. A copy's reduction across lanes has
+ * its own accumulator, declared before the loop (`before`) and combined into the four-lane
+ * loop's after it (`after`): only for reductions that come out the same in any order.
  */
-function wideBody(k: LoopKernel, regs: Registers, plan: VectorPlan): string[] {
+function wideLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): Required<VectorLoop>["wide"] {
   const copies = Array.from({ length: WIDE }, (_, u) => vectorBody(k, regs, plan, { copy: u }));
   const isStore = (l: string) => /^v128\.store/.test(l);
   const each = copies.map((c) => {
@@ -280,12 +313,14 @@ function wideBody(k: LoopKernel, regs: Registers, plan: VectorPlan): string[] {
   const byteStores = copies[0].bools!.stores.map(({ addr }, j) =>
     boolStore16(addr, copies.map((c) => c.bools!.stores[j].value))
   );
-  return [
+  const body = [
     ...byteLoads,
     ...each.flatMap((lines) => lines.filter((l) => !isStore(l))),
     ...each.flatMap((lines) => lines.filter(isStore)),
     ...byteStores,
   ];
+  const [before, after] = [copies.flatMap((c) => c.before), copies.flatMap((c) => c.after)];
+  return { lanes: 4 * WIDE, body, before, after };
 }
 
 /**
@@ -307,8 +342,11 @@ export interface VectorLoop {
   after: string[];
   /** A pairs loop's four-steps-at-a-time loop before it. */
   quad?: { halves: [string[], string[]]; declare: string[]; combine: string[] };
-  /** A lanes loop's body of `lanes` elements, run before the four-lane loop. */
-  wide?: { lanes: number; body: string[] };
+  /**
+   * A lanes loop's body of `lanes` elements, run before the four-lane loop, with lines before
+   * it (after the four-lane loop's) and after it.
+   */
+  wide?: { lanes: number; body: string[]; before?: string[]; after?: string[] };
   /**
    * The body's contiguous bool loads (their register and address) and plain bool stores (their
    * address and mask value), each one line of `body`, which a wide body does 16 at a time.
@@ -333,7 +371,7 @@ function vectorLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): VectorLoo
  * when that loop is also the outermost).
  */
 export function loopNest(
-  space: readonly number[],
+  space: readonly (number | string)[],
   body: string[],
   vector: VectorLoop | null,
 ): string[] {
@@ -348,12 +386,12 @@ export function loopNest(
   const at = indent(outer + 1);
   if (vector?.kind === "lanes") {
     const i = `i${last}`, [from, n] = bounds(last);
-    lines.push(...vector.before.map((l) => at + l));
+    lines.push(...[...vector.before, ...vector.wide?.before ?? []].map((l) => at + l));
     lines.push(`${at}let ${i} = ${from};`);
     if (vector.wide) {
-      const { lanes, body } = vector.wide;
+      const { lanes, body, after = [] } = vector.wide;
       lines.push(`${at}for (; ${i} + ${lanes} <= ${n}; ${i} += ${lanes}) {`);
-      lines.push(...body.map((l) => `${at}  ${l}`), `${at}}`);
+      lines.push(...body.map((l) => `${at}  ${l}`), `${at}}`, ...after.map((l) => at + l));
     }
     lines.push(`${at}for (; ${i} + 4 <= ${n}; ${i} += 4) {`);
     lines.push(...vector.body.map((l) => `${at}  ${l}`), `${at}}`);
@@ -460,7 +498,8 @@ export function vectorBody(
       return;
     }
     const at = storePlaces(k, s, places).addr!;
-    const step = vectorReduction(s, plan.stores[i]!, value[0], at, half);
+    const where = { addr: at, offset: offset(s.strides, d), half, copy };
+    const step = vectorReduction(s, d, plan.stores[i]!, value[0], where);
     body.push(...step.body);
     before.push(...step.before);
     after.push(...step.after);
@@ -469,38 +508,51 @@ export function vectorBody(
 }
 
 /**
- * A float32 reduction store's step in the vector loop (its element at `addr`), with what runs
- * before and after that loop. `lanes` (a bias gradient's sum over the batch) accumulates four consecutive outputs at once, in
- * the scalar loop's order; `across` (a sum over a row) accumulates four lanes in a register across
- * the loop, folds them after it and adds the result to its output, before the scalar loop adds the
- * rest; `pairs` takes `value`'s pairs p and p + 1 in the scalar loop's order (first elements, then
- * second); as half `half` (0 or 1) of a quad step it leaves them in a register, and the step's end
- * adds pairs p to p + 3 in the same order.
+ * A reduction store's step in the vector loop (its dtype `d` float32 or int32, its element at
+ * `addr`), with what runs before and after that loop. `lanes` (a bias gradient's sum over the
+ * batch) accumulates four consecutive outputs at once, in the scalar loop's order; `across` (a
+ * sum over a row) accumulates four lanes in a register across the loop, folds them after it and
+ * adds the result to its output, before the scalar loop adds the rest; `pairs` takes `value`'s
+ * pairs p and p + 1 in the scalar loop's order (first elements, then second); as half `half` (0
+ * or 1) of a quad step it leaves them in a register, and the step's end adds pairs p to p + 3 in
+ * the same order. As copy `copy` of a wide body, `lanes` reaches its outputs `offset` bytes on,
+ * and `across` accumulates in a register of its own, combined into the four-lane loop's after
+ * the wide loop.
  */
 function vectorReduction(
   s: Store,
+  d: DType,
   pattern: ReducePattern,
   value: string,
-  addr: string,
-  half?: number,
+  where: { addr: string; offset: number; half?: number; copy?: number },
 ): { body: string[]; before: string[]; after: string[] } {
-  const op = VECTOR_REDUCE[s.reduce!];
+  const { addr, half, copy } = where;
+  const { combine: op, lanes: type } = vectorReduce(s.reduce!, d);
   const only = (body: string[]) => ({ body, before: [], after: [] });
   if (pattern === "lanes") {
-    return only([`v128.store(${addr}, ${op}(v128.load(${addr}), ${value}));`]);
+    const imm = where.offset ? `, ${where.offset}` : "";
+    return only([`v128.store(${addr}, ${op}(v128.load(${addr}${imm}), ${value})${imm});`]);
   }
   if (pattern === "across") {
     const acc = `acc${s.output}`, folding = `${acc}h`;
+    const init = `${type}.splat(${scalarConst(d, reduceIdentity(s.reduce!, d))})`;
+    if (copy !== undefined) {
+      const mine = `${acc}_${copy}`;
+      return {
+        before: [`let ${mine} = ${init};`],
+        body: [`${mine} = ${op}(${mine}, ${value});`],
+        after: [`${acc} = ${op}(${acc}, ${mine});`],
+      };
+    }
     const folded =
-      `f32x4.extract_lane(${op}(${folding}, i32x4.shuffle(${folding}, ${folding}, 1, 0, 3, 2)), 0)`;
-    const combine = SCALAR_REDUCE[s.reduce!]([`load<f32>(${addr})`, folded], "float32");
-    const init = scalarConst("float32", reduceIdentity(s.reduce!, "float32"));
+      `${type}.extract_lane(${op}(${folding}, i32x4.shuffle(${folding}, ${folding}, 1, 0, 3, 2)), 0)`;
+    const combine = SCALAR_REDUCE[s.reduce!]([scalarLoad(d, addr), folded], d);
     return {
-      before: [`let ${acc} = f32x4.splat(${init});`],
+      before: [`let ${acc} = ${init};`],
       body: [`${acc} = ${op}(${acc}, ${value});`],
       after: [
         `const ${folding} = ${op}(${acc}, i32x4.shuffle(${acc}, ${acc}, 2, 3, 0, 1));`,
-        `store<f32>(${addr}, ${combine});`,
+        scalarStore(d, addr, combine),
       ],
     };
   }
