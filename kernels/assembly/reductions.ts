@@ -124,6 +124,96 @@ export function reduce_max_f32_columns(in0: usize, out0: usize, lo: i32, hi: i32
     }
   }
 }
+export function reduce_max_f64_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
+  for (let j = lo * 1; j < hi * 1; j++) store<f64>(out0 + (j << 3), <f64>(-Infinity));
+  for (let i0 = lo; i0 < hi; i0++) {
+    let acc0a = f64x2.splat(<f64>(-Infinity));
+    let acc0b = f64x2.splat(<f64>(-Infinity));
+    let acc0_0a = f64x2.splat(<f64>(-Infinity));
+    let acc0_0b = f64x2.splat(<f64>(-Infinity));
+    let acc0_1a = f64x2.splat(<f64>(-Infinity));
+    let acc0_1b = f64x2.splat(<f64>(-Infinity));
+    let acc0_2a = f64x2.splat(<f64>(-Infinity));
+    let acc0_2b = f64x2.splat(<f64>(-Infinity));
+    let acc0_3a = f64x2.splat(<f64>(-Infinity));
+    let acc0_3b = f64x2.splat(<f64>(-Infinity));
+    let i1 = 0;
+    for (; i1 + 16 <= r; i1 += 16) {
+      const t0_0a = v128.load(in0 + ((i0 * r + i1) << 3));
+      const t0_0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
+      acc0_0a = f64x2.max(acc0_0a, t0_0a);
+      acc0_0b = f64x2.max(acc0_0b, t0_0b);
+      const t0_1a = v128.load(in0 + ((i0 * r + i1) << 3), 32);
+      const t0_1b = v128.load(in0 + ((i0 * r + i1) << 3), 48);
+      acc0_1a = f64x2.max(acc0_1a, t0_1a);
+      acc0_1b = f64x2.max(acc0_1b, t0_1b);
+      const t0_2a = v128.load(in0 + ((i0 * r + i1) << 3), 64);
+      const t0_2b = v128.load(in0 + ((i0 * r + i1) << 3), 80);
+      acc0_2a = f64x2.max(acc0_2a, t0_2a);
+      acc0_2b = f64x2.max(acc0_2b, t0_2b);
+      const t0_3a = v128.load(in0 + ((i0 * r + i1) << 3), 96);
+      const t0_3b = v128.load(in0 + ((i0 * r + i1) << 3), 112);
+      acc0_3a = f64x2.max(acc0_3a, t0_3a);
+      acc0_3b = f64x2.max(acc0_3b, t0_3b);
+    }
+    acc0a = f64x2.max(acc0a, acc0_0a);
+    acc0b = f64x2.max(acc0b, acc0_0b);
+    acc0a = f64x2.max(acc0a, acc0_1a);
+    acc0b = f64x2.max(acc0b, acc0_1b);
+    acc0a = f64x2.max(acc0a, acc0_2a);
+    acc0b = f64x2.max(acc0b, acc0_2b);
+    acc0a = f64x2.max(acc0a, acc0_3a);
+    acc0b = f64x2.max(acc0b, acc0_3b);
+    for (; i1 + 4 <= r; i1 += 4) {
+      const t0a = v128.load(in0 + ((i0 * r + i1) << 3));
+      const t0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
+      acc0a = f64x2.max(acc0a, t0a);
+      acc0b = f64x2.max(acc0b, t0b);
+    }
+    const acc0h = f64x2.max(acc0a, acc0b);
+    store<f64>(out0 + ((i0) << 3), max<f64>(load<f64>(out0 + ((i0) << 3)), f64x2.extract_lane(f64x2.max(acc0h, i32x4.shuffle(acc0h, acc0h, 2, 3, 0, 1)), 0)));
+    for (; i1 < r; i1++) {
+      const t0: f64 = load<f64>(in0 + ((i0 * r + i1) << 3));
+      store<f64>(out0 + ((i0) << 3), max<f64>(load<f64>(out0 + ((i0) << 3)), t0));
+    }
+  }
+}
+export function reduce_max_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
+  for (let j = lo * inner; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(-Infinity));
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < r; i1++) {
+      let i2 = 0;
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
+        const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
+        const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
+        const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
+        const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
+        const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
+      }
+      for (; i2 < inner; i2++) {
+        const t0: f64 = load<f64>(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        store<f64>(out0 + ((i0 * inner + i2) << 3), max<f64>(load<f64>(out0 + ((i0 * inner + i2) << 3)), t0));
+      }
+    }
+  }
+}
 export function reduce_max_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
   for (let j = lo * 1; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(-2147483648));
   for (let i0 = lo; i0 < hi; i0++) {
@@ -242,6 +332,96 @@ export function reduce_min_f32_columns(in0: usize, out0: usize, lo: i32, hi: i32
       for (; i2 < inner; i2++) {
         const t0: f32 = load<f32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
         store<f32>(out0 + ((i0 * inner + i2) << 2), min<f32>(load<f32>(out0 + ((i0 * inner + i2) << 2)), t0));
+      }
+    }
+  }
+}
+export function reduce_min_f64_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
+  for (let j = lo * 1; j < hi * 1; j++) store<f64>(out0 + (j << 3), <f64>(Infinity));
+  for (let i0 = lo; i0 < hi; i0++) {
+    let acc0a = f64x2.splat(<f64>(Infinity));
+    let acc0b = f64x2.splat(<f64>(Infinity));
+    let acc0_0a = f64x2.splat(<f64>(Infinity));
+    let acc0_0b = f64x2.splat(<f64>(Infinity));
+    let acc0_1a = f64x2.splat(<f64>(Infinity));
+    let acc0_1b = f64x2.splat(<f64>(Infinity));
+    let acc0_2a = f64x2.splat(<f64>(Infinity));
+    let acc0_2b = f64x2.splat(<f64>(Infinity));
+    let acc0_3a = f64x2.splat(<f64>(Infinity));
+    let acc0_3b = f64x2.splat(<f64>(Infinity));
+    let i1 = 0;
+    for (; i1 + 16 <= r; i1 += 16) {
+      const t0_0a = v128.load(in0 + ((i0 * r + i1) << 3));
+      const t0_0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
+      acc0_0a = f64x2.min(acc0_0a, t0_0a);
+      acc0_0b = f64x2.min(acc0_0b, t0_0b);
+      const t0_1a = v128.load(in0 + ((i0 * r + i1) << 3), 32);
+      const t0_1b = v128.load(in0 + ((i0 * r + i1) << 3), 48);
+      acc0_1a = f64x2.min(acc0_1a, t0_1a);
+      acc0_1b = f64x2.min(acc0_1b, t0_1b);
+      const t0_2a = v128.load(in0 + ((i0 * r + i1) << 3), 64);
+      const t0_2b = v128.load(in0 + ((i0 * r + i1) << 3), 80);
+      acc0_2a = f64x2.min(acc0_2a, t0_2a);
+      acc0_2b = f64x2.min(acc0_2b, t0_2b);
+      const t0_3a = v128.load(in0 + ((i0 * r + i1) << 3), 96);
+      const t0_3b = v128.load(in0 + ((i0 * r + i1) << 3), 112);
+      acc0_3a = f64x2.min(acc0_3a, t0_3a);
+      acc0_3b = f64x2.min(acc0_3b, t0_3b);
+    }
+    acc0a = f64x2.min(acc0a, acc0_0a);
+    acc0b = f64x2.min(acc0b, acc0_0b);
+    acc0a = f64x2.min(acc0a, acc0_1a);
+    acc0b = f64x2.min(acc0b, acc0_1b);
+    acc0a = f64x2.min(acc0a, acc0_2a);
+    acc0b = f64x2.min(acc0b, acc0_2b);
+    acc0a = f64x2.min(acc0a, acc0_3a);
+    acc0b = f64x2.min(acc0b, acc0_3b);
+    for (; i1 + 4 <= r; i1 += 4) {
+      const t0a = v128.load(in0 + ((i0 * r + i1) << 3));
+      const t0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
+      acc0a = f64x2.min(acc0a, t0a);
+      acc0b = f64x2.min(acc0b, t0b);
+    }
+    const acc0h = f64x2.min(acc0a, acc0b);
+    store<f64>(out0 + ((i0) << 3), min<f64>(load<f64>(out0 + ((i0) << 3)), f64x2.extract_lane(f64x2.min(acc0h, i32x4.shuffle(acc0h, acc0h, 2, 3, 0, 1)), 0)));
+    for (; i1 < r; i1++) {
+      const t0: f64 = load<f64>(in0 + ((i0 * r + i1) << 3));
+      store<f64>(out0 + ((i0) << 3), min<f64>(load<f64>(out0 + ((i0) << 3)), t0));
+    }
+  }
+}
+export function reduce_min_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
+  for (let j = lo * inner; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(Infinity));
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < r; i1++) {
+      let i2 = 0;
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
+        const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
+        const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
+        const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
+        const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
+        const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
+      }
+      for (; i2 < inner; i2++) {
+        const t0: f64 = load<f64>(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        store<f64>(out0 + ((i0 * inner + i2) << 3), min<f64>(load<f64>(out0 + ((i0 * inner + i2) << 3)), t0));
       }
     }
   }

@@ -1,7 +1,7 @@
 /**
  * The prebuilt eager reduction kernels rendered from the kernel IR: for each reduction and
  * dtype listed here, the one-op reduction kernel (kernels/lowering/one_op_reduction.ts) in each
- * loop shape, rendered by the jit code generator with int32 reductions vectorised too and
+ * loop shape, rendered by the jit code generator with int32 and float64 reductions vectorised too and
  * several accumulators per row (only where the result does not depend on the order, so each
  * gives the bits of the scalar loop, as jit's). `deno task build:kernels` writes the source to
  * kernels/assembly/reductions.ts. Each export, named `primitive_suffix_shape`
@@ -10,7 +10,7 @@
  *
  * The other reductions stay hand-written (kernels/assembly/reduce.ts): float32 sums and products
  * accumulate in float64 (as ref), float64 sums add in the order of their passes, products have
- * no reduction store, and float64 and bool maxima and minima have no vector form here yet. So do
+ * no reduction store, and bool maxima and minima (any, all) have no vector form here yet. So do
  * the passes over 2-wide windows (r 2: 2x2 pooling's), where the hand-written kernels are about
  * twice as fast: they combine the two rows (or pairs) straight into the output, where the loop
  * kernel fills it with the identity first and combines each row into it.
@@ -35,8 +35,8 @@ const STORE_OF: Readonly<Partial<Record<MonoidReduction, ReduceOp>>> = {
 const RENDERED: Readonly<Record<MonoidReduction, readonly DType[]>> = {
   reduce_sum: ["int32"],
   reduce_prod: [],
-  reduce_max: ["float32", "int32"],
-  reduce_min: ["float32", "int32"],
+  reduce_max: ["float32", "float64", "int32"],
+  reduce_min: ["float32", "float64", "int32"],
 };
 
 const SHAPES: readonly ReductionShape[] = ["rows", "columns"];

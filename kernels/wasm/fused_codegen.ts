@@ -499,7 +499,7 @@ export function vectorBody(
     }
     const at = storePlaces(k, s, places).addr!;
     const where = { addr: at, offset: offset(s.strides, d), half, copy };
-    const step = vectorReduction(s, d, plan.stores[i]!, value[0], where);
+    const step = vectorReduction(s, d, plan.stores[i]!, value, where);
     body.push(...step.body);
     before.push(...step.before);
     after.push(...step.after);
@@ -508,8 +508,9 @@ export function vectorBody(
 }
 
 /**
- * A reduction store's step in the vector loop (its dtype `d` float32 or int32, its element at
- * `addr`), with what runs before and after that loop. `lanes` (a bias gradient's sum over the
+ * A reduction store's step in the vector loop (its dtype `d` float32 or int32, or float64 in
+ * `lanes` and `across`; its element at `addr`; `lanes` its value's v128s), with what runs
+ * before and after that loop. `lanes` (a bias gradient's sum over the
  * batch) accumulates four consecutive outputs at once, in the scalar loop's order; `across` (a
  * sum over a row) accumulates four lanes in a register across the loop, folds them after it and
  * adds the result to its output, before the scalar loop adds the rest; `pairs` takes `value`'s
@@ -523,37 +524,45 @@ function vectorReduction(
   s: Store,
   d: DType,
   pattern: ReducePattern,
-  value: string,
+  lanes: Lanes,
   where: { addr: string; offset: number; half?: number; copy?: number },
 ): { body: string[]; before: string[]; after: string[] } {
   const { addr, half, copy } = where;
   const { combine: op, lanes: type } = vectorReduce(s.reduce!, d);
   const only = (body: string[]) => ({ body, before: [], after: [] });
+  const value = lanes[0];
   if (pattern === "lanes") {
-    const imm = where.offset ? `, ${where.offset}` : "";
-    return only([`v128.store(${addr}, ${op}(v128.load(${addr}${imm}), ${value})${imm});`]);
+    return only(lanes.map((v, p) => {
+      const bytes = where.offset + 16 * p;
+      const imm = bytes ? `, ${bytes}` : "";
+      return `v128.store(${addr}, ${op}(v128.load(${addr}${imm}), ${v})${imm});`;
+    }));
   }
   if (pattern === "across") {
     const acc = `acc${s.output}`, folding = `${acc}h`;
+    const accs = partNames(acc, d);
     const init = `${type}.splat(${scalarConst(d, reduceIdentity(s.reduce!, d))})`;
+    const step = (names: Lanes) => names.map((n, p) => `${n} = ${op}(${n}, ${lanes[p]});`);
     if (copy !== undefined) {
-      const mine = `${acc}_${copy}`;
+      const mine = partNames(`${acc}_${copy}`, d);
       return {
-        before: [`let ${mine} = ${init};`],
-        body: [`${mine} = ${op}(${mine}, ${value});`],
-        after: [`${acc} = ${op}(${acc}, ${mine});`],
+        before: mine.map((n) => `let ${n} = ${init};`),
+        body: step(mine),
+        after: accs.map((n, p) => `${n} = ${op}(${n}, ${mine[p]});`),
       };
     }
+    // Float64's two halves combine first, then its two lanes; four lanes fold in two steps.
+    const halves = accs.length === 2
+      ? `${op}(${accs[0]}, ${accs[1]})`
+      : `${op}(${acc}, i32x4.shuffle(${acc}, ${acc}, 2, 3, 0, 1))`;
+    const swap = accs.length === 2 ? "2, 3, 0, 1" : "1, 0, 3, 2";
     const folded =
-      `${type}.extract_lane(${op}(${folding}, i32x4.shuffle(${folding}, ${folding}, 1, 0, 3, 2)), 0)`;
+      `${type}.extract_lane(${op}(${folding}, i32x4.shuffle(${folding}, ${folding}, ${swap})), 0)`;
     const combine = SCALAR_REDUCE[s.reduce!]([scalarLoad(d, addr), folded], d);
     return {
-      before: [`let ${acc} = ${init};`],
-      body: [`${acc} = ${op}(${acc}, ${value});`],
-      after: [
-        `const ${folding} = ${op}(${acc}, i32x4.shuffle(${acc}, ${acc}, 2, 3, 0, 1));`,
-        scalarStore(d, addr, combine),
-      ],
+      before: accs.map((n) => `let ${n} = ${init};`),
+      body: step(accs),
+      after: [`const ${folding} = ${halves};`, scalarStore(d, addr, combine)],
     };
   }
   if (half !== undefined) {

@@ -511,12 +511,12 @@ export const SCALAR_REDUCE: Readonly<Record<ReduceOp, ScalarForm>> = {
 };
 
 /**
- * The v128 combine step of a reduction by `op` of four 4-byte lanes of `d` (float32, int32),
+ * The v128 combine step of a reduction by `op` of the lanes of `d` (float32, int32, float64),
  * and the lane type it reads them as.
  */
 export function vectorReduce(op: ReduceOp, d: DType): { combine: string; lanes: string } {
-  const lanes = d === "float32" ? "f32x4" : "i32x4";
-  const suffix = d === "float32" || op === "add" ? op : `${op}_s`;
+  const lanes = d === "float32" ? "f32x4" : d === "float64" ? "f64x2" : "i32x4";
+  const suffix = d !== "int32" || op === "add" ? op : `${op}_s`;
   return { combine: `${lanes}.${suffix}`, lanes };
 }
 
@@ -532,10 +532,12 @@ export const ASSEMBLYSCRIPT_VECTOR: VectorTarget = {
 
 /**
  * What this renderer vectorises in the eager reduction kernels (one_op_reduction.ts): also
- * int32 reductions, whose wrapping sums, maxima and minima come out the same in any order, so
- * that these kernels give the bits of the scalar loop (and of jit's).
+ * int32 reductions, whose wrapping sums, maxima and minima come out the same in any order, and
+ * float64 maxima and minima (not in pairs), so that these kernels give the bits of the scalar
+ * loop (and of jit's).
  */
 export const EAGER_REDUCTION_VECTOR: VectorTarget = {
   ...ASSEMBLYSCRIPT_VECTOR,
-  reduce: (d) => d === "float32" || d === "int32",
+  reduce: (d, op, pattern) =>
+    d === "float32" || d === "int32" || (d === "float64" && op !== "add" && pattern !== "pairs"),
 };
