@@ -11,6 +11,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type Array, ConcreteArray, jit, numpy as np } from "../mod.ts";
 import { allocTyped, type DType } from "../core/dtype.ts";
+import { oneOpReduction } from "../kernels/lowering/one_op_reduction.ts";
+import { type SizedLoopKernel, strideTerms } from "../kernels/lowering/sized_kernel.ts";
+import { irProblems } from "../kernels/lowering/verify_ir.ts";
 
 type Reduce = (x: Array, axes: number[]) => Array;
 
@@ -141,4 +144,16 @@ Deno.test("eager wasm max pooling and long rows and columns agree with jit bit f
       }
     }
   }
+});
+
+Deno.test("a sized kernel's strides follow from its sizes, and the verifier checks they can", () => {
+  const k = oneOpReduction("max", "float32", "columns");
+  assert.deepEqual(irProblems(k), []);
+  assert.deepEqual(strideTerms(k, k.loads[0].strides), ["r * inner", "inner", 1]);
+  assert.deepEqual(strideTerms(k, k.stores[0].strides), ["inner", 0, 1]);
+  const [n] = k.space;
+  const strided: SizedLoopKernel = { ...k, loads: [{ input: 0, strides: [n * n * 2, n * 2, 2] }] };
+  assert.deepEqual(irProblems(strided), ["load 0: not a dense view"]);
+  const outer: SizedLoopKernel = { ...k, sizes: ["outer", "r", "inner"] };
+  assert.deepEqual(irProblems(outer), ["sizes: axis 0 runs the range it is given"]);
 });
