@@ -63,6 +63,42 @@ export function reduce_sum_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32
     }
   }
 }
+export function reduce_sum_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
+  for (let j = lo * inner; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(0));
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < r; i1++) {
+      let i2 = 0;
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
+        const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
+        const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
+        const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
+        const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
+        const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
+      }
+      for (; i2 < inner; i2++) {
+        const t0: f64 = load<f64>(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        store<f64>(out0 + ((i0 * inner + i2) << 3), (load<f64>(out0 + ((i0 * inner + i2) << 3)) + t0));
+      }
+    }
+  }
+}
 export function reduce_max_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
   for (let j = lo * 1; j < hi * 1; j++) store<f32>(out0 + (j << 2), <f32>(-Infinity));
   for (let i0 = lo; i0 < hi; i0++) {

@@ -1,15 +1,15 @@
 /**
  * The prebuilt eager reduction kernels rendered from the kernel IR: for each reduction and
  * dtype listed here, the one-op reduction kernel (kernels/lowering/one_op_reduction.ts) in each
- * loop shape, rendered by the jit code generator with int32 and float64 reductions vectorised too and
- * several accumulators per row (only where the result does not depend on the order, so each
- * gives the bits of the scalar loop, as jit's). `deno task build:kernels` writes the source to
+ * loop shape it is listed in, rendered by the jit code generator with int32 and float64
+ * reductions vectorised too and a wide loop (several accumulators per row only where the result
+ * does not depend on the order), so each gives the bits of the scalar loop, as jit's. `deno task build:kernels` writes the source to
  * kernels/assembly/reductions.ts. Each export, named `primitive_suffix_shape`
  * (`reduce_max_f32_rows`), takes the operand's and the output's addresses, a range `[lo, hi)` of
  * outer rows, then its run-time sizes: `r` (rows) or `r, inner` (columns).
  *
  * The other reductions stay hand-written (kernels/assembly/reduce.ts): float32 sums and products
- * accumulate in float64 (as ref), float64 sums add in the order of their passes, products have
+ * accumulate in float64 (as ref), float64 sums along rows keep several partial sums, products have
  * no reduction store, and bool maxima and minima (any, all) have no vector form here yet. So do
  * the passes over 2-wide windows (r 2: 2x2 pooling's), where the hand-written kernels are about
  * twice as fast: they combine the two rows (or pairs) straight into the output, where the loop
@@ -31,19 +31,35 @@ const STORE_OF: Readonly<Partial<Record<MonoidReduction, ReduceOp>>> = {
   reduce_min: "min",
 };
 
-/** The dtypes of each reduction primitive whose eager kernels are rendered from the IR. */
-const RENDERED: Readonly<Record<MonoidReduction, readonly DType[]>> = {
-  reduce_sum: ["int32"],
-  reduce_prod: [],
-  reduce_max: ["float32", "float64", "int32"],
-  reduce_min: ["float32", "float64", "int32"],
+const BOTH: readonly ReductionShape[] = ["rows", "columns"];
+
+/**
+ * The loop shapes in which the eager kernels of each reduction primitive and dtype are rendered
+ * from the IR. Float64 sums only in columns: each output adds its rows in order there, as jit's
+ * loop does (and as ref), where a row's sum in one register would be a latency-bound chain.
+ */
+const RENDERED: Readonly<
+  Record<MonoidReduction, Partial<Record<DType, readonly ReductionShape[]>>>
+> = {
+  reduce_sum: { int32: BOTH, float64: ["columns"] },
+  reduce_prod: {},
+  reduce_max: { float32: BOTH, float64: BOTH, int32: BOTH },
+  reduce_min: { float32: BOTH, float64: BOTH, int32: BOTH },
 };
 
-const SHAPES: readonly ReductionShape[] = ["rows", "columns"];
+/** The loop shapes in which the eager kernels of `name` on `dtype` are rendered from the IR. */
+export function renderedShapes(name: MonoidReduction, dtype: DType): readonly ReductionShape[] {
+  return RENDERED[name][dtype] ?? [];
+}
 
-/** Whether the eager kernels of `name` on `dtype` are rendered from the IR. */
-export function renderedReduction(name: MonoidReduction, dtype: DType): boolean {
-  return RENDERED[name].includes(dtype);
+/**
+ * The hand-written kernel (kernels/assembly/reduce.ts) of the passes of `name` on `dtype` that
+ * no rendered kernel runs: one rendered in every shape keeps only that of its 2-wide windows
+ * (`_r2`).
+ */
+export function handWrittenExport(name: MonoidReduction, dtype: DType): string {
+  const everyShape = renderedShapes(name, dtype).length === BOTH.length;
+  return `${name}_${SUFFIX[dtype]}${everyShape ? "_r2" : ""}`;
 }
 
 /** The export name of the eager kernel of `name` on `dtype` in loop shape `shape`. */
@@ -55,10 +71,10 @@ export const reductionExport = (
 
 /** The AssemblyScript source of the eager reduction kernels. */
 export function renderEagerReductions(): string {
-  const rendered = Object.entries(RENDERED) as [MonoidReduction, DType[]][];
-  const kernels = rendered.flatMap(([name, dtypes]) =>
-    dtypes.flatMap((dtype) =>
-      SHAPES.map((shape) =>
+  const rendered = Object.entries(RENDERED) as [MonoidReduction, Record<DType, ReductionShape[]>][];
+  const kernels = rendered.flatMap(([name, byDType]) =>
+    (Object.entries(byDType) as [DType, ReductionShape[]][]).flatMap(([dtype, shapes]) =>
+      shapes.map((shape) =>
         emitFusedKernel(
           oneOpReduction(STORE_OF[name]!, dtype, shape),
           reductionExport(name, dtype, shape),

@@ -237,8 +237,9 @@ export interface EmitOptions {
   /** What it vectorises (`ASSEMBLYSCRIPT_VECTOR` when absent). */
   readonly target?: VectorTarget;
   /**
-   * Whether a lanes loop whose reductions come out the same in any order (`orderFree`) runs
-   * a wide loop too, each four of it accumulating into its own registers.
+   * Whether a lanes loop with reductions runs a wide loop too, where each reduction accumulates
+   * into four consecutive outputs (each four of the wide loop its own) or comes out the same in
+   * any order (`orderFree`: each four of the wide loop its own accumulator).
    */
   readonly wideReductions?: boolean;
 }
@@ -261,8 +262,8 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
   ];
   const plan = planVector(k, options.target ?? ASSEMBLYSCRIPT_VECTOR);
   const vector = plan ? vectorLoop(k, regs, plan) : null;
-  const wide = k.stores.every((s) => !s.reduce) ||
-    (options.wideReductions && k.stores.every((s) => orderFree(s, k.outputs[s.output])));
+  const wide = k.stores.every((s) => !s.reduce) || (options.wideReductions &&
+    k.stores.every((s, i) => orderFree(s, k.outputs[s.output]) || plan?.stores[i] === "lanes"));
   if (vector && plan && plan.mode === "lanes" && wide) {
     vector.wide = wideLoop(k, regs, plan);
   }

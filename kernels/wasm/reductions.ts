@@ -9,7 +9,7 @@
  */
 import type { DType } from "../../core/dtype.ts";
 import type { ReductionShape } from "../lowering/one_op_reduction.ts";
-import { reductionExport, renderedReduction } from "./eager_reductions.ts";
+import { handWrittenExport, reductionExport, renderedShapes } from "./eager_reductions.ts";
 import { sizeOf } from "../../core/shape.ts";
 import { type MonoidReduction, reductionIdentity } from "../../core/reduction_identity.ts";
 import type { WasmBuffer } from "./memory.ts";
@@ -107,14 +107,13 @@ function pass(
   [outer, r, inner]: [number, number, number],
 ): WasmBuffer {
   const o = rt.alloc(dtype, outer * inner);
-  const shape = renderedReduction(name, dtype) ? shapeOf(r, inner) : null;
-  if (shape) {
+  const shape = shapeOf(r, inner);
+  if (shape && renderedShapes(name, dtype).includes(shape)) {
     launchRendered(rt, name, dtype, [x, o], [outer, r, inner], shape);
     return o;
   }
   const bytes = ELEMENT_BYTES[dtype];
-  const kernel = `${name}_${SUFFIX[dtype]}${renderedReduction(name, dtype) ? "_r2" : ""}`;
-  launchRows(rt, kernel, name, [x, o], [bytes, bytes], [outer, r, inner]);
+  launchRows(rt, handWrittenExport(name, dtype), name, [x, o], [bytes, bytes], [outer, r, inner]);
   return o;
 }
 

@@ -533,11 +533,12 @@ export const ASSEMBLYSCRIPT_VECTOR: VectorTarget = {
 /**
  * What this renderer vectorises in the eager reduction kernels (one_op_reduction.ts): also
  * int32 reductions, whose wrapping sums, maxima and minima come out the same in any order, and
- * float64 maxima and minima (not in pairs), so that these kernels give the bits of the scalar
- * loop (and of jit's).
+ * float64 ones into four consecutive outputs (in the scalar loop's order) and float64 maxima and
+ * minima across lanes, so that these kernels give the bits of the scalar loop (and of jit's).
  */
 export const EAGER_REDUCTION_VECTOR: VectorTarget = {
   ...ASSEMBLYSCRIPT_VECTOR,
   reduce: (d, op, pattern) =>
-    d === "float32" || d === "int32" || (d === "float64" && op !== "add" && pattern !== "pairs"),
+    d === "float32" || d === "int32" ||
+    (d === "float64" && (pattern === "lanes" || (op !== "add" && pattern === "across"))),
 };
