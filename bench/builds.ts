@@ -271,6 +271,52 @@ function eagerCases(n: number): EagerCase[] {
   return cases;
 }
 
+/** The eager reduction cases: rows, columns, 2x2 max pooling, bools, int32 and small shapes. */
+function reductionCases(): EagerCase[] {
+  const cases: EagerCase[] = [];
+  type Reduce = (lib: Lib, t: Tensor) => Tensor;
+  const add = (name: string, shape: number[], cast: (t: Tensor) => Tensor, f: Reduce) =>
+    cases.push({
+      name: `${name} ${JSON.stringify(shape)}`,
+      size: shape.reduce((a, b) => a * b, 1),
+      make: (lib, x) => [cast(lib.numpy.reshape(x, shape))],
+      f: (lib) => (t) => f(lib, t),
+    });
+  const float = (d: "float32" | "float64") => (t: Tensor) => t.astype(d);
+  const int = (t: Tensor) => t.mul(100).astype("int32");
+  const bool = (t: Tensor) => t.gt(0.9);
+  const big = [1024, 1024], small = [8, 10];
+  for (const d of ["float32", "float64"] as const) {
+    for (const shape of [big, small]) {
+      add(`sum rows ${d}`, shape, float(d), (lib, t) => lib.numpy.sum(t, 1));
+      add(`sum columns ${d}`, shape, float(d), (lib, t) => lib.numpy.sum(t, 0));
+      add(`max rows ${d}`, shape, float(d), (lib, t) => lib.numpy.max(t, 1));
+      add(`max columns ${d}`, shape, float(d), (lib, t) => lib.numpy.max(t, 0));
+    }
+  }
+  add(
+    "max pool 2x2 float32",
+    [1024, 14, 2, 14, 2],
+    float("float32"),
+    (lib, t) => lib.numpy.max(t, [2, 4]),
+  );
+  add(
+    "min rows float32 middle axis",
+    [64, 1000, 16],
+    float("float32"),
+    (lib, t) => lib.numpy.min(t, 1),
+  );
+  for (const shape of [big, small]) {
+    add("sum rows int32", shape, int, (lib, t) => lib.numpy.sum(t, 1));
+    add("sum columns int32", shape, int, (lib, t) => lib.numpy.sum(t, 0));
+    add("max rows int32", shape, int, (lib, t) => lib.numpy.max(t, 1));
+    add("min columns int32", shape, int, (lib, t) => lib.numpy.min(t, 0));
+    add("any rows bool", shape, bool, (lib, t) => lib.numpy.any(t, 1));
+    add("all columns bool", shape, bool, (lib, t) => lib.numpy.all(t, 0));
+  }
+  return cases;
+}
+
 /** Host data in [-1, 1], the same for every build. */
 function data(size: number, seed: number): Float32Array {
   const out = new Float32Array(size);
@@ -366,7 +412,7 @@ const eager = Deno.args.includes("--eager");
 const builds = [await load(argv[0]), await load(argv[1])];
 let failed = false;
 console.log(`old ${argv[0]}, new ${argv[1]}: ${rounds} interleaved rounds, 1 thread, ms`);
-const cases = eager ? [...eagerCases(1000), ...eagerCases(1 << 20)] : CASES;
+const cases = eager ? [...eagerCases(1000), ...eagerCases(1 << 20), ...reductionCases()] : CASES;
 for (const c of cases.filter((c) => filter.test(c.name))) {
   const prepared = builds.map((lib) =>
     "make" in c ? prepareEager(lib, c) : prepare(lib, c as Case)

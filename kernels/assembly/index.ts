@@ -7,6 +7,7 @@ export * from "./elementwise";
 export * from "./gemm";
 export * from "./indexing";
 export * from "./reduce";
+export * from "./reductions";
 
 /** First free byte after the module's static data: where the runtime's heap starts. */
 export function heap_base(): usize {
