@@ -3,13 +3,18 @@
  * reduced (or both kept) are merged into runs; each reduced run is then one `[outer, r, inner]`
  * kernel pass, outermost run first. Empty reductions give the identity in the dtype, as JAX
  * (`reductionIdentity`). A pass of a reduction rendered from the kernel IR (eager_reductions.ts)
- * runs the loop shape that suits its sizes (`shapeOf`), but for 2-wide windows (its hand-written
- * `_r2` kernel); the others run the hand-written kernels of kernels/assembly/reduce.ts.
+ * runs the loop shape that suits its sizes (`shapeOf`), but for short passes (its hand-written
+ * `_short` kernel); the others run the hand-written kernels of kernels/assembly/reduce.ts.
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
 import type { ReductionShape } from "../lowering/one_op_reduction.ts";
-import { handWrittenExport, reductionExport, renderedShapes } from "./eager_reductions.ts";
+import {
+  handWrittenExport,
+  reductionExport,
+  renderedShapes,
+  SHORT_PASS,
+} from "./eager_reductions.ts";
 import { sizeOf } from "../../core/shape.ts";
 import { type MonoidReduction, reductionIdentity } from "../../core/reduction_identity.ts";
 import type { WasmBuffer } from "./memory.ts";
@@ -68,11 +73,11 @@ function launchRows(
 
 /**
  * The loop shape of an `[outer, r, inner]` pass rendered from the IR: rows for a reduction along
- * the innermost axis, else columns; null for 2-wide windows (2x2 pooling's), which run the
- * hand-written kernel (see eager_reductions.ts).
+ * the innermost axis, else columns; null for short passes (pooling windows, `SHORT_PASS`), which
+ * run the hand-written kernel (see eager_reductions.ts).
  */
 function shapeOf(r: number, inner: number): ReductionShape | null {
-  return r === 2 ? null : inner > 1 ? "columns" : "rows";
+  return r < SHORT_PASS ? null : inner > 1 ? "columns" : "rows";
 }
 
 /**
