@@ -3,12 +3,13 @@
  * `[outer, inner]`: the runtime splits any set of reduced axes into such passes. Those of f32
  * and f64 max and min and of i32 sums, max and min are rendered from the kernel IR
  * (kernels/wasm/eager_reductions.ts), as are bool max and min (any, all) along columns, but
- * for their short windows (`_short`: r below 8, as pooling's). Sums and products
+ * for their short passes (`_short`: pooling windows, short rows). Sums and products
  * of f32 accumulate in f64 (as the reference backend does), so their only rounding is the final
  * one. Max and min propagate NaN. Index reductions (argmax, argmin) return the first extreme
  * position as i32, a NaN counting as the extreme.
  *
- * `ws` is a workspace of at least `inner * 8` bytes.
+ * `ws` is a workspace of at least `inner * 8` bytes for f32 sums and products and the index
+ * reductions (the others read none: 0).
  */
 
 const SUM = 0;
@@ -178,7 +179,7 @@ const MIN = 3;
 }
 
 // The other reductions of f32, f64 and i32 are rendered from the kernel IR
-// (kernels/wasm/eager_reductions.ts), except over short windows (`_short`: r below 8).
+// (kernels/wasm/eager_reductions.ts), except their short passes (`_short`, SHORT_PASS there).
 export function reduce_max_f32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<f32>(MAX, x, o, outer, r, inner);
 }

@@ -54,11 +54,14 @@ export function renderedShapes(name: MonoidReduction, dtype: DType): readonly Re
 }
 
 /**
- * Passes over fewer rows than this (`r`: pooling windows) run the hand-written kernel, which
- * combines the first two rows straight into the output, where a rendered kernel fills it with
- * the identity and then combines every row into it: 1.3x slower along columns at r 3 and 4.
+ * Per loop shape, passes over fewer rows than this (`r`: pooling windows, short rows) run the
+ * hand-written kernel, which combines the first two rows (or vectors) straight into the output,
+ * where a rendered kernel fills it with the identity, then combines every row into it, its rows'
+ * wide loop and accumulators run per row: against the hand-written kernels (float32 max, 31-41
+ * rounds) columns [2048, r, 64] were 1.3-1.6x slower at r 3-6 and 1.06-1.16x at r 8-12, 0.8-0.95x
+ * from 16; rows [n, r] 1.1-1.8x slower at r 16-64, 1.07x at 128, 0.96x at 256.
  */
-export const SHORT_PASS = 8;
+export const SHORT_PASS: Readonly<Record<ReductionShape, number>> = { rows: 256, columns: 16 };
 
 /**
  * The hand-written kernel (kernels/assembly/reduce.ts) of the passes of `name` on `dtype` that

@@ -44,7 +44,8 @@ function runsOf(shape: readonly number[], axes: readonly number[]): Run[] {
 /**
  * Runs `kernel(x, out, outer, r, inner, scratch)` over an `[outer, r, inner]` input of
  * `inBytes`-byte elements into `outBytes`-byte outputs, split along `outer` over the threads
- * when large (each task with its own scratch).
+ * when large (each task with its own scratch of `inner * 8` bytes; none, address 0, for a
+ * kernel that reads none, unless `scratch`).
  */
 function launchRows(
   rt: WasmRuntime,
@@ -53,9 +54,10 @@ function launchRows(
   [x, o]: [WasmBuffer, WasmBuffer],
   [inBytes, outBytes]: [number, number],
   [outer, r, inner]: [number, number, number],
+  scratch = true,
 ): void {
   const parts = splitRange(outer, outer * r * inner, rt.threads());
-  const scratch = parts.map(() => rt.scratch(inner * 8));
+  const spaces = scratch ? parts.map(() => rt.scratch(inner * 8)) : [];
   const tasks = parts.map(([lo, hi], t) => ({
     kernel,
     args: [
@@ -64,11 +66,11 @@ function launchRows(
       hi - lo,
       r,
       inner,
-      scratch[t].ptr,
+      spaces[t]?.ptr ?? 0,
     ],
   }));
   rt.parallel(tasks, op);
-  for (const ws of scratch) rt.free(ws);
+  for (const ws of spaces) rt.free(ws);
 }
 
 /**
@@ -77,7 +79,8 @@ function launchRows(
  * run the hand-written kernel (see eager_reductions.ts).
  */
 function shapeOf(r: number, inner: number): ReductionShape | null {
-  return r < SHORT_PASS ? null : inner > 1 ? "columns" : "rows";
+  const shape = inner > 1 ? "columns" : "rows";
+  return r < SHORT_PASS[shape] ? null : shape;
 }
 
 /**
@@ -118,7 +121,10 @@ function pass(
     return o;
   }
   const bytes = ELEMENT_BYTES[dtype];
-  launchRows(rt, handWrittenExport(name, dtype), name, [x, o], [bytes, bytes], [outer, r, inner]);
+  // Only float32 sums and products (accumulated in float64) read a scratch space.
+  const scratch = dtype === "float32" && (name === "reduce_sum" || name === "reduce_prod");
+  const kernel = handWrittenExport(name, dtype);
+  launchRows(rt, kernel, name, [x, o], [bytes, bytes], [outer, r, inner], scratch);
   return o;
 }
 
