@@ -212,11 +212,11 @@ Deno.test("kernel IR verifier: each rule rejects what it is for", () => {
         value: { kind: "select", dtype: "float32", cond: x, onTrue: x, onFalse: x },
       }, k.stores[1]],
     }],
-    ["sin with 2 operands", {
+    ["erf with 2 operands", {
       ...k,
       stores: [{
         ...k.stores[0],
-        value: { kind: "math", fn: "sin", dtype: "float64", args: [x, x] },
+        value: { kind: "math", fn: "erf", dtype: "float64", args: [x, x] },
       }, k.stores[1]],
     }],
     ["float32 tanh is an IR definition", {

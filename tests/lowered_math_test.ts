@@ -142,14 +142,19 @@ const POW_PAIRS = (() => {
   ];
 })();
 
-/** sin or cos: absolute error bounds over `TRIG_POINTS`. */
+/**
+ * sin or cos: absolute error bounds over `TRIG_POINTS`, in float64 also up to 1e9 (its stated
+ * range) and near the multiples of pi/4 there.
+ */
 function trig(f: (x: Tensor) => Tensor, reference: (x: number) => number): Spec {
   const subnormal = [1e-40, -1e-40, MIN_SUBNORMAL];
+  const quarters = logarithmic(1e5, 1e9, 1, 4000).map((x) => (Math.PI / 4) * Math.round(x));
   return {
     f,
     reference,
     points: TRIG_POINTS,
     subnormal,
+    float64: [...linear(-1e9, 1e9), ...quarters, ...logarithmic(1e-300, 1e-30), 5e-324, -5e-324],
     rel: { float32: 2e-7, float64: 2e-16 },
     absolute: true,
   };
@@ -583,13 +588,15 @@ Deno.test(`float32 pow of a literal exponent gives the bits of pow of a loaded o
 });
 
 /** The primitive of each float64 math function defined in the IR. */
-const DEFINED_F64: Record<keyof typeof F64_DEFINITIONS, (x: Tensor) => Tensor> = {
+const DEFINED_F64: Record<keyof typeof F64_DEFINITIONS, (...x: Tensor[]) => Tensor> = {
   exp: np.exp,
   log: np.log,
   expm1: np.expm1,
   log1p: np.log1p,
   tanh: np.tanh,
   logistic: np.sigmoid,
+  sin: np.sin,
+  cos: np.cos,
 };
 
 /**
@@ -627,26 +634,61 @@ function firstDifference64(got: ArrayLike<number>, want: ArrayLike<number>): num
   return null;
 }
 
+/** Float64 operand columns of every kind: `bitPatterns64`, or a binary spec's pairs and random pairs. */
+function bitColumns64(arity: number, spec?: Spec): Float64Array[] {
+  if (arity === 1) return [bitPatterns64()];
+  const xs = bitPatterns64(), u = uniform(99);
+  const shuffled = Float64Array.from(xs, () => xs[Math.floor(u() * xs.length)]);
+  return [[...spec!.points, ...xs], [...spec!.second!, ...shuffled]].map((c) =>
+    Float64Array.from(c)
+  );
+}
+
 for (const [name, f] of Object.entries(DEFINED_F64)) {
   const definition = F64_DEFINITIONS[name as keyof typeof F64_DEFINITIONS];
   Deno.test(`float64 ${name} gives the IR definition's bits on wasm, eager and jit alike`, async () => {
-    const xs = bitPatterns64();
-    const expr = definition({ kind: "load", dtype: "float64", load: 0 });
-    // fma rounds once on wasm where the machine has FMA, twice without: a run matches one.
-    const wants = [true, false].map((once) =>
-      Float64Array.from(xs, (x) => evaluateExpr(expr, [x], once))
+    const columns = bitColumns64(definition.length, SPECS[name]);
+    const expr = definition(
+      ...columns.map((_, load): Expr => ({ kind: "load", dtype: "float64", load })),
     );
-    const x = toBackend(np.array(xs, "float64"), "wasm");
-    const eager = await f(x).read();
-    const jitted = await jit((v: Tensor) => f(v.mul(1)), { backend: "wasm", compile: "sync" })(x)
-      .read();
+    // fma rounds once on wasm where the machine has FMA, twice without: a run matches one.
+    const at = (i: number) => columns.map((c) => c[i]);
+    const wants = [true, false].map((once) =>
+      Float64Array.from(columns[0], (_, i) => evaluateExpr(expr, at(i), once))
+    );
+    const x = columns.map((c) => toBackend(np.array(c, "float64"), "wasm"));
+    const eager = await f(...x).read();
+    const jitted = await jit((...v: Tensor[]) => f(...v.map((a) => a.mul(1))), {
+      backend: "wasm",
+      compile: "sync",
+    })(...x).read();
     const between = firstDifference64(jitted, eager);
     assert.equal(between, null, `${name}: jit ${jitted[between!]}, eager ${eager[between!]}`);
     const differences = wants.map((want) => firstDifference64(eager, want));
     if (differences.includes(null)) return;
     const i = differences[0]!;
     assert.fail(
-      `${name} on wasm: ${eager[i]} at x = ${xs[i]}, the definition ${wants.map((w) => w[i])}`,
+      `${name} on wasm: ${eager[i]} at ${at(i)}, the definition ${wants.map((w) => w[i])}`,
     );
   });
 }
+
+Deno.test("float64 sin and cos beyond their stated range stay within [-1, 1], NaN only at inf and NaN", async () => {
+  const xs = [
+    ...logarithmic(1e9, MAX64, 1, 5000),
+    ...logarithmic(1e9, MAX64, -1, 5000),
+    Infinity,
+    -Infinity,
+    NaN,
+  ];
+  const x = toBackend(np.array(xs, "float64"), "wasm");
+  for (const f of [np.sin, np.cos]) {
+    for (const y of [f(x), jit((v: Tensor) => f(v.mul(1)), { backend: "wasm" })(x)]) {
+      const got = await y.read();
+      xs.forEach((v, i) => {
+        const ok = Number.isFinite(v) ? Math.abs(got[i]) <= 1 : Number.isNaN(got[i]);
+        assert.ok(ok, `${f.name}(${v}) = ${got[i]}`);
+      });
+    }
+  }
+});

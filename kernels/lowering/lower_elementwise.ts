@@ -38,7 +38,7 @@ const math = (fn: MathFn): Lowering => (args, out) =>
   out === "float32"
     ? F32_DEFINITIONS[fn](...args)
     : out === "float64" && Object.hasOwn(F64_DEFINITIONS, fn)
-    ? F64_DEFINITIONS[fn as keyof typeof F64_DEFINITIONS](args[0])
+    ? F64_DEFINITIONS[fn as keyof typeof F64_DEFINITIONS](...args)
     : { kind: "math", fn, dtype: out, args };
 
 /** -1, 0 or 1 by sign; zeros (and NaN) give themselves. */

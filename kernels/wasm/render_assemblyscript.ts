@@ -171,8 +171,6 @@ export type RenderedMathFn = Exclude<MathFn, DefinedF64MathFn>;
 export const MATH_RENDERING: Readonly<Record<RenderedMathFn, Rendering>> = {
   erf: f64Only(([a]) => `erfF64(${a})`),
   erf_inv: f64Only(([a]) => `erfInvF64(${a})`),
-  sin: f64Only(call("sin")),
-  cos: f64Only(call("cos")),
   pow: f64Only(call2("pow")),
   atan2: f64Only(call2("atan2")),
 };
