@@ -57,6 +57,8 @@ interface Spec {
   subnormal?: number[];
   /** Points only float64 runs: its thresholds and its subnormals. */
   float64?: number[];
+  /** A binary function's pairs only float64 runs. */
+  pairs64?: number[][];
 }
 
 /** The smallest normal float32, and the smallest subnormal. */
@@ -295,6 +297,14 @@ const SPECS: Record<string, Spec> = {
     f: np.arctan2,
     reference: Math.atan2,
     ...columns(ATAN2_PAIRS),
+    pairs64: (() => {
+      const u = uniform(8);
+      const signed = () => (u() < 0.5 ? -1 : 1) * 10 ** (600 * u() - 300);
+      return [
+        ...Array.from({ length: N }, () => [signed(), signed()]),
+        ...cross([5e-324, -5e-324, MIN_NORMAL64, MAX64, -MAX64], BINARY_SPECIALS),
+      ];
+    })(),
     rel: { float32: 2e-7, float64: 3e-16 },
   },
   pow: {
@@ -343,7 +353,10 @@ const gpu = await initWebGPU();
 
 /** A spec's operand columns: with the unary specials, and its subnormal points unless `normal`. */
 function specColumns(spec: Spec, normal: boolean, dtype: DType): number[][] {
-  if (spec.second) return [spec.points, spec.second];
+  if (spec.second) {
+    const extra = dtype === "float64" ? spec.pairs64 ?? [] : [];
+    return [0, 1].map((k) => [...(k ? spec.second! : spec.points), ...extra.map((p) => p[k])]);
+  }
   const float64 = dtype === "float64" ? spec.float64 ?? [] : [];
   return [[...spec.points, ...SPECIALS, ...(normal ? [] : spec.subnormal ?? []), ...float64]];
 }
@@ -517,26 +530,29 @@ const IEEE_CASES: Record<"atan2" | "pow", (a: number, b: number) => boolean> = {
 };
 
 for (const [name, exact] of Object.entries(IEEE_CASES)) {
-  Deno.test(`float32 ${name} gives Math's results on IEEE's cases${gpu ? " (wasm and webgpu)" : ""}`, async () => {
+  Deno.test(`${name} gives Math's results on IEEE's cases, float32${gpu ? " (wasm and webgpu)" : ""} and float64`, async () => {
     const pairs = cross(BINARY_SPECIALS, BINARY_SPECIALS).filter(([a, b]) => exact(a, b));
-    const columns = [0, 1].map((k) => Float32Array.from(pairs, (p) => p[k]));
-    const f = DEFINED[name as MathFn], reference = SPECS[name].reference;
-    const x = columns.map((c) => toBackend(np.array(c, "float32"), "wasm"));
-    const runs = eagerAndJit(f, x, "wasm");
-    if (gpu) {
-      runs.push(
-        ...eagerAndJit(f, await Promise.all(x.map((a) => toBackendAsync(a, "webgpu"))), "webgpu"),
-      );
-    }
-    for (const [where, y] of runs) {
-      const got = await y.read();
-      pairs.forEach(([a, b], i) => {
-        const want = Math.fround(reference(a, b));
-        assert.ok(
-          Object.is(got[i], want),
-          `${name}(${a}, ${b}) on ${where}: ${got[i]}, not ${want}`,
+    for (const dtype of ["float32", "float64"] as const) {
+      const round = dtype === "float32" ? Math.fround : (v: number) => v;
+      const columns = [0, 1].map((k) => pairs.map((p) => p[k]));
+      const f = DEFINED[name as MathFn], reference = SPECS[name].reference;
+      const x = columns.map((c) => toBackend(np.array(c, dtype), "wasm"));
+      const runs = eagerAndJit(f, x, "wasm");
+      if (gpu && dtype === "float32") {
+        runs.push(
+          ...eagerAndJit(f, await Promise.all(x.map((a) => toBackendAsync(a, "webgpu"))), "webgpu"),
         );
-      });
+      }
+      for (const [where, y] of runs) {
+        const got = await y.read();
+        pairs.forEach(([a, b], i) => {
+          const want = round(reference(a, b));
+          assert.ok(
+            Object.is(got[i], want),
+            `${name}(${a}, ${b}) ${dtype} on ${where}: ${got[i]}, not ${want}`,
+          );
+        });
+      }
     }
   });
 }
@@ -597,6 +613,7 @@ const DEFINED_F64: Record<keyof typeof F64_DEFINITIONS, (...x: Tensor[]) => Tens
   logistic: np.sigmoid,
   sin: np.sin,
   cos: np.cos,
+  atan2: np.arctan2,
 };
 
 /**

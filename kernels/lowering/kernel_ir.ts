@@ -66,7 +66,7 @@ export type ShiftOp = "shl" | "shr";
  */
 export type DefinedF64MathFn = Extract<
   MathFn,
-  "exp" | "expm1" | "log" | "log1p" | "tanh" | "logistic" | "sin" | "cos"
+  "exp" | "expm1" | "log" | "log1p" | "tanh" | "logistic" | "sin" | "cos" | "atan2"
 >;
 
 /** How a reduction store combines a value into its output. */

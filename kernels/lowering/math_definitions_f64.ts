@@ -36,8 +36,9 @@ const bin = (op: "add" | "sub" | "mul" | "div" | "and" | "or") => (a: Expr, b: E
   binaryExpr(op, a, b);
 const add = bin("add"), sub = bin("sub"), mul = bin("mul"), div = bin("div");
 const and = bin("and"), or = bin("or");
-const cmp = (op: "lt" | "gt" | "eq" | "ge") => (a: Expr, b: Expr): Expr => compareExpr(op, a, b);
-const lt = cmp("lt"), gt = cmp("gt"), eq = cmp("eq"), ge = cmp("ge");
+const cmp = (op: "lt" | "gt" | "eq" | "ne" | "ge") => (a: Expr, b: Expr): Expr =>
+  compareExpr(op, a, b);
+const lt = cmp("lt"), gt = cmp("gt"), eq = cmp("eq"), ne = cmp("ne"), ge = cmp("ge");
 const neg = (a: Expr): Expr => unaryExpr("neg", a);
 const abs = (a: Expr): Expr => unaryExpr("abs", a);
 const fma = (a: Expr, b: Expr, c: Expr): Expr => ({ kind: "fma", dtype: a.dtype, a, b, c });
@@ -328,6 +329,65 @@ export function cosF64(x: Expr): Expr {
   return sinOfQuadrant(abs(x), 1, int(0));
 }
 
+/** (t - atan t) / t^3 in t^2 on |t| <= 7/16 (fdlibm's aT0 ... aT10). */
+const ATAN_T = [
+  3.33333333333329318027e-01,
+  -1.99999999998764832476e-01,
+  1.42857142725034663711e-01,
+  -1.11111104054623557880e-01,
+  9.09088713343650656196e-02,
+  -7.69187620504482999495e-02,
+  6.66107313738753120669e-02,
+  -5.83357013379057348645e-02,
+  4.97687799461593236017e-02,
+  -3.65315727442169155270e-02,
+  1.62858201153657823623e-02,
+];
+/** atan(1/2) and atan(1) = pi/4 in two parts (fdlibm's atanhi, atanlo). */
+const ATAN_HALF = [4.63647609000806093515e-01, 2.26987774529616870924e-17];
+const ATAN_ONE = [7.85398163397448278999e-01, 3.06161699786838301793e-17];
+/** pi and pi/2 in two parts. */
+const PI = [3.1415926535897931160e+00, 1.2246467991473531772e-16];
+const PIO2 = [1.5707963267948965580e+00, 6.123233995736766e-17];
+
+/**
+ * atan t for t in [0, 1] (fdlibm's): below 7/16 t - t^3 P(t^2); up to 11/16 atan(1/2) + atan u
+ * for u = (2t - 1) / (2 + t); above pi/4 + atan u for u = (t - 1) / (t + 1); each a + atan u as
+ * a_hi - ((u^3 P(u^2) - a_lo) - u).
+ */
+function atanUnit(t: Expr): Expr {
+  const low = lt(t, num(7 / 16)), mid = lt(t, num(11 / 16));
+  const pick = (a: Expr, b: Expr, c: Expr) => select(low, a, select(mid, b, c));
+  const u = pick(
+    t,
+    div(fma(t, num(2), num(-1)), add(t, num(2))),
+    div(sub(t, num(1)), add(t, num(1))),
+  );
+  const [hi, lo] = [0, 1].map((i) => pick(num(0), num(ATAN_HALF[i]), num(ATAN_ONE[i])));
+  const z = mul(u, u);
+  return sub(hi, sub(fma(mul(u, z), horner(z, ATAN_T), neg(lo)), u));
+}
+
+/**
+ * Four-quadrant arctangent of y / x, as JavaScript's Math.atan2(y, x) (and float32's
+ * `atan2F32`): t = min / max of |x| and |y| in [0, 1] (0 where both are 0, 1 where both are
+ * infinite), atan t (`atanUnit`), then the octant, atan t, pi/2 - atan t, pi - atan t or
+ * pi/2 + atan t by whether |y| > |x| and x's sign bit (so -0 gives pi), with the low parts of
+ * pi and pi/2, given y's sign bit; NaN in either gives NaN. Relative error within 3e-16.
+ */
+export function atan2F64(y: Expr, x: Expr): Expr {
+  const ay = abs(y), ax = abs(x);
+  const steep = lt(ax, ay);
+  const lo = select(steep, ax, ay), hi = select(steep, ay, ax);
+  const t = select(eq(lo, hi), select(eq(hi, num(0)), num(0), num(1)), div(lo, hi));
+  const at = atanUnit(t);
+  const west = lt(high(x), int(0));
+  const base = (i: number) => select(steep, num(PIO2[i]), select(west, num(PI[i]), num(0)));
+  const angle = add(base(0), add(base(1), select(ne(steep, west), neg(at), at)));
+  const signed = withHigh(angle, or(high(angle), and(high(y), int(SIGN_HIGH))));
+  return select(or(ne(x, x), ne(y, y)), num(NaN), signed);
+}
+
 /** Each float64 math function defined here, by the IR's name. */
 export const F64_DEFINITIONS: Readonly<Record<DefinedF64MathFn, (...args: Expr[]) => Expr>> = {
   exp: expF64,
@@ -338,4 +398,5 @@ export const F64_DEFINITIONS: Readonly<Record<DefinedF64MathFn, (...args: Expr[]
   logistic: logisticF64,
   sin: sinF64,
   cos: cosF64,
+  atan2: atan2F64,
 };

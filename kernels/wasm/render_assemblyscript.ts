@@ -172,7 +172,6 @@ export const MATH_RENDERING: Readonly<Record<RenderedMathFn, Rendering>> = {
   erf: f64Only(([a]) => `erfF64(${a})`),
   erf_inv: f64Only(([a]) => `erfInvF64(${a})`),
   pow: f64Only(call2("pow")),
-  atan2: f64Only(call2("atan2")),
 };
 
 /**
