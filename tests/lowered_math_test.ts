@@ -1,8 +1,8 @@
 /**
  * The special functions defined as kernel IR compositions (kernels/lowering/lower_elementwise.ts:
  * cbrt, asinh, acosh; the float32 math functions in kernels/lowering/math_definitions.ts, and
- * float64 exp, expm1, log, log1p, tanh and logistic in math_definitions_f64.ts, other float64
- * math the backend's; erf and erf_inv are checked by tests/wasm_math_test.ts) stay within their
+ * the float64 ones in math_definitions_f64.ts, float64 pow the backend's; float32 erf and erf_inv
+ * are checked by tests/wasm_math_test.ts, float64 against a BigInt reference) stay within their
  * stated maximum errors (relative, or absolute for sin and cos) against float64 references
  * (`Math`, itself within 1 ulp, in float64) on dense grids over their range, their tails and the
  * neighbourhood of 0 (of 1 for acosh), the float64 thresholds (overflow, subnormal results,
@@ -27,6 +27,7 @@ import type { Expr, MathFn } from "../kernels/lowering/kernel_ir.ts";
 import { F64_DEFINITIONS } from "../kernels/lowering/math_definitions_f64.ts";
 import { evaluateExpr, f32Bits } from "./util/evaluate_ir.ts";
 import { FLOAT_CORNERS } from "./util/float_corners.ts";
+import { erfReference, erfResidual } from "./util/erf_reference.ts";
 
 const N = 20_000;
 
@@ -614,6 +615,8 @@ const DEFINED_F64: Record<keyof typeof F64_DEFINITIONS, (...x: Tensor[]) => Tens
   sin: np.sin,
   cos: np.cos,
   atan2: np.arctan2,
+  erf: np.erf,
+  erf_inv: np.erfInv,
 };
 
 /**
@@ -706,6 +709,92 @@ Deno.test("float64 sin and cos beyond their stated range stay within [-1, 1], Na
         const ok = Number.isFinite(v) ? Math.abs(got[i]) <= 1 : Number.isNaN(got[i]);
         assert.ok(ok, `${f.name}(${v}) = ${got[i]}`);
       });
+    }
+  }
+});
+
+/**
+ * Float64 erf: relative error within 3e-16 of the BigInt reference (tests/util/erf_reference.ts)
+ * over [-6.5, 6.5], the edges of fdlibm's intervals (0.84375, 1.25, 1/0.35, 6), tiny and
+ * subnormal arguments; erf_inv: relative error within 4e-16 of the exact inverse of y (first
+ * order: the reference residual erf(x) - y over erf'(x) x; 3.0e-16 measured, erf_inv's condition
+ * number near y = 0.92 being 3) over (-1, 1), y = 1 - 2^-k up to the last float64 below 1 and
+ * y from 1e-60 up. Specials exact: +-1 and +-inf, NaN, signed zeros.
+ */
+Deno.test("float64 erf and erf_inv within their stated error on wasm (eager and jit)", async () => {
+  const edges = [0.84375, 1.25, 1 / 0.35, 6].flatMap((
+    e,
+  ) => [e, e * (1 - 2 ** -52), e * (1 + 2 ** -52)]);
+  const erfPoints = [
+    ...linear(-6.5, 6.5),
+    ...edges,
+    ...edges.map((e) => -e),
+    ...logarithmic(1e-300, 1, 1, 2000),
+    ...logarithmic(1e-300, 1, -1, 2000),
+    ...[5e-324, -5e-324, MIN_NORMAL64, 1e-310],
+  ];
+  const invPoints = [
+    ...linear(-1, 1).slice(1, -1),
+    ...linear(1, 53, 2000).map((k) => 1 - 2 ** -k),
+    ...linear(1, 53, 2000).map((k) => 2 ** -k - 1),
+    ...logarithmic(1e-60, 0.5, 1, 1000),
+    ...logarithmic(1e-60, 0.5, -1, 1000),
+  ];
+  const cases: [
+    string,
+    (x: Tensor) => Tensor,
+    number[],
+    (x: number, got: number) => number,
+    number,
+  ][] = [
+    ["erf", np.erf, erfPoints, (x, got) => {
+      const want = erfReference(x);
+      if (Math.abs(want) < MIN_NORMAL64) return Math.abs(got - want) <= 5e-324 ? 0 : Infinity;
+      return Math.abs(got - want) / Math.abs(want);
+    }, 3e-16],
+    [
+      "erf_inv",
+      np.erfInv,
+      invPoints,
+      (y, x) => Math.abs(erfResidual(x, y) / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * x)),
+      4e-16,
+    ],
+  ];
+  for (const [name, f, points, error, bound] of cases) {
+    const x = toBackend(np.array(points, "float64"), "wasm");
+    for (const [where, y] of eagerAndJit(f, [x], "wasm")) {
+      const got = await y.read();
+      let worst = 0, at = 0;
+      points.forEach((p, i) => {
+        const e = error(p, got[i]);
+        if (!(e <= worst)) [worst, at] = [e, p];
+      });
+      assert.ok(worst <= bound, `${name} float64 on ${where}: ${worst} at ${at}`);
+    }
+  }
+  const specials: [(x: Tensor) => Tensor, number[], number[]][] = [
+    [np.erf, [0, -0, Infinity, -Infinity, NaN, 6, -6, 1e300], [0, -0, 1, -1, NaN, 1, -1, 1]],
+    [np.erfInv, [0, -0, 1, -1, 1.5, -1.5, Infinity, NaN], [
+      0,
+      -0,
+      Infinity,
+      -Infinity,
+      NaN,
+      NaN,
+      NaN,
+      NaN,
+    ]],
+  ];
+  for (const [f, xs, want] of specials) {
+    const x = toBackend(np.array(xs, "float64"), "wasm");
+    for (const [where, y] of eagerAndJit(f, [x], "wasm")) {
+      const got = await y.read();
+      xs.forEach((v, i) =>
+        assert.ok(
+          Object.is(got[i], want[i]),
+          `${f.name}(${v}) on ${where}: ${got[i]}, not ${want[i]}`,
+        )
+      );
     }
   }
 });

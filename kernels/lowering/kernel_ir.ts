@@ -9,10 +9,9 @@
  *
  * Semantics of the scalar operations, on every renderer (as the ref backend):
  * - floats are IEEE in their dtype; `max`/`min` propagate NaN; `round` is half to even; `rem` is
- *   C's fmod; math nodes (`exp` ... `atan2`) are float64 only, the backend's implementation
- *   of record, to the error stated for it in the tests, except float64 `exp` ... `logistic`:
- *   float32 math, and those, are written once as IR expressions (math_definitions.ts,
- *   math_definitions_f64.ts) and have no math nodes;
+ *   C's fmod; math nodes (`exp` ... `atan2`) are float64 `pow` only, the backend's
+ *   implementation of record: every other math function, float32 and float64, is written once
+ *   as IR expressions (math_definitions.ts, math_definitions_f64.ts) and has no math nodes;
  * - int32 wraps; `div` truncates, gives 0 for a zero divisor and wraps `MIN / -1`; `rem` has the
  *   dividend's sign and gives the dividend for a zero divisor; `not` is bitwise;
  * - bool is 0 or 1: `not`, `and`, `or` are logical; comparisons give bool; a `max` reduction
@@ -66,7 +65,7 @@ export type ShiftOp = "shl" | "shr";
  */
 export type DefinedF64MathFn = Extract<
   MathFn,
-  "exp" | "expm1" | "log" | "log1p" | "tanh" | "logistic" | "sin" | "cos" | "atan2"
+  Exclude<MathFn, "pow">
 >;
 
 /** How a reduction store combines a value into its output. */

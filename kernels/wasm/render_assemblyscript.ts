@@ -4,11 +4,10 @@
  * expressions on four lanes (`Lanes`: one f32x4 or i32x4, bool as lane masks, all ones or zero;
  * float64 as two f64x2), and the loads and stores that move elements between memory and
  * registers (bools 16 at a time, one byte each, where a wide loop has 16 of them). Float32 math,
- * and float64 exp ... logistic, are IR expressions (math_definitions.ts,
- * math_definitions_f64.ts), and `fma` is `relaxed_madd` on one splatted lane in scalar code, so
- * the eager kernels, the vector loops and the scalar ones give the same bits; the other float64
- * math calls `Math` and the f64 functions of scalar_math.ts (copied into every module by
- * math_source.ts), in scalar code only. Vector constants are globals (`constantGlobals`).
+ * and float64 math but pow, are IR expressions (math_definitions.ts, math_definitions_f64.ts),
+ * and `fma` is `relaxed_madd` on one splatted lane in scalar code, so the eager kernels, the
+ * vector loops and the scalar ones give the same bits; float64 pow calls `Math.pow`, in scalar
+ * code only. Vector constants are globals (`constantGlobals`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -169,8 +168,6 @@ export type RenderedMathFn = Exclude<MathFn, DefinedF64MathFn>;
 
 /** Each math function that is a math node, in float64 (float32 math is IR definitions). */
 export const MATH_RENDERING: Readonly<Record<RenderedMathFn, Rendering>> = {
-  erf: f64Only(([a]) => `erfF64(${a})`),
-  erf_inv: f64Only(([a]) => `erfInvF64(${a})`),
   pow: f64Only(call2("pow")),
 };
 
