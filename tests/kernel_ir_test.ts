@@ -212,13 +212,6 @@ Deno.test("kernel IR verifier: each rule rejects what it is for", () => {
         value: { kind: "select", dtype: "float32", cond: x, onTrue: x, onFalse: x },
       }, k.stores[1]],
     }],
-    ["pow with 1 operand", {
-      ...k,
-      stores: [{
-        ...k.stores[0],
-        value: { kind: "math", fn: "pow", dtype: "float64", args: [x] },
-      }, k.stores[1]],
-    }],
     ["float32 tanh is an IR definition", {
       ...k,
       stores: [{

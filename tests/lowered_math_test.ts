@@ -146,6 +146,36 @@ const POW_PAIRS = (() => {
 })();
 
 /**
+ * pow(x, y) in float64 besides `POW_PAIRS`: y log x over float64's whole range (to +-745, from
+ * bases across the exponents), bases near 1 with huge y, mantissas near sqrt(2) and sqrt(1/2)
+ * (log's widest reduced range, where its low part matters most), results subnormal and beyond
+ * the thresholds, subnormal bases, large integral y and negative bases, huge y.
+ */
+const POW_PAIRS_64 = (() => {
+  const u = uniform(12);
+  const sign = () => (u() < 0.5 ? -1 : 1);
+  const withW = (w: number, x: number) => [x, w / Math.log(x)];
+  const edge = () =>
+    2 ** Math.round((u() - 0.5) * 40) * (u() < 0.5 ? 0.70711 : 1.41421) * (1 + 1e-5 * u());
+  return [
+    ...Array.from({ length: N }, () => withW((u() - 0.5) * 1490, Math.exp((u() - 0.5) * 1400))),
+    ...Array.from({ length: N / 2 }, () => withW(sign() * (600 + 109 * u()), edge())),
+    ...Array.from({ length: N / 2 }, () => withW((u() - 0.5) * 1400, 1 + (u() - 0.5) * 1e-6)),
+    ...Array.from({ length: N / 4 }, () => withW(-708 - 37 * u(), Math.exp((u() - 0.5) * 100))),
+    ...Array.from({ length: N / 4 }, () => [5e-324 * 2 ** (u() * 52), (u() - 0.5) * 2]),
+    ...Array.from({ length: N / 4 }, () => [sign() * (1 + u()), Math.round(sign() * 900 * u())]),
+    ...cross([-2, -0.5, -1, 2, 0.5, 1 + 2 ** -52], [
+      2 ** 53,
+      2 ** 53 + 2,
+      2 ** 52 + 1,
+      1e300,
+      -1e300,
+    ]),
+    ...cross([2, 10, 0.5, 1.0000001], [1023.99, 1024, -1074, -1075, 308.25, 309, -323.3, -324]),
+  ];
+})();
+
+/**
  * sin or cos: absolute error bounds over `TRIG_POINTS`, in float64 also up to 1e9 (its stated
  * range) and near the multiples of pi/4 there.
  */
@@ -312,7 +342,8 @@ const SPECS: Record<string, Spec> = {
     f: np.power,
     reference: Math.pow,
     ...columns(POW_PAIRS),
-    rel: { float32: 2.5e-7, float64: 3e-16 },
+    pairs64: POW_PAIRS_64,
+    rel: { float32: 2.5e-7, float64: 4e-16 },
   },
 };
 
@@ -617,6 +648,7 @@ const DEFINED_F64: Record<keyof typeof F64_DEFINITIONS, (...x: Tensor[]) => Tens
   atan2: np.arctan2,
   erf: np.erf,
   erf_inv: np.erfInv,
+  pow: np.power,
 };
 
 /**

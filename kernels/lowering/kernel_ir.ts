@@ -9,9 +9,8 @@
  *
  * Semantics of the scalar operations, on every renderer (as the ref backend):
  * - floats are IEEE in their dtype; `max`/`min` propagate NaN; `round` is half to even; `rem` is
- *   C's fmod; math nodes (`exp` ... `atan2`) are float64 `pow` only, the backend's
- *   implementation of record: every other math function, float32 and float64, is written once
- *   as IR expressions (math_definitions.ts, math_definitions_f64.ts) and has no math nodes;
+ *   C's fmod; every math function (`exp` ... `atan2`), float32 and float64, is written once as
+ *   IR expressions (math_definitions.ts, math_definitions_f64.ts): math nodes are malformed;
  * - int32 wraps; `div` truncates, gives 0 for a zero divisor and wraps `MIN / -1`; `rem` has the
  *   dividend's sign and gives the dividend for a zero divisor; `not` is bitwise;
  * - bool is 0 or 1: `not`, `and`, `or` are logical; comparisons give bool; a `max` reduction
@@ -41,8 +40,8 @@ export type BinaryOp = "add" | "sub" | "mul" | "div" | "rem" | "max" | "min" | "
 /** Comparisons: operands of one dtype, a bool result. */
 export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 /**
- * Float math functions: in float64 each backend's implementation of record, called per element;
- * in float32 IR expressions (math_definitions.ts), so float32 math nodes are malformed.
+ * Float math functions: IR expressions in float32 (math_definitions.ts) and float64
+ * (math_definitions_f64.ts), so math nodes are malformed.
  */
 export type MathFn =
   | "exp"
@@ -59,15 +58,6 @@ export type MathFn =
   | "atan2";
 /** Shifts of int32 bits by a constant count: `shl` left, `shr` right keeping the sign. */
 export type ShiftOp = "shl" | "shr";
-/**
- * The math functions whose float64 form is an IR expression too (math_definitions_f64.ts):
- * float64 math nodes of these are malformed.
- */
-export type DefinedF64MathFn = Extract<
-  MathFn,
-  Exclude<MathFn, "pow">
->;
-
 /** How a reduction store combines a value into its output. */
 export type ReduceOp = "add" | "max" | "min";
 
