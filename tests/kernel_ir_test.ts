@@ -212,34 +212,6 @@ Deno.test("kernel IR verifier: each rule rejects what it is for", () => {
         value: { kind: "select", dtype: "float32", cond: x, onTrue: x, onFalse: x },
       }, k.stores[1]],
     }],
-    ["float32 tanh is an IR definition", {
-      ...k,
-      stores: [{
-        ...k.stores[0],
-        value: { kind: "math", fn: "tanh", dtype: "float32", args: [x] },
-      }, k.stores[1]],
-    }],
-    ["float32 atan2 is an IR definition", {
-      ...k,
-      stores: [{
-        ...k.stores[0],
-        value: { kind: "math", fn: "atan2", dtype: "float32", args: [x, x] },
-      }, k.stores[1]],
-    }],
-    ["float64 exp is an IR definition", {
-      ...k,
-      inputs: ["float64"],
-      outputs: ["float64", "float64"],
-      stores: k.stores.map((st) => ({
-        ...st,
-        value: {
-          kind: "math",
-          fn: "exp",
-          dtype: "float64",
-          args: [{ kind: "load", dtype: "float64", load: 0 }],
-        },
-      })),
-    }],
     ["highWord of float32 giving int32", {
       ...k,
       outputs: ["int32", "float32"],

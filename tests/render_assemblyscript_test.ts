@@ -93,7 +93,7 @@ function check(
   assertAgrees(got.flat().map(Number), want.flat().map(Number), tol, what);
 }
 
-/** Relative error allowed for math functions (the backend's implementation of record). */
+/** Relative error allowed for math functions (their IR definitions, against ref). */
 const MATH_TOL: Record<DType, number> = { float32: 1e-5, float64: 1e-12, int32: 0, bool: 0 };
 
 Deno.test("every unary, binary and comparison operation renders, vectorises as its table says, and equals ref", async (t) => {

@@ -9,8 +9,9 @@
  *
  * Semantics of the scalar operations, on every renderer (as the ref backend):
  * - floats are IEEE in their dtype; `max`/`min` propagate NaN; `round` is half to even; `rem` is
- *   C's fmod; every math function (`exp` ... `atan2`), float32 and float64, is written once as
- *   IR expressions (math_definitions.ts, math_definitions_f64.ts): math nodes are malformed;
+ *   C's fmod; every math function (`MathFn`: `exp` ... `atan2`), float32 and float64, is
+ *   written once as IR expressions (math_definitions.ts, math_definitions_f64.ts), so the IR
+ *   has no math nodes and every renderer runs the same math;
  * - int32 wraps; `div` truncates, gives 0 for a zero divisor and wraps `MIN / -1`; `rem` has the
  *   dividend's sign and gives the dividend for a zero divisor; `not` is bitwise;
  * - bool is 0 or 1: `not`, `and`, `or` are logical; comparisons give bool; a `max` reduction
@@ -40,8 +41,8 @@ export type BinaryOp = "add" | "sub" | "mul" | "div" | "rem" | "max" | "min" | "
 /** Comparisons: operands of one dtype, a bool result. */
 export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 /**
- * Float math functions: IR expressions in float32 (math_definitions.ts) and float64
- * (math_definitions_f64.ts), so math nodes are malformed.
+ * Float math functions: each written once as IR expressions, in float32 (math_definitions.ts)
+ * and float64 (math_definitions_f64.ts), so the IR has no math nodes.
  */
 export type MathFn =
   | "exp"
@@ -61,22 +62,6 @@ export type ShiftOp = "shl" | "shr";
 /** How a reduction store combines a value into its output. */
 export type ReduceOp = "add" | "max" | "min";
 
-/** Number of operands of each math function. */
-export const MATH_ARITY: Readonly<Record<MathFn, 1 | 2>> = {
-  exp: 1,
-  expm1: 1,
-  log: 1,
-  log1p: 1,
-  tanh: 1,
-  logistic: 1,
-  erf: 1,
-  erf_inv: 1,
-  sin: 1,
-  cos: 1,
-  pow: 2,
-  atan2: 2,
-};
-
 /** A scalar expression of one element; nodes are shared by reference (a DAG). */
 export type Expr =
   | { readonly kind: "const"; readonly dtype: DType; readonly value: number }
@@ -95,12 +80,6 @@ export type Expr =
     readonly dtype: "bool";
     readonly a: Expr;
     readonly b: Expr;
-  }
-  | {
-    readonly kind: "math";
-    readonly fn: MathFn;
-    readonly dtype: DType;
-    readonly args: readonly Expr[];
   }
   | {
     readonly kind: "select";
@@ -249,8 +228,6 @@ export function operands(e: Expr): readonly Expr[] {
     case "binary":
     case "compare":
       return [e.a, e.b];
-    case "math":
-      return e.args;
     case "select":
       return [e.cond, e.onTrue, e.onFalse];
     case "fma":
@@ -278,8 +255,6 @@ export function loopKernelToString(k: LoopKernel): string {
       case "binary":
       case "compare":
         return `${e.op} ${operands(e).map(name).join(" ")}`;
-      case "math":
-        return `${e.fn} ${e.args.map(name).join(" ")}`;
       case "select":
         return `select ${name(e.cond)} ${name(e.onTrue)} ${name(e.onFalse)}`;
       case "convert":

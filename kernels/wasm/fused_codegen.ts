@@ -69,12 +69,12 @@ export function splittable(k: LoopKernel): boolean {
 }
 
 /**
- * Relative cost of one element of `k`'s space: 1 per node, load and store, 16 per math call or
- * remainder (fmod is a loop).
+ * Relative cost of one element of `k`'s space: 1 per node, load and store, 16 per remainder
+ * (fmod is a loop).
  */
 export function elementCost(k: LoopKernel): number {
   const nodes = topologicalOrder(k.stores.map((s) => s.value));
-  const costly = (e: Expr) => e.kind === "math" || (e.kind === "binary" && e.op === "rem");
+  const costly = (e: Expr) => e.kind === "binary" && e.op === "rem";
   return nodes.reduce((sum, e) => sum + (costly(e) ? 16 : 1), k.stores.length);
 }
 

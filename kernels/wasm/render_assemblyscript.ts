@@ -183,8 +183,6 @@ function ruleOf(e: Expr): { rule: Rendering; d: DType } | null {
       return { rule: BINARY_RENDERING[e.op], d: e.dtype };
     case "compare":
       return { rule: COMPARE_RENDERING[e.op], d: e.a.dtype };
-    case "math":
-      throw new Error(`${e.dtype} ${e.fn} is an IR definition, not a math node`);
     case "fma":
       return { rule: FMA, d: e.dtype };
     default:
