@@ -13,6 +13,7 @@
  * exactly on their IEEE cases.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   type Array as Tensor,
   type DType,
@@ -829,4 +830,81 @@ Deno.test("float64 erf and erf_inv within their stated error on wasm (eager and 
       );
     }
   }
+});
+
+/** The Math counterpart of each float64 definition fast-check compares, and its bound. */
+const MATH_OF_F64: Partial<
+  Record<keyof typeof F64_DEFINITIONS, [(...x: number[]) => number, number, boolean]>
+> = {
+  exp: [Math.exp, 3e-16, false],
+  log: [Math.log, 3e-16, false],
+  sin: [Math.sin, 2e-16, true],
+  cos: [Math.cos, 2e-16, true],
+  atan2: [Math.atan2, 3e-16, false],
+  pow: [Math.pow, 4e-16, false],
+};
+
+Deno.test("float64 definitions on random doubles: eager, jit and the definition give the same bits, within the bound of Math", async () => {
+  const double = fc.double({ min: -1e300, max: 1e300 });
+  const moderate = fc.double({ min: -50, max: 50, noNaN: true });
+  const operand = fc.oneof(
+    double,
+    moderate,
+    fc.constantFrom(0, -0, 1, -1, Infinity, -Infinity, NaN),
+  );
+  const jitted = new Map<string, (...x: Tensor[]) => Tensor>();
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(operand, operand), { minLength: 1, maxLength: 64 }),
+      async (pairs) => {
+        for (const [name, f] of Object.entries(DEFINED_F64)) {
+          const definition = F64_DEFINITIONS[name as keyof typeof F64_DEFINITIONS];
+          const arity = definition.length;
+          const columns = [0, 1].slice(0, arity).map((k) => pairs.map((p) => p[k]));
+          const x = columns.map((c) => toBackend(np.array(c, "float64"), "wasm"));
+          if (!jitted.has(name)) {
+            jitted.set(
+              name,
+              jit((...v: Tensor[]) => f(...v.map((a) => a.mul(1))), { backend: "wasm" }),
+            );
+          }
+          const eager = await f(...x).read(), viaJit = await jitted.get(name)!(...x).read();
+          const expr = definition(
+            ...columns.map((_, load): Expr => ({ kind: "load", dtype: "float64", load })),
+          );
+          const at = (i: number) => columns.map((c) => c[i]);
+          const wants = [true, false].map((once) =>
+            pairs.map((_, i) => evaluateExpr(expr, at(i), once))
+          );
+          assert.equal(firstDifference64(viaJit, eager), null, `${name}: jit and eager differ`);
+          assert.ok(
+            wants.some((w) => firstDifference64(eager, w) === null),
+            `${name}: not the definition's bits`,
+          );
+          const math = MATH_OF_F64[name as keyof typeof F64_DEFINITIONS];
+          if (!math) continue;
+          const [reference, bound, absolute] = math;
+          // sin and cos up to 1e9; pow but where a negative integral y in [-4, -1] takes the
+          // reciprocal of a subnormal or infinite x^-y (the exceptions `powF64` states).
+          const inRange = (i: number) => {
+            const [x, y] = at(i);
+            const inverse = Math.abs(x) ** -y;
+            const reciprocal = Number.isInteger(y) && y < 0 && y >= -4 &&
+              !(inverse >= MIN_NORMAL64 && inverse < Infinity);
+            return absolute ? Math.abs(x) <= 1e9 : !(name === "pow" && reciprocal);
+          };
+          const kept = pairs.map((_, i) => i).filter(inRange);
+          const worst = worstError(
+            kept.map((i) => eager[i]),
+            columns.map((c) => kept.map((i) => c[i])),
+            reference,
+            "float64",
+            absolute,
+          );
+          assert.ok(worst.worst <= bound, `${name}: ${worst.worst} at ${worst.at}`);
+        }
+      },
+    ),
+    { numRuns: 40 },
+  );
 });
