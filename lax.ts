@@ -12,6 +12,7 @@ import { pad, reshape, slice, transpose } from "./core/primitives/structural.ts"
 import { div } from "./core/primitives/elementwise.ts";
 import { full } from "./core/primitives/constants.ts";
 import { range, shapeStr } from "./core/shape.ts";
+import { reductionIdentity } from "./core/reduction_identity.ts";
 import "./numpy.ts";
 
 export * from "./core/primitives/elementwise.ts";
@@ -173,7 +174,8 @@ function reduceTiles(x: Array, op: WindowReduction, window: number[]): Array {
 
 /**
  * Reduces each window of `x` (window, strides and padding given for every axis).
- * Max/min pad with -inf/+inf; avg divides by the full window size.
+ * Max/min pad with their identity in x's dtype (-inf/+inf for floats, the least and greatest
+ * int32, false and true for bool); avg divides by the full window size.
  */
 export function reduceWindow(
   x: Array,
@@ -194,7 +196,7 @@ export function reduceWindow(
   const pads = padPairs("reduceWindow", padding, x.shape, window, strides, ones);
   const tiles = window.every((w, i) => strides[i] === w) && pads.every(([lo, hi]) => !lo && !hi);
   if (tiles) return reduceTiles(x, op, window);
-  const fill = op === "max" ? -Infinity : op === "min" ? Infinity : 0;
+  const fill = op === "max" || op === "min" ? reductionIdentity(`reduce_${op}`, x.dtype) : 0;
   const padded = pad(x, pads.map((p) => p[0]), pads.map((p) => p[1]), ones.map(() => 0), fill);
   const params: WindowParams = { window, strides, padding: ones.map(() => [0, 0]), dilation: ones };
   const w = patches(padded, params);

@@ -13,12 +13,14 @@
  * and arctan2, a masked (compare, select, int32) chain,
  * an LSTM cell's gates (slices of one product) and their gradient (four pads joined into a
  * concatenate), the gradient of a smoothness penalty on rows (two pads of shifted rows, read in
- * place), and row and column reductions. With `--eager`, they are instead single eager
- * primitives (the prebuilt kernels: math (exp, log, tanh and sigmoid at float32 and float64;
- * sin, cos, power and arctan2 at float32 and float64; float64 erf and erf_inv; float64 sqrt, abs),
- * add, mul, compare, select and
- * conversions at float32 and float64, on contiguous and broadcast operands, 1e3 and 1e6
- * elements), each timed from its call to its result's release, without a copy to the host;
+ * place) and along them (pads of the innermost axis), row and column reductions, and
+ * random.uniform and random.normal (threefry2x32 and the bits' conversion to floats). With
+ * `--eager`, they are instead single eager primitives (the prebuilt kernels: math (exp, log,
+ * tanh and sigmoid at float32 and float64; sin, cos, power and arctan2 at float32 and float64;
+ * float64 erf and erf_inv; float64 sqrt, abs), add, mul, compare, select and conversions at
+ * float32 and float64, xor, shifts and threefry2x32 on int32 words, on contiguous and broadcast
+ * operands, 1e3 and 1e6 elements), each timed from its call to its result's release, without a
+ * copy to the host;
  * `--filter=REGEXP` keeps the cases whose name matches.
  *
  *   deno run -A bench/builds.ts /tmp/old . --eager --rounds=41
@@ -27,7 +29,10 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-type Lib = typeof import("../mod.ts");
+/** A build's library, and its threefry2x32 primitive (not exported by the library). */
+type Lib = typeof import("../mod.ts") & {
+  threefry2x32: typeof import("../core/primitives/threefry.ts").threefry2x32;
+};
 type Tensor = ReturnType<Lib["numpy"]["array"]>;
 type Fn = (...xs: Tensor[]) => Tensor | Tensor[];
 
@@ -149,6 +154,29 @@ const CASES: Case[] = [
     },
   },
   {
+    name: "grad of a smoothness penalty along rows [512,1024] (shifted columns, innermost pads)",
+    shapes: [[512, 1024]],
+    f: (lib) => {
+      const np = lib.numpy;
+      const penalty = (x: Tensor) => {
+        const d = np.index(x, np.s(), np.s(1)).sub(np.index(x, np.s(), np.s(undefined, -1)));
+        return np.sum(d.mul(d));
+      };
+      return (x) => lib.grad(penalty)(x) as Tensor;
+    },
+  },
+  {
+    // The key is the bits of the two inputs, so that nothing is folded at compile time.
+    name: "random.uniform 1M",
+    shapes: [[2]],
+    f: (lib) => (x) => lib.random.uniform(lib.lax.bitcastConvertType(x, "int32"), [1 << 20]),
+  },
+  {
+    name: "random.normal 1M",
+    shapes: [[2]],
+    f: (lib) => (x) => lib.random.normal(lib.lax.bitcastConvertType(x, "int32"), [1 << 20]),
+  },
+  {
     name: "row and column sums of tanh [1024,1024]",
     shapes: [[1024, 1024]],
     f: (lib) => (x) => {
@@ -223,6 +251,29 @@ function eagerCases(n: number): EagerCase[] {
       (lib) => (x) => lib.numpy[fn](x),
     );
   }
+  // The bit primitives and threefry2x32 on int32 words (the bits of the float inputs).
+  const words = (lib: Lib, t: Tensor) => lib.lax.bitcastConvertType(t, "int32");
+  const nine = (lib: Lib, x: Tensor) => lib.numpy.full(x.shape, 9, "int32");
+  add(
+    "xor int32",
+    (lib, x, y) => [words(lib, x), words(lib, y)],
+    (lib) => (x, y) => lib.lax.xor(x, y),
+  );
+  add(
+    "shift_right_logical int32",
+    (lib, x) => [words(lib, x), nine(lib, x)],
+    (lib) => (x, s) => lib.lax.shiftRightLogical(x, s),
+  );
+  add(
+    "shift_left int32",
+    (lib, x) => [words(lib, x), nine(lib, x)],
+    (lib) => (x, s) => lib.lax.shiftLeft(x, s),
+  );
+  add(
+    "threefry2x32",
+    (lib, x, y) => [words(lib, x), words(lib, y), words(lib, y), words(lib, x)],
+    (lib) => (k0, k1, x0, x1) => lib.threefry2x32(k0, k1, x0, x1),
+  );
   for (const fn of ["sin", "cos", "erf", "erfInv"] as const) {
     add(
       `${fn} float64`,
@@ -277,9 +328,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** Loads the build whose root folder is `dir`, on one kernel thread. */
 async function load(dir: string): Promise<Lib> {
-  const lib: Lib = await import(pathToFileURL(resolve(dir, "mod.ts")).href);
+  const url = (path: string) => pathToFileURL(resolve(dir, path)).href;
+  const lib: typeof import("../mod.ts") = await import(url("mod.ts"));
+  const { threefry2x32 } = await import(url("core/primitives/threefry.ts"));
   lib.setThreads(1);
-  return lib;
+  return { ...lib, threefry2x32 };
 }
 
 /** One build's case, ready to time: `run` calls the jitted function once and waits for it. */
@@ -319,7 +372,7 @@ function prepareEager(
   const args = operands("wasm");
   const out = host(f(...args));
   const run = () => {
-    (f(...args) as unknown as Disposable)[Symbol.dispose]();
+    for (const t of [f(...args)].flat()) (t as unknown as Disposable)[Symbol.dispose]();
   };
   return { run, out, want };
 }

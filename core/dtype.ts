@@ -67,3 +67,15 @@ export function weakDType(value: number | boolean, other: DType | null): DType {
   if (other === "int32") return integral ? "int32" : "float32";
   return other;
 }
+
+/**
+ * A number as an element of `dtype`, as `convert_element_type` gives it: float32 rounded,
+ * int32 truncated toward zero and saturated at its range (NaN to 0), bool true where nonzero.
+ */
+export function castScalar(value: number, dtype: DType): number {
+  if (dtype === "float64") return value;
+  if (dtype === "float32") return Math.fround(value);
+  if (dtype === "bool") return +(value !== 0);
+  if (Number.isNaN(value)) return 0;
+  return Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.trunc(value)));
+}

@@ -1,12 +1,20 @@
 /**
- * What `jit(f).lower()` shows of loops on wasm (kernels/lowering/describe_loops.ts): a fusible
- * scan as its one loop kernel (where each input comes from, the carries, the kernel IR) and the
- * AssemblyScript of that kernel; a scan that runs step by step, a while loop and a branch as the
+ * What `jit(f).lower()` shows of loops on wasm and webgpu (kernels/lowering/describe_loops.ts): a
+ * fusible scan as its one loop kernel (where each input comes from, the carries, the kernel IR)
+ * and the AssemblyScript or WGSL of that kernel; a scan that runs step by step, a while loop and a branch as the
  * kernel programs their bodies run, nested ones named by their path; nothing for a program
  * without them.
  */
 import assert from "node:assert/strict";
-import { type Array, jit, lax, numpy as np, toBackend } from "../mod.ts";
+import {
+  type Array,
+  initWebGPU,
+  jit,
+  lax,
+  numpy as np,
+  toBackend,
+  toBackendAsync,
+} from "../mod.ts";
 
 const wasm = (x: Array) => toBackend(x, "wasm");
 const lowered = (f: (...xs: Array[]) => unknown, ...xs: Array[]) =>
@@ -69,4 +77,26 @@ Deno.test("a program without loops or branches shows none", () => {
   const shown = lowered((x: Array) => np.tanh(x).mul(2), np.ones([4]));
   assert.equal(shown.loops, undefined);
   assert.equal(shown["loop assemblyscript"], undefined);
+});
+
+Deno.test("on webgpu, a fusible scan shows its loop kernel and its WGSL; a nested one its body", async (t) => {
+  if (!(await initWebGPU())) {
+    return void t.step({ name: "no WebGPU adapter", ignore: true, fn() {} });
+  }
+  const onGpu = (...xs: Array[]) => Promise.all(xs.map((x) => toBackendAsync(x, "webgpu")));
+  for (const reverse of [false, true]) {
+    const args = await onGpu(np.zeros([8]), np.ones([5, 8]));
+    const shown = jit(ema(reverse), { backend: "webgpu" }).lower(...args).compiled;
+    const order = reverse ? ", reverse" : "";
+    assert.match(shown.loops, new RegExp(`^scan k0 \\(length 5${order}\\): one loop kernel\n`));
+    assert.match(shown.loops, /in0 = xs0\[t\], carry0: in1 <- out1, ys0\[t\] = out0/);
+    assert.match(shown["loop wgsl"], /^\/\/ scan k0\n/);
+    assert.match(shown["loop wgsl"], /@compute/);
+    assert.equal(shown["loop assemblyscript"], undefined);
+  }
+  const branch = (x: Array) =>
+    lax.cond(np.greater(np.sum(x), 0), (a: Array) => a.mul(2), (a: Array) => np.sin(a), x);
+  const shown = jit(branch, { backend: "webgpu" }).lower(...await onGpu(np.ones([4]))).compiled;
+  assert.match(shown.loops, /cond k\d branches\[1\] runs this program:\n.*mul/s);
+  assert.equal(shown["loop wgsl"], undefined);
 });

@@ -1,12 +1,15 @@
 /**
  * Pads read in place by the loops using them (core/padded_view.ts, kernels/lowering/fusion.ts:
  * a padded load reads its operand where the point lies within the bounds, the padding value
- * elsewhere), where they leave the innermost axis as it is. For fixed programs (padding and
- * cropping outer axes, a shift of an intermediate by a row, the gradient of a difference of shifted rows, a pad of a pad, a view of a
- * pad, a pad of a broadcast constant, pads reading nothing or giving nothing, a pad of a slice, bools and ints, a reduction of a pad, a
- * pad along the innermost axis, which stays a kernel) and random pads of random shapes: jitted
- * on wasm they give the bits of the eager kernels, jitted on ref and webgpu ref's values, and no
- * pad that is a view runs as a kernel of its own.
+ * elsewhere; a vector loop runs its fours where the innermost axis is within every load's
+ * bounds, the scalar body elsewhere). For fixed programs (padding and cropping outer axes, a
+ * shift of an intermediate by a row, the gradient of a difference of shifted rows, a pad of a
+ * pad, a view of a pad, a pad of a broadcast constant, pads reading nothing or giving nothing, a
+ * pad of a slice, bools and ints, a reduction of a pad, pads along the innermost axis: narrow,
+ * wider than a vector on each side, cropping, with outer axes, of a single axis, reduced along
+ * and across, of bools) and random pads of random shapes: jitted on wasm they give the bits of
+ * the eager kernels, jitted on ref and webgpu ref's values, and no pad runs as a kernel of its
+ * own.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -74,10 +77,25 @@ const CASES: [string, Fn, number[], string[]?][] = [
     [6, 8],
   ],
   ["a pad to no rows (more cropped than padded)", (x) => pad(x, [[1, -4], [0, 0]]).add(1), [3, 4]],
-  ["the innermost axis padded (a kernel of its own)", (x) => pad(x, [[0, 0], [1, 2]]).mul(2), [
-    3,
-    5,
-  ], ["pad"]],
+  ["the innermost axis padded", (x) => pad(x, [[0, 0], [1, 2]]).mul(2), [3, 5]],
+  [
+    "the innermost axis padded past a vector's width each side, and cropped",
+    (x) => np.tanh(pad(x, [[0, 0], [6, 5]], 0.5)).add(pad(x, [[0, 0], [-2, 13]], -1)),
+    [3, 21],
+  ],
+  ["both axes padded", (x) => np.exp(pad(x, [[2, -1], [-3, 7]], 2)), [5, 18]],
+  ["one axis, padded (its range split by threads)", (x) => np.tanh(pad(x, [[7, 10]], 1)).mul(2), [
+    45,
+  ]],
+  [
+    "a reduction of rows padded along them",
+    (x) => np.sum(pad(x, [[0, 0], [5, 6]], 0.25), 1).add(np.max(pad(x, [[0, 0], [-2, 9]], 3), 1)),
+    [4, 19],
+  ],
+  ["bool rows padded along them", (x) => {
+    const m = pad(x.gt(0), [[0, 0], [3, 20]], 1);
+    return np.where(m, pad(x, [[0, 0], [3, 20]], -2), x.mul(0).sum());
+  }, [3, 37]],
 ];
 
 for (const dtype of ["float32", "float64"]) {
@@ -90,7 +108,7 @@ for (const dtype of ["float32", "float64"]) {
   });
 }
 
-/** A random pad (per axis but the last, lo and hi in [-2, 3]) of random shape, then math. */
+/** A random pad (per axis, lo and hi in [-2, 3], or in [-6, 9] along the last) of random shape. */
 interface PadCase {
   shape: number[];
   pairs: [number, number][];
@@ -100,17 +118,21 @@ interface PadCase {
 
 const padCases: fc.Arbitrary<PadCase> = fc.integer({ min: 2, max: 3 }).chain((rank) =>
   fc.record({
-    shape: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: rank, maxLength: rank }),
+    shape: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: rank - 1, maxLength: rank - 1 })
+      .chain((outer) => fc.integer({ min: 1, max: 30 }).map((n) => [...outer, n])),
     pairs: fc.array(fc.tuple(fc.integer({ min: -2, max: 3 }), fc.integer({ min: -2, max: 3 })), {
-      minLength: rank,
-      maxLength: rank,
-    }),
+      minLength: rank - 1,
+      maxLength: rank - 1,
+    }).chain((outer) =>
+      fc.tuple(fc.integer({ min: -6, max: 9 }), fc.integer({ min: -6, max: 9 })).map((
+        last,
+      ) => [...outer, last])
+    ),
     value: fc.constantFrom(0, 1.5, -3),
     seed: fc.nat(1 << 20),
   }).map(({ shape, pairs, value, seed }) => {
-    // Crops leave at least nothing (sizes never negative); the last axis is left as it is.
+    // Crops leave at least nothing (sizes never negative).
     const fitted = pairs.map(([lo, hi], d): [number, number] => {
-      if (d === shape.length - 1) return [0, 0];
       const l = Math.max(lo, -shape[d]);
       return [l, Math.max(hi, -(shape[d] + l))];
     });

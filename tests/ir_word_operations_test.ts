@@ -1,6 +1,7 @@
 /**
  * The kernel IR's operations on float bits and the fused multiply-add (`fma`, `bitcast`,
- * `shift`, `highWord`, `withHighWord`: kernels/lowering/kernel_ir.ts), which the math
+ * `shift`, `highWord`, `withHighWord`: kernels/lowering/kernel_ir.ts; and the int32 words'
+ * `xor` and shifts by an operand), which the math
  * definitions are built from: the verifier takes them at their dtypes only; the AssemblyScript
  * renderer's wide, four-lane and scalar loops and (but for float64) the WGSL renderer compute,
  * over corner cases and random bit patterns, exactly what the IR evaluator of
@@ -50,13 +51,31 @@ const CASES: { label: string; inputs: DType[]; value: Expr }[] = [
     value: { kind: "withHighWord", dtype: "float64", a: g(0), high: n(1) },
   },
   ...[0, 1, 23, 31].flatMap((bits) =>
-    (["shl", "shr"] as const).map((op) => ({
+    (["shl", "shr", "shru"] as const).map((op) => ({
       label: `${op} ${bits}`,
       inputs: ["int32"] as DType[],
       value: { kind: "shift", op, dtype: "int32", a: n(0), bits } as Expr,
     }))
   ),
+  // xor, and shifts by an operand: any int32 (mostly outside [0, 31]), or one in [-16, 47].
+  ...(["shl", "shr", "shru", "xor"] as const).map((op) => ({
+    label: `${op} by an operand`,
+    inputs: ["int32", "int32"] as DType[],
+    value: { kind: "binary", op, dtype: "int32", a: n(0), b: n(1) } as Expr,
+  })),
+  ...(["shl", "shr", "shru"] as const).map((op) => ({
+    label: `${op} by an operand in [-16, 47]`,
+    inputs: ["int32", "int32"] as DType[],
+    value: { kind: "binary", op, dtype: "int32", a: n(0), b: smallAmount(n(1)) } as Expr,
+  })),
 ];
+
+/** `b & 63` less 16: shift amounts in [-16, 47], a quarter of them outside [0, 31]. */
+function smallAmount(b: Expr): Expr {
+  const int = (value: number): Expr => ({ kind: "const", dtype: "int32", value });
+  const masked: Expr = { kind: "binary", op: "and", dtype: "int32", a: b, b: int(63) };
+  return { kind: "binary", op: "sub", dtype: "int32", a: masked, b: int(16) };
+}
 
 function fmaOf(a: Expr, b: Expr, c: Expr): Expr {
   return { kind: "fma", dtype: "float32", a, b, c };

@@ -51,3 +51,36 @@ Deno.test("lax.reduceWindow equals a loop over windows (tiling windows and overl
     { numRuns: 150, seed: 11 },
   );
 });
+
+Deno.test("lax.reduceWindow pads max and min with their identity in every dtype", async (t) => {
+  // Windows of 3 every 2 over [-2, -4, 4, 5, -6] with "SAME" padding: one padded element at each
+  // end. A pad of 0 (a -inf that became an int32 0) would give 0 at the first window's max.
+  const row = [-2, -4, 4, 5, -6];
+  const cases: [string, "max" | "min", number[], number[]][] = [
+    ["int32", "max", row, [-2, 5, 5]],
+    ["int32", "min", row.map((v) => -v), [2, -5, -5]],
+    ["float32", "max", row, [-2, 5, 5]],
+    ["bool", "max", [0, 0, 1, 0, 0], [0, 1, 0]],
+    ["bool", "min", [1, 1, 0, 1, 1], [1, 0, 1]],
+  ];
+  for (const [dtype, op, data, want] of cases) {
+    await t.step(`${op} of ${dtype}`, () => {
+      const x = np.array(data, dtype as "int32");
+      const got = lax.reduceWindow(x, op, [3], [2], "SAME");
+      assertClose(got.astype("float64").toArray() as number[], want, { atol: 0 });
+    });
+  }
+});
+
+Deno.test("a pad's value is held in the operand's dtype, as convert_element_type gives it", () => {
+  const i = np.array([1, 2], "int32");
+  assertClose(lax.pad(i, [1], [1], [0], -Infinity).toArray() as number[], [
+    -(2 ** 31),
+    1,
+    2,
+    -(2 ** 31),
+  ]);
+  assertClose(lax.pad(i, [1], [0], [0], 2.7).toArray() as number[], [2, 1, 2]);
+  const b = np.array([true, false]);
+  assertClose(lax.pad(b, [0], [1], [0], 0.5).astype("int32").toArray() as number[], [1, 0, 1]);
+});

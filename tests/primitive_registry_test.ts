@@ -191,6 +191,8 @@ function signatures(prim: Primitive, arity: number, params: Params): DType[][] {
 function elementwiseForm(name: KernelPrimitiveName): { arity: number; params: Params } {
   if (name === "select_n") return { arity: 3, params: {} };
   if (name === "convert_element_type") return { arity: 1, params: { dtype: "int32" } };
+  if (name === "bitcast_convert_type") return { arity: 1, params: { dtype: "float32" } };
+  if (name === "threefry2x32") return { arity: 4, params: {} };
   return { arity: UNARY_ELEMENTWISE.includes(name as never) ? 1 : 2, params: {} };
 }
 
@@ -258,9 +260,9 @@ Deno.test("elementwise primitives commute with permuting their elements", async 
             const xs = values.map((v, i) => host(dtypes[i], v));
             const permuted = values.map((v, i) => host(dtypes[i], perm.map((j) => v[j])));
             return BACKENDS.every((b) => {
-              const [whole] = run(b, prim, xs, dtypes, params);
-              const [moved] = run(b, prim, permuted, dtypes, params);
-              return sameValues(moved, perm.map((j) => whole[j]));
+              const whole = run(b, prim, xs, dtypes, params);
+              const moved = run(b, prim, permuted, dtypes, params);
+              return whole.every((w, o) => sameValues(moved[o], perm.map((j) => w[j])));
             });
           }),
           runs(25),

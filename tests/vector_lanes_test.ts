@@ -17,7 +17,9 @@ import { withDefaultBackend } from "../core/backend.ts";
 import { jitCallCounts } from "../kernels/wasm/jit_executor.ts";
 import { wasmRuntime } from "../kernels/wasm/runtime.ts";
 import { eagerElementwiseKernels, type EagerKernel } from "../kernels/wasm/eager_elementwise.ts";
-import { bind1 } from "../core/trace.ts";
+import { bind } from "../core/trace.ts";
+import type { Primitive } from "../core/primitive.ts";
+import { KERNEL_PRIMITIVES } from "../core/primitives/registry.ts";
 import { BINARY_PRIMITIVE, COMPARE_PRIMITIVE, UNARY_PRIMITIVE } from "./util/ir_primitives.ts";
 
 /** Lengths: scalar only, four-lane only, wide only, and each with tails. */
@@ -100,7 +102,8 @@ Deno.test("float64 unary and binary operations run f64x2 lanes and equal ref and
     if (op !== "not") check(`${op} float64`, f, ["float64"], /f64x2\./);
   }
   for (const [op, f] of Object.entries(BINARY_PRIMITIVE)) {
-    if (!["rem", "and", "or"].includes(op)) {
+    // (Bitwise operations and shifts take int32 and bools only.)
+    if (!["rem", "and", "or", "xor", "shl", "shr", "shru"].includes(op)) {
       check(`${op} float64`, f, ["float64", "float64"], /f64x2\./);
     }
   }
@@ -136,12 +139,12 @@ Deno.test("converts to and from float64 and bool run vector lanes and equal ref 
   }
 });
 
-/** The primitive each eager kernel applies, over its operands. */
-function primitiveOf(k: EagerKernel): (...xs: Array[]) => Array {
-  if (k.name === "select_n") return (p, onFalse, onTrue) => ew.select(p, onTrue, onFalse);
-  if (k.name === "convert_element_type") return (a) => ew.convert(a, k.out);
-  const prim = ew.ELEMENTWISE_OPS[k.name as keyof typeof ew.ELEMENTWISE_OPS];
-  return (...xs) => bind1(prim, xs);
+/** The primitive each eager kernel applies, over its operands: its outputs. */
+function primitiveOf(k: EagerKernel): (...xs: Array[]) => Array[] {
+  if (k.name === "select_n") return (p, onFalse, onTrue) => [ew.select(p, onTrue, onFalse)];
+  if (k.name === "convert_element_type") return (a) => [ew.convert(a, k.outs[0])];
+  const prim = KERNEL_PRIMITIVES[k.name as keyof typeof KERNEL_PRIMITIVES] as Primitive;
+  return (...xs) => bind(prim, xs, {});
 }
 
 /** Math functions: their IR definitions, not ref's bits. */
@@ -162,20 +165,23 @@ Deno.test("every prebuilt elementwise kernel computes any range [lo, hi) as the 
   for (const k of eagerElementwiseKernels()) {
     const xs = k.inputs.map((d, i) => values(d, n, 5 * i + 1));
     const ins = k.inputs.map((d, i) => rt.fromHost(typed(d, xs[i]), d));
+    /** Each output's elements after a run over `[lo, hi)`, one after the other. */
     const run = (lo: number, hi: number) => {
-      const y = rt.fromHost(typed(k.out, globalThis.Array(n).fill(sentinel(k.out))), k.out);
-      rt.kernel(k.export, k.export)(...ins.map((b) => b.ptr), y.ptr, lo, hi);
-      const got = globalThis.Array.from(rt.toHost(y, k.out, n), Number);
-      rt.dispose(y);
+      const ys = k.outs.map((d) => rt.fromHost(typed(d, globalThis.Array(n).fill(sentinel(d))), d));
+      rt.kernel(k.export, k.export)(...ins.map((b) => b.ptr), ...ys.map((y) => y.ptr), lo, hi);
+      const got = ys.flatMap((y, j) => globalThis.Array.from(rt.toHost(y, k.outs[j], n), Number));
+      ys.forEach((y) => rt.dispose(y));
       return got;
     };
     const whole = run(0, n);
     if (!MATH.test(k.name)) {
       const refs = k.inputs.map((d, i) => withDefaultBackend("ref", () => np.array(xs[i], d)));
-      assertSame(whole, host(primitiveOf(k)(...refs)), `${k.export} vs ref`);
+      assertSame(whole, primitiveOf(k)(...refs).flatMap(host), `${k.export} vs ref`);
     }
     for (const [lo, hi] of [[1, n], [3, 52], [5, 21], [17, 18], [33, 69], [2, 2]]) {
-      const expect = whole.map((w, i) => (i >= lo && i < hi ? w : sentinel(k.out)));
+      const expect = whole.map((w, i) =>
+        i % n >= lo && i % n < hi ? w : sentinel(k.outs[Math.floor(i / n)])
+      );
       assertSame(run(lo, hi), expect, `${k.export} over [${lo}, ${hi})`);
     }
     ins.forEach((b) => rt.dispose(b));

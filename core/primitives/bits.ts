@@ -15,12 +15,12 @@ import { shapeEqual } from "../shape.ts";
 import { bind, bind1 } from "../trace.ts";
 import { batchSameShape } from "./batching.ts";
 
-/** A binary primitive on int32 words of equal shapes. */
+/** A binary primitive on int32 words of equal shapes (elementwise: fused into loops). */
 function wordBinary<N extends string>(
   name: N,
   properties: PrimitiveProperties = {},
 ): Primitive<N, NoParams> {
-  const p = new Primitive<N, NoParams>(name, properties);
+  const p = new Primitive<N, NoParams>(name, { elementwise: true, ...properties });
   p.shape = ([x, y]) => {
     if (x.dtype !== "int32" || y.dtype !== "int32" || !shapeEqual(x.shape, y.shape)) {
       throw new AdjointError(
@@ -48,6 +48,14 @@ export const shiftRightArithmeticP: Primitive<"shift_right_arithmetic", NoParams
   "shift_right_arithmetic",
 );
 
+/** The binary primitives on int32 words. */
+export const WORD_BINARY = [
+  "xor",
+  "shift_left",
+  "shift_right_logical",
+  "shift_right_arithmetic",
+] as const;
+
 /** lax.bitwise_xor on int32 words. */
 export function xor(x: Array, y: Array): Array {
   return bind1(xorP, [x, y]);
@@ -71,6 +79,7 @@ const BIT_WIDTH: Partial<Record<DType, number>> = { int32: 32, float32: 32 };
 /** Reinterprets the bits of each element as another dtype of the same width. */
 export const bitcastConvertTypeP: Primitive<"bitcast_convert_type", ConvertParams> = new Primitive(
   "bitcast_convert_type",
+  { elementwise: true },
 );
 bitcastConvertTypeP.shape = ([x], { dtype }) => {
   const to = dtype;

@@ -6,6 +6,7 @@
  */
 import type { Array } from "../array.ts";
 import { ShapedArray } from "../aval.ts";
+import { castScalar } from "../dtype.ts";
 import { AdjointError } from "../errors.ts";
 import { type Params, Primitive, UndefPrimal } from "../primitive.ts";
 import { range, type Shape, shapeStr, sizeOf } from "../shape.ts";
@@ -249,7 +250,7 @@ padP.batch = (axisSize, [x], [bd], { lo, hi, interior, value }) => [
   [0],
 ];
 
-/** lax.pad with a scalar padding value. */
+/** lax.pad with a scalar padding value, held as an element of x's dtype (`castScalar`). */
 export function pad(
   x: Array,
   lo: readonly number[],
@@ -258,7 +259,8 @@ export function pad(
   value = 0,
 ): Array {
   if ([...lo, ...hi, ...interior].every((v) => v === 0)) return x;
-  return bind1(padP, [x], { lo: [...lo], hi: [...hi], interior: [...interior], value });
+  const params = { lo: [...lo], hi: [...hi], interior: [...interior] };
+  return bind1(padP, [x], { ...params, value: castScalar(value, x.dtype) });
 }
 
 // ---------------------------------------------------------------- slice

@@ -19,6 +19,7 @@ import { bind } from "../trace.ts";
 /** `threefry2x32(k0, k1, x0, x1) -> (y0, y1)`, elementwise over int32 arrays of one shape. */
 export const threefry2x32P: Primitive<"threefry2x32", NoParams> = new Primitive(
   "threefry2x32",
+  { elementwise: true },
 );
 threefry2x32P.shape = (avals) => {
   const [first] = avals;

@@ -6,7 +6,7 @@
  * @module
  */
 import { Jaxpr, paramsOf } from "../../core/jaxpr.ts";
-import { scanP } from "../../core/control/scan.ts";
+import { scanP, type ScanParams } from "../../core/control/scan.ts";
 import { hasSubJaxprs } from "../../core/control/sub_programs.ts";
 import { simplify } from "../../core/transforms/simplify.ts";
 import { type KernelProgram, programToString } from "./fusion.ts";
@@ -16,8 +16,8 @@ import { type FusedScan, fusedScan, fusedScanToString } from "./loop_fusion.ts";
 export interface LoopLowering {
   /** The kernel program a simplified sub-jaxpr runs as. */
   program: (jaxpr: Jaxpr) => KernelProgram;
-  /** The backend's source of a fused scan (`reverse` steps from the end); none if it has none. */
-  render?: (loop: FusedScan, reverse: boolean) => string;
+  /** The backend's source of a fused scan for the scan's steps and direction `p`. */
+  render: (loop: FusedScan, p: ScanParams) => string;
 }
 
 /** The program's loops and branches as text, and the sources of its loop kernels. */
@@ -58,9 +58,9 @@ export function describeLoops(program: KernelProgram, lowering: LoopLowering): L
         const params = paramsOf(e, scanP);
         const loop = fusedScan(params, simplify(params.jaxpr));
         label = `scan ${at} (length ${params.length}${params.reverse ? ", reverse" : ""})`;
-        if (loop && lowering.render) {
+        if (loop) {
           loops.push(`${label}: one loop kernel\n${indent(fusedScanToString(loop))}`);
-          sources.push(`// scan ${at}\n${lowering.render(loop, params.reverse)}`);
+          sources.push(`// scan ${at}\n${lowering.render(loop, params)}`);
           return;
         }
       }

@@ -1,8 +1,8 @@
 /**
  * Fusion: groups a jaxpr's equations into kernels. Elementwise chains become one loop, with
- * broadcasts, and transposes, slices, reversals and pads that keep the innermost axis
- * contiguous, read as (strided, padded) views of memory (never materialised), and an optional
- * reduction at the end;
+ * broadcasts, transposes, slices and reversals that keep the innermost axis contiguous, and
+ * pads without interior padding, read as (strided, padded) views of memory (never
+ * materialised), and an optional reduction at the end;
  * an elementwise equation that extends no chain joins a sibling loop reading the same value
  * (relu and its derivative mask: one loop, two outputs); a reduction that ends no chain is a
  * loop of its own; reshapes are aliases; every other primitive is a kernel of its own, except
@@ -220,18 +220,12 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
  * padded_view.ts) instead of a copy: a broadcast always; a transpose, slice or reversal when
  * each element of its innermost axis is the operand's next one (or the same one), so vector
  * loops still load four consecutive elements (a reversal of an outer axis walks it backwards);
- * a pad without interior padding that leaves the innermost axis as it is (four consecutive
- * elements are then all padding or all read).
+ * a pad without interior padding.
  */
 function readsAsView(e: JaxprEqn): boolean {
   const name = e.prim.name;
   if (name === "broadcast_in_dim") return true;
-  if (e.prim === padP) {
-    const params = paramsOf(e, padP);
-    const last = params.lo.length - 1;
-    return e.inputs[0] instanceof Var && padIsView(params) && params.lo[last] === 0 &&
-      params.hi[last] === 0;
-  }
+  if (e.prim === padP) return e.inputs[0] instanceof Var && padIsView(paramsOf(e, padP));
   if (!MOVING_VIEWS.has(name) || !(e.inputs[0] instanceof Var)) return false;
   const rule = STRIDED_VIEWS[name as StridedViewName] as ViewRule<Params>;
   const { strides } = rule(e.inputs[0].aval, e.params, e.outBinders[0].aval);

@@ -13,7 +13,10 @@
  *   written once as IR expressions (math_definitions.ts, math_definitions_f64.ts), so the IR
  *   has no math nodes and every renderer runs the same math;
  * - int32 wraps; `div` truncates, gives 0 for a zero divisor and wraps `MIN / -1`; `rem` has the
- *   dividend's sign and gives the dividend for a zero divisor; `not` is bitwise;
+ *   dividend's sign and gives the dividend for a zero divisor; `not` and `xor` are bitwise; the
+ *   binary `shl`, `shr`, `shru` shift `a` by `b` bits (left, right copying the sign bit in,
+ *   right shifting zeros in), and as XLA an amount outside [0, 31] shifts every bit out (0, or
+ *   the sign bit's copies for `shr`);
  * - bool is 0 or 1: `not`, `and`, `or` are logical; comparisons give bool; a `max` reduction
  *   of bools is their `or`, a `min` reduction their `and`;
  * - `convert` truncates floats toward zero into int32, saturating at its range (NaN gives 0),
@@ -24,7 +27,7 @@
  *   that feeds a sum as one, so a renderer's own contraction of `a * b + c` changes nothing;
  * - `bitcast` reinterprets the 32 bits of a float32 as an int32 or back;
  * - `shift` moves an int32's bits left (`shl`, zeros in) or right (`shr`, copies of the sign
- *   bit in) by a constant count in [0, 31];
+ *   bit in; `shru`, zeros in) by a constant count in [0, 31];
  * - `highWord` is the high 32 bits (sign, exponent, top of the mantissa) of a float64 as an
  *   int32, and `withHighWord` a float64 with its high 32 bits replaced by an int32's: with
  *   them the float64 math definitions (math_definitions_f64.ts) scale by powers of two and
@@ -37,7 +40,18 @@ import { type MonoidReduction, reductionIdentity } from "../../core/reduction_id
 /** Unary operations renderers implement directly. */
 export type UnaryOp = "neg" | "abs" | "sqrt" | "floor" | "ceil" | "round" | "not";
 /** Binary arithmetic and logic, operands and result of one dtype. */
-export type BinaryOp = "add" | "sub" | "mul" | "div" | "rem" | "max" | "min" | "and" | "or";
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "rem"
+  | "max"
+  | "min"
+  | "and"
+  | "or"
+  | "xor"
+  | ShiftOp;
 /** Comparisons: operands of one dtype, a bool result. */
 export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 /**
@@ -57,8 +71,12 @@ export type MathFn =
   | "cos"
   | "pow"
   | "atan2";
-/** Shifts of int32 bits by a constant count: `shl` left, `shr` right keeping the sign. */
-export type ShiftOp = "shl" | "shr";
+/**
+ * Shifts of int32 bits: `shl` left, `shr` right keeping the sign, `shru` right shifting zeros in;
+ * by a constant count (a `shift` node) or by an int32 operand (a binary node).
+ */
+export type ShiftOp = "shl" | "shr" | "shru";
+
 /** How a reduction store combines a value into its output. */
 export type ReduceOp = "add" | "max" | "min";
 

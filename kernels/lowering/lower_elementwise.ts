@@ -10,18 +10,28 @@ import type {
   BinaryElementwiseName,
   UnaryElementwiseName,
 } from "../../core/primitives/elementwise.ts";
-import type { BinaryOp, CompareOp, Expr, MathFn, UnaryOp } from "./kernel_ir.ts";
+import type { BinaryOp, CompareOp, Expr, MathFn, ShiftOp, UnaryOp } from "./kernel_ir.ts";
 import { F32_DEFINITIONS } from "./math_definitions.ts";
 import { F64_DEFINITIONS } from "./math_definitions_f64.ts";
 import { binaryExpr, compareExpr, constant, select, unaryExpr } from "./ir_builders.ts";
+import { threefry2x32Exprs } from "./lower_threefry.ts";
 
-/** The elementwise primitives that lower to IR expressions. */
-export type LoweredName =
+/** The elementwise primitives of one output that lower to IR expressions. */
+export type SingleLoweredName =
   | UnaryElementwiseName
   | BinaryElementwiseName
+  | WordShiftName
+  | "xor"
   | "select_n"
   | "convert_element_type"
+  | "bitcast_convert_type"
   | "stop_gradient";
+
+/** The elementwise primitives that lower to IR expressions (threefry2x32 has two outputs). */
+export type LoweredName = SingleLoweredName | "threefry2x32";
+
+/** The shift primitives on int32 words. */
+export type WordShiftName = "shift_left" | "shift_right_logical" | "shift_right_arithmetic";
 
 /** A primitive's expression over its operands' expressions, given its output dtype. */
 export type Lowering = (args: readonly Expr[], out: DType) => Expr;
@@ -121,8 +131,26 @@ const acosh: Lowering = ([x], out) => {
   return select(below, constant(out, NaN), select(large, logTwice(x), small));
 };
 
-/** The lowering of each elementwise primitive. */
-export const ELEMENTWISE_LOWERING: Readonly<Record<LoweredName, Lowering>> = {
+/** What a word shifted by a constant amount outside [0, 31] gives: every bit shifted out. */
+const SHIFTED_OUT: Readonly<Record<ShiftOp, (a: Expr) => Expr>> = {
+  shl: () => constant("int32", 0),
+  shru: () => constant("int32", 0),
+  shr: (a) => ({ kind: "shift", op: "shr", dtype: "int32", a, bits: 31 }),
+};
+
+/**
+ * A shift primitive (XLA's: an amount outside [0, 31] shifts every bit out): by a constant
+ * amount a `shift` node (a vector instruction on wasm) or what is left, by an operand a binary
+ * shift.
+ */
+const shiftBy = (op: ShiftOp): Lowering => ([a, s]) => {
+  if (s.kind !== "const") return binaryExpr(op, a, s);
+  const inRange = Number.isInteger(s.value) && s.value >= 0 && s.value < 32;
+  return inRange ? { kind: "shift", op, dtype: "int32", a, bits: s.value } : SHIFTED_OUT[op](a);
+};
+
+/** The lowering of each elementwise primitive of one output. */
+export const ELEMENTWISE_LOWERING: Readonly<Record<SingleLoweredName, Lowering>> = {
   neg: unary("neg"),
   abs: unary("abs"),
   sqrt: unary("sqrt"),
@@ -154,6 +182,10 @@ export const ELEMENTWISE_LOWERING: Readonly<Record<LoweredName, Lowering>> = {
   min: binary("min"),
   and: binary("and"),
   or: binary("or"),
+  xor: binary("xor"),
+  shift_left: shiftBy("shl"),
+  shift_right_logical: shiftBy("shru"),
+  shift_right_arithmetic: shiftBy("shr"),
   pow: math("pow"),
   atan2: math("atan2"),
   eq: compare("eq"),
@@ -164,15 +196,21 @@ export const ELEMENTWISE_LOWERING: Readonly<Record<LoweredName, Lowering>> = {
   ge: compare("ge"),
   select_n: ([pred, onFalse, onTrue]) => select(pred, onTrue, onFalse),
   convert_element_type: ([a], out) => (a.dtype === out ? a : { kind: "convert", dtype: out, a }),
+  bitcast_convert_type: ([a], out) => (a.dtype === out ? a : { kind: "bitcast", dtype: out, a }),
   stop_gradient: ([a]) => a,
 };
 
 /** Whether `name` is an elementwise primitive with a lowering. */
 export function isLowered(name: string): name is LoweredName {
-  return Object.hasOwn(ELEMENTWISE_LOWERING, name);
+  return name === "threefry2x32" || Object.hasOwn(ELEMENTWISE_LOWERING, name);
 }
 
-/** The expression of primitive `name` over `args`, with output dtype `out`. */
-export function lowerElementwise(name: LoweredName, args: readonly Expr[], out: DType): Expr {
-  return ELEMENTWISE_LOWERING[name](args, out);
+/** The expressions of primitive `name`'s outputs over `args`, their dtypes `outs`. */
+export function lowerElementwise(
+  name: LoweredName,
+  args: readonly Expr[],
+  outs: readonly DType[],
+): Expr[] {
+  if (name === "threefry2x32") return threefry2x32Exprs(args);
+  return [ELEMENTWISE_LOWERING[name](args, outs[0])];
 }

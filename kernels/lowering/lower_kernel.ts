@@ -149,6 +149,12 @@ export function lowerKernel(k: Kernel): LoopKernel {
     return values.get(a) ?? load(a, direct);
   };
   const stores: Store[] = [];
+  /** Names `v` the loop's `value`, stored where other kernels need it. */
+  const define = (v: Var, value: Expr) => {
+    values.set(v, value);
+    const output = outputIndex.get(v);
+    if (output !== undefined) stores.push({ output, value, strides: direct });
+  };
   for (const e of k.eqns) {
     const out = e.outBinders[0];
     const name = e.prim.name;
@@ -177,13 +183,14 @@ export function lowerKernel(k: Kernel): LoopKernel {
       if (viewed && !outputIndex.has(out)) continue;
       value = viewed ? operand(out) : splat!;
     } else if (isLowered(name)) {
-      value = lowerElementwise(name, e.inputs.map(operand), out.aval.dtype as DType);
+      const outs = e.outBinders.map((v) => v.aval.dtype as DType);
+      const exprs = lowerElementwise(name, e.inputs.map(operand), outs);
+      e.outBinders.forEach((v, j) => define(v, exprs[j]));
+      continue;
     } else {
       throw new Error(`lowerKernel: ${name} is not fusible`);
     }
-    values.set(out, value);
-    const output = outputIndex.get(out);
-    if (output !== undefined) stores.push({ output, value, strides: direct });
+    define(out, value);
   }
   const lowered: LoopKernel = {
     space,

@@ -12,11 +12,12 @@ import { verifyLoopKernel } from "./verify_ir.ts";
 
 /**
  * The loop kernel applying elementwise primitive `name` to `size` elements of operands of
- * dtypes `inputs`, giving `out`; verified when `config.verifyPrograms`.
+ * dtypes `inputs`, giving outputs of dtypes `outs` (one, but threefry2x32's two), each stored
+ * contiguously; verified when `config.verifyPrograms`.
  *
  * @example
  * ```ts
- * loopKernelToString(oneOpKernel("add", ["float32", "float32"], "float32", 8));
+ * loopKernelToString(oneOpKernel("add", ["float32", "float32"], ["float32"], 8));
  * // loop [8] in (float32, float32) out (float32)
  * //   t0: float32 = in0[1]
  * //   t1: float32 = in1[1]
@@ -27,16 +28,20 @@ import { verifyLoopKernel } from "./verify_ir.ts";
 export function oneOpKernel(
   name: LoweredName,
   inputs: readonly DType[],
-  out: DType,
+  outs: readonly DType[],
   size: number,
 ): LoopKernel {
   const args = inputs.map((dtype, load): Expr => ({ kind: "load", dtype, load }));
   const k: LoopKernel = {
     space: [size],
     inputs,
-    outputs: [out],
+    outputs: outs,
     loads: inputs.map((_, input) => ({ input, strides: [1] })),
-    stores: [{ output: 0, value: lowerElementwise(name, args, out), strides: [1] }],
+    stores: lowerElementwise(name, args, outs).map((value, output) => ({
+      output,
+      value,
+      strides: [1],
+    })),
   };
   if (config.verifyPrograms) verifyLoopKernel(k);
   return k;

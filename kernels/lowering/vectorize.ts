@@ -101,12 +101,11 @@ export function planVector(k: LoopKernel, target: VectorTarget): VectorPlan | nu
     const l = k.loads[e.load];
     const pattern = loadPattern(l.strides, mode);
     if (!pattern || !target.load(e.dtype, pattern)) return null;
-    // A padded load's four elements are all read or all padding: its bounds leave out no point
-    // of the axes a step covers.
-    // (A pairs load's setup reads before the test: no padded ones.)
-    const stepped = mode === "lanes" ? 1 : 2;
+    // A pairs step covers two axes, and its loads' setup reads before any test: no padding
+    // along them, and no padded pairs loads. A lanes loop runs its fours only where the
+    // innermost axis is within every load's bounds (`lanesRange`), the scalar body elsewhere.
     const padded = paddedAxes(k.space, l.padding);
-    if (padded.some((d) => d >= k.space.length - stepped)) return null;
+    if (mode === "pairs" && padded.some((d) => d >= k.space.length - 2)) return null;
     if (padded.length && pattern === "pairs") return null;
     loads.set(e.load, pattern);
   }
@@ -125,6 +124,18 @@ export function planVector(k: LoopKernel, target: VectorTarget): VectorPlan | nu
     stores.push(pattern);
   }
   return { mode, loads, stores };
+}
+
+/**
+ * The range `[from, to)` of the innermost axis of `k`'s space within the bounds of every load
+ * padded along it (the whole axis when none is): where a lanes loop's fours read no padding.
+ */
+export function lanesRange(k: LoopKernel): [number, number] {
+  const last = k.space.length - 1;
+  return k.loads.reduce<[number, number]>(([from, to], l) => {
+    const [a, b] = l.padding?.bounds[last] ?? [0, k.space[last]];
+    return [Math.max(from, a), Math.min(to, b)];
+  }, [0, k.space[last]]);
 }
 
 /**

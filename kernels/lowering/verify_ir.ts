@@ -12,6 +12,7 @@
 import type { DType } from "../../core/dtype.ts";
 import { sizeOf } from "../../core/shape.ts";
 import {
+  type BinaryOp,
   type Expr,
   type ExprKind,
   type LoopKernel,
@@ -38,7 +39,7 @@ const UNARY_DTYPES: Readonly<Record<UnaryOp, readonly DType[]>> = {
 };
 
 /** Dtypes each binary operation takes. */
-const BINARY_DTYPES: Readonly<Record<string, readonly DType[]>> = {
+const BINARY_DTYPES: Readonly<Record<BinaryOp, readonly DType[]>> = {
   add: NUMBERS,
   sub: NUMBERS,
   mul: NUMBERS,
@@ -48,6 +49,10 @@ const BINARY_DTYPES: Readonly<Record<string, readonly DType[]>> = {
   min: NUMBERS,
   and: ["int32", "bool"],
   or: ["int32", "bool"],
+  xor: ["int32"],
+  shl: ["int32"],
+  shr: ["int32"],
+  shru: ["int32"],
 };
 
 /** Dtypes each reduction accumulates (bool's `max` is `or`, its `min` is `and`). */

@@ -1,14 +1,15 @@
 /**
- * Elementwise primitives on the wasm runtime: each unary and binary one maps to the prebuilt
- * kernel named `primitive_dtype` (`exp_f32`, `lt_i32`, `not_u8`), select to `select_n_dtype`
- * and dtype conversion to `convert_from_to`, all rendered from the kernel IR
- * (kernels/wasm/eager_elementwise.ts); the bit operations (xor, shifts, threefry2x32) are
- * hand-written (kernels/assembly/bits.ts) and bitcast views its operand's block.
+ * Elementwise primitives on the wasm runtime: each unary and binary one (the int32 word
+ * operations xor and the shifts too) maps to the prebuilt kernel named `primitive_dtype`
+ * (`exp_f32`, `lt_i32`, `xor_i32`), threefry2x32 to `threefry2x32_i32`, select to
+ * `select_n_dtype` and dtype conversion to `convert_from_to`, all rendered from the kernel IR
+ * (kernels/wasm/eager_elementwise.ts); bitcast views its operand's block.
  * @module
  */
 import type { WasmRule } from "./rule.ts";
-import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
+import { SUFFIX, type WasmRuntime } from "./runtime.ts";
 import { splitRange } from "./split.ts";
+import { WORD_BINARY } from "../../core/primitives/bits.ts";
 import {
   BINARY_ELEMENTWISE,
   type BinaryElementwiseName,
@@ -17,77 +18,41 @@ import {
 } from "../../core/primitives/elementwise.ts";
 import { rulesFor } from "../rule_table.ts";
 
-const WORD_BINARY = [
-  "xor",
-  "shift_left",
-  "shift_right_logical",
-  "shift_right_arithmetic",
-] as const;
-
 /**
- * Elements per split point: the bit kernels run whole 16-byte vectors past the end of their
- * range, so every range but the last ends on a vector boundary of the narrowest (1-byte)
- * operand; the IR's kernels then start their ranges on one too.
+ * Elements per split point: every range but the last ends on a vector boundary of the
+ * narrowest (1-byte) operand, so the kernels' ranges start on one too.
  */
 const SPLIT_ALIGN = 16;
 
 /**
  * Runs elementwise kernel `kernel` over `n` elements, split into contiguous ranges over the
- * threads when large: each operand is `[address, bytes per element]`. The kernel takes its
- * operands' addresses and then the range itself (`kernel(...operands, lo, hi)`, kernels rendered
- * from the IR) or, with `counted`, the range's count (`kernel(...operands, count)`, the
- * hand-written bit kernels).
+ * threads when large: it takes its operands' addresses (`operands`, outputs last) and then the
+ * range itself (`kernel(...operands, lo, hi)`).
  */
-function launch(
-  rt: WasmRuntime,
-  kernel: string,
-  op: string,
-  operands: [number, number][],
-  n: number,
-  counted = false,
-): void {
+function launch(rt: WasmRuntime, kernel: string, op: string, operands: number[], n: number): void {
   const tasks = splitRange(n, n, rt.threads(), SPLIT_ALIGN).map(([lo, hi]) => ({
     kernel,
-    args: counted
-      ? [...operands.map(([ptr, bytes]) => ptr + lo * bytes), hi - lo]
-      : [...operands.map(([ptr]) => ptr), lo, hi],
+    args: [...operands, lo, hi],
   }));
   rt.parallel(tasks, op);
 }
 
-function unary(name: string): WasmRule {
-  return (rt, [x], [a], _, [out]) => {
-    const o = rt.allocFor(out);
-    const operands: [number, number][] = [
-      [x.ptr, ELEMENT_BYTES[a.dtype]],
-      [o.ptr, ELEMENT_BYTES[out.dtype]],
-    ];
-    launch(rt, `${name}_${SUFFIX[a.dtype]}`, name, operands, a.size);
-    return [o];
+/**
+ * The rule of elementwise primitive `name`: its prebuilt kernel, named for it and its first
+ * operand's dtype, over new outputs.
+ */
+function lowered(name: string): WasmRule {
+  return (rt, inputs, [a], _, outs) => {
+    const results = outs.map((out) => rt.allocFor(out));
+    const operands = [...inputs, ...results].map((b) => b.ptr);
+    launch(rt, `${name}_${SUFFIX[a.dtype]}`, name, operands, outs[0].size);
+    return results;
   };
 }
 
-/** A binary primitive's rule; `counted` for the hand-written bit kernels. */
-function binary(name: string, counted = false): WasmRule {
-  return (rt, [x, y], [a], _, [out]) => {
-    const o = rt.allocFor(out);
-    const bytes = ELEMENT_BYTES[a.dtype];
-    const operands: [number, number][] = [[x.ptr, bytes], [y.ptr, bytes], [
-      o.ptr,
-      ELEMENT_BYTES[out.dtype],
-    ]];
-    launch(rt, `${name}_${SUFFIX[a.dtype]}`, name, operands, a.size, counted);
-    return [o];
-  };
-}
-
-const selectN: WasmRule = (rt, [p, f, t], [pa], __, [out]) => {
+const selectN: WasmRule = (rt, inputs, _, __, [out]) => {
   const o = rt.allocFor(out);
-  const bytes = ELEMENT_BYTES[out.dtype];
-  const operands: [number, number][] = [[p.ptr, ELEMENT_BYTES[pa.dtype]], [f.ptr, bytes], [
-    t.ptr,
-    bytes,
-  ], [o.ptr, bytes]];
+  const operands = [...inputs, o].map((b) => b.ptr);
   launch(rt, `select_n_${SUFFIX[out.dtype]}`, "select_n", operands, out.size);
   return [o];
 };
@@ -95,15 +60,11 @@ const selectN: WasmRule = (rt, [p, f, t], [pa], __, [out]) => {
 const convert: WasmRule = (rt, [x], [a], _, [out]) => {
   if (a.dtype === out.dtype) return [rt.share(x)];
   const o = rt.allocFor(out);
-  const operands: [number, number][] = [[x.ptr, ELEMENT_BYTES[a.dtype]], [
-    o.ptr,
-    ELEMENT_BYTES[out.dtype],
-  ]];
   launch(
     rt,
     `convert_${SUFFIX[a.dtype]}_${SUFFIX[out.dtype]}`,
     "convert_element_type",
-    operands,
+    [x.ptr, o.ptr],
     out.size,
   );
   return [o];
@@ -111,12 +72,6 @@ const convert: WasmRule = (rt, [x], [a], _, [out]) => {
 
 /** int32 and float32 share their 4 bytes: the result views the same block. */
 const bitcast: WasmRule = (rt, [x]) => [rt.share(x)];
-
-const threefry: WasmRule = (rt, [k0, k1, x0, x1], _, __, [a, b]) => {
-  const y0 = rt.allocFor(a), y1 = rt.allocFor(b);
-  rt.kernel("threefry2x32", "threefry2x32")(k0.ptr, k1.ptr, x0.ptr, x1.ptr, y0.ptr, y1.ptr, a.size);
-  return [y0, y1];
-};
 
 /** Rules of the elementwise primitives. */
 export const elementwiseRules: Record<
@@ -129,11 +84,9 @@ export const elementwiseRules: Record<
   | "threefry2x32",
   WasmRule
 > = {
-  ...rulesFor(UNARY_ELEMENTWISE, unary),
-  ...rulesFor(BINARY_ELEMENTWISE, (name) => binary(name)),
-  ...rulesFor(WORD_BINARY, (name) => binary(name, true)),
+  ...rulesFor([...UNARY_ELEMENTWISE, ...BINARY_ELEMENTWISE, ...WORD_BINARY], lowered),
   select_n: selectN,
   convert_element_type: convert,
   bitcast_convert_type: bitcast,
-  threefry2x32: threefry,
+  threefry2x32: lowered("threefry2x32"),
 };

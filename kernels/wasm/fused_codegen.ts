@@ -20,7 +20,12 @@ import {
   type Store,
   topologicalOrder,
 } from "../lowering/kernel_ir.ts";
-import { planVector, type ReducePattern, type VectorPlan } from "../lowering/vectorize.ts";
+import {
+  lanesRange,
+  planVector,
+  type ReducePattern,
+  type VectorPlan,
+} from "../lowering/vectorize.ts";
 import {
   ASSEMBLYSCRIPT_VECTOR,
   boolLoad16,
@@ -121,8 +126,9 @@ export const ARGUMENTS: Places = {
  * for a padded load, the test of the indices that read it. Points outside its bounds read the
  * padding value instead, selected without a branch: their address is that of the point with
  * each padded index clamped into its bounds (an element of the input, never past it). With
- * `hoisted`, the test and the clamped indices are the named constants `statements` declares
- * (once before a lanes loop, whose steps do not move them).
+ * `hoisted` (in a lanes loop, whose fours run only within the innermost axis's bounds), the
+ * innermost index is neither tested nor clamped, and the test and the other clamped indices are
+ * the named constants `statements` declares (once before the loop: its steps do not move them).
  */
 function loadPlace(
   k: LoopKernel,
@@ -133,7 +139,8 @@ function loadPlace(
   const l = k.loads[e.load];
   const place = places.input(l.input);
   if ("register" in place) return place;
-  const axes = paddedAxes(k.space, l.padding);
+  const last = k.space.length - 1;
+  const axes = paddedAxes(k.space, l.padding).filter((d) => !hoisted || d !== last);
   const clamp = (d: number) => {
     const [from, to] = l.padding!.bounds[d];
     return `max<i32>(${from}, min<i32>(i${d}, ${to - 1}))`;
@@ -309,6 +316,11 @@ export interface VectorLoop {
   /** A lanes loop's body of `lanes` elements, run before the four-lane loop. */
   wide?: { lanes: number; body: string[] };
   /**
+   * The range `[from, to)` of the innermost axis a lanes loop's fours run in (`lanesRange`):
+   * the scalar body runs the points before and after it.
+   */
+  within?: [number, number];
+  /**
    * The body's contiguous bool loads (their register and address) and plain bool stores (their
    * address and mask value), each one line of `body`, which a wide body does 16 at a time.
    */
@@ -321,7 +333,7 @@ export interface VectorLoop {
 /** The vector loop of `k` under `plan`. */
 function vectorLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): VectorLoop {
   const loop = vectorBody(k, regs, plan);
-  if (plan.mode !== "pairs") return loop;
+  if (plan.mode !== "pairs") return { ...loop, within: lanesRange(k) };
   const [h0, h1] = [0, 1].map((half) => vectorBody(k, regs, plan, { half }));
   return { ...loop, quad: { halves: [h0.body, h1.body], declare: h0.before, combine: h0.after } };
 }
@@ -329,7 +341,7 @@ function vectorLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): VectorLoo
 /**
  * The loops over `space` around the scalar `body`, the outermost one over `[lo, hi)`; with a
  * vector loop, it runs four elements at a time and the scalar body on the remainder (of the range,
- * when that loop is also the outermost).
+ * when that loop is also the outermost), and on the points of a lanes loop outside its `within`.
  */
 export function loopNest(
   space: readonly number[],
@@ -347,17 +359,26 @@ export function loopNest(
   const at = indent(outer + 1);
   if (vector?.kind === "lanes") {
     const i = `i${last}`, [from, n] = bounds(last);
+    const scalar = (to: string) => [
+      `${at}for (; ${i} < ${to}; ${i}++) {`,
+      ...body.map((l) => `${at}  ${l}`),
+      `${at}}`,
+    ];
+    // Bounds of the fours: within the range of the axis (the outermost's runs to hi).
+    const upTo = (b: number) => (last === 0 ? `min<i32>(${b}, hi)` : `${b}`);
+    const [start, end] = vector.within ?? [0, space[last]];
+    const stop = end < space[last] ? upTo(end) : n;
     lines.push(...vector.before.map((l) => at + l));
     lines.push(`${at}let ${i} = ${from};`);
+    if (start > 0) lines.push(...scalar(upTo(start)));
     if (vector.wide) {
       const { lanes, body } = vector.wide;
-      lines.push(`${at}for (; ${i} + ${lanes} <= ${n}; ${i} += ${lanes}) {`);
+      lines.push(`${at}for (; ${i} + ${lanes} <= ${stop}; ${i} += ${lanes}) {`);
       lines.push(...body.map((l) => `${at}  ${l}`), `${at}}`);
     }
-    lines.push(`${at}for (; ${i} + 4 <= ${n}; ${i} += 4) {`);
+    lines.push(`${at}for (; ${i} + 4 <= ${stop}; ${i} += 4) {`);
     lines.push(...vector.body.map((l) => `${at}  ${l}`), `${at}}`);
-    lines.push(...vector.after.map((l) => at + l));
-    lines.push(`${at}for (; ${i} < ${n}; ${i}++) {`, ...body.map((l) => `${at}  ${l}`), `${at}}`);
+    lines.push(...vector.after.map((l) => at + l), ...scalar(n));
   } else if (vector) {
     const p = `i${last - 1}`, i = `i${last}`, n = space[last - 1];
     lines.push(`${at}let ${p} = 0;`);

@@ -417,7 +417,7 @@ export function describeForWasm(jaxpr: Jaxpr): Record<string, string> {
   };
   const { loops, sources } = describeLoops(c.program, {
     program: (body) => lowerForWasm(body).program,
-    render: (loop, reverse) => emitLoopKernel(loop, reverse, "loop"),
+    render: (loop, p) => emitLoopKernel(loop, p.reverse, "loop"),
   });
   if (loops) shown.loops = loops;
   if (sources) shown["loop assemblyscript"] = sources;

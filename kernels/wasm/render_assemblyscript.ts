@@ -93,6 +93,21 @@ const numeric = (op: string, i32: string) => ({ ...floats(op), int32: vcall(`i32
 /** Bitwise forms for int32 and bool masks. */
 const bitwise = (fn: string) => ({ ...NONE, int32: vcall(fn), bool: vcall(fn) });
 
+/**
+ * An int32 operation without a v128 instruction (wasm shifts all lanes by one count): the scalar
+ * form, and in vector code the scalar form on each lane's operands, the lanes put back together.
+ */
+function lanewise(scalar: (args: readonly string[]) => string): Rendering {
+  const lane = (args: readonly string[], l: number) =>
+    scalar(args.map((a) => `i32x4.extract_lane(${a}, ${l})`));
+  const vector: VectorForm = (args) =>
+    [1, 2, 3].reduce(
+      (v, l) => `i32x4.replace_lane(${v}, ${l}, ${lane(args, l)})`,
+      `i32x4.splat(${lane(args, 0)})`,
+    );
+  return { scalar, vector: { ...NONE, int32: vector } };
+}
+
 /** Each unary operation. */
 export const UNARY_RENDERING: Readonly<Record<UnaryOp, Rendering>> = {
   neg: { scalar: ([a]) => `(-${a})`, vector: numeric("neg", "neg") },
@@ -132,6 +147,11 @@ export const BINARY_RENDERING: Readonly<Record<BinaryOp, Rendering>> = {
   min: { scalar: ([a, b], d) => `min<${REG[d]}>(${a}, ${b})`, vector: numeric("min", "min_s") },
   and: { scalar: infix("&"), vector: bitwise("v128.and") },
   or: { scalar: infix("|"), vector: bitwise("v128.or") },
+  xor: { scalar: infix("^"), vector: { ...NONE, int32: vcall("v128.xor") } },
+  // By an operand: `<u32>b < 32` is the amount in [0, 31]; outside it every bit shifts out.
+  shl: lanewise(([a, b]) => `(<u32>${b} < 32 ? ${a} << ${b} : 0)`),
+  shr: lanewise(([a, b]) => `(${a} >> (<u32>${b} < 32 ? ${b} : 31))`),
+  shru: lanewise(([a, b]) => `(<u32>${b} < 32 ? ${a} >>> ${b} : 0)`),
 };
 
 /** A comparison: an i32 0/1 in scalar code, a lane mask in vector code. */
@@ -168,10 +188,11 @@ const FMA: Rendering = {
   vector: { ...NONE, float32: vcall("f32x4.relaxed_madd"), float64: vcall("f64x2.relaxed_madd") },
 };
 
-/** Each shift of int32 bits by a constant count (`>>` on i32 keeps the sign). */
+/** Each shift of int32 bits by a constant count (`>>` on i32 keeps the sign, `>>>` not). */
 const SHIFT_RENDERING: Readonly<Record<ShiftOp, { scalar: string; vector: string }>> = {
   shl: { scalar: "<<", vector: "i32x4.shl" },
   shr: { scalar: ">>", vector: "i32x4.shr_s" },
+  shru: { scalar: ">>>", vector: "i32x4.shr_u" },
 };
 
 /** The rendering of an operation node, or null for the other kinds. */

@@ -28,7 +28,6 @@ import { isKernelPrimitiveName } from "../../core/primitives/registry.ts";
 import { isNative, unsupported } from "../rule_table.ts";
 import { settleChecks } from "../lowering/check_program.ts";
 import { describeForWebGPU, webgpuExecutable } from "./compile/executor.ts";
-import { bitsRules } from "./bits.ts";
 import { contractionRules } from "./dot_general.ts";
 import { elementwiseRules } from "./elementwise.ts";
 import { indexingRules } from "./indexing.ts";
@@ -66,7 +65,6 @@ export const webgpuRules: GpuRuleTable = {
   ...contractionRules,
   ...patchesRules,
   ...indexingRules,
-  ...bitsRules,
   ...sortRules,
   cholesky: DECOMPOSITION,
   triangular_solve: DECOMPOSITION,

@@ -1,11 +1,11 @@
 /**
- * Elementwise kernels: one invocation per element. An elementwise primitive runs as its one-op
- * program of the kernel IR (one_op_kernel.ts), rendered by render_wgsl.ts as fused kernels are;
- * `mapRule` runs a WGSL expression of its own (the bit primitives, which the IR lacks).
+ * Elementwise kernels: one invocation per element. An elementwise primitive (the int32 word
+ * operations, bitcast and threefry2x32 too) runs as its one-op program of the kernel IR
+ * (one_op_kernel.ts), rendered by render_wgsl.ts as fused kernels are.
  * @module
  */
-import type { ShapedArray } from "../../core/aval.ts";
 import type { DType } from "../../core/dtype.ts";
+import { WORD_BINARY } from "../../core/primitives/bits.ts";
 import {
   BINARY_ELEMENTWISE,
   type BinaryElementwiseName,
@@ -21,9 +21,6 @@ import { allocFor, type GpuRule } from "./rule.ts";
 import type { Kernel } from "./runtime.ts";
 import { buffer, type GpuDType, grid, KernelParams } from "./wgsl.ts";
 import { withHelpers } from "./wgsl_math.ts";
-
-/** A WGSL expression over operand names. */
-export type WgslExpr = (args: string[]) => string;
 
 /** A kernel over `n` elements: `body` computes each `out<j>[i]` from the `in<k>[i]`. */
 function elementKernel(
@@ -64,39 +61,39 @@ export function programKernel(k: LoopKernel): Kernel {
 const bodies = new Map<string, string[]>();
 
 /** The rule running elementwise primitive `name` as its one-op program. */
-const loweredRule = (name: LoweredName): GpuRule => (rt, inputs, inAvals, _params, [out]) => {
+const loweredRule = (name: LoweredName): GpuRule => (rt, inputs, inAvals, _params, outs) => {
   const types = inAvals.map((a) => a.dtype);
-  const key = `${name}(${types}) -> ${out.dtype}`;
+  const outTypes = outs.map((a) => a.dtype);
+  const key = `${name}(${types}) -> (${outTypes})`;
   let body = bodies.get(key);
   if (!body) {
-    body = programBody(oneOpKernel(name, types, out.dtype, out.size));
+    body = programBody(oneOpKernel(name, types, outTypes, outs[0].size));
     bodies.set(key, body);
   }
-  const result = allocFor(rt, out);
-  rt.run(elementKernel(types, [out.dtype], body, out.size), [...inputs, result]);
-  return [result];
+  const results = outs.map((out) => allocFor(rt, out));
+  rt.run(elementKernel(types, outTypes, body, outs[0].size), [...inputs, ...results]);
+  return results;
 };
-
-/** The rule running one kernel `out[i] = expr(in0[i], ...)`, its expression chosen by `pick`. */
-export function mapRule(pick: (inAvals: ShapedArray[], out: ShapedArray) => WgslExpr): GpuRule {
-  return (rt, inputs, inAvals, _params, [out]) => {
-    const result = allocFor(rt, out);
-    const args = inAvals.map((_, k) => `x${k}`);
-    const body = [
-      ...args.map((x, k) => `let ${x} = in${k}[i];`),
-      `out0[i] = ${pick(inAvals, out)(args)};`,
-    ];
-    const types = inAvals.map((a) => a.dtype);
-    rt.run(elementKernel(types, [out.dtype], body, out.size), [...inputs, result]);
-    return [result];
-  };
-}
 
 /** WebGPU rules of the elementwise primitives. */
 export const elementwiseRules: Record<
-  UnaryElementwiseName | BinaryElementwiseName | "select_n" | "convert_element_type",
+  | UnaryElementwiseName
+  | BinaryElementwiseName
+  | typeof WORD_BINARY[number]
+  | "select_n"
+  | "convert_element_type"
+  | "bitcast_convert_type"
+  | "threefry2x32",
   GpuRule
 > = rulesFor(
-  [...UNARY_ELEMENTWISE, ...BINARY_ELEMENTWISE, "select_n", "convert_element_type"],
+  [
+    ...UNARY_ELEMENTWISE,
+    ...BINARY_ELEMENTWISE,
+    ...WORD_BINARY,
+    "select_n",
+    "convert_element_type",
+    "bitcast_convert_type",
+    "threefry2x32",
+  ],
   loweredRule,
 );

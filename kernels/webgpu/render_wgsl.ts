@@ -51,6 +51,9 @@ export const UNARY_WGSL: Readonly<Record<UnaryOp, ByDtype>> = {
   not: { int32: prefix("~"), bool: ([x]) => `(1u - ${x})` },
 };
 
+/** Whether the i32 shift amount `s` lies in `[0, 32)`. */
+const inRange = (s: string) => `(bitcast<u32>(${s}) < 32u)`;
+
 /** WGSL of each binary operation, by operand dtype. */
 export const BINARY_WGSL: Readonly<Record<BinaryOp, ByDtype>> = {
   add: same(infix("+")),
@@ -63,6 +66,14 @@ export const BINARY_WGSL: Readonly<Record<BinaryOp, ByDtype>> = {
   min: { float32: call("min_f"), int32: call("min") },
   and: { int32: infix("&"), bool: infix("&") },
   or: { int32: infix("|"), bool: infix("|") },
+  xor: { int32: infix("^") },
+  // WGSL takes the amount modulo 32; the IR shifts every bit out of [0, 31].
+  shl: { int32: ([x, s]) => `select(0i, ${x} << bitcast<u32>(${s}), ${inRange(s)})` },
+  shr: { int32: ([x, s]) => `(${x} >> select(31u, bitcast<u32>(${s}), ${inRange(s)}))` },
+  shru: {
+    int32: ([x, s]) =>
+      `select(0i, bitcast<i32>(bitcast<u32>(${x}) >> bitcast<u32>(${s})), ${inRange(s)})`,
+  },
 };
 
 const holds = (op: string): Render => ([x, y]) => `select(0u, 1u, ${x} ${op} ${y})`;
@@ -119,14 +130,18 @@ const NODE_WGSL: {
   convert: (e, args) => CONVERT_WGSL[e.a.dtype as GpuDType][gpuDType("convert", e.dtype)](args),
   fma: (e, args) => at({ float32: call("fma") }, "fma", e.dtype)(args),
   bitcast: (e, [x]) => `bitcast<${SCALAR[gpuDType("bitcast", e.dtype)]}>(${x})`,
-  shift: (e, [x]) => `(${x} ${SHIFT_WGSL[e.op]} ${e.bits}u)`,
+  shift: (e, [x]) => SHIFT_WGSL[e.op](x, e.bits),
   // Words of float64s, which WGSL does not have: refused as float64 operands are.
   highWord: (e) => at({}, "highWord", e.a.dtype)([]),
   withHighWord: (e) => at({}, "withHighWord", e.dtype)([]),
 };
 
-/** WGSL of each shift (`>>` of an i32 copies its sign bit in). */
-const SHIFT_WGSL: Readonly<Record<ShiftOp, string>> = { shl: "<<", shr: ">>" };
+/** WGSL of each shift by a constant count (`>>` of an i32 copies its sign bit in, of a u32 not). */
+const SHIFT_WGSL: Readonly<Record<ShiftOp, (x: string, bits: number) => string>> = {
+  shl: (x, bits) => `(${x} << ${bits}u)`,
+  shr: (x, bits) => `(${x} >> ${bits}u)`,
+  shru: (x, bits) => `bitcast<i32>(bitcast<u32>(${x}) >> ${bits}u)`,
+};
 
 /** WGSL statements computing expressions, and the WGSL naming each root's value. */
 export interface RenderedExprs {

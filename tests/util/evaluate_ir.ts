@@ -124,6 +124,10 @@ const BINARY: Readonly<Record<BinaryOp, (a: Value, b: Value, d: Expr["dtype"]) =
   min: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
   and: (a, b) => a & b,
   or: (a, b) => a | b,
+  xor: (a, b) => a ^ b,
+  shl: (a, b) => (b >= 0 && b < 32 ? a << b : 0),
+  shr: (a, b) => a >> (b >= 0 && b < 32 ? b : 31),
+  shru: (a, b) => (b >= 0 && b < 32 ? a >>> b | 0 : 0),
 };
 
 const COMPARE: Readonly<Record<CompareOp, (a: Value, b: Value) => boolean>> = {
@@ -186,7 +190,11 @@ export function evaluateExpr(root: Expr, loads: readonly number[], fused = true)
       case "bitcast":
         return e.dtype === "int32" ? f32Bits(at(e.a)) : bitsF32(at(e.a));
       case "shift":
-        return e.op === "shl" ? at(e.a) << e.bits : at(e.a) >> e.bits;
+        return e.op === "shl"
+          ? at(e.a) << e.bits
+          : e.op === "shr"
+          ? at(e.a) >> e.bits
+          : (at(e.a) >>> e.bits) | 0;
       case "highWord":
         return highWord(at(e.a));
       case "withHighWord":

@@ -3,6 +3,7 @@
  * operations: the renderer tests run a one-op program of it against ref.
  */
 import type { Array } from "../../mod.ts";
+import * as bits from "../../core/primitives/bits.ts";
 import * as lax from "../../core/primitives/elementwise.ts";
 import type { BinaryOp, CompareOp, MathFn, UnaryOp } from "../../kernels/lowering/kernel_ir.ts";
 
@@ -31,6 +32,10 @@ export const BINARY_PRIMITIVE: Record<BinaryOp, (x: Array, y: Array) => Array> =
   min: lax.min,
   and: lax.and,
   or: lax.or,
+  xor: bits.xor,
+  shl: bits.shiftLeft,
+  shr: bits.shiftRightArithmetic,
+  shru: bits.shiftRightLogical,
 };
 
 /** The primitive of each comparison. */

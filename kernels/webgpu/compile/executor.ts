@@ -49,6 +49,8 @@ import type { GpuRule } from "../rule.ts";
 import { type BufferRef, type GpuRuntime, GpuView, wholeBuffer } from "../runtime.ts";
 import { ELEMENT_BYTES, gpuDType } from "../wgsl.ts";
 import { arenaLayout, spillSlots } from "./arena_layout.ts";
+import { describeLoops } from "../../lowering/describe_loops.ts";
+import { emitLoopWgsl } from "./loop_wgsl.ts";
 import { emitFusedWgsl, type FusedShader } from "./fused_wgsl.ts";
 import { type GpuLoopContext, gpuLoopImpls } from "./loops.ts";
 
@@ -294,13 +296,28 @@ function gpuMachine(
   return machine;
 }
 
-/** What `jit(f).lower(...)` shows on the WebGPU backend: the kernel program and its shaders. */
+/**
+ * What `jit(f).lower(...)` shows on the WebGPU backend: the kernel program and its shaders, and
+ * where it has loops or branches, what each runs (`loops`) and the shaders of its loop kernels
+ * (`loop wgsl`).
+ */
 export function describeForWebGPU(jaxpr: Jaxpr, rt: GpuRuntime): Record<string, string> {
   checkDTypes(jaxpr);
-  const { program, fused } = lowerForWebGPU(jaxpr, ...deviceLimits(rt));
+  const limits = deviceLimits(rt);
+  const { program, fused } = lowerForWebGPU(jaxpr, ...limits);
   const wgsl = program.kernels.flatMap((k, i) => {
     const launch = fused.get(k);
     return launch ? [`// k${i}\n${launch.shader.source}`] : [];
   });
-  return { program: programToString(program), wgsl: wgsl.join("\n") };
+  const shown: Record<string, string> = {
+    program: programToString(program),
+    wgsl: wgsl.join("\n"),
+  };
+  const { loops, sources } = describeLoops(program, {
+    program: (body) => lowerForWebGPU(body, ...limits).program,
+    render: (loop, p) => emitLoopWgsl(loop, p.length, p.reverse, () => undefined).source,
+  });
+  if (loops) shown.loops = loops;
+  if (sources) shown["loop wgsl"] = sources;
+  return shown;
 }
