@@ -8,6 +8,8 @@
 import type { DType } from "../../core/dtype.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
 import type { WasmBuffer } from "./memory.ts";
+import type { CopyShape } from "../lowering/one_op_copy.ts";
+import { copyExport, copyShape } from "./eager_copies.ts";
 import { splitRange } from "./split.ts";
 import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
 
@@ -65,6 +67,27 @@ export function outerSplit(
   return splitRange(shape[0], disjoint ? sizeOf(shape) : 0, threads);
 }
 
+/** Rows of at least this many contiguous bytes are copied by `memory.copy` (hand-written). */
+const BULK_BYTES = 512;
+
+/**
+ * Whether a copy (merged to `rank` axes, in loop shape `kind`, rows of `rowBytes`) runs the
+ * kernel rendered from the IR (eager_copies.ts): of rank 3, not of bools (whose vector loads
+ * widen bytes to lanes, where the hand-written kernel moves 16 bytes at once), and not a
+ * contiguous copy of rows long enough for `memory.copy`. The others run the hand-written
+ * kernels of kernels/assembly/copy.ts.
+ */
+function rendered(
+  dtype: DType,
+  rank: number,
+  kind: CopyShape,
+  rowBytes: number,
+  accumulate: boolean,
+): boolean {
+  if (rank !== 3 || dtype === "bool") return false;
+  return accumulate || kind !== "contiguous" || rowBytes < BULK_BYTES;
+}
+
 /**
  * Copies (or with `accumulate`, adds) the elements of `src` into `dst` over `shape`; large
  * copies are split along their outermost axis across the kernel threads.
@@ -81,9 +104,23 @@ export function stridedCopy(
   const s = simplifyAxes(shape, src.strides, dst.strides);
   const rank = s.shape.length;
   const size = ELEMENT_BYTES[dtype];
-  const name = accumulate ? `accumulate_strided_${SUFFIX[dtype]}` : `copy_strided_${size}`;
   const srcPtr = src.buffer.ptr + src.offset * size;
   const dstPtr = dst.buffer.ptr + dst.offset * size;
+  const kind = copyShape(s.src[2], s.dst[2]);
+  if (rendered(dtype, rank, kind, s.shape[2] * size, accumulate)) {
+    const name = copyExport(dtype, size, accumulate, kind);
+    const strides = kind === "strided"
+      ? [...s.src, ...s.dst]
+      : [s.src[0], s.src[1], s.dst[0], s.dst[1]];
+    const ptrs = accumulate ? [srcPtr, dstPtr, dstPtr] : [srcPtr, dstPtr];
+    const tasks = outerSplit(s.shape, s.dst, rt.threads()).map(([lo, hi]) => ({
+      kernel: name,
+      args: [...ptrs, lo, hi, s.shape[1], s.shape[2], ...strides],
+    }));
+    rt.parallel(tasks, accumulate ? "accumulate" : "copy");
+    return;
+  }
+  const name = accumulate ? `accumulate_strided_${SUFFIX[dtype]}` : `copy_strided_${size}`;
   const tasks = outerSplit(s.shape, s.dst, rt.threads()).map(([lo, hi], t) => {
     const meta = rt.metaFor(t);
     rt.writeMeta([hi - lo, ...s.shape.slice(1)], 0, meta);
