@@ -364,6 +364,28 @@ function structuralCases(): EagerCase[] {
     add("broadcast rows", [1024], d, broadcast(m, [1]));
     add("broadcast columns", [1024], d, broadcast(m, [0]));
   }
+  const windows = (input: number[], window: number[]): Op => (lib, t) =>
+    lib.lax.patchesTranspose(t, input, {
+      window,
+      strides: window.map(() => 1),
+      padding: window.map(() => [0, 0]),
+      dilation: window.map(() => 1),
+    });
+  const ct = (input: number[], window: number[]) => [
+    ...input.map((n, d) => n - window[d] + 1),
+    ...window,
+  ];
+  const geometries: [number[], number[]][] = [
+    [[1 << 16], [5]],
+    [[64, 64], [3, 3]],
+    [[32, 32, 16], [3, 3, 1]],
+    [[8, 16, 16, 8], [1, 3, 3, 1]],
+  ];
+  for (const [input, window] of geometries) {
+    for (const d of ["float32", "float64"] as const) {
+      add(`patches_transpose ${window}`, ct(input, window), d, windows(input, window));
+    }
+  }
   const small = [8, 10];
   add("transpose", small, "float32", transpose([1, 0]));
   add("slice step 2", small, "float32", slice([0, 0], small, [2, 2]));

@@ -301,6 +301,107 @@ export function accumulate_f32_strided(in0: usize, in1: usize, out0: usize, lo: 
     }
   }
 }
+export function accumulate_f32_contiguous_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      for (let i2 = 0; i2 < n2; i2++) {
+        let i3 = 0;
+        for (; i3 + 16 <= n3; i3 += 16) {
+          const t0_0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
+          const t1_0 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2));
+          const t2_0 = f32x4.add(t0_0, t1_0);
+          const t0_1 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 16);
+          const t1_1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2), 16);
+          const t2_1 = f32x4.add(t0_1, t1_1);
+          const t0_2 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 32);
+          const t1_2 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2), 32);
+          const t2_2 = f32x4.add(t0_2, t1_2);
+          const t0_3 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 48);
+          const t1_3 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2), 48);
+          const t2_3 = f32x4.add(t0_3, t1_3);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_0);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_1, 16);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_2, 32);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_3, 48);
+        }
+        for (; i3 + 4 <= n3; i3 += 4) {
+          const t0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
+          const t1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2));
+          const t2 = f32x4.add(t0, t1);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+        }
+        for (; i3 < n3; i3++) {
+          const t0: f32 = load<f32>(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
+          const t1: f32 = load<f32>(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2));
+          const t2: f32 = (t0 + t1);
+          store<f32>(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+        }
+      }
+    }
+  }
+}
+export function accumulate_f32_splat_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      for (let i2 = 0; i2 < n2; i2++) {
+        let i3 = 0;
+        for (; i3 + 16 <= n3; i3 += 16) {
+          const t0_0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
+          const t1_0 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t2_0 = f32x4.add(t0_0, t1_0);
+          const t0_1 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 16);
+          const t1_1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t2_1 = f32x4.add(t0_1, t1_1);
+          const t0_2 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 32);
+          const t1_2 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t2_2 = f32x4.add(t0_2, t1_2);
+          const t0_3 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 48);
+          const t1_3 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t2_3 = f32x4.add(t0_3, t1_3);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_0);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_1, 16);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_2, 32);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_3, 48);
+        }
+        for (; i3 + 4 <= n3; i3 += 4) {
+          const t0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
+          const t1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t2 = f32x4.add(t0, t1);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+        }
+        for (; i3 < n3; i3++) {
+          const t0: f32 = load<f32>(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
+          const t1: f32 = load<f32>(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t2: f32 = (t0 + t1);
+          store<f32>(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+        }
+      }
+    }
+  }
+}
+export function accumulate_f32_strided_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const p_in0_step = <usize>(s3 << 2);
+  const p_in1_step = <usize>(d3 << 2);
+  const p_out0_step = <usize>(d3 << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      for (let i2 = 0; i2 < n2; i2++) {
+        let p_in0 = in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2);
+        let p_in1 = in1 + ((i0 * d0 + i1 * d1 + i2 * d2) << 2);
+        let p_out0 = out0 + ((i0 * d0 + i1 * d1 + i2 * d2) << 2);
+        for (let i3 = 0; i3 < n3; i3++) {
+          const t0: f32 = load<f32>(p_in1 + ((0) << 2));
+          const t1: f32 = load<f32>(p_in0 + ((0) << 2));
+          const t2: f32 = (t0 + t1);
+          store<f32>(p_out0 + ((0) << 2), t2);
+          p_in0 += p_in0_step;
+          p_in1 += p_in1_step;
+          p_out0 += p_out0_step;
+        }
+      }
+    }
+  }
+}
 export function accumulate_f64_contiguous(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < n1; i1++) {
@@ -426,6 +527,137 @@ export function accumulate_f64_strided(in0: usize, in1: usize, out0: usize, lo: 
     }
   }
 }
+export function accumulate_f64_contiguous_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      for (let i2 = 0; i2 < n2; i2++) {
+        let i3 = 0;
+        for (; i3 + 16 <= n3; i3 += 16) {
+          const t0_0a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3));
+          const t0_0b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 16);
+          const t1_0a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3));
+          const t1_0b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 16);
+          const t2_0a = f64x2.add(t0_0a, t1_0a);
+          const t2_0b = f64x2.add(t0_0b, t1_0b);
+          const t0_1a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 32);
+          const t0_1b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 48);
+          const t1_1a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 32);
+          const t1_1b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 48);
+          const t2_1a = f64x2.add(t0_1a, t1_1a);
+          const t2_1b = f64x2.add(t0_1b, t1_1b);
+          const t0_2a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 64);
+          const t0_2b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 80);
+          const t1_2a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 64);
+          const t1_2b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 80);
+          const t2_2a = f64x2.add(t0_2a, t1_2a);
+          const t2_2b = f64x2.add(t0_2b, t1_2b);
+          const t0_3a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 96);
+          const t0_3b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 112);
+          const t1_3a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 96);
+          const t1_3b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 112);
+          const t2_3a = f64x2.add(t0_3a, t1_3a);
+          const t2_3b = f64x2.add(t0_3b, t1_3b);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_0a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_0b, 16);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_1a, 32); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_1b, 48);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_2a, 64); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_2b, 80);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_3a, 96); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_3b, 112);
+        }
+        for (; i3 + 4 <= n3; i3 += 4) {
+          const t0a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3));
+          const t0b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 16);
+          const t1a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3));
+          const t1b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 16);
+          const t2a = f64x2.add(t0a, t1a);
+          const t2b = f64x2.add(t0b, t1b);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2b, 16);
+        }
+        for (; i3 < n3; i3++) {
+          const t0: f64 = load<f64>(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3));
+          const t1: f64 = load<f64>(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3));
+          const t2: f64 = (t0 + t1);
+          store<f64>(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2);
+        }
+      }
+    }
+  }
+}
+export function accumulate_f64_splat_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      for (let i2 = 0; i2 < n2; i2++) {
+        let i3 = 0;
+        for (; i3 + 16 <= n3; i3 += 16) {
+          const t0_0a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3));
+          const t0_0b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 16);
+          const t1_0a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t1_0b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t2_0a = f64x2.add(t0_0a, t1_0a);
+          const t2_0b = f64x2.add(t0_0b, t1_0b);
+          const t0_1a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 32);
+          const t0_1b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 48);
+          const t1_1a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t1_1b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t2_1a = f64x2.add(t0_1a, t1_1a);
+          const t2_1b = f64x2.add(t0_1b, t1_1b);
+          const t0_2a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 64);
+          const t0_2b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 80);
+          const t1_2a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t1_2b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t2_2a = f64x2.add(t0_2a, t1_2a);
+          const t2_2b = f64x2.add(t0_2b, t1_2b);
+          const t0_3a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 96);
+          const t0_3b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 112);
+          const t1_3a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t1_3b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t2_3a = f64x2.add(t0_3a, t1_3a);
+          const t2_3b = f64x2.add(t0_3b, t1_3b);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_0a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_0b, 16);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_1a, 32); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_1b, 48);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_2a, 64); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_2b, 80);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_3a, 96); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_3b, 112);
+        }
+        for (; i3 + 4 <= n3; i3 += 4) {
+          const t0a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3));
+          const t0b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 16);
+          const t1a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t1b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t2a = f64x2.add(t0a, t1a);
+          const t2b = f64x2.add(t0b, t1b);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2b, 16);
+        }
+        for (; i3 < n3; i3++) {
+          const t0: f64 = load<f64>(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3));
+          const t1: f64 = load<f64>(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t2: f64 = (t0 + t1);
+          store<f64>(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2);
+        }
+      }
+    }
+  }
+}
+export function accumulate_f64_strided_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const p_in0_step = <usize>(s3 << 3);
+  const p_in1_step = <usize>(d3 << 3);
+  const p_out0_step = <usize>(d3 << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      for (let i2 = 0; i2 < n2; i2++) {
+        let p_in0 = in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3);
+        let p_in1 = in1 + ((i0 * d0 + i1 * d1 + i2 * d2) << 3);
+        let p_out0 = out0 + ((i0 * d0 + i1 * d1 + i2 * d2) << 3);
+        for (let i3 = 0; i3 < n3; i3++) {
+          const t0: f64 = load<f64>(p_in1 + ((0) << 3));
+          const t1: f64 = load<f64>(p_in0 + ((0) << 3));
+          const t2: f64 = (t0 + t1);
+          store<f64>(p_out0 + ((0) << 3), t2);
+          p_in0 += p_in0_step;
+          p_in1 += p_in1_step;
+          p_out0 += p_out0_step;
+        }
+      }
+    }
+  }
+}
 export function accumulate_i32_contiguous(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < n1; i1++) {
@@ -517,6 +749,107 @@ export function accumulate_i32_strided(in0: usize, in1: usize, out0: usize, lo: 
         p_in0 += p_in0_step;
         p_in1 += p_in1_step;
         p_out0 += p_out0_step;
+      }
+    }
+  }
+}
+export function accumulate_i32_contiguous_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      for (let i2 = 0; i2 < n2; i2++) {
+        let i3 = 0;
+        for (; i3 + 16 <= n3; i3 += 16) {
+          const t0_0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
+          const t1_0 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2));
+          const t2_0 = i32x4.add(t0_0, t1_0);
+          const t0_1 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 16);
+          const t1_1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2), 16);
+          const t2_1 = i32x4.add(t0_1, t1_1);
+          const t0_2 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 32);
+          const t1_2 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2), 32);
+          const t2_2 = i32x4.add(t0_2, t1_2);
+          const t0_3 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 48);
+          const t1_3 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2), 48);
+          const t2_3 = i32x4.add(t0_3, t1_3);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_0);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_1, 16);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_2, 32);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_3, 48);
+        }
+        for (; i3 + 4 <= n3; i3 += 4) {
+          const t0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
+          const t1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2));
+          const t2 = i32x4.add(t0, t1);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+        }
+        for (; i3 < n3; i3++) {
+          const t0: i32 = load<i32>(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
+          const t1: i32 = load<i32>(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2));
+          const t2: i32 = (t0 + t1);
+          store<i32>(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+        }
+      }
+    }
+  }
+}
+export function accumulate_i32_splat_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      for (let i2 = 0; i2 < n2; i2++) {
+        let i3 = 0;
+        for (; i3 + 16 <= n3; i3 += 16) {
+          const t0_0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
+          const t1_0 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t2_0 = i32x4.add(t0_0, t1_0);
+          const t0_1 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 16);
+          const t1_1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t2_1 = i32x4.add(t0_1, t1_1);
+          const t0_2 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 32);
+          const t1_2 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t2_2 = i32x4.add(t0_2, t1_2);
+          const t0_3 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 48);
+          const t1_3 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t2_3 = i32x4.add(t0_3, t1_3);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_0);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_1, 16);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_2, 32);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_3, 48);
+        }
+        for (; i3 + 4 <= n3; i3 += 4) {
+          const t0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
+          const t1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t2 = i32x4.add(t0, t1);
+          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+        }
+        for (; i3 < n3; i3++) {
+          const t0: i32 = load<i32>(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
+          const t1: i32 = load<i32>(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t2: i32 = (t0 + t1);
+          store<i32>(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+        }
+      }
+    }
+  }
+}
+export function accumulate_i32_strided_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const p_in0_step = <usize>(s3 << 2);
+  const p_in1_step = <usize>(d3 << 2);
+  const p_out0_step = <usize>(d3 << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      for (let i2 = 0; i2 < n2; i2++) {
+        let p_in0 = in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2);
+        let p_in1 = in1 + ((i0 * d0 + i1 * d1 + i2 * d2) << 2);
+        let p_out0 = out0 + ((i0 * d0 + i1 * d1 + i2 * d2) << 2);
+        for (let i3 = 0; i3 < n3; i3++) {
+          const t0: i32 = load<i32>(p_in1 + ((0) << 2));
+          const t1: i32 = load<i32>(p_in0 + ((0) << 2));
+          const t2: i32 = (t0 + t1);
+          store<i32>(p_out0 + ((0) << 2), t2);
+          p_in0 += p_in0_step;
+          p_in1 += p_in1_step;
+          p_out0 += p_out0_step;
+        }
       }
     }
   }

@@ -1,8 +1,8 @@
 /**
  * Eager execution of a structural primitive (broadcast, transpose, slice, rev, pad,
  * concatenate) and of the accumulating copies of sliding windows as a one-op program of the
- * kernel IR: a strided loop kernel (sized_kernel.ts) over a rank-3 space `[n0, n1, n2]` whose
- * sizes and the strides of its load and store are run-time parameters,
+ * kernel IR: a strided loop kernel (sized_kernel.ts) over a rank-3 space `[n0, n1, n2]` (or of a
+ * higher rank) whose sizes and the strides of its load and store are run-time parameters,
  * `dst[i·dstStrides] = src[i·srcStrides]`, or with `accumulate`, `dst[..] = dst[..] + src[..]`.
  * The innermost strides pick one of three loop shapes, each rendered at build time: `contiguous`
  * (1 on both sides: four lanes at a time), `splat` (source 0, destination 1: a broadcast row) and
@@ -24,6 +24,9 @@ export type CopyShape = "contiguous" | "splat" | "strided";
  */
 const ANY = 1 << 8, SCATTERED = 3;
 
+/** The representative size of the axes of a space of more than 3 (smaller: their product). */
+const ANY_OF_MORE = 1 << 4;
+
 /** Per shape, the representative innermost strides of the source and the destination. */
 const INNER: Readonly<Record<CopyShape, { src: number; dst: number }>> = {
   contiguous: { src: 1, dst: 1 },
@@ -31,17 +34,18 @@ const INNER: Readonly<Record<CopyShape, { src: number; dst: number }>> = {
   strided: { src: SCATTERED, dst: SCATTERED },
 };
 
-/** Stride parameters of a view named `prefix`: the outer two, and the innermost unless fixed. */
-const strideNames = (prefix: string, named: boolean): (string | null)[] => [
-  `${prefix}0`,
-  `${prefix}1`,
-  named ? `${prefix}2` : null,
-];
+/**
+ * Stride parameters of a view named `prefix` over `rank` axes: the outer ones, and the innermost
+ * unless fixed.
+ */
+const strideNames = (prefix: string, rank: number, named: boolean): (string | null)[] =>
+  Array.from({ length: rank }, (_, d) => (d < rank - 1 || named ? `${prefix}${d}` : null));
 
 /**
  * The strided loop kernel copying (`accumulate`: adding) elements of `dtype` in loop shape
- * `shape`; verified when `config.verifyPrograms`. Parameters: sizes `n1, n2`, then the source's
- * strides `s0, s1[, s2]`, then the destination's `d0, d1[, d2]` (accumulating: its read's too).
+ * `shape` over a space of `rank` axes (3 unless given); verified when `config.verifyPrograms`.
+ * Parameters: sizes `n1, .., n{rank-1}`, then the source's strides `s0, s1, ..` (the innermost
+ * only when strided), then the destination's `d0, d1, ..` (accumulating: its read's too).
  *
  * @example
  * ```ts
@@ -51,9 +55,16 @@ const strideNames = (prefix: string, named: boolean): (string | null)[] => [
  * //   out0[65536,256,1] = t0
  * ```
  */
-export function oneOpCopy(dtype: DType, shape: CopyShape, accumulate: boolean): StridedLoopKernel {
+export function oneOpCopy(
+  dtype: DType,
+  shape: CopyShape,
+  accumulate: boolean,
+  rank = 3,
+): StridedLoopKernel {
   const inner = INNER[shape];
-  const view = (n: number) => [ANY * ANY * (n || 1), ANY * (n || 1), n];
+  const any = rank === 3 ? ANY : ANY_OF_MORE;
+  const view = (n: number) =>
+    Array.from({ length: rank }, (_, d) => d === rank - 1 ? n : (n || 1) * any ** (rank - 1 - d));
   const src = view(inner.src), dst = view(inner.dst);
   const named = shape === "strided";
   const load = (i: number): Expr => ({ kind: "load", dtype, load: i });
@@ -61,8 +72,8 @@ export function oneOpCopy(dtype: DType, shape: CopyShape, accumulate: boolean): 
     ? { kind: "binary", op: "add", dtype, a: load(1), b: load(0) }
     : load(0);
   const k: StridedLoopKernel = {
-    space: [ANY, ANY, ANY],
-    sizes: [null, "n1", "n2"],
+    space: Array(rank).fill(any),
+    sizes: Array.from({ length: rank }, (_, d) => (d === 0 ? null : `n${d}`)),
     inputs: accumulate ? [dtype, dtype] : [dtype],
     outputs: [dtype],
     loads: accumulate
@@ -70,9 +81,9 @@ export function oneOpCopy(dtype: DType, shape: CopyShape, accumulate: boolean): 
       : [{ input: 0, strides: src }],
     stores: [{ output: 0, value, strides: dst }],
     loadStrides: accumulate
-      ? [strideNames("s", named), strideNames("d", named)]
-      : [strideNames("s", named)],
-    storeStrides: [strideNames("d", named)],
+      ? [strideNames("s", rank, named), strideNames("d", rank, named)]
+      : [strideNames("s", rank, named)],
+    storeStrides: [strideNames("d", rank, named)],
   };
   if (config.verifyPrograms) verifyLoopKernel(k);
   return k;

@@ -71,21 +71,53 @@ export function outerSplit(
 const BULK_BYTES = 512;
 
 /**
- * Whether a copy (merged to `rank` axes, in loop shape `kind`, rows of `rowBytes`) runs the
- * kernel rendered from the IR (eager_copies.ts): of rank 3, not of bools (whose vector loads
- * widen bytes to lanes, where the hand-written kernel moves 16 bytes at once), and not a
- * contiguous copy of rows long enough for `memory.copy`. The others run the hand-written
- * kernels of kernels/assembly/copy.ts.
+ * Whether merged copy `s` of `dtype` runs a kernel rendered from the IR (eager_copies.ts). Not
+ * those of bools (whose vector loads widen bytes to lanes, where the hand-written kernel moves
+ * 16 bytes at once), nor contiguous ones of rows long enough for `memory.copy`, nor, adding,
+ * contiguous rows of 17-32 bytes (the hand-written kernel adds two overlapping vectors: 1.6x
+ * faster on 3-wide float64 windows). Copies of rank 3 and accumulations of rank 3, and of rank
+ * 4 along contiguous rows (2-d windows without channels: 0.83x), only: the hand-written odometer
+ * is faster on patches_transpose of rank 4 along strided rows (channels last: 1.15x) and of
+ * rank 5 and 6 (1.15-1.3x). The others run the hand-written kernels of kernels/assembly/copy.ts.
  */
 function rendered(
   dtype: DType,
-  rank: number,
-  kind: CopyShape,
-  rowBytes: number,
+  s: { shape: number[]; src: number[]; dst: number[] },
   accumulate: boolean,
 ): boolean {
-  if (rank !== 3 || dtype === "bool") return false;
-  return accumulate || kind !== "contiguous" || rowBytes < BULK_BYTES;
+  const last = s.shape.length - 1, bytes = s.shape[last] * ELEMENT_BYTES[dtype];
+  const contiguous = s.src[last] === 1 && s.dst[last] === 1;
+  if (accumulate) {
+    if (s.shape.length === 3) return !(contiguous && bytes > 16 && bytes <= 32);
+    return s.shape.length === 4 && contiguous && !(bytes > 16 && bytes <= 32);
+  }
+  if (s.shape.length !== 3 || dtype === "bool") return false;
+  return !contiguous || bytes < BULK_BYTES;
+}
+
+/**
+ * Runs the rendered kernel of merged copy `s` (kernel shape `kind`) from `srcPtr` to `dstPtr`
+ * (or adds, with `accumulate`), split along the outermost axis across the threads.
+ */
+function renderedCopy(
+  rt: WasmRuntime,
+  dtype: DType,
+  s: { shape: number[]; src: number[]; dst: number[] },
+  kind: CopyShape,
+  srcPtr: number,
+  dstPtr: number,
+  accumulate: boolean,
+): void {
+  const size = ELEMENT_BYTES[dtype], rank = s.shape.length;
+  const name = copyExport(dtype, size, accumulate, kind, rank);
+  const kept = (v: number[]) => v.slice(0, kind === "strided" ? rank : rank - 1);
+  const tail = [...s.shape.slice(1), ...kept(s.src), ...kept(s.dst)];
+  const ptrs = accumulate ? [srcPtr, dstPtr, dstPtr] : [srcPtr, dstPtr];
+  const tasks = outerSplit(s.shape, s.dst, rt.threads()).map(([lo, hi]) => ({
+    kernel: name,
+    args: [...ptrs, lo, hi, ...tail],
+  }));
+  rt.parallel(tasks, accumulate ? "accumulate" : "copy");
 }
 
 /**
@@ -106,18 +138,17 @@ export function stridedCopy(
   const size = ELEMENT_BYTES[dtype];
   const srcPtr = src.buffer.ptr + src.offset * size;
   const dstPtr = dst.buffer.ptr + dst.offset * size;
-  const kind = copyShape(s.src[2], s.dst[2]);
-  if (rendered(dtype, rank, kind, s.shape[2] * size, accumulate)) {
-    const name = copyExport(dtype, size, accumulate, kind);
-    const strides = kind === "strided"
-      ? [...s.src, ...s.dst]
-      : [s.src[0], s.src[1], s.dst[0], s.dst[1]];
-    const ptrs = accumulate ? [srcPtr, dstPtr, dstPtr] : [srcPtr, dstPtr];
-    const tasks = outerSplit(s.shape, s.dst, rt.threads()).map(([lo, hi]) => ({
-      kernel: name,
-      args: [...ptrs, lo, hi, s.shape[1], s.shape[2], ...strides],
-    }));
-    rt.parallel(tasks, accumulate ? "accumulate" : "copy");
+  if (rendered(dtype, s, accumulate)) {
+    const last = rank - 1;
+    renderedCopy(
+      rt,
+      dtype,
+      s,
+      copyShape(s.src[last], s.dst[last], s.shape[last]),
+      srcPtr,
+      dstPtr,
+      accumulate,
+    );
     return;
   }
   const name = accumulate ? `accumulate_strided_${SUFFIX[dtype]}` : `copy_strided_${size}`;
