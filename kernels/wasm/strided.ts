@@ -109,15 +109,27 @@ function renderedCopy(
   accumulate: boolean,
 ): void {
   const size = ELEMENT_BYTES[dtype], rank = s.shape.length;
-  const name = copyExport(dtype, size, accumulate, kind, rank);
-  const kept = (v: number[]) => v.slice(0, kind === "strided" ? rank : rank - 1);
-  const tail = [...s.shape.slice(1), ...kept(s.src), ...kept(s.dst)];
-  const ptrs = accumulate ? [srcPtr, dstPtr, dstPtr] : [srcPtr, dstPtr];
-  const tasks = outerSplit(s.shape, s.dst, rt.threads()).map(([lo, hi]) => ({
-    kernel: name,
-    args: [...ptrs, lo, hi, ...tail],
-  }));
-  rt.parallel(tasks, accumulate ? "accumulate" : "copy");
+  const kernel = copyExport(dtype, size, accumulate, kind, rank);
+  const op = accumulate ? "accumulate" : "copy";
+  const args = accumulate ? [srcPtr, dstPtr, dstPtr, 0, 0] : [srcPtr, dstPtr, 0, 0];
+  const range = args.length - 2;
+  for (let d = 1; d < rank; d++) args.push(s.shape[d]);
+  const strided = kind === "strided" ? rank : rank - 1;
+  for (let d = 0; d < strided; d++) args.push(s.src[d]);
+  for (let d = 0; d < strided; d++) args.push(s.dst[d]);
+  const ranges = outerSplit(s.shape, s.dst, rt.threads());
+  if (ranges.length === 1) {
+    args[range + 1] = s.shape[0];
+    rt.kernel(kernel, op)(...args);
+    return;
+  }
+  const tasks = ranges.map(([lo, hi]) => {
+    const a = [...args];
+    a[range] = lo;
+    a[range + 1] = hi;
+    return { kernel, args: a };
+  });
+  rt.parallel(tasks, op);
 }
 
 /**
