@@ -293,6 +293,133 @@ function eagerCases(n: number): EagerCase[] {
   return cases;
 }
 
+/** The eager reduction cases: rows, columns, 2x2 max pooling, bools, int32 and small shapes. */
+function reductionCases(): EagerCase[] {
+  const cases: EagerCase[] = [];
+  type Reduce = (lib: Lib, t: Tensor) => Tensor;
+  const add = (name: string, shape: number[], cast: (t: Tensor) => Tensor, f: Reduce) =>
+    cases.push({
+      name: `${name} ${JSON.stringify(shape)}`,
+      size: shape.reduce((a, b) => a * b, 1),
+      make: (lib, x) => [cast(lib.numpy.reshape(x, shape))],
+      f: (lib) => (t) => f(lib, t),
+    });
+  const float = (d: "float32" | "float64") => (t: Tensor) => t.astype(d);
+  const int = (t: Tensor) => t.mul(100).astype("int32");
+  const bool = (t: Tensor) => t.gt(0.9);
+  const big = [1024, 1024], small = [8, 10];
+  for (const d of ["float32", "float64"] as const) {
+    for (const shape of [big, small]) {
+      add(`sum rows ${d}`, shape, float(d), (lib, t) => lib.numpy.sum(t, 1));
+      add(`sum columns ${d}`, shape, float(d), (lib, t) => lib.numpy.sum(t, 0));
+      add(`max rows ${d}`, shape, float(d), (lib, t) => lib.numpy.max(t, 1));
+      add(`max columns ${d}`, shape, float(d), (lib, t) => lib.numpy.max(t, 0));
+    }
+  }
+  add(
+    "max pool 2x2 float32",
+    [1024, 14, 2, 14, 2],
+    float("float32"),
+    (lib, t) => lib.numpy.max(t, [2, 4]),
+  );
+  add(
+    "min rows float32 middle axis",
+    [64, 1000, 16],
+    float("float32"),
+    (lib, t) => lib.numpy.min(t, 1),
+  );
+  for (const shape of [big, small]) {
+    add("sum rows int32", shape, int, (lib, t) => lib.numpy.sum(t, 1));
+    add("sum columns int32", shape, int, (lib, t) => lib.numpy.sum(t, 0));
+    add("max rows int32", shape, int, (lib, t) => lib.numpy.max(t, 1));
+    add("min columns int32", shape, int, (lib, t) => lib.numpy.min(t, 0));
+    add("any rows bool", shape, bool, (lib, t) => lib.numpy.any(t, 1));
+    add("all columns bool", shape, bool, (lib, t) => lib.numpy.all(t, 0));
+  }
+  return cases;
+}
+
+/**
+ * The eager structural cases (strided copies): transposes, axis permutations, strided and
+ * contiguous slices, revs, pads, concatenates and broadcasts of float32, and of bool and float64,
+ * large and small.
+ */
+function structuralCases(): EagerCase[] {
+  const cases: EagerCase[] = [];
+  type Op = (lib: Lib, t: Tensor) => Tensor;
+  const add = (name: string, shape: number[], d: "float32" | "float64" | "bool", f: Op) =>
+    cases.push({
+      name: `${name} ${d} ${JSON.stringify(shape)}`,
+      size: shape.reduce((a, b) => a * b, 1),
+      make: (lib, x) => {
+        const t = lib.numpy.reshape(x, shape);
+        return [d === "bool" ? t.gt(0) : t.astype(d)];
+      },
+      f: (lib) => (t) => f(lib, t),
+    });
+  const transpose = (perm: number[]): Op => (lib, t) => lib.lax.transpose(t, perm);
+  const slice = (start: number[], limit: number[], strides: number[]): Op => (lib, t) =>
+    lib.lax.slice(t, start, limit, strides);
+  const rev = (dims: number[]): Op => (lib, t) => lib.lax.rev(t, dims);
+  const pad = (lo: number[], hi: number[], interior: number[]): Op => (lib, t) =>
+    lib.lax.pad(t, lo, hi, interior, 0);
+  const concat = (d: number): Op => (lib, t) => lib.lax.concatenate([t, t], d);
+  const broadcast = (shape: number[], dims: number[]): Op => (lib, t) =>
+    lib.lax.broadcastInDim(t, shape, dims);
+  for (const d of ["float32", "float64", "bool"] as const) {
+    const m = [1024, 1024], half = [512, 512];
+    add("transpose", m, d, transpose([1, 0]));
+    add("concatenate rows", half, d, concat(0));
+    add("concatenate columns", half, d, concat(1));
+    add("pad 1", half, d, pad([1, 1], [1, 1], [0, 0]));
+    if (d !== "float32") continue;
+    add("permute 1,0,2", [64, 128, 128], d, transpose([1, 0, 2]));
+    add("permute 0,2,1", [64, 128, 128], d, transpose([0, 2, 1]));
+    add("permute 2,0,1", [64, 128, 128], d, transpose([2, 0, 1]));
+    add("slice step 2", m, d, slice([0, 0], m, [2, 2]));
+    add("slice columns step 2", m, d, slice([0, 0], m, [1, 2]));
+    add("slice inner", m, d, slice([1, 1], [1023, 1023], [1, 1]));
+    add("rev columns", m, d, rev([1]));
+    add("rev rows", m, d, rev([0]));
+    add("pad interior", half, d, pad([0, 0], [0, 0], [1, 1]));
+    add("pad crop", half, d, pad([-1, -3], [2, -1], [0, 0]));
+    add("broadcast rows", [1024], d, broadcast(m, [1]));
+    add("broadcast columns", [1024], d, broadcast(m, [0]));
+  }
+  const windows = (input: number[], window: number[]): Op => (lib, t) =>
+    lib.lax.patchesTranspose(t, input, {
+      window,
+      strides: window.map(() => 1),
+      padding: window.map(() => [0, 0]),
+      dilation: window.map(() => 1),
+    });
+  const ct = (input: number[], window: number[]) => [
+    ...input.map((n, d) => n - window[d] + 1),
+    ...window,
+  ];
+  const geometries: [number[], number[]][] = [
+    [[1 << 16], [5]],
+    [[64, 64], [3, 3]],
+    [[32, 32, 16], [3, 3, 1]],
+    [[8, 16, 16, 8], [1, 3, 3, 1]],
+  ];
+  for (const [input, window] of geometries) {
+    for (const d of ["float32", "float64"] as const) {
+      add(`patches_transpose ${window}`, ct(input, window), d, windows(input, window));
+    }
+  }
+  const small = [8, 10];
+  add("transpose", small, "float32", transpose([1, 0]));
+  add("slice step 2", small, "float32", slice([0, 0], small, [2, 2]));
+  add("rev columns", small, "float32", rev([1]));
+  add("pad 1", small, "float32", pad([1, 1], [1, 1], [0, 0]));
+  add("concatenate columns", small, "float32", concat(1));
+  add("broadcast rows", [10], "float32", broadcast(small, [1]));
+  add("transpose", small, "float64", transpose([1, 0]));
+  add("transpose", small, "bool", transpose([1, 0]));
+  return cases;
+}
+
 /** Host data in [-1, 1], the same for every build. */
 function data(size: number, seed: number): Float32Array {
   const out = new Float32Array(size);
@@ -388,7 +515,9 @@ const eager = Deno.args.includes("--eager");
 const builds = [await load(argv[0]), await load(argv[1])];
 let failed = false;
 console.log(`old ${argv[0]}, new ${argv[1]}: ${rounds} interleaved rounds, 1 thread, ms`);
-const cases = eager ? [...eagerCases(1000), ...eagerCases(1 << 20)] : CASES;
+const cases = eager
+  ? [...eagerCases(1000), ...eagerCases(1 << 20), ...reductionCases(), ...structuralCases()]
+  : CASES;
 for (const c of cases.filter((c) => filter.test(c.name))) {
   const prepared = builds.map((lib) =>
     "make" in c ? prepareEager(lib, c) : prepare(lib, c as Case)

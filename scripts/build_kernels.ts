@@ -1,6 +1,8 @@
 /**
  * Builds the prebuilt kernel module: renders the eager elementwise kernels from the kernel IR
- * into kernels/assembly/elementwise.ts (kernels/wasm/eager_elementwise.ts), compiles kernels/assembly/*.ts with the AssemblyScript
+ * into kernels/assembly/elementwise.ts (kernels/wasm/eager_elementwise.ts) and the eager
+ * reduction kernels into kernels/assembly/reductions.ts (kernels/wasm/eager_reductions.ts), the eager
+ * strided copies into kernels/assembly/copies.ts (kernels/wasm/eager_copies.ts), compiles kernels/assembly/*.ts with the AssemblyScript
  * compiler in-process (-O3, SIMD, relaxed SIMD, shared memory for worker threads) and writes kernels/wasm/prebuilt.ts, a
  * generated TypeScript module embedding the wasm as base64 so that importing the backend needs
  * no Deno permission. The output depends only on the sources and the pinned compiler version, so
@@ -11,12 +13,18 @@
  */
 import asc from "assemblyscript/asc";
 import { renderEagerElementwise } from "../kernels/wasm/eager_elementwise.ts";
+import { renderEagerCopies } from "../kernels/wasm/eager_copies.ts";
+import { renderEagerReductions } from "../kernels/wasm/eager_reductions.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const SOURCE_DIR = "kernels/assembly";
 const OUTPUT = "kernels/wasm/prebuilt.ts";
 /** The eager elementwise kernels, rendered from the kernel IR before the sources are compiled. */
 const ELEMENTWISE_OUTPUT = `${SOURCE_DIR}/elementwise.ts`;
+/** The eager reduction kernels rendered from the kernel IR (kernels/wasm/eager_reductions.ts). */
+const REDUCTIONS_OUTPUT = `${SOURCE_DIR}/reductions.ts`;
+/** The eager strided copies rendered from the kernel IR (kernels/wasm/eager_copies.ts). */
+const COPIES_OUTPUT = `${SOURCE_DIR}/copies.ts`;
 const WASM_NAME = "kernels.wasm";
 const BASE64_LINE = 80;
 
@@ -114,6 +122,10 @@ if (import.meta.main) {
   const elementwise = renderEagerElementwise();
   await Deno.writeTextFile(new URL(ELEMENTWISE_OUTPUT, ROOT), elementwise);
   console.log(`wrote ${ELEMENTWISE_OUTPUT}`);
+  await Deno.writeTextFile(new URL(REDUCTIONS_OUTPUT, ROOT), renderEagerReductions());
+  console.log(`wrote ${REDUCTIONS_OUTPUT}`);
+  await Deno.writeTextFile(new URL(COPIES_OUTPUT, ROOT), renderEagerCopies());
+  console.log(`wrote ${COPIES_OUTPUT}`);
   const sources = await readSources();
   const wasm = await compile(sources);
   await Deno.writeTextFile(new URL(OUTPUT, ROOT), render(wasm));

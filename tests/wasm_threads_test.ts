@@ -192,6 +192,7 @@ Deno.test({
       ["lt (4-byte inputs, 1-byte output)", "lt", [big, big], {}],
       ["reduce_sum over the last axis", "reduce_sum", [big], { axes: [1] }],
       ["reduce_max over the middle axis", "reduce_max", [[67, 31, 41]], { axes: [1] }],
+      ["reduce_max over the last axis (rows of the IR kernel)", "reduce_max", [big], { axes: [1] }],
       ["argmax over the last axis", "argmax", [big], { axis: 1, indexDtype: "int32" }],
     ];
     try {

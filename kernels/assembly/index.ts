@@ -2,11 +2,13 @@
  * The prebuilt kernel module's entry: everything exported here is a wasm export that the runtime
  * in kernels/wasm calls with pointers into the one linear memory.
  */
+export * from "./copies";
 export * from "./copy";
 export * from "./elementwise";
 export * from "./gemm";
 export * from "./indexing";
 export * from "./reduce";
+export * from "./reductions";
 
 /** First free byte after the module's static data: where the runtime's heap starts. */
 export function heap_base(): usize {

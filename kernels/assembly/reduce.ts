@@ -1,6 +1,9 @@
 /**
  * Reductions of a dense array viewed as `[outer, r, inner]` over its middle axis, to
- * `[outer, inner]`: the runtime splits any set of reduced axes into such passes. Sums and products
+ * `[outer, inner]`: the runtime splits any set of reduced axes into such passes. Those of f32
+ * and f64 max and min and of i32 sums, max and min are rendered from the kernel IR
+ * (kernels/wasm/eager_reductions.ts), but for their 2-wide windows (`_r2`: r 2, as 2x2
+ * pooling's). Sums and products
  * of f32 accumulate in f64 (as the reference backend does), so their only rounding is the final
  * one. Max and min propagate NaN. Index reductions (argmax, argmin) return the first extreme
  * position as i32, a NaN counting as the extreme.
@@ -174,17 +177,28 @@ const MIN = 3;
   }
 }
 
+// The other reductions of f32, f64 and i32 are rendered from the kernel IR
+// (kernels/wasm/eager_reductions.ts), except over 2-wide windows (r 2).
+export function reduce_max_f32_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
+  reduceSame<f32>(MAX, x, o, outer, 2, inner);
+}
+export function reduce_min_f32_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
+  reduceSame<f32>(MIN, x, o, outer, 2, inner);
+}
+export function reduce_sum_i32_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
+  reduceSame<i32>(SUM, x, o, outer, 2, inner);
+}
+export function reduce_max_i32_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
+  reduceSame<i32>(MAX, x, o, outer, 2, inner);
+}
+export function reduce_min_i32_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
+  reduceSame<i32>(MIN, x, o, outer, 2, inner);
+}
 export function reduce_sum_f32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   reduceF32Wide(SUM, x, o, outer, r, inner, ws);
 }
 export function reduce_prod_f32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   reduceF32Wide(PROD, x, o, outer, r, inner, ws);
-}
-export function reduce_max_f32(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
-  reduceSame<f32>(MAX, x, o, outer, r, inner);
-}
-export function reduce_min_f32(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
-  reduceSame<f32>(MIN, x, o, outer, r, inner);
 }
 export function reduce_sum_f64(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<f64>(SUM, x, o, outer, r, inner);
@@ -192,23 +206,14 @@ export function reduce_sum_f64(x: usize, o: usize, outer: i32, r: i32, inner: i3
 export function reduce_prod_f64(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<f64>(PROD, x, o, outer, r, inner);
 }
-export function reduce_max_f64(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
-  reduceSame<f64>(MAX, x, o, outer, r, inner);
+export function reduce_max_f64_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
+  reduceSame<f64>(MAX, x, o, outer, 2, inner);
 }
-export function reduce_min_f64(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
-  reduceSame<f64>(MIN, x, o, outer, r, inner);
-}
-export function reduce_sum_i32(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
-  reduceSame<i32>(SUM, x, o, outer, r, inner);
+export function reduce_min_f64_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
+  reduceSame<f64>(MIN, x, o, outer, 2, inner);
 }
 export function reduce_prod_i32(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<i32>(PROD, x, o, outer, r, inner);
-}
-export function reduce_max_i32(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
-  reduceSame<i32>(MAX, x, o, outer, r, inner);
-}
-export function reduce_min_i32(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
-  reduceSame<i32>(MIN, x, o, outer, r, inner);
 }
 export function reduce_max_u8(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<u8>(MAX, x, o, outer, r, inner);

@@ -30,6 +30,9 @@ export type SingleLoweredName =
 /** The elementwise primitives that lower to IR expressions (threefry2x32 has two outputs). */
 export type LoweredName = SingleLoweredName | "threefry2x32";
 
+/** The lowered primitives backends run as kernels (stop_gradient's impl is composite). */
+export type KernelLoweredName = Exclude<LoweredName, "stop_gradient">;
+
 /** The shift primitives on int32 words. */
 export type WordShiftName = "shift_left" | "shift_right_logical" | "shift_right_arithmetic";
 

@@ -128,12 +128,14 @@ export function planVector(k: LoopKernel, target: VectorTarget): VectorPlan | nu
 
 /**
  * The range `[from, to)` of the innermost axis of `k`'s space within the bounds of every load
- * padded along it (the whole axis when none is): where a lanes loop's fours read no padding.
+ * padded along it, where a lanes loop's fours read no padding; undefined when none is.
  */
-export function lanesRange(k: LoopKernel): [number, number] {
+export function lanesRange(k: LoopKernel): [number, number] | undefined {
   const last = k.space.length - 1;
-  return k.loads.reduce<[number, number]>(([from, to], l) => {
-    const [a, b] = l.padding?.bounds[last] ?? [0, k.space[last]];
+  const padded = k.loads.filter((l) => paddedAxes(k.space, l.padding).includes(last));
+  if (!padded.length) return undefined;
+  return padded.reduce<[number, number]>(([from, to], l) => {
+    const [a, b] = l.padding!.bounds[last];
     return [Math.max(from, a), Math.min(to, b)];
   }, [0, k.space[last]]);
 }

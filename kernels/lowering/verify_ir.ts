@@ -9,6 +9,7 @@
  * task test`).
  * @module
  */
+import { isSized, sizedProblems } from "./sized_kernel.ts";
 import type { DType } from "../../core/dtype.ts";
 import { sizeOf } from "../../core/shape.ts";
 import {
@@ -179,6 +180,7 @@ export function irProblems(k: LoopKernel): string[] {
       problems.push(`output ${o} stored ${stores.length} times, not at disjoint elements`);
     }
   });
+  if (isSized(k)) problems.push(...sizedProblems(k));
   return problems;
 }
 

@@ -21,10 +21,20 @@ import {
   topologicalOrder,
 } from "../lowering/kernel_ir.ts";
 import {
+  axisSize,
+  isSized,
+  isStrided,
+  sizeProduct,
+  type StridedLoopKernel,
+  strideParams,
+  viewStrideTerms,
+} from "../lowering/sized_kernel.ts";
+import {
   lanesRange,
   planVector,
   type ReducePattern,
   type VectorPlan,
+  type VectorTarget,
 } from "../lowering/vectorize.ts";
 import {
   ASSEMBLYSCRIPT_VECTOR,
@@ -41,8 +51,8 @@ import {
   scalarLoad,
   scalarStore,
   SHIFT,
-  VECTOR_REDUCE,
   vectorLoad,
+  vectorReduce,
   vectorStore,
 } from "./render_assemblyscript.ts";
 
@@ -51,7 +61,7 @@ import {
  * from element `offset`.
  */
 export function offsetExpr(
-  strides: readonly number[],
+  strides: readonly (number | string)[],
   shift: number,
   offset = 0,
   index: (d: number) => string = (d) => `i${d}`,
@@ -146,7 +156,8 @@ function loadPlace(
     return `max<i32>(${from}, min<i32>(i${d}, ${to - 1}))`;
   };
   const index = (d: number) => !axes.includes(d) ? `i${d}` : hoisted ? `${hoisted}_${d}` : clamp(d);
-  const addr = `${place.base} + ${offsetExpr(l.strides, SHIFT[e.dtype], l.offset, index)}`;
+  const strides = viewStrideTerms(k, "load", e.load);
+  const addr = `${place.base} + ${offsetExpr(strides, SHIFT[e.dtype], l.offset, index)}`;
   if (!axes.length) return { addr, statements: [] };
   const test = axes.map((d) => {
     const [from, to] = l.padding!.bounds[d];
@@ -179,7 +190,13 @@ function storePlaces(
 ): { addr?: string; registers: readonly string[] } {
   const { base, registers } = places.output(s.output);
   const addr = base &&
-    `${base} + ${offsetExpr(s.strides, SHIFT[k.outputs[s.output]], s.offset)}`;
+    `${base} + ${
+      offsetExpr(
+        viewStrideTerms(k, "store", k.stores.indexOf(s)),
+        SHIFT[k.outputs[s.output]],
+        s.offset,
+      )
+    }`;
   return { addr, registers };
 }
 
@@ -220,10 +237,10 @@ function reductionInit(k: LoopKernel): string[] {
   const space = k.space;
   return k.stores.filter((s) => s.reduce).map((s) => {
     const d = k.outputs[s.output];
-    const size = space.reduce((n, len, i) => (s.strides[i] === 0 ? n : n * len), 1);
     const own = space.length > 0 && space[0] > 0 && s.strides[0] !== 0;
-    const row = own ? size / space[0] : 0;
-    const [from, to] = own ? [`lo * ${row}`, `hi * ${row}`] : ["0", `${size}`];
+    const kept = space.flatMap((_, i) => (s.strides[i] === 0 || (own && i === 0) ? [] : [i]));
+    const row = sizeProduct(kept.map((i) => axisSize(k, i)));
+    const [from, to] = own ? [`lo * ${row}`, `hi * ${row}`] : ["0", `${row}`];
     const init = scalarConst(d, reduceIdentity(s.reduce!, d));
     return `for (let j = ${from}; j < ${to}; j++) ${
       scalarStore(d, `out${s.output} + (j << ${SHIFT[d]})`, init)
@@ -231,30 +248,114 @@ function reductionInit(k: LoopKernel): string[] {
   });
 }
 
+/** How `emitFusedKernel` renders a kernel beyond its IR. */
+export interface EmitOptions {
+  /** What it vectorises (`ASSEMBLYSCRIPT_VECTOR` when absent). */
+  readonly target?: VectorTarget;
+  /**
+   * Whether a lanes loop with reductions runs a wide loop too, where each reduction accumulates
+   * into four consecutive outputs (each four of the wide loop its own) or comes out the same in
+   * any order (`orderFree`: each four of the wide loop its own accumulator).
+   */
+  readonly wideReductions?: boolean;
+}
+
 /**
  * Emits one fused kernel's loop kernel as an exported AssemblyScript function named `name`,
- * taking its input and output addresses and the range `[lo, hi)` of the outermost axis it runs
- * (`[0, 1)` for a kernel without axes).
+ * taking its input and output addresses, the range `[lo, hi)` of the outermost axis it runs
+ * (`[0, 1)` for a kernel without axes), then the run-time sizes of a sized kernel
+ * (sized_kernel.ts), as i32 in axis order, then the run-time strides of a strided one.
  */
-export function emitFusedKernel(k: LoopKernel, name: string): string {
+export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOptions = {}): string {
   const regs = registers(k);
+  const sizes = isSized(k) ? k.sizes.filter((n): n is string => n !== null) : [];
   const params = [
     ...k.inputs.map((_, i) => `in${i}: usize`),
     ...k.outputs.map((_, i) => `out${i}: usize`),
     "lo: i32",
     "hi: i32",
+    ...sizes.map((n) => `${n}: i32`),
+    ...strideParams(k).map((n) => `${n}: i32`),
   ];
-  const plan = planVector(k, ASSEMBLYSCRIPT_VECTOR);
+  const plan = planVector(k, options.target ?? ASSEMBLYSCRIPT_VECTOR);
   const vector = plan ? vectorLoop(k, regs, plan) : null;
-  if (vector && plan && plan.mode === "lanes" && k.stores.every((s) => !s.reduce)) {
-    vector.wide = { lanes: 4 * WIDE, body: wideBody(k, regs, plan) };
+  const wide = k.stores.every((s) => !s.reduce) || (options.wideReductions &&
+    k.stores.every((s, i) => orderFree(s, k.outputs[s.output]) || plan?.stores[i] === "lanes"));
+  if (vector && plan && plan.mode === "lanes" && wide) {
+    vector.wide = wideLoop(k, regs, plan);
   }
   return [
     `export function ${name}(${params.join(", ")}): void {`,
     ...reductionInit(k).map((l) => `  ${l}`),
-    ...loopNest(k.space, scalarBody(k, regs), vector),
+    ...(isStrided(k) && !vector && steppable(k)
+      ? stridedRows(k, regs)
+      : loopNest(k.space.map((_, d) => axisSize(k, d)), scalarBody(k, regs), vector)),
     `}`,
   ].join("\n");
+}
+
+/** Whether each load of `k` reads an input of its own and each store writes an output of its own. */
+const steppable = (k: LoopKernel): boolean =>
+  new Set(k.loads.map((l) => l.input)).size === k.loads.length &&
+  new Set(k.stores.map((s) => s.output)).size === k.stores.length;
+
+/**
+ * The loops of a strided kernel (sized_kernel.ts) without a vector form: each view's address at
+ * the start of a row computed once per row, then stepped by its innermost stride, where the
+ * scalar body would multiply every index by its stride at each point.
+ */
+function stridedRows(k: StridedLoopKernel, regs: Registers): string[] {
+  const last = k.space.length - 1;
+  const views = [
+    ...k.loads.map((l, i) => ({
+      at: `p_in${l.input}`,
+      base: `in${l.input}`,
+      terms: viewStrideTerms(k, "load", i),
+      shift: SHIFT[k.inputs[l.input]],
+    })),
+    ...k.stores.map((s, i) => ({
+      at: `p_out${s.output}`,
+      base: `out${s.output}`,
+      terms: viewStrideTerms(k, "store", i),
+      shift: SHIFT[k.outputs[s.output]],
+    })),
+  ];
+  const zero = (n: number) => Array<number>(n).fill(0);
+  const atRow: StridedLoopKernel = {
+    ...k,
+    loads: k.loads.map((l) => ({ ...l, strides: zero(l.strides.length) })),
+    stores: k.stores.map((s) => ({ ...s, strides: zero(s.strides.length) })),
+    loadStrides: k.loadStrides.map((v) => v.map(() => null)),
+    storeStrides: k.storeStrides.map((v) => v.map(() => null)),
+  };
+  const places: Places = {
+    input: (i) => ({ base: `p_in${i}` }),
+    output: (i) => ({ base: `p_out${i}`, registers: [] }),
+  };
+  const body = [
+    ...scalarBody(atRow, regs, places),
+    ...views.map((v) => `${v.at} += ${v.at}_step;`),
+  ];
+  const rows = loopNest(k.space.slice(0, last).map((_, d) => axisSize(k, d)), [
+    ...views.map((v) =>
+      `let ${v.at} = ${v.base} + ${
+        offsetExpr(v.terms.map((t, d) => (d === last ? 0 : t)), v.shift)
+      };`
+    ),
+    `for (let i${last} = 0; i${last} < ${axisSize(k, last)}; i${last}++) {`,
+    ...body.map((l) => `  ${l}`),
+    `}`,
+  ], null);
+  const steps = views.map((v) => `  const ${v.at}_step = <usize>(${v.terms[last]} << ${v.shift});`);
+  return [...steps, ...rows];
+}
+
+/**
+ * Whether reduction store `s` of dtype `d` gives the same bits in any order of its values:
+ * max and min (NaN propagating, -0 below +0), and int32 sums (wrapping).
+ */
+export function orderFree(s: Store, d: DType): boolean {
+  return !s.reduce || s.reduce !== "add" || d === "int32";
 }
 
 /**
@@ -269,9 +370,11 @@ export const WIDE = 4;
  * copy 0's addresses): every copy's loads and arithmetic, then every copy's stores, so that
  * independent chains (a math function's long latency) overlap and one loop test serves a line.
  * Contiguous bool loads and stores move the copies' 16 bytes at once. Each element runs the
- * same operations as in the four-lane loop: the same bits.
+ * same operations as in the four-lane loop: the same bits. A copy's reduction across lanes has
+ * its own accumulator, declared before the loop (`before`) and combined into the four-lane
+ * loop's after it (`after`): only for reductions that come out the same in any order.
  */
-function wideBody(k: LoopKernel, regs: Registers, plan: VectorPlan): string[] {
+function wideLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): Required<VectorLoop>["wide"] {
   const copies = Array.from({ length: WIDE }, (_, u) => vectorBody(k, regs, plan, { copy: u }));
   const isStore = (l: string) => /^v128\.store/.test(l);
   const each = copies.map((c) => {
@@ -286,12 +389,14 @@ function wideBody(k: LoopKernel, regs: Registers, plan: VectorPlan): string[] {
   const byteStores = copies[0].bools!.stores.map(({ addr }, j) =>
     boolStore16(addr, copies.map((c) => c.bools!.stores[j].value))
   );
-  return [
+  const body = [
     ...byteLoads,
     ...each.flatMap((lines) => lines.filter((l) => !isStore(l))),
     ...each.flatMap((lines) => lines.filter(isStore)),
     ...byteStores,
   ];
+  const [before, after] = [copies.flatMap((c) => c.before), copies.flatMap((c) => c.after)];
+  return { lanes: 4 * WIDE, body, before, after };
 }
 
 /**
@@ -313,11 +418,14 @@ export interface VectorLoop {
   after: string[];
   /** A pairs loop's four-steps-at-a-time loop before it. */
   quad?: { halves: [string[], string[]]; declare: string[]; combine: string[] };
-  /** A lanes loop's body of `lanes` elements, run before the four-lane loop. */
-  wide?: { lanes: number; body: string[] };
   /**
-   * The range `[from, to)` of the innermost axis a lanes loop's fours run in (`lanesRange`):
-   * the scalar body runs the points before and after it.
+   * A lanes loop's body of `lanes` elements, run before the four-lane loop, with lines before
+   * it (after the four-lane loop's) and after it.
+   */
+  wide?: { lanes: number; body: string[]; before?: string[]; after?: string[] };
+  /**
+   * The range `[from, to)` of the innermost axis a lanes loop's fours run in where a load is
+   * padded along it (`lanesRange`): the scalar body runs the points before and after it.
    */
   within?: [number, number];
   /**
@@ -344,7 +452,7 @@ function vectorLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): VectorLoo
  * when that loop is also the outermost), and on the points of a lanes loop outside its `within`.
  */
 export function loopNest(
-  space: readonly number[],
+  space: readonly (number | string)[],
   body: string[],
   vector: VectorLoop | null,
 ): string[] {
@@ -366,15 +474,15 @@ export function loopNest(
     ];
     // Bounds of the fours: within the range of the axis (the outermost's runs to hi).
     const upTo = (b: number) => (last === 0 ? `min<i32>(${b}, hi)` : `${b}`);
-    const [start, end] = vector.within ?? [0, space[last]];
-    const stop = end < space[last] ? upTo(end) : n;
-    lines.push(...vector.before.map((l) => at + l));
+    const [start, end] = vector.within ?? [0, null];
+    const stop = end === null ? n : upTo(end);
+    lines.push(...[...vector.before, ...vector.wide?.before ?? []].map((l) => at + l));
     lines.push(`${at}let ${i} = ${from};`);
     if (start > 0) lines.push(...scalar(upTo(start)));
     if (vector.wide) {
-      const { lanes, body } = vector.wide;
+      const { lanes, body, after = [] } = vector.wide;
       lines.push(`${at}for (; ${i} + ${lanes} <= ${stop}; ${i} += ${lanes}) {`);
-      lines.push(...body.map((l) => `${at}  ${l}`), `${at}}`);
+      lines.push(...body.map((l) => `${at}  ${l}`), `${at}}`, ...after.map((l) => at + l));
     }
     lines.push(`${at}for (; ${i} + 4 <= ${stop}; ${i} += 4) {`);
     lines.push(...vector.body.map((l) => `${at}  ${l}`), `${at}}`);
@@ -480,7 +588,8 @@ export function vectorBody(
       return;
     }
     const at = storePlaces(k, s, places).addr!;
-    const step = vectorReduction(s, plan.stores[i]!, value[0], at, half);
+    const where = { addr: at, offset: offset(s.strides, d), half, copy };
+    const step = vectorReduction(s, d, plan.stores[i]!, value, where);
     body.push(...step.body);
     before.push(...step.before);
     after.push(...step.after);
@@ -489,39 +598,61 @@ export function vectorBody(
 }
 
 /**
- * A float32 reduction store's step in the vector loop (its element at `addr`), with what runs
- * before and after that loop. `lanes` (a bias gradient's sum over the batch) accumulates four consecutive outputs at once, in
- * the scalar loop's order; `across` (a sum over a row) accumulates four lanes in a register across
- * the loop, folds them after it and adds the result to its output, before the scalar loop adds the
- * rest; `pairs` takes `value`'s pairs p and p + 1 in the scalar loop's order (first elements, then
- * second); as half `half` (0 or 1) of a quad step it leaves them in a register, and the step's end
- * adds pairs p to p + 3 in the same order.
+ * A reduction store's step in the vector loop (its dtype `d` float32 or int32, or float64 in
+ * `lanes` and `across`; its element at `addr`; `lanes` its value's v128s), with what runs
+ * before and after that loop. `lanes` (a bias gradient's sum over the
+ * batch) accumulates four consecutive outputs at once, in the scalar loop's order; `across` (a
+ * sum over a row) accumulates four lanes in a register across the loop, folds them after it and
+ * adds the result to its output, before the scalar loop adds the rest; `pairs` takes `value`'s
+ * pairs p and p + 1 in the scalar loop's order (first elements, then second); as half `half` (0
+ * or 1) of a quad step it leaves them in a register, and the step's end adds pairs p to p + 3 in
+ * the same order. As copy `copy` of a wide body, `lanes` reaches its outputs `offset` bytes on,
+ * and `across` accumulates in a register of its own, combined into the four-lane loop's after
+ * the wide loop.
  */
 function vectorReduction(
   s: Store,
+  d: DType,
   pattern: ReducePattern,
-  value: string,
-  addr: string,
-  half?: number,
+  lanes: Lanes,
+  where: { addr: string; offset: number; half?: number; copy?: number },
 ): { body: string[]; before: string[]; after: string[] } {
-  const op = VECTOR_REDUCE[s.reduce!];
+  const { addr, half, copy } = where;
+  const { combine: op, lanes: type } = vectorReduce(s.reduce!, d);
   const only = (body: string[]) => ({ body, before: [], after: [] });
+  const value = lanes[0];
   if (pattern === "lanes") {
-    return only([`v128.store(${addr}, ${op}(v128.load(${addr}), ${value}));`]);
+    return only(lanes.map((v, p) => {
+      const bytes = where.offset + 16 * p;
+      const imm = bytes ? `, ${bytes}` : "";
+      return `v128.store(${addr}, ${op}(v128.load(${addr}${imm}), ${v})${imm});`;
+    }));
   }
   if (pattern === "across") {
     const acc = `acc${s.output}`, folding = `${acc}h`;
+    const accs = partNames(acc, d);
+    const init = `${type}.splat(${scalarConst(d, reduceIdentity(s.reduce!, d))})`;
+    const step = (names: Lanes) => names.map((n, p) => `${n} = ${op}(${n}, ${lanes[p]});`);
+    if (copy !== undefined) {
+      const mine = partNames(`${acc}_${copy}`, d);
+      return {
+        before: mine.map((n) => `let ${n} = ${init};`),
+        body: step(mine),
+        after: accs.map((n, p) => `${n} = ${op}(${n}, ${mine[p]});`),
+      };
+    }
+    // Float64's two halves combine first, then its two lanes; four lanes fold in two steps.
+    const halves = accs.length === 2
+      ? `${op}(${accs[0]}, ${accs[1]})`
+      : `${op}(${acc}, i32x4.shuffle(${acc}, ${acc}, 2, 3, 0, 1))`;
+    const swap = accs.length === 2 ? "2, 3, 0, 1" : "1, 0, 3, 2";
     const folded =
-      `f32x4.extract_lane(${op}(${folding}, i32x4.shuffle(${folding}, ${folding}, 1, 0, 3, 2)), 0)`;
-    const combine = SCALAR_REDUCE[s.reduce!]([`load<f32>(${addr})`, folded], "float32");
-    const init = scalarConst("float32", reduceIdentity(s.reduce!, "float32"));
+      `${type}.extract_lane(${op}(${folding}, i32x4.shuffle(${folding}, ${folding}, ${swap})), 0)`;
+    const combine = SCALAR_REDUCE[s.reduce!]([scalarLoad(d, addr), folded], d);
     return {
-      before: [`let ${acc} = f32x4.splat(${init});`],
-      body: [`${acc} = ${op}(${acc}, ${value});`],
-      after: [
-        `const ${folding} = ${op}(${acc}, i32x4.shuffle(${acc}, ${acc}, 2, 3, 0, 1));`,
-        `store<f32>(${addr}, ${combine});`,
-      ],
+      before: accs.map((n) => `let ${n} = ${init};`),
+      body: step(accs),
+      after: [`const ${folding} = ${halves};`, scalarStore(d, addr, combine)],
     };
   }
   if (half !== undefined) {

@@ -2,10 +2,14 @@
  * Reductions on the wasm runtime. Axes of size 1 are dropped and neighbouring axes that are both
  * reduced (or both kept) are merged into runs; each reduced run is then one `[outer, r, inner]`
  * kernel pass, outermost run first. Empty reductions give the identity in the dtype, as JAX
- * (`reductionIdentity`).
+ * (`reductionIdentity`). A pass of a reduction rendered from the kernel IR (eager_reductions.ts)
+ * runs the loop shape that suits its sizes (`shapeOf`), but for 2-wide windows (its hand-written
+ * `_r2` kernel); the others run the hand-written kernels of kernels/assembly/reduce.ts.
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
+import type { ReductionShape } from "../lowering/one_op_reduction.ts";
+import { handWrittenExport, reductionExport, renderedShapes } from "./eager_reductions.ts";
 import { sizeOf } from "../../core/shape.ts";
 import { type MonoidReduction, reductionIdentity } from "../../core/reduction_identity.ts";
 import type { WasmBuffer } from "./memory.ts";
@@ -62,26 +66,59 @@ function launchRows(
   for (const ws of scratch) rt.free(ws);
 }
 
-/** Runs one `[outer, r, inner]` pass of reduction kernel `kernel`. */
+/**
+ * The loop shape of an `[outer, r, inner]` pass rendered from the IR: rows for a reduction along
+ * the innermost axis, else columns; null for 2-wide windows (2x2 pooling's), which run the
+ * hand-written kernel (see eager_reductions.ts).
+ */
+function shapeOf(r: number, inner: number): ReductionShape | null {
+  return r === 2 ? null : inner > 1 ? "columns" : "rows";
+}
+
+/**
+ * Runs an `[outer, r, inner]` pass of the kernel of `name` rendered from the IR in loop shape
+ * `shape`, split along `outer` over the threads when large.
+ */
+function launchRendered(
+  rt: WasmRuntime,
+  name: MonoidReduction,
+  dtype: DType,
+  [x, o]: [WasmBuffer, WasmBuffer],
+  [outer, r, inner]: [number, number, number],
+  shape: ReductionShape,
+): void {
+  const kernel = reductionExport(name, dtype, shape);
+  const bytes = ELEMENT_BYTES[dtype];
+  const tasks = splitRange(outer, outer * r * inner, rt.threads()).map(([lo, hi]) => {
+    const at = [x.ptr + lo * r * inner * bytes, o.ptr + lo * inner * bytes];
+    const rows = hi - lo;
+    const args = shape === "rows" ? [...at, 0, rows, r] : [...at, 0, rows, r, inner];
+    return { kernel, args };
+  });
+  rt.parallel(tasks, name);
+}
+
+/** Runs one `[outer, r, inner]` pass of reduction `name` on `dtype`. */
 function pass(
   rt: WasmRuntime,
-  kernel: string,
-  op: string,
+  name: MonoidReduction,
   x: WasmBuffer,
   dtype: DType,
-  outer: number,
-  r: number,
-  inner: number,
+  [outer, r, inner]: [number, number, number],
 ): WasmBuffer {
   const o = rt.alloc(dtype, outer * inner);
+  const shape = shapeOf(r, inner);
+  if (shape && renderedShapes(name, dtype).includes(shape)) {
+    launchRendered(rt, name, dtype, [x, o], [outer, r, inner], shape);
+    return o;
+  }
   const bytes = ELEMENT_BYTES[dtype];
-  launchRows(rt, kernel, op, [x, o], [bytes, bytes], [outer, r, inner]);
+  launchRows(rt, handWrittenExport(name, dtype), name, [x, o], [bytes, bytes], [outer, r, inner]);
   return o;
 }
 
 function reduction(name: MonoidReduction): WasmRule {
   return (rt, [x], [a], { axes }, [out]) => {
-    const kernel = `${name}_${SUFFIX[a.dtype]}`;
     if (a.size === 0) {
       const o = rt.allocFor(out);
       fill(rt, out.dtype, o, reductionIdentity(name, out.dtype), out.size);
@@ -95,7 +132,7 @@ function reduction(name: MonoidReduction): WasmRule {
       if (!runs[k].reduced) continue;
       const outer = sizeOf(runs.slice(0, k).map((r) => r.size));
       const inner = sizeOf(runs.slice(k + 1).map((r) => r.size));
-      const next = pass(rt, kernel, name, cur, a.dtype, outer, runs[k].size, inner);
+      const next = pass(rt, name, cur, a.dtype, [outer, runs[k].size, inner]);
       rt.dispose(cur);
       cur = next;
       runs[k].size = 1;

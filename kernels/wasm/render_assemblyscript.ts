@@ -507,12 +507,15 @@ export const SCALAR_REDUCE: Readonly<Record<ReduceOp, ScalarForm>> = {
   min: BINARY_RENDERING.min.scalar,
 };
 
-/** The f32x4 combine step of each reduction. */
-export const VECTOR_REDUCE: Readonly<Record<ReduceOp, string>> = {
-  add: "f32x4.add",
-  max: "f32x4.max",
-  min: "f32x4.min",
-};
+/**
+ * The v128 combine step of a reduction by `op` of the lanes of `d` (float32, int32, float64),
+ * and the lane type it reads them as.
+ */
+export function vectorReduce(op: ReduceOp, d: DType): { combine: string; lanes: string } {
+  const lanes = d === "float32" ? "f32x4" : d === "float64" ? "f64x2" : "i32x4";
+  const suffix = d !== "int32" || op === "add" ? op : `${op}_s`;
+  return { combine: `${lanes}.${suffix}`, lanes };
+}
 
 /**
  * What this renderer vectorises: nodes with a vector form, loads and stores of every dtype
@@ -522,4 +525,17 @@ export const ASSEMBLYSCRIPT_VECTOR: VectorTarget = {
   node: (e) => renderVector(e, operands(e).map((a) => partNames("", a.dtype))) !== null,
   load: (d, pattern) => !(d === "bool" && pattern === "pairs"),
   reduce: (d) => d === "float32",
+};
+
+/**
+ * What this renderer vectorises in the eager reduction kernels (one_op_reduction.ts): also
+ * int32 reductions, whose wrapping sums, maxima and minima come out the same in any order, and
+ * float64 ones into four consecutive outputs (in the scalar loop's order) and float64 maxima and
+ * minima across lanes, so that these kernels give the bits of the scalar loop (and of jit's).
+ */
+export const EAGER_REDUCTION_VECTOR: VectorTarget = {
+  ...ASSEMBLYSCRIPT_VECTOR,
+  reduce: (d, op, pattern) =>
+    d === "float32" || d === "int32" ||
+    (d === "float64" && (pattern === "lanes" || (op !== "add" && pattern === "across"))),
 };

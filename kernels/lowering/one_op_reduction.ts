@@ -1,0 +1,68 @@
+/**
+ * Eager execution of a reduction primitive as a one-op program of the kernel IR: a sized loop
+ * kernel (sized_kernel.ts) reducing the middle axis of a dense `[outer, r, inner]` operand into
+ * `[outer, inner]`, its body the reduction store of a load. The runtime splits any reduction into
+ * such passes and chooses one of two shapes of the loop per pass, each rendered at build time:
+ * `rows` (inner 1: along the innermost axis, four lanes and several accumulators at a time) and
+ * `columns` (inner above 1: four outputs at a time along inner).
+ * @module
+ */
+import { config } from "../../core/config.ts";
+import type { DType } from "../../core/dtype.ts";
+import type { Expr, ReduceOp } from "./kernel_ir.ts";
+import type { SizedLoopKernel } from "./sized_kernel.ts";
+import { verifyLoopKernel } from "./verify_ir.ts";
+
+/** The loop shapes of an eager reduction pass. */
+export type ReductionShape = "rows" | "columns";
+
+/**
+ * The representative size of a run-time axis: only that the vectoriser runs four lanes along
+ * it; the loop runs over the sizes each call gives.
+ */
+const ANY = 1 << 8;
+
+/** Per shape: the space, the run-time sizes, the load's and the store's strides. */
+const SHAPES: Readonly<
+  Record<ReductionShape, {
+    space: number[];
+    sizes: (string | null)[];
+    load: number[];
+    store: number[];
+  }>
+> = {
+  rows: { space: [ANY, ANY], sizes: [null, "r"], load: [ANY, 1], store: [1, 0] },
+  columns: {
+    space: [ANY, ANY, ANY],
+    sizes: [null, "r", "inner"],
+    load: [ANY * ANY, ANY, 1],
+    store: [ANY, 0, 1],
+  },
+};
+
+/**
+ * The sized loop kernel reducing by `op` the middle axis of an `[outer, r, inner]` operand of
+ * `dtype` in loop shape `shape`; verified when `config.verifyPrograms`.
+ *
+ * @example
+ * ```ts
+ * loopKernelToString(oneOpReduction("max", "float32", "rows"));
+ * // loop [256,256] in (float32) out (float32)
+ * //   t0: float32 = in0[256,1]
+ * //   out0[1,0] max= t0
+ * ```
+ */
+export function oneOpReduction(op: ReduceOp, dtype: DType, shape: ReductionShape): SizedLoopKernel {
+  const { space, sizes, load, store } = SHAPES[shape];
+  const value: Expr = { kind: "load", dtype, load: 0 };
+  const k: SizedLoopKernel = {
+    space,
+    sizes,
+    inputs: [dtype],
+    outputs: [dtype],
+    loads: [{ input: 0, strides: load }],
+    stores: [{ output: 0, value, strides: store, reduce: op }],
+  };
+  if (config.verifyPrograms) verifyLoopKernel(k);
+  return k;
+}

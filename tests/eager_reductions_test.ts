@@ -1,0 +1,164 @@
+/**
+ * Eager reductions on wasm against jit and ref: sums, products, maxima and minima (any, all) of
+ * every dtype over random shapes and sets of axes (empty axes, axes of size 1, 2-wide windows,
+ * rows long enough for the wide vector loops), and NaN, signed zeros and int32 wrapping among
+ * the values. Where eager runs a kernel rendered from the kernel IR (kernels/wasm/
+ * eager_reductions.ts), and for every reduction whose result does not depend on the order of
+ * its values (max, min, int32 sums) and float64 sums in one pass along columns, eager and jit
+ * give the same bits; other float sums and products agree with ref to rounding (float32 ones
+ * accumulate in float64 on eager wasm, as on ref).
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { type Array, ConcreteArray, jit, numpy as np } from "../mod.ts";
+import { allocTyped, type DType } from "../core/dtype.ts";
+import { oneOpReduction } from "../kernels/lowering/one_op_reduction.ts";
+import { type SizedLoopKernel, strideTerms } from "../kernels/lowering/sized_kernel.ts";
+import { irProblems } from "../kernels/lowering/verify_ir.ts";
+
+type Reduce = (x: Array, axes: number[]) => Array;
+
+/** The reductions by name, and the dtypes each takes. */
+const REDUCTIONS: Record<string, [Reduce, DType[]]> = {
+  sum: [(x, a) => np.sum(x, a), ["float32", "float64", "int32"]],
+  prod: [(x, a) => np.prod(x, a), ["float32", "float64", "int32"]],
+  max: [(x, a) => np.max(x, a), ["float32", "float64", "int32"]],
+  min: [(x, a) => np.min(x, a), ["float32", "float64", "int32"]],
+  any: [(x, a) => np.any(x, a), ["bool"]],
+  all: [(x, a) => np.all(x, a), ["bool"]],
+};
+
+/** Whether reduction `name` of `dtype` gives the same bits in any order of its values. */
+const orderFree = (name: string, dtype: DType) =>
+  name === "max" || name === "min" || name === "any" || name === "all" ||
+  (name === "sum" && dtype === "int32");
+
+/**
+ * A value of `dtype` for reduction `name`: int32 near the wrap; floats with specials, for sums
+ * and products only values whose result is the same in any order of the additions (quarters)
+ * or multiplications (factors of magnitude 1, 0.5, 0 or infinity, so nothing overflows and an
+ * underflow is to 0 in every order).
+ */
+function value(name: string, dtype: DType): fc.Arbitrary<number> {
+  if (dtype === "bool") return fc.constantFrom(0, 1);
+  if (dtype === "int32") {
+    return fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom(2 ** 31 - 1, -(2 ** 31)));
+  }
+  const specials = fc.constantFrom(NaN, 0, -0, Infinity, -Infinity);
+  const usual = name === "prod"
+    ? fc.constantFrom(1, -1, 0.5, -0.5)
+    : name === "sum"
+    ? fc.integer({ min: -16, max: 16 }).map((q) => q / 4)
+    : fc.double({ min: -4, max: 4, noNaN: true });
+  return fc.oneof({ weight: 8, arbitrary: usual }, { weight: 1, arbitrary: specials });
+}
+
+/** Sizes of one axis: empty, 1, the 2 of pooling windows, short and long (wide loops) rows. */
+const size = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(0) },
+  { weight: 3, arbitrary: fc.constantFrom(1, 2) },
+  { weight: 4, arbitrary: fc.integer({ min: 3, max: 7 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 16, max: 40 }) },
+);
+
+/** A reduction case: name, dtype, shape, axes and values. */
+const cases = fc.tuple(
+  fc.constantFrom(...Object.keys(REDUCTIONS)),
+  fc.array(size, { minLength: 1, maxLength: 4 }),
+).chain(([name, shape]) =>
+  fc.record({
+    name: fc.constant(name),
+    dtype: fc.constantFrom(...REDUCTIONS[name][1]),
+    shape: fc.constant(shape),
+    axes: fc.subarray(shape.map((_, d) => d), { minLength: 1 }),
+  })
+).chain((c) =>
+  fc.record({
+    ...Object.fromEntries(Object.entries(c).map(([k, v]) => [k, fc.constant(v)])),
+    values: fc.array(value(c.name, c.dtype), {
+      minLength: c.shape.reduce((a, b) => a * b, 1),
+      maxLength: c.shape.reduce((a, b) => a * b, 1),
+    }),
+  }) as fc.Arbitrary<typeof c & { values: number[] }>
+);
+
+/** The elements of `a` as numbers. */
+const host = (a: Array) => [...(a as ConcreteArray).dataSync()].map(Number);
+
+/** Whether `a` and `b` are the same bits (any NaN for any NaN). */
+const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+
+Deno.test("eager wasm reductions agree with jit wasm (bits, where order-free) and ref", () => {
+  fc.assert(
+    fc.property(cases, ({ name, dtype, shape, axes, values }) => {
+      const [f] = REDUCTIONS[name];
+      const data = allocTyped(dtype, values.length);
+      data.set(values);
+      const on = (b: string) => ConcreteArray.fromHost(data, shape, dtype, b as "wasm");
+      const reduce = (x: Array) => f(x, axes);
+      const eager = host(reduce(on("wasm")));
+      const jitted = host(jit(reduce, { backend: "wasm", compile: "sync" })(on("wasm")));
+      const want = host(reduce(on("ref")));
+      const what = `${name} of ${dtype} ${JSON.stringify(shape)} over ${JSON.stringify(axes)}`;
+      want.forEach((w, i) => {
+        const close = (v: number) =>
+          same(v, w) || Math.abs(v - w) <= 1e-5 * Math.max(1, Math.abs(w));
+        const exact = orderFree(name, dtype);
+        assert.ok(
+          exact ? same(eager[i], w) : close(eager[i]),
+          `${what}: eager ${eager[i]}, ref ${w}`,
+        );
+        if (exact) {
+          assert.ok(same(eager[i], jitted[i]), `${what}: eager ${eager[i]}, jit ${jitted[i]}`);
+        }
+      });
+    }),
+    { numRuns: 150 },
+  );
+});
+
+Deno.test("eager wasm max pooling and long rows and columns agree with jit bit for bit", () => {
+  // Shape, axes, and whether the reduction is one pass along columns (where float64 sums add
+  // each output's rows in order, as jit and ref).
+  const shapes: [number[], number[], boolean][] = [
+    [[6, 3, 2, 5, 2], [2, 4], false],
+    [[3, 1037], [1], false],
+    [[1037, 3], [0], true],
+    [[5, 37, 19], [1], true],
+    [[5, 7, 37], [0, 2], false],
+  ];
+  for (const [shape, axes, columns] of shapes) {
+    for (const dtype of ["float32", "float64", "int32"] as const) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = allocTyped(dtype, n);
+      const scale = dtype === "int32" ? 1 : 7;
+      for (let i = 0; i < n; i++) data[i] = (((i * 7919) % 2003) - 1000) / scale;
+      if (dtype !== "int32") data[n >> 1] = NaN;
+      for (const [name, f] of [["max", np.max], ["min", np.min], ["sum", np.sum]] as const) {
+        if (name === "sum" && !(dtype === "int32" || (dtype === "float64" && columns))) continue;
+        const x = ConcreteArray.fromHost(data, shape, dtype, "wasm");
+        const reduce = (a: Array) => f(a, axes);
+        const eager = host(reduce(x));
+        const jitted = host(jit(reduce, { backend: "wasm", compile: "sync" })(x));
+        const want = host(reduce(ConcreteArray.fromHost(data, shape, dtype, "ref")));
+        const what = `${name} of ${dtype} ${JSON.stringify(shape)} over ${JSON.stringify(axes)}`;
+        eager.forEach((v, i) => {
+          assert.ok(same(v, jitted[i]), `${what} at ${i}: eager ${v}, jit ${jitted[i]}`);
+          assert.ok(same(v, want[i]), `${what} at ${i}: eager ${v}, ref ${want[i]}`);
+        });
+      }
+    }
+  }
+});
+
+Deno.test("a sized kernel's strides follow from its sizes, and the verifier checks they can", () => {
+  const k = oneOpReduction("max", "float32", "columns");
+  assert.deepEqual(irProblems(k), []);
+  assert.deepEqual(strideTerms(k, k.loads[0].strides), ["r * inner", "inner", 1]);
+  assert.deepEqual(strideTerms(k, k.stores[0].strides), ["inner", 0, 1]);
+  const [n] = k.space;
+  const strided: SizedLoopKernel = { ...k, loads: [{ input: 0, strides: [n * n * 2, n * 2, 2] }] };
+  assert.deepEqual(irProblems(strided), ["load 0: not a dense view"]);
+  const outer: SizedLoopKernel = { ...k, sizes: ["outer", "r", "inner"] };
+  assert.deepEqual(irProblems(outer), ["sizes: axis 0 runs the range it is given"]);
+});
