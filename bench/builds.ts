@@ -9,16 +9,18 @@
  *
  * The cases are the fused chains the kernel IR renders: a gelu layer, the gradient of a tanh
  * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, sin(3x) cos(x),
- * log(1 + exp(x)), a float64 tanh of log(1 + exp(x)), a masked (compare, select, int32) chain,
+ * log(1 + exp(x)), a float64 tanh of log(1 + exp(x)), a float64 chain of sin, cos, erf, power
+ * and arctan2, a masked (compare, select, int32) chain,
  * an LSTM cell's gates (slices of one product) and their gradient (four pads joined into a
  * concatenate), the gradient of a smoothness penalty on rows (two pads of shifted rows, read in
  * place) and along them (pads of the innermost axis), row and column reductions, and
  * random.uniform and random.normal (threefry2x32 and the bits' conversion to floats). With
  * `--eager`, they are instead single eager primitives (the prebuilt kernels: math (exp, log,
- * tanh and sigmoid at float32 and float64; float32 sin, cos, power and arctan2; float64 sqrt,
- * abs), add, mul, compare, select and conversions at float32 and float64, xor, shifts and
- * threefry2x32 on int32 words, on contiguous and broadcast operands, 1e3 and 1e6 elements),
- * each timed from its call to its result's release, without a copy to the host;
+ * tanh and sigmoid at float32 and float64; sin, cos, power and arctan2 at float32 and float64;
+ * float64 erf and erf_inv; float64 sqrt, abs), add, mul, compare, select and conversions at
+ * float32 and float64, xor, shifts and threefry2x32 on int32 words, on contiguous and broadcast
+ * operands, 1e3 and 1e6 elements), each timed from its call to its result's release, without a
+ * copy to the host;
  * `--filter=REGEXP` keeps the cases whose name matches.
  *
  *   deno run -A bench/builds.ts /tmp/old . --eager --rounds=41
@@ -97,6 +99,17 @@ const CASES: Case[] = [
     f: (lib) => (x) => {
       const np = lib.numpy;
       return np.tanh(np.log(np.exp(x.astype("float64").mul(3)).add(1)));
+    },
+  },
+  {
+    name: "float64 sin, cos, erf, power, arctan2 chain, 1M",
+    shapes: [[1 << 20], [1 << 20]],
+    f: (lib) => (x, y) => {
+      const np = lib.numpy;
+      const [a, b] = [x.astype("float64"), y.astype("float64")];
+      const trig = np.sin(a.mul(3)).mul(np.cos(b));
+      const special = np.erf(a.mul(2)).add(np.power(np.abs(b).add(0.5), a.mul(3)));
+      return trig.add(special).add(np.arctan2(a, b));
     },
   },
   {
@@ -261,12 +274,21 @@ function eagerCases(n: number): EagerCase[] {
     (lib, x, y) => [words(lib, x), words(lib, y), words(lib, y), words(lib, x)],
     (lib) => (k0, k1, x0, x1) => lib.threefry2x32(k0, k1, x0, x1),
   );
-  for (const fn of ["power", "arctan2"] as const) {
+  for (const fn of ["sin", "cos", "erf", "erfInv"] as const) {
     add(
-      `${fn} float32`,
-      (lib, x, y) => [lib.numpy.abs(x).add(1e-3), y.mul(3)],
-      (lib) => (x, y) => lib.numpy[fn](x, y),
+      `${fn} float64`,
+      (_, x) => [x.mul(fn === "erfInv" ? 0.999 : 3).astype("float64")],
+      (lib) => (x) => lib.numpy[fn](x),
     );
+  }
+  for (const d of ["float32", "float64"] as const) {
+    for (const fn of ["power", "arctan2"] as const) {
+      add(
+        `${fn} ${d}`,
+        (lib, x, y) => [lib.numpy.abs(x).add(1e-3).astype(d), y.mul(3).astype(d)],
+        (lib) => (x, y) => lib.numpy[fn](x, y),
+      );
+    }
   }
   return cases;
 }

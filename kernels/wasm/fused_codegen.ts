@@ -36,7 +36,6 @@ import {
   type VectorPlan,
   type VectorTarget,
 } from "../lowering/vectorize.ts";
-import { MATH_SOURCE } from "./math_source.ts";
 import {
   ASSEMBLYSCRIPT_VECTOR,
   boolLoad16,
@@ -85,12 +84,12 @@ export function splittable(k: LoopKernel): boolean {
 }
 
 /**
- * Relative cost of one element of `k`'s space: 1 per node, load and store, 16 per math call or
- * remainder (fmod is a loop).
+ * Relative cost of one element of `k`'s space: 1 per node, load and store, 16 per remainder
+ * (fmod is a loop).
  */
 export function elementCost(k: LoopKernel): number {
   const nodes = topologicalOrder(k.stores.map((s) => s.value));
-  const costly = (e: Expr) => e.kind === "math" || (e.kind === "binary" && e.op === "rem");
+  const costly = (e: Expr) => e.kind === "binary" && e.op === "rem";
   return nodes.reduce((sum, e) => sum + (costly(e) ? 16 : 1), k.stores.length);
 }
 
@@ -683,7 +682,7 @@ export function heap_base(): usize {
 export function math_anchor(x: f64, y: f32): f64 {
   const a = Math.sin(x) + Math.cos(x) + Math.exp(x) + Math.log(x) + Math.log1p(x) + Math.expm1(x) +
     Math.tanh(x) + Math.sqrt(x) + Math.floor(x) + Math.ceil(x) + Math.abs(x) + Math.pow(x, x) +
-    Math.atan2(x, x) + x % x + Math.sign(x) + erfF64(x) + erfInvF64(x);
+    Math.atan2(x, x) + x % x + Math.sign(x);
   const b = Mathf.sin(y) + Mathf.cos(y) + Mathf.exp(y) + Mathf.log(y) + Mathf.log1p(y) +
     Mathf.expm1(y) + Mathf.tanh(y) + Mathf.sqrt(y) + Mathf.floor(y) + Mathf.ceil(y) +
     Mathf.abs(y) + Mathf.pow(y, y) + y % y + Mathf.sign(y);
@@ -701,6 +700,6 @@ export function emitFusedModule(kernels: ReadonlyMap<string, LoopKernel>): strin
 
 /** One AssemblyScript module of the kernel functions `fns`, with the prebuilt kernels' math. */
 export function emitModule(fns: readonly string[]): string {
-  return [MATH_SOURCE, ...constantGlobals(fns.join("\n")), ANCHOR.trim(), ...fns]
+  return [...constantGlobals(fns.join("\n")), ANCHOR.trim(), ...fns]
     .join("\n\n") + "\n";
 }

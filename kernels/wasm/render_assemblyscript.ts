@@ -3,21 +3,17 @@
  * f64 or i32 registers, bool an i32 0 or 1) or, where the tables below say it has one, as v128
  * expressions on four lanes (`Lanes`: one f32x4 or i32x4, bool as lane masks, all ones or zero;
  * float64 as two f64x2), and the loads and stores that move elements between memory and
- * registers (bools 16 at a time, one byte each, where a wide loop has 16 of them). Float32 math,
- * and float64 exp ... logistic, are IR expressions (math_definitions.ts,
- * math_definitions_f64.ts), and `fma` is `relaxed_madd` on one splatted lane in scalar code, so
- * the eager kernels, the vector loops and the scalar ones give the same bits; the other float64
- * math calls `Math` and the f64 functions of scalar_math.ts (copied into every module by
- * math_source.ts), in scalar code only. Vector constants are globals (`constantGlobals`).
+ * registers (bools 16 at a time, one byte each, where a wide loop has 16 of them). Math, float32
+ * and float64, is IR expressions (math_definitions.ts, math_definitions_f64.ts), and `fma` is
+ * `relaxed_madd` on one splatted lane in scalar code, so the eager kernels, the vector loops and
+ * the scalar ones give the same bits. Vector constants are globals (`constantGlobals`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
 import {
   type BinaryOp,
   type CompareOp,
-  type DefinedF64MathFn,
   type Expr,
-  type MathFn,
   operands,
   type ReduceOp,
   type ShiftOp,
@@ -179,24 +175,6 @@ export const COMPARE_RENDERING: Readonly<Record<CompareOp, Rendering>> = {
   ge: comparison(">=", "ge", "ge_s", null),
 };
 
-/** A float64 function (float32 math is IR definitions): no vector form. */
-const f64Only = (f64: ScalarForm): Rendering => ({ scalar: f64, vector: NONE });
-/** `Math.<fn>(a, b)`. */
-const call2 = (fn: string): ScalarForm => ([a, b]) => `Math.${fn}(${a}, ${b})`;
-
-/** The math functions that remain math nodes (in float64 only). */
-export type RenderedMathFn = Exclude<MathFn, DefinedF64MathFn>;
-
-/** Each math function that is a math node, in float64 (float32 math is IR definitions). */
-export const MATH_RENDERING: Readonly<Record<RenderedMathFn, Rendering>> = {
-  erf: f64Only(([a]) => `erfF64(${a})`),
-  erf_inv: f64Only(([a]) => `erfInvF64(${a})`),
-  sin: f64Only(call("sin")),
-  cos: f64Only(call("cos")),
-  pow: f64Only(call2("pow")),
-  atan2: f64Only(call2("atan2")),
-};
-
 /**
  * `a * b + c`: `relaxed_madd`, fused on FMA hardware (x86-64's V8 emits `vfmadd`), on four lanes
  * or on one splatted lane in scalar code; float64 as f64x2.
@@ -226,8 +204,6 @@ function ruleOf(e: Expr): { rule: Rendering; d: DType } | null {
       return { rule: BINARY_RENDERING[e.op], d: e.dtype };
     case "compare":
       return { rule: COMPARE_RENDERING[e.op], d: e.a.dtype };
-    case "math":
-      return { rule: MATH_RENDERING[e.fn as RenderedMathFn], d: e.dtype };
     case "fma":
       return { rule: FMA, d: e.dtype };
     default:
