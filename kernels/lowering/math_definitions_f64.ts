@@ -33,6 +33,7 @@
  */
 import type { Expr, MathFn } from "./kernel_ir.ts";
 import { binaryExpr, compareExpr, select, unaryExpr } from "./ir_builders.ts";
+import { POW_PRODUCTS, powProducts } from "./pow_products.ts";
 
 /** A float64 constant. */
 const num = (value: number): Expr => ({ kind: "const", dtype: "float64", value });
@@ -659,27 +660,6 @@ function powMagnitude(ax: Expr, y: Expr): Expr {
   const nf = unaryExpr("round", mul(clamp(wh, EXP_LO, EXP_HI), num(Math.LOG2E)));
   const r = add(fma(nf, num(-LN2_LO), fma(nf, num(-LN2_HI), clamp(wh, EXP_LO, EXP_HI))), wl);
   return scaled(fma(mul(r, r), horner(r, EXPM1_Q), r), toInt(nf));
-}
-
-/** Integral exponents up to this magnitude are products of x, x^2, x^4 (as float32's). */
-const POW_PRODUCTS = 4;
-
-/**
- * x^|y| by products of x, x^2 and x^4 picked by the bits of |y| (an integer up to
- * `POW_PRODUCTS`), its reciprocal for negative y, as float32's `powProducts`; for a constant y,
- * the product of the factors picked.
- */
-function powProducts(x: Expr, y: Expr): Expr {
-  const x2 = mul(x, x);
-  const powers: [number, Expr][] = [[1, x], [2, x2], [4, mul(x2, x2)]];
-  if (y.kind === "const") {
-    const picked = powers.filter(([bit]) => Math.abs(y.value) & bit).map(([, v]) => v);
-    const p = picked.length ? picked.reduce(mul) : num(1);
-    return y.value < 0 ? div(num(1), p) : p;
-  }
-  const n = toInt(abs(y));
-  const p = powers.map(([bit, v]) => select(eq(and(n, int(bit)), int(0)), num(1), v)).reduce(mul);
-  return select(lt(y, num(0)), div(num(1), p), p);
 }
 
 /**
