@@ -9,16 +9,18 @@
  *
  * The cases are the fused chains the kernel IR renders: a gelu layer, the gradient of a tanh
  * MLP, a log-sum-exp (softmax) and its gradient, an exp and sigmoid chain, sin(3x) cos(x),
- * log(1 + exp(x)), a float64 tanh of log(1 + exp(x)), a masked (compare, select, int32) chain,
+ * log(1 + exp(x)), a float64 tanh of log(1 + exp(x)), a float64 chain of sin, cos, erf, power
+ * and arctan2, a masked (compare, select, int32) chain,
  * an LSTM cell's gates (slices of one product) and their gradient (four pads joined into a
  * concatenate), the gradient of a smoothness penalty on rows (two pads of shifted rows, read in
  * place) and along them (pads of the innermost axis), row and column reductions, and
  * random.uniform and random.normal (threefry2x32 and the bits' conversion to floats). With
  * `--eager`, they are instead single eager primitives (the prebuilt kernels: math (exp, log,
- * tanh and sigmoid at float32 and float64; float32 sin, cos, power and arctan2; float64 sqrt,
- * abs), add, mul, compare, select and conversions at float32 and float64, xor, shifts and
- * threefry2x32 on int32 words, on contiguous and broadcast operands, 1e3 and 1e6 elements),
- * each timed from its call to its result's release, without a copy to the host;
+ * tanh and sigmoid at float32 and float64; sin, cos, power and arctan2 at float32 and float64;
+ * float64 erf and erf_inv; float64 sqrt, abs), add, mul, compare, select and conversions at
+ * float32 and float64, xor, shifts and threefry2x32 on int32 words, on contiguous and broadcast
+ * operands, 1e3 and 1e6 elements), each timed from its call to its result's release, without a
+ * copy to the host;
  * `--filter=REGEXP` keeps the cases whose name matches.
  *
  *   deno run -A bench/builds.ts /tmp/old . --eager --rounds=41
@@ -97,6 +99,17 @@ const CASES: Case[] = [
     f: (lib) => (x) => {
       const np = lib.numpy;
       return np.tanh(np.log(np.exp(x.astype("float64").mul(3)).add(1)));
+    },
+  },
+  {
+    name: "float64 sin, cos, erf, power, arctan2 chain, 1M",
+    shapes: [[1 << 20], [1 << 20]],
+    f: (lib) => (x, y) => {
+      const np = lib.numpy;
+      const [a, b] = [x.astype("float64"), y.astype("float64")];
+      const trig = np.sin(a.mul(3)).mul(np.cos(b));
+      const special = np.erf(a.mul(2)).add(np.power(np.abs(b).add(0.5), a.mul(3)));
+      return trig.add(special).add(np.arctan2(a, b));
     },
   },
   {
@@ -261,12 +274,21 @@ function eagerCases(n: number): EagerCase[] {
     (lib, x, y) => [words(lib, x), words(lib, y), words(lib, y), words(lib, x)],
     (lib) => (k0, k1, x0, x1) => lib.threefry2x32(k0, k1, x0, x1),
   );
-  for (const fn of ["power", "arctan2"] as const) {
+  for (const fn of ["sin", "cos", "erf", "erfInv"] as const) {
     add(
-      `${fn} float32`,
-      (lib, x, y) => [lib.numpy.abs(x).add(1e-3), y.mul(3)],
-      (lib) => (x, y) => lib.numpy[fn](x, y),
+      `${fn} float64`,
+      (_, x) => [x.mul(fn === "erfInv" ? 0.999 : 3).astype("float64")],
+      (lib) => (x) => lib.numpy[fn](x),
     );
+  }
+  for (const d of ["float32", "float64"] as const) {
+    for (const fn of ["power", "arctan2"] as const) {
+      add(
+        `${fn} ${d}`,
+        (lib, x, y) => [lib.numpy.abs(x).add(1e-3).astype(d), y.mul(3).astype(d)],
+        (lib) => (x, y) => lib.numpy[fn](x, y),
+      );
+    }
   }
   return cases;
 }
@@ -325,6 +347,87 @@ function reductionCases(): EagerCase[] {
   for (const shape of [[1024, 14, 2, 14, 2], [64, 7, 3, 50, 3]]) {
     add("any pool bool", shape, bool, (lib, t) => lib.numpy.any(t, [2, 4]));
   }
+  return cases;
+}
+
+/**
+ * The eager structural cases (strided copies): transposes, axis permutations, strided and
+ * contiguous slices, revs, pads, concatenates and broadcasts of float32, and of bool and float64,
+ * large and small.
+ */
+function structuralCases(): EagerCase[] {
+  const cases: EagerCase[] = [];
+  type Op = (lib: Lib, t: Tensor) => Tensor;
+  const add = (name: string, shape: number[], d: "float32" | "float64" | "bool", f: Op) =>
+    cases.push({
+      name: `${name} ${d} ${JSON.stringify(shape)}`,
+      size: shape.reduce((a, b) => a * b, 1),
+      make: (lib, x) => {
+        const t = lib.numpy.reshape(x, shape);
+        return [d === "bool" ? t.gt(0) : t.astype(d)];
+      },
+      f: (lib) => (t) => f(lib, t),
+    });
+  const transpose = (perm: number[]): Op => (lib, t) => lib.lax.transpose(t, perm);
+  const slice = (start: number[], limit: number[], strides: number[]): Op => (lib, t) =>
+    lib.lax.slice(t, start, limit, strides);
+  const rev = (dims: number[]): Op => (lib, t) => lib.lax.rev(t, dims);
+  const pad = (lo: number[], hi: number[], interior: number[]): Op => (lib, t) =>
+    lib.lax.pad(t, lo, hi, interior, 0);
+  const concat = (d: number): Op => (lib, t) => lib.lax.concatenate([t, t], d);
+  const broadcast = (shape: number[], dims: number[]): Op => (lib, t) =>
+    lib.lax.broadcastInDim(t, shape, dims);
+  for (const d of ["float32", "float64", "bool"] as const) {
+    const m = [1024, 1024], half = [512, 512];
+    add("transpose", m, d, transpose([1, 0]));
+    add("concatenate rows", half, d, concat(0));
+    add("concatenate columns", half, d, concat(1));
+    add("pad 1", half, d, pad([1, 1], [1, 1], [0, 0]));
+    if (d !== "float32") continue;
+    add("permute 1,0,2", [64, 128, 128], d, transpose([1, 0, 2]));
+    add("permute 0,2,1", [64, 128, 128], d, transpose([0, 2, 1]));
+    add("permute 2,0,1", [64, 128, 128], d, transpose([2, 0, 1]));
+    add("slice step 2", m, d, slice([0, 0], m, [2, 2]));
+    add("slice columns step 2", m, d, slice([0, 0], m, [1, 2]));
+    add("slice inner", m, d, slice([1, 1], [1023, 1023], [1, 1]));
+    add("rev columns", m, d, rev([1]));
+    add("rev rows", m, d, rev([0]));
+    add("pad interior", half, d, pad([0, 0], [0, 0], [1, 1]));
+    add("pad crop", half, d, pad([-1, -3], [2, -1], [0, 0]));
+    add("broadcast rows", [1024], d, broadcast(m, [1]));
+    add("broadcast columns", [1024], d, broadcast(m, [0]));
+  }
+  const windows = (input: number[], window: number[]): Op => (lib, t) =>
+    lib.lax.patchesTranspose(t, input, {
+      window,
+      strides: window.map(() => 1),
+      padding: window.map(() => [0, 0]),
+      dilation: window.map(() => 1),
+    });
+  const ct = (input: number[], window: number[]) => [
+    ...input.map((n, d) => n - window[d] + 1),
+    ...window,
+  ];
+  const geometries: [number[], number[]][] = [
+    [[1 << 16], [5]],
+    [[64, 64], [3, 3]],
+    [[32, 32, 16], [3, 3, 1]],
+    [[8, 16, 16, 8], [1, 3, 3, 1]],
+  ];
+  for (const [input, window] of geometries) {
+    for (const d of ["float32", "float64"] as const) {
+      add(`patches_transpose ${window}`, ct(input, window), d, windows(input, window));
+    }
+  }
+  const small = [8, 10];
+  add("transpose", small, "float32", transpose([1, 0]));
+  add("slice step 2", small, "float32", slice([0, 0], small, [2, 2]));
+  add("rev columns", small, "float32", rev([1]));
+  add("pad 1", small, "float32", pad([1, 1], [1, 1], [0, 0]));
+  add("concatenate columns", small, "float32", concat(1));
+  add("broadcast rows", [10], "float32", broadcast(small, [1]));
+  add("transpose", small, "float64", transpose([1, 0]));
+  add("transpose", small, "bool", transpose([1, 0]));
   return cases;
 }
 
@@ -423,7 +526,9 @@ const eager = Deno.args.includes("--eager");
 const builds = [await load(argv[0]), await load(argv[1])];
 let failed = false;
 console.log(`old ${argv[0]}, new ${argv[1]}: ${rounds} interleaved rounds, 1 thread, ms`);
-const cases = eager ? [...eagerCases(1000), ...eagerCases(1 << 20), ...reductionCases()] : CASES;
+const cases = eager
+  ? [...eagerCases(1000), ...eagerCases(1 << 20), ...reductionCases(), ...structuralCases()]
+  : CASES;
 for (const c of cases.filter((c) => filter.test(c.name))) {
   const prepared = builds.map((lib) =>
     "make" in c ? prepareEager(lib, c) : prepare(lib, c as Case)

@@ -1,8 +1,8 @@
 /**
  * The special functions defined as kernel IR compositions (kernels/lowering/lower_elementwise.ts:
  * cbrt, asinh, acosh; the float32 math functions in kernels/lowering/math_definitions.ts, and
- * float64 exp, expm1, log, log1p, tanh and logistic in math_definitions_f64.ts, other float64
- * math the backend's; erf and erf_inv are checked by tests/wasm_math_test.ts) stay within their
+ * the float64 ones in math_definitions_f64.ts, float64 pow the backend's; float32 erf and erf_inv
+ * are checked by tests/wasm_math_test.ts, float64 against a BigInt reference) stay within their
  * stated maximum errors (relative, or absolute for sin and cos) against float64 references
  * (`Math`, itself within 1 ulp, in float64) on dense grids over their range, their tails and the
  * neighbourhood of 0 (of 1 for acosh), the float64 thresholds (overflow, subnormal results,
@@ -13,6 +13,7 @@
  * exactly on their IEEE cases.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   type Array as Tensor,
   type DType,
@@ -27,6 +28,7 @@ import type { Expr, MathFn } from "../kernels/lowering/kernel_ir.ts";
 import { F64_DEFINITIONS } from "../kernels/lowering/math_definitions_f64.ts";
 import { evaluateExpr, f32Bits } from "./util/evaluate_ir.ts";
 import { FLOAT_CORNERS } from "./util/float_corners.ts";
+import { erfReference, erfResidual } from "./util/erf_reference.ts";
 
 const N = 20_000;
 
@@ -57,6 +59,8 @@ interface Spec {
   subnormal?: number[];
   /** Points only float64 runs: its thresholds and its subnormals. */
   float64?: number[];
+  /** A binary function's pairs only float64 runs. */
+  pairs64?: number[][];
 }
 
 /** The smallest normal float32, and the smallest subnormal. */
@@ -142,14 +146,49 @@ const POW_PAIRS = (() => {
   ];
 })();
 
-/** sin or cos: absolute error bounds over `TRIG_POINTS`. */
+/**
+ * pow(x, y) in float64 besides `POW_PAIRS`: y log x over float64's whole range (to +-745, from
+ * bases across the exponents), bases near 1 with huge y, mantissas near sqrt(2) and sqrt(1/2)
+ * (log's widest reduced range, where its low part matters most), results subnormal and beyond
+ * the thresholds, subnormal bases, large integral y and negative bases, huge y.
+ */
+const POW_PAIRS_64 = (() => {
+  const u = uniform(12);
+  const sign = () => (u() < 0.5 ? -1 : 1);
+  const withW = (w: number, x: number) => [x, w / Math.log(x)];
+  const edge = () =>
+    2 ** Math.round((u() - 0.5) * 40) * (u() < 0.5 ? 0.70711 : 1.41421) * (1 + 1e-5 * u());
+  return [
+    ...Array.from({ length: N }, () => withW((u() - 0.5) * 1490, Math.exp((u() - 0.5) * 1400))),
+    ...Array.from({ length: N / 2 }, () => withW(sign() * (600 + 109 * u()), edge())),
+    ...Array.from({ length: N / 2 }, () => withW((u() - 0.5) * 1400, 1 + (u() - 0.5) * 1e-6)),
+    ...Array.from({ length: N / 4 }, () => withW(-708 - 37 * u(), Math.exp((u() - 0.5) * 100))),
+    ...Array.from({ length: N / 4 }, () => [5e-324 * 2 ** (u() * 52), (u() - 0.5) * 2]),
+    ...Array.from({ length: N / 4 }, () => [sign() * (1 + u()), Math.round(sign() * 900 * u())]),
+    ...cross([-2, -0.5, -1, 2, 0.5, 1 + 2 ** -52], [
+      2 ** 53,
+      2 ** 53 + 2,
+      2 ** 52 + 1,
+      1e300,
+      -1e300,
+    ]),
+    ...cross([2, 10, 0.5, 1.0000001], [1023.99, 1024, -1074, -1075, 308.25, 309, -323.3, -324]),
+  ];
+})();
+
+/**
+ * sin or cos: absolute error bounds over `TRIG_POINTS`, in float64 also up to 1e9 (its stated
+ * range) and near the multiples of pi/4 there.
+ */
 function trig(f: (x: Tensor) => Tensor, reference: (x: number) => number): Spec {
   const subnormal = [1e-40, -1e-40, MIN_SUBNORMAL];
+  const quarters = logarithmic(1e5, 1e9, 1, 4000).map((x) => (Math.PI / 4) * Math.round(x));
   return {
     f,
     reference,
     points: TRIG_POINTS,
     subnormal,
+    float64: [...linear(-1e9, 1e9), ...quarters, ...logarithmic(1e-300, 1e-30), 5e-324, -5e-324],
     rel: { float32: 2e-7, float64: 2e-16 },
     absolute: true,
   };
@@ -290,13 +329,22 @@ const SPECS: Record<string, Spec> = {
     f: np.arctan2,
     reference: Math.atan2,
     ...columns(ATAN2_PAIRS),
+    pairs64: (() => {
+      const u = uniform(8);
+      const signed = () => (u() < 0.5 ? -1 : 1) * 10 ** (600 * u() - 300);
+      return [
+        ...Array.from({ length: N }, () => [signed(), signed()]),
+        ...cross([5e-324, -5e-324, MIN_NORMAL64, MAX64, -MAX64], BINARY_SPECIALS),
+      ];
+    })(),
     rel: { float32: 2e-7, float64: 3e-16 },
   },
   pow: {
     f: np.power,
     reference: Math.pow,
     ...columns(POW_PAIRS),
-    rel: { float32: 2.5e-7, float64: 3e-16 },
+    pairs64: POW_PAIRS_64,
+    rel: { float32: 2.5e-7, float64: 4e-16 },
   },
 };
 
@@ -338,7 +386,10 @@ const gpu = await initWebGPU();
 
 /** A spec's operand columns: with the unary specials, and its subnormal points unless `normal`. */
 function specColumns(spec: Spec, normal: boolean, dtype: DType): number[][] {
-  if (spec.second) return [spec.points, spec.second];
+  if (spec.second) {
+    const extra = dtype === "float64" ? spec.pairs64 ?? [] : [];
+    return [0, 1].map((k) => [...(k ? spec.second! : spec.points), ...extra.map((p) => p[k])]);
+  }
   const float64 = dtype === "float64" ? spec.float64 ?? [] : [];
   return [[...spec.points, ...SPECIALS, ...(normal ? [] : spec.subnormal ?? []), ...float64]];
 }
@@ -512,26 +563,29 @@ const IEEE_CASES: Record<"atan2" | "pow", (a: number, b: number) => boolean> = {
 };
 
 for (const [name, exact] of Object.entries(IEEE_CASES)) {
-  Deno.test(`float32 ${name} gives Math's results on IEEE's cases${gpu ? " (wasm and webgpu)" : ""}`, async () => {
+  Deno.test(`${name} gives Math's results on IEEE's cases, float32${gpu ? " (wasm and webgpu)" : ""} and float64`, async () => {
     const pairs = cross(BINARY_SPECIALS, BINARY_SPECIALS).filter(([a, b]) => exact(a, b));
-    const columns = [0, 1].map((k) => Float32Array.from(pairs, (p) => p[k]));
-    const f = DEFINED[name as MathFn], reference = SPECS[name].reference;
-    const x = columns.map((c) => toBackend(np.array(c, "float32"), "wasm"));
-    const runs = eagerAndJit(f, x, "wasm");
-    if (gpu) {
-      runs.push(
-        ...eagerAndJit(f, await Promise.all(x.map((a) => toBackendAsync(a, "webgpu"))), "webgpu"),
-      );
-    }
-    for (const [where, y] of runs) {
-      const got = await y.read();
-      pairs.forEach(([a, b], i) => {
-        const want = Math.fround(reference(a, b));
-        assert.ok(
-          Object.is(got[i], want),
-          `${name}(${a}, ${b}) on ${where}: ${got[i]}, not ${want}`,
+    for (const dtype of ["float32", "float64"] as const) {
+      const round = dtype === "float32" ? Math.fround : (v: number) => v;
+      const columns = [0, 1].map((k) => pairs.map((p) => p[k]));
+      const f = DEFINED[name as MathFn], reference = SPECS[name].reference;
+      const x = columns.map((c) => toBackend(np.array(c, dtype), "wasm"));
+      const runs = eagerAndJit(f, x, "wasm");
+      if (gpu && dtype === "float32") {
+        runs.push(
+          ...eagerAndJit(f, await Promise.all(x.map((a) => toBackendAsync(a, "webgpu"))), "webgpu"),
         );
-      });
+      }
+      for (const [where, y] of runs) {
+        const got = await y.read();
+        pairs.forEach(([a, b], i) => {
+          const want = round(reference(a, b));
+          assert.ok(
+            Object.is(got[i], want),
+            `${name}(${a}, ${b}) ${dtype} on ${where}: ${got[i]}, not ${want}`,
+          );
+        });
+      }
     }
   });
 }
@@ -583,13 +637,19 @@ Deno.test(`float32 pow of a literal exponent gives the bits of pow of a loaded o
 });
 
 /** The primitive of each float64 math function defined in the IR. */
-const DEFINED_F64: Record<keyof typeof F64_DEFINITIONS, (x: Tensor) => Tensor> = {
+const DEFINED_F64: Record<keyof typeof F64_DEFINITIONS, (...x: Tensor[]) => Tensor> = {
   exp: np.exp,
   log: np.log,
   expm1: np.expm1,
   log1p: np.log1p,
   tanh: np.tanh,
   logistic: np.sigmoid,
+  sin: np.sin,
+  cos: np.cos,
+  atan2: np.arctan2,
+  erf: np.erf,
+  erf_inv: np.erfInv,
+  pow: np.power,
 };
 
 /**
@@ -627,26 +687,224 @@ function firstDifference64(got: ArrayLike<number>, want: ArrayLike<number>): num
   return null;
 }
 
+/** Float64 operand columns of every kind: `bitPatterns64`, or a binary spec's pairs and random pairs. */
+function bitColumns64(arity: number, spec?: Spec): Float64Array[] {
+  if (arity === 1) return [bitPatterns64()];
+  const xs = bitPatterns64(), u = uniform(99);
+  const shuffled = Float64Array.from(xs, () => xs[Math.floor(u() * xs.length)]);
+  return [[...spec!.points, ...xs], [...spec!.second!, ...shuffled]].map((c) =>
+    Float64Array.from(c)
+  );
+}
+
 for (const [name, f] of Object.entries(DEFINED_F64)) {
   const definition = F64_DEFINITIONS[name as keyof typeof F64_DEFINITIONS];
   Deno.test(`float64 ${name} gives the IR definition's bits on wasm, eager and jit alike`, async () => {
-    const xs = bitPatterns64();
-    const expr = definition({ kind: "load", dtype: "float64", load: 0 });
-    // fma rounds once on wasm where the machine has FMA, twice without: a run matches one.
-    const wants = [true, false].map((once) =>
-      Float64Array.from(xs, (x) => evaluateExpr(expr, [x], once))
+    const columns = bitColumns64(definition.length, SPECS[name]);
+    const expr = definition(
+      ...columns.map((_, load): Expr => ({ kind: "load", dtype: "float64", load })),
     );
-    const x = toBackend(np.array(xs, "float64"), "wasm");
-    const eager = await f(x).read();
-    const jitted = await jit((v: Tensor) => f(v.mul(1)), { backend: "wasm", compile: "sync" })(x)
-      .read();
+    // fma rounds once on wasm where the machine has FMA, twice without: a run matches one.
+    const at = (i: number) => columns.map((c) => c[i]);
+    const wants = [true, false].map((once) =>
+      Float64Array.from(columns[0], (_, i) => evaluateExpr(expr, at(i), once))
+    );
+    const x = columns.map((c) => toBackend(np.array(c, "float64"), "wasm"));
+    const eager = await f(...x).read();
+    const jitted = await jit((...v: Tensor[]) => f(...v.map((a) => a.mul(1))), {
+      backend: "wasm",
+      compile: "sync",
+    })(...x).read();
     const between = firstDifference64(jitted, eager);
     assert.equal(between, null, `${name}: jit ${jitted[between!]}, eager ${eager[between!]}`);
     const differences = wants.map((want) => firstDifference64(eager, want));
     if (differences.includes(null)) return;
     const i = differences[0]!;
     assert.fail(
-      `${name} on wasm: ${eager[i]} at x = ${xs[i]}, the definition ${wants.map((w) => w[i])}`,
+      `${name} on wasm: ${eager[i]} at ${at(i)}, the definition ${wants.map((w) => w[i])}`,
     );
   });
 }
+
+Deno.test("float64 sin and cos beyond their stated range stay within [-1, 1], NaN only at inf and NaN", async () => {
+  const xs = [
+    ...logarithmic(1e9, MAX64, 1, 5000),
+    ...logarithmic(1e9, MAX64, -1, 5000),
+    Infinity,
+    -Infinity,
+    NaN,
+  ];
+  const x = toBackend(np.array(xs, "float64"), "wasm");
+  for (const f of [np.sin, np.cos]) {
+    for (const y of [f(x), jit((v: Tensor) => f(v.mul(1)), { backend: "wasm" })(x)]) {
+      const got = await y.read();
+      xs.forEach((v, i) => {
+        const ok = Number.isFinite(v) ? Math.abs(got[i]) <= 1 : Number.isNaN(got[i]);
+        assert.ok(ok, `${f.name}(${v}) = ${got[i]}`);
+      });
+    }
+  }
+});
+
+/**
+ * Float64 erf: relative error within 3e-16 of the BigInt reference (tests/util/erf_reference.ts)
+ * over [-6.5, 6.5], the edges of fdlibm's intervals (0.84375, 1.25, 1/0.35, 6), tiny and
+ * subnormal arguments; erf_inv: relative error within 4e-16 of the exact inverse of y (first
+ * order: the reference residual erf(x) - y over erf'(x) x; 3.0e-16 measured, erf_inv's condition
+ * number near y = 0.92 being 3) over (-1, 1), y = 1 - 2^-k up to the last float64 below 1 and
+ * y from 1e-60 up. Specials exact: +-1 and +-inf, NaN, signed zeros.
+ */
+Deno.test("float64 erf and erf_inv within their stated error on wasm (eager and jit)", async () => {
+  const edges = [0.84375, 1.25, 1 / 0.35, 6].flatMap((
+    e,
+  ) => [e, e * (1 - 2 ** -52), e * (1 + 2 ** -52)]);
+  const erfPoints = [
+    ...linear(-6.5, 6.5),
+    ...edges,
+    ...edges.map((e) => -e),
+    ...logarithmic(1e-300, 1, 1, 2000),
+    ...logarithmic(1e-300, 1, -1, 2000),
+    ...[5e-324, -5e-324, MIN_NORMAL64, 1e-310],
+  ];
+  const invPoints = [
+    ...linear(-1, 1).slice(1, -1),
+    ...linear(1, 53, 2000).map((k) => 1 - 2 ** -k),
+    ...linear(1, 53, 2000).map((k) => 2 ** -k - 1),
+    ...logarithmic(1e-60, 0.5, 1, 1000),
+    ...logarithmic(1e-60, 0.5, -1, 1000),
+  ];
+  const cases: [
+    string,
+    (x: Tensor) => Tensor,
+    number[],
+    (x: number, got: number) => number,
+    number,
+  ][] = [
+    ["erf", np.erf, erfPoints, (x, got) => {
+      const want = erfReference(x);
+      if (Math.abs(want) < MIN_NORMAL64) return Math.abs(got - want) <= 5e-324 ? 0 : Infinity;
+      return Math.abs(got - want) / Math.abs(want);
+    }, 3e-16],
+    [
+      "erf_inv",
+      np.erfInv,
+      invPoints,
+      (y, x) => Math.abs(erfResidual(x, y) / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * x)),
+      4e-16,
+    ],
+  ];
+  for (const [name, f, points, error, bound] of cases) {
+    const x = toBackend(np.array(points, "float64"), "wasm");
+    for (const [where, y] of eagerAndJit(f, [x], "wasm")) {
+      const got = await y.read();
+      let worst = 0, at = 0;
+      points.forEach((p, i) => {
+        const e = error(p, got[i]);
+        if (!(e <= worst)) [worst, at] = [e, p];
+      });
+      assert.ok(worst <= bound, `${name} float64 on ${where}: ${worst} at ${at}`);
+    }
+  }
+  const specials: [(x: Tensor) => Tensor, number[], number[]][] = [
+    [np.erf, [0, -0, Infinity, -Infinity, NaN, 6, -6, 1e300], [0, -0, 1, -1, NaN, 1, -1, 1]],
+    [np.erfInv, [0, -0, 1, -1, 1.5, -1.5, Infinity, NaN], [
+      0,
+      -0,
+      Infinity,
+      -Infinity,
+      NaN,
+      NaN,
+      NaN,
+      NaN,
+    ]],
+  ];
+  for (const [f, xs, want] of specials) {
+    const x = toBackend(np.array(xs, "float64"), "wasm");
+    for (const [where, y] of eagerAndJit(f, [x], "wasm")) {
+      const got = await y.read();
+      xs.forEach((v, i) =>
+        assert.ok(
+          Object.is(got[i], want[i]),
+          `${f.name}(${v}) on ${where}: ${got[i]}, not ${want[i]}`,
+        )
+      );
+    }
+  }
+});
+
+/** The Math counterpart of each float64 definition fast-check compares, and its bound. */
+const MATH_OF_F64: Partial<
+  Record<keyof typeof F64_DEFINITIONS, [(...x: number[]) => number, number, boolean]>
+> = {
+  exp: [Math.exp, 3e-16, false],
+  log: [Math.log, 3e-16, false],
+  sin: [Math.sin, 2e-16, true],
+  cos: [Math.cos, 2e-16, true],
+  atan2: [Math.atan2, 3e-16, false],
+  pow: [Math.pow, 4e-16, false],
+};
+
+Deno.test("float64 definitions on random doubles: eager, jit and the definition give the same bits, within the bound of Math", async () => {
+  const double = fc.double({ min: -1e300, max: 1e300 });
+  const moderate = fc.double({ min: -50, max: 50, noNaN: true });
+  const operand = fc.oneof(
+    double,
+    moderate,
+    fc.constantFrom(0, -0, 1, -1, Infinity, -Infinity, NaN),
+  );
+  const jitted = new Map<string, (...x: Tensor[]) => Tensor>();
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(operand, operand), { minLength: 1, maxLength: 64 }),
+      async (pairs) => {
+        for (const [name, f] of Object.entries(DEFINED_F64)) {
+          const definition = F64_DEFINITIONS[name as keyof typeof F64_DEFINITIONS];
+          const arity = definition.length;
+          const columns = [0, 1].slice(0, arity).map((k) => pairs.map((p) => p[k]));
+          const x = columns.map((c) => toBackend(np.array(c, "float64"), "wasm"));
+          if (!jitted.has(name)) {
+            jitted.set(
+              name,
+              jit((...v: Tensor[]) => f(...v.map((a) => a.mul(1))), { backend: "wasm" }),
+            );
+          }
+          const eager = await f(...x).read(), viaJit = await jitted.get(name)!(...x).read();
+          const expr = definition(
+            ...columns.map((_, load): Expr => ({ kind: "load", dtype: "float64", load })),
+          );
+          const at = (i: number) => columns.map((c) => c[i]);
+          const wants = [true, false].map((once) =>
+            pairs.map((_, i) => evaluateExpr(expr, at(i), once))
+          );
+          assert.equal(firstDifference64(viaJit, eager), null, `${name}: jit and eager differ`);
+          assert.ok(
+            wants.some((w) => firstDifference64(eager, w) === null),
+            `${name}: not the definition's bits`,
+          );
+          const math = MATH_OF_F64[name as keyof typeof F64_DEFINITIONS];
+          if (!math) continue;
+          const [reference, bound, absolute] = math;
+          // sin and cos up to 1e9; pow but where a negative integral y in [-4, -1] takes the
+          // reciprocal of a subnormal or infinite x^-y (the exceptions `powF64` states).
+          const inRange = (i: number) => {
+            const [x, y] = at(i);
+            const inverse = Math.abs(x) ** -y;
+            const reciprocal = Number.isInteger(y) && y < 0 && y >= -4 &&
+              !(inverse >= MIN_NORMAL64 && inverse < Infinity);
+            return absolute ? Math.abs(x) <= 1e9 : !(name === "pow" && reciprocal);
+          };
+          const kept = pairs.map((_, i) => i).filter(inRange);
+          const worst = worstError(
+            kept.map((i) => eager[i]),
+            columns.map((c) => kept.map((i) => c[i])),
+            reference,
+            "float64",
+            absolute,
+          );
+          assert.ok(worst.worst <= bound, `${name}: ${worst.worst} at ${worst.at}`);
+        }
+      },
+    ),
+    { numRuns: 40 },
+  );
+});

@@ -20,7 +20,6 @@ import type {
   LoopKernel,
   UnaryOp,
 } from "../kernels/lowering/kernel_ir.ts";
-import { MATH_ARITY, type MathFn } from "../kernels/lowering/kernel_ir.ts";
 import { irProblems } from "../kernels/lowering/verify_ir.ts";
 import {
   BINARY_PRIMITIVE,
@@ -151,18 +150,6 @@ Deno.test("render_wgsl: every IR operation renders at every dtype it takes, and 
   // Unary 10 (operation, dtype) pairs, binary 22 (xor and the three shifts of int32 only),
   // comparisons 18, select 3, convert 9.
   assert.equal(rendered, 62);
-});
-
-Deno.test("render_wgsl: math nodes are refused (float32 math is IR definitions)", () => {
-  const x: Expr = { kind: "const", dtype: "float32", value: 0.5 };
-  for (const fn of Object.keys(MATH_ARITY) as MathFn[]) {
-    const args = globalThis.Array.from({ length: MATH_ARITY[fn] }, () => x);
-    const node: Expr = { kind: "math", fn, dtype: "float32", args };
-    assert.throws(
-      () => renderExprs([node], () => "x"),
-      new RegExp(`^AdjointError: ${fn}: no WGSL`),
-    );
-  }
 });
 
 Deno.test("render_wgsl: float64 is refused naming the operation", () => {

@@ -147,7 +147,7 @@ function primitiveOf(k: EagerKernel): (...xs: Array[]) => Array[] {
   return (...xs) => bind(prim, xs, {});
 }
 
-/** Math functions: the backend's implementation of record, not ref's bits. */
+/** Math functions: their IR definitions, not ref's bits. */
 const MATH = /^(sin|cos|exp|log|log1p|expm1|tanh|logistic|erf|erf_inv|pow|atan2|asinh|acosh|cbrt)$/;
 
 Deno.test("every prebuilt elementwise kernel computes any range [lo, hi) as the whole, and nothing outside it; exact ones equal ref", () => {

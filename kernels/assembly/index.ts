@@ -2,6 +2,7 @@
  * The prebuilt kernel module's entry: everything exported here is a wasm export that the runtime
  * in kernels/wasm calls with pointers into the one linear memory.
  */
+export * from "./copies";
 export * from "./copy";
 export * from "./elementwise";
 export * from "./gemm";

@@ -50,23 +50,19 @@ export function reduce_sum_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
-      if (inner >= 4) {
-        if (inner >= 16) {
-          for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-            const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
-            const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
-            const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
-            v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
-            v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
-            v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
-            v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
-          }
-        }
-        for (; i2 + 4 <= inner; i2 += 4) {
-          const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-          v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
-        }
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
+        const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
+        const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
       }
       for (; i2 < inner; i2++) {
         const t0: i32 = load<i32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
@@ -82,33 +78,29 @@ export function reduce_sum_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
-      if (inner >= 4) {
-        if (inner >= 16) {
-          for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-            const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-            const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
-            const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
-            const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
-            const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
-            const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
-            const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
-          }
-        }
-        for (; i2 + 4 <= inner; i2 += 4) {
-          const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-          const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-          v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
-          v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
-        }
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
+        const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
+        const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
+        const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
+        const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
+        const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
       }
       for (; i2 < inner; i2++) {
         const t0: f64 = load<f64>(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
@@ -165,23 +157,19 @@ export function reduce_max_f32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
-      if (inner >= 4) {
-        if (inner >= 16) {
-          for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-            const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
-            const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
-            const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
-            v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
-            v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
-            v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
-            v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
-          }
-        }
-        for (; i2 + 4 <= inner; i2 += 4) {
-          const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-          v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
-        }
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
+        const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
+        const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
+        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
       }
       for (; i2 < inner; i2++) {
         const t0: f32 = load<f32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
@@ -257,33 +245,29 @@ export function reduce_max_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
-      if (inner >= 4) {
-        if (inner >= 16) {
-          for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-            const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-            const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
-            const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
-            const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
-            const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
-            const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
-            const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
-          }
-        }
-        for (; i2 + 4 <= inner; i2 += 4) {
-          const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-          const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-          v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
-          v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
-        }
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
+        const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
+        const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
+        const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
+        const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
+        const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
       }
       for (; i2 < inner; i2++) {
         const t0: f64 = load<f64>(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
@@ -340,23 +324,19 @@ export function reduce_max_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
-      if (inner >= 4) {
-        if (inner >= 16) {
-          for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-            const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
-            const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
-            const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
-            v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
-            v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
-            v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
-            v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
-          }
-        }
-        for (; i2 + 4 <= inner; i2 += 4) {
-          const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-          v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
-        }
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
+        const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
+        const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
       }
       for (; i2 < inner; i2++) {
         const t0: i32 = load<i32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
@@ -370,16 +350,12 @@ export function reduce_max_u8_columns(in0: usize, out0: usize, lo: i32, hi: i32,
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
-      if (inner >= 4) {
-        if (inner >= 16) {
-          for (; i2 + 16 <= inner; i2 += 16) {
-            v128.store(out0 + (i0 * inner + i2), v128.or(v128.load(out0 + (i0 * inner + i2)), v128.load(in0 + (i0 * r * inner + i1 * inner + i2))));
-          }
-        }
-        for (; i2 + 4 <= inner; i2 += 4) {
-          const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0 * r * inner + i1 * inner + i2)))));
-          v128.store32_lane(out0 + (i0 * inner + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(v128.or(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1)), v128.and(v128.or(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1))), i16x8.splat(0)), 0);
-        }
+      for (; i2 + 16 <= inner; i2 += 16) {
+        v128.store(out0 + (i0 * inner + i2), v128.or(v128.load(out0 + (i0 * inner + i2)), v128.load(in0 + (i0 * r * inner + i1 * inner + i2))));
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0 * r * inner + i1 * inner + i2)))));
+        v128.store32_lane(out0 + (i0 * inner + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(v128.or(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1)), v128.and(v128.or(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1))), i16x8.splat(0)), 0);
       }
       for (; i2 < inner; i2++) {
         const t0: i32 = <i32>load<u8>(in0 + (i0 * r * inner + i1 * inner + i2));
@@ -436,23 +412,19 @@ export function reduce_min_f32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
-      if (inner >= 4) {
-        if (inner >= 16) {
-          for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-            const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
-            const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
-            const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
-            v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
-            v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
-            v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
-            v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
-          }
-        }
-        for (; i2 + 4 <= inner; i2 += 4) {
-          const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-          v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
-        }
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
+        const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
+        const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
+        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
       }
       for (; i2 < inner; i2++) {
         const t0: f32 = load<f32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
@@ -528,33 +500,29 @@ export function reduce_min_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
-      if (inner >= 4) {
-        if (inner >= 16) {
-          for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-            const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-            const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
-            const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
-            const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
-            const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
-            const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
-            const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
-            v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
-          }
-        }
-        for (; i2 + 4 <= inner; i2 += 4) {
-          const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-          const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-          v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
-          v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
-        }
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
+        const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
+        const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
+        const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
+        const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
+        const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
       }
       for (; i2 < inner; i2++) {
         const t0: f64 = load<f64>(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
@@ -611,23 +579,19 @@ export function reduce_min_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
-      if (inner >= 4) {
-        if (inner >= 16) {
-          for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-            const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
-            const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
-            const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
-            v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
-            v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
-            v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
-            v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
-          }
-        }
-        for (; i2 + 4 <= inner; i2 += 4) {
-          const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-          v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
-        }
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
+        const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
+        const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
       }
       for (; i2 < inner; i2++) {
         const t0: i32 = load<i32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
@@ -641,16 +605,12 @@ export function reduce_min_u8_columns(in0: usize, out0: usize, lo: i32, hi: i32,
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
-      if (inner >= 4) {
-        if (inner >= 16) {
-          for (; i2 + 16 <= inner; i2 += 16) {
-            v128.store(out0 + (i0 * inner + i2), v128.and(v128.load(out0 + (i0 * inner + i2)), v128.load(in0 + (i0 * r * inner + i1 * inner + i2))));
-          }
-        }
-        for (; i2 + 4 <= inner; i2 += 4) {
-          const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0 * r * inner + i1 * inner + i2)))));
-          v128.store32_lane(out0 + (i0 * inner + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(v128.and(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1)), v128.and(v128.and(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1))), i16x8.splat(0)), 0);
-        }
+      for (; i2 + 16 <= inner; i2 += 16) {
+        v128.store(out0 + (i0 * inner + i2), v128.and(v128.load(out0 + (i0 * inner + i2)), v128.load(in0 + (i0 * r * inner + i1 * inner + i2))));
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0 * r * inner + i1 * inner + i2)))));
+        v128.store32_lane(out0 + (i0 * inner + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(v128.and(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1)), v128.and(v128.and(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1))), i16x8.splat(0)), 0);
       }
       for (; i2 < inner; i2++) {
         const t0: i32 = <i32>load<u8>(in0 + (i0 * r * inner + i1 * inner + i2));

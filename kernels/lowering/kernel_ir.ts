@@ -9,10 +9,9 @@
  *
  * Semantics of the scalar operations, on every renderer (as the ref backend):
  * - floats are IEEE in their dtype; `max`/`min` propagate NaN; `round` is half to even; `rem` is
- *   C's fmod; math nodes (`exp` ... `atan2`) are float64 only, the backend's implementation
- *   of record, to the error stated for it in the tests, except float64 `exp` ... `logistic`:
- *   float32 math, and those, are written once as IR expressions (math_definitions.ts,
- *   math_definitions_f64.ts) and have no math nodes;
+ *   C's fmod; every math function (`MathFn`: `exp` ... `atan2`), float32 and float64, is
+ *   written once as IR expressions (math_definitions.ts, math_definitions_f64.ts), so the IR
+ *   has no math nodes and every renderer runs the same math;
  * - int32 wraps; `div` truncates, gives 0 for a zero divisor and wraps `MIN / -1`; `rem` has the
  *   dividend's sign and gives the dividend for a zero divisor; `not` and `xor` are bitwise; the
  *   binary `shl`, `shr`, `shru` shift `a` by `b` bits (left, right copying the sign bit in,
@@ -56,8 +55,8 @@ export type BinaryOp =
 /** Comparisons: operands of one dtype, a bool result. */
 export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 /**
- * Float math functions: in float64 each backend's implementation of record, called per element;
- * in float32 IR expressions (math_definitions.ts), so float32 math nodes are malformed.
+ * Float math functions: each written once as IR expressions, in float32 (math_definitions.ts)
+ * and float64 (math_definitions_f64.ts), so the IR has no math nodes.
  */
 export type MathFn =
   | "exp"
@@ -77,33 +76,9 @@ export type MathFn =
  * by a constant count (a `shift` node) or by an int32 operand (a binary node).
  */
 export type ShiftOp = "shl" | "shr" | "shru";
-/**
- * The math functions whose float64 form is an IR expression too (math_definitions_f64.ts):
- * float64 math nodes of these are malformed.
- */
-export type DefinedF64MathFn = Extract<
-  MathFn,
-  "exp" | "expm1" | "log" | "log1p" | "tanh" | "logistic"
->;
 
 /** How a reduction store combines a value into its output. */
 export type ReduceOp = "add" | "max" | "min";
-
-/** Number of operands of each math function. */
-export const MATH_ARITY: Readonly<Record<MathFn, 1 | 2>> = {
-  exp: 1,
-  expm1: 1,
-  log: 1,
-  log1p: 1,
-  tanh: 1,
-  logistic: 1,
-  erf: 1,
-  erf_inv: 1,
-  sin: 1,
-  cos: 1,
-  pow: 2,
-  atan2: 2,
-};
 
 /** A scalar expression of one element; nodes are shared by reference (a DAG). */
 export type Expr =
@@ -123,12 +98,6 @@ export type Expr =
     readonly dtype: "bool";
     readonly a: Expr;
     readonly b: Expr;
-  }
-  | {
-    readonly kind: "math";
-    readonly fn: MathFn;
-    readonly dtype: DType;
-    readonly args: readonly Expr[];
   }
   | {
     readonly kind: "select";
@@ -277,8 +246,6 @@ export function operands(e: Expr): readonly Expr[] {
     case "binary":
     case "compare":
       return [e.a, e.b];
-    case "math":
-      return e.args;
     case "select":
       return [e.cond, e.onTrue, e.onFalse];
     case "fma":
@@ -306,8 +273,6 @@ export function loopKernelToString(k: LoopKernel): string {
       case "binary":
       case "compare":
         return `${e.op} ${operands(e).map(name).join(" ")}`;
-      case "math":
-        return `${e.fn} ${e.args.map(name).join(" ")}`;
       case "select":
         return `select ${name(e.cond)} ${name(e.onTrue)} ${name(e.onFalse)}`;
       case "convert":

@@ -30,6 +30,9 @@ export type SingleLoweredName =
 /** The elementwise primitives that lower to IR expressions (threefry2x32 has two outputs). */
 export type LoweredName = SingleLoweredName | "threefry2x32";
 
+/** The lowered primitives backends run as kernels (stop_gradient's impl is composite). */
+export type KernelLoweredName = Exclude<LoweredName, "stop_gradient">;
+
 /** The shift primitives on int32 words. */
 export type WordShiftName = "shift_left" | "shift_right_logical" | "shift_right_arithmetic";
 
@@ -39,17 +42,11 @@ export type Lowering = (args: readonly Expr[], out: DType) => Expr;
 const unary = (op: UnaryOp): Lowering => ([a]) => unaryExpr(op, a);
 const binary = (op: BinaryOp): Lowering => ([a, b]) => binaryExpr(op, a, b);
 const compare = (op: CompareOp): Lowering => ([a, b]) => compareExpr(op, a, b);
-/**
- * A math function: an IR expression in float32 (math_definitions.ts) and, where
- * math_definitions_f64.ts has it, in float64; otherwise the backend's implementation of record
- * (a math node).
- */
-const math = (fn: MathFn): Lowering => (args, out) =>
-  out === "float32"
-    ? F32_DEFINITIONS[fn](...args)
-    : out === "float64" && Object.hasOwn(F64_DEFINITIONS, fn)
-    ? F64_DEFINITIONS[fn as keyof typeof F64_DEFINITIONS](args[0])
-    : { kind: "math", fn, dtype: out, args };
+/** A math function: its IR expression, float32 (math_definitions.ts) or float64 (_f64.ts). */
+const math = (fn: MathFn): Lowering => (args, out) => {
+  if (out !== "float32" && out !== "float64") throw new Error(`${fn} of ${out}`);
+  return (out === "float32" ? F32_DEFINITIONS : F64_DEFINITIONS)[fn](...args);
+};
 
 /** -1, 0 or 1 by sign; zeros (and NaN) give themselves. */
 const sign: Lowering = ([a]) => {

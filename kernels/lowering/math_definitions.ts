@@ -35,6 +35,7 @@
  */
 import type { Expr, MathFn } from "./kernel_ir.ts";
 import { binaryExpr, compareExpr, select, unaryExpr } from "./ir_builders.ts";
+import { POW_PRODUCTS, powProducts } from "./pow_products.ts";
 
 const f = Math.fround;
 
@@ -498,28 +499,6 @@ function powMagnitude(ax: Expr, y: Expr): Expr {
   // big - n is exact: big's spacing divides 1 below 2^24, and |big - n| <= 1/2 + |small| < 1.
   const r = clamp(add(sub(big, nf), small), num(-1), num(1));
   return timesPow2(expm1Near0(mul(r, num(Math.LN2))), integral(nf));
-}
-
-/** Integral exponents up to this magnitude are products of x, x^2, x^4 (exact where x^y is). */
-const POW_PRODUCTS = 4;
-
-/**
- * x^|y| by products of x, x^2 and x^4 picked by the bits of |y| (an integer up to
- * `POW_PRODUCTS`), its reciprocal for negative y: x^2 is exactly x * x, and each result is exact
- * where x^y is a float32. For a constant y, the product of the factors picked (the others are
- * 1, which multiplies exactly).
- */
-function powProducts(x: Expr, y: Expr): Expr {
-  const x2 = mul(x, x);
-  const powers: [number, Expr][] = [[1, x], [2, x2], [4, mul(x2, x2)]];
-  if (y.kind === "const") {
-    const picked = powers.filter(([bit]) => Math.abs(y.value) & bit).map(([, v]) => v);
-    const p = picked.length ? picked.reduce(mul) : num(1);
-    return y.value < 0 ? div(num(1), p) : p;
-  }
-  const n = truncate(abs(y));
-  const p = powers.map(([bit, v]) => select(eq(and(n, int(bit)), int(0)), num(1), v)).reduce(mul);
-  return select(lt(y, num(0)), div(num(1), p), p);
 }
 
 /**

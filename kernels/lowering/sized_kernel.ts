@@ -66,8 +66,8 @@ export function strideTerms(k: LoopKernel, strides: readonly number[]): (number 
 
 /**
  * What is malformed in sized kernel `k`, beyond what every loop kernel checks: a size on axis 0
- * or on an axis the space does not have, or a load or store that is not a dense view at offset
- * 0 without padding.
+ * or on an axis the space does not have, or a load or store that is not a dense view (or one
+ * with run-time strides) at offset 0 without padding.
  */
 export function sizedProblems(k: SizedLoopKernel): string[] {
   const problems: string[] = [];
@@ -77,11 +77,63 @@ export function sizedProblems(k: SizedLoopKernel): string[] {
     denseFactors(strides, (d) => k.space[d]).every((f, d) =>
       strides[d] === (f ? f.reduce((p, n) => p * n, 1) : 0)
     );
+  const named = (kind: "loadStrides" | "storeStrides", i: number) =>
+    isStrided(k) && k[kind][i].some((n) => n !== null);
   k.loads.forEach((l, i) => {
-    if (!dense(l.strides) || l.offset || l.padding) problems.push(`load ${i}: not a dense view`);
+    if (l.offset || l.padding || (!named("loadStrides", i) && !dense(l.strides))) {
+      problems.push(`load ${i}: not a dense view`);
+    }
   });
   k.stores.forEach((s, i) => {
-    if (!dense(s.strides) || s.offset) problems.push(`store ${i}: not a dense view`);
+    if (s.offset || (!named("storeStrides", i) && !dense(s.strides))) {
+      problems.push(`store ${i}: not a dense view`);
+    }
   });
   return problems;
+}
+
+/**
+ * A sized loop kernel whose loads and stores may also have run-time strides (an eager strided
+ * copy's): per load and per store, per axis, the name of its stride parameter (in elements,
+ * negative for a reversed axis, 0 for a broadcast one), or null where the view's stride is the
+ * dense one of sized kernels. The views' `strides` hold representative values that the
+ * vectoriser reads (1 or 0 innermost for a vector form, another value for none); the rendered
+ * function takes the stride parameters after its sizes, loads' first, in order.
+ */
+export interface StridedLoopKernel extends SizedLoopKernel {
+  /** Per load, per axis: its stride parameter, or null. */
+  readonly loadStrides: readonly (readonly (string | null)[])[];
+  /** Per store, per axis: its stride parameter, or null. */
+  readonly storeStrides: readonly (readonly (string | null)[])[];
+}
+
+/** Whether `k` has run-time strides. */
+export function isStrided(k: LoopKernel): k is StridedLoopKernel {
+  return "loadStrides" in k;
+}
+
+/**
+ * The names of `k`'s run-time stride parameters, loads' first, in axis order, each once (a load
+ * and a store of the same view share them).
+ */
+export function strideParams(k: LoopKernel): string[] {
+  if (!isStrided(k)) return [];
+  const names = [...k.loadStrides, ...k.storeStrides].flat();
+  return [...new Set(names.filter((n): n is string => n !== null))];
+}
+
+/**
+ * The strides of load (`kind` "load") or store `i` of `k` as expressions: its stride parameters
+ * where it has them, else `strideTerms`'.
+ */
+export function viewStrideTerms(
+  k: LoopKernel,
+  kind: "load" | "store",
+  i: number,
+): (number | string)[] {
+  const strides = kind === "load" ? k.loads[i].strides : k.stores[i].strides;
+  const terms = strideTerms(k, strides);
+  if (!isStrided(k)) return terms;
+  const names = kind === "load" ? k.loadStrides[i] : k.storeStrides[i];
+  return terms.map((t, d) => names[d] ?? t);
 }

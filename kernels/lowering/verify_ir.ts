@@ -17,15 +17,12 @@ import {
   type Expr,
   type ExprKind,
   type LoopKernel,
-  MATH_ARITY,
-  type MathFn,
   operands,
   type ReduceOp,
   type Store,
   topologicalOrder,
   type UnaryOp,
 } from "./kernel_ir.ts";
-import { F64_DEFINITIONS } from "./math_definitions_f64.ts";
 
 const FLOATS: readonly DType[] = ["float32", "float64"];
 const NUMBERS: readonly DType[] = ["float32", "float64", "int32"];
@@ -80,16 +77,6 @@ const NODE_RULES: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string |
       : e.a.dtype !== e.b.dtype
       ? `${e.op} of ${e.a.dtype} and ${e.b.dtype}`
       : null,
-  math: (e) =>
-    e.dtype === "float32"
-      ? `float32 ${e.fn} is an IR definition (math_definitions.ts), not a math node`
-      : e.dtype !== "float64"
-      ? `${e.fn} of ${e.dtype}`
-      : Object.hasOwn(F64_DEFINITIONS, e.fn)
-      ? `float64 ${e.fn} is an IR definition (math_definitions_f64.ts), not a math node`
-      : e.args.length !== MATH_ARITY[e.fn as MathFn]
-      ? `${e.fn} with ${e.args.length} operands`
-      : sameAs(e.dtype, e.args),
   select: (e) =>
     e.cond.dtype !== "bool" ? `select on ${e.cond.dtype}` : sameAs(e.dtype, [e.onTrue, e.onFalse]),
   convert: (e) => (ALL.includes(e.dtype) ? null : `convert to ${e.dtype}`),

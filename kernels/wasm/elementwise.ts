@@ -10,12 +10,8 @@ import type { WasmRule } from "./rule.ts";
 import { SUFFIX, type WasmRuntime } from "./runtime.ts";
 import { splitRange } from "./split.ts";
 import { WORD_BINARY } from "../../core/primitives/bits.ts";
-import {
-  BINARY_ELEMENTWISE,
-  type BinaryElementwiseName,
-  UNARY_ELEMENTWISE,
-  type UnaryElementwiseName,
-} from "../../core/primitives/elementwise.ts";
+import { BINARY_ELEMENTWISE, UNARY_ELEMENTWISE } from "../../core/primitives/elementwise.ts";
+import type { KernelLoweredName } from "../lowering/lower_elementwise.ts";
 import { rulesFor } from "../rule_table.ts";
 
 /**
@@ -74,16 +70,7 @@ const convert: WasmRule = (rt, [x], [a], _, [out]) => {
 const bitcast: WasmRule = (rt, [x]) => [rt.share(x)];
 
 /** Rules of the elementwise primitives. */
-export const elementwiseRules: Record<
-  | UnaryElementwiseName
-  | BinaryElementwiseName
-  | typeof WORD_BINARY[number]
-  | "select_n"
-  | "convert_element_type"
-  | "bitcast_convert_type"
-  | "threefry2x32",
-  WasmRule
-> = {
+export const elementwiseRules: Record<KernelLoweredName, WasmRule> = {
   ...rulesFor([...UNARY_ELEMENTWISE, ...BINARY_ELEMENTWISE, ...WORD_BINARY], lowered),
   select_n: selectN,
   convert_element_type: convert,

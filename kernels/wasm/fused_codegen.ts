@@ -20,7 +20,15 @@ import {
   type Store,
   topologicalOrder,
 } from "../lowering/kernel_ir.ts";
-import { axisSize, isSized, sizeProduct, strideTerms } from "../lowering/sized_kernel.ts";
+import {
+  axisSize,
+  isSized,
+  isStrided,
+  sizeProduct,
+  type StridedLoopKernel,
+  strideParams,
+  viewStrideTerms,
+} from "../lowering/sized_kernel.ts";
 import {
   lanesRange,
   planVector,
@@ -28,7 +36,6 @@ import {
   type VectorPlan,
   type VectorTarget,
 } from "../lowering/vectorize.ts";
-import { MATH_SOURCE } from "./math_source.ts";
 import {
   ASSEMBLYSCRIPT_VECTOR,
   boolLoad16,
@@ -77,12 +84,12 @@ export function splittable(k: LoopKernel): boolean {
 }
 
 /**
- * Relative cost of one element of `k`'s space: 1 per node, load and store, 16 per math call or
- * remainder (fmod is a loop).
+ * Relative cost of one element of `k`'s space: 1 per node, load and store, 16 per remainder
+ * (fmod is a loop).
  */
 export function elementCost(k: LoopKernel): number {
   const nodes = topologicalOrder(k.stores.map((s) => s.value));
-  const costly = (e: Expr) => e.kind === "math" || (e.kind === "binary" && e.op === "rem");
+  const costly = (e: Expr) => e.kind === "binary" && e.op === "rem";
   return nodes.reduce((sum, e) => sum + (costly(e) ? 16 : 1), k.stores.length);
 }
 
@@ -149,7 +156,7 @@ function loadPlace(
     return `max<i32>(${from}, min<i32>(i${d}, ${to - 1}))`;
   };
   const index = (d: number) => !axes.includes(d) ? `i${d}` : hoisted ? `${hoisted}_${d}` : clamp(d);
-  const strides = strideTerms(k, l.strides);
+  const strides = viewStrideTerms(k, "load", e.load);
   const addr = `${place.base} + ${offsetExpr(strides, SHIFT[e.dtype], l.offset, index)}`;
   if (!axes.length) return { addr, statements: [] };
   const test = axes.map((d) => {
@@ -183,7 +190,13 @@ function storePlaces(
 ): { addr?: string; registers: readonly string[] } {
   const { base, registers } = places.output(s.output);
   const addr = base &&
-    `${base} + ${offsetExpr(strideTerms(k, s.strides), SHIFT[k.outputs[s.output]], s.offset)}`;
+    `${base} + ${
+      offsetExpr(
+        viewStrideTerms(k, "store", k.stores.indexOf(s)),
+        SHIFT[k.outputs[s.output]],
+        s.offset,
+      )
+    }`;
   return { addr, registers };
 }
 
@@ -260,7 +273,7 @@ export interface EmitOptions {
  * Emits one fused kernel's loop kernel as an exported AssemblyScript function named `name`,
  * taking its input and output addresses, the range `[lo, hi)` of the outermost axis it runs
  * (`[0, 1)` for a kernel without axes), then the run-time sizes of a sized kernel
- * (sized_kernel.ts), as i32 in axis order.
+ * (sized_kernel.ts), as i32 in axis order, then the run-time strides of a strided one.
  */
 export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOptions = {}): string {
   const regs = registers(k);
@@ -271,6 +284,7 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
     "lo: i32",
     "hi: i32",
     ...sizes.map((n) => `${n}: i32`),
+    ...strideParams(k).map((n) => `${n}: i32`),
   ];
   const plan = planVector(k, options.target ?? ASSEMBLYSCRIPT_VECTOR);
   const vector = plan ? vectorLoop(k, regs, plan) : null;
@@ -282,9 +296,67 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
   return [
     `export function ${name}(${params.join(", ")}): void {`,
     ...reductionInit(k).map((l) => `  ${l}`),
-    ...loopNest(k.space.map((_, d) => axisSize(k, d)), scalarBody(k, regs), vector),
+    ...(isStrided(k) && !vector && steppable(k)
+      ? stridedRows(k, regs)
+      : loopNest(k.space.map((_, d) => axisSize(k, d)), scalarBody(k, regs), vector)),
     `}`,
   ].join("\n");
+}
+
+/** Whether each load of `k` reads an input of its own and each store writes an output of its own. */
+const steppable = (k: LoopKernel): boolean =>
+  new Set(k.loads.map((l) => l.input)).size === k.loads.length &&
+  new Set(k.stores.map((s) => s.output)).size === k.stores.length;
+
+/**
+ * The loops of a strided kernel (sized_kernel.ts) without a vector form: each view's address at
+ * the start of a row computed once per row, then stepped by its innermost stride, where the
+ * scalar body would multiply every index by its stride at each point.
+ */
+function stridedRows(k: StridedLoopKernel, regs: Registers): string[] {
+  const last = k.space.length - 1;
+  const views = [
+    ...k.loads.map((l, i) => ({
+      at: `p_in${l.input}`,
+      base: `in${l.input}`,
+      terms: viewStrideTerms(k, "load", i),
+      shift: SHIFT[k.inputs[l.input]],
+    })),
+    ...k.stores.map((s, i) => ({
+      at: `p_out${s.output}`,
+      base: `out${s.output}`,
+      terms: viewStrideTerms(k, "store", i),
+      shift: SHIFT[k.outputs[s.output]],
+    })),
+  ];
+  const zero = (n: number) => Array<number>(n).fill(0);
+  const atRow: StridedLoopKernel = {
+    ...k,
+    loads: k.loads.map((l) => ({ ...l, strides: zero(l.strides.length) })),
+    stores: k.stores.map((s) => ({ ...s, strides: zero(s.strides.length) })),
+    loadStrides: k.loadStrides.map((v) => v.map(() => null)),
+    storeStrides: k.storeStrides.map((v) => v.map(() => null)),
+  };
+  const places: Places = {
+    input: (i) => ({ base: `p_in${i}` }),
+    output: (i) => ({ base: `p_out${i}`, registers: [] }),
+  };
+  const body = [
+    ...scalarBody(atRow, regs, places),
+    ...views.map((v) => `${v.at} += ${v.at}_step;`),
+  ];
+  const rows = loopNest(k.space.slice(0, last).map((_, d) => axisSize(k, d)), [
+    ...views.map((v) =>
+      `let ${v.at} = ${v.base} + ${
+        offsetExpr(v.terms.map((t, d) => (d === last ? 0 : t)), v.shift)
+      };`
+    ),
+    `for (let i${last} = 0; i${last} < ${axisSize(k, last)}; i${last}++) {`,
+    ...body.map((l) => `  ${l}`),
+    `}`,
+  ], null);
+  const steps = views.map((v) => `  const ${v.at}_step = <usize>(${v.terms[last]} << ${v.shift});`);
+  return [...steps, ...rows];
 }
 
 /**
@@ -451,8 +523,9 @@ export function loopNest(
     const upTo = (b: number) => (last === 0 ? `min<i32>(${b}, hi)` : `${b}`);
     const [start, end] = vector.within ?? [0, null];
     const stop = end === null ? n : upTo(end);
-    // A run-time size below 4 skips the vector loops and what runs around them.
-    const guard = typeof space[last] === "string" && !vector.within && last > 0;
+    // A run-time size below 4 skips the vector loops and what runs around them (accumulators).
+    const aroundLoops = vector.before.length + vector.after.length > 0;
+    const guard = typeof space[last] === "string" && !vector.within && last > 0 && aroundLoops;
     const vat = guard ? at + "  " : at;
     const head = guard ? [] : [...vector.before, ...vector.wide?.before ?? []];
     lines.push(...head.map((l) => at + l), `${at}let ${i} = ${from};`);
@@ -671,7 +744,7 @@ export function heap_base(): usize {
 export function math_anchor(x: f64, y: f32): f64 {
   const a = Math.sin(x) + Math.cos(x) + Math.exp(x) + Math.log(x) + Math.log1p(x) + Math.expm1(x) +
     Math.tanh(x) + Math.sqrt(x) + Math.floor(x) + Math.ceil(x) + Math.abs(x) + Math.pow(x, x) +
-    Math.atan2(x, x) + x % x + Math.sign(x) + erfF64(x) + erfInvF64(x);
+    Math.atan2(x, x) + x % x + Math.sign(x);
   const b = Mathf.sin(y) + Mathf.cos(y) + Mathf.exp(y) + Mathf.log(y) + Mathf.log1p(y) +
     Mathf.expm1(y) + Mathf.tanh(y) + Mathf.sqrt(y) + Mathf.floor(y) + Mathf.ceil(y) +
     Mathf.abs(y) + Mathf.pow(y, y) + y % y + Mathf.sign(y);
@@ -689,6 +762,6 @@ export function emitFusedModule(kernels: ReadonlyMap<string, LoopKernel>): strin
 
 /** One AssemblyScript module of the kernel functions `fns`, with the prebuilt kernels' math. */
 export function emitModule(fns: readonly string[]): string {
-  return [MATH_SOURCE, ...constantGlobals(fns.join("\n")), ANCHOR.trim(), ...fns]
+  return [...constantGlobals(fns.join("\n")), ANCHOR.trim(), ...fns]
     .join("\n\n") + "\n";
 }

@@ -8,6 +8,8 @@
 import type { DType } from "../../core/dtype.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
 import type { WasmBuffer } from "./memory.ts";
+import type { CopyShape } from "../lowering/one_op_copy.ts";
+import { copyExport, copyShape } from "./eager_copies.ts";
 import { splitRange } from "./split.ts";
 import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
 
@@ -65,6 +67,71 @@ export function outerSplit(
   return splitRange(shape[0], disjoint ? sizeOf(shape) : 0, threads);
 }
 
+/** Rows of at least this many contiguous bytes are copied by `memory.copy` (hand-written). */
+const BULK_BYTES = 512;
+
+/**
+ * Whether merged copy `s` of `dtype` runs a kernel rendered from the IR (eager_copies.ts). Not
+ * those of bools (whose vector loads widen bytes to lanes, where the hand-written kernel moves
+ * 16 bytes at once), nor contiguous ones of rows long enough for `memory.copy`, nor, adding,
+ * contiguous rows of 17-32 bytes (the hand-written kernel adds two overlapping vectors: 1.6x
+ * faster on 3-wide float64 windows). Copies of rank 3 and accumulations of rank 3, and of rank
+ * 4 along contiguous rows (2-d windows without channels: 0.83x), only: the hand-written odometer
+ * is faster on patches_transpose of rank 4 along strided rows (channels last: 1.15x) and of
+ * rank 5 and 6 (1.15-1.3x). The others run the hand-written kernels of kernels/assembly/copy.ts.
+ */
+function rendered(
+  dtype: DType,
+  s: { shape: number[]; src: number[]; dst: number[] },
+  accumulate: boolean,
+): boolean {
+  const last = s.shape.length - 1, bytes = s.shape[last] * ELEMENT_BYTES[dtype];
+  const contiguous = s.src[last] === 1 && s.dst[last] === 1;
+  if (accumulate) {
+    if (s.shape.length === 3) return !(contiguous && bytes > 16 && bytes <= 32);
+    return s.shape.length === 4 && contiguous && !(bytes > 16 && bytes <= 32);
+  }
+  if (s.shape.length !== 3 || dtype === "bool") return false;
+  return !contiguous || bytes < BULK_BYTES;
+}
+
+/**
+ * Runs the rendered kernel of merged copy `s` (kernel shape `kind`) from `srcPtr` to `dstPtr`
+ * (or adds, with `accumulate`), split along the outermost axis across the threads.
+ */
+function renderedCopy(
+  rt: WasmRuntime,
+  dtype: DType,
+  s: { shape: number[]; src: number[]; dst: number[] },
+  kind: CopyShape,
+  srcPtr: number,
+  dstPtr: number,
+  accumulate: boolean,
+): void {
+  const size = ELEMENT_BYTES[dtype], rank = s.shape.length;
+  const kernel = copyExport(dtype, size, accumulate, kind, rank);
+  const op = accumulate ? "accumulate" : "copy";
+  const args = accumulate ? [srcPtr, dstPtr, dstPtr, 0, 0] : [srcPtr, dstPtr, 0, 0];
+  const range = args.length - 2;
+  for (let d = 1; d < rank; d++) args.push(s.shape[d]);
+  const strided = kind === "strided" ? rank : rank - 1;
+  for (let d = 0; d < strided; d++) args.push(s.src[d]);
+  for (let d = 0; d < strided; d++) args.push(s.dst[d]);
+  const ranges = outerSplit(s.shape, s.dst, rt.threads());
+  if (ranges.length === 1) {
+    args[range + 1] = s.shape[0];
+    rt.kernel(kernel, op)(...args);
+    return;
+  }
+  const tasks = ranges.map(([lo, hi]) => {
+    const a = [...args];
+    a[range] = lo;
+    a[range + 1] = hi;
+    return { kernel, args: a };
+  });
+  rt.parallel(tasks, op);
+}
+
 /**
  * Copies (or with `accumulate`, adds) the elements of `src` into `dst` over `shape`; large
  * copies are split along their outermost axis across the kernel threads.
@@ -81,9 +148,22 @@ export function stridedCopy(
   const s = simplifyAxes(shape, src.strides, dst.strides);
   const rank = s.shape.length;
   const size = ELEMENT_BYTES[dtype];
-  const name = accumulate ? `accumulate_strided_${SUFFIX[dtype]}` : `copy_strided_${size}`;
   const srcPtr = src.buffer.ptr + src.offset * size;
   const dstPtr = dst.buffer.ptr + dst.offset * size;
+  if (rendered(dtype, s, accumulate)) {
+    const last = rank - 1;
+    renderedCopy(
+      rt,
+      dtype,
+      s,
+      copyShape(s.src[last], s.dst[last], s.shape[last]),
+      srcPtr,
+      dstPtr,
+      accumulate,
+    );
+    return;
+  }
+  const name = accumulate ? `accumulate_strided_${SUFFIX[dtype]}` : `copy_strided_${size}`;
   const tasks = outerSplit(s.shape, s.dst, rt.threads()).map(([lo, hi], t) => {
     const meta = rt.metaFor(t);
     rt.writeMeta([hi - lo, ...s.shape.slice(1)], 0, meta);

@@ -6,14 +6,9 @@
  */
 import type { DType } from "../../core/dtype.ts";
 import { WORD_BINARY } from "../../core/primitives/bits.ts";
-import {
-  BINARY_ELEMENTWISE,
-  type BinaryElementwiseName,
-  UNARY_ELEMENTWISE,
-  type UnaryElementwiseName,
-} from "../../core/primitives/elementwise.ts";
+import { BINARY_ELEMENTWISE, UNARY_ELEMENTWISE } from "../../core/primitives/elementwise.ts";
 import type { LoopKernel } from "../lowering/kernel_ir.ts";
-import type { LoweredName } from "../lowering/lower_elementwise.ts";
+import type { KernelLoweredName, LoweredName } from "../lowering/lower_elementwise.ts";
 import { oneOpKernel } from "../lowering/one_op_kernel.ts";
 import { rulesFor } from "../rule_table.ts";
 import { renderExprs } from "./render_wgsl.ts";
@@ -76,16 +71,7 @@ const loweredRule = (name: LoweredName): GpuRule => (rt, inputs, inAvals, _param
 };
 
 /** WebGPU rules of the elementwise primitives. */
-export const elementwiseRules: Record<
-  | UnaryElementwiseName
-  | BinaryElementwiseName
-  | typeof WORD_BINARY[number]
-  | "select_n"
-  | "convert_element_type"
-  | "bitcast_convert_type"
-  | "threefry2x32",
-  GpuRule
-> = rulesFor(
+export const elementwiseRules: Record<KernelLoweredName, GpuRule> = rulesFor(
   [
     ...UNARY_ELEMENTWISE,
     ...BINARY_ELEMENTWISE,

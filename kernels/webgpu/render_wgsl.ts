@@ -126,9 +126,6 @@ const NODE_WGSL: {
   unary: (e, args) => at(UNARY_WGSL[e.op], e.op, e.a.dtype)(args),
   binary: (e, args) => at(BINARY_WGSL[e.op], e.op, e.a.dtype)(args),
   compare: (e, args) => COMPARE_WGSL[e.op](args),
-  math: (e) => {
-    throw new AdjointError(e.fn, `no WGSL for a ${e.dtype} math node (float32 math is IR)`);
-  },
   select: (_, [c, t, f]) => `select(${f}, ${t}, ${c} != 0u)`,
   convert: (e, args) => CONVERT_WGSL[e.a.dtype as GpuDType][gpuDType("convert", e.dtype)](args),
   fma: (e, args) => at({ float32: call("fma") }, "fma", e.dtype)(args),

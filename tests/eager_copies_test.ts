@@ -1,0 +1,233 @@
+/**
+ * Eager structural primitives on wasm against ref, bit for bit: random transposes, slices with
+ * strides, revs, pads (negative lo and hi, interior), broadcasts and concatenates of random
+ * shapes (rank 1 to 5, empty axes, axes of size 1, rows long enough for the wide vector loops)
+ * of bool, int32, float32 and float64 (NaN, signed zeros and int32 extremes among the values),
+ * and the accumulating copies through patches_transpose (overlapping and strided windows). Where
+ * the merged copy has rank 3 they run the one-op copy kernels rendered from the kernel IR
+ * (kernels/wasm/eager_copies.ts), above it the hand-written odometer (kernels/assembly/copy.ts);
+ * accumulations (windows of 1 to 4 axes) of rank 3 and 4 the rendered kernels, of higher rank the hand-written ones.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { type Array, ConcreteArray, lax } from "../mod.ts";
+import { allocTyped, type DType } from "../core/dtype.ts";
+import { oneOpCopy } from "../kernels/lowering/one_op_copy.ts";
+import { viewStrideTerms } from "../kernels/lowering/sized_kernel.ts";
+import { irProblems } from "../kernels/lowering/verify_ir.ts";
+
+const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
+
+/** A value of `dtype`: small ones and specials. */
+function value(dtype: DType): fc.Arbitrary<number> {
+  if (dtype === "bool") return fc.constantFrom(0, 1);
+  if (dtype === "int32") {
+    return fc.oneof(fc.integer({ min: -9, max: 9 }), fc.constantFrom(2 ** 31 - 1, -(2 ** 31)));
+  }
+  const specials = fc.constantFrom(NaN, 0, -0, Infinity, -Infinity);
+  return fc.oneof({ weight: 8, arbitrary: fc.double({ min: -4, max: 4 }) }, {
+    weight: 1,
+    arbitrary: specials,
+  });
+}
+
+/** Sizes of one axis: empty, 1, short and long (wide loop) rows. */
+const size = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(0) },
+  { weight: 3, arbitrary: fc.constantFrom(1, 2) },
+  { weight: 4, arbitrary: fc.integer({ min: 3, max: 7 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 16, max: 40 }) },
+);
+
+const shapes = fc.array(size, { minLength: 1, maxLength: 5 }).filter((s) =>
+  s.reduce((a, b) => a * b, 1) <= 6000
+);
+
+/**
+ * An operation on an array of `shape` (and arrays of `others` shapes), drawn at random, and its
+ * description.
+ */
+type Op = { what: string; f: (...xs: Array[]) => Array; others?: number[][] };
+
+/** A random structural primitive applied to an array of `shape`. */
+function op(shape: number[]): fc.Arbitrary<Op> {
+  const n = shape.length;
+  const perAxis = <T>(arb: (d: number) => fc.Arbitrary<T>) =>
+    fc.tuple(...shape.map((_, d) => arb(d)));
+  const transpose = fc.shuffledSubarray(shape.map((_, d) => d), { minLength: n, maxLength: n })
+    .map((perm): Op => ({ what: `transpose ${perm}`, f: (x) => lax.transpose(x, perm) }));
+  const slice = perAxis((d) =>
+    fc.tuple(
+      fc.integer({ min: 0, max: shape[d] }),
+      fc.integer({ min: 0, max: shape[d] }),
+      fc.integer({ min: 1, max: 3 }),
+    )
+  ).map((axes): Op => {
+    const start = axes.map(([a, b]) => Math.min(a, b)),
+      limit = axes.map(([a, b]) => Math.max(a, b));
+    const strides = axes.map(([, , s]) => s);
+    return {
+      what: `slice ${start} ${limit} ${strides}`,
+      f: (x) => lax.slice(x, start, limit, strides),
+    };
+  });
+  const rev = fc.subarray(shape.map((_, d) => d)).map((dims): Op => ({
+    what: `rev ${dims}`,
+    f: (x) => lax.rev(x, dims),
+  }));
+  const pad = perAxis((d) =>
+    fc.tuple(
+      fc.integer({ min: -shape[d], max: 3 }),
+      fc.integer({ min: -shape[d], max: 3 }),
+      fc.integer({ min: 0, max: 2 }),
+    )
+  ).filter((axes) =>
+    axes.every(([lo, hi, i], d) => shape[d] + Math.max(0, shape[d] - 1) * i + lo + hi >= 0)
+  ).map((axes): Op => {
+    const lo = axes.map(([l]) => l),
+      hi = axes.map(([, h]) => h),
+      interior = axes.map(([, , i]) => i);
+    return { what: `pad ${lo} ${hi} ${interior}`, f: (x) => lax.pad(x, lo, hi, interior, 1) };
+  });
+  const broadcast = fc.array(fc.constantFrom(1, 3, 17), { maxLength: Math.max(0, 5 - n) }).chain((
+    extra,
+  ) =>
+    fc.shuffledSubarray([...extra, ...shape].map((_, d) => d), {
+      minLength: n,
+      maxLength: n,
+    }).map((dims): Op => {
+      const sorted = [...dims].sort((a, b) => a - b);
+      const out = [...extra, ...shape].map(() => 0);
+      // An axis of size 1 broadcasts to 4 (a stride 0 along a kept axis).
+      sorted.forEach((d, i) => (out[d] = shape[i] === 1 ? 4 : shape[i]));
+      let e = 0;
+      out.forEach((_, d) => {
+        if (!sorted.includes(d)) out[d] = extra[e++];
+      });
+      return {
+        what: `broadcast ${out} ${sorted}`,
+        f: (x) => lax.broadcastInDim(x, out, sorted),
+      };
+    })
+  );
+  const concatenate = fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: 20 }))
+    .map(([d, k]): Op => {
+      const other = shape.map((v, e) => (e === d ? k : v));
+      return {
+        what: `concatenate along ${d} with ${other}`,
+        f: (x, y) => lax.concatenate([x, y], d),
+        others: [other],
+      };
+    });
+  return fc.oneof(transpose, slice, rev, pad, broadcast, concatenate);
+}
+
+/** The elements of `a` as numbers. */
+const host = (a: Array) => [...(a as ConcreteArray).dataSync()].map(Number);
+
+/** Whether `a` and `b` are the same bits (any NaN for any NaN). */
+const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+
+/** Asserts `f` of `arrays` (data of `dtype` and shapes) is the same on wasm as on ref. */
+function check(
+  what: string,
+  f: (...xs: Array[]) => Array,
+  dtype: DType,
+  arrays: [number[], number[]][],
+) {
+  const on = (b: "wasm" | "ref") =>
+    arrays.map(([shape, values]) => {
+      const data = allocTyped(dtype, values.length);
+      data.set(values);
+      return ConcreteArray.fromHost(data, shape, dtype, b);
+    });
+  const got = f(...on("wasm")), want = f(...on("ref"));
+  assert.deepEqual(got.shape, want.shape, what);
+  const g = host(got), w = host(want);
+  w.forEach((v, i) => assert.ok(same(g[i], v), `${what} at ${i}: wasm ${g[i]}, ref ${v}`));
+}
+
+const valuesOf = (dtype: DType, shape: number[]) =>
+  fc.array(value(dtype), {
+    minLength: shape.reduce((a, b) => a * b, 1),
+    maxLength: shape.reduce((a, b) => a * b, 1),
+  });
+
+Deno.test("eager wasm structural primitives equal ref bit for bit", () => {
+  const cases = fc.tuple(fc.constantFrom(...DTYPES), shapes).chain(([dtype, shape]) =>
+    fc.record({
+      dtype: fc.constant(dtype),
+      shape: fc.constant(shape),
+      op: op(shape),
+      values: valuesOf(dtype, shape),
+    }).chain((c) =>
+      fc.record({
+        ...Object.fromEntries(Object.entries(c).map(([k, v]) => [k, fc.constant(v)])),
+        others: fc.tuple(...(c.op.others ?? []).map((s) => valuesOf(dtype, s))),
+      }) as fc.Arbitrary<typeof c & { others: number[][] }>
+    )
+  );
+  fc.assert(
+    fc.property(cases, ({ dtype, shape, op, values, others }) => {
+      const what = `${op.what} of ${dtype} ${JSON.stringify(shape)}`;
+      check(what, op.f, dtype, [
+        [shape, values],
+        ...(op.others ?? []).map((s, i): [number[], number[]] => [s, others[i]]),
+      ]);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+Deno.test("eager wasm patches_transpose (accumulating copies) equals ref", () => {
+  const cases = fc.record({
+    dtype: fc.constantFrom<DType>("float32", "float64", "int32"),
+    n: fc.integer({ min: 1, max: 4 }),
+  }).chain(({ dtype, n }) =>
+    fc.record({
+      dtype: fc.constant(dtype),
+      input: fc.array(fc.integer({ min: 1, max: n === 4 ? 7 : 24 }), {
+        minLength: n,
+        maxLength: n,
+      }),
+      window: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: n, maxLength: n }),
+      strides: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: n, maxLength: n }),
+      dilation: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: n, maxLength: n }),
+      padding: fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), {
+        minLength: n,
+        maxLength: n,
+      }),
+    })
+  ).filter((c) =>
+    c.input.every((v, d) =>
+      v + c.padding[d][0] + c.padding[d][1] >= (c.window[d] - 1) * c.dilation[d] + 1
+    )
+  ).chain((c) => {
+    const p = { window: c.window, strides: c.strides, padding: c.padding, dilation: c.dilation };
+    const inputShape = c.input;
+    const ctShape = [...lax.windowOutShape(inputShape, p), ...c.window];
+    return fc.record({
+      c: fc.constant({ ...c, p, inputShape, ctShape }),
+      values: valuesOf(c.dtype, ctShape),
+    });
+  });
+  fc.assert(
+    fc.property(cases, ({ c, values }) => {
+      const what = `patches_transpose of ${c.dtype} ${JSON.stringify(c)}`;
+      // Integers and quarters: sums come out the same in any order.
+      const v = values.map((x) => (Number.isFinite(x) ? Math.round(x * 4) / 4 : 1));
+      check(what, (ct) => lax.patchesTranspose(ct, c.inputShape, c.p), c.dtype, [[c.ctShape, v]]);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+Deno.test("a strided copy kernel's strides are its parameters, and the verifier accepts it", () => {
+  const k = oneOpCopy("float32", "strided", true);
+  assert.deepEqual(irProblems(k), []);
+  assert.deepEqual(viewStrideTerms(k, "load", 0), ["s0", "s1", "s2"]);
+  assert.deepEqual(viewStrideTerms(k, "load", 1), ["d0", "d1", "d2"]);
+  assert.deepEqual(viewStrideTerms(k, "store", 0), ["d0", "d1", "d2"]);
+  const c = oneOpCopy("int32", "contiguous", false);
+  assert.deepEqual(viewStrideTerms(c, "load", 0), ["s0", "s1", 1]);
+});
