@@ -323,6 +323,12 @@ function reductionCases(): EagerCase[] {
     (lib, t) => lib.numpy.max(t, [2, 4]),
   );
   add(
+    "max pool 3x3 float32",
+    [64, 7, 3, 50, 3],
+    float("float32"),
+    (lib, t) => lib.numpy.max(t, [2, 4]),
+  );
+  add(
     "min rows float32 middle axis",
     [64, 1000, 16],
     float("float32"),
@@ -335,6 +341,11 @@ function reductionCases(): EagerCase[] {
     add("min columns int32", shape, int, (lib, t) => lib.numpy.min(t, 0));
     add("any rows bool", shape, bool, (lib, t) => lib.numpy.any(t, 1));
     add("all columns bool", shape, bool, (lib, t) => lib.numpy.all(t, 0));
+    add("all rows bool", shape, bool, (lib, t) => lib.numpy.all(t, 1));
+    add("any columns bool", shape, bool, (lib, t) => lib.numpy.any(t, 0));
+  }
+  for (const shape of [[1024, 14, 2, 14, 2], [64, 7, 3, 50, 3]]) {
+    add("any pool bool", shape, bool, (lib, t) => lib.numpy.any(t, [2, 4]));
   }
   return cases;
 }

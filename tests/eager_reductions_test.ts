@@ -122,6 +122,11 @@ Deno.test("eager wasm max pooling and long rows and columns agree with jit bit f
   // each output's rows in order, as jit and ref).
   const shapes: [number[], number[], boolean][] = [
     [[6, 3, 2, 5, 2], [2, 4], false],
+    [[6, 3, 3, 5, 3], [2, 4], false],
+    [[9, 8, 6], [1], true],
+    [[9, 17, 6], [1], true],
+    [[40, 9], [1], false],
+    [[7, 300], [1], false],
     [[3, 1037], [1], false],
     [[1037, 3], [0], true],
     [[5, 37, 19], [1], true],
@@ -146,6 +151,41 @@ Deno.test("eager wasm max pooling and long rows and columns agree with jit bit f
           assert.ok(same(v, jitted[i]), `${what} at ${i}: eager ${v}, jit ${jitted[i]}`);
           assert.ok(same(v, want[i]), `${what} at ${i}: eager ${v}, ref ${want[i]}`);
         });
+      }
+    }
+  }
+});
+
+Deno.test("eager wasm any and all along columns and rows agree with jit and ref", () => {
+  // Columns of every inner size class (below 4: no vector loop; 4 to 15: fours only; 16 and
+  // more: the wide loop's 16 bytes a step), passes just below and at SHORT_PASS rows, rows.
+  const shapes: [number[], number[]][] = [
+    [[1037, 3], [0]],
+    [[9, 11, 6], [1]],
+    [[5, 37, 19], [1]],
+    [[9, 11, 53], [1]],
+    [[3, 15, 40], [1]],
+    [[3, 16, 40], [1]],
+    [[64, 70], [0]],
+    [[3, 1037], [1]],
+    [[6, 9, 3, 20, 3], [2, 4]],
+  ];
+  for (const [shape, axes] of shapes) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    // Mostly false, mostly true, and a few rows or columns all true or all false.
+    for (const dense of [0.05, 0.95]) {
+      const data = allocTyped("bool", n);
+      for (let i = 0; i < n; i++) data[i] = ((i * 7919) % 2003) / 2003 < dense ? 1 : 0;
+      for (let i = 0; i < n; i += 97) data[i] = dense < 0.5 ? 0 : 1;
+      for (const [name, f] of [["any", np.any], ["all", np.all]] as const) {
+        const reduce = (a: Array) => f(a, axes);
+        const eager = host(reduce(ConcreteArray.fromHost(data, shape, "bool", "wasm")));
+        const x = ConcreteArray.fromHost(data, shape, "bool", "wasm");
+        const jitted = host(jit(reduce, { backend: "wasm", compile: "sync" })(x));
+        const want = host(reduce(ConcreteArray.fromHost(data, shape, "bool", "ref")));
+        const what = `${name} (${dense}) ${JSON.stringify(shape)} over ${JSON.stringify(axes)}`;
+        assert.deepEqual(eager, want, `${what}: eager vs ref`);
+        assert.deepEqual(eager, jitted, `${what}: eager vs jit`);
       }
     }
   }

@@ -2,13 +2,14 @@
  * Reductions of a dense array viewed as `[outer, r, inner]` over its middle axis, to
  * `[outer, inner]`: the runtime splits any set of reduced axes into such passes. Those of f32
  * and f64 max and min and of i32 sums, max and min are rendered from the kernel IR
- * (kernels/wasm/eager_reductions.ts), but for their 2-wide windows (`_r2`: r 2, as 2x2
- * pooling's). Sums and products
+ * (kernels/wasm/eager_reductions.ts), as are bool max and min (any, all) along columns, but
+ * for their short passes (`_short`: pooling windows, short rows). Sums and products
  * of f32 accumulate in f64 (as the reference backend does), so their only rounding is the final
  * one. Max and min propagate NaN. Index reductions (argmax, argmin) return the first extreme
  * position as i32, a NaN counting as the extreme.
  *
- * `ws` is a workspace of at least `inner * 8` bytes.
+ * `ws` is a workspace of at least `inner * 8` bytes for f32 sums and products and the index
+ * reductions (the others read none: 0).
  */
 
 const SUM = 0;
@@ -178,21 +179,21 @@ const MIN = 3;
 }
 
 // The other reductions of f32, f64 and i32 are rendered from the kernel IR
-// (kernels/wasm/eager_reductions.ts), except over 2-wide windows (r 2).
-export function reduce_max_f32_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
-  reduceSame<f32>(MAX, x, o, outer, 2, inner);
+// (kernels/wasm/eager_reductions.ts), except their short passes (`_short`, SHORT_PASS there).
+export function reduce_max_f32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
+  reduceSame<f32>(MAX, x, o, outer, r, inner);
 }
-export function reduce_min_f32_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
-  reduceSame<f32>(MIN, x, o, outer, 2, inner);
+export function reduce_min_f32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
+  reduceSame<f32>(MIN, x, o, outer, r, inner);
 }
-export function reduce_sum_i32_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
-  reduceSame<i32>(SUM, x, o, outer, 2, inner);
+export function reduce_sum_i32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
+  reduceSame<i32>(SUM, x, o, outer, r, inner);
 }
-export function reduce_max_i32_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
-  reduceSame<i32>(MAX, x, o, outer, 2, inner);
+export function reduce_max_i32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
+  reduceSame<i32>(MAX, x, o, outer, r, inner);
 }
-export function reduce_min_i32_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
-  reduceSame<i32>(MIN, x, o, outer, 2, inner);
+export function reduce_min_i32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
+  reduceSame<i32>(MIN, x, o, outer, r, inner);
 }
 export function reduce_sum_f32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   reduceF32Wide(SUM, x, o, outer, r, inner, ws);
@@ -206,11 +207,11 @@ export function reduce_sum_f64(x: usize, o: usize, outer: i32, r: i32, inner: i3
 export function reduce_prod_f64(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<f64>(PROD, x, o, outer, r, inner);
 }
-export function reduce_max_f64_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
-  reduceSame<f64>(MAX, x, o, outer, 2, inner);
+export function reduce_max_f64_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
+  reduceSame<f64>(MAX, x, o, outer, r, inner);
 }
-export function reduce_min_f64_r2(x: usize, o: usize, outer: i32, _r: i32, inner: i32, _ws: usize): void {
-  reduceSame<f64>(MIN, x, o, outer, 2, inner);
+export function reduce_min_f64_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
+  reduceSame<f64>(MIN, x, o, outer, r, inner);
 }
 export function reduce_prod_i32(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<i32>(PROD, x, o, outer, r, inner);

@@ -3,34 +3,40 @@
 
 
 export function reduce_sum_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
-  for (let j = lo * 1; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(0));
+  let j0 = lo * 1;
+  for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(0)));
+  for (let j = j0; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(0));
   for (let i0 = lo; i0 < hi; i0++) {
-    let acc0 = i32x4.splat(<i32>(0));
-    let acc0_0 = i32x4.splat(<i32>(0));
-    let acc0_1 = i32x4.splat(<i32>(0));
-    let acc0_2 = i32x4.splat(<i32>(0));
-    let acc0_3 = i32x4.splat(<i32>(0));
     let i1 = 0;
-    for (; i1 + 16 <= r; i1 += 16) {
-      const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
-      acc0_0 = i32x4.add(acc0_0, t0_0);
-      const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
-      acc0_1 = i32x4.add(acc0_1, t0_1);
-      const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
-      acc0_2 = i32x4.add(acc0_2, t0_2);
-      const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
-      acc0_3 = i32x4.add(acc0_3, t0_3);
+    if (r >= 4) {
+      let acc0 = i32x4.splat(<i32>(0));
+      if (r >= 16) {
+        let acc0_0 = i32x4.splat(<i32>(0));
+        let acc0_1 = i32x4.splat(<i32>(0));
+        let acc0_2 = i32x4.splat(<i32>(0));
+        let acc0_3 = i32x4.splat(<i32>(0));
+        for (; i1 + 16 <= r; i1 += 16) {
+          const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
+          acc0_0 = i32x4.add(acc0_0, t0_0);
+          const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
+          acc0_1 = i32x4.add(acc0_1, t0_1);
+          const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
+          acc0_2 = i32x4.add(acc0_2, t0_2);
+          const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
+          acc0_3 = i32x4.add(acc0_3, t0_3);
+        }
+        acc0 = i32x4.add(acc0, acc0_0);
+        acc0 = i32x4.add(acc0, acc0_1);
+        acc0 = i32x4.add(acc0, acc0_2);
+        acc0 = i32x4.add(acc0, acc0_3);
+      }
+      for (; i1 + 4 <= r; i1 += 4) {
+        const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
+        acc0 = i32x4.add(acc0, t0);
+      }
+      const acc0h = i32x4.add(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
+      store<i32>(out0 + ((i0) << 2), (load<i32>(out0 + ((i0) << 2)) + i32x4.extract_lane(i32x4.add(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     }
-    acc0 = i32x4.add(acc0, acc0_0);
-    acc0 = i32x4.add(acc0, acc0_1);
-    acc0 = i32x4.add(acc0, acc0_2);
-    acc0 = i32x4.add(acc0, acc0_3);
-    for (; i1 + 4 <= r; i1 += 4) {
-      const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
-      acc0 = i32x4.add(acc0, t0);
-    }
-    const acc0h = i32x4.add(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
-    store<i32>(out0 + ((i0) << 2), (load<i32>(out0 + ((i0) << 2)) + i32x4.extract_lane(i32x4.add(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     for (; i1 < r; i1++) {
       const t0: i32 = load<i32>(in0 + ((i0 * r + i1) << 2));
       store<i32>(out0 + ((i0) << 2), (load<i32>(out0 + ((i0) << 2)) + t0));
@@ -38,7 +44,9 @@ export function reduce_sum_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   }
 }
 export function reduce_sum_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
-  for (let j = lo * inner; j < hi * inner; j++) store<i32>(out0 + (j << 2), <i32>(0));
+  let j0 = lo * inner;
+  for (; j0 + 4 <= hi * inner; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(0)));
+  for (let j = j0; j < hi * inner; j++) store<i32>(out0 + (j << 2), <i32>(0));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
@@ -64,7 +72,9 @@ export function reduce_sum_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   }
 }
 export function reduce_sum_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
-  for (let j = lo * inner; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(0));
+  let j0 = lo * inner;
+  for (; j0 + 2 <= hi * inner; j0 += 2) v128.store(out0 + (j0 << 3), f64x2.splat(<f64>(0)));
+  for (let j = j0; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(0));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
@@ -100,34 +110,40 @@ export function reduce_sum_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32
   }
 }
 export function reduce_max_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
-  for (let j = lo * 1; j < hi * 1; j++) store<f32>(out0 + (j << 2), <f32>(-Infinity));
+  let j0 = lo * 1;
+  for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), f32x4.splat(<f32>(-Infinity)));
+  for (let j = j0; j < hi * 1; j++) store<f32>(out0 + (j << 2), <f32>(-Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
-    let acc0 = f32x4.splat(<f32>(-Infinity));
-    let acc0_0 = f32x4.splat(<f32>(-Infinity));
-    let acc0_1 = f32x4.splat(<f32>(-Infinity));
-    let acc0_2 = f32x4.splat(<f32>(-Infinity));
-    let acc0_3 = f32x4.splat(<f32>(-Infinity));
     let i1 = 0;
-    for (; i1 + 16 <= r; i1 += 16) {
-      const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
-      acc0_0 = f32x4.max(acc0_0, t0_0);
-      const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
-      acc0_1 = f32x4.max(acc0_1, t0_1);
-      const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
-      acc0_2 = f32x4.max(acc0_2, t0_2);
-      const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
-      acc0_3 = f32x4.max(acc0_3, t0_3);
+    if (r >= 4) {
+      let acc0 = f32x4.splat(<f32>(-Infinity));
+      if (r >= 16) {
+        let acc0_0 = f32x4.splat(<f32>(-Infinity));
+        let acc0_1 = f32x4.splat(<f32>(-Infinity));
+        let acc0_2 = f32x4.splat(<f32>(-Infinity));
+        let acc0_3 = f32x4.splat(<f32>(-Infinity));
+        for (; i1 + 16 <= r; i1 += 16) {
+          const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
+          acc0_0 = f32x4.max(acc0_0, t0_0);
+          const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
+          acc0_1 = f32x4.max(acc0_1, t0_1);
+          const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
+          acc0_2 = f32x4.max(acc0_2, t0_2);
+          const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
+          acc0_3 = f32x4.max(acc0_3, t0_3);
+        }
+        acc0 = f32x4.max(acc0, acc0_0);
+        acc0 = f32x4.max(acc0, acc0_1);
+        acc0 = f32x4.max(acc0, acc0_2);
+        acc0 = f32x4.max(acc0, acc0_3);
+      }
+      for (; i1 + 4 <= r; i1 += 4) {
+        const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
+        acc0 = f32x4.max(acc0, t0);
+      }
+      const acc0h = f32x4.max(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
+      store<f32>(out0 + ((i0) << 2), max<f32>(load<f32>(out0 + ((i0) << 2)), f32x4.extract_lane(f32x4.max(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     }
-    acc0 = f32x4.max(acc0, acc0_0);
-    acc0 = f32x4.max(acc0, acc0_1);
-    acc0 = f32x4.max(acc0, acc0_2);
-    acc0 = f32x4.max(acc0, acc0_3);
-    for (; i1 + 4 <= r; i1 += 4) {
-      const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
-      acc0 = f32x4.max(acc0, t0);
-    }
-    const acc0h = f32x4.max(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
-    store<f32>(out0 + ((i0) << 2), max<f32>(load<f32>(out0 + ((i0) << 2)), f32x4.extract_lane(f32x4.max(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     for (; i1 < r; i1++) {
       const t0: f32 = load<f32>(in0 + ((i0 * r + i1) << 2));
       store<f32>(out0 + ((i0) << 2), max<f32>(load<f32>(out0 + ((i0) << 2)), t0));
@@ -135,7 +151,9 @@ export function reduce_max_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   }
 }
 export function reduce_max_f32_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
-  for (let j = lo * inner; j < hi * inner; j++) store<f32>(out0 + (j << 2), <f32>(-Infinity));
+  let j0 = lo * inner;
+  for (; j0 + 4 <= hi * inner; j0 += 4) v128.store(out0 + (j0 << 2), f32x4.splat(<f32>(-Infinity)));
+  for (let j = j0; j < hi * inner; j++) store<f32>(out0 + (j << 2), <f32>(-Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
@@ -161,53 +179,59 @@ export function reduce_max_f32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   }
 }
 export function reduce_max_f64_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
-  for (let j = lo * 1; j < hi * 1; j++) store<f64>(out0 + (j << 3), <f64>(-Infinity));
+  let j0 = lo * 1;
+  for (; j0 + 2 <= hi * 1; j0 += 2) v128.store(out0 + (j0 << 3), f64x2.splat(<f64>(-Infinity)));
+  for (let j = j0; j < hi * 1; j++) store<f64>(out0 + (j << 3), <f64>(-Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
-    let acc0a = f64x2.splat(<f64>(-Infinity));
-    let acc0b = f64x2.splat(<f64>(-Infinity));
-    let acc0_0a = f64x2.splat(<f64>(-Infinity));
-    let acc0_0b = f64x2.splat(<f64>(-Infinity));
-    let acc0_1a = f64x2.splat(<f64>(-Infinity));
-    let acc0_1b = f64x2.splat(<f64>(-Infinity));
-    let acc0_2a = f64x2.splat(<f64>(-Infinity));
-    let acc0_2b = f64x2.splat(<f64>(-Infinity));
-    let acc0_3a = f64x2.splat(<f64>(-Infinity));
-    let acc0_3b = f64x2.splat(<f64>(-Infinity));
     let i1 = 0;
-    for (; i1 + 16 <= r; i1 += 16) {
-      const t0_0a = v128.load(in0 + ((i0 * r + i1) << 3));
-      const t0_0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
-      acc0_0a = f64x2.max(acc0_0a, t0_0a);
-      acc0_0b = f64x2.max(acc0_0b, t0_0b);
-      const t0_1a = v128.load(in0 + ((i0 * r + i1) << 3), 32);
-      const t0_1b = v128.load(in0 + ((i0 * r + i1) << 3), 48);
-      acc0_1a = f64x2.max(acc0_1a, t0_1a);
-      acc0_1b = f64x2.max(acc0_1b, t0_1b);
-      const t0_2a = v128.load(in0 + ((i0 * r + i1) << 3), 64);
-      const t0_2b = v128.load(in0 + ((i0 * r + i1) << 3), 80);
-      acc0_2a = f64x2.max(acc0_2a, t0_2a);
-      acc0_2b = f64x2.max(acc0_2b, t0_2b);
-      const t0_3a = v128.load(in0 + ((i0 * r + i1) << 3), 96);
-      const t0_3b = v128.load(in0 + ((i0 * r + i1) << 3), 112);
-      acc0_3a = f64x2.max(acc0_3a, t0_3a);
-      acc0_3b = f64x2.max(acc0_3b, t0_3b);
+    if (r >= 4) {
+      let acc0a = f64x2.splat(<f64>(-Infinity));
+      let acc0b = f64x2.splat(<f64>(-Infinity));
+      if (r >= 16) {
+        let acc0_0a = f64x2.splat(<f64>(-Infinity));
+        let acc0_0b = f64x2.splat(<f64>(-Infinity));
+        let acc0_1a = f64x2.splat(<f64>(-Infinity));
+        let acc0_1b = f64x2.splat(<f64>(-Infinity));
+        let acc0_2a = f64x2.splat(<f64>(-Infinity));
+        let acc0_2b = f64x2.splat(<f64>(-Infinity));
+        let acc0_3a = f64x2.splat(<f64>(-Infinity));
+        let acc0_3b = f64x2.splat(<f64>(-Infinity));
+        for (; i1 + 16 <= r; i1 += 16) {
+          const t0_0a = v128.load(in0 + ((i0 * r + i1) << 3));
+          const t0_0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
+          acc0_0a = f64x2.max(acc0_0a, t0_0a);
+          acc0_0b = f64x2.max(acc0_0b, t0_0b);
+          const t0_1a = v128.load(in0 + ((i0 * r + i1) << 3), 32);
+          const t0_1b = v128.load(in0 + ((i0 * r + i1) << 3), 48);
+          acc0_1a = f64x2.max(acc0_1a, t0_1a);
+          acc0_1b = f64x2.max(acc0_1b, t0_1b);
+          const t0_2a = v128.load(in0 + ((i0 * r + i1) << 3), 64);
+          const t0_2b = v128.load(in0 + ((i0 * r + i1) << 3), 80);
+          acc0_2a = f64x2.max(acc0_2a, t0_2a);
+          acc0_2b = f64x2.max(acc0_2b, t0_2b);
+          const t0_3a = v128.load(in0 + ((i0 * r + i1) << 3), 96);
+          const t0_3b = v128.load(in0 + ((i0 * r + i1) << 3), 112);
+          acc0_3a = f64x2.max(acc0_3a, t0_3a);
+          acc0_3b = f64x2.max(acc0_3b, t0_3b);
+        }
+        acc0a = f64x2.max(acc0a, acc0_0a);
+        acc0b = f64x2.max(acc0b, acc0_0b);
+        acc0a = f64x2.max(acc0a, acc0_1a);
+        acc0b = f64x2.max(acc0b, acc0_1b);
+        acc0a = f64x2.max(acc0a, acc0_2a);
+        acc0b = f64x2.max(acc0b, acc0_2b);
+        acc0a = f64x2.max(acc0a, acc0_3a);
+        acc0b = f64x2.max(acc0b, acc0_3b);
+      }
+      for (; i1 + 4 <= r; i1 += 4) {
+        const t0a = v128.load(in0 + ((i0 * r + i1) << 3));
+        const t0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
+        acc0a = f64x2.max(acc0a, t0a);
+        acc0b = f64x2.max(acc0b, t0b);
+      }
+      const acc0h = f64x2.max(acc0a, acc0b);
+      store<f64>(out0 + ((i0) << 3), max<f64>(load<f64>(out0 + ((i0) << 3)), f64x2.extract_lane(f64x2.max(acc0h, i32x4.shuffle(acc0h, acc0h, 2, 3, 0, 1)), 0)));
     }
-    acc0a = f64x2.max(acc0a, acc0_0a);
-    acc0b = f64x2.max(acc0b, acc0_0b);
-    acc0a = f64x2.max(acc0a, acc0_1a);
-    acc0b = f64x2.max(acc0b, acc0_1b);
-    acc0a = f64x2.max(acc0a, acc0_2a);
-    acc0b = f64x2.max(acc0b, acc0_2b);
-    acc0a = f64x2.max(acc0a, acc0_3a);
-    acc0b = f64x2.max(acc0b, acc0_3b);
-    for (; i1 + 4 <= r; i1 += 4) {
-      const t0a = v128.load(in0 + ((i0 * r + i1) << 3));
-      const t0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
-      acc0a = f64x2.max(acc0a, t0a);
-      acc0b = f64x2.max(acc0b, t0b);
-    }
-    const acc0h = f64x2.max(acc0a, acc0b);
-    store<f64>(out0 + ((i0) << 3), max<f64>(load<f64>(out0 + ((i0) << 3)), f64x2.extract_lane(f64x2.max(acc0h, i32x4.shuffle(acc0h, acc0h, 2, 3, 0, 1)), 0)));
     for (; i1 < r; i1++) {
       const t0: f64 = load<f64>(in0 + ((i0 * r + i1) << 3));
       store<f64>(out0 + ((i0) << 3), max<f64>(load<f64>(out0 + ((i0) << 3)), t0));
@@ -215,7 +239,9 @@ export function reduce_max_f64_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   }
 }
 export function reduce_max_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
-  for (let j = lo * inner; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(-Infinity));
+  let j0 = lo * inner;
+  for (; j0 + 2 <= hi * inner; j0 += 2) v128.store(out0 + (j0 << 3), f64x2.splat(<f64>(-Infinity)));
+  for (let j = j0; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(-Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
@@ -251,34 +277,40 @@ export function reduce_max_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32
   }
 }
 export function reduce_max_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
-  for (let j = lo * 1; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(-2147483648));
+  let j0 = lo * 1;
+  for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(-2147483648)));
+  for (let j = j0; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(-2147483648));
   for (let i0 = lo; i0 < hi; i0++) {
-    let acc0 = i32x4.splat(<i32>(-2147483648));
-    let acc0_0 = i32x4.splat(<i32>(-2147483648));
-    let acc0_1 = i32x4.splat(<i32>(-2147483648));
-    let acc0_2 = i32x4.splat(<i32>(-2147483648));
-    let acc0_3 = i32x4.splat(<i32>(-2147483648));
     let i1 = 0;
-    for (; i1 + 16 <= r; i1 += 16) {
-      const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
-      acc0_0 = i32x4.max_s(acc0_0, t0_0);
-      const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
-      acc0_1 = i32x4.max_s(acc0_1, t0_1);
-      const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
-      acc0_2 = i32x4.max_s(acc0_2, t0_2);
-      const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
-      acc0_3 = i32x4.max_s(acc0_3, t0_3);
+    if (r >= 4) {
+      let acc0 = i32x4.splat(<i32>(-2147483648));
+      if (r >= 16) {
+        let acc0_0 = i32x4.splat(<i32>(-2147483648));
+        let acc0_1 = i32x4.splat(<i32>(-2147483648));
+        let acc0_2 = i32x4.splat(<i32>(-2147483648));
+        let acc0_3 = i32x4.splat(<i32>(-2147483648));
+        for (; i1 + 16 <= r; i1 += 16) {
+          const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
+          acc0_0 = i32x4.max_s(acc0_0, t0_0);
+          const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
+          acc0_1 = i32x4.max_s(acc0_1, t0_1);
+          const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
+          acc0_2 = i32x4.max_s(acc0_2, t0_2);
+          const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
+          acc0_3 = i32x4.max_s(acc0_3, t0_3);
+        }
+        acc0 = i32x4.max_s(acc0, acc0_0);
+        acc0 = i32x4.max_s(acc0, acc0_1);
+        acc0 = i32x4.max_s(acc0, acc0_2);
+        acc0 = i32x4.max_s(acc0, acc0_3);
+      }
+      for (; i1 + 4 <= r; i1 += 4) {
+        const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
+        acc0 = i32x4.max_s(acc0, t0);
+      }
+      const acc0h = i32x4.max_s(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
+      store<i32>(out0 + ((i0) << 2), max<i32>(load<i32>(out0 + ((i0) << 2)), i32x4.extract_lane(i32x4.max_s(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     }
-    acc0 = i32x4.max_s(acc0, acc0_0);
-    acc0 = i32x4.max_s(acc0, acc0_1);
-    acc0 = i32x4.max_s(acc0, acc0_2);
-    acc0 = i32x4.max_s(acc0, acc0_3);
-    for (; i1 + 4 <= r; i1 += 4) {
-      const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
-      acc0 = i32x4.max_s(acc0, t0);
-    }
-    const acc0h = i32x4.max_s(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
-    store<i32>(out0 + ((i0) << 2), max<i32>(load<i32>(out0 + ((i0) << 2)), i32x4.extract_lane(i32x4.max_s(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     for (; i1 < r; i1++) {
       const t0: i32 = load<i32>(in0 + ((i0 * r + i1) << 2));
       store<i32>(out0 + ((i0) << 2), max<i32>(load<i32>(out0 + ((i0) << 2)), t0));
@@ -286,7 +318,9 @@ export function reduce_max_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   }
 }
 export function reduce_max_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
-  for (let j = lo * inner; j < hi * inner; j++) store<i32>(out0 + (j << 2), <i32>(-2147483648));
+  let j0 = lo * inner;
+  for (; j0 + 4 <= hi * inner; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(-2147483648)));
+  for (let j = j0; j < hi * inner; j++) store<i32>(out0 + (j << 2), <i32>(-2147483648));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
@@ -311,35 +345,60 @@ export function reduce_max_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32
     }
   }
 }
-export function reduce_min_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
-  for (let j = lo * 1; j < hi * 1; j++) store<f32>(out0 + (j << 2), <f32>(Infinity));
+export function reduce_max_u8_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
+  memory.fill(out0 + lo * inner, 0, hi * inner - lo * inner);
   for (let i0 = lo; i0 < hi; i0++) {
-    let acc0 = f32x4.splat(<f32>(Infinity));
-    let acc0_0 = f32x4.splat(<f32>(Infinity));
-    let acc0_1 = f32x4.splat(<f32>(Infinity));
-    let acc0_2 = f32x4.splat(<f32>(Infinity));
-    let acc0_3 = f32x4.splat(<f32>(Infinity));
+    for (let i1 = 0; i1 < r; i1++) {
+      let i2 = 0;
+      for (; i2 + 16 <= inner; i2 += 16) {
+        v128.store(out0 + (i0 * inner + i2), v128.or(v128.load(out0 + (i0 * inner + i2)), v128.load(in0 + (i0 * r * inner + i1 * inner + i2))));
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0 * r * inner + i1 * inner + i2)))));
+        v128.store32_lane(out0 + (i0 * inner + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(v128.or(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1)), v128.and(v128.or(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1))), i16x8.splat(0)), 0);
+      }
+      for (; i2 < inner; i2++) {
+        const t0: i32 = <i32>load<u8>(in0 + (i0 * r * inner + i1 * inner + i2));
+        store<u8>(out0 + (i0 * inner + i2), max<i32>(<i32>load<u8>(out0 + (i0 * inner + i2)), t0));
+      }
+    }
+  }
+}
+export function reduce_min_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
+  let j0 = lo * 1;
+  for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), f32x4.splat(<f32>(Infinity)));
+  for (let j = j0; j < hi * 1; j++) store<f32>(out0 + (j << 2), <f32>(Infinity));
+  for (let i0 = lo; i0 < hi; i0++) {
     let i1 = 0;
-    for (; i1 + 16 <= r; i1 += 16) {
-      const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
-      acc0_0 = f32x4.min(acc0_0, t0_0);
-      const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
-      acc0_1 = f32x4.min(acc0_1, t0_1);
-      const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
-      acc0_2 = f32x4.min(acc0_2, t0_2);
-      const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
-      acc0_3 = f32x4.min(acc0_3, t0_3);
+    if (r >= 4) {
+      let acc0 = f32x4.splat(<f32>(Infinity));
+      if (r >= 16) {
+        let acc0_0 = f32x4.splat(<f32>(Infinity));
+        let acc0_1 = f32x4.splat(<f32>(Infinity));
+        let acc0_2 = f32x4.splat(<f32>(Infinity));
+        let acc0_3 = f32x4.splat(<f32>(Infinity));
+        for (; i1 + 16 <= r; i1 += 16) {
+          const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
+          acc0_0 = f32x4.min(acc0_0, t0_0);
+          const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
+          acc0_1 = f32x4.min(acc0_1, t0_1);
+          const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
+          acc0_2 = f32x4.min(acc0_2, t0_2);
+          const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
+          acc0_3 = f32x4.min(acc0_3, t0_3);
+        }
+        acc0 = f32x4.min(acc0, acc0_0);
+        acc0 = f32x4.min(acc0, acc0_1);
+        acc0 = f32x4.min(acc0, acc0_2);
+        acc0 = f32x4.min(acc0, acc0_3);
+      }
+      for (; i1 + 4 <= r; i1 += 4) {
+        const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
+        acc0 = f32x4.min(acc0, t0);
+      }
+      const acc0h = f32x4.min(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
+      store<f32>(out0 + ((i0) << 2), min<f32>(load<f32>(out0 + ((i0) << 2)), f32x4.extract_lane(f32x4.min(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     }
-    acc0 = f32x4.min(acc0, acc0_0);
-    acc0 = f32x4.min(acc0, acc0_1);
-    acc0 = f32x4.min(acc0, acc0_2);
-    acc0 = f32x4.min(acc0, acc0_3);
-    for (; i1 + 4 <= r; i1 += 4) {
-      const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
-      acc0 = f32x4.min(acc0, t0);
-    }
-    const acc0h = f32x4.min(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
-    store<f32>(out0 + ((i0) << 2), min<f32>(load<f32>(out0 + ((i0) << 2)), f32x4.extract_lane(f32x4.min(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     for (; i1 < r; i1++) {
       const t0: f32 = load<f32>(in0 + ((i0 * r + i1) << 2));
       store<f32>(out0 + ((i0) << 2), min<f32>(load<f32>(out0 + ((i0) << 2)), t0));
@@ -347,7 +406,9 @@ export function reduce_min_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   }
 }
 export function reduce_min_f32_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
-  for (let j = lo * inner; j < hi * inner; j++) store<f32>(out0 + (j << 2), <f32>(Infinity));
+  let j0 = lo * inner;
+  for (; j0 + 4 <= hi * inner; j0 += 4) v128.store(out0 + (j0 << 2), f32x4.splat(<f32>(Infinity)));
+  for (let j = j0; j < hi * inner; j++) store<f32>(out0 + (j << 2), <f32>(Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
@@ -373,53 +434,59 @@ export function reduce_min_f32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   }
 }
 export function reduce_min_f64_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
-  for (let j = lo * 1; j < hi * 1; j++) store<f64>(out0 + (j << 3), <f64>(Infinity));
+  let j0 = lo * 1;
+  for (; j0 + 2 <= hi * 1; j0 += 2) v128.store(out0 + (j0 << 3), f64x2.splat(<f64>(Infinity)));
+  for (let j = j0; j < hi * 1; j++) store<f64>(out0 + (j << 3), <f64>(Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
-    let acc0a = f64x2.splat(<f64>(Infinity));
-    let acc0b = f64x2.splat(<f64>(Infinity));
-    let acc0_0a = f64x2.splat(<f64>(Infinity));
-    let acc0_0b = f64x2.splat(<f64>(Infinity));
-    let acc0_1a = f64x2.splat(<f64>(Infinity));
-    let acc0_1b = f64x2.splat(<f64>(Infinity));
-    let acc0_2a = f64x2.splat(<f64>(Infinity));
-    let acc0_2b = f64x2.splat(<f64>(Infinity));
-    let acc0_3a = f64x2.splat(<f64>(Infinity));
-    let acc0_3b = f64x2.splat(<f64>(Infinity));
     let i1 = 0;
-    for (; i1 + 16 <= r; i1 += 16) {
-      const t0_0a = v128.load(in0 + ((i0 * r + i1) << 3));
-      const t0_0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
-      acc0_0a = f64x2.min(acc0_0a, t0_0a);
-      acc0_0b = f64x2.min(acc0_0b, t0_0b);
-      const t0_1a = v128.load(in0 + ((i0 * r + i1) << 3), 32);
-      const t0_1b = v128.load(in0 + ((i0 * r + i1) << 3), 48);
-      acc0_1a = f64x2.min(acc0_1a, t0_1a);
-      acc0_1b = f64x2.min(acc0_1b, t0_1b);
-      const t0_2a = v128.load(in0 + ((i0 * r + i1) << 3), 64);
-      const t0_2b = v128.load(in0 + ((i0 * r + i1) << 3), 80);
-      acc0_2a = f64x2.min(acc0_2a, t0_2a);
-      acc0_2b = f64x2.min(acc0_2b, t0_2b);
-      const t0_3a = v128.load(in0 + ((i0 * r + i1) << 3), 96);
-      const t0_3b = v128.load(in0 + ((i0 * r + i1) << 3), 112);
-      acc0_3a = f64x2.min(acc0_3a, t0_3a);
-      acc0_3b = f64x2.min(acc0_3b, t0_3b);
+    if (r >= 4) {
+      let acc0a = f64x2.splat(<f64>(Infinity));
+      let acc0b = f64x2.splat(<f64>(Infinity));
+      if (r >= 16) {
+        let acc0_0a = f64x2.splat(<f64>(Infinity));
+        let acc0_0b = f64x2.splat(<f64>(Infinity));
+        let acc0_1a = f64x2.splat(<f64>(Infinity));
+        let acc0_1b = f64x2.splat(<f64>(Infinity));
+        let acc0_2a = f64x2.splat(<f64>(Infinity));
+        let acc0_2b = f64x2.splat(<f64>(Infinity));
+        let acc0_3a = f64x2.splat(<f64>(Infinity));
+        let acc0_3b = f64x2.splat(<f64>(Infinity));
+        for (; i1 + 16 <= r; i1 += 16) {
+          const t0_0a = v128.load(in0 + ((i0 * r + i1) << 3));
+          const t0_0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
+          acc0_0a = f64x2.min(acc0_0a, t0_0a);
+          acc0_0b = f64x2.min(acc0_0b, t0_0b);
+          const t0_1a = v128.load(in0 + ((i0 * r + i1) << 3), 32);
+          const t0_1b = v128.load(in0 + ((i0 * r + i1) << 3), 48);
+          acc0_1a = f64x2.min(acc0_1a, t0_1a);
+          acc0_1b = f64x2.min(acc0_1b, t0_1b);
+          const t0_2a = v128.load(in0 + ((i0 * r + i1) << 3), 64);
+          const t0_2b = v128.load(in0 + ((i0 * r + i1) << 3), 80);
+          acc0_2a = f64x2.min(acc0_2a, t0_2a);
+          acc0_2b = f64x2.min(acc0_2b, t0_2b);
+          const t0_3a = v128.load(in0 + ((i0 * r + i1) << 3), 96);
+          const t0_3b = v128.load(in0 + ((i0 * r + i1) << 3), 112);
+          acc0_3a = f64x2.min(acc0_3a, t0_3a);
+          acc0_3b = f64x2.min(acc0_3b, t0_3b);
+        }
+        acc0a = f64x2.min(acc0a, acc0_0a);
+        acc0b = f64x2.min(acc0b, acc0_0b);
+        acc0a = f64x2.min(acc0a, acc0_1a);
+        acc0b = f64x2.min(acc0b, acc0_1b);
+        acc0a = f64x2.min(acc0a, acc0_2a);
+        acc0b = f64x2.min(acc0b, acc0_2b);
+        acc0a = f64x2.min(acc0a, acc0_3a);
+        acc0b = f64x2.min(acc0b, acc0_3b);
+      }
+      for (; i1 + 4 <= r; i1 += 4) {
+        const t0a = v128.load(in0 + ((i0 * r + i1) << 3));
+        const t0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
+        acc0a = f64x2.min(acc0a, t0a);
+        acc0b = f64x2.min(acc0b, t0b);
+      }
+      const acc0h = f64x2.min(acc0a, acc0b);
+      store<f64>(out0 + ((i0) << 3), min<f64>(load<f64>(out0 + ((i0) << 3)), f64x2.extract_lane(f64x2.min(acc0h, i32x4.shuffle(acc0h, acc0h, 2, 3, 0, 1)), 0)));
     }
-    acc0a = f64x2.min(acc0a, acc0_0a);
-    acc0b = f64x2.min(acc0b, acc0_0b);
-    acc0a = f64x2.min(acc0a, acc0_1a);
-    acc0b = f64x2.min(acc0b, acc0_1b);
-    acc0a = f64x2.min(acc0a, acc0_2a);
-    acc0b = f64x2.min(acc0b, acc0_2b);
-    acc0a = f64x2.min(acc0a, acc0_3a);
-    acc0b = f64x2.min(acc0b, acc0_3b);
-    for (; i1 + 4 <= r; i1 += 4) {
-      const t0a = v128.load(in0 + ((i0 * r + i1) << 3));
-      const t0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
-      acc0a = f64x2.min(acc0a, t0a);
-      acc0b = f64x2.min(acc0b, t0b);
-    }
-    const acc0h = f64x2.min(acc0a, acc0b);
-    store<f64>(out0 + ((i0) << 3), min<f64>(load<f64>(out0 + ((i0) << 3)), f64x2.extract_lane(f64x2.min(acc0h, i32x4.shuffle(acc0h, acc0h, 2, 3, 0, 1)), 0)));
     for (; i1 < r; i1++) {
       const t0: f64 = load<f64>(in0 + ((i0 * r + i1) << 3));
       store<f64>(out0 + ((i0) << 3), min<f64>(load<f64>(out0 + ((i0) << 3)), t0));
@@ -427,7 +494,9 @@ export function reduce_min_f64_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   }
 }
 export function reduce_min_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
-  for (let j = lo * inner; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(Infinity));
+  let j0 = lo * inner;
+  for (; j0 + 2 <= hi * inner; j0 += 2) v128.store(out0 + (j0 << 3), f64x2.splat(<f64>(Infinity)));
+  for (let j = j0; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
@@ -463,34 +532,40 @@ export function reduce_min_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32
   }
 }
 export function reduce_min_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
-  for (let j = lo * 1; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(2147483647));
+  let j0 = lo * 1;
+  for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(2147483647)));
+  for (let j = j0; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(2147483647));
   for (let i0 = lo; i0 < hi; i0++) {
-    let acc0 = i32x4.splat(<i32>(2147483647));
-    let acc0_0 = i32x4.splat(<i32>(2147483647));
-    let acc0_1 = i32x4.splat(<i32>(2147483647));
-    let acc0_2 = i32x4.splat(<i32>(2147483647));
-    let acc0_3 = i32x4.splat(<i32>(2147483647));
     let i1 = 0;
-    for (; i1 + 16 <= r; i1 += 16) {
-      const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
-      acc0_0 = i32x4.min_s(acc0_0, t0_0);
-      const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
-      acc0_1 = i32x4.min_s(acc0_1, t0_1);
-      const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
-      acc0_2 = i32x4.min_s(acc0_2, t0_2);
-      const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
-      acc0_3 = i32x4.min_s(acc0_3, t0_3);
+    if (r >= 4) {
+      let acc0 = i32x4.splat(<i32>(2147483647));
+      if (r >= 16) {
+        let acc0_0 = i32x4.splat(<i32>(2147483647));
+        let acc0_1 = i32x4.splat(<i32>(2147483647));
+        let acc0_2 = i32x4.splat(<i32>(2147483647));
+        let acc0_3 = i32x4.splat(<i32>(2147483647));
+        for (; i1 + 16 <= r; i1 += 16) {
+          const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
+          acc0_0 = i32x4.min_s(acc0_0, t0_0);
+          const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
+          acc0_1 = i32x4.min_s(acc0_1, t0_1);
+          const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
+          acc0_2 = i32x4.min_s(acc0_2, t0_2);
+          const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
+          acc0_3 = i32x4.min_s(acc0_3, t0_3);
+        }
+        acc0 = i32x4.min_s(acc0, acc0_0);
+        acc0 = i32x4.min_s(acc0, acc0_1);
+        acc0 = i32x4.min_s(acc0, acc0_2);
+        acc0 = i32x4.min_s(acc0, acc0_3);
+      }
+      for (; i1 + 4 <= r; i1 += 4) {
+        const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
+        acc0 = i32x4.min_s(acc0, t0);
+      }
+      const acc0h = i32x4.min_s(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
+      store<i32>(out0 + ((i0) << 2), min<i32>(load<i32>(out0 + ((i0) << 2)), i32x4.extract_lane(i32x4.min_s(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     }
-    acc0 = i32x4.min_s(acc0, acc0_0);
-    acc0 = i32x4.min_s(acc0, acc0_1);
-    acc0 = i32x4.min_s(acc0, acc0_2);
-    acc0 = i32x4.min_s(acc0, acc0_3);
-    for (; i1 + 4 <= r; i1 += 4) {
-      const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
-      acc0 = i32x4.min_s(acc0, t0);
-    }
-    const acc0h = i32x4.min_s(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
-    store<i32>(out0 + ((i0) << 2), min<i32>(load<i32>(out0 + ((i0) << 2)), i32x4.extract_lane(i32x4.min_s(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     for (; i1 < r; i1++) {
       const t0: i32 = load<i32>(in0 + ((i0 * r + i1) << 2));
       store<i32>(out0 + ((i0) << 2), min<i32>(load<i32>(out0 + ((i0) << 2)), t0));
@@ -498,7 +573,9 @@ export function reduce_min_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   }
 }
 export function reduce_min_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
-  for (let j = lo * inner; j < hi * inner; j++) store<i32>(out0 + (j << 2), <i32>(2147483647));
+  let j0 = lo * inner;
+  for (; j0 + 4 <= hi * inner; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(2147483647)));
+  for (let j = j0; j < hi * inner; j++) store<i32>(out0 + (j << 2), <i32>(2147483647));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
       let i2 = 0;
@@ -519,6 +596,25 @@ export function reduce_min_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32
       for (; i2 < inner; i2++) {
         const t0: i32 = load<i32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
         store<i32>(out0 + ((i0 * inner + i2) << 2), min<i32>(load<i32>(out0 + ((i0 * inner + i2) << 2)), t0));
+      }
+    }
+  }
+}
+export function reduce_min_u8_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
+  memory.fill(out0 + lo * inner, 1, hi * inner - lo * inner);
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < r; i1++) {
+      let i2 = 0;
+      for (; i2 + 16 <= inner; i2 += 16) {
+        v128.store(out0 + (i0 * inner + i2), v128.and(v128.load(out0 + (i0 * inner + i2)), v128.load(in0 + (i0 * r * inner + i1 * inner + i2))));
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0 * r * inner + i1 * inner + i2)))));
+        v128.store32_lane(out0 + (i0 * inner + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(v128.and(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1)), v128.and(v128.and(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1))), i16x8.splat(0)), 0);
+      }
+      for (; i2 < inner; i2++) {
+        const t0: i32 = <i32>load<u8>(in0 + (i0 * r * inner + i1 * inner + i2));
+        store<u8>(out0 + (i0 * inner + i2), min<i32>(<i32>load<u8>(out0 + (i0 * inner + i2)), t0));
       }
     }
   }

@@ -1,7 +1,7 @@
 /**
  * The prebuilt eager reduction kernels rendered from the kernel IR: for each reduction and
  * dtype listed here, the one-op reduction kernel (kernels/lowering/one_op_reduction.ts) in each
- * loop shape it is listed in, rendered by the jit code generator with int32 and float64
+ * loop shape it is listed in, rendered by the jit code generator with int32, float64 and bool
  * reductions vectorised too and a wide loop (several accumulators per row only where the result
  * does not depend on the order), so each gives the bits of the scalar loop, as jit's. `deno task build:kernels` writes the source to
  * kernels/assembly/reductions.ts. Each export, named `primitive_suffix_shape`
@@ -10,10 +10,11 @@
  *
  * The other reductions stay hand-written (kernels/assembly/reduce.ts): float32 sums and products
  * accumulate in float64 (as ref), float64 sums along rows keep several partial sums, products have
- * no reduction store, and bool maxima and minima (any, all) have no vector form here yet. So do
- * the passes over 2-wide windows (r 2: 2x2 pooling's), where the hand-written kernels are about
- * twice as fast: they combine the two rows (or pairs) straight into the output, where the loop
- * kernel fills it with the identity first and combines each row into it.
+ * no reduction store, and bool maxima and minima (any, all) along rows, where a wide loop's 16
+ * bools a step ran 1.25x slower than the hand-written 64. So do the short passes (`SHORT_PASS`:
+ * pooling windows), where the hand-written kernels combine the first two rows (or pairs)
+ * straight into the output, where the loop kernel fills it with the identity first and combines
+ * each row into it (2x2 pooling: about twice as fast).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -43,8 +44,8 @@ const RENDERED: Readonly<
 > = {
   reduce_sum: { int32: BOTH, float64: ["columns"] },
   reduce_prod: {},
-  reduce_max: { float32: BOTH, float64: BOTH, int32: BOTH },
-  reduce_min: { float32: BOTH, float64: BOTH, int32: BOTH },
+  reduce_max: { float32: BOTH, float64: BOTH, int32: BOTH, bool: ["columns"] },
+  reduce_min: { float32: BOTH, float64: BOTH, int32: BOTH, bool: ["columns"] },
 };
 
 /** The loop shapes in which the eager kernels of `name` on `dtype` are rendered from the IR. */
@@ -53,13 +54,23 @@ export function renderedShapes(name: MonoidReduction, dtype: DType): readonly Re
 }
 
 /**
+ * Per loop shape, passes over fewer rows than this (`r`: pooling windows, short rows) run the
+ * hand-written kernel, which combines the first two rows (or vectors) straight into the output,
+ * where a rendered kernel fills it with the identity, then combines every row into it, its rows'
+ * wide loop and accumulators run per row: against the hand-written kernels (float32 max, 31-41
+ * rounds) columns [2048, r, 64] were 1.3-1.6x slower at r 3-6 and 1.06-1.16x at r 8-12, 0.8-0.95x
+ * from 16; rows [n, r] 1.1-1.8x slower at r 16-64, 1.07x at 128, 0.96x at 256.
+ */
+export const SHORT_PASS: Readonly<Record<ReductionShape, number>> = { rows: 256, columns: 16 };
+
+/**
  * The hand-written kernel (kernels/assembly/reduce.ts) of the passes of `name` on `dtype` that
- * no rendered kernel runs: one rendered in every shape keeps only that of its 2-wide windows
- * (`_r2`).
+ * no rendered kernel runs: one rendered in every shape keeps only that of its short passes
+ * (`_short`: r below `SHORT_PASS`).
  */
 export function handWrittenExport(name: MonoidReduction, dtype: DType): string {
   const everyShape = renderedShapes(name, dtype).length === BOTH.length;
-  return `${name}_${SUFFIX[dtype]}${everyShape ? "_r2" : ""}`;
+  return `${name}_${SUFFIX[dtype]}${everyShape ? "_short" : ""}`;
 }
 
 /** The export name of the eager kernel of `name` on `dtype` in loop shape `shape`. */

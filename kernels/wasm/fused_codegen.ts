@@ -230,8 +230,9 @@ export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGU
 }
 
 /**
- * Fills the outputs of reduction stores with their identity before the loops. Keeping axis 0,
- * a range of it owns a contiguous run of outputs: only those.
+ * Fills the outputs of reduction stores with their identity before the loops (a sized kernel's
+ * a v128 at a time, or with `memory.fill` for bools, one byte each). Keeping axis 0, a range of
+ * it owns a contiguous run of outputs: only those.
  */
 function reductionInit(k: LoopKernel): string[] {
   const space = k.space;
@@ -241,10 +242,18 @@ function reductionInit(k: LoopKernel): string[] {
     const kept = space.flatMap((_, i) => (s.strides[i] === 0 || (own && i === 0) ? [] : [i]));
     const row = sizeProduct(kept.map((i) => axisSize(k, i)));
     const [from, to] = own ? [`lo * ${row}`, `hi * ${row}`] : ["0", `${row}`];
-    const init = scalarConst(d, reduceIdentity(s.reduce!, d));
-    return `for (let j = ${from}; j < ${to}; j++) ${
-      scalarStore(d, `out${s.output} + (j << ${SHIFT[d]})`, init)
-    }`;
+    const identity = reduceIdentity(s.reduce!, d);
+    const init = scalarConst(d, identity);
+    const each = scalarStore(d, `out${s.output} + (j << ${SHIFT[d]})`, init);
+    if (!isSized(k)) return `for (let j = ${from}; j < ${to}; j++) ${each}`;
+    if (d === "bool") return `memory.fill(out${s.output} + ${from}, ${identity}, ${to} - ${from});`;
+    const per = 16 >> SHIFT[d], splat = `${vectorReduce(s.reduce!, d).lanes}.splat(${init})`;
+    return [
+      `let j${s.output} = ${from};`,
+      `for (; j${s.output} + ${per} <= ${to}; j${s.output} += ${per}) ` +
+      `v128.store(out${s.output} + (j${s.output} << ${SHIFT[d]}), ${splat});`,
+      `for (let j = j${s.output}; j < ${to}; j++) ${each}`,
+    ].join("\n  ");
   });
 }
 
@@ -375,28 +384,66 @@ export const WIDE = 4;
  * loop's after it (`after`): only for reductions that come out the same in any order.
  */
 function wideLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): Required<VectorLoop>["wide"] {
-  const copies = Array.from({ length: WIDE }, (_, u) => vectorBody(k, regs, plan, { copy: u }));
+  const bytewise = (s: Store, i: number) => byteReduction(k, plan, s, i);
+  const rest = { ...k, stores: k.stores.filter((s, i) => !bytewise(s, i)) };
+  const restPlan = { ...plan, stores: plan.stores.filter((_, i) => !bytewise(k.stores[i], i)) };
+  const copies = Array.from(
+    { length: WIDE },
+    (_, u) => vectorBody(rest, regs, restPlan, { copy: u }),
+  );
   const isStore = (l: string) => /^v128\.store/.test(l);
   const each = copies.map((c) => {
     const wide = new Set([...c.bools!.loads, ...c.bools!.stores].map((b) => b.line));
     return c.body.filter((l) => !wide.has(l));
   });
-  const byteLoads = copies[0].bools!.loads.flatMap(({ addr }, j) => {
-    const read = boolLoad16(addr, `w${j}`);
-    const names = copies.map((c) => c.bools!.loads[j].register);
-    return [...read.setup, ...names.map((r, u) => `const ${r} = ${read.fours[u]};`)];
-  });
   const byteStores = copies[0].bools!.stores.map(({ addr }, j) =>
     boolStore16(addr, copies.map((c) => c.bools!.stores[j].value))
   );
+  const lines = [...each.flat(), ...byteStores];
+  const used = (r: string) => lines.some((l) => new RegExp(`\\b${r}\\b`).test(l));
+  const byteLoads = copies[0].bools!.loads.flatMap(({ addr }, j) => {
+    const names = copies.map((c) => c.bools!.loads[j].register);
+    if (!names.some(used)) return [];
+    const read = boolLoad16(addr, `w${j}`);
+    return [...read.setup, ...names.map((r, u) => `const ${r} = ${read.fours[u]};`)];
+  });
+  const bytes = k.stores.flatMap((s, i) => {
+    if (!bytewise(s, i)) return [];
+    const e = s.value as Extract<Expr, { kind: "load" }>;
+    const from = copies[0].bools!.loads.find((b) => b.register === `${regs.name(e)}_0`)!.addr;
+    return [bytesReduction(s, from, storePlaces(k, s, ARGUMENTS).addr!)];
+  });
   const body = [
     ...byteLoads,
     ...each.flatMap((lines) => lines.filter((l) => !isStore(l))),
     ...each.flatMap((lines) => lines.filter(isStore)),
     ...byteStores,
+    ...bytes,
   ];
   const [before, after] = [copies.flatMap((c) => c.before), copies.flatMap((c) => c.after)];
   return { lanes: 4 * WIDE, body, before, after };
+}
+
+/**
+ * Whether a wide body runs reduction store `s` (index `i`) of `k` on the 16 bytes of its value
+ * (`bytesReduction`): a bool maximum (any) or minimum (all) of a contiguous unpadded bool load
+ * into consecutive outputs.
+ */
+function byteReduction(k: LoopKernel, plan: VectorPlan, s: Store, i: number): boolean {
+  const e = s.value;
+  return !!s.reduce && s.reduce !== "add" && k.outputs[s.output] === "bool" &&
+    e.kind === "load" && !k.loads[e.load].padding && plan.loads.get(e.load) === "contiguous" &&
+    plan.stores[i] === "lanes";
+}
+
+/**
+ * A wide body's step of bool reduction store `s` (lanes pattern) of the 16 bools at `from`
+ * (bytes 0 or 1) into the 16 consecutive outputs at `to`: ors (max: any) or ands (min: all)
+ * them byte by byte, with one vector load and store.
+ */
+function bytesReduction(s: Store, from: string, to: string): string {
+  const op = s.reduce === "max" ? "v128.or" : "v128.and";
+  return `v128.store(${to}, ${op}(v128.load(${to}), v128.load(${from})));`;
 }
 
 /**
@@ -476,17 +523,28 @@ export function loopNest(
     const upTo = (b: number) => (last === 0 ? `min<i32>(${b}, hi)` : `${b}`);
     const [start, end] = vector.within ?? [0, null];
     const stop = end === null ? n : upTo(end);
-    lines.push(...[...vector.before, ...vector.wide?.before ?? []].map((l) => at + l));
-    lines.push(`${at}let ${i} = ${from};`);
+    // A run-time size below 4 skips the vector loops and what runs around them (accumulators).
+    const aroundLoops = vector.before.length + vector.after.length > 0;
+    const guard = typeof space[last] === "string" && !vector.within && last > 0 && aroundLoops;
+    const vat = guard ? at + "  " : at;
+    const head = guard ? [] : [...vector.before, ...vector.wide?.before ?? []];
+    lines.push(...head.map((l) => at + l), `${at}let ${i} = ${from};`);
+    if (guard) lines.push(`${at}if (${n} >= 4) {`, ...vector.before.map((l) => vat + l));
     if (start > 0) lines.push(...scalar(upTo(start)));
     if (vector.wide) {
-      const { lanes, body, after = [] } = vector.wide;
-      lines.push(`${at}for (; ${i} + ${lanes} <= ${stop}; ${i} += ${lanes}) {`);
-      lines.push(...body.map((l) => `${at}  ${l}`), `${at}}`, ...after.map((l) => at + l));
+      const { lanes, body, before = [], after = [] } = vector.wide;
+      // Likewise a run-time size below the wide loop's lanes skips it and its accumulators.
+      const wat = guard ? vat + "  " : vat;
+      if (guard) lines.push(`${vat}if (${n} >= ${lanes}) {`, ...before.map((l) => wat + l));
+      lines.push(`${wat}for (; ${i} + ${lanes} <= ${stop}; ${i} += ${lanes}) {`);
+      lines.push(...body.map((l) => `${wat}  ${l}`), `${wat}}`, ...after.map((l) => wat + l));
+      if (guard) lines.push(`${vat}}`);
     }
-    lines.push(`${at}for (; ${i} + 4 <= ${stop}; ${i} += 4) {`);
-    lines.push(...vector.body.map((l) => `${at}  ${l}`), `${at}}`);
-    lines.push(...vector.after.map((l) => at + l), ...scalar(n));
+    lines.push(`${vat}for (; ${i} + 4 <= ${stop}; ${i} += 4) {`);
+    lines.push(...vector.body.map((l) => `${vat}  ${l}`), `${vat}}`);
+    lines.push(...vector.after.map((l) => vat + l));
+    if (guard) lines.push(`${at}}`);
+    lines.push(...scalar(n));
   } else if (vector) {
     const p = `i${last - 1}`, i = `i${last}`, n = space[last - 1];
     lines.push(`${at}let ${p} = 0;`);
@@ -598,8 +656,8 @@ export function vectorBody(
 }
 
 /**
- * A reduction store's step in the vector loop (its dtype `d` float32 or int32, or float64 in
- * `lanes` and `across`; its element at `addr`; `lanes` its value's v128s), with what runs
+ * A reduction store's step in the vector loop (its dtype `d` float32 or int32, float64 in
+ * `lanes` and `across`, bool in `lanes`; its element at `addr`; `lanes` its value's v128s), with what runs
  * before and after that loop. `lanes` (a bias gradient's sum over the
  * batch) accumulates four consecutive outputs at once, in the scalar loop's order; `across` (a
  * sum over a row) accumulates four lanes in a register across the loop, folds them after it and
@@ -621,6 +679,10 @@ function vectorReduction(
   const { combine: op, lanes: type } = vectorReduce(s.reduce!, d);
   const only = (body: string[]) => ({ body, before: [], after: [] });
   const value = lanes[0];
+  if (pattern === "lanes" && d === "bool") {
+    const acc = vectorLoad(d, "contiguous", addr, "", where.offset).lanes[0];
+    return only([vectorStore(d, addr, [`${op}(${acc}, ${value})`], where.offset)]);
+  }
   if (pattern === "lanes") {
     return only(lanes.map((v, p) => {
       const bytes = where.offset + 16 * p;

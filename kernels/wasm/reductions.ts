@@ -3,13 +3,18 @@
  * reduced (or both kept) are merged into runs; each reduced run is then one `[outer, r, inner]`
  * kernel pass, outermost run first. Empty reductions give the identity in the dtype, as JAX
  * (`reductionIdentity`). A pass of a reduction rendered from the kernel IR (eager_reductions.ts)
- * runs the loop shape that suits its sizes (`shapeOf`), but for 2-wide windows (its hand-written
- * `_r2` kernel); the others run the hand-written kernels of kernels/assembly/reduce.ts.
+ * runs the loop shape that suits its sizes (`shapeOf`), but for short passes (its hand-written
+ * `_short` kernel); the others run the hand-written kernels of kernels/assembly/reduce.ts.
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
 import type { ReductionShape } from "../lowering/one_op_reduction.ts";
-import { handWrittenExport, reductionExport, renderedShapes } from "./eager_reductions.ts";
+import {
+  handWrittenExport,
+  reductionExport,
+  renderedShapes,
+  SHORT_PASS,
+} from "./eager_reductions.ts";
 import { sizeOf } from "../../core/shape.ts";
 import { type MonoidReduction, reductionIdentity } from "../../core/reduction_identity.ts";
 import type { WasmBuffer } from "./memory.ts";
@@ -39,7 +44,8 @@ function runsOf(shape: readonly number[], axes: readonly number[]): Run[] {
 /**
  * Runs `kernel(x, out, outer, r, inner, scratch)` over an `[outer, r, inner]` input of
  * `inBytes`-byte elements into `outBytes`-byte outputs, split along `outer` over the threads
- * when large (each task with its own scratch).
+ * when large (each task with its own scratch of `inner * 8` bytes; none, address 0, for a
+ * kernel that reads none, unless `scratch`).
  */
 function launchRows(
   rt: WasmRuntime,
@@ -48,9 +54,10 @@ function launchRows(
   [x, o]: [WasmBuffer, WasmBuffer],
   [inBytes, outBytes]: [number, number],
   [outer, r, inner]: [number, number, number],
+  scratch = true,
 ): void {
   const parts = splitRange(outer, outer * r * inner, rt.threads());
-  const scratch = parts.map(() => rt.scratch(inner * 8));
+  const spaces = scratch ? parts.map(() => rt.scratch(inner * 8)) : [];
   const tasks = parts.map(([lo, hi], t) => ({
     kernel,
     args: [
@@ -59,20 +66,21 @@ function launchRows(
       hi - lo,
       r,
       inner,
-      scratch[t].ptr,
+      spaces[t]?.ptr ?? 0,
     ],
   }));
   rt.parallel(tasks, op);
-  for (const ws of scratch) rt.free(ws);
+  for (const ws of spaces) rt.free(ws);
 }
 
 /**
  * The loop shape of an `[outer, r, inner]` pass rendered from the IR: rows for a reduction along
- * the innermost axis, else columns; null for 2-wide windows (2x2 pooling's), which run the
- * hand-written kernel (see eager_reductions.ts).
+ * the innermost axis, else columns; null for short passes (pooling windows, `SHORT_PASS`), which
+ * run the hand-written kernel (see eager_reductions.ts).
  */
 function shapeOf(r: number, inner: number): ReductionShape | null {
-  return r === 2 ? null : inner > 1 ? "columns" : "rows";
+  const shape = inner > 1 ? "columns" : "rows";
+  return r < SHORT_PASS[shape] ? null : shape;
 }
 
 /**
@@ -113,7 +121,10 @@ function pass(
     return o;
   }
   const bytes = ELEMENT_BYTES[dtype];
-  launchRows(rt, handWrittenExport(name, dtype), name, [x, o], [bytes, bytes], [outer, r, inner]);
+  // Only float32 sums and products (accumulated in float64) read a scratch space.
+  const scratch = dtype === "float32" && (name === "reduce_sum" || name === "reduce_prod");
+  const kernel = handWrittenExport(name, dtype);
+  launchRows(rt, kernel, name, [x, o], [bytes, bytes], [outer, r, inner], scratch);
   return o;
 }
 

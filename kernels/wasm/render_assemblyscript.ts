@@ -525,11 +525,14 @@ export const SCALAR_REDUCE: Readonly<Record<ReduceOp, ScalarForm>> = {
 };
 
 /**
- * The v128 combine step of a reduction by `op` of the lanes of `d` (float32, int32, float64),
- * and the lane type it reads them as.
+ * The v128 combine step of a reduction by `op` of the lanes of `d` (float32, int32, float64, and
+ * bool masks: max any, `v128.or`; min all, `v128.and`), and the lane type it reads them as.
  */
 export function vectorReduce(op: ReduceOp, d: DType): { combine: string; lanes: string } {
   const lanes = d === "float32" ? "f32x4" : d === "float64" ? "f64x2" : "i32x4";
+  if (d === "bool" && op !== "add") {
+    return { combine: op === "max" ? "v128.or" : "v128.and", lanes };
+  }
   const suffix = d !== "int32" || op === "add" ? op : `${op}_s`;
   return { combine: `${lanes}.${suffix}`, lanes };
 }
@@ -547,12 +550,13 @@ export const ASSEMBLYSCRIPT_VECTOR: VectorTarget = {
 /**
  * What this renderer vectorises in the eager reduction kernels (one_op_reduction.ts): also
  * int32 reductions, whose wrapping sums, maxima and minima come out the same in any order, and
- * float64 ones into four consecutive outputs (in the scalar loop's order) and float64 maxima and
- * minima across lanes, so that these kernels give the bits of the scalar loop (and of jit's).
+ * float64 ones into four consecutive outputs (in the scalar loop's order), float64 maxima and
+ * minima across lanes, and bool maxima and minima (any, all) into four consecutive outputs, so
+ * that these kernels give the bits of the scalar loop (and of jit's).
  */
 export const EAGER_REDUCTION_VECTOR: VectorTarget = {
   ...ASSEMBLYSCRIPT_VECTOR,
   reduce: (d, op, pattern) =>
-    d === "float32" || d === "int32" ||
+    d === "float32" || d === "int32" || (d === "bool" && op !== "add" && pattern === "lanes") ||
     (d === "float64" && (pattern === "lanes" || (op !== "add" && pattern === "across"))),
 };
