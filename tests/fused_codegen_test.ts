@@ -54,7 +54,7 @@ function bytesOf(a: ConcreteArray): Uint8Array {
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
-/** Buffers start above the module's static data (AssemblyScript's math tables live there). */
+/** Buffers start above the region kept for the module's static data. */
 const STATIC_DATA_BYTES = 65536;
 
 /** Runs a program whose kernels are all fused, placing intermediates by the memory plan. */

@@ -734,34 +734,26 @@ function vectorReduction(
 }
 
 /**
- * Every module references the same math functions, so every module's static data (the math
- * tables) has the same layout and modules compiled with one `memoryBase` can share that region.
+ * What every module exports beside its kernels: where its static data ends. The kernels' math is
+ * IR (math_definitions.ts), so they call none of AssemblyScript's tabled math, and a module has
+ * no static data: modules compiled at one `memoryBase` never overwrite each other's.
  */
-const ANCHOR = `
+const HEAP_BASE = `
 export function heap_base(): usize {
   return __heap_base;
-}
-export function math_anchor(x: f64, y: f32): f64 {
-  const a = Math.sin(x) + Math.cos(x) + Math.exp(x) + Math.log(x) + Math.log1p(x) + Math.expm1(x) +
-    Math.tanh(x) + Math.sqrt(x) + Math.floor(x) + Math.ceil(x) + Math.abs(x) + Math.pow(x, x) +
-    Math.atan2(x, x) + x % x + Math.sign(x);
-  const b = Mathf.sin(y) + Mathf.cos(y) + Mathf.exp(y) + Mathf.log(y) + Mathf.log1p(y) +
-    Mathf.expm1(y) + Mathf.tanh(y) + Mathf.sqrt(y) + Mathf.floor(y) + Mathf.ceil(y) +
-    Mathf.abs(y) + Mathf.pow(y, y) + y % y + Mathf.sign(y);
-  return a + <f64>b;
 }
 `;
 
 /**
- * One AssemblyScript module exporting each loop kernel under its name, with the prebuilt kernels'
- * math; its start function fills that math's vector constants in every instance.
+ * One AssemblyScript module exporting each loop kernel under its name; its start function fills
+ * the kernels' vector constants in every instance.
  */
 export function emitFusedModule(kernels: ReadonlyMap<string, LoopKernel>): string {
   return emitModule([...kernels].map(([name, k]) => emitFusedKernel(k, name)));
 }
 
-/** One AssemblyScript module of the kernel functions `fns`, with the prebuilt kernels' math. */
+/** One AssemblyScript module of the kernel functions `fns` and their vector constants. */
 export function emitModule(fns: readonly string[]): string {
-  return [...constantGlobals(fns.join("\n")), ANCHOR.trim(), ...fns]
+  return [...constantGlobals(fns.join("\n")), HEAP_BASE.trim(), ...fns]
     .join("\n\n") + "\n";
 }

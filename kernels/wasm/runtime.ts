@@ -34,7 +34,7 @@ export const SUFFIX: Record<DType, string> = {
   float64: "f64",
 };
 
-/** Bytes reserved for the static data (math tables) of jit-generated modules. */
+/** Bytes reserved for the static data of jit-generated modules (none today: fused_codegen.ts). */
 export const JIT_STATIC_BYTES = 65536;
 
 /** Bytes of copy metadata: four i32 arrays of up to 64 axes each. */

@@ -26,8 +26,8 @@ const scope = globalThis as unknown as {
 };
 
 function serve({ memory, modules, control, worker, kernels }: ThreadInit): void {
-  // A module's start function only fills its vector constants (globals); instantiating one
-  // rewrites its static data (the math tables every jit module shares) with the bytes there.
+  // A module's start function only fills its vector constants (globals); jit modules have no
+  // static data (fused_codegen.ts), so instantiating one writes no memory.
   const exports = modules.map((m) => new WebAssembly.Instance(m, { env: { memory } }).exports);
   const fns = kernels.map(([m, name]) => exports[m][name] as (...args: number[]) => void);
   // A shared memory's buffer is never detached when it grows, and the control block lies in
