@@ -293,7 +293,10 @@ function eagerCases(n: number): EagerCase[] {
   return cases;
 }
 
-/** The eager reduction cases: rows, columns, 2x2 max pooling, bools, int32 and small shapes. */
+/**
+ * The eager reduction cases: rows, columns, 2x2 max pooling, bools, int32, products and small
+ * shapes.
+ */
 function reductionCases(): EagerCase[] {
   const cases: EagerCase[] = [];
   type Reduce = (lib: Lib, t: Tensor) => Tensor;
@@ -337,6 +340,9 @@ function reductionCases(): EagerCase[] {
   for (const shape of [big, small]) {
     add("sum rows int32", shape, int, (lib, t) => lib.numpy.sum(t, 1));
     add("sum columns int32", shape, int, (lib, t) => lib.numpy.sum(t, 0));
+    add("prod rows int32", shape, int, (lib, t) => lib.numpy.prod(t, 1));
+    add("prod columns int32", shape, int, (lib, t) => lib.numpy.prod(t, 0));
+    add("prod columns float64", shape, float("float64"), (lib, t) => lib.numpy.prod(t, 0));
     add("max rows int32", shape, int, (lib, t) => lib.numpy.max(t, 1));
     add("min columns int32", shape, int, (lib, t) => lib.numpy.min(t, 0));
     add("any rows bool", shape, bool, (lib, t) => lib.numpy.any(t, 1));

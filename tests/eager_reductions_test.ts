@@ -4,7 +4,8 @@
  * rows long enough for the wide vector loops), and NaN, signed zeros and int32 wrapping among
  * the values. Where eager runs a kernel rendered from the kernel IR (kernels/wasm/
  * eager_reductions.ts), and for every reduction whose result does not depend on the order of
- * its values (max, min, int32 sums) and float64 sums in one pass along columns, eager and jit
+ * its values (max, min, int32 sums and products) and float64 sums and products in one pass
+ * along columns, eager and jit
  * give the same bits; other float sums and products agree with ref to rounding (float32 ones
  * accumulate in float64 on eager wasm, as on ref).
  */
@@ -31,7 +32,7 @@ const REDUCTIONS: Record<string, [Reduce, DType[]]> = {
 /** Whether reduction `name` of `dtype` gives the same bits in any order of its values. */
 const orderFree = (name: string, dtype: DType) =>
   name === "max" || name === "min" || name === "any" || name === "all" ||
-  (name === "sum" && dtype === "int32");
+  ((name === "sum" || name === "prod") && dtype === "int32");
 
 /**
  * A value of `dtype` for reduction `name`: int32 near the wrap; floats with specials, for sums
@@ -118,8 +119,8 @@ Deno.test("eager wasm reductions agree with jit wasm (bits, where order-free) an
 });
 
 Deno.test("eager wasm max pooling and long rows and columns agree with jit bit for bit", () => {
-  // Shape, axes, and whether the reduction is one pass along columns (where float64 sums add
-  // each output's rows in order, as jit and ref).
+  // Shape, axes, and whether the reduction is one pass along columns (where float64 sums and
+  // products combine each output's rows in order, as jit and ref).
   const shapes: [number[], number[], boolean][] = [
     [[6, 3, 2, 5, 2], [2, 4], false],
     [[6, 3, 3, 5, 3], [2, 4], false],
@@ -139,8 +140,10 @@ Deno.test("eager wasm max pooling and long rows and columns agree with jit bit f
       const scale = dtype === "int32" ? 1 : 7;
       for (let i = 0; i < n; i++) data[i] = (((i * 7919) % 2003) - 1000) / scale;
       if (dtype !== "int32") data[n >> 1] = NaN;
-      for (const [name, f] of [["max", np.max], ["min", np.min], ["sum", np.sum]] as const) {
-        if (name === "sum" && !(dtype === "int32" || (dtype === "float64" && columns))) continue;
+      const all = [["max", np.max], ["min", np.min], ["sum", np.sum], ["prod", np.prod]] as const;
+      for (const [name, f] of all) {
+        const ordered = name === "sum" || name === "prod";
+        if (ordered && !(dtype === "int32" || (dtype === "float64" && columns))) continue;
         const x = ConcreteArray.fromHost(data, shape, dtype, "wasm");
         const reduce = (a: Array) => f(a, axes);
         const eager = host(reduce(x));

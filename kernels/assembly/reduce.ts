@@ -1,10 +1,10 @@
 /**
  * Reductions of a dense array viewed as `[outer, r, inner]` over its middle axis, to
  * `[outer, inner]`: the runtime splits any set of reduced axes into such passes. Those of f32
- * and f64 max and min and of i32 sums, max and min are rendered from the kernel IR
- * (kernels/wasm/eager_reductions.ts), as are bool max and min (any, all) along columns, but
- * for their short passes (`_short`: pooling windows, short rows). Sums and products
- * of f32 accumulate in f64 (as the reference backend does), so their only rounding is the final
+ * and f64 max and min and of i32 sums, products, max and min are rendered from the kernel IR
+ * (kernels/wasm/eager_reductions.ts), as are f64 products and bool max and min (any, all)
+ * along columns, but for their short passes (`_short`: pooling windows, short rows). Sums and
+ * products of f32 accumulate in f64 (as the reference backend does), so their only rounding is the final
  * one. Max and min propagate NaN. Index reductions (argmax, argmin) return the first extreme
  * position as i32, a NaN counting as the extreme.
  *
@@ -213,7 +213,7 @@ export function reduce_max_f64_short(x: usize, o: usize, outer: i32, r: i32, inn
 export function reduce_min_f64_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<f64>(MIN, x, o, outer, r, inner);
 }
-export function reduce_prod_i32(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
+export function reduce_prod_i32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<i32>(PROD, x, o, outer, r, inner);
 }
 export function reduce_max_u8(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {

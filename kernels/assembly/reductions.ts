@@ -109,6 +109,113 @@ export function reduce_sum_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32
     }
   }
 }
+export function reduce_prod_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
+  let j0 = lo * 1;
+  for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(1)));
+  for (let j = j0; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(1));
+  for (let i0 = lo; i0 < hi; i0++) {
+    let i1 = 0;
+    if (r >= 4) {
+      let acc0 = i32x4.splat(<i32>(1));
+      if (r >= 16) {
+        let acc0_0 = i32x4.splat(<i32>(1));
+        let acc0_1 = i32x4.splat(<i32>(1));
+        let acc0_2 = i32x4.splat(<i32>(1));
+        let acc0_3 = i32x4.splat(<i32>(1));
+        for (; i1 + 16 <= r; i1 += 16) {
+          const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
+          acc0_0 = i32x4.mul(acc0_0, t0_0);
+          const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
+          acc0_1 = i32x4.mul(acc0_1, t0_1);
+          const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
+          acc0_2 = i32x4.mul(acc0_2, t0_2);
+          const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
+          acc0_3 = i32x4.mul(acc0_3, t0_3);
+        }
+        acc0 = i32x4.mul(acc0, acc0_0);
+        acc0 = i32x4.mul(acc0, acc0_1);
+        acc0 = i32x4.mul(acc0, acc0_2);
+        acc0 = i32x4.mul(acc0, acc0_3);
+      }
+      for (; i1 + 4 <= r; i1 += 4) {
+        const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
+        acc0 = i32x4.mul(acc0, t0);
+      }
+      const acc0h = i32x4.mul(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
+      store<i32>(out0 + ((i0) << 2), (load<i32>(out0 + ((i0) << 2)) * i32x4.extract_lane(i32x4.mul(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
+    }
+    for (; i1 < r; i1++) {
+      const t0: i32 = load<i32>(in0 + ((i0 * r + i1) << 2));
+      store<i32>(out0 + ((i0) << 2), (load<i32>(out0 + ((i0) << 2)) * t0));
+    }
+  }
+}
+export function reduce_prod_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
+  let j0 = lo * inner;
+  for (; j0 + 4 <= hi * inner; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(1)));
+  for (let j = j0; j < hi * inner; j++) store<i32>(out0 + (j << 2), <i32>(1));
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < r; i1++) {
+      let i2 = 0;
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
+        const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
+        const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.mul(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.mul(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.mul(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.mul(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.mul(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
+      }
+      for (; i2 < inner; i2++) {
+        const t0: i32 = load<i32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
+        store<i32>(out0 + ((i0 * inner + i2) << 2), (load<i32>(out0 + ((i0 * inner + i2) << 2)) * t0));
+      }
+    }
+  }
+}
+export function reduce_prod_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
+  let j0 = lo * inner;
+  for (; j0 + 2 <= hi * inner; j0 += 2) v128.store(out0 + (j0 << 3), f64x2.splat(<f64>(1)));
+  for (let j = j0; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(1));
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let i1 = 0; i1 < r; i1++) {
+      let i2 = 0;
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
+        const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
+        const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
+        const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
+        const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
+        const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
+        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
+      }
+      for (; i2 < inner; i2++) {
+        const t0: f64 = load<f64>(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
+        store<f64>(out0 + ((i0 * inner + i2) << 3), (load<f64>(out0 + ((i0 * inner + i2) << 3)) * t0));
+      }
+    }
+  }
+}
 export function reduce_max_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
   let j0 = lo * 1;
   for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), f32x4.splat(<f32>(-Infinity)));

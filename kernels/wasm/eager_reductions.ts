@@ -9,8 +9,8 @@
  * outer rows, then its run-time sizes: `r` (rows) or `r, inner` (columns).
  *
  * The other reductions stay hand-written (kernels/assembly/reduce.ts): float32 sums and products
- * accumulate in float64 (as ref), float64 sums along rows keep several partial sums, products have
- * no reduction store, and bool maxima and minima (any, all) along rows, where a wide loop's 16
+ * accumulate in float64 (as ref), float64 sums and products along rows keep several partial
+ * results, and bool maxima and minima (any, all) along rows, where a wide loop's 16
  * bools a step ran 1.25x slower than the hand-written 64. So do the short passes (`SHORT_PASS`:
  * pooling windows), where the hand-written kernels combine the first two rows (or pairs)
  * straight into the output, where the loop kernel fills it with the identity first and combines
@@ -28,6 +28,7 @@ import { SUFFIX } from "./runtime.ts";
 /** The reduction store of each reduction primitive rendered from the IR. */
 const STORE_OF: Readonly<Partial<Record<MonoidReduction, ReduceOp>>> = {
   reduce_sum: "add",
+  reduce_prod: "mul",
   reduce_max: "max",
   reduce_min: "min",
 };
@@ -36,14 +37,15 @@ const BOTH: readonly ReductionShape[] = ["rows", "columns"];
 
 /**
  * The loop shapes in which the eager kernels of each reduction primitive and dtype are rendered
- * from the IR. Float64 sums only in columns: each output adds its rows in order there, as jit's
- * loop does (and as ref), where a row's sum in one register would be a latency-bound chain.
+ * from the IR. Float64 sums and products only in columns: each output combines its rows in order
+ * there, as jit's loop does (and as ref), where a row's in one register would be a latency-bound
+ * chain.
  */
 const RENDERED: Readonly<
   Record<MonoidReduction, Partial<Record<DType, readonly ReductionShape[]>>>
 > = {
   reduce_sum: { int32: BOTH, float64: ["columns"] },
-  reduce_prod: {},
+  reduce_prod: { int32: BOTH, float64: ["columns"] },
   reduce_max: { float32: BOTH, float64: BOTH, int32: BOTH, bool: ["columns"] },
   reduce_min: { float32: BOTH, float64: BOTH, int32: BOTH, bool: ["columns"] },
 };

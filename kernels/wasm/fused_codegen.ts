@@ -361,10 +361,10 @@ function stridedRows(k: StridedLoopKernel, regs: Registers): string[] {
 
 /**
  * Whether reduction store `s` of dtype `d` gives the same bits in any order of its values:
- * max and min (NaN propagating, -0 below +0), and int32 sums (wrapping).
+ * max and min (NaN propagating, -0 below +0), and int32 sums and products (wrapping).
  */
 export function orderFree(s: Store, d: DType): boolean {
-  return !s.reduce || s.reduce !== "add" || d === "int32";
+  return !s.reduce || s.reduce === "max" || s.reduce === "min" || d === "int32";
 }
 
 /**
