@@ -343,6 +343,8 @@ function reductionCases(): EagerCase[] {
     add("prod rows int32", shape, int, (lib, t) => lib.numpy.prod(t, 1));
     add("prod columns int32", shape, int, (lib, t) => lib.numpy.prod(t, 0));
     add("prod columns float64", shape, float("float64"), (lib, t) => lib.numpy.prod(t, 0));
+    add("prod rows float32", shape, float("float32"), (lib, t) => lib.numpy.prod(t, 1));
+    add("prod columns float32", shape, float("float32"), (lib, t) => lib.numpy.prod(t, 0));
     add("max rows int32", shape, int, (lib, t) => lib.numpy.max(t, 1));
     add("min columns int32", shape, int, (lib, t) => lib.numpy.min(t, 0));
     add("any rows bool", shape, bool, (lib, t) => lib.numpy.any(t, 1));

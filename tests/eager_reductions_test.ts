@@ -205,3 +205,30 @@ Deno.test("a sized kernel's strides follow from its sizes, and the verifier chec
   const outer: SizedLoopKernel = { ...k, sizes: ["outer", "r", "inner"] };
   assert.deepEqual(irProblems(outer), ["sizes: axis 0 runs the range it is given"]);
 });
+
+Deno.test("eager wasm float32 sums and products accumulate in float64, as ref", () => {
+  // 1 then 4095 copies of 2^-24: in float32 each addition rounds back to 1; in float64 the sum
+  // is 1 + 4095 * 2^-24, one float32 rounding from ref's. Products: 4096 factors 1 + 2^-13 and
+  // their reciprocals' float32 roundings, whose float32 product drifts.
+  const n = 4096;
+  const sums = new Float32Array(n).fill(2 ** -24);
+  sums[0] = 1;
+  const prods = Float32Array.from(
+    { length: n },
+    (_, i) => (i % 2 ? 1 / (1 + 2 ** -13) : 1 + 2 ** -13),
+  );
+  for (const [name, f, data] of [["sum", np.sum, sums], ["prod", np.prod, prods]] as const) {
+    // As rows ([3, n] along axis 1) and as columns ([n, 3] along axis 0, its rows in order).
+    for (const rows of [true, false]) {
+      const shape = rows ? [3, n] : [n, 3];
+      const values = new Float32Array(3 * n);
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < 3; c++) values[rows ? c * n + i : i * 3 + c] = data[i];
+      }
+      const reduce = (a: Array) => f(a, [rows ? 1 : 0]);
+      const eager = host(reduce(ConcreteArray.fromHost(values, shape, "float32", "wasm")));
+      const want = host(reduce(ConcreteArray.fromHost(values, shape, "float32", "ref")));
+      assert.deepEqual(eager, want, `${name} of float32 ${rows ? "rows" : "columns"}`);
+    }
+  }
+});

@@ -2,11 +2,123 @@
 // Do not edit.
 
 
+export function reduce_sum_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, acc_out0: usize): void {
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let j = 0; j < 1; j++) store<f64>(acc_out0 + (j << 3), <f64>(0));
+    const row_in0 = in0 + ((i0 * r) << 2);
+    let i1 = 0;
+    if (r >= 4) {
+      let acc0a = f64x2.splat(<f64>(0));
+      let acc0b = f64x2.splat(<f64>(0));
+      if (r >= 16) {
+        let acc0_0a = f64x2.splat(<f64>(0));
+        let acc0_0b = f64x2.splat(<f64>(0));
+        let acc0_1a = f64x2.splat(<f64>(0));
+        let acc0_1b = f64x2.splat(<f64>(0));
+        let acc0_2a = f64x2.splat(<f64>(0));
+        let acc0_2b = f64x2.splat(<f64>(0));
+        let acc0_3a = f64x2.splat(<f64>(0));
+        let acc0_3b = f64x2.splat(<f64>(0));
+        for (; i1 + 16 <= r; i1 += 16) {
+          const t0_0 = v128.load(row_in0 + ((i1) << 2));
+          const t1_0a = f64x2.promote_low_f32x4(t0_0);
+          const t1_0b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_0, t0_0, 2, 3, 0, 1));
+          acc0_0a = f64x2.add(acc0_0a, t1_0a);
+          acc0_0b = f64x2.add(acc0_0b, t1_0b);
+          const t0_1 = v128.load(row_in0 + ((i1) << 2), 16);
+          const t1_1a = f64x2.promote_low_f32x4(t0_1);
+          const t1_1b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_1, t0_1, 2, 3, 0, 1));
+          acc0_1a = f64x2.add(acc0_1a, t1_1a);
+          acc0_1b = f64x2.add(acc0_1b, t1_1b);
+          const t0_2 = v128.load(row_in0 + ((i1) << 2), 32);
+          const t1_2a = f64x2.promote_low_f32x4(t0_2);
+          const t1_2b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_2, t0_2, 2, 3, 0, 1));
+          acc0_2a = f64x2.add(acc0_2a, t1_2a);
+          acc0_2b = f64x2.add(acc0_2b, t1_2b);
+          const t0_3 = v128.load(row_in0 + ((i1) << 2), 48);
+          const t1_3a = f64x2.promote_low_f32x4(t0_3);
+          const t1_3b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_3, t0_3, 2, 3, 0, 1));
+          acc0_3a = f64x2.add(acc0_3a, t1_3a);
+          acc0_3b = f64x2.add(acc0_3b, t1_3b);
+        }
+        acc0a = f64x2.add(acc0a, acc0_0a);
+        acc0b = f64x2.add(acc0b, acc0_0b);
+        acc0a = f64x2.add(acc0a, acc0_1a);
+        acc0b = f64x2.add(acc0b, acc0_1b);
+        acc0a = f64x2.add(acc0a, acc0_2a);
+        acc0b = f64x2.add(acc0b, acc0_2b);
+        acc0a = f64x2.add(acc0a, acc0_3a);
+        acc0b = f64x2.add(acc0b, acc0_3b);
+      }
+      for (; i1 + 4 <= r; i1 += 4) {
+        const t0 = v128.load(row_in0 + ((i1) << 2));
+        const t1a = f64x2.promote_low_f32x4(t0);
+        const t1b = f64x2.promote_low_f32x4(i32x4.shuffle(t0, t0, 2, 3, 0, 1));
+        acc0a = f64x2.add(acc0a, t1a);
+        acc0b = f64x2.add(acc0b, t1b);
+      }
+      const acc0h = f64x2.add(acc0a, acc0b);
+      store<f64>(acc_out0 + ((0) << 3), (load<f64>(acc_out0 + ((0) << 3)) + f64x2.extract_lane(f64x2.add(acc0h, i32x4.shuffle(acc0h, acc0h, 2, 3, 0, 1)), 0)));
+    }
+    for (; i1 < r; i1++) {
+      const t0: f32 = load<f32>(row_in0 + ((i1) << 2));
+      const t1: f64 = <f64>t0;
+      store<f64>(acc_out0 + ((0) << 3), (load<f64>(acc_out0 + ((0) << 3)) + t1));
+    }
+    for (let j = 0; j < 1; j++) store<f32>(out0 + ((i0 * 1 + j) << 2), <f32>load<f64>(acc_out0 + (j << 3)));
+  }
+}
+export function reduce_sum_f32_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32, acc_out0: usize): void {
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let j = 0; j < inner; j++) store<f64>(acc_out0 + (j << 3), <f64>(0));
+    for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 2);
+      let i2 = 0;
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0 = v128.load(row_in0 + ((i2) << 2));
+        const t1_0a = f64x2.promote_low_f32x4(t0_0);
+        const t1_0b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_0, t0_0, 2, 3, 0, 1));
+        const t0_1 = v128.load(row_in0 + ((i2) << 2), 16);
+        const t1_1a = f64x2.promote_low_f32x4(t0_1);
+        const t1_1b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_1, t0_1, 2, 3, 0, 1));
+        const t0_2 = v128.load(row_in0 + ((i2) << 2), 32);
+        const t1_2a = f64x2.promote_low_f32x4(t0_2);
+        const t1_2b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_2, t0_2, 2, 3, 0, 1));
+        const t0_3 = v128.load(row_in0 + ((i2) << 2), 48);
+        const t1_3a = f64x2.promote_low_f32x4(t0_3);
+        const t1_3b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_3, t0_3, 2, 3, 0, 1));
+        v128.store(acc_out0 + ((i2) << 3), f64x2.add(v128.load(acc_out0 + ((i2) << 3)), t1_0a));
+        v128.store(acc_out0 + ((i2) << 3), f64x2.add(v128.load(acc_out0 + ((i2) << 3), 16), t1_0b), 16);
+        v128.store(acc_out0 + ((i2) << 3), f64x2.add(v128.load(acc_out0 + ((i2) << 3), 32), t1_1a), 32);
+        v128.store(acc_out0 + ((i2) << 3), f64x2.add(v128.load(acc_out0 + ((i2) << 3), 48), t1_1b), 48);
+        v128.store(acc_out0 + ((i2) << 3), f64x2.add(v128.load(acc_out0 + ((i2) << 3), 64), t1_2a), 64);
+        v128.store(acc_out0 + ((i2) << 3), f64x2.add(v128.load(acc_out0 + ((i2) << 3), 80), t1_2b), 80);
+        v128.store(acc_out0 + ((i2) << 3), f64x2.add(v128.load(acc_out0 + ((i2) << 3), 96), t1_3a), 96);
+        v128.store(acc_out0 + ((i2) << 3), f64x2.add(v128.load(acc_out0 + ((i2) << 3), 112), t1_3b), 112);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0 = v128.load(row_in0 + ((i2) << 2));
+        const t1a = f64x2.promote_low_f32x4(t0);
+        const t1b = f64x2.promote_low_f32x4(i32x4.shuffle(t0, t0, 2, 3, 0, 1));
+        v128.store(acc_out0 + ((i2) << 3), f64x2.add(v128.load(acc_out0 + ((i2) << 3)), t1a));
+        v128.store(acc_out0 + ((i2) << 3), f64x2.add(v128.load(acc_out0 + ((i2) << 3), 16), t1b), 16);
+      }
+      for (; i2 < inner; i2++) {
+        const t0: f32 = load<f32>(row_in0 + ((i2) << 2));
+        const t1: f64 = <f64>t0;
+        store<f64>(acc_out0 + ((i2) << 3), (load<f64>(acc_out0 + ((i2) << 3)) + t1));
+      }
+    }
+    for (let j = 0; j < inner; j++) store<f32>(out0 + ((i0 * inner + j) << 2), <f32>load<f64>(acc_out0 + (j << 3)));
+  }
+}
 export function reduce_sum_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
   let j0 = lo * 1;
   for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(0)));
   for (let j = j0; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(0));
   for (let i0 = lo; i0 < hi; i0++) {
+    const row_in0 = in0 + ((i0 * r) << 2);
+    const row_out0 = out0 + ((i0) << 2);
     let i1 = 0;
     if (r >= 4) {
       let acc0 = i32x4.splat(<i32>(0));
@@ -16,13 +128,13 @@ export function reduce_sum_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         let acc0_2 = i32x4.splat(<i32>(0));
         let acc0_3 = i32x4.splat(<i32>(0));
         for (; i1 + 16 <= r; i1 += 16) {
-          const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
+          const t0_0 = v128.load(row_in0 + ((i1) << 2));
           acc0_0 = i32x4.add(acc0_0, t0_0);
-          const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
+          const t0_1 = v128.load(row_in0 + ((i1) << 2), 16);
           acc0_1 = i32x4.add(acc0_1, t0_1);
-          const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
+          const t0_2 = v128.load(row_in0 + ((i1) << 2), 32);
           acc0_2 = i32x4.add(acc0_2, t0_2);
-          const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
+          const t0_3 = v128.load(row_in0 + ((i1) << 2), 48);
           acc0_3 = i32x4.add(acc0_3, t0_3);
         }
         acc0 = i32x4.add(acc0, acc0_0);
@@ -31,15 +143,15 @@ export function reduce_sum_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         acc0 = i32x4.add(acc0, acc0_3);
       }
       for (; i1 + 4 <= r; i1 += 4) {
-        const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
+        const t0 = v128.load(row_in0 + ((i1) << 2));
         acc0 = i32x4.add(acc0, t0);
       }
       const acc0h = i32x4.add(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
-      store<i32>(out0 + ((i0) << 2), (load<i32>(out0 + ((i0) << 2)) + i32x4.extract_lane(i32x4.add(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
+      store<i32>(row_out0 + ((0) << 2), (load<i32>(row_out0 + ((0) << 2)) + i32x4.extract_lane(i32x4.add(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     }
     for (; i1 < r; i1++) {
-      const t0: i32 = load<i32>(in0 + ((i0 * r + i1) << 2));
-      store<i32>(out0 + ((i0) << 2), (load<i32>(out0 + ((i0) << 2)) + t0));
+      const t0: i32 = load<i32>(row_in0 + ((i1) << 2));
+      store<i32>(row_out0 + ((0) << 2), (load<i32>(row_out0 + ((0) << 2)) + t0));
     }
   }
 }
@@ -49,24 +161,26 @@ export function reduce_sum_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let j = j0; j < hi * inner; j++) store<i32>(out0 + (j << 2), <i32>(0));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 2);
+      const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
-        const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
-        const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
+        const t0_0 = v128.load(row_in0 + ((i2) << 2));
+        const t0_1 = v128.load(row_in0 + ((i2) << 2), 16);
+        const t0_2 = v128.load(row_in0 + ((i2) << 2), 32);
+        const t0_3 = v128.load(row_in0 + ((i2) << 2), 48);
+        v128.store(row_out0 + ((i2) << 2), i32x4.add(v128.load(row_out0 + ((i2) << 2)), t0_0));
+        v128.store(row_out0 + ((i2) << 2), i32x4.add(v128.load(row_out0 + ((i2) << 2), 16), t0_1), 16);
+        v128.store(row_out0 + ((i2) << 2), i32x4.add(v128.load(row_out0 + ((i2) << 2), 32), t0_2), 32);
+        v128.store(row_out0 + ((i2) << 2), i32x4.add(v128.load(row_out0 + ((i2) << 2), 48), t0_3), 48);
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
+        const t0 = v128.load(row_in0 + ((i2) << 2));
+        v128.store(row_out0 + ((i2) << 2), i32x4.add(v128.load(row_out0 + ((i2) << 2)), t0));
       }
       for (; i2 < inner; i2++) {
-        const t0: i32 = load<i32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        store<i32>(out0 + ((i0 * inner + i2) << 2), (load<i32>(out0 + ((i0 * inner + i2) << 2)) + t0));
+        const t0: i32 = load<i32>(row_in0 + ((i2) << 2));
+        store<i32>(row_out0 + ((i2) << 2), (load<i32>(row_out0 + ((i2) << 2)) + t0));
       }
     }
   }
@@ -77,36 +191,148 @@ export function reduce_sum_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let j = j0; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(0));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 3);
+      const row_out0 = out0 + ((i0 * inner) << 3);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-        const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-        const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
-        const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
-        const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
-        const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
-        const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
-        const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
+        const t0_0a = v128.load(row_in0 + ((i2) << 3));
+        const t0_0b = v128.load(row_in0 + ((i2) << 3), 16);
+        const t0_1a = v128.load(row_in0 + ((i2) << 3), 32);
+        const t0_1b = v128.load(row_in0 + ((i2) << 3), 48);
+        const t0_2a = v128.load(row_in0 + ((i2) << 3), 64);
+        const t0_2b = v128.load(row_in0 + ((i2) << 3), 80);
+        const t0_3a = v128.load(row_in0 + ((i2) << 3), 96);
+        const t0_3b = v128.load(row_in0 + ((i2) << 3), 112);
+        v128.store(row_out0 + ((i2) << 3), f64x2.add(v128.load(row_out0 + ((i2) << 3)), t0_0a));
+        v128.store(row_out0 + ((i2) << 3), f64x2.add(v128.load(row_out0 + ((i2) << 3), 16), t0_0b), 16);
+        v128.store(row_out0 + ((i2) << 3), f64x2.add(v128.load(row_out0 + ((i2) << 3), 32), t0_1a), 32);
+        v128.store(row_out0 + ((i2) << 3), f64x2.add(v128.load(row_out0 + ((i2) << 3), 48), t0_1b), 48);
+        v128.store(row_out0 + ((i2) << 3), f64x2.add(v128.load(row_out0 + ((i2) << 3), 64), t0_2a), 64);
+        v128.store(row_out0 + ((i2) << 3), f64x2.add(v128.load(row_out0 + ((i2) << 3), 80), t0_2b), 80);
+        v128.store(row_out0 + ((i2) << 3), f64x2.add(v128.load(row_out0 + ((i2) << 3), 96), t0_3a), 96);
+        v128.store(row_out0 + ((i2) << 3), f64x2.add(v128.load(row_out0 + ((i2) << 3), 112), t0_3b), 112);
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-        const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
+        const t0a = v128.load(row_in0 + ((i2) << 3));
+        const t0b = v128.load(row_in0 + ((i2) << 3), 16);
+        v128.store(row_out0 + ((i2) << 3), f64x2.add(v128.load(row_out0 + ((i2) << 3)), t0a));
+        v128.store(row_out0 + ((i2) << 3), f64x2.add(v128.load(row_out0 + ((i2) << 3), 16), t0b), 16);
       }
       for (; i2 < inner; i2++) {
-        const t0: f64 = load<f64>(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-        store<f64>(out0 + ((i0 * inner + i2) << 3), (load<f64>(out0 + ((i0 * inner + i2) << 3)) + t0));
+        const t0: f64 = load<f64>(row_in0 + ((i2) << 3));
+        store<f64>(row_out0 + ((i2) << 3), (load<f64>(row_out0 + ((i2) << 3)) + t0));
       }
     }
+  }
+}
+export function reduce_prod_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, acc_out0: usize): void {
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let j = 0; j < 1; j++) store<f64>(acc_out0 + (j << 3), <f64>(1));
+    const row_in0 = in0 + ((i0 * r) << 2);
+    let i1 = 0;
+    if (r >= 4) {
+      let acc0a = f64x2.splat(<f64>(1));
+      let acc0b = f64x2.splat(<f64>(1));
+      if (r >= 16) {
+        let acc0_0a = f64x2.splat(<f64>(1));
+        let acc0_0b = f64x2.splat(<f64>(1));
+        let acc0_1a = f64x2.splat(<f64>(1));
+        let acc0_1b = f64x2.splat(<f64>(1));
+        let acc0_2a = f64x2.splat(<f64>(1));
+        let acc0_2b = f64x2.splat(<f64>(1));
+        let acc0_3a = f64x2.splat(<f64>(1));
+        let acc0_3b = f64x2.splat(<f64>(1));
+        for (; i1 + 16 <= r; i1 += 16) {
+          const t0_0 = v128.load(row_in0 + ((i1) << 2));
+          const t1_0a = f64x2.promote_low_f32x4(t0_0);
+          const t1_0b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_0, t0_0, 2, 3, 0, 1));
+          acc0_0a = f64x2.mul(acc0_0a, t1_0a);
+          acc0_0b = f64x2.mul(acc0_0b, t1_0b);
+          const t0_1 = v128.load(row_in0 + ((i1) << 2), 16);
+          const t1_1a = f64x2.promote_low_f32x4(t0_1);
+          const t1_1b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_1, t0_1, 2, 3, 0, 1));
+          acc0_1a = f64x2.mul(acc0_1a, t1_1a);
+          acc0_1b = f64x2.mul(acc0_1b, t1_1b);
+          const t0_2 = v128.load(row_in0 + ((i1) << 2), 32);
+          const t1_2a = f64x2.promote_low_f32x4(t0_2);
+          const t1_2b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_2, t0_2, 2, 3, 0, 1));
+          acc0_2a = f64x2.mul(acc0_2a, t1_2a);
+          acc0_2b = f64x2.mul(acc0_2b, t1_2b);
+          const t0_3 = v128.load(row_in0 + ((i1) << 2), 48);
+          const t1_3a = f64x2.promote_low_f32x4(t0_3);
+          const t1_3b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_3, t0_3, 2, 3, 0, 1));
+          acc0_3a = f64x2.mul(acc0_3a, t1_3a);
+          acc0_3b = f64x2.mul(acc0_3b, t1_3b);
+        }
+        acc0a = f64x2.mul(acc0a, acc0_0a);
+        acc0b = f64x2.mul(acc0b, acc0_0b);
+        acc0a = f64x2.mul(acc0a, acc0_1a);
+        acc0b = f64x2.mul(acc0b, acc0_1b);
+        acc0a = f64x2.mul(acc0a, acc0_2a);
+        acc0b = f64x2.mul(acc0b, acc0_2b);
+        acc0a = f64x2.mul(acc0a, acc0_3a);
+        acc0b = f64x2.mul(acc0b, acc0_3b);
+      }
+      for (; i1 + 4 <= r; i1 += 4) {
+        const t0 = v128.load(row_in0 + ((i1) << 2));
+        const t1a = f64x2.promote_low_f32x4(t0);
+        const t1b = f64x2.promote_low_f32x4(i32x4.shuffle(t0, t0, 2, 3, 0, 1));
+        acc0a = f64x2.mul(acc0a, t1a);
+        acc0b = f64x2.mul(acc0b, t1b);
+      }
+      const acc0h = f64x2.mul(acc0a, acc0b);
+      store<f64>(acc_out0 + ((0) << 3), (load<f64>(acc_out0 + ((0) << 3)) * f64x2.extract_lane(f64x2.mul(acc0h, i32x4.shuffle(acc0h, acc0h, 2, 3, 0, 1)), 0)));
+    }
+    for (; i1 < r; i1++) {
+      const t0: f32 = load<f32>(row_in0 + ((i1) << 2));
+      const t1: f64 = <f64>t0;
+      store<f64>(acc_out0 + ((0) << 3), (load<f64>(acc_out0 + ((0) << 3)) * t1));
+    }
+    for (let j = 0; j < 1; j++) store<f32>(out0 + ((i0 * 1 + j) << 2), <f32>load<f64>(acc_out0 + (j << 3)));
+  }
+}
+export function reduce_prod_f32_columns(in0: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32, acc_out0: usize): void {
+  for (let i0 = lo; i0 < hi; i0++) {
+    for (let j = 0; j < inner; j++) store<f64>(acc_out0 + (j << 3), <f64>(1));
+    for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 2);
+      let i2 = 0;
+      for (; i2 + 16 <= inner; i2 += 16) {
+        const t0_0 = v128.load(row_in0 + ((i2) << 2));
+        const t1_0a = f64x2.promote_low_f32x4(t0_0);
+        const t1_0b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_0, t0_0, 2, 3, 0, 1));
+        const t0_1 = v128.load(row_in0 + ((i2) << 2), 16);
+        const t1_1a = f64x2.promote_low_f32x4(t0_1);
+        const t1_1b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_1, t0_1, 2, 3, 0, 1));
+        const t0_2 = v128.load(row_in0 + ((i2) << 2), 32);
+        const t1_2a = f64x2.promote_low_f32x4(t0_2);
+        const t1_2b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_2, t0_2, 2, 3, 0, 1));
+        const t0_3 = v128.load(row_in0 + ((i2) << 2), 48);
+        const t1_3a = f64x2.promote_low_f32x4(t0_3);
+        const t1_3b = f64x2.promote_low_f32x4(i32x4.shuffle(t0_3, t0_3, 2, 3, 0, 1));
+        v128.store(acc_out0 + ((i2) << 3), f64x2.mul(v128.load(acc_out0 + ((i2) << 3)), t1_0a));
+        v128.store(acc_out0 + ((i2) << 3), f64x2.mul(v128.load(acc_out0 + ((i2) << 3), 16), t1_0b), 16);
+        v128.store(acc_out0 + ((i2) << 3), f64x2.mul(v128.load(acc_out0 + ((i2) << 3), 32), t1_1a), 32);
+        v128.store(acc_out0 + ((i2) << 3), f64x2.mul(v128.load(acc_out0 + ((i2) << 3), 48), t1_1b), 48);
+        v128.store(acc_out0 + ((i2) << 3), f64x2.mul(v128.load(acc_out0 + ((i2) << 3), 64), t1_2a), 64);
+        v128.store(acc_out0 + ((i2) << 3), f64x2.mul(v128.load(acc_out0 + ((i2) << 3), 80), t1_2b), 80);
+        v128.store(acc_out0 + ((i2) << 3), f64x2.mul(v128.load(acc_out0 + ((i2) << 3), 96), t1_3a), 96);
+        v128.store(acc_out0 + ((i2) << 3), f64x2.mul(v128.load(acc_out0 + ((i2) << 3), 112), t1_3b), 112);
+      }
+      for (; i2 + 4 <= inner; i2 += 4) {
+        const t0 = v128.load(row_in0 + ((i2) << 2));
+        const t1a = f64x2.promote_low_f32x4(t0);
+        const t1b = f64x2.promote_low_f32x4(i32x4.shuffle(t0, t0, 2, 3, 0, 1));
+        v128.store(acc_out0 + ((i2) << 3), f64x2.mul(v128.load(acc_out0 + ((i2) << 3)), t1a));
+        v128.store(acc_out0 + ((i2) << 3), f64x2.mul(v128.load(acc_out0 + ((i2) << 3), 16), t1b), 16);
+      }
+      for (; i2 < inner; i2++) {
+        const t0: f32 = load<f32>(row_in0 + ((i2) << 2));
+        const t1: f64 = <f64>t0;
+        store<f64>(acc_out0 + ((i2) << 3), (load<f64>(acc_out0 + ((i2) << 3)) * t1));
+      }
+    }
+    for (let j = 0; j < inner; j++) store<f32>(out0 + ((i0 * inner + j) << 2), <f32>load<f64>(acc_out0 + (j << 3)));
   }
 }
 export function reduce_prod_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
@@ -114,6 +340,8 @@ export function reduce_prod_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, 
   for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(1)));
   for (let j = j0; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(1));
   for (let i0 = lo; i0 < hi; i0++) {
+    const row_in0 = in0 + ((i0 * r) << 2);
+    const row_out0 = out0 + ((i0) << 2);
     let i1 = 0;
     if (r >= 4) {
       let acc0 = i32x4.splat(<i32>(1));
@@ -123,13 +351,13 @@ export function reduce_prod_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, 
         let acc0_2 = i32x4.splat(<i32>(1));
         let acc0_3 = i32x4.splat(<i32>(1));
         for (; i1 + 16 <= r; i1 += 16) {
-          const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
+          const t0_0 = v128.load(row_in0 + ((i1) << 2));
           acc0_0 = i32x4.mul(acc0_0, t0_0);
-          const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
+          const t0_1 = v128.load(row_in0 + ((i1) << 2), 16);
           acc0_1 = i32x4.mul(acc0_1, t0_1);
-          const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
+          const t0_2 = v128.load(row_in0 + ((i1) << 2), 32);
           acc0_2 = i32x4.mul(acc0_2, t0_2);
-          const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
+          const t0_3 = v128.load(row_in0 + ((i1) << 2), 48);
           acc0_3 = i32x4.mul(acc0_3, t0_3);
         }
         acc0 = i32x4.mul(acc0, acc0_0);
@@ -138,15 +366,15 @@ export function reduce_prod_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, 
         acc0 = i32x4.mul(acc0, acc0_3);
       }
       for (; i1 + 4 <= r; i1 += 4) {
-        const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
+        const t0 = v128.load(row_in0 + ((i1) << 2));
         acc0 = i32x4.mul(acc0, t0);
       }
       const acc0h = i32x4.mul(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
-      store<i32>(out0 + ((i0) << 2), (load<i32>(out0 + ((i0) << 2)) * i32x4.extract_lane(i32x4.mul(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
+      store<i32>(row_out0 + ((0) << 2), (load<i32>(row_out0 + ((0) << 2)) * i32x4.extract_lane(i32x4.mul(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     }
     for (; i1 < r; i1++) {
-      const t0: i32 = load<i32>(in0 + ((i0 * r + i1) << 2));
-      store<i32>(out0 + ((i0) << 2), (load<i32>(out0 + ((i0) << 2)) * t0));
+      const t0: i32 = load<i32>(row_in0 + ((i1) << 2));
+      store<i32>(row_out0 + ((0) << 2), (load<i32>(row_out0 + ((0) << 2)) * t0));
     }
   }
 }
@@ -156,24 +384,26 @@ export function reduce_prod_i32_columns(in0: usize, out0: usize, lo: i32, hi: i3
   for (let j = j0; j < hi * inner; j++) store<i32>(out0 + (j << 2), <i32>(1));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 2);
+      const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
-        const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
-        const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.mul(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.mul(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.mul(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.mul(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
+        const t0_0 = v128.load(row_in0 + ((i2) << 2));
+        const t0_1 = v128.load(row_in0 + ((i2) << 2), 16);
+        const t0_2 = v128.load(row_in0 + ((i2) << 2), 32);
+        const t0_3 = v128.load(row_in0 + ((i2) << 2), 48);
+        v128.store(row_out0 + ((i2) << 2), i32x4.mul(v128.load(row_out0 + ((i2) << 2)), t0_0));
+        v128.store(row_out0 + ((i2) << 2), i32x4.mul(v128.load(row_out0 + ((i2) << 2), 16), t0_1), 16);
+        v128.store(row_out0 + ((i2) << 2), i32x4.mul(v128.load(row_out0 + ((i2) << 2), 32), t0_2), 32);
+        v128.store(row_out0 + ((i2) << 2), i32x4.mul(v128.load(row_out0 + ((i2) << 2), 48), t0_3), 48);
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.mul(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
+        const t0 = v128.load(row_in0 + ((i2) << 2));
+        v128.store(row_out0 + ((i2) << 2), i32x4.mul(v128.load(row_out0 + ((i2) << 2)), t0));
       }
       for (; i2 < inner; i2++) {
-        const t0: i32 = load<i32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        store<i32>(out0 + ((i0 * inner + i2) << 2), (load<i32>(out0 + ((i0 * inner + i2) << 2)) * t0));
+        const t0: i32 = load<i32>(row_in0 + ((i2) << 2));
+        store<i32>(row_out0 + ((i2) << 2), (load<i32>(row_out0 + ((i2) << 2)) * t0));
       }
     }
   }
@@ -184,34 +414,36 @@ export function reduce_prod_f64_columns(in0: usize, out0: usize, lo: i32, hi: i3
   for (let j = j0; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(1));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 3);
+      const row_out0 = out0 + ((i0 * inner) << 3);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-        const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-        const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
-        const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
-        const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
-        const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
-        const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
-        const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
+        const t0_0a = v128.load(row_in0 + ((i2) << 3));
+        const t0_0b = v128.load(row_in0 + ((i2) << 3), 16);
+        const t0_1a = v128.load(row_in0 + ((i2) << 3), 32);
+        const t0_1b = v128.load(row_in0 + ((i2) << 3), 48);
+        const t0_2a = v128.load(row_in0 + ((i2) << 3), 64);
+        const t0_2b = v128.load(row_in0 + ((i2) << 3), 80);
+        const t0_3a = v128.load(row_in0 + ((i2) << 3), 96);
+        const t0_3b = v128.load(row_in0 + ((i2) << 3), 112);
+        v128.store(row_out0 + ((i2) << 3), f64x2.mul(v128.load(row_out0 + ((i2) << 3)), t0_0a));
+        v128.store(row_out0 + ((i2) << 3), f64x2.mul(v128.load(row_out0 + ((i2) << 3), 16), t0_0b), 16);
+        v128.store(row_out0 + ((i2) << 3), f64x2.mul(v128.load(row_out0 + ((i2) << 3), 32), t0_1a), 32);
+        v128.store(row_out0 + ((i2) << 3), f64x2.mul(v128.load(row_out0 + ((i2) << 3), 48), t0_1b), 48);
+        v128.store(row_out0 + ((i2) << 3), f64x2.mul(v128.load(row_out0 + ((i2) << 3), 64), t0_2a), 64);
+        v128.store(row_out0 + ((i2) << 3), f64x2.mul(v128.load(row_out0 + ((i2) << 3), 80), t0_2b), 80);
+        v128.store(row_out0 + ((i2) << 3), f64x2.mul(v128.load(row_out0 + ((i2) << 3), 96), t0_3a), 96);
+        v128.store(row_out0 + ((i2) << 3), f64x2.mul(v128.load(row_out0 + ((i2) << 3), 112), t0_3b), 112);
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-        const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.mul(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
+        const t0a = v128.load(row_in0 + ((i2) << 3));
+        const t0b = v128.load(row_in0 + ((i2) << 3), 16);
+        v128.store(row_out0 + ((i2) << 3), f64x2.mul(v128.load(row_out0 + ((i2) << 3)), t0a));
+        v128.store(row_out0 + ((i2) << 3), f64x2.mul(v128.load(row_out0 + ((i2) << 3), 16), t0b), 16);
       }
       for (; i2 < inner; i2++) {
-        const t0: f64 = load<f64>(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-        store<f64>(out0 + ((i0 * inner + i2) << 3), (load<f64>(out0 + ((i0 * inner + i2) << 3)) * t0));
+        const t0: f64 = load<f64>(row_in0 + ((i2) << 3));
+        store<f64>(row_out0 + ((i2) << 3), (load<f64>(row_out0 + ((i2) << 3)) * t0));
       }
     }
   }
@@ -221,6 +453,8 @@ export function reduce_max_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), f32x4.splat(<f32>(-Infinity)));
   for (let j = j0; j < hi * 1; j++) store<f32>(out0 + (j << 2), <f32>(-Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
+    const row_in0 = in0 + ((i0 * r) << 2);
+    const row_out0 = out0 + ((i0) << 2);
     let i1 = 0;
     if (r >= 4) {
       let acc0 = f32x4.splat(<f32>(-Infinity));
@@ -230,13 +464,13 @@ export function reduce_max_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         let acc0_2 = f32x4.splat(<f32>(-Infinity));
         let acc0_3 = f32x4.splat(<f32>(-Infinity));
         for (; i1 + 16 <= r; i1 += 16) {
-          const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
+          const t0_0 = v128.load(row_in0 + ((i1) << 2));
           acc0_0 = f32x4.max(acc0_0, t0_0);
-          const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
+          const t0_1 = v128.load(row_in0 + ((i1) << 2), 16);
           acc0_1 = f32x4.max(acc0_1, t0_1);
-          const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
+          const t0_2 = v128.load(row_in0 + ((i1) << 2), 32);
           acc0_2 = f32x4.max(acc0_2, t0_2);
-          const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
+          const t0_3 = v128.load(row_in0 + ((i1) << 2), 48);
           acc0_3 = f32x4.max(acc0_3, t0_3);
         }
         acc0 = f32x4.max(acc0, acc0_0);
@@ -245,15 +479,15 @@ export function reduce_max_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         acc0 = f32x4.max(acc0, acc0_3);
       }
       for (; i1 + 4 <= r; i1 += 4) {
-        const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
+        const t0 = v128.load(row_in0 + ((i1) << 2));
         acc0 = f32x4.max(acc0, t0);
       }
       const acc0h = f32x4.max(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
-      store<f32>(out0 + ((i0) << 2), max<f32>(load<f32>(out0 + ((i0) << 2)), f32x4.extract_lane(f32x4.max(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
+      store<f32>(row_out0 + ((0) << 2), max<f32>(load<f32>(row_out0 + ((0) << 2)), f32x4.extract_lane(f32x4.max(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     }
     for (; i1 < r; i1++) {
-      const t0: f32 = load<f32>(in0 + ((i0 * r + i1) << 2));
-      store<f32>(out0 + ((i0) << 2), max<f32>(load<f32>(out0 + ((i0) << 2)), t0));
+      const t0: f32 = load<f32>(row_in0 + ((i1) << 2));
+      store<f32>(row_out0 + ((0) << 2), max<f32>(load<f32>(row_out0 + ((0) << 2)), t0));
     }
   }
 }
@@ -263,24 +497,26 @@ export function reduce_max_f32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let j = j0; j < hi * inner; j++) store<f32>(out0 + (j << 2), <f32>(-Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 2);
+      const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
-        const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
-        const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
-        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
-        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
-        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
+        const t0_0 = v128.load(row_in0 + ((i2) << 2));
+        const t0_1 = v128.load(row_in0 + ((i2) << 2), 16);
+        const t0_2 = v128.load(row_in0 + ((i2) << 2), 32);
+        const t0_3 = v128.load(row_in0 + ((i2) << 2), 48);
+        v128.store(row_out0 + ((i2) << 2), f32x4.max(v128.load(row_out0 + ((i2) << 2)), t0_0));
+        v128.store(row_out0 + ((i2) << 2), f32x4.max(v128.load(row_out0 + ((i2) << 2), 16), t0_1), 16);
+        v128.store(row_out0 + ((i2) << 2), f32x4.max(v128.load(row_out0 + ((i2) << 2), 32), t0_2), 32);
+        v128.store(row_out0 + ((i2) << 2), f32x4.max(v128.load(row_out0 + ((i2) << 2), 48), t0_3), 48);
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.max(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
+        const t0 = v128.load(row_in0 + ((i2) << 2));
+        v128.store(row_out0 + ((i2) << 2), f32x4.max(v128.load(row_out0 + ((i2) << 2)), t0));
       }
       for (; i2 < inner; i2++) {
-        const t0: f32 = load<f32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        store<f32>(out0 + ((i0 * inner + i2) << 2), max<f32>(load<f32>(out0 + ((i0 * inner + i2) << 2)), t0));
+        const t0: f32 = load<f32>(row_in0 + ((i2) << 2));
+        store<f32>(row_out0 + ((i2) << 2), max<f32>(load<f32>(row_out0 + ((i2) << 2)), t0));
       }
     }
   }
@@ -290,6 +526,8 @@ export function reduce_max_f64_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   for (; j0 + 2 <= hi * 1; j0 += 2) v128.store(out0 + (j0 << 3), f64x2.splat(<f64>(-Infinity)));
   for (let j = j0; j < hi * 1; j++) store<f64>(out0 + (j << 3), <f64>(-Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
+    const row_in0 = in0 + ((i0 * r) << 3);
+    const row_out0 = out0 + ((i0) << 3);
     let i1 = 0;
     if (r >= 4) {
       let acc0a = f64x2.splat(<f64>(-Infinity));
@@ -304,20 +542,20 @@ export function reduce_max_f64_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         let acc0_3a = f64x2.splat(<f64>(-Infinity));
         let acc0_3b = f64x2.splat(<f64>(-Infinity));
         for (; i1 + 16 <= r; i1 += 16) {
-          const t0_0a = v128.load(in0 + ((i0 * r + i1) << 3));
-          const t0_0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
+          const t0_0a = v128.load(row_in0 + ((i1) << 3));
+          const t0_0b = v128.load(row_in0 + ((i1) << 3), 16);
           acc0_0a = f64x2.max(acc0_0a, t0_0a);
           acc0_0b = f64x2.max(acc0_0b, t0_0b);
-          const t0_1a = v128.load(in0 + ((i0 * r + i1) << 3), 32);
-          const t0_1b = v128.load(in0 + ((i0 * r + i1) << 3), 48);
+          const t0_1a = v128.load(row_in0 + ((i1) << 3), 32);
+          const t0_1b = v128.load(row_in0 + ((i1) << 3), 48);
           acc0_1a = f64x2.max(acc0_1a, t0_1a);
           acc0_1b = f64x2.max(acc0_1b, t0_1b);
-          const t0_2a = v128.load(in0 + ((i0 * r + i1) << 3), 64);
-          const t0_2b = v128.load(in0 + ((i0 * r + i1) << 3), 80);
+          const t0_2a = v128.load(row_in0 + ((i1) << 3), 64);
+          const t0_2b = v128.load(row_in0 + ((i1) << 3), 80);
           acc0_2a = f64x2.max(acc0_2a, t0_2a);
           acc0_2b = f64x2.max(acc0_2b, t0_2b);
-          const t0_3a = v128.load(in0 + ((i0 * r + i1) << 3), 96);
-          const t0_3b = v128.load(in0 + ((i0 * r + i1) << 3), 112);
+          const t0_3a = v128.load(row_in0 + ((i1) << 3), 96);
+          const t0_3b = v128.load(row_in0 + ((i1) << 3), 112);
           acc0_3a = f64x2.max(acc0_3a, t0_3a);
           acc0_3b = f64x2.max(acc0_3b, t0_3b);
         }
@@ -331,17 +569,17 @@ export function reduce_max_f64_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         acc0b = f64x2.max(acc0b, acc0_3b);
       }
       for (; i1 + 4 <= r; i1 += 4) {
-        const t0a = v128.load(in0 + ((i0 * r + i1) << 3));
-        const t0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
+        const t0a = v128.load(row_in0 + ((i1) << 3));
+        const t0b = v128.load(row_in0 + ((i1) << 3), 16);
         acc0a = f64x2.max(acc0a, t0a);
         acc0b = f64x2.max(acc0b, t0b);
       }
       const acc0h = f64x2.max(acc0a, acc0b);
-      store<f64>(out0 + ((i0) << 3), max<f64>(load<f64>(out0 + ((i0) << 3)), f64x2.extract_lane(f64x2.max(acc0h, i32x4.shuffle(acc0h, acc0h, 2, 3, 0, 1)), 0)));
+      store<f64>(row_out0 + ((0) << 3), max<f64>(load<f64>(row_out0 + ((0) << 3)), f64x2.extract_lane(f64x2.max(acc0h, i32x4.shuffle(acc0h, acc0h, 2, 3, 0, 1)), 0)));
     }
     for (; i1 < r; i1++) {
-      const t0: f64 = load<f64>(in0 + ((i0 * r + i1) << 3));
-      store<f64>(out0 + ((i0) << 3), max<f64>(load<f64>(out0 + ((i0) << 3)), t0));
+      const t0: f64 = load<f64>(row_in0 + ((i1) << 3));
+      store<f64>(row_out0 + ((0) << 3), max<f64>(load<f64>(row_out0 + ((0) << 3)), t0));
     }
   }
 }
@@ -351,34 +589,36 @@ export function reduce_max_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let j = j0; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(-Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 3);
+      const row_out0 = out0 + ((i0 * inner) << 3);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-        const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-        const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
-        const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
-        const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
-        const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
-        const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
-        const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
+        const t0_0a = v128.load(row_in0 + ((i2) << 3));
+        const t0_0b = v128.load(row_in0 + ((i2) << 3), 16);
+        const t0_1a = v128.load(row_in0 + ((i2) << 3), 32);
+        const t0_1b = v128.load(row_in0 + ((i2) << 3), 48);
+        const t0_2a = v128.load(row_in0 + ((i2) << 3), 64);
+        const t0_2b = v128.load(row_in0 + ((i2) << 3), 80);
+        const t0_3a = v128.load(row_in0 + ((i2) << 3), 96);
+        const t0_3b = v128.load(row_in0 + ((i2) << 3), 112);
+        v128.store(row_out0 + ((i2) << 3), f64x2.max(v128.load(row_out0 + ((i2) << 3)), t0_0a));
+        v128.store(row_out0 + ((i2) << 3), f64x2.max(v128.load(row_out0 + ((i2) << 3), 16), t0_0b), 16);
+        v128.store(row_out0 + ((i2) << 3), f64x2.max(v128.load(row_out0 + ((i2) << 3), 32), t0_1a), 32);
+        v128.store(row_out0 + ((i2) << 3), f64x2.max(v128.load(row_out0 + ((i2) << 3), 48), t0_1b), 48);
+        v128.store(row_out0 + ((i2) << 3), f64x2.max(v128.load(row_out0 + ((i2) << 3), 64), t0_2a), 64);
+        v128.store(row_out0 + ((i2) << 3), f64x2.max(v128.load(row_out0 + ((i2) << 3), 80), t0_2b), 80);
+        v128.store(row_out0 + ((i2) << 3), f64x2.max(v128.load(row_out0 + ((i2) << 3), 96), t0_3a), 96);
+        v128.store(row_out0 + ((i2) << 3), f64x2.max(v128.load(row_out0 + ((i2) << 3), 112), t0_3b), 112);
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-        const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.max(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
+        const t0a = v128.load(row_in0 + ((i2) << 3));
+        const t0b = v128.load(row_in0 + ((i2) << 3), 16);
+        v128.store(row_out0 + ((i2) << 3), f64x2.max(v128.load(row_out0 + ((i2) << 3)), t0a));
+        v128.store(row_out0 + ((i2) << 3), f64x2.max(v128.load(row_out0 + ((i2) << 3), 16), t0b), 16);
       }
       for (; i2 < inner; i2++) {
-        const t0: f64 = load<f64>(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-        store<f64>(out0 + ((i0 * inner + i2) << 3), max<f64>(load<f64>(out0 + ((i0 * inner + i2) << 3)), t0));
+        const t0: f64 = load<f64>(row_in0 + ((i2) << 3));
+        store<f64>(row_out0 + ((i2) << 3), max<f64>(load<f64>(row_out0 + ((i2) << 3)), t0));
       }
     }
   }
@@ -388,6 +628,8 @@ export function reduce_max_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(-2147483648)));
   for (let j = j0; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(-2147483648));
   for (let i0 = lo; i0 < hi; i0++) {
+    const row_in0 = in0 + ((i0 * r) << 2);
+    const row_out0 = out0 + ((i0) << 2);
     let i1 = 0;
     if (r >= 4) {
       let acc0 = i32x4.splat(<i32>(-2147483648));
@@ -397,13 +639,13 @@ export function reduce_max_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         let acc0_2 = i32x4.splat(<i32>(-2147483648));
         let acc0_3 = i32x4.splat(<i32>(-2147483648));
         for (; i1 + 16 <= r; i1 += 16) {
-          const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
+          const t0_0 = v128.load(row_in0 + ((i1) << 2));
           acc0_0 = i32x4.max_s(acc0_0, t0_0);
-          const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
+          const t0_1 = v128.load(row_in0 + ((i1) << 2), 16);
           acc0_1 = i32x4.max_s(acc0_1, t0_1);
-          const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
+          const t0_2 = v128.load(row_in0 + ((i1) << 2), 32);
           acc0_2 = i32x4.max_s(acc0_2, t0_2);
-          const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
+          const t0_3 = v128.load(row_in0 + ((i1) << 2), 48);
           acc0_3 = i32x4.max_s(acc0_3, t0_3);
         }
         acc0 = i32x4.max_s(acc0, acc0_0);
@@ -412,15 +654,15 @@ export function reduce_max_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         acc0 = i32x4.max_s(acc0, acc0_3);
       }
       for (; i1 + 4 <= r; i1 += 4) {
-        const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
+        const t0 = v128.load(row_in0 + ((i1) << 2));
         acc0 = i32x4.max_s(acc0, t0);
       }
       const acc0h = i32x4.max_s(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
-      store<i32>(out0 + ((i0) << 2), max<i32>(load<i32>(out0 + ((i0) << 2)), i32x4.extract_lane(i32x4.max_s(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
+      store<i32>(row_out0 + ((0) << 2), max<i32>(load<i32>(row_out0 + ((0) << 2)), i32x4.extract_lane(i32x4.max_s(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     }
     for (; i1 < r; i1++) {
-      const t0: i32 = load<i32>(in0 + ((i0 * r + i1) << 2));
-      store<i32>(out0 + ((i0) << 2), max<i32>(load<i32>(out0 + ((i0) << 2)), t0));
+      const t0: i32 = load<i32>(row_in0 + ((i1) << 2));
+      store<i32>(row_out0 + ((0) << 2), max<i32>(load<i32>(row_out0 + ((0) << 2)), t0));
     }
   }
 }
@@ -430,24 +672,26 @@ export function reduce_max_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let j = j0; j < hi * inner; j++) store<i32>(out0 + (j << 2), <i32>(-2147483648));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 2);
+      const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
-        const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
-        const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
+        const t0_0 = v128.load(row_in0 + ((i2) << 2));
+        const t0_1 = v128.load(row_in0 + ((i2) << 2), 16);
+        const t0_2 = v128.load(row_in0 + ((i2) << 2), 32);
+        const t0_3 = v128.load(row_in0 + ((i2) << 2), 48);
+        v128.store(row_out0 + ((i2) << 2), i32x4.max_s(v128.load(row_out0 + ((i2) << 2)), t0_0));
+        v128.store(row_out0 + ((i2) << 2), i32x4.max_s(v128.load(row_out0 + ((i2) << 2), 16), t0_1), 16);
+        v128.store(row_out0 + ((i2) << 2), i32x4.max_s(v128.load(row_out0 + ((i2) << 2), 32), t0_2), 32);
+        v128.store(row_out0 + ((i2) << 2), i32x4.max_s(v128.load(row_out0 + ((i2) << 2), 48), t0_3), 48);
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.max_s(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
+        const t0 = v128.load(row_in0 + ((i2) << 2));
+        v128.store(row_out0 + ((i2) << 2), i32x4.max_s(v128.load(row_out0 + ((i2) << 2)), t0));
       }
       for (; i2 < inner; i2++) {
-        const t0: i32 = load<i32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        store<i32>(out0 + ((i0 * inner + i2) << 2), max<i32>(load<i32>(out0 + ((i0 * inner + i2) << 2)), t0));
+        const t0: i32 = load<i32>(row_in0 + ((i2) << 2));
+        store<i32>(row_out0 + ((i2) << 2), max<i32>(load<i32>(row_out0 + ((i2) << 2)), t0));
       }
     }
   }
@@ -456,17 +700,19 @@ export function reduce_max_u8_columns(in0: usize, out0: usize, lo: i32, hi: i32,
   memory.fill(out0 + lo * inner, 0, hi * inner - lo * inner);
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + (i0 * r * inner + i1 * inner);
+      const row_out0 = out0 + (i0 * inner);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        v128.store(out0 + (i0 * inner + i2), v128.or(v128.load(out0 + (i0 * inner + i2)), v128.load(in0 + (i0 * r * inner + i1 * inner + i2))));
+        v128.store(row_out0 + (i2), v128.or(v128.load(row_out0 + (i2)), v128.load(row_in0 + (i2))));
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0 * r * inner + i1 * inner + i2)))));
-        v128.store32_lane(out0 + (i0 * inner + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(v128.or(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1)), v128.and(v128.or(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1))), i16x8.splat(0)), 0);
+        const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_in0 + (i2)))));
+        v128.store32_lane(row_out0 + (i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(v128.or(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_out0 + (i2))))), t0), i32x4.splat(1)), v128.and(v128.or(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_out0 + (i2))))), t0), i32x4.splat(1))), i16x8.splat(0)), 0);
       }
       for (; i2 < inner; i2++) {
-        const t0: i32 = <i32>load<u8>(in0 + (i0 * r * inner + i1 * inner + i2));
-        store<u8>(out0 + (i0 * inner + i2), max<i32>(<i32>load<u8>(out0 + (i0 * inner + i2)), t0));
+        const t0: i32 = <i32>load<u8>(row_in0 + (i2));
+        store<u8>(row_out0 + (i2), max<i32>(<i32>load<u8>(row_out0 + (i2)), t0));
       }
     }
   }
@@ -476,6 +722,8 @@ export function reduce_min_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), f32x4.splat(<f32>(Infinity)));
   for (let j = j0; j < hi * 1; j++) store<f32>(out0 + (j << 2), <f32>(Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
+    const row_in0 = in0 + ((i0 * r) << 2);
+    const row_out0 = out0 + ((i0) << 2);
     let i1 = 0;
     if (r >= 4) {
       let acc0 = f32x4.splat(<f32>(Infinity));
@@ -485,13 +733,13 @@ export function reduce_min_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         let acc0_2 = f32x4.splat(<f32>(Infinity));
         let acc0_3 = f32x4.splat(<f32>(Infinity));
         for (; i1 + 16 <= r; i1 += 16) {
-          const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
+          const t0_0 = v128.load(row_in0 + ((i1) << 2));
           acc0_0 = f32x4.min(acc0_0, t0_0);
-          const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
+          const t0_1 = v128.load(row_in0 + ((i1) << 2), 16);
           acc0_1 = f32x4.min(acc0_1, t0_1);
-          const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
+          const t0_2 = v128.load(row_in0 + ((i1) << 2), 32);
           acc0_2 = f32x4.min(acc0_2, t0_2);
-          const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
+          const t0_3 = v128.load(row_in0 + ((i1) << 2), 48);
           acc0_3 = f32x4.min(acc0_3, t0_3);
         }
         acc0 = f32x4.min(acc0, acc0_0);
@@ -500,15 +748,15 @@ export function reduce_min_f32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         acc0 = f32x4.min(acc0, acc0_3);
       }
       for (; i1 + 4 <= r; i1 += 4) {
-        const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
+        const t0 = v128.load(row_in0 + ((i1) << 2));
         acc0 = f32x4.min(acc0, t0);
       }
       const acc0h = f32x4.min(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
-      store<f32>(out0 + ((i0) << 2), min<f32>(load<f32>(out0 + ((i0) << 2)), f32x4.extract_lane(f32x4.min(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
+      store<f32>(row_out0 + ((0) << 2), min<f32>(load<f32>(row_out0 + ((0) << 2)), f32x4.extract_lane(f32x4.min(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     }
     for (; i1 < r; i1++) {
-      const t0: f32 = load<f32>(in0 + ((i0 * r + i1) << 2));
-      store<f32>(out0 + ((i0) << 2), min<f32>(load<f32>(out0 + ((i0) << 2)), t0));
+      const t0: f32 = load<f32>(row_in0 + ((i1) << 2));
+      store<f32>(row_out0 + ((0) << 2), min<f32>(load<f32>(row_out0 + ((0) << 2)), t0));
     }
   }
 }
@@ -518,24 +766,26 @@ export function reduce_min_f32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let j = j0; j < hi * inner; j++) store<f32>(out0 + (j << 2), <f32>(Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 2);
+      const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
-        const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
-        const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
-        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
-        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
-        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
+        const t0_0 = v128.load(row_in0 + ((i2) << 2));
+        const t0_1 = v128.load(row_in0 + ((i2) << 2), 16);
+        const t0_2 = v128.load(row_in0 + ((i2) << 2), 32);
+        const t0_3 = v128.load(row_in0 + ((i2) << 2), 48);
+        v128.store(row_out0 + ((i2) << 2), f32x4.min(v128.load(row_out0 + ((i2) << 2)), t0_0));
+        v128.store(row_out0 + ((i2) << 2), f32x4.min(v128.load(row_out0 + ((i2) << 2), 16), t0_1), 16);
+        v128.store(row_out0 + ((i2) << 2), f32x4.min(v128.load(row_out0 + ((i2) << 2), 32), t0_2), 32);
+        v128.store(row_out0 + ((i2) << 2), f32x4.min(v128.load(row_out0 + ((i2) << 2), 48), t0_3), 48);
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        v128.store(out0 + ((i0 * inner + i2) << 2), f32x4.min(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
+        const t0 = v128.load(row_in0 + ((i2) << 2));
+        v128.store(row_out0 + ((i2) << 2), f32x4.min(v128.load(row_out0 + ((i2) << 2)), t0));
       }
       for (; i2 < inner; i2++) {
-        const t0: f32 = load<f32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        store<f32>(out0 + ((i0 * inner + i2) << 2), min<f32>(load<f32>(out0 + ((i0 * inner + i2) << 2)), t0));
+        const t0: f32 = load<f32>(row_in0 + ((i2) << 2));
+        store<f32>(row_out0 + ((i2) << 2), min<f32>(load<f32>(row_out0 + ((i2) << 2)), t0));
       }
     }
   }
@@ -545,6 +795,8 @@ export function reduce_min_f64_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   for (; j0 + 2 <= hi * 1; j0 += 2) v128.store(out0 + (j0 << 3), f64x2.splat(<f64>(Infinity)));
   for (let j = j0; j < hi * 1; j++) store<f64>(out0 + (j << 3), <f64>(Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
+    const row_in0 = in0 + ((i0 * r) << 3);
+    const row_out0 = out0 + ((i0) << 3);
     let i1 = 0;
     if (r >= 4) {
       let acc0a = f64x2.splat(<f64>(Infinity));
@@ -559,20 +811,20 @@ export function reduce_min_f64_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         let acc0_3a = f64x2.splat(<f64>(Infinity));
         let acc0_3b = f64x2.splat(<f64>(Infinity));
         for (; i1 + 16 <= r; i1 += 16) {
-          const t0_0a = v128.load(in0 + ((i0 * r + i1) << 3));
-          const t0_0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
+          const t0_0a = v128.load(row_in0 + ((i1) << 3));
+          const t0_0b = v128.load(row_in0 + ((i1) << 3), 16);
           acc0_0a = f64x2.min(acc0_0a, t0_0a);
           acc0_0b = f64x2.min(acc0_0b, t0_0b);
-          const t0_1a = v128.load(in0 + ((i0 * r + i1) << 3), 32);
-          const t0_1b = v128.load(in0 + ((i0 * r + i1) << 3), 48);
+          const t0_1a = v128.load(row_in0 + ((i1) << 3), 32);
+          const t0_1b = v128.load(row_in0 + ((i1) << 3), 48);
           acc0_1a = f64x2.min(acc0_1a, t0_1a);
           acc0_1b = f64x2.min(acc0_1b, t0_1b);
-          const t0_2a = v128.load(in0 + ((i0 * r + i1) << 3), 64);
-          const t0_2b = v128.load(in0 + ((i0 * r + i1) << 3), 80);
+          const t0_2a = v128.load(row_in0 + ((i1) << 3), 64);
+          const t0_2b = v128.load(row_in0 + ((i1) << 3), 80);
           acc0_2a = f64x2.min(acc0_2a, t0_2a);
           acc0_2b = f64x2.min(acc0_2b, t0_2b);
-          const t0_3a = v128.load(in0 + ((i0 * r + i1) << 3), 96);
-          const t0_3b = v128.load(in0 + ((i0 * r + i1) << 3), 112);
+          const t0_3a = v128.load(row_in0 + ((i1) << 3), 96);
+          const t0_3b = v128.load(row_in0 + ((i1) << 3), 112);
           acc0_3a = f64x2.min(acc0_3a, t0_3a);
           acc0_3b = f64x2.min(acc0_3b, t0_3b);
         }
@@ -586,17 +838,17 @@ export function reduce_min_f64_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         acc0b = f64x2.min(acc0b, acc0_3b);
       }
       for (; i1 + 4 <= r; i1 += 4) {
-        const t0a = v128.load(in0 + ((i0 * r + i1) << 3));
-        const t0b = v128.load(in0 + ((i0 * r + i1) << 3), 16);
+        const t0a = v128.load(row_in0 + ((i1) << 3));
+        const t0b = v128.load(row_in0 + ((i1) << 3), 16);
         acc0a = f64x2.min(acc0a, t0a);
         acc0b = f64x2.min(acc0b, t0b);
       }
       const acc0h = f64x2.min(acc0a, acc0b);
-      store<f64>(out0 + ((i0) << 3), min<f64>(load<f64>(out0 + ((i0) << 3)), f64x2.extract_lane(f64x2.min(acc0h, i32x4.shuffle(acc0h, acc0h, 2, 3, 0, 1)), 0)));
+      store<f64>(row_out0 + ((0) << 3), min<f64>(load<f64>(row_out0 + ((0) << 3)), f64x2.extract_lane(f64x2.min(acc0h, i32x4.shuffle(acc0h, acc0h, 2, 3, 0, 1)), 0)));
     }
     for (; i1 < r; i1++) {
-      const t0: f64 = load<f64>(in0 + ((i0 * r + i1) << 3));
-      store<f64>(out0 + ((i0) << 3), min<f64>(load<f64>(out0 + ((i0) << 3)), t0));
+      const t0: f64 = load<f64>(row_in0 + ((i1) << 3));
+      store<f64>(row_out0 + ((0) << 3), min<f64>(load<f64>(row_out0 + ((0) << 3)), t0));
     }
   }
 }
@@ -606,34 +858,36 @@ export function reduce_min_f64_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let j = j0; j < hi * inner; j++) store<f64>(out0 + (j << 3), <f64>(Infinity));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 3);
+      const row_out0 = out0 + ((i0 * inner) << 3);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        const t0_0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-        const t0_0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-        const t0_1a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 32);
-        const t0_1b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 48);
-        const t0_2a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 64);
-        const t0_2b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 80);
-        const t0_3a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 96);
-        const t0_3b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 112);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3)), t0_0a));
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0_0b), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 32), t0_1a), 32);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 48), t0_1b), 48);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 64), t0_2a), 64);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 80), t0_2b), 80);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 96), t0_3a), 96);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 112), t0_3b), 112);
+        const t0_0a = v128.load(row_in0 + ((i2) << 3));
+        const t0_0b = v128.load(row_in0 + ((i2) << 3), 16);
+        const t0_1a = v128.load(row_in0 + ((i2) << 3), 32);
+        const t0_1b = v128.load(row_in0 + ((i2) << 3), 48);
+        const t0_2a = v128.load(row_in0 + ((i2) << 3), 64);
+        const t0_2b = v128.load(row_in0 + ((i2) << 3), 80);
+        const t0_3a = v128.load(row_in0 + ((i2) << 3), 96);
+        const t0_3b = v128.load(row_in0 + ((i2) << 3), 112);
+        v128.store(row_out0 + ((i2) << 3), f64x2.min(v128.load(row_out0 + ((i2) << 3)), t0_0a));
+        v128.store(row_out0 + ((i2) << 3), f64x2.min(v128.load(row_out0 + ((i2) << 3), 16), t0_0b), 16);
+        v128.store(row_out0 + ((i2) << 3), f64x2.min(v128.load(row_out0 + ((i2) << 3), 32), t0_1a), 32);
+        v128.store(row_out0 + ((i2) << 3), f64x2.min(v128.load(row_out0 + ((i2) << 3), 48), t0_1b), 48);
+        v128.store(row_out0 + ((i2) << 3), f64x2.min(v128.load(row_out0 + ((i2) << 3), 64), t0_2a), 64);
+        v128.store(row_out0 + ((i2) << 3), f64x2.min(v128.load(row_out0 + ((i2) << 3), 80), t0_2b), 80);
+        v128.store(row_out0 + ((i2) << 3), f64x2.min(v128.load(row_out0 + ((i2) << 3), 96), t0_3a), 96);
+        v128.store(row_out0 + ((i2) << 3), f64x2.min(v128.load(row_out0 + ((i2) << 3), 112), t0_3b), 112);
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0a = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-        const t0b = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 3), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3)), t0a));
-        v128.store(out0 + ((i0 * inner + i2) << 3), f64x2.min(v128.load(out0 + ((i0 * inner + i2) << 3), 16), t0b), 16);
+        const t0a = v128.load(row_in0 + ((i2) << 3));
+        const t0b = v128.load(row_in0 + ((i2) << 3), 16);
+        v128.store(row_out0 + ((i2) << 3), f64x2.min(v128.load(row_out0 + ((i2) << 3)), t0a));
+        v128.store(row_out0 + ((i2) << 3), f64x2.min(v128.load(row_out0 + ((i2) << 3), 16), t0b), 16);
       }
       for (; i2 < inner; i2++) {
-        const t0: f64 = load<f64>(in0 + ((i0 * r * inner + i1 * inner + i2) << 3));
-        store<f64>(out0 + ((i0 * inner + i2) << 3), min<f64>(load<f64>(out0 + ((i0 * inner + i2) << 3)), t0));
+        const t0: f64 = load<f64>(row_in0 + ((i2) << 3));
+        store<f64>(row_out0 + ((i2) << 3), min<f64>(load<f64>(row_out0 + ((i2) << 3)), t0));
       }
     }
   }
@@ -643,6 +897,8 @@ export function reduce_min_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
   for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(2147483647)));
   for (let j = j0; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(2147483647));
   for (let i0 = lo; i0 < hi; i0++) {
+    const row_in0 = in0 + ((i0 * r) << 2);
+    const row_out0 = out0 + ((i0) << 2);
     let i1 = 0;
     if (r >= 4) {
       let acc0 = i32x4.splat(<i32>(2147483647));
@@ -652,13 +908,13 @@ export function reduce_min_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         let acc0_2 = i32x4.splat(<i32>(2147483647));
         let acc0_3 = i32x4.splat(<i32>(2147483647));
         for (; i1 + 16 <= r; i1 += 16) {
-          const t0_0 = v128.load(in0 + ((i0 * r + i1) << 2));
+          const t0_0 = v128.load(row_in0 + ((i1) << 2));
           acc0_0 = i32x4.min_s(acc0_0, t0_0);
-          const t0_1 = v128.load(in0 + ((i0 * r + i1) << 2), 16);
+          const t0_1 = v128.load(row_in0 + ((i1) << 2), 16);
           acc0_1 = i32x4.min_s(acc0_1, t0_1);
-          const t0_2 = v128.load(in0 + ((i0 * r + i1) << 2), 32);
+          const t0_2 = v128.load(row_in0 + ((i1) << 2), 32);
           acc0_2 = i32x4.min_s(acc0_2, t0_2);
-          const t0_3 = v128.load(in0 + ((i0 * r + i1) << 2), 48);
+          const t0_3 = v128.load(row_in0 + ((i1) << 2), 48);
           acc0_3 = i32x4.min_s(acc0_3, t0_3);
         }
         acc0 = i32x4.min_s(acc0, acc0_0);
@@ -667,15 +923,15 @@ export function reduce_min_i32_rows(in0: usize, out0: usize, lo: i32, hi: i32, r
         acc0 = i32x4.min_s(acc0, acc0_3);
       }
       for (; i1 + 4 <= r; i1 += 4) {
-        const t0 = v128.load(in0 + ((i0 * r + i1) << 2));
+        const t0 = v128.load(row_in0 + ((i1) << 2));
         acc0 = i32x4.min_s(acc0, t0);
       }
       const acc0h = i32x4.min_s(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
-      store<i32>(out0 + ((i0) << 2), min<i32>(load<i32>(out0 + ((i0) << 2)), i32x4.extract_lane(i32x4.min_s(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
+      store<i32>(row_out0 + ((0) << 2), min<i32>(load<i32>(row_out0 + ((0) << 2)), i32x4.extract_lane(i32x4.min_s(acc0h, i32x4.shuffle(acc0h, acc0h, 1, 0, 3, 2)), 0)));
     }
     for (; i1 < r; i1++) {
-      const t0: i32 = load<i32>(in0 + ((i0 * r + i1) << 2));
-      store<i32>(out0 + ((i0) << 2), min<i32>(load<i32>(out0 + ((i0) << 2)), t0));
+      const t0: i32 = load<i32>(row_in0 + ((i1) << 2));
+      store<i32>(row_out0 + ((0) << 2), min<i32>(load<i32>(row_out0 + ((0) << 2)), t0));
     }
   }
 }
@@ -685,24 +941,26 @@ export function reduce_min_i32_columns(in0: usize, out0: usize, lo: i32, hi: i32
   for (let j = j0; j < hi * inner; j++) store<i32>(out0 + (j << 2), <i32>(2147483647));
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 2);
+      const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        const t0_0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        const t0_1 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 16);
-        const t0_2 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 32);
-        const t0_3 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2), 48);
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2)), t0_0));
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2), 16), t0_1), 16);
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2), 32), t0_2), 32);
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2), 48), t0_3), 48);
+        const t0_0 = v128.load(row_in0 + ((i2) << 2));
+        const t0_1 = v128.load(row_in0 + ((i2) << 2), 16);
+        const t0_2 = v128.load(row_in0 + ((i2) << 2), 32);
+        const t0_3 = v128.load(row_in0 + ((i2) << 2), 48);
+        v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2)), t0_0));
+        v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2), 16), t0_1), 16);
+        v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2), 32), t0_2), 32);
+        v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2), 48), t0_3), 48);
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0 = v128.load(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        v128.store(out0 + ((i0 * inner + i2) << 2), i32x4.min_s(v128.load(out0 + ((i0 * inner + i2) << 2)), t0));
+        const t0 = v128.load(row_in0 + ((i2) << 2));
+        v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2)), t0));
       }
       for (; i2 < inner; i2++) {
-        const t0: i32 = load<i32>(in0 + ((i0 * r * inner + i1 * inner + i2) << 2));
-        store<i32>(out0 + ((i0 * inner + i2) << 2), min<i32>(load<i32>(out0 + ((i0 * inner + i2) << 2)), t0));
+        const t0: i32 = load<i32>(row_in0 + ((i2) << 2));
+        store<i32>(row_out0 + ((i2) << 2), min<i32>(load<i32>(row_out0 + ((i2) << 2)), t0));
       }
     }
   }
@@ -711,17 +969,19 @@ export function reduce_min_u8_columns(in0: usize, out0: usize, lo: i32, hi: i32,
   memory.fill(out0 + lo * inner, 1, hi * inner - lo * inner);
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < r; i1++) {
+      const row_in0 = in0 + (i0 * r * inner + i1 * inner);
+      const row_out0 = out0 + (i0 * inner);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        v128.store(out0 + (i0 * inner + i2), v128.and(v128.load(out0 + (i0 * inner + i2)), v128.load(in0 + (i0 * r * inner + i1 * inner + i2))));
+        v128.store(row_out0 + (i2), v128.and(v128.load(row_out0 + (i2)), v128.load(row_in0 + (i2))));
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0 * r * inner + i1 * inner + i2)))));
-        v128.store32_lane(out0 + (i0 * inner + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(v128.and(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1)), v128.and(v128.and(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(out0 + (i0 * inner + i2))))), t0), i32x4.splat(1))), i16x8.splat(0)), 0);
+        const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_in0 + (i2)))));
+        v128.store32_lane(row_out0 + (i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(v128.and(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_out0 + (i2))))), t0), i32x4.splat(1)), v128.and(v128.and(i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_out0 + (i2))))), t0), i32x4.splat(1))), i16x8.splat(0)), 0);
       }
       for (; i2 < inner; i2++) {
-        const t0: i32 = <i32>load<u8>(in0 + (i0 * r * inner + i1 * inner + i2));
-        store<u8>(out0 + (i0 * inner + i2), min<i32>(<i32>load<u8>(out0 + (i0 * inner + i2)), t0));
+        const t0: i32 = <i32>load<u8>(row_in0 + (i2));
+        store<u8>(row_out0 + (i2), min<i32>(<i32>load<u8>(row_out0 + (i2)), t0));
       }
     }
   }

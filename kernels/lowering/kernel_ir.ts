@@ -183,7 +183,18 @@ export interface Store {
   readonly offset?: number;
   /** How the value accumulates into its element, for a reduction. */
   readonly reduce?: ReduceOp;
+  /**
+   * For a reduction of a sized kernel (sized_kernel.ts: an eager one's, on wasm) keeping axis 0
+   * of a space of two or more axes: the dtype it accumulates in, wider
+   * than its output's (float32 sums and products in float64). The value is of this dtype; each
+   * output element starts at the identity in it, accumulates there (not in the output), and
+   * receives the result converted to the output's dtype once, after its last value.
+   */
+  readonly accumulator?: DType;
 }
+
+/** The dtype store `s` of `k` accumulates (or writes) in: its accumulator's, else its output's. */
+export const storeDType = (k: LoopKernel, s: Store): DType => s.accumulator ?? k.outputs[s.output];
 
 /** One loop kernel: loops over `space` whose body runs `stores` (see the module doc). */
 export interface LoopKernel {

@@ -42,7 +42,9 @@ const SHAPES: Readonly<
 
 /**
  * The sized loop kernel reducing by `op` the middle axis of an `[outer, r, inner]` operand of
- * `dtype` in loop shape `shape`; verified when `config.verifyPrograms`.
+ * `dtype` in loop shape `shape`, accumulating in `accumulator` (each value converted to it, the
+ * result converted back once: `Store.accumulator`) where given; verified when
+ * `config.verifyPrograms`.
  *
  * @example
  * ```ts
@@ -52,16 +54,22 @@ const SHAPES: Readonly<
  * //   out0[1,0] max= t0
  * ```
  */
-export function oneOpReduction(op: ReduceOp, dtype: DType, shape: ReductionShape): SizedLoopKernel {
+export function oneOpReduction(
+  op: ReduceOp,
+  dtype: DType,
+  shape: ReductionShape,
+  accumulator?: DType,
+): SizedLoopKernel {
   const { space, sizes, load, store } = SHAPES[shape];
-  const value: Expr = { kind: "load", dtype, load: 0 };
+  const loaded: Expr = { kind: "load", dtype, load: 0 };
+  const value: Expr = accumulator ? { kind: "convert", dtype: accumulator, a: loaded } : loaded;
   const k: SizedLoopKernel = {
     space,
     sizes,
     inputs: [dtype],
     outputs: [dtype],
     loads: [{ input: 0, strides: load }],
-    stores: [{ output: 0, value, strides: store, reduce: op }],
+    stores: [{ output: 0, value, strides: store, reduce: op, ...(accumulator && { accumulator }) }],
   };
   if (config.verifyPrograms) verifyLoopKernel(k);
   return k;

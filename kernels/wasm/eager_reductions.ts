@@ -8,9 +8,10 @@
  * (`reduce_max_f32_rows`), takes the operand's and the output's addresses, a range `[lo, hi)` of
  * outer rows, then its run-time sizes: `r` (rows) or `r, inner` (columns).
  *
- * The other reductions stay hand-written (kernels/assembly/reduce.ts): float32 sums and products
- * accumulate in float64 (as ref), float64 sums and products along rows keep several partial
- * results, and bool maxima and minima (any, all) along rows, where a wide loop's 16
+ * Float32 sums and products accumulate in float64 (`accumulatorOf`), as ref.
+ *
+ * The other reductions stay hand-written (kernels/assembly/reduce.ts): float64 sums and products
+ * along rows keep several partial results, and bool maxima and minima (any, all) along rows, where a wide loop's 16
  * bools a step ran 1.25x slower than the hand-written 64. So do the short passes (`SHORT_PASS`:
  * pooling windows), where the hand-written kernels combine the first two rows (or pairs)
  * straight into the output, where the loop kernel fills it with the identity first and combines
@@ -44,11 +45,23 @@ const BOTH: readonly ReductionShape[] = ["rows", "columns"];
 const RENDERED: Readonly<
   Record<MonoidReduction, Partial<Record<DType, readonly ReductionShape[]>>>
 > = {
-  reduce_sum: { int32: BOTH, float64: ["columns"] },
-  reduce_prod: { int32: BOTH, float64: ["columns"] },
+  reduce_sum: { float32: BOTH, int32: BOTH, float64: ["columns"] },
+  reduce_prod: { float32: BOTH, int32: BOTH, float64: ["columns"] },
   reduce_max: { float32: BOTH, float64: BOTH, int32: BOTH, bool: ["columns"] },
   reduce_min: { float32: BOTH, float64: BOTH, int32: BOTH, bool: ["columns"] },
 };
+
+/**
+ * The dtype in which the rendered kernels of `name` on `dtype` accumulate where it is not
+ * `dtype`: float32 sums and products in float64, as ref, so that their only rounding is the
+ * final one (`Store.accumulator`; each task of such a kernel takes the address of a scratch
+ * space of one accumulator per output of a step of its outer axis: 1 along rows, `inner` along
+ * columns).
+ */
+export function accumulatorOf(name: MonoidReduction, dtype: DType): DType | undefined {
+  const wide = dtype === "float32" && (name === "reduce_sum" || name === "reduce_prod");
+  return wide ? "float64" : undefined;
+}
 
 /** The loop shapes in which the eager kernels of `name` on `dtype` are rendered from the IR. */
 export function renderedShapes(name: MonoidReduction, dtype: DType): readonly ReductionShape[] {
@@ -89,7 +102,7 @@ export function renderEagerReductions(): string {
     (Object.entries(byDType) as [DType, ReductionShape[]][]).flatMap(([dtype, shapes]) =>
       shapes.map((shape) =>
         emitFusedKernel(
-          oneOpReduction(STORE_OF[name]!, dtype, shape),
+          oneOpReduction(STORE_OF[name]!, dtype, shape, accumulatorOf(name, dtype)),
           reductionExport(name, dtype, shape),
           { target: EAGER_REDUCTION_VECTOR, wideReductions: true },
         )

@@ -10,6 +10,7 @@
 import type { DType } from "../../core/dtype.ts";
 import type { ReductionShape } from "../lowering/one_op_reduction.ts";
 import {
+  accumulatorOf,
   handWrittenExport,
   reductionExport,
   renderedShapes,
@@ -97,13 +98,17 @@ function launchRendered(
 ): void {
   const kernel = reductionExport(name, dtype, shape);
   const bytes = ELEMENT_BYTES[dtype];
-  const tasks = splitRange(outer, outer * r * inner, rt.threads()).map(([lo, hi]) => {
+  const parts = splitRange(outer, outer * r * inner, rt.threads());
+  const accumulator = accumulatorOf(name, dtype);
+  const spaces = accumulator ? parts.map(() => rt.scratch(inner * ELEMENT_BYTES[accumulator])) : [];
+  const tasks = parts.map(([lo, hi], t) => {
     const at = [x.ptr + lo * r * inner * bytes, o.ptr + lo * inner * bytes];
     const rows = hi - lo;
     const args = shape === "rows" ? [...at, 0, rows, r] : [...at, 0, rows, r, inner];
-    return { kernel, args };
+    return { kernel, args: spaces.length ? [...args, spaces[t].ptr] : args };
   });
   rt.parallel(tasks, name);
+  for (const ws of spaces) rt.free(ws);
 }
 
 /** Runs one `[outer, r, inner]` pass of reduction `name` on `dtype`. */

@@ -553,12 +553,14 @@ export const ASSEMBLYSCRIPT_VECTOR: VectorTarget = {
  * int32 reductions, whose wrapping sums, products, maxima and minima come out the same in any
  * order, and float64 ones into four consecutive outputs (in the scalar loop's order), float64 maxima and
  * minima across lanes, and bool maxima and minima (any, all) into four consecutive outputs, so
- * that these kernels give the bits of the scalar loop (and of jit's).
+ * that these kernels give the bits of the scalar loop (and of jit's); and float32 sums and
+ * products accumulated in float64 across lanes too, in four partial results (two f64x2), as
+ * the hand-written kernels they replace did.
  */
 export const EAGER_REDUCTION_VECTOR: VectorTarget = {
   ...ASSEMBLYSCRIPT_VECTOR,
-  reduce: (d, op, pattern) =>
+  reduce: (d, op, pattern, output) =>
     d === "float32" || d === "int32" || (d === "bool" && op !== "add" && pattern === "lanes") ||
-    (d === "float64" &&
-      (pattern === "lanes" || ((op === "max" || op === "min") && pattern === "across"))),
+    (d === "float64" && (pattern === "lanes" ||
+      ((op === "max" || op === "min" || output === "float32") && pattern === "across"))),
 };
