@@ -294,8 +294,8 @@ function eagerCases(n: number): EagerCase[] {
 }
 
 /**
- * The eager reduction cases: rows, columns, 2x2 max pooling, bools, int32, products and small
- * shapes.
+ * The eager reduction cases: rows, columns, 2x2 max pooling, bools, int32, products, index
+ * reductions and small shapes.
  */
 function reductionCases(): EagerCase[] {
   const cases: EagerCase[] = [];
@@ -345,6 +345,11 @@ function reductionCases(): EagerCase[] {
     add("prod columns float64", shape, float("float64"), (lib, t) => lib.numpy.prod(t, 0));
     add("prod rows float32", shape, float("float32"), (lib, t) => lib.numpy.prod(t, 1));
     add("prod columns float32", shape, float("float32"), (lib, t) => lib.numpy.prod(t, 0));
+    add("argmax rows float32", shape, float("float32"), (lib, t) => lib.numpy.argmax(t, 1));
+    add("argmin columns float32", shape, float("float32"), (lib, t) => lib.numpy.argmin(t, 0));
+    add("argmax columns float64", shape, float("float64"), (lib, t) => lib.numpy.argmax(t, 0));
+    add("argmin rows int32", shape, int, (lib, t) => lib.numpy.argmin(t, 1));
+    add("argmax columns bool", shape, bool, (lib, t) => lib.numpy.argmax(t, 0));
     add("max rows int32", shape, int, (lib, t) => lib.numpy.max(t, 1));
     add("min columns int32", shape, int, (lib, t) => lib.numpy.min(t, 0));
     add("any rows bool", shape, bool, (lib, t) => lib.numpy.any(t, 1));

@@ -232,3 +232,88 @@ Deno.test("eager wasm float32 sums and products accumulate in float64, as ref", 
     }
   }
 });
+
+/** An index reduction's value of `dtype`: few distinct ones (ties), NaN and signed zeros. */
+function indexValue(dtype: DType): fc.Arbitrary<number> {
+  if (dtype === "bool") return fc.constantFrom(0, 1);
+  if (dtype === "int32") return fc.constantFrom(-3, 0, 2, 2 ** 31 - 1, -(2 ** 31));
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(-1.5, 0.25, 2, -Infinity, Infinity) },
+    { weight: 2, arbitrary: fc.constantFrom(0, -0) },
+    { weight: 1, arbitrary: fc.constant(NaN) },
+  );
+}
+
+/** An index reduction case: name, dtype, shape (its axis not empty), axis and values. */
+const indexCases = fc.record({
+  name: fc.constantFrom("argmax", "argmin"),
+  dtype: fc.constantFrom<DType>("float32", "float64", "int32", "bool"),
+  shape: fc.array(size, { minLength: 1, maxLength: 4 }),
+  axis: fc.nat(3),
+}).chain((c) => {
+  const axis = c.axis % c.shape.length;
+  const shape = c.shape.map((n, d) => (d === axis ? Math.max(n, 1) : n));
+  const n = shape.reduce((a, b) => a * b, 1);
+  return fc.record({
+    name: fc.constant(c.name),
+    dtype: fc.constant(c.dtype),
+    shape: fc.constant(shape),
+    axis: fc.constant(axis),
+    values: fc.array(indexValue(c.dtype), { minLength: n, maxLength: n }),
+  });
+});
+
+/** Argmax or argmin of `x` along `axis`. */
+const indexOf = (name: string, x: Array, axis: number) =>
+  name === "argmax" ? np.argmax(x, axis) : np.argmin(x, axis);
+
+/** Eager and jit wasm's index reduction `name` of `data` against ref's, element for element. */
+function checkIndex(name: string, dtype: DType, shape: number[], axis: number, data: number[]) {
+  const values = allocTyped(dtype, data.length);
+  values.set(data);
+  const on = (b: string) => ConcreteArray.fromHost(values, shape, dtype, b as "wasm");
+  const f = (x: Array) => indexOf(name, x, axis);
+  const want = host(f(on("ref")));
+  const what = `${name} of ${dtype} ${JSON.stringify(shape)} along ${axis}`;
+  assert.deepEqual(host(f(on("wasm"))), want, `${what}: eager vs ref`);
+  const jitted = host(jit(f, { backend: "wasm", compile: "sync" })(on("wasm")));
+  assert.deepEqual(jitted, want, `${what}: jit vs ref`);
+}
+
+Deno.test("eager wasm argmax and argmin agree with ref: first NaN, first of ties, -0 ties +0", () => {
+  fc.assert(
+    fc.property(
+      indexCases,
+      ({ name, dtype, shape, axis, values }) => checkIndex(name, dtype, shape, axis, values),
+    ),
+    { numRuns: 150 },
+  );
+});
+
+Deno.test("eager wasm argmax and argmin of long rows and columns (from the IR) agree with ref", () => {
+  // Rows of 256 and more, columns of 16 and more (the passes the IR runs), and just below.
+  const shapes: [number[], number][] = [
+    [[3, 1037], 1],
+    [[4, 256], 1],
+    [[4, 255], 1],
+    [[300], 0],
+    [[1037, 3], 0],
+    [[16, 5], 0],
+    [[15, 5], 0],
+    [[5, 37, 19], 1],
+    [[9, 17, 6], 1],
+    [[2, 300, 1], 1],
+  ];
+  for (const [shape, axis] of shapes) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    for (const dtype of ["float32", "float64", "int32", "bool"] as const) {
+      // Ties (few distinct values), signed zeros, and (floats) a NaN in some rows but not all.
+      const data = [...new Float64Array(n).keys()].map((i) => {
+        const v = ((i * 7919) % 13) - 6;
+        return dtype === "bool" ? (v > 3 ? 1 : 0) : v === 0 && i % 2 ? -0 : v;
+      });
+      if (dtype === "float32" || dtype === "float64") data[n >> 1] = data[n - 1] = NaN;
+      for (const name of ["argmax", "argmin"]) checkIndex(name, dtype, shape, axis, data);
+    }
+  }
+});

@@ -6,7 +6,8 @@
  * and bool max and min (any, all) along columns, but for their short passes (`_short`: pooling
  * windows, short rows). Sums and products of f32 accumulate in f64 (as the reference backend
  * does), so their only rounding is the final one. Max and min propagate NaN. Index reductions
- * (argmax, argmin) return the first extreme position as i32, a NaN counting as the extreme.
+ * (argmax, argmin) return the first extreme position as i32, a NaN counting as the extreme; only
+ * their short passes are here (the others: the extreme, then its first position, from the IR).
  *
  * `ws` is a workspace of at least `inner * 8` bytes for f32 sums and products and the index
  * reductions (the others read none: 0).
@@ -269,27 +270,27 @@ export function reduce_min_u8(x: usize, o: usize, outer: i32, r: i32, inner: i32
   }
 }
 
-export function argmax_f32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmax_f32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<f32>(true, x, o, outer, r, inner, ws);
 }
-export function argmin_f32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmin_f32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<f32>(false, x, o, outer, r, inner, ws);
 }
-export function argmax_f64(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmax_f64_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<f64>(true, x, o, outer, r, inner, ws);
 }
-export function argmin_f64(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmin_f64_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<f64>(false, x, o, outer, r, inner, ws);
 }
-export function argmax_i32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmax_i32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<i32>(true, x, o, outer, r, inner, ws);
 }
-export function argmin_i32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmin_i32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<i32>(false, x, o, outer, r, inner, ws);
 }
-export function argmax_u8(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmax_u8_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<u8>(true, x, o, outer, r, inner, ws);
 }
-export function argmin_u8(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmin_u8_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<u8>(false, x, o, outer, r, inner, ws);
 }

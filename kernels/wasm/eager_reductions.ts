@@ -21,7 +21,11 @@
 import type { DType } from "../../core/dtype.ts";
 import type { MonoidReduction } from "../../core/reduction_identity.ts";
 import type { ReduceOp } from "../lowering/kernel_ir.ts";
-import { oneOpReduction, type ReductionShape } from "../lowering/one_op_reduction.ts";
+import {
+  firstPosition,
+  oneOpReduction,
+  type ReductionShape,
+} from "../lowering/one_op_reduction.ts";
 import { emitFusedKernel } from "./fused_codegen.ts";
 import { EAGER_REDUCTION_VECTOR, generatedModule } from "./render_assemblyscript.ts";
 import { SUFFIX } from "./runtime.ts";
@@ -95,6 +99,17 @@ export const reductionExport = (
   shape: ReductionShape,
 ): string => `${name}_${SUFFIX[dtype]}_${shape}`;
 
+/**
+ * The dtypes of the index reductions (argmax, argmin) whose passes (but short ones, `SHORT_PASS`)
+ * run from the IR: the extreme (reduce_max, reduce_min), then the first position of it
+ * (`firstPosition`), in both loop shapes.
+ */
+export const POSITION_DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
+
+/** The export name of the second pass of an index reduction on `dtype` in loop shape `shape`. */
+export const positionExport = (dtype: DType, shape: ReductionShape): string =>
+  `first_position_${SUFFIX[dtype]}_${shape}`;
+
 /** The AssemblyScript source of the eager reduction kernels. */
 export function renderEagerReductions(): string {
   const rendered = Object.entries(RENDERED) as [MonoidReduction, Record<DType, ReductionShape[]>][];
@@ -109,5 +124,13 @@ export function renderEagerReductions(): string {
       )
     )
   );
-  return generatedModule(kernels, "kernels/wasm/eager_reductions.ts");
+  const positions = POSITION_DTYPES.flatMap((dtype) =>
+    BOTH.map((shape) =>
+      emitFusedKernel(firstPosition(dtype, shape), positionExport(dtype, shape), {
+        target: EAGER_REDUCTION_VECTOR,
+        wideReductions: true,
+      })
+    )
+  );
+  return generatedModule([...kernels, ...positions], "kernels/wasm/eager_reductions.ts");
 }

@@ -12,6 +12,7 @@ import type { ReductionShape } from "../lowering/one_op_reduction.ts";
 import {
   accumulatorOf,
   handWrittenExport,
+  positionExport,
   reductionExport,
   renderedShapes,
   SHORT_PASS,
@@ -157,14 +158,56 @@ function reduction(name: MonoidReduction): WasmRule {
   };
 }
 
-function argReduction(name: string): WasmRule {
+/**
+ * Runs the second pass of an index reduction (`firstPosition`) of `x`, an `[outer, r, inner]`
+ * operand of `dtype`, given its extreme `m`, into the int32 positions `o`, in loop shape
+ * `shape`, split along `outer` over the threads when large.
+ */
+function launchPositions(
+  rt: WasmRuntime,
+  dtype: DType,
+  [x, m, o]: [WasmBuffer, WasmBuffer, WasmBuffer],
+  [outer, r, inner]: [number, number, number],
+  shape: ReductionShape,
+): void {
+  const positions = rt.alloc("int32", r);
+  const view = rt.view("int32", positions.ptr, r);
+  for (let j = 0; j < r; j++) view[j] = j;
+  const kernel = positionExport(dtype, shape);
+  const bytes = ELEMENT_BYTES[dtype];
+  const tasks = splitRange(outer, outer * r * inner, rt.threads()).map(([lo, hi]) => {
+    const at = [x.ptr + lo * r * inner * bytes, m.ptr + lo * inner * bytes, positions.ptr];
+    const rest = [o.ptr + lo * inner * 4, 0, hi - lo, r];
+    return { kernel, args: shape === "rows" ? [...at, ...rest] : [...at, ...rest, inner] };
+  });
+  rt.parallel(tasks, "first_position");
+  rt.dispose(positions);
+}
+
+/**
+ * An index reduction (argmax, argmin): the extreme along the axis (a pass of reduce_max or
+ * reduce_min), then the first position holding it (or NaN), both from the IR; short passes
+ * (`SHORT_PASS`) run the hand-written kernel in one pass.
+ */
+function argReduction(name: "argmax" | "argmin"): WasmRule {
   return (rt, [x], [a], { axis }, [out]) => {
     const ax = axis as number;
-    const outer = sizeOf(a.shape.slice(0, ax));
-    const inner = sizeOf(a.shape.slice(ax + 1));
+    const dims: [number, number, number] = [
+      sizeOf(a.shape.slice(0, ax)),
+      a.shape[ax],
+      sizeOf(a.shape.slice(ax + 1)),
+    ];
     const o = rt.allocFor(out);
-    const bytes: [number, number] = [ELEMENT_BYTES[a.dtype], ELEMENT_BYTES[out.dtype]];
-    launchRows(rt, `${name}_${SUFFIX[a.dtype]}`, name, [x, o], bytes, [outer, a.shape[ax], inner]);
+    if (out.size === 0) return [o];
+    const shape = shapeOf(dims[1], dims[2]);
+    if (!shape) {
+      const bytes: [number, number] = [ELEMENT_BYTES[a.dtype], ELEMENT_BYTES[out.dtype]];
+      launchRows(rt, `${name}_${SUFFIX[a.dtype]}_short`, name, [x, o], bytes, dims);
+      return [o];
+    }
+    const m = pass(rt, name === "argmax" ? "reduce_max" : "reduce_min", x, a.dtype, dims);
+    launchPositions(rt, a.dtype, [x, m, o], dims, shape);
+    rt.dispose(m);
     return [o];
   };
 }
