@@ -331,6 +331,11 @@ function reductionCases(): EagerCase[] {
     float("float32"),
     (lib, t) => lib.numpy.max(t, [2, 4]),
   );
+  for (const r of [3, 6]) {
+    const shape = [2048, r, 64];
+    add("max short columns float32", shape, float("float32"), (lib, t) => lib.numpy.max(t, 1));
+    add("sum short columns int32", shape, int, (lib, t) => lib.numpy.sum(t, 1));
+  }
   add(
     "min rows float32 middle axis",
     [64, 1000, 16],

@@ -132,6 +132,10 @@ Deno.test("eager wasm max pooling and long rows and columns agree with jit bit f
     [[1037, 3], [0], true],
     [[5, 37, 19], [1], true],
     [[5, 7, 37], [0, 2], false],
+    [[4, 3, 70], [1], true],
+    [[4, 4, 70], [1], true],
+    [[3, 5, 64], [1], true],
+    [[2, 15, 130], [1], true],
   ];
   for (const [shape, axes, columns] of shapes) {
     for (const dtype of ["float32", "float64", "int32"] as const) {
@@ -161,7 +165,7 @@ Deno.test("eager wasm max pooling and long rows and columns agree with jit bit f
 
 Deno.test("eager wasm any and all along columns and rows agree with jit and ref", () => {
   // Columns of every inner size class (below 4: no vector loop; 4 to 15: fours only; 16 and
-  // more: the wide loop's 16 bytes a step), passes just below and at SHORT_PASS rows, rows.
+  // more: the wide loop's 16 bytes a step), passes just below and at 16 rows (isShortPass), rows.
   const shapes: [number[], number[]][] = [
     [[1037, 3], [0]],
     [[9, 11, 6], [1]],
@@ -172,6 +176,7 @@ Deno.test("eager wasm any and all along columns and rows agree with jit and ref"
     [[64, 70], [0]],
     [[3, 1037], [1]],
     [[6, 9, 3, 20, 3], [2, 4]],
+    [[4, 3, 70], [1]],
   ];
   for (const [shape, axes] of shapes) {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -303,6 +308,8 @@ Deno.test("eager wasm argmax and argmin of long rows and columns (from the IR) a
     [[5, 37, 19], 1],
     [[9, 17, 6], 1],
     [[2, 300, 1], 1],
+    [[4, 4, 70], 1],
+    [[2, 15, 64], 1],
   ];
   for (const [shape, axis] of shapes) {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -314,6 +321,19 @@ Deno.test("eager wasm argmax and argmin of long rows and columns (from the IR) a
       });
       if (dtype === "float32" || dtype === "float64") data[n >> 1] = data[n - 1] = NaN;
       for (const name of ["argmax", "argmin"]) checkIndex(name, dtype, shape, axis, data);
+    }
+  }
+});
+
+Deno.test("eager wasm sums of -0 along columns give +0, as ref (0 + -0)", () => {
+  // Columns of 4 and 20 rows, 70 wide: the rendered kernels, storing their first row.
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const r of [4, 20]) {
+      const data = allocTyped(dtype, r * 70).fill(-0);
+      const reduce = (a: Array) => np.sum(a, 0);
+      const eager = host(reduce(ConcreteArray.fromHost(data, [r, 70], dtype, "wasm")));
+      const want = host(reduce(ConcreteArray.fromHost(data, [r, 70], dtype, "ref")));
+      eager.forEach((v, i) => assert.ok(Object.is(v, want[i]), `${dtype} [${r}, 70]: ${v}`));
     }
   }
 });

@@ -180,7 +180,7 @@ const MIN = 3;
 }
 
 // The other reductions of f32, f64 and i32 are rendered from the kernel IR
-// (kernels/wasm/eager_reductions.ts), except their short passes (`_short`, SHORT_PASS there).
+// (kernels/wasm/eager_reductions.ts), except their short passes (`_short`, isShortPass there).
 export function reduce_max_f32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<f32>(MAX, x, o, outer, r, inner);
 }

@@ -12,7 +12,7 @@
  *
  * The other reductions stay hand-written (kernels/assembly/reduce.ts): float64 sums and products
  * along rows keep several partial results, and bool maxima and minima (any, all) along rows, where a wide loop's 16
- * bools a step ran 1.25x slower than the hand-written 64. So do the short passes (`SHORT_PASS`:
+ * bools a step ran 1.25x slower than the hand-written 64. So do the short passes (`isShortPass`:
  * pooling windows), where the hand-written kernels combine the first two rows (or pairs)
  * straight into the output, where the loop kernel fills it with the identity first and combines
  * each row into it (2x2 pooling: about twice as fast).
@@ -73,19 +73,33 @@ export function renderedShapes(name: MonoidReduction, dtype: DType): readonly Re
 }
 
 /**
- * Per loop shape, passes over fewer rows than this (`r`: pooling windows, short rows) run the
- * hand-written kernel, which combines the first two rows (or vectors) straight into the output,
- * where a rendered kernel fills it with the identity, then combines every row into it, its rows'
- * wide loop and accumulators run per row: against the hand-written kernels (float32 max, 31-41
- * rounds) columns [2048, r, 64] were 1.3-1.6x slower at r 3-6 and 1.06-1.16x at r 8-12, 0.8-0.95x
- * from 16; rows [n, r] 1.1-1.8x slower at r 16-64, 1.07x at 128, 0.96x at 256.
+ * Whether an `[outer, r, inner]` pass of `dtype` in loop shape `shape` is short (pooling windows,
+ * short rows), run by the hand-written kernel, which combines the first two rows (or vectors)
+ * straight into the output, with less work per row than a rendered kernel: along rows r below
+ * 256 (its wide loop and accumulators run per row: against the hand-written kernels, float32 max,
+ * 31-41 rounds, rows [n, r] were 1.1-1.8x slower at r 16-64, 1.07x at 128, 0.96x at 256); along
+ * columns r below 16, but for rows of 64 or more (not bools) from 4 rows on, where a rendered
+ * kernel, storing its first row instead of filling the outputs with the identity, is faster
+ * (kernel-only timings, [2048, r, 64], r 4-12: float32 max 0.83-0.93x, float64 max 0.82-0.89x,
+ * int32 sums 0.84-0.91x; bench/builds.ts [2048, 6, 64], 41 rounds: float32 max 0.85-0.87x, int32
+ * sums 0.92-0.95x). At 3 rows (3x3 pooling) it was no faster (0.97-1.04x), below 64 up to 1.4x
+ * slower (float32 max [1024, 3, 14] 1.15x, int32 [4096, 2, 28] 1.38x), as bools at every inner
+ * size (1.3-1.6x).
  */
-export const SHORT_PASS: Readonly<Record<ReductionShape, number>> = { rows: 256, columns: 16 };
+export function isShortPass(
+  shape: ReductionShape,
+  dtype: DType,
+  r: number,
+  inner: number,
+): boolean {
+  if (shape === "rows") return r < 256;
+  return r < 16 && !(r >= 4 && inner >= 64 && dtype !== "bool");
+}
 
 /**
  * The hand-written kernel (kernels/assembly/reduce.ts) of the passes of `name` on `dtype` that
  * no rendered kernel runs: one rendered in every shape keeps only that of its short passes
- * (`_short`: r below `SHORT_PASS`).
+ * (`_short`: `isShortPass`).
  */
 export function handWrittenExport(name: MonoidReduction, dtype: DType): string {
   const everyShape = renderedShapes(name, dtype).length === BOTH.length;
@@ -100,7 +114,7 @@ export const reductionExport = (
 ): string => `${name}_${SUFFIX[dtype]}_${shape}`;
 
 /**
- * The dtypes of the index reductions (argmax, argmin) whose passes (but short ones, `SHORT_PASS`)
+ * The dtypes of the index reductions (argmax, argmin) whose passes (but short ones, `isShortPass`)
  * run from the IR: the extreme (reduce_max, reduce_min), then the first position of it
  * (`firstPosition`), in both loop shapes.
  */

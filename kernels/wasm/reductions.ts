@@ -12,10 +12,10 @@ import type { ReductionShape } from "../lowering/one_op_reduction.ts";
 import {
   accumulatorOf,
   handWrittenExport,
+  isShortPass,
   positionExport,
   reductionExport,
   renderedShapes,
-  SHORT_PASS,
 } from "./eager_reductions.ts";
 import { sizeOf } from "../../core/shape.ts";
 import { type MonoidReduction, reductionIdentity } from "../../core/reduction_identity.ts";
@@ -77,12 +77,12 @@ function launchRows(
 
 /**
  * The loop shape of an `[outer, r, inner]` pass rendered from the IR: rows for a reduction along
- * the innermost axis, else columns; null for short passes (pooling windows, `SHORT_PASS`), which
- * run the hand-written kernel (see eager_reductions.ts).
+ * the innermost axis, else columns; null for short passes of `dtype` (pooling windows,
+ * `isShortPass`), which run the hand-written kernel (see eager_reductions.ts).
  */
-function shapeOf(r: number, inner: number): ReductionShape | null {
+function shapeOf(r: number, inner: number, dtype: DType): ReductionShape | null {
   const shape = inner > 1 ? "columns" : "rows";
-  return r < SHORT_PASS[shape] ? null : shape;
+  return isShortPass(shape, dtype, r, inner) ? null : shape;
 }
 
 /**
@@ -121,7 +121,7 @@ function pass(
   [outer, r, inner]: [number, number, number],
 ): WasmBuffer {
   const o = rt.alloc(dtype, outer * inner);
-  const shape = shapeOf(r, inner);
+  const shape = shapeOf(r, inner, dtype);
   if (shape && renderedShapes(name, dtype).includes(shape)) {
     launchRendered(rt, name, dtype, [x, o], [outer, r, inner], shape);
     return o;
@@ -187,7 +187,7 @@ function launchPositions(
 /**
  * An index reduction (argmax, argmin): the extreme along the axis (a pass of reduce_max or
  * reduce_min), then the first position holding it (or NaN), both from the IR; short passes
- * (`SHORT_PASS`) run the hand-written kernel in one pass.
+ * (`isShortPass`) run the hand-written kernel in one pass.
  */
 function argReduction(name: "argmax" | "argmin"): WasmRule {
   return (rt, [x], [a], { axis }, [out]) => {
@@ -199,7 +199,7 @@ function argReduction(name: "argmax" | "argmin"): WasmRule {
     ];
     const o = rt.allocFor(out);
     if (out.size === 0) return [o];
-    const shape = shapeOf(dims[1], dims[2]);
+    const shape = shapeOf(dims[1], dims[2], a.dtype);
     if (!shape) {
       const bytes: [number, number] = [ELEMENT_BYTES[a.dtype], ELEMENT_BYTES[out.dtype]];
       launchRows(rt, `${name}_${SUFFIX[a.dtype]}_short`, name, [x, o], bytes, dims);
