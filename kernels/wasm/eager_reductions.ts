@@ -3,19 +3,21 @@
  * dtype listed here, the one-op reduction kernel (kernels/lowering/one_op_reduction.ts) in each
  * loop shape it is listed in, rendered by the jit code generator with int32, float64 and bool
  * reductions vectorised too and a wide loop (several accumulators per row only where the result
- * does not depend on the order), so each gives the bits of the scalar loop, as jit's. `deno task build:kernels` writes the source to
+ * does not depend on the order, or float32 values accumulate in float64), so each but the
+ * float32 sums and products gives the bits of the scalar loop, as jit's; and the second pass of
+ * the index reductions (`firstPosition`). `deno task build:kernels` writes the source to
  * kernels/assembly/reductions.ts. Each export, named `primitive_suffix_shape`
- * (`reduce_max_f32_rows`), takes the operand's and the output's addresses, a range `[lo, hi)` of
- * outer rows, then its run-time sizes: `r` (rows) or `r, inner` (columns).
+ * (`reduce_max_f32_rows`, `first_position_f32_rows`), takes its operands' and output's
+ * addresses, a range `[lo, hi)` of outer rows, then its run-time sizes: `r` (rows) or
+ * `r, inner` (columns), then (float32 sums and products) the address of its float64 scratch.
  *
  * Float32 sums and products accumulate in float64 (`accumulatorOf`), as ref.
  *
  * The other reductions stay hand-written (kernels/assembly/reduce.ts): float64 sums and products
- * along rows keep several partial results, and bool maxima and minima (any, all) along rows, where a wide loop's 16
- * bools a step ran 1.25x slower than the hand-written 64. So do the short passes (`isShortPass`:
- * pooling windows), where the hand-written kernels combine the first two rows (or pairs)
- * straight into the output, where the loop kernel fills it with the identity first and combines
- * each row into it (2x2 pooling: about twice as fast).
+ * along rows keep several partial results, and bool maxima and minima (any, all) along rows,
+ * where a wide loop's 16 bools a step ran 1.25x slower than the hand-written 64. So do the short
+ * passes (`isShortPass`: pooling windows, short rows), where the hand-written kernels combine the
+ * first two rows (or pairs) straight into the output with less work per row.
  * @module
  */
 import type { DType } from "../../core/dtype.ts";

@@ -4,7 +4,8 @@
  * kernel pass, outermost run first. Empty reductions give the identity in the dtype, as JAX
  * (`reductionIdentity`). A pass of a reduction rendered from the kernel IR (eager_reductions.ts)
  * runs the loop shape that suits its sizes (`shapeOf`), but for short passes (its hand-written
- * `_short` kernel); the others run the hand-written kernels of kernels/assembly/reduce.ts.
+ * `_short` kernel); the others run the hand-written kernels of kernels/assembly/reduce.ts. Index
+ * reductions (argmax, argmin) run two rendered passes (`argReduction`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
