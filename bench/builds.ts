@@ -335,6 +335,16 @@ function reductionCases(): EagerCase[] {
     const shape = [2048, r, 64];
     add("max short columns float32", shape, float("float32"), (lib, t) => lib.numpy.max(t, 1));
     add("sum short columns int32", shape, int, (lib, t) => lib.numpy.sum(t, 1));
+    add(
+      "argmax short columns float32",
+      shape,
+      float("float32"),
+      (lib, t) => lib.numpy.argmax(t, 1),
+    );
+  }
+  for (const r of [3, 10, 100]) {
+    const shape = [65536 / r | 0, r];
+    add("argmax short rows float32", shape, float("float32"), (lib, t) => lib.numpy.argmax(t, 1));
   }
   add(
     "min rows float32 middle axis",

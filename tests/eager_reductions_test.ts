@@ -310,6 +310,10 @@ Deno.test("eager wasm argmax and argmin of long rows and columns (from the IR) a
     [[2, 300, 1], 1],
     [[4, 4, 70], 1],
     [[2, 15, 64], 1],
+    [[400, 3], 1],
+    [[200, 9], 1],
+    [[40, 3, 20], 1],
+    [[30, 2, 20], 1],
   ];
   for (const [shape, axis] of shapes) {
     const n = shape.reduce((a, b) => a * b, 1);

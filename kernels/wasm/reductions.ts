@@ -13,6 +13,7 @@ import type { ReductionShape } from "../lowering/one_op_reduction.ts";
 import {
   accumulatorOf,
   handWrittenExport,
+  isShortIndexPass,
   isShortPass,
   positionExport,
   reductionExport,
@@ -187,8 +188,8 @@ function launchPositions(
 
 /**
  * An index reduction (argmax, argmin): the extreme along the axis (a pass of reduce_max or
- * reduce_min), then the first position holding it (or NaN), both from the IR; short passes
- * (`isShortPass`) run the hand-written kernel in one pass.
+ * reduce_min, whichever kernel its sizes choose), then the first position holding it (or NaN)
+ * from the IR; short ones (`isShortIndexPass`) run the hand-written kernel in one pass.
  */
 function argReduction(name: "argmax" | "argmin"): WasmRule {
   return (rt, [x], [a], { axis }, [out]) => {
@@ -200,14 +201,13 @@ function argReduction(name: "argmax" | "argmin"): WasmRule {
     ];
     const o = rt.allocFor(out);
     if (out.size === 0) return [o];
-    const shape = shapeOf(dims[1], dims[2], a.dtype);
-    if (!shape) {
+    if (isShortIndexPass(dims[1], dims[2], dims[0])) {
       const bytes: [number, number] = [ELEMENT_BYTES[a.dtype], ELEMENT_BYTES[out.dtype]];
       launchRows(rt, `${name}_${SUFFIX[a.dtype]}_short`, name, [x, o], bytes, dims);
       return [o];
     }
     const m = pass(rt, name === "argmax" ? "reduce_max" : "reduce_min", x, a.dtype, dims);
-    launchPositions(rt, a.dtype, [x, m, o], dims, shape);
+    launchPositions(rt, a.dtype, [x, m, o], dims, dims[2] > 1 ? "columns" : "rows");
     rt.dispose(m);
     return [o];
   };
