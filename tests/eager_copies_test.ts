@@ -15,6 +15,9 @@ import { allocTyped, type DType } from "../core/dtype.ts";
 import { oneOpCopy } from "../kernels/lowering/one_op_copy.ts";
 import { viewStrideTerms } from "../kernels/lowering/sized_kernel.ts";
 import { irProblems } from "../kernels/lowering/verify_ir.ts";
+import { oneOpFill } from "../kernels/lowering/one_op_fill.ts";
+import { ELEMENT_BYTES, wasmRuntime } from "../kernels/wasm/runtime.ts";
+import { fill } from "../kernels/wasm/strided.ts";
 
 const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
 
@@ -230,4 +233,70 @@ Deno.test("a strided copy kernel's strides are its parameters, and the verifier 
   assert.deepEqual(viewStrideTerms(k, "store", 0), ["d0", "d1", "d2"]);
   const c = oneOpCopy("int32", "contiguous", false);
   assert.deepEqual(viewStrideTerms(c, "load", 0), ["s0", "s1", 1]);
+});
+
+/** Values a fill must store bit for bit: NaN, signed zeros, infinities, int32 extremes, bools. */
+const FILL_VALUES: Readonly<Record<DType, readonly number[]>> = {
+  float32: [NaN, -0, 0, Infinity, -Infinity, 1.5, -3.4e38, 1e-45],
+  float64: [NaN, -0, 0, Infinity, -Infinity, 1.5, -Number.MAX_VALUE, 5e-324],
+  int32: [0, -1, 2 ** 31 - 1, -(2 ** 31), 7],
+  bool: [0, 1],
+};
+
+Deno.test("eager wasm fills write every element and their padding, and nothing past it", () => {
+  const rt = wasmRuntime();
+  const view = (d: DType) =>
+    d === "bool"
+      ? rt.heap.u8
+      : d === "int32"
+      ? rt.heap.i32
+      : d === "float32"
+      ? rt.heap.f32
+      : rt.heap.f64;
+  for (const dtype of DTYPES) {
+    const size = ELEMENT_BYTES[dtype];
+    for (const n of [0, 1, 3, 4, 5, 15, 16, 17, 31, 64, 67, 100, 1000]) {
+      for (const v of FILL_VALUES[dtype]) {
+        const buf = rt.alloc(dtype, n + 64 / size);
+        const at = buf.ptr / size, padded = Math.ceil((n * size) / 16) * (16 / size);
+        const sentinel = dtype === "bool" ? 7 : dtype === "int32" ? -777 : 1234.5;
+        view(dtype).fill(sentinel, at, at + padded + 16 / size);
+        fill(rt, dtype, buf, v, n);
+        const got = view(dtype).slice(at, at + padded + 16 / size);
+        const want = dtype === "float32" ? Math.fround(v) : v;
+        got.forEach((g, i) => {
+          const w = i < padded ? want : sentinel;
+          assert.ok(
+            same(Number(g), w),
+            `fill of ${dtype} ${v}, ${n} elements, at ${i}: ${g}, not ${w}`,
+          );
+        });
+        rt.dispose(buf);
+      }
+    }
+  }
+  assert.deepEqual(irProblems(oneOpFill("float64")), []);
+});
+
+Deno.test("eager wasm pads with NaN, -0, int32 extremes, true and false equal ref", () => {
+  const cases = fc.constantFrom(...DTYPES).chain((dtype) =>
+    fc.record({
+      dtype: fc.constant(dtype),
+      shape: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 4 }),
+      fillValue: fc.constantFrom(...FILL_VALUES[dtype]),
+      lo: fc.integer({ min: 0, max: 20 }),
+      hi: fc.integer({ min: 0, max: 3 }),
+    }).chain((c) => fc.record({ c: fc.constant(c), values: valuesOf(dtype, c.shape) }))
+  );
+  fc.assert(
+    fc.property(cases, ({ c, values }) => {
+      const n = c.shape.length;
+      const lo = c.shape.map((_, d) => (d === n - 1 ? c.lo : c.hi));
+      const hi = c.shape.map(() => c.hi);
+      const what = `pad of ${c.dtype} ${JSON.stringify(c)} with ${c.fillValue}`;
+      const pad = (x: Array) => lax.pad(x, lo, hi, c.shape.map(() => 0), c.fillValue);
+      check(what, pad, c.dtype, [[c.shape, values]]);
+    }),
+    { numRuns: 200 },
+  );
 });

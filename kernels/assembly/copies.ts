@@ -854,3 +854,93 @@ export function accumulate_i32_strided_r4(in0: usize, in1: usize, out0: usize, l
     }
   }
 }
+export function fill_f32(out0: usize, lo: i32, hi: i32, p0: f32): void {
+  const vp0 = f32x4.splat(p0);
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0 = vp0;
+    const t0_1 = vp0;
+    const t0_2 = vp0;
+    const t0_3 = vp0;
+    v128.store(out0 + ((i0) << 2), t0_0);
+    v128.store(out0 + ((i0) << 2), t0_1, 16);
+    v128.store(out0 + ((i0) << 2), t0_2, 32);
+    v128.store(out0 + ((i0) << 2), t0_3, 48);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0 = vp0;
+    v128.store(out0 + ((i0) << 2), t0);
+  }
+  for (; i0 < hi; i0++) {
+    const t0: f32 = p0;
+    store<f32>(out0 + ((i0) << 2), t0);
+  }
+}
+export function fill_f64(out0: usize, lo: i32, hi: i32, p0: f64): void {
+  const vp0 = f64x2.splat(p0);
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0a = vp0;
+    const t0_0b = vp0;
+    const t0_1a = vp0;
+    const t0_1b = vp0;
+    const t0_2a = vp0;
+    const t0_2b = vp0;
+    const t0_3a = vp0;
+    const t0_3b = vp0;
+    v128.store(out0 + ((i0) << 3), t0_0a); v128.store(out0 + ((i0) << 3), t0_0b, 16);
+    v128.store(out0 + ((i0) << 3), t0_1a, 32); v128.store(out0 + ((i0) << 3), t0_1b, 48);
+    v128.store(out0 + ((i0) << 3), t0_2a, 64); v128.store(out0 + ((i0) << 3), t0_2b, 80);
+    v128.store(out0 + ((i0) << 3), t0_3a, 96); v128.store(out0 + ((i0) << 3), t0_3b, 112);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0a = vp0;
+    const t0b = vp0;
+    v128.store(out0 + ((i0) << 3), t0a); v128.store(out0 + ((i0) << 3), t0b, 16);
+  }
+  for (; i0 < hi; i0++) {
+    const t0: f64 = p0;
+    store<f64>(out0 + ((i0) << 3), t0);
+  }
+}
+export function fill_i32(out0: usize, lo: i32, hi: i32, p0: i32): void {
+  const vp0 = i32x4.splat(p0);
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0 = vp0;
+    const t0_1 = vp0;
+    const t0_2 = vp0;
+    const t0_3 = vp0;
+    v128.store(out0 + ((i0) << 2), t0_0);
+    v128.store(out0 + ((i0) << 2), t0_1, 16);
+    v128.store(out0 + ((i0) << 2), t0_2, 32);
+    v128.store(out0 + ((i0) << 2), t0_3, 48);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0 = vp0;
+    v128.store(out0 + ((i0) << 2), t0);
+  }
+  for (; i0 < hi; i0++) {
+    const t0: i32 = p0;
+    store<i32>(out0 + ((i0) << 2), t0);
+  }
+}
+export function fill_u8(out0: usize, lo: i32, hi: i32, p0: i32): void {
+  const vp0 = i32x4.splat(-p0);
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0 = vp0;
+    const t0_1 = vp0;
+    const t0_2 = vp0;
+    const t0_3 = vp0;
+    v128.store(out0 + (i0), i8x16.neg(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(t0_0, t0_1), i16x8.narrow_i32x4_s(t0_2, t0_3))));
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0 = vp0;
+    v128.store32_lane(out0 + (i0), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t0, i32x4.splat(1)), v128.and(t0, i32x4.splat(1))), i16x8.splat(0)), 0);
+  }
+  for (; i0 < hi; i0++) {
+    const t0: i32 = p0;
+    store<u8>(out0 + (i0), t0);
+  }
+}

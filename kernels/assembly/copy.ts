@@ -2,7 +2,7 @@
  * Strided element movement: `dst[Σ i_d dstStride_d] = src[Σ i_d srcStride_d]` over every index
  * of a shape, and the accumulating form `+=`. Every structural primitive (broadcast, transpose,
  * slice, rev, pad, concatenate) and sliding windows (patches and its transpose) are such copies;
- * the runtime merges and orders their axes before calling. Also fills.
+ * the runtime merges and orders their axes before calling.
  *
  * Shapes and strides arrive in a metadata block of i32: `[shape(rank), srcStrides(rank),
  * dstStrides(rank), scratch(rank)]`, strides in elements (negative for reversed axes), rank >= 3.
@@ -174,30 +174,4 @@ export function accumulate_strided_f64(rank: i32, meta: usize, src: usize, dst: 
 /** Strided `dst += src` of i32. */
 export function accumulate_strided_i32(rank: i32, meta: usize, src: usize, dst: usize): void {
   walk<i32>(true, rank, meta, src, dst);
-}
-
-// ---------------------------------------------------------------- fills
-
-// @ts-ignore: decorator
-@inline function fillWith<T>(dst: usize, v: T, n: i32): void {
-  const vec = v128.splat<T>(v);
-  const end = dst + ((<usize>(n * sizeof<T>()) + 15) & ~15);
-  for (; dst < end; dst += 16) v128.store(dst, vec);
-}
-
-/** Fills `n` f32 (the padding included). */
-export function fill_f32(dst: usize, v: f32, n: i32): void {
-  fillWith<f32>(dst, v, n);
-}
-/** Fills `n` f64. */
-export function fill_f64(dst: usize, v: f64, n: i32): void {
-  fillWith<f64>(dst, v, n);
-}
-/** Fills `n` i32. */
-export function fill_i32(dst: usize, v: i32, n: i32): void {
-  fillWith<i32>(dst, v, n);
-}
-/** Fills `n` bytes. */
-export function fill_u8(dst: usize, v: i32, n: i32): void {
-  fillWith<u8>(dst, <u8>v, n);
 }

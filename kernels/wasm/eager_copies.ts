@@ -10,7 +10,9 @@
  * the destination's, a range `[lo, hi)` of the outermost axis, the sizes `n1, ..`, then the
  * strides in elements (see `oneOpCopy`).
  *
- * Fills, copies of rank above 3 after merging axes (accumulations: above 4; an odometer over the
+ * The fills of each dtype too (kernels/lowering/one_op_fill.ts: `fill_suffix`).
+ *
+ * Copies of rank above 3 after merging axes (accumulations: above 4; an odometer over the
  * outer axes), of bools, of contiguous rows of many bytes (`memory.copy`), and accumulations of
  * contiguous rows of 17-32 bytes stay hand-written (kernels/assembly/copy.ts;
  * kernels/wasm/strided.ts picks).
@@ -18,12 +20,16 @@
  */
 import type { DType } from "../../core/dtype.ts";
 import { type CopyShape, oneOpCopy } from "../lowering/one_op_copy.ts";
+import { oneOpFill } from "../lowering/one_op_fill.ts";
 import { emitFusedKernel } from "./fused_codegen.ts";
 import { EAGER_REDUCTION_VECTOR, generatedModule } from "./render_assemblyscript.ts";
 import { SUFFIX } from "./runtime.ts";
 
 /** The dtype whose loads and stores move elements of each size. */
 const MOVED_AS: Readonly<Record<number, DType>> = { 1: "bool", 4: "int32", 8: "float64" };
+
+/** The dtypes filled (`fill_suffix`). */
+const FILLED: readonly DType[] = ["float32", "float64", "int32", "bool"];
 
 /** The dtypes accumulated. */
 const ACCUMULATED: readonly DType[] = ["float32", "float64", "int32"];
@@ -60,7 +66,13 @@ export function copyExport(
   return accumulate ? `accumulate_${SUFFIX[dtype]}_${shape}${r}` : `copy_${bytes}_${shape}`;
 }
 
-/** The AssemblyScript source of the eager strided copies. */
+/**
+ * The export name of the fill of `dtype` (kernels/lowering/one_op_fill.ts), taking the
+ * destination's address, the range `[lo, hi)` of elements, then the value.
+ */
+export const fillExport = (dtype: DType): string => `fill_${SUFFIX[dtype]}`;
+
+/** The AssemblyScript source of the eager strided copies and fills. */
 export function renderEagerCopies(): string {
   const emit = (dtype: DType, bytes: number, accumulate: boolean, rank = 3) =>
     SHAPES.map((shape) =>
@@ -73,6 +85,9 @@ export function renderEagerCopies(): string {
   const kernels = [
     ...Object.entries(MOVED_AS).flatMap(([bytes, dtype]) => emit(dtype, Number(bytes), false)),
     ...ACCUMULATED.flatMap((dtype) => ACCUMULATE_RANKS.flatMap((r) => emit(dtype, 0, true, r))),
+    ...FILLED.map((dtype) =>
+      emitFusedKernel(oneOpFill(dtype), fillExport(dtype), { target: EAGER_REDUCTION_VECTOR })
+    ),
   ];
   return generatedModule(kernels, "kernels/wasm/eager_copies.ts");
 }

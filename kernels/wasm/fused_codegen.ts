@@ -42,6 +42,8 @@ import {
   boolStore16,
   constantGlobals,
   type Lanes,
+  paramName,
+  paramSplat,
   partNames,
   REG,
   renderScalar,
@@ -273,7 +275,8 @@ export interface EmitOptions {
  * Emits one fused kernel's loop kernel as an exported AssemblyScript function named `name`,
  * taking its input and output addresses, the range `[lo, hi)` of the outermost axis it runs
  * (`[0, 1)` for a kernel without axes), then the run-time sizes of a sized kernel
- * (sized_kernel.ts), as i32 in axis order, then the run-time strides of a strided one.
+ * (sized_kernel.ts), as i32 in axis order, then the run-time strides of a strided one, then
+ * the kernel's parameters (`params`, kernel_ir.ts), each as its dtype's register type.
  */
 export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOptions = {}): string {
   const regs = registers(k);
@@ -285,6 +288,7 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
     "hi: i32",
     ...sizes.map((n) => `${n}: i32`),
     ...strideParams(k).map((n) => `${n}: i32`),
+    ...(k.params ?? []).map((d, i) => `${paramName(i)}: ${REG[d]}`),
   ];
   const plan = planVector(k, options.target ?? ASSEMBLYSCRIPT_VECTOR);
   const vector = plan ? vectorLoop(k, regs, plan) : null;
@@ -295,6 +299,7 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
   }
   return [
     `export function ${name}(${params.join(", ")}): void {`,
+    ...(vector ? k.params ?? [] : []).map((d, i) => `  ${paramSplat(d, i)}`),
     ...reductionInit(k).map((l) => `  ${l}`),
     ...(isStrided(k) && !vector && steppable(k)
       ? stridedRows(k, regs)

@@ -352,6 +352,8 @@ export function renderScalar(e: Expr, args: readonly string[]): string {
   switch (e.kind) {
     case "const":
       return scalarConst(e.dtype, e.value);
+    case "param":
+      return paramName(e.param);
     case "select":
       return `(${args[0]} != 0 ? ${args[1]} : ${args[2]})`;
     case "convert":
@@ -403,6 +405,8 @@ export function renderVector(e: Expr, args: readonly Lanes[]): Lanes | null {
   switch (e.kind) {
     case "const":
       return vectorConst(e.dtype, e.value);
+    case "param":
+      return Array(PARTS[e.dtype]).fill(`v${paramName(e.param)}`);
     case "select": {
       const [cond, onTrue, onFalse] = args;
       const masks = PARTS[e.dtype] === 2 ? masks32To64(cond[0]) : cond;
@@ -428,6 +432,18 @@ export function renderVector(e: Expr, args: readonly Lanes[]): Lanes | null {
     default:
       return null;
   }
+}
+
+/** The argument holding run-time parameter `i` of a kernel (kernel_ir.ts `param`). */
+export const paramName = (i: number): string => `p${i}`;
+
+/**
+ * The declaration of parameter `i` of dtype `d` as the v128 its vector code reads (`renderVector`
+ * of a `param` node; bool as lane masks), made once before the loops.
+ */
+export function paramSplat(d: DType, i: number): string {
+  const p = paramName(i);
+  return `const v${p} = ${SHAPE[d]}.splat(${d === "bool" ? `-${p}` : p});`;
 }
 
 /** A scalar load of a `d` element at byte address `addr`, as a register value. */

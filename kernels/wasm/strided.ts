@@ -9,7 +9,7 @@ import type { DType } from "../../core/dtype.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { CopyShape } from "../lowering/one_op_copy.ts";
-import { copyExport, copyShape } from "./eager_copies.ts";
+import { copyExport, copyShape, fillExport } from "./eager_copies.ts";
 import { splitRange } from "./split.ts";
 import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
 
@@ -177,7 +177,10 @@ export function stridedCopy(
   rt.parallel(tasks, accumulate ? "accumulate" : "copy");
 }
 
-/** Fills the first `n` elements of `buf` (and its padding) with `value`. */
+/**
+ * Fills the first `n` elements of `buf` and its padding (to the next 16 bytes) with `value`,
+ * by the fill kernel rendered from the IR (kernels/lowering/one_op_fill.ts).
+ */
 export function fill(
   rt: WasmRuntime,
   dtype: DType,
@@ -185,7 +188,8 @@ export function fill(
   value: number,
   n: number,
 ): void {
-  rt.kernel(`fill_${SUFFIX[dtype]}`, "fill")(buf.ptr, value, n);
+  const size = ELEMENT_BYTES[dtype], padded = (Math.ceil((n * size) / 16) * 16) / size;
+  rt.kernel(fillExport(dtype), "fill")(buf.ptr, 0, padded, value);
 }
 
 /** Whether strides walk the first elements of a buffer in order (axes of size 1 aside). */
