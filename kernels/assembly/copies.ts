@@ -7,17 +7,10 @@ export function copy_1_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1:
     for (let i1 = 0; i1 < n1; i1++) {
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
-        const w0 = i8x16.neg(v128.load(in0 + (i0 * s0 + i1 * s1 + i2)));
-        const w0l = i16x8.extend_low_i8x16_s(w0), w0h = i16x8.extend_high_i8x16_s(w0);
-        const t0_0 = i32x4.extend_low_i16x8_s(w0l);
-        const t0_1 = i32x4.extend_high_i16x8_s(w0l);
-        const t0_2 = i32x4.extend_low_i16x8_s(w0h);
-        const t0_3 = i32x4.extend_high_i16x8_s(w0h);
-        v128.store(out0 + (i0 * d0 + i1 * d1 + i2), i8x16.neg(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(t0_0, t0_1), i16x8.narrow_i32x4_s(t0_2, t0_3))));
+        v128.store(out0 + (i0 * d0 + i1 * d1 + i2), v128.load(in0 + (i0 * s0 + i1 * s1 + i2)));
       }
       for (; i2 + 4 <= n2; i2 += 4) {
-        const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0 * s0 + i1 * s1 + i2)))));
-        v128.store32_lane(out0 + (i0 * d0 + i1 * d1 + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t0, i32x4.splat(1)), v128.and(t0, i32x4.splat(1))), i16x8.splat(0)), 0);
+        v128.store32_lane(out0 + (i0 * d0 + i1 * d1 + i2), v128.load32_zero(in0 + (i0 * s0 + i1 * s1 + i2)), 0);
       }
       for (; i2 < n2; i2++) {
         const t0: i32 = <i32>load<u8>(in0 + (i0 * s0 + i1 * s1 + i2));
@@ -31,15 +24,10 @@ export function copy_1_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32,
     for (let i1 = 0; i1 < n1; i1++) {
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
-        const t0_0 = i32x4.ne(v128.load8_splat(in0 + (i0 * s0 + i1 * s1)), i32x4.splat(0));
-        const t0_1 = i32x4.ne(v128.load8_splat(in0 + (i0 * s0 + i1 * s1)), i32x4.splat(0));
-        const t0_2 = i32x4.ne(v128.load8_splat(in0 + (i0 * s0 + i1 * s1)), i32x4.splat(0));
-        const t0_3 = i32x4.ne(v128.load8_splat(in0 + (i0 * s0 + i1 * s1)), i32x4.splat(0));
-        v128.store(out0 + (i0 * d0 + i1 * d1 + i2), i8x16.neg(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(t0_0, t0_1), i16x8.narrow_i32x4_s(t0_2, t0_3))));
+        v128.store(out0 + (i0 * d0 + i1 * d1 + i2), v128.load8_splat(in0 + (i0 * s0 + i1 * s1)));
       }
       for (; i2 + 4 <= n2; i2 += 4) {
-        const t0 = i32x4.ne(v128.load8_splat(in0 + (i0 * s0 + i1 * s1)), i32x4.splat(0));
-        v128.store32_lane(out0 + (i0 * d0 + i1 * d1 + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t0, i32x4.splat(1)), v128.and(t0, i32x4.splat(1))), i16x8.splat(0)), 0);
+        v128.store32_lane(out0 + (i0 * d0 + i1 * d1 + i2), v128.load8_splat(in0 + (i0 * s0 + i1 * s1)), 0);
       }
       for (; i2 < n2; i2++) {
         const t0: i32 = <i32>load<u8>(in0 + (i0 * s0 + i1 * s1));
@@ -929,15 +917,10 @@ export function fill_u8(out0: usize, lo: i32, hi: i32, p0: i32): void {
   const vp0 = i32x4.splat(-p0);
   let i0 = lo;
   for (; i0 + 16 <= hi; i0 += 16) {
-    const t0_0 = vp0;
-    const t0_1 = vp0;
-    const t0_2 = vp0;
-    const t0_3 = vp0;
-    v128.store(out0 + (i0), i8x16.neg(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(t0_0, t0_1), i16x8.narrow_i32x4_s(t0_2, t0_3))));
+    v128.store(out0 + (i0), i8x16.splat(<u8>p0));
   }
   for (; i0 + 4 <= hi; i0 += 4) {
-    const t0 = vp0;
-    v128.store32_lane(out0 + (i0), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t0, i32x4.splat(1)), v128.and(t0, i32x4.splat(1))), i16x8.splat(0)), 0);
+    v128.store32_lane(out0 + (i0), i8x16.splat(<u8>p0), 0);
   }
   for (; i0 < hi; i0++) {
     const t0: i32 = p0;

@@ -38,6 +38,8 @@ import {
 } from "../lowering/vectorize.ts";
 import {
   ASSEMBLYSCRIPT_VECTOR,
+  boolBytes,
+  boolBytesStore,
   boolLoad16,
   boolStore16,
   constantGlobals,
@@ -383,7 +385,7 @@ export const WIDE = 4;
  * names its registers `t<n>_<u>` and reaches its elements through constant byte offsets from
  * copy 0's addresses): every copy's loads and arithmetic, then every copy's stores, so that
  * independent chains (a math function's long latency) overlap and one loop test serves a line.
- * Contiguous bool loads and stores move the copies' 16 bytes at once. Each element runs the
+ * Contiguous bool loads and stores, and byte moves, move the copies' 16 bytes at once. Each element runs the
  * same operations as in the four-lane loop: the same bits. A copy's reduction across lanes has
  * its own accumulator, declared before the loop (`before`) and combined into the four-lane
  * loop's after it (`after`): only for reductions that come out the same in any order.
@@ -398,7 +400,7 @@ function wideLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): Required<Ve
   );
   const isStore = (l: string) => /^v128\.store/.test(l);
   const each = copies.map((c) => {
-    const wide = new Set([...c.bools!.loads, ...c.bools!.stores].map((b) => b.line));
+    const wide = new Set([...c.bools!.loads, ...c.bools!.stores, ...c.moves!].map((b) => b.line));
     return c.body.filter((l) => !wide.has(l));
   });
   const byteStores = copies[0].bools!.stores.map(({ addr }, j) =>
@@ -421,6 +423,7 @@ function wideLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): Required<Ve
   const body = [
     ...byteLoads,
     ...each.flatMap((lines) => lines.filter((l) => !isStore(l))),
+    ...copies[0].moves!.map((m) => m.wide),
     ...each.flatMap((lines) => lines.filter(isStore)),
     ...byteStores,
     ...bytes,
@@ -488,6 +491,8 @@ export interface VectorLoop {
     loads: { register: string; addr: string; line: string }[];
     stores: { addr: string; value: string; line: string }[];
   };
+  /** The body's byte moves (`byteMove`), each one line of `body`, and its 16-bool form. */
+  moves?: { line: string; wide: string }[];
 }
 
 /** The vector loop of `k` under `plan`. */
@@ -610,7 +615,13 @@ export function vectorBody(
     copy ? (4 * copy * strides[strides.length - 1]) << SHIFT[d] : 0;
   const body: string[] = [], before: string[] = [], after: string[] = [];
   const bools: Required<VectorLoop>["bools"] = { loads: [], stores: [] };
+  const moved = k.stores.map((s) => byteMove(k, plan, s, places));
+  // Nodes only byte moves read are not evaluated as lanes.
+  const reached = (moves: boolean) =>
+    new Set(topologicalOrder(k.stores.filter((_, i) => !!moved[i] === moves).map((s) => s.value)));
+  const [kept, movedOnly] = [reached(false), reached(true)];
   for (const e of regs.order) {
+    if (movedOnly.has(e) && !kept.has(e)) continue;
     const r = name(e);
     let value: Lanes;
     if (e.kind !== "load") value = renderVector(e, operands(e).map(lanes))!;
@@ -635,7 +646,18 @@ export function vectorBody(
     const names = partNames(r, e.dtype);
     body.push(...names.map((n, p) => `const ${n} = ${value[p]};`));
   }
+  // Byte moves first: each reads memory, so before any store writes (outputs may overwrite inputs).
+  const moves: Required<VectorLoop>["moves"] = [];
   k.stores.forEach((s, i) => {
+    const bytes = moved[i];
+    if (!bytes) return;
+    const addr = storePlaces(k, s, places).addr!, at = offset(s.strides, "bool");
+    const line = boolBytesStore(addr, bytes(4, copy ? 4 * copy : 0), 4, at);
+    body.push(line);
+    moves.push({ line, wide: boolBytesStore(addr, bytes(16, 0), 16) });
+  });
+  k.stores.forEach((s, i) => {
+    if (moved[i]) return;
     const d = k.outputs[s.output];
     const value = lanes(s.value);
     if (!s.reduce) {
@@ -657,7 +679,32 @@ export function vectorBody(
     before.push(...step.before);
     after.push(...step.after);
   });
-  return { kind: plan.mode, body, before, after, bools };
+  return { kind: plan.mode, body, before, after, bools, moves };
+}
+
+/**
+ * Whether plain store `s` of `k` is a byte move in a lanes loop: a bool store whose value is
+ * an unpadded bool load (contiguous or splat) or a bool parameter, with no arithmetic, so that
+ * its bools move as the bytes they are (0 or 1) instead of lane masks (`boolBytes`); then the
+ * v128 of its `n` (4 or 16) bools from the point `ahead` elements on (contiguous loads), else
+ * null.
+ */
+function byteMove(
+  k: LoopKernel,
+  plan: VectorPlan,
+  s: Store,
+  places: Places,
+): ((n: 4 | 16, ahead: number) => string) | null {
+  const out = places.output(s.output), e = s.value;
+  if (plan.mode !== "lanes" || s.reduce || k.outputs[s.output] !== "bool") return null;
+  if (!out.base || out.registers.length) return null;
+  if (e.kind === "param") return (n) => boolBytes({ param: paramName(e.param) }, n);
+  if (e.kind !== "load" || k.loads[e.load].padding) return null;
+  const pattern = plan.loads.get(e.load);
+  const at = loadPlace(k, e, places);
+  if ((pattern !== "contiguous" && pattern !== "splat") || "register" in at) return null;
+  return (n, ahead) =>
+    boolBytes({ addr: at.addr, pattern, offset: pattern === "splat" ? 0 : ahead }, n);
 }
 
 /**

@@ -533,6 +533,29 @@ export function boolStore16(addr: string, fours: Lanes): string {
   return `v128.store(${addr}, i8x16.neg(${bytes}));`;
 }
 
+/**
+ * `n` (4 or 16) bools as the low bytes of a v128, for a move that keeps them bytes (0 or 1)
+ * instead of lane masks: read at `addr` plus `offset` bytes (`contiguous`), one byte copied to
+ * every lane (`splat`), or a bool parameter's value copied so.
+ */
+export function boolBytes(
+  from: { addr: string; pattern: "contiguous" | "splat"; offset: number } | { param: string },
+  n: 4 | 16,
+): string {
+  if ("param" in from) return `i8x16.splat(<u8>${from.param})`;
+  const at = from.offset ? `${from.addr}, ${from.offset}` : from.addr;
+  if (from.pattern === "splat") return `v128.load8_splat(${at})`;
+  return n === 16 ? `v128.load(${at})` : `v128.load32_zero(${at})`;
+}
+
+/** Stores the low `n` (4 or 16) bytes of `bytes` (`boolBytes`) at `addr` plus `offset` bytes. */
+export function boolBytesStore(addr: string, bytes: string, n: 4 | 16, offset = 0): string {
+  const imm = offset ? `, ${offset}` : "";
+  return n === 16
+    ? `v128.store(${addr}, ${bytes}${imm});`
+    : `v128.store32_lane(${addr}, ${bytes}, 0${imm});`;
+}
+
 /** Each reduction's step combining the accumulated value and a new one, in scalar code. */
 export const SCALAR_REDUCE: Readonly<Record<ReduceOp, ScalarForm>> = {
   add: infix("+"),

@@ -71,9 +71,9 @@ export function outerSplit(
 const BULK_BYTES = 512;
 
 /**
- * Whether merged copy `s` of `dtype` runs a kernel rendered from the IR (eager_copies.ts). Not
- * those of bools (whose vector loads widen bytes to lanes, where the hand-written kernel moves
- * 16 bytes at once), nor contiguous ones of rows long enough for `memory.copy`, nor, adding,
+ * Whether merged copy `s` of `dtype` runs a kernel rendered from the IR (eager_copies.ts) (bools
+ * too: their moves are byte moves, fused_codegen.ts `byteMove`). Not contiguous ones of rows
+ * long enough for `memory.copy`, nor, adding,
  * contiguous rows of 17-32 bytes (the hand-written kernel adds two overlapping vectors: 1.6x
  * faster on 3-wide float64 windows). Copies of rank 3 and accumulations of rank 3, and of rank
  * 4 along contiguous rows (2-d windows without channels: 0.83x), only: the hand-written odometer
@@ -91,7 +91,7 @@ function rendered(
     if (s.shape.length === 3) return !(contiguous && bytes > 16 && bytes <= 32);
     return s.shape.length === 4 && contiguous && !(bytes > 16 && bytes <= 32);
   }
-  if (s.shape.length !== 3 || dtype === "bool") return false;
+  if (s.shape.length !== 3) return false;
   return !contiguous || bytes < BULK_BYTES;
 }
 
