@@ -5,6 +5,10 @@
 export function copy_1_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < n1; i1++) {
+      if ((n2 << 0) >= 512) {
+        memory.copy(out0 + (i0 * d0 + i1 * d1), in0 + (i0 * s0 + i1 * s1), (n2 << 0));
+        continue;
+      }
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
         v128.store(out0 + (i0 * d0 + i1 * d1 + i2), v128.load(in0 + (i0 * s0 + i1 * s1 + i2)));
@@ -55,6 +59,10 @@ export function copy_1_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i3
 export function copy_4_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < n1; i1++) {
+      if ((n2 << 2) >= 512) {
+        memory.copy(out0 + ((i0 * d0 + i1 * d1) << 2), in0 + ((i0 * s0 + i1 * s1) << 2), (n2 << 2));
+        continue;
+      }
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
         const t0_0 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2));
@@ -121,6 +129,10 @@ export function copy_4_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i3
 export function copy_8_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < n1; i1++) {
+      if ((n2 << 3) >= 512) {
+        memory.copy(out0 + ((i0 * d0 + i1 * d1) << 3), in0 + ((i0 * s0 + i1 * s1) << 3), (n2 << 3));
+        continue;
+      }
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
         const t0_0a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3));

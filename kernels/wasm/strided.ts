@@ -67,13 +67,10 @@ export function outerSplit(
   return splitRange(shape[0], disjoint ? sizeOf(shape) : 0, threads);
 }
 
-/** Rows of at least this many contiguous bytes are copied by `memory.copy` (hand-written). */
-const BULK_BYTES = 512;
-
 /**
  * Whether merged copy `s` of `dtype` runs a kernel rendered from the IR (eager_copies.ts) (bools
- * too: their moves are byte moves, fused_codegen.ts `byteMove`). Not contiguous ones of rows
- * long enough for `memory.copy`, nor, adding,
+ * too: their moves are byte moves, fused_codegen.ts `byteMove`; contiguous rows long enough are
+ * one `memory.copy`, `bulkRow`). Not, adding,
  * contiguous rows of 17-32 bytes (the hand-written kernel adds two overlapping vectors: 1.6x
  * faster on 3-wide float64 windows). Copies of rank 3 and accumulations of rank 3, and of rank
  * 4 along contiguous rows (2-d windows without channels: 0.83x), only: the hand-written odometer
@@ -91,8 +88,7 @@ function rendered(
     if (s.shape.length === 3) return !(contiguous && bytes > 16 && bytes <= 32);
     return s.shape.length === 4 && contiguous && !(bytes > 16 && bytes <= 32);
   }
-  if (s.shape.length !== 3) return false;
-  return !contiguous || bytes < BULK_BYTES;
+  return s.shape.length === 3;
 }
 
 /**
