@@ -2,20 +2,17 @@
  * The prebuilt eager strided copies rendered from the kernel IR: the one-op copy kernel
  * (kernels/lowering/one_op_copy.ts) of each element size (1, 4 and 8 bytes, moved as bool,
  * int32 and float64 elements, whose loads and stores keep every bit) and the accumulating one
- * of float32, float64 and int32 at ranks 3 and 4, each in every loop shape, rendered by the jit
- * code generator.
- * `deno task build:kernels` writes the source to kernels/assembly/copies.ts. Each export, named
- * `copy_size_shape` (`copy_4_contiguous`) or `accumulate_suffix_shape[_rN]`
- * (`accumulate_f32_strided`, `accumulate_f64_splat_r4`), takes the source's address (accumulating: then the destination's),
- * the destination's, a range `[lo, hi)` of the outermost axis, the sizes `n1, ..`, then the
- * strides in elements (see `oneOpCopy`).
+ * of float32, float64 and int32, at ranks 3 to 6 (`COPY_RANKS`), each in every loop shape, and
+ * the fill of each dtype (kernels/lowering/one_op_fill.ts), rendered by the jit code generator.
+ * `deno task build:kernels` writes the source to kernels/assembly/copies.ts. Each copy export,
+ * named `copy_size_shape[_rN]` (`copy_4_contiguous`, `copy_1_strided_r5`) or
+ * `accumulate_suffix_shape[_rN]` (`accumulate_f64_splat_r4`), takes the source's address
+ * (accumulating: then the destination's), the destination's, a range `[lo, hi)` of the
+ * outermost axis, the sizes `n1, ..`, then the strides in elements (see `oneOpCopy`); each fill,
+ * `fill_suffix`, the destination's address, a range of elements and the value.
  *
- * The fills of each dtype too (kernels/lowering/one_op_fill.ts: `fill_suffix`).
- *
- * Copies of rank above 3 after merging axes (accumulations: above 4; an odometer over the
- * outer axes), of bools, of contiguous rows of many bytes (`memory.copy`), and accumulations of
- * contiguous rows of 17-32 bytes stay hand-written (kernels/assembly/copy.ts;
- * kernels/wasm/strided.ts picks).
+ * Only float64 accumulations along contiguous rows of 17-32 bytes stay hand-written
+ * (kernels/assembly/copy.ts; kernels/wasm/strided.ts picks and says why).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -34,20 +31,39 @@ const FILLED: readonly DType[] = ["float32", "float64", "int32", "bool"];
 /** The dtypes accumulated. */
 const ACCUMULATED: readonly DType[] = ["float32", "float64", "int32"];
 
-/** The ranks of the accumulating copies rendered (after merging axes). */
-export const ACCUMULATE_RANKS: readonly number[] = [3, 4];
+/**
+ * The ranks of the copies rendered (after merging axes, at least 3); strided.ts runs a copy of
+ * a higher rank as copies of the innermost `MAX_COPY_RANK` axes.
+ */
+export const COPY_RANKS: readonly number[] = [3, 4, 5, 6];
+
+/** The highest rank of a rendered copy. */
+export const MAX_COPY_RANK = 6;
 
 const SHAPES: readonly CopyShape[] = ["contiguous", "splat", "strided"];
 
 /**
- * Rows shorter than this run the strided loop shape whatever their strides: it steps each
- * address along a row, where the vector shapes' scalar remainder multiplies every index.
+ * Rows shorter than this many elements of each size run the strided loop shape whatever their
+ * strides: it steps each address along a row. Copies' rows of 5 to 8 elements of 1 or 4 bytes
+ * run two overlapping fours (fused_codegen.ts `shortRow`); float64's fours are 32 bytes, and
+ * accumulations' overlapping fours read what the last row's wrote at another alignment, which
+ * defeats store forwarding: the stepped scalar row was faster on patches_transpose of 5-wide
+ * windows (float64 overlapping fours: 1.23x slower; float32: 1.04x).
  */
-const SHORT_ROW = 8;
+const SHORT_ROW = (bytes: number, accumulate: boolean): number => accumulate || bytes === 8 ? 8 : 5;
 
-/** The loop shape of a copy with innermost strides `src` and `dst` and rows of `n`. */
-export function copyShape(src: number, dst: number, n: number): CopyShape {
-  if (dst !== 1 || n < SHORT_ROW) return "strided";
+/**
+ * The loop shape of a copy (`accumulate`: an addition) of `bytes`-byte elements with innermost
+ * strides `src` and `dst` and rows of `n`.
+ */
+export function copyShape(
+  src: number,
+  dst: number,
+  n: number,
+  bytes: number,
+  accumulate: boolean,
+): CopyShape {
+  if (dst !== 1 || n < SHORT_ROW(bytes, accumulate)) return "strided";
   return src === 1 ? "contiguous" : src === 0 ? "splat" : "strided";
 }
 
@@ -63,7 +79,7 @@ export function copyExport(
   rank = 3,
 ): string {
   const r = rank === 3 ? "" : `_r${rank}`;
-  return accumulate ? `accumulate_${SUFFIX[dtype]}_${shape}${r}` : `copy_${bytes}_${shape}`;
+  return accumulate ? `accumulate_${SUFFIX[dtype]}_${shape}${r}` : `copy_${bytes}_${shape}${r}`;
 }
 
 /**
@@ -83,8 +99,10 @@ export function renderEagerCopies(): string {
       )
     );
   const kernels = [
-    ...Object.entries(MOVED_AS).flatMap(([bytes, dtype]) => emit(dtype, Number(bytes), false)),
-    ...ACCUMULATED.flatMap((dtype) => ACCUMULATE_RANKS.flatMap((r) => emit(dtype, 0, true, r))),
+    ...Object.entries(MOVED_AS).flatMap(([bytes, dtype]) =>
+      COPY_RANKS.flatMap((r) => emit(dtype, Number(bytes), false, r))
+    ),
+    ...ACCUMULATED.flatMap((dtype) => COPY_RANKS.flatMap((r) => emit(dtype, 0, true, r))),
     ...FILLED.map((dtype) =>
       emitFusedKernel(oneOpFill(dtype), fillExport(dtype), { target: EAGER_REDUCTION_VECTOR })
     ),

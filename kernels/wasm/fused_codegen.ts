@@ -293,22 +293,35 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
     ...(k.params ?? []).map((d, i) => `${paramName(i)}: ${REG[d]}`),
   ];
   const plan = planVector(k, options.target ?? ASSEMBLYSCRIPT_VECTOR);
-  const vector = plan ? vectorLoop(k, regs, plan) : null;
-  const wide = k.stores.every((s) => !s.reduce) || (options.wideReductions &&
-    k.stores.every((s, i) => orderFree(s, k.outputs[s.output]) || plan?.stores[i] === "lanes"));
-  if (vector && plan && plan.mode === "lanes" && wide) {
-    vector.wide = wideLoop(k, regs, plan);
-  }
-  if (vector && plan) vector.bulk = bulkRow(k, plan);
+  const strided = isStrided(k) && steppable(k) && plan?.mode !== "pairs";
+  const vector = plan && !strided ? vectorNest(k, regs, plan, options) : null;
   return [
     `export function ${name}(${params.join(", ")}): void {`,
-    ...(vector ? k.params ?? [] : []).map((d, i) => `  ${paramSplat(d, i)}`),
+    ...(plan ? k.params ?? [] : []).map((d, i) => `  ${paramSplat(d, i)}`),
     ...reductionInit(k).map((l) => `  ${l}`),
-    ...(isStrided(k) && !vector && steppable(k)
-      ? stridedRows(k, regs)
+    ...(strided
+      ? stridedNest(k as StridedLoopKernel, regs, plan, options)
       : loopNest(k.space.map((_, d) => axisSize(k, d)), scalarBody(k, regs), vector)),
     `}`,
   ].join("\n");
+}
+
+/**
+ * The vector loop of `k` under `plan`, its arrays at `places`, with a wide loop where its
+ * stores allow (see `EmitOptions.wideReductions`).
+ */
+function vectorNest(
+  k: LoopKernel,
+  regs: Registers,
+  plan: VectorPlan,
+  options: EmitOptions,
+  places: Places = ARGUMENTS,
+): VectorLoop {
+  const vector = vectorLoop(k, regs, plan, places);
+  const wide = k.stores.every((s) => !s.reduce) || (options.wideReductions &&
+    k.stores.every((s, i) => orderFree(s, k.outputs[s.output]) || plan.stores[i] === "lanes"));
+  if (plan.mode === "lanes" && wide) vector.wide = wideLoop(k, regs, plan, places);
+  return vector;
 }
 
 /** Rows of at least this many bytes that a move copies whole are one `memory.copy`. */
@@ -317,25 +330,71 @@ export const BULK_BYTES = 512;
 /**
  * A late rewrite of a strided kernel (sized_kernel.ts: an eager copy's) that moves whole
  * contiguous rows: when its one store writes the value of an unpadded load of its dtype, both
- * contiguous along the innermost axis in a lanes loop, each row of at least `BULK_BYTES` bytes
+ * contiguous along the innermost axis in a lanes loop (`places` holding the row's addresses:
+ * `stridedNest`), each row of at least `BULK_BYTES` bytes
  * (a run-time size) is one `memory.copy` (a call, but faster in bulk than the vector loops:
  * 1.1-1.3x), and the loop goes on to the next row; otherwise none. (Jit kernels, never strided,
  * keep their loops.)
  */
-function bulkRow(k: LoopKernel, plan: VectorPlan): string[] | undefined {
+function bulkRow(k: LoopKernel, plan: VectorPlan, places: Places): string[] | undefined {
   const last = k.space.length - 1;
   if (!isStrided(k) || plan.mode !== "lanes" || last < 1 || k.stores.length !== 1) return;
   const [s] = k.stores, e = s.value, d = k.outputs[s.output];
   if (s.reduce || e.kind !== "load" || e.dtype !== d || k.loads[e.load].padding) return;
-  if (plan.loads.get(e.load) !== "contiguous") return;
-  const row = (terms: readonly (number | string)[]) =>
-    offsetExpr(terms.map((t, i) => (i === last ? 0 : t)), SHIFT[d]);
-  const from = `in${k.loads[e.load].input} + ${row(viewStrideTerms(k, "load", e.load))}`;
-  const to = `out${s.output} + ${row(viewStrideTerms(k, "store", 0))}`;
+  const from = places.input(k.loads[e.load].input), to = places.output(s.output).base;
+  if (plan.loads.get(e.load) !== "contiguous" || !("base" in from) || !to) return;
   const bytes = `(${axisSize(k, last)} << ${SHIFT[d]})`;
   return [
     `if (${bytes} >= ${BULK_BYTES}) {`,
-    `  memory.copy(${to}, ${from}, ${bytes});`,
+    `  memory.copy(${to}, ${from.base}, ${bytes});`,
+    `  continue;`,
+    `}`,
+  ];
+}
+
+/**
+ * A late rewrite of a strided kernel's rows of 5 to 8 elements (a window's short rows, 17-32
+ * bytes of 32-bit elements), where the vector loops would run one or two fours and a scalar
+ * remainder: two fours, one at the row's start and one ending at its end (`places` holding the
+ * row's addresses: `stridedNest`), every load of both before either's stores, the end's first,
+ * so that the elements both cover get the same values from each (every node is lanewise, and no
+ * store accumulates); then the loop goes on to the next row. For lanes loops without reduction
+ * stores, of dtypes whose fours are one v128 (not float64) only.
+ */
+function shortRow(
+  k: LoopKernel,
+  regs: Registers,
+  plan: VectorPlan,
+  places: Places,
+): string[] | undefined {
+  const last = k.space.length - 1, n = axisSize(k, last);
+  if (!isStrided(k) || plan.mode !== "lanes" || last < 1 || k.stores.some((s) => s.reduce)) return;
+  if ([...k.inputs, ...k.outputs].some((d) => SHIFT[d] > 2)) return;
+  // The end's four: each contiguous view's address moved n - 4 elements on (splats stay).
+  const inner = new Map(k.loads.map((l) => [l.input, l.strides[last]]));
+  const moved = (base: string, shift: number, stride: number) =>
+    stride === 0 ? base : `${base} + <usize>((${n} - 4) << ${shift})`;
+  const tail: Places = {
+    input: (i) => {
+      const at = places.input(i);
+      return "base" in at ? { base: moved(at.base, SHIFT[k.inputs[i]], inner.get(i)!) } : at;
+    },
+    output: (i) => {
+      const at = places.output(i);
+      return { ...at, base: at.base && moved(at.base, SHIFT[k.outputs[i]], 1) };
+    },
+  };
+  const isStore = (l: string) => /^v128\.store/.test(l);
+  const [head, end] = [
+    vectorBody(k, regs, plan, { places }),
+    vectorBody(k, regs, plan, { places: tail, suffix: "_e" }),
+  ];
+  if ([head, end].some((b) => b.before.length || b.after.length)) return;
+  return [
+    `if (${n} > 4 && ${n} <= 8) {`,
+    `  const i${last} = 0;`,
+    ...[...head.body, ...end.body].filter((l) => !isStore(l)).map((l) => `  ${l}`),
+    ...[...end.body, ...head.body].filter(isStore).map((l) => `  ${l}`),
     `  continue;`,
     `}`,
   ];
@@ -347,31 +406,67 @@ const steppable = (k: LoopKernel): boolean =>
   new Set(k.stores.map((s) => s.output)).size === k.stores.length;
 
 /**
- * The loops of a strided kernel (sized_kernel.ts) without a vector form: each view's address at
- * the start of a row computed once per row, then stepped by its innermost stride, where the
- * scalar body would multiply every index by its stride at each point.
+ * The loops of a strided kernel (sized_kernel.ts: an eager copy's), whose views' strides are
+ * run-time parameters: each loop but the innermost adds its index times each view's stride to
+ * the view's address of the loop around it (`a<d>_<view>`, one multiply-add per view and
+ * iteration), so that a row's addresses take no products of every index, at any rank. A row then
+ * runs the vector loop of `plan` (first `bulkRow`'s whole-row copy, where it applies), or, without
+ * one, the scalar body with each view's address stepped by its innermost stride.
  */
-function stridedRows(k: StridedLoopKernel, regs: Registers): string[] {
+function stridedNest(
+  k: StridedLoopKernel,
+  regs: Registers,
+  plan: VectorPlan | null,
+  options: EmitOptions,
+): string[] {
   const last = k.space.length - 1;
   const views = [
     ...k.loads.map((l, i) => ({
-      at: `p_in${l.input}`,
       base: `in${l.input}`,
       terms: viewStrideTerms(k, "load", i),
       shift: SHIFT[k.inputs[l.input]],
     })),
     ...k.stores.map((s, i) => ({
-      at: `p_out${s.output}`,
       base: `out${s.output}`,
       terms: viewStrideTerms(k, "store", i),
       shift: SHIFT[k.outputs[s.output]],
     })),
   ];
-  const zero = (n: number) => Array<number>(n).fill(0);
-  const atRow: StridedLoopKernel = {
+  const at = (d: number, base: string) => (d < 0 ? base : `a${d}_${base}`);
+  const levels = Array.from({ length: last }, (_, d) =>
+    views.map(({ base, terms, shift }) => {
+      const t = terms[d], index = t === 1 ? `i${d}` : `i${d} * ${t}`;
+      const step = t === 0 ? "" : ` + <usize>((${index}) << ${shift})`;
+      return `const ${at(d, base)} = ${at(d - 1, base)}${step};`;
+    }));
+  const row = (base: string) => at(last - 1, base);
+  // The kernel at a row's start: its views' outer strides 0 (the row's addresses hold them).
+  const outer = <T>(v: readonly T[], zero: T) => v.map((t, d) => (d === last ? t : zero));
+  const rowKernel: StridedLoopKernel = {
     ...k,
-    loads: k.loads.map((l) => ({ ...l, strides: zero(l.strides.length) })),
-    stores: k.stores.map((s) => ({ ...s, strides: zero(s.strides.length) })),
+    loads: k.loads.map((l) => ({ ...l, strides: outer(l.strides, 0) })),
+    stores: k.stores.map((s) => ({ ...s, strides: outer(s.strides, 0) })),
+    loadStrides: k.loadStrides.map((v) => outer(v, null)),
+    storeStrides: k.storeStrides.map((v) => outer(v, null)),
+  };
+  const sizes = k.space.map((_, d) => axisSize(k, d));
+  if (plan) {
+    const places: Places = {
+      input: (i) => ({ base: row(`in${i}`) }),
+      output: (i) => ({ base: row(`out${i}`), registers: [] }),
+    };
+    const vector = vectorNest(rowKernel, regs, plan, options, places);
+    vector.bulk = [
+      ...bulkRow(rowKernel, plan, places) ?? [],
+      ...shortRow(rowKernel, regs, plan, places) ?? [],
+    ];
+    return loopNest(sizes, scalarBody(rowKernel, regs, places), vector, levels);
+  }
+  // Without a vector form: each view's address stepped along the row.
+  const stepped: StridedLoopKernel = {
+    ...rowKernel,
+    loads: k.loads.map((l) => ({ ...l, strides: l.strides.map(() => 0) })),
+    stores: k.stores.map((s) => ({ ...s, strides: s.strides.map(() => 0) })),
     loadStrides: k.loadStrides.map((v) => v.map(() => null)),
     storeStrides: k.storeStrides.map((v) => v.map(() => null)),
   };
@@ -380,20 +475,23 @@ function stridedRows(k: StridedLoopKernel, regs: Registers): string[] {
     output: (i) => ({ base: `p_out${i}`, registers: [] }),
   };
   const body = [
-    ...scalarBody(atRow, regs, places),
-    ...views.map((v) => `${v.at} += ${v.at}_step;`),
+    ...scalarBody(stepped, regs, places),
+    ...views.map((v) => `p_${v.base} += p_${v.base}_step;`),
   ];
-  const rows = loopNest(k.space.slice(0, last).map((_, d) => axisSize(k, d)), [
-    ...views.map((v) =>
-      `let ${v.at} = ${v.base} + ${
-        offsetExpr(v.terms.map((t, d) => (d === last ? 0 : t)), v.shift)
-      };`
-    ),
-    `for (let i${last} = 0; i${last} < ${axisSize(k, last)}; i${last}++) {`,
-    ...body.map((l) => `  ${l}`),
-    `}`,
-  ], null);
-  const steps = views.map((v) => `  const ${v.at}_step = <usize>(${v.terms[last]} << ${v.shift});`);
+  const rows = loopNest(
+    sizes.slice(0, last),
+    [
+      ...views.map((v) => `let p_${v.base} = ${row(v.base)};`),
+      `for (let i${last} = 0; i${last} < ${sizes[last]}; i${last}++) {`,
+      ...body.map((l) => `  ${l}`),
+      `}`,
+    ],
+    null,
+    levels,
+  );
+  const steps = views.map((v) =>
+    `  const p_${v.base}_step = <usize>(${v.terms[last]} << ${v.shift});`
+  );
   return [...steps, ...rows];
 }
 
@@ -421,13 +519,18 @@ export const WIDE = 4;
  * its own accumulator, declared before the loop (`before`) and combined into the four-lane
  * loop's after it (`after`): only for reductions that come out the same in any order.
  */
-function wideLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): Required<VectorLoop>["wide"] {
+function wideLoop(
+  k: LoopKernel,
+  regs: Registers,
+  plan: VectorPlan,
+  places: Places = ARGUMENTS,
+): Required<VectorLoop>["wide"] {
   const bytewise = (s: Store, i: number) => byteReduction(k, plan, s, i);
   const rest = { ...k, stores: k.stores.filter((s, i) => !bytewise(s, i)) };
   const restPlan = { ...plan, stores: plan.stores.filter((_, i) => !bytewise(k.stores[i], i)) };
   const copies = Array.from(
     { length: WIDE },
-    (_, u) => vectorBody(rest, regs, restPlan, { copy: u }),
+    (_, u) => vectorBody(rest, regs, restPlan, { copy: u, places }),
   );
   const isStore = (l: string) => /^v128\.store/.test(l);
   const each = copies.map((c) => {
@@ -449,7 +552,7 @@ function wideLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): Required<Ve
     if (!bytewise(s, i)) return [];
     const e = s.value as Extract<Expr, { kind: "load" }>;
     const from = copies[0].bools!.loads.find((b) => b.register === `${regs.name(e)}_0`)!.addr;
-    return [bytesReduction(s, from, storePlaces(k, s, ARGUMENTS).addr!)];
+    return [bytesReduction(s, from, storePlaces(k, s, places).addr!)];
   });
   const body = [
     ...byteLoads,
@@ -531,11 +634,16 @@ export interface VectorLoop {
   moves?: { line: string; wide: string }[];
 }
 
-/** The vector loop of `k` under `plan`. */
-function vectorLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): VectorLoop {
-  const loop = vectorBody(k, regs, plan);
+/** The vector loop of `k` under `plan`, its arrays at `places`. */
+function vectorLoop(
+  k: LoopKernel,
+  regs: Registers,
+  plan: VectorPlan,
+  places: Places = ARGUMENTS,
+): VectorLoop {
+  const loop = vectorBody(k, regs, plan, { places });
   if (plan.mode !== "pairs") return { ...loop, within: lanesRange(k) };
-  const [h0, h1] = [0, 1].map((half) => vectorBody(k, regs, plan, { half }));
+  const [h0, h1] = [0, 1].map((half) => vectorBody(k, regs, plan, { half, places }));
   return { ...loop, quad: { halves: [h0.body, h1.body], declare: h0.before, combine: h0.after } };
 }
 
@@ -543,19 +651,24 @@ function vectorLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): VectorLoo
  * The loops over `space` around the scalar `body`, the outermost one over `[lo, hi)`; with a
  * vector loop, it runs four elements at a time and the scalar body on the remainder (of the range,
  * when that loop is also the outermost), and on the points of a lanes loop outside its `within`.
+ * Each loop `d` around the body (or the vector loops) starts with the lines `levels[d]`.
  */
 export function loopNest(
   space: readonly (number | string)[],
   body: string[],
   vector: VectorLoop | null,
+  levels: readonly (readonly string[])[] = [],
 ): string[] {
   const indent = (n: number) => "  ".repeat(n);
   const last = space.length - 1;
   const outer = !vector ? space.length : vector.kind === "lanes" ? last : last - 1;
   const bounds = (d: number): [string, string] => (d === 0 ? ["lo", "hi"] : ["0", `${space[d]}`]);
-  const lines = space.slice(0, outer).map((_, d) => {
+  const lines = space.slice(0, outer).flatMap((_, d) => {
     const [from, to] = bounds(d);
-    return `${indent(d + 1)}for (let i${d} = ${from}; i${d} < ${to}; i${d}++) {`;
+    return [
+      `${indent(d + 1)}for (let i${d} = ${from}; i${d} < ${to}; i${d}++) {`,
+      ...(levels[d] ?? []).map((l) => `${indent(d + 2)}${l}`),
+    ];
   });
   const at = indent(outer + 1);
   if (vector?.kind === "lanes") {
@@ -629,6 +742,8 @@ export interface VectorBodyOptions {
   readonly places?: Places;
   /** As copy `copy` of a wide body: the `copy`-th four after the loop index's. */
   readonly copy?: number;
+  /** A suffix of its registers' names (a second four of the same step: `shortRow`). */
+  readonly suffix?: string;
 }
 
 /**
@@ -642,9 +757,10 @@ export function vectorBody(
   k: LoopKernel,
   regs: Registers,
   plan: VectorPlan,
-  { half, places = ARGUMENTS, copy }: VectorBodyOptions = {},
+  { half, places = ARGUMENTS, copy, suffix = "" }: VectorBodyOptions = {},
 ): VectorLoop {
-  const name = (e: Expr) => (copy === undefined ? regs.name(e) : `${regs.name(e)}_${copy}`);
+  const name = (e: Expr) =>
+    copy === undefined ? `${regs.name(e)}${suffix}` : `${regs.name(e)}_${copy}`;
   const lanes = (e: Expr): Lanes =>
     e.kind === "const" ? renderVector(e, [])! : partNames(name(e), e.dtype);
   /** Copy `copy`'s byte offset from copy 0 along `strides` (innermost stride 0 or 1). */

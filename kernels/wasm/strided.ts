@@ -9,9 +9,9 @@ import type { DType } from "../../core/dtype.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { CopyShape } from "../lowering/one_op_copy.ts";
-import { copyExport, copyShape, fillExport } from "./eager_copies.ts";
+import { copyExport, copyShape, fillExport, MAX_COPY_RANK } from "./eager_copies.ts";
 import { splitRange } from "./split.ts";
-import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
+import { ELEMENT_BYTES, type WasmRuntime } from "./runtime.ts";
 
 /** One side of a strided copy: a buffer, the element offset of index 0, per-axis strides. */
 export interface StridedView {
@@ -68,14 +68,14 @@ export function outerSplit(
 }
 
 /**
- * Whether merged copy `s` of `dtype` runs a kernel rendered from the IR (eager_copies.ts) (bools
- * too: their moves are byte moves, fused_codegen.ts `byteMove`; contiguous rows long enough are
- * one `memory.copy`, `bulkRow`). Not, adding,
- * contiguous rows of 17-32 bytes (the hand-written kernel adds two overlapping vectors: 1.6x
- * faster on 3-wide float64 windows). Copies of rank 3 and accumulations of rank 3, and of rank
- * 4 along contiguous rows (2-d windows without channels: 0.83x), only: the hand-written odometer
- * is faster on patches_transpose of rank 4 along strided rows (channels last: 1.15x) and of
- * rank 5 and 6 (1.15-1.3x). The others run the hand-written kernels of kernels/assembly/copy.ts.
+ * Whether merged copy `s` of `dtype` runs a kernel rendered from the IR (eager_copies.ts): all
+ * but float64 accumulations along contiguous rows of 17-32 bytes (3 or 4 elements: 3-wide
+ * windows), which the hand-written kernel of kernels/assembly/copy.ts adds as two overlapping
+ * v128s: the rendered stepped scalar rows were 1.4x slower (patches_transpose 3x3 of float64,
+ * 61 rounds, both build orders), and float64's fours are too wide for `shortRow`'s overlap. The
+ * rendered kernels cover the rest: bools as byte moves (fused_codegen.ts `byteMove`), contiguous
+ * rows of at least 512 bytes as `memory.copy` (`bulkRow`), copies' rows of 5-8 elements as two
+ * overlapping fours (`shortRow`), ranks 3 to 6 (`stridedNest`'s addresses per loop).
  */
 function rendered(
   dtype: DType,
@@ -84,11 +84,7 @@ function rendered(
 ): boolean {
   const last = s.shape.length - 1, bytes = s.shape[last] * ELEMENT_BYTES[dtype];
   const contiguous = s.src[last] === 1 && s.dst[last] === 1;
-  if (accumulate) {
-    if (s.shape.length === 3) return !(contiguous && bytes > 16 && bytes <= 32);
-    return s.shape.length === 4 && contiguous && !(bytes > 16 && bytes <= 32);
-  }
-  return s.shape.length === 3;
+  return !(accumulate && dtype === "float64" && contiguous && bytes > 16 && bytes <= 32);
 }
 
 /**
@@ -142,24 +138,44 @@ export function stridedCopy(
 ): void {
   if (sizeOf(shape) === 0) return;
   const s = simplifyAxes(shape, src.strides, dst.strides);
-  const rank = s.shape.length;
   const size = ELEMENT_BYTES[dtype];
   const srcPtr = src.buffer.ptr + src.offset * size;
   const dstPtr = dst.buffer.ptr + dst.offset * size;
-  if (rendered(dtype, s, accumulate)) {
-    const last = rank - 1;
-    renderedCopy(
-      rt,
-      dtype,
-      s,
-      copyShape(s.src[last], s.dst[last], s.shape[last]),
-      srcPtr,
-      dstPtr,
-      accumulate,
-    );
+  const lead = s.shape.length - MAX_COPY_RANK;
+  if (lead <= 0) {
+    mergedCopy(rt, dtype, s, srcPtr, dstPtr, accumulate);
     return;
   }
-  const name = accumulate ? `accumulate_strided_${SUFFIX[dtype]}` : `copy_strided_${size}`;
+  // Above the rendered ranks: a copy of the innermost axes at each index of the leading ones.
+  const inner = { shape: s.shape.slice(lead), src: s.src.slice(lead), dst: s.dst.slice(lead) };
+  const index = Array<number>(lead).fill(0);
+  for (let n = sizeOf(s.shape.slice(0, lead)); n > 0; n--) {
+    const at = (strides: number[]) => index.reduce((o, i, d) => o + i * strides[d], 0) * size;
+    mergedCopy(rt, dtype, inner, srcPtr + at(s.src), dstPtr + at(s.dst), accumulate);
+    for (let d = lead - 1; d >= 0 && ++index[d] === s.shape[d]; d--) index[d] = 0;
+  }
+}
+
+/**
+ * Copies (`accumulate`: adds) merged copy `s`, of rank 3 to `MAX_COPY_RANK`, by the rendered
+ * kernel or (`rendered`) the hand-written one.
+ */
+function mergedCopy(
+  rt: WasmRuntime,
+  dtype: DType,
+  s: { shape: number[]; src: number[]; dst: number[] },
+  srcPtr: number,
+  dstPtr: number,
+  accumulate: boolean,
+): void {
+  const rank = s.shape.length, size = ELEMENT_BYTES[dtype];
+  if (rendered(dtype, s, accumulate)) {
+    const last = rank - 1;
+    const kind = copyShape(s.src[last], s.dst[last], s.shape[last], size, accumulate);
+    renderedCopy(rt, dtype, s, kind, srcPtr, dstPtr, accumulate);
+    return;
+  }
+  const name = "accumulate_short_rows_f64";
   const tasks = outerSplit(s.shape, s.dst, rt.threads()).map(([lo, hi], t) => {
     const meta = rt.metaFor(t);
     rt.writeMeta([hi - lo, ...s.shape.slice(1)], 0, meta);
