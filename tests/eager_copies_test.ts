@@ -8,15 +8,14 @@
  * source strides (negative, zero) into any axis order against the index arithmetic; fills of
  * every dtype (NaN, -0, int32 extremes, true, false) and pads with them. Merged copies of rank 3
  * to 6 run the kernels rendered from the kernel IR (kernels/wasm/eager_copies.ts), above that
- * copies of their innermost 6 axes; float64 accumulations along rows of 3 or 4 elements the
- * hand-written kernel (kernels/assembly/copy.ts).
+ * copies of their innermost 6 axes.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type Array, ConcreteArray, lax } from "../mod.ts";
 import { allocTyped, type DType } from "../core/dtype.ts";
 import { oneOpCopy } from "../kernels/lowering/one_op_copy.ts";
-import { viewStrideTerms } from "../kernels/lowering/sized_kernel.ts";
+import { type StridedLoopKernel, viewStrideTerms } from "../kernels/lowering/sized_kernel.ts";
 import { irProblems } from "../kernels/lowering/verify_ir.ts";
 import { oneOpFill } from "../kernels/lowering/one_op_fill.ts";
 import { ELEMENT_BYTES, wasmRuntime } from "../kernels/wasm/runtime.ts";
@@ -236,6 +235,10 @@ Deno.test("a strided copy kernel's strides are its parameters, and the verifier 
   assert.deepEqual(viewStrideTerms(k, "store", 0), ["d0", "d1", "d2"]);
   const c = oneOpCopy("int32", "contiguous", false);
   assert.deepEqual(viewStrideTerms(c, "load", 0), ["s0", "s1", 1]);
+  // An accumulation's destination is its input 1, in place; not its source.
+  assert.deepEqual(k.inPlace, [1]);
+  const wrong: StridedLoopKernel = { ...k, inPlace: [0] };
+  assert.deepEqual(irProblems(wrong), ["store 0: not in place of input 0's view"]);
 });
 
 /** Values a fill must store bit for bit: NaN, signed zeros, infinities, int32 extremes, bools. */

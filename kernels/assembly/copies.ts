@@ -3,20 +3,22 @@
 
 
 export function copy_1_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 0);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 0);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 0);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
       if ((n2 << 0) >= 512) {
         memory.copy(a1_out0, a1_in0, (n2 << 0));
-        continue;
-      }
-      if (n2 > 4 && n2 <= 8) {
-        const i2 = 0;
-        v128.store32_lane(a1_out0 + <usize>((n2 - 4) << 0) + (i2), v128.load32_zero(a1_in0 + <usize>((n2 - 4) << 0) + (i2)), 0);
-        v128.store32_lane(a1_out0 + (i2), v128.load32_zero(a1_in0 + (i2)), 0);
         continue;
       }
       let i2 = 0;
@@ -33,19 +35,43 @@ export function copy_1_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1:
     }
   }
 }
-export function copy_1_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function copy_1_short(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  const tail0 = <usize>((n2 - 4) << 0);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 0);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 0);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 0);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 0);
-      if (n2 > 4 && n2 <= 8) {
-        const i2 = 0;
-        v128.store32_lane(a1_out0 + <usize>((n2 - 4) << 0) + (i2), v128.load8_splat(a1_in0 + (0)), 0);
-        v128.store32_lane(a1_out0 + (i2), v128.load8_splat(a1_in0 + (0)), 0);
-        continue;
-      }
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      const i2 = 0;
+      v128.store32_lane(a1_out0 + tail0 + (i2), v128.load32_zero(a1_in0 + tail0 + (i2)), 0);
+      v128.store32_lane(a1_out0 + (i2), v128.load32_zero(a1_in0 + (i2)), 0);
+    }
+  }
+}
+export function copy_1_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
         v128.store(a1_out0 + (i2), v128.load8_splat(a1_in0 + (0)));
@@ -61,14 +87,22 @@ export function copy_1_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32,
   }
 }
 export function copy_1_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
   const p_in0_step = <usize>(s2 << 0);
   const p_out0_step = <usize>(d2 << 0);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 0);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 0);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 0);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
       let p_in0 = a1_in0;
       let p_out0 = a1_out0;
       for (let i2 = 0; i2 < n2; i2++) {
@@ -81,23 +115,29 @@ export function copy_1_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i3
   }
 }
 export function copy_1_contiguous_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 0);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 0);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 0);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 0);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 0);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
         if ((n3 << 0) >= 512) {
           memory.copy(a2_out0, a2_in0, (n3 << 0));
-          continue;
-        }
-        if (n3 > 4 && n3 <= 8) {
-          const i3 = 0;
-          v128.store32_lane(a2_out0 + <usize>((n3 - 4) << 0) + (i3), v128.load32_zero(a2_in0 + <usize>((n3 - 4) << 0) + (i3)), 0);
-          v128.store32_lane(a2_out0 + (i3), v128.load32_zero(a2_in0 + (i3)), 0);
           continue;
         }
         let i3 = 0;
@@ -115,22 +155,58 @@ export function copy_1_contiguous_r4(in0: usize, out0: usize, lo: i32, hi: i32, 
     }
   }
 }
-export function copy_1_splat_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function copy_1_short_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  const tail0 = <usize>((n3 - 4) << 0);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 0);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 0);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 0);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 0);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 0);
-        if (n3 > 4 && n3 <= 8) {
-          const i3 = 0;
-          v128.store32_lane(a2_out0 + <usize>((n3 - 4) << 0) + (i3), v128.load8_splat(a2_in0 + (0)), 0);
-          v128.store32_lane(a2_out0 + (i3), v128.load8_splat(a2_in0 + (0)), 0);
-          continue;
-        }
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        const i3 = 0;
+        v128.store32_lane(a2_out0 + tail0 + (i3), v128.load32_zero(a2_in0 + tail0 + (i3)), 0);
+        v128.store32_lane(a2_out0 + (i3), v128.load32_zero(a2_in0 + (i3)), 0);
+      }
+    }
+  }
+}
+export function copy_1_splat_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
           v128.store(a2_out0 + (i3), v128.load8_splat(a2_in0 + (0)));
@@ -147,17 +223,29 @@ export function copy_1_splat_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i
   }
 }
 export function copy_1_strided_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
   const p_in0_step = <usize>(s3 << 0);
   const p_out0_step = <usize>(d3 << 0);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 0);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 0);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 0);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 0);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 0);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
         let p_in0 = a2_in0;
         let p_out0 = a2_out0;
         for (let i3 = 0; i3 < n3; i3++) {
@@ -171,26 +259,36 @@ export function copy_1_strided_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1:
   }
 }
 export function copy_1_contiguous_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 0);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 0);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 0);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 0);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 0);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 0);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 0);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
           if ((n4 << 0) >= 512) {
             memory.copy(a3_out0, a3_in0, (n4 << 0));
-            continue;
-          }
-          if (n4 > 4 && n4 <= 8) {
-            const i4 = 0;
-            v128.store32_lane(a3_out0 + <usize>((n4 - 4) << 0) + (i4), v128.load32_zero(a3_in0 + <usize>((n4 - 4) << 0) + (i4)), 0);
-            v128.store32_lane(a3_out0 + (i4), v128.load32_zero(a3_in0 + (i4)), 0);
             continue;
           }
           let i4 = 0;
@@ -209,25 +307,73 @@ export function copy_1_contiguous_r5(in0: usize, out0: usize, lo: i32, hi: i32, 
     }
   }
 }
-export function copy_1_splat_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function copy_1_short_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  const tail0 = <usize>((n4 - 4) << 0);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 0);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 0);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 0);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 0);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 0);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 0);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 0);
-          if (n4 > 4 && n4 <= 8) {
-            const i4 = 0;
-            v128.store32_lane(a3_out0 + <usize>((n4 - 4) << 0) + (i4), v128.load8_splat(a3_in0 + (0)), 0);
-            v128.store32_lane(a3_out0 + (i4), v128.load8_splat(a3_in0 + (0)), 0);
-            continue;
-          }
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          const i4 = 0;
+          v128.store32_lane(a3_out0 + tail0 + (i4), v128.load32_zero(a3_in0 + tail0 + (i4)), 0);
+          v128.store32_lane(a3_out0 + (i4), v128.load32_zero(a3_in0 + (i4)), 0);
+        }
+      }
+    }
+  }
+}
+export function copy_1_splat_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
           let i4 = 0;
           for (; i4 + 16 <= n4; i4 += 16) {
             v128.store(a3_out0 + (i4), v128.load8_splat(a3_in0 + (0)));
@@ -245,20 +391,36 @@ export function copy_1_splat_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i
   }
 }
 export function copy_1_strided_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
   const p_in0_step = <usize>(s4 << 0);
   const p_out0_step = <usize>(d4 << 0);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 0);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 0);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 0);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 0);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 0);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 0);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 0);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
           let p_in0 = a3_in0;
           let p_out0 = a3_out0;
           for (let i4 = 0; i4 < n4; i4++) {
@@ -273,29 +435,43 @@ export function copy_1_strided_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1:
   }
 }
 export function copy_1_contiguous_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  const st4_in0 = <usize>((s4) << 0);
+  const st4_out0 = <usize>((d4) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 0);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 0);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 0);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 0);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 0);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 0);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 0);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 0);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 0);
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
             if ((n5 << 0) >= 512) {
               memory.copy(a4_out0, a4_in0, (n5 << 0));
-              continue;
-            }
-            if (n5 > 4 && n5 <= 8) {
-              const i5 = 0;
-              v128.store32_lane(a4_out0 + <usize>((n5 - 4) << 0) + (i5), v128.load32_zero(a4_in0 + <usize>((n5 - 4) << 0) + (i5)), 0);
-              v128.store32_lane(a4_out0 + (i5), v128.load32_zero(a4_in0 + (i5)), 0);
               continue;
             }
             let i5 = 0;
@@ -315,28 +491,88 @@ export function copy_1_contiguous_r6(in0: usize, out0: usize, lo: i32, hi: i32, 
     }
   }
 }
-export function copy_1_splat_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+export function copy_1_short_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  const st4_in0 = <usize>((s4) << 0);
+  const st4_out0 = <usize>((d4) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  const tail0 = <usize>((n5 - 4) << 0);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 0);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 0);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 0);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 0);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 0);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 0);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 0);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 0);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 0);
-            if (n5 > 4 && n5 <= 8) {
-              const i5 = 0;
-              v128.store32_lane(a4_out0 + <usize>((n5 - 4) << 0) + (i5), v128.load8_splat(a4_in0 + (0)), 0);
-              v128.store32_lane(a4_out0 + (i5), v128.load8_splat(a4_in0 + (0)), 0);
-              continue;
-            }
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            const i5 = 0;
+            v128.store32_lane(a4_out0 + tail0 + (i5), v128.load32_zero(a4_in0 + tail0 + (i5)), 0);
+            v128.store32_lane(a4_out0 + (i5), v128.load32_zero(a4_in0 + (i5)), 0);
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_1_splat_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  const st4_in0 = <usize>((s4) << 0);
+  const st4_out0 = <usize>((d4) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
             let i5 = 0;
             for (; i5 + 16 <= n5; i5 += 16) {
               v128.store(a4_out0 + (i5), v128.load8_splat(a4_in0 + (0)));
@@ -355,23 +591,43 @@ export function copy_1_splat_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i
   }
 }
 export function copy_1_strided_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  const st4_in0 = <usize>((s4) << 0);
+  const st4_out0 = <usize>((d4) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
   const p_in0_step = <usize>(s5 << 0);
   const p_out0_step = <usize>(d5 << 0);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 0);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 0);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 0);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 0);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 0);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 0);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 0);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 0);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 0);
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
             let p_in0 = a4_in0;
             let p_out0 = a4_out0;
             for (let i5 = 0; i5 < n5; i5++) {
@@ -387,22 +643,22 @@ export function copy_1_strided_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1:
   }
 }
 export function copy_4_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
       if ((n2 << 2) >= 512) {
         memory.copy(a1_out0, a1_in0, (n2 << 2));
-        continue;
-      }
-      if (n2 > 4 && n2 <= 8) {
-        const i2 = 0;
-        const t0 = v128.load(a1_in0 + ((i2) << 2));
-        const t0_e = v128.load(a1_in0 + <usize>((n2 - 4) << 2) + ((i2) << 2));
-        v128.store(a1_out0 + <usize>((n2 - 4) << 2) + ((i2) << 2), t0_e);
-        v128.store(a1_out0 + ((i2) << 2), t0);
         continue;
       }
       let i2 = 0;
@@ -427,21 +683,45 @@ export function copy_4_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1:
     }
   }
 }
-export function copy_4_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function copy_4_short(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n2 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
-      if (n2 > 4 && n2 <= 8) {
-        const i2 = 0;
-        const t0 = v128.load32_splat(a1_in0 + ((0) << 2));
-        const t0_e = v128.load32_splat(a1_in0 + ((0) << 2));
-        v128.store(a1_out0 + <usize>((n2 - 4) << 2) + ((i2) << 2), t0_e);
-        v128.store(a1_out0 + ((i2) << 2), t0);
-        continue;
-      }
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      const i2 = 0;
+      const t0 = v128.load(a1_in0 + ((i2) << 2));
+      const t0_e = v128.load(a1_in0 + tail2 + ((i2) << 2));
+      v128.store(a1_out0 + tail2 + ((i2) << 2), t0_e);
+      v128.store(a1_out0 + ((i2) << 2), t0);
+    }
+  }
+}
+export function copy_4_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
         const t0_0 = v128.load32_splat(a1_in0 + ((0) << 2));
@@ -465,14 +745,22 @@ export function copy_4_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32,
   }
 }
 export function copy_4_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s2 << 2);
   const p_out0_step = <usize>(d2 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
       let p_in0 = a1_in0;
       let p_out0 = a1_out0;
       for (let i2 = 0; i2 < n2; i2++) {
@@ -485,25 +773,29 @@ export function copy_4_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i3
   }
 }
 export function copy_4_contiguous_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
         if ((n3 << 2) >= 512) {
           memory.copy(a2_out0, a2_in0, (n3 << 2));
-          continue;
-        }
-        if (n3 > 4 && n3 <= 8) {
-          const i3 = 0;
-          const t0 = v128.load(a2_in0 + ((i3) << 2));
-          const t0_e = v128.load(a2_in0 + <usize>((n3 - 4) << 2) + ((i3) << 2));
-          v128.store(a2_out0 + <usize>((n3 - 4) << 2) + ((i3) << 2), t0_e);
-          v128.store(a2_out0 + ((i3) << 2), t0);
           continue;
         }
         let i3 = 0;
@@ -529,24 +821,60 @@ export function copy_4_contiguous_r4(in0: usize, out0: usize, lo: i32, hi: i32, 
     }
   }
 }
-export function copy_4_splat_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function copy_4_short_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n3 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
-        if (n3 > 4 && n3 <= 8) {
-          const i3 = 0;
-          const t0 = v128.load32_splat(a2_in0 + ((0) << 2));
-          const t0_e = v128.load32_splat(a2_in0 + ((0) << 2));
-          v128.store(a2_out0 + <usize>((n3 - 4) << 2) + ((i3) << 2), t0_e);
-          v128.store(a2_out0 + ((i3) << 2), t0);
-          continue;
-        }
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        const i3 = 0;
+        const t0 = v128.load(a2_in0 + ((i3) << 2));
+        const t0_e = v128.load(a2_in0 + tail2 + ((i3) << 2));
+        v128.store(a2_out0 + tail2 + ((i3) << 2), t0_e);
+        v128.store(a2_out0 + ((i3) << 2), t0);
+      }
+    }
+  }
+}
+export function copy_4_splat_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
           const t0_0 = v128.load32_splat(a2_in0 + ((0) << 2));
@@ -571,17 +899,29 @@ export function copy_4_splat_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i
   }
 }
 export function copy_4_strided_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s3 << 2);
   const p_out0_step = <usize>(d3 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
         let p_in0 = a2_in0;
         let p_out0 = a2_out0;
         for (let i3 = 0; i3 < n3; i3++) {
@@ -595,28 +935,36 @@ export function copy_4_strided_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1:
   }
 }
 export function copy_4_contiguous_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
           if ((n4 << 2) >= 512) {
             memory.copy(a3_out0, a3_in0, (n4 << 2));
-            continue;
-          }
-          if (n4 > 4 && n4 <= 8) {
-            const i4 = 0;
-            const t0 = v128.load(a3_in0 + ((i4) << 2));
-            const t0_e = v128.load(a3_in0 + <usize>((n4 - 4) << 2) + ((i4) << 2));
-            v128.store(a3_out0 + <usize>((n4 - 4) << 2) + ((i4) << 2), t0_e);
-            v128.store(a3_out0 + ((i4) << 2), t0);
             continue;
           }
           let i4 = 0;
@@ -643,27 +991,75 @@ export function copy_4_contiguous_r5(in0: usize, out0: usize, lo: i32, hi: i32, 
     }
   }
 }
-export function copy_4_splat_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function copy_4_short_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n4 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
-          if (n4 > 4 && n4 <= 8) {
-            const i4 = 0;
-            const t0 = v128.load32_splat(a3_in0 + ((0) << 2));
-            const t0_e = v128.load32_splat(a3_in0 + ((0) << 2));
-            v128.store(a3_out0 + <usize>((n4 - 4) << 2) + ((i4) << 2), t0_e);
-            v128.store(a3_out0 + ((i4) << 2), t0);
-            continue;
-          }
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          const i4 = 0;
+          const t0 = v128.load(a3_in0 + ((i4) << 2));
+          const t0_e = v128.load(a3_in0 + tail2 + ((i4) << 2));
+          v128.store(a3_out0 + tail2 + ((i4) << 2), t0_e);
+          v128.store(a3_out0 + ((i4) << 2), t0);
+        }
+      }
+    }
+  }
+}
+export function copy_4_splat_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
           let i4 = 0;
           for (; i4 + 16 <= n4; i4 += 16) {
             const t0_0 = v128.load32_splat(a3_in0 + ((0) << 2));
@@ -689,20 +1085,36 @@ export function copy_4_splat_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i
   }
 }
 export function copy_4_strided_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s4 << 2);
   const p_out0_step = <usize>(d4 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
           let p_in0 = a3_in0;
           let p_out0 = a3_out0;
           for (let i4 = 0; i4 < n4; i4++) {
@@ -717,31 +1129,43 @@ export function copy_4_strided_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1:
   }
 }
 export function copy_4_contiguous_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_out0 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 2);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 2);
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
             if ((n5 << 2) >= 512) {
               memory.copy(a4_out0, a4_in0, (n5 << 2));
-              continue;
-            }
-            if (n5 > 4 && n5 <= 8) {
-              const i5 = 0;
-              const t0 = v128.load(a4_in0 + ((i5) << 2));
-              const t0_e = v128.load(a4_in0 + <usize>((n5 - 4) << 2) + ((i5) << 2));
-              v128.store(a4_out0 + <usize>((n5 - 4) << 2) + ((i5) << 2), t0_e);
-              v128.store(a4_out0 + ((i5) << 2), t0);
               continue;
             }
             let i5 = 0;
@@ -769,30 +1193,90 @@ export function copy_4_contiguous_r6(in0: usize, out0: usize, lo: i32, hi: i32, 
     }
   }
 }
-export function copy_4_splat_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+export function copy_4_short_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_out0 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n5 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 2);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 2);
-            if (n5 > 4 && n5 <= 8) {
-              const i5 = 0;
-              const t0 = v128.load32_splat(a4_in0 + ((0) << 2));
-              const t0_e = v128.load32_splat(a4_in0 + ((0) << 2));
-              v128.store(a4_out0 + <usize>((n5 - 4) << 2) + ((i5) << 2), t0_e);
-              v128.store(a4_out0 + ((i5) << 2), t0);
-              continue;
-            }
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            const i5 = 0;
+            const t0 = v128.load(a4_in0 + ((i5) << 2));
+            const t0_e = v128.load(a4_in0 + tail2 + ((i5) << 2));
+            v128.store(a4_out0 + tail2 + ((i5) << 2), t0_e);
+            v128.store(a4_out0 + ((i5) << 2), t0);
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_4_splat_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_out0 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
             let i5 = 0;
             for (; i5 + 16 <= n5; i5 += 16) {
               const t0_0 = v128.load32_splat(a4_in0 + ((0) << 2));
@@ -819,23 +1303,43 @@ export function copy_4_splat_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i
   }
 }
 export function copy_4_strided_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_out0 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s5 << 2);
   const p_out0_step = <usize>(d5 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 2);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 2);
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
             let p_in0 = a4_in0;
             let p_out0 = a4_out0;
             for (let i5 = 0; i5 < n5; i5++) {
@@ -851,12 +1355,20 @@ export function copy_4_strided_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1:
   }
 }
 export function copy_8_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
       if ((n2 << 3) >= 512) {
         memory.copy(a1_out0, a1_in0, (n2 << 3));
         continue;
@@ -888,13 +1400,45 @@ export function copy_8_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1:
     }
   }
 }
-export function copy_8_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function copy_8_short(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n2 - 2) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      const i2 = 0;
+      const t0a = v128.load(a1_in0 + ((i2) << 3));
+      const t0_ea = v128.load(a1_in0 + tail3 + ((i2) << 3));
+      v128.store(a1_out0 + tail3 + ((i2) << 3), t0_ea);
+      v128.store(a1_out0 + ((i2) << 3), t0a);
+    }
+  }
+}
+export function copy_8_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
         const t0_0a = v128.load64_splat(a1_in0 + ((0) << 3));
@@ -923,14 +1467,22 @@ export function copy_8_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32,
   }
 }
 export function copy_8_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
   const p_in0_step = <usize>(s2 << 3);
   const p_out0_step = <usize>(d2 << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
       let p_in0 = a1_in0;
       let p_out0 = a1_out0;
       for (let i2 = 0; i2 < n2; i2++) {
@@ -943,15 +1495,27 @@ export function copy_8_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i3
   }
 }
 export function copy_8_contiguous_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
         if ((n3 << 3) >= 512) {
           memory.copy(a2_out0, a2_in0, (n3 << 3));
           continue;
@@ -984,16 +1548,60 @@ export function copy_8_contiguous_r4(in0: usize, out0: usize, lo: i32, hi: i32, 
     }
   }
 }
-export function copy_8_splat_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function copy_8_short_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n3 - 2) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        const i3 = 0;
+        const t0a = v128.load(a2_in0 + ((i3) << 3));
+        const t0_ea = v128.load(a2_in0 + tail3 + ((i3) << 3));
+        v128.store(a2_out0 + tail3 + ((i3) << 3), t0_ea);
+        v128.store(a2_out0 + ((i3) << 3), t0a);
+      }
+    }
+  }
+}
+export function copy_8_splat_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
           const t0_0a = v128.load64_splat(a2_in0 + ((0) << 3));
@@ -1023,17 +1631,29 @@ export function copy_8_splat_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i
   }
 }
 export function copy_8_strided_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
   const p_in0_step = <usize>(s3 << 3);
   const p_out0_step = <usize>(d3 << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
         let p_in0 = a2_in0;
         let p_out0 = a2_out0;
         for (let i3 = 0; i3 < n3; i3++) {
@@ -1047,18 +1667,34 @@ export function copy_8_strided_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1:
   }
 }
 export function copy_8_contiguous_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 3);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 3);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
           if ((n4 << 3) >= 512) {
             memory.copy(a3_out0, a3_in0, (n4 << 3));
             continue;
@@ -1092,19 +1728,75 @@ export function copy_8_contiguous_r5(in0: usize, out0: usize, lo: i32, hi: i32, 
     }
   }
 }
-export function copy_8_splat_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function copy_8_short_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n4 - 2) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 3);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 3);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          const i4 = 0;
+          const t0a = v128.load(a3_in0 + ((i4) << 3));
+          const t0_ea = v128.load(a3_in0 + tail3 + ((i4) << 3));
+          v128.store(a3_out0 + tail3 + ((i4) << 3), t0_ea);
+          v128.store(a3_out0 + ((i4) << 3), t0a);
+        }
+      }
+    }
+  }
+}
+export function copy_8_splat_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
           let i4 = 0;
           for (; i4 + 16 <= n4; i4 += 16) {
             const t0_0a = v128.load64_splat(a3_in0 + ((0) << 3));
@@ -1135,20 +1827,36 @@ export function copy_8_splat_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i
   }
 }
 export function copy_8_strided_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
   const p_in0_step = <usize>(s4 << 3);
   const p_out0_step = <usize>(d4 << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 3);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 3);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
           let p_in0 = a3_in0;
           let p_out0 = a3_out0;
           for (let i4 = 0; i4 < n4; i4++) {
@@ -1163,21 +1871,41 @@ export function copy_8_strided_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1:
   }
 }
 export function copy_8_contiguous_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_out0 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 3);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 3);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 3);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 3);
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
             if ((n5 << 3) >= 512) {
               memory.copy(a4_out0, a4_in0, (n5 << 3));
               continue;
@@ -1212,22 +1940,90 @@ export function copy_8_contiguous_r6(in0: usize, out0: usize, lo: i32, hi: i32, 
     }
   }
 }
-export function copy_8_splat_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+export function copy_8_short_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_out0 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n5 - 2) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 3);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 3);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 3);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 3);
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            const i5 = 0;
+            const t0a = v128.load(a4_in0 + ((i5) << 3));
+            const t0_ea = v128.load(a4_in0 + tail3 + ((i5) << 3));
+            v128.store(a4_out0 + tail3 + ((i5) << 3), t0_ea);
+            v128.store(a4_out0 + ((i5) << 3), t0a);
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_8_splat_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_out0 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
             let i5 = 0;
             for (; i5 + 16 <= n5; i5 += 16) {
               const t0_0a = v128.load64_splat(a4_in0 + ((0) << 3));
@@ -1259,23 +2055,43 @@ export function copy_8_splat_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i
   }
 }
 export function copy_8_strided_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_out0 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
   const p_in0_step = <usize>(s5 << 3);
   const p_out0_step = <usize>(d5 << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 3);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 3);
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 3);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 3);
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
             let p_in0 = a4_in0;
             let p_out0 = a4_out0;
             for (let i5 = 0; i5 < n5; i5++) {
@@ -1290,27 +2106,21 @@ export function copy_8_strided_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1:
     }
   }
 }
-export function accumulate_f32_contiguous(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function accumulate_f32_contiguous(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
-      if (n2 > 4 && n2 <= 8) {
-        const i2 = 0;
-        const t0 = v128.load(a1_in1 + ((i2) << 2));
-        const t1 = v128.load(a1_in0 + ((i2) << 2));
-        const t2 = f32x4.add(t0, t1);
-        const t0_e = v128.load(a1_in1 + <usize>((n2 - 4) << 2) + ((i2) << 2));
-        const t1_e = v128.load(a1_in0 + <usize>((n2 - 4) << 2) + ((i2) << 2));
-        const t2_e = f32x4.add(t0_e, t1_e);
-        v128.store(a1_out0 + <usize>((n2 - 4) << 2) + ((i2) << 2), t2_e);
-        v128.store(a1_out0 + ((i2) << 2), t2);
-        continue;
-      }
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
         const t0_0 = v128.load(a1_in1 + ((i2) << 2));
@@ -1325,47 +2135,69 @@ export function accumulate_f32_contiguous(in0: usize, in1: usize, out0: usize, l
         const t0_3 = v128.load(a1_in1 + ((i2) << 2), 48);
         const t1_3 = v128.load(a1_in0 + ((i2) << 2), 48);
         const t2_3 = f32x4.add(t0_3, t1_3);
-        v128.store(a1_out0 + ((i2) << 2), t2_0);
-        v128.store(a1_out0 + ((i2) << 2), t2_1, 16);
-        v128.store(a1_out0 + ((i2) << 2), t2_2, 32);
-        v128.store(a1_out0 + ((i2) << 2), t2_3, 48);
+        v128.store(a1_in1 + ((i2) << 2), t2_0);
+        v128.store(a1_in1 + ((i2) << 2), t2_1, 16);
+        v128.store(a1_in1 + ((i2) << 2), t2_2, 32);
+        v128.store(a1_in1 + ((i2) << 2), t2_3, 48);
       }
       for (; i2 + 4 <= n2; i2 += 4) {
         const t0 = v128.load(a1_in1 + ((i2) << 2));
         const t1 = v128.load(a1_in0 + ((i2) << 2));
         const t2 = f32x4.add(t0, t1);
-        v128.store(a1_out0 + ((i2) << 2), t2);
+        v128.store(a1_in1 + ((i2) << 2), t2);
       }
       for (; i2 < n2; i2++) {
         const t0: f32 = load<f32>(a1_in1 + ((i2) << 2));
         const t1: f32 = load<f32>(a1_in0 + ((i2) << 2));
         const t2: f32 = (t0 + t1);
-        store<f32>(a1_out0 + ((i2) << 2), t2);
+        store<f32>(a1_in1 + ((i2) << 2), t2);
       }
     }
   }
 }
-export function accumulate_f32_splat(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function accumulate_f32_short(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n2 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
-      if (n2 > 4 && n2 <= 8) {
-        const i2 = 0;
-        const t0 = v128.load(a1_in1 + ((i2) << 2));
-        const t1 = v128.load32_splat(a1_in0 + ((0) << 2));
-        const t2 = f32x4.add(t0, t1);
-        const t0_e = v128.load(a1_in1 + <usize>((n2 - 4) << 2) + ((i2) << 2));
-        const t1_e = v128.load32_splat(a1_in0 + ((0) << 2));
-        const t2_e = f32x4.add(t0_e, t1_e);
-        v128.store(a1_out0 + <usize>((n2 - 4) << 2) + ((i2) << 2), t2_e);
-        v128.store(a1_out0 + ((i2) << 2), t2);
-        continue;
-      }
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      const i2 = 0;
+      const t0 = v128.load(a1_in1 + ((i2) << 2));
+      const t1 = v128.load(a1_in0 + ((i2) << 2));
+      const t2 = f32x4.add(t0, t1);
+      const t0_e = v128.load(a1_in1 + tail2 + ((i2) << 2));
+      const t1_e = v128.load(a1_in0 + tail2 + ((i2) << 2));
+      const t2_e = f32x4.add(t0_e, t1_e);
+      v128.store(a1_in1 + tail2 + ((i2) << 2), t2_e);
+      v128.store(a1_in1 + ((i2) << 2), t2);
+    }
+  }
+}
+export function accumulate_f32_splat(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
         const t0_0 = v128.load(a1_in1 + ((i2) << 2));
@@ -1380,78 +2212,78 @@ export function accumulate_f32_splat(in0: usize, in1: usize, out0: usize, lo: i3
         const t0_3 = v128.load(a1_in1 + ((i2) << 2), 48);
         const t1_3 = v128.load32_splat(a1_in0 + ((0) << 2));
         const t2_3 = f32x4.add(t0_3, t1_3);
-        v128.store(a1_out0 + ((i2) << 2), t2_0);
-        v128.store(a1_out0 + ((i2) << 2), t2_1, 16);
-        v128.store(a1_out0 + ((i2) << 2), t2_2, 32);
-        v128.store(a1_out0 + ((i2) << 2), t2_3, 48);
+        v128.store(a1_in1 + ((i2) << 2), t2_0);
+        v128.store(a1_in1 + ((i2) << 2), t2_1, 16);
+        v128.store(a1_in1 + ((i2) << 2), t2_2, 32);
+        v128.store(a1_in1 + ((i2) << 2), t2_3, 48);
       }
       for (; i2 + 4 <= n2; i2 += 4) {
         const t0 = v128.load(a1_in1 + ((i2) << 2));
         const t1 = v128.load32_splat(a1_in0 + ((0) << 2));
         const t2 = f32x4.add(t0, t1);
-        v128.store(a1_out0 + ((i2) << 2), t2);
+        v128.store(a1_in1 + ((i2) << 2), t2);
       }
       for (; i2 < n2; i2++) {
         const t0: f32 = load<f32>(a1_in1 + ((i2) << 2));
         const t1: f32 = load<f32>(a1_in0 + ((0) << 2));
         const t2: f32 = (t0 + t1);
-        store<f32>(a1_out0 + ((i2) << 2), t2);
+        store<f32>(a1_in1 + ((i2) << 2), t2);
       }
     }
   }
 }
-export function accumulate_f32_strided(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_f32_strided(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s2 << 2);
   const p_in1_step = <usize>(d2 << 2);
-  const p_out0_step = <usize>(d2 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
       let p_in0 = a1_in0;
       let p_in1 = a1_in1;
-      let p_out0 = a1_out0;
       for (let i2 = 0; i2 < n2; i2++) {
         const t0: f32 = load<f32>(p_in1 + ((0) << 2));
         const t1: f32 = load<f32>(p_in0 + ((0) << 2));
         const t2: f32 = (t0 + t1);
-        store<f32>(p_out0 + ((0) << 2), t2);
+        store<f32>(p_in1 + ((0) << 2), t2);
         p_in0 += p_in0_step;
         p_in1 += p_in1_step;
-        p_out0 += p_out0_step;
       }
     }
   }
 }
-export function accumulate_f32_contiguous_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_f32_contiguous_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
-        if (n3 > 4 && n3 <= 8) {
-          const i3 = 0;
-          const t0 = v128.load(a2_in1 + ((i3) << 2));
-          const t1 = v128.load(a2_in0 + ((i3) << 2));
-          const t2 = f32x4.add(t0, t1);
-          const t0_e = v128.load(a2_in1 + <usize>((n3 - 4) << 2) + ((i3) << 2));
-          const t1_e = v128.load(a2_in0 + <usize>((n3 - 4) << 2) + ((i3) << 2));
-          const t2_e = f32x4.add(t0_e, t1_e);
-          v128.store(a2_out0 + <usize>((n3 - 4) << 2) + ((i3) << 2), t2_e);
-          v128.store(a2_out0 + ((i3) << 2), t2);
-          continue;
-        }
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
           const t0_0 = v128.load(a2_in1 + ((i3) << 2));
@@ -1466,52 +2298,85 @@ export function accumulate_f32_contiguous_r4(in0: usize, in1: usize, out0: usize
           const t0_3 = v128.load(a2_in1 + ((i3) << 2), 48);
           const t1_3 = v128.load(a2_in0 + ((i3) << 2), 48);
           const t2_3 = f32x4.add(t0_3, t1_3);
-          v128.store(a2_out0 + ((i3) << 2), t2_0);
-          v128.store(a2_out0 + ((i3) << 2), t2_1, 16);
-          v128.store(a2_out0 + ((i3) << 2), t2_2, 32);
-          v128.store(a2_out0 + ((i3) << 2), t2_3, 48);
+          v128.store(a2_in1 + ((i3) << 2), t2_0);
+          v128.store(a2_in1 + ((i3) << 2), t2_1, 16);
+          v128.store(a2_in1 + ((i3) << 2), t2_2, 32);
+          v128.store(a2_in1 + ((i3) << 2), t2_3, 48);
         }
         for (; i3 + 4 <= n3; i3 += 4) {
           const t0 = v128.load(a2_in1 + ((i3) << 2));
           const t1 = v128.load(a2_in0 + ((i3) << 2));
           const t2 = f32x4.add(t0, t1);
-          v128.store(a2_out0 + ((i3) << 2), t2);
+          v128.store(a2_in1 + ((i3) << 2), t2);
         }
         for (; i3 < n3; i3++) {
           const t0: f32 = load<f32>(a2_in1 + ((i3) << 2));
           const t1: f32 = load<f32>(a2_in0 + ((i3) << 2));
           const t2: f32 = (t0 + t1);
-          store<f32>(a2_out0 + ((i3) << 2), t2);
+          store<f32>(a2_in1 + ((i3) << 2), t2);
         }
       }
     }
   }
 }
-export function accumulate_f32_splat_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_f32_short_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n3 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
-        if (n3 > 4 && n3 <= 8) {
-          const i3 = 0;
-          const t0 = v128.load(a2_in1 + ((i3) << 2));
-          const t1 = v128.load32_splat(a2_in0 + ((0) << 2));
-          const t2 = f32x4.add(t0, t1);
-          const t0_e = v128.load(a2_in1 + <usize>((n3 - 4) << 2) + ((i3) << 2));
-          const t1_e = v128.load32_splat(a2_in0 + ((0) << 2));
-          const t2_e = f32x4.add(t0_e, t1_e);
-          v128.store(a2_out0 + <usize>((n3 - 4) << 2) + ((i3) << 2), t2_e);
-          v128.store(a2_out0 + ((i3) << 2), t2);
-          continue;
-        }
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        const i3 = 0;
+        const t0 = v128.load(a2_in1 + ((i3) << 2));
+        const t1 = v128.load(a2_in0 + ((i3) << 2));
+        const t2 = f32x4.add(t0, t1);
+        const t0_e = v128.load(a2_in1 + tail2 + ((i3) << 2));
+        const t1_e = v128.load(a2_in0 + tail2 + ((i3) << 2));
+        const t2_e = f32x4.add(t0_e, t1_e);
+        v128.store(a2_in1 + tail2 + ((i3) << 2), t2_e);
+        v128.store(a2_in1 + ((i3) << 2), t2);
+      }
+    }
+  }
+}
+export function accumulate_f32_splat_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
           const t0_0 = v128.load(a2_in1 + ((i3) << 2));
@@ -1526,88 +2391,94 @@ export function accumulate_f32_splat_r4(in0: usize, in1: usize, out0: usize, lo:
           const t0_3 = v128.load(a2_in1 + ((i3) << 2), 48);
           const t1_3 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2_3 = f32x4.add(t0_3, t1_3);
-          v128.store(a2_out0 + ((i3) << 2), t2_0);
-          v128.store(a2_out0 + ((i3) << 2), t2_1, 16);
-          v128.store(a2_out0 + ((i3) << 2), t2_2, 32);
-          v128.store(a2_out0 + ((i3) << 2), t2_3, 48);
+          v128.store(a2_in1 + ((i3) << 2), t2_0);
+          v128.store(a2_in1 + ((i3) << 2), t2_1, 16);
+          v128.store(a2_in1 + ((i3) << 2), t2_2, 32);
+          v128.store(a2_in1 + ((i3) << 2), t2_3, 48);
         }
         for (; i3 + 4 <= n3; i3 += 4) {
           const t0 = v128.load(a2_in1 + ((i3) << 2));
           const t1 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2 = f32x4.add(t0, t1);
-          v128.store(a2_out0 + ((i3) << 2), t2);
+          v128.store(a2_in1 + ((i3) << 2), t2);
         }
         for (; i3 < n3; i3++) {
           const t0: f32 = load<f32>(a2_in1 + ((i3) << 2));
           const t1: f32 = load<f32>(a2_in0 + ((0) << 2));
           const t2: f32 = (t0 + t1);
-          store<f32>(a2_out0 + ((i3) << 2), t2);
+          store<f32>(a2_in1 + ((i3) << 2), t2);
         }
       }
     }
   }
 }
-export function accumulate_f32_strided_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function accumulate_f32_strided_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s3 << 2);
   const p_in1_step = <usize>(d3 << 2);
-  const p_out0_step = <usize>(d3 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let p_in0 = a2_in0;
         let p_in1 = a2_in1;
-        let p_out0 = a2_out0;
         for (let i3 = 0; i3 < n3; i3++) {
           const t0: f32 = load<f32>(p_in1 + ((0) << 2));
           const t1: f32 = load<f32>(p_in0 + ((0) << 2));
           const t2: f32 = (t0 + t1);
-          store<f32>(p_out0 + ((0) << 2), t2);
+          store<f32>(p_in1 + ((0) << 2), t2);
           p_in0 += p_in0_step;
           p_in1 += p_in1_step;
-          p_out0 += p_out0_step;
         }
       }
     }
   }
 }
-export function accumulate_f32_contiguous_r5(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function accumulate_f32_contiguous_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
-          if (n4 > 4 && n4 <= 8) {
-            const i4 = 0;
-            const t0 = v128.load(a3_in1 + ((i4) << 2));
-            const t1 = v128.load(a3_in0 + ((i4) << 2));
-            const t2 = f32x4.add(t0, t1);
-            const t0_e = v128.load(a3_in1 + <usize>((n4 - 4) << 2) + ((i4) << 2));
-            const t1_e = v128.load(a3_in0 + <usize>((n4 - 4) << 2) + ((i4) << 2));
-            const t2_e = f32x4.add(t0_e, t1_e);
-            v128.store(a3_out0 + <usize>((n4 - 4) << 2) + ((i4) << 2), t2_e);
-            v128.store(a3_out0 + ((i4) << 2), t2);
-            continue;
-          }
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
           let i4 = 0;
           for (; i4 + 16 <= n4; i4 += 16) {
             const t0_0 = v128.load(a3_in1 + ((i4) << 2));
@@ -1622,57 +2493,101 @@ export function accumulate_f32_contiguous_r5(in0: usize, in1: usize, out0: usize
             const t0_3 = v128.load(a3_in1 + ((i4) << 2), 48);
             const t1_3 = v128.load(a3_in0 + ((i4) << 2), 48);
             const t2_3 = f32x4.add(t0_3, t1_3);
-            v128.store(a3_out0 + ((i4) << 2), t2_0);
-            v128.store(a3_out0 + ((i4) << 2), t2_1, 16);
-            v128.store(a3_out0 + ((i4) << 2), t2_2, 32);
-            v128.store(a3_out0 + ((i4) << 2), t2_3, 48);
+            v128.store(a3_in1 + ((i4) << 2), t2_0);
+            v128.store(a3_in1 + ((i4) << 2), t2_1, 16);
+            v128.store(a3_in1 + ((i4) << 2), t2_2, 32);
+            v128.store(a3_in1 + ((i4) << 2), t2_3, 48);
           }
           for (; i4 + 4 <= n4; i4 += 4) {
             const t0 = v128.load(a3_in1 + ((i4) << 2));
             const t1 = v128.load(a3_in0 + ((i4) << 2));
             const t2 = f32x4.add(t0, t1);
-            v128.store(a3_out0 + ((i4) << 2), t2);
+            v128.store(a3_in1 + ((i4) << 2), t2);
           }
           for (; i4 < n4; i4++) {
             const t0: f32 = load<f32>(a3_in1 + ((i4) << 2));
             const t1: f32 = load<f32>(a3_in0 + ((i4) << 2));
             const t2: f32 = (t0 + t1);
-            store<f32>(a3_out0 + ((i4) << 2), t2);
+            store<f32>(a3_in1 + ((i4) << 2), t2);
           }
         }
       }
     }
   }
 }
-export function accumulate_f32_splat_r5(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function accumulate_f32_short_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n4 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
-          if (n4 > 4 && n4 <= 8) {
-            const i4 = 0;
-            const t0 = v128.load(a3_in1 + ((i4) << 2));
-            const t1 = v128.load32_splat(a3_in0 + ((0) << 2));
-            const t2 = f32x4.add(t0, t1);
-            const t0_e = v128.load(a3_in1 + <usize>((n4 - 4) << 2) + ((i4) << 2));
-            const t1_e = v128.load32_splat(a3_in0 + ((0) << 2));
-            const t2_e = f32x4.add(t0_e, t1_e);
-            v128.store(a3_out0 + <usize>((n4 - 4) << 2) + ((i4) << 2), t2_e);
-            v128.store(a3_out0 + ((i4) << 2), t2);
-            continue;
-          }
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          const i4 = 0;
+          const t0 = v128.load(a3_in1 + ((i4) << 2));
+          const t1 = v128.load(a3_in0 + ((i4) << 2));
+          const t2 = f32x4.add(t0, t1);
+          const t0_e = v128.load(a3_in1 + tail2 + ((i4) << 2));
+          const t1_e = v128.load(a3_in0 + tail2 + ((i4) << 2));
+          const t2_e = f32x4.add(t0_e, t1_e);
+          v128.store(a3_in1 + tail2 + ((i4) << 2), t2_e);
+          v128.store(a3_in1 + ((i4) << 2), t2);
+        }
+      }
+    }
+  }
+}
+export function accumulate_f32_splat_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
           let i4 = 0;
           for (; i4 + 16 <= n4; i4 += 16) {
             const t0_0 = v128.load(a3_in1 + ((i4) << 2));
@@ -1687,98 +2602,110 @@ export function accumulate_f32_splat_r5(in0: usize, in1: usize, out0: usize, lo:
             const t0_3 = v128.load(a3_in1 + ((i4) << 2), 48);
             const t1_3 = v128.load32_splat(a3_in0 + ((0) << 2));
             const t2_3 = f32x4.add(t0_3, t1_3);
-            v128.store(a3_out0 + ((i4) << 2), t2_0);
-            v128.store(a3_out0 + ((i4) << 2), t2_1, 16);
-            v128.store(a3_out0 + ((i4) << 2), t2_2, 32);
-            v128.store(a3_out0 + ((i4) << 2), t2_3, 48);
+            v128.store(a3_in1 + ((i4) << 2), t2_0);
+            v128.store(a3_in1 + ((i4) << 2), t2_1, 16);
+            v128.store(a3_in1 + ((i4) << 2), t2_2, 32);
+            v128.store(a3_in1 + ((i4) << 2), t2_3, 48);
           }
           for (; i4 + 4 <= n4; i4 += 4) {
             const t0 = v128.load(a3_in1 + ((i4) << 2));
             const t1 = v128.load32_splat(a3_in0 + ((0) << 2));
             const t2 = f32x4.add(t0, t1);
-            v128.store(a3_out0 + ((i4) << 2), t2);
+            v128.store(a3_in1 + ((i4) << 2), t2);
           }
           for (; i4 < n4; i4++) {
             const t0: f32 = load<f32>(a3_in1 + ((i4) << 2));
             const t1: f32 = load<f32>(a3_in0 + ((0) << 2));
             const t2: f32 = (t0 + t1);
-            store<f32>(a3_out0 + ((i4) << 2), t2);
+            store<f32>(a3_in1 + ((i4) << 2), t2);
           }
         }
       }
     }
   }
 }
-export function accumulate_f32_strided_r5(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+export function accumulate_f32_strided_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s4 << 2);
   const p_in1_step = <usize>(d4 << 2);
-  const p_out0_step = <usize>(d4 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
           let p_in0 = a3_in0;
           let p_in1 = a3_in1;
-          let p_out0 = a3_out0;
           for (let i4 = 0; i4 < n4; i4++) {
             const t0: f32 = load<f32>(p_in1 + ((0) << 2));
             const t1: f32 = load<f32>(p_in0 + ((0) << 2));
             const t2: f32 = (t0 + t1);
-            store<f32>(p_out0 + ((0) << 2), t2);
+            store<f32>(p_in1 + ((0) << 2), t2);
             p_in0 += p_in0_step;
             p_in1 += p_in1_step;
-            p_out0 += p_out0_step;
           }
         }
       }
     }
   }
 }
-export function accumulate_f32_contiguous_r6(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+export function accumulate_f32_contiguous_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 2);
-            const a4_in1 = a3_in1 + <usize>((i4 * d4) << 2);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 2);
-            if (n5 > 4 && n5 <= 8) {
-              const i5 = 0;
-              const t0 = v128.load(a4_in1 + ((i5) << 2));
-              const t1 = v128.load(a4_in0 + ((i5) << 2));
-              const t2 = f32x4.add(t0, t1);
-              const t0_e = v128.load(a4_in1 + <usize>((n5 - 4) << 2) + ((i5) << 2));
-              const t1_e = v128.load(a4_in0 + <usize>((n5 - 4) << 2) + ((i5) << 2));
-              const t2_e = f32x4.add(t0_e, t1_e);
-              v128.store(a4_out0 + <usize>((n5 - 4) << 2) + ((i5) << 2), t2_e);
-              v128.store(a4_out0 + ((i5) << 2), t2);
-              continue;
-            }
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
             let i5 = 0;
             for (; i5 + 16 <= n5; i5 += 16) {
               const t0_0 = v128.load(a4_in1 + ((i5) << 2));
@@ -1793,22 +2720,22 @@ export function accumulate_f32_contiguous_r6(in0: usize, in1: usize, out0: usize
               const t0_3 = v128.load(a4_in1 + ((i5) << 2), 48);
               const t1_3 = v128.load(a4_in0 + ((i5) << 2), 48);
               const t2_3 = f32x4.add(t0_3, t1_3);
-              v128.store(a4_out0 + ((i5) << 2), t2_0);
-              v128.store(a4_out0 + ((i5) << 2), t2_1, 16);
-              v128.store(a4_out0 + ((i5) << 2), t2_2, 32);
-              v128.store(a4_out0 + ((i5) << 2), t2_3, 48);
+              v128.store(a4_in1 + ((i5) << 2), t2_0);
+              v128.store(a4_in1 + ((i5) << 2), t2_1, 16);
+              v128.store(a4_in1 + ((i5) << 2), t2_2, 32);
+              v128.store(a4_in1 + ((i5) << 2), t2_3, 48);
             }
             for (; i5 + 4 <= n5; i5 += 4) {
               const t0 = v128.load(a4_in1 + ((i5) << 2));
               const t1 = v128.load(a4_in0 + ((i5) << 2));
               const t2 = f32x4.add(t0, t1);
-              v128.store(a4_out0 + ((i5) << 2), t2);
+              v128.store(a4_in1 + ((i5) << 2), t2);
             }
             for (; i5 < n5; i5++) {
               const t0: f32 = load<f32>(a4_in1 + ((i5) << 2));
               const t1: f32 = load<f32>(a4_in0 + ((i5) << 2));
               const t2: f32 = (t0 + t1);
-              store<f32>(a4_out0 + ((i5) << 2), t2);
+              store<f32>(a4_in1 + ((i5) << 2), t2);
             }
           }
         }
@@ -1816,39 +2743,94 @@ export function accumulate_f32_contiguous_r6(in0: usize, in1: usize, out0: usize
     }
   }
 }
-export function accumulate_f32_splat_r6(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+export function accumulate_f32_short_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n5 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 2);
-            const a4_in1 = a3_in1 + <usize>((i4 * d4) << 2);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 2);
-            if (n5 > 4 && n5 <= 8) {
-              const i5 = 0;
-              const t0 = v128.load(a4_in1 + ((i5) << 2));
-              const t1 = v128.load32_splat(a4_in0 + ((0) << 2));
-              const t2 = f32x4.add(t0, t1);
-              const t0_e = v128.load(a4_in1 + <usize>((n5 - 4) << 2) + ((i5) << 2));
-              const t1_e = v128.load32_splat(a4_in0 + ((0) << 2));
-              const t2_e = f32x4.add(t0_e, t1_e);
-              v128.store(a4_out0 + <usize>((n5 - 4) << 2) + ((i5) << 2), t2_e);
-              v128.store(a4_out0 + ((i5) << 2), t2);
-              continue;
-            }
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            const i5 = 0;
+            const t0 = v128.load(a4_in1 + ((i5) << 2));
+            const t1 = v128.load(a4_in0 + ((i5) << 2));
+            const t2 = f32x4.add(t0, t1);
+            const t0_e = v128.load(a4_in1 + tail2 + ((i5) << 2));
+            const t1_e = v128.load(a4_in0 + tail2 + ((i5) << 2));
+            const t2_e = f32x4.add(t0_e, t1_e);
+            v128.store(a4_in1 + tail2 + ((i5) << 2), t2_e);
+            v128.store(a4_in1 + ((i5) << 2), t2);
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f32_splat_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
             let i5 = 0;
             for (; i5 + 16 <= n5; i5 += 16) {
               const t0_0 = v128.load(a4_in1 + ((i5) << 2));
@@ -1863,22 +2845,22 @@ export function accumulate_f32_splat_r6(in0: usize, in1: usize, out0: usize, lo:
               const t0_3 = v128.load(a4_in1 + ((i5) << 2), 48);
               const t1_3 = v128.load32_splat(a4_in0 + ((0) << 2));
               const t2_3 = f32x4.add(t0_3, t1_3);
-              v128.store(a4_out0 + ((i5) << 2), t2_0);
-              v128.store(a4_out0 + ((i5) << 2), t2_1, 16);
-              v128.store(a4_out0 + ((i5) << 2), t2_2, 32);
-              v128.store(a4_out0 + ((i5) << 2), t2_3, 48);
+              v128.store(a4_in1 + ((i5) << 2), t2_0);
+              v128.store(a4_in1 + ((i5) << 2), t2_1, 16);
+              v128.store(a4_in1 + ((i5) << 2), t2_2, 32);
+              v128.store(a4_in1 + ((i5) << 2), t2_3, 48);
             }
             for (; i5 + 4 <= n5; i5 += 4) {
               const t0 = v128.load(a4_in1 + ((i5) << 2));
               const t1 = v128.load32_splat(a4_in0 + ((0) << 2));
               const t2 = f32x4.add(t0, t1);
-              v128.store(a4_out0 + ((i5) << 2), t2);
+              v128.store(a4_in1 + ((i5) << 2), t2);
             }
             for (; i5 < n5; i5++) {
               const t0: f32 = load<f32>(a4_in1 + ((i5) << 2));
               const t1: f32 = load<f32>(a4_in0 + ((0) << 2));
               const t2: f32 = (t0 + t1);
-              store<f32>(a4_out0 + ((i5) << 2), t2);
+              store<f32>(a4_in1 + ((i5) << 2), t2);
             }
           }
         }
@@ -1886,41 +2868,53 @@ export function accumulate_f32_splat_r6(in0: usize, in1: usize, out0: usize, lo:
     }
   }
 }
-export function accumulate_f32_strided_r6(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+export function accumulate_f32_strided_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s5 << 2);
   const p_in1_step = <usize>(d5 << 2);
-  const p_out0_step = <usize>(d5 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 2);
-            const a4_in1 = a3_in1 + <usize>((i4 * d4) << 2);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 2);
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
             let p_in0 = a4_in0;
             let p_in1 = a4_in1;
-            let p_out0 = a4_out0;
             for (let i5 = 0; i5 < n5; i5++) {
               const t0: f32 = load<f32>(p_in1 + ((0) << 2));
               const t1: f32 = load<f32>(p_in0 + ((0) << 2));
               const t2: f32 = (t0 + t1);
-              store<f32>(p_out0 + ((0) << 2), t2);
+              store<f32>(p_in1 + ((0) << 2), t2);
               p_in0 += p_in0_step;
               p_in1 += p_in1_step;
-              p_out0 += p_out0_step;
             }
           }
         }
@@ -1928,15 +2922,21 @@ export function accumulate_f32_strided_r6(in0: usize, in1: usize, out0: usize, l
     }
   }
 }
-export function accumulate_f64_contiguous(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function accumulate_f64_contiguous(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
         const t0_0a = v128.load(a1_in1 + ((i2) << 3));
@@ -1963,10 +2963,10 @@ export function accumulate_f64_contiguous(in0: usize, in1: usize, out0: usize, l
         const t1_3b = v128.load(a1_in0 + ((i2) << 3), 112);
         const t2_3a = f64x2.add(t0_3a, t1_3a);
         const t2_3b = f64x2.add(t0_3b, t1_3b);
-        v128.store(a1_out0 + ((i2) << 3), t2_0a); v128.store(a1_out0 + ((i2) << 3), t2_0b, 16);
-        v128.store(a1_out0 + ((i2) << 3), t2_1a, 32); v128.store(a1_out0 + ((i2) << 3), t2_1b, 48);
-        v128.store(a1_out0 + ((i2) << 3), t2_2a, 64); v128.store(a1_out0 + ((i2) << 3), t2_2b, 80);
-        v128.store(a1_out0 + ((i2) << 3), t2_3a, 96); v128.store(a1_out0 + ((i2) << 3), t2_3b, 112);
+        v128.store(a1_in1 + ((i2) << 3), t2_0a); v128.store(a1_in1 + ((i2) << 3), t2_0b, 16);
+        v128.store(a1_in1 + ((i2) << 3), t2_1a, 32); v128.store(a1_in1 + ((i2) << 3), t2_1b, 48);
+        v128.store(a1_in1 + ((i2) << 3), t2_2a, 64); v128.store(a1_in1 + ((i2) << 3), t2_2b, 80);
+        v128.store(a1_in1 + ((i2) << 3), t2_3a, 96); v128.store(a1_in1 + ((i2) << 3), t2_3b, 112);
       }
       for (; i2 + 4 <= n2; i2 += 4) {
         const t0a = v128.load(a1_in1 + ((i2) << 3));
@@ -1975,26 +2975,60 @@ export function accumulate_f64_contiguous(in0: usize, in1: usize, out0: usize, l
         const t1b = v128.load(a1_in0 + ((i2) << 3), 16);
         const t2a = f64x2.add(t0a, t1a);
         const t2b = f64x2.add(t0b, t1b);
-        v128.store(a1_out0 + ((i2) << 3), t2a); v128.store(a1_out0 + ((i2) << 3), t2b, 16);
+        v128.store(a1_in1 + ((i2) << 3), t2a); v128.store(a1_in1 + ((i2) << 3), t2b, 16);
       }
       for (; i2 < n2; i2++) {
         const t0: f64 = load<f64>(a1_in1 + ((i2) << 3));
         const t1: f64 = load<f64>(a1_in0 + ((i2) << 3));
         const t2: f64 = (t0 + t1);
-        store<f64>(a1_out0 + ((i2) << 3), t2);
+        store<f64>(a1_in1 + ((i2) << 3), t2);
       }
     }
   }
 }
-export function accumulate_f64_splat(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function accumulate_f64_short(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n2 - 2) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      const i2 = 0;
+      const t0a = v128.load(a1_in1 + ((i2) << 3));
+      const t1a = v128.load(a1_in0 + ((i2) << 3));
+      const t2a = f64x2.add(t0a, t1a);
+      const t0_ea = v128.load(a1_in1 + tail3 + ((i2) << 3));
+      const t1_ea = v128.load(a1_in0 + tail3 + ((i2) << 3));
+      const t2_ea = f64x2.add(t0_ea, t1_ea);
+      v128.store(a1_in1 + tail3 + ((i2) << 3), t2_ea);
+      v128.store(a1_in1 + ((i2) << 3), t2a);
+    }
+  }
+}
+export function accumulate_f64_splat(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
         const t0_0a = v128.load(a1_in1 + ((i2) << 3));
@@ -2021,10 +3055,10 @@ export function accumulate_f64_splat(in0: usize, in1: usize, out0: usize, lo: i3
         const t1_3b = v128.load64_splat(a1_in0 + ((0) << 3));
         const t2_3a = f64x2.add(t0_3a, t1_3a);
         const t2_3b = f64x2.add(t0_3b, t1_3b);
-        v128.store(a1_out0 + ((i2) << 3), t2_0a); v128.store(a1_out0 + ((i2) << 3), t2_0b, 16);
-        v128.store(a1_out0 + ((i2) << 3), t2_1a, 32); v128.store(a1_out0 + ((i2) << 3), t2_1b, 48);
-        v128.store(a1_out0 + ((i2) << 3), t2_2a, 64); v128.store(a1_out0 + ((i2) << 3), t2_2b, 80);
-        v128.store(a1_out0 + ((i2) << 3), t2_3a, 96); v128.store(a1_out0 + ((i2) << 3), t2_3b, 112);
+        v128.store(a1_in1 + ((i2) << 3), t2_0a); v128.store(a1_in1 + ((i2) << 3), t2_0b, 16);
+        v128.store(a1_in1 + ((i2) << 3), t2_1a, 32); v128.store(a1_in1 + ((i2) << 3), t2_1b, 48);
+        v128.store(a1_in1 + ((i2) << 3), t2_2a, 64); v128.store(a1_in1 + ((i2) << 3), t2_2b, 80);
+        v128.store(a1_in1 + ((i2) << 3), t2_3a, 96); v128.store(a1_in1 + ((i2) << 3), t2_3b, 112);
       }
       for (; i2 + 4 <= n2; i2 += 4) {
         const t0a = v128.load(a1_in1 + ((i2) << 3));
@@ -2033,57 +3067,69 @@ export function accumulate_f64_splat(in0: usize, in1: usize, out0: usize, lo: i3
         const t1b = v128.load64_splat(a1_in0 + ((0) << 3));
         const t2a = f64x2.add(t0a, t1a);
         const t2b = f64x2.add(t0b, t1b);
-        v128.store(a1_out0 + ((i2) << 3), t2a); v128.store(a1_out0 + ((i2) << 3), t2b, 16);
+        v128.store(a1_in1 + ((i2) << 3), t2a); v128.store(a1_in1 + ((i2) << 3), t2b, 16);
       }
       for (; i2 < n2; i2++) {
         const t0: f64 = load<f64>(a1_in1 + ((i2) << 3));
         const t1: f64 = load<f64>(a1_in0 + ((0) << 3));
         const t2: f64 = (t0 + t1);
-        store<f64>(a1_out0 + ((i2) << 3), t2);
+        store<f64>(a1_in1 + ((i2) << 3), t2);
       }
     }
   }
 }
-export function accumulate_f64_strided(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_f64_strided(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
   const p_in0_step = <usize>(s2 << 3);
   const p_in1_step = <usize>(d2 << 3);
-  const p_out0_step = <usize>(d2 << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
       let p_in0 = a1_in0;
       let p_in1 = a1_in1;
-      let p_out0 = a1_out0;
       for (let i2 = 0; i2 < n2; i2++) {
         const t0: f64 = load<f64>(p_in1 + ((0) << 3));
         const t1: f64 = load<f64>(p_in0 + ((0) << 3));
         const t2: f64 = (t0 + t1);
-        store<f64>(p_out0 + ((0) << 3), t2);
+        store<f64>(p_in1 + ((0) << 3), t2);
         p_in0 += p_in0_step;
         p_in1 += p_in1_step;
-        p_out0 += p_out0_step;
       }
     }
   }
 }
-export function accumulate_f64_contiguous_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_f64_contiguous_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
           const t0_0a = v128.load(a2_in1 + ((i3) << 3));
@@ -2110,10 +3156,10 @@ export function accumulate_f64_contiguous_r4(in0: usize, in1: usize, out0: usize
           const t1_3b = v128.load(a2_in0 + ((i3) << 3), 112);
           const t2_3a = f64x2.add(t0_3a, t1_3a);
           const t2_3b = f64x2.add(t0_3b, t1_3b);
-          v128.store(a2_out0 + ((i3) << 3), t2_0a); v128.store(a2_out0 + ((i3) << 3), t2_0b, 16);
-          v128.store(a2_out0 + ((i3) << 3), t2_1a, 32); v128.store(a2_out0 + ((i3) << 3), t2_1b, 48);
-          v128.store(a2_out0 + ((i3) << 3), t2_2a, 64); v128.store(a2_out0 + ((i3) << 3), t2_2b, 80);
-          v128.store(a2_out0 + ((i3) << 3), t2_3a, 96); v128.store(a2_out0 + ((i3) << 3), t2_3b, 112);
+          v128.store(a2_in1 + ((i3) << 3), t2_0a); v128.store(a2_in1 + ((i3) << 3), t2_0b, 16);
+          v128.store(a2_in1 + ((i3) << 3), t2_1a, 32); v128.store(a2_in1 + ((i3) << 3), t2_1b, 48);
+          v128.store(a2_in1 + ((i3) << 3), t2_2a, 64); v128.store(a2_in1 + ((i3) << 3), t2_2b, 80);
+          v128.store(a2_in1 + ((i3) << 3), t2_3a, 96); v128.store(a2_in1 + ((i3) << 3), t2_3b, 112);
         }
         for (; i3 + 4 <= n3; i3 += 4) {
           const t0a = v128.load(a2_in1 + ((i3) << 3));
@@ -2122,31 +3168,76 @@ export function accumulate_f64_contiguous_r4(in0: usize, in1: usize, out0: usize
           const t1b = v128.load(a2_in0 + ((i3) << 3), 16);
           const t2a = f64x2.add(t0a, t1a);
           const t2b = f64x2.add(t0b, t1b);
-          v128.store(a2_out0 + ((i3) << 3), t2a); v128.store(a2_out0 + ((i3) << 3), t2b, 16);
+          v128.store(a2_in1 + ((i3) << 3), t2a); v128.store(a2_in1 + ((i3) << 3), t2b, 16);
         }
         for (; i3 < n3; i3++) {
           const t0: f64 = load<f64>(a2_in1 + ((i3) << 3));
           const t1: f64 = load<f64>(a2_in0 + ((i3) << 3));
           const t2: f64 = (t0 + t1);
-          store<f64>(a2_out0 + ((i3) << 3), t2);
+          store<f64>(a2_in1 + ((i3) << 3), t2);
         }
       }
     }
   }
 }
-export function accumulate_f64_splat_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_f64_short_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n3 - 2) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        const i3 = 0;
+        const t0a = v128.load(a2_in1 + ((i3) << 3));
+        const t1a = v128.load(a2_in0 + ((i3) << 3));
+        const t2a = f64x2.add(t0a, t1a);
+        const t0_ea = v128.load(a2_in1 + tail3 + ((i3) << 3));
+        const t1_ea = v128.load(a2_in0 + tail3 + ((i3) << 3));
+        const t2_ea = f64x2.add(t0_ea, t1_ea);
+        v128.store(a2_in1 + tail3 + ((i3) << 3), t2_ea);
+        v128.store(a2_in1 + ((i3) << 3), t2a);
+      }
+    }
+  }
+}
+export function accumulate_f64_splat_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
           const t0_0a = v128.load(a2_in1 + ((i3) << 3));
@@ -2173,10 +3264,10 @@ export function accumulate_f64_splat_r4(in0: usize, in1: usize, out0: usize, lo:
           const t1_3b = v128.load64_splat(a2_in0 + ((0) << 3));
           const t2_3a = f64x2.add(t0_3a, t1_3a);
           const t2_3b = f64x2.add(t0_3b, t1_3b);
-          v128.store(a2_out0 + ((i3) << 3), t2_0a); v128.store(a2_out0 + ((i3) << 3), t2_0b, 16);
-          v128.store(a2_out0 + ((i3) << 3), t2_1a, 32); v128.store(a2_out0 + ((i3) << 3), t2_1b, 48);
-          v128.store(a2_out0 + ((i3) << 3), t2_2a, 64); v128.store(a2_out0 + ((i3) << 3), t2_2b, 80);
-          v128.store(a2_out0 + ((i3) << 3), t2_3a, 96); v128.store(a2_out0 + ((i3) << 3), t2_3b, 112);
+          v128.store(a2_in1 + ((i3) << 3), t2_0a); v128.store(a2_in1 + ((i3) << 3), t2_0b, 16);
+          v128.store(a2_in1 + ((i3) << 3), t2_1a, 32); v128.store(a2_in1 + ((i3) << 3), t2_1b, 48);
+          v128.store(a2_in1 + ((i3) << 3), t2_2a, 64); v128.store(a2_in1 + ((i3) << 3), t2_2b, 80);
+          v128.store(a2_in1 + ((i3) << 3), t2_3a, 96); v128.store(a2_in1 + ((i3) << 3), t2_3b, 112);
         }
         for (; i3 + 4 <= n3; i3 += 4) {
           const t0a = v128.load(a2_in1 + ((i3) << 3));
@@ -2185,67 +3276,85 @@ export function accumulate_f64_splat_r4(in0: usize, in1: usize, out0: usize, lo:
           const t1b = v128.load64_splat(a2_in0 + ((0) << 3));
           const t2a = f64x2.add(t0a, t1a);
           const t2b = f64x2.add(t0b, t1b);
-          v128.store(a2_out0 + ((i3) << 3), t2a); v128.store(a2_out0 + ((i3) << 3), t2b, 16);
+          v128.store(a2_in1 + ((i3) << 3), t2a); v128.store(a2_in1 + ((i3) << 3), t2b, 16);
         }
         for (; i3 < n3; i3++) {
           const t0: f64 = load<f64>(a2_in1 + ((i3) << 3));
           const t1: f64 = load<f64>(a2_in0 + ((0) << 3));
           const t2: f64 = (t0 + t1);
-          store<f64>(a2_out0 + ((i3) << 3), t2);
+          store<f64>(a2_in1 + ((i3) << 3), t2);
         }
       }
     }
   }
 }
-export function accumulate_f64_strided_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function accumulate_f64_strided_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
   const p_in0_step = <usize>(s3 << 3);
   const p_in1_step = <usize>(d3 << 3);
-  const p_out0_step = <usize>(d3 << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let p_in0 = a2_in0;
         let p_in1 = a2_in1;
-        let p_out0 = a2_out0;
         for (let i3 = 0; i3 < n3; i3++) {
           const t0: f64 = load<f64>(p_in1 + ((0) << 3));
           const t1: f64 = load<f64>(p_in0 + ((0) << 3));
           const t2: f64 = (t0 + t1);
-          store<f64>(p_out0 + ((0) << 3), t2);
+          store<f64>(p_in1 + ((0) << 3), t2);
           p_in0 += p_in0_step;
           p_in1 += p_in1_step;
-          p_out0 += p_out0_step;
         }
       }
     }
   }
 }
-export function accumulate_f64_contiguous_r5(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function accumulate_f64_contiguous_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 3);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 3);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 3);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
           let i4 = 0;
           for (; i4 + 16 <= n4; i4 += 16) {
             const t0_0a = v128.load(a3_in1 + ((i4) << 3));
@@ -2272,10 +3381,10 @@ export function accumulate_f64_contiguous_r5(in0: usize, in1: usize, out0: usize
             const t1_3b = v128.load(a3_in0 + ((i4) << 3), 112);
             const t2_3a = f64x2.add(t0_3a, t1_3a);
             const t2_3b = f64x2.add(t0_3b, t1_3b);
-            v128.store(a3_out0 + ((i4) << 3), t2_0a); v128.store(a3_out0 + ((i4) << 3), t2_0b, 16);
-            v128.store(a3_out0 + ((i4) << 3), t2_1a, 32); v128.store(a3_out0 + ((i4) << 3), t2_1b, 48);
-            v128.store(a3_out0 + ((i4) << 3), t2_2a, 64); v128.store(a3_out0 + ((i4) << 3), t2_2b, 80);
-            v128.store(a3_out0 + ((i4) << 3), t2_3a, 96); v128.store(a3_out0 + ((i4) << 3), t2_3b, 112);
+            v128.store(a3_in1 + ((i4) << 3), t2_0a); v128.store(a3_in1 + ((i4) << 3), t2_0b, 16);
+            v128.store(a3_in1 + ((i4) << 3), t2_1a, 32); v128.store(a3_in1 + ((i4) << 3), t2_1b, 48);
+            v128.store(a3_in1 + ((i4) << 3), t2_2a, 64); v128.store(a3_in1 + ((i4) << 3), t2_2b, 80);
+            v128.store(a3_in1 + ((i4) << 3), t2_3a, 96); v128.store(a3_in1 + ((i4) << 3), t2_3b, 112);
           }
           for (; i4 + 4 <= n4; i4 += 4) {
             const t0a = v128.load(a3_in1 + ((i4) << 3));
@@ -2284,36 +3393,92 @@ export function accumulate_f64_contiguous_r5(in0: usize, in1: usize, out0: usize
             const t1b = v128.load(a3_in0 + ((i4) << 3), 16);
             const t2a = f64x2.add(t0a, t1a);
             const t2b = f64x2.add(t0b, t1b);
-            v128.store(a3_out0 + ((i4) << 3), t2a); v128.store(a3_out0 + ((i4) << 3), t2b, 16);
+            v128.store(a3_in1 + ((i4) << 3), t2a); v128.store(a3_in1 + ((i4) << 3), t2b, 16);
           }
           for (; i4 < n4; i4++) {
             const t0: f64 = load<f64>(a3_in1 + ((i4) << 3));
             const t1: f64 = load<f64>(a3_in0 + ((i4) << 3));
             const t2: f64 = (t0 + t1);
-            store<f64>(a3_out0 + ((i4) << 3), t2);
+            store<f64>(a3_in1 + ((i4) << 3), t2);
           }
         }
       }
     }
   }
 }
-export function accumulate_f64_splat_r5(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function accumulate_f64_short_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n4 - 2) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 3);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 3);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 3);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          const i4 = 0;
+          const t0a = v128.load(a3_in1 + ((i4) << 3));
+          const t1a = v128.load(a3_in0 + ((i4) << 3));
+          const t2a = f64x2.add(t0a, t1a);
+          const t0_ea = v128.load(a3_in1 + tail3 + ((i4) << 3));
+          const t1_ea = v128.load(a3_in0 + tail3 + ((i4) << 3));
+          const t2_ea = f64x2.add(t0_ea, t1_ea);
+          v128.store(a3_in1 + tail3 + ((i4) << 3), t2_ea);
+          v128.store(a3_in1 + ((i4) << 3), t2a);
+        }
+      }
+    }
+  }
+}
+export function accumulate_f64_splat_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
           let i4 = 0;
           for (; i4 + 16 <= n4; i4 += 16) {
             const t0_0a = v128.load(a3_in1 + ((i4) << 3));
@@ -2340,10 +3505,10 @@ export function accumulate_f64_splat_r5(in0: usize, in1: usize, out0: usize, lo:
             const t1_3b = v128.load64_splat(a3_in0 + ((0) << 3));
             const t2_3a = f64x2.add(t0_3a, t1_3a);
             const t2_3b = f64x2.add(t0_3b, t1_3b);
-            v128.store(a3_out0 + ((i4) << 3), t2_0a); v128.store(a3_out0 + ((i4) << 3), t2_0b, 16);
-            v128.store(a3_out0 + ((i4) << 3), t2_1a, 32); v128.store(a3_out0 + ((i4) << 3), t2_1b, 48);
-            v128.store(a3_out0 + ((i4) << 3), t2_2a, 64); v128.store(a3_out0 + ((i4) << 3), t2_2b, 80);
-            v128.store(a3_out0 + ((i4) << 3), t2_3a, 96); v128.store(a3_out0 + ((i4) << 3), t2_3b, 112);
+            v128.store(a3_in1 + ((i4) << 3), t2_0a); v128.store(a3_in1 + ((i4) << 3), t2_0b, 16);
+            v128.store(a3_in1 + ((i4) << 3), t2_1a, 32); v128.store(a3_in1 + ((i4) << 3), t2_1b, 48);
+            v128.store(a3_in1 + ((i4) << 3), t2_2a, 64); v128.store(a3_in1 + ((i4) << 3), t2_2b, 80);
+            v128.store(a3_in1 + ((i4) << 3), t2_3a, 96); v128.store(a3_in1 + ((i4) << 3), t2_3b, 112);
           }
           for (; i4 + 4 <= n4; i4 += 4) {
             const t0a = v128.load(a3_in1 + ((i4) << 3));
@@ -2352,77 +3517,101 @@ export function accumulate_f64_splat_r5(in0: usize, in1: usize, out0: usize, lo:
             const t1b = v128.load64_splat(a3_in0 + ((0) << 3));
             const t2a = f64x2.add(t0a, t1a);
             const t2b = f64x2.add(t0b, t1b);
-            v128.store(a3_out0 + ((i4) << 3), t2a); v128.store(a3_out0 + ((i4) << 3), t2b, 16);
+            v128.store(a3_in1 + ((i4) << 3), t2a); v128.store(a3_in1 + ((i4) << 3), t2b, 16);
           }
           for (; i4 < n4; i4++) {
             const t0: f64 = load<f64>(a3_in1 + ((i4) << 3));
             const t1: f64 = load<f64>(a3_in0 + ((0) << 3));
             const t2: f64 = (t0 + t1);
-            store<f64>(a3_out0 + ((i4) << 3), t2);
+            store<f64>(a3_in1 + ((i4) << 3), t2);
           }
         }
       }
     }
   }
 }
-export function accumulate_f64_strided_r5(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+export function accumulate_f64_strided_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
   const p_in0_step = <usize>(s4 << 3);
   const p_in1_step = <usize>(d4 << 3);
-  const p_out0_step = <usize>(d4 << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 3);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 3);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 3);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
           let p_in0 = a3_in0;
           let p_in1 = a3_in1;
-          let p_out0 = a3_out0;
           for (let i4 = 0; i4 < n4; i4++) {
             const t0: f64 = load<f64>(p_in1 + ((0) << 3));
             const t1: f64 = load<f64>(p_in0 + ((0) << 3));
             const t2: f64 = (t0 + t1);
-            store<f64>(p_out0 + ((0) << 3), t2);
+            store<f64>(p_in1 + ((0) << 3), t2);
             p_in0 += p_in0_step;
             p_in1 += p_in1_step;
-            p_out0 += p_out0_step;
           }
         }
       }
     }
   }
 }
-export function accumulate_f64_contiguous_r6(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+export function accumulate_f64_contiguous_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_in1 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 3);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 3);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 3);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 3);
-            const a4_in1 = a3_in1 + <usize>((i4 * d4) << 3);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 3);
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
             let i5 = 0;
             for (; i5 + 16 <= n5; i5 += 16) {
               const t0_0a = v128.load(a4_in1 + ((i5) << 3));
@@ -2449,10 +3638,10 @@ export function accumulate_f64_contiguous_r6(in0: usize, in1: usize, out0: usize
               const t1_3b = v128.load(a4_in0 + ((i5) << 3), 112);
               const t2_3a = f64x2.add(t0_3a, t1_3a);
               const t2_3b = f64x2.add(t0_3b, t1_3b);
-              v128.store(a4_out0 + ((i5) << 3), t2_0a); v128.store(a4_out0 + ((i5) << 3), t2_0b, 16);
-              v128.store(a4_out0 + ((i5) << 3), t2_1a, 32); v128.store(a4_out0 + ((i5) << 3), t2_1b, 48);
-              v128.store(a4_out0 + ((i5) << 3), t2_2a, 64); v128.store(a4_out0 + ((i5) << 3), t2_2b, 80);
-              v128.store(a4_out0 + ((i5) << 3), t2_3a, 96); v128.store(a4_out0 + ((i5) << 3), t2_3b, 112);
+              v128.store(a4_in1 + ((i5) << 3), t2_0a); v128.store(a4_in1 + ((i5) << 3), t2_0b, 16);
+              v128.store(a4_in1 + ((i5) << 3), t2_1a, 32); v128.store(a4_in1 + ((i5) << 3), t2_1b, 48);
+              v128.store(a4_in1 + ((i5) << 3), t2_2a, 64); v128.store(a4_in1 + ((i5) << 3), t2_2b, 80);
+              v128.store(a4_in1 + ((i5) << 3), t2_3a, 96); v128.store(a4_in1 + ((i5) << 3), t2_3b, 112);
             }
             for (; i5 + 4 <= n5; i5 += 4) {
               const t0a = v128.load(a4_in1 + ((i5) << 3));
@@ -2461,13 +3650,13 @@ export function accumulate_f64_contiguous_r6(in0: usize, in1: usize, out0: usize
               const t1b = v128.load(a4_in0 + ((i5) << 3), 16);
               const t2a = f64x2.add(t0a, t1a);
               const t2b = f64x2.add(t0b, t1b);
-              v128.store(a4_out0 + ((i5) << 3), t2a); v128.store(a4_out0 + ((i5) << 3), t2b, 16);
+              v128.store(a4_in1 + ((i5) << 3), t2a); v128.store(a4_in1 + ((i5) << 3), t2b, 16);
             }
             for (; i5 < n5; i5++) {
               const t0: f64 = load<f64>(a4_in1 + ((i5) << 3));
               const t1: f64 = load<f64>(a4_in0 + ((i5) << 3));
               const t2: f64 = (t0 + t1);
-              store<f64>(a4_out0 + ((i5) << 3), t2);
+              store<f64>(a4_in1 + ((i5) << 3), t2);
             }
           }
         }
@@ -2475,27 +3664,94 @@ export function accumulate_f64_contiguous_r6(in0: usize, in1: usize, out0: usize
     }
   }
 }
-export function accumulate_f64_splat_r6(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+export function accumulate_f64_short_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_in1 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n5 - 2) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 3);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 3);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 3);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 3);
-            const a4_in1 = a3_in1 + <usize>((i4 * d4) << 3);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 3);
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            const i5 = 0;
+            const t0a = v128.load(a4_in1 + ((i5) << 3));
+            const t1a = v128.load(a4_in0 + ((i5) << 3));
+            const t2a = f64x2.add(t0a, t1a);
+            const t0_ea = v128.load(a4_in1 + tail3 + ((i5) << 3));
+            const t1_ea = v128.load(a4_in0 + tail3 + ((i5) << 3));
+            const t2_ea = f64x2.add(t0_ea, t1_ea);
+            v128.store(a4_in1 + tail3 + ((i5) << 3), t2_ea);
+            v128.store(a4_in1 + ((i5) << 3), t2a);
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f64_splat_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_in1 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
             let i5 = 0;
             for (; i5 + 16 <= n5; i5 += 16) {
               const t0_0a = v128.load(a4_in1 + ((i5) << 3));
@@ -2522,10 +3778,10 @@ export function accumulate_f64_splat_r6(in0: usize, in1: usize, out0: usize, lo:
               const t1_3b = v128.load64_splat(a4_in0 + ((0) << 3));
               const t2_3a = f64x2.add(t0_3a, t1_3a);
               const t2_3b = f64x2.add(t0_3b, t1_3b);
-              v128.store(a4_out0 + ((i5) << 3), t2_0a); v128.store(a4_out0 + ((i5) << 3), t2_0b, 16);
-              v128.store(a4_out0 + ((i5) << 3), t2_1a, 32); v128.store(a4_out0 + ((i5) << 3), t2_1b, 48);
-              v128.store(a4_out0 + ((i5) << 3), t2_2a, 64); v128.store(a4_out0 + ((i5) << 3), t2_2b, 80);
-              v128.store(a4_out0 + ((i5) << 3), t2_3a, 96); v128.store(a4_out0 + ((i5) << 3), t2_3b, 112);
+              v128.store(a4_in1 + ((i5) << 3), t2_0a); v128.store(a4_in1 + ((i5) << 3), t2_0b, 16);
+              v128.store(a4_in1 + ((i5) << 3), t2_1a, 32); v128.store(a4_in1 + ((i5) << 3), t2_1b, 48);
+              v128.store(a4_in1 + ((i5) << 3), t2_2a, 64); v128.store(a4_in1 + ((i5) << 3), t2_2b, 80);
+              v128.store(a4_in1 + ((i5) << 3), t2_3a, 96); v128.store(a4_in1 + ((i5) << 3), t2_3b, 112);
             }
             for (; i5 + 4 <= n5; i5 += 4) {
               const t0a = v128.load(a4_in1 + ((i5) << 3));
@@ -2534,13 +3790,13 @@ export function accumulate_f64_splat_r6(in0: usize, in1: usize, out0: usize, lo:
               const t1b = v128.load64_splat(a4_in0 + ((0) << 3));
               const t2a = f64x2.add(t0a, t1a);
               const t2b = f64x2.add(t0b, t1b);
-              v128.store(a4_out0 + ((i5) << 3), t2a); v128.store(a4_out0 + ((i5) << 3), t2b, 16);
+              v128.store(a4_in1 + ((i5) << 3), t2a); v128.store(a4_in1 + ((i5) << 3), t2b, 16);
             }
             for (; i5 < n5; i5++) {
               const t0: f64 = load<f64>(a4_in1 + ((i5) << 3));
               const t1: f64 = load<f64>(a4_in0 + ((0) << 3));
               const t2: f64 = (t0 + t1);
-              store<f64>(a4_out0 + ((i5) << 3), t2);
+              store<f64>(a4_in1 + ((i5) << 3), t2);
             }
           }
         }
@@ -2548,41 +3804,53 @@ export function accumulate_f64_splat_r6(in0: usize, in1: usize, out0: usize, lo:
     }
   }
 }
-export function accumulate_f64_strided_r6(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+export function accumulate_f64_strided_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_in1 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
   const p_in0_step = <usize>(s5 << 3);
   const p_in1_step = <usize>(d5 << 3);
-  const p_out0_step = <usize>(d5 << 3);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 3);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 3);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 3);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 3);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 3);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 3);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 3);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 3);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 3);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 3);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 3);
-            const a4_in1 = a3_in1 + <usize>((i4 * d4) << 3);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 3);
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
             let p_in0 = a4_in0;
             let p_in1 = a4_in1;
-            let p_out0 = a4_out0;
             for (let i5 = 0; i5 < n5; i5++) {
               const t0: f64 = load<f64>(p_in1 + ((0) << 3));
               const t1: f64 = load<f64>(p_in0 + ((0) << 3));
               const t2: f64 = (t0 + t1);
-              store<f64>(p_out0 + ((0) << 3), t2);
+              store<f64>(p_in1 + ((0) << 3), t2);
               p_in0 += p_in0_step;
               p_in1 += p_in1_step;
-              p_out0 += p_out0_step;
             }
           }
         }
@@ -2590,27 +3858,21 @@ export function accumulate_f64_strided_r6(in0: usize, in1: usize, out0: usize, l
     }
   }
 }
-export function accumulate_i32_contiguous(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function accumulate_i32_contiguous(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
-      if (n2 > 4 && n2 <= 8) {
-        const i2 = 0;
-        const t0 = v128.load(a1_in1 + ((i2) << 2));
-        const t1 = v128.load(a1_in0 + ((i2) << 2));
-        const t2 = i32x4.add(t0, t1);
-        const t0_e = v128.load(a1_in1 + <usize>((n2 - 4) << 2) + ((i2) << 2));
-        const t1_e = v128.load(a1_in0 + <usize>((n2 - 4) << 2) + ((i2) << 2));
-        const t2_e = i32x4.add(t0_e, t1_e);
-        v128.store(a1_out0 + <usize>((n2 - 4) << 2) + ((i2) << 2), t2_e);
-        v128.store(a1_out0 + ((i2) << 2), t2);
-        continue;
-      }
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
         const t0_0 = v128.load(a1_in1 + ((i2) << 2));
@@ -2625,47 +3887,69 @@ export function accumulate_i32_contiguous(in0: usize, in1: usize, out0: usize, l
         const t0_3 = v128.load(a1_in1 + ((i2) << 2), 48);
         const t1_3 = v128.load(a1_in0 + ((i2) << 2), 48);
         const t2_3 = i32x4.add(t0_3, t1_3);
-        v128.store(a1_out0 + ((i2) << 2), t2_0);
-        v128.store(a1_out0 + ((i2) << 2), t2_1, 16);
-        v128.store(a1_out0 + ((i2) << 2), t2_2, 32);
-        v128.store(a1_out0 + ((i2) << 2), t2_3, 48);
+        v128.store(a1_in1 + ((i2) << 2), t2_0);
+        v128.store(a1_in1 + ((i2) << 2), t2_1, 16);
+        v128.store(a1_in1 + ((i2) << 2), t2_2, 32);
+        v128.store(a1_in1 + ((i2) << 2), t2_3, 48);
       }
       for (; i2 + 4 <= n2; i2 += 4) {
         const t0 = v128.load(a1_in1 + ((i2) << 2));
         const t1 = v128.load(a1_in0 + ((i2) << 2));
         const t2 = i32x4.add(t0, t1);
-        v128.store(a1_out0 + ((i2) << 2), t2);
+        v128.store(a1_in1 + ((i2) << 2), t2);
       }
       for (; i2 < n2; i2++) {
         const t0: i32 = load<i32>(a1_in1 + ((i2) << 2));
         const t1: i32 = load<i32>(a1_in0 + ((i2) << 2));
         const t2: i32 = (t0 + t1);
-        store<i32>(a1_out0 + ((i2) << 2), t2);
+        store<i32>(a1_in1 + ((i2) << 2), t2);
       }
     }
   }
 }
-export function accumulate_i32_splat(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function accumulate_i32_short(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n2 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
-      if (n2 > 4 && n2 <= 8) {
-        const i2 = 0;
-        const t0 = v128.load(a1_in1 + ((i2) << 2));
-        const t1 = v128.load32_splat(a1_in0 + ((0) << 2));
-        const t2 = i32x4.add(t0, t1);
-        const t0_e = v128.load(a1_in1 + <usize>((n2 - 4) << 2) + ((i2) << 2));
-        const t1_e = v128.load32_splat(a1_in0 + ((0) << 2));
-        const t2_e = i32x4.add(t0_e, t1_e);
-        v128.store(a1_out0 + <usize>((n2 - 4) << 2) + ((i2) << 2), t2_e);
-        v128.store(a1_out0 + ((i2) << 2), t2);
-        continue;
-      }
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      const i2 = 0;
+      const t0 = v128.load(a1_in1 + ((i2) << 2));
+      const t1 = v128.load(a1_in0 + ((i2) << 2));
+      const t2 = i32x4.add(t0, t1);
+      const t0_e = v128.load(a1_in1 + tail2 + ((i2) << 2));
+      const t1_e = v128.load(a1_in0 + tail2 + ((i2) << 2));
+      const t2_e = i32x4.add(t0_e, t1_e);
+      v128.store(a1_in1 + tail2 + ((i2) << 2), t2_e);
+      v128.store(a1_in1 + ((i2) << 2), t2);
+    }
+  }
+}
+export function accumulate_i32_splat(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
         const t0_0 = v128.load(a1_in1 + ((i2) << 2));
@@ -2680,78 +3964,78 @@ export function accumulate_i32_splat(in0: usize, in1: usize, out0: usize, lo: i3
         const t0_3 = v128.load(a1_in1 + ((i2) << 2), 48);
         const t1_3 = v128.load32_splat(a1_in0 + ((0) << 2));
         const t2_3 = i32x4.add(t0_3, t1_3);
-        v128.store(a1_out0 + ((i2) << 2), t2_0);
-        v128.store(a1_out0 + ((i2) << 2), t2_1, 16);
-        v128.store(a1_out0 + ((i2) << 2), t2_2, 32);
-        v128.store(a1_out0 + ((i2) << 2), t2_3, 48);
+        v128.store(a1_in1 + ((i2) << 2), t2_0);
+        v128.store(a1_in1 + ((i2) << 2), t2_1, 16);
+        v128.store(a1_in1 + ((i2) << 2), t2_2, 32);
+        v128.store(a1_in1 + ((i2) << 2), t2_3, 48);
       }
       for (; i2 + 4 <= n2; i2 += 4) {
         const t0 = v128.load(a1_in1 + ((i2) << 2));
         const t1 = v128.load32_splat(a1_in0 + ((0) << 2));
         const t2 = i32x4.add(t0, t1);
-        v128.store(a1_out0 + ((i2) << 2), t2);
+        v128.store(a1_in1 + ((i2) << 2), t2);
       }
       for (; i2 < n2; i2++) {
         const t0: i32 = load<i32>(a1_in1 + ((i2) << 2));
         const t1: i32 = load<i32>(a1_in0 + ((0) << 2));
         const t2: i32 = (t0 + t1);
-        store<i32>(a1_out0 + ((i2) << 2), t2);
+        store<i32>(a1_in1 + ((i2) << 2), t2);
       }
     }
   }
 }
-export function accumulate_i32_strided(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_i32_strided(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s2 << 2);
   const p_in1_step = <usize>(d2 << 2);
-  const p_out0_step = <usize>(d2 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
       let p_in0 = a1_in0;
       let p_in1 = a1_in1;
-      let p_out0 = a1_out0;
       for (let i2 = 0; i2 < n2; i2++) {
         const t0: i32 = load<i32>(p_in1 + ((0) << 2));
         const t1: i32 = load<i32>(p_in0 + ((0) << 2));
         const t2: i32 = (t0 + t1);
-        store<i32>(p_out0 + ((0) << 2), t2);
+        store<i32>(p_in1 + ((0) << 2), t2);
         p_in0 += p_in0_step;
         p_in1 += p_in1_step;
-        p_out0 += p_out0_step;
       }
     }
   }
 }
-export function accumulate_i32_contiguous_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_i32_contiguous_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
-        if (n3 > 4 && n3 <= 8) {
-          const i3 = 0;
-          const t0 = v128.load(a2_in1 + ((i3) << 2));
-          const t1 = v128.load(a2_in0 + ((i3) << 2));
-          const t2 = i32x4.add(t0, t1);
-          const t0_e = v128.load(a2_in1 + <usize>((n3 - 4) << 2) + ((i3) << 2));
-          const t1_e = v128.load(a2_in0 + <usize>((n3 - 4) << 2) + ((i3) << 2));
-          const t2_e = i32x4.add(t0_e, t1_e);
-          v128.store(a2_out0 + <usize>((n3 - 4) << 2) + ((i3) << 2), t2_e);
-          v128.store(a2_out0 + ((i3) << 2), t2);
-          continue;
-        }
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
           const t0_0 = v128.load(a2_in1 + ((i3) << 2));
@@ -2766,52 +4050,85 @@ export function accumulate_i32_contiguous_r4(in0: usize, in1: usize, out0: usize
           const t0_3 = v128.load(a2_in1 + ((i3) << 2), 48);
           const t1_3 = v128.load(a2_in0 + ((i3) << 2), 48);
           const t2_3 = i32x4.add(t0_3, t1_3);
-          v128.store(a2_out0 + ((i3) << 2), t2_0);
-          v128.store(a2_out0 + ((i3) << 2), t2_1, 16);
-          v128.store(a2_out0 + ((i3) << 2), t2_2, 32);
-          v128.store(a2_out0 + ((i3) << 2), t2_3, 48);
+          v128.store(a2_in1 + ((i3) << 2), t2_0);
+          v128.store(a2_in1 + ((i3) << 2), t2_1, 16);
+          v128.store(a2_in1 + ((i3) << 2), t2_2, 32);
+          v128.store(a2_in1 + ((i3) << 2), t2_3, 48);
         }
         for (; i3 + 4 <= n3; i3 += 4) {
           const t0 = v128.load(a2_in1 + ((i3) << 2));
           const t1 = v128.load(a2_in0 + ((i3) << 2));
           const t2 = i32x4.add(t0, t1);
-          v128.store(a2_out0 + ((i3) << 2), t2);
+          v128.store(a2_in1 + ((i3) << 2), t2);
         }
         for (; i3 < n3; i3++) {
           const t0: i32 = load<i32>(a2_in1 + ((i3) << 2));
           const t1: i32 = load<i32>(a2_in0 + ((i3) << 2));
           const t2: i32 = (t0 + t1);
-          store<i32>(a2_out0 + ((i3) << 2), t2);
+          store<i32>(a2_in1 + ((i3) << 2), t2);
         }
       }
     }
   }
 }
-export function accumulate_i32_splat_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_i32_short_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n3 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
-        if (n3 > 4 && n3 <= 8) {
-          const i3 = 0;
-          const t0 = v128.load(a2_in1 + ((i3) << 2));
-          const t1 = v128.load32_splat(a2_in0 + ((0) << 2));
-          const t2 = i32x4.add(t0, t1);
-          const t0_e = v128.load(a2_in1 + <usize>((n3 - 4) << 2) + ((i3) << 2));
-          const t1_e = v128.load32_splat(a2_in0 + ((0) << 2));
-          const t2_e = i32x4.add(t0_e, t1_e);
-          v128.store(a2_out0 + <usize>((n3 - 4) << 2) + ((i3) << 2), t2_e);
-          v128.store(a2_out0 + ((i3) << 2), t2);
-          continue;
-        }
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        const i3 = 0;
+        const t0 = v128.load(a2_in1 + ((i3) << 2));
+        const t1 = v128.load(a2_in0 + ((i3) << 2));
+        const t2 = i32x4.add(t0, t1);
+        const t0_e = v128.load(a2_in1 + tail2 + ((i3) << 2));
+        const t1_e = v128.load(a2_in0 + tail2 + ((i3) << 2));
+        const t2_e = i32x4.add(t0_e, t1_e);
+        v128.store(a2_in1 + tail2 + ((i3) << 2), t2_e);
+        v128.store(a2_in1 + ((i3) << 2), t2);
+      }
+    }
+  }
+}
+export function accumulate_i32_splat_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
           const t0_0 = v128.load(a2_in1 + ((i3) << 2));
@@ -2826,88 +4143,94 @@ export function accumulate_i32_splat_r4(in0: usize, in1: usize, out0: usize, lo:
           const t0_3 = v128.load(a2_in1 + ((i3) << 2), 48);
           const t1_3 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2_3 = i32x4.add(t0_3, t1_3);
-          v128.store(a2_out0 + ((i3) << 2), t2_0);
-          v128.store(a2_out0 + ((i3) << 2), t2_1, 16);
-          v128.store(a2_out0 + ((i3) << 2), t2_2, 32);
-          v128.store(a2_out0 + ((i3) << 2), t2_3, 48);
+          v128.store(a2_in1 + ((i3) << 2), t2_0);
+          v128.store(a2_in1 + ((i3) << 2), t2_1, 16);
+          v128.store(a2_in1 + ((i3) << 2), t2_2, 32);
+          v128.store(a2_in1 + ((i3) << 2), t2_3, 48);
         }
         for (; i3 + 4 <= n3; i3 += 4) {
           const t0 = v128.load(a2_in1 + ((i3) << 2));
           const t1 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2 = i32x4.add(t0, t1);
-          v128.store(a2_out0 + ((i3) << 2), t2);
+          v128.store(a2_in1 + ((i3) << 2), t2);
         }
         for (; i3 < n3; i3++) {
           const t0: i32 = load<i32>(a2_in1 + ((i3) << 2));
           const t1: i32 = load<i32>(a2_in0 + ((0) << 2));
           const t2: i32 = (t0 + t1);
-          store<i32>(a2_out0 + ((i3) << 2), t2);
+          store<i32>(a2_in1 + ((i3) << 2), t2);
         }
       }
     }
   }
 }
-export function accumulate_i32_strided_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function accumulate_i32_strided_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s3 << 2);
   const p_in1_step = <usize>(d3 << 2);
-  const p_out0_step = <usize>(d3 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let p_in0 = a2_in0;
         let p_in1 = a2_in1;
-        let p_out0 = a2_out0;
         for (let i3 = 0; i3 < n3; i3++) {
           const t0: i32 = load<i32>(p_in1 + ((0) << 2));
           const t1: i32 = load<i32>(p_in0 + ((0) << 2));
           const t2: i32 = (t0 + t1);
-          store<i32>(p_out0 + ((0) << 2), t2);
+          store<i32>(p_in1 + ((0) << 2), t2);
           p_in0 += p_in0_step;
           p_in1 += p_in1_step;
-          p_out0 += p_out0_step;
         }
       }
     }
   }
 }
-export function accumulate_i32_contiguous_r5(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function accumulate_i32_contiguous_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
-          if (n4 > 4 && n4 <= 8) {
-            const i4 = 0;
-            const t0 = v128.load(a3_in1 + ((i4) << 2));
-            const t1 = v128.load(a3_in0 + ((i4) << 2));
-            const t2 = i32x4.add(t0, t1);
-            const t0_e = v128.load(a3_in1 + <usize>((n4 - 4) << 2) + ((i4) << 2));
-            const t1_e = v128.load(a3_in0 + <usize>((n4 - 4) << 2) + ((i4) << 2));
-            const t2_e = i32x4.add(t0_e, t1_e);
-            v128.store(a3_out0 + <usize>((n4 - 4) << 2) + ((i4) << 2), t2_e);
-            v128.store(a3_out0 + ((i4) << 2), t2);
-            continue;
-          }
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
           let i4 = 0;
           for (; i4 + 16 <= n4; i4 += 16) {
             const t0_0 = v128.load(a3_in1 + ((i4) << 2));
@@ -2922,57 +4245,101 @@ export function accumulate_i32_contiguous_r5(in0: usize, in1: usize, out0: usize
             const t0_3 = v128.load(a3_in1 + ((i4) << 2), 48);
             const t1_3 = v128.load(a3_in0 + ((i4) << 2), 48);
             const t2_3 = i32x4.add(t0_3, t1_3);
-            v128.store(a3_out0 + ((i4) << 2), t2_0);
-            v128.store(a3_out0 + ((i4) << 2), t2_1, 16);
-            v128.store(a3_out0 + ((i4) << 2), t2_2, 32);
-            v128.store(a3_out0 + ((i4) << 2), t2_3, 48);
+            v128.store(a3_in1 + ((i4) << 2), t2_0);
+            v128.store(a3_in1 + ((i4) << 2), t2_1, 16);
+            v128.store(a3_in1 + ((i4) << 2), t2_2, 32);
+            v128.store(a3_in1 + ((i4) << 2), t2_3, 48);
           }
           for (; i4 + 4 <= n4; i4 += 4) {
             const t0 = v128.load(a3_in1 + ((i4) << 2));
             const t1 = v128.load(a3_in0 + ((i4) << 2));
             const t2 = i32x4.add(t0, t1);
-            v128.store(a3_out0 + ((i4) << 2), t2);
+            v128.store(a3_in1 + ((i4) << 2), t2);
           }
           for (; i4 < n4; i4++) {
             const t0: i32 = load<i32>(a3_in1 + ((i4) << 2));
             const t1: i32 = load<i32>(a3_in0 + ((i4) << 2));
             const t2: i32 = (t0 + t1);
-            store<i32>(a3_out0 + ((i4) << 2), t2);
+            store<i32>(a3_in1 + ((i4) << 2), t2);
           }
         }
       }
     }
   }
 }
-export function accumulate_i32_splat_r5(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function accumulate_i32_short_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n4 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
-          if (n4 > 4 && n4 <= 8) {
-            const i4 = 0;
-            const t0 = v128.load(a3_in1 + ((i4) << 2));
-            const t1 = v128.load32_splat(a3_in0 + ((0) << 2));
-            const t2 = i32x4.add(t0, t1);
-            const t0_e = v128.load(a3_in1 + <usize>((n4 - 4) << 2) + ((i4) << 2));
-            const t1_e = v128.load32_splat(a3_in0 + ((0) << 2));
-            const t2_e = i32x4.add(t0_e, t1_e);
-            v128.store(a3_out0 + <usize>((n4 - 4) << 2) + ((i4) << 2), t2_e);
-            v128.store(a3_out0 + ((i4) << 2), t2);
-            continue;
-          }
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          const i4 = 0;
+          const t0 = v128.load(a3_in1 + ((i4) << 2));
+          const t1 = v128.load(a3_in0 + ((i4) << 2));
+          const t2 = i32x4.add(t0, t1);
+          const t0_e = v128.load(a3_in1 + tail2 + ((i4) << 2));
+          const t1_e = v128.load(a3_in0 + tail2 + ((i4) << 2));
+          const t2_e = i32x4.add(t0_e, t1_e);
+          v128.store(a3_in1 + tail2 + ((i4) << 2), t2_e);
+          v128.store(a3_in1 + ((i4) << 2), t2);
+        }
+      }
+    }
+  }
+}
+export function accumulate_i32_splat_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
           let i4 = 0;
           for (; i4 + 16 <= n4; i4 += 16) {
             const t0_0 = v128.load(a3_in1 + ((i4) << 2));
@@ -2987,98 +4354,110 @@ export function accumulate_i32_splat_r5(in0: usize, in1: usize, out0: usize, lo:
             const t0_3 = v128.load(a3_in1 + ((i4) << 2), 48);
             const t1_3 = v128.load32_splat(a3_in0 + ((0) << 2));
             const t2_3 = i32x4.add(t0_3, t1_3);
-            v128.store(a3_out0 + ((i4) << 2), t2_0);
-            v128.store(a3_out0 + ((i4) << 2), t2_1, 16);
-            v128.store(a3_out0 + ((i4) << 2), t2_2, 32);
-            v128.store(a3_out0 + ((i4) << 2), t2_3, 48);
+            v128.store(a3_in1 + ((i4) << 2), t2_0);
+            v128.store(a3_in1 + ((i4) << 2), t2_1, 16);
+            v128.store(a3_in1 + ((i4) << 2), t2_2, 32);
+            v128.store(a3_in1 + ((i4) << 2), t2_3, 48);
           }
           for (; i4 + 4 <= n4; i4 += 4) {
             const t0 = v128.load(a3_in1 + ((i4) << 2));
             const t1 = v128.load32_splat(a3_in0 + ((0) << 2));
             const t2 = i32x4.add(t0, t1);
-            v128.store(a3_out0 + ((i4) << 2), t2);
+            v128.store(a3_in1 + ((i4) << 2), t2);
           }
           for (; i4 < n4; i4++) {
             const t0: i32 = load<i32>(a3_in1 + ((i4) << 2));
             const t1: i32 = load<i32>(a3_in0 + ((0) << 2));
             const t2: i32 = (t0 + t1);
-            store<i32>(a3_out0 + ((i4) << 2), t2);
+            store<i32>(a3_in1 + ((i4) << 2), t2);
           }
         }
       }
     }
   }
 }
-export function accumulate_i32_strided_r5(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+export function accumulate_i32_strided_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s4 << 2);
   const p_in1_step = <usize>(d4 << 2);
-  const p_out0_step = <usize>(d4 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
           let p_in0 = a3_in0;
           let p_in1 = a3_in1;
-          let p_out0 = a3_out0;
           for (let i4 = 0; i4 < n4; i4++) {
             const t0: i32 = load<i32>(p_in1 + ((0) << 2));
             const t1: i32 = load<i32>(p_in0 + ((0) << 2));
             const t2: i32 = (t0 + t1);
-            store<i32>(p_out0 + ((0) << 2), t2);
+            store<i32>(p_in1 + ((0) << 2), t2);
             p_in0 += p_in0_step;
             p_in1 += p_in1_step;
-            p_out0 += p_out0_step;
           }
         }
       }
     }
   }
 }
-export function accumulate_i32_contiguous_r6(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+export function accumulate_i32_contiguous_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 2);
-            const a4_in1 = a3_in1 + <usize>((i4 * d4) << 2);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 2);
-            if (n5 > 4 && n5 <= 8) {
-              const i5 = 0;
-              const t0 = v128.load(a4_in1 + ((i5) << 2));
-              const t1 = v128.load(a4_in0 + ((i5) << 2));
-              const t2 = i32x4.add(t0, t1);
-              const t0_e = v128.load(a4_in1 + <usize>((n5 - 4) << 2) + ((i5) << 2));
-              const t1_e = v128.load(a4_in0 + <usize>((n5 - 4) << 2) + ((i5) << 2));
-              const t2_e = i32x4.add(t0_e, t1_e);
-              v128.store(a4_out0 + <usize>((n5 - 4) << 2) + ((i5) << 2), t2_e);
-              v128.store(a4_out0 + ((i5) << 2), t2);
-              continue;
-            }
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
             let i5 = 0;
             for (; i5 + 16 <= n5; i5 += 16) {
               const t0_0 = v128.load(a4_in1 + ((i5) << 2));
@@ -3093,22 +4472,22 @@ export function accumulate_i32_contiguous_r6(in0: usize, in1: usize, out0: usize
               const t0_3 = v128.load(a4_in1 + ((i5) << 2), 48);
               const t1_3 = v128.load(a4_in0 + ((i5) << 2), 48);
               const t2_3 = i32x4.add(t0_3, t1_3);
-              v128.store(a4_out0 + ((i5) << 2), t2_0);
-              v128.store(a4_out0 + ((i5) << 2), t2_1, 16);
-              v128.store(a4_out0 + ((i5) << 2), t2_2, 32);
-              v128.store(a4_out0 + ((i5) << 2), t2_3, 48);
+              v128.store(a4_in1 + ((i5) << 2), t2_0);
+              v128.store(a4_in1 + ((i5) << 2), t2_1, 16);
+              v128.store(a4_in1 + ((i5) << 2), t2_2, 32);
+              v128.store(a4_in1 + ((i5) << 2), t2_3, 48);
             }
             for (; i5 + 4 <= n5; i5 += 4) {
               const t0 = v128.load(a4_in1 + ((i5) << 2));
               const t1 = v128.load(a4_in0 + ((i5) << 2));
               const t2 = i32x4.add(t0, t1);
-              v128.store(a4_out0 + ((i5) << 2), t2);
+              v128.store(a4_in1 + ((i5) << 2), t2);
             }
             for (; i5 < n5; i5++) {
               const t0: i32 = load<i32>(a4_in1 + ((i5) << 2));
               const t1: i32 = load<i32>(a4_in0 + ((i5) << 2));
               const t2: i32 = (t0 + t1);
-              store<i32>(a4_out0 + ((i5) << 2), t2);
+              store<i32>(a4_in1 + ((i5) << 2), t2);
             }
           }
         }
@@ -3116,39 +4495,94 @@ export function accumulate_i32_contiguous_r6(in0: usize, in1: usize, out0: usize
     }
   }
 }
-export function accumulate_i32_splat_r6(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+export function accumulate_i32_short_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n5 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 2);
-            const a4_in1 = a3_in1 + <usize>((i4 * d4) << 2);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 2);
-            if (n5 > 4 && n5 <= 8) {
-              const i5 = 0;
-              const t0 = v128.load(a4_in1 + ((i5) << 2));
-              const t1 = v128.load32_splat(a4_in0 + ((0) << 2));
-              const t2 = i32x4.add(t0, t1);
-              const t0_e = v128.load(a4_in1 + <usize>((n5 - 4) << 2) + ((i5) << 2));
-              const t1_e = v128.load32_splat(a4_in0 + ((0) << 2));
-              const t2_e = i32x4.add(t0_e, t1_e);
-              v128.store(a4_out0 + <usize>((n5 - 4) << 2) + ((i5) << 2), t2_e);
-              v128.store(a4_out0 + ((i5) << 2), t2);
-              continue;
-            }
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            const i5 = 0;
+            const t0 = v128.load(a4_in1 + ((i5) << 2));
+            const t1 = v128.load(a4_in0 + ((i5) << 2));
+            const t2 = i32x4.add(t0, t1);
+            const t0_e = v128.load(a4_in1 + tail2 + ((i5) << 2));
+            const t1_e = v128.load(a4_in0 + tail2 + ((i5) << 2));
+            const t2_e = i32x4.add(t0_e, t1_e);
+            v128.store(a4_in1 + tail2 + ((i5) << 2), t2_e);
+            v128.store(a4_in1 + ((i5) << 2), t2);
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_i32_splat_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
             let i5 = 0;
             for (; i5 + 16 <= n5; i5 += 16) {
               const t0_0 = v128.load(a4_in1 + ((i5) << 2));
@@ -3163,22 +4597,22 @@ export function accumulate_i32_splat_r6(in0: usize, in1: usize, out0: usize, lo:
               const t0_3 = v128.load(a4_in1 + ((i5) << 2), 48);
               const t1_3 = v128.load32_splat(a4_in0 + ((0) << 2));
               const t2_3 = i32x4.add(t0_3, t1_3);
-              v128.store(a4_out0 + ((i5) << 2), t2_0);
-              v128.store(a4_out0 + ((i5) << 2), t2_1, 16);
-              v128.store(a4_out0 + ((i5) << 2), t2_2, 32);
-              v128.store(a4_out0 + ((i5) << 2), t2_3, 48);
+              v128.store(a4_in1 + ((i5) << 2), t2_0);
+              v128.store(a4_in1 + ((i5) << 2), t2_1, 16);
+              v128.store(a4_in1 + ((i5) << 2), t2_2, 32);
+              v128.store(a4_in1 + ((i5) << 2), t2_3, 48);
             }
             for (; i5 + 4 <= n5; i5 += 4) {
               const t0 = v128.load(a4_in1 + ((i5) << 2));
               const t1 = v128.load32_splat(a4_in0 + ((0) << 2));
               const t2 = i32x4.add(t0, t1);
-              v128.store(a4_out0 + ((i5) << 2), t2);
+              v128.store(a4_in1 + ((i5) << 2), t2);
             }
             for (; i5 < n5; i5++) {
               const t0: i32 = load<i32>(a4_in1 + ((i5) << 2));
               const t1: i32 = load<i32>(a4_in0 + ((0) << 2));
               const t2: i32 = (t0 + t1);
-              store<i32>(a4_out0 + ((i5) << 2), t2);
+              store<i32>(a4_in1 + ((i5) << 2), t2);
             }
           }
         }
@@ -3186,41 +4620,53 @@ export function accumulate_i32_splat_r6(in0: usize, in1: usize, out0: usize, lo:
     }
   }
 }
-export function accumulate_i32_strided_r6(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+export function accumulate_i32_strided_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s5 << 2);
   const p_in1_step = <usize>(d5 << 2);
-  const p_out0_step = <usize>(d5 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
-    const a0_in0 = in0 + <usize>((i0 * s0) << 2);
-    const a0_in1 = in1 + <usize>((i0 * d0) << 2);
-    const a0_out0 = out0 + <usize>((i0 * d0) << 2);
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      const a1_in0 = a0_in0 + <usize>((i1 * s1) << 2);
-      const a1_in1 = a0_in1 + <usize>((i1 * d1) << 2);
-      const a1_out0 = a0_out0 + <usize>((i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        const a2_in0 = a1_in0 + <usize>((i2 * s2) << 2);
-        const a2_in1 = a1_in1 + <usize>((i2 * d2) << 2);
-        const a2_out0 = a1_out0 + <usize>((i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
         for (let i3 = 0; i3 < n3; i3++) {
-          const a3_in0 = a2_in0 + <usize>((i3 * s3) << 2);
-          const a3_in1 = a2_in1 + <usize>((i3 * d3) << 2);
-          const a3_out0 = a2_out0 + <usize>((i3 * d3) << 2);
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
           for (let i4 = 0; i4 < n4; i4++) {
-            const a4_in0 = a3_in0 + <usize>((i4 * s4) << 2);
-            const a4_in1 = a3_in1 + <usize>((i4 * d4) << 2);
-            const a4_out0 = a3_out0 + <usize>((i4 * d4) << 2);
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
             let p_in0 = a4_in0;
             let p_in1 = a4_in1;
-            let p_out0 = a4_out0;
             for (let i5 = 0; i5 < n5; i5++) {
               const t0: i32 = load<i32>(p_in1 + ((0) << 2));
               const t1: i32 = load<i32>(p_in0 + ((0) << 2));
               const t2: i32 = (t0 + t1);
-              store<i32>(p_out0 + ((0) << 2), t2);
+              store<i32>(p_in1 + ((0) << 2), t2);
               p_in0 += p_in0_step;
               p_in1 += p_in1_step;
-              p_out0 += p_out0_step;
             }
           }
         }

@@ -6,13 +6,11 @@
  * the fill of each dtype (kernels/lowering/one_op_fill.ts), rendered by the jit code generator.
  * `deno task build:kernels` writes the source to kernels/assembly/copies.ts. Each copy export,
  * named `copy_size_shape[_rN]` (`copy_4_contiguous`, `copy_1_strided_r5`) or
- * `accumulate_suffix_shape[_rN]` (`accumulate_f64_splat_r4`), takes the source's address
- * (accumulating: then the destination's), the destination's, a range `[lo, hi)` of the
+ * `accumulate_suffix_shape[_rN]` (`accumulate_f64_splat_r4`), takes the source's address,
+ * the destination's (accumulating: read and written in place), a range `[lo, hi)` of the
  * outermost axis, the sizes `n1, ..`, then the strides in elements (see `oneOpCopy`); each fill,
  * `fill_suffix`, the destination's address, a range of elements and the value.
- *
- * Only float64 accumulations along contiguous rows of 17-32 bytes stay hand-written
- * (kernels/assembly/copy.ts; kernels/wasm/strided.ts picks and says why).
+ * Every eager strided copy, accumulation and fill runs one of them (kernels/wasm/strided.ts).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -40,21 +38,17 @@ export const COPY_RANKS: readonly number[] = [3, 4, 5, 6];
 /** The highest rank of a rendered copy. */
 export const MAX_COPY_RANK = 6;
 
-const SHAPES: readonly CopyShape[] = ["contiguous", "splat", "strided"];
-
-/**
- * Rows shorter than this many elements of each size run the strided loop shape whatever their
- * strides: it steps each address along a row. Copies' rows of 5 to 8 elements of 1 or 4 bytes
- * run two overlapping fours (fused_codegen.ts `shortRow`); float64's fours are 32 bytes, and
- * accumulations' overlapping fours read what the last row's wrote at another alignment, which
- * defeats store forwarding: the stepped scalar row was faster on patches_transpose of 5-wide
- * windows (float64 overlapping fours: 1.23x slower; float32: 1.04x).
- */
-const SHORT_ROW = (bytes: number, accumulate: boolean): number => accumulate || bytes === 8 ? 8 : 5;
+const SHAPES: readonly CopyShape[] = ["contiguous", "short", "splat", "strided"];
 
 /**
  * The loop shape of a copy (`accumulate`: an addition) of `bytes`-byte elements with innermost
- * strides `src` and `dst` and rows of `n`.
+ * strides `src` and `dst` and rows of `n`. Contiguous rows of 17-32 bytes run the `short` shape
+ * (two overlapping v128 steps), except accumulations' rows of 5 to 7 elements of 4 bytes, whose
+ * overlapping steps read what the last row's wrote at another alignment, which defeats store
+ * forwarding (patches_transpose of 5-wide float32 windows: the stepped scalar row 0.73x the
+ * hand-written overlapping vectors). Other rows shorter than 8 run the `strided` shape whatever
+ * their strides: it steps each address along a row, where a vector shape's scalar remainder
+ * costs more than its fours save (float64 rows of 5: overlapping fours 1.23x slower).
  */
 export function copyShape(
   src: number,
@@ -63,7 +57,10 @@ export function copyShape(
   bytes: number,
   accumulate: boolean,
 ): CopyShape {
-  if (dst !== 1 || n < SHORT_ROW(bytes, accumulate)) return "strided";
+  const per = bytes === 8 ? 2 : 4, contiguous = src === 1 && dst === 1;
+  const short = n > per && n <= 2 * per && (bytes === 8 || !accumulate || n === 2 * per);
+  if (contiguous && short) return "short";
+  if (dst !== 1 || n < 8) return "strided";
   return src === 1 ? "contiguous" : src === 0 ? "splat" : "strided";
 }
 

@@ -22,6 +22,7 @@ import {
 } from "../lowering/kernel_ir.ts";
 import {
   axisSize,
+  inPlaceInput,
   isSized,
   isStrided,
   sizeProduct,
@@ -278,14 +279,15 @@ export interface EmitOptions {
  * taking its input and output addresses, the range `[lo, hi)` of the outermost axis it runs
  * (`[0, 1)` for a kernel without axes), then the run-time sizes of a sized kernel
  * (sized_kernel.ts), as i32 in axis order, then the run-time strides of a strided one, then
- * the kernel's parameters (`params`, kernel_ir.ts), each as its dtype's register type.
+ * the kernel's parameters (`params`, kernel_ir.ts), each as its dtype's register type. An output
+ * in place of an input (`StridedLoopKernel.inPlace`) takes no address of its own.
  */
 export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOptions = {}): string {
   const regs = registers(k);
   const sizes = isSized(k) ? k.sizes.filter((n): n is string => n !== null) : [];
   const params = [
     ...k.inputs.map((_, i) => `in${i}: usize`),
-    ...k.outputs.map((_, i) => `out${i}: usize`),
+    ...k.outputs.flatMap((_, i) => (inPlaceInput(k, i) === null ? [`out${i}: usize`] : [])),
     "lo: i32",
     "hi: i32",
     ...sizes.map((n) => `${n}: i32`),
@@ -353,27 +355,34 @@ function bulkRow(k: LoopKernel, plan: VectorPlan, places: Places): string[] | un
 }
 
 /**
- * A late rewrite of a strided kernel's rows of 5 to 8 elements (a window's short rows, 17-32
- * bytes of 32-bit elements), where the vector loops would run one or two fours and a scalar
- * remainder: two fours, one at the row's start and one ending at its end (`places` holding the
+ * A late rewrite of a strided kernel whose rows are short by construction (its representative
+ * innermost size at most two v128 steps: one_op_copy.ts `short`, rows of 17-32 bytes, 5 to 8
+ * elements of 4 bytes, 3 or 4 of float64), where vector loops would run one or two steps and a
+ * scalar remainder: each row is two steps of one v128 each (fours; float64's first v128, two
+ * elements: `halfLanes`), one at the row's start and one ending at its end (`places` holding the
  * row's addresses: `stridedNest`), every load of both before either's stores, the end's first,
  * so that the elements both cover get the same values from each (every node is lanewise, and no
- * store accumulates); then the loop goes on to the next row. For lanes loops without reduction
- * stores, of dtypes whose fours are one v128 (not float64) only.
+ * store accumulates). For lanes loops without reduction stores only: the lines of a row, and
+ * those before the loops (the end's offsets); undefined where it does not apply.
  */
 function shortRow(
   k: LoopKernel,
   regs: Registers,
   plan: VectorPlan,
   places: Places,
-): string[] | undefined {
+): { prologue: string[]; row: string[] } | undefined {
   const last = k.space.length - 1, n = axisSize(k, last);
   if (!isStrided(k) || plan.mode !== "lanes" || last < 1 || k.stores.some((s) => s.reduce)) return;
-  if ([...k.inputs, ...k.outputs].some((d) => SHIFT[d] > 2)) return;
-  // The end's four: each contiguous view's address moved n - 4 elements on (splats stay).
+  // Float64's fours are two v128s: two elements at a time, of rows of 3 or 4.
+  const first = halfLanes(k);
+  if (!first && [...k.inputs, ...k.outputs].some((d) => SHIFT[d] > 2)) return;
+  const per = first ? 2 : 4;
+  // The kernel's rows are short by construction: its representative row (the most) two steps.
+  if (typeof k.space[last] !== "number" || k.space[last] > 2 * per) return;
+  // The end's four: each contiguous view's address moved n - per elements on (splats stay).
   const inner = new Map(k.loads.map((l) => [l.input, l.strides[last]]));
   const moved = (base: string, shift: number, stride: number) =>
-    stride === 0 ? base : `${base} + <usize>((${n} - 4) << ${shift})`;
+    stride === 0 ? base : `${base} + tail${shift}`;
   const tail: Places = {
     input: (i) => {
       const at = places.input(i);
@@ -386,18 +395,40 @@ function shortRow(
   };
   const isStore = (l: string) => /^v128\.store/.test(l);
   const [head, end] = [
-    vectorBody(k, regs, plan, { places }),
-    vectorBody(k, regs, plan, { places: tail, suffix: "_e" }),
+    vectorBody(k, regs, plan, { places, first }),
+    vectorBody(k, regs, plan, { places: tail, suffix: "_e", first }),
   ];
   if ([head, end].some((b) => b.before.length || b.after.length)) return;
-  return [
-    `if (${n} > 4 && ${n} <= 8) {`,
-    `  const i${last} = 0;`,
-    ...[...head.body, ...end.body].filter((l) => !isStore(l)).map((l) => `  ${l}`),
-    ...[...end.body, ...head.body].filter(isStore).map((l) => `  ${l}`),
-    `  continue;`,
-    `}`,
-  ];
+  const shifts = new Set([...k.inputs, ...k.outputs].map((d) => SHIFT[d]));
+  return {
+    prologue: [...shifts].map((sh) => `const tail${sh} = <usize>((${n} - ${per}) << ${sh});`),
+    row: [
+      `const i${last} = 0;`,
+      ...[...head.body, ...end.body].filter((l) => !isStore(l)),
+      ...[...end.body, ...head.body].filter(isStore),
+    ],
+  };
+}
+
+/** The kinds of node whose vector forms on float64 work on each v128 alone. */
+const PER_V128: ReadonlySet<Expr["kind"]> = new Set([
+  "load",
+  "const",
+  "param",
+  "unary",
+  "binary",
+  "fma",
+]);
+
+/**
+ * Whether every array and node of `k` is float64 and every node's vector form works on each
+ * v128 of its four lanes alone, so that the first v128 of each value is a two-element step
+ * (`VectorBodyOptions.first`).
+ */
+function halfLanes(k: LoopKernel): boolean {
+  const nodes = topologicalOrder(k.stores.map((s) => s.value));
+  return [...k.inputs, ...k.outputs].every((d) => d === "float64") &&
+    nodes.every((e) => e.dtype === "float64" && PER_V128.has(e.kind));
 }
 
 /** Whether each load of `k` reads an input of its own and each store writes an output of its own. */
@@ -407,9 +438,10 @@ const steppable = (k: LoopKernel): boolean =>
 
 /**
  * The loops of a strided kernel (sized_kernel.ts: an eager copy's), whose views' strides are
- * run-time parameters: each loop but the innermost adds its index times each view's stride to
- * the view's address of the loop around it (`a<d>_<view>`, one multiply-add per view and
- * iteration), so that a row's addresses take no products of every index, at any rank. A row then
+ * run-time parameters: each loop but the innermost steps each view's address (`a<d>_<view>`,
+ * from the address of the loop around it) by the view's stride along it, one add per view and
+ * iteration (as the hand-written odometer did), so that a row's addresses take no products of
+ * every index, at any rank. A row then
  * runs the vector loop of `plan` (first `bulkRow`'s whole-row copy, where it applies), or, without
  * one, the scalar body with each view's address stepped by its innermost stride.
  */
@@ -426,19 +458,46 @@ function stridedNest(
       terms: viewStrideTerms(k, "load", i),
       shift: SHIFT[k.inputs[l.input]],
     })),
-    ...k.stores.map((s, i) => ({
-      base: `out${s.output}`,
-      terms: viewStrideTerms(k, "store", i),
-      shift: SHIFT[k.outputs[s.output]],
-    })),
+    ...k.stores.flatMap((s, i) =>
+      inPlaceInput(k, s.output) !== null ? [] : [{
+        base: `out${s.output}`,
+        terms: viewStrideTerms(k, "store", i),
+        shift: SHIFT[k.outputs[s.output]],
+      }]
+    ),
   ];
+  // An output in place of an input is that input's addresses.
+  const buffer = (o: number) => {
+    const i = inPlaceInput(k, o);
+    return i === null ? `out${o}` : `in${i}`;
+  };
   const at = (d: number, base: string) => (d < 0 ? base : `a${d}_${base}`);
-  const levels = Array.from({ length: last }, (_, d) =>
-    views.map(({ base, terms, shift }) => {
-      const t = terms[d], index = t === 1 ? `i${d}` : `i${d} * ${t}`;
-      const step = t === 0 ? "" : ` + <usize>((${index}) << ${shift})`;
-      return `const ${at(d, base)} = ${at(d - 1, base)}${step};`;
-    }));
+  // Each address starts one step before its loop's first index and steps first thing in each
+  // iteration (so a row's `continue` skips nothing); along a stride of 0 it is the outer one.
+  const moves = (d: number) => views.filter((v) => v.terms[d] !== 0);
+  const step = (d: number, base: string) => `st${d}_${base}`;
+  const start = (d: number) =>
+    moves(d).map(({ base, terms, shift }) =>
+      d === 0
+        ? `let ${at(0, base)} = ${base} + <usize>(((lo - 1) * ${terms[0]}) << ${shift});`
+        : `let ${at(d, base)} = ${at(d - 1, base)} - ${step(d, base)};`
+    );
+  const levels = Array.from({ length: last }, (_, d) => [
+    ...views.map(({ base, terms }) =>
+      terms[d] === 0
+        ? `const ${at(d, base)} = ${at(d - 1, base)};`
+        : `${at(d, base)} += ${step(d, base)};`
+    ),
+    ...(d + 1 < last ? start(d + 1) : []),
+  ]);
+  const steps = Array.from(
+    { length: last },
+    (_, d) =>
+      moves(d).map(({ base, terms, shift }) =>
+        `  const ${step(d, base)} = <usize>((${terms[d]}) << ${shift});`
+      ),
+  ).flat();
+  const prologue = [...steps, ...(last > 0 ? start(0).map((l) => `  ${l}`) : [])];
   const row = (base: string) => at(last - 1, base);
   // The kernel at a row's start: its views' outer strides 0 (the row's addresses hold them).
   const outer = <T>(v: readonly T[], zero: T) => v.map((t, d) => (d === last ? t : zero));
@@ -453,14 +512,16 @@ function stridedNest(
   if (plan) {
     const places: Places = {
       input: (i) => ({ base: row(`in${i}`) }),
-      output: (i) => ({ base: row(`out${i}`), registers: [] }),
+      output: (o) => ({ base: row(buffer(o)), registers: [] }),
     };
+    const short = shortRow(rowKernel, regs, plan, places);
+    if (short) {
+      const before = short.prologue.map((l) => `  ${l}`);
+      return [...prologue, ...before, ...loopNest(sizes.slice(0, last), short.row, null, levels)];
+    }
     const vector = vectorNest(rowKernel, regs, plan, options, places);
-    vector.bulk = [
-      ...bulkRow(rowKernel, plan, places) ?? [],
-      ...shortRow(rowKernel, regs, plan, places) ?? [],
-    ];
-    return loopNest(sizes, scalarBody(rowKernel, regs, places), vector, levels);
+    vector.bulk = bulkRow(rowKernel, plan, places);
+    return [...prologue, ...loopNest(sizes, scalarBody(rowKernel, regs, places), vector, levels)];
   }
   // Without a vector form: each view's address stepped along the row.
   const stepped: StridedLoopKernel = {
@@ -472,7 +533,7 @@ function stridedNest(
   };
   const places: Places = {
     input: (i) => ({ base: `p_in${i}` }),
-    output: (i) => ({ base: `p_out${i}`, registers: [] }),
+    output: (o) => ({ base: `p_${buffer(o)}`, registers: [] }),
   };
   const body = [
     ...scalarBody(stepped, regs, places),
@@ -489,10 +550,10 @@ function stridedNest(
     null,
     levels,
   );
-  const steps = views.map((v) =>
+  const rowSteps = views.map((v) =>
     `  const p_${v.base}_step = <usize>(${v.terms[last]} << ${v.shift});`
   );
-  return [...steps, ...rows];
+  return [...prologue, ...rowSteps, ...rows];
 }
 
 /**
@@ -744,6 +805,11 @@ export interface VectorBodyOptions {
   readonly copy?: number;
   /** A suffix of its registers' names (a second four of the same step: `shortRow`). */
   readonly suffix?: string;
+  /**
+   * Whether it evaluates and stores only each value's first v128 (of a float64 kernel whose
+   * nodes are lanewise on each v128: `halfLanes`): two elements, not four (`shortRow`).
+   */
+  readonly first?: boolean;
 }
 
 /**
@@ -757,8 +823,9 @@ export function vectorBody(
   k: LoopKernel,
   regs: Registers,
   plan: VectorPlan,
-  { half, places = ARGUMENTS, copy, suffix = "" }: VectorBodyOptions = {},
+  { half, places = ARGUMENTS, copy, suffix = "", first = false }: VectorBodyOptions = {},
 ): VectorLoop {
+  const width = (l: Lanes) => (first ? l.slice(0, 1) : l);
   const name = (e: Expr) =>
     copy === undefined ? `${regs.name(e)}${suffix}` : `${regs.name(e)}_${copy}`;
   const lanes = (e: Expr): Lanes =>
@@ -796,7 +863,7 @@ export function vectorBody(
         }
       }
     }
-    const names = partNames(r, e.dtype);
+    const names = width(partNames(r, e.dtype));
     body.push(...names.map((n, p) => `const ${n} = ${value[p]};`));
   }
   // Byte moves first: each reads memory, so before any store writes (outputs may overwrite inputs).
@@ -816,7 +883,7 @@ export function vectorBody(
     if (!s.reduce) {
       const { addr, registers } = storePlaces(k, s, places);
       if (addr) {
-        const line = vectorStore(d, addr, value, offset(s.strides, d));
+        const line = vectorStore(d, addr, width(value), offset(s.strides, d));
         body.push(line);
         if (d === "bool") bools.stores.push({ addr, value: value[0], line });
       }

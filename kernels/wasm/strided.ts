@@ -68,26 +68,6 @@ export function outerSplit(
 }
 
 /**
- * Whether merged copy `s` of `dtype` runs a kernel rendered from the IR (eager_copies.ts): all
- * but float64 accumulations along contiguous rows of 17-32 bytes (3 or 4 elements: 3-wide
- * windows), which the hand-written kernel of kernels/assembly/copy.ts adds as two overlapping
- * v128s: the rendered stepped scalar rows were 1.4x slower (patches_transpose 3x3 of float64,
- * 61 rounds, both build orders), and float64's fours are too wide for `shortRow`'s overlap. The
- * rendered kernels cover the rest: bools as byte moves (fused_codegen.ts `byteMove`), contiguous
- * rows of at least 512 bytes as `memory.copy` (`bulkRow`), copies' rows of 5-8 elements as two
- * overlapping fours (`shortRow`), ranks 3 to 6 (`stridedNest`'s addresses per loop).
- */
-function rendered(
-  dtype: DType,
-  s: { shape: number[]; src: number[]; dst: number[] },
-  accumulate: boolean,
-): boolean {
-  const last = s.shape.length - 1, bytes = s.shape[last] * ELEMENT_BYTES[dtype];
-  const contiguous = s.src[last] === 1 && s.dst[last] === 1;
-  return !(accumulate && dtype === "float64" && contiguous && bytes > 16 && bytes <= 32);
-}
-
-/**
  * Runs the rendered kernel of merged copy `s` (kernel shape `kind`) from `srcPtr` to `dstPtr`
  * (or adds, with `accumulate`), split along the outermost axis across the threads.
  */
@@ -103,7 +83,7 @@ function renderedCopy(
   const size = ELEMENT_BYTES[dtype], rank = s.shape.length;
   const kernel = copyExport(dtype, size, accumulate, kind, rank);
   const op = accumulate ? "accumulate" : "copy";
-  const args = accumulate ? [srcPtr, dstPtr, dstPtr, 0, 0] : [srcPtr, dstPtr, 0, 0];
+  const args = [srcPtr, dstPtr, 0, 0];
   const range = args.length - 2;
   for (let d = 1; d < rank; d++) args.push(s.shape[d]);
   const strided = kind === "strided" ? rank : rank - 1;
@@ -157,8 +137,11 @@ export function stridedCopy(
 }
 
 /**
- * Copies (`accumulate`: adds) merged copy `s`, of rank 3 to `MAX_COPY_RANK`, by the rendered
- * kernel or (`rendered`) the hand-written one.
+ * Copies (`accumulate`: adds) merged copy `s`, of rank 3 to `MAX_COPY_RANK`, by the kernel
+ * rendered from the IR for its rank and loop shape (eager_copies.ts): bools as byte moves
+ * (fused_codegen.ts `byteMove`), contiguous rows of at least 512 bytes as `memory.copy`
+ * (`bulkRow`), rows of 17-32 bytes as two overlapping v128 steps (`shortRow`), each loop's
+ * addresses from the loop around it (`stridedNest`).
  */
 function mergedCopy(
   rt: WasmRuntime,
@@ -168,25 +151,9 @@ function mergedCopy(
   dstPtr: number,
   accumulate: boolean,
 ): void {
-  const rank = s.shape.length, size = ELEMENT_BYTES[dtype];
-  if (rendered(dtype, s, accumulate)) {
-    const last = rank - 1;
-    const kind = copyShape(s.src[last], s.dst[last], s.shape[last], size, accumulate);
-    renderedCopy(rt, dtype, s, kind, srcPtr, dstPtr, accumulate);
-    return;
-  }
-  const name = "accumulate_short_rows_f64";
-  const tasks = outerSplit(s.shape, s.dst, rt.threads()).map(([lo, hi], t) => {
-    const meta = rt.metaFor(t);
-    rt.writeMeta([hi - lo, ...s.shape.slice(1)], 0, meta);
-    rt.writeMeta(s.src, rank, meta);
-    rt.writeMeta(s.dst, 2 * rank, meta);
-    return {
-      kernel: name,
-      args: [rank, meta, srcPtr + lo * s.src[0] * size, dstPtr + lo * s.dst[0] * size],
-    };
-  });
-  rt.parallel(tasks, accumulate ? "accumulate" : "copy");
+  const last = s.shape.length - 1, size = ELEMENT_BYTES[dtype];
+  const kind = copyShape(s.src[last], s.dst[last], s.shape[last], size, accumulate);
+  renderedCopy(rt, dtype, s, kind, srcPtr, dstPtr, accumulate);
 }
 
 /**
