@@ -38,6 +38,7 @@ export const COPY_RANKS: readonly number[] = [3, 4, 5, 6];
 /** The highest rank of a rendered copy. */
 export const MAX_COPY_RANK = 6;
 
+/** The loop shapes rendered at each rank. */
 const SHAPES: readonly CopyShape[] = ["contiguous", "short", "splat", "strided"];
 
 /**

@@ -441,9 +441,10 @@ const steppable = (k: LoopKernel): boolean =>
  * run-time parameters: each loop but the innermost steps each view's address (`a<d>_<view>`,
  * from the address of the loop around it) by the view's stride along it, one add per view and
  * iteration (as the hand-written odometer did), so that a row's addresses take no products of
- * every index, at any rank. A row then
- * runs the vector loop of `plan` (first `bulkRow`'s whole-row copy, where it applies), or, without
- * one, the scalar body with each view's address stepped by its innermost stride.
+ * every index, at any rank; an output in place of an input (`StridedLoopKernel.inPlace`) is
+ * that input's addresses. A row then runs `shortRow`'s two steps where the kernel's rows are
+ * short, else the vector loop of `plan` (first `bulkRow`'s whole-row copy, where it applies),
+ * or, without one, the scalar body with each view's address stepped by its innermost stride.
  */
 function stridedNest(
   k: StridedLoopKernel,
