@@ -327,16 +327,15 @@ function vectorNest(
 }
 
 /** Rows of at least this many bytes that a move copies whole are one `memory.copy`. */
-export const BULK_BYTES = 512;
+const BULK_BYTES = 512;
 
 /**
  * A late rewrite of a strided kernel (sized_kernel.ts: an eager copy's) that moves whole
  * contiguous rows: when its one store writes the value of an unpadded load of its dtype, both
  * contiguous along the innermost axis in a lanes loop (`places` holding the row's addresses:
- * `stridedNest`), each row of at least `BULK_BYTES` bytes
- * (a run-time size) is one `memory.copy` (a call, but faster in bulk than the vector loops:
- * 1.1-1.3x), and the loop goes on to the next row; otherwise none. (Jit kernels, never strided,
- * keep their loops.)
+ * `stridedNest`), each row of at least `BULK_BYTES` bytes (a run-time size) is one
+ * `memory.copy` (a call, but faster in bulk than the vector loops: 1.1-1.3x), and the loop goes
+ * on to the next row; otherwise none. (Jit kernels, never strided, keep their loops.)
  */
 function bulkRow(k: LoopKernel, plan: VectorPlan, places: Places): string[] | undefined {
   const last = k.space.length - 1;
