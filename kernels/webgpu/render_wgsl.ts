@@ -123,6 +123,8 @@ const NODE_WGSL: {
 } = {
   const: (e) => literal(e.value, gpuDType("const", e.dtype)),
   load: (e, _, load) => load(e),
+  // A kernel parameter: the name its shader declares (an override or a uniform).
+  param: (e) => `p${e.param}`,
   unary: (e, args) => at(UNARY_WGSL[e.op], e.op, e.a.dtype)(args),
   binary: (e, args) => at(BINARY_WGSL[e.op], e.op, e.a.dtype)(args),
   compare: (e, args) => COMPARE_WGSL[e.op](args),
