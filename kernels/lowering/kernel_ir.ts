@@ -78,7 +78,7 @@ export type MathFn =
 export type ShiftOp = "shl" | "shr" | "shru";
 
 /** How a reduction store combines a value into its output. */
-export type ReduceOp = "add" | "max" | "min";
+export type ReduceOp = "add" | "mul" | "max" | "min";
 
 /** A scalar expression of one element; nodes are shared by reference (a DAG). */
 export type Expr =
@@ -206,6 +206,7 @@ export interface LoopKernel {
 /** The reduction primitive each reduction store accumulates as. */
 const REDUCTION_OF: Readonly<Record<ReduceOp, MonoidReduction>> = {
   add: "reduce_sum",
+  mul: "reduce_prod",
   max: "reduce_max",
   min: "reduce_min",
 };

@@ -59,6 +59,7 @@ const BINARY_DTYPES: Readonly<Record<BinaryOp, readonly DType[]>> = {
 /** Dtypes each reduction accumulates (bool's `max` is `or`, its `min` is `and`). */
 const REDUCE_DTYPES: Readonly<Record<ReduceOp, readonly DType[]>> = {
   add: NUMBERS,
+  mul: NUMBERS,
   max: ALL,
   min: ALL,
 };

@@ -520,6 +520,7 @@ export function boolStore16(addr: string, fours: Lanes): string {
 /** Each reduction's step combining the accumulated value and a new one, in scalar code. */
 export const SCALAR_REDUCE: Readonly<Record<ReduceOp, ScalarForm>> = {
   add: infix("+"),
+  mul: infix("*"),
   max: BINARY_RENDERING.max.scalar,
   min: BINARY_RENDERING.min.scalar,
 };
