@@ -36,7 +36,7 @@ export interface Numbers {
   step(n: number): string;
   /** An expression of the value `v` of `dtype` (a pad's). */
   value(v: number, dtype: GpuDType): string;
-  /** Whether the numbers are constants, which the shader may fold (strides 0 and 1, offsets 0). */
+  /** Whether the numbers are constants, which the shader may fold (offsets and bounds 0). */
   readonly folded: boolean;
 }
 
@@ -271,12 +271,12 @@ function coordinates(flat: string, axes: Axis[], names: string[], numbers: Numbe
 /**
  * `sum coord * stride` over the given axes, as a u32 expression: a negative stride (a reversed
  * axis) as its two's complement, which u32 arithmetic wraps back into place once the load's
- * offset is added.
+ * offset is added. Strides 0 and 1 (broadcasts, rows, the coordinates a pad tests) are folded
+ * even where numbers are parameters: they are the view's structure more than its shape.
  */
 function linear(axes: Axis[], names: string[], pattern: number, numbers: Numbers): string {
   const terms = axes.flatMap((a, j) => {
     const s = a.strides[pattern];
-    if (!numbers.folded) return [`${names[j]} * ${numbers.step(s)}`];
     return s === 0 ? [] : [s === 1 ? names[j] : `${names[j]} * ${numbers.step(s)}`];
   });
   return terms.length ? terms.join(" + ") : "0u";
