@@ -2,11 +2,12 @@
  * Eager structural primitives and reductions on webgpu, each a one-op program of the kernel IR
  * rendered as jitted loop kernels are (kernels/webgpu/one_op.ts), against ref: random
  * transposes, slices with strides, revs, broadcasts, pads (negative lo and hi, interior) and
- * concatenates of up to 10 operands (runs of one shape and of several), and sums, products,
- * maxima and minima (any and all) over random sets of axes, of bool, int32 and float32, with
- * empty axes, axes of size 1 and reduced extents long enough for the workgroup tree.
+ * concatenates of up to 10 operands (runs of one shape and of several), sums, products, maxima
+ * and minima (any and all) over random sets of axes, and argmax and argmin along random axes,
+ * of bool, int32 and float32, with empty axes, axes of size 1 and reduced extents long enough
+ * for the workgroup tree.
  *
- * Structural results must equal ref's bit for bit (NaN for any NaN), and so must every
+ * Structural and index results must equal ref's bit for bit (NaN for any NaN), and so must every
  * reduction whose result does not depend on the order of its terms: max, min, any, all (but that
  * a float32 max or min of zeros of both signs may give either: WGSL leaves min(-0, 0) to the
  * implementation, where ref's is -0), int32 sums and products, float32 sums of quarters and
@@ -21,6 +22,9 @@ import { type Array, ConcreteArray, initWebGPU, lax, numpy as np } from "../mod.
 import { allocTyped, type DType } from "../core/dtype.ts";
 import { withDefaultBackend } from "../core/backend.ts";
 import { webgpuRuntime } from "../kernels/webgpu/init.ts";
+import type { Expr } from "../kernels/lowering/kernel_ir.ts";
+import { argReduceKernels } from "../kernels/lowering/one_op_arg_reduce.ts";
+import { irProblems } from "../kernels/lowering/verify_ir.ts";
 
 const backend = await initWebGPU();
 if (!backend) console.warn("webgpu tests skipped: this runtime has no WebGPU adapter");
@@ -280,6 +284,35 @@ gpuTest("eager webgpu reductions equal ref bit for bit where the order cannot ma
   );
 });
 
+gpuTest("eager webgpu argmax and argmin equal ref", async () => {
+  const cases = withValues(
+    fc.record({
+      name: fc.constantFrom("argmax", "argmin"),
+      dtype: fc.constantFrom(...DTYPES),
+      shape: fc.array(reducedSize.filter((n) => n > 0), { minLength: 1, maxLength: 4 }).filter((
+        s,
+      ) => count(s) <= 6000),
+    }).chain((c) => fc.nat(c.shape.length - 1).map((axis) => ({ ...c, axis }))),
+    // Few distinct values, so that ties (0 and -0 among them) and repeated NaNs are common.
+    ({ dtype, shape }) =>
+      fc.tuple(valuesOf(
+        dtype === "float32"
+          ? fc.constantFrom(NaN, 0, -0, 1, -1, Infinity, -Infinity)
+          : value(dtype),
+        shape,
+      )),
+  );
+  await fc.assert(
+    fc.asyncProperty(cases, async ({ name, dtype, shape, axis, values }) => {
+      const f = (x: Array) => (name === "argmax" ? lax.argmax(x, axis) : lax.argmin(x, axis));
+      await checkExact(`${name} of ${dtype} ${JSON.stringify(shape)} along ${axis}`, f, dtype, [
+        [shape, values[0]],
+      ]);
+    }),
+    { numRuns: 200 },
+  );
+});
+
 gpuTest("eager webgpu float32 sums agree with ref within rounding", async () => {
   const cases = withValues(
     reductions.filter((c) => c.dtype === "float32").map((c) => ({ ...c, name: "sum" })),
@@ -313,10 +346,19 @@ gpuTest("eager webgpu one-op kernels: one pipeline serves every shape of one str
       using _t = lax.transpose(x, [1, 0]) as ConcreteArray;
       using _s = lax.reduceSum(x, [1]) as ConcreteArray;
       using _p = lax.pad(x, [1, -1], [2, 0], [0, 0], 3) as ConcreteArray;
+      using _a = lax.argmax(x, 1) as ConcreteArray;
     });
   run([5, 6]);
   const pipelines = rt.pipelineCount;
   run([7, 3]);
   run([2, 9]);
   assert.equal(rt.pipelineCount, pipelines, "a shape of the same structure compiled anew");
+});
+
+Deno.test("the verifier refuses an index node along an axis the space does not have", () => {
+  const k = argReduceKernels("argmin", "int32", [3, 4], 1)[1];
+  assert.deepEqual(irProblems(k), []);
+  const value: Expr = { kind: "index", dtype: "int32", axis: 2 };
+  const wrong = { ...k, stores: [{ ...k.stores[0], value }] };
+  assert.deepEqual(irProblems(wrong), ["index node: no axis 2 in a space of rank 2"]);
 });

@@ -31,7 +31,9 @@
  * - `highWord` is the high 32 bits (sign, exponent, top of the mantissa) of a float64 as an
  *   int32, and `withHighWord` a float64 with its high 32 bits replaced by an int32's: with
  *   them the float64 math definitions (math_definitions_f64.ts) scale by powers of two and
- *   take exponents apart, on wasm only (WGSL has no float64).
+ *   take exponents apart, on wasm only (WGSL has no float64);
+ * - `index` is the point's coordinate along an axis of the space, as an int32 (where an argmax
+ *   finds its extreme; rendered on WebGPU only, whose eager argmax and argmin are its one user).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -84,6 +86,7 @@ export type ReduceOp = "add" | "mul" | "max" | "min";
 export type Expr =
   | { readonly kind: "const"; readonly dtype: DType; readonly value: number }
   | { readonly kind: "load"; readonly dtype: DType; readonly load: number }
+  | { readonly kind: "index"; readonly dtype: "int32"; readonly axis: number }
   | { readonly kind: "unary"; readonly op: UnaryOp; readonly dtype: DType; readonly a: Expr }
   | {
     readonly kind: "binary";
@@ -235,6 +238,7 @@ export function operands(e: Expr): readonly Expr[] {
   switch (e.kind) {
     case "const":
     case "load":
+    case "index":
       return [];
     case "unary":
     case "convert":
@@ -270,6 +274,8 @@ export function loopKernelToString(k: LoopKernel): string {
           : "";
         return `in${l.input}[${l.strides.join(",")}]${l.offset ? `+${l.offset}` : ""}${pad}`;
       }
+      case "index":
+        return `index ${e.axis}`;
       case "unary":
       case "binary":
       case "compare":

@@ -68,6 +68,7 @@ const REDUCE_DTYPES: Readonly<Record<ReduceOp, readonly DType[]>> = {
 const NODE_RULES: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string | null } = {
   const: (e) => (Number.isNaN(e.value) && !FLOATS.includes(e.dtype) ? "NaN constant" : null),
   load: () => null,
+  index: (e) => (e.dtype !== "int32" ? `index giving ${e.dtype}` : null),
   unary: (e) =>
     !UNARY_DTYPES[e.op].includes(e.dtype) ? `${e.op} of ${e.dtype}` : sameAs(e.dtype, [e.a]),
   binary: (e) =>
@@ -148,6 +149,9 @@ export function irProblems(k: LoopKernel): string[] {
       else if (k.inputs[l.input] !== e.dtype) {
         problems.push(`load ${e.load}: ${e.dtype} read from a ${k.inputs[l.input]} input`);
       }
+    }
+    if (e.kind === "index" && !(Number.isInteger(e.axis) && e.axis >= 0 && e.axis < rank)) {
+      problems.push(`index node: no axis ${e.axis} in a space of rank ${rank}`);
     }
     if (operands(e).some((a) => a === undefined)) problems.push(`${e.kind} node: missing operand`);
   }

@@ -15,7 +15,13 @@
  */
 import { AdjointError } from "../../core/errors.ts";
 import { range, sizeOf, stridesOf } from "../../core/shape.ts";
-import { type Load, type LoopKernel, paddedAxes, type Store } from "../lowering/kernel_ir.ts";
+import {
+  type Load,
+  type LoopKernel,
+  paddedAxes,
+  type Store,
+  topologicalOrder,
+} from "../lowering/kernel_ir.ts";
 import { renderCombine, renderExprs, renderIdentity } from "./render_wgsl.ts";
 import {
   type GpuDType,
@@ -81,8 +87,8 @@ export interface AccessPatterns {
   /** Each store's pattern; -1 for a reduction's (it writes element `k` of the kept axes, once). */
   stores: number[];
   /**
-   * The pattern of the coordinate along each axis a padded load tests (stride 1 along it, 0
-   * elsewhere: its axis is never merged with another).
+   * The pattern of the coordinate along each axis a padded load tests or an index node reads
+   * (stride 1 along it, 0 elsewhere: its axis is never merged with another).
    */
   coordinates: Map<number, number>;
 }
@@ -108,7 +114,10 @@ export function accessPatterns(lk: LoopKernel): AccessPatterns {
   const direct = patternOf(stridesOf(lk.space));
   const loads = lk.loads.map((l) => patternOf(l.strides));
   const stores = lk.stores.map((s) => (s.reduce ? -1 : patternOf(s.strides)));
-  const tested = new Set(lk.loads.flatMap((l) => paddedAxes(lk.space, l.padding)));
+  const indexed = topologicalOrder(lk.stores.map((s) => s.value)).flatMap((e) =>
+    e.kind === "index" ? [e.axis] : []
+  );
+  const tested = new Set([...lk.loads.flatMap((l) => paddedAxes(lk.space, l.padding)), ...indexed]);
   const coordinates = new Map(
     [...tested].map((d) => [d, patternOf(lk.space.map((_, i) => (i === d ? 1 : 0)))]),
   );
@@ -207,15 +216,16 @@ export class ShaderBuffers<K> {
 
 /**
  * The WGSL statements of one point of `lk`: a `let` per expression node, its loads rendered by
- * `load` (given the load's index), then each store's statements by `store` (given the store's
- * index and the WGSL of its value).
+ * `load` (given the load's index) and its index nodes by `index` (given the axis), then each
+ * store's statements by `store` (given the store's index and the WGSL of its value).
  */
 export function pointStatements(
   lk: LoopKernel,
   load: (load: number) => string,
   store: (store: number, value: string) => string[],
+  index?: (axis: number) => string,
 ): string[] {
-  const code = renderExprs(lk.stores.map((s) => s.value), (e) => load(e.load));
+  const code = renderExprs(lk.stores.map((s) => s.value), (e) => load(e.load), index);
   return [...code.lines, ...lk.stores.flatMap((_, j) => store(j, code.values[j]))];
 }
 
@@ -332,6 +342,7 @@ export function loopShader<K>(
             ),
         ];
       },
+      (axis) => `i32(${offset(access.coordinates.get(axis)!)})`,
     );
 
   const axes = collapse(space, reducedAxes, access.patterns);

@@ -199,6 +199,8 @@ export function evaluateExpr(root: Expr, loads: readonly number[], fused = true)
         return highWord(at(e.a));
       case "withHighWord":
         return withHighWord(at(e.a), at(e.high));
+      case "index":
+        throw new Error("evaluateExpr: an index node needs the point, which it is not given");
     }
   };
   return at(root);
