@@ -14,11 +14,13 @@
  * products of factors ±1, ±2 and ±0.5 (of at most 40 terms: nothing overflows or underflows).
  * Float32 sums of arbitrary values agree within `1e-5 * |ref| + 1e-6` plus `1e-5` times the sum
  * of the magnitudes of the terms (ref accumulates in float64, webgpu in float32 in another
- * order).
+ * order). Eager and jitted float32 sums, maxima and minima of arbitrary values give the same
+ * bits: both run the same loop kernel in the same order (jit's sizes constants, eager's
+ * parameters).
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type Array, ConcreteArray, initWebGPU, lax, numpy as np } from "../mod.ts";
+import { type Array, ConcreteArray, initWebGPU, jit, lax, numpy as np } from "../mod.ts";
 import { allocTyped, type DType } from "../core/dtype.ts";
 import { withDefaultBackend } from "../core/backend.ts";
 import { webgpuRuntime } from "../kernels/webgpu/init.ts";
@@ -337,6 +339,34 @@ gpuTest("eager webgpu float32 sums agree with ref within rounding", async () => 
     { numRuns: 100 },
   );
 });
+
+gpuTest(
+  "eager and jitted webgpu reductions give the same bits: one loop kernel, one order",
+  async () => {
+    const cases = withValues(
+      // Over more than one term: jit rewrites a reduction of one term into a reshape, which
+      // keeps a -0 that adding it to the identity (eager, ref) makes 0.
+      reductions.filter((c) =>
+        c.dtype === "float32" && c.name !== "prod" && count(c.axes.map((d) => c.shape[d])) > 1
+      ),
+      ({ shape }) => fc.tuple(valuesOf(fc.float({ min: -4, max: 4, noNaN: true }), shape)),
+    );
+    await fc.assert(
+      fc.asyncProperty(cases, async ({ name, shape, axes, values }) => {
+        const what = `${name} of float32 ${JSON.stringify(shape)} over ${axes}`;
+        const f = (x: Array) => REDUCTIONS[name][0](x, axes);
+        const [x] = arraysOn("webgpu", "float32", [[shape, values[0]]]);
+        const eager = withDefaultBackend("webgpu", () => f(x));
+        const jitted = jit(f, { backend: "webgpu" })(x) as Array;
+        const [e, j] = [await eager.read(), await jitted.read()];
+        e.forEach((v, i) =>
+          assert.ok(Object.is(v, j[i]), `${what} at ${i}: eager ${v}, jit ${j[i]}`)
+        );
+      }),
+      { numRuns: 60 },
+    );
+  },
+);
 
 gpuTest("eager webgpu one-op kernels: one pipeline serves every shape of one structure", () => {
   const rt = webgpuRuntime()!;
