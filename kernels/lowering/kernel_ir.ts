@@ -34,7 +34,9 @@
  *   take exponents apart, on wasm only (WGSL has no float64);
  * - `param` is run-time scalar parameter `param` of the kernel (`LoopKernel.params`: a fill's
  *   value), the same at every point: the rendered function takes it as an argument of its dtype
- *   after the sizes and strides (AssemblyScript; in WGSL the name `p<param>` its shader declares).
+ *   after the sizes and strides (AssemblyScript; in WGSL the name `p<param>` its shader declares);
+ * - `index` is the point's coordinate along an axis of the space, as an int32 (where an argmax
+ *   finds its extreme; rendered on WebGPU only, whose eager argmax and argmin are its one user).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -88,6 +90,7 @@ export type Expr =
   | { readonly kind: "const"; readonly dtype: DType; readonly value: number }
   | { readonly kind: "load"; readonly dtype: DType; readonly load: number }
   | { readonly kind: "param"; readonly dtype: DType; readonly param: number }
+  | { readonly kind: "index"; readonly dtype: "int32"; readonly axis: number }
   | { readonly kind: "unary"; readonly op: UnaryOp; readonly dtype: DType; readonly a: Expr }
   | {
     readonly kind: "binary";
@@ -253,6 +256,7 @@ export function operands(e: Expr): readonly Expr[] {
     case "const":
     case "load":
     case "param":
+    case "index":
       return [];
     case "unary":
     case "convert":
@@ -288,6 +292,8 @@ export function loopKernelToString(k: LoopKernel): string {
           : "";
         return `in${l.input}[${l.strides.join(",")}]${l.offset ? `+${l.offset}` : ""}${pad}`;
       }
+      case "index":
+        return `index ${e.axis}`;
       case "unary":
       case "binary":
       case "compare":

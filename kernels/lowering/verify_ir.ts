@@ -71,6 +71,7 @@ const NODE_RULES: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string |
   load: () => null,
   // Against the kernel's parameters in `irProblems`.
   param: () => null,
+  index: (e) => (e.dtype !== "int32" ? `index giving ${e.dtype}` : null),
   unary: (e) =>
     !UNARY_DTYPES[e.op].includes(e.dtype) ? `${e.op} of ${e.dtype}` : sameAs(e.dtype, [e.a]),
   binary: (e) =>
@@ -156,6 +157,9 @@ export function irProblems(k: LoopKernel): string[] {
       problems.push(
         `param node: ${e.dtype} param ${e.param}, the kernel's is ${k.params?.[e.param]}`,
       );
+    }
+    if (e.kind === "index" && !(Number.isInteger(e.axis) && e.axis >= 0 && e.axis < rank)) {
+      problems.push(`index node: no axis ${e.axis} in a space of rank ${rank}`);
     }
     if (operands(e).some((a) => a === undefined)) problems.push(`${e.kind} node: missing operand`);
   }

@@ -206,6 +206,8 @@ export function evaluateExpr(
         return highWord(at(e.a));
       case "withHighWord":
         return withHighWord(at(e.a), at(e.high));
+      case "index":
+        throw new Error("evaluateExpr: an index node needs the point, which it is not given");
     }
   };
   return at(root);
