@@ -57,6 +57,24 @@ const CASES: [string, Fn, number[], string[]?][] = [
   ],
   ["a pad of a slice", (x) => pad(np.index(x, np.s(1, 4)), [[2, 0], [0, 0]], 3).add(x), [5, 4]],
   [
+    "a reduced pad, then a pad of its slice times it (the pad written first, then read from memory)",
+    (x) => {
+      const p = pad(x, [[1, 0], [0, 0]], 0);
+      const q = pad(np.index(p, np.s(0, -1)), [[1, 0], [0, 0]], 1);
+      return np.prod(p, 0).add(p.mul(q));
+    },
+    [3, 4],
+  ],
+  [
+    "a pad a product reads, then a pad of its slice times it",
+    (x) => {
+      const p = pad(x, [[2, 0], [0, 0]], 0.5);
+      const q = pad(np.index(p, np.s(1)), [[0, 1], [0, 0]], 2);
+      return p.matmul(np.ones([x.shape[1], x.shape[1]], x.dtype)).add(p.mul(q));
+    },
+    [4, 5],
+  ],
+  [
     "a pad of a broadcast constant",
     (x) => pad(np.broadcastTo(np.array(2, x.dtype), [3, 4]), [[1, 1], [0, 0]], 5).mul(x),
     [5, 4],

@@ -117,12 +117,16 @@ export function fuse(jaxpr: Jaxpr, options: FuseOptions = {}): KernelProgram {
     }
   };
   const viewsOf = (e: JaxprEqn): JaxprEqn[] => vars(e).flatMap((v) => views.get(v) ?? []);
+  // A pad written to memory is read from there since: a later kernel reading both its chain and
+  // a view of its memory would compose that view over the pad (kernel_ir.ts has one padding
+  // per load). Strided chains compose, and stay views.
   const materialize = (v: Var) => {
     const chain = views.get(v);
     if (!chain || producer.has(v)) return;
     const g = newGroup("fused", chain[0], v.aval.shape);
     g.kernel.eqns.push(...chain.slice(1));
     producer.set(v, g);
+    if (chain[chain.length - 1].prim === padP) views.delete(v);
   };
 
   for (const e of jaxpr.eqns) {
