@@ -13,6 +13,7 @@
 import type { DType } from "../../core/dtype.ts";
 import {
   type Expr,
+  type IndexedAxis,
   type LoopKernel,
   operands,
   paddedAxes,
@@ -22,8 +23,10 @@ import {
 } from "../lowering/kernel_ir.ts";
 import {
   axisSize,
+  indexedSize,
   isSized,
   isStrided,
+  sizeParams,
   sizeProduct,
   type StridedLoopKernel,
   strideParams,
@@ -77,10 +80,14 @@ export function offsetExpr(
 
 /**
  * Whether threads may run disjoint ranges of `k`'s outermost axis at once: it has an axis, and no
- * reduction accumulates along axis 0 (the ranges would then accumulate into the same outputs).
+ * reduction accumulates along axis 0 (the ranges would then accumulate into the same outputs),
+ * nor does a scatter index it or read positions that move along it.
  */
 export function splittable(k: LoopKernel): boolean {
-  return k.space.length > 0 && k.stores.every((s) => !s.reduce || s.strides[0] !== 0);
+  const alongFirst = (ix?: IndexedAxis) =>
+    !!ix && (ix.axis === 0 || k.loads[ix.index].strides[0] !== 0);
+  return k.space.length > 0 &&
+    k.stores.every((s) => (!s.reduce || s.strides[0] !== 0) && !alongFirst(s.scatter));
 }
 
 /**
@@ -131,6 +138,28 @@ export const ARGUMENTS: Places = {
   output: (i) => ({ base: `out${i}`, registers: [] }),
 };
 
+/** The register counting positions out of range in a kernel with indexed views. */
+const OUT_OF_RANGE = "oob";
+
+/**
+ * The statements reading the position of indexed axis `ix` of a view of `k` into register
+ * `name`, counting it in `OUT_OF_RANGE` when out of range, and naming the position the view
+ * moves to `${name}at` (0 out of range: see the IR's module doc).
+ */
+function positionLines(k: LoopKernel, ix: IndexedAxis, name: string, places: Places): string[] {
+  const place = places.input(k.loads[ix.index].input);
+  if ("register" in place) throw new Error("fused codegen: an index load from a register");
+  const strides = viewStrideTerms(k, "load", ix.index);
+  const addr = `${place.base} + ${offsetExpr(strides, SHIFT.int32, k.loads[ix.index].offset)}`;
+  const size = indexedSize(k, ix);
+  return [
+    `const ${name} = load<i32>(${addr});`,
+    `const ${name}ok = <u32>${name} < <u32>(${size});`,
+    `${OUT_OF_RANGE} |= <i32>!${name}ok;`,
+    `const ${name}at = select<i32>(${name}, 0, ${name}ok);`,
+  ];
+}
+
 /**
  * Where load node `e` reads at the loop indices: a register, or the address of its element and,
  * for a padded load, the test of the indices that read it. Points outside its bounds read the
@@ -139,6 +168,8 @@ export const ARGUMENTS: Places = {
  * `hoisted` (in a lanes loop, whose fours run only within the innermost axis's bounds), the
  * innermost index is neither tested nor clamped, and the test and the other clamped indices are
  * the named constants `statements` declares (once before the loop: its steps do not move them).
+ * A gathered load's `statements` read its position (`positionLines`), before the read, or with
+ * `hoisted` before the loop.
  */
 function loadPlace(
   k: LoopKernel,
@@ -155,9 +186,19 @@ function loadPlace(
     const [from, to] = l.padding!.bounds[d];
     return `max<i32>(${from}, min<i32>(i${d}, ${to - 1}))`;
   };
-  const index = (d: number) => !axes.includes(d) ? `i${d}` : hoisted ? `${hoisted}_${d}` : clamp(d);
+  const position = `pl${e.load}`;
+  const index = (d: number) =>
+    d === l.gather?.axis
+      ? `${position}at`
+      : !axes.includes(d)
+      ? `i${d}`
+      : hoisted
+      ? `${hoisted}_${d}`
+      : clamp(d);
   const strides = viewStrideTerms(k, "load", e.load);
   const addr = `${place.base} + ${offsetExpr(strides, SHIFT[e.dtype], l.offset, index)}`;
+  // A gathered load (never padded) reads its position first: once before a lanes loop.
+  if (l.gather) return { addr, statements: positionLines(k, l.gather, position, places) };
   if (!axes.length) return { addr, statements: [] };
   const test = axes.map((d) => {
     const [from, to] = l.padding!.bounds[d];
@@ -182,29 +223,32 @@ const paddingConst = (k: LoopKernel, e: Extract<Expr, { kind: "load" }>): Expr =
   value: k.loads[e.load].padding?.value ?? 0,
 });
 
-/** The address of store `s`'s element (none: not in memory) and the registers its value goes to. */
+/**
+ * The address of store `s`'s element (none: not in memory), the registers its value goes to, and
+ * the statements reading a scatter's position first (`positionLines`).
+ */
 function storePlaces(
   k: LoopKernel,
   s: Store,
   places: Places,
-): { addr?: string; registers: readonly string[] } {
+): { addr?: string; registers: readonly string[]; statements: string[] } {
   const { base, registers } = places.output(s.output);
+  const i = k.stores.indexOf(s), position = `ps${i}`;
+  const index = (d: number) => (d === s.scatter?.axis ? `${position}at` : `i${d}`);
   const addr = base &&
     `${base} + ${
-      offsetExpr(
-        viewStrideTerms(k, "store", k.stores.indexOf(s)),
-        SHIFT[k.outputs[s.output]],
-        s.offset,
-      )
+      offsetExpr(viewStrideTerms(k, "store", i), SHIFT[k.outputs[s.output]], s.offset, index)
     }`;
-  return { addr, registers };
+  const statements = s.scatter ? positionLines(k, s.scatter, position, places) : [];
+  return { addr, registers, statements };
 }
 
 /** The scalar body of one point of `k`'s space, its arrays at `places`. */
 export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGUMENTS): string[] {
   const ref = (e: Expr) => (e.kind === "const" ? scalarConst(e.dtype, e.value) : regs.name(e));
-  const body = regs.order.map((e) => {
+  const body = regs.order.flatMap((e) => {
     const at = e.kind === "load" ? loadPlace(k, e, places) : null;
+    const first = at && "statements" in at ? at.statements : [];
     const value = !at
       ? renderScalar(e, operands(e).map(ref))
       : "register" in at
@@ -215,11 +259,12 @@ export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGU
         ref(paddingConst(k, e as Extract<Expr, { kind: "load" }>)),
         at.inBounds,
       );
-    return `const ${regs.name(e)}: ${REG[e.dtype]} = ${value};`;
+    return [...first, `const ${regs.name(e)}: ${REG[e.dtype]} = ${value};`];
   });
   for (const s of k.stores) {
     const d = k.outputs[s.output];
-    const { addr, registers } = storePlaces(k, s, places);
+    const { addr, registers, statements } = storePlaces(k, s, places);
+    body.push(...statements);
     const value = s.reduce
       ? SCALAR_REDUCE[s.reduce]([scalarLoad(d, addr!), ref(s.value)], d)
       : ref(s.value);
@@ -232,15 +277,18 @@ export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGU
 /**
  * Fills the outputs of reduction stores with their identity before the loops (a sized kernel's
  * a v128 at a time, or with `memory.fill` for bools, one byte each). Keeping axis 0, a range of
- * it owns a contiguous run of outputs: only those.
+ * it owns a contiguous run of outputs: only those. A scatter fills every position of its axis.
  */
 function reductionInit(k: LoopKernel): string[] {
   const space = k.space;
   return k.stores.filter((s) => s.reduce).map((s) => {
     const d = k.outputs[s.output];
-    const own = space.length > 0 && space[0] > 0 && s.strides[0] !== 0;
+    const own = space.length > 0 && space[0] > 0 && s.strides[0] !== 0 && s.scatter?.axis !== 0;
     const kept = space.flatMap((_, i) => (s.strides[i] === 0 || (own && i === 0) ? [] : [i]));
-    const row = sizeProduct(kept.map((i) => axisSize(k, i)));
+    const size = (
+      i: number,
+    ) => (i === s.scatter?.axis ? indexedSize(k, s.scatter) : axisSize(k, i));
+    const row = sizeProduct(kept.map(size));
     const [from, to] = own ? [`lo * ${row}`, `hi * ${row}`] : ["0", `${row}`];
     const identity = reduceIdentity(s.reduce!, d);
     const init = scalarConst(d, identity);
@@ -273,11 +321,13 @@ export interface EmitOptions {
  * Emits one fused kernel's loop kernel as an exported AssemblyScript function named `name`,
  * taking its input and output addresses, the range `[lo, hi)` of the outermost axis it runs
  * (`[0, 1)` for a kernel without axes), then the run-time sizes of a sized kernel
- * (sized_kernel.ts), as i32 in axis order, then the run-time strides of a strided one.
+ * (sized_kernel.ts), as i32 in axis order (then that of its indexed axes' positions), then the
+ * run-time strides of a strided one. A kernel with indexed views sets its `outOfRange` flag once
+ * at the end, where a position was out of range.
  */
 export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOptions = {}): string {
   const regs = registers(k);
-  const sizes = isSized(k) ? k.sizes.filter((n): n is string => n !== null) : [];
+  const sizes = sizeParams(k);
   const params = [
     ...k.inputs.map((_, i) => `in${i}: usize`),
     ...k.outputs.map((_, i) => `out${i}: usize`),
@@ -293,12 +343,15 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
   if (vector && plan && plan.mode === "lanes" && wide) {
     vector.wide = wideLoop(k, regs, plan);
   }
+  const flag = k.outOfRange;
   return [
     `export function ${name}(${params.join(", ")}): void {`,
     ...reductionInit(k).map((l) => `  ${l}`),
+    ...(flag === undefined ? [] : [`  let ${OUT_OF_RANGE}: i32 = 0;`]),
     ...(isStrided(k) && !vector && steppable(k)
       ? stridedRows(k, regs)
       : loopNest(k.space.map((_, d) => axisSize(k, d)), scalarBody(k, regs), vector)),
+    ...(flag === undefined ? [] : [`  if (${OUT_OF_RANGE}) store<i32>(out${flag}, 1);`]),
     `}`,
   ].join("\n");
 }
@@ -645,8 +698,10 @@ export function vectorBody(
       }
       return;
     }
-    const at = storePlaces(k, s, places).addr!;
-    const where = { addr: at, offset: offset(s.strides, d), half, copy };
+    const { addr: at, statements } = storePlaces(k, s, places);
+    // A scatter's position is the same through the loop (vectorize.ts): read once before it.
+    if (copy === undefined) before.push(...statements);
+    const where = { addr: at!, offset: offset(s.strides, d), half, copy };
     const step = vectorReduction(s, d, plan.stores[i]!, value, where);
     body.push(...step.body);
     before.push(...step.before);

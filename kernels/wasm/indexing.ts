@@ -1,65 +1,104 @@
 /**
  * take and scatter_add on the wasm runtime: the array is viewed as `[outer, n, inner]` around
- * the indexed axis; the kernels check every index before moving anything. The combining
- * scatters go through the reference kernels.
+ * the indexed axis, and the kernels rendered from the IR (eager_indexing.ts) move its rows,
+ * split along `outer` over the threads when large, and set a flag where a position is out of
+ * range; the first such position is then found here and raised, the output discarded. Where no
+ * row moves (inner or n 0) the positions are checked here alone. The combining scatters and
+ * bool scatter-adds go through the reference kernels.
  * @module
  */
 import { AdjointError } from "../../core/errors.ts";
 import { sizeOf } from "../../core/shape.ts";
+import { indexingShape, SCATTER_ADDED, scatterAddExport, takeExport } from "./eager_indexing.ts";
 import { viaRef } from "./fallback.ts";
 import type { WasmBuffer } from "./memory.ts";
 import { refFallback } from "../rule_table.ts";
 import type { WasmRule, WasmRuleTable } from "./rule.ts";
-import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
+import { ELEMENT_BYTES, type WasmRuntime } from "./runtime.ts";
+import { splitRange } from "./split.ts";
 
-/** Throws the reference backend's error for an out-of-range index at position `bad`. */
-function checkResult(rt: WasmRuntime, op: string, bad: number, idx: WasmBuffer, n: number): void {
-  if (bad < 0) return;
-  const i = rt.heap.i32[(idx.ptr >> 2) + bad];
+/**
+ * Where one of the `m` positions at `idx` is outside [0, n), disposes `out` and throws the
+ * reference backend's error for the first.
+ */
+function checkPositions(
+  rt: WasmRuntime,
+  op: string,
+  [idx, out]: [WasmBuffer, WasmBuffer],
+  m: number,
+  n: number,
+): void {
+  const positions = rt.heap.i32.subarray(idx.ptr >> 2, (idx.ptr >> 2) + m);
+  const i = positions.find((p) => !(p >= 0 && p < n));
+  if (i === undefined) return;
+  rt.dispose(out);
   throw new AdjointError(op, `index ${i} is out of bounds for an axis of size ${n}`);
+}
+
+/**
+ * Runs `kernel` over `[outer, m, inner]` (`n` positions) from `src` through positions `idx` into
+ * `out`; on a position out of range, disposes `out` and throws `op`'s error.
+ */
+function launch(
+  rt: WasmRuntime,
+  op: string,
+  kernel: string,
+  [src, idx, out]: [WasmBuffer, WasmBuffer, WasmBuffer],
+  [outer, m, inner, n]: [number, number, number, number],
+  srcRows: number,
+  bytes: number,
+): void {
+  if (outer === 0) return;
+  if (inner === 0 || n === 0) return checkPositions(rt, op, [idx, out], m, n);
+  const flag = rt.scratch(4);
+  rt.heap.i32[flag.ptr >> 2] = 0;
+  const row = inner * bytes;
+  const outRows = op === "take" ? m : n;
+  const sizes = inner === 1 ? [m, n] : [m, inner, n];
+  const tasks = splitRange(outer, outer * m * inner, rt.threads()).map(([lo, hi]) => ({
+    kernel,
+    args: [
+      src.ptr + lo * srcRows * row,
+      idx.ptr,
+      out.ptr + lo * outRows * row,
+      flag.ptr,
+      0,
+      hi - lo,
+      ...sizes,
+    ],
+  }));
+  rt.parallel(tasks, op);
+  const bad = rt.heap.i32[flag.ptr >> 2] !== 0;
+  rt.free(flag);
+  if (bad) checkPositions(rt, op, [idx, out], m, n);
 }
 
 const take: WasmRule = (rt, [x, idx], [a, ia], { axis }, [out]) => {
   const ax = axis as number;
-  const n = a.shape[ax];
+  const n = a.shape[ax], inner = sizeOf(a.shape.slice(ax + 1));
+  const bytes = ELEMENT_BYTES[a.dtype];
   const o = rt.allocFor(out);
-  const bad = rt.kernel("take", "take")(
-    x.ptr,
-    idx.ptr,
-    o.ptr,
-    sizeOf(a.shape.slice(0, ax)),
-    n,
-    ia.size,
-    sizeOf(a.shape.slice(ax + 1)),
-    ELEMENT_BYTES[a.dtype],
-  );
-  if (bad >= 0) rt.dispose(o);
-  checkResult(rt, "take", bad, idx, n);
+  const kernel = takeExport(bytes, indexingShape(inner));
+  const sizes: [number, number, number, number] = [sizeOf(a.shape.slice(0, ax)), ia.size, inner, n];
+  launch(rt, "take", kernel, [x, idx, o], sizes, n, bytes);
   return [o];
 };
 
 const numericScatterAdd: WasmRule = (rt, [u, idx], [, ia], { axis }, [out]) => {
   const ax = axis as number;
-  const n = out.shape[ax];
+  const n = out.shape[ax], inner = sizeOf(out.shape.slice(ax + 1)), m = ia.size;
+  const bytes = ELEMENT_BYTES[out.dtype];
   const o = rt.allocFor(out);
-  const bad = rt.kernel(`scatter_add_${SUFFIX[out.dtype]}`, "scatter_add")(
-    u.ptr,
-    idx.ptr,
-    o.ptr,
-    sizeOf(out.shape.slice(0, ax)),
-    n,
-    ia.size,
-    sizeOf(out.shape.slice(ax + 1)),
-  );
-  if (bad >= 0) rt.dispose(o);
-  checkResult(rt, "scatter_add", bad, idx, n);
+  const kernel = scatterAddExport(out.dtype, indexingShape(inner));
+  const sizes: [number, number, number, number] = [sizeOf(out.shape.slice(0, ax)), m, inner, n];
+  launch(rt, "scatter_add", kernel, [u, idx, o], sizes, m, bytes);
   return [o];
 };
 
 const refScatterAdd = viaRef("scatter_add");
 
 const scatterAdd: WasmRule = (rt, inputs, inAvals, params, outAvals) =>
-  (outAvals[0].dtype === "bool" ? refScatterAdd : numericScatterAdd)(
+  (SCATTER_ADDED.includes(outAvals[0].dtype) ? numericScatterAdd : refScatterAdd)(
     rt,
     inputs,
     inAvals,
