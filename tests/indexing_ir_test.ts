@@ -190,22 +190,28 @@ Deno.test("take and scatter_add: edge shapes and the first bad index named", () 
 });
 
 Deno.test("take and scatter_add split over threads give ref's bits", () => {
-  // Embedding rows and their gradient: [outer, n, inner] long enough to split over outer.
-  const c: Case = {
-    dtype: "float32",
-    shape: [6, 40, 100],
-    idxShape: [50],
+  // Rows of 64 bytes (rendered from the IR; longer ones a take moves by memory.copy) and an
+  // embedding gradient's rows of 100, [outer, n, inner] long enough to split over outer.
+  const rows = (shape: number[], dtype: DType, idx: number[]): Case => ({
+    dtype,
+    shape,
+    idxShape: [idx.length],
     axis: 1,
-    idx: Array.from({ length: 50 }, (_, j) => (j * 7) % 40),
-    values: Array.from({ length: 6 * 50 * 100 }, (_, i) => ((i * 37) % 81) / 4 - 10),
-  };
+    idx,
+    values: Array.from(
+      { length: shape[0] * Math.max(shape[1], idx.length) * shape[2] },
+      (_, i) => ((i * 37) % 81) / 4 - 10,
+    ),
+  });
+  const idx = Array.from({ length: 50 }, (_, j) => (j * 7) % 40);
+  const bad = (i: number) => [...idx.slice(0, 49), i];
   for (const threads of [1, 2, 4]) {
     setThreads(threads);
     try {
-      checkTake(c);
-      checkScatterAdd(c);
-      checkTake({ ...c, idx: [...c.idx.slice(0, 49), 40] });
-      checkScatterAdd({ ...c, dtype: "float64", idx: [...c.idx.slice(0, 49), -1] });
+      checkTake(rows([24, 40, 16], "float32", idx));
+      checkTake(rows([24, 40, 16], "float32", bad(40)));
+      checkScatterAdd(rows([6, 40, 100], "float32", idx));
+      checkScatterAdd(rows([6, 40, 100], "float64", bad(-1)));
     } finally {
       setThreads("auto");
     }

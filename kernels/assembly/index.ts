@@ -6,6 +6,7 @@ export * from "./copies";
 export * from "./copy";
 export * from "./elementwise";
 export * from "./gemm";
+export * from "./indexing";
 export * from "./reduce";
 export * from "./reductions";
 export * from "./take_scatter";

@@ -2,353 +2,389 @@
 // Do not edit.
 
 
-export function take_1_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): void {
-  let oob: i32 = 0;
+export function take_1_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
+  let bad: i32 = 0;
+  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
+  if (bad) {
+    store<i32>(out1, 1);
+    return 1;
+  }
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < m; i1++) {
+      const r_in0 = in0 + (i0 * n * inner);
+      const r_in1 = in1 + ((i1) << 2);
+      const r_out0 = out0 + (i0 * m * inner + i1 * inner);
       let i2 = 0;
       if (inner >= 4) {
-        const pl0 = load<i32>(in1 + ((i1) << 2));
-        const pl0ok = <u32>pl0 < <u32>(n);
-        oob |= <i32>!pl0ok;
-        const pl0at = select<i32>(pl0, 0, pl0ok);
+        const pl0at = load<i32>(r_in1 + ((0) << 2));
+        const pl0row = r_in0 + (pl0at * inner);
         if (inner >= 16) {
           for (; i2 + 16 <= inner; i2 += 16) {
-            const w0 = i8x16.neg(v128.load(in0 + (i0 * n * inner + pl0at * inner + i2)));
+            const w0 = i8x16.neg(v128.load(pl0row + (i2)));
             const w0l = i16x8.extend_low_i8x16_s(w0), w0h = i16x8.extend_high_i8x16_s(w0);
             const t0_0 = i32x4.extend_low_i16x8_s(w0l);
             const t0_1 = i32x4.extend_high_i16x8_s(w0l);
             const t0_2 = i32x4.extend_low_i16x8_s(w0h);
             const t0_3 = i32x4.extend_high_i16x8_s(w0h);
-            v128.store(out0 + (i0 * m * inner + i1 * inner + i2), i8x16.neg(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(t0_0, t0_1), i16x8.narrow_i32x4_s(t0_2, t0_3))));
+            v128.store(r_out0 + (i2), i8x16.neg(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(t0_0, t0_1), i16x8.narrow_i32x4_s(t0_2, t0_3))));
           }
         }
         for (; i2 + 4 <= inner; i2 += 4) {
-          const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0 * n * inner + pl0at * inner + i2)))));
-          v128.store32_lane(out0 + (i0 * m * inner + i1 * inner + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t0, i32x4.splat(1)), v128.and(t0, i32x4.splat(1))), i16x8.splat(0)), 0);
+          const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(pl0row + (i2)))));
+          v128.store32_lane(r_out0 + (i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t0, i32x4.splat(1)), v128.and(t0, i32x4.splat(1))), i16x8.splat(0)), 0);
         }
       }
       for (; i2 < inner; i2++) {
-        const pl0 = load<i32>(in1 + ((i1) << 2));
-        const pl0ok = <u32>pl0 < <u32>(n);
-        oob |= <i32>!pl0ok;
-        const pl0at = select<i32>(pl0, 0, pl0ok);
-        const t0: i32 = <i32>load<u8>(in0 + (i0 * n * inner + pl0at * inner + i2));
-        store<u8>(out0 + (i0 * m * inner + i1 * inner + i2), t0);
+        const pl0at = load<i32>(r_in1 + ((0) << 2));
+        const t0: i32 = <i32>load<u8>(r_in0 + (pl0at * inner + i2));
+        store<u8>(r_out0 + (i2), t0);
       }
     }
   }
-  if (oob) store<i32>(out1, 1);
+  return 0;
 }
-export function take_4_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): void {
-  let oob: i32 = 0;
+export function take_4_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
+  let bad: i32 = 0;
+  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
+  if (bad) {
+    store<i32>(out1, 1);
+    return 1;
+  }
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < m; i1++) {
+      const r_in0 = in0 + ((i0 * n * inner) << 2);
+      const r_in1 = in1 + ((i1) << 2);
+      const r_out0 = out0 + ((i0 * m * inner + i1 * inner) << 2);
       let i2 = 0;
       if (inner >= 4) {
-        const pl0 = load<i32>(in1 + ((i1) << 2));
-        const pl0ok = <u32>pl0 < <u32>(n);
-        oob |= <i32>!pl0ok;
-        const pl0at = select<i32>(pl0, 0, pl0ok);
+        const pl0at = load<i32>(r_in1 + ((0) << 2));
+        const pl0row = r_in0 + ((pl0at * inner) << 2);
         if (inner >= 16) {
           for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0 = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 2));
-            const t0_1 = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 2), 16);
-            const t0_2 = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 2), 32);
-            const t0_3 = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 2), 48);
-            v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 2), t0_0);
-            v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 2), t0_1, 16);
-            v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 2), t0_2, 32);
-            v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 2), t0_3, 48);
+            const t0_0 = v128.load(pl0row + ((i2) << 2));
+            const t0_1 = v128.load(pl0row + ((i2) << 2), 16);
+            const t0_2 = v128.load(pl0row + ((i2) << 2), 32);
+            const t0_3 = v128.load(pl0row + ((i2) << 2), 48);
+            v128.store(r_out0 + ((i2) << 2), t0_0);
+            v128.store(r_out0 + ((i2) << 2), t0_1, 16);
+            v128.store(r_out0 + ((i2) << 2), t0_2, 32);
+            v128.store(r_out0 + ((i2) << 2), t0_3, 48);
           }
         }
         for (; i2 + 4 <= inner; i2 += 4) {
-          const t0 = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 2));
-          v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 2), t0);
+          const t0 = v128.load(pl0row + ((i2) << 2));
+          v128.store(r_out0 + ((i2) << 2), t0);
         }
       }
       for (; i2 < inner; i2++) {
-        const pl0 = load<i32>(in1 + ((i1) << 2));
-        const pl0ok = <u32>pl0 < <u32>(n);
-        oob |= <i32>!pl0ok;
-        const pl0at = select<i32>(pl0, 0, pl0ok);
-        const t0: i32 = load<i32>(in0 + ((i0 * n * inner + pl0at * inner + i2) << 2));
-        store<i32>(out0 + ((i0 * m * inner + i1 * inner + i2) << 2), t0);
+        const pl0at = load<i32>(r_in1 + ((0) << 2));
+        const t0: i32 = load<i32>(r_in0 + ((pl0at * inner + i2) << 2));
+        store<i32>(r_out0 + ((i2) << 2), t0);
       }
     }
   }
-  if (oob) store<i32>(out1, 1);
+  return 0;
 }
-export function take_8_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): void {
-  let oob: i32 = 0;
+export function take_8_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
+  let bad: i32 = 0;
+  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
+  if (bad) {
+    store<i32>(out1, 1);
+    return 1;
+  }
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < m; i1++) {
+      const r_in0 = in0 + ((i0 * n * inner) << 3);
+      const r_in1 = in1 + ((i1) << 2);
+      const r_out0 = out0 + ((i0 * m * inner + i1 * inner) << 3);
       let i2 = 0;
       if (inner >= 4) {
-        const pl0 = load<i32>(in1 + ((i1) << 2));
-        const pl0ok = <u32>pl0 < <u32>(n);
-        oob |= <i32>!pl0ok;
-        const pl0at = select<i32>(pl0, 0, pl0ok);
+        const pl0at = load<i32>(r_in1 + ((0) << 2));
+        const pl0row = r_in0 + ((pl0at * inner) << 3);
         if (inner >= 16) {
           for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0a = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 3));
-            const t0_0b = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 3), 16);
-            const t0_1a = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 3), 32);
-            const t0_1b = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 3), 48);
-            const t0_2a = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 3), 64);
-            const t0_2b = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 3), 80);
-            const t0_3a = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 3), 96);
-            const t0_3b = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 3), 112);
-            v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 3), t0_0a); v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 3), t0_0b, 16);
-            v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 3), t0_1a, 32); v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 3), t0_1b, 48);
-            v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 3), t0_2a, 64); v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 3), t0_2b, 80);
-            v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 3), t0_3a, 96); v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 3), t0_3b, 112);
+            const t0_0a = v128.load(pl0row + ((i2) << 3));
+            const t0_0b = v128.load(pl0row + ((i2) << 3), 16);
+            const t0_1a = v128.load(pl0row + ((i2) << 3), 32);
+            const t0_1b = v128.load(pl0row + ((i2) << 3), 48);
+            const t0_2a = v128.load(pl0row + ((i2) << 3), 64);
+            const t0_2b = v128.load(pl0row + ((i2) << 3), 80);
+            const t0_3a = v128.load(pl0row + ((i2) << 3), 96);
+            const t0_3b = v128.load(pl0row + ((i2) << 3), 112);
+            v128.store(r_out0 + ((i2) << 3), t0_0a); v128.store(r_out0 + ((i2) << 3), t0_0b, 16);
+            v128.store(r_out0 + ((i2) << 3), t0_1a, 32); v128.store(r_out0 + ((i2) << 3), t0_1b, 48);
+            v128.store(r_out0 + ((i2) << 3), t0_2a, 64); v128.store(r_out0 + ((i2) << 3), t0_2b, 80);
+            v128.store(r_out0 + ((i2) << 3), t0_3a, 96); v128.store(r_out0 + ((i2) << 3), t0_3b, 112);
           }
         }
         for (; i2 + 4 <= inner; i2 += 4) {
-          const t0a = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 3));
-          const t0b = v128.load(in0 + ((i0 * n * inner + pl0at * inner + i2) << 3), 16);
-          v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 3), t0a); v128.store(out0 + ((i0 * m * inner + i1 * inner + i2) << 3), t0b, 16);
+          const t0a = v128.load(pl0row + ((i2) << 3));
+          const t0b = v128.load(pl0row + ((i2) << 3), 16);
+          v128.store(r_out0 + ((i2) << 3), t0a); v128.store(r_out0 + ((i2) << 3), t0b, 16);
         }
       }
       for (; i2 < inner; i2++) {
-        const pl0 = load<i32>(in1 + ((i1) << 2));
-        const pl0ok = <u32>pl0 < <u32>(n);
-        oob |= <i32>!pl0ok;
-        const pl0at = select<i32>(pl0, 0, pl0ok);
-        const t0: f64 = load<f64>(in0 + ((i0 * n * inner + pl0at * inner + i2) << 3));
-        store<f64>(out0 + ((i0 * m * inner + i1 * inner + i2) << 3), t0);
+        const pl0at = load<i32>(r_in1 + ((0) << 2));
+        const t0: f64 = load<f64>(r_in0 + ((pl0at * inner + i2) << 3));
+        store<f64>(r_out0 + ((i2) << 3), t0);
       }
     }
   }
-  if (oob) store<i32>(out1, 1);
+  return 0;
 }
-export function scatter_add_f32_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): void {
-  let j0 = lo * n * inner;
-  for (; j0 + 4 <= hi * n * inner; j0 += 4) v128.store(out0 + (j0 << 2), f32x4.splat(<f32>(0)));
-  for (let j = j0; j < hi * n * inner; j++) store<f32>(out0 + (j << 2), <f32>(0));
-  let oob: i32 = 0;
+export function scatter_add_f32_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
+  let bad: i32 = 0;
+  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
+  if (bad) {
+    store<i32>(out1, 1);
+    return 1;
+  }
+  memory.fill(out0 + ((lo * n * inner) << 2), 0, (hi * n * inner - lo * n * inner) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < m; i1++) {
+      const r_in0 = in0 + ((i0 * m * inner + i1 * inner) << 2);
+      const r_in1 = in1 + ((i1) << 2);
+      const r_out0 = out0 + ((i0 * n * inner) << 2);
       let i2 = 0;
       if (inner >= 4) {
-        const ps0 = load<i32>(in1 + ((i1) << 2));
-        const ps0ok = <u32>ps0 < <u32>(n);
-        oob |= <i32>!ps0ok;
-        const ps0at = select<i32>(ps0, 0, ps0ok);
+        const ps0at = load<i32>(r_in1 + ((0) << 2));
+        const ps0row = r_out0 + ((ps0at * inner) << 2);
         if (inner >= 16) {
           for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0 = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 2));
-            const t0_1 = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 2), 16);
-            const t0_2 = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 2), 32);
-            const t0_3 = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 2), 48);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), f32x4.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2)), t0_0));
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), f32x4.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), 16), t0_1), 16);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), f32x4.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), 32), t0_2), 32);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), f32x4.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), 48), t0_3), 48);
+            const t0_0 = v128.load(r_in0 + ((i2) << 2));
+            const t0_1 = v128.load(r_in0 + ((i2) << 2), 16);
+            const t0_2 = v128.load(r_in0 + ((i2) << 2), 32);
+            const t0_3 = v128.load(r_in0 + ((i2) << 2), 48);
+            v128.store(ps0row + ((i2) << 2), f32x4.add(v128.load(ps0row + ((i2) << 2)), t0_0));
+            v128.store(ps0row + ((i2) << 2), f32x4.add(v128.load(ps0row + ((i2) << 2), 16), t0_1), 16);
+            v128.store(ps0row + ((i2) << 2), f32x4.add(v128.load(ps0row + ((i2) << 2), 32), t0_2), 32);
+            v128.store(ps0row + ((i2) << 2), f32x4.add(v128.load(ps0row + ((i2) << 2), 48), t0_3), 48);
           }
         }
         for (; i2 + 4 <= inner; i2 += 4) {
-          const t0 = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 2));
-          v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), f32x4.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2)), t0));
+          const t0 = v128.load(r_in0 + ((i2) << 2));
+          v128.store(ps0row + ((i2) << 2), f32x4.add(v128.load(ps0row + ((i2) << 2)), t0));
         }
       }
       for (; i2 < inner; i2++) {
-        const t0: f32 = load<f32>(in0 + ((i0 * m * inner + i1 * inner + i2) << 2));
-        const ps0 = load<i32>(in1 + ((i1) << 2));
-        const ps0ok = <u32>ps0 < <u32>(n);
-        oob |= <i32>!ps0ok;
-        const ps0at = select<i32>(ps0, 0, ps0ok);
-        store<f32>(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), (load<f32>(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2)) + t0));
+        const t0: f32 = load<f32>(r_in0 + ((i2) << 2));
+        const ps0at = load<i32>(r_in1 + ((0) << 2));
+        store<f32>(r_out0 + ((ps0at * inner + i2) << 2), (load<f32>(r_out0 + ((ps0at * inner + i2) << 2)) + t0));
       }
     }
   }
-  if (oob) store<i32>(out1, 1);
+  return 0;
 }
-export function scatter_add_f64_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): void {
-  let j0 = lo * n * inner;
-  for (; j0 + 2 <= hi * n * inner; j0 += 2) v128.store(out0 + (j0 << 3), f64x2.splat(<f64>(0)));
-  for (let j = j0; j < hi * n * inner; j++) store<f64>(out0 + (j << 3), <f64>(0));
-  let oob: i32 = 0;
+export function scatter_add_f64_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
+  let bad: i32 = 0;
+  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
+  if (bad) {
+    store<i32>(out1, 1);
+    return 1;
+  }
+  memory.fill(out0 + ((lo * n * inner) << 3), 0, (hi * n * inner - lo * n * inner) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < m; i1++) {
+      const r_in0 = in0 + ((i0 * m * inner + i1 * inner) << 3);
+      const r_in1 = in1 + ((i1) << 2);
+      const r_out0 = out0 + ((i0 * n * inner) << 3);
       let i2 = 0;
       if (inner >= 4) {
-        const ps0 = load<i32>(in1 + ((i1) << 2));
-        const ps0ok = <u32>ps0 < <u32>(n);
-        oob |= <i32>!ps0ok;
-        const ps0at = select<i32>(ps0, 0, ps0ok);
+        const ps0at = load<i32>(r_in1 + ((0) << 2));
+        const ps0row = r_out0 + ((ps0at * inner) << 3);
         if (inner >= 16) {
           for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0a = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 3));
-            const t0_0b = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 3), 16);
-            const t0_1a = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 3), 32);
-            const t0_1b = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 3), 48);
-            const t0_2a = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 3), 64);
-            const t0_2b = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 3), 80);
-            const t0_3a = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 3), 96);
-            const t0_3b = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 3), 112);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3)), t0_0a));
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), 16), t0_0b), 16);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), 32), t0_1a), 32);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), 48), t0_1b), 48);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), 64), t0_2a), 64);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), 80), t0_2b), 80);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), 96), t0_3a), 96);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), 112), t0_3b), 112);
+            const t0_0a = v128.load(r_in0 + ((i2) << 3));
+            const t0_0b = v128.load(r_in0 + ((i2) << 3), 16);
+            const t0_1a = v128.load(r_in0 + ((i2) << 3), 32);
+            const t0_1b = v128.load(r_in0 + ((i2) << 3), 48);
+            const t0_2a = v128.load(r_in0 + ((i2) << 3), 64);
+            const t0_2b = v128.load(r_in0 + ((i2) << 3), 80);
+            const t0_3a = v128.load(r_in0 + ((i2) << 3), 96);
+            const t0_3b = v128.load(r_in0 + ((i2) << 3), 112);
+            v128.store(ps0row + ((i2) << 3), f64x2.add(v128.load(ps0row + ((i2) << 3)), t0_0a));
+            v128.store(ps0row + ((i2) << 3), f64x2.add(v128.load(ps0row + ((i2) << 3), 16), t0_0b), 16);
+            v128.store(ps0row + ((i2) << 3), f64x2.add(v128.load(ps0row + ((i2) << 3), 32), t0_1a), 32);
+            v128.store(ps0row + ((i2) << 3), f64x2.add(v128.load(ps0row + ((i2) << 3), 48), t0_1b), 48);
+            v128.store(ps0row + ((i2) << 3), f64x2.add(v128.load(ps0row + ((i2) << 3), 64), t0_2a), 64);
+            v128.store(ps0row + ((i2) << 3), f64x2.add(v128.load(ps0row + ((i2) << 3), 80), t0_2b), 80);
+            v128.store(ps0row + ((i2) << 3), f64x2.add(v128.load(ps0row + ((i2) << 3), 96), t0_3a), 96);
+            v128.store(ps0row + ((i2) << 3), f64x2.add(v128.load(ps0row + ((i2) << 3), 112), t0_3b), 112);
           }
         }
         for (; i2 + 4 <= inner; i2 += 4) {
-          const t0a = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 3));
-          const t0b = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 3), 16);
-          v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3)), t0a));
-          v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), f64x2.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), 16), t0b), 16);
+          const t0a = v128.load(r_in0 + ((i2) << 3));
+          const t0b = v128.load(r_in0 + ((i2) << 3), 16);
+          v128.store(ps0row + ((i2) << 3), f64x2.add(v128.load(ps0row + ((i2) << 3)), t0a));
+          v128.store(ps0row + ((i2) << 3), f64x2.add(v128.load(ps0row + ((i2) << 3), 16), t0b), 16);
         }
       }
       for (; i2 < inner; i2++) {
-        const t0: f64 = load<f64>(in0 + ((i0 * m * inner + i1 * inner + i2) << 3));
-        const ps0 = load<i32>(in1 + ((i1) << 2));
-        const ps0ok = <u32>ps0 < <u32>(n);
-        oob |= <i32>!ps0ok;
-        const ps0at = select<i32>(ps0, 0, ps0ok);
-        store<f64>(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3), (load<f64>(out0 + ((i0 * n * inner + ps0at * inner + i2) << 3)) + t0));
+        const t0: f64 = load<f64>(r_in0 + ((i2) << 3));
+        const ps0at = load<i32>(r_in1 + ((0) << 2));
+        store<f64>(r_out0 + ((ps0at * inner + i2) << 3), (load<f64>(r_out0 + ((ps0at * inner + i2) << 3)) + t0));
       }
     }
   }
-  if (oob) store<i32>(out1, 1);
+  return 0;
 }
-export function scatter_add_i32_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): void {
-  let j0 = lo * n * inner;
-  for (; j0 + 4 <= hi * n * inner; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(0)));
-  for (let j = j0; j < hi * n * inner; j++) store<i32>(out0 + (j << 2), <i32>(0));
-  let oob: i32 = 0;
+export function scatter_add_i32_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
+  let bad: i32 = 0;
+  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
+  if (bad) {
+    store<i32>(out1, 1);
+    return 1;
+  }
+  memory.fill(out0 + ((lo * n * inner) << 2), 0, (hi * n * inner - lo * n * inner) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < m; i1++) {
+      const r_in0 = in0 + ((i0 * m * inner + i1 * inner) << 2);
+      const r_in1 = in1 + ((i1) << 2);
+      const r_out0 = out0 + ((i0 * n * inner) << 2);
       let i2 = 0;
       if (inner >= 4) {
-        const ps0 = load<i32>(in1 + ((i1) << 2));
-        const ps0ok = <u32>ps0 < <u32>(n);
-        oob |= <i32>!ps0ok;
-        const ps0at = select<i32>(ps0, 0, ps0ok);
+        const ps0at = load<i32>(r_in1 + ((0) << 2));
+        const ps0row = r_out0 + ((ps0at * inner) << 2);
         if (inner >= 16) {
           for (; i2 + 16 <= inner; i2 += 16) {
-            const t0_0 = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 2));
-            const t0_1 = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 2), 16);
-            const t0_2 = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 2), 32);
-            const t0_3 = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 2), 48);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2)), t0_0));
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), 16), t0_1), 16);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), 32), t0_2), 32);
-            v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), 48), t0_3), 48);
+            const t0_0 = v128.load(r_in0 + ((i2) << 2));
+            const t0_1 = v128.load(r_in0 + ((i2) << 2), 16);
+            const t0_2 = v128.load(r_in0 + ((i2) << 2), 32);
+            const t0_3 = v128.load(r_in0 + ((i2) << 2), 48);
+            v128.store(ps0row + ((i2) << 2), i32x4.add(v128.load(ps0row + ((i2) << 2)), t0_0));
+            v128.store(ps0row + ((i2) << 2), i32x4.add(v128.load(ps0row + ((i2) << 2), 16), t0_1), 16);
+            v128.store(ps0row + ((i2) << 2), i32x4.add(v128.load(ps0row + ((i2) << 2), 32), t0_2), 32);
+            v128.store(ps0row + ((i2) << 2), i32x4.add(v128.load(ps0row + ((i2) << 2), 48), t0_3), 48);
           }
         }
         for (; i2 + 4 <= inner; i2 += 4) {
-          const t0 = v128.load(in0 + ((i0 * m * inner + i1 * inner + i2) << 2));
-          v128.store(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), i32x4.add(v128.load(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2)), t0));
+          const t0 = v128.load(r_in0 + ((i2) << 2));
+          v128.store(ps0row + ((i2) << 2), i32x4.add(v128.load(ps0row + ((i2) << 2)), t0));
         }
       }
       for (; i2 < inner; i2++) {
-        const t0: i32 = load<i32>(in0 + ((i0 * m * inner + i1 * inner + i2) << 2));
-        const ps0 = load<i32>(in1 + ((i1) << 2));
-        const ps0ok = <u32>ps0 < <u32>(n);
-        oob |= <i32>!ps0ok;
-        const ps0at = select<i32>(ps0, 0, ps0ok);
-        store<i32>(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2), (load<i32>(out0 + ((i0 * n * inner + ps0at * inner + i2) << 2)) + t0));
+        const t0: i32 = load<i32>(r_in0 + ((i2) << 2));
+        const ps0at = load<i32>(r_in1 + ((0) << 2));
+        store<i32>(r_out0 + ((ps0at * inner + i2) << 2), (load<i32>(r_out0 + ((ps0at * inner + i2) << 2)) + t0));
       }
     }
   }
-  if (oob) store<i32>(out1, 1);
+  return 0;
 }
-export function take_1_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): void {
-  let oob: i32 = 0;
+export function take_1_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
+  let bad: i32 = 0;
+  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
+  if (bad) {
+    store<i32>(out1, 1);
+    return 1;
+  }
   for (let i0 = lo; i0 < hi; i0++) {
+    const r_in0 = in0 + (i0 * n);
+    const r_in1 = in1 + ((0) << 2);
+    const r_out0 = out0 + (i0 * m);
     for (let i1 = 0; i1 < m; i1++) {
-      const pl0 = load<i32>(in1 + ((i1) << 2));
-      const pl0ok = <u32>pl0 < <u32>(n);
-      oob |= <i32>!pl0ok;
-      const pl0at = select<i32>(pl0, 0, pl0ok);
-      const t0: i32 = <i32>load<u8>(in0 + (i0 * n + pl0at));
-      store<u8>(out0 + (i0 * m + i1), t0);
+      const pl0at = load<i32>(r_in1 + ((i1) << 2));
+      const t0: i32 = <i32>load<u8>(r_in0 + (pl0at));
+      store<u8>(r_out0 + (i1), t0);
     }
   }
-  if (oob) store<i32>(out1, 1);
+  return 0;
 }
-export function take_4_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): void {
-  let oob: i32 = 0;
+export function take_4_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
+  let bad: i32 = 0;
+  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
+  if (bad) {
+    store<i32>(out1, 1);
+    return 1;
+  }
   for (let i0 = lo; i0 < hi; i0++) {
+    const r_in0 = in0 + ((i0 * n) << 2);
+    const r_in1 = in1 + ((0) << 2);
+    const r_out0 = out0 + ((i0 * m) << 2);
     for (let i1 = 0; i1 < m; i1++) {
-      const pl0 = load<i32>(in1 + ((i1) << 2));
-      const pl0ok = <u32>pl0 < <u32>(n);
-      oob |= <i32>!pl0ok;
-      const pl0at = select<i32>(pl0, 0, pl0ok);
-      const t0: i32 = load<i32>(in0 + ((i0 * n + pl0at) << 2));
-      store<i32>(out0 + ((i0 * m + i1) << 2), t0);
+      const pl0at = load<i32>(r_in1 + ((i1) << 2));
+      const t0: i32 = load<i32>(r_in0 + ((pl0at) << 2));
+      store<i32>(r_out0 + ((i1) << 2), t0);
     }
   }
-  if (oob) store<i32>(out1, 1);
+  return 0;
 }
-export function take_8_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): void {
-  let oob: i32 = 0;
+export function take_8_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
+  let bad: i32 = 0;
+  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
+  if (bad) {
+    store<i32>(out1, 1);
+    return 1;
+  }
   for (let i0 = lo; i0 < hi; i0++) {
+    const r_in0 = in0 + ((i0 * n) << 3);
+    const r_in1 = in1 + ((0) << 2);
+    const r_out0 = out0 + ((i0 * m) << 3);
     for (let i1 = 0; i1 < m; i1++) {
-      const pl0 = load<i32>(in1 + ((i1) << 2));
-      const pl0ok = <u32>pl0 < <u32>(n);
-      oob |= <i32>!pl0ok;
-      const pl0at = select<i32>(pl0, 0, pl0ok);
-      const t0: f64 = load<f64>(in0 + ((i0 * n + pl0at) << 3));
-      store<f64>(out0 + ((i0 * m + i1) << 3), t0);
+      const pl0at = load<i32>(r_in1 + ((i1) << 2));
+      const t0: f64 = load<f64>(r_in0 + ((pl0at) << 3));
+      store<f64>(r_out0 + ((i1) << 3), t0);
     }
   }
-  if (oob) store<i32>(out1, 1);
+  return 0;
 }
-export function scatter_add_f32_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): void {
-  let j0 = lo * n;
-  for (; j0 + 4 <= hi * n; j0 += 4) v128.store(out0 + (j0 << 2), f32x4.splat(<f32>(0)));
-  for (let j = j0; j < hi * n; j++) store<f32>(out0 + (j << 2), <f32>(0));
-  let oob: i32 = 0;
+export function scatter_add_f32_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
+  let bad: i32 = 0;
+  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
+  if (bad) {
+    store<i32>(out1, 1);
+    return 1;
+  }
+  memory.fill(out0 + ((lo * n) << 2), 0, (hi * n - lo * n) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    const r_in0 = in0 + ((i0 * m) << 2);
+    const r_in1 = in1 + ((0) << 2);
+    const r_out0 = out0 + ((i0 * n) << 2);
     for (let i1 = 0; i1 < m; i1++) {
-      const t0: f32 = load<f32>(in0 + ((i0 * m + i1) << 2));
-      const ps0 = load<i32>(in1 + ((i1) << 2));
-      const ps0ok = <u32>ps0 < <u32>(n);
-      oob |= <i32>!ps0ok;
-      const ps0at = select<i32>(ps0, 0, ps0ok);
-      store<f32>(out0 + ((i0 * n + ps0at) << 2), (load<f32>(out0 + ((i0 * n + ps0at) << 2)) + t0));
+      const t0: f32 = load<f32>(r_in0 + ((i1) << 2));
+      const ps0at = load<i32>(r_in1 + ((i1) << 2));
+      store<f32>(r_out0 + ((ps0at) << 2), (load<f32>(r_out0 + ((ps0at) << 2)) + t0));
     }
   }
-  if (oob) store<i32>(out1, 1);
+  return 0;
 }
-export function scatter_add_f64_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): void {
-  let j0 = lo * n;
-  for (; j0 + 2 <= hi * n; j0 += 2) v128.store(out0 + (j0 << 3), f64x2.splat(<f64>(0)));
-  for (let j = j0; j < hi * n; j++) store<f64>(out0 + (j << 3), <f64>(0));
-  let oob: i32 = 0;
+export function scatter_add_f64_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
+  let bad: i32 = 0;
+  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
+  if (bad) {
+    store<i32>(out1, 1);
+    return 1;
+  }
+  memory.fill(out0 + ((lo * n) << 3), 0, (hi * n - lo * n) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
+    const r_in0 = in0 + ((i0 * m) << 3);
+    const r_in1 = in1 + ((0) << 2);
+    const r_out0 = out0 + ((i0 * n) << 3);
     for (let i1 = 0; i1 < m; i1++) {
-      const t0: f64 = load<f64>(in0 + ((i0 * m + i1) << 3));
-      const ps0 = load<i32>(in1 + ((i1) << 2));
-      const ps0ok = <u32>ps0 < <u32>(n);
-      oob |= <i32>!ps0ok;
-      const ps0at = select<i32>(ps0, 0, ps0ok);
-      store<f64>(out0 + ((i0 * n + ps0at) << 3), (load<f64>(out0 + ((i0 * n + ps0at) << 3)) + t0));
+      const t0: f64 = load<f64>(r_in0 + ((i1) << 3));
+      const ps0at = load<i32>(r_in1 + ((i1) << 2));
+      store<f64>(r_out0 + ((ps0at) << 3), (load<f64>(r_out0 + ((ps0at) << 3)) + t0));
     }
   }
-  if (oob) store<i32>(out1, 1);
+  return 0;
 }
-export function scatter_add_i32_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): void {
-  let j0 = lo * n;
-  for (; j0 + 4 <= hi * n; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(0)));
-  for (let j = j0; j < hi * n; j++) store<i32>(out0 + (j << 2), <i32>(0));
-  let oob: i32 = 0;
+export function scatter_add_i32_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
+  let bad: i32 = 0;
+  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
+  if (bad) {
+    store<i32>(out1, 1);
+    return 1;
+  }
+  memory.fill(out0 + ((lo * n) << 2), 0, (hi * n - lo * n) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    const r_in0 = in0 + ((i0 * m) << 2);
+    const r_in1 = in1 + ((0) << 2);
+    const r_out0 = out0 + ((i0 * n) << 2);
     for (let i1 = 0; i1 < m; i1++) {
-      const t0: i32 = load<i32>(in0 + ((i0 * m + i1) << 2));
-      const ps0 = load<i32>(in1 + ((i1) << 2));
-      const ps0ok = <u32>ps0 < <u32>(n);
-      oob |= <i32>!ps0ok;
-      const ps0at = select<i32>(ps0, 0, ps0ok);
-      store<i32>(out0 + ((i0 * n + ps0at) << 2), (load<i32>(out0 + ((i0 * n + ps0at) << 2)) + t0));
+      const t0: i32 = load<i32>(r_in0 + ((i1) << 2));
+      const ps0at = load<i32>(r_in1 + ((i1) << 2));
+      store<i32>(r_out0 + ((ps0at) << 2), (load<i32>(r_out0 + ((ps0at) << 2)) + t0));
     }
   }
-  if (oob) store<i32>(out1, 1);
+  return 0;
 }

@@ -38,10 +38,11 @@
  *   the kernel's int32 index load reads at the point, times the view's stride along that axis
  *   (`x[o, idx[j], k]` is a load over `[o, j, k]` whose axis 1 is indexed by a load of `idx` at
  *   strides `[0, 1, 0]`);
- * - a position outside `[0, size)` is out of range: it sets the kernel's `outOfRange` flag (an
- *   int32 output of one element, set to 1 and otherwise left as it is), and the view reads or
- *   writes position 0 instead, so memory outside its buffer is never touched (a size is at
- *   least 1) but the kernel's other outputs are then meaningless: its caller raises;
+ * - a position outside `[0, size)` is out of range: a kernel with indexed views first checks
+ *   every position its index loads will read, and where one is out of range it sets its
+ *   `outOfRange` flag (an int32 output of one element, set to 1, else left as it is) and stops,
+ *   its other outputs then meaningless (its caller raises); so no view reads or writes outside
+ *   its buffer;
  * - a scattered store accumulates (`reduce`), in the order of the points (the last axis
  *   fastest), so repeated positions combine as a loop over the index buffer would; no vector
  *   step runs along an axis its index load moves along, and no thread split divides one.

@@ -27,12 +27,34 @@ const SHAPES: readonly IndexingShape[] = ["rows", "elements"];
 /** The loop shape of a take or scatter-add moving rows of `inner` elements. */
 export const indexingShape = (inner: number): IndexingShape => (inner === 1 ? "elements" : "rows");
 
+/** Per key, per loop shape, the export name `name(key, shape)`: built once, so a launch builds none. */
+function namesBy<K extends string | number>(
+  keys: readonly K[],
+  name: (key: K, shape: IndexingShape) => string,
+): Readonly<Record<K, Readonly<Record<IndexingShape, string>>>> {
+  const table = {} as Record<K, Record<IndexingShape, string>>;
+  for (const key of keys) {
+    table[key] = { rows: name(key, "rows"), elements: name(key, "elements") };
+  }
+  return table;
+}
+
+const TAKE_EXPORTS = namesBy(
+  Object.keys(MOVED_AS).map(Number),
+  (bytes, shape) => `take_${bytes}_${shape}`,
+);
+const SCATTER_ADD_EXPORTS = namesBy(
+  SCATTER_ADDED,
+  (dtype, shape) => `scatter_add_${SUFFIX[dtype]}_${shape}`,
+);
+
 /** The export name of the eager take of elements of `bytes` bytes in loop shape `shape`. */
-export const takeExport = (bytes: number, shape: IndexingShape): string => `take_${bytes}_${shape}`;
+export const takeExport = (bytes: number, shape: IndexingShape): string =>
+  TAKE_EXPORTS[bytes][shape];
 
 /** The export name of the eager scatter-add of `dtype` in loop shape `shape`. */
 export const scatterAddExport = (dtype: DType, shape: IndexingShape): string =>
-  `scatter_add_${SUFFIX[dtype]}_${shape}`;
+  SCATTER_ADD_EXPORTS[dtype][shape];
 
 /** The AssemblyScript source of the eager take and scatter-add kernels. */
 export function renderEagerIndexing(): string {

@@ -13,6 +13,7 @@
 import type { DType } from "../../core/dtype.ts";
 import {
   type Expr,
+  indexedAxes,
   type IndexedAxis,
   type LoopKernel,
   operands,
@@ -138,25 +139,77 @@ export const ARGUMENTS: Places = {
   output: (i) => ({ base: `out${i}`, registers: [] }),
 };
 
-/** The register counting positions out of range in a kernel with indexed views. */
-const OUT_OF_RANGE = "oob";
-
-/**
- * The statements reading the position of indexed axis `ix` of a view of `k` into register
- * `name`, counting it in `OUT_OF_RANGE` when out of range, and naming the position the view
- * moves to `${name}at` (0 out of range: see the IR's module doc).
- */
-function positionLines(k: LoopKernel, ix: IndexedAxis, name: string, places: Places): string[] {
+/** The address of index load `ix.index`'s element at the loop indices, its arrays at `places`. */
+function indexAddress(k: LoopKernel, ix: IndexedAxis, places: Places): string {
   const place = places.input(k.loads[ix.index].input);
   if ("register" in place) throw new Error("fused codegen: an index load from a register");
   const strides = viewStrideTerms(k, "load", ix.index);
-  const addr = `${place.base} + ${offsetExpr(strides, SHIFT.int32, k.loads[ix.index].offset)}`;
-  const size = indexedSize(k, ix);
+  return `${place.base} + ${offsetExpr(strides, SHIFT.int32, k.loads[ix.index].offset)}`;
+}
+
+/**
+ * The address of a view of `k` (load or store `i` by `kind`, indexed along `ix`) at `base`, of
+ * elements of `shift`, at the loop indices (`index`; the indexed axis at the position), and the
+ * statements reading its position into `${name}at` first (in range: `rangeCheck` ran first).
+ * With `hoisted` (before a lanes loop, whose steps keep the position), the statements also name
+ * `${name}row` the view's address at the position, and the address adds the other axes to it.
+ */
+function indexedView(
+  k: LoopKernel,
+  [kind, i]: ["load" | "store", number],
+  ix: IndexedAxis,
+  { base, shift, offset, name, places, hoisted }: {
+    base: string;
+    shift: number;
+    offset?: number;
+    name: string;
+    places: Places;
+    hoisted: boolean;
+  },
+  index: (d: number) => string,
+): { addr: string; statements: string[] } {
+  const terms = viewStrideTerms(k, kind, i);
+  const at = (d: number) => (d === ix.axis ? `${name}at` : index(d));
+  const read = `const ${name}at = load<i32>(${indexAddress(k, ix, places)});`;
+  if (!hoisted) {
+    return { addr: `${base} + ${offsetExpr(terms, shift, offset, at)}`, statements: [read] };
+  }
+  const along = terms.map((t, d) => (d === ix.axis ? t : 0));
+  const rest = terms.map((t, d) => (d === ix.axis ? 0 : t));
+  return {
+    addr: `${name}row + ${offsetExpr(rest, shift, offset, at)}`,
+    statements: [read, `const ${name}row = ${base} + ${offsetExpr(along, shift, 0, at)};`],
+  };
+}
+
+/**
+ * The check of `k`'s positions, run first: for each indexed axis, a loop over the axes its index
+ * load moves along (the outermost over `[lo, hi)`) testing every position the kernel will read;
+ * where one is out of range, the kernel sets its `outOfRange` flag and returns 1 (else, at its
+ * end, 0). So the loops read only positions in range and need not test them.
+ */
+function rangeCheck(k: LoopKernel): string[] {
+  if (k.outOfRange === undefined) return [];
+  const checks = [...new Map(indexedAxes(k).map((ix) => [`${ix.index}:${ix.size}`, ix])).values()];
+  const lines = checks.flatMap((ix) => {
+    const moves = k.loads[ix.index].strides.flatMap((st, d) => (st === 0 ? [] : [d]));
+    const test = `bad |= <i32>(<u32>load<i32>(${indexAddress(k, ix, ARGUMENTS)}) >= <u32>(${
+      indexedSize(k, ix)
+    }));`;
+    const loops = moves.map((d) =>
+      d === 0
+        ? `for (let i0 = lo; i0 < hi; i0++)`
+        : `for (let i${d} = 0; i${d} < ${axisSize(k, d)}; i${d}++)`
+    );
+    return [[...loops, test].join(" ")];
+  });
   return [
-    `const ${name} = load<i32>(${addr});`,
-    `const ${name}ok = <u32>${name} < <u32>(${size});`,
-    `${OUT_OF_RANGE} |= <i32>!${name}ok;`,
-    `const ${name}at = select<i32>(${name}, 0, ${name}ok);`,
+    "let bad: i32 = 0;",
+    ...lines,
+    `if (bad) {`,
+    `  store<i32>(out${k.outOfRange}, 1);`,
+    `  return 1;`,
+    `}`,
   ];
 }
 
@@ -168,7 +221,7 @@ function positionLines(k: LoopKernel, ix: IndexedAxis, name: string, places: Pla
  * `hoisted` (in a lanes loop, whose fours run only within the innermost axis's bounds), the
  * innermost index is neither tested nor clamped, and the test and the other clamped indices are
  * the named constants `statements` declares (once before the loop: its steps do not move them).
- * A gathered load's `statements` read its position (`positionLines`), before the read, or with
+ * A gathered load's `statements` read its position (`indexedView`), before the read, or with
  * `hoisted` before the loop.
  */
 function loadPlace(
@@ -186,19 +239,15 @@ function loadPlace(
     const [from, to] = l.padding!.bounds[d];
     return `max<i32>(${from}, min<i32>(i${d}, ${to - 1}))`;
   };
-  const position = `pl${e.load}`;
-  const index = (d: number) =>
-    d === l.gather?.axis
-      ? `${position}at`
-      : !axes.includes(d)
-      ? `i${d}`
-      : hoisted
-      ? `${hoisted}_${d}`
-      : clamp(d);
+  const index = (d: number) => !axes.includes(d) ? `i${d}` : hoisted ? `${hoisted}_${d}` : clamp(d);
+  // A gathered load (never padded) reads its position first: once before a lanes loop.
+  if (l.gather) {
+    const view = { base: place.base, shift: SHIFT[e.dtype], offset: l.offset, places };
+    const options = { ...view, name: `pl${e.load}`, hoisted: hoisted !== undefined };
+    return indexedView(k, ["load", e.load], l.gather, options, index);
+  }
   const strides = viewStrideTerms(k, "load", e.load);
   const addr = `${place.base} + ${offsetExpr(strides, SHIFT[e.dtype], l.offset, index)}`;
-  // A gathered load (never padded) reads its position first: once before a lanes loop.
-  if (l.gather) return { addr, statements: positionLines(k, l.gather, position, places) };
   if (!axes.length) return { addr, statements: [] };
   const test = axes.map((d) => {
     const [from, to] = l.padding!.bounds[d];
@@ -225,22 +274,25 @@ const paddingConst = (k: LoopKernel, e: Extract<Expr, { kind: "load" }>): Expr =
 
 /**
  * The address of store `s`'s element (none: not in memory), the registers its value goes to, and
- * the statements reading a scatter's position first (`positionLines`).
+ * the statements reading a scatter's position first (`indexedView`, `hoisted` before a lanes
+ * loop).
  */
 function storePlaces(
   k: LoopKernel,
   s: Store,
   places: Places,
+  hoisted = false,
 ): { addr?: string; registers: readonly string[]; statements: string[] } {
   const { base, registers } = places.output(s.output);
-  const i = k.stores.indexOf(s), position = `ps${i}`;
-  const index = (d: number) => (d === s.scatter?.axis ? `${position}at` : `i${d}`);
+  const i = k.stores.indexOf(s), shift = SHIFT[k.outputs[s.output]];
+  const index = (d: number) => `i${d}`;
+  if (base && s.scatter) {
+    const options = { base, shift, offset: s.offset, name: `ps${i}`, places, hoisted };
+    return { registers, ...indexedView(k, ["store", i], s.scatter, options, index) };
+  }
   const addr = base &&
-    `${base} + ${
-      offsetExpr(viewStrideTerms(k, "store", i), SHIFT[k.outputs[s.output]], s.offset, index)
-    }`;
-  const statements = s.scatter ? positionLines(k, s.scatter, position, places) : [];
-  return { addr, registers, statements };
+    `${base} + ${offsetExpr(viewStrideTerms(k, "store", i), shift, s.offset, index)}`;
+  return { addr, registers, statements: [] };
 }
 
 /** The scalar body of one point of `k`'s space, its arrays at `places`. */
@@ -276,7 +328,7 @@ export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGU
 
 /**
  * Fills the outputs of reduction stores with their identity before the loops (a sized kernel's
- * a v128 at a time, or with `memory.fill` for bools, one byte each). Keeping axis 0, a range of
+ * a v128 at a time, or with `memory.fill` for bools, one byte each, and a scatter's zeros). Keeping axis 0, a range of
  * it owns a contiguous run of outputs: only those. A scatter fills every position of its axis.
  */
 function reductionInit(k: LoopKernel): string[] {
@@ -294,7 +346,14 @@ function reductionInit(k: LoopKernel): string[] {
     const init = scalarConst(d, identity);
     const each = scalarStore(d, `out${s.output} + (j << ${SHIFT[d]})`, init);
     if (!isSized(k)) return `for (let j = ${from}; j < ${to}; j++) ${each}`;
-    if (d === "bool") return `memory.fill(out${s.output} + ${from}, ${identity}, ${to} - ${from});`;
+    // A scatter's whole rows of zero bytes (sums' identity), and bools, one byte each, are filled
+    // by memory.fill.
+    const zeroBytes = !!s.scatter && Object.is(identity, 0);
+    if (d === "bool" || zeroBytes) {
+      const bytes = (n: string) => (d === "bool" ? n : `((${n}) << ${SHIFT[d]})`);
+      const span = d === "bool" ? `${to} - ${from}` : `(${to} - ${from}) << ${SHIFT[d]}`;
+      return `memory.fill(out${s.output} + ${bytes(from)}, ${zeroBytes ? 0 : identity}, ${span});`;
+    }
     const per = 16 >> SHIFT[d], splat = `${vectorReduce(s.reduce!, d).lanes}.splat(${init})`;
     return [
       `let j${s.output} = ${from};`,
@@ -322,8 +381,8 @@ export interface EmitOptions {
  * taking its input and output addresses, the range `[lo, hi)` of the outermost axis it runs
  * (`[0, 1)` for a kernel without axes), then the run-time sizes of a sized kernel
  * (sized_kernel.ts), as i32 in axis order (then that of its indexed axes' positions), then the
- * run-time strides of a strided one. A kernel with indexed views sets its `outOfRange` flag once
- * at the end, where a position was out of range.
+ * run-time strides of a strided one. A kernel with indexed views checks their positions first
+ * (`rangeCheck`) and returns whether one was out of range, as its flag says.
  */
 export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOptions = {}): string {
   const regs = registers(k);
@@ -337,23 +396,87 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
     ...strideParams(k).map((n) => `${n}: i32`),
   ];
   const plan = planVector(k, options.target ?? ASSEMBLYSCRIPT_VECTOR);
-  const vector = plan ? vectorLoop(k, regs, plan) : null;
+  const rows = indexedRows(k);
+  const places = rows ? ROWS : ARGUMENTS, at = rows?.kernel ?? k;
+  const vector = plan ? vectorLoop(at, regs, plan, places) : null;
   const wide = k.stores.every((s) => !s.reduce) || (options.wideReductions &&
     k.stores.every((s, i) => orderFree(s, k.outputs[s.output]) || plan?.stores[i] === "lanes"));
   if (vector && plan && plan.mode === "lanes" && wide) {
-    vector.wide = wideLoop(k, regs, plan);
+    vector.wide = wideLoop(at, regs, plan, places);
   }
-  const flag = k.outOfRange;
+  const checked = k.outOfRange !== undefined;
   return [
-    `export function ${name}(${params.join(", ")}): void {`,
+    `export function ${name}(${params.join(", ")}): ${checked ? "i32" : "void"} {`,
+    ...rangeCheck(k).map((l) => `  ${l}`),
     ...reductionInit(k).map((l) => `  ${l}`),
-    ...(flag === undefined ? [] : [`  let ${OUT_OF_RANGE}: i32 = 0;`]),
-    ...(isStrided(k) && !vector && steppable(k)
-      ? stridedRows(k, regs)
-      : loopNest(k.space.map((_, d) => axisSize(k, d)), scalarBody(k, regs), vector)),
-    ...(flag === undefined ? [] : [`  if (${OUT_OF_RANGE}) store<i32>(out${flag}, 1);`]),
+    ...(isStrided(k) && !vector && steppable(k) ? stridedRows(k, regs) : loopNest(
+      k.space.map((_, d) => axisSize(k, d)),
+      scalarBody(at, regs, places),
+      vector,
+      rows?.lines,
+    )),
+    ...(checked ? ["  return 0;"] : []),
     `}`,
   ].join("\n");
+}
+
+/** The arrays of a kernel rendered by rows (`indexedRows`): each view's row base. */
+const ROWS: Places = {
+  input: (i) => ({ base: `r_in${i}` }),
+  output: (i) => ({ base: `r_out${i}`, registers: [] }),
+};
+
+/**
+ * How a kernel with indexed views, each load of its own input and each store into its own output,
+ * unpadded, over at least two axes, is rendered by rows: `lines` name each view's address at the
+ * start of a row of the innermost axis (`ROWS`: its offset along the outer axes but its indexed
+ * one), once per row, and `kernel` is `k` with those strides zeroed, whose views add the rest.
+ * Null for other kernels (their addresses are computed whole at each point).
+ */
+function indexedRows(k: LoopKernel): { kernel: LoopKernel; lines: string[] } | null {
+  const last = k.space.length - 1;
+  if (!indexedAxes(k).length || !steppable(k) || last < 1 || k.loads.some((l) => l.padding)) {
+    return null;
+  }
+  const inRow = (d: number, ix?: IndexedAxis) => d === last || d === ix?.axis;
+  const zeroed = (strides: readonly number[], ix?: IndexedAxis) =>
+    strides.map((st, d) => (inRow(d, ix) ? st : 0));
+  const rowBase = (
+    name: string,
+    terms: (number | string)[],
+    shift: number,
+    offset = 0,
+    ix?: IndexedAxis,
+  ) =>
+    `const r_${name} = ${name} + ${
+      offsetExpr(terms.map((t, d) => (inRow(d, ix) ? 0 : t)), shift, offset)
+    };`;
+  const lines = [
+    ...k.loads.map((l, i) =>
+      rowBase(
+        `in${l.input}`,
+        viewStrideTerms(k, "load", i),
+        SHIFT[k.inputs[l.input]],
+        l.offset,
+        l.gather,
+      )
+    ),
+    ...k.stores.map((s, i) =>
+      rowBase(
+        `out${s.output}`,
+        viewStrideTerms(k, "store", i),
+        SHIFT[k.outputs[s.output]],
+        s.offset,
+        s.scatter,
+      )
+    ),
+  ];
+  const kernel: LoopKernel = {
+    ...k,
+    loads: k.loads.map((l) => ({ ...l, offset: 0, strides: zeroed(l.strides, l.gather) })),
+    stores: k.stores.map((s) => ({ ...s, offset: 0, strides: zeroed(s.strides, s.scatter) })),
+  };
+  return { kernel, lines };
 }
 
 /** Whether each load of `k` reads an input of its own and each store writes an output of its own. */
@@ -436,13 +559,18 @@ export const WIDE = 4;
  * its own accumulator, declared before the loop (`before`) and combined into the four-lane
  * loop's after it (`after`): only for reductions that come out the same in any order.
  */
-function wideLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): Required<VectorLoop>["wide"] {
+function wideLoop(
+  k: LoopKernel,
+  regs: Registers,
+  plan: VectorPlan,
+  places: Places = ARGUMENTS,
+): Required<VectorLoop>["wide"] {
   const bytewise = (s: Store, i: number) => byteReduction(k, plan, s, i);
   const rest = { ...k, stores: k.stores.filter((s, i) => !bytewise(s, i)) };
   const restPlan = { ...plan, stores: plan.stores.filter((_, i) => !bytewise(k.stores[i], i)) };
   const copies = Array.from(
     { length: WIDE },
-    (_, u) => vectorBody(rest, regs, restPlan, { copy: u }),
+    (_, u) => vectorBody(rest, regs, restPlan, { copy: u, places }),
   );
   const isStore = (l: string) => /^v128\.store/.test(l);
   const each = copies.map((c) => {
@@ -464,7 +592,7 @@ function wideLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): Required<Ve
     if (!bytewise(s, i)) return [];
     const e = s.value as Extract<Expr, { kind: "load" }>;
     const from = copies[0].bools!.loads.find((b) => b.register === `${regs.name(e)}_0`)!.addr;
-    return [bytesReduction(s, from, storePlaces(k, s, ARGUMENTS).addr!)];
+    return [bytesReduction(s, from, storePlaces(k, s, places, true).addr!)];
   });
   const body = [
     ...byteLoads,
@@ -538,9 +666,14 @@ export interface VectorLoop {
   };
 }
 
-/** The vector loop of `k` under `plan`. */
-function vectorLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): VectorLoop {
-  const loop = vectorBody(k, regs, plan);
+/** The vector loop of `k` under `plan`, its arrays at `places`. */
+function vectorLoop(
+  k: LoopKernel,
+  regs: Registers,
+  plan: VectorPlan,
+  places: Places = ARGUMENTS,
+): VectorLoop {
+  const loop = vectorBody(k, regs, plan, { places });
   if (plan.mode !== "pairs") return { ...loop, within: lanesRange(k) };
   const [h0, h1] = [0, 1].map((half) => vectorBody(k, regs, plan, { half }));
   return { ...loop, quad: { halves: [h0.body, h1.body], declare: h0.before, combine: h0.after } };
@@ -550,22 +683,30 @@ function vectorLoop(k: LoopKernel, regs: Registers, plan: VectorPlan): VectorLoo
  * The loops over `space` around the scalar `body`, the outermost one over `[lo, hi)`; with a
  * vector loop, it runs four elements at a time and the scalar body on the remainder (of the range,
  * when that loop is also the outermost), and on the points of a lanes loop outside its `within`.
+ * With `rowLines` (a lanes loop or none, over at least two axes), those run before the innermost
+ * loop.
  */
 export function loopNest(
   space: readonly (number | string)[],
   body: string[],
   vector: VectorLoop | null,
+  rowLines?: readonly string[],
 ): string[] {
   const indent = (n: number) => "  ".repeat(n);
   const last = space.length - 1;
-  const outer = !vector ? space.length : vector.kind === "lanes" ? last : last - 1;
+  const rows = rowLines !== undefined && !vector;
+  const outer = !vector ? (rows ? last : space.length) : vector.kind === "lanes" ? last : last - 1;
   const bounds = (d: number): [string, string] => (d === 0 ? ["lo", "hi"] : ["0", `${space[d]}`]);
   const lines = space.slice(0, outer).map((_, d) => {
     const [from, to] = bounds(d);
     return `${indent(d + 1)}for (let i${d} = ${from}; i${d} < ${to}; i${d}++) {`;
   });
   const at = indent(outer + 1);
-  if (vector?.kind === "lanes") {
+  lines.push(...(rowLines ?? []).map((l) => at + l));
+  if (rows) {
+    lines.push(`${at}for (let i${last} = 0; i${last} < ${space[last]}; i${last}++) {`);
+    lines.push(...body.map((l) => `${at}  ${l}`), `${at}}`);
+  } else if (vector?.kind === "lanes") {
     const i = `i${last}`, [from, n] = bounds(last);
     const scalar = (to: string) => [
       `${at}for (; ${i} < ${to}; ${i}++) {`,
@@ -698,7 +839,7 @@ export function vectorBody(
       }
       return;
     }
-    const { addr: at, statements } = storePlaces(k, s, places);
+    const { addr: at, statements } = storePlaces(k, s, places, plan.mode === "lanes");
     // A scatter's position is the same through the loop (vectorize.ts): read once before it.
     if (copy === undefined) before.push(...statements);
     const where = { addr: at!, offset: offset(s.strides, d), half, copy };

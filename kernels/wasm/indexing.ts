@@ -3,8 +3,9 @@
  * the indexed axis, and the kernels rendered from the IR (eager_indexing.ts) move its rows,
  * split along `outer` over the threads when large, and set a flag where a position is out of
  * range; the first such position is then found here and raised, the output discarded. Where no
- * row moves (inner or n 0) the positions are checked here alone. The combining scatters and
- * bool scatter-adds go through the reference kernels.
+ * row moves (inner or n 0) the positions are checked here alone. Takes of rows of 128 bytes or
+ * more run the hand-written `memory.copy` kernel (kernels/assembly/indexing.ts). The combining
+ * scatters and bool scatter-adds go through the reference kernels.
  * @module
  */
 import { AdjointError } from "../../core/errors.ts";
@@ -15,7 +16,7 @@ import type { WasmBuffer } from "./memory.ts";
 import { refFallback } from "../rule_table.ts";
 import type { WasmRule, WasmRuleTable } from "./rule.ts";
 import { ELEMENT_BYTES, type WasmRuntime } from "./runtime.ts";
-import { splitRange } from "./split.ts";
+import { PARALLEL_MIN, splitRange } from "./split.ts";
 
 /**
  * Where one of the `m` positions at `idx` is outside [0, n), disposes `out` and throws the
@@ -24,7 +25,8 @@ import { splitRange } from "./split.ts";
 function checkPositions(
   rt: WasmRuntime,
   op: string,
-  [idx, out]: [WasmBuffer, WasmBuffer],
+  idx: WasmBuffer,
+  out: WasmBuffer,
   m: number,
   n: number,
 ): void {
@@ -35,63 +37,118 @@ function checkPositions(
   throw new AdjointError(op, `index ${i} is out of bounds for an axis of size ${n}`);
 }
 
+/** Each runtime's out-of-range flag (4 bytes, zero between launches). */
+const FLAGS = new WeakMap<WasmRuntime, number>();
+
+/** `rt`'s out-of-range flag's address, allocated at the first launch and zeroed. */
+function flagOf(rt: WasmRuntime): number {
+  let ptr = FLAGS.get(rt);
+  if (ptr === undefined) {
+    ptr = rt.scratch(4).ptr;
+    rt.heap.i32[ptr >> 2] = 0;
+    FLAGS.set(rt, ptr);
+  }
+  return ptr;
+}
+
 /**
  * Runs `kernel` over `[outer, m, inner]` (`n` positions) from `src` through positions `idx` into
- * `out`; on a position out of range, disposes `out` and throws `op`'s error.
+ * `out`, split along `outer` over the threads when large (a small one is called directly, with
+ * nothing allocated); on a position out of range, disposes `out` and throws `op`'s error.
  */
 function launch(
   rt: WasmRuntime,
   op: string,
   kernel: string,
-  [src, idx, out]: [WasmBuffer, WasmBuffer, WasmBuffer],
-  [outer, m, inner, n]: [number, number, number, number],
-  srcRows: number,
-  bytes: number,
+  src: WasmBuffer,
+  idx: WasmBuffer,
+  out: WasmBuffer,
+  outer: number,
+  m: number,
+  inner: number,
+  n: number,
 ): void {
   if (outer === 0) return;
-  if (inner === 0 || n === 0) return checkPositions(rt, op, [idx, out], m, n);
-  const flag = rt.scratch(4);
-  rt.heap.i32[flag.ptr >> 2] = 0;
-  const row = inner * bytes;
-  const outRows = op === "take" ? m : n;
-  const sizes = inner === 1 ? [m, n] : [m, inner, n];
-  const tasks = splitRange(outer, outer * m * inner, rt.threads()).map(([lo, hi]) => ({
-    kernel,
-    args: [
-      src.ptr + lo * srcRows * row,
-      idx.ptr,
-      out.ptr + lo * outRows * row,
-      flag.ptr,
-      0,
-      hi - lo,
-      ...sizes,
-    ],
-  }));
-  rt.parallel(tasks, op);
-  const bad = rt.heap.i32[flag.ptr >> 2] !== 0;
-  rt.free(flag);
-  if (bad) checkPositions(rt, op, [idx, out], m, n);
+  if (inner === 0 || n === 0) return checkPositions(rt, op, idx, out, m, n);
+  const flag = flagOf(rt);
+  const work = outer * m * inner;
+  if (outer === 1 || work < PARALLEL_MIN || rt.threads() === 1) {
+    // Called directly, the kernel returns its flag.
+    const fn = rt.kernel(kernel, op);
+    const bad = inner === 1
+      ? fn(src.ptr, idx.ptr, out.ptr, flag, 0, outer, m, n)
+      : fn(src.ptr, idx.ptr, out.ptr, flag, 0, outer, m, inner, n);
+    if (bad === 0) return;
+  } else {
+    const sizes = inner === 1 ? [m, n] : [m, inner, n];
+    const tasks = splitRange(outer, work, rt.threads()).map(([lo, hi]) => ({
+      kernel,
+      args: [src.ptr, idx.ptr, out.ptr, flag, lo, hi, ...sizes],
+    }));
+    rt.parallel(tasks, op);
+    if (rt.heap.i32[flag >> 2] === 0) return;
+  }
+  rt.heap.i32[flag >> 2] = 0;
+  checkPositions(rt, op, idx, out, m, n);
 }
 
+/** The widest element (8, 4 or 1 bytes) that rows of `bytes` bytes are a whole number of. */
+const unitOf = (bytes: number): number => (bytes % 8 === 0 ? 8 : bytes % 4 === 0 ? 4 : 1);
+
+/**
+ * Rows of at least this many bytes are taken by the hand-written kernel, one `memory.copy` each
+ * (faster there: see kernels/assembly/indexing.ts).
+ */
+const LONG_ROW = 128;
+
+/** Takes rows of `row` bytes by `memory.copy` (`take_rows`), then raises a bad index. */
+function takeRows(
+  rt: WasmRuntime,
+  x: WasmBuffer,
+  idx: WasmBuffer,
+  out: WasmBuffer,
+  outer: number,
+  m: number,
+  row: number,
+  n: number,
+): void {
+  if (outer === 0) return;
+  const bad = rt.kernel("take_rows", "take")(x.ptr, idx.ptr, out.ptr, outer, n, m, row);
+  if (bad >= 0) checkPositions(rt, "take", idx, out, m, n);
+}
+
+/**
+ * A take moves its rows in the widest elements they are made of (a bool row of 64 bytes as 8
+ * float64), long rows by `memory.copy`.
+ */
 const take: WasmRule = (rt, [x, idx], [a, ia], { axis }, [out]) => {
   const ax = axis as number;
-  const n = a.shape[ax], inner = sizeOf(a.shape.slice(ax + 1));
-  const bytes = ELEMENT_BYTES[a.dtype];
+  const n = a.shape[ax], row = sizeOf(a.shape.slice(ax + 1)) * ELEMENT_BYTES[a.dtype];
+  const bytes = unitOf(row), inner = row / bytes;
   const o = rt.allocFor(out);
-  const kernel = takeExport(bytes, indexingShape(inner));
-  const sizes: [number, number, number, number] = [sizeOf(a.shape.slice(0, ax)), ia.size, inner, n];
-  launch(rt, "take", kernel, [x, idx, o], sizes, n, bytes);
+  const outer = sizeOf(a.shape.slice(0, ax));
+  if (row >= LONG_ROW) takeRows(rt, x, idx, o, outer, ia.size, row, n);
+  else {launch(
+      rt,
+      "take",
+      takeExport(bytes, indexingShape(inner)),
+      x,
+      idx,
+      o,
+      outer,
+      ia.size,
+      inner,
+      n,
+    );}
   return [o];
 };
 
 const numericScatterAdd: WasmRule = (rt, [u, idx], [, ia], { axis }, [out]) => {
   const ax = axis as number;
   const n = out.shape[ax], inner = sizeOf(out.shape.slice(ax + 1)), m = ia.size;
-  const bytes = ELEMENT_BYTES[out.dtype];
   const o = rt.allocFor(out);
   const kernel = scatterAddExport(out.dtype, indexingShape(inner));
-  const sizes: [number, number, number, number] = [sizeOf(out.shape.slice(0, ax)), m, inner, n];
-  launch(rt, "scatter_add", kernel, [u, idx, o], sizes, m, bytes);
+  launch(rt, "scatter_add", kernel, u, idx, o, sizeOf(out.shape.slice(0, ax)), m, inner, n);
   return [o];
 };
 
