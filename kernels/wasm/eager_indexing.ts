@@ -7,7 +7,9 @@
  * kernels/assembly/take_scatter.ts. Each export, named `take_bytes_shape` (`take_4_rows`) or
  * `scatter_add_suffix_shape` (`scatter_add_f32_elements`), takes the operand's (or updates')
  * address, the positions', the output's, the out-of-range flag's, a range `[lo, hi)` of the
- * outer axis, then the sizes `m` (and `inner` for rows) and `n`.
+ * outer axis, then the sizes `m` (and `inner` for rows) and `n`; it checks the positions first
+ * and returns 1 where one is out of range (having set the flag and moved nothing), else 0.
+ * Takes of long rows stay hand-written (kernels/assembly/indexing.ts: `memory.copy` is faster).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";

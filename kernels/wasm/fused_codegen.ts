@@ -328,8 +328,9 @@ export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGU
 
 /**
  * Fills the outputs of reduction stores with their identity before the loops (a sized kernel's
- * a v128 at a time, or with `memory.fill` for bools, one byte each, and a scatter's zeros). Keeping axis 0, a range of
- * it owns a contiguous run of outputs: only those. A scatter fills every position of its axis.
+ * a v128 at a time, or with `memory.fill` for bools, one byte each, and a scatter's zeros).
+ * Keeping axis 0, a range of it owns a contiguous run of outputs: only those. A scatter fills
+ * every position of its indexed axis.
  */
 function reductionInit(k: LoopKernel): string[] {
   const space = k.space;
@@ -337,10 +338,9 @@ function reductionInit(k: LoopKernel): string[] {
     const d = k.outputs[s.output];
     const own = space.length > 0 && space[0] > 0 && s.strides[0] !== 0 && s.scatter?.axis !== 0;
     const kept = space.flatMap((_, i) => (s.strides[i] === 0 || (own && i === 0) ? [] : [i]));
-    const size = (
-      i: number,
-    ) => (i === s.scatter?.axis ? indexedSize(k, s.scatter) : axisSize(k, i));
-    const row = sizeProduct(kept.map(size));
+    const extent = (i: number) =>
+      i === s.scatter?.axis ? indexedSize(k, s.scatter) : axisSize(k, i);
+    const row = sizeProduct(kept.map(extent));
     const [from, to] = own ? [`lo * ${row}`, `hi * ${row}`] : ["0", `${row}`];
     const identity = reduceIdentity(s.reduce!, d);
     const init = scalarConst(d, identity);
