@@ -3,12 +3,7 @@
 
 
 export function take_1_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
-  let bad: i32 = 0;
-  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
-  if (bad) {
-    store<i32>(out1, 1);
-    return 1;
-  }
+  for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < m; i1++) {
       const r_in0 = in0 + (i0 * n * inner);
@@ -44,12 +39,7 @@ export function take_1_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo
   return 0;
 }
 export function take_4_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
-  let bad: i32 = 0;
-  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
-  if (bad) {
-    store<i32>(out1, 1);
-    return 1;
-  }
+  for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < m; i1++) {
       const r_in0 = in0 + ((i0 * n * inner) << 2);
@@ -86,12 +76,7 @@ export function take_4_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo
   return 0;
 }
 export function take_8_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
-  let bad: i32 = 0;
-  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
-  if (bad) {
-    store<i32>(out1, 1);
-    return 1;
-  }
+  for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < m; i1++) {
       const r_in0 = in0 + ((i0 * n * inner) << 3);
@@ -133,12 +118,7 @@ export function take_8_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo
   return 0;
 }
 export function scatter_add_f32_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
-  let bad: i32 = 0;
-  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
-  if (bad) {
-    store<i32>(out1, 1);
-    return 1;
-  }
+  for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n * inner) << 2), 0, (hi * n * inner - lo * n * inner) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < m; i1++) {
@@ -176,12 +156,7 @@ export function scatter_add_f32_rows(in0: usize, in1: usize, out0: usize, out1: 
   return 0;
 }
 export function scatter_add_f64_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
-  let bad: i32 = 0;
-  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
-  if (bad) {
-    store<i32>(out1, 1);
-    return 1;
-  }
+  for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n * inner) << 3), 0, (hi * n * inner - lo * n * inner) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < m; i1++) {
@@ -229,12 +204,7 @@ export function scatter_add_f64_rows(in0: usize, in1: usize, out0: usize, out1: 
   return 0;
 }
 export function scatter_add_i32_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
-  let bad: i32 = 0;
-  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
-  if (bad) {
-    store<i32>(out1, 1);
-    return 1;
-  }
+  for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n * inner) << 2), 0, (hi * n * inner - lo * n * inner) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
     for (let i1 = 0; i1 < m; i1++) {
@@ -272,12 +242,7 @@ export function scatter_add_i32_rows(in0: usize, in1: usize, out0: usize, out1: 
   return 0;
 }
 export function take_1_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
-  let bad: i32 = 0;
-  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
-  if (bad) {
-    store<i32>(out1, 1);
-    return 1;
-  }
+  for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + (i0 * n);
     const r_in1 = in1 + ((0) << 2);
@@ -291,12 +256,7 @@ export function take_1_elements(in0: usize, in1: usize, out0: usize, out1: usize
   return 0;
 }
 export function take_4_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
-  let bad: i32 = 0;
-  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
-  if (bad) {
-    store<i32>(out1, 1);
-    return 1;
-  }
+  for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * n) << 2);
     const r_in1 = in1 + ((0) << 2);
@@ -310,12 +270,7 @@ export function take_4_elements(in0: usize, in1: usize, out0: usize, out1: usize
   return 0;
 }
 export function take_8_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
-  let bad: i32 = 0;
-  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
-  if (bad) {
-    store<i32>(out1, 1);
-    return 1;
-  }
+  for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * n) << 3);
     const r_in1 = in1 + ((0) << 2);
@@ -329,12 +284,7 @@ export function take_8_elements(in0: usize, in1: usize, out0: usize, out1: usize
   return 0;
 }
 export function scatter_add_f32_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
-  let bad: i32 = 0;
-  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
-  if (bad) {
-    store<i32>(out1, 1);
-    return 1;
-  }
+  for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n) << 2), 0, (hi * n - lo * n) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * m) << 2);
@@ -349,12 +299,7 @@ export function scatter_add_f32_elements(in0: usize, in1: usize, out0: usize, ou
   return 0;
 }
 export function scatter_add_f64_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
-  let bad: i32 = 0;
-  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
-  if (bad) {
-    store<i32>(out1, 1);
-    return 1;
-  }
+  for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n) << 3), 0, (hi * n - lo * n) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * m) << 3);
@@ -369,12 +314,7 @@ export function scatter_add_f64_elements(in0: usize, in1: usize, out0: usize, ou
   return 0;
 }
 export function scatter_add_i32_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
-  let bad: i32 = 0;
-  for (let i1 = 0; i1 < m; i1++) bad |= <i32>(<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n));
-  if (bad) {
-    store<i32>(out1, 1);
-    return 1;
-  }
+  for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n) << 2), 0, (hi * n - lo * n) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * m) << 2);

@@ -191,26 +191,18 @@ function indexedView(
 function rangeCheck(k: LoopKernel): string[] {
   if (k.outOfRange === undefined) return [];
   const checks = [...new Map(indexedAxes(k).map((ix) => [`${ix.index}:${ix.size}`, ix])).values()];
-  const lines = checks.flatMap((ix) => {
+  const bail = `{ store<i32>(out${k.outOfRange}, 1); return 1; }`;
+  return checks.map((ix) => {
     const moves = k.loads[ix.index].strides.flatMap((st, d) => (st === 0 ? [] : [d]));
-    const test = `bad |= <i32>(<u32>load<i32>(${indexAddress(k, ix, ARGUMENTS)}) >= <u32>(${
-      indexedSize(k, ix)
-    }));`;
+    const position = `<u32>load<i32>(${indexAddress(k, ix, ARGUMENTS)})`;
+    const test = `if (${position} >= <u32>(${indexedSize(k, ix)})) ${bail}`;
     const loops = moves.map((d) =>
       d === 0
         ? `for (let i0 = lo; i0 < hi; i0++)`
         : `for (let i${d} = 0; i${d} < ${axisSize(k, d)}; i${d}++)`
     );
-    return [[...loops, test].join(" ")];
+    return [...loops, test].join(" ");
   });
-  return [
-    "let bad: i32 = 0;",
-    ...lines,
-    `if (bad) {`,
-    `  store<i32>(out${k.outOfRange}, 1);`,
-    `  return 1;`,
-    `}`,
-  ];
 }
 
 /**
