@@ -5,10 +5,11 @@
 export function take_1_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   for (let i0 = lo; i0 < hi; i0++) {
+    const r_in0 = in0 + (i0 * n * inner);
+    const r_out0_0 = out0 + (i0 * m * inner);
     for (let i1 = 0; i1 < m; i1++) {
-      const r_in0 = in0 + (i0 * n * inner);
       const r_in1 = in1 + ((i1) << 2);
-      const r_out0 = out0 + (i0 * m * inner + i1 * inner);
+      const r_out0 = r_out0_0 + (i1 * inner);
       let i2 = 0;
       if (inner >= 4) {
         const pl0at = load<i32>(r_in1 + ((0) << 2));
@@ -41,10 +42,11 @@ export function take_1_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo
 export function take_4_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   for (let i0 = lo; i0 < hi; i0++) {
+    const r_in0 = in0 + ((i0 * n * inner) << 2);
+    const r_out0_0 = out0 + ((i0 * m * inner) << 2);
     for (let i1 = 0; i1 < m; i1++) {
-      const r_in0 = in0 + ((i0 * n * inner) << 2);
       const r_in1 = in1 + ((i1) << 2);
-      const r_out0 = out0 + ((i0 * m * inner + i1 * inner) << 2);
+      const r_out0 = r_out0_0 + ((i1 * inner) << 2);
       let i2 = 0;
       if (inner >= 4) {
         const pl0at = load<i32>(r_in1 + ((0) << 2));
@@ -78,10 +80,11 @@ export function take_4_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo
 export function take_8_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, inner: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   for (let i0 = lo; i0 < hi; i0++) {
+    const r_in0 = in0 + ((i0 * n * inner) << 3);
+    const r_out0_0 = out0 + ((i0 * m * inner) << 3);
     for (let i1 = 0; i1 < m; i1++) {
-      const r_in0 = in0 + ((i0 * n * inner) << 3);
       const r_in1 = in1 + ((i1) << 2);
-      const r_out0 = out0 + ((i0 * m * inner + i1 * inner) << 3);
+      const r_out0 = r_out0_0 + ((i1 * inner) << 3);
       let i2 = 0;
       if (inner >= 4) {
         const pl0at = load<i32>(r_in1 + ((0) << 2));
@@ -121,10 +124,11 @@ export function scatter_add_f32_rows(in0: usize, in1: usize, out0: usize, out1: 
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n * inner) << 2), 0, (hi * n * inner - lo * n * inner) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    const r_in0_0 = in0 + ((i0 * m * inner) << 2);
+    const r_out0 = out0 + ((i0 * n * inner) << 2);
     for (let i1 = 0; i1 < m; i1++) {
-      const r_in0 = in0 + ((i0 * m * inner + i1 * inner) << 2);
+      const r_in0 = r_in0_0 + ((i1 * inner) << 2);
       const r_in1 = in1 + ((i1) << 2);
-      const r_out0 = out0 + ((i0 * n * inner) << 2);
       let i2 = 0;
       if (inner >= 4) {
         const ps0at = load<i32>(r_in1 + ((0) << 2));
@@ -159,10 +163,11 @@ export function scatter_add_f64_rows(in0: usize, in1: usize, out0: usize, out1: 
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n * inner) << 3), 0, (hi * n * inner - lo * n * inner) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
+    const r_in0_0 = in0 + ((i0 * m * inner) << 3);
+    const r_out0 = out0 + ((i0 * n * inner) << 3);
     for (let i1 = 0; i1 < m; i1++) {
-      const r_in0 = in0 + ((i0 * m * inner + i1 * inner) << 3);
+      const r_in0 = r_in0_0 + ((i1 * inner) << 3);
       const r_in1 = in1 + ((i1) << 2);
-      const r_out0 = out0 + ((i0 * n * inner) << 3);
       let i2 = 0;
       if (inner >= 4) {
         const ps0at = load<i32>(r_in1 + ((0) << 2));
@@ -207,10 +212,11 @@ export function scatter_add_i32_rows(in0: usize, in1: usize, out0: usize, out1: 
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n * inner) << 2), 0, (hi * n * inner - lo * n * inner) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    const r_in0_0 = in0 + ((i0 * m * inner) << 2);
+    const r_out0 = out0 + ((i0 * n * inner) << 2);
     for (let i1 = 0; i1 < m; i1++) {
-      const r_in0 = in0 + ((i0 * m * inner + i1 * inner) << 2);
+      const r_in0 = r_in0_0 + ((i1 * inner) << 2);
       const r_in1 = in1 + ((i1) << 2);
-      const r_out0 = out0 + ((i0 * n * inner) << 2);
       let i2 = 0;
       if (inner >= 4) {
         const ps0at = load<i32>(r_in1 + ((0) << 2));
@@ -243,9 +249,9 @@ export function scatter_add_i32_rows(in0: usize, in1: usize, out0: usize, out1: 
 }
 export function take_1_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
+  const r_in1 = in1;
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + (i0 * n);
-    const r_in1 = in1 + ((0) << 2);
     const r_out0 = out0 + (i0 * m);
     for (let i1 = 0; i1 < m; i1++) {
       const pl0at = load<i32>(r_in1 + ((i1) << 2));
@@ -257,9 +263,9 @@ export function take_1_elements(in0: usize, in1: usize, out0: usize, out1: usize
 }
 export function take_4_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
+  const r_in1 = in1;
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * n) << 2);
-    const r_in1 = in1 + ((0) << 2);
     const r_out0 = out0 + ((i0 * m) << 2);
     for (let i1 = 0; i1 < m; i1++) {
       const pl0at = load<i32>(r_in1 + ((i1) << 2));
@@ -271,9 +277,9 @@ export function take_4_elements(in0: usize, in1: usize, out0: usize, out1: usize
 }
 export function take_8_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
+  const r_in1 = in1;
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * n) << 3);
-    const r_in1 = in1 + ((0) << 2);
     const r_out0 = out0 + ((i0 * m) << 3);
     for (let i1 = 0; i1 < m; i1++) {
       const pl0at = load<i32>(r_in1 + ((i1) << 2));
@@ -286,9 +292,9 @@ export function take_8_elements(in0: usize, in1: usize, out0: usize, out1: usize
 export function scatter_add_f32_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n) << 2), 0, (hi * n - lo * n) << 2);
+  const r_in1 = in1;
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * m) << 2);
-    const r_in1 = in1 + ((0) << 2);
     const r_out0 = out0 + ((i0 * n) << 2);
     for (let i1 = 0; i1 < m; i1++) {
       const t0: f32 = load<f32>(r_in0 + ((i1) << 2));
@@ -301,9 +307,9 @@ export function scatter_add_f32_elements(in0: usize, in1: usize, out0: usize, ou
 export function scatter_add_f64_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n) << 3), 0, (hi * n - lo * n) << 3);
+  const r_in1 = in1;
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * m) << 3);
-    const r_in1 = in1 + ((0) << 2);
     const r_out0 = out0 + ((i0 * n) << 3);
     for (let i1 = 0; i1 < m; i1++) {
       const t0: f64 = load<f64>(r_in0 + ((i1) << 3));
@@ -316,9 +322,9 @@ export function scatter_add_f64_elements(in0: usize, in1: usize, out0: usize, ou
 export function scatter_add_i32_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n) << 2), 0, (hi * n - lo * n) << 2);
+  const r_in1 = in1;
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * m) << 2);
-    const r_in1 = in1 + ((0) << 2);
     const r_out0 = out0 + ((i0 * n) << 2);
     for (let i1 = 0; i1 < m; i1++) {
       const t0: i32 = load<i32>(r_in0 + ((i1) << 2));

@@ -422,10 +422,11 @@ const ROWS: Places = {
  * How a kernel with indexed views, each load of its own input and each store into its own output,
  * unpadded, over at least two axes, is rendered by rows: `lines` name each view's address at the
  * start of a row of the innermost axis (`ROWS`: its offset along the outer axes but its indexed
- * one), once per row, and `kernel` is `k` with those strides zeroed, whose views add the rest.
+ * one), per loop level (`loopNest`'s `rowLines`: in the innermost loop it moves along), and
+ * `kernel` is `k` with those strides zeroed, whose views add the rest.
  * Null for other kernels (their addresses are computed whole at each point).
  */
-function indexedRows(k: LoopKernel): { kernel: LoopKernel; lines: string[] } | null {
+function indexedRows(k: LoopKernel): { kernel: LoopKernel; lines: string[][] } | null {
   const last = k.space.length - 1;
   if (!indexedAxes(k).length || !steppable(k) || last < 1 || k.loads.some((l) => l.padding)) {
     return null;
@@ -433,36 +434,44 @@ function indexedRows(k: LoopKernel): { kernel: LoopKernel; lines: string[] } | n
   const inRow = (d: number, ix?: IndexedAxis) => d === last || d === ix?.axis;
   const zeroed = (strides: readonly number[], ix?: IndexedAxis) =>
     strides.map((st, d) => (inRow(d, ix) ? st : 0));
+  const lines: string[][] = Array.from({ length: last + 1 }, () => []);
   const rowBase = (
     name: string,
     terms: (number | string)[],
     shift: number,
     offset = 0,
     ix?: IndexedAxis,
-  ) =>
-    `const r_${name} = ${name} + ${
-      offsetExpr(terms.map((t, d) => (inRow(d, ix) ? 0 : t)), shift, offset)
-    };`;
-  const lines = [
-    ...k.loads.map((l, i) =>
-      rowBase(
-        `in${l.input}`,
-        viewStrideTerms(k, "load", i),
-        SHIFT[k.inputs[l.input]],
-        l.offset,
-        l.gather,
-      )
-    ),
-    ...k.stores.map((s, i) =>
-      rowBase(
-        `out${s.output}`,
-        viewStrideTerms(k, "store", i),
-        SHIFT[k.outputs[s.output]],
-        s.offset,
-        s.scatter,
-      )
-    ),
-  ];
+  ) => {
+    const outer = terms.map((t, d) => (inRow(d, ix) ? 0 : t));
+    const axes = outer.flatMap((t, d) => (t === 0 ? [] : [d]));
+    // Stepped level by level: each loop adds its own axis to the base of the loop around it.
+    let at = offset ? `${name} + ${offsetExpr([], shift, offset)}` : name;
+    if (!axes.length) lines[0].push(`const r_${name} = ${at};`);
+    axes.forEach((d, j) => {
+      const here = j === axes.length - 1 ? `r_${name}` : `r_${name}_${d}`;
+      const step = offsetExpr(outer.map((t, e) => (e === d ? t : 0)), shift);
+      lines[d + 1].push(`const ${here} = ${at} + ${step};`);
+      at = here;
+    });
+  };
+  k.loads.forEach((l, i) =>
+    rowBase(
+      `in${l.input}`,
+      viewStrideTerms(k, "load", i),
+      SHIFT[k.inputs[l.input]],
+      l.offset,
+      l.gather,
+    )
+  );
+  k.stores.forEach((s, i) =>
+    rowBase(
+      `out${s.output}`,
+      viewStrideTerms(k, "store", i),
+      SHIFT[k.outputs[s.output]],
+      s.offset,
+      s.scatter,
+    )
+  );
   const kernel: LoopKernel = {
     ...k,
     loads: k.loads.map((l) => ({ ...l, offset: 0, strides: zeroed(l.strides, l.gather) })),
@@ -675,26 +684,27 @@ function vectorLoop(
  * The loops over `space` around the scalar `body`, the outermost one over `[lo, hi)`; with a
  * vector loop, it runs four elements at a time and the scalar body on the remainder (of the range,
  * when that loop is also the outermost), and on the points of a lanes loop outside its `within`.
- * With `rowLines` (a lanes loop or none, over at least two axes), those run before the innermost
- * loop.
+ * With `rowLines` (a lanes loop or none, over at least two axes), its lines `[0]` run before the
+ * loops and `[d + 1]` first in loop `d`'s body (the innermost's run before the innermost loop).
  */
 export function loopNest(
   space: readonly (number | string)[],
   body: string[],
   vector: VectorLoop | null,
-  rowLines?: readonly string[],
+  rowLines?: readonly (readonly string[])[],
 ): string[] {
   const indent = (n: number) => "  ".repeat(n);
   const last = space.length - 1;
   const rows = rowLines !== undefined && !vector;
   const outer = !vector ? (rows ? last : space.length) : vector.kind === "lanes" ? last : last - 1;
   const bounds = (d: number): [string, string] => (d === 0 ? ["lo", "hi"] : ["0", `${space[d]}`]);
-  const lines = space.slice(0, outer).map((_, d) => {
+  const lines = (rowLines?.[0] ?? []).map((l) => indent(1) + l);
+  space.slice(0, outer).forEach((_, d) => {
     const [from, to] = bounds(d);
-    return `${indent(d + 1)}for (let i${d} = ${from}; i${d} < ${to}; i${d}++) {`;
+    lines.push(`${indent(d + 1)}for (let i${d} = ${from}; i${d} < ${to}; i${d}++) {`);
+    lines.push(...(rowLines?.[d + 1] ?? []).map((l) => indent(d + 2) + l));
   });
   const at = indent(outer + 1);
-  lines.push(...(rowLines ?? []).map((l) => at + l));
   if (rows) {
     lines.push(`${at}for (let i${last} = 0; i${last} < ${space[last]}; i${last}++) {`);
     lines.push(...body.map((l) => `${at}  ${l}`), `${at}}`);
