@@ -299,7 +299,10 @@ function eagerCases(n: number): EagerCase[] {
   return cases;
 }
 
-/** The eager reduction cases: rows, columns, 2x2 max pooling, bools, int32 and small shapes. */
+/**
+ * The eager reduction cases: rows, columns, 2x2 max pooling, bools, int32, products, index
+ * reductions and small shapes.
+ */
 function reductionCases(): EagerCase[] {
   const cases: EagerCase[] = [];
   type Reduce = (lib: Lib, t: Tensor) => Tensor;
@@ -334,6 +337,21 @@ function reductionCases(): EagerCase[] {
     float("float32"),
     (lib, t) => lib.numpy.max(t, [2, 4]),
   );
+  for (const r of [3, 6]) {
+    const shape = [2048, r, 64];
+    add("max short columns float32", shape, float("float32"), (lib, t) => lib.numpy.max(t, 1));
+    add("sum short columns int32", shape, int, (lib, t) => lib.numpy.sum(t, 1));
+    add(
+      "argmax short columns float32",
+      shape,
+      float("float32"),
+      (lib, t) => lib.numpy.argmax(t, 1),
+    );
+  }
+  for (const r of [3, 10, 100]) {
+    const shape = [65536 / r | 0, r];
+    add("argmax short rows float32", shape, float("float32"), (lib, t) => lib.numpy.argmax(t, 1));
+  }
   add(
     "min rows float32 middle axis",
     [64, 1000, 16],
@@ -343,6 +361,16 @@ function reductionCases(): EagerCase[] {
   for (const shape of [big, small]) {
     add("sum rows int32", shape, int, (lib, t) => lib.numpy.sum(t, 1));
     add("sum columns int32", shape, int, (lib, t) => lib.numpy.sum(t, 0));
+    add("prod rows int32", shape, int, (lib, t) => lib.numpy.prod(t, 1));
+    add("prod columns int32", shape, int, (lib, t) => lib.numpy.prod(t, 0));
+    add("prod columns float64", shape, float("float64"), (lib, t) => lib.numpy.prod(t, 0));
+    add("prod rows float32", shape, float("float32"), (lib, t) => lib.numpy.prod(t, 1));
+    add("prod columns float32", shape, float("float32"), (lib, t) => lib.numpy.prod(t, 0));
+    add("argmax rows float32", shape, float("float32"), (lib, t) => lib.numpy.argmax(t, 1));
+    add("argmin columns float32", shape, float("float32"), (lib, t) => lib.numpy.argmin(t, 0));
+    add("argmax columns float64", shape, float("float64"), (lib, t) => lib.numpy.argmax(t, 0));
+    add("argmin rows int32", shape, int, (lib, t) => lib.numpy.argmin(t, 1));
+    add("argmax columns bool", shape, bool, (lib, t) => lib.numpy.argmax(t, 0));
     add("max rows int32", shape, int, (lib, t) => lib.numpy.max(t, 1));
     add("min columns int32", shape, int, (lib, t) => lib.numpy.min(t, 0));
     add("any rows bool", shape, bool, (lib, t) => lib.numpy.any(t, 1));

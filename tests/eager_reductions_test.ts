@@ -4,7 +4,8 @@
  * rows long enough for the wide vector loops), and NaN, signed zeros and int32 wrapping among
  * the values. Where eager runs a kernel rendered from the kernel IR (kernels/wasm/
  * eager_reductions.ts), and for every reduction whose result does not depend on the order of
- * its values (max, min, int32 sums) and float64 sums in one pass along columns, eager and jit
+ * its values (max, min, int32 sums and products) and float64 sums and products in one pass
+ * along columns, eager and jit
  * give the same bits; other float sums and products agree with ref to rounding (float32 ones
  * accumulate in float64 on eager wasm, as on ref).
  */
@@ -31,7 +32,7 @@ const REDUCTIONS: Record<string, [Reduce, DType[]]> = {
 /** Whether reduction `name` of `dtype` gives the same bits in any order of its values. */
 const orderFree = (name: string, dtype: DType) =>
   name === "max" || name === "min" || name === "any" || name === "all" ||
-  (name === "sum" && dtype === "int32");
+  ((name === "sum" || name === "prod") && dtype === "int32");
 
 /**
  * A value of `dtype` for reduction `name`: int32 near the wrap; floats with specials, for sums
@@ -118,8 +119,8 @@ Deno.test("eager wasm reductions agree with jit wasm (bits, where order-free) an
 });
 
 Deno.test("eager wasm max pooling and long rows and columns agree with jit bit for bit", () => {
-  // Shape, axes, and whether the reduction is one pass along columns (where float64 sums add
-  // each output's rows in order, as jit and ref).
+  // Shape, axes, and whether the reduction is one pass along columns (where float64 sums and
+  // products combine each output's rows in order, as jit and ref).
   const shapes: [number[], number[], boolean][] = [
     [[6, 3, 2, 5, 2], [2, 4], false],
     [[6, 3, 3, 5, 3], [2, 4], false],
@@ -131,6 +132,10 @@ Deno.test("eager wasm max pooling and long rows and columns agree with jit bit f
     [[1037, 3], [0], true],
     [[5, 37, 19], [1], true],
     [[5, 7, 37], [0, 2], false],
+    [[4, 3, 70], [1], true],
+    [[4, 4, 70], [1], true],
+    [[3, 5, 64], [1], true],
+    [[2, 15, 130], [1], true],
   ];
   for (const [shape, axes, columns] of shapes) {
     for (const dtype of ["float32", "float64", "int32"] as const) {
@@ -139,8 +144,10 @@ Deno.test("eager wasm max pooling and long rows and columns agree with jit bit f
       const scale = dtype === "int32" ? 1 : 7;
       for (let i = 0; i < n; i++) data[i] = (((i * 7919) % 2003) - 1000) / scale;
       if (dtype !== "int32") data[n >> 1] = NaN;
-      for (const [name, f] of [["max", np.max], ["min", np.min], ["sum", np.sum]] as const) {
-        if (name === "sum" && !(dtype === "int32" || (dtype === "float64" && columns))) continue;
+      const all = [["max", np.max], ["min", np.min], ["sum", np.sum], ["prod", np.prod]] as const;
+      for (const [name, f] of all) {
+        const ordered = name === "sum" || name === "prod";
+        if (ordered && !(dtype === "int32" || (dtype === "float64" && columns))) continue;
         const x = ConcreteArray.fromHost(data, shape, dtype, "wasm");
         const reduce = (a: Array) => f(a, axes);
         const eager = host(reduce(x));
@@ -158,7 +165,7 @@ Deno.test("eager wasm max pooling and long rows and columns agree with jit bit f
 
 Deno.test("eager wasm any and all along columns and rows agree with jit and ref", () => {
   // Columns of every inner size class (below 4: no vector loop; 4 to 15: fours only; 16 and
-  // more: the wide loop's 16 bytes a step), passes just below and at SHORT_PASS rows, rows.
+  // more: the wide loop's 16 bytes a step), passes just below and at 16 rows (isShortPass), rows.
   const shapes: [number[], number[]][] = [
     [[1037, 3], [0]],
     [[9, 11, 6], [1]],
@@ -169,6 +176,7 @@ Deno.test("eager wasm any and all along columns and rows agree with jit and ref"
     [[64, 70], [0]],
     [[3, 1037], [1]],
     [[6, 9, 3, 20, 3], [2, 4]],
+    [[4, 3, 70], [1]],
   ];
   for (const [shape, axes] of shapes) {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -201,4 +209,135 @@ Deno.test("a sized kernel's strides follow from its sizes, and the verifier chec
   assert.deepEqual(irProblems(strided), ["load 0: not a dense view"]);
   const outer: SizedLoopKernel = { ...k, sizes: ["outer", "r", "inner"] };
   assert.deepEqual(irProblems(outer), ["sizes: axis 0 runs the range it is given"]);
+});
+
+Deno.test("eager wasm float32 sums and products accumulate in float64, as ref", () => {
+  // 1 then 4095 copies of 2^-24: in float32 each addition rounds back to 1; in float64 the sum
+  // is 1 + 4095 * 2^-24, one float32 rounding from ref's. Products: 4096 factors 1 + 2^-13 and
+  // their reciprocals' float32 roundings, whose float32 product drifts.
+  const n = 4096;
+  const sums = new Float32Array(n).fill(2 ** -24);
+  sums[0] = 1;
+  const prods = Float32Array.from(
+    { length: n },
+    (_, i) => (i % 2 ? 1 / (1 + 2 ** -13) : 1 + 2 ** -13),
+  );
+  for (const [name, f, data] of [["sum", np.sum, sums], ["prod", np.prod, prods]] as const) {
+    // As rows ([3, n] along axis 1) and as columns ([n, 3] along axis 0, its rows in order).
+    for (const rows of [true, false]) {
+      const shape = rows ? [3, n] : [n, 3];
+      const values = new Float32Array(3 * n);
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < 3; c++) values[rows ? c * n + i : i * 3 + c] = data[i];
+      }
+      const reduce = (a: Array) => f(a, [rows ? 1 : 0]);
+      const eager = host(reduce(ConcreteArray.fromHost(values, shape, "float32", "wasm")));
+      const want = host(reduce(ConcreteArray.fromHost(values, shape, "float32", "ref")));
+      assert.deepEqual(eager, want, `${name} of float32 ${rows ? "rows" : "columns"}`);
+    }
+  }
+});
+
+/** An index reduction's value of `dtype`: few distinct ones (ties), NaN and signed zeros. */
+function indexValue(dtype: DType): fc.Arbitrary<number> {
+  if (dtype === "bool") return fc.constantFrom(0, 1);
+  if (dtype === "int32") return fc.constantFrom(-3, 0, 2, 2 ** 31 - 1, -(2 ** 31));
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(-1.5, 0.25, 2, -Infinity, Infinity) },
+    { weight: 2, arbitrary: fc.constantFrom(0, -0) },
+    { weight: 1, arbitrary: fc.constant(NaN) },
+  );
+}
+
+/** An index reduction case: name, dtype, shape (its axis not empty), axis and values. */
+const indexCases = fc.record({
+  name: fc.constantFrom("argmax", "argmin"),
+  dtype: fc.constantFrom<DType>("float32", "float64", "int32", "bool"),
+  shape: fc.array(size, { minLength: 1, maxLength: 4 }),
+  axis: fc.nat(3),
+}).chain((c) => {
+  const axis = c.axis % c.shape.length;
+  const shape = c.shape.map((n, d) => (d === axis ? Math.max(n, 1) : n));
+  const n = shape.reduce((a, b) => a * b, 1);
+  return fc.record({
+    name: fc.constant(c.name),
+    dtype: fc.constant(c.dtype),
+    shape: fc.constant(shape),
+    axis: fc.constant(axis),
+    values: fc.array(indexValue(c.dtype), { minLength: n, maxLength: n }),
+  });
+});
+
+/** Argmax or argmin of `x` along `axis`. */
+const indexOf = (name: string, x: Array, axis: number) =>
+  name === "argmax" ? np.argmax(x, axis) : np.argmin(x, axis);
+
+/** Eager and jit wasm's index reduction `name` of `data` against ref's, element for element. */
+function checkIndex(name: string, dtype: DType, shape: number[], axis: number, data: number[]) {
+  const values = allocTyped(dtype, data.length);
+  values.set(data);
+  const on = (b: string) => ConcreteArray.fromHost(values, shape, dtype, b as "wasm");
+  const f = (x: Array) => indexOf(name, x, axis);
+  const want = host(f(on("ref")));
+  const what = `${name} of ${dtype} ${JSON.stringify(shape)} along ${axis}`;
+  assert.deepEqual(host(f(on("wasm"))), want, `${what}: eager vs ref`);
+  const jitted = host(jit(f, { backend: "wasm", compile: "sync" })(on("wasm")));
+  assert.deepEqual(jitted, want, `${what}: jit vs ref`);
+}
+
+Deno.test("eager wasm argmax and argmin agree with ref: first NaN, first of ties, -0 ties +0", () => {
+  fc.assert(
+    fc.property(
+      indexCases,
+      ({ name, dtype, shape, axis, values }) => checkIndex(name, dtype, shape, axis, values),
+    ),
+    { numRuns: 150 },
+  );
+});
+
+Deno.test("eager wasm argmax and argmin of long rows and columns (from the IR) agree with ref", () => {
+  // Rows of 256 and more, columns of 16 and more (the passes the IR runs), and just below.
+  const shapes: [number[], number][] = [
+    [[3, 1037], 1],
+    [[4, 256], 1],
+    [[4, 255], 1],
+    [[300], 0],
+    [[1037, 3], 0],
+    [[16, 5], 0],
+    [[15, 5], 0],
+    [[5, 37, 19], 1],
+    [[9, 17, 6], 1],
+    [[2, 300, 1], 1],
+    [[4, 4, 70], 1],
+    [[2, 15, 64], 1],
+    [[400, 3], 1],
+    [[200, 9], 1],
+    [[40, 3, 20], 1],
+    [[30, 2, 20], 1],
+  ];
+  for (const [shape, axis] of shapes) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    for (const dtype of ["float32", "float64", "int32", "bool"] as const) {
+      // Ties (few distinct values), signed zeros, and (floats) a NaN in some rows but not all.
+      const data = [...new Float64Array(n).keys()].map((i) => {
+        const v = ((i * 7919) % 13) - 6;
+        return dtype === "bool" ? (v > 3 ? 1 : 0) : v === 0 && i % 2 ? -0 : v;
+      });
+      if (dtype === "float32" || dtype === "float64") data[n >> 1] = data[n - 1] = NaN;
+      for (const name of ["argmax", "argmin"]) checkIndex(name, dtype, shape, axis, data);
+    }
+  }
+});
+
+Deno.test("eager wasm sums of -0 along columns give +0, as ref (0 + -0)", () => {
+  // Columns of 4 and 20 rows, 70 wide: the rendered kernels, storing their first row.
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const r of [4, 20]) {
+      const data = allocTyped(dtype, r * 70).fill(-0);
+      const reduce = (a: Array) => np.sum(a, 0);
+      const eager = host(reduce(ConcreteArray.fromHost(data, [r, 70], dtype, "wasm")));
+      const want = host(reduce(ConcreteArray.fromHost(data, [r, 70], dtype, "ref")));
+      eager.forEach((v, i) => assert.ok(Object.is(v, want[i]), `${dtype} [${r}, 70]: ${v}`));
+    }
+  }
 });

@@ -194,6 +194,12 @@ Deno.test({
       ["reduce_max over the middle axis", "reduce_max", [[67, 31, 41]], { axes: [1] }],
       ["reduce_max over the last axis (rows of the IR kernel)", "reduce_max", [big], { axes: [1] }],
       ["argmax over the last axis", "argmax", [big], { axis: 1, indexDtype: "int32" }],
+      ["float32 sum over the middle axis (a float64 scratch per task)", "reduce_sum", [[
+        600,
+        31,
+        41,
+      ]], { axes: [1] }],
+      ["argmax over the middle axis", "argmax", [[67, 31, 41]], { axis: 1, indexDtype: "int32" }],
     ];
     try {
       for (const [name, prim, shapes, params] of [...copies, ...kernels]) {

@@ -186,6 +186,16 @@ gpuTest("jitted random elementwise and reduction programs agree with ref", async
       ],
       [randomArray([3, 700], 5)],
     ));
+  await t.step("fused products (a mul reduction store), float32 and int32", () =>
+    checkJit(
+      "prod",
+      (x: Array) => [
+        np.prod(x.mul(0.1).add(1), 1),
+        np.prod(np.cos(x), 0),
+        np.prod(np.floor(x.mul(3)).astype("int32").add(5), 1),
+      ],
+      [randomArray([5, 70], 6)],
+    ));
   await t.step("integer and bool values between kernels", () =>
     checkJit(
       "int",

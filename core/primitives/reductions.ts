@@ -88,7 +88,9 @@ export const reduceMinP: Primitive<"reduce_min", ReduceParams> = reduction("redu
   fusibleReduction: true,
 });
 /** Product over axes. */
-export const reduceProdP: Primitive<"reduce_prod", ReduceParams> = reduction("reduce_prod");
+export const reduceProdP: Primitive<"reduce_prod", ReduceParams> = reduction("reduce_prod", {
+  fusibleReduction: true,
+});
 
 reduceSumP.jvp = ([x], [t], params) => [
   [bind1(reduceSumP, [x], params)],

@@ -1,12 +1,13 @@
 /**
  * Reductions of a dense array viewed as `[outer, r, inner]` over its middle axis, to
  * `[outer, inner]`: the runtime splits any set of reduced axes into such passes. Those of f32
- * and f64 max and min and of i32 sums, max and min are rendered from the kernel IR
- * (kernels/wasm/eager_reductions.ts), as are bool max and min (any, all) along columns, but
- * for their short passes (`_short`: pooling windows, short rows). Sums and products
- * of f32 accumulate in f64 (as the reference backend does), so their only rounding is the final
- * one. Max and min propagate NaN. Index reductions (argmax, argmin) return the first extreme
- * position as i32, a NaN counting as the extreme.
+ * sums, products, max and min, of f64 max and min and of i32 sums, products, max and min are
+ * rendered from the kernel IR (kernels/wasm/eager_reductions.ts), as are f64 sums and products
+ * and bool max and min (any, all) along columns, but for their short passes (`_short`: pooling
+ * windows, short rows). Sums and products of f32 accumulate in f64 (as the reference backend
+ * does), so their only rounding is the final one. Max and min propagate NaN. Index reductions
+ * (argmax, argmin) return the first extreme position as i32, a NaN counting as the extreme; only
+ * their short passes are here (the others: the extreme, then its first position, from the IR).
  *
  * `ws` is a workspace of at least `inner * 8` bytes for f32 sums and products and the index
  * reductions (the others read none: 0).
@@ -179,7 +180,7 @@ const MIN = 3;
 }
 
 // The other reductions of f32, f64 and i32 are rendered from the kernel IR
-// (kernels/wasm/eager_reductions.ts), except their short passes (`_short`, SHORT_PASS there).
+// (kernels/wasm/eager_reductions.ts), except their short passes (`_short`, isShortPass there).
 export function reduce_max_f32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<f32>(MAX, x, o, outer, r, inner);
 }
@@ -195,10 +196,10 @@ export function reduce_max_i32_short(x: usize, o: usize, outer: i32, r: i32, inn
 export function reduce_min_i32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<i32>(MIN, x, o, outer, r, inner);
 }
-export function reduce_sum_f32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function reduce_sum_f32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   reduceF32Wide(SUM, x, o, outer, r, inner, ws);
 }
-export function reduce_prod_f32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function reduce_prod_f32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   reduceF32Wide(PROD, x, o, outer, r, inner, ws);
 }
 export function reduce_sum_f64(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
@@ -213,7 +214,7 @@ export function reduce_max_f64_short(x: usize, o: usize, outer: i32, r: i32, inn
 export function reduce_min_f64_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<f64>(MIN, x, o, outer, r, inner);
 }
-export function reduce_prod_i32(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
+export function reduce_prod_i32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
   reduceSame<i32>(PROD, x, o, outer, r, inner);
 }
 export function reduce_max_u8(x: usize, o: usize, outer: i32, r: i32, inner: i32, _ws: usize): void {
@@ -269,27 +270,27 @@ export function reduce_min_u8(x: usize, o: usize, outer: i32, r: i32, inner: i32
   }
 }
 
-export function argmax_f32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmax_f32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<f32>(true, x, o, outer, r, inner, ws);
 }
-export function argmin_f32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmin_f32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<f32>(false, x, o, outer, r, inner, ws);
 }
-export function argmax_f64(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmax_f64_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<f64>(true, x, o, outer, r, inner, ws);
 }
-export function argmin_f64(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmin_f64_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<f64>(false, x, o, outer, r, inner, ws);
 }
-export function argmax_i32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmax_i32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<i32>(true, x, o, outer, r, inner, ws);
 }
-export function argmin_i32(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmin_i32_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<i32>(false, x, o, outer, r, inner, ws);
 }
-export function argmax_u8(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmax_u8_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<u8>(true, x, o, outer, r, inner, ws);
 }
-export function argmin_u8(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
+export function argmin_u8_short(x: usize, o: usize, outer: i32, r: i32, inner: i32, ws: usize): void {
   argReduce<u8>(false, x, o, outer, r, inner, ws);
 }

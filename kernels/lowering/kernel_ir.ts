@@ -92,7 +92,7 @@ export type MathFn =
 export type ShiftOp = "shl" | "shr" | "shru";
 
 /** How a reduction store combines a value into its output. */
-export type ReduceOp = "add" | "max" | "min";
+export type ReduceOp = "add" | "mul" | "max" | "min";
 
 /** A scalar expression of one element; nodes are shared by reference (a DAG). */
 export type Expr =
@@ -214,7 +214,18 @@ export interface Store {
   readonly reduce?: ReduceOp;
   /** The axis along which the store writes the positions of an index buffer (a scatter). */
   readonly scatter?: IndexedAxis;
+  /**
+   * For a reduction of a sized kernel (sized_kernel.ts: an eager one's, on wasm) keeping axis 0
+   * of a space of two or more axes: the dtype it accumulates in, wider
+   * than its output's (float32 sums and products in float64). The value is of this dtype; each
+   * output element starts at the identity in it, accumulates there (not in the output), and
+   * receives the result converted to the output's dtype once, after its last value.
+   */
+  readonly accumulator?: DType;
 }
+
+/** The dtype store `s` of `k` accumulates (or writes) in: its accumulator's, else its output's. */
+export const storeDType = (k: LoopKernel, s: Store): DType => s.accumulator ?? k.outputs[s.output];
 
 /** One loop kernel: loops over `space` whose body runs `stores` (see the module doc). */
 export interface LoopKernel {
@@ -249,6 +260,7 @@ export function indexedAxes(k: LoopKernel): IndexedAxis[] {
 /** The reduction primitive each reduction store accumulates as. */
 const REDUCTION_OF: Readonly<Record<ReduceOp, MonoidReduction>> = {
   add: "reduce_sum",
+  mul: "reduce_prod",
   max: "reduce_max",
   min: "reduce_min",
 };

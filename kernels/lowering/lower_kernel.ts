@@ -11,7 +11,12 @@
 import { config } from "../../core/config.ts";
 import type { DType } from "../../core/dtype.ts";
 import { type Atom, type JaxprEqn, Literal, paramsOf, type Var } from "../../core/jaxpr.ts";
-import { reduceMaxP, reduceMinP, reduceSumP } from "../../core/primitives/reductions.ts";
+import {
+  reduceMaxP,
+  reduceMinP,
+  reduceProdP,
+  reduceSumP,
+} from "../../core/primitives/reductions.ts";
 import { concatenateP, padP } from "../../core/primitives/structural.ts";
 import { type PaddedView, padView } from "../../core/padded_view.ts";
 import { isView } from "../../core/views.ts";
@@ -32,6 +37,7 @@ import { verifyLoopKernel } from "./verify_ir.ts";
 /** How each fusible reduction accumulates. */
 const REDUCTIONS: Readonly<Record<string, ReduceOp>> = {
   reduce_sum: "add",
+  reduce_prod: "mul",
   reduce_max: "max",
   reduce_min: "min",
 };
@@ -161,7 +167,7 @@ export function lowerKernel(k: Kernel): LoopKernel {
     const reduce = REDUCTIONS[name];
     if (reduce) {
       const { strides } = reductionStrides(
-        paramsOf(e, reduceSumP, reduceMaxP, reduceMinP).axes,
+        paramsOf(e, reduceSumP, reduceProdP, reduceMaxP, reduceMinP).axes,
         space,
       );
       stores.push({ output: outputIndex.get(out)!, value: operand(e.inputs[0]), strides, reduce });

@@ -19,6 +19,7 @@ import {
   type LoopKernel,
   paddedAxes,
   type ReduceOp,
+  storeDType,
   topologicalOrder,
 } from "./kernel_ir.ts";
 
@@ -45,8 +46,11 @@ export interface VectorTarget {
   readonly node: (e: Expr) => boolean;
   /** Whether loads and plain stores of `dtype` have vector forms, and loads of each pattern. */
   readonly load: (dtype: DType, pattern: LoadPattern) => boolean;
-  /** Whether a reduction of `dtype` by `op` accumulates four values in `pattern`. */
-  readonly reduce: (dtype: DType, op: ReduceOp, pattern: ReducePattern) => boolean;
+  /**
+   * Whether a reduction by `op` accumulating in `dtype` into an `output` of that dtype or a
+   * narrower one (`Store.accumulator`) accumulates four values in `pattern`.
+   */
+  readonly reduce: (dtype: DType, op: ReduceOp, pattern: ReducePattern, output: DType) => boolean;
 }
 
 /** The vector form of a loop kernel: its mode, the pattern of each load and reduction store. */
@@ -125,7 +129,7 @@ export function planVector(k: LoopKernel, target: VectorTarget): VectorPlan | nu
   }
   const stores: (ReducePattern | null)[] = [];
   for (const s of k.stores) {
-    const d = k.outputs[s.output];
+    const d = storeDType(k, s);
     if (!steadyPosition(k, s.scatter, mode)) return null;
     if (!s.reduce) {
       if (loadPattern(s.strides, mode) !== "contiguous" || !target.load(d, "contiguous")) {
@@ -135,7 +139,7 @@ export function planVector(k: LoopKernel, target: VectorTarget): VectorPlan | nu
       continue;
     }
     const pattern = reducePattern(s.strides, mode);
-    if (!pattern || !target.reduce(d, s.reduce, pattern)) return null;
+    if (!pattern || !target.reduce(d, s.reduce, pattern, k.outputs[s.output])) return null;
     stores.push(pattern);
   }
   return { mode, loads, stores };

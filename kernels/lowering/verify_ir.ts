@@ -26,6 +26,7 @@ import {
   operands,
   type ReduceOp,
   type Store,
+  storeDType,
   topologicalOrder,
   type UnaryOp,
 } from "./kernel_ir.ts";
@@ -65,6 +66,7 @@ const BINARY_DTYPES: Readonly<Record<BinaryOp, readonly DType[]>> = {
 /** Dtypes each reduction accumulates (bool's `max` is `or`, its `min` is `and`). */
 const REDUCE_DTYPES: Readonly<Record<ReduceOp, readonly DType[]>> = {
   add: NUMBERS,
+  mul: NUMBERS,
   max: ALL,
   min: ALL,
 };
@@ -177,8 +179,11 @@ export function irProblems(k: LoopKernel): string[] {
     if (!Number.isInteger(offset) || (sizeOf(k.space) > 0 && lowest < 0)) {
       problems.push(`store ${i}: writes before its output's first element (offset ${offset})`);
     }
-    if (s.value.dtype !== k.outputs[s.output]) {
-      problems.push(`store ${i}: ${s.value.dtype} into a ${k.outputs[s.output]} output`);
+    if (s.value.dtype !== storeDType(k, s)) {
+      problems.push(`store ${i}: ${s.value.dtype} into a ${storeDType(k, s)} output`);
+    }
+    if (s.accumulator && (!s.reduce || !(s.strides[0] > 0) || rank < 2 || !isSized(k))) {
+      problems.push(`store ${i}: an accumulator but no sized reduction keeping axis 0`);
     }
     if (s.strides.length !== rank) {
       problems.push(`store ${i}: ${s.strides.length} strides, rank ${rank}`);

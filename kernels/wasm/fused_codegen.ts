@@ -20,6 +20,7 @@ import {
   paddedAxes,
   reduceIdentity,
   type Store,
+  storeDType,
   topologicalOrder,
 } from "../lowering/kernel_ir.ts";
 import {
@@ -267,7 +268,7 @@ const paddingConst = (k: LoopKernel, e: Extract<Expr, { kind: "load" }>): Expr =
 /**
  * The address of store `s`'s element (none: not in memory), the registers its value goes to, and
  * the statements reading a scatter's position first (`indexedView`, `hoisted` before a lanes
- * loop).
+ * loop); for a store with an accumulator, its element in the accumulators of one step of axis 0.
  */
 function storePlaces(
   k: LoopKernel,
@@ -275,6 +276,14 @@ function storePlaces(
   places: Places,
   hoisted = false,
 ): { addr?: string; registers: readonly string[]; statements: string[] } {
+  if (s.accumulator) {
+    const terms = viewStrideTerms(k, "store", k.stores.indexOf(s)).map((t, d) => (d ? t : 0));
+    return {
+      addr: `${accumulatorsOf(s)} + ${offsetExpr(terms, SHIFT[s.accumulator])}`,
+      registers: [],
+      statements: [],
+    };
+  }
   const { base, registers } = places.output(s.output);
   const i = k.stores.indexOf(s), shift = SHIFT[k.outputs[s.output]];
   const index = (d: number) => `i${d}`;
@@ -306,7 +315,7 @@ export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGU
     return [...first, `const ${regs.name(e)}: ${REG[e.dtype]} = ${value};`];
   });
   for (const s of k.stores) {
-    const d = k.outputs[s.output];
+    const d = storeDType(k, s);
     const { addr, registers, statements } = storePlaces(k, s, places);
     body.push(...statements);
     const value = s.reduce
@@ -326,7 +335,7 @@ export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGU
  */
 function reductionInit(k: LoopKernel): string[] {
   const space = k.space;
-  return k.stores.filter((s) => s.reduce).map((s) => {
+  return k.stores.filter((s) => s.reduce && !s.accumulator).map((s) => {
     const d = k.outputs[s.output];
     const own = space.length > 0 && space[0] > 0 && s.strides[0] !== 0 && s.scatter?.axis !== 0;
     const kept = space.flatMap((_, i) => (s.strides[i] === 0 || (own && i === 0) ? [] : [i]));
@@ -362,8 +371,10 @@ export interface EmitOptions {
   readonly target?: VectorTarget;
   /**
    * Whether a lanes loop with reductions runs a wide loop too, where each reduction accumulates
-   * into four consecutive outputs (each four of the wide loop its own) or comes out the same in
-   * any order (`orderFree`: each four of the wide loop its own accumulator).
+   * into four consecutive outputs (each four of the wide loop its own), comes out the same in
+   * any order (`orderFree`: each four of the wide loop its own accumulator) or accumulates in a
+   * wider dtype (`Store.accumulator`, rounding once at the end: float32 sums along rows in 16
+   * float64 partial sums, which were 9% slower in four).
    */
   readonly wideReductions?: boolean;
 }
@@ -386,27 +397,41 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
     "hi: i32",
     ...sizes.map((n) => `${n}: i32`),
     ...strideParams(k).map((n) => `${n}: i32`),
+    ...k.stores.filter((s) => s.accumulator).map((s) => `${accumulatorsOf(s)}: usize`),
   ];
   const plan = planVector(k, options.target ?? ASSEMBLYSCRIPT_VECTOR);
-  const rows = indexedRows(k);
-  const places = rows ? ROWS : ARGUMENTS, at = rows?.kernel ?? k;
-  const vector = plan ? vectorLoop(at, regs, plan, places) : null;
+  const indexed = indexedRows(k);
+  const reductionRows = indexed ? null : rowAddresses(k, plan);
+  const rows = indexed ?? reductionRows;
+  const [body, places] = rows ? [rows.kernel, rows.places] : [k, ARGUMENTS];
+  const vector = plan ? vectorLoop(body, regs, plan, places) : null;
   const wide = k.stores.every((s) => !s.reduce) || (options.wideReductions &&
-    k.stores.every((s, i) => orderFree(s, k.outputs[s.output]) || plan?.stores[i] === "lanes"));
+    k.stores.every((s, i) =>
+      orderFree(s, storeDType(k, s)) || s.accumulator || plan?.stores[i] === "lanes"
+    ));
   if (vector && plan && plan.mode === "lanes" && wide) {
-    vector.wide = wideLoop(at, regs, plan, places);
+    vector.wide = wideLoop(body, regs, plan, places);
   }
+  const peel = reductionRows && firstStepStores(reductionRows.kernel, places, options);
+  // A kernel storing the first step of axis 1 fills its outputs only where that axis is empty.
+  const init = reductionInit(k).flatMap((l) => l.split("\n").map((line) => line.trim()));
+  const fill = peel && init.length
+    ? [`if (${axisSize(k, 1)} < 1) {`, ...init.map((l) => `  ${l}`), "}"]
+    : init;
   const checked = k.outOfRange !== undefined;
   return [
     `export function ${name}(${params.join(", ")}): ${checked ? "i32" : "void"} {`,
     ...rangeCheck(k).map((l) => `  ${l}`),
-    ...reductionInit(k).map((l) => `  ${l}`),
-    ...(isStrided(k) && !vector && steppable(k) ? stridedRows(k, regs) : loopNest(
-      k.space.map((_, d) => axisSize(k, d)),
-      scalarBody(at, regs, places),
-      vector,
-      rows?.lines,
-    )),
+    ...fill.map((l) => `  ${l}`),
+    ...(isStrided(k) && !vector && steppable(k)
+      ? stridedRows(k, regs)
+      : loopNest(k.space.map((_, d) => axisSize(k, d)), scalarBody(body, regs, places), vector, {
+        enter: peel ? [] : accumulatorInit(k),
+        leave: accumulatorResults(k),
+        row: reductionRows?.lines,
+        levels: indexed?.lines,
+        peel: peel ? { ...peel, row: reductionRows!.lines } : undefined,
+      })),
     ...(checked ? ["  return 0;"] : []),
     `}`,
   ].join("\n");
@@ -422,11 +447,13 @@ const ROWS: Places = {
  * How a kernel with indexed views, each load of its own input and each store into its own output,
  * unpadded, over at least two axes, is rendered by rows: `lines` name each view's address at the
  * start of a row of the innermost axis (`ROWS`: its offset along the outer axes but its indexed
- * one), per loop level (`loopNest`'s `rowLines`: in the innermost loop it moves along), and
+ * one), per loop level (`LoopSurroundings.levels`: in the innermost loop it moves along), and
  * `kernel` is `k` with those strides zeroed, whose views add the rest.
  * Null for other kernels (their addresses are computed whole at each point).
  */
-function indexedRows(k: LoopKernel): { kernel: LoopKernel; lines: string[][] } | null {
+function indexedRows(
+  k: LoopKernel,
+): { kernel: LoopKernel; places: Places; lines: string[][] } | null {
   const last = k.space.length - 1;
   if (!indexedAxes(k).length || !steppable(k) || last < 1 || k.loads.some((l) => l.padding)) {
     return null;
@@ -477,7 +504,130 @@ function indexedRows(k: LoopKernel): { kernel: LoopKernel; lines: string[][] } |
     loads: k.loads.map((l) => ({ ...l, offset: 0, strides: zeroed(l.strides, l.gather) })),
     stores: k.stores.map((s) => ({ ...s, offset: 0, strides: zeroed(s.strides, s.scatter) })),
   };
-  return { kernel, lines };
+  return { kernel, places: ROWS, lines };
+}
+
+/**
+ * For a kernel of three axes whose stores are all reductions along axis 1 keeping axes 0 and 2
+ * (an eager reduction along columns, its views at row addresses: `rowAddresses`): the scalar
+ * body and vector loop of step 0 of axis 1, which store their values (into the outputs, or their
+ * accumulators) instead of combining them, so that no identity fills the outputs first and the
+ * first row is one plain pass (pooling windows of 3 rows ran 1.4x slower with the fill). A sum
+ * stores its first value plus the identity, as it would have combined it (-0 + 0 is +0). Null
+ * for other kernels, or where that step has no lanes loop.
+ */
+function firstStepStores(
+  k: LoopKernel,
+  places: Places,
+  options: EmitOptions,
+): { body: string[]; vector: VectorLoop } | null {
+  const along1 = (s: Store) => !!s.reduce && s.strides[1] === 0 && s.strides[2] !== 0;
+  if (k.space.length !== 3 || !k.stores.every(along1)) return null;
+  const first: LoopKernel = {
+    ...k,
+    stores: k.stores.map(({ reduce, ...s }) => {
+      if (reduce !== "add") return s;
+      const zero: Expr = { kind: "const", dtype: s.value.dtype, value: 0 };
+      return {
+        ...s,
+        value: { kind: "binary", op: "add", dtype: s.value.dtype, a: zero, b: s.value },
+      };
+    }),
+  };
+  const plan = planVector(first, options.target ?? ASSEMBLYSCRIPT_VECTOR);
+  if (plan?.mode !== "lanes") return null;
+  // Its own registers (its block's): a sum's first step has a node more.
+  const regs = registers(first);
+  const vector = vectorLoop(first, regs, plan, places);
+  vector.wide = wideLoop(first, regs, plan, places);
+  return { body: scalarBody(first, regs, places), vector };
+}
+
+/**
+ * For a sized kernel with reductions whose plan runs lanes (an eager reduction's): the kernel
+ * with its views' strides along the outer axes zeroed, where its body finds its arrays
+ * (`row_in<i>`, `row_out<i>`), and the lines computing those addresses once at each point of the
+ * outer axes, so that the innermost loop adds only its own index to them (V8 multiplies out
+ * every outer index at every step otherwise: float32 sums along rows ran 8% slower). Null for
+ * other kernels (jit's are never sized), and where a view shares its array with another.
+ */
+function rowAddresses(
+  k: LoopKernel,
+  plan: VectorPlan | null,
+): { kernel: LoopKernel; places: Places; lines: string[] } | null {
+  if (!isSized(k) || isStrided(k) || plan?.mode !== "lanes") return null;
+  if (!k.stores.some((s) => s.reduce) || !steppable(k)) return null;
+  const last = k.space.length - 1;
+  const base = (at: string, from: string, terms: (number | string)[], shift: number) =>
+    `const ${at} = ${from} + ${offsetExpr(terms.map((t, d) => (d === last ? 0 : t)), shift)};`;
+  const lines = [
+    ...k.loads.map((l, i) =>
+      base(
+        `row_in${l.input}`,
+        `in${l.input}`,
+        viewStrideTerms(k, "load", i),
+        SHIFT[k.inputs[l.input]],
+      )
+    ),
+    ...k.stores.flatMap((s, i) =>
+      s.accumulator ? [] : [
+        base(
+          `row_out${s.output}`,
+          `out${s.output}`,
+          viewStrideTerms(k, "store", i),
+          SHIFT[k.outputs[s.output]],
+        ),
+      ]
+    ),
+  ];
+  const innermost = (strides: readonly number[]) => strides.map((n, d) => (d === last ? n : 0));
+  const kernel: LoopKernel = {
+    ...k,
+    loads: k.loads.map((l) => ({ ...l, strides: innermost(l.strides) })),
+    stores: k.stores.map((s) => ({ ...s, strides: innermost(s.strides) })),
+  };
+  const places: Places = {
+    input: (i) => ({ base: `row_in${i}` }),
+    output: (i) => ({ base: `row_out${i}`, registers: [] }),
+  };
+  return { kernel, places, lines };
+}
+
+/** The name of the parameter addressing the accumulators of store `s` (`Store.accumulator`). */
+const accumulatorsOf = (s: Store) => `acc_out${s.output}`;
+
+/**
+ * The elements of the output of a store with an accumulator that one step of axis 0 owns: the
+ * sizes of the other axes it keeps.
+ */
+const accumulated = (k: LoopKernel, s: Store) =>
+  sizeProduct(k.space.flatMap((_, d) => (d > 0 && s.strides[d] !== 0 ? [axisSize(k, d)] : [])));
+
+/** At each step of axis 0: the accumulators of each store with one set to its identity. */
+function accumulatorInit(k: LoopKernel): string[] {
+  return k.stores.filter((s) => s.accumulator).map((s) => {
+    const a = s.accumulator!, init = scalarConst(a, reduceIdentity(s.reduce!, a));
+    const at = `${accumulatorsOf(s)} + (j << ${SHIFT[a]})`;
+    return `for (let j = 0; j < ${accumulated(k, s)}; j++) ${scalarStore(a, at, init)}`;
+  });
+}
+
+/**
+ * After each step of axis 0: each store's accumulators converted to its output's dtype into the
+ * elements of the output that step owns.
+ */
+function accumulatorResults(k: LoopKernel): string[] {
+  return k.stores.filter((s) => s.accumulator).map((s) => {
+    const a = s.accumulator!, d = k.outputs[s.output], n = accumulated(k, s);
+    const acc = scalarLoad(a, `${accumulatorsOf(s)} + (j << ${SHIFT[a]})`);
+    const value = renderScalar({
+      kind: "convert",
+      dtype: d,
+      a: { kind: "const", dtype: a, value: 0 },
+    }, [acc]);
+    const at = `out${s.output} + ((i0 * ${n} + j) << ${SHIFT[d]})`;
+    return `for (let j = 0; j < ${n}; j++) ${scalarStore(d, at, value)}`;
+  });
 }
 
 /** Whether each load of `k` reads an input of its own and each store writes an output of its own. */
@@ -538,10 +688,10 @@ function stridedRows(k: StridedLoopKernel, regs: Registers): string[] {
 
 /**
  * Whether reduction store `s` of dtype `d` gives the same bits in any order of its values:
- * max and min (NaN propagating, -0 below +0), and int32 sums (wrapping).
+ * max and min (NaN propagating, -0 below +0), and int32 sums and products (wrapping).
  */
 export function orderFree(s: Store, d: DType): boolean {
-  return !s.reduce || s.reduce !== "add" || d === "int32";
+  return !s.reduce || s.reduce === "max" || s.reduce === "min" || d === "int32";
 }
 
 /**
@@ -667,7 +817,7 @@ export interface VectorLoop {
   };
 }
 
-/** The vector loop of `k` under `plan`, its arrays at `places`. */
+/** The vector loop of `k` under `plan`. */
 function vectorLoop(
   k: LoopKernel,
   regs: Registers,
@@ -676,39 +826,67 @@ function vectorLoop(
 ): VectorLoop {
   const loop = vectorBody(k, regs, plan, { places });
   if (plan.mode !== "pairs") return { ...loop, within: lanesRange(k) };
-  const [h0, h1] = [0, 1].map((half) => vectorBody(k, regs, plan, { half }));
+  const [h0, h1] = [0, 1].map((half) => vectorBody(k, regs, plan, { half, places }));
   return { ...loop, quad: { halves: [h0.body, h1.body], declare: h0.before, combine: h0.after } };
+}
+
+/** What runs around the loops of `loopNest`. */
+export interface LoopSurroundings {
+  /** Lines at the start of each step of the outermost loop. */
+  readonly enter?: string[];
+  /** Lines at the end of each step of the outermost loop. */
+  readonly leave?: string[];
+  /** Lines before each run of the innermost loop of a lanes loop. */
+  readonly row?: string[];
+  /**
+   * Lines per loop level (a kernel with indexed views: `indexedRows`): `[0]` before the loops,
+   * `[d + 1]` first in loop `d`'s body; without a vector loop the innermost axis then has a loop
+   * of its own inside the others.
+   */
+  readonly levels?: readonly (readonly string[])[];
+  /**
+   * Of a lanes loop over three axes: the scalar body, vector loop and row lines that step 0 of
+   * axis 1 runs instead (a reduction along it storing its first values instead of combining).
+   */
+  readonly peel?: { body: string[]; vector: VectorLoop; row?: string[] };
 }
 
 /**
  * The loops over `space` around the scalar `body`, the outermost one over `[lo, hi)`; with a
  * vector loop, it runs four elements at a time and the scalar body on the remainder (of the range,
  * when that loop is also the outermost), and on the points of a lanes loop outside its `within`.
- * With `rowLines` (a lanes loop or none, over at least two axes), its lines `[0]` run before the
- * loops and `[d + 1]` first in loop `d`'s body (the innermost's run before the innermost loop).
+ * `around` says what runs around the loops (`LoopSurroundings`).
  */
 export function loopNest(
   space: readonly (number | string)[],
   body: string[],
   vector: VectorLoop | null,
-  rowLines?: readonly (readonly string[])[],
+  around: LoopSurroundings = {},
 ): string[] {
   const indent = (n: number) => "  ".repeat(n);
   const last = space.length - 1;
-  const rows = rowLines !== undefined && !vector;
+  const levels = around.levels;
+  const rows = levels !== undefined && !vector;
   const outer = !vector ? (rows ? last : space.length) : vector.kind === "lanes" ? last : last - 1;
   const bounds = (d: number): [string, string] => (d === 0 ? ["lo", "hi"] : ["0", `${space[d]}`]);
-  const lines = (rowLines?.[0] ?? []).map((l) => indent(1) + l);
-  space.slice(0, outer).forEach((_, d) => {
-    const [from, to] = bounds(d);
-    lines.push(`${indent(d + 1)}for (let i${d} = ${from}; i${d} < ${to}; i${d}++) {`);
-    lines.push(...(rowLines?.[d + 1] ?? []).map((l) => indent(d + 2) + l));
-  });
+  const peel = vector?.kind === "lanes" && outer === 2 ? around.peel : undefined;
+  const lines = [
+    ...(levels?.[0] ?? []).map((l) => indent(1) + l),
+    ...space.slice(0, peel ? 1 : outer).flatMap((_, d) => {
+      const [from, to] = bounds(d);
+      const enter = d === 0 ? (around.enter ?? []).map((l) => indent(2) + l) : [];
+      const level = (levels?.[d + 1] ?? []).map((l) => indent(d + 2) + l);
+      return [
+        `${indent(d + 1)}for (let i${d} = ${from}; i${d} < ${to}; i${d}++) {`,
+        ...enter,
+        ...level,
+      ];
+    }),
+  ];
   const at = indent(outer + 1);
-  if (rows) {
-    lines.push(`${at}for (let i${last} = 0; i${last} < ${space[last]}; i${last}++) {`);
-    lines.push(...body.map((l) => `${at}  ${l}`), `${at}}`);
-  } else if (vector?.kind === "lanes") {
+  /** The lanes loop of the innermost axis (the scalar `body` around `vector`), at `at`. */
+  const lanes = (at: string, body: string[], vector: VectorLoop, row: string[]): string[] => {
+    const lines: string[] = [];
     const i = `i${last}`, [from, n] = bounds(last);
     const scalar = (to: string) => [
       `${at}for (; ${i} < ${to}; ${i}++) {`,
@@ -724,7 +902,7 @@ export function loopNest(
     const guard = typeof space[last] === "string" && !vector.within && last > 0 && aroundLoops;
     const vat = guard ? at + "  " : at;
     const head = guard ? [] : [...vector.before, ...vector.wide?.before ?? []];
-    lines.push(...head.map((l) => at + l), `${at}let ${i} = ${from};`);
+    lines.push(...[...row, ...head].map((l) => at + l), `${at}let ${i} = ${from};`);
     if (guard) lines.push(`${at}if (${n} >= 4) {`, ...vector.before.map((l) => vat + l));
     if (start > 0) lines.push(...scalar(upTo(start)));
     if (vector.wide) {
@@ -741,6 +919,16 @@ export function loopNest(
     lines.push(...vector.after.map((l) => vat + l));
     if (guard) lines.push(`${at}}`);
     lines.push(...scalar(n));
+    return lines;
+  };
+  if (peel && vector) {
+    // Step 0 of axis 1 on its own (its body's own loop), then steps 1 on.
+    lines.push(`${indent(2)}{`, `${at}const i1 = 0;`);
+    lines.push(...lanes(at, peel.body, peel.vector, peel.row ?? []), `${indent(2)}}`);
+    lines.push(`${indent(2)}for (let i1 = 1; i1 < ${space[1]}; i1++) {`);
+    lines.push(...lanes(at, body, vector, around.row ?? []), `${indent(2)}}`);
+  } else if (vector?.kind === "lanes") {
+    lines.push(...lanes(at, body, vector, around.row ?? []));
   } else if (vector) {
     const p = `i${last - 1}`, i = `i${last}`, n = space[last - 1];
     lines.push(`${at}let ${p} = 0;`);
@@ -763,10 +951,16 @@ export function loopNest(
     lines.push(`${at}for (; ${p} < ${n}; ${p}++) {`);
     lines.push(`${at}  for (let ${i} = 0; ${i} < 2; ${i}++) {`);
     lines.push(...body.map((l) => `${at}    ${l}`), `${at}  }`, `${at}}`);
+  } else if (rows) {
+    lines.push(`${at}for (let i${last} = 0; i${last} < ${space[last]}; i${last}++) {`);
+    lines.push(...body.map((l) => `${at}  ${l}`), `${at}}`);
   } else {
     lines.push(...body.map((l) => at + l));
   }
-  for (let d = outer - 1; d >= 0; d--) lines.push(`${indent(d + 1)}}`);
+  for (let d = (peel ? 1 : outer) - 1; d >= 0; d--) {
+    if (d === 0) lines.push(...(around.leave ?? []).map((l) => indent(2) + l));
+    lines.push(`${indent(d + 1)}}`);
+  }
   return lines;
 }
 
@@ -827,7 +1021,7 @@ export function vectorBody(
     body.push(...names.map((n, p) => `const ${n} = ${value[p]};`));
   }
   k.stores.forEach((s, i) => {
-    const d = k.outputs[s.output];
+    const d = storeDType(k, s);
     const value = lanes(s.value);
     if (!s.reduce) {
       const { addr, registers } = storePlaces(k, s, places);

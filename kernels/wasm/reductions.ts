@@ -4,16 +4,20 @@
  * kernel pass, outermost run first. Empty reductions give the identity in the dtype, as JAX
  * (`reductionIdentity`). A pass of a reduction rendered from the kernel IR (eager_reductions.ts)
  * runs the loop shape that suits its sizes (`shapeOf`), but for short passes (its hand-written
- * `_short` kernel); the others run the hand-written kernels of kernels/assembly/reduce.ts.
+ * `_short` kernel); the others run the hand-written kernels of kernels/assembly/reduce.ts. Index
+ * reductions (argmax, argmin) run two rendered passes (`argReduction`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
 import type { ReductionShape } from "../lowering/one_op_reduction.ts";
 import {
+  accumulatorOf,
   handWrittenExport,
+  isShortIndexPass,
+  isShortPass,
+  positionExport,
   reductionExport,
   renderedShapes,
-  SHORT_PASS,
 } from "./eager_reductions.ts";
 import { sizeOf } from "../../core/shape.ts";
 import { type MonoidReduction, reductionIdentity } from "../../core/reduction_identity.ts";
@@ -75,12 +79,12 @@ function launchRows(
 
 /**
  * The loop shape of an `[outer, r, inner]` pass rendered from the IR: rows for a reduction along
- * the innermost axis, else columns; null for short passes (pooling windows, `SHORT_PASS`), which
- * run the hand-written kernel (see eager_reductions.ts).
+ * the innermost axis, else columns; null for short passes of `dtype` (pooling windows,
+ * `isShortPass`), which run the hand-written kernel (see eager_reductions.ts).
  */
-function shapeOf(r: number, inner: number): ReductionShape | null {
+function shapeOf(r: number, inner: number, dtype: DType): ReductionShape | null {
   const shape = inner > 1 ? "columns" : "rows";
-  return r < SHORT_PASS[shape] ? null : shape;
+  return isShortPass(shape, dtype, r, inner) ? null : shape;
 }
 
 /**
@@ -97,13 +101,17 @@ function launchRendered(
 ): void {
   const kernel = reductionExport(name, dtype, shape);
   const bytes = ELEMENT_BYTES[dtype];
-  const tasks = splitRange(outer, outer * r * inner, rt.threads()).map(([lo, hi]) => {
+  const parts = splitRange(outer, outer * r * inner, rt.threads());
+  const accumulator = accumulatorOf(name, dtype);
+  const spaces = accumulator ? parts.map(() => rt.scratch(inner * ELEMENT_BYTES[accumulator])) : [];
+  const tasks = parts.map(([lo, hi], t) => {
     const at = [x.ptr + lo * r * inner * bytes, o.ptr + lo * inner * bytes];
     const rows = hi - lo;
     const args = shape === "rows" ? [...at, 0, rows, r] : [...at, 0, rows, r, inner];
-    return { kernel, args };
+    return { kernel, args: spaces.length ? [...args, spaces[t].ptr] : args };
   });
   rt.parallel(tasks, name);
+  for (const ws of spaces) rt.free(ws);
 }
 
 /** Runs one `[outer, r, inner]` pass of reduction `name` on `dtype`. */
@@ -115,7 +123,7 @@ function pass(
   [outer, r, inner]: [number, number, number],
 ): WasmBuffer {
   const o = rt.alloc(dtype, outer * inner);
-  const shape = shapeOf(r, inner);
+  const shape = shapeOf(r, inner, dtype);
   if (shape && renderedShapes(name, dtype).includes(shape)) {
     launchRendered(rt, name, dtype, [x, o], [outer, r, inner], shape);
     return o;
@@ -152,14 +160,55 @@ function reduction(name: MonoidReduction): WasmRule {
   };
 }
 
-function argReduction(name: string): WasmRule {
+/**
+ * Runs the second pass of an index reduction (`firstPosition`) of `x`, an `[outer, r, inner]`
+ * operand of `dtype`, given its extreme `m`, into the int32 positions `o`, in loop shape
+ * `shape`, split along `outer` over the threads when large.
+ */
+function launchPositions(
+  rt: WasmRuntime,
+  dtype: DType,
+  [x, m, o]: [WasmBuffer, WasmBuffer, WasmBuffer],
+  [outer, r, inner]: [number, number, number],
+  shape: ReductionShape,
+): void {
+  const positions = rt.alloc("int32", r);
+  const view = rt.view("int32", positions.ptr, r);
+  for (let j = 0; j < r; j++) view[j] = j;
+  const kernel = positionExport(dtype, shape);
+  const bytes = ELEMENT_BYTES[dtype];
+  const tasks = splitRange(outer, outer * r * inner, rt.threads()).map(([lo, hi]) => {
+    const at = [x.ptr + lo * r * inner * bytes, m.ptr + lo * inner * bytes, positions.ptr];
+    const rest = [o.ptr + lo * inner * 4, 0, hi - lo, r];
+    return { kernel, args: shape === "rows" ? [...at, ...rest] : [...at, ...rest, inner] };
+  });
+  rt.parallel(tasks, "first_position");
+  rt.dispose(positions);
+}
+
+/**
+ * An index reduction (argmax, argmin): the extreme along the axis (a pass of reduce_max or
+ * reduce_min, whichever kernel its sizes choose), then the first position holding it (or NaN)
+ * from the IR; short ones (`isShortIndexPass`) run the hand-written kernel in one pass.
+ */
+function argReduction(name: "argmax" | "argmin"): WasmRule {
   return (rt, [x], [a], { axis }, [out]) => {
     const ax = axis as number;
-    const outer = sizeOf(a.shape.slice(0, ax));
-    const inner = sizeOf(a.shape.slice(ax + 1));
+    const dims: [number, number, number] = [
+      sizeOf(a.shape.slice(0, ax)),
+      a.shape[ax],
+      sizeOf(a.shape.slice(ax + 1)),
+    ];
     const o = rt.allocFor(out);
-    const bytes: [number, number] = [ELEMENT_BYTES[a.dtype], ELEMENT_BYTES[out.dtype]];
-    launchRows(rt, `${name}_${SUFFIX[a.dtype]}`, name, [x, o], bytes, [outer, a.shape[ax], inner]);
+    if (out.size === 0) return [o];
+    if (isShortIndexPass(dims[1], dims[2], dims[0])) {
+      const bytes: [number, number] = [ELEMENT_BYTES[a.dtype], ELEMENT_BYTES[out.dtype]];
+      launchRows(rt, `${name}_${SUFFIX[a.dtype]}_short`, name, [x, o], bytes, dims);
+      return [o];
+    }
+    const m = pass(rt, name === "argmax" ? "reduce_max" : "reduce_min", x, a.dtype, dims);
+    launchPositions(rt, a.dtype, [x, m, o], dims, dims[2] > 1 ? "columns" : "rows");
+    rt.dispose(m);
     return [o];
   };
 }

@@ -520,6 +520,7 @@ export function boolStore16(addr: string, fours: Lanes): string {
 /** Each reduction's step combining the accumulated value and a new one, in scalar code. */
 export const SCALAR_REDUCE: Readonly<Record<ReduceOp, ScalarForm>> = {
   add: infix("+"),
+  mul: infix("*"),
   max: BINARY_RENDERING.max.scalar,
   min: BINARY_RENDERING.min.scalar,
 };
@@ -533,7 +534,7 @@ export function vectorReduce(op: ReduceOp, d: DType): { combine: string; lanes: 
   if (d === "bool" && op !== "add") {
     return { combine: op === "max" ? "v128.or" : "v128.and", lanes };
   }
-  const suffix = d !== "int32" || op === "add" ? op : `${op}_s`;
+  const suffix = d !== "int32" || op === "add" || op === "mul" ? op : `${op}_s`;
   return { combine: `${lanes}.${suffix}`, lanes };
 }
 
@@ -549,14 +550,17 @@ export const ASSEMBLYSCRIPT_VECTOR: VectorTarget = {
 
 /**
  * What this renderer vectorises in the eager reduction kernels (one_op_reduction.ts): also
- * int32 reductions, whose wrapping sums, maxima and minima come out the same in any order, and
- * float64 ones into four consecutive outputs (in the scalar loop's order), float64 maxima and
+ * int32 reductions, whose wrapping sums, products, maxima and minima come out the same in any
+ * order, and float64 ones into four consecutive outputs (in the scalar loop's order), float64 maxima and
  * minima across lanes, and bool maxima and minima (any, all) into four consecutive outputs, so
- * that these kernels give the bits of the scalar loop (and of jit's).
+ * that these kernels give the bits of the scalar loop (and of jit's); and float32 sums and
+ * products accumulated in float64 across lanes too, in four partial results (two f64x2), as
+ * the hand-written kernels they replace did.
  */
 export const EAGER_REDUCTION_VECTOR: VectorTarget = {
   ...ASSEMBLYSCRIPT_VECTOR,
-  reduce: (d, op, pattern) =>
+  reduce: (d, op, pattern, output) =>
     d === "float32" || d === "int32" || (d === "bool" && op !== "add" && pattern === "lanes") ||
-    (d === "float64" && (pattern === "lanes" || (op !== "add" && pattern === "across"))),
+    (d === "float64" && (pattern === "lanes" ||
+      ((op === "max" || op === "min" || output === "float32") && pattern === "across"))),
 };

@@ -180,6 +180,7 @@ export function renderExprs(
 /** WGSL combining a reduction's partial results, by dtype (bool's max is or, its min and). */
 const COMBINE_WGSL: Readonly<Record<ReduceOp, ByDtype>> = {
   add: BINARY_WGSL.add,
+  mul: BINARY_WGSL.mul,
   max: { ...BINARY_WGSL.max, bool: BINARY_WGSL.or.bool },
   min: { ...BINARY_WGSL.min, bool: BINARY_WGSL.and.bool },
 };
