@@ -262,3 +262,19 @@ Deno.test("no vector step runs along a scattered axis, and no thread split divid
   });
   assert.ok(!splittable(along0));
 });
+
+Deno.test("the verifier bounds a gathered load by its positions, not by the space", () => {
+  // A take of 3 positions from an axis of 8: the load reads up to position 7 (stride 2).
+  const k: LoopKernel = {
+    space: [3, 2],
+    inputs: ["float32", "int32"],
+    outputs: ["float32", "int32"],
+    loads: [{ input: 0, strides: [2, 1], gather: { axis: 0, index: 1, size: 8 } }, {
+      input: 1,
+      strides: [1, 0],
+    }],
+    stores: [{ output: 0, value: { kind: "load", dtype: "float32", load: 0 }, strides: [2, 1] }],
+    outOfRange: 1,
+  };
+  assert.deepEqual(irProblems(k), []);
+});

@@ -129,10 +129,11 @@ export function irProblems(k: LoopKernel): string[] {
     }
     if (l.gather) problems.push(...indexedProblems(k, `load ${i}`, l.gather));
     if (l.gather && l.padding) problems.push(`load ${i}: gathered and padded`);
-    const bounds = l.padding?.bounds ??
-      k.space.map((n, d): [number, number] => [0, d === l.gather?.axis ? l.gather.size : n]);
+    // Along a gathered axis the load reads the positions in range.
+    const extents = k.space.map((n, d) => (d === l.gather?.axis ? l.gather.size : n));
+    const bounds = l.padding?.bounds ?? extents.map((n): [number, number] => [0, n]);
     if (
-      bounds.length !== rank || bounds.some(([a, b], d) => !(0 <= a && a <= b && b <= k.space[d]))
+      bounds.length !== rank || bounds.some(([a, b], d) => !(0 <= a && a <= b && b <= extents[d]))
     ) {
       problems.push(`load ${i}: padding bounds ${JSON.stringify(bounds)} outside the space`);
       return;
