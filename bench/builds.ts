@@ -430,6 +430,13 @@ function structuralCases(): EagerCase[] {
     add("pad crop", half, d, pad([-1, -3], [2, -1], [0, 0]));
     add("broadcast rows", [1024], d, broadcast(m, [1]));
     add("broadcast columns", [1024], d, broadcast(m, [0]));
+    add("permute 3,2,1,0", [16, 16, 16, 16], d, transpose([3, 2, 1, 0]));
+    add("permute 0,2,1,3", [16, 32, 16, 32], d, transpose([0, 2, 1, 3]));
+    add("permute 4,3,2,1,0", [8, 8, 8, 8, 8], d, transpose([4, 3, 2, 1, 0]));
+    add("permute 0,2,1,4,3", [8, 8, 8, 8, 16], d, transpose([0, 2, 1, 4, 3]));
+    add("permute 5,4,3,2,1,0", [6, 6, 6, 6, 6, 6], d, transpose([5, 4, 3, 2, 1, 0]));
+    add("permute 0,2,1,4,3,5", [4, 6, 6, 6, 6, 8], d, transpose([0, 2, 1, 4, 3, 5]));
+    add("permute 3,2,1,0", [2, 3, 4, 5], d, transpose([3, 2, 1, 0]));
   }
   const windows = (input: number[], window: number[]): Op => (lib, t) =>
     lib.lax.patchesTranspose(t, input, {
@@ -447,6 +454,8 @@ function structuralCases(): EagerCase[] {
     [[64, 64], [3, 3]],
     [[32, 32, 16], [3, 3, 1]],
     [[8, 16, 16, 8], [1, 3, 3, 1]],
+    [[16, 16, 16], [3, 3, 3]],
+    [[8, 8, 8, 8], [2, 2, 2, 2]],
   ];
   for (const [input, window] of geometries) {
     for (const d of ["float32", "float64"] as const) {

@@ -3,58 +3,108 @@
 
 
 export function copy_1_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      if ((n2 << 0) >= 512) {
+        memory.copy(a1_out0, a1_in0, (n2 << 0));
+        continue;
+      }
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
-        const w0 = i8x16.neg(v128.load(in0 + (i0 * s0 + i1 * s1 + i2)));
-        const w0l = i16x8.extend_low_i8x16_s(w0), w0h = i16x8.extend_high_i8x16_s(w0);
-        const t0_0 = i32x4.extend_low_i16x8_s(w0l);
-        const t0_1 = i32x4.extend_high_i16x8_s(w0l);
-        const t0_2 = i32x4.extend_low_i16x8_s(w0h);
-        const t0_3 = i32x4.extend_high_i16x8_s(w0h);
-        v128.store(out0 + (i0 * d0 + i1 * d1 + i2), i8x16.neg(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(t0_0, t0_1), i16x8.narrow_i32x4_s(t0_2, t0_3))));
+        v128.store(a1_out0 + (i2), v128.load(a1_in0 + (i2)));
       }
       for (; i2 + 4 <= n2; i2 += 4) {
-        const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(in0 + (i0 * s0 + i1 * s1 + i2)))));
-        v128.store32_lane(out0 + (i0 * d0 + i1 * d1 + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t0, i32x4.splat(1)), v128.and(t0, i32x4.splat(1))), i16x8.splat(0)), 0);
+        v128.store32_lane(a1_out0 + (i2), v128.load32_zero(a1_in0 + (i2)), 0);
       }
       for (; i2 < n2; i2++) {
-        const t0: i32 = <i32>load<u8>(in0 + (i0 * s0 + i1 * s1 + i2));
-        store<u8>(out0 + (i0 * d0 + i1 * d1 + i2), t0);
+        const t0: i32 = <i32>load<u8>(a1_in0 + (i2));
+        store<u8>(a1_out0 + (i2), t0);
       }
     }
   }
 }
-export function copy_1_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function copy_1_short(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  const tail0 = <usize>((n2 - 4) << 0);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      const i2 = 0;
+      v128.store32_lane(a1_out0 + tail0 + (i2), v128.load32_zero(a1_in0 + tail0 + (i2)), 0);
+      v128.store32_lane(a1_out0 + (i2), v128.load32_zero(a1_in0 + (i2)), 0);
+    }
+  }
+}
+export function copy_1_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
-        const t0_0 = i32x4.ne(v128.load8_splat(in0 + (i0 * s0 + i1 * s1)), i32x4.splat(0));
-        const t0_1 = i32x4.ne(v128.load8_splat(in0 + (i0 * s0 + i1 * s1)), i32x4.splat(0));
-        const t0_2 = i32x4.ne(v128.load8_splat(in0 + (i0 * s0 + i1 * s1)), i32x4.splat(0));
-        const t0_3 = i32x4.ne(v128.load8_splat(in0 + (i0 * s0 + i1 * s1)), i32x4.splat(0));
-        v128.store(out0 + (i0 * d0 + i1 * d1 + i2), i8x16.neg(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(t0_0, t0_1), i16x8.narrow_i32x4_s(t0_2, t0_3))));
+        v128.store(a1_out0 + (i2), v128.load8_splat(a1_in0 + (0)));
       }
       for (; i2 + 4 <= n2; i2 += 4) {
-        const t0 = i32x4.ne(v128.load8_splat(in0 + (i0 * s0 + i1 * s1)), i32x4.splat(0));
-        v128.store32_lane(out0 + (i0 * d0 + i1 * d1 + i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t0, i32x4.splat(1)), v128.and(t0, i32x4.splat(1))), i16x8.splat(0)), 0);
+        v128.store32_lane(a1_out0 + (i2), v128.load8_splat(a1_in0 + (0)), 0);
       }
       for (; i2 < n2; i2++) {
-        const t0: i32 = <i32>load<u8>(in0 + (i0 * s0 + i1 * s1));
-        store<u8>(out0 + (i0 * d0 + i1 * d1 + i2), t0);
+        const t0: i32 = <i32>load<u8>(a1_in0 + (0));
+        store<u8>(a1_out0 + (i2), t0);
       }
     }
   }
 }
 export function copy_1_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
   const p_in0_step = <usize>(s2 << 0);
   const p_out0_step = <usize>(d2 << 0);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      let p_in0 = in0 + (i0 * s0 + i1 * s1);
-      let p_out0 = out0 + (i0 * d0 + i1 * d1);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let p_in0 = a1_in0;
+      let p_out0 = a1_out0;
       for (let i2 = 0; i2 < n2; i2++) {
         const t0: i32 = <i32>load<u8>(p_in0 + (0));
         store<u8>(p_out0 + (0), t0);
@@ -64,63 +114,655 @@ export function copy_1_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i3
     }
   }
 }
-export function copy_4_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function copy_1_contiguous_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      let i2 = 0;
-      for (; i2 + 16 <= n2; i2 += 16) {
-        const t0_0 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2));
-        const t0_1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2), 16);
-        const t0_2 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2), 32);
-        const t0_3 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2), 48);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t0_0);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t0_1, 16);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t0_2, 32);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t0_3, 48);
-      }
-      for (; i2 + 4 <= n2; i2 += 4) {
-        const t0 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2));
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t0);
-      }
-      for (; i2 < n2; i2++) {
-        const t0: i32 = load<i32>(in0 + ((i0 * s0 + i1 * s1 + i2) << 2));
-        store<i32>(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        if ((n3 << 0) >= 512) {
+          memory.copy(a2_out0, a2_in0, (n3 << 0));
+          continue;
+        }
+        let i3 = 0;
+        for (; i3 + 16 <= n3; i3 += 16) {
+          v128.store(a2_out0 + (i3), v128.load(a2_in0 + (i3)));
+        }
+        for (; i3 + 4 <= n3; i3 += 4) {
+          v128.store32_lane(a2_out0 + (i3), v128.load32_zero(a2_in0 + (i3)), 0);
+        }
+        for (; i3 < n3; i3++) {
+          const t0: i32 = <i32>load<u8>(a2_in0 + (i3));
+          store<u8>(a2_out0 + (i3), t0);
+        }
       }
     }
   }
 }
-export function copy_4_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function copy_1_short_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  const tail0 = <usize>((n3 - 4) << 0);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        const i3 = 0;
+        v128.store32_lane(a2_out0 + tail0 + (i3), v128.load32_zero(a2_in0 + tail0 + (i3)), 0);
+        v128.store32_lane(a2_out0 + (i3), v128.load32_zero(a2_in0 + (i3)), 0);
+      }
+    }
+  }
+}
+export function copy_1_splat_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let i3 = 0;
+        for (; i3 + 16 <= n3; i3 += 16) {
+          v128.store(a2_out0 + (i3), v128.load8_splat(a2_in0 + (0)));
+        }
+        for (; i3 + 4 <= n3; i3 += 4) {
+          v128.store32_lane(a2_out0 + (i3), v128.load8_splat(a2_in0 + (0)), 0);
+        }
+        for (; i3 < n3; i3++) {
+          const t0: i32 = <i32>load<u8>(a2_in0 + (0));
+          store<u8>(a2_out0 + (i3), t0);
+        }
+      }
+    }
+  }
+}
+export function copy_1_strided_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  const p_in0_step = <usize>(s3 << 0);
+  const p_out0_step = <usize>(d3 << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let p_in0 = a2_in0;
+        let p_out0 = a2_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          const t0: i32 = <i32>load<u8>(p_in0 + (0));
+          store<u8>(p_out0 + (0), t0);
+          p_in0 += p_in0_step;
+          p_out0 += p_out0_step;
+        }
+      }
+    }
+  }
+}
+export function copy_1_contiguous_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          if ((n4 << 0) >= 512) {
+            memory.copy(a3_out0, a3_in0, (n4 << 0));
+            continue;
+          }
+          let i4 = 0;
+          for (; i4 + 16 <= n4; i4 += 16) {
+            v128.store(a3_out0 + (i4), v128.load(a3_in0 + (i4)));
+          }
+          for (; i4 + 4 <= n4; i4 += 4) {
+            v128.store32_lane(a3_out0 + (i4), v128.load32_zero(a3_in0 + (i4)), 0);
+          }
+          for (; i4 < n4; i4++) {
+            const t0: i32 = <i32>load<u8>(a3_in0 + (i4));
+            store<u8>(a3_out0 + (i4), t0);
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_1_short_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  const tail0 = <usize>((n4 - 4) << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          const i4 = 0;
+          v128.store32_lane(a3_out0 + tail0 + (i4), v128.load32_zero(a3_in0 + tail0 + (i4)), 0);
+          v128.store32_lane(a3_out0 + (i4), v128.load32_zero(a3_in0 + (i4)), 0);
+        }
+      }
+    }
+  }
+}
+export function copy_1_splat_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let i4 = 0;
+          for (; i4 + 16 <= n4; i4 += 16) {
+            v128.store(a3_out0 + (i4), v128.load8_splat(a3_in0 + (0)));
+          }
+          for (; i4 + 4 <= n4; i4 += 4) {
+            v128.store32_lane(a3_out0 + (i4), v128.load8_splat(a3_in0 + (0)), 0);
+          }
+          for (; i4 < n4; i4++) {
+            const t0: i32 = <i32>load<u8>(a3_in0 + (0));
+            store<u8>(a3_out0 + (i4), t0);
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_1_strided_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  const p_in0_step = <usize>(s4 << 0);
+  const p_out0_step = <usize>(d4 << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let p_in0 = a3_in0;
+          let p_out0 = a3_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            const t0: i32 = <i32>load<u8>(p_in0 + (0));
+            store<u8>(p_out0 + (0), t0);
+            p_in0 += p_in0_step;
+            p_out0 += p_out0_step;
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_1_contiguous_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  const st4_in0 = <usize>((s4) << 0);
+  const st4_out0 = <usize>((d4) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            if ((n5 << 0) >= 512) {
+              memory.copy(a4_out0, a4_in0, (n5 << 0));
+              continue;
+            }
+            let i5 = 0;
+            for (; i5 + 16 <= n5; i5 += 16) {
+              v128.store(a4_out0 + (i5), v128.load(a4_in0 + (i5)));
+            }
+            for (; i5 + 4 <= n5; i5 += 4) {
+              v128.store32_lane(a4_out0 + (i5), v128.load32_zero(a4_in0 + (i5)), 0);
+            }
+            for (; i5 < n5; i5++) {
+              const t0: i32 = <i32>load<u8>(a4_in0 + (i5));
+              store<u8>(a4_out0 + (i5), t0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_1_short_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  const st4_in0 = <usize>((s4) << 0);
+  const st4_out0 = <usize>((d4) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  const tail0 = <usize>((n5 - 4) << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            const i5 = 0;
+            v128.store32_lane(a4_out0 + tail0 + (i5), v128.load32_zero(a4_in0 + tail0 + (i5)), 0);
+            v128.store32_lane(a4_out0 + (i5), v128.load32_zero(a4_in0 + (i5)), 0);
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_1_splat_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  const st4_in0 = <usize>((s4) << 0);
+  const st4_out0 = <usize>((d4) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            let i5 = 0;
+            for (; i5 + 16 <= n5; i5 += 16) {
+              v128.store(a4_out0 + (i5), v128.load8_splat(a4_in0 + (0)));
+            }
+            for (; i5 + 4 <= n5; i5 += 4) {
+              v128.store32_lane(a4_out0 + (i5), v128.load8_splat(a4_in0 + (0)), 0);
+            }
+            for (; i5 < n5; i5++) {
+              const t0: i32 = <i32>load<u8>(a4_in0 + (0));
+              store<u8>(a4_out0 + (i5), t0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_1_strided_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+  const st0_in0 = <usize>((s0) << 0);
+  const st0_out0 = <usize>((d0) << 0);
+  const st1_in0 = <usize>((s1) << 0);
+  const st1_out0 = <usize>((d1) << 0);
+  const st2_in0 = <usize>((s2) << 0);
+  const st2_out0 = <usize>((d2) << 0);
+  const st3_in0 = <usize>((s3) << 0);
+  const st3_out0 = <usize>((d3) << 0);
+  const st4_in0 = <usize>((s4) << 0);
+  const st4_out0 = <usize>((d4) << 0);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 0);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 0);
+  const p_in0_step = <usize>(s5 << 0);
+  const p_out0_step = <usize>(d5 << 0);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            let p_in0 = a4_in0;
+            let p_out0 = a4_out0;
+            for (let i5 = 0; i5 < n5; i5++) {
+              const t0: i32 = <i32>load<u8>(p_in0 + (0));
+              store<u8>(p_out0 + (0), t0);
+              p_in0 += p_in0_step;
+              p_out0 += p_out0_step;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_4_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      if ((n2 << 2) >= 512) {
+        memory.copy(a1_out0, a1_in0, (n2 << 2));
+        continue;
+      }
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
-        const t0_0 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t0_1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t0_2 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t0_3 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t0_0);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t0_1, 16);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t0_2, 32);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t0_3, 48);
+        const t0_0 = v128.load(a1_in0 + ((i2) << 2));
+        const t0_1 = v128.load(a1_in0 + ((i2) << 2), 16);
+        const t0_2 = v128.load(a1_in0 + ((i2) << 2), 32);
+        const t0_3 = v128.load(a1_in0 + ((i2) << 2), 48);
+        v128.store(a1_out0 + ((i2) << 2), t0_0);
+        v128.store(a1_out0 + ((i2) << 2), t0_1, 16);
+        v128.store(a1_out0 + ((i2) << 2), t0_2, 32);
+        v128.store(a1_out0 + ((i2) << 2), t0_3, 48);
       }
       for (; i2 + 4 <= n2; i2 += 4) {
-        const t0 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t0);
+        const t0 = v128.load(a1_in0 + ((i2) << 2));
+        v128.store(a1_out0 + ((i2) << 2), t0);
       }
       for (; i2 < n2; i2++) {
-        const t0: i32 = load<i32>(in0 + ((i0 * s0 + i1 * s1) << 2));
-        store<i32>(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t0);
+        const t0: i32 = load<i32>(a1_in0 + ((i2) << 2));
+        store<i32>(a1_out0 + ((i2) << 2), t0);
+      }
+    }
+  }
+}
+export function copy_4_short(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n2 - 4) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      const i2 = 0;
+      const t0 = v128.load(a1_in0 + ((i2) << 2));
+      const t0_e = v128.load(a1_in0 + tail2 + ((i2) << 2));
+      v128.store(a1_out0 + tail2 + ((i2) << 2), t0_e);
+      v128.store(a1_out0 + ((i2) << 2), t0);
+    }
+  }
+}
+export function copy_4_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let i2 = 0;
+      for (; i2 + 16 <= n2; i2 += 16) {
+        const t0_0 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t0_1 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t0_2 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t0_3 = v128.load32_splat(a1_in0 + ((0) << 2));
+        v128.store(a1_out0 + ((i2) << 2), t0_0);
+        v128.store(a1_out0 + ((i2) << 2), t0_1, 16);
+        v128.store(a1_out0 + ((i2) << 2), t0_2, 32);
+        v128.store(a1_out0 + ((i2) << 2), t0_3, 48);
+      }
+      for (; i2 + 4 <= n2; i2 += 4) {
+        const t0 = v128.load32_splat(a1_in0 + ((0) << 2));
+        v128.store(a1_out0 + ((i2) << 2), t0);
+      }
+      for (; i2 < n2; i2++) {
+        const t0: i32 = load<i32>(a1_in0 + ((0) << 2));
+        store<i32>(a1_out0 + ((i2) << 2), t0);
       }
     }
   }
 }
 export function copy_4_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s2 << 2);
   const p_out0_step = <usize>(d2 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      let p_in0 = in0 + ((i0 * s0 + i1 * s1) << 2);
-      let p_out0 = out0 + ((i0 * d0 + i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let p_in0 = a1_in0;
+      let p_out0 = a1_out0;
       for (let i2 = 0; i2 < n2; i2++) {
         const t0: i32 = load<i32>(p_in0 + ((0) << 2));
         store<i32>(p_out0 + ((0) << 2), t0);
@@ -130,73 +772,719 @@ export function copy_4_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i3
     }
   }
 }
-export function copy_8_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function copy_4_contiguous_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      let i2 = 0;
-      for (; i2 + 16 <= n2; i2 += 16) {
-        const t0_0a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3));
-        const t0_0b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 16);
-        const t0_1a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 32);
-        const t0_1b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 48);
-        const t0_2a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 64);
-        const t0_2b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 80);
-        const t0_3a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 96);
-        const t0_3b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 112);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_0a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_0b, 16);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_1a, 32); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_1b, 48);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_2a, 64); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_2b, 80);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_3a, 96); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_3b, 112);
-      }
-      for (; i2 + 4 <= n2; i2 += 4) {
-        const t0a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3));
-        const t0b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 16);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0b, 16);
-      }
-      for (; i2 < n2; i2++) {
-        const t0: f64 = load<f64>(in0 + ((i0 * s0 + i1 * s1 + i2) << 3));
-        store<f64>(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        if ((n3 << 2) >= 512) {
+          memory.copy(a2_out0, a2_in0, (n3 << 2));
+          continue;
+        }
+        let i3 = 0;
+        for (; i3 + 16 <= n3; i3 += 16) {
+          const t0_0 = v128.load(a2_in0 + ((i3) << 2));
+          const t0_1 = v128.load(a2_in0 + ((i3) << 2), 16);
+          const t0_2 = v128.load(a2_in0 + ((i3) << 2), 32);
+          const t0_3 = v128.load(a2_in0 + ((i3) << 2), 48);
+          v128.store(a2_out0 + ((i3) << 2), t0_0);
+          v128.store(a2_out0 + ((i3) << 2), t0_1, 16);
+          v128.store(a2_out0 + ((i3) << 2), t0_2, 32);
+          v128.store(a2_out0 + ((i3) << 2), t0_3, 48);
+        }
+        for (; i3 + 4 <= n3; i3 += 4) {
+          const t0 = v128.load(a2_in0 + ((i3) << 2));
+          v128.store(a2_out0 + ((i3) << 2), t0);
+        }
+        for (; i3 < n3; i3++) {
+          const t0: i32 = load<i32>(a2_in0 + ((i3) << 2));
+          store<i32>(a2_out0 + ((i3) << 2), t0);
+        }
       }
     }
   }
 }
-export function copy_8_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function copy_4_short_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n3 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        const i3 = 0;
+        const t0 = v128.load(a2_in0 + ((i3) << 2));
+        const t0_e = v128.load(a2_in0 + tail2 + ((i3) << 2));
+        v128.store(a2_out0 + tail2 + ((i3) << 2), t0_e);
+        v128.store(a2_out0 + ((i3) << 2), t0);
+      }
+    }
+  }
+}
+export function copy_4_splat_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let i3 = 0;
+        for (; i3 + 16 <= n3; i3 += 16) {
+          const t0_0 = v128.load32_splat(a2_in0 + ((0) << 2));
+          const t0_1 = v128.load32_splat(a2_in0 + ((0) << 2));
+          const t0_2 = v128.load32_splat(a2_in0 + ((0) << 2));
+          const t0_3 = v128.load32_splat(a2_in0 + ((0) << 2));
+          v128.store(a2_out0 + ((i3) << 2), t0_0);
+          v128.store(a2_out0 + ((i3) << 2), t0_1, 16);
+          v128.store(a2_out0 + ((i3) << 2), t0_2, 32);
+          v128.store(a2_out0 + ((i3) << 2), t0_3, 48);
+        }
+        for (; i3 + 4 <= n3; i3 += 4) {
+          const t0 = v128.load32_splat(a2_in0 + ((0) << 2));
+          v128.store(a2_out0 + ((i3) << 2), t0);
+        }
+        for (; i3 < n3; i3++) {
+          const t0: i32 = load<i32>(a2_in0 + ((0) << 2));
+          store<i32>(a2_out0 + ((i3) << 2), t0);
+        }
+      }
+    }
+  }
+}
+export function copy_4_strided_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  const p_in0_step = <usize>(s3 << 2);
+  const p_out0_step = <usize>(d3 << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let p_in0 = a2_in0;
+        let p_out0 = a2_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          const t0: i32 = load<i32>(p_in0 + ((0) << 2));
+          store<i32>(p_out0 + ((0) << 2), t0);
+          p_in0 += p_in0_step;
+          p_out0 += p_out0_step;
+        }
+      }
+    }
+  }
+}
+export function copy_4_contiguous_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          if ((n4 << 2) >= 512) {
+            memory.copy(a3_out0, a3_in0, (n4 << 2));
+            continue;
+          }
+          let i4 = 0;
+          for (; i4 + 16 <= n4; i4 += 16) {
+            const t0_0 = v128.load(a3_in0 + ((i4) << 2));
+            const t0_1 = v128.load(a3_in0 + ((i4) << 2), 16);
+            const t0_2 = v128.load(a3_in0 + ((i4) << 2), 32);
+            const t0_3 = v128.load(a3_in0 + ((i4) << 2), 48);
+            v128.store(a3_out0 + ((i4) << 2), t0_0);
+            v128.store(a3_out0 + ((i4) << 2), t0_1, 16);
+            v128.store(a3_out0 + ((i4) << 2), t0_2, 32);
+            v128.store(a3_out0 + ((i4) << 2), t0_3, 48);
+          }
+          for (; i4 + 4 <= n4; i4 += 4) {
+            const t0 = v128.load(a3_in0 + ((i4) << 2));
+            v128.store(a3_out0 + ((i4) << 2), t0);
+          }
+          for (; i4 < n4; i4++) {
+            const t0: i32 = load<i32>(a3_in0 + ((i4) << 2));
+            store<i32>(a3_out0 + ((i4) << 2), t0);
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_4_short_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n4 - 4) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          const i4 = 0;
+          const t0 = v128.load(a3_in0 + ((i4) << 2));
+          const t0_e = v128.load(a3_in0 + tail2 + ((i4) << 2));
+          v128.store(a3_out0 + tail2 + ((i4) << 2), t0_e);
+          v128.store(a3_out0 + ((i4) << 2), t0);
+        }
+      }
+    }
+  }
+}
+export function copy_4_splat_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let i4 = 0;
+          for (; i4 + 16 <= n4; i4 += 16) {
+            const t0_0 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t0_1 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t0_2 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t0_3 = v128.load32_splat(a3_in0 + ((0) << 2));
+            v128.store(a3_out0 + ((i4) << 2), t0_0);
+            v128.store(a3_out0 + ((i4) << 2), t0_1, 16);
+            v128.store(a3_out0 + ((i4) << 2), t0_2, 32);
+            v128.store(a3_out0 + ((i4) << 2), t0_3, 48);
+          }
+          for (; i4 + 4 <= n4; i4 += 4) {
+            const t0 = v128.load32_splat(a3_in0 + ((0) << 2));
+            v128.store(a3_out0 + ((i4) << 2), t0);
+          }
+          for (; i4 < n4; i4++) {
+            const t0: i32 = load<i32>(a3_in0 + ((0) << 2));
+            store<i32>(a3_out0 + ((i4) << 2), t0);
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_4_strided_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  const p_in0_step = <usize>(s4 << 2);
+  const p_out0_step = <usize>(d4 << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let p_in0 = a3_in0;
+          let p_out0 = a3_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            const t0: i32 = load<i32>(p_in0 + ((0) << 2));
+            store<i32>(p_out0 + ((0) << 2), t0);
+            p_in0 += p_in0_step;
+            p_out0 += p_out0_step;
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_4_contiguous_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_out0 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            if ((n5 << 2) >= 512) {
+              memory.copy(a4_out0, a4_in0, (n5 << 2));
+              continue;
+            }
+            let i5 = 0;
+            for (; i5 + 16 <= n5; i5 += 16) {
+              const t0_0 = v128.load(a4_in0 + ((i5) << 2));
+              const t0_1 = v128.load(a4_in0 + ((i5) << 2), 16);
+              const t0_2 = v128.load(a4_in0 + ((i5) << 2), 32);
+              const t0_3 = v128.load(a4_in0 + ((i5) << 2), 48);
+              v128.store(a4_out0 + ((i5) << 2), t0_0);
+              v128.store(a4_out0 + ((i5) << 2), t0_1, 16);
+              v128.store(a4_out0 + ((i5) << 2), t0_2, 32);
+              v128.store(a4_out0 + ((i5) << 2), t0_3, 48);
+            }
+            for (; i5 + 4 <= n5; i5 += 4) {
+              const t0 = v128.load(a4_in0 + ((i5) << 2));
+              v128.store(a4_out0 + ((i5) << 2), t0);
+            }
+            for (; i5 < n5; i5++) {
+              const t0: i32 = load<i32>(a4_in0 + ((i5) << 2));
+              store<i32>(a4_out0 + ((i5) << 2), t0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_4_short_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_out0 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n5 - 4) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            const i5 = 0;
+            const t0 = v128.load(a4_in0 + ((i5) << 2));
+            const t0_e = v128.load(a4_in0 + tail2 + ((i5) << 2));
+            v128.store(a4_out0 + tail2 + ((i5) << 2), t0_e);
+            v128.store(a4_out0 + ((i5) << 2), t0);
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_4_splat_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_out0 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            let i5 = 0;
+            for (; i5 + 16 <= n5; i5 += 16) {
+              const t0_0 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t0_1 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t0_2 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t0_3 = v128.load32_splat(a4_in0 + ((0) << 2));
+              v128.store(a4_out0 + ((i5) << 2), t0_0);
+              v128.store(a4_out0 + ((i5) << 2), t0_1, 16);
+              v128.store(a4_out0 + ((i5) << 2), t0_2, 32);
+              v128.store(a4_out0 + ((i5) << 2), t0_3, 48);
+            }
+            for (; i5 + 4 <= n5; i5 += 4) {
+              const t0 = v128.load32_splat(a4_in0 + ((0) << 2));
+              v128.store(a4_out0 + ((i5) << 2), t0);
+            }
+            for (; i5 < n5; i5++) {
+              const t0: i32 = load<i32>(a4_in0 + ((0) << 2));
+              store<i32>(a4_out0 + ((i5) << 2), t0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_4_strided_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_out0 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_out0 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_out0 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_out0 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_out0 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 2);
+  const p_in0_step = <usize>(s5 << 2);
+  const p_out0_step = <usize>(d5 << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            let p_in0 = a4_in0;
+            let p_out0 = a4_out0;
+            for (let i5 = 0; i5 < n5; i5++) {
+              const t0: i32 = load<i32>(p_in0 + ((0) << 2));
+              store<i32>(p_out0 + ((0) << 2), t0);
+              p_in0 += p_in0_step;
+              p_out0 += p_out0_step;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_8_contiguous(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      if ((n2 << 3) >= 512) {
+        memory.copy(a1_out0, a1_in0, (n2 << 3));
+        continue;
+      }
       let i2 = 0;
       for (; i2 + 16 <= n2; i2 += 16) {
-        const t0_0a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t0_0b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t0_1a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t0_1b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t0_2a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t0_2b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t0_3a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t0_3b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_0a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_0b, 16);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_1a, 32); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_1b, 48);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_2a, 64); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_2b, 80);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_3a, 96); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0_3b, 112);
+        const t0_0a = v128.load(a1_in0 + ((i2) << 3));
+        const t0_0b = v128.load(a1_in0 + ((i2) << 3), 16);
+        const t0_1a = v128.load(a1_in0 + ((i2) << 3), 32);
+        const t0_1b = v128.load(a1_in0 + ((i2) << 3), 48);
+        const t0_2a = v128.load(a1_in0 + ((i2) << 3), 64);
+        const t0_2b = v128.load(a1_in0 + ((i2) << 3), 80);
+        const t0_3a = v128.load(a1_in0 + ((i2) << 3), 96);
+        const t0_3b = v128.load(a1_in0 + ((i2) << 3), 112);
+        v128.store(a1_out0 + ((i2) << 3), t0_0a); v128.store(a1_out0 + ((i2) << 3), t0_0b, 16);
+        v128.store(a1_out0 + ((i2) << 3), t0_1a, 32); v128.store(a1_out0 + ((i2) << 3), t0_1b, 48);
+        v128.store(a1_out0 + ((i2) << 3), t0_2a, 64); v128.store(a1_out0 + ((i2) << 3), t0_2b, 80);
+        v128.store(a1_out0 + ((i2) << 3), t0_3a, 96); v128.store(a1_out0 + ((i2) << 3), t0_3b, 112);
       }
       for (; i2 + 4 <= n2; i2 += 4) {
-        const t0a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t0b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0b, 16);
+        const t0a = v128.load(a1_in0 + ((i2) << 3));
+        const t0b = v128.load(a1_in0 + ((i2) << 3), 16);
+        v128.store(a1_out0 + ((i2) << 3), t0a); v128.store(a1_out0 + ((i2) << 3), t0b, 16);
       }
       for (; i2 < n2; i2++) {
-        const t0: f64 = load<f64>(in0 + ((i0 * s0 + i1 * s1) << 3));
-        store<f64>(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t0);
+        const t0: f64 = load<f64>(a1_in0 + ((i2) << 3));
+        store<f64>(a1_out0 + ((i2) << 3), t0);
+      }
+    }
+  }
+}
+export function copy_8_short(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n2 - 2) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      const i2 = 0;
+      const t0a = v128.load(a1_in0 + ((i2) << 3));
+      const t0_ea = v128.load(a1_in0 + tail3 + ((i2) << 3));
+      v128.store(a1_out0 + tail3 + ((i2) << 3), t0_ea);
+      v128.store(a1_out0 + ((i2) << 3), t0a);
+    }
+  }
+}
+export function copy_8_splat(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let i2 = 0;
+      for (; i2 + 16 <= n2; i2 += 16) {
+        const t0_0a = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t0_0b = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t0_1a = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t0_1b = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t0_2a = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t0_2b = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t0_3a = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t0_3b = v128.load64_splat(a1_in0 + ((0) << 3));
+        v128.store(a1_out0 + ((i2) << 3), t0_0a); v128.store(a1_out0 + ((i2) << 3), t0_0b, 16);
+        v128.store(a1_out0 + ((i2) << 3), t0_1a, 32); v128.store(a1_out0 + ((i2) << 3), t0_1b, 48);
+        v128.store(a1_out0 + ((i2) << 3), t0_2a, 64); v128.store(a1_out0 + ((i2) << 3), t0_2b, 80);
+        v128.store(a1_out0 + ((i2) << 3), t0_3a, 96); v128.store(a1_out0 + ((i2) << 3), t0_3b, 112);
+      }
+      for (; i2 + 4 <= n2; i2 += 4) {
+        const t0a = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t0b = v128.load64_splat(a1_in0 + ((0) << 3));
+        v128.store(a1_out0 + ((i2) << 3), t0a); v128.store(a1_out0 + ((i2) << 3), t0b, 16);
+      }
+      for (; i2 < n2; i2++) {
+        const t0: f64 = load<f64>(a1_in0 + ((0) << 3));
+        store<f64>(a1_out0 + ((i2) << 3), t0);
       }
     }
   }
 }
 export function copy_8_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
   const p_in0_step = <usize>(s2 << 3);
   const p_out0_step = <usize>(d2 << 3);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      let p_in0 = in0 + ((i0 * s0 + i1 * s1) << 3);
-      let p_out0 = out0 + ((i0 * d0 + i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let p_in0 = a1_in0;
+      let p_out0 = a1_out0;
       for (let i2 = 0; i2 < n2; i2++) {
         const t0: f64 = load<f64>(p_in0 + ((0) << 3));
         store<f64>(p_out0 + ((0) << 3), t0);
@@ -206,651 +1494,3268 @@ export function copy_8_strided(in0: usize, out0: usize, lo: i32, hi: i32, n1: i3
     }
   }
 }
-export function accumulate_f32_contiguous(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function copy_8_contiguous_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      let i2 = 0;
-      for (; i2 + 16 <= n2; i2 += 16) {
-        const t0_0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2));
-        const t1_0 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2));
-        const t2_0 = f32x4.add(t0_0, t1_0);
-        const t0_1 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2), 16);
-        const t1_1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2), 16);
-        const t2_1 = f32x4.add(t0_1, t1_1);
-        const t0_2 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2), 32);
-        const t1_2 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2), 32);
-        const t2_2 = f32x4.add(t0_2, t1_2);
-        const t0_3 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2), 48);
-        const t1_3 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2), 48);
-        const t2_3 = f32x4.add(t0_3, t1_3);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_0);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_1, 16);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_2, 32);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_3, 48);
-      }
-      for (; i2 + 4 <= n2; i2 += 4) {
-        const t0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2));
-        const t1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2));
-        const t2 = f32x4.add(t0, t1);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2);
-      }
-      for (; i2 < n2; i2++) {
-        const t0: f32 = load<f32>(in1 + ((i0 * d0 + i1 * d1 + i2) << 2));
-        const t1: f32 = load<f32>(in0 + ((i0 * s0 + i1 * s1 + i2) << 2));
-        const t2: f32 = (t0 + t1);
-        store<f32>(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        if ((n3 << 3) >= 512) {
+          memory.copy(a2_out0, a2_in0, (n3 << 3));
+          continue;
+        }
+        let i3 = 0;
+        for (; i3 + 16 <= n3; i3 += 16) {
+          const t0_0a = v128.load(a2_in0 + ((i3) << 3));
+          const t0_0b = v128.load(a2_in0 + ((i3) << 3), 16);
+          const t0_1a = v128.load(a2_in0 + ((i3) << 3), 32);
+          const t0_1b = v128.load(a2_in0 + ((i3) << 3), 48);
+          const t0_2a = v128.load(a2_in0 + ((i3) << 3), 64);
+          const t0_2b = v128.load(a2_in0 + ((i3) << 3), 80);
+          const t0_3a = v128.load(a2_in0 + ((i3) << 3), 96);
+          const t0_3b = v128.load(a2_in0 + ((i3) << 3), 112);
+          v128.store(a2_out0 + ((i3) << 3), t0_0a); v128.store(a2_out0 + ((i3) << 3), t0_0b, 16);
+          v128.store(a2_out0 + ((i3) << 3), t0_1a, 32); v128.store(a2_out0 + ((i3) << 3), t0_1b, 48);
+          v128.store(a2_out0 + ((i3) << 3), t0_2a, 64); v128.store(a2_out0 + ((i3) << 3), t0_2b, 80);
+          v128.store(a2_out0 + ((i3) << 3), t0_3a, 96); v128.store(a2_out0 + ((i3) << 3), t0_3b, 112);
+        }
+        for (; i3 + 4 <= n3; i3 += 4) {
+          const t0a = v128.load(a2_in0 + ((i3) << 3));
+          const t0b = v128.load(a2_in0 + ((i3) << 3), 16);
+          v128.store(a2_out0 + ((i3) << 3), t0a); v128.store(a2_out0 + ((i3) << 3), t0b, 16);
+        }
+        for (; i3 < n3; i3++) {
+          const t0: f64 = load<f64>(a2_in0 + ((i3) << 3));
+          store<f64>(a2_out0 + ((i3) << 3), t0);
+        }
       }
     }
   }
 }
-export function accumulate_f32_splat(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function copy_8_short_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n3 - 2) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
     for (let i1 = 0; i1 < n1; i1++) {
-      let i2 = 0;
-      for (; i2 + 16 <= n2; i2 += 16) {
-        const t0_0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2));
-        const t1_0 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t2_0 = f32x4.add(t0_0, t1_0);
-        const t0_1 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2), 16);
-        const t1_1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t2_1 = f32x4.add(t0_1, t1_1);
-        const t0_2 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2), 32);
-        const t1_2 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t2_2 = f32x4.add(t0_2, t1_2);
-        const t0_3 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2), 48);
-        const t1_3 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t2_3 = f32x4.add(t0_3, t1_3);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_0);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_1, 16);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_2, 32);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_3, 48);
-      }
-      for (; i2 + 4 <= n2; i2 += 4) {
-        const t0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2));
-        const t1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t2 = f32x4.add(t0, t1);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2);
-      }
-      for (; i2 < n2; i2++) {
-        const t0: f32 = load<f32>(in1 + ((i0 * d0 + i1 * d1 + i2) << 2));
-        const t1: f32 = load<f32>(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t2: f32 = (t0 + t1);
-        store<f32>(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2);
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        const i3 = 0;
+        const t0a = v128.load(a2_in0 + ((i3) << 3));
+        const t0_ea = v128.load(a2_in0 + tail3 + ((i3) << 3));
+        v128.store(a2_out0 + tail3 + ((i3) << 3), t0_ea);
+        v128.store(a2_out0 + ((i3) << 3), t0a);
       }
     }
   }
 }
-export function accumulate_f32_strided(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function copy_8_splat_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let i3 = 0;
+        for (; i3 + 16 <= n3; i3 += 16) {
+          const t0_0a = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t0_0b = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t0_1a = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t0_1b = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t0_2a = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t0_2b = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t0_3a = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t0_3b = v128.load64_splat(a2_in0 + ((0) << 3));
+          v128.store(a2_out0 + ((i3) << 3), t0_0a); v128.store(a2_out0 + ((i3) << 3), t0_0b, 16);
+          v128.store(a2_out0 + ((i3) << 3), t0_1a, 32); v128.store(a2_out0 + ((i3) << 3), t0_1b, 48);
+          v128.store(a2_out0 + ((i3) << 3), t0_2a, 64); v128.store(a2_out0 + ((i3) << 3), t0_2b, 80);
+          v128.store(a2_out0 + ((i3) << 3), t0_3a, 96); v128.store(a2_out0 + ((i3) << 3), t0_3b, 112);
+        }
+        for (; i3 + 4 <= n3; i3 += 4) {
+          const t0a = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t0b = v128.load64_splat(a2_in0 + ((0) << 3));
+          v128.store(a2_out0 + ((i3) << 3), t0a); v128.store(a2_out0 + ((i3) << 3), t0b, 16);
+        }
+        for (; i3 < n3; i3++) {
+          const t0: f64 = load<f64>(a2_in0 + ((0) << 3));
+          store<f64>(a2_out0 + ((i3) << 3), t0);
+        }
+      }
+    }
+  }
+}
+export function copy_8_strided_r4(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  const p_in0_step = <usize>(s3 << 3);
+  const p_out0_step = <usize>(d3 << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let p_in0 = a2_in0;
+        let p_out0 = a2_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          const t0: f64 = load<f64>(p_in0 + ((0) << 3));
+          store<f64>(p_out0 + ((0) << 3), t0);
+          p_in0 += p_in0_step;
+          p_out0 += p_out0_step;
+        }
+      }
+    }
+  }
+}
+export function copy_8_contiguous_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          if ((n4 << 3) >= 512) {
+            memory.copy(a3_out0, a3_in0, (n4 << 3));
+            continue;
+          }
+          let i4 = 0;
+          for (; i4 + 16 <= n4; i4 += 16) {
+            const t0_0a = v128.load(a3_in0 + ((i4) << 3));
+            const t0_0b = v128.load(a3_in0 + ((i4) << 3), 16);
+            const t0_1a = v128.load(a3_in0 + ((i4) << 3), 32);
+            const t0_1b = v128.load(a3_in0 + ((i4) << 3), 48);
+            const t0_2a = v128.load(a3_in0 + ((i4) << 3), 64);
+            const t0_2b = v128.load(a3_in0 + ((i4) << 3), 80);
+            const t0_3a = v128.load(a3_in0 + ((i4) << 3), 96);
+            const t0_3b = v128.load(a3_in0 + ((i4) << 3), 112);
+            v128.store(a3_out0 + ((i4) << 3), t0_0a); v128.store(a3_out0 + ((i4) << 3), t0_0b, 16);
+            v128.store(a3_out0 + ((i4) << 3), t0_1a, 32); v128.store(a3_out0 + ((i4) << 3), t0_1b, 48);
+            v128.store(a3_out0 + ((i4) << 3), t0_2a, 64); v128.store(a3_out0 + ((i4) << 3), t0_2b, 80);
+            v128.store(a3_out0 + ((i4) << 3), t0_3a, 96); v128.store(a3_out0 + ((i4) << 3), t0_3b, 112);
+          }
+          for (; i4 + 4 <= n4; i4 += 4) {
+            const t0a = v128.load(a3_in0 + ((i4) << 3));
+            const t0b = v128.load(a3_in0 + ((i4) << 3), 16);
+            v128.store(a3_out0 + ((i4) << 3), t0a); v128.store(a3_out0 + ((i4) << 3), t0b, 16);
+          }
+          for (; i4 < n4; i4++) {
+            const t0: f64 = load<f64>(a3_in0 + ((i4) << 3));
+            store<f64>(a3_out0 + ((i4) << 3), t0);
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_8_short_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n4 - 2) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          const i4 = 0;
+          const t0a = v128.load(a3_in0 + ((i4) << 3));
+          const t0_ea = v128.load(a3_in0 + tail3 + ((i4) << 3));
+          v128.store(a3_out0 + tail3 + ((i4) << 3), t0_ea);
+          v128.store(a3_out0 + ((i4) << 3), t0a);
+        }
+      }
+    }
+  }
+}
+export function copy_8_splat_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let i4 = 0;
+          for (; i4 + 16 <= n4; i4 += 16) {
+            const t0_0a = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t0_0b = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t0_1a = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t0_1b = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t0_2a = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t0_2b = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t0_3a = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t0_3b = v128.load64_splat(a3_in0 + ((0) << 3));
+            v128.store(a3_out0 + ((i4) << 3), t0_0a); v128.store(a3_out0 + ((i4) << 3), t0_0b, 16);
+            v128.store(a3_out0 + ((i4) << 3), t0_1a, 32); v128.store(a3_out0 + ((i4) << 3), t0_1b, 48);
+            v128.store(a3_out0 + ((i4) << 3), t0_2a, 64); v128.store(a3_out0 + ((i4) << 3), t0_2b, 80);
+            v128.store(a3_out0 + ((i4) << 3), t0_3a, 96); v128.store(a3_out0 + ((i4) << 3), t0_3b, 112);
+          }
+          for (; i4 + 4 <= n4; i4 += 4) {
+            const t0a = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t0b = v128.load64_splat(a3_in0 + ((0) << 3));
+            v128.store(a3_out0 + ((i4) << 3), t0a); v128.store(a3_out0 + ((i4) << 3), t0b, 16);
+          }
+          for (; i4 < n4; i4++) {
+            const t0: f64 = load<f64>(a3_in0 + ((0) << 3));
+            store<f64>(a3_out0 + ((i4) << 3), t0);
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_8_strided_r5(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  const p_in0_step = <usize>(s4 << 3);
+  const p_out0_step = <usize>(d4 << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let p_in0 = a3_in0;
+          let p_out0 = a3_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            const t0: f64 = load<f64>(p_in0 + ((0) << 3));
+            store<f64>(p_out0 + ((0) << 3), t0);
+            p_in0 += p_in0_step;
+            p_out0 += p_out0_step;
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_8_contiguous_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_out0 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            if ((n5 << 3) >= 512) {
+              memory.copy(a4_out0, a4_in0, (n5 << 3));
+              continue;
+            }
+            let i5 = 0;
+            for (; i5 + 16 <= n5; i5 += 16) {
+              const t0_0a = v128.load(a4_in0 + ((i5) << 3));
+              const t0_0b = v128.load(a4_in0 + ((i5) << 3), 16);
+              const t0_1a = v128.load(a4_in0 + ((i5) << 3), 32);
+              const t0_1b = v128.load(a4_in0 + ((i5) << 3), 48);
+              const t0_2a = v128.load(a4_in0 + ((i5) << 3), 64);
+              const t0_2b = v128.load(a4_in0 + ((i5) << 3), 80);
+              const t0_3a = v128.load(a4_in0 + ((i5) << 3), 96);
+              const t0_3b = v128.load(a4_in0 + ((i5) << 3), 112);
+              v128.store(a4_out0 + ((i5) << 3), t0_0a); v128.store(a4_out0 + ((i5) << 3), t0_0b, 16);
+              v128.store(a4_out0 + ((i5) << 3), t0_1a, 32); v128.store(a4_out0 + ((i5) << 3), t0_1b, 48);
+              v128.store(a4_out0 + ((i5) << 3), t0_2a, 64); v128.store(a4_out0 + ((i5) << 3), t0_2b, 80);
+              v128.store(a4_out0 + ((i5) << 3), t0_3a, 96); v128.store(a4_out0 + ((i5) << 3), t0_3b, 112);
+            }
+            for (; i5 + 4 <= n5; i5 += 4) {
+              const t0a = v128.load(a4_in0 + ((i5) << 3));
+              const t0b = v128.load(a4_in0 + ((i5) << 3), 16);
+              v128.store(a4_out0 + ((i5) << 3), t0a); v128.store(a4_out0 + ((i5) << 3), t0b, 16);
+            }
+            for (; i5 < n5; i5++) {
+              const t0: f64 = load<f64>(a4_in0 + ((i5) << 3));
+              store<f64>(a4_out0 + ((i5) << 3), t0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_8_short_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_out0 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n5 - 2) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            const i5 = 0;
+            const t0a = v128.load(a4_in0 + ((i5) << 3));
+            const t0_ea = v128.load(a4_in0 + tail3 + ((i5) << 3));
+            v128.store(a4_out0 + tail3 + ((i5) << 3), t0_ea);
+            v128.store(a4_out0 + ((i5) << 3), t0a);
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_8_splat_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_out0 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            let i5 = 0;
+            for (; i5 + 16 <= n5; i5 += 16) {
+              const t0_0a = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t0_0b = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t0_1a = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t0_1b = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t0_2a = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t0_2b = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t0_3a = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t0_3b = v128.load64_splat(a4_in0 + ((0) << 3));
+              v128.store(a4_out0 + ((i5) << 3), t0_0a); v128.store(a4_out0 + ((i5) << 3), t0_0b, 16);
+              v128.store(a4_out0 + ((i5) << 3), t0_1a, 32); v128.store(a4_out0 + ((i5) << 3), t0_1b, 48);
+              v128.store(a4_out0 + ((i5) << 3), t0_2a, 64); v128.store(a4_out0 + ((i5) << 3), t0_2b, 80);
+              v128.store(a4_out0 + ((i5) << 3), t0_3a, 96); v128.store(a4_out0 + ((i5) << 3), t0_3b, 112);
+            }
+            for (; i5 + 4 <= n5; i5 += 4) {
+              const t0a = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t0b = v128.load64_splat(a4_in0 + ((0) << 3));
+              v128.store(a4_out0 + ((i5) << 3), t0a); v128.store(a4_out0 + ((i5) << 3), t0b, 16);
+            }
+            for (; i5 < n5; i5++) {
+              const t0: f64 = load<f64>(a4_in0 + ((0) << 3));
+              store<f64>(a4_out0 + ((i5) << 3), t0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function copy_8_strided_r6(in0: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_out0 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_out0 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_out0 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_out0 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_out0 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_out0 = out0 + <usize>(((lo - 1) * d0) << 3);
+  const p_in0_step = <usize>(s5 << 3);
+  const p_out0_step = <usize>(d5 << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_out0 += st0_out0;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_out0 = a0_out0 - st1_out0;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_out0 += st1_out0;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_out0 = a1_out0 - st2_out0;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_out0 += st2_out0;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_out0 = a2_out0 - st3_out0;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_out0 += st3_out0;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_out0 = a3_out0 - st4_out0;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_out0 += st4_out0;
+            let p_in0 = a4_in0;
+            let p_out0 = a4_out0;
+            for (let i5 = 0; i5 < n5; i5++) {
+              const t0: f64 = load<f64>(p_in0 + ((0) << 3));
+              store<f64>(p_out0 + ((0) << 3), t0);
+              p_in0 += p_in0_step;
+              p_out0 += p_out0_step;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f32_contiguous(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let i2 = 0;
+      for (; i2 + 16 <= n2; i2 += 16) {
+        const t0_0 = v128.load(a1_in1 + ((i2) << 2));
+        const t1_0 = v128.load(a1_in0 + ((i2) << 2));
+        const t2_0 = f32x4.add(t0_0, t1_0);
+        const t0_1 = v128.load(a1_in1 + ((i2) << 2), 16);
+        const t1_1 = v128.load(a1_in0 + ((i2) << 2), 16);
+        const t2_1 = f32x4.add(t0_1, t1_1);
+        const t0_2 = v128.load(a1_in1 + ((i2) << 2), 32);
+        const t1_2 = v128.load(a1_in0 + ((i2) << 2), 32);
+        const t2_2 = f32x4.add(t0_2, t1_2);
+        const t0_3 = v128.load(a1_in1 + ((i2) << 2), 48);
+        const t1_3 = v128.load(a1_in0 + ((i2) << 2), 48);
+        const t2_3 = f32x4.add(t0_3, t1_3);
+        v128.store(a1_in1 + ((i2) << 2), t2_0);
+        v128.store(a1_in1 + ((i2) << 2), t2_1, 16);
+        v128.store(a1_in1 + ((i2) << 2), t2_2, 32);
+        v128.store(a1_in1 + ((i2) << 2), t2_3, 48);
+      }
+      for (; i2 + 4 <= n2; i2 += 4) {
+        const t0 = v128.load(a1_in1 + ((i2) << 2));
+        const t1 = v128.load(a1_in0 + ((i2) << 2));
+        const t2 = f32x4.add(t0, t1);
+        v128.store(a1_in1 + ((i2) << 2), t2);
+      }
+      for (; i2 < n2; i2++) {
+        const t0: f32 = load<f32>(a1_in1 + ((i2) << 2));
+        const t1: f32 = load<f32>(a1_in0 + ((i2) << 2));
+        const t2: f32 = (t0 + t1);
+        store<f32>(a1_in1 + ((i2) << 2), t2);
+      }
+    }
+  }
+}
+export function accumulate_f32_short(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n2 - 4) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      const i2 = 0;
+      const t0 = v128.load(a1_in1 + ((i2) << 2));
+      const t1 = v128.load(a1_in0 + ((i2) << 2));
+      const t2 = f32x4.add(t0, t1);
+      const t0_e = v128.load(a1_in1 + tail2 + ((i2) << 2));
+      const t1_e = v128.load(a1_in0 + tail2 + ((i2) << 2));
+      const t2_e = f32x4.add(t0_e, t1_e);
+      v128.store(a1_in1 + tail2 + ((i2) << 2), t2_e);
+      v128.store(a1_in1 + ((i2) << 2), t2);
+    }
+  }
+}
+export function accumulate_f32_splat(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let i2 = 0;
+      for (; i2 + 16 <= n2; i2 += 16) {
+        const t0_0 = v128.load(a1_in1 + ((i2) << 2));
+        const t1_0 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t2_0 = f32x4.add(t0_0, t1_0);
+        const t0_1 = v128.load(a1_in1 + ((i2) << 2), 16);
+        const t1_1 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t2_1 = f32x4.add(t0_1, t1_1);
+        const t0_2 = v128.load(a1_in1 + ((i2) << 2), 32);
+        const t1_2 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t2_2 = f32x4.add(t0_2, t1_2);
+        const t0_3 = v128.load(a1_in1 + ((i2) << 2), 48);
+        const t1_3 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t2_3 = f32x4.add(t0_3, t1_3);
+        v128.store(a1_in1 + ((i2) << 2), t2_0);
+        v128.store(a1_in1 + ((i2) << 2), t2_1, 16);
+        v128.store(a1_in1 + ((i2) << 2), t2_2, 32);
+        v128.store(a1_in1 + ((i2) << 2), t2_3, 48);
+      }
+      for (; i2 + 4 <= n2; i2 += 4) {
+        const t0 = v128.load(a1_in1 + ((i2) << 2));
+        const t1 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t2 = f32x4.add(t0, t1);
+        v128.store(a1_in1 + ((i2) << 2), t2);
+      }
+      for (; i2 < n2; i2++) {
+        const t0: f32 = load<f32>(a1_in1 + ((i2) << 2));
+        const t1: f32 = load<f32>(a1_in0 + ((0) << 2));
+        const t2: f32 = (t0 + t1);
+        store<f32>(a1_in1 + ((i2) << 2), t2);
+      }
+    }
+  }
+}
+export function accumulate_f32_strided(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s2 << 2);
   const p_in1_step = <usize>(d2 << 2);
-  const p_out0_step = <usize>(d2 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      let p_in0 = in0 + ((i0 * s0 + i1 * s1) << 2);
-      let p_in1 = in1 + ((i0 * d0 + i1 * d1) << 2);
-      let p_out0 = out0 + ((i0 * d0 + i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let p_in0 = a1_in0;
+      let p_in1 = a1_in1;
       for (let i2 = 0; i2 < n2; i2++) {
         const t0: f32 = load<f32>(p_in1 + ((0) << 2));
         const t1: f32 = load<f32>(p_in0 + ((0) << 2));
         const t2: f32 = (t0 + t1);
-        store<f32>(p_out0 + ((0) << 2), t2);
+        store<f32>(p_in1 + ((0) << 2), t2);
         p_in0 += p_in0_step;
         p_in1 += p_in1_step;
-        p_out0 += p_out0_step;
       }
     }
   }
 }
-export function accumulate_f32_contiguous_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_f32_contiguous_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
-          const t0_0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
-          const t1_0 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2));
+          const t0_0 = v128.load(a2_in1 + ((i3) << 2));
+          const t1_0 = v128.load(a2_in0 + ((i3) << 2));
           const t2_0 = f32x4.add(t0_0, t1_0);
-          const t0_1 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 16);
-          const t1_1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2), 16);
+          const t0_1 = v128.load(a2_in1 + ((i3) << 2), 16);
+          const t1_1 = v128.load(a2_in0 + ((i3) << 2), 16);
           const t2_1 = f32x4.add(t0_1, t1_1);
-          const t0_2 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 32);
-          const t1_2 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2), 32);
+          const t0_2 = v128.load(a2_in1 + ((i3) << 2), 32);
+          const t1_2 = v128.load(a2_in0 + ((i3) << 2), 32);
           const t2_2 = f32x4.add(t0_2, t1_2);
-          const t0_3 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 48);
-          const t1_3 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2), 48);
+          const t0_3 = v128.load(a2_in1 + ((i3) << 2), 48);
+          const t1_3 = v128.load(a2_in0 + ((i3) << 2), 48);
           const t2_3 = f32x4.add(t0_3, t1_3);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_0);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_1, 16);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_2, 32);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_3, 48);
+          v128.store(a2_in1 + ((i3) << 2), t2_0);
+          v128.store(a2_in1 + ((i3) << 2), t2_1, 16);
+          v128.store(a2_in1 + ((i3) << 2), t2_2, 32);
+          v128.store(a2_in1 + ((i3) << 2), t2_3, 48);
         }
         for (; i3 + 4 <= n3; i3 += 4) {
-          const t0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
-          const t1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2));
+          const t0 = v128.load(a2_in1 + ((i3) << 2));
+          const t1 = v128.load(a2_in0 + ((i3) << 2));
           const t2 = f32x4.add(t0, t1);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+          v128.store(a2_in1 + ((i3) << 2), t2);
         }
         for (; i3 < n3; i3++) {
-          const t0: f32 = load<f32>(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
-          const t1: f32 = load<f32>(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2));
+          const t0: f32 = load<f32>(a2_in1 + ((i3) << 2));
+          const t1: f32 = load<f32>(a2_in0 + ((i3) << 2));
           const t2: f32 = (t0 + t1);
-          store<f32>(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+          store<f32>(a2_in1 + ((i3) << 2), t2);
         }
       }
     }
   }
 }
-export function accumulate_f32_splat_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_f32_short_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n3 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        const i3 = 0;
+        const t0 = v128.load(a2_in1 + ((i3) << 2));
+        const t1 = v128.load(a2_in0 + ((i3) << 2));
+        const t2 = f32x4.add(t0, t1);
+        const t0_e = v128.load(a2_in1 + tail2 + ((i3) << 2));
+        const t1_e = v128.load(a2_in0 + tail2 + ((i3) << 2));
+        const t2_e = f32x4.add(t0_e, t1_e);
+        v128.store(a2_in1 + tail2 + ((i3) << 2), t2_e);
+        v128.store(a2_in1 + ((i3) << 2), t2);
+      }
+    }
+  }
+}
+export function accumulate_f32_splat_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
-          const t0_0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
-          const t1_0 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t0_0 = v128.load(a2_in1 + ((i3) << 2));
+          const t1_0 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2_0 = f32x4.add(t0_0, t1_0);
-          const t0_1 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 16);
-          const t1_1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t0_1 = v128.load(a2_in1 + ((i3) << 2), 16);
+          const t1_1 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2_1 = f32x4.add(t0_1, t1_1);
-          const t0_2 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 32);
-          const t1_2 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t0_2 = v128.load(a2_in1 + ((i3) << 2), 32);
+          const t1_2 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2_2 = f32x4.add(t0_2, t1_2);
-          const t0_3 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 48);
-          const t1_3 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t0_3 = v128.load(a2_in1 + ((i3) << 2), 48);
+          const t1_3 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2_3 = f32x4.add(t0_3, t1_3);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_0);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_1, 16);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_2, 32);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_3, 48);
+          v128.store(a2_in1 + ((i3) << 2), t2_0);
+          v128.store(a2_in1 + ((i3) << 2), t2_1, 16);
+          v128.store(a2_in1 + ((i3) << 2), t2_2, 32);
+          v128.store(a2_in1 + ((i3) << 2), t2_3, 48);
         }
         for (; i3 + 4 <= n3; i3 += 4) {
-          const t0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
-          const t1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t0 = v128.load(a2_in1 + ((i3) << 2));
+          const t1 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2 = f32x4.add(t0, t1);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+          v128.store(a2_in1 + ((i3) << 2), t2);
         }
         for (; i3 < n3; i3++) {
-          const t0: f32 = load<f32>(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
-          const t1: f32 = load<f32>(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t0: f32 = load<f32>(a2_in1 + ((i3) << 2));
+          const t1: f32 = load<f32>(a2_in0 + ((0) << 2));
           const t2: f32 = (t0 + t1);
-          store<f32>(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+          store<f32>(a2_in1 + ((i3) << 2), t2);
         }
       }
     }
   }
 }
-export function accumulate_f32_strided_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function accumulate_f32_strided_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s3 << 2);
   const p_in1_step = <usize>(d3 << 2);
-  const p_out0_step = <usize>(d3 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        let p_in0 = in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2);
-        let p_in1 = in1 + ((i0 * d0 + i1 * d1 + i2 * d2) << 2);
-        let p_out0 = out0 + ((i0 * d0 + i1 * d1 + i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let p_in0 = a2_in0;
+        let p_in1 = a2_in1;
         for (let i3 = 0; i3 < n3; i3++) {
           const t0: f32 = load<f32>(p_in1 + ((0) << 2));
           const t1: f32 = load<f32>(p_in0 + ((0) << 2));
           const t2: f32 = (t0 + t1);
-          store<f32>(p_out0 + ((0) << 2), t2);
+          store<f32>(p_in1 + ((0) << 2), t2);
           p_in0 += p_in0_step;
           p_in1 += p_in1_step;
-          p_out0 += p_out0_step;
         }
       }
     }
   }
 }
-export function accumulate_f64_contiguous(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function accumulate_f32_contiguous_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      let i2 = 0;
-      for (; i2 + 16 <= n2; i2 += 16) {
-        const t0_0a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3));
-        const t0_0b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 16);
-        const t1_0a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3));
-        const t1_0b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 16);
-        const t2_0a = f64x2.add(t0_0a, t1_0a);
-        const t2_0b = f64x2.add(t0_0b, t1_0b);
-        const t0_1a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 32);
-        const t0_1b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 48);
-        const t1_1a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 32);
-        const t1_1b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 48);
-        const t2_1a = f64x2.add(t0_1a, t1_1a);
-        const t2_1b = f64x2.add(t0_1b, t1_1b);
-        const t0_2a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 64);
-        const t0_2b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 80);
-        const t1_2a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 64);
-        const t1_2b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 80);
-        const t2_2a = f64x2.add(t0_2a, t1_2a);
-        const t2_2b = f64x2.add(t0_2b, t1_2b);
-        const t0_3a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 96);
-        const t0_3b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 112);
-        const t1_3a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 96);
-        const t1_3b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 112);
-        const t2_3a = f64x2.add(t0_3a, t1_3a);
-        const t2_3b = f64x2.add(t0_3b, t1_3b);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_0a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_0b, 16);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_1a, 32); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_1b, 48);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_2a, 64); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_2b, 80);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_3a, 96); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_3b, 112);
-      }
-      for (; i2 + 4 <= n2; i2 += 4) {
-        const t0a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3));
-        const t0b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 16);
-        const t1a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3));
-        const t1b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 3), 16);
-        const t2a = f64x2.add(t0a, t1a);
-        const t2b = f64x2.add(t0b, t1b);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2b, 16);
-      }
-      for (; i2 < n2; i2++) {
-        const t0: f64 = load<f64>(in1 + ((i0 * d0 + i1 * d1 + i2) << 3));
-        const t1: f64 = load<f64>(in0 + ((i0 * s0 + i1 * s1 + i2) << 3));
-        const t2: f64 = (t0 + t1);
-        store<f64>(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let i4 = 0;
+          for (; i4 + 16 <= n4; i4 += 16) {
+            const t0_0 = v128.load(a3_in1 + ((i4) << 2));
+            const t1_0 = v128.load(a3_in0 + ((i4) << 2));
+            const t2_0 = f32x4.add(t0_0, t1_0);
+            const t0_1 = v128.load(a3_in1 + ((i4) << 2), 16);
+            const t1_1 = v128.load(a3_in0 + ((i4) << 2), 16);
+            const t2_1 = f32x4.add(t0_1, t1_1);
+            const t0_2 = v128.load(a3_in1 + ((i4) << 2), 32);
+            const t1_2 = v128.load(a3_in0 + ((i4) << 2), 32);
+            const t2_2 = f32x4.add(t0_2, t1_2);
+            const t0_3 = v128.load(a3_in1 + ((i4) << 2), 48);
+            const t1_3 = v128.load(a3_in0 + ((i4) << 2), 48);
+            const t2_3 = f32x4.add(t0_3, t1_3);
+            v128.store(a3_in1 + ((i4) << 2), t2_0);
+            v128.store(a3_in1 + ((i4) << 2), t2_1, 16);
+            v128.store(a3_in1 + ((i4) << 2), t2_2, 32);
+            v128.store(a3_in1 + ((i4) << 2), t2_3, 48);
+          }
+          for (; i4 + 4 <= n4; i4 += 4) {
+            const t0 = v128.load(a3_in1 + ((i4) << 2));
+            const t1 = v128.load(a3_in0 + ((i4) << 2));
+            const t2 = f32x4.add(t0, t1);
+            v128.store(a3_in1 + ((i4) << 2), t2);
+          }
+          for (; i4 < n4; i4++) {
+            const t0: f32 = load<f32>(a3_in1 + ((i4) << 2));
+            const t1: f32 = load<f32>(a3_in0 + ((i4) << 2));
+            const t2: f32 = (t0 + t1);
+            store<f32>(a3_in1 + ((i4) << 2), t2);
+          }
+        }
       }
     }
   }
 }
-export function accumulate_f64_splat(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function accumulate_f32_short_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n4 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      let i2 = 0;
-      for (; i2 + 16 <= n2; i2 += 16) {
-        const t0_0a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3));
-        const t0_0b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 16);
-        const t1_0a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t1_0b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t2_0a = f64x2.add(t0_0a, t1_0a);
-        const t2_0b = f64x2.add(t0_0b, t1_0b);
-        const t0_1a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 32);
-        const t0_1b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 48);
-        const t1_1a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t1_1b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t2_1a = f64x2.add(t0_1a, t1_1a);
-        const t2_1b = f64x2.add(t0_1b, t1_1b);
-        const t0_2a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 64);
-        const t0_2b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 80);
-        const t1_2a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t1_2b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t2_2a = f64x2.add(t0_2a, t1_2a);
-        const t2_2b = f64x2.add(t0_2b, t1_2b);
-        const t0_3a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 96);
-        const t0_3b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 112);
-        const t1_3a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t1_3b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t2_3a = f64x2.add(t0_3a, t1_3a);
-        const t2_3b = f64x2.add(t0_3b, t1_3b);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_0a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_0b, 16);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_1a, 32); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_1b, 48);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_2a, 64); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_2b, 80);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_3a, 96); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2_3b, 112);
-      }
-      for (; i2 + 4 <= n2; i2 += 4) {
-        const t0a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3));
-        const t0b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 3), 16);
-        const t1a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t1b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t2a = f64x2.add(t0a, t1a);
-        const t2b = f64x2.add(t0b, t1b);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2b, 16);
-      }
-      for (; i2 < n2; i2++) {
-        const t0: f64 = load<f64>(in1 + ((i0 * d0 + i1 * d1 + i2) << 3));
-        const t1: f64 = load<f64>(in0 + ((i0 * s0 + i1 * s1) << 3));
-        const t2: f64 = (t0 + t1);
-        store<f64>(out0 + ((i0 * d0 + i1 * d1 + i2) << 3), t2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          const i4 = 0;
+          const t0 = v128.load(a3_in1 + ((i4) << 2));
+          const t1 = v128.load(a3_in0 + ((i4) << 2));
+          const t2 = f32x4.add(t0, t1);
+          const t0_e = v128.load(a3_in1 + tail2 + ((i4) << 2));
+          const t1_e = v128.load(a3_in0 + tail2 + ((i4) << 2));
+          const t2_e = f32x4.add(t0_e, t1_e);
+          v128.store(a3_in1 + tail2 + ((i4) << 2), t2_e);
+          v128.store(a3_in1 + ((i4) << 2), t2);
+        }
       }
     }
   }
 }
-export function accumulate_f64_strided(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_f32_splat_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let i4 = 0;
+          for (; i4 + 16 <= n4; i4 += 16) {
+            const t0_0 = v128.load(a3_in1 + ((i4) << 2));
+            const t1_0 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t2_0 = f32x4.add(t0_0, t1_0);
+            const t0_1 = v128.load(a3_in1 + ((i4) << 2), 16);
+            const t1_1 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t2_1 = f32x4.add(t0_1, t1_1);
+            const t0_2 = v128.load(a3_in1 + ((i4) << 2), 32);
+            const t1_2 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t2_2 = f32x4.add(t0_2, t1_2);
+            const t0_3 = v128.load(a3_in1 + ((i4) << 2), 48);
+            const t1_3 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t2_3 = f32x4.add(t0_3, t1_3);
+            v128.store(a3_in1 + ((i4) << 2), t2_0);
+            v128.store(a3_in1 + ((i4) << 2), t2_1, 16);
+            v128.store(a3_in1 + ((i4) << 2), t2_2, 32);
+            v128.store(a3_in1 + ((i4) << 2), t2_3, 48);
+          }
+          for (; i4 + 4 <= n4; i4 += 4) {
+            const t0 = v128.load(a3_in1 + ((i4) << 2));
+            const t1 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t2 = f32x4.add(t0, t1);
+            v128.store(a3_in1 + ((i4) << 2), t2);
+          }
+          for (; i4 < n4; i4++) {
+            const t0: f32 = load<f32>(a3_in1 + ((i4) << 2));
+            const t1: f32 = load<f32>(a3_in0 + ((0) << 2));
+            const t2: f32 = (t0 + t1);
+            store<f32>(a3_in1 + ((i4) << 2), t2);
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f32_strided_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const p_in0_step = <usize>(s4 << 2);
+  const p_in1_step = <usize>(d4 << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let p_in0 = a3_in0;
+          let p_in1 = a3_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            const t0: f32 = load<f32>(p_in1 + ((0) << 2));
+            const t1: f32 = load<f32>(p_in0 + ((0) << 2));
+            const t2: f32 = (t0 + t1);
+            store<f32>(p_in1 + ((0) << 2), t2);
+            p_in0 += p_in0_step;
+            p_in1 += p_in1_step;
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f32_contiguous_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            let i5 = 0;
+            for (; i5 + 16 <= n5; i5 += 16) {
+              const t0_0 = v128.load(a4_in1 + ((i5) << 2));
+              const t1_0 = v128.load(a4_in0 + ((i5) << 2));
+              const t2_0 = f32x4.add(t0_0, t1_0);
+              const t0_1 = v128.load(a4_in1 + ((i5) << 2), 16);
+              const t1_1 = v128.load(a4_in0 + ((i5) << 2), 16);
+              const t2_1 = f32x4.add(t0_1, t1_1);
+              const t0_2 = v128.load(a4_in1 + ((i5) << 2), 32);
+              const t1_2 = v128.load(a4_in0 + ((i5) << 2), 32);
+              const t2_2 = f32x4.add(t0_2, t1_2);
+              const t0_3 = v128.load(a4_in1 + ((i5) << 2), 48);
+              const t1_3 = v128.load(a4_in0 + ((i5) << 2), 48);
+              const t2_3 = f32x4.add(t0_3, t1_3);
+              v128.store(a4_in1 + ((i5) << 2), t2_0);
+              v128.store(a4_in1 + ((i5) << 2), t2_1, 16);
+              v128.store(a4_in1 + ((i5) << 2), t2_2, 32);
+              v128.store(a4_in1 + ((i5) << 2), t2_3, 48);
+            }
+            for (; i5 + 4 <= n5; i5 += 4) {
+              const t0 = v128.load(a4_in1 + ((i5) << 2));
+              const t1 = v128.load(a4_in0 + ((i5) << 2));
+              const t2 = f32x4.add(t0, t1);
+              v128.store(a4_in1 + ((i5) << 2), t2);
+            }
+            for (; i5 < n5; i5++) {
+              const t0: f32 = load<f32>(a4_in1 + ((i5) << 2));
+              const t1: f32 = load<f32>(a4_in0 + ((i5) << 2));
+              const t2: f32 = (t0 + t1);
+              store<f32>(a4_in1 + ((i5) << 2), t2);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f32_short_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n5 - 4) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            const i5 = 0;
+            const t0 = v128.load(a4_in1 + ((i5) << 2));
+            const t1 = v128.load(a4_in0 + ((i5) << 2));
+            const t2 = f32x4.add(t0, t1);
+            const t0_e = v128.load(a4_in1 + tail2 + ((i5) << 2));
+            const t1_e = v128.load(a4_in0 + tail2 + ((i5) << 2));
+            const t2_e = f32x4.add(t0_e, t1_e);
+            v128.store(a4_in1 + tail2 + ((i5) << 2), t2_e);
+            v128.store(a4_in1 + ((i5) << 2), t2);
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f32_splat_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            let i5 = 0;
+            for (; i5 + 16 <= n5; i5 += 16) {
+              const t0_0 = v128.load(a4_in1 + ((i5) << 2));
+              const t1_0 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t2_0 = f32x4.add(t0_0, t1_0);
+              const t0_1 = v128.load(a4_in1 + ((i5) << 2), 16);
+              const t1_1 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t2_1 = f32x4.add(t0_1, t1_1);
+              const t0_2 = v128.load(a4_in1 + ((i5) << 2), 32);
+              const t1_2 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t2_2 = f32x4.add(t0_2, t1_2);
+              const t0_3 = v128.load(a4_in1 + ((i5) << 2), 48);
+              const t1_3 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t2_3 = f32x4.add(t0_3, t1_3);
+              v128.store(a4_in1 + ((i5) << 2), t2_0);
+              v128.store(a4_in1 + ((i5) << 2), t2_1, 16);
+              v128.store(a4_in1 + ((i5) << 2), t2_2, 32);
+              v128.store(a4_in1 + ((i5) << 2), t2_3, 48);
+            }
+            for (; i5 + 4 <= n5; i5 += 4) {
+              const t0 = v128.load(a4_in1 + ((i5) << 2));
+              const t1 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t2 = f32x4.add(t0, t1);
+              v128.store(a4_in1 + ((i5) << 2), t2);
+            }
+            for (; i5 < n5; i5++) {
+              const t0: f32 = load<f32>(a4_in1 + ((i5) << 2));
+              const t1: f32 = load<f32>(a4_in0 + ((0) << 2));
+              const t2: f32 = (t0 + t1);
+              store<f32>(a4_in1 + ((i5) << 2), t2);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f32_strided_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const p_in0_step = <usize>(s5 << 2);
+  const p_in1_step = <usize>(d5 << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            let p_in0 = a4_in0;
+            let p_in1 = a4_in1;
+            for (let i5 = 0; i5 < n5; i5++) {
+              const t0: f32 = load<f32>(p_in1 + ((0) << 2));
+              const t1: f32 = load<f32>(p_in0 + ((0) << 2));
+              const t2: f32 = (t0 + t1);
+              store<f32>(p_in1 + ((0) << 2), t2);
+              p_in0 += p_in0_step;
+              p_in1 += p_in1_step;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f64_contiguous(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let i2 = 0;
+      for (; i2 + 16 <= n2; i2 += 16) {
+        const t0_0a = v128.load(a1_in1 + ((i2) << 3));
+        const t0_0b = v128.load(a1_in1 + ((i2) << 3), 16);
+        const t1_0a = v128.load(a1_in0 + ((i2) << 3));
+        const t1_0b = v128.load(a1_in0 + ((i2) << 3), 16);
+        const t2_0a = f64x2.add(t0_0a, t1_0a);
+        const t2_0b = f64x2.add(t0_0b, t1_0b);
+        const t0_1a = v128.load(a1_in1 + ((i2) << 3), 32);
+        const t0_1b = v128.load(a1_in1 + ((i2) << 3), 48);
+        const t1_1a = v128.load(a1_in0 + ((i2) << 3), 32);
+        const t1_1b = v128.load(a1_in0 + ((i2) << 3), 48);
+        const t2_1a = f64x2.add(t0_1a, t1_1a);
+        const t2_1b = f64x2.add(t0_1b, t1_1b);
+        const t0_2a = v128.load(a1_in1 + ((i2) << 3), 64);
+        const t0_2b = v128.load(a1_in1 + ((i2) << 3), 80);
+        const t1_2a = v128.load(a1_in0 + ((i2) << 3), 64);
+        const t1_2b = v128.load(a1_in0 + ((i2) << 3), 80);
+        const t2_2a = f64x2.add(t0_2a, t1_2a);
+        const t2_2b = f64x2.add(t0_2b, t1_2b);
+        const t0_3a = v128.load(a1_in1 + ((i2) << 3), 96);
+        const t0_3b = v128.load(a1_in1 + ((i2) << 3), 112);
+        const t1_3a = v128.load(a1_in0 + ((i2) << 3), 96);
+        const t1_3b = v128.load(a1_in0 + ((i2) << 3), 112);
+        const t2_3a = f64x2.add(t0_3a, t1_3a);
+        const t2_3b = f64x2.add(t0_3b, t1_3b);
+        v128.store(a1_in1 + ((i2) << 3), t2_0a); v128.store(a1_in1 + ((i2) << 3), t2_0b, 16);
+        v128.store(a1_in1 + ((i2) << 3), t2_1a, 32); v128.store(a1_in1 + ((i2) << 3), t2_1b, 48);
+        v128.store(a1_in1 + ((i2) << 3), t2_2a, 64); v128.store(a1_in1 + ((i2) << 3), t2_2b, 80);
+        v128.store(a1_in1 + ((i2) << 3), t2_3a, 96); v128.store(a1_in1 + ((i2) << 3), t2_3b, 112);
+      }
+      for (; i2 + 4 <= n2; i2 += 4) {
+        const t0a = v128.load(a1_in1 + ((i2) << 3));
+        const t0b = v128.load(a1_in1 + ((i2) << 3), 16);
+        const t1a = v128.load(a1_in0 + ((i2) << 3));
+        const t1b = v128.load(a1_in0 + ((i2) << 3), 16);
+        const t2a = f64x2.add(t0a, t1a);
+        const t2b = f64x2.add(t0b, t1b);
+        v128.store(a1_in1 + ((i2) << 3), t2a); v128.store(a1_in1 + ((i2) << 3), t2b, 16);
+      }
+      for (; i2 < n2; i2++) {
+        const t0: f64 = load<f64>(a1_in1 + ((i2) << 3));
+        const t1: f64 = load<f64>(a1_in0 + ((i2) << 3));
+        const t2: f64 = (t0 + t1);
+        store<f64>(a1_in1 + ((i2) << 3), t2);
+      }
+    }
+  }
+}
+export function accumulate_f64_short(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n2 - 2) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      const i2 = 0;
+      const t0a = v128.load(a1_in1 + ((i2) << 3));
+      const t1a = v128.load(a1_in0 + ((i2) << 3));
+      const t2a = f64x2.add(t0a, t1a);
+      const t0_ea = v128.load(a1_in1 + tail3 + ((i2) << 3));
+      const t1_ea = v128.load(a1_in0 + tail3 + ((i2) << 3));
+      const t2_ea = f64x2.add(t0_ea, t1_ea);
+      v128.store(a1_in1 + tail3 + ((i2) << 3), t2_ea);
+      v128.store(a1_in1 + ((i2) << 3), t2a);
+    }
+  }
+}
+export function accumulate_f64_splat(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let i2 = 0;
+      for (; i2 + 16 <= n2; i2 += 16) {
+        const t0_0a = v128.load(a1_in1 + ((i2) << 3));
+        const t0_0b = v128.load(a1_in1 + ((i2) << 3), 16);
+        const t1_0a = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t1_0b = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t2_0a = f64x2.add(t0_0a, t1_0a);
+        const t2_0b = f64x2.add(t0_0b, t1_0b);
+        const t0_1a = v128.load(a1_in1 + ((i2) << 3), 32);
+        const t0_1b = v128.load(a1_in1 + ((i2) << 3), 48);
+        const t1_1a = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t1_1b = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t2_1a = f64x2.add(t0_1a, t1_1a);
+        const t2_1b = f64x2.add(t0_1b, t1_1b);
+        const t0_2a = v128.load(a1_in1 + ((i2) << 3), 64);
+        const t0_2b = v128.load(a1_in1 + ((i2) << 3), 80);
+        const t1_2a = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t1_2b = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t2_2a = f64x2.add(t0_2a, t1_2a);
+        const t2_2b = f64x2.add(t0_2b, t1_2b);
+        const t0_3a = v128.load(a1_in1 + ((i2) << 3), 96);
+        const t0_3b = v128.load(a1_in1 + ((i2) << 3), 112);
+        const t1_3a = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t1_3b = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t2_3a = f64x2.add(t0_3a, t1_3a);
+        const t2_3b = f64x2.add(t0_3b, t1_3b);
+        v128.store(a1_in1 + ((i2) << 3), t2_0a); v128.store(a1_in1 + ((i2) << 3), t2_0b, 16);
+        v128.store(a1_in1 + ((i2) << 3), t2_1a, 32); v128.store(a1_in1 + ((i2) << 3), t2_1b, 48);
+        v128.store(a1_in1 + ((i2) << 3), t2_2a, 64); v128.store(a1_in1 + ((i2) << 3), t2_2b, 80);
+        v128.store(a1_in1 + ((i2) << 3), t2_3a, 96); v128.store(a1_in1 + ((i2) << 3), t2_3b, 112);
+      }
+      for (; i2 + 4 <= n2; i2 += 4) {
+        const t0a = v128.load(a1_in1 + ((i2) << 3));
+        const t0b = v128.load(a1_in1 + ((i2) << 3), 16);
+        const t1a = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t1b = v128.load64_splat(a1_in0 + ((0) << 3));
+        const t2a = f64x2.add(t0a, t1a);
+        const t2b = f64x2.add(t0b, t1b);
+        v128.store(a1_in1 + ((i2) << 3), t2a); v128.store(a1_in1 + ((i2) << 3), t2b, 16);
+      }
+      for (; i2 < n2; i2++) {
+        const t0: f64 = load<f64>(a1_in1 + ((i2) << 3));
+        const t1: f64 = load<f64>(a1_in0 + ((0) << 3));
+        const t2: f64 = (t0 + t1);
+        store<f64>(a1_in1 + ((i2) << 3), t2);
+      }
+    }
+  }
+}
+export function accumulate_f64_strided(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
   const p_in0_step = <usize>(s2 << 3);
   const p_in1_step = <usize>(d2 << 3);
-  const p_out0_step = <usize>(d2 << 3);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      let p_in0 = in0 + ((i0 * s0 + i1 * s1) << 3);
-      let p_in1 = in1 + ((i0 * d0 + i1 * d1) << 3);
-      let p_out0 = out0 + ((i0 * d0 + i1 * d1) << 3);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let p_in0 = a1_in0;
+      let p_in1 = a1_in1;
       for (let i2 = 0; i2 < n2; i2++) {
         const t0: f64 = load<f64>(p_in1 + ((0) << 3));
         const t1: f64 = load<f64>(p_in0 + ((0) << 3));
         const t2: f64 = (t0 + t1);
-        store<f64>(p_out0 + ((0) << 3), t2);
+        store<f64>(p_in1 + ((0) << 3), t2);
         p_in0 += p_in0_step;
         p_in1 += p_in1_step;
-        p_out0 += p_out0_step;
       }
     }
   }
 }
-export function accumulate_f64_contiguous_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_f64_contiguous_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
-          const t0_0a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3));
-          const t0_0b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 16);
-          const t1_0a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3));
-          const t1_0b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 16);
+          const t0_0a = v128.load(a2_in1 + ((i3) << 3));
+          const t0_0b = v128.load(a2_in1 + ((i3) << 3), 16);
+          const t1_0a = v128.load(a2_in0 + ((i3) << 3));
+          const t1_0b = v128.load(a2_in0 + ((i3) << 3), 16);
           const t2_0a = f64x2.add(t0_0a, t1_0a);
           const t2_0b = f64x2.add(t0_0b, t1_0b);
-          const t0_1a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 32);
-          const t0_1b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 48);
-          const t1_1a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 32);
-          const t1_1b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 48);
+          const t0_1a = v128.load(a2_in1 + ((i3) << 3), 32);
+          const t0_1b = v128.load(a2_in1 + ((i3) << 3), 48);
+          const t1_1a = v128.load(a2_in0 + ((i3) << 3), 32);
+          const t1_1b = v128.load(a2_in0 + ((i3) << 3), 48);
           const t2_1a = f64x2.add(t0_1a, t1_1a);
           const t2_1b = f64x2.add(t0_1b, t1_1b);
-          const t0_2a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 64);
-          const t0_2b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 80);
-          const t1_2a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 64);
-          const t1_2b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 80);
+          const t0_2a = v128.load(a2_in1 + ((i3) << 3), 64);
+          const t0_2b = v128.load(a2_in1 + ((i3) << 3), 80);
+          const t1_2a = v128.load(a2_in0 + ((i3) << 3), 64);
+          const t1_2b = v128.load(a2_in0 + ((i3) << 3), 80);
           const t2_2a = f64x2.add(t0_2a, t1_2a);
           const t2_2b = f64x2.add(t0_2b, t1_2b);
-          const t0_3a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 96);
-          const t0_3b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 112);
-          const t1_3a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 96);
-          const t1_3b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 112);
+          const t0_3a = v128.load(a2_in1 + ((i3) << 3), 96);
+          const t0_3b = v128.load(a2_in1 + ((i3) << 3), 112);
+          const t1_3a = v128.load(a2_in0 + ((i3) << 3), 96);
+          const t1_3b = v128.load(a2_in0 + ((i3) << 3), 112);
           const t2_3a = f64x2.add(t0_3a, t1_3a);
           const t2_3b = f64x2.add(t0_3b, t1_3b);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_0a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_0b, 16);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_1a, 32); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_1b, 48);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_2a, 64); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_2b, 80);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_3a, 96); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_3b, 112);
+          v128.store(a2_in1 + ((i3) << 3), t2_0a); v128.store(a2_in1 + ((i3) << 3), t2_0b, 16);
+          v128.store(a2_in1 + ((i3) << 3), t2_1a, 32); v128.store(a2_in1 + ((i3) << 3), t2_1b, 48);
+          v128.store(a2_in1 + ((i3) << 3), t2_2a, 64); v128.store(a2_in1 + ((i3) << 3), t2_2b, 80);
+          v128.store(a2_in1 + ((i3) << 3), t2_3a, 96); v128.store(a2_in1 + ((i3) << 3), t2_3b, 112);
         }
         for (; i3 + 4 <= n3; i3 += 4) {
-          const t0a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3));
-          const t0b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 16);
-          const t1a = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3));
-          const t1b = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3), 16);
+          const t0a = v128.load(a2_in1 + ((i3) << 3));
+          const t0b = v128.load(a2_in1 + ((i3) << 3), 16);
+          const t1a = v128.load(a2_in0 + ((i3) << 3));
+          const t1b = v128.load(a2_in0 + ((i3) << 3), 16);
           const t2a = f64x2.add(t0a, t1a);
           const t2b = f64x2.add(t0b, t1b);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2b, 16);
+          v128.store(a2_in1 + ((i3) << 3), t2a); v128.store(a2_in1 + ((i3) << 3), t2b, 16);
         }
         for (; i3 < n3; i3++) {
-          const t0: f64 = load<f64>(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3));
-          const t1: f64 = load<f64>(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 3));
+          const t0: f64 = load<f64>(a2_in1 + ((i3) << 3));
+          const t1: f64 = load<f64>(a2_in0 + ((i3) << 3));
           const t2: f64 = (t0 + t1);
-          store<f64>(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2);
+          store<f64>(a2_in1 + ((i3) << 3), t2);
         }
       }
     }
   }
 }
-export function accumulate_f64_splat_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_f64_short_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n3 - 2) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        const i3 = 0;
+        const t0a = v128.load(a2_in1 + ((i3) << 3));
+        const t1a = v128.load(a2_in0 + ((i3) << 3));
+        const t2a = f64x2.add(t0a, t1a);
+        const t0_ea = v128.load(a2_in1 + tail3 + ((i3) << 3));
+        const t1_ea = v128.load(a2_in0 + tail3 + ((i3) << 3));
+        const t2_ea = f64x2.add(t0_ea, t1_ea);
+        v128.store(a2_in1 + tail3 + ((i3) << 3), t2_ea);
+        v128.store(a2_in1 + ((i3) << 3), t2a);
+      }
+    }
+  }
+}
+export function accumulate_f64_splat_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
-          const t0_0a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3));
-          const t0_0b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 16);
-          const t1_0a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
-          const t1_0b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t0_0a = v128.load(a2_in1 + ((i3) << 3));
+          const t0_0b = v128.load(a2_in1 + ((i3) << 3), 16);
+          const t1_0a = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t1_0b = v128.load64_splat(a2_in0 + ((0) << 3));
           const t2_0a = f64x2.add(t0_0a, t1_0a);
           const t2_0b = f64x2.add(t0_0b, t1_0b);
-          const t0_1a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 32);
-          const t0_1b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 48);
-          const t1_1a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
-          const t1_1b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t0_1a = v128.load(a2_in1 + ((i3) << 3), 32);
+          const t0_1b = v128.load(a2_in1 + ((i3) << 3), 48);
+          const t1_1a = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t1_1b = v128.load64_splat(a2_in0 + ((0) << 3));
           const t2_1a = f64x2.add(t0_1a, t1_1a);
           const t2_1b = f64x2.add(t0_1b, t1_1b);
-          const t0_2a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 64);
-          const t0_2b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 80);
-          const t1_2a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
-          const t1_2b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t0_2a = v128.load(a2_in1 + ((i3) << 3), 64);
+          const t0_2b = v128.load(a2_in1 + ((i3) << 3), 80);
+          const t1_2a = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t1_2b = v128.load64_splat(a2_in0 + ((0) << 3));
           const t2_2a = f64x2.add(t0_2a, t1_2a);
           const t2_2b = f64x2.add(t0_2b, t1_2b);
-          const t0_3a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 96);
-          const t0_3b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 112);
-          const t1_3a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
-          const t1_3b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t0_3a = v128.load(a2_in1 + ((i3) << 3), 96);
+          const t0_3b = v128.load(a2_in1 + ((i3) << 3), 112);
+          const t1_3a = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t1_3b = v128.load64_splat(a2_in0 + ((0) << 3));
           const t2_3a = f64x2.add(t0_3a, t1_3a);
           const t2_3b = f64x2.add(t0_3b, t1_3b);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_0a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_0b, 16);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_1a, 32); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_1b, 48);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_2a, 64); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_2b, 80);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_3a, 96); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2_3b, 112);
+          v128.store(a2_in1 + ((i3) << 3), t2_0a); v128.store(a2_in1 + ((i3) << 3), t2_0b, 16);
+          v128.store(a2_in1 + ((i3) << 3), t2_1a, 32); v128.store(a2_in1 + ((i3) << 3), t2_1b, 48);
+          v128.store(a2_in1 + ((i3) << 3), t2_2a, 64); v128.store(a2_in1 + ((i3) << 3), t2_2b, 80);
+          v128.store(a2_in1 + ((i3) << 3), t2_3a, 96); v128.store(a2_in1 + ((i3) << 3), t2_3b, 112);
         }
         for (; i3 + 4 <= n3; i3 += 4) {
-          const t0a = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3));
-          const t0b = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), 16);
-          const t1a = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
-          const t1b = v128.load64_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t0a = v128.load(a2_in1 + ((i3) << 3));
+          const t0b = v128.load(a2_in1 + ((i3) << 3), 16);
+          const t1a = v128.load64_splat(a2_in0 + ((0) << 3));
+          const t1b = v128.load64_splat(a2_in0 + ((0) << 3));
           const t2a = f64x2.add(t0a, t1a);
           const t2b = f64x2.add(t0b, t1b);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2a); v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2b, 16);
+          v128.store(a2_in1 + ((i3) << 3), t2a); v128.store(a2_in1 + ((i3) << 3), t2b, 16);
         }
         for (; i3 < n3; i3++) {
-          const t0: f64 = load<f64>(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3));
-          const t1: f64 = load<f64>(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3));
+          const t0: f64 = load<f64>(a2_in1 + ((i3) << 3));
+          const t1: f64 = load<f64>(a2_in0 + ((0) << 3));
           const t2: f64 = (t0 + t1);
-          store<f64>(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 3), t2);
+          store<f64>(a2_in1 + ((i3) << 3), t2);
         }
       }
     }
   }
 }
-export function accumulate_f64_strided_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function accumulate_f64_strided_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
   const p_in0_step = <usize>(s3 << 3);
   const p_in1_step = <usize>(d3 << 3);
-  const p_out0_step = <usize>(d3 << 3);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        let p_in0 = in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 3);
-        let p_in1 = in1 + ((i0 * d0 + i1 * d1 + i2 * d2) << 3);
-        let p_out0 = out0 + ((i0 * d0 + i1 * d1 + i2 * d2) << 3);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let p_in0 = a2_in0;
+        let p_in1 = a2_in1;
         for (let i3 = 0; i3 < n3; i3++) {
           const t0: f64 = load<f64>(p_in1 + ((0) << 3));
           const t1: f64 = load<f64>(p_in0 + ((0) << 3));
           const t2: f64 = (t0 + t1);
-          store<f64>(p_out0 + ((0) << 3), t2);
+          store<f64>(p_in1 + ((0) << 3), t2);
           p_in0 += p_in0_step;
           p_in1 += p_in1_step;
-          p_out0 += p_out0_step;
         }
       }
     }
   }
 }
-export function accumulate_i32_contiguous(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function accumulate_f64_contiguous_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      let i2 = 0;
-      for (; i2 + 16 <= n2; i2 += 16) {
-        const t0_0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2));
-        const t1_0 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2));
-        const t2_0 = i32x4.add(t0_0, t1_0);
-        const t0_1 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2), 16);
-        const t1_1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2), 16);
-        const t2_1 = i32x4.add(t0_1, t1_1);
-        const t0_2 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2), 32);
-        const t1_2 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2), 32);
-        const t2_2 = i32x4.add(t0_2, t1_2);
-        const t0_3 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2), 48);
-        const t1_3 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2), 48);
-        const t2_3 = i32x4.add(t0_3, t1_3);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_0);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_1, 16);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_2, 32);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_3, 48);
-      }
-      for (; i2 + 4 <= n2; i2 += 4) {
-        const t0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2));
-        const t1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2) << 2));
-        const t2 = i32x4.add(t0, t1);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2);
-      }
-      for (; i2 < n2; i2++) {
-        const t0: i32 = load<i32>(in1 + ((i0 * d0 + i1 * d1 + i2) << 2));
-        const t1: i32 = load<i32>(in0 + ((i0 * s0 + i1 * s1 + i2) << 2));
-        const t2: i32 = (t0 + t1);
-        store<i32>(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let i4 = 0;
+          for (; i4 + 16 <= n4; i4 += 16) {
+            const t0_0a = v128.load(a3_in1 + ((i4) << 3));
+            const t0_0b = v128.load(a3_in1 + ((i4) << 3), 16);
+            const t1_0a = v128.load(a3_in0 + ((i4) << 3));
+            const t1_0b = v128.load(a3_in0 + ((i4) << 3), 16);
+            const t2_0a = f64x2.add(t0_0a, t1_0a);
+            const t2_0b = f64x2.add(t0_0b, t1_0b);
+            const t0_1a = v128.load(a3_in1 + ((i4) << 3), 32);
+            const t0_1b = v128.load(a3_in1 + ((i4) << 3), 48);
+            const t1_1a = v128.load(a3_in0 + ((i4) << 3), 32);
+            const t1_1b = v128.load(a3_in0 + ((i4) << 3), 48);
+            const t2_1a = f64x2.add(t0_1a, t1_1a);
+            const t2_1b = f64x2.add(t0_1b, t1_1b);
+            const t0_2a = v128.load(a3_in1 + ((i4) << 3), 64);
+            const t0_2b = v128.load(a3_in1 + ((i4) << 3), 80);
+            const t1_2a = v128.load(a3_in0 + ((i4) << 3), 64);
+            const t1_2b = v128.load(a3_in0 + ((i4) << 3), 80);
+            const t2_2a = f64x2.add(t0_2a, t1_2a);
+            const t2_2b = f64x2.add(t0_2b, t1_2b);
+            const t0_3a = v128.load(a3_in1 + ((i4) << 3), 96);
+            const t0_3b = v128.load(a3_in1 + ((i4) << 3), 112);
+            const t1_3a = v128.load(a3_in0 + ((i4) << 3), 96);
+            const t1_3b = v128.load(a3_in0 + ((i4) << 3), 112);
+            const t2_3a = f64x2.add(t0_3a, t1_3a);
+            const t2_3b = f64x2.add(t0_3b, t1_3b);
+            v128.store(a3_in1 + ((i4) << 3), t2_0a); v128.store(a3_in1 + ((i4) << 3), t2_0b, 16);
+            v128.store(a3_in1 + ((i4) << 3), t2_1a, 32); v128.store(a3_in1 + ((i4) << 3), t2_1b, 48);
+            v128.store(a3_in1 + ((i4) << 3), t2_2a, 64); v128.store(a3_in1 + ((i4) << 3), t2_2b, 80);
+            v128.store(a3_in1 + ((i4) << 3), t2_3a, 96); v128.store(a3_in1 + ((i4) << 3), t2_3b, 112);
+          }
+          for (; i4 + 4 <= n4; i4 += 4) {
+            const t0a = v128.load(a3_in1 + ((i4) << 3));
+            const t0b = v128.load(a3_in1 + ((i4) << 3), 16);
+            const t1a = v128.load(a3_in0 + ((i4) << 3));
+            const t1b = v128.load(a3_in0 + ((i4) << 3), 16);
+            const t2a = f64x2.add(t0a, t1a);
+            const t2b = f64x2.add(t0b, t1b);
+            v128.store(a3_in1 + ((i4) << 3), t2a); v128.store(a3_in1 + ((i4) << 3), t2b, 16);
+          }
+          for (; i4 < n4; i4++) {
+            const t0: f64 = load<f64>(a3_in1 + ((i4) << 3));
+            const t1: f64 = load<f64>(a3_in0 + ((i4) << 3));
+            const t2: f64 = (t0 + t1);
+            store<f64>(a3_in1 + ((i4) << 3), t2);
+          }
+        }
       }
     }
   }
 }
-export function accumulate_i32_splat(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+export function accumulate_f64_short_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n4 - 2) << 3);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      let i2 = 0;
-      for (; i2 + 16 <= n2; i2 += 16) {
-        const t0_0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2));
-        const t1_0 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t2_0 = i32x4.add(t0_0, t1_0);
-        const t0_1 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2), 16);
-        const t1_1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t2_1 = i32x4.add(t0_1, t1_1);
-        const t0_2 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2), 32);
-        const t1_2 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t2_2 = i32x4.add(t0_2, t1_2);
-        const t0_3 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2), 48);
-        const t1_3 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t2_3 = i32x4.add(t0_3, t1_3);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_0);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_1, 16);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_2, 32);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2_3, 48);
-      }
-      for (; i2 + 4 <= n2; i2 += 4) {
-        const t0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2) << 2));
-        const t1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t2 = i32x4.add(t0, t1);
-        v128.store(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2);
-      }
-      for (; i2 < n2; i2++) {
-        const t0: i32 = load<i32>(in1 + ((i0 * d0 + i1 * d1 + i2) << 2));
-        const t1: i32 = load<i32>(in0 + ((i0 * s0 + i1 * s1) << 2));
-        const t2: i32 = (t0 + t1);
-        store<i32>(out0 + ((i0 * d0 + i1 * d1 + i2) << 2), t2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          const i4 = 0;
+          const t0a = v128.load(a3_in1 + ((i4) << 3));
+          const t1a = v128.load(a3_in0 + ((i4) << 3));
+          const t2a = f64x2.add(t0a, t1a);
+          const t0_ea = v128.load(a3_in1 + tail3 + ((i4) << 3));
+          const t1_ea = v128.load(a3_in0 + tail3 + ((i4) << 3));
+          const t2_ea = f64x2.add(t0_ea, t1_ea);
+          v128.store(a3_in1 + tail3 + ((i4) << 3), t2_ea);
+          v128.store(a3_in1 + ((i4) << 3), t2a);
+        }
       }
     }
   }
 }
-export function accumulate_i32_strided(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_f64_splat_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let i4 = 0;
+          for (; i4 + 16 <= n4; i4 += 16) {
+            const t0_0a = v128.load(a3_in1 + ((i4) << 3));
+            const t0_0b = v128.load(a3_in1 + ((i4) << 3), 16);
+            const t1_0a = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t1_0b = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t2_0a = f64x2.add(t0_0a, t1_0a);
+            const t2_0b = f64x2.add(t0_0b, t1_0b);
+            const t0_1a = v128.load(a3_in1 + ((i4) << 3), 32);
+            const t0_1b = v128.load(a3_in1 + ((i4) << 3), 48);
+            const t1_1a = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t1_1b = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t2_1a = f64x2.add(t0_1a, t1_1a);
+            const t2_1b = f64x2.add(t0_1b, t1_1b);
+            const t0_2a = v128.load(a3_in1 + ((i4) << 3), 64);
+            const t0_2b = v128.load(a3_in1 + ((i4) << 3), 80);
+            const t1_2a = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t1_2b = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t2_2a = f64x2.add(t0_2a, t1_2a);
+            const t2_2b = f64x2.add(t0_2b, t1_2b);
+            const t0_3a = v128.load(a3_in1 + ((i4) << 3), 96);
+            const t0_3b = v128.load(a3_in1 + ((i4) << 3), 112);
+            const t1_3a = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t1_3b = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t2_3a = f64x2.add(t0_3a, t1_3a);
+            const t2_3b = f64x2.add(t0_3b, t1_3b);
+            v128.store(a3_in1 + ((i4) << 3), t2_0a); v128.store(a3_in1 + ((i4) << 3), t2_0b, 16);
+            v128.store(a3_in1 + ((i4) << 3), t2_1a, 32); v128.store(a3_in1 + ((i4) << 3), t2_1b, 48);
+            v128.store(a3_in1 + ((i4) << 3), t2_2a, 64); v128.store(a3_in1 + ((i4) << 3), t2_2b, 80);
+            v128.store(a3_in1 + ((i4) << 3), t2_3a, 96); v128.store(a3_in1 + ((i4) << 3), t2_3b, 112);
+          }
+          for (; i4 + 4 <= n4; i4 += 4) {
+            const t0a = v128.load(a3_in1 + ((i4) << 3));
+            const t0b = v128.load(a3_in1 + ((i4) << 3), 16);
+            const t1a = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t1b = v128.load64_splat(a3_in0 + ((0) << 3));
+            const t2a = f64x2.add(t0a, t1a);
+            const t2b = f64x2.add(t0b, t1b);
+            v128.store(a3_in1 + ((i4) << 3), t2a); v128.store(a3_in1 + ((i4) << 3), t2b, 16);
+          }
+          for (; i4 < n4; i4++) {
+            const t0: f64 = load<f64>(a3_in1 + ((i4) << 3));
+            const t1: f64 = load<f64>(a3_in0 + ((0) << 3));
+            const t2: f64 = (t0 + t1);
+            store<f64>(a3_in1 + ((i4) << 3), t2);
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f64_strided_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  const p_in0_step = <usize>(s4 << 3);
+  const p_in1_step = <usize>(d4 << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let p_in0 = a3_in0;
+          let p_in1 = a3_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            const t0: f64 = load<f64>(p_in1 + ((0) << 3));
+            const t1: f64 = load<f64>(p_in0 + ((0) << 3));
+            const t2: f64 = (t0 + t1);
+            store<f64>(p_in1 + ((0) << 3), t2);
+            p_in0 += p_in0_step;
+            p_in1 += p_in1_step;
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f64_contiguous_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_in1 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            let i5 = 0;
+            for (; i5 + 16 <= n5; i5 += 16) {
+              const t0_0a = v128.load(a4_in1 + ((i5) << 3));
+              const t0_0b = v128.load(a4_in1 + ((i5) << 3), 16);
+              const t1_0a = v128.load(a4_in0 + ((i5) << 3));
+              const t1_0b = v128.load(a4_in0 + ((i5) << 3), 16);
+              const t2_0a = f64x2.add(t0_0a, t1_0a);
+              const t2_0b = f64x2.add(t0_0b, t1_0b);
+              const t0_1a = v128.load(a4_in1 + ((i5) << 3), 32);
+              const t0_1b = v128.load(a4_in1 + ((i5) << 3), 48);
+              const t1_1a = v128.load(a4_in0 + ((i5) << 3), 32);
+              const t1_1b = v128.load(a4_in0 + ((i5) << 3), 48);
+              const t2_1a = f64x2.add(t0_1a, t1_1a);
+              const t2_1b = f64x2.add(t0_1b, t1_1b);
+              const t0_2a = v128.load(a4_in1 + ((i5) << 3), 64);
+              const t0_2b = v128.load(a4_in1 + ((i5) << 3), 80);
+              const t1_2a = v128.load(a4_in0 + ((i5) << 3), 64);
+              const t1_2b = v128.load(a4_in0 + ((i5) << 3), 80);
+              const t2_2a = f64x2.add(t0_2a, t1_2a);
+              const t2_2b = f64x2.add(t0_2b, t1_2b);
+              const t0_3a = v128.load(a4_in1 + ((i5) << 3), 96);
+              const t0_3b = v128.load(a4_in1 + ((i5) << 3), 112);
+              const t1_3a = v128.load(a4_in0 + ((i5) << 3), 96);
+              const t1_3b = v128.load(a4_in0 + ((i5) << 3), 112);
+              const t2_3a = f64x2.add(t0_3a, t1_3a);
+              const t2_3b = f64x2.add(t0_3b, t1_3b);
+              v128.store(a4_in1 + ((i5) << 3), t2_0a); v128.store(a4_in1 + ((i5) << 3), t2_0b, 16);
+              v128.store(a4_in1 + ((i5) << 3), t2_1a, 32); v128.store(a4_in1 + ((i5) << 3), t2_1b, 48);
+              v128.store(a4_in1 + ((i5) << 3), t2_2a, 64); v128.store(a4_in1 + ((i5) << 3), t2_2b, 80);
+              v128.store(a4_in1 + ((i5) << 3), t2_3a, 96); v128.store(a4_in1 + ((i5) << 3), t2_3b, 112);
+            }
+            for (; i5 + 4 <= n5; i5 += 4) {
+              const t0a = v128.load(a4_in1 + ((i5) << 3));
+              const t0b = v128.load(a4_in1 + ((i5) << 3), 16);
+              const t1a = v128.load(a4_in0 + ((i5) << 3));
+              const t1b = v128.load(a4_in0 + ((i5) << 3), 16);
+              const t2a = f64x2.add(t0a, t1a);
+              const t2b = f64x2.add(t0b, t1b);
+              v128.store(a4_in1 + ((i5) << 3), t2a); v128.store(a4_in1 + ((i5) << 3), t2b, 16);
+            }
+            for (; i5 < n5; i5++) {
+              const t0: f64 = load<f64>(a4_in1 + ((i5) << 3));
+              const t1: f64 = load<f64>(a4_in0 + ((i5) << 3));
+              const t2: f64 = (t0 + t1);
+              store<f64>(a4_in1 + ((i5) << 3), t2);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f64_short_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_in1 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  const tail3 = <usize>((n5 - 2) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            const i5 = 0;
+            const t0a = v128.load(a4_in1 + ((i5) << 3));
+            const t1a = v128.load(a4_in0 + ((i5) << 3));
+            const t2a = f64x2.add(t0a, t1a);
+            const t0_ea = v128.load(a4_in1 + tail3 + ((i5) << 3));
+            const t1_ea = v128.load(a4_in0 + tail3 + ((i5) << 3));
+            const t2_ea = f64x2.add(t0_ea, t1_ea);
+            v128.store(a4_in1 + tail3 + ((i5) << 3), t2_ea);
+            v128.store(a4_in1 + ((i5) << 3), t2a);
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f64_splat_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_in1 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            let i5 = 0;
+            for (; i5 + 16 <= n5; i5 += 16) {
+              const t0_0a = v128.load(a4_in1 + ((i5) << 3));
+              const t0_0b = v128.load(a4_in1 + ((i5) << 3), 16);
+              const t1_0a = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t1_0b = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t2_0a = f64x2.add(t0_0a, t1_0a);
+              const t2_0b = f64x2.add(t0_0b, t1_0b);
+              const t0_1a = v128.load(a4_in1 + ((i5) << 3), 32);
+              const t0_1b = v128.load(a4_in1 + ((i5) << 3), 48);
+              const t1_1a = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t1_1b = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t2_1a = f64x2.add(t0_1a, t1_1a);
+              const t2_1b = f64x2.add(t0_1b, t1_1b);
+              const t0_2a = v128.load(a4_in1 + ((i5) << 3), 64);
+              const t0_2b = v128.load(a4_in1 + ((i5) << 3), 80);
+              const t1_2a = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t1_2b = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t2_2a = f64x2.add(t0_2a, t1_2a);
+              const t2_2b = f64x2.add(t0_2b, t1_2b);
+              const t0_3a = v128.load(a4_in1 + ((i5) << 3), 96);
+              const t0_3b = v128.load(a4_in1 + ((i5) << 3), 112);
+              const t1_3a = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t1_3b = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t2_3a = f64x2.add(t0_3a, t1_3a);
+              const t2_3b = f64x2.add(t0_3b, t1_3b);
+              v128.store(a4_in1 + ((i5) << 3), t2_0a); v128.store(a4_in1 + ((i5) << 3), t2_0b, 16);
+              v128.store(a4_in1 + ((i5) << 3), t2_1a, 32); v128.store(a4_in1 + ((i5) << 3), t2_1b, 48);
+              v128.store(a4_in1 + ((i5) << 3), t2_2a, 64); v128.store(a4_in1 + ((i5) << 3), t2_2b, 80);
+              v128.store(a4_in1 + ((i5) << 3), t2_3a, 96); v128.store(a4_in1 + ((i5) << 3), t2_3b, 112);
+            }
+            for (; i5 + 4 <= n5; i5 += 4) {
+              const t0a = v128.load(a4_in1 + ((i5) << 3));
+              const t0b = v128.load(a4_in1 + ((i5) << 3), 16);
+              const t1a = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t1b = v128.load64_splat(a4_in0 + ((0) << 3));
+              const t2a = f64x2.add(t0a, t1a);
+              const t2b = f64x2.add(t0b, t1b);
+              v128.store(a4_in1 + ((i5) << 3), t2a); v128.store(a4_in1 + ((i5) << 3), t2b, 16);
+            }
+            for (; i5 < n5; i5++) {
+              const t0: f64 = load<f64>(a4_in1 + ((i5) << 3));
+              const t1: f64 = load<f64>(a4_in0 + ((0) << 3));
+              const t2: f64 = (t0 + t1);
+              store<f64>(a4_in1 + ((i5) << 3), t2);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_f64_strided_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+  const st0_in0 = <usize>((s0) << 3);
+  const st0_in1 = <usize>((d0) << 3);
+  const st1_in0 = <usize>((s1) << 3);
+  const st1_in1 = <usize>((d1) << 3);
+  const st2_in0 = <usize>((s2) << 3);
+  const st2_in1 = <usize>((d2) << 3);
+  const st3_in0 = <usize>((s3) << 3);
+  const st3_in1 = <usize>((d3) << 3);
+  const st4_in0 = <usize>((s4) << 3);
+  const st4_in1 = <usize>((d4) << 3);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 3);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 3);
+  const p_in0_step = <usize>(s5 << 3);
+  const p_in1_step = <usize>(d5 << 3);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            let p_in0 = a4_in0;
+            let p_in1 = a4_in1;
+            for (let i5 = 0; i5 < n5; i5++) {
+              const t0: f64 = load<f64>(p_in1 + ((0) << 3));
+              const t1: f64 = load<f64>(p_in0 + ((0) << 3));
+              const t2: f64 = (t0 + t1);
+              store<f64>(p_in1 + ((0) << 3), t2);
+              p_in0 += p_in0_step;
+              p_in1 += p_in1_step;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_i32_contiguous(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let i2 = 0;
+      for (; i2 + 16 <= n2; i2 += 16) {
+        const t0_0 = v128.load(a1_in1 + ((i2) << 2));
+        const t1_0 = v128.load(a1_in0 + ((i2) << 2));
+        const t2_0 = i32x4.add(t0_0, t1_0);
+        const t0_1 = v128.load(a1_in1 + ((i2) << 2), 16);
+        const t1_1 = v128.load(a1_in0 + ((i2) << 2), 16);
+        const t2_1 = i32x4.add(t0_1, t1_1);
+        const t0_2 = v128.load(a1_in1 + ((i2) << 2), 32);
+        const t1_2 = v128.load(a1_in0 + ((i2) << 2), 32);
+        const t2_2 = i32x4.add(t0_2, t1_2);
+        const t0_3 = v128.load(a1_in1 + ((i2) << 2), 48);
+        const t1_3 = v128.load(a1_in0 + ((i2) << 2), 48);
+        const t2_3 = i32x4.add(t0_3, t1_3);
+        v128.store(a1_in1 + ((i2) << 2), t2_0);
+        v128.store(a1_in1 + ((i2) << 2), t2_1, 16);
+        v128.store(a1_in1 + ((i2) << 2), t2_2, 32);
+        v128.store(a1_in1 + ((i2) << 2), t2_3, 48);
+      }
+      for (; i2 + 4 <= n2; i2 += 4) {
+        const t0 = v128.load(a1_in1 + ((i2) << 2));
+        const t1 = v128.load(a1_in0 + ((i2) << 2));
+        const t2 = i32x4.add(t0, t1);
+        v128.store(a1_in1 + ((i2) << 2), t2);
+      }
+      for (; i2 < n2; i2++) {
+        const t0: i32 = load<i32>(a1_in1 + ((i2) << 2));
+        const t1: i32 = load<i32>(a1_in0 + ((i2) << 2));
+        const t2: i32 = (t0 + t1);
+        store<i32>(a1_in1 + ((i2) << 2), t2);
+      }
+    }
+  }
+}
+export function accumulate_i32_short(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n2 - 4) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      const i2 = 0;
+      const t0 = v128.load(a1_in1 + ((i2) << 2));
+      const t1 = v128.load(a1_in0 + ((i2) << 2));
+      const t2 = i32x4.add(t0, t1);
+      const t0_e = v128.load(a1_in1 + tail2 + ((i2) << 2));
+      const t1_e = v128.load(a1_in0 + tail2 + ((i2) << 2));
+      const t2_e = i32x4.add(t0_e, t1_e);
+      v128.store(a1_in1 + tail2 + ((i2) << 2), t2_e);
+      v128.store(a1_in1 + ((i2) << 2), t2);
+    }
+  }
+}
+export function accumulate_i32_splat(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, d0: i32, d1: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let i2 = 0;
+      for (; i2 + 16 <= n2; i2 += 16) {
+        const t0_0 = v128.load(a1_in1 + ((i2) << 2));
+        const t1_0 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t2_0 = i32x4.add(t0_0, t1_0);
+        const t0_1 = v128.load(a1_in1 + ((i2) << 2), 16);
+        const t1_1 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t2_1 = i32x4.add(t0_1, t1_1);
+        const t0_2 = v128.load(a1_in1 + ((i2) << 2), 32);
+        const t1_2 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t2_2 = i32x4.add(t0_2, t1_2);
+        const t0_3 = v128.load(a1_in1 + ((i2) << 2), 48);
+        const t1_3 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t2_3 = i32x4.add(t0_3, t1_3);
+        v128.store(a1_in1 + ((i2) << 2), t2_0);
+        v128.store(a1_in1 + ((i2) << 2), t2_1, 16);
+        v128.store(a1_in1 + ((i2) << 2), t2_2, 32);
+        v128.store(a1_in1 + ((i2) << 2), t2_3, 48);
+      }
+      for (; i2 + 4 <= n2; i2 += 4) {
+        const t0 = v128.load(a1_in1 + ((i2) << 2));
+        const t1 = v128.load32_splat(a1_in0 + ((0) << 2));
+        const t2 = i32x4.add(t0, t1);
+        v128.store(a1_in1 + ((i2) << 2), t2);
+      }
+      for (; i2 < n2; i2++) {
+        const t0: i32 = load<i32>(a1_in1 + ((i2) << 2));
+        const t1: i32 = load<i32>(a1_in0 + ((0) << 2));
+        const t2: i32 = (t0 + t1);
+        store<i32>(a1_in1 + ((i2) << 2), t2);
+      }
+    }
+  }
+}
+export function accumulate_i32_strided(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s2 << 2);
   const p_in1_step = <usize>(d2 << 2);
-  const p_out0_step = <usize>(d2 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
-      let p_in0 = in0 + ((i0 * s0 + i1 * s1) << 2);
-      let p_in1 = in1 + ((i0 * d0 + i1 * d1) << 2);
-      let p_out0 = out0 + ((i0 * d0 + i1 * d1) << 2);
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let p_in0 = a1_in0;
+      let p_in1 = a1_in1;
       for (let i2 = 0; i2 < n2; i2++) {
         const t0: i32 = load<i32>(p_in1 + ((0) << 2));
         const t1: i32 = load<i32>(p_in0 + ((0) << 2));
         const t2: i32 = (t0 + t1);
-        store<i32>(p_out0 + ((0) << 2), t2);
+        store<i32>(p_in1 + ((0) << 2), t2);
         p_in0 += p_in0_step;
         p_in1 += p_in1_step;
-        p_out0 += p_out0_step;
       }
     }
   }
 }
-export function accumulate_i32_contiguous_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_i32_contiguous_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
-          const t0_0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
-          const t1_0 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2));
+          const t0_0 = v128.load(a2_in1 + ((i3) << 2));
+          const t1_0 = v128.load(a2_in0 + ((i3) << 2));
           const t2_0 = i32x4.add(t0_0, t1_0);
-          const t0_1 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 16);
-          const t1_1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2), 16);
+          const t0_1 = v128.load(a2_in1 + ((i3) << 2), 16);
+          const t1_1 = v128.load(a2_in0 + ((i3) << 2), 16);
           const t2_1 = i32x4.add(t0_1, t1_1);
-          const t0_2 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 32);
-          const t1_2 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2), 32);
+          const t0_2 = v128.load(a2_in1 + ((i3) << 2), 32);
+          const t1_2 = v128.load(a2_in0 + ((i3) << 2), 32);
           const t2_2 = i32x4.add(t0_2, t1_2);
-          const t0_3 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 48);
-          const t1_3 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2), 48);
+          const t0_3 = v128.load(a2_in1 + ((i3) << 2), 48);
+          const t1_3 = v128.load(a2_in0 + ((i3) << 2), 48);
           const t2_3 = i32x4.add(t0_3, t1_3);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_0);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_1, 16);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_2, 32);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_3, 48);
+          v128.store(a2_in1 + ((i3) << 2), t2_0);
+          v128.store(a2_in1 + ((i3) << 2), t2_1, 16);
+          v128.store(a2_in1 + ((i3) << 2), t2_2, 32);
+          v128.store(a2_in1 + ((i3) << 2), t2_3, 48);
         }
         for (; i3 + 4 <= n3; i3 += 4) {
-          const t0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
-          const t1 = v128.load(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2));
+          const t0 = v128.load(a2_in1 + ((i3) << 2));
+          const t1 = v128.load(a2_in0 + ((i3) << 2));
           const t2 = i32x4.add(t0, t1);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+          v128.store(a2_in1 + ((i3) << 2), t2);
         }
         for (; i3 < n3; i3++) {
-          const t0: i32 = load<i32>(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
-          const t1: i32 = load<i32>(in0 + ((i0 * s0 + i1 * s1 + i2 * s2 + i3) << 2));
+          const t0: i32 = load<i32>(a2_in1 + ((i3) << 2));
+          const t1: i32 = load<i32>(a2_in0 + ((i3) << 2));
           const t2: i32 = (t0 + t1);
-          store<i32>(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+          store<i32>(a2_in1 + ((i3) << 2), t2);
         }
       }
     }
   }
 }
-export function accumulate_i32_splat_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+export function accumulate_i32_short_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n3 - 4) << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        const i3 = 0;
+        const t0 = v128.load(a2_in1 + ((i3) << 2));
+        const t1 = v128.load(a2_in0 + ((i3) << 2));
+        const t2 = i32x4.add(t0, t1);
+        const t0_e = v128.load(a2_in1 + tail2 + ((i3) << 2));
+        const t1_e = v128.load(a2_in0 + tail2 + ((i3) << 2));
+        const t2_e = i32x4.add(t0_e, t1_e);
+        v128.store(a2_in1 + tail2 + ((i3) << 2), t2_e);
+        v128.store(a2_in1 + ((i3) << 2), t2);
+      }
+    }
+  }
+}
+export function accumulate_i32_splat_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, d0: i32, d1: i32, d2: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
         let i3 = 0;
         for (; i3 + 16 <= n3; i3 += 16) {
-          const t0_0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
-          const t1_0 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t0_0 = v128.load(a2_in1 + ((i3) << 2));
+          const t1_0 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2_0 = i32x4.add(t0_0, t1_0);
-          const t0_1 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 16);
-          const t1_1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t0_1 = v128.load(a2_in1 + ((i3) << 2), 16);
+          const t1_1 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2_1 = i32x4.add(t0_1, t1_1);
-          const t0_2 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 32);
-          const t1_2 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t0_2 = v128.load(a2_in1 + ((i3) << 2), 32);
+          const t1_2 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2_2 = i32x4.add(t0_2, t1_2);
-          const t0_3 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), 48);
-          const t1_3 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t0_3 = v128.load(a2_in1 + ((i3) << 2), 48);
+          const t1_3 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2_3 = i32x4.add(t0_3, t1_3);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_0);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_1, 16);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_2, 32);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2_3, 48);
+          v128.store(a2_in1 + ((i3) << 2), t2_0);
+          v128.store(a2_in1 + ((i3) << 2), t2_1, 16);
+          v128.store(a2_in1 + ((i3) << 2), t2_2, 32);
+          v128.store(a2_in1 + ((i3) << 2), t2_3, 48);
         }
         for (; i3 + 4 <= n3; i3 += 4) {
-          const t0 = v128.load(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
-          const t1 = v128.load32_splat(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t0 = v128.load(a2_in1 + ((i3) << 2));
+          const t1 = v128.load32_splat(a2_in0 + ((0) << 2));
           const t2 = i32x4.add(t0, t1);
-          v128.store(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+          v128.store(a2_in1 + ((i3) << 2), t2);
         }
         for (; i3 < n3; i3++) {
-          const t0: i32 = load<i32>(in1 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2));
-          const t1: i32 = load<i32>(in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2));
+          const t0: i32 = load<i32>(a2_in1 + ((i3) << 2));
+          const t1: i32 = load<i32>(a2_in0 + ((0) << 2));
           const t2: i32 = (t0 + t1);
-          store<i32>(out0 + ((i0 * d0 + i1 * d1 + i2 * d2 + i3) << 2), t2);
+          store<i32>(a2_in1 + ((i3) << 2), t2);
         }
       }
     }
   }
 }
-export function accumulate_i32_strided_r4(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+export function accumulate_i32_strided_r4(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
   const p_in0_step = <usize>(s3 << 2);
   const p_in1_step = <usize>(d3 << 2);
-  const p_out0_step = <usize>(d3 << 2);
   for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
     for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
       for (let i2 = 0; i2 < n2; i2++) {
-        let p_in0 = in0 + ((i0 * s0 + i1 * s1 + i2 * s2) << 2);
-        let p_in1 = in1 + ((i0 * d0 + i1 * d1 + i2 * d2) << 2);
-        let p_out0 = out0 + ((i0 * d0 + i1 * d1 + i2 * d2) << 2);
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let p_in0 = a2_in0;
+        let p_in1 = a2_in1;
         for (let i3 = 0; i3 < n3; i3++) {
           const t0: i32 = load<i32>(p_in1 + ((0) << 2));
           const t1: i32 = load<i32>(p_in0 + ((0) << 2));
           const t2: i32 = (t0 + t1);
-          store<i32>(p_out0 + ((0) << 2), t2);
+          store<i32>(p_in1 + ((0) << 2), t2);
           p_in0 += p_in0_step;
           p_in1 += p_in1_step;
-          p_out0 += p_out0_step;
         }
       }
     }
+  }
+}
+export function accumulate_i32_contiguous_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let i4 = 0;
+          for (; i4 + 16 <= n4; i4 += 16) {
+            const t0_0 = v128.load(a3_in1 + ((i4) << 2));
+            const t1_0 = v128.load(a3_in0 + ((i4) << 2));
+            const t2_0 = i32x4.add(t0_0, t1_0);
+            const t0_1 = v128.load(a3_in1 + ((i4) << 2), 16);
+            const t1_1 = v128.load(a3_in0 + ((i4) << 2), 16);
+            const t2_1 = i32x4.add(t0_1, t1_1);
+            const t0_2 = v128.load(a3_in1 + ((i4) << 2), 32);
+            const t1_2 = v128.load(a3_in0 + ((i4) << 2), 32);
+            const t2_2 = i32x4.add(t0_2, t1_2);
+            const t0_3 = v128.load(a3_in1 + ((i4) << 2), 48);
+            const t1_3 = v128.load(a3_in0 + ((i4) << 2), 48);
+            const t2_3 = i32x4.add(t0_3, t1_3);
+            v128.store(a3_in1 + ((i4) << 2), t2_0);
+            v128.store(a3_in1 + ((i4) << 2), t2_1, 16);
+            v128.store(a3_in1 + ((i4) << 2), t2_2, 32);
+            v128.store(a3_in1 + ((i4) << 2), t2_3, 48);
+          }
+          for (; i4 + 4 <= n4; i4 += 4) {
+            const t0 = v128.load(a3_in1 + ((i4) << 2));
+            const t1 = v128.load(a3_in0 + ((i4) << 2));
+            const t2 = i32x4.add(t0, t1);
+            v128.store(a3_in1 + ((i4) << 2), t2);
+          }
+          for (; i4 < n4; i4++) {
+            const t0: i32 = load<i32>(a3_in1 + ((i4) << 2));
+            const t1: i32 = load<i32>(a3_in0 + ((i4) << 2));
+            const t2: i32 = (t0 + t1);
+            store<i32>(a3_in1 + ((i4) << 2), t2);
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_i32_short_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n4 - 4) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          const i4 = 0;
+          const t0 = v128.load(a3_in1 + ((i4) << 2));
+          const t1 = v128.load(a3_in0 + ((i4) << 2));
+          const t2 = i32x4.add(t0, t1);
+          const t0_e = v128.load(a3_in1 + tail2 + ((i4) << 2));
+          const t1_e = v128.load(a3_in0 + tail2 + ((i4) << 2));
+          const t2_e = i32x4.add(t0_e, t1_e);
+          v128.store(a3_in1 + tail2 + ((i4) << 2), t2_e);
+          v128.store(a3_in1 + ((i4) << 2), t2);
+        }
+      }
+    }
+  }
+}
+export function accumulate_i32_splat_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, d0: i32, d1: i32, d2: i32, d3: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let i4 = 0;
+          for (; i4 + 16 <= n4; i4 += 16) {
+            const t0_0 = v128.load(a3_in1 + ((i4) << 2));
+            const t1_0 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t2_0 = i32x4.add(t0_0, t1_0);
+            const t0_1 = v128.load(a3_in1 + ((i4) << 2), 16);
+            const t1_1 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t2_1 = i32x4.add(t0_1, t1_1);
+            const t0_2 = v128.load(a3_in1 + ((i4) << 2), 32);
+            const t1_2 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t2_2 = i32x4.add(t0_2, t1_2);
+            const t0_3 = v128.load(a3_in1 + ((i4) << 2), 48);
+            const t1_3 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t2_3 = i32x4.add(t0_3, t1_3);
+            v128.store(a3_in1 + ((i4) << 2), t2_0);
+            v128.store(a3_in1 + ((i4) << 2), t2_1, 16);
+            v128.store(a3_in1 + ((i4) << 2), t2_2, 32);
+            v128.store(a3_in1 + ((i4) << 2), t2_3, 48);
+          }
+          for (; i4 + 4 <= n4; i4 += 4) {
+            const t0 = v128.load(a3_in1 + ((i4) << 2));
+            const t1 = v128.load32_splat(a3_in0 + ((0) << 2));
+            const t2 = i32x4.add(t0, t1);
+            v128.store(a3_in1 + ((i4) << 2), t2);
+          }
+          for (; i4 < n4; i4++) {
+            const t0: i32 = load<i32>(a3_in1 + ((i4) << 2));
+            const t1: i32 = load<i32>(a3_in0 + ((0) << 2));
+            const t2: i32 = (t0 + t1);
+            store<i32>(a3_in1 + ((i4) << 2), t2);
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_i32_strided_r5(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const p_in0_step = <usize>(s4 << 2);
+  const p_in1_step = <usize>(d4 << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let p_in0 = a3_in0;
+          let p_in1 = a3_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            const t0: i32 = load<i32>(p_in1 + ((0) << 2));
+            const t1: i32 = load<i32>(p_in0 + ((0) << 2));
+            const t2: i32 = (t0 + t1);
+            store<i32>(p_in1 + ((0) << 2), t2);
+            p_in0 += p_in0_step;
+            p_in1 += p_in1_step;
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_i32_contiguous_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            let i5 = 0;
+            for (; i5 + 16 <= n5; i5 += 16) {
+              const t0_0 = v128.load(a4_in1 + ((i5) << 2));
+              const t1_0 = v128.load(a4_in0 + ((i5) << 2));
+              const t2_0 = i32x4.add(t0_0, t1_0);
+              const t0_1 = v128.load(a4_in1 + ((i5) << 2), 16);
+              const t1_1 = v128.load(a4_in0 + ((i5) << 2), 16);
+              const t2_1 = i32x4.add(t0_1, t1_1);
+              const t0_2 = v128.load(a4_in1 + ((i5) << 2), 32);
+              const t1_2 = v128.load(a4_in0 + ((i5) << 2), 32);
+              const t2_2 = i32x4.add(t0_2, t1_2);
+              const t0_3 = v128.load(a4_in1 + ((i5) << 2), 48);
+              const t1_3 = v128.load(a4_in0 + ((i5) << 2), 48);
+              const t2_3 = i32x4.add(t0_3, t1_3);
+              v128.store(a4_in1 + ((i5) << 2), t2_0);
+              v128.store(a4_in1 + ((i5) << 2), t2_1, 16);
+              v128.store(a4_in1 + ((i5) << 2), t2_2, 32);
+              v128.store(a4_in1 + ((i5) << 2), t2_3, 48);
+            }
+            for (; i5 + 4 <= n5; i5 += 4) {
+              const t0 = v128.load(a4_in1 + ((i5) << 2));
+              const t1 = v128.load(a4_in0 + ((i5) << 2));
+              const t2 = i32x4.add(t0, t1);
+              v128.store(a4_in1 + ((i5) << 2), t2);
+            }
+            for (; i5 < n5; i5++) {
+              const t0: i32 = load<i32>(a4_in1 + ((i5) << 2));
+              const t1: i32 = load<i32>(a4_in0 + ((i5) << 2));
+              const t2: i32 = (t0 + t1);
+              store<i32>(a4_in1 + ((i5) << 2), t2);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_i32_short_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const tail2 = <usize>((n5 - 4) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            const i5 = 0;
+            const t0 = v128.load(a4_in1 + ((i5) << 2));
+            const t1 = v128.load(a4_in0 + ((i5) << 2));
+            const t2 = i32x4.add(t0, t1);
+            const t0_e = v128.load(a4_in1 + tail2 + ((i5) << 2));
+            const t1_e = v128.load(a4_in0 + tail2 + ((i5) << 2));
+            const t2_e = i32x4.add(t0_e, t1_e);
+            v128.store(a4_in1 + tail2 + ((i5) << 2), t2_e);
+            v128.store(a4_in1 + ((i5) << 2), t2);
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_i32_splat_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            let i5 = 0;
+            for (; i5 + 16 <= n5; i5 += 16) {
+              const t0_0 = v128.load(a4_in1 + ((i5) << 2));
+              const t1_0 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t2_0 = i32x4.add(t0_0, t1_0);
+              const t0_1 = v128.load(a4_in1 + ((i5) << 2), 16);
+              const t1_1 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t2_1 = i32x4.add(t0_1, t1_1);
+              const t0_2 = v128.load(a4_in1 + ((i5) << 2), 32);
+              const t1_2 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t2_2 = i32x4.add(t0_2, t1_2);
+              const t0_3 = v128.load(a4_in1 + ((i5) << 2), 48);
+              const t1_3 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t2_3 = i32x4.add(t0_3, t1_3);
+              v128.store(a4_in1 + ((i5) << 2), t2_0);
+              v128.store(a4_in1 + ((i5) << 2), t2_1, 16);
+              v128.store(a4_in1 + ((i5) << 2), t2_2, 32);
+              v128.store(a4_in1 + ((i5) << 2), t2_3, 48);
+            }
+            for (; i5 + 4 <= n5; i5 += 4) {
+              const t0 = v128.load(a4_in1 + ((i5) << 2));
+              const t1 = v128.load32_splat(a4_in0 + ((0) << 2));
+              const t2 = i32x4.add(t0, t1);
+              v128.store(a4_in1 + ((i5) << 2), t2);
+            }
+            for (; i5 < n5; i5++) {
+              const t0: i32 = load<i32>(a4_in1 + ((i5) << 2));
+              const t1: i32 = load<i32>(a4_in0 + ((0) << 2));
+              const t2: i32 = (t0 + t1);
+              store<i32>(a4_in1 + ((i5) << 2), t2);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function accumulate_i32_strided_r6(in0: usize, in1: usize, lo: i32, hi: i32, n1: i32, n2: i32, n3: i32, n4: i32, n5: i32, s0: i32, s1: i32, s2: i32, s3: i32, s4: i32, s5: i32, d0: i32, d1: i32, d2: i32, d3: i32, d4: i32, d5: i32): void {
+  const st0_in0 = <usize>((s0) << 2);
+  const st0_in1 = <usize>((d0) << 2);
+  const st1_in0 = <usize>((s1) << 2);
+  const st1_in1 = <usize>((d1) << 2);
+  const st2_in0 = <usize>((s2) << 2);
+  const st2_in1 = <usize>((d2) << 2);
+  const st3_in0 = <usize>((s3) << 2);
+  const st3_in1 = <usize>((d3) << 2);
+  const st4_in0 = <usize>((s4) << 2);
+  const st4_in1 = <usize>((d4) << 2);
+  let a0_in0 = in0 + <usize>(((lo - 1) * s0) << 2);
+  let a0_in1 = in1 + <usize>(((lo - 1) * d0) << 2);
+  const p_in0_step = <usize>(s5 << 2);
+  const p_in1_step = <usize>(d5 << 2);
+  for (let i0 = lo; i0 < hi; i0++) {
+    a0_in0 += st0_in0;
+    a0_in1 += st0_in1;
+    let a1_in0 = a0_in0 - st1_in0;
+    let a1_in1 = a0_in1 - st1_in1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      a1_in0 += st1_in0;
+      a1_in1 += st1_in1;
+      let a2_in0 = a1_in0 - st2_in0;
+      let a2_in1 = a1_in1 - st2_in1;
+      for (let i2 = 0; i2 < n2; i2++) {
+        a2_in0 += st2_in0;
+        a2_in1 += st2_in1;
+        let a3_in0 = a2_in0 - st3_in0;
+        let a3_in1 = a2_in1 - st3_in1;
+        for (let i3 = 0; i3 < n3; i3++) {
+          a3_in0 += st3_in0;
+          a3_in1 += st3_in1;
+          let a4_in0 = a3_in0 - st4_in0;
+          let a4_in1 = a3_in1 - st4_in1;
+          for (let i4 = 0; i4 < n4; i4++) {
+            a4_in0 += st4_in0;
+            a4_in1 += st4_in1;
+            let p_in0 = a4_in0;
+            let p_in1 = a4_in1;
+            for (let i5 = 0; i5 < n5; i5++) {
+              const t0: i32 = load<i32>(p_in1 + ((0) << 2));
+              const t1: i32 = load<i32>(p_in0 + ((0) << 2));
+              const t2: i32 = (t0 + t1);
+              store<i32>(p_in1 + ((0) << 2), t2);
+              p_in0 += p_in0_step;
+              p_in1 += p_in1_step;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+export function fill_f32(out0: usize, lo: i32, hi: i32, p0: f32): void {
+  const vp0 = f32x4.splat(p0);
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0 = vp0;
+    const t0_1 = vp0;
+    const t0_2 = vp0;
+    const t0_3 = vp0;
+    v128.store(out0 + ((i0) << 2), t0_0);
+    v128.store(out0 + ((i0) << 2), t0_1, 16);
+    v128.store(out0 + ((i0) << 2), t0_2, 32);
+    v128.store(out0 + ((i0) << 2), t0_3, 48);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0 = vp0;
+    v128.store(out0 + ((i0) << 2), t0);
+  }
+  for (; i0 < hi; i0++) {
+    const t0: f32 = p0;
+    store<f32>(out0 + ((i0) << 2), t0);
+  }
+}
+export function fill_f64(out0: usize, lo: i32, hi: i32, p0: f64): void {
+  const vp0 = f64x2.splat(p0);
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0a = vp0;
+    const t0_0b = vp0;
+    const t0_1a = vp0;
+    const t0_1b = vp0;
+    const t0_2a = vp0;
+    const t0_2b = vp0;
+    const t0_3a = vp0;
+    const t0_3b = vp0;
+    v128.store(out0 + ((i0) << 3), t0_0a); v128.store(out0 + ((i0) << 3), t0_0b, 16);
+    v128.store(out0 + ((i0) << 3), t0_1a, 32); v128.store(out0 + ((i0) << 3), t0_1b, 48);
+    v128.store(out0 + ((i0) << 3), t0_2a, 64); v128.store(out0 + ((i0) << 3), t0_2b, 80);
+    v128.store(out0 + ((i0) << 3), t0_3a, 96); v128.store(out0 + ((i0) << 3), t0_3b, 112);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0a = vp0;
+    const t0b = vp0;
+    v128.store(out0 + ((i0) << 3), t0a); v128.store(out0 + ((i0) << 3), t0b, 16);
+  }
+  for (; i0 < hi; i0++) {
+    const t0: f64 = p0;
+    store<f64>(out0 + ((i0) << 3), t0);
+  }
+}
+export function fill_i32(out0: usize, lo: i32, hi: i32, p0: i32): void {
+  const vp0 = i32x4.splat(p0);
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    const t0_0 = vp0;
+    const t0_1 = vp0;
+    const t0_2 = vp0;
+    const t0_3 = vp0;
+    v128.store(out0 + ((i0) << 2), t0_0);
+    v128.store(out0 + ((i0) << 2), t0_1, 16);
+    v128.store(out0 + ((i0) << 2), t0_2, 32);
+    v128.store(out0 + ((i0) << 2), t0_3, 48);
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    const t0 = vp0;
+    v128.store(out0 + ((i0) << 2), t0);
+  }
+  for (; i0 < hi; i0++) {
+    const t0: i32 = p0;
+    store<i32>(out0 + ((i0) << 2), t0);
+  }
+}
+export function fill_u8(out0: usize, lo: i32, hi: i32, p0: i32): void {
+  const vp0 = i32x4.splat(-p0);
+  let i0 = lo;
+  for (; i0 + 16 <= hi; i0 += 16) {
+    v128.store(out0 + (i0), i8x16.splat(<u8>p0));
+  }
+  for (; i0 + 4 <= hi; i0 += 4) {
+    v128.store32_lane(out0 + (i0), i8x16.splat(<u8>p0), 0);
+  }
+  for (; i0 < hi; i0++) {
+    const t0: i32 = p0;
+    store<u8>(out0 + (i0), t0);
   }
 }

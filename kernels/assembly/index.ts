@@ -3,7 +3,6 @@
  * in kernels/wasm calls with pointers into the one linear memory.
  */
 export * from "./copies";
-export * from "./copy";
 export * from "./elementwise";
 export * from "./gemm";
 export * from "./indexing";

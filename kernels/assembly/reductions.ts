@@ -1007,17 +1007,10 @@ export function reduce_max_u8_columns(in0: usize, out0: usize, lo: i32, hi: i32,
       const row_out0 = out0 + (i0 * inner);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        const w0 = i8x16.neg(v128.load(row_in0 + (i2)));
-        const w0l = i16x8.extend_low_i8x16_s(w0), w0h = i16x8.extend_high_i8x16_s(w0);
-        const t0_0 = i32x4.extend_low_i16x8_s(w0l);
-        const t0_1 = i32x4.extend_high_i16x8_s(w0l);
-        const t0_2 = i32x4.extend_low_i16x8_s(w0h);
-        const t0_3 = i32x4.extend_high_i16x8_s(w0h);
-        v128.store(row_out0 + (i2), i8x16.neg(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(t0_0, t0_1), i16x8.narrow_i32x4_s(t0_2, t0_3))));
+        v128.store(row_out0 + (i2), v128.load(row_in0 + (i2)));
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_in0 + (i2)))));
-        v128.store32_lane(row_out0 + (i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t0, i32x4.splat(1)), v128.and(t0, i32x4.splat(1))), i16x8.splat(0)), 0);
+        v128.store32_lane(row_out0 + (i2), v128.load32_zero(row_in0 + (i2)), 0);
       }
       for (; i2 < inner; i2++) {
         const t0: i32 = <i32>load<u8>(row_in0 + (i2));
@@ -1384,17 +1377,10 @@ export function reduce_min_u8_columns(in0: usize, out0: usize, lo: i32, hi: i32,
       const row_out0 = out0 + (i0 * inner);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
-        const w0 = i8x16.neg(v128.load(row_in0 + (i2)));
-        const w0l = i16x8.extend_low_i8x16_s(w0), w0h = i16x8.extend_high_i8x16_s(w0);
-        const t0_0 = i32x4.extend_low_i16x8_s(w0l);
-        const t0_1 = i32x4.extend_high_i16x8_s(w0l);
-        const t0_2 = i32x4.extend_low_i16x8_s(w0h);
-        const t0_3 = i32x4.extend_high_i16x8_s(w0h);
-        v128.store(row_out0 + (i2), i8x16.neg(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(t0_0, t0_1), i16x8.narrow_i32x4_s(t0_2, t0_3))));
+        v128.store(row_out0 + (i2), v128.load(row_in0 + (i2)));
       }
       for (; i2 + 4 <= inner; i2 += 4) {
-        const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_in0 + (i2)))));
-        v128.store32_lane(row_out0 + (i2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(t0, i32x4.splat(1)), v128.and(t0, i32x4.splat(1))), i16x8.splat(0)), 0);
+        v128.store32_lane(row_out0 + (i2), v128.load32_zero(row_in0 + (i2)), 0);
       }
       for (; i2 < inner; i2++) {
         const t0: i32 = <i32>load<u8>(row_in0 + (i2));

@@ -249,9 +249,9 @@ export function scatter_add_i32_rows(in0: usize, in1: usize, out0: usize, out1: 
 }
 export function take_1_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
-  const r_in1 = in1;
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + (i0 * n);
+    const r_in1 = in1;
     const r_out0 = out0 + (i0 * m);
     for (let i1 = 0; i1 < m; i1++) {
       const pl0at = load<i32>(r_in1 + ((i1) << 2));
@@ -263,9 +263,9 @@ export function take_1_elements(in0: usize, in1: usize, out0: usize, out1: usize
 }
 export function take_4_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
-  const r_in1 = in1;
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * n) << 2);
+    const r_in1 = in1;
     const r_out0 = out0 + ((i0 * m) << 2);
     for (let i1 = 0; i1 < m; i1++) {
       const pl0at = load<i32>(r_in1 + ((i1) << 2));
@@ -277,9 +277,9 @@ export function take_4_elements(in0: usize, in1: usize, out0: usize, out1: usize
 }
 export function take_8_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
-  const r_in1 = in1;
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * n) << 3);
+    const r_in1 = in1;
     const r_out0 = out0 + ((i0 * m) << 3);
     for (let i1 = 0; i1 < m; i1++) {
       const pl0at = load<i32>(r_in1 + ((i1) << 2));
@@ -292,9 +292,9 @@ export function take_8_elements(in0: usize, in1: usize, out0: usize, out1: usize
 export function scatter_add_f32_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n) << 2), 0, (hi * n - lo * n) << 2);
-  const r_in1 = in1;
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * m) << 2);
+    const r_in1 = in1;
     const r_out0 = out0 + ((i0 * n) << 2);
     for (let i1 = 0; i1 < m; i1++) {
       const t0: f32 = load<f32>(r_in0 + ((i1) << 2));
@@ -307,9 +307,9 @@ export function scatter_add_f32_elements(in0: usize, in1: usize, out0: usize, ou
 export function scatter_add_f64_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n) << 3), 0, (hi * n - lo * n) << 3);
-  const r_in1 = in1;
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * m) << 3);
+    const r_in1 = in1;
     const r_out0 = out0 + ((i0 * n) << 3);
     for (let i1 = 0; i1 < m; i1++) {
       const t0: f64 = load<f64>(r_in0 + ((i1) << 3));
@@ -322,9 +322,9 @@ export function scatter_add_f64_elements(in0: usize, in1: usize, out0: usize, ou
 export function scatter_add_i32_elements(in0: usize, in1: usize, out0: usize, out1: usize, lo: i32, hi: i32, m: i32, n: i32): i32 {
   for (let i1 = 0; i1 < m; i1++) if (<u32>load<i32>(in1 + ((i1) << 2)) >= <u32>(n)) { store<i32>(out1, 1); return 1; }
   memory.fill(out0 + ((lo * n) << 2), 0, (hi * n - lo * n) << 2);
-  const r_in1 = in1;
   for (let i0 = lo; i0 < hi; i0++) {
     const r_in0 = in0 + ((i0 * m) << 2);
+    const r_in1 = in1;
     const r_out0 = out0 + ((i0 * n) << 2);
     for (let i1 = 0; i1 < m; i1++) {
       const t0: i32 = load<i32>(r_in0 + ((i1) << 2));

@@ -31,7 +31,12 @@
  * - `highWord` is the high 32 bits (sign, exponent, top of the mantissa) of a float64 as an
  *   int32, and `withHighWord` a float64 with its high 32 bits replaced by an int32's: with
  *   them the float64 math definitions (math_definitions_f64.ts) scale by powers of two and
- *   take exponents apart, on wasm only (WGSL has no float64).
+ *   take exponents apart, on wasm only (WGSL has no float64);
+ * - `param` is run-time scalar parameter `param` of the kernel (`LoopKernel.params`: a fill's
+ *   value), the same at every point: the rendered function takes it as an argument of its dtype
+ *   after the sizes and strides (AssemblyScript; in WGSL the name `p<param>` its shader declares);
+ * - `index` is the point's coordinate along an axis of the space, as an int32 (where an argmax
+ *   finds its extreme; rendered on WebGPU only, whose eager argmax and argmin are its one user).
  *
  * Semantics of indexed views (`IndexedAxis`: a gather's load, a scatter's store):
  * - along its indexed axis a view moves not with the point's index but with the position that
@@ -98,6 +103,8 @@ export type ReduceOp = "add" | "mul" | "max" | "min";
 export type Expr =
   | { readonly kind: "const"; readonly dtype: DType; readonly value: number }
   | { readonly kind: "load"; readonly dtype: DType; readonly load: number }
+  | { readonly kind: "param"; readonly dtype: DType; readonly param: number }
+  | { readonly kind: "index"; readonly dtype: "int32"; readonly axis: number }
   | { readonly kind: "unary"; readonly op: UnaryOp; readonly dtype: DType; readonly a: Expr }
   | {
     readonly kind: "binary";
@@ -237,6 +244,8 @@ export interface LoopKernel {
   readonly outputs: readonly DType[];
   /** The loads the expressions read, by index. */
   readonly loads: readonly Load[];
+  /** Dtype of each run-time scalar parameter `param` nodes read (none when absent). */
+  readonly params?: readonly DType[];
   /**
    * The stores, in order. Each output is stored by exactly one, or (a concatenate's parts) by
    * several plain stores at one set of strides whose offsets step evenly past each other's
@@ -289,6 +298,8 @@ export function operands(e: Expr): readonly Expr[] {
   switch (e.kind) {
     case "const":
     case "load":
+    case "param":
+    case "index":
       return [];
     case "unary":
     case "convert":
@@ -325,6 +336,8 @@ export function loopKernelToString(k: LoopKernel): string {
         const at = `in${l.input}[${l.strides.join(",")}]${l.offset ? `+${l.offset}` : ""}`;
         return `${at}${indexed(l.gather)}${pad}`;
       }
+      case "index":
+        return `index ${e.axis}`;
       case "unary":
       case "binary":
       case "compare":
@@ -339,10 +352,14 @@ export function loopKernelToString(k: LoopKernel): string {
         return `${e.kind} ${operands(e).map(name).join(" ")}`;
       case "shift":
         return `${e.op} ${name(e.a)} ${e.bits}`;
+      case "param":
+        return `param ${e.param}`;
     }
   };
   return [
-    `loop [${k.space.join(",")}] in (${k.inputs.join(", ")}) out (${k.outputs.join(", ")})`,
+    `loop [${k.space.join(",")}] in (${k.inputs.join(", ")}) out (${k.outputs.join(", ")})${
+      k.params?.length ? ` params (${k.params.join(", ")})` : ""
+    }`,
     ...order.map((e) => `  ${name(e)}: ${e.dtype} = ${node(e)}`),
     ...k.stores.map((s) =>
       `  out${s.output}[${s.strides.join(",")}]${s.offset ? `+${s.offset}` : ""}${

@@ -80,7 +80,7 @@ const paddingOf = (view: StridedView | PaddedView): Padding | undefined =>
  * The strides over `space` at which a reduction over `axes` accumulates into its output (0
  * along the reduced axes), and the axes it keeps.
  */
-function reductionStrides(
+export function reductionStrides(
   axes: readonly number[],
   space: readonly number[],
 ): { kept: number[]; strides: number[] } {

@@ -111,6 +111,13 @@ export function sizedProblems(k: SizedLoopKernel): string[] {
     if (s.offset || (!named("storeStrides", i) && !dense(s.strides, s.scatter))) {
       problems.push(`store ${i}: not a dense view`);
     }
+    const input = inPlaceInput(k, s.output);
+    if (input === null || !isStrided(k)) return;
+    const l = k.loads.findIndex((l) => l.input === input);
+    const same = l >= 0 && k.inputs[input] === k.outputs[s.output] &&
+      k.loads[l].strides.join() === s.strides.join() &&
+      k.loadStrides[l].join() === k.storeStrides[i].join();
+    if (!same) problems.push(`store ${i}: not in place of input ${input}'s view`);
   });
   return problems;
 }
@@ -128,6 +135,17 @@ export interface StridedLoopKernel extends SizedLoopKernel {
   readonly loadStrides: readonly (readonly (string | null)[])[];
   /** Per store, per axis: its stride parameter, or null. */
   readonly storeStrides: readonly (readonly (string | null)[])[];
+  /**
+   * Per output, the input that is its buffer, or null (none when absent): an accumulation's
+   * `dst += src`, whose store writes each element its load of that input read, through the same
+   * view; the rendered function takes that input's address only.
+   */
+  readonly inPlace?: readonly (number | null)[];
+}
+
+/** The input that output `o` of `k` is (`StridedLoopKernel.inPlace`), or null. */
+export function inPlaceInput(k: LoopKernel, o: number): number | null {
+  return isStrided(k) ? k.inPlace?.[o] ?? null : null;
 }
 
 /** Whether `k` has run-time strides. */

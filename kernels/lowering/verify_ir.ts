@@ -1,7 +1,7 @@
 /**
  * The kernel IR's verifier: every node's operands have the dtypes its operation takes (a bitcast
  * goes between float32 and int32, a shift moves int32 bits by 0 to 31, a float64's high word
- * is an int32), every load reads an
+ * is an int32, a param node reads a parameter of its dtype), every load reads an
  * input of its dtype through one stride per axis, never before its first element, every output
  * is stored exactly once with a value of its dtype, and a reduction store accumulates only along
  * axes where it does not move (so no two points of a plain store write one element). An indexed
@@ -75,6 +75,9 @@ const REDUCE_DTYPES: Readonly<Record<ReduceOp, readonly DType[]>> = {
 const NODE_RULES: { [K in ExprKind]: (e: Extract<Expr, { kind: K }>) => string | null } = {
   const: (e) => (Number.isNaN(e.value) && !FLOATS.includes(e.dtype) ? "NaN constant" : null),
   load: () => null,
+  // Against the kernel's parameters in `irProblems`.
+  param: () => null,
+  index: (e) => (e.dtype !== "int32" ? `index giving ${e.dtype}` : null),
   unary: (e) =>
     !UNARY_DTYPES[e.op].includes(e.dtype) ? `${e.op} of ${e.dtype}` : sameAs(e.dtype, [e.a]),
   binary: (e) =>
@@ -159,6 +162,14 @@ export function irProblems(k: LoopKernel): string[] {
       else if (k.inputs[l.input] !== e.dtype) {
         problems.push(`load ${e.load}: ${e.dtype} read from a ${k.inputs[l.input]} input`);
       }
+    }
+    if (e.kind === "param" && k.params?.[e.param] !== e.dtype) {
+      problems.push(
+        `param node: ${e.dtype} param ${e.param}, the kernel's is ${k.params?.[e.param]}`,
+      );
+    }
+    if (e.kind === "index" && !(Number.isInteger(e.axis) && e.axis >= 0 && e.axis < rank)) {
+      problems.push(`index node: no axis ${e.axis} in a space of rank ${rank}`);
     }
     if (operands(e).some((a) => a === undefined)) problems.push(`${e.kind} node: missing operand`);
   }

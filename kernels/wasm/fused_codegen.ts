@@ -26,6 +26,7 @@ import {
 import {
   axisSize,
   indexedSize,
+  inPlaceInput,
   isSized,
   isStrided,
   sizeParams,
@@ -43,10 +44,14 @@ import {
 } from "../lowering/vectorize.ts";
 import {
   ASSEMBLYSCRIPT_VECTOR,
+  boolBytes,
+  boolBytesStore,
   boolLoad16,
   boolStore16,
   constantGlobals,
   type Lanes,
+  paramName,
+  paramSplat,
   partNames,
   REG,
   renderScalar,
@@ -384,7 +389,9 @@ export interface EmitOptions {
  * taking its input and output addresses, the range `[lo, hi)` of the outermost axis it runs
  * (`[0, 1)` for a kernel without axes), then the run-time sizes of a sized kernel
  * (sized_kernel.ts), as i32 in axis order (then that of its indexed axes' positions), then the
- * run-time strides of a strided one. A kernel with indexed views checks their positions first
+ * run-time strides of a strided one, then the kernel's parameters (`params`, kernel_ir.ts), each
+ * as its dtype's register type. An output in place of an input (`StridedLoopKernel.inPlace`)
+ * takes no address of its own. A kernel with indexed views checks their positions first
  * (`rangeCheck`) and returns whether one was out of range, as its flag says.
  */
 export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOptions = {}): string {
@@ -392,26 +399,21 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
   const sizes = sizeParams(k);
   const params = [
     ...k.inputs.map((_, i) => `in${i}: usize`),
-    ...k.outputs.map((_, i) => `out${i}: usize`),
+    ...k.outputs.flatMap((_, i) => (inPlaceInput(k, i) === null ? [`out${i}: usize`] : [])),
     "lo: i32",
     "hi: i32",
     ...sizes.map((n) => `${n}: i32`),
     ...strideParams(k).map((n) => `${n}: i32`),
     ...k.stores.filter((s) => s.accumulator).map((s) => `${accumulatorsOf(s)}: usize`),
+    ...(k.params ?? []).map((d, i) => `${paramName(i)}: ${REG[d]}`),
   ];
   const plan = planVector(k, options.target ?? ASSEMBLYSCRIPT_VECTOR);
+  const strided = isStrided(k) && steppable(k) && plan?.mode !== "pairs";
   const indexed = indexedRows(k);
   const reductionRows = indexed ? null : rowAddresses(k, plan);
   const rows = indexed ?? reductionRows;
   const [body, places] = rows ? [rows.kernel, rows.places] : [k, ARGUMENTS];
-  const vector = plan ? vectorLoop(body, regs, plan, places) : null;
-  const wide = k.stores.every((s) => !s.reduce) || (options.wideReductions &&
-    k.stores.every((s, i) =>
-      orderFree(s, storeDType(k, s)) || s.accumulator || plan?.stores[i] === "lanes"
-    ));
-  if (vector && plan && plan.mode === "lanes" && wide) {
-    vector.wide = wideLoop(body, regs, plan, places);
-  }
+  const vector = plan && !strided ? vectorNest(body, regs, plan, options, places) : null;
   const peel = reductionRows && firstStepStores(reductionRows.kernel, places, options);
   // A kernel storing the first step of axis 1 fills its outputs only where that axis is empty.
   const init = reductionInit(k).flatMap((l) => l.split("\n").map((line) => line.trim()));
@@ -422,9 +424,10 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
   return [
     `export function ${name}(${params.join(", ")}): ${checked ? "i32" : "void"} {`,
     ...rangeCheck(k).map((l) => `  ${l}`),
+    ...(plan ? k.params ?? [] : []).map((d, i) => `  ${paramSplat(d, i)}`),
     ...fill.map((l) => `  ${l}`),
-    ...(isStrided(k) && !vector && steppable(k)
-      ? stridedRows(k, regs)
+    ...(strided
+      ? stridedNest(k as StridedLoopKernel, regs, plan, options)
       : loopNest(k.space.map((_, d) => axisSize(k, d)), scalarBody(body, regs, places), vector, {
         enter: peel ? [] : accumulatorInit(k),
         leave: accumulatorResults(k),
@@ -461,7 +464,7 @@ function indexedRows(
   const inRow = (d: number, ix?: IndexedAxis) => d === last || d === ix?.axis;
   const zeroed = (strides: readonly number[], ix?: IndexedAxis) =>
     strides.map((st, d) => (inRow(d, ix) ? st : 0));
-  const lines: string[][] = Array.from({ length: last + 1 }, () => []);
+  const lines: string[][] = Array.from({ length: last }, () => []);
   const rowBase = (
     name: string,
     terms: (number | string)[],
@@ -471,13 +474,14 @@ function indexedRows(
   ) => {
     const outer = terms.map((t, d) => (inRow(d, ix) ? 0 : t));
     const axes = outer.flatMap((t, d) => (t === 0 ? [] : [d]));
-    // Stepped level by level: each loop adds its own axis to the base of the loop around it.
+    // Stepped level by level: each loop adds its own axis to the base of the loop around it (a
+    // view moving along none takes its base in the outermost loop).
     let at = offset ? `${name} + ${offsetExpr([], shift, offset)}` : name;
     if (!axes.length) lines[0].push(`const r_${name} = ${at};`);
     axes.forEach((d, j) => {
       const here = j === axes.length - 1 ? `r_${name}` : `r_${name}_${d}`;
       const step = offsetExpr(outer.map((t, e) => (e === d ? t : 0)), shift);
-      lines[d + 1].push(`const ${here} = ${at} + ${step};`);
+      lines[d].push(`const ${here} = ${at} + ${step};`);
       at = here;
     });
   };
@@ -630,60 +634,261 @@ function accumulatorResults(k: LoopKernel): string[] {
   });
 }
 
+/**
+ * The vector loop of `k` under `plan`, its arrays at `places`, with a wide loop where its
+ * stores allow (see `EmitOptions.wideReductions`).
+ */
+function vectorNest(
+  k: LoopKernel,
+  regs: Registers,
+  plan: VectorPlan,
+  options: EmitOptions,
+  places: Places = ARGUMENTS,
+): VectorLoop {
+  const vector = vectorLoop(k, regs, plan, places);
+  const wide = k.stores.every((s) => !s.reduce) || (options.wideReductions &&
+    k.stores.every((s, i) =>
+      orderFree(s, storeDType(k, s)) || s.accumulator || plan.stores[i] === "lanes"
+    ));
+  if (plan.mode === "lanes" && wide) vector.wide = wideLoop(k, regs, plan, places);
+  return vector;
+}
+
+/** Rows of at least this many bytes that a move copies whole are one `memory.copy`. */
+const BULK_BYTES = 512;
+
+/**
+ * A late rewrite of a strided kernel (sized_kernel.ts: an eager copy's) that moves whole
+ * contiguous rows: when its one store writes the value of an unpadded load of its dtype, both
+ * contiguous along the innermost axis in a lanes loop (`places` holding the row's addresses:
+ * `stridedNest`), each row of at least `BULK_BYTES` bytes (a run-time size) is one
+ * `memory.copy` (a call, but faster in bulk than the vector loops: 1.1-1.3x), and the loop goes
+ * on to the next row; otherwise none. (Jit kernels, never strided, keep their loops.)
+ */
+function bulkRow(k: LoopKernel, plan: VectorPlan, places: Places): string[] | undefined {
+  const last = k.space.length - 1;
+  if (!isStrided(k) || plan.mode !== "lanes" || last < 1 || k.stores.length !== 1) return;
+  const [s] = k.stores, e = s.value, d = k.outputs[s.output];
+  if (s.reduce || e.kind !== "load" || e.dtype !== d || k.loads[e.load].padding) return;
+  const from = places.input(k.loads[e.load].input), to = places.output(s.output).base;
+  if (plan.loads.get(e.load) !== "contiguous" || !("base" in from) || !to) return;
+  const bytes = `(${axisSize(k, last)} << ${SHIFT[d]})`;
+  return [
+    `if (${bytes} >= ${BULK_BYTES}) {`,
+    `  memory.copy(${to}, ${from.base}, ${bytes});`,
+    `  continue;`,
+    `}`,
+  ];
+}
+
+/**
+ * A late rewrite of a strided kernel whose rows are short by construction (its representative
+ * innermost size at most two v128 steps: one_op_copy.ts `short`, rows of 17-32 bytes, 5 to 8
+ * elements of 4 bytes, 3 or 4 of float64), where vector loops would run one or two steps and a
+ * scalar remainder: each row is two steps of one v128 each (fours; float64's first v128, two
+ * elements: `halfLanes`), one at the row's start and one ending at its end (`places` holding the
+ * row's addresses: `stridedNest`), every load of both before either's stores, the end's first,
+ * so that the elements both cover get the same values from each (every node is lanewise, and no
+ * store accumulates). For lanes loops without reduction stores only: the lines of a row, and
+ * those before the loops (the end's offsets); undefined where it does not apply.
+ */
+function shortRow(
+  k: LoopKernel,
+  regs: Registers,
+  plan: VectorPlan,
+  places: Places,
+): { prologue: string[]; row: string[] } | undefined {
+  const last = k.space.length - 1, n = axisSize(k, last);
+  if (!isStrided(k) || plan.mode !== "lanes" || last < 1 || k.stores.some((s) => s.reduce)) return;
+  // Float64's fours are two v128s: two elements at a time, of rows of 3 or 4.
+  const first = halfLanes(k);
+  if (!first && [...k.inputs, ...k.outputs].some((d) => SHIFT[d] > 2)) return;
+  const per = first ? 2 : 4;
+  // The kernel's rows are short by construction: its representative row (the most) two steps.
+  if (typeof k.space[last] !== "number" || k.space[last] > 2 * per) return;
+  // The end's four: each contiguous view's address moved n - per elements on (splats stay).
+  const inner = new Map(k.loads.map((l) => [l.input, l.strides[last]]));
+  const moved = (base: string, shift: number, stride: number) =>
+    stride === 0 ? base : `${base} + tail${shift}`;
+  const tail: Places = {
+    input: (i) => {
+      const at = places.input(i);
+      return "base" in at ? { base: moved(at.base, SHIFT[k.inputs[i]], inner.get(i)!) } : at;
+    },
+    output: (i) => {
+      const at = places.output(i);
+      return { ...at, base: at.base && moved(at.base, SHIFT[k.outputs[i]], 1) };
+    },
+  };
+  const isStore = (l: string) => /^v128\.store/.test(l);
+  const [head, end] = [
+    vectorBody(k, regs, plan, { places, first }),
+    vectorBody(k, regs, plan, { places: tail, suffix: "_e", first }),
+  ];
+  if ([head, end].some((b) => b.before.length || b.after.length)) return;
+  const shifts = new Set([...k.inputs, ...k.outputs].map((d) => SHIFT[d]));
+  return {
+    prologue: [...shifts].map((sh) => `const tail${sh} = <usize>((${n} - ${per}) << ${sh});`),
+    row: [
+      `const i${last} = 0;`,
+      ...[...head.body, ...end.body].filter((l) => !isStore(l)),
+      ...[...end.body, ...head.body].filter(isStore),
+    ],
+  };
+}
+
+/** The kinds of node whose vector forms on float64 work on each v128 alone. */
+const PER_V128: ReadonlySet<Expr["kind"]> = new Set([
+  "load",
+  "const",
+  "param",
+  "unary",
+  "binary",
+  "fma",
+]);
+
+/**
+ * Whether every array and node of `k` is float64 and every node's vector form works on each
+ * v128 of its four lanes alone, so that the first v128 of each value is a two-element step
+ * (`VectorBodyOptions.first`).
+ */
+function halfLanes(k: LoopKernel): boolean {
+  const nodes = topologicalOrder(k.stores.map((s) => s.value));
+  return [...k.inputs, ...k.outputs].every((d) => d === "float64") &&
+    nodes.every((e) => e.dtype === "float64" && PER_V128.has(e.kind));
+}
+
 /** Whether each load of `k` reads an input of its own and each store writes an output of its own. */
 const steppable = (k: LoopKernel): boolean =>
   new Set(k.loads.map((l) => l.input)).size === k.loads.length &&
   new Set(k.stores.map((s) => s.output)).size === k.stores.length;
 
 /**
- * The loops of a strided kernel (sized_kernel.ts) without a vector form: each view's address at
- * the start of a row computed once per row, then stepped by its innermost stride, where the
- * scalar body would multiply every index by its stride at each point.
+ * The loops of a strided kernel (sized_kernel.ts: an eager copy's), whose views' strides are
+ * run-time parameters: each loop but the innermost steps each view's address (`a<d>_<view>`,
+ * from the address of the loop around it) by the view's stride along it, one add per view and
+ * iteration (as the hand-written odometer did), so that a row's addresses take no products of
+ * every index, at any rank; an output in place of an input (`StridedLoopKernel.inPlace`) is
+ * that input's addresses. A row then runs `shortRow`'s two steps where the kernel's rows are
+ * short, else the vector loop of `plan` (first `bulkRow`'s whole-row copy, where it applies),
+ * or, without one, the scalar body with each view's address stepped by its innermost stride.
  */
-function stridedRows(k: StridedLoopKernel, regs: Registers): string[] {
+function stridedNest(
+  k: StridedLoopKernel,
+  regs: Registers,
+  plan: VectorPlan | null,
+  options: EmitOptions,
+): string[] {
   const last = k.space.length - 1;
   const views = [
     ...k.loads.map((l, i) => ({
-      at: `p_in${l.input}`,
       base: `in${l.input}`,
       terms: viewStrideTerms(k, "load", i),
       shift: SHIFT[k.inputs[l.input]],
     })),
-    ...k.stores.map((s, i) => ({
-      at: `p_out${s.output}`,
-      base: `out${s.output}`,
-      terms: viewStrideTerms(k, "store", i),
-      shift: SHIFT[k.outputs[s.output]],
-    })),
+    ...k.stores.flatMap((s, i) =>
+      inPlaceInput(k, s.output) !== null ? [] : [{
+        base: `out${s.output}`,
+        terms: viewStrideTerms(k, "store", i),
+        shift: SHIFT[k.outputs[s.output]],
+      }]
+    ),
   ];
-  const zero = (n: number) => Array<number>(n).fill(0);
-  const atRow: StridedLoopKernel = {
+  // An output in place of an input is that input's addresses.
+  const buffer = (o: number) => {
+    const i = inPlaceInput(k, o);
+    return i === null ? `out${o}` : `in${i}`;
+  };
+  const at = (d: number, base: string) => (d < 0 ? base : `a${d}_${base}`);
+  // Each address starts one step before its loop's first index and steps first thing in each
+  // iteration (so a row's `continue` skips nothing); along a stride of 0 it is the outer one.
+  const moves = (d: number) => views.filter((v) => v.terms[d] !== 0);
+  const step = (d: number, base: string) => `st${d}_${base}`;
+  const start = (d: number) =>
+    moves(d).map(({ base, terms, shift }) =>
+      d === 0
+        ? `let ${at(0, base)} = ${base} + <usize>(((lo - 1) * ${terms[0]}) << ${shift});`
+        : `let ${at(d, base)} = ${at(d - 1, base)} - ${step(d, base)};`
+    );
+  const levels = Array.from({ length: last }, (_, d) => [
+    ...views.map(({ base, terms }) =>
+      terms[d] === 0
+        ? `const ${at(d, base)} = ${at(d - 1, base)};`
+        : `${at(d, base)} += ${step(d, base)};`
+    ),
+    ...(d + 1 < last ? start(d + 1) : []),
+  ]);
+  const steps = Array.from(
+    { length: last },
+    (_, d) =>
+      moves(d).map(({ base, terms, shift }) =>
+        `  const ${step(d, base)} = <usize>((${terms[d]}) << ${shift});`
+      ),
+  ).flat();
+  const prologue = [...steps, ...(last > 0 ? start(0).map((l) => `  ${l}`) : [])];
+  const row = (base: string) => at(last - 1, base);
+  // The kernel at a row's start: its views' outer strides 0 (the row's addresses hold them).
+  const outer = <T>(v: readonly T[], zero: T) => v.map((t, d) => (d === last ? t : zero));
+  const rowKernel: StridedLoopKernel = {
     ...k,
-    loads: k.loads.map((l) => ({ ...l, strides: zero(l.strides.length) })),
-    stores: k.stores.map((s) => ({ ...s, strides: zero(s.strides.length) })),
+    loads: k.loads.map((l) => ({ ...l, strides: outer(l.strides, 0) })),
+    stores: k.stores.map((s) => ({ ...s, strides: outer(s.strides, 0) })),
+    loadStrides: k.loadStrides.map((v) => outer(v, null)),
+    storeStrides: k.storeStrides.map((v) => outer(v, null)),
+  };
+  const sizes = k.space.map((_, d) => axisSize(k, d));
+  if (plan) {
+    const places: Places = {
+      input: (i) => ({ base: row(`in${i}`) }),
+      output: (o) => ({ base: row(buffer(o)), registers: [] }),
+    };
+    const short = shortRow(rowKernel, regs, plan, places);
+    if (short) {
+      const before = short.prologue.map((l) => `  ${l}`);
+      return [
+        ...prologue,
+        ...before,
+        ...loopNest(sizes.slice(0, last), short.row, null, { levels }),
+      ];
+    }
+    const vector = vectorNest(rowKernel, regs, plan, options, places);
+    vector.bulk = bulkRow(rowKernel, plan, places);
+    return [
+      ...prologue,
+      ...loopNest(sizes, scalarBody(rowKernel, regs, places), vector, { levels }),
+    ];
+  }
+  // Without a vector form: each view's address stepped along the row.
+  const stepped: StridedLoopKernel = {
+    ...rowKernel,
+    loads: k.loads.map((l) => ({ ...l, strides: l.strides.map(() => 0) })),
+    stores: k.stores.map((s) => ({ ...s, strides: s.strides.map(() => 0) })),
     loadStrides: k.loadStrides.map((v) => v.map(() => null)),
     storeStrides: k.storeStrides.map((v) => v.map(() => null)),
   };
   const places: Places = {
     input: (i) => ({ base: `p_in${i}` }),
-    output: (i) => ({ base: `p_out${i}`, registers: [] }),
+    output: (o) => ({ base: `p_${buffer(o)}`, registers: [] }),
   };
   const body = [
-    ...scalarBody(atRow, regs, places),
-    ...views.map((v) => `${v.at} += ${v.at}_step;`),
+    ...scalarBody(stepped, regs, places),
+    ...views.map((v) => `p_${v.base} += p_${v.base}_step;`),
   ];
-  const rows = loopNest(k.space.slice(0, last).map((_, d) => axisSize(k, d)), [
-    ...views.map((v) =>
-      `let ${v.at} = ${v.base} + ${
-        offsetExpr(v.terms.map((t, d) => (d === last ? 0 : t)), v.shift)
-      };`
-    ),
-    `for (let i${last} = 0; i${last} < ${axisSize(k, last)}; i${last}++) {`,
-    ...body.map((l) => `  ${l}`),
-    `}`,
-  ], null);
-  const steps = views.map((v) => `  const ${v.at}_step = <usize>(${v.terms[last]} << ${v.shift});`);
-  return [...steps, ...rows];
+  const rows = loopNest(
+    sizes.slice(0, last),
+    [
+      ...views.map((v) => `let p_${v.base} = ${row(v.base)};`),
+      `for (let i${last} = 0; i${last} < ${sizes[last]}; i${last}++) {`,
+      ...body.map((l) => `  ${l}`),
+      `}`,
+    ],
+    null,
+    { levels },
+  );
+  const rowSteps = views.map((v) =>
+    `  const p_${v.base}_step = <usize>(${v.terms[last]} << ${v.shift});`
+  );
+  return [...prologue, ...rowSteps, ...rows];
 }
 
 /**
@@ -705,7 +910,7 @@ export const WIDE = 4;
  * names its registers `t<n>_<u>` and reaches its elements through constant byte offsets from
  * copy 0's addresses): every copy's loads and arithmetic, then every copy's stores, so that
  * independent chains (a math function's long latency) overlap and one loop test serves a line.
- * Contiguous bool loads and stores move the copies' 16 bytes at once. Each element runs the
+ * Contiguous bool loads and stores, and byte moves, move the copies' 16 bytes at once. Each element runs the
  * same operations as in the four-lane loop: the same bits. A copy's reduction across lanes has
  * its own accumulator, declared before the loop (`before`) and combined into the four-lane
  * loop's after it (`after`): only for reductions that come out the same in any order.
@@ -725,7 +930,7 @@ function wideLoop(
   );
   const isStore = (l: string) => /^v128\.store/.test(l);
   const each = copies.map((c) => {
-    const wide = new Set([...c.bools!.loads, ...c.bools!.stores].map((b) => b.line));
+    const wide = new Set([...c.bools!.loads, ...c.bools!.stores, ...c.moves!].map((b) => b.line));
     return c.body.filter((l) => !wide.has(l));
   });
   const byteStores = copies[0].bools!.stores.map(({ addr }, j) =>
@@ -748,6 +953,7 @@ function wideLoop(
   const body = [
     ...byteLoads,
     ...each.flatMap((lines) => lines.filter((l) => !isStore(l))),
+    ...copies[0].moves!.map((m) => m.wide),
     ...each.flatMap((lines) => lines.filter(isStore)),
     ...byteStores,
     ...bytes,
@@ -815,9 +1021,16 @@ export interface VectorLoop {
     loads: { register: string; addr: string; line: string }[];
     stores: { addr: string; value: string; line: string }[];
   };
+  /**
+   * Lines a lanes loop runs first on each row, which may `continue` past the row's loops
+   * (`bulkRow`).
+   */
+  bulk?: string[];
+  /** The body's byte moves (`byteMove`), each one line of `body`, and its 16-bool form. */
+  moves?: { line: string; wide: string }[];
 }
 
-/** The vector loop of `k` under `plan`. */
+/** The vector loop of `k` under `plan`, its arrays at `places`. */
 function vectorLoop(
   k: LoopKernel,
   regs: Registers,
@@ -838,11 +1051,7 @@ export interface LoopSurroundings {
   readonly leave?: string[];
   /** Lines before each run of the innermost loop of a lanes loop. */
   readonly row?: string[];
-  /**
-   * Lines per loop level (a kernel with indexed views: `indexedRows`): `[0]` before the loops,
-   * `[d + 1]` first in loop `d`'s body; without a vector loop the innermost axis then has a loop
-   * of its own inside the others.
-   */
+  /** Per loop `d` around the body (or the vector loops): the lines each of its steps starts with. */
   readonly levels?: readonly (readonly string[])[];
   /**
    * Of a lanes loop over three axes: the scalar body, vector loop and row lines that step 0 of
@@ -865,24 +1074,19 @@ export function loopNest(
 ): string[] {
   const indent = (n: number) => "  ".repeat(n);
   const last = space.length - 1;
-  const levels = around.levels;
-  const rows = levels !== undefined && !vector;
-  const outer = !vector ? (rows ? last : space.length) : vector.kind === "lanes" ? last : last - 1;
+  const outer = !vector ? space.length : vector.kind === "lanes" ? last : last - 1;
   const bounds = (d: number): [string, string] => (d === 0 ? ["lo", "hi"] : ["0", `${space[d]}`]);
   const peel = vector?.kind === "lanes" && outer === 2 ? around.peel : undefined;
-  const lines = [
-    ...(levels?.[0] ?? []).map((l) => indent(1) + l),
-    ...space.slice(0, peel ? 1 : outer).flatMap((_, d) => {
-      const [from, to] = bounds(d);
-      const enter = d === 0 ? (around.enter ?? []).map((l) => indent(2) + l) : [];
-      const level = (levels?.[d + 1] ?? []).map((l) => indent(d + 2) + l);
-      return [
-        `${indent(d + 1)}for (let i${d} = ${from}; i${d} < ${to}; i${d}++) {`,
-        ...enter,
-        ...level,
-      ];
-    }),
-  ];
+  const lines = space.slice(0, peel ? 1 : outer).flatMap((_, d) => {
+    const [from, to] = bounds(d);
+    const enter = d === 0 ? (around.enter ?? []).map((l) => indent(2) + l) : [];
+    const level = (around.levels?.[d] ?? []).map((l) => `${indent(d + 2)}${l}`);
+    return [
+      `${indent(d + 1)}for (let i${d} = ${from}; i${d} < ${to}; i${d}++) {`,
+      ...level,
+      ...enter,
+    ];
+  });
   const at = indent(outer + 1);
   /** The lanes loop of the innermost axis (the scalar `body` around `vector`), at `at`. */
   const lanes = (at: string, body: string[], vector: VectorLoop, row: string[]): string[] => {
@@ -902,7 +1106,10 @@ export function loopNest(
     const guard = typeof space[last] === "string" && !vector.within && last > 0 && aroundLoops;
     const vat = guard ? at + "  " : at;
     const head = guard ? [] : [...vector.before, ...vector.wide?.before ?? []];
-    lines.push(...[...row, ...head].map((l) => at + l), `${at}let ${i} = ${from};`);
+    lines.push(
+      ...[...row, ...vector.bulk ?? [], ...head].map((l) => at + l),
+      `${at}let ${i} = ${from};`,
+    );
     if (guard) lines.push(`${at}if (${n} >= 4) {`, ...vector.before.map((l) => vat + l));
     if (start > 0) lines.push(...scalar(upTo(start)));
     if (vector.wide) {
@@ -951,9 +1158,6 @@ export function loopNest(
     lines.push(`${at}for (; ${p} < ${n}; ${p}++) {`);
     lines.push(`${at}  for (let ${i} = 0; ${i} < 2; ${i}++) {`);
     lines.push(...body.map((l) => `${at}    ${l}`), `${at}  }`, `${at}}`);
-  } else if (rows) {
-    lines.push(`${at}for (let i${last} = 0; i${last} < ${space[last]}; i${last}++) {`);
-    lines.push(...body.map((l) => `${at}  ${l}`), `${at}}`);
   } else {
     lines.push(...body.map((l) => at + l));
   }
@@ -972,6 +1176,13 @@ export interface VectorBodyOptions {
   readonly places?: Places;
   /** As copy `copy` of a wide body: the `copy`-th four after the loop index's. */
   readonly copy?: number;
+  /** A suffix of its registers' names (a second four of the same step: `shortRow`). */
+  readonly suffix?: string;
+  /**
+   * Whether it evaluates and stores only each value's first v128 (of a float64 kernel whose
+   * nodes are lanewise on each v128: `halfLanes`): two elements, not four (`shortRow`).
+   */
+  readonly first?: boolean;
 }
 
 /**
@@ -985,9 +1196,11 @@ export function vectorBody(
   k: LoopKernel,
   regs: Registers,
   plan: VectorPlan,
-  { half, places = ARGUMENTS, copy }: VectorBodyOptions = {},
+  { half, places = ARGUMENTS, copy, suffix = "", first = false }: VectorBodyOptions = {},
 ): VectorLoop {
-  const name = (e: Expr) => (copy === undefined ? regs.name(e) : `${regs.name(e)}_${copy}`);
+  const width = (l: Lanes) => (first ? l.slice(0, 1) : l);
+  const name = (e: Expr) =>
+    copy === undefined ? `${regs.name(e)}${suffix}` : `${regs.name(e)}_${copy}`;
   const lanes = (e: Expr): Lanes =>
     e.kind === "const" ? renderVector(e, [])! : partNames(name(e), e.dtype);
   /** Copy `copy`'s byte offset from copy 0 along `strides` (innermost stride 0 or 1). */
@@ -995,7 +1208,13 @@ export function vectorBody(
     copy ? (4 * copy * strides[strides.length - 1]) << SHIFT[d] : 0;
   const body: string[] = [], before: string[] = [], after: string[] = [];
   const bools: Required<VectorLoop>["bools"] = { loads: [], stores: [] };
+  const moved = k.stores.map((s) => byteMove(k, plan, s, places));
+  // Nodes only byte moves read are not evaluated as lanes.
+  const reached = (moves: boolean) =>
+    new Set(topologicalOrder(k.stores.filter((_, i) => !!moved[i] === moves).map((s) => s.value)));
+  const [kept, movedOnly] = [reached(false), reached(true)];
   for (const e of regs.order) {
+    if (movedOnly.has(e) && !kept.has(e)) continue;
     const r = name(e);
     let value: Lanes;
     if (e.kind !== "load") value = renderVector(e, operands(e).map(lanes))!;
@@ -1017,16 +1236,27 @@ export function vectorBody(
         }
       }
     }
-    const names = partNames(r, e.dtype);
+    const names = width(partNames(r, e.dtype));
     body.push(...names.map((n, p) => `const ${n} = ${value[p]};`));
   }
+  // Byte moves first: each reads memory, so before any store writes (outputs may overwrite inputs).
+  const moves: Required<VectorLoop>["moves"] = [];
   k.stores.forEach((s, i) => {
+    const bytes = moved[i];
+    if (!bytes) return;
+    const addr = storePlaces(k, s, places).addr!, at = offset(s.strides, "bool");
+    const line = boolBytesStore(addr, bytes(4, copy ? 4 * copy : 0), 4, at);
+    body.push(line);
+    moves.push({ line, wide: boolBytesStore(addr, bytes(16, 0), 16) });
+  });
+  k.stores.forEach((s, i) => {
+    if (moved[i]) return;
     const d = storeDType(k, s);
     const value = lanes(s.value);
     if (!s.reduce) {
       const { addr, registers } = storePlaces(k, s, places);
       if (addr) {
-        const line = vectorStore(d, addr, value, offset(s.strides, d));
+        const line = vectorStore(d, addr, width(value), offset(s.strides, d));
         body.push(line);
         if (d === "bool") bools.stores.push({ addr, value: value[0], line });
       }
@@ -1044,7 +1274,33 @@ export function vectorBody(
     before.push(...step.before);
     after.push(...step.after);
   });
-  return { kind: plan.mode, body, before, after, bools };
+  return { kind: plan.mode, body, before, after, bools, moves };
+}
+
+/**
+ * Whether plain store `s` of `k` is a byte move in a lanes loop: a bool store whose value is
+ * an unpadded, ungathered bool load (contiguous or splat) or a bool parameter, with no arithmetic, so that
+ * its bools move as the bytes they are (0 or 1) instead of lane masks (`boolBytes`); then the
+ * v128 of its `n` (4 or 16) bools from the point `ahead` elements on (contiguous loads), else
+ * null.
+ */
+function byteMove(
+  k: LoopKernel,
+  plan: VectorPlan,
+  s: Store,
+  places: Places,
+): ((n: 4 | 16, ahead: number) => string) | null {
+  const out = places.output(s.output), e = s.value;
+  if (plan.mode !== "lanes" || s.reduce || k.outputs[s.output] !== "bool") return null;
+  if (!out.base || out.registers.length) return null;
+  if (e.kind === "param") return (n) => boolBytes({ param: paramName(e.param) }, n);
+  // (A gathered load reads its position before the loop: it stays a load of lanes.)
+  if (e.kind !== "load" || k.loads[e.load].padding || k.loads[e.load].gather) return null;
+  const pattern = plan.loads.get(e.load);
+  const at = loadPlace(k, e, places);
+  if ((pattern !== "contiguous" && pattern !== "splat") || "register" in at) return null;
+  return (n, ahead) =>
+    boolBytes({ addr: at.addr, pattern, offset: pattern === "splat" ? 0 : ahead }, n);
 }
 
 /**

@@ -352,6 +352,8 @@ export function renderScalar(e: Expr, args: readonly string[]): string {
   switch (e.kind) {
     case "const":
       return scalarConst(e.dtype, e.value);
+    case "param":
+      return paramName(e.param);
     case "select":
       return `(${args[0]} != 0 ? ${args[1]} : ${args[2]})`;
     case "convert":
@@ -403,6 +405,8 @@ export function renderVector(e: Expr, args: readonly Lanes[]): Lanes | null {
   switch (e.kind) {
     case "const":
       return vectorConst(e.dtype, e.value);
+    case "param":
+      return Array(PARTS[e.dtype]).fill(`v${paramName(e.param)}`);
     case "select": {
       const [cond, onTrue, onFalse] = args;
       const masks = PARTS[e.dtype] === 2 ? masks32To64(cond[0]) : cond;
@@ -428,6 +432,18 @@ export function renderVector(e: Expr, args: readonly Lanes[]): Lanes | null {
     default:
       return null;
   }
+}
+
+/** The argument holding run-time parameter `i` of a kernel (kernel_ir.ts `param`). */
+export const paramName = (i: number): string => `p${i}`;
+
+/**
+ * The declaration of parameter `i` of dtype `d` as the v128 its vector code reads (`renderVector`
+ * of a `param` node; bool as lane masks), made once before the loops.
+ */
+export function paramSplat(d: DType, i: number): string {
+  const p = paramName(i);
+  return `const v${p} = ${SHAPE[d]}.splat(${d === "bool" ? `-${p}` : p});`;
 }
 
 /** A scalar load of a `d` element at byte address `addr`, as a register value. */
@@ -515,6 +531,29 @@ export function boolStore16(addr: string, fours: Lanes): string {
   const bytes =
     `i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(${a}, ${b}), i16x8.narrow_i32x4_s(${c}, ${d}))`;
   return `v128.store(${addr}, i8x16.neg(${bytes}));`;
+}
+
+/**
+ * `n` (4 or 16) bools as the low bytes of a v128, for a move that keeps them bytes (0 or 1)
+ * instead of lane masks: read at `addr` plus `offset` bytes (`contiguous`), one byte copied to
+ * every lane (`splat`), or a bool parameter's value copied so.
+ */
+export function boolBytes(
+  from: { addr: string; pattern: "contiguous" | "splat"; offset: number } | { param: string },
+  n: 4 | 16,
+): string {
+  if ("param" in from) return `i8x16.splat(<u8>${from.param})`;
+  const at = from.offset ? `${from.addr}, ${from.offset}` : from.addr;
+  if (from.pattern === "splat") return `v128.load8_splat(${at})`;
+  return n === 16 ? `v128.load(${at})` : `v128.load32_zero(${at})`;
+}
+
+/** Stores the low `n` (4 or 16) bytes of `bytes` (`boolBytes`) at `addr` plus `offset` bytes. */
+export function boolBytesStore(addr: string, bytes: string, n: 4 | 16, offset = 0): string {
+  const imm = offset ? `, ${offset}` : "";
+  return n === 16
+    ? `v128.store(${addr}, ${bytes}${imm});`
+    : `v128.store32_lane(${addr}, ${bytes}, 0${imm});`;
 }
 
 /** Each reduction's step combining the accumulated value and a new one, in scalar code. */

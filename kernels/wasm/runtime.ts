@@ -1,7 +1,6 @@
 /**
  * The wasm runtime: the prebuilt kernel module instantiated over one linear memory, with buffer
- * allocation, host transfers and the scratch areas kernels need (copy metadata, gemm packing
- * workspaces). Kernels are plain exports taking byte addresses and sizes; everything that runs
+ * allocation, host transfers and the scratch areas kernels need (gemm packing workspaces). Kernels are plain exports taking byte addresses and sizes; everything that runs
  * on this memory later (jit-compiled modules, worker threads) instantiates against the same
  * `memory`.
  * @module
@@ -37,9 +36,6 @@ export const SUFFIX: Record<DType, string> = {
 /** Bytes reserved for the static data of jit-generated modules (none today: fused_codegen.ts). */
 export const JIT_STATIC_BYTES = 65536;
 
-/** Bytes of copy metadata: four i32 arrays of up to 64 axes each. */
-const META_BYTES = 4 * 4 * 64;
-
 function decodeBase64(b64: string): Uint8Array {
   const s = atob(b64);
   const bytes = new Uint8Array(s.length);
@@ -69,9 +65,6 @@ export class WasmRuntime {
   readonly heap: LinearMemory;
   /** Exports of the prebuilt module. */
   readonly exports: Record<string, unknown>;
-  /** Scratch for copy metadata (shape and strides), rewritten by each call. */
-  readonly meta: number;
-  #threadMeta: number[] = [];
   /**
    * Where jit-generated modules keep their static data: reserved first, so the address (part of
    * their compiled form and cache key) is the same in every process.
@@ -93,7 +86,6 @@ export class WasmRuntime {
     this.exports = new WebAssembly.Instance(module, { env: { memory: this.heap.memory } }).exports;
     // Fresh (zero) memory, as modules expect of their static data beyond their data segments.
     this.jitStaticBase = this.heap.alloc(JIT_STATIC_BYTES, false).ptr;
-    this.meta = this.heap.alloc(META_BYTES).ptr;
     this.pool = shared
       ? new ThreadPool(
         this.heap,
@@ -199,17 +191,6 @@ export class WasmRuntime {
   toHost(buf: WasmBuffer, dtype: DType, n: number): TypedArray {
     if (buf.disposed) throw new AdjointError("read", "the buffer was disposed");
     return this.view(dtype, buf.ptr, n).slice();
-  }
-
-  /** Copy-metadata scratch of one thread's task in a parallel launch (thread 0's is `meta`). */
-  metaFor(thread: number): number {
-    if (thread === 0) return this.meta;
-    return this.#threadMeta[thread] ??= this.heap.alloc(META_BYTES).ptr;
-  }
-
-  /** Writes an int32 list to the metadata scratch at `offset` (in i32 slots). */
-  writeMeta(values: readonly number[], offset: number, meta = this.meta): void {
-    this.heap.i32.set(values, (meta >> 2) + offset);
   }
 
   /** Memory usage. */

@@ -9,9 +9,9 @@ import type { DType } from "../../core/dtype.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
 import type { WasmBuffer } from "./memory.ts";
 import type { CopyShape } from "../lowering/one_op_copy.ts";
-import { copyExport, copyShape } from "./eager_copies.ts";
+import { copyExport, copyShape, fillExport, MAX_COPY_RANK } from "./eager_copies.ts";
 import { splitRange } from "./split.ts";
-import { ELEMENT_BYTES, SUFFIX, type WasmRuntime } from "./runtime.ts";
+import { ELEMENT_BYTES, type WasmRuntime } from "./runtime.ts";
 
 /** One side of a strided copy: a buffer, the element offset of index 0, per-axis strides. */
 export interface StridedView {
@@ -67,34 +67,6 @@ export function outerSplit(
   return splitRange(shape[0], disjoint ? sizeOf(shape) : 0, threads);
 }
 
-/** Rows of at least this many contiguous bytes are copied by `memory.copy` (hand-written). */
-const BULK_BYTES = 512;
-
-/**
- * Whether merged copy `s` of `dtype` runs a kernel rendered from the IR (eager_copies.ts). Not
- * those of bools (whose vector loads widen bytes to lanes, where the hand-written kernel moves
- * 16 bytes at once), nor contiguous ones of rows long enough for `memory.copy`, nor, adding,
- * contiguous rows of 17-32 bytes (the hand-written kernel adds two overlapping vectors: 1.6x
- * faster on 3-wide float64 windows). Copies of rank 3 and accumulations of rank 3, and of rank
- * 4 along contiguous rows (2-d windows without channels: 0.83x), only: the hand-written odometer
- * is faster on patches_transpose of rank 4 along strided rows (channels last: 1.15x) and of
- * rank 5 and 6 (1.15-1.3x). The others run the hand-written kernels of kernels/assembly/copy.ts.
- */
-function rendered(
-  dtype: DType,
-  s: { shape: number[]; src: number[]; dst: number[] },
-  accumulate: boolean,
-): boolean {
-  const last = s.shape.length - 1, bytes = s.shape[last] * ELEMENT_BYTES[dtype];
-  const contiguous = s.src[last] === 1 && s.dst[last] === 1;
-  if (accumulate) {
-    if (s.shape.length === 3) return !(contiguous && bytes > 16 && bytes <= 32);
-    return s.shape.length === 4 && contiguous && !(bytes > 16 && bytes <= 32);
-  }
-  if (s.shape.length !== 3 || dtype === "bool") return false;
-  return !contiguous || bytes < BULK_BYTES;
-}
-
 /**
  * Runs the rendered kernel of merged copy `s` (kernel shape `kind`) from `srcPtr` to `dstPtr`
  * (or adds, with `accumulate`), split along the outermost axis across the threads.
@@ -111,7 +83,7 @@ function renderedCopy(
   const size = ELEMENT_BYTES[dtype], rank = s.shape.length;
   const kernel = copyExport(dtype, size, accumulate, kind, rank);
   const op = accumulate ? "accumulate" : "copy";
-  const args = accumulate ? [srcPtr, dstPtr, dstPtr, 0, 0] : [srcPtr, dstPtr, 0, 0];
+  const args = [srcPtr, dstPtr, 0, 0];
   const range = args.length - 2;
   for (let d = 1; d < rank; d++) args.push(s.shape[d]);
   const strided = kind === "strided" ? rank : rank - 1;
@@ -146,38 +118,48 @@ export function stridedCopy(
 ): void {
   if (sizeOf(shape) === 0) return;
   const s = simplifyAxes(shape, src.strides, dst.strides);
-  const rank = s.shape.length;
   const size = ELEMENT_BYTES[dtype];
   const srcPtr = src.buffer.ptr + src.offset * size;
   const dstPtr = dst.buffer.ptr + dst.offset * size;
-  if (rendered(dtype, s, accumulate)) {
-    const last = rank - 1;
-    renderedCopy(
-      rt,
-      dtype,
-      s,
-      copyShape(s.src[last], s.dst[last], s.shape[last]),
-      srcPtr,
-      dstPtr,
-      accumulate,
-    );
+  const lead = s.shape.length - MAX_COPY_RANK;
+  if (lead <= 0) {
+    mergedCopy(rt, dtype, s, srcPtr, dstPtr, accumulate);
     return;
   }
-  const name = accumulate ? `accumulate_strided_${SUFFIX[dtype]}` : `copy_strided_${size}`;
-  const tasks = outerSplit(s.shape, s.dst, rt.threads()).map(([lo, hi], t) => {
-    const meta = rt.metaFor(t);
-    rt.writeMeta([hi - lo, ...s.shape.slice(1)], 0, meta);
-    rt.writeMeta(s.src, rank, meta);
-    rt.writeMeta(s.dst, 2 * rank, meta);
-    return {
-      kernel: name,
-      args: [rank, meta, srcPtr + lo * s.src[0] * size, dstPtr + lo * s.dst[0] * size],
-    };
-  });
-  rt.parallel(tasks, accumulate ? "accumulate" : "copy");
+  // Above the rendered ranks: a copy of the innermost axes at each index of the leading ones.
+  const inner = { shape: s.shape.slice(lead), src: s.src.slice(lead), dst: s.dst.slice(lead) };
+  const index = Array<number>(lead).fill(0);
+  for (let n = sizeOf(s.shape.slice(0, lead)); n > 0; n--) {
+    const at = (strides: number[]) => index.reduce((o, i, d) => o + i * strides[d], 0) * size;
+    mergedCopy(rt, dtype, inner, srcPtr + at(s.src), dstPtr + at(s.dst), accumulate);
+    for (let d = lead - 1; d >= 0 && ++index[d] === s.shape[d]; d--) index[d] = 0;
+  }
 }
 
-/** Fills the first `n` elements of `buf` (and its padding) with `value`. */
+/**
+ * Copies (`accumulate`: adds) merged copy `s`, of rank 3 to `MAX_COPY_RANK`, by the kernel
+ * rendered from the IR for its rank and loop shape (eager_copies.ts): bools as byte moves
+ * (fused_codegen.ts `byteMove`), contiguous rows of at least 512 bytes as `memory.copy`
+ * (`bulkRow`), rows of 17-32 bytes as two overlapping v128 steps (`shortRow`), each loop's
+ * addresses from the loop around it (`stridedNest`).
+ */
+function mergedCopy(
+  rt: WasmRuntime,
+  dtype: DType,
+  s: { shape: number[]; src: number[]; dst: number[] },
+  srcPtr: number,
+  dstPtr: number,
+  accumulate: boolean,
+): void {
+  const last = s.shape.length - 1, size = ELEMENT_BYTES[dtype];
+  const kind = copyShape(s.src[last], s.dst[last], s.shape[last], size, accumulate);
+  renderedCopy(rt, dtype, s, kind, srcPtr, dstPtr, accumulate);
+}
+
+/**
+ * Fills the first `n` elements of `buf` and its padding (to the next 16 bytes) with `value`,
+ * by the fill kernel rendered from the IR (kernels/lowering/one_op_fill.ts).
+ */
 export function fill(
   rt: WasmRuntime,
   dtype: DType,
@@ -185,7 +167,8 @@ export function fill(
   value: number,
   n: number,
 ): void {
-  rt.kernel(`fill_${SUFFIX[dtype]}`, "fill")(buf.ptr, value, n);
+  const size = ELEMENT_BYTES[dtype], padded = (Math.ceil((n * size) / 16) * 16) / size;
+  rt.kernel(fillExport(dtype), "fill")(buf.ptr, 0, padded, value);
 }
 
 /** Whether strides walk the first elements of a buffer in order (axes of size 1 aside). */

@@ -3,10 +3,11 @@
  *
  * Each operand's batch, free and contracting axes must each flatten to one strided index (true
  * of row-major operands and their transposes); an operand whose axes interleave otherwise is
- * first copied into that order by a strided gather. A workgroup of 16x16 invocations computes a
- * tile of C of up to 64x64 (up to 4x4 outputs per invocation; narrower for skinny products),
- * staging 16-deep slices of A and B in workgroup memory so that each loaded element is reused
- * across the tile. Products with few tiles and a long contraction are split along it.
+ * first copied into that order (a one-op loop kernel: one_op_view.ts). A workgroup of 16x16
+ * invocations computes a tile of C of up to 64x64 (up to 4x4 outputs per invocation; narrower
+ * for skinny products), staging 16-deep slices of A and B in workgroup memory so that each
+ * loaded element is reused across the tile. Products with few tiles and a long contraction are
+ * split along it, and the partial products summed by a one-op reduction (one_op_reduce_axes.ts).
  * @module
  */
 import { AdjointError } from "../../core/errors.ts";
@@ -14,8 +15,9 @@ import type { DotDims } from "../../core/primitives/dot_general.ts";
 import { range, sizeOf, stridesOf } from "../../core/shape.ts";
 import { allocFor, type GpuRule } from "./rule.ts";
 import type { BufferRef, Kernel } from "./runtime.ts";
-import { gatherKernel } from "./structural.ts";
-import { reduceKernel, REDUCERS } from "./reduction.ts";
+import { reduceAxesKernel } from "../lowering/one_op_reduce_axes.ts";
+import { viewKernel } from "../lowering/one_op_view.ts";
+import { runOneOp } from "./one_op.ts";
 import {
   buffer,
   ELEMENT_BYTES,
@@ -75,7 +77,8 @@ function view(
   const xs = stridesOf(shape);
   const copy = rt.alloc(sizeOf(shape) * ELEMENT_BYTES);
   temps.push(copy);
-  rt.run(gatherKernel(dtype, order.map((a) => shape[a]), order.map((a) => xs[a]), 0), [x, copy]);
+  const strides = order.map((a) => xs[a]);
+  runOneOp(rt, viewKernel(dtype, order.map((a) => shape[a]), { strides, offset: 0 }), [x], [copy]);
   const sizes = groups.map((g) => sizeOf(g.map((a) => shape[a])));
   return {
     buffer: copy,
@@ -215,8 +218,7 @@ const dotGeneral: GpuRule = (rt, [x, y], [xa, ya], { dims }, [out]) => {
     const partial = rt.alloc(split * out.size * ELEMENT_BYTES);
     temps.push(partial);
     rt.run(kernel, [a.buffer, b.buffer, partial]);
-    const sum = reduceKernel(dtype, [split, out.size], [0], REDUCERS.reduce_sum(dtype));
-    rt.run(sum, [partial, result]);
+    runOneOp(rt, reduceAxesKernel("add", dtype, [split, out.size], [0]), [partial], [result]);
   }
   temps.forEach((t) => rt.release(t));
   return [result];

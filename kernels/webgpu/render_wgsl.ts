@@ -110,19 +110,30 @@ function at(table: ByDtype, op: string, dtype: DType): Render {
 /** A load node of the IR. */
 export type LoadNode = Extract<Expr, { kind: "load" }>;
 
+/** How a kernel renders the leaves of its expressions: loads, and the point's coordinates. */
+export interface Leaves {
+  /** The WGSL of a load node. */
+  load: (e: LoadNode) => string;
+  /** The WGSL (an i32) of the point's coordinate along axis `axis` of the space. */
+  index: (axis: number) => string;
+}
+
 /**
- * How each kind of node renders, given its operands' WGSL and the renderer of loads. (Every
+ * How each kind of node renders, given its operands' WGSL and the renderers of leaves. (Every
  * node's own dtype is checked as its `let` is declared, so operands are GPU dtypes here.)
  */
 const NODE_WGSL: {
   [K in ExprKind]: (
     e: Extract<Expr, { kind: K }>,
     args: readonly string[],
-    load: (e: LoadNode) => string,
+    leaves: Leaves,
   ) => string;
 } = {
   const: (e) => literal(e.value, gpuDType("const", e.dtype)),
-  load: (e, _, load) => load(e),
+  load: (e, _, leaves) => leaves.load(e),
+  index: (e, _, leaves) => leaves.index(e.axis),
+  // A kernel parameter: the name its shader declares (an override or a uniform).
+  param: (e) => `p${e.param}`,
   unary: (e, args) => at(UNARY_WGSL[e.op], e.op, e.a.dtype)(args),
   binary: (e, args) => at(BINARY_WGSL[e.op], e.op, e.a.dtype)(args),
   compare: (e, args) => COMPARE_WGSL[e.op](args),
@@ -151,21 +162,27 @@ export interface RenderedExprs {
   values: string[];
 }
 
-/** The WGSL of expressions `roots`, their loads rendered by `load`; lets are named `t<n>`. */
+/** A kernel without coordinates (a flat one-op program's) has no index nodes. */
+const noCoordinates = (axis: number): string => {
+  throw new AdjointError("index", `no coordinate along axis ${axis} in this kernel`);
+};
+
+/**
+ * The WGSL of expressions `roots`, their loads rendered by `load` and their index nodes by
+ * `index`; lets are named `t<n>`.
+ */
 export function renderExprs(
   roots: readonly Expr[],
   load: (e: LoadNode) => string,
+  index: (axis: number) => string = noCoordinates,
 ): RenderedExprs {
+  const leaves: Leaves = { load, index };
   const names = new Map<Expr, string>();
   const lines: string[] = [];
   for (const e of topologicalOrder(roots)) {
     const args = operands(e).map((a) => names.get(a)!);
-    const rule = NODE_WGSL[e.kind] as (
-      e: Expr,
-      args: readonly string[],
-      load: (e: LoadNode) => string,
-    ) => string;
-    const wgsl = rule(e, args, load);
+    const rule = NODE_WGSL[e.kind] as (e: Expr, args: readonly string[], leaves: Leaves) => string;
+    const wgsl = rule(e, args, leaves);
     if (e.kind === "const") {
       names.set(e, wgsl);
       continue;

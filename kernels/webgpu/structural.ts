@@ -1,62 +1,43 @@
 /**
- * Kernels that move elements: broadcast_in_dim, transpose, slice and rev are one strided gather
- * (`out[i] = in[offset + sum_d coord_d * stride_d]`, strides may be 0 or negative), reshape is a
- * buffer copy, pad gathers with a fill value, and concatenate places each operand into its block.
+ * Kernels that move elements, each a one-op program of the kernel IR (one_op_view.ts) rendered
+ * as jitted loop kernels are (one_op.ts): broadcast_in_dim, transpose, slice and rev load
+ * through their strided view, pad through its padded view (with interior padding: a fill, then
+ * the operand placed at strides), and concatenate stores each run of operands of one shape from
+ * one kernel; reshape is a buffer copy.
  * @module
  */
-
-import { sizeOf, stridesOf } from "../../core/shape.ts";
+import type { ShapedArray } from "../../core/aval.ts";
+import { padIsView, padView } from "../../core/padded_view.ts";
 import type { Params } from "../../core/primitive.ts";
+import type { ConcatenateParams, PadParams } from "../../core/primitives/structural.ts";
+import { shapeEqual, sizeOf } from "../../core/shape.ts";
 import { STRIDED_VIEWS, type StridedViewName, type ViewRule } from "../../core/strided_views.ts";
-import { allocFor, type GpuRule, type GpuRuleTable } from "./rule.ts";
-import type { Kernel } from "./runtime.ts";
 import {
-  buffer,
-  collapseAxes,
-  ELEMENT_BYTES,
-  type GpuDType,
-  grid,
-  KernelParams,
-  stridedOffset,
-} from "./wgsl.ts";
+  fillKernel,
+  padPlacement,
+  partsKernel,
+  placeKernel,
+  viewKernel,
+} from "../lowering/one_op_view.ts";
+import { runOneOp } from "./one_op.ts";
+import { allocFor, type GpuRule, type GpuRuleTable } from "./rule.ts";
+import { ELEMENT_BYTES } from "./wgsl.ts";
 
-/** `out[i] = in[offset + sum_d coord_d(i) * strides[d]]` over the row-major indices of `shape`. */
-export function gatherKernel(
-  dtype: GpuDType,
-  shape: readonly number[],
-  strides: readonly number[],
-  offset: number,
-): Kernel {
-  const c = collapseAxes(shape, strides);
-  const p = new KernelParams();
-  const g = grid(sizeOf(shape), p);
-  const source = `${buffer(0, "src", dtype)}
-${buffer(1, "out", dtype, true)}
-${p.declare(2)}
-${g.prologue}
-  var at: i32 = ${p.int(offset)};
-  ${stridedOffset("i", "at", c.shape, c.strides, p)}
-  out[i] = src[u32(at)];
-}`;
-  return { source, groups: g.groups, params: p.values };
-}
-
-/** A rule that is one strided gather, given the input strides and offset for the output shape. */
-function gatherRule<P extends Params>(layout: ViewRule<P>): GpuRule<P> {
+/** A rule that loads its operand through its view, given the view for the output shape. */
+function viewRule<P extends Params>(layout: ViewRule<P>): GpuRule<P> {
   return (rt, [x], [a], params, [out]) => {
     const result = allocFor(rt, out);
-    const { strides, offset } = layout(a, params, out);
-    rt.run(gatherKernel(out.dtype as GpuDType, out.shape, strides, offset), [x, result]);
+    runOneOp(rt, viewKernel(out.dtype, out.shape, layout(a, params, out)), [x], [result]);
     return [result];
   };
 }
 
-/** broadcast_in_dim, transpose, slice and rev: one strided gather each, through their view. */
+/** broadcast_in_dim, transpose, slice and rev: one load through their view each. */
 const viewRules: Pick<GpuRuleTable, StridedViewName> = {
-  broadcast_in_dim: gatherRule(STRIDED_VIEWS.broadcast_in_dim),
-  transpose: gatherRule(STRIDED_VIEWS.transpose),
-  slice: gatherRule(STRIDED_VIEWS.slice),
-  rev: gatherRule(STRIDED_VIEWS.rev),
+  broadcast_in_dim: viewRule(STRIDED_VIEWS.broadcast_in_dim),
+  transpose: viewRule(STRIDED_VIEWS.transpose),
+  slice: viewRule(STRIDED_VIEWS.slice),
+  rev: viewRule(STRIDED_VIEWS.rev),
 };
 
 const reshape: GpuRule = (rt, [x], _, __, [out]) => {
@@ -65,86 +46,62 @@ const reshape: GpuRule = (rt, [x], _, __, [out]) => {
   return [result];
 };
 
-/** Pad: each output element reads its source element, or the fill value outside the operand. */
-function padKernel(
-  dtype: GpuDType,
-  inShape: readonly number[],
-  outShape: readonly number[],
-  lo: readonly number[],
-  interior: readonly number[],
-  value: number,
-): Kernel {
-  const p = new KernelParams();
-  const g = grid(sizeOf(outShape), p);
-  const inStrides = stridesOf(inShape);
-  const axes = outShape.map((size, d) => {
-    const step = p.int(interior[d] + 1), n = p.uint(size);
-    return `let t${d} = i32(r % ${n}) - ${p.int(lo[d])};
-  r = r / ${n};
-  if (t${d} < 0 || t${d} % ${step} != 0 || t${d} / ${step} >= ${p.int(inShape[d])}) {
-    inside = false;
-  } else {
-    at += (t${d} / ${step}) * ${p.int(inStrides[d])};
-  }`;
-  }).reverse();
-  const source = `${buffer(0, "src", dtype)}
-${buffer(1, "out", dtype, true)}
-${p.declare(2)}
-${g.prologue}
-  var r = i;
-  var at: i32 = 0;
-  var inside = true;
-  ${axes.join("\n  ")}
-  if (inside) { out[i] = src[u32(at)]; } else { out[i] = ${p.scalar(value, dtype)}; }
-}`;
-  return { source, groups: g.groups, params: p.values };
-}
+/** Whether the padded view `v` reads no element of its operand (it is all padding). */
+const readsNothing = (bounds: readonly (readonly [number, number])[]) =>
+  bounds.some(([from, to]) => from >= to);
 
-const pad: GpuRule = (rt, [x], [a], { lo, interior, value }, [out]) => {
+/**
+ * Pad: without interior padding, a load through its padded view (or a fill where it reads
+ * nothing); with it, a fill unless the operand covers the output, then the operand's kept
+ * elements placed at strides.
+ */
+const pad: GpuRule<PadParams> = (rt, [x], [a], params, [out]) => {
   const result = allocFor(rt, out);
-  const kernel = padKernel(
-    out.dtype as GpuDType,
-    a.shape,
-    out.shape,
-    lo as number[],
-    interior as number[],
-    value as number,
-  );
-  rt.run(kernel, [x, result]);
+  if (padIsView(params)) {
+    const view = padView(a, params, out);
+    const k = readsNothing(view.bounds)
+      ? fillKernel(out.dtype, out.size, params.value)
+      : viewKernel(out.dtype, out.shape, view);
+    runOneOp(rt, k, k.inputs.length ? [x] : [], [result]);
+    return [result];
+  }
+  const { shape, from, to, covers } = padPlacement(a.shape, out.shape, params);
+  if (!covers) runOneOp(rt, fillKernel(out.dtype, out.size, params.value), [], [result]);
+  runOneOp(rt, placeKernel(out.dtype, shape, from, to), [x], [result]);
   return [result];
 };
 
-/** Writes an operand of `rows` rows of `row` elements into columns `col..` of rows of `rowOut`. */
-function placeKernel(
-  dtype: GpuDType,
-  rows: number,
-  row: number,
-  rowOut: number,
-  col: number,
-): Kernel {
-  const p = new KernelParams();
-  const g = grid(rows * row, p);
-  const r = p.uint(row);
-  const source = `${buffer(0, "src", dtype)}
-${buffer(1, "out", dtype, true)}
-${p.declare(2)}
-${g.prologue}
-  out[(i / ${r}) * ${p.uint(rowOut)} + ${p.uint(col)} + i % ${r}] = src[i];
-}`;
-  return { source, groups: g.groups, params: p.values };
+/**
+ * Splits `avals` into runs of consecutive operands of one shape, each of at most `most`: the
+ * index of each run's first operand and its length.
+ */
+function runsOfOneShape(avals: readonly ShapedArray[], most: number): [number, number][] {
+  const runs: [number, number][] = [];
+  avals.forEach((a, i) => {
+    const last = runs[runs.length - 1];
+    if (last && last[1] < most && shapeEqual(avals[last[0]].shape, a.shape)) last[1]++;
+    else runs.push([i, 1]);
+  });
+  return runs;
 }
 
-const concatenate: GpuRule = (rt, xs, avals, { dimension }, [out]) => {
-  const d = dimension as number;
+/**
+ * Concatenate: one kernel per run of consecutive nonempty operands of one shape, each storing
+ * its operands at their offsets, as many as fit the device's storage bindings (the output's and
+ * the parameters' included).
+ */
+const concatenate: GpuRule<ConcatenateParams> = (rt, xs, avals, { dimension }, [out]) => {
   const result = allocFor(rt, out);
-  const rows = sizeOf(out.shape.slice(0, d));
-  const rowOut = sizeOf(out.shape.slice(d));
-  let col = 0;
-  xs.forEach((x, k) => {
-    const row = sizeOf(avals[k].shape.slice(d));
-    rt.run(placeKernel(out.dtype as GpuDType, rows, row, rowOut, col), [x, result]);
-    col += row;
-  });
+  const most = Math.max(1, rt.device.limits.maxStorageBuffersPerShaderStage - 2);
+  const starts = avals.map((_, i) =>
+    avals.slice(0, i).reduce((at, a) => at + a.shape[dimension], 0)
+  );
+  for (const [first, parts] of runsOfOneShape(avals, most)) {
+    const shape = avals[first].shape;
+    if (sizeOf(shape) === 0) continue;
+    const k = partsKernel(out.dtype, shape, out.shape, dimension, starts[first], parts);
+    runOneOp(rt, k, xs.slice(first, first + parts), [result]);
+  }
   return [result];
 };
 

@@ -156,10 +156,15 @@ function fma(a: number, b: number, c: number, d: Dtype, fused: boolean): number 
 }
 
 /**
- * The value of `root` (float32, float64, int32 or bool) where load `i` reads `loads[i]`, with
- * `fma` rounded once (`fused`) or twice.
+ * The value of `root` (float32, float64, int32 or bool) where load `i` reads `loads[i]` (and
+ * parameter `p` is `params[p]`), with `fma` rounded once (`fused`) or twice.
  */
-export function evaluateExpr(root: Expr, loads: readonly number[], fused = true): number {
+export function evaluateExpr(
+  root: Expr,
+  loads: readonly number[],
+  fused = true,
+  params: readonly number[] = [],
+): number {
   const memo = new Map<Expr, Value>();
   const at = (e: Expr): Value => {
     let v = memo.get(e);
@@ -175,6 +180,8 @@ export function evaluateExpr(root: Expr, loads: readonly number[], fused = true)
         return e.dtype === "float32" ? F(e.value) : e.value;
       case "load":
         return e.dtype === "float32" ? F(loads[e.load]) : loads[e.load];
+      case "param":
+        return e.dtype === "float32" ? F(params[e.param]) : params[e.param];
       case "unary":
         return UNARY[e.op](at(e.a), e.dtype);
       case "binary":
@@ -199,6 +206,8 @@ export function evaluateExpr(root: Expr, loads: readonly number[], fused = true)
         return highWord(at(e.a));
       case "withHighWord":
         return withHighWord(at(e.a), at(e.high));
+      case "index":
+        throw new Error("evaluateExpr: an index node needs the point, which it is not given");
     }
   };
   return at(root);

@@ -2,7 +2,7 @@
  * WGSL code generation for a whole `scan` fused into one kernel (kernels/lowering/loop_fusion.ts):
  * one compute shader whose every invocation owns one element of the body's space. It loads its
  * carries into registers once, runs every step of the body on them (the body's loop kernel
- * rendered as a fused kernel's point, by fused_wgsl.ts), reading `xs[s]` and writing `ys[s]` at
+ * rendered as a fused kernel's point, by loop_shader.ts), reading `xs[s]` and writing `ys[s]` at
  * the step's offset (`s` counting down for a reverse scan), and stores the final carries. Each
  * element computes the expressions the per-step kernels compute, in the same order, so the
  * results are those of the per-step loop.
@@ -19,12 +19,13 @@ import {
   accessPatterns,
   type Body,
   collapse,
+  CONSTANTS,
   elementwiseShader,
   indent,
   pointStatements,
   ShaderBuffers,
   shaderSource,
-} from "./fused_wgsl.ts";
+} from "../loop_shader.ts";
 
 /** A fused scan's shader and how to launch it. */
 export interface LoopShader {
@@ -92,7 +93,7 @@ export function emitLoopWgsl(
       (l) => {
         const i = k.loads[l].input;
         if (held.has(i)) return held.get(i)!;
-        const at = accessIndex(k.loads[l], offset(access.loads[l]));
+        const at = accessIndex(k.loads[l], offset(access.loads[l]), CONSTANTS);
         return buffers.read(slots.reads[i], loop.reads[i].kind === "xs" ? `at + ${at}` : at);
       },
       (j, value) => {
@@ -118,7 +119,12 @@ export function emitLoopWgsl(
     ];
   };
 
-  const frame = elementwiseShader(size, collapse(k.space, [], access.patterns), access.direct);
+  const frame = elementwiseShader(
+    size,
+    collapse(k.space, [], access.patterns),
+    access.direct,
+    CONSTANTS,
+  );
   return {
     source: shaderSource(buffers, frame, body),
     groups: frame.groups,

@@ -1,0 +1,92 @@
+/**
+ * Eager execution of argmax and argmin as a one-op program of the kernel IR, over the operand's
+ * own shape (for a backend that renders every shape at run time, as WebGPU does): two reduction
+ * kernels, the extreme along the axis (a max or min reduction: one_op_reduce_axes.ts, NaN
+ * winning as it propagates), then the least index along the axis (an `index` node) at which the
+ * operand equals that extreme or is NaN (the largest int32 elsewhere). That is the ref backend's first index of the extreme,
+ * a NaN winning at once (its first NaN: only NaNs match a NaN extreme), and of ties, 0 and -0
+ * among them, the first; the min reduction of indices gives the same in any order of its terms.
+ * @module
+ */
+import { config } from "../../core/config.ts";
+import type { DType } from "../../core/dtype.ts";
+import { stridesOf } from "../../core/shape.ts";
+import { binaryExpr, compareExpr, constant, select } from "./ir_builders.ts";
+import type { Expr, LoopKernel } from "./kernel_ir.ts";
+import { reductionStrides } from "./lower_kernel.ts";
+import { reduceAxesKernel } from "./one_op_reduce_axes.ts";
+import { verifyLoopKernel } from "./verify_ir.ts";
+
+/** The largest int32: the identity of the min reduction of indices (no shape in the source). */
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Whether a float is NaN: for float32 by its bits (exponent all ones, mantissa nonzero), which
+ * no GPU compiler's assumption of ordered comparisons can fold away; for float64 `x != x`.
+ */
+const NAN_TEST: Readonly<Partial<Record<DType, (x: Expr) => Expr>>> = {
+  float32: (x) =>
+    compareExpr(
+      "gt",
+      binaryExpr("and", { kind: "bitcast", dtype: "int32", a: x }, constant("int32", 0x7fffffff)),
+      constant("int32", 0x7f800000),
+    ),
+  float64: (x) => compareExpr("ne", x, x),
+};
+
+/** The index reductions. */
+export type ArgReduction = "argmax" | "argmin";
+
+/**
+ * The two loop kernels of `which` along `axis` of an operand of `dtype` and `shape`: the
+ * extreme (its output, of the kept axes, is the second's input 1), then the index, an int32 of
+ * the kept axes; verified when `config.verifyPrograms`.
+ *
+ * @example
+ * ```ts
+ * loopKernelToString(argReduceKernels("argmax", "float32", [2, 5], 1)[1]);
+ * // loop [2,5] in (float32, float32) out (int32)
+ * //   t0: float32 = in0[5,1]
+ * //   t1: float32 = in1[1,0]
+ * //   t2: bool = eq t0 t1
+ * //   t3: int32 = bitcast t0
+ * //   t4: int32 = 2147483647
+ * //   t5: int32 = and t3 t4
+ * //   t6: int32 = 2139095040
+ * //   t7: bool = gt t5 t6
+ * //   t8: bool = or t2 t7
+ * //   t9: int32 = index 1
+ * //   t10: int32 = 2147483647
+ * //   t11: int32 = select t8 t9 t10
+ * //   out0[1,0] min= t11
+ * ```
+ */
+export function argReduceKernels(
+  which: ArgReduction,
+  dtype: DType,
+  shape: readonly number[],
+  axis: number,
+): [LoopKernel, LoopKernel] {
+  const extreme = reduceAxesKernel(which === "argmax" ? "max" : "min", dtype, shape, [axis]);
+  const x: Expr = { kind: "load", dtype, load: 0 };
+  const best: Expr = { kind: "load", dtype, load: 1 };
+  const equal = compareExpr("eq", x, best);
+  const nan = NAN_TEST[dtype];
+  const hit = nan ? binaryExpr("or", equal, nan(x)) : equal;
+  const at: Expr = { kind: "index", dtype: "int32", axis };
+  const kept = reductionStrides([axis], shape).strides;
+  const index: LoopKernel = {
+    space: shape,
+    inputs: [dtype, dtype],
+    outputs: ["int32"],
+    loads: [{ input: 0, strides: stridesOf(shape) }, { input: 1, strides: kept }],
+    stores: [{
+      output: 0,
+      value: select(hit, at, constant("int32", INT32_MAX)),
+      strides: kept,
+      reduce: "min",
+    }],
+  };
+  if (config.verifyPrograms) verifyLoopKernel(index);
+  return [extreme, index];
+}
