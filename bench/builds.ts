@@ -19,8 +19,9 @@
  * tanh and sigmoid at float32 and float64; sin, cos, power and arctan2 at float32 and float64;
  * float64 erf and erf_inv; float64 sqrt, abs), add, mul, compare, select and conversions at
  * float32 and float64, xor, shifts and threefry2x32 on int32 words, on contiguous and broadcast
- * operands, 1e3 and 1e6 elements), each timed from its call to its result's release, without a
- * copy to the host;
+ * operands, 1e3 and 1e6 elements), reductions, strided copies, and take and scatter_add
+ * (embedding rows and their gradient, scalars, along a middle axis, small), each timed from its
+ * call to its result's release, without a copy to the host;
  * `--filter=REGEXP` keeps the cases whose name matches.
  *
  *   deno run -A bench/builds.ts /tmp/old . --eager --rounds=41
@@ -29,9 +30,14 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-/** A build's library, and its threefry2x32 primitive (not exported by the library). */
+/**
+ * A build's library, and its threefry2x32, take and scatter-add primitives (not exported by the
+ * library).
+ */
 type Lib = typeof import("../mod.ts") & {
   threefry2x32: typeof import("../core/primitives/threefry.ts").threefry2x32;
+  take: typeof import("../core/primitives/indexing.ts").take;
+  scatterAdd: typeof import("../core/primitives/indexing.ts").scatterAdd;
 };
 type Tensor = ReturnType<Lib["numpy"]["array"]>;
 type Fn = (...xs: Tensor[]) => Tensor | Tensor[];
@@ -468,6 +474,61 @@ function structuralCases(): EagerCase[] {
   return cases;
 }
 
+/**
+ * The eager indexing cases: take of embedding rows ([10000, 64] by 4096 positions) of float32,
+ * float64 and bool, of scalars (2^20 by 2^16), along a middle axis, small; scatter_add of
+ * [4096, 64] rows into [10000, 64] (float32, float64, int32), of scalars, small.
+ */
+function indexingCases(): EagerCase[] {
+  const cases: EagerCase[] = [];
+  /** `m` positions in [0, n) from the second input (in [-1, 1]). */
+  const positions = (lib: Lib, y: Tensor, n: number, m: number) =>
+    lib.numpy.floor(lib.lax.slice(y, [0], [m]).add(1).mul((n - 1) / 2)).astype("int32");
+  const cast = (t: Tensor, d: string) => (d === "bool" ? t.gt(0) : t.astype(d as "float32"));
+  const take = (shape: number[], axis: number, m: number, d: string) =>
+    cases.push({
+      name: `take ${d} ${JSON.stringify(shape)} axis ${axis} by ${m}`,
+      size: Math.max(shape.reduce((a, b) => a * b, 1), m),
+      make: (lib, x, y) => [
+        cast(
+          lib.numpy.reshape(lib.lax.slice(x, [0], [shape.reduce((a, b) => a * b, 1)]), shape),
+          d,
+        ),
+        positions(lib, y, shape[axis], m),
+      ],
+      f: (lib) => (t, i) => lib.take(t, i, axis),
+    });
+  const scatter = (shape: number[], axis: number, m: number, d: string) => {
+    const updates = [...shape.slice(0, axis), m, ...shape.slice(axis + 1)];
+    const count = updates.reduce((a, b) => a * b, 1);
+    cases.push({
+      name: `scatter_add ${d} ${JSON.stringify(updates)} into ${JSON.stringify(shape)}`,
+      size: Math.max(count, m),
+      make: (lib, x, y) => {
+        const u = lib.numpy.reshape(lib.lax.slice(x, [0], [count]), updates);
+        return [
+          d === "int32" ? u.mul(100).astype("int32") : cast(u, d),
+          positions(lib, y, shape[axis], m),
+        ];
+      },
+      f: (lib) => (u, i) => lib.scatterAdd(u, i, axis, shape),
+    });
+  };
+  for (const d of ["float32", "float64", "bool"]) take([10000, 64], 0, 4096, d);
+  take([10000, 32], 0, 4096, "float32");
+  take([10000, 16], 0, 4096, "float64");
+  take([1 << 20], 0, 1 << 16, "float32");
+  take([256, 1000], 1, 100, "float32");
+  take([64, 100, 16], 1, 50, "float32");
+  take([100, 8], 0, 10, "float32");
+  take([1000], 0, 100, "int32");
+  for (const d of ["float32", "float64", "int32"]) scatter([10000, 64], 0, 4096, d);
+  scatter([1 << 16], 0, 1 << 16, "float32");
+  scatter([64, 100, 16], 1, 50, "float32");
+  scatter([100, 8], 0, 10, "float32");
+  return cases;
+}
+
 /** Host data in [-1, 1], the same for every build. */
 function data(size: number, seed: number): Float32Array {
   const out = new Float32Array(size);
@@ -506,8 +567,9 @@ async function load(dir: string): Promise<Lib> {
   const url = (path: string) => pathToFileURL(resolve(dir, path)).href;
   const lib: typeof import("../mod.ts") = await import(url("mod.ts"));
   const { threefry2x32 } = await import(url("core/primitives/threefry.ts"));
+  const { take, scatterAdd } = await import(url("core/primitives/indexing.ts"));
   lib.setThreads(1);
-  return { ...lib, threefry2x32 };
+  return { ...lib, threefry2x32, take, scatterAdd };
 }
 
 /** One build's case, ready to time: `run` calls the jitted function once and waits for it. */
@@ -564,7 +626,13 @@ const builds = [await load(argv[0]), await load(argv[1])];
 let failed = false;
 console.log(`old ${argv[0]}, new ${argv[1]}: ${rounds} interleaved rounds, 1 thread, ms`);
 const cases = eager
-  ? [...eagerCases(1000), ...eagerCases(1 << 20), ...reductionCases(), ...structuralCases()]
+  ? [
+    ...eagerCases(1000),
+    ...eagerCases(1 << 20),
+    ...reductionCases(),
+    ...structuralCases(),
+    ...indexingCases(),
+  ]
   : CASES;
 for (const c of cases.filter((c) => filter.test(c.name))) {
   const prepared = builds.map((lib) =>

@@ -2,7 +2,8 @@
  * Builds the prebuilt kernel module: renders the eager elementwise kernels from the kernel IR
  * into kernels/assembly/elementwise.ts (kernels/wasm/eager_elementwise.ts) and the eager
  * reduction kernels into kernels/assembly/reductions.ts (kernels/wasm/eager_reductions.ts), the eager
- * strided copies into kernels/assembly/copies.ts (kernels/wasm/eager_copies.ts), compiles kernels/assembly/*.ts with the AssemblyScript
+ * strided copies into kernels/assembly/copies.ts (kernels/wasm/eager_copies.ts), the eager take
+ * and scatter-add kernels into kernels/assembly/take_scatter.ts (kernels/wasm/eager_indexing.ts), compiles kernels/assembly/*.ts with the AssemblyScript
  * compiler in-process (-O3, SIMD, relaxed SIMD, shared memory for worker threads) and writes kernels/wasm/prebuilt.ts, a
  * generated TypeScript module embedding the wasm as base64 so that importing the backend needs
  * no Deno permission. The output depends only on the sources and the pinned compiler version, so
@@ -14,6 +15,7 @@
 import asc from "assemblyscript/asc";
 import { renderEagerElementwise } from "../kernels/wasm/eager_elementwise.ts";
 import { renderEagerCopies } from "../kernels/wasm/eager_copies.ts";
+import { renderEagerIndexing } from "../kernels/wasm/eager_indexing.ts";
 import { renderEagerReductions } from "../kernels/wasm/eager_reductions.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -25,6 +27,8 @@ const ELEMENTWISE_OUTPUT = `${SOURCE_DIR}/elementwise.ts`;
 const REDUCTIONS_OUTPUT = `${SOURCE_DIR}/reductions.ts`;
 /** The eager strided copies rendered from the kernel IR (kernels/wasm/eager_copies.ts). */
 const COPIES_OUTPUT = `${SOURCE_DIR}/copies.ts`;
+/** The eager take and scatter-add kernels rendered from the kernel IR (kernels/wasm/eager_indexing.ts). */
+const INDEXING_OUTPUT = `${SOURCE_DIR}/take_scatter.ts`;
 const WASM_NAME = "kernels.wasm";
 const BASE64_LINE = 80;
 
@@ -126,6 +130,8 @@ if (import.meta.main) {
   console.log(`wrote ${REDUCTIONS_OUTPUT}`);
   await Deno.writeTextFile(new URL(COPIES_OUTPUT, ROOT), renderEagerCopies());
   console.log(`wrote ${COPIES_OUTPUT}`);
+  await Deno.writeTextFile(new URL(INDEXING_OUTPUT, ROOT), renderEagerIndexing());
+  console.log(`wrote ${INDEXING_OUTPUT}`);
   const sources = await readSources();
   const wasm = await compile(sources);
   await Deno.writeTextFile(new URL(OUTPUT, ROOT), render(wasm));

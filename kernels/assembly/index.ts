@@ -8,6 +8,7 @@ export * from "./gemm";
 export * from "./indexing";
 export * from "./reduce";
 export * from "./reductions";
+export * from "./take_scatter";
 
 /** First free byte after the module's static data: where the runtime's heap starts. */
 export function heap_base(): usize {

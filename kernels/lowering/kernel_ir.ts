@@ -37,6 +37,20 @@
  *   after the sizes and strides (AssemblyScript; in WGSL the name `p<param>` its shader declares);
  * - `index` is the point's coordinate along an axis of the space, as an int32 (where an argmax
  *   finds its extreme; rendered on WebGPU only, whose eager argmax and argmin are its one user).
+ *
+ * Semantics of indexed views (`IndexedAxis`: a gather's load, a scatter's store):
+ * - along its indexed axis a view moves not with the point's index but with the position that
+ *   the kernel's int32 index load reads at the point, times the view's stride along that axis
+ *   (`x[o, idx[j], k]` is a load over `[o, j, k]` whose axis 1 is indexed by a load of `idx` at
+ *   strides `[0, 1, 0]`);
+ * - a position outside `[0, size)` is out of range: a kernel with indexed views first checks
+ *   every position its index loads will read, and where one is out of range it sets its
+ *   `outOfRange` flag (an int32 output of one element, set to 1, else left as it is) and stops,
+ *   its other outputs then meaningless (its caller raises); so no view reads or writes outside
+ *   its buffer;
+ * - a scattered store accumulates (`reduce`), in the order of the points (the last axis
+ *   fastest), so repeated positions combine as a loop over the index buffer would; no vector
+ *   step runs along an axis its index load moves along, and no thread split divides one.
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
@@ -155,6 +169,21 @@ export interface Load {
   readonly offset?: number;
   /** Where a pad reads its input, and what it reads elsewhere. */
   readonly padding?: Padding;
+  /** The axis along which the load reads the positions of an index buffer (a gather). */
+  readonly gather?: IndexedAxis;
+}
+
+/**
+ * An axis along which a view (a gathered load, a scattered store) moves to the positions that an
+ * index load reads (see the module doc), rather than with the point's index.
+ */
+export interface IndexedAxis {
+  /** The axis of the space. */
+  readonly axis: number;
+  /** The int32 load (by index into the kernel's loads, unpadded and not itself indexed) read. */
+  readonly index: number;
+  /** The positions in range, `[0, size)` (at least 1): the extent of the view's buffer there. */
+  readonly size: number;
 }
 
 /** The bounds of a padded load and the value it reads outside them. */
@@ -190,6 +219,8 @@ export interface Store {
   readonly offset?: number;
   /** How the value accumulates into its element, for a reduction. */
   readonly reduce?: ReduceOp;
+  /** The axis along which the store writes the positions of an index buffer (a scatter). */
+  readonly scatter?: IndexedAxis;
   /**
    * For a reduction of a sized kernel (sized_kernel.ts: an eager one's, on wasm) keeping axis 0
    * of a space of two or more axes: the dtype it accumulates in, wider
@@ -221,6 +252,18 @@ export interface LoopKernel {
    * elements.
    */
   readonly stores: readonly Store[];
+  /**
+   * The output (int32, one element) that a position out of range sets to 1; every kernel with
+   * indexed views has one, which no store writes.
+   */
+  readonly outOfRange?: number;
+}
+
+/** The indexed axes of `k`'s loads and stores. */
+export function indexedAxes(k: LoopKernel): IndexedAxis[] {
+  return [...k.loads.map((l) => l.gather), ...k.stores.map((s) => s.scatter)].filter(
+    (ix): ix is IndexedAxis => ix !== undefined,
+  );
 }
 
 /** The reduction primitive each reduction store accumulates as. */
@@ -290,7 +333,8 @@ export function loopKernelToString(k: LoopKernel): string {
         const pad = l.padding
           ? ` in ${l.padding.bounds.map(([a, b]) => `${a}:${b}`).join(",")} else ${l.padding.value}`
           : "";
-        return `in${l.input}[${l.strides.join(",")}]${l.offset ? `+${l.offset}` : ""}${pad}`;
+        const at = `in${l.input}[${l.strides.join(",")}]${l.offset ? `+${l.offset}` : ""}`;
+        return `${at}${indexed(l.gather)}${pad}`;
       }
       case "index":
         return `index ${e.axis}`;
@@ -318,9 +362,14 @@ export function loopKernelToString(k: LoopKernel): string {
     }`,
     ...order.map((e) => `  ${name(e)}: ${e.dtype} = ${node(e)}`),
     ...k.stores.map((s) =>
-      `  out${s.output}[${s.strides.join(",")}]${s.offset ? `+${s.offset}` : ""} ${
-        s.reduce ? `${s.reduce}=` : "="
-      } ${name(s.value)}`
+      `  out${s.output}[${s.strides.join(",")}]${s.offset ? `+${s.offset}` : ""}${
+        indexed(s.scatter)
+      } ${s.reduce ? `${s.reduce}=` : "="} ${name(s.value)}`
     ),
+    ...(k.outOfRange === undefined ? [] : [`  out${k.outOfRange} = out of range`]),
   ].join("\n");
 }
+
+/** An indexed axis as text: ` at axis 1 by load 1 in 0:256`. */
+const indexed = (ix?: IndexedAxis): string =>
+  ix ? ` at axis ${ix.axis} by load ${ix.index} in 0:${ix.size}` : "";

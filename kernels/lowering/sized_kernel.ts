@@ -6,10 +6,11 @@
  * run four lanes at a time), and the names of the size parameters of the rendered function. Its
  * loads and stores are dense views over the axes along which they do not broadcast, so their
  * strides follow from the sizes: a stride is the product of the sizes of the later axes the view
- * spans. Jit kernels (all sizes constant) are never sized.
+ * spans (along an indexed axis, kernel_ir.ts `IndexedAxis`, the size of its positions, which a
+ * sized kernel may name too: `indexedSize`). Jit kernels (all sizes constant) are never sized.
  * @module
  */
-import type { LoopKernel } from "./kernel_ir.ts";
+import type { IndexedAxis, LoopKernel } from "./kernel_ir.ts";
 
 /** A loop kernel with run-time sizes (see the module doc). */
 export interface SizedLoopKernel extends LoopKernel {
@@ -19,6 +20,11 @@ export interface SizedLoopKernel extends LoopKernel {
    * a parameter.
    */
   readonly sizes: readonly (string | null)[];
+  /**
+   * The name of the size parameter of every indexed axis's positions (after the axes' sizes),
+   * where it is not the constant in the axis.
+   */
+  readonly indexedSize?: string;
 }
 
 /** Whether `k` has run-time sizes. */
@@ -29,6 +35,18 @@ export function isSized(k: LoopKernel): k is SizedLoopKernel {
 /** The size of axis `d` of `k`: its parameter's name, or its constant. */
 export function axisSize(k: LoopKernel, d: number): number | string {
   return isSized(k) ? k.sizes[d] ?? k.space[d] : k.space[d];
+}
+
+/** The size of the positions of indexed axis `ix` of `k`: its parameter's name, or its constant. */
+export function indexedSize(k: LoopKernel, ix: IndexedAxis): number | string {
+  return (isSized(k) && k.indexedSize) || ix.size;
+}
+
+/** The names of `k`'s size parameters, in order: its axes', then its indexed axes'. */
+export function sizeParams(k: LoopKernel): string[] {
+  if (!isSized(k)) return [];
+  const axes = k.sizes.filter((n): n is string => n !== null);
+  return k.indexedSize ? [...axes, k.indexedSize] : axes;
 }
 
 /**
@@ -56,12 +74,17 @@ export function sizeProduct(sizes: readonly (number | string)[]): number | strin
 }
 
 /**
- * The strides of a view of `k` as expressions: numbers for a kernel without run-time sizes,
- * else the dense strides over its sizes.
+ * The strides of a view of `k` (indexed along `ix`, if given) as expressions: numbers for a
+ * kernel without run-time sizes, else the dense strides over its sizes.
  */
-export function strideTerms(k: LoopKernel, strides: readonly number[]): (number | string)[] {
+export function strideTerms(
+  k: LoopKernel,
+  strides: readonly number[],
+  ix?: IndexedAxis,
+): (number | string)[] {
   if (!isSized(k)) return [...strides];
-  return denseFactors(strides, (d) => axisSize(k, d)).map((f) => (f ? sizeProduct(f) : 0));
+  const size = (d: number) => (d === ix?.axis ? indexedSize(k, ix) : axisSize(k, d));
+  return denseFactors(strides, size).map((f) => (f ? sizeProduct(f) : 0));
 }
 
 /**
@@ -73,19 +96,19 @@ export function sizedProblems(k: SizedLoopKernel): string[] {
   const problems: string[] = [];
   if (k.sizes.length !== k.space.length) problems.push("sizes: not one per axis of the space");
   if (k.sizes[0]) problems.push("sizes: axis 0 runs the range it is given");
-  const dense = (strides: readonly number[]) =>
-    denseFactors(strides, (d) => k.space[d]).every((f, d) =>
+  const dense = (strides: readonly number[], ix?: IndexedAxis) =>
+    denseFactors(strides, (d) => (d === ix?.axis ? ix.size : k.space[d])).every((f, d) =>
       strides[d] === (f ? f.reduce((p, n) => p * n, 1) : 0)
     );
   const named = (kind: "loadStrides" | "storeStrides", i: number) =>
     isStrided(k) && k[kind][i].some((n) => n !== null);
   k.loads.forEach((l, i) => {
-    if (l.offset || l.padding || (!named("loadStrides", i) && !dense(l.strides))) {
+    if (l.offset || l.padding || (!named("loadStrides", i) && !dense(l.strides, l.gather))) {
       problems.push(`load ${i}: not a dense view`);
     }
   });
   k.stores.forEach((s, i) => {
-    if (s.offset || (!named("storeStrides", i) && !dense(s.strides))) {
+    if (s.offset || (!named("storeStrides", i) && !dense(s.strides, s.scatter))) {
       problems.push(`store ${i}: not a dense view`);
     }
     const input = inPlaceInput(k, s.output);
@@ -149,8 +172,9 @@ export function viewStrideTerms(
   kind: "load" | "store",
   i: number,
 ): (number | string)[] {
-  const strides = kind === "load" ? k.loads[i].strides : k.stores[i].strides;
-  const terms = strideTerms(k, strides);
+  const view = kind === "load" ? k.loads[i] : k.stores[i];
+  const ix = "gather" in view ? view.gather : "scatter" in view ? view.scatter : undefined;
+  const terms = strideTerms(k, view.strides, ix);
   if (!isStrided(k)) return terms;
   const names = kind === "load" ? k.loadStrides[i] : k.storeStrides[i];
   return terms.map((t, d) => names[d] ?? t);

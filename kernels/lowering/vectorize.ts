@@ -7,12 +7,15 @@
  * The four elements of a step are either four steps of the innermost axis (`lanes`, when it has
  * at least 4 elements) or, when that axis has 2 elements (the columns of 2x2 pooling windows),
  * two steps of the axis before it (`pairs`); that axis must not be the outermost one, whose range
- * threads split.
+ * threads split. An indexed view (a gather's load, a scatter's store) takes part only in a lanes
+ * loop, along an axis other than its indexed one and its index load's: each step then reads its
+ * position once, and a scatter's repeated positions never meet in one vector step.
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
 import {
   type Expr,
+  type IndexedAxis,
   type LoopKernel,
   paddedAxes,
   type ReduceOp,
@@ -90,6 +93,16 @@ export function reducePattern(strides: readonly number[], mode: LoopMode): Reduc
 }
 
 /**
+ * Whether an indexed view of `k` along `ix` keeps its position through a vector step in `mode`:
+ * a lanes step along an axis that is neither the indexed one nor one its index load moves along.
+ */
+function steadyPosition(k: LoopKernel, ix: IndexedAxis | undefined, mode: LoopMode): boolean {
+  if (!ix) return true;
+  const last = k.space.length - 1;
+  return mode === "lanes" && ix.axis !== last && k.loads[ix.index].strides[last] === 0;
+}
+
+/**
  * The vector plan of `k` on `target`, or null when its space has no vector mode, or some node,
  * load, store or reduction has no vector form there.
  */
@@ -103,6 +116,7 @@ export function planVector(k: LoopKernel, target: VectorTarget): VectorPlan | nu
       continue;
     }
     const l = k.loads[e.load];
+    if (!steadyPosition(k, l.gather, mode)) return null;
     const pattern = loadPattern(l.strides, mode);
     if (!pattern || !target.load(e.dtype, pattern)) return null;
     // A pairs step covers two axes, and its loads' setup reads before any test: no padding
@@ -116,6 +130,7 @@ export function planVector(k: LoopKernel, target: VectorTarget): VectorPlan | nu
   const stores: (ReducePattern | null)[] = [];
   for (const s of k.stores) {
     const d = storeDType(k, s);
+    if (!steadyPosition(k, s.scatter, mode)) return null;
     if (!s.reduce) {
       if (loadPattern(s.strides, mode) !== "contiguous" || !target.load(d, "contiguous")) {
         return null;

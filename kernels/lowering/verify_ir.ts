@@ -4,7 +4,11 @@
  * is an int32, a param node reads a parameter of its dtype), every load reads an
  * input of its dtype through one stride per axis, never before its first element, every output
  * is stored exactly once with a value of its dtype, and a reduction store accumulates only along
- * axes where it does not move (so no two points of a plain store write one element).
+ * axes where it does not move (so no two points of a plain store write one element). An indexed
+ * axis (a gather's, a scatter's) is an axis of the space read through an unpadded int32 load
+ * that is not indexed itself, over at least one position; gathered loads are unpadded,
+ * scattered stores accumulate, and a kernel with indexed views has an `outOfRange` flag, an
+ * int32 output that no store writes.
  * `lowerKernel` runs it when `config.verifyPrograms` (`ADJOINT_VERIFY_PROGRAMS`, on in `deno
  * task test`).
  * @module
@@ -16,6 +20,8 @@ import {
   type BinaryOp,
   type Expr,
   type ExprKind,
+  indexedAxes,
+  type IndexedAxis,
   type LoopKernel,
   operands,
   type ReduceOp,
@@ -124,9 +130,13 @@ export function irProblems(k: LoopKernel): string[] {
     if (l.strides.length !== rank) {
       problems.push(`load ${i}: ${l.strides.length} strides, rank ${rank}`);
     }
-    const bounds = l.padding?.bounds ?? k.space.map((n): [number, number] => [0, n]);
+    if (l.gather) problems.push(...indexedProblems(k, `load ${i}`, l.gather));
+    if (l.gather && l.padding) problems.push(`load ${i}: gathered and padded`);
+    // Along a gathered axis the load reads the positions in range.
+    const extents = k.space.map((n, d) => (d === l.gather?.axis ? l.gather.size : n));
+    const bounds = l.padding?.bounds ?? extents.map((n): [number, number] => [0, n]);
     if (
-      bounds.length !== rank || bounds.some(([a, b], d) => !(0 <= a && a <= b && b <= k.space[d]))
+      bounds.length !== rank || bounds.some(([a, b], d) => !(0 <= a && a <= b && b <= extents[d]))
     ) {
       problems.push(`load ${i}: padding bounds ${JSON.stringify(bounds)} outside the space`);
       return;
@@ -171,7 +181,13 @@ export function irProblems(k: LoopKernel): string[] {
     }
     stored[s.output].push(s);
     const offset = s.offset ?? 0;
-    const lowest = k.space.reduce((at, n, d) => at + Math.min(0, (n - 1) * s.strides[d]), offset);
+    if (s.scatter) problems.push(...indexedProblems(k, `store ${i}`, s.scatter));
+    if (s.scatter && !s.reduce) problems.push(`store ${i}: scattered without accumulating`);
+    const extent = (n: number, d: number) => (d === s.scatter?.axis ? s.scatter.size : n);
+    const lowest = k.space.reduce(
+      (at, n, d) => at + Math.min(0, (extent(n, d) - 1) * s.strides[d]),
+      offset,
+    );
     if (!Number.isInteger(offset) || (sizeOf(k.space) > 0 && lowest < 0)) {
       problems.push(`store ${i}: writes before its output's first element (offset ${offset})`);
     }
@@ -191,13 +207,47 @@ export function irProblems(k: LoopKernel): string[] {
       problems.push(`store ${i}: points of the space overwrite one element`);
     }
   });
+  problems.push(...flagProblems(k, stored));
   stored.forEach((stores, o) => {
+    if (o === k.outOfRange) return;
     if (stores.length !== 1 && !disjointParts(k.space, stores)) {
       problems.push(`output ${o} stored ${stores.length} times, not at disjoint elements`);
     }
   });
   if (isSized(k)) problems.push(...sizedProblems(k));
   return problems;
+}
+
+/** What is wrong with indexed axis `ix` of the view `what` of `k`. */
+function indexedProblems(k: LoopKernel, what: string, ix: IndexedAxis): string[] {
+  const problems: string[] = [];
+  if (!(Number.isInteger(ix.axis) && ix.axis >= 0 && ix.axis < k.space.length)) {
+    problems.push(`${what}: indexed axis ${ix.axis} outside the space`);
+  }
+  if (!(Number.isInteger(ix.size) && ix.size >= 1)) {
+    problems.push(`${what}: indexed axis of ${ix.size} positions`);
+  }
+  const index = k.loads[ix.index];
+  if (!index) problems.push(`${what}: index load ${ix.index} does not exist`);
+  else if (k.inputs[index.input] !== "int32" || index.padding || index.gather) {
+    problems.push(`${what}: index load ${ix.index} is not an unpadded, unindexed int32 load`);
+  }
+  return problems;
+}
+
+/**
+ * What is wrong with `k`'s out-of-range flag (`stored`: the stores of each output): absent with
+ * indexed views, present without them, or not an int32 output that no store writes.
+ */
+function flagProblems(k: LoopKernel, stored: readonly Store[][]): string[] {
+  const f = k.outOfRange;
+  const indexed = indexedAxes(k).length > 0;
+  if (f === undefined) return indexed ? ["indexed views without an outOfRange flag"] : [];
+  if (!indexed) return ["an outOfRange flag without indexed views"];
+  if (k.outputs[f] !== "int32" || stored[f].length) {
+    return [`outOfRange flag ${f}: not an int32 output that no store writes`];
+  }
+  return [];
 }
 
 /**

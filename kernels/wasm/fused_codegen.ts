@@ -13,6 +13,8 @@
 import type { DType } from "../../core/dtype.ts";
 import {
   type Expr,
+  indexedAxes,
+  type IndexedAxis,
   type LoopKernel,
   operands,
   paddedAxes,
@@ -23,9 +25,11 @@ import {
 } from "../lowering/kernel_ir.ts";
 import {
   axisSize,
+  indexedSize,
   inPlaceInput,
   isSized,
   isStrided,
+  sizeParams,
   sizeProduct,
   type StridedLoopKernel,
   strideParams,
@@ -83,10 +87,14 @@ export function offsetExpr(
 
 /**
  * Whether threads may run disjoint ranges of `k`'s outermost axis at once: it has an axis, and no
- * reduction accumulates along axis 0 (the ranges would then accumulate into the same outputs).
+ * reduction accumulates along axis 0 (the ranges would then accumulate into the same outputs),
+ * nor does a scatter index it or read positions that move along it.
  */
 export function splittable(k: LoopKernel): boolean {
-  return k.space.length > 0 && k.stores.every((s) => !s.reduce || s.strides[0] !== 0);
+  const alongFirst = (ix?: IndexedAxis) =>
+    !!ix && (ix.axis === 0 || k.loads[ix.index].strides[0] !== 0);
+  return k.space.length > 0 &&
+    k.stores.every((s) => (!s.reduce || s.strides[0] !== 0) && !alongFirst(s.scatter));
 }
 
 /**
@@ -137,6 +145,72 @@ export const ARGUMENTS: Places = {
   output: (i) => ({ base: `out${i}`, registers: [] }),
 };
 
+/** The address of index load `ix.index`'s element at the loop indices, its arrays at `places`. */
+function indexAddress(k: LoopKernel, ix: IndexedAxis, places: Places): string {
+  const place = places.input(k.loads[ix.index].input);
+  if ("register" in place) throw new Error("fused codegen: an index load from a register");
+  const strides = viewStrideTerms(k, "load", ix.index);
+  return `${place.base} + ${offsetExpr(strides, SHIFT.int32, k.loads[ix.index].offset)}`;
+}
+
+/**
+ * The address of a view of `k` (load or store `i` by `kind`, indexed along `ix`) at `base`, of
+ * elements of `shift`, at the loop indices (`index`; the indexed axis at the position), and the
+ * statements reading its position into `${name}at` first (in range: `rangeCheck` ran first).
+ * With `hoisted` (before a lanes loop, whose steps keep the position), the statements also name
+ * `${name}row` the view's address at the position, and the address adds the other axes to it.
+ */
+function indexedView(
+  k: LoopKernel,
+  [kind, i]: ["load" | "store", number],
+  ix: IndexedAxis,
+  { base, shift, offset, name, places, hoisted }: {
+    base: string;
+    shift: number;
+    offset?: number;
+    name: string;
+    places: Places;
+    hoisted: boolean;
+  },
+  index: (d: number) => string,
+): { addr: string; statements: string[] } {
+  const terms = viewStrideTerms(k, kind, i);
+  const at = (d: number) => (d === ix.axis ? `${name}at` : index(d));
+  const read = `const ${name}at = load<i32>(${indexAddress(k, ix, places)});`;
+  if (!hoisted) {
+    return { addr: `${base} + ${offsetExpr(terms, shift, offset, at)}`, statements: [read] };
+  }
+  const along = terms.map((t, d) => (d === ix.axis ? t : 0));
+  const rest = terms.map((t, d) => (d === ix.axis ? 0 : t));
+  return {
+    addr: `${name}row + ${offsetExpr(rest, shift, offset, at)}`,
+    statements: [read, `const ${name}row = ${base} + ${offsetExpr(along, shift, 0, at)};`],
+  };
+}
+
+/**
+ * The check of `k`'s positions, run first: for each indexed axis, a loop over the axes its index
+ * load moves along (the outermost over `[lo, hi)`) testing every position the kernel will read;
+ * where one is out of range, the kernel sets its `outOfRange` flag and returns 1 (else, at its
+ * end, 0). So the loops read only positions in range and need not test them.
+ */
+function rangeCheck(k: LoopKernel): string[] {
+  if (k.outOfRange === undefined) return [];
+  const checks = [...new Map(indexedAxes(k).map((ix) => [`${ix.index}:${ix.size}`, ix])).values()];
+  const bail = `{ store<i32>(out${k.outOfRange}, 1); return 1; }`;
+  return checks.map((ix) => {
+    const moves = k.loads[ix.index].strides.flatMap((st, d) => (st === 0 ? [] : [d]));
+    const position = `<u32>load<i32>(${indexAddress(k, ix, ARGUMENTS)})`;
+    const test = `if (${position} >= <u32>(${indexedSize(k, ix)})) ${bail}`;
+    const loops = moves.map((d) =>
+      d === 0
+        ? `for (let i0 = lo; i0 < hi; i0++)`
+        : `for (let i${d} = 0; i${d} < ${axisSize(k, d)}; i${d}++)`
+    );
+    return [...loops, test].join(" ");
+  });
+}
+
 /**
  * Where load node `e` reads at the loop indices: a register, or the address of its element and,
  * for a padded load, the test of the indices that read it. Points outside its bounds read the
@@ -145,6 +219,8 @@ export const ARGUMENTS: Places = {
  * `hoisted` (in a lanes loop, whose fours run only within the innermost axis's bounds), the
  * innermost index is neither tested nor clamped, and the test and the other clamped indices are
  * the named constants `statements` declares (once before the loop: its steps do not move them).
+ * A gathered load's `statements` read its position (`indexedView`), before the read, or with
+ * `hoisted` before the loop.
  */
 function loadPlace(
   k: LoopKernel,
@@ -162,6 +238,12 @@ function loadPlace(
     return `max<i32>(${from}, min<i32>(i${d}, ${to - 1}))`;
   };
   const index = (d: number) => !axes.includes(d) ? `i${d}` : hoisted ? `${hoisted}_${d}` : clamp(d);
+  // A gathered load (never padded) reads its position first: once before a lanes loop.
+  if (l.gather) {
+    const view = { base: place.base, shift: SHIFT[e.dtype], offset: l.offset, places };
+    const options = { ...view, name: `pl${e.load}`, hoisted: hoisted !== undefined };
+    return indexedView(k, ["load", e.load], l.gather, options, index);
+  }
   const strides = viewStrideTerms(k, "load", e.load);
   const addr = `${place.base} + ${offsetExpr(strides, SHIFT[e.dtype], l.offset, index)}`;
   if (!axes.length) return { addr, statements: [] };
@@ -189,38 +271,42 @@ const paddingConst = (k: LoopKernel, e: Extract<Expr, { kind: "load" }>): Expr =
 });
 
 /**
- * The address of store `s`'s element (none: not in memory) and the registers its value goes to;
- * for a store with an accumulator, its element in the accumulators of one step of axis 0.
+ * The address of store `s`'s element (none: not in memory), the registers its value goes to, and
+ * the statements reading a scatter's position first (`indexedView`, `hoisted` before a lanes
+ * loop); for a store with an accumulator, its element in the accumulators of one step of axis 0.
  */
 function storePlaces(
   k: LoopKernel,
   s: Store,
   places: Places,
-): { addr?: string; registers: readonly string[] } {
+  hoisted = false,
+): { addr?: string; registers: readonly string[]; statements: string[] } {
   if (s.accumulator) {
     const terms = viewStrideTerms(k, "store", k.stores.indexOf(s)).map((t, d) => (d ? t : 0));
     return {
       addr: `${accumulatorsOf(s)} + ${offsetExpr(terms, SHIFT[s.accumulator])}`,
       registers: [],
+      statements: [],
     };
   }
   const { base, registers } = places.output(s.output);
+  const i = k.stores.indexOf(s), shift = SHIFT[k.outputs[s.output]];
+  const index = (d: number) => `i${d}`;
+  if (base && s.scatter) {
+    const options = { base, shift, offset: s.offset, name: `ps${i}`, places, hoisted };
+    return { registers, ...indexedView(k, ["store", i], s.scatter, options, index) };
+  }
   const addr = base &&
-    `${base} + ${
-      offsetExpr(
-        viewStrideTerms(k, "store", k.stores.indexOf(s)),
-        SHIFT[k.outputs[s.output]],
-        s.offset,
-      )
-    }`;
-  return { addr, registers };
+    `${base} + ${offsetExpr(viewStrideTerms(k, "store", i), shift, s.offset, index)}`;
+  return { addr, registers, statements: [] };
 }
 
 /** The scalar body of one point of `k`'s space, its arrays at `places`. */
 export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGUMENTS): string[] {
   const ref = (e: Expr) => (e.kind === "const" ? scalarConst(e.dtype, e.value) : regs.name(e));
-  const body = regs.order.map((e) => {
+  const body = regs.order.flatMap((e) => {
     const at = e.kind === "load" ? loadPlace(k, e, places) : null;
+    const first = at && "statements" in at ? at.statements : [];
     const value = !at
       ? renderScalar(e, operands(e).map(ref))
       : "register" in at
@@ -231,11 +317,12 @@ export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGU
         ref(paddingConst(k, e as Extract<Expr, { kind: "load" }>)),
         at.inBounds,
       );
-    return `const ${regs.name(e)}: ${REG[e.dtype]} = ${value};`;
+    return [...first, `const ${regs.name(e)}: ${REG[e.dtype]} = ${value};`];
   });
   for (const s of k.stores) {
     const d = storeDType(k, s);
-    const { addr, registers } = storePlaces(k, s, places);
+    const { addr, registers, statements } = storePlaces(k, s, places);
+    body.push(...statements);
     const value = s.reduce
       ? SCALAR_REDUCE[s.reduce]([scalarLoad(d, addr!), ref(s.value)], d)
       : ref(s.value);
@@ -247,22 +334,32 @@ export function scalarBody(k: LoopKernel, regs: Registers, places: Places = ARGU
 
 /**
  * Fills the outputs of reduction stores with their identity before the loops (a sized kernel's
- * a v128 at a time, or with `memory.fill` for bools, one byte each). Keeping axis 0, a range of
- * it owns a contiguous run of outputs: only those.
+ * a v128 at a time, or with `memory.fill` for bools, one byte each, and a scatter's zeros).
+ * Keeping axis 0, a range of it owns a contiguous run of outputs: only those. A scatter fills
+ * every position of its indexed axis.
  */
 function reductionInit(k: LoopKernel): string[] {
   const space = k.space;
   return k.stores.filter((s) => s.reduce && !s.accumulator).map((s) => {
     const d = k.outputs[s.output];
-    const own = space.length > 0 && space[0] > 0 && s.strides[0] !== 0;
+    const own = space.length > 0 && space[0] > 0 && s.strides[0] !== 0 && s.scatter?.axis !== 0;
     const kept = space.flatMap((_, i) => (s.strides[i] === 0 || (own && i === 0) ? [] : [i]));
-    const row = sizeProduct(kept.map((i) => axisSize(k, i)));
+    const extent = (i: number) =>
+      i === s.scatter?.axis ? indexedSize(k, s.scatter) : axisSize(k, i);
+    const row = sizeProduct(kept.map(extent));
     const [from, to] = own ? [`lo * ${row}`, `hi * ${row}`] : ["0", `${row}`];
     const identity = reduceIdentity(s.reduce!, d);
     const init = scalarConst(d, identity);
     const each = scalarStore(d, `out${s.output} + (j << ${SHIFT[d]})`, init);
     if (!isSized(k)) return `for (let j = ${from}; j < ${to}; j++) ${each}`;
-    if (d === "bool") return `memory.fill(out${s.output} + ${from}, ${identity}, ${to} - ${from});`;
+    // A scatter's whole rows of zero bytes (sums' identity), and bools, one byte each, are filled
+    // by memory.fill.
+    const zeroBytes = !!s.scatter && Object.is(identity, 0);
+    if (d === "bool" || zeroBytes) {
+      const bytes = (n: string) => (d === "bool" ? n : `((${n}) << ${SHIFT[d]})`);
+      const span = d === "bool" ? `${to} - ${from}` : `(${to} - ${from}) << ${SHIFT[d]}`;
+      return `memory.fill(out${s.output} + ${bytes(from)}, ${zeroBytes ? 0 : identity}, ${span});`;
+    }
     const per = 16 >> SHIFT[d], splat = `${vectorReduce(s.reduce!, d).lanes}.splat(${init})`;
     return [
       `let j${s.output} = ${from};`,
@@ -291,13 +388,15 @@ export interface EmitOptions {
  * Emits one fused kernel's loop kernel as an exported AssemblyScript function named `name`,
  * taking its input and output addresses, the range `[lo, hi)` of the outermost axis it runs
  * (`[0, 1)` for a kernel without axes), then the run-time sizes of a sized kernel
- * (sized_kernel.ts), as i32 in axis order, then the run-time strides of a strided one, then
- * the kernel's parameters (`params`, kernel_ir.ts), each as its dtype's register type. An output
- * in place of an input (`StridedLoopKernel.inPlace`) takes no address of its own.
+ * (sized_kernel.ts), as i32 in axis order (then that of its indexed axes' positions), then the
+ * run-time strides of a strided one, then the kernel's parameters (`params`, kernel_ir.ts), each
+ * as its dtype's register type. An output in place of an input (`StridedLoopKernel.inPlace`)
+ * takes no address of its own. A kernel with indexed views checks their positions first
+ * (`rangeCheck`) and returns whether one was out of range, as its flag says.
  */
 export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOptions = {}): string {
   const regs = registers(k);
-  const sizes = isSized(k) ? k.sizes.filter((n): n is string => n !== null) : [];
+  const sizes = sizeParams(k);
   const params = [
     ...k.inputs.map((_, i) => `in${i}: usize`),
     ...k.outputs.flatMap((_, i) => (inPlaceInput(k, i) === null ? [`out${i}: usize`] : [])),
@@ -310,17 +409,21 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
   ];
   const plan = planVector(k, options.target ?? ASSEMBLYSCRIPT_VECTOR);
   const strided = isStrided(k) && steppable(k) && plan?.mode !== "pairs";
-  const rows = rowAddresses(k, plan);
+  const indexed = indexedRows(k);
+  const reductionRows = indexed ? null : rowAddresses(k, plan);
+  const rows = indexed ?? reductionRows;
   const [body, places] = rows ? [rows.kernel, rows.places] : [k, ARGUMENTS];
   const vector = plan && !strided ? vectorNest(body, regs, plan, options, places) : null;
-  const peel = rows && firstStepStores(rows.kernel, places, options);
+  const peel = reductionRows && firstStepStores(reductionRows.kernel, places, options);
   // A kernel storing the first step of axis 1 fills its outputs only where that axis is empty.
   const init = reductionInit(k).flatMap((l) => l.split("\n").map((line) => line.trim()));
   const fill = peel && init.length
     ? [`if (${axisSize(k, 1)} < 1) {`, ...init.map((l) => `  ${l}`), "}"]
     : init;
+  const checked = k.outOfRange !== undefined;
   return [
-    `export function ${name}(${params.join(", ")}): void {`,
+    `export function ${name}(${params.join(", ")}): ${checked ? "i32" : "void"} {`,
+    ...rangeCheck(k).map((l) => `  ${l}`),
     ...(plan ? k.params ?? [] : []).map((d, i) => `  ${paramSplat(d, i)}`),
     ...fill.map((l) => `  ${l}`),
     ...(strided
@@ -328,11 +431,84 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
       : loopNest(k.space.map((_, d) => axisSize(k, d)), scalarBody(body, regs, places), vector, {
         enter: peel ? [] : accumulatorInit(k),
         leave: accumulatorResults(k),
-        row: rows?.lines,
-        peel: peel ? { ...peel, row: rows!.lines } : undefined,
+        row: reductionRows?.lines,
+        levels: indexed?.lines,
+        peel: peel ? { ...peel, row: reductionRows!.lines } : undefined,
       })),
+    ...(checked ? ["  return 0;"] : []),
     `}`,
   ].join("\n");
+}
+
+/** The arrays of a kernel rendered by rows (`indexedRows`): each view's row base. */
+const ROWS: Places = {
+  input: (i) => ({ base: `r_in${i}` }),
+  output: (i) => ({ base: `r_out${i}`, registers: [] }),
+};
+
+/**
+ * How a kernel with indexed views, each load of its own input and each store into its own output,
+ * unpadded, over at least two axes, is rendered by rows: `lines` name each view's address at the
+ * start of a row of the innermost axis (`ROWS`: its offset along the outer axes but its indexed
+ * one), per loop level (`LoopSurroundings.levels`: in the innermost loop it moves along), and
+ * `kernel` is `k` with those strides zeroed, whose views add the rest.
+ * Null for other kernels (their addresses are computed whole at each point).
+ */
+function indexedRows(
+  k: LoopKernel,
+): { kernel: LoopKernel; places: Places; lines: string[][] } | null {
+  const last = k.space.length - 1;
+  if (!indexedAxes(k).length || !steppable(k) || last < 1 || k.loads.some((l) => l.padding)) {
+    return null;
+  }
+  const inRow = (d: number, ix?: IndexedAxis) => d === last || d === ix?.axis;
+  const zeroed = (strides: readonly number[], ix?: IndexedAxis) =>
+    strides.map((st, d) => (inRow(d, ix) ? st : 0));
+  const lines: string[][] = Array.from({ length: last }, () => []);
+  const rowBase = (
+    name: string,
+    terms: (number | string)[],
+    shift: number,
+    offset = 0,
+    ix?: IndexedAxis,
+  ) => {
+    const outer = terms.map((t, d) => (inRow(d, ix) ? 0 : t));
+    const axes = outer.flatMap((t, d) => (t === 0 ? [] : [d]));
+    // Stepped level by level: each loop adds its own axis to the base of the loop around it (a
+    // view moving along none takes its base in the outermost loop).
+    let at = offset ? `${name} + ${offsetExpr([], shift, offset)}` : name;
+    if (!axes.length) lines[0].push(`const r_${name} = ${at};`);
+    axes.forEach((d, j) => {
+      const here = j === axes.length - 1 ? `r_${name}` : `r_${name}_${d}`;
+      const step = offsetExpr(outer.map((t, e) => (e === d ? t : 0)), shift);
+      lines[d].push(`const ${here} = ${at} + ${step};`);
+      at = here;
+    });
+  };
+  k.loads.forEach((l, i) =>
+    rowBase(
+      `in${l.input}`,
+      viewStrideTerms(k, "load", i),
+      SHIFT[k.inputs[l.input]],
+      l.offset,
+      l.gather,
+    )
+  );
+  k.stores.forEach((s, i) =>
+    rowBase(
+      `out${s.output}`,
+      viewStrideTerms(k, "store", i),
+      SHIFT[k.outputs[s.output]],
+      s.offset,
+      s.scatter,
+    )
+  );
+  const kernel: LoopKernel = {
+    ...k,
+    loads: k.loads.map((l) => ({ ...l, offset: 0, strides: zeroed(l.strides, l.gather) })),
+    stores: k.stores.map((s) => ({ ...s, offset: 0, strides: zeroed(s.strides, s.scatter) })),
+  };
+  return { kernel, places: ROWS, lines };
 }
 
 /**
@@ -772,7 +948,7 @@ function wideLoop(
     if (!bytewise(s, i)) return [];
     const e = s.value as Extract<Expr, { kind: "load" }>;
     const from = copies[0].bools!.loads.find((b) => b.register === `${regs.name(e)}_0`)!.addr;
-    return [bytesReduction(s, from, storePlaces(k, s, places).addr!)];
+    return [bytesReduction(s, from, storePlaces(k, s, places, true).addr!)];
   });
   const body = [
     ...byteLoads,
@@ -1089,8 +1265,10 @@ export function vectorBody(
       }
       return;
     }
-    const at = storePlaces(k, s, places).addr!;
-    const where = { addr: at, offset: offset(s.strides, d), half, copy };
+    const { addr: at, statements } = storePlaces(k, s, places, plan.mode === "lanes");
+    // A scatter's position is the same through the loop (vectorize.ts): read once before it.
+    if (copy === undefined) before.push(...statements);
+    const where = { addr: at!, offset: offset(s.strides, d), half, copy };
     const step = vectorReduction(s, d, plan.stores[i]!, value, where);
     body.push(...step.body);
     before.push(...step.before);
@@ -1101,7 +1279,7 @@ export function vectorBody(
 
 /**
  * Whether plain store `s` of `k` is a byte move in a lanes loop: a bool store whose value is
- * an unpadded bool load (contiguous or splat) or a bool parameter, with no arithmetic, so that
+ * an unpadded, ungathered bool load (contiguous or splat) or a bool parameter, with no arithmetic, so that
  * its bools move as the bytes they are (0 or 1) instead of lane masks (`boolBytes`); then the
  * v128 of its `n` (4 or 16) bools from the point `ahead` elements on (contiguous loads), else
  * null.
@@ -1116,7 +1294,8 @@ function byteMove(
   if (plan.mode !== "lanes" || s.reduce || k.outputs[s.output] !== "bool") return null;
   if (!out.base || out.registers.length) return null;
   if (e.kind === "param") return (n) => boolBytes({ param: paramName(e.param) }, n);
-  if (e.kind !== "load" || k.loads[e.load].padding) return null;
+  // (A gathered load reads its position before the loop: it stays a load of lanes.)
+  if (e.kind !== "load" || k.loads[e.load].padding || k.loads[e.load].gather) return null;
   const pattern = plan.loads.get(e.load);
   const at = loadPlace(k, e, places);
   if ((pattern !== "contiguous" && pattern !== "splat") || "register" in at) return null;
