@@ -13,7 +13,7 @@ import { sizeOf } from "../../core/shape.ts";
 import { indexingShape, SCATTER_ADDED, scatterAddExport, takeExport } from "./eager_indexing.ts";
 import { viaRef } from "./fallback.ts";
 import type { WasmBuffer } from "./memory.ts";
-import { refFallback } from "../rule_table.ts";
+import { type ParamsOf, refFallback } from "../rule_table.ts";
 import type { WasmRule, WasmRuleTable } from "./rule.ts";
 import { ELEMENT_BYTES, type WasmRuntime } from "./runtime.ts";
 import { PARALLEL_MIN, splitRange } from "./split.ts";
@@ -121,40 +121,36 @@ function takeRows(
  * A take moves its rows in the widest elements they are made of (a bool row of 64 bytes as 8
  * float64), long rows by `memory.copy`.
  */
-const take: WasmRule = (rt, [x, idx], [a, ia], { axis }, [out]) => {
-  const ax = axis as number;
-  const n = a.shape[ax], row = sizeOf(a.shape.slice(ax + 1)) * ELEMENT_BYTES[a.dtype];
+const take: WasmRule<ParamsOf<"take">> = (rt, [x, idx], [a, ia], { axis }, [out]) => {
+  const n = a.shape[axis], row = sizeOf(a.shape.slice(axis + 1)) * ELEMENT_BYTES[a.dtype];
   const bytes = unitOf(row), inner = row / bytes;
   const o = rt.allocFor(out);
-  const outer = sizeOf(a.shape.slice(0, ax));
+  const outer = sizeOf(a.shape.slice(0, axis));
   if (row >= LONG_ROW) takeRows(rt, x, idx, o, outer, ia.size, row, n);
-  else {launch(
-      rt,
-      "take",
-      takeExport(bytes, indexingShape(inner)),
-      x,
-      idx,
-      o,
-      outer,
-      ia.size,
-      inner,
-      n,
-    );}
+  else {
+    const kernel = takeExport(bytes, indexingShape(inner));
+    launch(rt, "take", kernel, x, idx, o, outer, ia.size, inner, n);
+  }
   return [o];
 };
 
-const numericScatterAdd: WasmRule = (rt, [u, idx], [, ia], { axis }, [out]) => {
-  const ax = axis as number;
-  const n = out.shape[ax], inner = sizeOf(out.shape.slice(ax + 1)), m = ia.size;
+const numericScatterAdd: WasmRule<ParamsOf<"scatter_add">> = (
+  rt,
+  [u, idx],
+  [, ia],
+  { axis },
+  [out],
+) => {
+  const n = out.shape[axis], inner = sizeOf(out.shape.slice(axis + 1)), m = ia.size;
   const o = rt.allocFor(out);
   const kernel = scatterAddExport(out.dtype, indexingShape(inner));
-  launch(rt, "scatter_add", kernel, u, idx, o, sizeOf(out.shape.slice(0, ax)), m, inner, n);
+  launch(rt, "scatter_add", kernel, u, idx, o, sizeOf(out.shape.slice(0, axis)), m, inner, n);
   return [o];
 };
 
 const refScatterAdd = viaRef("scatter_add");
 
-const scatterAdd: WasmRule = (rt, inputs, inAvals, params, outAvals) =>
+const scatterAdd: WasmRule<ParamsOf<"scatter_add">> = (rt, inputs, inAvals, params, outAvals) =>
   (SCATTER_ADDED.includes(outAvals[0].dtype) ? numericScatterAdd : refScatterAdd)(
     rt,
     inputs,

@@ -11,6 +11,7 @@ import type { Params } from "../../core/primitive.ts";
 import { sizeOf, stridesOf } from "../../core/shape.ts";
 import { STRIDED_VIEWS, type StridedViewName, type ViewRule } from "../../core/strided_views.ts";
 import type { WasmBuffer } from "./memory.ts";
+import type { ParamsOf } from "../rule_table.ts";
 import type { WasmRule, WasmRuleTable } from "./rule.ts";
 import type { WasmRuntime } from "./runtime.ts";
 import { fill, gather, stridedCopy } from "./strided.ts";
@@ -32,8 +33,7 @@ const viewRules: Pick<WasmRuleTable, StridedViewName> = {
 
 const reshape: WasmRule = (rt, [x]) => [rt.share(x)];
 
-const concatenate: WasmRule = (rt, xs, avals, { dimension }, [out]) => {
-  const d = dimension as number;
+const concatenate: WasmRule<ParamsOf<"concatenate">> = (rt, xs, avals, { dimension }, [out]) => {
   const o = rt.allocFor(out);
   const os = stridesOf(out.shape);
   let offset = 0;
@@ -44,7 +44,7 @@ const concatenate: WasmRule = (rt, xs, avals, { dimension }, [out]) => {
       offset,
       strides: os,
     });
-    offset += shape[d] * os[d];
+    offset += shape[dimension] * os[dimension];
   });
   return [o];
 };
@@ -89,16 +89,16 @@ export function padInto(
   return o;
 }
 
-const pad: WasmRule = (rt, [x], [a], { lo, interior, value }, [out]) => [
+const pad: WasmRule<ParamsOf<"pad">> = (rt, [x], [a], { lo, interior, value }, [out]) => [
   padInto(
     rt,
     x,
     out.dtype,
     a.shape,
     out.shape,
-    lo as number[],
-    interior as number[],
-    value as number,
+    lo,
+    interior,
+    value,
   ),
 ];
 

@@ -7,7 +7,8 @@
  * @module
  */
 import { sizeOf } from "../../core/shape.ts";
-import { allocFor, type GpuRule } from "./rule.ts";
+import type { ParamsOf } from "../rule_table.ts";
+import { allocFor, type GpuRule, type GpuRuleTable } from "./rule.ts";
 import { type Kernel, STATUS_OPS } from "./runtime.ts";
 import { buffer, type GpuDType, grid, KernelParams, literal, SCALAR } from "./wgsl.ts";
 import { withHelpers } from "./wgsl_math.ts";
@@ -134,33 +135,33 @@ ${g.prologue}
   return { source, groups: g.groups, params: p.values };
 }
 
-function combiningScatter(op: string): GpuRule {
+function combiningScatter(op: string): GpuRule<ParamsOf<"scatter">> {
   return (rt, [x, idx, u], [a, ia], { axis }, [out]) => {
     const result = allocFor(rt, out);
-    const s = split(a.shape, axis as number, ia.size);
+    const s = split(a.shape, axis, ia.size);
     rt.run(combiningScatterKernel(op, out.dtype as GpuDType, s), [x, idx, u, result, rt.status]);
     return [result];
   };
 }
 
-const take: GpuRule = (rt, [x, idx], [a, ia], { axis }, [out]) => {
+const take: GpuRule<ParamsOf<"take">> = (rt, [x, idx], [a, ia], { axis }, [out]) => {
   const result = allocFor(rt, out);
-  const s = split(a.shape, axis as number, ia.size);
+  const s = split(a.shape, axis, ia.size);
   rt.run(takeKernel(out.dtype as GpuDType, s), [x, idx, result, rt.status]);
   return [result];
 };
 
-const scatterAdd: GpuRule = (rt, [u, idx], [, ia], { axis }, [out]) => {
+const scatterAdd: GpuRule<ParamsOf<"scatter_add">> = (rt, [u, idx], [, ia], { axis }, [out]) => {
   const result = allocFor(rt, out);
-  const s = split(out.shape, axis as number, ia.size);
+  const s = split(out.shape, axis, ia.size);
   rt.run(scatterAddKernel(out.dtype as GpuDType, s), [u, idx, result, rt.status]);
   return [result];
 };
 
 /** WebGPU rules of the indexing primitives. */
-export const indexingRules: Record<
-  "take" | "scatter_add" | "scatter" | "scatter_mul" | "scatter_min" | "scatter_max",
-  GpuRule
+export const indexingRules: Pick<
+  GpuRuleTable,
+  "take" | "scatter_add" | "scatter" | "scatter_mul" | "scatter_min" | "scatter_max"
 > = {
   take,
   scatter_add: scatterAdd,
