@@ -1,11 +1,13 @@
 /**
- * Eager execution of argmax and argmin as a one-op program of the kernel IR, over the operand's
- * own shape (for a backend that renders every shape at run time, as WebGPU does): two reduction
- * kernels, the extreme along the axis (a max or min reduction: one_op_reduce_axes.ts, NaN
- * winning as it propagates), then the least index along the axis (an `index` node) at which the
- * operand equals that extreme or is NaN (the largest int32 elsewhere). That is the ref backend's first index of the extreme,
- * a NaN winning at once (its first NaN: only NaNs match a NaN extreme), and of ties, 0 and -0
- * among them, the first; the min reduction of indices gives the same in any order of its terms.
+ * Argmax and argmin as one-op programs of the kernel IR: two reduction kernels, the extreme
+ * along the axis (a max or min reduction, NaN winning as it propagates), then the least index
+ * along the axis (an `index` node) at which the operand equals that extreme or is NaN (the
+ * largest int32 elsewhere: `firstIndexKernel`). That is the ref backend's first index of the
+ * extreme, a NaN winning at once (its first NaN: only NaNs match a NaN extreme), and of ties, 0
+ * and -0 among them, the first; the min reduction of indices gives the same in any order of its
+ * terms. WebGPU renders both over the operand's own shape (`argReduceKernels`); wasm renders the
+ * second at build time over its `[outer, r, inner]` loop shapes (one_op_reduction.ts
+ * `firstPosition`), its extreme an eager max or min reduction.
  * @module
  */
 import { config } from "../../core/config.ts";
@@ -38,13 +40,13 @@ const NAN_TEST: Readonly<Partial<Record<DType, (x: Expr) => Expr>>> = {
 export type ArgReduction = "argmax" | "argmin";
 
 /**
- * The two loop kernels of `which` along `axis` of an operand of `dtype` and `shape`: the
- * extreme (its output, of the kept axes, is the second's input 1), then the index, an int32 of
- * the kept axes; verified when `config.verifyPrograms`.
+ * The second kernel of `which`'s pair over a dense operand of `dtype` and `shape` along `axis`:
+ * the least index along `axis` whose element (input 0) equals the extreme there (input 1, of the
+ * kept axes) or is NaN, an int32 of the kept axes; verified when `config.verifyPrograms`.
  *
  * @example
  * ```ts
- * loopKernelToString(argReduceKernels("argmax", "float32", [2, 5], 1)[1]);
+ * loopKernelToString(firstIndexKernel("float32", [2, 5], 1));
  * // loop [2,5] in (float32, float32) out (int32)
  * //   t0: float32 = in0[5,1]
  * //   t1: float32 = in1[1,0]
@@ -61,13 +63,7 @@ export type ArgReduction = "argmax" | "argmin";
  * //   out0[1,0] min= t11
  * ```
  */
-export function argReduceKernels(
-  which: ArgReduction,
-  dtype: DType,
-  shape: readonly number[],
-  axis: number,
-): [LoopKernel, LoopKernel] {
-  const extreme = reduceAxesKernel(which === "argmax" ? "max" : "min", dtype, shape, [axis]);
+export function firstIndexKernel(dtype: DType, shape: readonly number[], axis: number): LoopKernel {
   const x: Expr = { kind: "load", dtype, load: 0 };
   const best: Expr = { kind: "load", dtype, load: 1 };
   const equal = compareExpr("eq", x, best);
@@ -88,5 +84,20 @@ export function argReduceKernels(
     }],
   };
   if (config.verifyPrograms) verifyLoopKernel(index);
-  return [extreme, index];
+  return index;
+}
+
+/**
+ * The two loop kernels of `which` along `axis` of an operand of `dtype` and `shape`: the
+ * extreme (its output, of the kept axes, is the second's input 1), then the index
+ * (`firstIndexKernel`); verified when `config.verifyPrograms`.
+ */
+export function argReduceKernels(
+  which: ArgReduction,
+  dtype: DType,
+  shape: readonly number[],
+  axis: number,
+): [LoopKernel, LoopKernel] {
+  const extreme = reduceAxesKernel(which === "argmax" ? "max" : "min", dtype, shape, [axis]);
+  return [extreme, firstIndexKernel(dtype, shape, axis)];
 }
