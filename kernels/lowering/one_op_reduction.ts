@@ -80,15 +80,15 @@ export function oneOpReduction(
 
 /**
  * The second pass of an index reduction (argmax, argmin) of an `[outer, r, inner]` operand of
- * `dtype` in loop shape `shape`: `firstIndexKernel` along `r` over the shape's space, with its
- * run-time sizes: the least position along `r` whose element equals the extreme there (input 1,
- * `[outer, inner]`: the max or min, NaN where there is one), or is NaN (the first NaN, else the
- * first of ties: -0 and +0 tie), as an int32 min reduction of `index` nodes. Verified when
- * `config.verifyPrograms`.
+ * `dtype` in loop shape `shape`: `firstIndexKernel` along `r` over the shape's space (NaN as
+ * `x != x`), with its run-time sizes: the least position along `r` whose element equals the
+ * extreme there (input 1, `[outer, inner]`: the max or min, NaN where there is one), or is NaN
+ * (the first NaN, else the first of ties: -0 and +0 tie), as an int32 min reduction of `index`
+ * nodes. Verified when `config.verifyPrograms`.
  */
 export function firstPosition(dtype: DType, shape: ReductionShape): SizedLoopKernel {
   const { space, sizes } = SHAPES[shape];
-  const k: SizedLoopKernel = { ...firstIndexKernel(dtype, space, 1), sizes };
+  const k: SizedLoopKernel = { ...firstIndexKernel(dtype, space, 1, "self"), sizes };
   if (config.verifyPrograms) verifyLoopKernel(k);
   return k;
 }
