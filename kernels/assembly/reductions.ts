@@ -3,10 +3,18 @@
 
 let VK_00000000: v128 = i32x4.splat(0);
 let VK_0000000000000000: v128 = i32x4.splat(0);
+let VK_00000000000000010000000200000003: v128 = i32x4.splat(0);
+let VK_00000004000000050000000600000007: v128 = i32x4.splat(0);
+let VK_00000008000000090000000a0000000b: v128 = i32x4.splat(0);
+let VK_0000000c0000000d0000000e0000000f: v128 = i32x4.splat(0);
 let VK_7fffffff: v128 = i32x4.splat(0);
 function initKernelConstants(): void {
   VK_00000000 = i32x4.splat(0);
   VK_0000000000000000 = i64x2.splat(<i64>0);
+  VK_00000000000000010000000200000003 = i32x4(0, 1, 2, 3);
+  VK_00000004000000050000000600000007 = i32x4(4, 5, 6, 7);
+  VK_00000008000000090000000a0000000b = i32x4(8, 9, 10, 11);
+  VK_0000000c0000000d0000000e0000000f = i32x4(12, 13, 14, 15);
   VK_7fffffff = i32x4.splat(2147483647);
 }
 initKernelConstants();
@@ -1405,14 +1413,13 @@ export function reduce_min_u8_columns(in0: usize, out0: usize, lo: i32, hi: i32,
     }
   }
 }
-export function first_position_f32_rows(in0: usize, in1: usize, in2: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
+export function first_position_f32_rows(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
   let j0 = lo * 1;
   for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(2147483647)));
   for (let j = j0; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(2147483647));
   for (let i0 = lo; i0 < hi; i0++) {
     const row_in0 = in0 + ((i0 * r) << 2);
     const row_in1 = in1 + ((i0) << 2);
-    const row_in2 = in2 + ((0) << 2);
     const row_out0 = out0 + ((i0) << 2);
     let i1 = 0;
     if (r >= 4) {
@@ -1425,35 +1432,35 @@ export function first_position_f32_rows(in0: usize, in1: usize, in2: usize, out0
         for (; i1 + 16 <= r; i1 += 16) {
           const t0_0 = v128.load(row_in0 + ((i1) << 2));
           const t1_0 = v128.load32_splat(row_in1 + ((0) << 2));
-          const t2_0 = v128.load(row_in2 + ((i1) << 2));
-          const t3_0 = f32x4.eq(t0_0, t1_0);
-          const t4_0 = f32x4.ne(t0_0, t0_0);
-          const t5_0 = v128.or(t3_0, t4_0);
-          const t6_0 = i32x4.relaxed_laneselect(t2_0, VK_7fffffff, t5_0);
+          const t2_0 = f32x4.eq(t0_0, t1_0);
+          const t3_0 = f32x4.ne(t0_0, t0_0);
+          const t4_0 = v128.or(t2_0, t3_0);
+          const t5_0 = i32x4.add(i32x4.splat(i1), VK_00000000000000010000000200000003);
+          const t6_0 = i32x4.relaxed_laneselect(t5_0, VK_7fffffff, t4_0);
           acc0_0 = i32x4.min_s(acc0_0, t6_0);
           const t0_1 = v128.load(row_in0 + ((i1) << 2), 16);
           const t1_1 = v128.load32_splat(row_in1 + ((0) << 2));
-          const t2_1 = v128.load(row_in2 + ((i1) << 2), 16);
-          const t3_1 = f32x4.eq(t0_1, t1_1);
-          const t4_1 = f32x4.ne(t0_1, t0_1);
-          const t5_1 = v128.or(t3_1, t4_1);
-          const t6_1 = i32x4.relaxed_laneselect(t2_1, VK_7fffffff, t5_1);
+          const t2_1 = f32x4.eq(t0_1, t1_1);
+          const t3_1 = f32x4.ne(t0_1, t0_1);
+          const t4_1 = v128.or(t2_1, t3_1);
+          const t5_1 = i32x4.add(i32x4.splat(i1), VK_00000004000000050000000600000007);
+          const t6_1 = i32x4.relaxed_laneselect(t5_1, VK_7fffffff, t4_1);
           acc0_1 = i32x4.min_s(acc0_1, t6_1);
           const t0_2 = v128.load(row_in0 + ((i1) << 2), 32);
           const t1_2 = v128.load32_splat(row_in1 + ((0) << 2));
-          const t2_2 = v128.load(row_in2 + ((i1) << 2), 32);
-          const t3_2 = f32x4.eq(t0_2, t1_2);
-          const t4_2 = f32x4.ne(t0_2, t0_2);
-          const t5_2 = v128.or(t3_2, t4_2);
-          const t6_2 = i32x4.relaxed_laneselect(t2_2, VK_7fffffff, t5_2);
+          const t2_2 = f32x4.eq(t0_2, t1_2);
+          const t3_2 = f32x4.ne(t0_2, t0_2);
+          const t4_2 = v128.or(t2_2, t3_2);
+          const t5_2 = i32x4.add(i32x4.splat(i1), VK_00000008000000090000000a0000000b);
+          const t6_2 = i32x4.relaxed_laneselect(t5_2, VK_7fffffff, t4_2);
           acc0_2 = i32x4.min_s(acc0_2, t6_2);
           const t0_3 = v128.load(row_in0 + ((i1) << 2), 48);
           const t1_3 = v128.load32_splat(row_in1 + ((0) << 2));
-          const t2_3 = v128.load(row_in2 + ((i1) << 2), 48);
-          const t3_3 = f32x4.eq(t0_3, t1_3);
-          const t4_3 = f32x4.ne(t0_3, t0_3);
-          const t5_3 = v128.or(t3_3, t4_3);
-          const t6_3 = i32x4.relaxed_laneselect(t2_3, VK_7fffffff, t5_3);
+          const t2_3 = f32x4.eq(t0_3, t1_3);
+          const t3_3 = f32x4.ne(t0_3, t0_3);
+          const t4_3 = v128.or(t2_3, t3_3);
+          const t5_3 = i32x4.add(i32x4.splat(i1), VK_0000000c0000000d0000000e0000000f);
+          const t6_3 = i32x4.relaxed_laneselect(t5_3, VK_7fffffff, t4_3);
           acc0_3 = i32x4.min_s(acc0_3, t6_3);
         }
         acc0 = i32x4.min_s(acc0, acc0_0);
@@ -1464,11 +1471,11 @@ export function first_position_f32_rows(in0: usize, in1: usize, in2: usize, out0
       for (; i1 + 4 <= r; i1 += 4) {
         const t0 = v128.load(row_in0 + ((i1) << 2));
         const t1 = v128.load32_splat(row_in1 + ((0) << 2));
-        const t2 = v128.load(row_in2 + ((i1) << 2));
-        const t3 = f32x4.eq(t0, t1);
-        const t4 = f32x4.ne(t0, t0);
-        const t5 = v128.or(t3, t4);
-        const t6 = i32x4.relaxed_laneselect(t2, VK_7fffffff, t5);
+        const t2 = f32x4.eq(t0, t1);
+        const t3 = f32x4.ne(t0, t0);
+        const t4 = v128.or(t2, t3);
+        const t5 = i32x4.add(i32x4.splat(i1), VK_00000000000000010000000200000003);
+        const t6 = i32x4.relaxed_laneselect(t5, VK_7fffffff, t4);
         acc0 = i32x4.min_s(acc0, t6);
       }
       const acc0h = i32x4.min_s(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
@@ -1477,16 +1484,16 @@ export function first_position_f32_rows(in0: usize, in1: usize, in2: usize, out0
     for (; i1 < r; i1++) {
       const t0: f32 = load<f32>(row_in0 + ((i1) << 2));
       const t1: f32 = load<f32>(row_in1 + ((0) << 2));
-      const t2: i32 = load<i32>(row_in2 + ((i1) << 2));
-      const t3: i32 = <i32>(t0 == t1);
-      const t4: i32 = <i32>(t0 != t0);
-      const t5: i32 = (t3 | t4);
-      const t6: i32 = (t5 != 0 ? t2 : <i32>(2147483647));
+      const t2: i32 = <i32>(t0 == t1);
+      const t3: i32 = <i32>(t0 != t0);
+      const t4: i32 = (t2 | t3);
+      const t5: i32 = i1;
+      const t6: i32 = (t4 != 0 ? t5 : <i32>(2147483647));
       store<i32>(row_out0 + ((0) << 2), min<i32>(load<i32>(row_out0 + ((0) << 2)), t6));
     }
   }
 }
-export function first_position_f32_columns(in0: usize, in1: usize, in2: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
+export function first_position_f32_columns(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
   if (r < 1) {
     let j0 = lo * inner;
     for (; j0 + 4 <= hi * inner; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(2147483647)));
@@ -1497,38 +1504,37 @@ export function first_position_f32_columns(in0: usize, in1: usize, in2: usize, o
       const i1 = 0;
       const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 2);
       const row_in1 = in1 + ((i0 * inner) << 2);
-      const row_in2 = in2 + ((i1) << 2);
       const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
         const t0_0 = v128.load(row_in0 + ((i2) << 2));
         const t1_0 = v128.load(row_in1 + ((i2) << 2));
-        const t2_0 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_0 = f32x4.eq(t0_0, t1_0);
-        const t4_0 = f32x4.ne(t0_0, t0_0);
-        const t5_0 = v128.or(t3_0, t4_0);
-        const t6_0 = i32x4.relaxed_laneselect(t2_0, VK_7fffffff, t5_0);
+        const t2_0 = f32x4.eq(t0_0, t1_0);
+        const t3_0 = f32x4.ne(t0_0, t0_0);
+        const t4_0 = v128.or(t2_0, t3_0);
+        const t5_0 = i32x4.splat(i1);
+        const t6_0 = i32x4.relaxed_laneselect(t5_0, VK_7fffffff, t4_0);
         const t0_1 = v128.load(row_in0 + ((i2) << 2), 16);
         const t1_1 = v128.load(row_in1 + ((i2) << 2), 16);
-        const t2_1 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_1 = f32x4.eq(t0_1, t1_1);
-        const t4_1 = f32x4.ne(t0_1, t0_1);
-        const t5_1 = v128.or(t3_1, t4_1);
-        const t6_1 = i32x4.relaxed_laneselect(t2_1, VK_7fffffff, t5_1);
+        const t2_1 = f32x4.eq(t0_1, t1_1);
+        const t3_1 = f32x4.ne(t0_1, t0_1);
+        const t4_1 = v128.or(t2_1, t3_1);
+        const t5_1 = i32x4.splat(i1);
+        const t6_1 = i32x4.relaxed_laneselect(t5_1, VK_7fffffff, t4_1);
         const t0_2 = v128.load(row_in0 + ((i2) << 2), 32);
         const t1_2 = v128.load(row_in1 + ((i2) << 2), 32);
-        const t2_2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_2 = f32x4.eq(t0_2, t1_2);
-        const t4_2 = f32x4.ne(t0_2, t0_2);
-        const t5_2 = v128.or(t3_2, t4_2);
-        const t6_2 = i32x4.relaxed_laneselect(t2_2, VK_7fffffff, t5_2);
+        const t2_2 = f32x4.eq(t0_2, t1_2);
+        const t3_2 = f32x4.ne(t0_2, t0_2);
+        const t4_2 = v128.or(t2_2, t3_2);
+        const t5_2 = i32x4.splat(i1);
+        const t6_2 = i32x4.relaxed_laneselect(t5_2, VK_7fffffff, t4_2);
         const t0_3 = v128.load(row_in0 + ((i2) << 2), 48);
         const t1_3 = v128.load(row_in1 + ((i2) << 2), 48);
-        const t2_3 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_3 = f32x4.eq(t0_3, t1_3);
-        const t4_3 = f32x4.ne(t0_3, t0_3);
-        const t5_3 = v128.or(t3_3, t4_3);
-        const t6_3 = i32x4.relaxed_laneselect(t2_3, VK_7fffffff, t5_3);
+        const t2_3 = f32x4.eq(t0_3, t1_3);
+        const t3_3 = f32x4.ne(t0_3, t0_3);
+        const t4_3 = v128.or(t2_3, t3_3);
+        const t5_3 = i32x4.splat(i1);
+        const t6_3 = i32x4.relaxed_laneselect(t5_3, VK_7fffffff, t4_3);
         v128.store(row_out0 + ((i2) << 2), t6_0);
         v128.store(row_out0 + ((i2) << 2), t6_1, 16);
         v128.store(row_out0 + ((i2) << 2), t6_2, 32);
@@ -1537,59 +1543,58 @@ export function first_position_f32_columns(in0: usize, in1: usize, in2: usize, o
       for (; i2 + 4 <= inner; i2 += 4) {
         const t0 = v128.load(row_in0 + ((i2) << 2));
         const t1 = v128.load(row_in1 + ((i2) << 2));
-        const t2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3 = f32x4.eq(t0, t1);
-        const t4 = f32x4.ne(t0, t0);
-        const t5 = v128.or(t3, t4);
-        const t6 = i32x4.relaxed_laneselect(t2, VK_7fffffff, t5);
+        const t2 = f32x4.eq(t0, t1);
+        const t3 = f32x4.ne(t0, t0);
+        const t4 = v128.or(t2, t3);
+        const t5 = i32x4.splat(i1);
+        const t6 = i32x4.relaxed_laneselect(t5, VK_7fffffff, t4);
         v128.store(row_out0 + ((i2) << 2), t6);
       }
       for (; i2 < inner; i2++) {
         const t0: f32 = load<f32>(row_in0 + ((i2) << 2));
         const t1: f32 = load<f32>(row_in1 + ((i2) << 2));
-        const t2: i32 = load<i32>(row_in2 + ((0) << 2));
-        const t3: i32 = <i32>(t0 == t1);
-        const t4: i32 = <i32>(t0 != t0);
-        const t5: i32 = (t3 | t4);
-        const t6: i32 = (t5 != 0 ? t2 : <i32>(2147483647));
+        const t2: i32 = <i32>(t0 == t1);
+        const t3: i32 = <i32>(t0 != t0);
+        const t4: i32 = (t2 | t3);
+        const t5: i32 = i1;
+        const t6: i32 = (t4 != 0 ? t5 : <i32>(2147483647));
         store<i32>(row_out0 + ((i2) << 2), t6);
       }
     }
     for (let i1 = 1; i1 < r; i1++) {
       const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 2);
       const row_in1 = in1 + ((i0 * inner) << 2);
-      const row_in2 = in2 + ((i1) << 2);
       const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
         const t0_0 = v128.load(row_in0 + ((i2) << 2));
         const t1_0 = v128.load(row_in1 + ((i2) << 2));
-        const t2_0 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_0 = f32x4.eq(t0_0, t1_0);
-        const t4_0 = f32x4.ne(t0_0, t0_0);
-        const t5_0 = v128.or(t3_0, t4_0);
-        const t6_0 = i32x4.relaxed_laneselect(t2_0, VK_7fffffff, t5_0);
+        const t2_0 = f32x4.eq(t0_0, t1_0);
+        const t3_0 = f32x4.ne(t0_0, t0_0);
+        const t4_0 = v128.or(t2_0, t3_0);
+        const t5_0 = i32x4.splat(i1);
+        const t6_0 = i32x4.relaxed_laneselect(t5_0, VK_7fffffff, t4_0);
         const t0_1 = v128.load(row_in0 + ((i2) << 2), 16);
         const t1_1 = v128.load(row_in1 + ((i2) << 2), 16);
-        const t2_1 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_1 = f32x4.eq(t0_1, t1_1);
-        const t4_1 = f32x4.ne(t0_1, t0_1);
-        const t5_1 = v128.or(t3_1, t4_1);
-        const t6_1 = i32x4.relaxed_laneselect(t2_1, VK_7fffffff, t5_1);
+        const t2_1 = f32x4.eq(t0_1, t1_1);
+        const t3_1 = f32x4.ne(t0_1, t0_1);
+        const t4_1 = v128.or(t2_1, t3_1);
+        const t5_1 = i32x4.splat(i1);
+        const t6_1 = i32x4.relaxed_laneselect(t5_1, VK_7fffffff, t4_1);
         const t0_2 = v128.load(row_in0 + ((i2) << 2), 32);
         const t1_2 = v128.load(row_in1 + ((i2) << 2), 32);
-        const t2_2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_2 = f32x4.eq(t0_2, t1_2);
-        const t4_2 = f32x4.ne(t0_2, t0_2);
-        const t5_2 = v128.or(t3_2, t4_2);
-        const t6_2 = i32x4.relaxed_laneselect(t2_2, VK_7fffffff, t5_2);
+        const t2_2 = f32x4.eq(t0_2, t1_2);
+        const t3_2 = f32x4.ne(t0_2, t0_2);
+        const t4_2 = v128.or(t2_2, t3_2);
+        const t5_2 = i32x4.splat(i1);
+        const t6_2 = i32x4.relaxed_laneselect(t5_2, VK_7fffffff, t4_2);
         const t0_3 = v128.load(row_in0 + ((i2) << 2), 48);
         const t1_3 = v128.load(row_in1 + ((i2) << 2), 48);
-        const t2_3 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_3 = f32x4.eq(t0_3, t1_3);
-        const t4_3 = f32x4.ne(t0_3, t0_3);
-        const t5_3 = v128.or(t3_3, t4_3);
-        const t6_3 = i32x4.relaxed_laneselect(t2_3, VK_7fffffff, t5_3);
+        const t2_3 = f32x4.eq(t0_3, t1_3);
+        const t3_3 = f32x4.ne(t0_3, t0_3);
+        const t4_3 = v128.or(t2_3, t3_3);
+        const t5_3 = i32x4.splat(i1);
+        const t6_3 = i32x4.relaxed_laneselect(t5_3, VK_7fffffff, t4_3);
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2)), t6_0));
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2), 16), t6_1), 16);
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2), 32), t6_2), 32);
@@ -1598,34 +1603,33 @@ export function first_position_f32_columns(in0: usize, in1: usize, in2: usize, o
       for (; i2 + 4 <= inner; i2 += 4) {
         const t0 = v128.load(row_in0 + ((i2) << 2));
         const t1 = v128.load(row_in1 + ((i2) << 2));
-        const t2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3 = f32x4.eq(t0, t1);
-        const t4 = f32x4.ne(t0, t0);
-        const t5 = v128.or(t3, t4);
-        const t6 = i32x4.relaxed_laneselect(t2, VK_7fffffff, t5);
+        const t2 = f32x4.eq(t0, t1);
+        const t3 = f32x4.ne(t0, t0);
+        const t4 = v128.or(t2, t3);
+        const t5 = i32x4.splat(i1);
+        const t6 = i32x4.relaxed_laneselect(t5, VK_7fffffff, t4);
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2)), t6));
       }
       for (; i2 < inner; i2++) {
         const t0: f32 = load<f32>(row_in0 + ((i2) << 2));
         const t1: f32 = load<f32>(row_in1 + ((i2) << 2));
-        const t2: i32 = load<i32>(row_in2 + ((0) << 2));
-        const t3: i32 = <i32>(t0 == t1);
-        const t4: i32 = <i32>(t0 != t0);
-        const t5: i32 = (t3 | t4);
-        const t6: i32 = (t5 != 0 ? t2 : <i32>(2147483647));
+        const t2: i32 = <i32>(t0 == t1);
+        const t3: i32 = <i32>(t0 != t0);
+        const t4: i32 = (t2 | t3);
+        const t5: i32 = i1;
+        const t6: i32 = (t4 != 0 ? t5 : <i32>(2147483647));
         store<i32>(row_out0 + ((i2) << 2), min<i32>(load<i32>(row_out0 + ((i2) << 2)), t6));
       }
     }
   }
 }
-export function first_position_f64_rows(in0: usize, in1: usize, in2: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
+export function first_position_f64_rows(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
   let j0 = lo * 1;
   for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(2147483647)));
   for (let j = j0; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(2147483647));
   for (let i0 = lo; i0 < hi; i0++) {
     const row_in0 = in0 + ((i0 * r) << 3);
     const row_in1 = in1 + ((i0) << 3);
-    const row_in2 = in2 + ((0) << 2);
     const row_out0 = out0 + ((i0) << 2);
     let i1 = 0;
     if (r >= 4) {
@@ -1640,41 +1644,41 @@ export function first_position_f64_rows(in0: usize, in1: usize, in2: usize, out0
           const t0_0b = v128.load(row_in0 + ((i1) << 3), 16);
           const t1_0a = v128.load64_splat(row_in1 + ((0) << 3));
           const t1_0b = v128.load64_splat(row_in1 + ((0) << 3));
-          const t2_0 = v128.load(row_in2 + ((i1) << 2));
-          const t3_0 = i32x4.shuffle(f64x2.eq(t0_0a, t1_0a), f64x2.eq(t0_0b, t1_0b), 0, 2, 4, 6);
-          const t4_0 = i32x4.shuffle(f64x2.ne(t0_0a, t0_0a), f64x2.ne(t0_0b, t0_0b), 0, 2, 4, 6);
-          const t5_0 = v128.or(t3_0, t4_0);
-          const t6_0 = i32x4.relaxed_laneselect(t2_0, VK_7fffffff, t5_0);
+          const t2_0 = i32x4.shuffle(f64x2.eq(t0_0a, t1_0a), f64x2.eq(t0_0b, t1_0b), 0, 2, 4, 6);
+          const t3_0 = i32x4.shuffle(f64x2.ne(t0_0a, t0_0a), f64x2.ne(t0_0b, t0_0b), 0, 2, 4, 6);
+          const t4_0 = v128.or(t2_0, t3_0);
+          const t5_0 = i32x4.add(i32x4.splat(i1), VK_00000000000000010000000200000003);
+          const t6_0 = i32x4.relaxed_laneselect(t5_0, VK_7fffffff, t4_0);
           acc0_0 = i32x4.min_s(acc0_0, t6_0);
           const t0_1a = v128.load(row_in0 + ((i1) << 3), 32);
           const t0_1b = v128.load(row_in0 + ((i1) << 3), 48);
           const t1_1a = v128.load64_splat(row_in1 + ((0) << 3));
           const t1_1b = v128.load64_splat(row_in1 + ((0) << 3));
-          const t2_1 = v128.load(row_in2 + ((i1) << 2), 16);
-          const t3_1 = i32x4.shuffle(f64x2.eq(t0_1a, t1_1a), f64x2.eq(t0_1b, t1_1b), 0, 2, 4, 6);
-          const t4_1 = i32x4.shuffle(f64x2.ne(t0_1a, t0_1a), f64x2.ne(t0_1b, t0_1b), 0, 2, 4, 6);
-          const t5_1 = v128.or(t3_1, t4_1);
-          const t6_1 = i32x4.relaxed_laneselect(t2_1, VK_7fffffff, t5_1);
+          const t2_1 = i32x4.shuffle(f64x2.eq(t0_1a, t1_1a), f64x2.eq(t0_1b, t1_1b), 0, 2, 4, 6);
+          const t3_1 = i32x4.shuffle(f64x2.ne(t0_1a, t0_1a), f64x2.ne(t0_1b, t0_1b), 0, 2, 4, 6);
+          const t4_1 = v128.or(t2_1, t3_1);
+          const t5_1 = i32x4.add(i32x4.splat(i1), VK_00000004000000050000000600000007);
+          const t6_1 = i32x4.relaxed_laneselect(t5_1, VK_7fffffff, t4_1);
           acc0_1 = i32x4.min_s(acc0_1, t6_1);
           const t0_2a = v128.load(row_in0 + ((i1) << 3), 64);
           const t0_2b = v128.load(row_in0 + ((i1) << 3), 80);
           const t1_2a = v128.load64_splat(row_in1 + ((0) << 3));
           const t1_2b = v128.load64_splat(row_in1 + ((0) << 3));
-          const t2_2 = v128.load(row_in2 + ((i1) << 2), 32);
-          const t3_2 = i32x4.shuffle(f64x2.eq(t0_2a, t1_2a), f64x2.eq(t0_2b, t1_2b), 0, 2, 4, 6);
-          const t4_2 = i32x4.shuffle(f64x2.ne(t0_2a, t0_2a), f64x2.ne(t0_2b, t0_2b), 0, 2, 4, 6);
-          const t5_2 = v128.or(t3_2, t4_2);
-          const t6_2 = i32x4.relaxed_laneselect(t2_2, VK_7fffffff, t5_2);
+          const t2_2 = i32x4.shuffle(f64x2.eq(t0_2a, t1_2a), f64x2.eq(t0_2b, t1_2b), 0, 2, 4, 6);
+          const t3_2 = i32x4.shuffle(f64x2.ne(t0_2a, t0_2a), f64x2.ne(t0_2b, t0_2b), 0, 2, 4, 6);
+          const t4_2 = v128.or(t2_2, t3_2);
+          const t5_2 = i32x4.add(i32x4.splat(i1), VK_00000008000000090000000a0000000b);
+          const t6_2 = i32x4.relaxed_laneselect(t5_2, VK_7fffffff, t4_2);
           acc0_2 = i32x4.min_s(acc0_2, t6_2);
           const t0_3a = v128.load(row_in0 + ((i1) << 3), 96);
           const t0_3b = v128.load(row_in0 + ((i1) << 3), 112);
           const t1_3a = v128.load64_splat(row_in1 + ((0) << 3));
           const t1_3b = v128.load64_splat(row_in1 + ((0) << 3));
-          const t2_3 = v128.load(row_in2 + ((i1) << 2), 48);
-          const t3_3 = i32x4.shuffle(f64x2.eq(t0_3a, t1_3a), f64x2.eq(t0_3b, t1_3b), 0, 2, 4, 6);
-          const t4_3 = i32x4.shuffle(f64x2.ne(t0_3a, t0_3a), f64x2.ne(t0_3b, t0_3b), 0, 2, 4, 6);
-          const t5_3 = v128.or(t3_3, t4_3);
-          const t6_3 = i32x4.relaxed_laneselect(t2_3, VK_7fffffff, t5_3);
+          const t2_3 = i32x4.shuffle(f64x2.eq(t0_3a, t1_3a), f64x2.eq(t0_3b, t1_3b), 0, 2, 4, 6);
+          const t3_3 = i32x4.shuffle(f64x2.ne(t0_3a, t0_3a), f64x2.ne(t0_3b, t0_3b), 0, 2, 4, 6);
+          const t4_3 = v128.or(t2_3, t3_3);
+          const t5_3 = i32x4.add(i32x4.splat(i1), VK_0000000c0000000d0000000e0000000f);
+          const t6_3 = i32x4.relaxed_laneselect(t5_3, VK_7fffffff, t4_3);
           acc0_3 = i32x4.min_s(acc0_3, t6_3);
         }
         acc0 = i32x4.min_s(acc0, acc0_0);
@@ -1687,11 +1691,11 @@ export function first_position_f64_rows(in0: usize, in1: usize, in2: usize, out0
         const t0b = v128.load(row_in0 + ((i1) << 3), 16);
         const t1a = v128.load64_splat(row_in1 + ((0) << 3));
         const t1b = v128.load64_splat(row_in1 + ((0) << 3));
-        const t2 = v128.load(row_in2 + ((i1) << 2));
-        const t3 = i32x4.shuffle(f64x2.eq(t0a, t1a), f64x2.eq(t0b, t1b), 0, 2, 4, 6);
-        const t4 = i32x4.shuffle(f64x2.ne(t0a, t0a), f64x2.ne(t0b, t0b), 0, 2, 4, 6);
-        const t5 = v128.or(t3, t4);
-        const t6 = i32x4.relaxed_laneselect(t2, VK_7fffffff, t5);
+        const t2 = i32x4.shuffle(f64x2.eq(t0a, t1a), f64x2.eq(t0b, t1b), 0, 2, 4, 6);
+        const t3 = i32x4.shuffle(f64x2.ne(t0a, t0a), f64x2.ne(t0b, t0b), 0, 2, 4, 6);
+        const t4 = v128.or(t2, t3);
+        const t5 = i32x4.add(i32x4.splat(i1), VK_00000000000000010000000200000003);
+        const t6 = i32x4.relaxed_laneselect(t5, VK_7fffffff, t4);
         acc0 = i32x4.min_s(acc0, t6);
       }
       const acc0h = i32x4.min_s(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
@@ -1700,16 +1704,16 @@ export function first_position_f64_rows(in0: usize, in1: usize, in2: usize, out0
     for (; i1 < r; i1++) {
       const t0: f64 = load<f64>(row_in0 + ((i1) << 3));
       const t1: f64 = load<f64>(row_in1 + ((0) << 3));
-      const t2: i32 = load<i32>(row_in2 + ((i1) << 2));
-      const t3: i32 = <i32>(t0 == t1);
-      const t4: i32 = <i32>(t0 != t0);
-      const t5: i32 = (t3 | t4);
-      const t6: i32 = (t5 != 0 ? t2 : <i32>(2147483647));
+      const t2: i32 = <i32>(t0 == t1);
+      const t3: i32 = <i32>(t0 != t0);
+      const t4: i32 = (t2 | t3);
+      const t5: i32 = i1;
+      const t6: i32 = (t4 != 0 ? t5 : <i32>(2147483647));
       store<i32>(row_out0 + ((0) << 2), min<i32>(load<i32>(row_out0 + ((0) << 2)), t6));
     }
   }
 }
-export function first_position_f64_columns(in0: usize, in1: usize, in2: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
+export function first_position_f64_columns(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
   if (r < 1) {
     let j0 = lo * inner;
     for (; j0 + 4 <= hi * inner; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(2147483647)));
@@ -1720,7 +1724,6 @@ export function first_position_f64_columns(in0: usize, in1: usize, in2: usize, o
       const i1 = 0;
       const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 3);
       const row_in1 = in1 + ((i0 * inner) << 3);
-      const row_in2 = in2 + ((i1) << 2);
       const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
@@ -1728,38 +1731,38 @@ export function first_position_f64_columns(in0: usize, in1: usize, in2: usize, o
         const t0_0b = v128.load(row_in0 + ((i2) << 3), 16);
         const t1_0a = v128.load(row_in1 + ((i2) << 3));
         const t1_0b = v128.load(row_in1 + ((i2) << 3), 16);
-        const t2_0 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_0 = i32x4.shuffle(f64x2.eq(t0_0a, t1_0a), f64x2.eq(t0_0b, t1_0b), 0, 2, 4, 6);
-        const t4_0 = i32x4.shuffle(f64x2.ne(t0_0a, t0_0a), f64x2.ne(t0_0b, t0_0b), 0, 2, 4, 6);
-        const t5_0 = v128.or(t3_0, t4_0);
-        const t6_0 = i32x4.relaxed_laneselect(t2_0, VK_7fffffff, t5_0);
+        const t2_0 = i32x4.shuffle(f64x2.eq(t0_0a, t1_0a), f64x2.eq(t0_0b, t1_0b), 0, 2, 4, 6);
+        const t3_0 = i32x4.shuffle(f64x2.ne(t0_0a, t0_0a), f64x2.ne(t0_0b, t0_0b), 0, 2, 4, 6);
+        const t4_0 = v128.or(t2_0, t3_0);
+        const t5_0 = i32x4.splat(i1);
+        const t6_0 = i32x4.relaxed_laneselect(t5_0, VK_7fffffff, t4_0);
         const t0_1a = v128.load(row_in0 + ((i2) << 3), 32);
         const t0_1b = v128.load(row_in0 + ((i2) << 3), 48);
         const t1_1a = v128.load(row_in1 + ((i2) << 3), 32);
         const t1_1b = v128.load(row_in1 + ((i2) << 3), 48);
-        const t2_1 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_1 = i32x4.shuffle(f64x2.eq(t0_1a, t1_1a), f64x2.eq(t0_1b, t1_1b), 0, 2, 4, 6);
-        const t4_1 = i32x4.shuffle(f64x2.ne(t0_1a, t0_1a), f64x2.ne(t0_1b, t0_1b), 0, 2, 4, 6);
-        const t5_1 = v128.or(t3_1, t4_1);
-        const t6_1 = i32x4.relaxed_laneselect(t2_1, VK_7fffffff, t5_1);
+        const t2_1 = i32x4.shuffle(f64x2.eq(t0_1a, t1_1a), f64x2.eq(t0_1b, t1_1b), 0, 2, 4, 6);
+        const t3_1 = i32x4.shuffle(f64x2.ne(t0_1a, t0_1a), f64x2.ne(t0_1b, t0_1b), 0, 2, 4, 6);
+        const t4_1 = v128.or(t2_1, t3_1);
+        const t5_1 = i32x4.splat(i1);
+        const t6_1 = i32x4.relaxed_laneselect(t5_1, VK_7fffffff, t4_1);
         const t0_2a = v128.load(row_in0 + ((i2) << 3), 64);
         const t0_2b = v128.load(row_in0 + ((i2) << 3), 80);
         const t1_2a = v128.load(row_in1 + ((i2) << 3), 64);
         const t1_2b = v128.load(row_in1 + ((i2) << 3), 80);
-        const t2_2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_2 = i32x4.shuffle(f64x2.eq(t0_2a, t1_2a), f64x2.eq(t0_2b, t1_2b), 0, 2, 4, 6);
-        const t4_2 = i32x4.shuffle(f64x2.ne(t0_2a, t0_2a), f64x2.ne(t0_2b, t0_2b), 0, 2, 4, 6);
-        const t5_2 = v128.or(t3_2, t4_2);
-        const t6_2 = i32x4.relaxed_laneselect(t2_2, VK_7fffffff, t5_2);
+        const t2_2 = i32x4.shuffle(f64x2.eq(t0_2a, t1_2a), f64x2.eq(t0_2b, t1_2b), 0, 2, 4, 6);
+        const t3_2 = i32x4.shuffle(f64x2.ne(t0_2a, t0_2a), f64x2.ne(t0_2b, t0_2b), 0, 2, 4, 6);
+        const t4_2 = v128.or(t2_2, t3_2);
+        const t5_2 = i32x4.splat(i1);
+        const t6_2 = i32x4.relaxed_laneselect(t5_2, VK_7fffffff, t4_2);
         const t0_3a = v128.load(row_in0 + ((i2) << 3), 96);
         const t0_3b = v128.load(row_in0 + ((i2) << 3), 112);
         const t1_3a = v128.load(row_in1 + ((i2) << 3), 96);
         const t1_3b = v128.load(row_in1 + ((i2) << 3), 112);
-        const t2_3 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_3 = i32x4.shuffle(f64x2.eq(t0_3a, t1_3a), f64x2.eq(t0_3b, t1_3b), 0, 2, 4, 6);
-        const t4_3 = i32x4.shuffle(f64x2.ne(t0_3a, t0_3a), f64x2.ne(t0_3b, t0_3b), 0, 2, 4, 6);
-        const t5_3 = v128.or(t3_3, t4_3);
-        const t6_3 = i32x4.relaxed_laneselect(t2_3, VK_7fffffff, t5_3);
+        const t2_3 = i32x4.shuffle(f64x2.eq(t0_3a, t1_3a), f64x2.eq(t0_3b, t1_3b), 0, 2, 4, 6);
+        const t3_3 = i32x4.shuffle(f64x2.ne(t0_3a, t0_3a), f64x2.ne(t0_3b, t0_3b), 0, 2, 4, 6);
+        const t4_3 = v128.or(t2_3, t3_3);
+        const t5_3 = i32x4.splat(i1);
+        const t6_3 = i32x4.relaxed_laneselect(t5_3, VK_7fffffff, t4_3);
         v128.store(row_out0 + ((i2) << 2), t6_0);
         v128.store(row_out0 + ((i2) << 2), t6_1, 16);
         v128.store(row_out0 + ((i2) << 2), t6_2, 32);
@@ -1770,28 +1773,27 @@ export function first_position_f64_columns(in0: usize, in1: usize, in2: usize, o
         const t0b = v128.load(row_in0 + ((i2) << 3), 16);
         const t1a = v128.load(row_in1 + ((i2) << 3));
         const t1b = v128.load(row_in1 + ((i2) << 3), 16);
-        const t2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3 = i32x4.shuffle(f64x2.eq(t0a, t1a), f64x2.eq(t0b, t1b), 0, 2, 4, 6);
-        const t4 = i32x4.shuffle(f64x2.ne(t0a, t0a), f64x2.ne(t0b, t0b), 0, 2, 4, 6);
-        const t5 = v128.or(t3, t4);
-        const t6 = i32x4.relaxed_laneselect(t2, VK_7fffffff, t5);
+        const t2 = i32x4.shuffle(f64x2.eq(t0a, t1a), f64x2.eq(t0b, t1b), 0, 2, 4, 6);
+        const t3 = i32x4.shuffle(f64x2.ne(t0a, t0a), f64x2.ne(t0b, t0b), 0, 2, 4, 6);
+        const t4 = v128.or(t2, t3);
+        const t5 = i32x4.splat(i1);
+        const t6 = i32x4.relaxed_laneselect(t5, VK_7fffffff, t4);
         v128.store(row_out0 + ((i2) << 2), t6);
       }
       for (; i2 < inner; i2++) {
         const t0: f64 = load<f64>(row_in0 + ((i2) << 3));
         const t1: f64 = load<f64>(row_in1 + ((i2) << 3));
-        const t2: i32 = load<i32>(row_in2 + ((0) << 2));
-        const t3: i32 = <i32>(t0 == t1);
-        const t4: i32 = <i32>(t0 != t0);
-        const t5: i32 = (t3 | t4);
-        const t6: i32 = (t5 != 0 ? t2 : <i32>(2147483647));
+        const t2: i32 = <i32>(t0 == t1);
+        const t3: i32 = <i32>(t0 != t0);
+        const t4: i32 = (t2 | t3);
+        const t5: i32 = i1;
+        const t6: i32 = (t4 != 0 ? t5 : <i32>(2147483647));
         store<i32>(row_out0 + ((i2) << 2), t6);
       }
     }
     for (let i1 = 1; i1 < r; i1++) {
       const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 3);
       const row_in1 = in1 + ((i0 * inner) << 3);
-      const row_in2 = in2 + ((i1) << 2);
       const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
@@ -1799,38 +1801,38 @@ export function first_position_f64_columns(in0: usize, in1: usize, in2: usize, o
         const t0_0b = v128.load(row_in0 + ((i2) << 3), 16);
         const t1_0a = v128.load(row_in1 + ((i2) << 3));
         const t1_0b = v128.load(row_in1 + ((i2) << 3), 16);
-        const t2_0 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_0 = i32x4.shuffle(f64x2.eq(t0_0a, t1_0a), f64x2.eq(t0_0b, t1_0b), 0, 2, 4, 6);
-        const t4_0 = i32x4.shuffle(f64x2.ne(t0_0a, t0_0a), f64x2.ne(t0_0b, t0_0b), 0, 2, 4, 6);
-        const t5_0 = v128.or(t3_0, t4_0);
-        const t6_0 = i32x4.relaxed_laneselect(t2_0, VK_7fffffff, t5_0);
+        const t2_0 = i32x4.shuffle(f64x2.eq(t0_0a, t1_0a), f64x2.eq(t0_0b, t1_0b), 0, 2, 4, 6);
+        const t3_0 = i32x4.shuffle(f64x2.ne(t0_0a, t0_0a), f64x2.ne(t0_0b, t0_0b), 0, 2, 4, 6);
+        const t4_0 = v128.or(t2_0, t3_0);
+        const t5_0 = i32x4.splat(i1);
+        const t6_0 = i32x4.relaxed_laneselect(t5_0, VK_7fffffff, t4_0);
         const t0_1a = v128.load(row_in0 + ((i2) << 3), 32);
         const t0_1b = v128.load(row_in0 + ((i2) << 3), 48);
         const t1_1a = v128.load(row_in1 + ((i2) << 3), 32);
         const t1_1b = v128.load(row_in1 + ((i2) << 3), 48);
-        const t2_1 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_1 = i32x4.shuffle(f64x2.eq(t0_1a, t1_1a), f64x2.eq(t0_1b, t1_1b), 0, 2, 4, 6);
-        const t4_1 = i32x4.shuffle(f64x2.ne(t0_1a, t0_1a), f64x2.ne(t0_1b, t0_1b), 0, 2, 4, 6);
-        const t5_1 = v128.or(t3_1, t4_1);
-        const t6_1 = i32x4.relaxed_laneselect(t2_1, VK_7fffffff, t5_1);
+        const t2_1 = i32x4.shuffle(f64x2.eq(t0_1a, t1_1a), f64x2.eq(t0_1b, t1_1b), 0, 2, 4, 6);
+        const t3_1 = i32x4.shuffle(f64x2.ne(t0_1a, t0_1a), f64x2.ne(t0_1b, t0_1b), 0, 2, 4, 6);
+        const t4_1 = v128.or(t2_1, t3_1);
+        const t5_1 = i32x4.splat(i1);
+        const t6_1 = i32x4.relaxed_laneselect(t5_1, VK_7fffffff, t4_1);
         const t0_2a = v128.load(row_in0 + ((i2) << 3), 64);
         const t0_2b = v128.load(row_in0 + ((i2) << 3), 80);
         const t1_2a = v128.load(row_in1 + ((i2) << 3), 64);
         const t1_2b = v128.load(row_in1 + ((i2) << 3), 80);
-        const t2_2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_2 = i32x4.shuffle(f64x2.eq(t0_2a, t1_2a), f64x2.eq(t0_2b, t1_2b), 0, 2, 4, 6);
-        const t4_2 = i32x4.shuffle(f64x2.ne(t0_2a, t0_2a), f64x2.ne(t0_2b, t0_2b), 0, 2, 4, 6);
-        const t5_2 = v128.or(t3_2, t4_2);
-        const t6_2 = i32x4.relaxed_laneselect(t2_2, VK_7fffffff, t5_2);
+        const t2_2 = i32x4.shuffle(f64x2.eq(t0_2a, t1_2a), f64x2.eq(t0_2b, t1_2b), 0, 2, 4, 6);
+        const t3_2 = i32x4.shuffle(f64x2.ne(t0_2a, t0_2a), f64x2.ne(t0_2b, t0_2b), 0, 2, 4, 6);
+        const t4_2 = v128.or(t2_2, t3_2);
+        const t5_2 = i32x4.splat(i1);
+        const t6_2 = i32x4.relaxed_laneselect(t5_2, VK_7fffffff, t4_2);
         const t0_3a = v128.load(row_in0 + ((i2) << 3), 96);
         const t0_3b = v128.load(row_in0 + ((i2) << 3), 112);
         const t1_3a = v128.load(row_in1 + ((i2) << 3), 96);
         const t1_3b = v128.load(row_in1 + ((i2) << 3), 112);
-        const t2_3 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_3 = i32x4.shuffle(f64x2.eq(t0_3a, t1_3a), f64x2.eq(t0_3b, t1_3b), 0, 2, 4, 6);
-        const t4_3 = i32x4.shuffle(f64x2.ne(t0_3a, t0_3a), f64x2.ne(t0_3b, t0_3b), 0, 2, 4, 6);
-        const t5_3 = v128.or(t3_3, t4_3);
-        const t6_3 = i32x4.relaxed_laneselect(t2_3, VK_7fffffff, t5_3);
+        const t2_3 = i32x4.shuffle(f64x2.eq(t0_3a, t1_3a), f64x2.eq(t0_3b, t1_3b), 0, 2, 4, 6);
+        const t3_3 = i32x4.shuffle(f64x2.ne(t0_3a, t0_3a), f64x2.ne(t0_3b, t0_3b), 0, 2, 4, 6);
+        const t4_3 = v128.or(t2_3, t3_3);
+        const t5_3 = i32x4.splat(i1);
+        const t6_3 = i32x4.relaxed_laneselect(t5_3, VK_7fffffff, t4_3);
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2)), t6_0));
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2), 16), t6_1), 16);
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2), 32), t6_2), 32);
@@ -1841,34 +1843,33 @@ export function first_position_f64_columns(in0: usize, in1: usize, in2: usize, o
         const t0b = v128.load(row_in0 + ((i2) << 3), 16);
         const t1a = v128.load(row_in1 + ((i2) << 3));
         const t1b = v128.load(row_in1 + ((i2) << 3), 16);
-        const t2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3 = i32x4.shuffle(f64x2.eq(t0a, t1a), f64x2.eq(t0b, t1b), 0, 2, 4, 6);
-        const t4 = i32x4.shuffle(f64x2.ne(t0a, t0a), f64x2.ne(t0b, t0b), 0, 2, 4, 6);
-        const t5 = v128.or(t3, t4);
-        const t6 = i32x4.relaxed_laneselect(t2, VK_7fffffff, t5);
+        const t2 = i32x4.shuffle(f64x2.eq(t0a, t1a), f64x2.eq(t0b, t1b), 0, 2, 4, 6);
+        const t3 = i32x4.shuffle(f64x2.ne(t0a, t0a), f64x2.ne(t0b, t0b), 0, 2, 4, 6);
+        const t4 = v128.or(t2, t3);
+        const t5 = i32x4.splat(i1);
+        const t6 = i32x4.relaxed_laneselect(t5, VK_7fffffff, t4);
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2)), t6));
       }
       for (; i2 < inner; i2++) {
         const t0: f64 = load<f64>(row_in0 + ((i2) << 3));
         const t1: f64 = load<f64>(row_in1 + ((i2) << 3));
-        const t2: i32 = load<i32>(row_in2 + ((0) << 2));
-        const t3: i32 = <i32>(t0 == t1);
-        const t4: i32 = <i32>(t0 != t0);
-        const t5: i32 = (t3 | t4);
-        const t6: i32 = (t5 != 0 ? t2 : <i32>(2147483647));
+        const t2: i32 = <i32>(t0 == t1);
+        const t3: i32 = <i32>(t0 != t0);
+        const t4: i32 = (t2 | t3);
+        const t5: i32 = i1;
+        const t6: i32 = (t4 != 0 ? t5 : <i32>(2147483647));
         store<i32>(row_out0 + ((i2) << 2), min<i32>(load<i32>(row_out0 + ((i2) << 2)), t6));
       }
     }
   }
 }
-export function first_position_i32_rows(in0: usize, in1: usize, in2: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
+export function first_position_i32_rows(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
   let j0 = lo * 1;
   for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(2147483647)));
   for (let j = j0; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(2147483647));
   for (let i0 = lo; i0 < hi; i0++) {
     const row_in0 = in0 + ((i0 * r) << 2);
     const row_in1 = in1 + ((i0) << 2);
-    const row_in2 = in2 + ((0) << 2);
     const row_out0 = out0 + ((i0) << 2);
     let i1 = 0;
     if (r >= 4) {
@@ -1881,27 +1882,27 @@ export function first_position_i32_rows(in0: usize, in1: usize, in2: usize, out0
         for (; i1 + 16 <= r; i1 += 16) {
           const t0_0 = v128.load(row_in0 + ((i1) << 2));
           const t1_0 = v128.load32_splat(row_in1 + ((0) << 2));
-          const t2_0 = v128.load(row_in2 + ((i1) << 2));
-          const t3_0 = i32x4.eq(t0_0, t1_0);
-          const t4_0 = i32x4.relaxed_laneselect(t2_0, VK_7fffffff, t3_0);
+          const t2_0 = i32x4.eq(t0_0, t1_0);
+          const t3_0 = i32x4.add(i32x4.splat(i1), VK_00000000000000010000000200000003);
+          const t4_0 = i32x4.relaxed_laneselect(t3_0, VK_7fffffff, t2_0);
           acc0_0 = i32x4.min_s(acc0_0, t4_0);
           const t0_1 = v128.load(row_in0 + ((i1) << 2), 16);
           const t1_1 = v128.load32_splat(row_in1 + ((0) << 2));
-          const t2_1 = v128.load(row_in2 + ((i1) << 2), 16);
-          const t3_1 = i32x4.eq(t0_1, t1_1);
-          const t4_1 = i32x4.relaxed_laneselect(t2_1, VK_7fffffff, t3_1);
+          const t2_1 = i32x4.eq(t0_1, t1_1);
+          const t3_1 = i32x4.add(i32x4.splat(i1), VK_00000004000000050000000600000007);
+          const t4_1 = i32x4.relaxed_laneselect(t3_1, VK_7fffffff, t2_1);
           acc0_1 = i32x4.min_s(acc0_1, t4_1);
           const t0_2 = v128.load(row_in0 + ((i1) << 2), 32);
           const t1_2 = v128.load32_splat(row_in1 + ((0) << 2));
-          const t2_2 = v128.load(row_in2 + ((i1) << 2), 32);
-          const t3_2 = i32x4.eq(t0_2, t1_2);
-          const t4_2 = i32x4.relaxed_laneselect(t2_2, VK_7fffffff, t3_2);
+          const t2_2 = i32x4.eq(t0_2, t1_2);
+          const t3_2 = i32x4.add(i32x4.splat(i1), VK_00000008000000090000000a0000000b);
+          const t4_2 = i32x4.relaxed_laneselect(t3_2, VK_7fffffff, t2_2);
           acc0_2 = i32x4.min_s(acc0_2, t4_2);
           const t0_3 = v128.load(row_in0 + ((i1) << 2), 48);
           const t1_3 = v128.load32_splat(row_in1 + ((0) << 2));
-          const t2_3 = v128.load(row_in2 + ((i1) << 2), 48);
-          const t3_3 = i32x4.eq(t0_3, t1_3);
-          const t4_3 = i32x4.relaxed_laneselect(t2_3, VK_7fffffff, t3_3);
+          const t2_3 = i32x4.eq(t0_3, t1_3);
+          const t3_3 = i32x4.add(i32x4.splat(i1), VK_0000000c0000000d0000000e0000000f);
+          const t4_3 = i32x4.relaxed_laneselect(t3_3, VK_7fffffff, t2_3);
           acc0_3 = i32x4.min_s(acc0_3, t4_3);
         }
         acc0 = i32x4.min_s(acc0, acc0_0);
@@ -1912,9 +1913,9 @@ export function first_position_i32_rows(in0: usize, in1: usize, in2: usize, out0
       for (; i1 + 4 <= r; i1 += 4) {
         const t0 = v128.load(row_in0 + ((i1) << 2));
         const t1 = v128.load32_splat(row_in1 + ((0) << 2));
-        const t2 = v128.load(row_in2 + ((i1) << 2));
-        const t3 = i32x4.eq(t0, t1);
-        const t4 = i32x4.relaxed_laneselect(t2, VK_7fffffff, t3);
+        const t2 = i32x4.eq(t0, t1);
+        const t3 = i32x4.add(i32x4.splat(i1), VK_00000000000000010000000200000003);
+        const t4 = i32x4.relaxed_laneselect(t3, VK_7fffffff, t2);
         acc0 = i32x4.min_s(acc0, t4);
       }
       const acc0h = i32x4.min_s(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
@@ -1923,14 +1924,14 @@ export function first_position_i32_rows(in0: usize, in1: usize, in2: usize, out0
     for (; i1 < r; i1++) {
       const t0: i32 = load<i32>(row_in0 + ((i1) << 2));
       const t1: i32 = load<i32>(row_in1 + ((0) << 2));
-      const t2: i32 = load<i32>(row_in2 + ((i1) << 2));
-      const t3: i32 = <i32>(t0 == t1);
-      const t4: i32 = (t3 != 0 ? t2 : <i32>(2147483647));
+      const t2: i32 = <i32>(t0 == t1);
+      const t3: i32 = i1;
+      const t4: i32 = (t2 != 0 ? t3 : <i32>(2147483647));
       store<i32>(row_out0 + ((0) << 2), min<i32>(load<i32>(row_out0 + ((0) << 2)), t4));
     }
   }
 }
-export function first_position_i32_columns(in0: usize, in1: usize, in2: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
+export function first_position_i32_columns(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
   if (r < 1) {
     let j0 = lo * inner;
     for (; j0 + 4 <= hi * inner; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(2147483647)));
@@ -1941,30 +1942,29 @@ export function first_position_i32_columns(in0: usize, in1: usize, in2: usize, o
       const i1 = 0;
       const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 2);
       const row_in1 = in1 + ((i0 * inner) << 2);
-      const row_in2 = in2 + ((i1) << 2);
       const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
         const t0_0 = v128.load(row_in0 + ((i2) << 2));
         const t1_0 = v128.load(row_in1 + ((i2) << 2));
-        const t2_0 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_0 = i32x4.eq(t0_0, t1_0);
-        const t4_0 = i32x4.relaxed_laneselect(t2_0, VK_7fffffff, t3_0);
+        const t2_0 = i32x4.eq(t0_0, t1_0);
+        const t3_0 = i32x4.splat(i1);
+        const t4_0 = i32x4.relaxed_laneselect(t3_0, VK_7fffffff, t2_0);
         const t0_1 = v128.load(row_in0 + ((i2) << 2), 16);
         const t1_1 = v128.load(row_in1 + ((i2) << 2), 16);
-        const t2_1 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_1 = i32x4.eq(t0_1, t1_1);
-        const t4_1 = i32x4.relaxed_laneselect(t2_1, VK_7fffffff, t3_1);
+        const t2_1 = i32x4.eq(t0_1, t1_1);
+        const t3_1 = i32x4.splat(i1);
+        const t4_1 = i32x4.relaxed_laneselect(t3_1, VK_7fffffff, t2_1);
         const t0_2 = v128.load(row_in0 + ((i2) << 2), 32);
         const t1_2 = v128.load(row_in1 + ((i2) << 2), 32);
-        const t2_2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_2 = i32x4.eq(t0_2, t1_2);
-        const t4_2 = i32x4.relaxed_laneselect(t2_2, VK_7fffffff, t3_2);
+        const t2_2 = i32x4.eq(t0_2, t1_2);
+        const t3_2 = i32x4.splat(i1);
+        const t4_2 = i32x4.relaxed_laneselect(t3_2, VK_7fffffff, t2_2);
         const t0_3 = v128.load(row_in0 + ((i2) << 2), 48);
         const t1_3 = v128.load(row_in1 + ((i2) << 2), 48);
-        const t2_3 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_3 = i32x4.eq(t0_3, t1_3);
-        const t4_3 = i32x4.relaxed_laneselect(t2_3, VK_7fffffff, t3_3);
+        const t2_3 = i32x4.eq(t0_3, t1_3);
+        const t3_3 = i32x4.splat(i1);
+        const t4_3 = i32x4.relaxed_laneselect(t3_3, VK_7fffffff, t2_3);
         v128.store(row_out0 + ((i2) << 2), t4_0);
         v128.store(row_out0 + ((i2) << 2), t4_1, 16);
         v128.store(row_out0 + ((i2) << 2), t4_2, 32);
@@ -1973,47 +1973,46 @@ export function first_position_i32_columns(in0: usize, in1: usize, in2: usize, o
       for (; i2 + 4 <= inner; i2 += 4) {
         const t0 = v128.load(row_in0 + ((i2) << 2));
         const t1 = v128.load(row_in1 + ((i2) << 2));
-        const t2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3 = i32x4.eq(t0, t1);
-        const t4 = i32x4.relaxed_laneselect(t2, VK_7fffffff, t3);
+        const t2 = i32x4.eq(t0, t1);
+        const t3 = i32x4.splat(i1);
+        const t4 = i32x4.relaxed_laneselect(t3, VK_7fffffff, t2);
         v128.store(row_out0 + ((i2) << 2), t4);
       }
       for (; i2 < inner; i2++) {
         const t0: i32 = load<i32>(row_in0 + ((i2) << 2));
         const t1: i32 = load<i32>(row_in1 + ((i2) << 2));
-        const t2: i32 = load<i32>(row_in2 + ((0) << 2));
-        const t3: i32 = <i32>(t0 == t1);
-        const t4: i32 = (t3 != 0 ? t2 : <i32>(2147483647));
+        const t2: i32 = <i32>(t0 == t1);
+        const t3: i32 = i1;
+        const t4: i32 = (t2 != 0 ? t3 : <i32>(2147483647));
         store<i32>(row_out0 + ((i2) << 2), t4);
       }
     }
     for (let i1 = 1; i1 < r; i1++) {
       const row_in0 = in0 + ((i0 * r * inner + i1 * inner) << 2);
       const row_in1 = in1 + ((i0 * inner) << 2);
-      const row_in2 = in2 + ((i1) << 2);
       const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
         const t0_0 = v128.load(row_in0 + ((i2) << 2));
         const t1_0 = v128.load(row_in1 + ((i2) << 2));
-        const t2_0 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_0 = i32x4.eq(t0_0, t1_0);
-        const t4_0 = i32x4.relaxed_laneselect(t2_0, VK_7fffffff, t3_0);
+        const t2_0 = i32x4.eq(t0_0, t1_0);
+        const t3_0 = i32x4.splat(i1);
+        const t4_0 = i32x4.relaxed_laneselect(t3_0, VK_7fffffff, t2_0);
         const t0_1 = v128.load(row_in0 + ((i2) << 2), 16);
         const t1_1 = v128.load(row_in1 + ((i2) << 2), 16);
-        const t2_1 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_1 = i32x4.eq(t0_1, t1_1);
-        const t4_1 = i32x4.relaxed_laneselect(t2_1, VK_7fffffff, t3_1);
+        const t2_1 = i32x4.eq(t0_1, t1_1);
+        const t3_1 = i32x4.splat(i1);
+        const t4_1 = i32x4.relaxed_laneselect(t3_1, VK_7fffffff, t2_1);
         const t0_2 = v128.load(row_in0 + ((i2) << 2), 32);
         const t1_2 = v128.load(row_in1 + ((i2) << 2), 32);
-        const t2_2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_2 = i32x4.eq(t0_2, t1_2);
-        const t4_2 = i32x4.relaxed_laneselect(t2_2, VK_7fffffff, t3_2);
+        const t2_2 = i32x4.eq(t0_2, t1_2);
+        const t3_2 = i32x4.splat(i1);
+        const t4_2 = i32x4.relaxed_laneselect(t3_2, VK_7fffffff, t2_2);
         const t0_3 = v128.load(row_in0 + ((i2) << 2), 48);
         const t1_3 = v128.load(row_in1 + ((i2) << 2), 48);
-        const t2_3 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_3 = i32x4.eq(t0_3, t1_3);
-        const t4_3 = i32x4.relaxed_laneselect(t2_3, VK_7fffffff, t3_3);
+        const t2_3 = i32x4.eq(t0_3, t1_3);
+        const t3_3 = i32x4.splat(i1);
+        const t4_3 = i32x4.relaxed_laneselect(t3_3, VK_7fffffff, t2_3);
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2)), t4_0));
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2), 16), t4_1), 16);
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2), 32), t4_2), 32);
@@ -2022,30 +2021,29 @@ export function first_position_i32_columns(in0: usize, in1: usize, in2: usize, o
       for (; i2 + 4 <= inner; i2 += 4) {
         const t0 = v128.load(row_in0 + ((i2) << 2));
         const t1 = v128.load(row_in1 + ((i2) << 2));
-        const t2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3 = i32x4.eq(t0, t1);
-        const t4 = i32x4.relaxed_laneselect(t2, VK_7fffffff, t3);
+        const t2 = i32x4.eq(t0, t1);
+        const t3 = i32x4.splat(i1);
+        const t4 = i32x4.relaxed_laneselect(t3, VK_7fffffff, t2);
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2)), t4));
       }
       for (; i2 < inner; i2++) {
         const t0: i32 = load<i32>(row_in0 + ((i2) << 2));
         const t1: i32 = load<i32>(row_in1 + ((i2) << 2));
-        const t2: i32 = load<i32>(row_in2 + ((0) << 2));
-        const t3: i32 = <i32>(t0 == t1);
-        const t4: i32 = (t3 != 0 ? t2 : <i32>(2147483647));
+        const t2: i32 = <i32>(t0 == t1);
+        const t3: i32 = i1;
+        const t4: i32 = (t2 != 0 ? t3 : <i32>(2147483647));
         store<i32>(row_out0 + ((i2) << 2), min<i32>(load<i32>(row_out0 + ((i2) << 2)), t4));
       }
     }
   }
 }
-export function first_position_u8_rows(in0: usize, in1: usize, in2: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
+export function first_position_u8_rows(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, r: i32): void {
   let j0 = lo * 1;
   for (; j0 + 4 <= hi * 1; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(2147483647)));
   for (let j = j0; j < hi * 1; j++) store<i32>(out0 + (j << 2), <i32>(2147483647));
   for (let i0 = lo; i0 < hi; i0++) {
     const row_in0 = in0 + (i0 * r);
     const row_in1 = in1 + (i0);
-    const row_in2 = in2 + ((0) << 2);
     const row_out0 = out0 + ((i0) << 2);
     let i1 = 0;
     if (r >= 4) {
@@ -2063,24 +2061,24 @@ export function first_position_u8_rows(in0: usize, in1: usize, in2: usize, out0:
           const t0_2 = i32x4.extend_low_i16x8_s(w0h);
           const t0_3 = i32x4.extend_high_i16x8_s(w0h);
           const t1_0 = i32x4.ne(v128.load8_splat(row_in1 + (0)), i32x4.splat(0));
-          const t2_0 = v128.load(row_in2 + ((i1) << 2));
-          const t3_0 = i32x4.eq(t0_0, t1_0);
-          const t4_0 = i32x4.relaxed_laneselect(t2_0, VK_7fffffff, t3_0);
+          const t2_0 = i32x4.eq(t0_0, t1_0);
+          const t3_0 = i32x4.add(i32x4.splat(i1), VK_00000000000000010000000200000003);
+          const t4_0 = i32x4.relaxed_laneselect(t3_0, VK_7fffffff, t2_0);
           acc0_0 = i32x4.min_s(acc0_0, t4_0);
           const t1_1 = i32x4.ne(v128.load8_splat(row_in1 + (0)), i32x4.splat(0));
-          const t2_1 = v128.load(row_in2 + ((i1) << 2), 16);
-          const t3_1 = i32x4.eq(t0_1, t1_1);
-          const t4_1 = i32x4.relaxed_laneselect(t2_1, VK_7fffffff, t3_1);
+          const t2_1 = i32x4.eq(t0_1, t1_1);
+          const t3_1 = i32x4.add(i32x4.splat(i1), VK_00000004000000050000000600000007);
+          const t4_1 = i32x4.relaxed_laneselect(t3_1, VK_7fffffff, t2_1);
           acc0_1 = i32x4.min_s(acc0_1, t4_1);
           const t1_2 = i32x4.ne(v128.load8_splat(row_in1 + (0)), i32x4.splat(0));
-          const t2_2 = v128.load(row_in2 + ((i1) << 2), 32);
-          const t3_2 = i32x4.eq(t0_2, t1_2);
-          const t4_2 = i32x4.relaxed_laneselect(t2_2, VK_7fffffff, t3_2);
+          const t2_2 = i32x4.eq(t0_2, t1_2);
+          const t3_2 = i32x4.add(i32x4.splat(i1), VK_00000008000000090000000a0000000b);
+          const t4_2 = i32x4.relaxed_laneselect(t3_2, VK_7fffffff, t2_2);
           acc0_2 = i32x4.min_s(acc0_2, t4_2);
           const t1_3 = i32x4.ne(v128.load8_splat(row_in1 + (0)), i32x4.splat(0));
-          const t2_3 = v128.load(row_in2 + ((i1) << 2), 48);
-          const t3_3 = i32x4.eq(t0_3, t1_3);
-          const t4_3 = i32x4.relaxed_laneselect(t2_3, VK_7fffffff, t3_3);
+          const t2_3 = i32x4.eq(t0_3, t1_3);
+          const t3_3 = i32x4.add(i32x4.splat(i1), VK_0000000c0000000d0000000e0000000f);
+          const t4_3 = i32x4.relaxed_laneselect(t3_3, VK_7fffffff, t2_3);
           acc0_3 = i32x4.min_s(acc0_3, t4_3);
         }
         acc0 = i32x4.min_s(acc0, acc0_0);
@@ -2091,9 +2089,9 @@ export function first_position_u8_rows(in0: usize, in1: usize, in2: usize, out0:
       for (; i1 + 4 <= r; i1 += 4) {
         const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_in0 + (i1)))));
         const t1 = i32x4.ne(v128.load8_splat(row_in1 + (0)), i32x4.splat(0));
-        const t2 = v128.load(row_in2 + ((i1) << 2));
-        const t3 = i32x4.eq(t0, t1);
-        const t4 = i32x4.relaxed_laneselect(t2, VK_7fffffff, t3);
+        const t2 = i32x4.eq(t0, t1);
+        const t3 = i32x4.add(i32x4.splat(i1), VK_00000000000000010000000200000003);
+        const t4 = i32x4.relaxed_laneselect(t3, VK_7fffffff, t2);
         acc0 = i32x4.min_s(acc0, t4);
       }
       const acc0h = i32x4.min_s(acc0, i32x4.shuffle(acc0, acc0, 2, 3, 0, 1));
@@ -2102,14 +2100,14 @@ export function first_position_u8_rows(in0: usize, in1: usize, in2: usize, out0:
     for (; i1 < r; i1++) {
       const t0: i32 = <i32>load<u8>(row_in0 + (i1));
       const t1: i32 = <i32>load<u8>(row_in1 + (0));
-      const t2: i32 = load<i32>(row_in2 + ((i1) << 2));
-      const t3: i32 = <i32>(t0 == t1);
-      const t4: i32 = (t3 != 0 ? t2 : <i32>(2147483647));
+      const t2: i32 = <i32>(t0 == t1);
+      const t3: i32 = i1;
+      const t4: i32 = (t2 != 0 ? t3 : <i32>(2147483647));
       store<i32>(row_out0 + ((0) << 2), min<i32>(load<i32>(row_out0 + ((0) << 2)), t4));
     }
   }
 }
-export function first_position_u8_columns(in0: usize, in1: usize, in2: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
+export function first_position_u8_columns(in0: usize, in1: usize, out0: usize, lo: i32, hi: i32, r: i32, inner: i32): void {
   if (r < 1) {
     let j0 = lo * inner;
     for (; j0 + 4 <= hi * inner; j0 += 4) v128.store(out0 + (j0 << 2), i32x4.splat(<i32>(2147483647)));
@@ -2120,7 +2118,6 @@ export function first_position_u8_columns(in0: usize, in1: usize, in2: usize, ou
       const i1 = 0;
       const row_in0 = in0 + (i0 * r * inner + i1 * inner);
       const row_in1 = in1 + (i0 * inner);
-      const row_in2 = in2 + ((i1) << 2);
       const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
@@ -2136,18 +2133,18 @@ export function first_position_u8_columns(in0: usize, in1: usize, in2: usize, ou
         const t1_1 = i32x4.extend_high_i16x8_s(w1l);
         const t1_2 = i32x4.extend_low_i16x8_s(w1h);
         const t1_3 = i32x4.extend_high_i16x8_s(w1h);
-        const t2_0 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_0 = i32x4.eq(t0_0, t1_0);
-        const t4_0 = i32x4.relaxed_laneselect(t2_0, VK_7fffffff, t3_0);
-        const t2_1 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_1 = i32x4.eq(t0_1, t1_1);
-        const t4_1 = i32x4.relaxed_laneselect(t2_1, VK_7fffffff, t3_1);
-        const t2_2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_2 = i32x4.eq(t0_2, t1_2);
-        const t4_2 = i32x4.relaxed_laneselect(t2_2, VK_7fffffff, t3_2);
-        const t2_3 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_3 = i32x4.eq(t0_3, t1_3);
-        const t4_3 = i32x4.relaxed_laneselect(t2_3, VK_7fffffff, t3_3);
+        const t2_0 = i32x4.eq(t0_0, t1_0);
+        const t3_0 = i32x4.splat(i1);
+        const t4_0 = i32x4.relaxed_laneselect(t3_0, VK_7fffffff, t2_0);
+        const t2_1 = i32x4.eq(t0_1, t1_1);
+        const t3_1 = i32x4.splat(i1);
+        const t4_1 = i32x4.relaxed_laneselect(t3_1, VK_7fffffff, t2_1);
+        const t2_2 = i32x4.eq(t0_2, t1_2);
+        const t3_2 = i32x4.splat(i1);
+        const t4_2 = i32x4.relaxed_laneselect(t3_2, VK_7fffffff, t2_2);
+        const t2_3 = i32x4.eq(t0_3, t1_3);
+        const t3_3 = i32x4.splat(i1);
+        const t4_3 = i32x4.relaxed_laneselect(t3_3, VK_7fffffff, t2_3);
         v128.store(row_out0 + ((i2) << 2), t4_0);
         v128.store(row_out0 + ((i2) << 2), t4_1, 16);
         v128.store(row_out0 + ((i2) << 2), t4_2, 32);
@@ -2156,24 +2153,23 @@ export function first_position_u8_columns(in0: usize, in1: usize, in2: usize, ou
       for (; i2 + 4 <= inner; i2 += 4) {
         const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_in0 + (i2)))));
         const t1 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_in1 + (i2)))));
-        const t2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3 = i32x4.eq(t0, t1);
-        const t4 = i32x4.relaxed_laneselect(t2, VK_7fffffff, t3);
+        const t2 = i32x4.eq(t0, t1);
+        const t3 = i32x4.splat(i1);
+        const t4 = i32x4.relaxed_laneselect(t3, VK_7fffffff, t2);
         v128.store(row_out0 + ((i2) << 2), t4);
       }
       for (; i2 < inner; i2++) {
         const t0: i32 = <i32>load<u8>(row_in0 + (i2));
         const t1: i32 = <i32>load<u8>(row_in1 + (i2));
-        const t2: i32 = load<i32>(row_in2 + ((0) << 2));
-        const t3: i32 = <i32>(t0 == t1);
-        const t4: i32 = (t3 != 0 ? t2 : <i32>(2147483647));
+        const t2: i32 = <i32>(t0 == t1);
+        const t3: i32 = i1;
+        const t4: i32 = (t2 != 0 ? t3 : <i32>(2147483647));
         store<i32>(row_out0 + ((i2) << 2), t4);
       }
     }
     for (let i1 = 1; i1 < r; i1++) {
       const row_in0 = in0 + (i0 * r * inner + i1 * inner);
       const row_in1 = in1 + (i0 * inner);
-      const row_in2 = in2 + ((i1) << 2);
       const row_out0 = out0 + ((i0 * inner) << 2);
       let i2 = 0;
       for (; i2 + 16 <= inner; i2 += 16) {
@@ -2189,18 +2185,18 @@ export function first_position_u8_columns(in0: usize, in1: usize, in2: usize, ou
         const t1_1 = i32x4.extend_high_i16x8_s(w1l);
         const t1_2 = i32x4.extend_low_i16x8_s(w1h);
         const t1_3 = i32x4.extend_high_i16x8_s(w1h);
-        const t2_0 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_0 = i32x4.eq(t0_0, t1_0);
-        const t4_0 = i32x4.relaxed_laneselect(t2_0, VK_7fffffff, t3_0);
-        const t2_1 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_1 = i32x4.eq(t0_1, t1_1);
-        const t4_1 = i32x4.relaxed_laneselect(t2_1, VK_7fffffff, t3_1);
-        const t2_2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_2 = i32x4.eq(t0_2, t1_2);
-        const t4_2 = i32x4.relaxed_laneselect(t2_2, VK_7fffffff, t3_2);
-        const t2_3 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3_3 = i32x4.eq(t0_3, t1_3);
-        const t4_3 = i32x4.relaxed_laneselect(t2_3, VK_7fffffff, t3_3);
+        const t2_0 = i32x4.eq(t0_0, t1_0);
+        const t3_0 = i32x4.splat(i1);
+        const t4_0 = i32x4.relaxed_laneselect(t3_0, VK_7fffffff, t2_0);
+        const t2_1 = i32x4.eq(t0_1, t1_1);
+        const t3_1 = i32x4.splat(i1);
+        const t4_1 = i32x4.relaxed_laneselect(t3_1, VK_7fffffff, t2_1);
+        const t2_2 = i32x4.eq(t0_2, t1_2);
+        const t3_2 = i32x4.splat(i1);
+        const t4_2 = i32x4.relaxed_laneselect(t3_2, VK_7fffffff, t2_2);
+        const t2_3 = i32x4.eq(t0_3, t1_3);
+        const t3_3 = i32x4.splat(i1);
+        const t4_3 = i32x4.relaxed_laneselect(t3_3, VK_7fffffff, t2_3);
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2)), t4_0));
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2), 16), t4_1), 16);
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2), 32), t4_2), 32);
@@ -2209,17 +2205,17 @@ export function first_position_u8_columns(in0: usize, in1: usize, in2: usize, ou
       for (; i2 + 4 <= inner; i2 += 4) {
         const t0 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_in0 + (i2)))));
         const t1 = i32x4.neg(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row_in1 + (i2)))));
-        const t2 = v128.load32_splat(row_in2 + ((0) << 2));
-        const t3 = i32x4.eq(t0, t1);
-        const t4 = i32x4.relaxed_laneselect(t2, VK_7fffffff, t3);
+        const t2 = i32x4.eq(t0, t1);
+        const t3 = i32x4.splat(i1);
+        const t4 = i32x4.relaxed_laneselect(t3, VK_7fffffff, t2);
         v128.store(row_out0 + ((i2) << 2), i32x4.min_s(v128.load(row_out0 + ((i2) << 2)), t4));
       }
       for (; i2 < inner; i2++) {
         const t0: i32 = <i32>load<u8>(row_in0 + (i2));
         const t1: i32 = <i32>load<u8>(row_in1 + (i2));
-        const t2: i32 = load<i32>(row_in2 + ((0) << 2));
-        const t3: i32 = <i32>(t0 == t1);
-        const t4: i32 = (t3 != 0 ? t2 : <i32>(2147483647));
+        const t2: i32 = <i32>(t0 == t1);
+        const t3: i32 = i1;
+        const t4: i32 = (t2 != 0 ? t3 : <i32>(2147483647));
         store<i32>(row_out0 + ((i2) << 2), min<i32>(load<i32>(row_out0 + ((i2) << 2)), t4));
       }
     }

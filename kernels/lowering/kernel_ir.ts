@@ -36,7 +36,7 @@
  *   value), the same at every point: the rendered function takes it as an argument of its dtype
  *   after the sizes and strides (AssemblyScript; in WGSL the name `p<param>` its shader declares);
  * - `index` is the point's coordinate along an axis of the space, as an int32 (where an argmax
- *   finds its extreme; rendered on WebGPU only, whose eager argmax and argmin are its one user).
+ *   finds its extreme: one_op_arg_reduce.ts, the eager argmax and argmin of wasm and WebGPU).
  *
  * Semantics of indexed views (`IndexedAxis`: a gather's load, a scatter's store):
  * - along its indexed axis a view moves not with the point's index but with the position that

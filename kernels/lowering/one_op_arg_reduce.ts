@@ -1,11 +1,13 @@
 /**
- * Eager execution of argmax and argmin as a one-op program of the kernel IR, over the operand's
- * own shape (for a backend that renders every shape at run time, as WebGPU does): two reduction
- * kernels, the extreme along the axis (a max or min reduction: one_op_reduce_axes.ts, NaN
- * winning as it propagates), then the least index along the axis (an `index` node) at which the
- * operand equals that extreme or is NaN (the largest int32 elsewhere). That is the ref backend's first index of the extreme,
- * a NaN winning at once (its first NaN: only NaNs match a NaN extreme), and of ties, 0 and -0
- * among them, the first; the min reduction of indices gives the same in any order of its terms.
+ * Argmax and argmin as one-op programs of the kernel IR: two reduction kernels, the extreme
+ * along the axis (a max or min reduction, NaN winning as it propagates), then the least index
+ * along the axis (an `index` node) at which the operand equals that extreme or is NaN (the
+ * largest int32 elsewhere: `firstIndexKernel`). That is the ref backend's first index of the
+ * extreme, a NaN winning at once (its first NaN: only NaNs match a NaN extreme), and of ties, 0
+ * and -0 among them, the first; the min reduction of indices gives the same in any order of its
+ * terms. WebGPU renders both over the operand's own shape (`argReduceKernels`); wasm renders the
+ * second at build time over its `[outer, r, inner]` loop shapes (one_op_reduction.ts
+ * `firstPosition`), its extreme an eager max or min reduction.
  * @module
  */
 import { config } from "../../core/config.ts";
@@ -21,30 +23,43 @@ import { verifyLoopKernel } from "./verify_ir.ts";
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
- * Whether a float is NaN: for float32 by its bits (exponent all ones, mantissa nonzero), which
- * no GPU compiler's assumption of ordered comparisons can fold away; for float64 `x != x`.
+ * How a kernel tests a float for NaN: `bits`, float32 by its bits (exponent all ones, mantissa
+ * nonzero), which no GPU compiler's assumption of ordered comparisons can fold away (WGSL);
+ * `self`, `x != x`, one instruction where comparisons are IEEE's (wasm, where the bit test ran
+ * float32 argmax 4% slower: bench/builds.ts [1024, 1024], 61 rounds). Float64 (wasm only) is
+ * `x != x` in both.
  */
-const NAN_TEST: Readonly<Partial<Record<DType, (x: Expr) => Expr>>> = {
-  float32: (x) =>
-    compareExpr(
-      "gt",
-      binaryExpr("and", { kind: "bitcast", dtype: "int32", a: x }, constant("int32", 0x7fffffff)),
-      constant("int32", 0x7f800000),
-    ),
-  float64: (x) => compareExpr("ne", x, x),
+export type NanTest = "bits" | "self";
+
+/** `x != x`: NaN, where comparisons are IEEE's. */
+const unordered = (x: Expr): Expr => compareExpr("ne", x, x);
+
+/** Float32 NaN by its bits: `x`'s without the sign above an infinity's. */
+const nanBits = (x: Expr): Expr =>
+  compareExpr(
+    "gt",
+    binaryExpr("and", { kind: "bitcast", dtype: "int32", a: x }, constant("int32", 0x7fffffff)),
+    constant("int32", 0x7f800000),
+  );
+
+/** Per NaN test and float dtype: whether `x` is NaN. */
+const NAN_TESTS: Readonly<Record<NanTest, Readonly<Partial<Record<DType, (x: Expr) => Expr>>>>> = {
+  bits: { float32: nanBits, float64: unordered },
+  self: { float32: unordered, float64: unordered },
 };
 
 /** The index reductions. */
 export type ArgReduction = "argmax" | "argmin";
 
 /**
- * The two loop kernels of `which` along `axis` of an operand of `dtype` and `shape`: the
- * extreme (its output, of the kept axes, is the second's input 1), then the index, an int32 of
- * the kept axes; verified when `config.verifyPrograms`.
+ * The second kernel of an argmax or argmin over a dense operand of `dtype` and `shape` along
+ * `axis`: the least index along `axis` whose element (input 0) equals the extreme there (input
+ * 1, of the kept axes) or is NaN (tested as `nan` says), an int32 of the kept axes; verified
+ * when `config.verifyPrograms`.
  *
  * @example
  * ```ts
- * loopKernelToString(argReduceKernels("argmax", "float32", [2, 5], 1)[1]);
+ * loopKernelToString(firstIndexKernel("float32", [2, 5], 1, "bits"));
  * // loop [2,5] in (float32, float32) out (int32)
  * //   t0: float32 = in0[5,1]
  * //   t1: float32 = in1[1,0]
@@ -61,18 +76,17 @@ export type ArgReduction = "argmax" | "argmin";
  * //   out0[1,0] min= t11
  * ```
  */
-export function argReduceKernels(
-  which: ArgReduction,
+export function firstIndexKernel(
   dtype: DType,
   shape: readonly number[],
   axis: number,
-): [LoopKernel, LoopKernel] {
-  const extreme = reduceAxesKernel(which === "argmax" ? "max" : "min", dtype, shape, [axis]);
+  nan: NanTest,
+): LoopKernel {
   const x: Expr = { kind: "load", dtype, load: 0 };
   const best: Expr = { kind: "load", dtype, load: 1 };
   const equal = compareExpr("eq", x, best);
-  const nan = NAN_TEST[dtype];
-  const hit = nan ? binaryExpr("or", equal, nan(x)) : equal;
+  const isNaN = NAN_TESTS[nan][dtype];
+  const hit = isNaN ? binaryExpr("or", equal, isNaN(x)) : equal;
   const at: Expr = { kind: "index", dtype: "int32", axis };
   const kept = reductionStrides([axis], shape).strides;
   const index: LoopKernel = {
@@ -88,5 +102,20 @@ export function argReduceKernels(
     }],
   };
   if (config.verifyPrograms) verifyLoopKernel(index);
-  return [extreme, index];
+  return index;
+}
+
+/**
+ * The two loop kernels of `which` along `axis` of an operand of `dtype` and `shape`: the
+ * extreme (its output, of the kept axes, is the second's input 1), then the index
+ * (`firstIndexKernel`, NaN by its bits, for WGSL); verified when `config.verifyPrograms`.
+ */
+export function argReduceKernels(
+  which: ArgReduction,
+  dtype: DType,
+  shape: readonly number[],
+  axis: number,
+): [LoopKernel, LoopKernel] {
+  const extreme = reduceAxesKernel(which === "argmax" ? "max" : "min", dtype, shape, [axis]);
+  return [extreme, firstIndexKernel(dtype, shape, axis, "bits")];
 }

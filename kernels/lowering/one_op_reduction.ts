@@ -5,13 +5,14 @@
  * such passes and chooses one of two shapes of the loop per pass, each rendered at build time:
  * `rows` (inner 1: along the innermost axis, four lanes and several accumulators at a time) and
  * `columns` (inner above 1: four outputs at a time along inner). An index reduction (argmax,
- * argmin) is two such passes: the extreme (a max or min reduction), then `firstPosition`.
+ * argmin) is two such passes: the extreme (a max or min reduction), then `firstPosition`
+ * (one_op_arg_reduce.ts `firstIndexKernel` with the run-time sizes).
  * @module
  */
 import { config } from "../../core/config.ts";
 import type { DType } from "../../core/dtype.ts";
-import { binaryExpr, compareExpr, constant, select } from "./ir_builders.ts";
 import type { Expr, ReduceOp } from "./kernel_ir.ts";
+import { firstIndexKernel } from "./one_op_arg_reduce.ts";
 import type { SizedLoopKernel } from "./sized_kernel.ts";
 import { verifyLoopKernel } from "./verify_ir.ts";
 
@@ -77,42 +78,17 @@ export function oneOpReduction(
   return k;
 }
 
-/** Per shape: the strides of the extreme's load (`firstPosition`) and of the positions' load. */
-const POSITION_LOADS: Readonly<Record<ReductionShape, { extreme: number[]; positions: number[] }>> =
-  {
-    rows: { extreme: [1, 0], positions: [0, 1] },
-    columns: { extreme: [ANY, 0, 1], positions: [0, 1, 0] },
-  };
-
 /**
  * The second pass of an index reduction (argmax, argmin) of an `[outer, r, inner]` operand of
- * `dtype` in loop shape `shape`: the least position along `r` whose element equals the
- * extreme there (input 1, `[outer, inner]`: the max or min, NaN where there is one), or is NaN,
- * as an int32 min reduction of the positions (input 2, the int32s `0 ... r - 1`) where that
- * holds: the first NaN, else the first of ties (-0 and +0 tie). Verified when
- * `config.verifyPrograms`.
+ * `dtype` in loop shape `shape`: `firstIndexKernel` along `r` over the shape's space (NaN as
+ * `x != x`), with its run-time sizes: the least position along `r` whose element equals the
+ * extreme there (input 1, `[outer, inner]`: the max or min, NaN where there is one), or is NaN
+ * (the first NaN, else the first of ties: -0 and +0 tie), as an int32 min reduction of `index`
+ * nodes. Verified when `config.verifyPrograms`.
  */
 export function firstPosition(dtype: DType, shape: ReductionShape): SizedLoopKernel {
-  const { space, sizes, load, store } = SHAPES[shape];
-  const x: Expr = { kind: "load", dtype, load: 0 };
-  const extreme: Expr = { kind: "load", dtype, load: 1 };
-  const position: Expr = { kind: "load", dtype: "int32", load: 2 };
-  const equal = compareExpr("eq", x, extreme);
-  const float = dtype === "float32" || dtype === "float64";
-  const found = float ? binaryExpr("or", equal, compareExpr("ne", x, x)) : equal;
-  const value = select(found, position, constant("int32", 2 ** 31 - 1));
-  const k: SizedLoopKernel = {
-    space,
-    sizes,
-    inputs: [dtype, dtype, "int32"],
-    outputs: ["int32"],
-    loads: [
-      { input: 0, strides: load },
-      { input: 1, strides: POSITION_LOADS[shape].extreme },
-      { input: 2, strides: POSITION_LOADS[shape].positions },
-    ],
-    stores: [{ output: 0, value, strides: store, reduce: "min" }],
-  };
+  const { space, sizes } = SHAPES[shape];
+  const k: SizedLoopKernel = { ...firstIndexKernel(dtype, space, 1, "self"), sizes };
   if (config.verifyPrograms) verifyLoopKernel(k);
   return k;
 }

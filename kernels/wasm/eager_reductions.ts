@@ -101,10 +101,10 @@ export function isShortPass(
 /**
  * Whether an index reduction (argmax, argmin) over `[outer, r, inner]` runs the hand-written
  * kernel in one pass rather than its two rendered passes (`POSITION_DTYPES`): rows of fewer than
- * 8 and fewer than 1024 elements in all, where the second launch and the positions' buffer cost
- * more than the scalar kernel's work (bench/builds.ts, 41 rounds, both orders, float32: rows of 3
- * 1.29x slower, [8, 10] 1.3-1.5x; the hand-written kernel is scalar: rows of 10 0.60x, of 100
- * 0.32x, columns of 3 and 6 rows 64 wide 0.15-0.17x).
+ * 8 and fewer than 1024 elements in all, where the second launch costs more than the scalar
+ * kernel's work (bench/builds.ts, 41 rounds, both orders, float32, measured when the second pass
+ * also read a buffer of positions: rows of 3 1.29x slower, [8, 10] 1.3-1.5x; the hand-written
+ * kernel is scalar: rows of 10 0.60x, of 100 0.32x, columns of 3 and 6 rows 64 wide 0.15-0.17x).
  */
 export function isShortIndexPass(r: number, inner: number, outer: number): boolean {
   return (inner === 1 && r < 8) || outer * r * inner < 1024;

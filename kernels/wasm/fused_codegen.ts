@@ -689,8 +689,8 @@ function bulkRow(k: LoopKernel, plan: VectorPlan, places: Places): string[] | un
  * elements: `halfLanes`), one at the row's start and one ending at its end (`places` holding the
  * row's addresses: `stridedNest`), every load of both before either's stores, the end's first,
  * so that the elements both cover get the same values from each (every node is lanewise, and no
- * store accumulates). For lanes loops without reduction stores only: the lines of a row, and
- * those before the loops (the end's offsets); undefined where it does not apply.
+ * store accumulates). For lanes loops without reduction stores or `index` nodes only: the lines
+ * of a row, and those before the loops (the end's offsets); undefined where it does not apply.
  */
 function shortRow(
   k: LoopKernel,
@@ -700,6 +700,8 @@ function shortRow(
 ): { prologue: string[]; row: string[] } | undefined {
   const last = k.space.length - 1, n = axisSize(k, last);
   if (!isStrided(k) || plan.mode !== "lanes" || last < 1 || k.stores.some((s) => s.reduce)) return;
+  // The end's four is not at the loop index: no coordinates.
+  if (topologicalOrder(k.stores.map((s) => s.value)).some((e) => e.kind === "index")) return;
   // Float64's fours are two v128s: two elements at a time, of rows of 3 or 4.
   const first = halfLanes(k);
   if (!first && [...k.inputs, ...k.outputs].some((d) => SHIFT[d] > 2)) return;
@@ -1206,6 +1208,7 @@ export function vectorBody(
   /** Copy `copy`'s byte offset from copy 0 along `strides` (innermost stride 0 or 1). */
   const offset = (strides: readonly number[], d: DType) =>
     copy ? (4 * copy * strides[strides.length - 1]) << SHIFT[d] : 0;
+  const step = { rank: k.space.length, mode: plan.mode, copy };
   const body: string[] = [], before: string[] = [], after: string[] = [];
   const bools: Required<VectorLoop>["bools"] = { loads: [], stores: [] };
   const moved = k.stores.map((s) => byteMove(k, plan, s, places));
@@ -1217,7 +1220,7 @@ export function vectorBody(
     if (movedOnly.has(e) && !kept.has(e)) continue;
     const r = name(e);
     let value: Lanes;
-    if (e.kind !== "load") value = renderVector(e, operands(e).map(lanes))!;
+    if (e.kind !== "load") value = renderVector(e, operands(e).map(lanes), step)!;
     else {
       // In a lanes loop a padded load's test and clamped indices are the same for every step of
       // the innermost axis: once before it (the copies of a wide body share them).

@@ -172,18 +172,14 @@ function launchPositions(
   [outer, r, inner]: [number, number, number],
   shape: ReductionShape,
 ): void {
-  const positions = rt.alloc("int32", r);
-  const view = rt.view("int32", positions.ptr, r);
-  for (let j = 0; j < r; j++) view[j] = j;
   const kernel = positionExport(dtype, shape);
   const bytes = ELEMENT_BYTES[dtype];
   const tasks = splitRange(outer, outer * r * inner, rt.threads()).map(([lo, hi]) => {
-    const at = [x.ptr + lo * r * inner * bytes, m.ptr + lo * inner * bytes, positions.ptr];
-    const rest = [o.ptr + lo * inner * 4, 0, hi - lo, r];
+    const at = [x.ptr + lo * r * inner * bytes, m.ptr + lo * inner * bytes, o.ptr + lo * inner * 4];
+    const rest = [0, hi - lo, r];
     return { kernel, args: shape === "rows" ? [...at, ...rest] : [...at, ...rest, inner] };
   });
   rt.parallel(tasks, "first_position");
-  rt.dispose(positions);
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   type ShiftOp,
   type UnaryOp,
 } from "../lowering/kernel_ir.ts";
-import type { LoadPattern, VectorTarget } from "../lowering/vectorize.ts";
+import type { LoadPattern, LoopMode, VectorTarget } from "../lowering/vectorize.ts";
 
 /** AssemblyScript register type of each dtype (bool is an i32 0/1, stored as one byte). */
 export const REG: Readonly<Record<DType, string>> = {
@@ -248,12 +248,16 @@ export function generatedModule(kernels: readonly string[], from: string): strin
  * function filling them, called once: AssemblyScript lines for the module.
  */
 export function constantGlobals(source: string): string[] {
-  const names = [...new Set(source.match(/\bVK_(?:[0-9a-f]{8}|[0-9a-f]{16})\b/g) ?? [])].sort();
+  const found = source.match(/\bVK_(?:[0-9a-f]{32}|[0-9a-f]{16}|[0-9a-f]{8})\b/g) ?? [];
+  const names = [...new Set(found)].sort();
   if (!names.length) return [];
+  const lane = (hex: string) => parseInt(hex, 16) | 0;
   const fill = (n: string) =>
     n.length === 11
-      ? `i32x4.splat(${parseInt(n.slice(3), 16) | 0})`
-      : `i64x2.splat(<i64>${BigInt.asIntN(64, BigInt(`0x${n.slice(3)}`))})`;
+      ? `i32x4.splat(${lane(n.slice(3))})`
+      : n.length === 19
+      ? `i64x2.splat(<i64>${BigInt.asIntN(64, BigInt(`0x${n.slice(3)}`))})`
+      : `i32x4(${[0, 1, 2, 3].map((p) => lane(n.slice(3 + 8 * p, 11 + 8 * p))).join(", ")})`;
   return [
     ...names.map((n) => `let ${n}: v128 = i32x4.splat(0);`),
     "function initKernelConstants(): void {",
@@ -279,8 +283,14 @@ const SHAPE: Readonly<Record<DType, string>> = {
  */
 function vectorConst(d: DType, v: number): Lanes {
   if (d === "float64") return Array(PARTS[d]).fill(`VK_${float64Bits(v)}`);
-  return [`VK_${(laneBits(d, v) >>> 0).toString(16).padStart(8, "0")}`];
+  return [`VK_${hex32(laneBits(d, v))}`];
 }
+
+/** The 32 bits of `v` as 8 hex digits. */
+const hex32 = (v: number): string => (v >>> 0).toString(16).padStart(8, "0");
+
+/** Four int32 lanes holding `lanes`, a global as `vectorConst`'s (32 hex digits, lane 0 first). */
+const laneConst = (lanes: readonly number[]): string => `VK_${lanes.map(hex32).join("")}`;
 
 /** The 64 bits of float64 `v`, as 16 hex digits. */
 function float64Bits(v: number): string {
@@ -354,6 +364,8 @@ export function renderScalar(e: Expr, args: readonly string[]): string {
       return scalarConst(e.dtype, e.value);
     case "param":
       return paramName(e.param);
+    case "index":
+      return indexName(e.axis);
     case "select":
       return `(${args[0]} != 0 ? ${args[1]} : ${args[2]})`;
     case "convert":
@@ -390,11 +402,53 @@ function pminPmax(e: Extract<Expr, { kind: "select" }>, args: readonly Lanes[]):
 }
 
 /**
- * Node `e` (not a load) as four lanes over its operands' `args`, or null when it has no vector
- * form. Float64 operations apply their f64x2 form to each half; a float64 comparison joins its
- * halves' masks, and a float64 select widens its condition's.
+ * The loop index of axis `axis` in the loops of the code generators (fused_codegen.ts,
+ * loop_codegen.ts), which an `index` node reads: in a kernel whose runtime offsets its addresses
+ * by a task's range of axis 0 and passes `[0, hi - lo)` (an eager sized kernel's), along axis 0
+ * the coordinate within that range.
  */
-export function renderVector(e: Expr, args: readonly Lanes[]): Lanes | null {
+export const indexName = (axis: number): string => `i${axis}`;
+
+/**
+ * Where a vector step lies in its kernel's space, for the lanes of its `index` nodes: the
+ * space's rank, the step's mode, and (copy `copy` of a wide body) how many fours on from the
+ * loop index it is.
+ */
+export interface VectorStep {
+  /** The rank of the space. */
+  readonly rank: number;
+  /** How the step covers four elements (vectorize.ts). */
+  readonly mode: LoopMode;
+  /** Copy `copy` of a wide body: the `copy`-th four after the loop index's. */
+  readonly copy?: number;
+}
+
+/**
+ * The four lanes of the coordinate along `axis` at vector step `step`: along the innermost axis
+ * of a lanes step the loop index plus 0 to 3 (4 * `copy` more in a wide body's copy); of a pairs
+ * step (two steps p, p + 1 of the axis before the innermost, of 2) 0, 1, 0, 1 along the
+ * innermost and p, p, p + 1, p + 1 along the one before; the loop index in every lane elsewhere.
+ */
+function indexLanes(axis: number, { rank, mode, copy = 0 }: VectorStep): Lanes {
+  const at = `i32x4.splat(${indexName(axis)})`;
+  const last = rank - 1;
+  if (mode === "lanes" && axis === last) {
+    return [`i32x4.add(${at}, ${laneConst([0, 1, 2, 3].map((p) => 4 * copy + p))})`];
+  }
+  if (mode === "pairs" && axis === last) return [laneConst([0, 1, 0, 1])];
+  if (mode === "pairs" && axis === last - 1) {
+    return [`i32x4.add(${at}, ${laneConst([0, 0, 1, 1])})`];
+  }
+  return [at];
+}
+
+/**
+ * Node `e` (not a load) as four lanes over its operands' `args`, or null when it has no vector
+ * form (an `index` node has one only at a `step`). Float64 operations apply their f64x2 form to
+ * each half; a float64 comparison joins its halves' masks, and a float64 select widens its
+ * condition's.
+ */
+export function renderVector(e: Expr, args: readonly Lanes[], step?: VectorStep): Lanes | null {
   const op = ruleOf(e);
   if (op) {
     const form = op.rule.vector[op.d];
@@ -407,6 +461,8 @@ export function renderVector(e: Expr, args: readonly Lanes[]): Lanes | null {
       return vectorConst(e.dtype, e.value);
     case "param":
       return Array(PARTS[e.dtype]).fill(`v${paramName(e.param)}`);
+    case "index":
+      return step ? indexLanes(e.axis, step) : null;
     case "select": {
       const [cond, onTrue, onFalse] = args;
       const masks = PARTS[e.dtype] === 2 ? masks32To64(cond[0]) : cond;
@@ -578,11 +634,12 @@ export function vectorReduce(op: ReduceOp, d: DType): { combine: string; lanes: 
 }
 
 /**
- * What this renderer vectorises: nodes with a vector form, loads and stores of every dtype
- * (bool not in pairs), float32 reductions in every pattern.
+ * What this renderer vectorises: nodes with a vector form (`index` nodes at every step), loads
+ * and stores of every dtype (bool not in pairs), float32 reductions in every pattern.
  */
 export const ASSEMBLYSCRIPT_VECTOR: VectorTarget = {
-  node: (e) => renderVector(e, operands(e).map((a) => partNames("", a.dtype))) !== null,
+  node: (e) =>
+    e.kind === "index" || renderVector(e, operands(e).map((a) => partNames("", a.dtype))) !== null,
   load: (d, pattern) => !(d === "bool" && pattern === "pairs"),
   reduce: (d) => d === "float32",
 };
