@@ -1,6 +1,6 @@
 /**
  * Jit kernels whose bool stores write an unpadded bool load (contiguous or broadcast) with no
- * arithmetic move those bools as bytes (fused_codegen.ts `byteMove`): 16 at a time in the wide
+ * arithmetic move those bools as bytes (vector_loops.ts `byteMove`): 16 at a time in the wide
  * loop, 4 in the four-lane loop, one in the scalar remainder. Against ref, bit for bit, at
  * lengths that end in each loop, and the generated source has the byte moves.
  */

@@ -11,16 +11,9 @@ import type { DType } from "../../core/dtype.ts";
 import { range, sizeOf, stridesOf } from "../../core/shape.ts";
 import type { FusedScan } from "../lowering/loop_fusion.ts";
 import { planLoopVector } from "../lowering/vectorize.ts";
-import {
-  loopNest,
-  offsetExpr,
-  type Places,
-  registers,
-  scalarBody,
-  vectorBody,
-  type VectorLoop,
-  WIDE,
-} from "./fused_codegen.ts";
+import { loopNest } from "./loop_nest.ts";
+import { offsetExpr, type Places, registers, scalarBody } from "./view_addresses.ts";
+import { vectorBody, type VectorLoop, WIDE } from "./vector_loops.ts";
 import {
   ASSEMBLYSCRIPT_VECTOR,
   partNames,
