@@ -331,6 +331,9 @@ function reductionCases(): EagerCase[] {
     float("float32"),
     (lib, t) => lib.numpy.max(t, [2, 4]),
   );
+  for (const d of ["float32", "float64"] as const) {
+    add(`sum pool 2x2 ${d}`, [1024, 14, 2, 14, 2], float(d), (lib, t) => lib.numpy.sum(t, [2, 4]));
+  }
   add(
     "max pool 3x3 float32",
     [64, 7, 3, 50, 3],
@@ -341,6 +344,9 @@ function reductionCases(): EagerCase[] {
     const shape = [2048, r, 64];
     add("max short columns float32", shape, float("float32"), (lib, t) => lib.numpy.max(t, 1));
     add("sum short columns int32", shape, int, (lib, t) => lib.numpy.sum(t, 1));
+    for (const d of ["float32", "float64"] as const) {
+      add(`sum short columns ${d}`, shape, float(d), (lib, t) => lib.numpy.sum(t, 1));
+    }
     add(
       "argmax short columns float32",
       shape,

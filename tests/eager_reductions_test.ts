@@ -329,15 +329,38 @@ Deno.test("eager wasm argmax and argmin of long rows and columns (from the IR) a
   }
 });
 
-Deno.test("eager wasm sums of -0 along columns give +0, as ref (0 + -0)", () => {
-  // Columns of 4 and 20 rows, 70 wide: the rendered kernels, storing their first row.
+Deno.test("wasm sums of -0 give +0, as ref (0 + -0): every pass shape, axes of size 1, jit", () => {
+  // Rows and columns, short (hand-written) and long (rendered), and sums over axes of size 1
+  // only (no pass at all without the rule that adds 0).
+  const cases: [number[], number[]][] = [
+    [[1], [0]],
+    [[1, 3], [0]],
+    [[3, 1], [1]],
+    [[1, 1], [0, 1]],
+    [[2, 1, 5], [1]],
+    [[5], [0]],
+    [[3, 70], [1]],
+    [[4, 70], [0]],
+    [[20, 70], [0]],
+    [[2, 3], [0]],
+    [[8, 3], [0]],
+    [[300], [0]],
+    [[2, 300, 3], [1]],
+  ];
   for (const dtype of ["float32", "float64"] as const) {
-    for (const r of [4, 20]) {
-      const data = allocTyped(dtype, r * 70).fill(-0);
-      const reduce = (a: Array) => np.sum(a, 0);
-      const eager = host(reduce(ConcreteArray.fromHost(data, [r, 70], dtype, "wasm")));
-      const want = host(reduce(ConcreteArray.fromHost(data, [r, 70], dtype, "ref")));
-      eager.forEach((v, i) => assert.ok(Object.is(v, want[i]), `${dtype} [${r}, 70]: ${v}`));
+    for (const [shape, axes] of cases) {
+      const data = allocTyped(dtype, shape.reduce((p, n) => p * n, 1)).fill(-0);
+      const reduce = (a: Array) => np.sum(a, axes);
+      const x = ConcreteArray.fromHost(data, shape, dtype, "wasm");
+      const want = host(reduce(ConcreteArray.fromHost(data, shape, dtype, "ref")));
+      for (const [how, got] of [["eager", reduce(x)], ["jit", jit(reduce)(x)]] as const) {
+        host(got).forEach((v, i) =>
+          assert.ok(
+            Object.is(v, want[i]),
+            `${how} ${dtype} ${shape} over ${axes}: ${Object.is(v, -0) ? "-0" : v}`,
+          )
+        );
+      }
     }
   }
 });

@@ -77,6 +77,29 @@ const MIN = 3;
   }
 }
 
+/**
+ * `dst = acc op row` over `bytes` bytes (v128s up to `vecEnd`), of `acc` alone without `withRow`,
+ * then `+ 0` with `plusZero` (constants where inlined).
+ */
+// @ts-ignore: decorator
+@inline function combineRow<T>(
+  op: i32, dst: usize, acc: usize, row: usize, bytes: usize, vecEnd: usize, plusZero: bool, withRow: bool,
+): void {
+  let i: usize = 0;
+  for (; i < vecEnd; i += 16) {
+    let a = v128.load(acc + i);
+    if (withRow) a = combineVec<T>(op, a, v128.load(row + i));
+    if (plusZero) a = combineVec<T>(op, a, v128.splat<T>(<T>0));
+    v128.store(dst + i, a);
+  }
+  for (; i < bytes; i += sizeof<T>()) {
+    let a = load<T>(acc + i);
+    if (withRow) a = combine<T>(op, a, load<T>(row + i));
+    if (plusZero) a = combine<T>(op, a, <T>0);
+    store<T>(dst + i, a);
+  }
+}
+
 /** Accumulator type T is also the element type: f64, i32, u8 and f32 max/min. */
 // @ts-ignore: decorator
 @inline function reduceSame<T>(op: i32, x: usize, out: usize, outer: i32, r: i32, inner: i32): void {
@@ -107,7 +130,8 @@ const MIN = 3;
         for (; j < r; j++) s = combine<T>(op, s, load<T>(p + <usize>j * size));
         store<T>(out + <usize>o * size, s);
       } else {
-        let s = load<T>(p);
+        // A sum starts from 0, as ref's: -0 alone sums to +0.
+        let s = op == SUM && isFloat<T>() ? combine<T>(op, <T>0, load<T>(p)) : load<T>(p);
         for (j = 1; j < r; j++) s = combine<T>(op, s, load<T>(p + <usize>j * size));
         store<T>(out + <usize>o * size, s);
       }
@@ -119,8 +143,12 @@ const MIN = 3;
   for (let o = 0; o < outer; o++) {
     const src = x + <usize>o * <usize>r * rowBytes;
     const dst = out + <usize>o * rowBytes;
+    // A float sum from row 0 on is ref's (from 0) but where ref's +0 is -0: its last step adds
+    // 0 too (ref's sum is never -0), so that -0s alone sum to +0.
+    const plusZero = op == SUM && isFloat<T>();
     if (r == 1) {
-      memory.copy(dst, src, rowBytes);
+      if (plusZero) combineRow<T>(op, dst, src, 0, rowBytes, vecEnd, true, false);
+      else memory.copy(dst, src, rowBytes);
       continue;
     }
     // Rows 0 and 1 combine straight into the output: a pooling window's rows are a few dozen
@@ -128,11 +156,8 @@ const MIN = 3;
     for (let j = 1; j < r; j++) {
       const acc = j == 1 ? src : dst;
       const row = src + <usize>j * rowBytes;
-      let i: usize = 0;
-      for (; i < vecEnd; i += 16) {
-        v128.store(dst + i, combineVec<T>(op, v128.load(acc + i), v128.load(row + i)));
-      }
-      for (; i < rowBytes; i += size) store<T>(dst + i, combine<T>(op, load<T>(acc + i), load<T>(row + i)));
+      if (plusZero && j == r - 1) combineRow<T>(op, dst, acc, row, rowBytes, vecEnd, true, true);
+      else combineRow<T>(op, dst, acc, row, rowBytes, vecEnd, false, true);
     }
   }
 }
@@ -175,7 +200,12 @@ const MIN = 3;
       }
     }
     const dst = out + (<usize>o * <usize>inner << 2);
-    for (let i = 0; i < inner; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(ws + (<usize>i << 3)));
+    // A sum from row 0 on is ref's (from 0) but where ref's +0 is -0 (ref's sum is never -0):
+    // adding 0 last makes -0s alone sum to +0.
+    for (let i = 0; i < inner; i++) {
+      const a = load<f64>(ws + (<usize>i << 3));
+      store<f32>(dst + (<usize>i << 2), <f32>(op == SUM ? a + 0 : a));
+    }
   }
 }
 

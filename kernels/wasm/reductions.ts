@@ -8,7 +8,7 @@
  * reductions (argmax, argmin) run two rendered passes (`argReduction`).
  * @module
  */
-import type { DType } from "../../core/dtype.ts";
+import { type DType, isFloat } from "../../core/dtype.ts";
 import type { ReductionShape } from "../lowering/one_op_reduction.ts";
 import {
   accumulatorOf,
@@ -144,6 +144,10 @@ function reduction(name: MonoidReduction): WasmRule {
       return [o];
     }
     const runs = runsOf(a.shape, axes as number[]);
+    // A float sum over axes of size 1 only still adds each element to 0, as ref (-0 + 0 is +0).
+    if (name === "reduce_sum" && isFloat(a.dtype) && !runs.some((r) => r.reduced)) {
+      return [pass(rt, name, x, a.dtype, [a.size, 1, 1])];
+    }
     let cur = rt.share(x);
     // Outermost run first: its passes read whole contiguous rows of what is kept inside it,
     // and leave less data for the inner runs (pooling windows: rows first, then pairs).
