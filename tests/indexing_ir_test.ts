@@ -190,7 +190,7 @@ Deno.test("take and scatter_add: edge shapes and the first bad index named", () 
 });
 
 Deno.test("take and scatter_add split over threads give ref's bits", () => {
-  // Rows of 64 bytes (rendered from the IR; longer ones a take moves by memory.copy) and an
+  // Rows of 64 bytes (v128 loops; from 128 bytes on a take moves each by memory.copy) and an
   // embedding gradient's rows of 100, [outer, n, inner] long enough to split over outer.
   const rows = (shape: number[], dtype: DType, idx: number[]): Case => ({
     dtype,

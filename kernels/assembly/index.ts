@@ -5,7 +5,6 @@
 export * from "./copies";
 export * from "./elementwise";
 export * from "./gemm";
-export * from "./indexing";
 export * from "./reduce";
 export * from "./reductions";
 export * from "./take_scatter";

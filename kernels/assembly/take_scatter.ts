@@ -10,6 +10,12 @@ export function take_1_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo
     for (let i1 = 0; i1 < m; i1++) {
       const r_in1 = in1 + ((i1) << 2);
       const r_out0 = r_out0_0 + (i1 * inner);
+      if ((inner << 0) >= 128) {
+        const pl0at = load<i32>(r_in1 + ((0) << 2));
+        const pl0row = r_in0 + (pl0at * inner);
+        memory.copy(r_out0, pl0row, (inner << 0));
+        continue;
+      }
       let i2 = 0;
       if (inner >= 4) {
         const pl0at = load<i32>(r_in1 + ((0) << 2));
@@ -47,6 +53,12 @@ export function take_4_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo
     for (let i1 = 0; i1 < m; i1++) {
       const r_in1 = in1 + ((i1) << 2);
       const r_out0 = r_out0_0 + ((i1 * inner) << 2);
+      if ((inner << 2) >= 128) {
+        const pl0at = load<i32>(r_in1 + ((0) << 2));
+        const pl0row = r_in0 + ((pl0at * inner) << 2);
+        memory.copy(r_out0, pl0row, (inner << 2));
+        continue;
+      }
       let i2 = 0;
       if (inner >= 4) {
         const pl0at = load<i32>(r_in1 + ((0) << 2));
@@ -85,6 +97,12 @@ export function take_8_rows(in0: usize, in1: usize, out0: usize, out1: usize, lo
     for (let i1 = 0; i1 < m; i1++) {
       const r_in1 = in1 + ((i1) << 2);
       const r_out0 = r_out0_0 + ((i1 * inner) << 3);
+      if ((inner << 3) >= 128) {
+        const pl0at = load<i32>(r_in1 + ((0) << 2));
+        const pl0row = r_in0 + ((pl0at * inner) << 3);
+        memory.copy(r_out0, pl0row, (inner << 3));
+        continue;
+      }
       let i2 = 0;
       if (inner >= 4) {
         const pl0at = load<i32>(r_in1 + ((0) << 2));

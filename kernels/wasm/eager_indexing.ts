@@ -9,7 +9,7 @@
  * address, the positions', the output's, the out-of-range flag's, a range `[lo, hi)` of the
  * outer axis, then the sizes `m` (and `inner` for rows) and `n`; it checks the positions first
  * and returns 1 where one is out of range (having set the flag and moved nothing), else 0.
- * Takes of long rows stay hand-written (kernels/assembly/indexing.ts: `memory.copy` is faster).
+ * A take's rows of 128 bytes or more are each one `memory.copy` (bulk_rows.ts `gatheredRow`).
  * @module
  */
 import type { DType } from "../../core/dtype.ts";

@@ -63,6 +63,7 @@ import {
 } from "./vector_loops.ts";
 import { loopNest } from "./loop_nest.ts";
 import { stridedNest } from "./strided_nest.ts";
+import { gatheredRow } from "./bulk_rows.ts";
 
 /**
  * Whether threads may run disjoint ranges of `k`'s outermost axis at once: it has an axis, and no
@@ -154,6 +155,7 @@ export function emitFusedKernel(k: LoopKernel, name: string, options: EmitOption
   const rows = indexed ?? reductionRows;
   const [body, places] = rows ? [rows.kernel, rows.places] : [k, ARGUMENTS];
   const vector = plan && !strided ? vectorNest(body, regs, plan, options, places) : null;
+  if (vector && indexed) vector.bulk = gatheredRow(body, plan!, places);
   const peel = reductionRows && firstStepStores(reductionRows.kernel, places, options);
   // A kernel storing the first step of axis 1 fills its outputs only where that axis is empty.
   const init = reductionInit(k).flatMap((l) => l.split("\n").map((line) => line.trim()));

@@ -3,9 +3,8 @@
  * the indexed axis, and the kernels rendered from the IR (eager_indexing.ts) move its rows,
  * split along `outer` over the threads when large, and set a flag where a position is out of
  * range; the first such position is then found here and raised, the output discarded. Where no
- * row moves (inner or n 0) the positions are checked here alone. Takes of rows of 128 bytes or
- * more run the hand-written `memory.copy` kernel (kernels/assembly/indexing.ts). The combining
- * scatters and bool scatter-adds go through the reference kernels.
+ * row moves (inner or n 0) the positions are checked here alone. The combining scatters and
+ * bool scatter-adds go through the reference kernels.
  * @module
  */
 import { AdjointError } from "../../core/errors.ts";
@@ -96,41 +95,15 @@ function launch(
 const unitOf = (bytes: number): number => (bytes % 8 === 0 ? 8 : bytes % 4 === 0 ? 4 : 1);
 
 /**
- * Rows of at least this many bytes are taken by the hand-written kernel, one `memory.copy` each
- * (faster there: see kernels/assembly/indexing.ts).
- */
-const LONG_ROW = 128;
-
-/** Takes rows of `row` bytes by `memory.copy` (`take_rows`), then raises a bad index. */
-function takeRows(
-  rt: WasmRuntime,
-  x: WasmBuffer,
-  idx: WasmBuffer,
-  out: WasmBuffer,
-  outer: number,
-  m: number,
-  row: number,
-  n: number,
-): void {
-  if (outer === 0) return;
-  const bad = rt.kernel("take_rows", "take")(x.ptr, idx.ptr, out.ptr, outer, n, m, row);
-  if (bad >= 0) checkPositions(rt, "take", idx, out, m, n);
-}
-
-/**
  * A take moves its rows in the widest elements they are made of (a bool row of 64 bytes as 8
- * float64), long rows by `memory.copy`.
+ * float64; rows of 128 bytes or more by `memory.copy`: bulk_rows.ts `gatheredRow`).
  */
 const take: WasmRule<ParamsOf<"take">> = (rt, [x, idx], [a, ia], { axis }, [out]) => {
   const n = a.shape[axis], row = sizeOf(a.shape.slice(axis + 1)) * ELEMENT_BYTES[a.dtype];
   const bytes = unitOf(row), inner = row / bytes;
   const o = rt.allocFor(out);
   const outer = sizeOf(a.shape.slice(0, axis));
-  if (row >= LONG_ROW) takeRows(rt, x, idx, o, outer, ia.size, row, n);
-  else {
-    const kernel = takeExport(bytes, indexingShape(inner));
-    launch(rt, "take", kernel, x, idx, o, outer, ia.size, inner, n);
-  }
+  launch(rt, "take", takeExport(bytes, indexingShape(inner)), x, idx, o, outer, ia.size, inner, n);
   return [o];
 };
 

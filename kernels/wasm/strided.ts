@@ -140,7 +140,7 @@ export function stridedCopy(
  * Copies (`accumulate`: adds) merged copy `s`, of rank 3 to `MAX_COPY_RANK`, by the kernel
  * rendered from the IR for its rank and loop shape (eager_copies.ts): bools as byte moves
  * (vector_loops.ts `byteMove`), contiguous rows of at least 512 bytes as `memory.copy`
- * (strided_nest.ts `bulkRow`), rows of 17-32 bytes as two overlapping v128 steps (`shortRow`),
+ * (bulk_rows.ts `bulkRow`), rows of 17-32 bytes as two overlapping v128 steps (`shortRow`),
  * each loop's addresses from the loop around it (`stridedNest`).
  */
 function mergedCopy(

@@ -17,33 +17,7 @@ import { SHIFT } from "./render_assemblyscript.ts";
 import { type Places, type Registers, scalarBody } from "./view_addresses.ts";
 import { type EmitOptions, vectorBody, vectorNest } from "./vector_loops.ts";
 import { loopNest } from "./loop_nest.ts";
-
-/** Rows of at least this many bytes that a move copies whole are one `memory.copy`. */
-const BULK_BYTES = 512;
-
-/**
- * A late rewrite of a strided kernel (sized_kernel.ts: an eager copy's) that moves whole
- * contiguous rows: when its one store writes the value of an unpadded load of its dtype, both
- * contiguous along the innermost axis in a lanes loop (`places` holding the row's addresses:
- * `stridedNest`), each row of at least `BULK_BYTES` bytes (a run-time size) is one
- * `memory.copy` (a call, but faster in bulk than the vector loops: 1.1-1.3x), and the loop goes
- * on to the next row; otherwise none. (Jit kernels, never strided, keep their loops.)
- */
-function bulkRow(k: LoopKernel, plan: VectorPlan, places: Places): string[] | undefined {
-  const last = k.space.length - 1;
-  if (!isStrided(k) || plan.mode !== "lanes" || last < 1 || k.stores.length !== 1) return;
-  const [s] = k.stores, e = s.value, d = k.outputs[s.output];
-  if (s.reduce || e.kind !== "load" || e.dtype !== d || k.loads[e.load].padding) return;
-  const from = places.input(k.loads[e.load].input), to = places.output(s.output).base;
-  if (plan.loads.get(e.load) !== "contiguous" || !("base" in from) || !to) return;
-  const bytes = `(${axisSize(k, last)} << ${SHIFT[d]})`;
-  return [
-    `if (${bytes} >= ${BULK_BYTES}) {`,
-    `  memory.copy(${to}, ${from.base}, ${bytes});`,
-    `  continue;`,
-    `}`,
-  ];
-}
+import { bulkRow } from "./bulk_rows.ts";
 
 /**
  * A late rewrite of a strided kernel whose rows are short by construction (its representative
@@ -131,7 +105,7 @@ function halfLanes(k: LoopKernel): boolean {
  * iteration (as the hand-written odometer did), so that a row's addresses take no products of
  * every index, at any rank; an output in place of an input (`StridedLoopKernel.inPlace`) is
  * that input's addresses. A row then runs `shortRow`'s two steps where the kernel's rows are
- * short, else the vector loop of `plan` (first `bulkRow`'s whole-row copy, where it applies),
+ * short, else the vector loop of `plan` (first bulk_rows.ts `bulkRow`'s whole-row copy, where it applies),
  * or, without one, the scalar body with each view's address stepped by its innermost stride.
  */
 export function stridedNest(

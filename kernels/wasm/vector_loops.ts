@@ -114,7 +114,7 @@ export interface VectorLoop {
   };
   /**
    * Lines a lanes loop runs first on each row, which may `continue` past the row's loops
-   * (`bulkRow`).
+   * (bulk_rows.ts).
    */
   bulk?: string[];
   /** The body's byte moves (`byteMove`), each one line of `body`, and its 16-bool form. */

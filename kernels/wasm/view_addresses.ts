@@ -156,6 +156,12 @@ export function rangeCheck(k: LoopKernel): string[] {
 }
 
 /**
+ * The prefix of the names a gathered load `load`'s statements declare: `<name>at` its position,
+ * and, hoisted, `<name>row` its row's address (`indexedView`).
+ */
+export const gatheredName = (load: number): string => `pl${load}`;
+
+/**
  * Where load node `e` reads at the loop indices: a register, or the address of its element and,
  * for a padded load, the test of the indices that read it. Points outside its bounds read the
  * padding value instead, selected without a branch: their address is that of the point with
@@ -185,7 +191,7 @@ export function loadPlace(
   // A gathered load (never padded) reads its position first: once before a lanes loop.
   if (l.gather) {
     const view = { base: place.base, shift: SHIFT[e.dtype], offset: l.offset, places };
-    const options = { ...view, name: `pl${e.load}`, hoisted: hoisted !== undefined };
+    const options = { ...view, name: gatheredName(e.load), hoisted: hoisted !== undefined };
     return indexedView(k, ["load", e.load], l.gather, options, index);
   }
   const strides = viewStrideTerms(k, "load", e.load);
