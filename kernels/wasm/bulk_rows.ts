@@ -37,6 +37,18 @@ function rowMove(k: LoopKernel, plan: VectorPlan) {
 }
 
 /**
+ * The lines copying a row of `bytes` bytes from `from` to `to` where it holds at least `least`,
+ * `first` run before the copy, then going on to the next row.
+ */
+const wholeRow = (bytes: string, least: number, to: string, from: string, first: string[] = []) => [
+  `if (${bytes} >= ${least}) {`,
+  ...first.map((l) => `  ${l}`),
+  `  memory.copy(${to}, ${from}, ${bytes});`,
+  `  continue;`,
+  `}`,
+];
+
+/**
  * For a strided kernel (sized_kernel.ts: an eager copy's) moving whole rows (`places` holding
  * the row's addresses: strided_nest.ts `stridedNest`): each row of at least `COPY_BYTES` bytes
  * (a run-time size) is one `memory.copy` (1.1-1.3x faster than the vector loops).
@@ -46,12 +58,7 @@ export function bulkRow(k: LoopKernel, plan: VectorPlan, places: Places): string
   if (!move || k.loads[move.load.load].gather) return;
   const from = places.input(k.loads[move.load.load].input), to = places.output(move.store.output);
   if (!("base" in from) || !to.base) return;
-  return [
-    `if (${move.bytes} >= ${COPY_BYTES}) {`,
-    `  memory.copy(${to.base}, ${from.base}, ${move.bytes});`,
-    `  continue;`,
-    `}`,
-  ];
+  return wholeRow(move.bytes, COPY_BYTES, to.base, from.base);
 }
 
 /**
@@ -66,11 +73,6 @@ export function gatheredRow(k: LoopKernel, plan: VectorPlan, places: Places): st
   const to = places.output(move.store.output).base;
   const at = loadPlace(k, move.load, places, "bulk");
   if (!to || !("addr" in at)) return;
-  return [
-    `if (${move.bytes} >= ${GATHER_BYTES}) {`,
-    ...at.statements.map((l) => `  ${l}`),
-    `  memory.copy(${to}, ${gatheredName(move.load.load)}row, ${move.bytes});`,
-    `  continue;`,
-    `}`,
-  ];
+  const row = `${gatheredName(move.load.load)}row`;
+  return wholeRow(move.bytes, GATHER_BYTES, to, row, at.statements);
 }
